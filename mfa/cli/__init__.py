@@ -1,0 +1,66 @@
+"""The ``mfa`` command. Each module in this package (not starting with ``_``) is one sub-command with
+``register(subparsers)`` and ``run(args) -> int``; they are discovered by name, sorted.
+
+Exit codes: 0 success; 1 the check found a problem (e.g. imbalanced processes); 2 invalid input or usage.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import pkgutil
+import sys
+
+EPILOG = """conventions:
+  units      every flow in t/a (files may use t, kg, kt, Mt, 万t, 万吨, 亿t per a/yr/month/d/h;
+             per-day figures × days_per_year, 365 unless the park says otherwise); stocks in t
+  signs      residual = inputs − outputs − stock change (closing − opening)
+  boundary   import, export, environment and landfill processes; the rest must balance
+  fates      to production = utilised, landfill/treatment = disposed, storage = stored,
+             environment = discarded, export = exported; a flow's 'fate' column overrides
+  PARK       a folder of CSV files, a .yaml file, an .xlsx workbook, or a shipped example name
+             (wuhai, baotou, hazardous, bayannur)
+exit codes: 0 ok, 1 a check failed (e.g. imbalanced processes), 2 invalid input"""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    import mfa
+
+    parser = argparse.ArgumentParser(
+        prog="mfa", description="circular-mfa: material flow analysis for industrial parks and regions.",
+        epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--version", action="version", version=f"circular-mfa {mfa.__version__}")
+    parser.add_argument("--debug", action="store_true", help="show a traceback on internal errors")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    import mfa.cli as pkg
+
+    for info in sorted(pkgutil.iter_modules(pkg.__path__), key=lambda m: m.name):
+        if info.name.startswith("_"):
+            continue
+        module = importlib.import_module(f"mfa.cli.{info.name}")
+        if hasattr(module, "register"):
+            module.register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    from mfa.cli._common import report_error
+
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    try:
+        return int(args.func(args) or 0)
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+    except Exception as exc:  # the boundary where errors become messages, never tracebacks
+        return report_error(exc, args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

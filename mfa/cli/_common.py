@@ -1,0 +1,65 @@
+"""Helpers shared by the sub-commands."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+from mfa.errors import MfaError, ParkError
+
+MAX_PRINTED_ISSUES = 500
+
+
+def add_park_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("park", metavar="PARK",
+                        help="a folder of CSV files, a .yaml file, an .xlsx workbook, or a shipped example name")
+
+
+def add_json_flag(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--json", action="store_true", help="print one JSON document on stdout")
+
+
+def add_tolerance_flags(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--rel-tol", type=float, default=None, metavar="R",
+                        help="relative balance tolerance, share of max(inputs, outputs) (park default 0.01)")
+    parser.add_argument("--abs-tol", type=float, default=None, metavar="T",
+                        help="absolute balance tolerance in t/a (park default 0.01)")
+
+
+def load_park(path: str):
+    """Read a park for a command; errors propagate to :func:`report_error` (exit 2)."""
+    from mfa.io import read_park
+
+    return read_park(path)
+
+
+def print_json(obj: Any) -> None:
+    from mfa.results import dumps
+
+    sys.stdout.write(dumps(obj) + "\n")
+
+
+def report_error(exc: BaseException, args: argparse.Namespace | None = None) -> int:
+    """Print a user error (exit 2) or an internal error (exit 3), never a traceback unless --debug."""
+    as_json = bool(getattr(args, "json", False))
+    if isinstance(exc, ParkError):
+        if as_json:
+            print_json({"error": "invalid input", "issues": [i.to_dict() for i in exc.issues]})
+        n = len(exc.issues)
+        print(f"error: {n} problem{'s' if n != 1 else ''} in the input:", file=sys.stderr)
+        for issue in exc.issues[:MAX_PRINTED_ISSUES]:
+            print(f"  - {issue}", file=sys.stderr)
+        if n > MAX_PRINTED_ISSUES:
+            print(f"  … and {n - MAX_PRINTED_ISSUES} more (use --json to see all)", file=sys.stderr)
+        return 2
+    if isinstance(exc, (MfaError, FileNotFoundError, PermissionError, IsADirectoryError, NotADirectoryError)):
+        if as_json:
+            print_json({"error": str(exc)})
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    if getattr(args, "debug", False):
+        raise exc
+    print(f"internal error: {type(exc).__name__}: {exc}\n"
+          "This is a bug in circular-mfa; run again with --debug for details and report it.", file=sys.stderr)
+    return 3

@@ -1,0 +1,41 @@
+"""mfa balance PARK — the balance table of every process and of the whole park."""
+
+from __future__ import annotations
+
+from mfa.cli._common import add_json_flag, add_park_argument, add_tolerance_flags, load_park, print_json
+
+HELP = "print the mass balance of every process and of the park (t/a)"
+
+
+def register(sub) -> None:
+    p = sub.add_parser("balance", help=HELP, description=HELP + ". residual = inputs − outputs − stock change "
+                       "(closing − opening); storage without stock data takes its stock change from the flows.")
+    add_park_argument(p)
+    add_tolerance_flags(p)
+    p.add_argument("--per-material", action="store_true", help="also balance each process and material")
+    add_json_flag(p)
+    p.set_defaults(func=run)
+
+
+def run(args) -> int:
+    import pandas as pd
+
+    from mfa.balance import balance
+
+    park = load_park(args.park)
+    b = balance(park, rel_tol=args.rel_tol, abs_tol=args.abs_tol, per_material=args.per_material)
+    if args.json:
+        print_json(b.to_dict())
+        return 0
+    with pd.option_context("display.max_rows", None, "display.width", 160, "display.max_columns", 20,
+                           "display.float_format", lambda x: f"{x:,.2f}"):
+        cols = ["process", "kind", "inputs", "outputs", "stock_change", "residual", "residual_rel", "status"]
+        print(f"Mass balance of {park.info.name} (t/a)")
+        print(b.processes[cols].to_string(index=False, na_rep=""))
+        print()
+        print("System balance (t/a)")
+        print(b.system_table().to_string(index=False))
+        if b.materials is not None:
+            print()
+            print(b.materials.to_string(index=False))
+    return 0

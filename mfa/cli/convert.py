@@ -1,0 +1,27 @@
+"""mfa convert PARK OUT — write a park in another format."""
+
+from __future__ import annotations
+
+from mfa.cli._common import add_json_flag, add_park_argument, load_park, print_json
+
+HELP = "convert a park between formats: OUT.yaml, OUT.xlsx or a folder of CSV files (no extension)"
+
+
+def register(sub) -> None:
+    p = sub.add_parser("convert", help=HELP, description=HELP + ". Values are written in t/a and stocks in t.")
+    add_park_argument(p)
+    p.add_argument("out", metavar="OUT", help="output: a .yaml file, an .xlsx workbook, or a folder")
+    add_json_flag(p)
+    p.set_defaults(func=run)
+
+
+def run(args) -> int:
+    from mfa.io import write_park
+
+    park = load_park(args.park)
+    out = write_park(park, args.out)
+    if args.json:
+        print_json({"written": str(out), "processes": len(park.processes), "flows": len(park.flows)})
+    else:
+        print(f"wrote {out} ({len(park.processes)} processes, {len(park.flows)} flows)")
+    return 0

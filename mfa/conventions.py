@@ -1,0 +1,60 @@
+"""The conventions every part of circular-mfa follows, in one place.
+
+Units
+    Every flow value in a :class:`~mfa.park.Park` is in **t/a** (tonnes per year of the park's reporting
+    year); stocks are in **t**. Input files may use any mass or mass-per-time unit (t, kg, kt, Mt, 万t, 万吨,
+    亿t, per a / yr / month / d / h); values are normalised when read. A mass without a time (``t``) means
+    tonnes in the reporting year. Per-day and per-hour figures use the park's ``days_per_year`` (365 unless the
+    park says otherwise); per-month figures are multiplied by 12.
+Signs
+    A flow goes from ``source`` to ``target`` and is never negative. A process's balance residual is
+    ``inputs − outputs − Δstock`` with ``Δstock = closing − opening`` (positive = accumulation).
+Boundary
+    Processes of kind import, export, environment and landfill form the system boundary and have no balance.
+    The system balance reads ``imports = exports + environment + landfill + Δstock(internal) + Σ residuals``.
+Fates
+    A waste flow ends in one fate, by default from the kind of process it goes to: production → utilised,
+    landfill or treatment → disposed, storage → stored, environment → discarded, export → exported.
+    Collection passes material on. A flow's ``fate`` column overrides the default.
+"""
+
+from __future__ import annotations
+
+PROCESS_KINDS: tuple[str, ...] = (
+    "production", "collection", "treatment", "landfill", "storage", "environment", "import", "export",
+)
+BOUNDARY_KINDS: frozenset[str] = frozenset({"import", "export", "environment", "landfill"})
+INTERNAL_KINDS: frozenset[str] = frozenset(PROCESS_KINDS) - BOUNDARY_KINDS
+
+CATEGORIES: tuple[str, ...] = (
+    "industrial_solid_waste", "hazardous_waste", "straw", "manure", "renewable_resource",
+    "construction_waste", "municipal_waste", "product", "raw_material", "fuel", "water", "emission", "other",
+)
+WASTE_CATEGORIES: frozenset[str] = frozenset({
+    "industrial_solid_waste", "hazardous_waste", "straw", "manure", "renewable_resource",
+    "construction_waste", "municipal_waste",
+})
+
+FATES: tuple[str, ...] = ("utilised", "disposed", "stored", "discarded", "exported")
+DEFAULT_FATE_BY_KIND: dict[str, str] = {
+    "production": "utilised",
+    "landfill": "disposed",
+    "treatment": "disposed",
+    "storage": "stored",
+    "environment": "discarded",
+    "export": "exported",
+}
+
+#: The canonical unit of every flow value in a Park.
+FLOW_UNIT = "t/a"
+#: The canonical unit of every stock in a Park.
+STOCK_UNIT = "t"
+DEFAULT_DAYS_PER_YEAR = 365.0
+
+PROCESS_COLUMNS: tuple[str, ...] = ("id", "name", "name_zh", "kind", "group", "x", "y", "capacity", "note")
+FLOW_COLUMNS: tuple[str, ...] = (
+    "id", "source", "target", "material", "value", "sigma", "tc", "tc_sigma", "route", "fate", "year",
+    "note", "estimated", "activity",
+)
+MATERIAL_COLUMNS: tuple[str, ...] = ("id", "name", "name_zh", "category", "bulk", "hw_code", "source", "note")
+STOCK_COLUMNS: tuple[str, ...] = ("process", "material", "opening", "closing", "note")

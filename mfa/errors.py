@@ -1,0 +1,122 @@
+"""Errors a user can fix, each located in the file, row and column where it was found.
+
+Every reader collects :class:`Issue` objects instead of stopping at the first problem, so that a park
+manager sees every mistake in every file at once. :class:`ParkError` carries the whole list.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field
+from typing import Iterable, Sequence
+
+import pandas as pd
+
+__all__ = ["Issue", "MfaError", "ParkError", "RawTable", "suggest"]
+
+
+class MfaError(Exception):
+    """A problem the user can fix (bad argument, missing file, non-convergence...).
+
+    The command line prints the message and exits with code 2; it never shows a traceback.
+    """
+
+
+@dataclass(frozen=True)
+class Issue:
+    """One located problem in the input.
+
+    ``row`` is the row as a spreadsheet shows it (header = row 1) for CSV and Excel files, or ``None``;
+    ``path`` is the YAML path (``flows[3].value``) for YAML files, or ``None``.
+    """
+
+    file: str
+    message: str
+    row: int | None = None
+    column: str | None = None
+    value: object = None
+    suggestion: str | None = None
+    path: str | None = None
+    severity: str = "error"
+
+    def location(self) -> str:
+        parts = [self.file]
+        if self.path:
+            parts.append(self.path)
+        else:
+            if self.row is not None:
+                parts.append(f"row {self.row}")
+            if self.column:
+                parts.append(f"column '{self.column}'")
+        return ", ".join(parts)
+
+    def __str__(self) -> str:
+        text = f"{self.location()}: {self.message}"
+        if self.value is not None and not (isinstance(self.value, float) and pd.isna(self.value)):
+            text += f" (value: {self.value!r})"
+        if self.suggestion:
+            text += f" — {self.suggestion}"
+        return text
+
+    def to_dict(self) -> dict:
+        value = self.value
+        if value is not None and not isinstance(value, (str, int, float, bool)):
+            value = str(value)
+        if isinstance(value, float) and (value != value or value in (float("inf"), float("-inf"))):
+            value = str(value)
+        return {
+            "file": self.file,
+            "row": self.row,
+            "path": self.path,
+            "column": self.column,
+            "value": value,
+            "message": self.message,
+            "suggestion": self.suggestion,
+            "severity": self.severity,
+        }
+
+
+class ParkError(MfaError):
+    """The input has errors; ``issues`` lists every one of them."""
+
+    def __init__(self, issues: Sequence[Issue]):
+        self.issues = list(issues)
+        n = len(self.issues)
+        head = f"{n} problem{'s' if n != 1 else ''} in the input:"
+        super().__init__("\n".join([head] + [f"  - {i}" for i in self.issues]))
+
+
+@dataclass
+class RawTable:
+    """A table as read from a file, every cell still a string (blank = "").
+
+    ``rows[i]`` locates data row ``i``: a spreadsheet row number (int) for CSV/Excel, or a YAML path
+    prefix such as ``"flows[3]"`` for YAML. Readers turn it into typed, validated frames.
+    """
+
+    name: str
+    file: str
+    frame: pd.DataFrame
+    rows: list = field(default_factory=list)
+
+    def issue(self, i: int | None, column: str | None, message: str, value: object = None,
+              suggestion: str | None = None, severity: str = "error") -> Issue:
+        """An :class:`Issue` located at data row ``i`` (0-based position in ``frame``) and ``column``."""
+        if i is None:
+            return Issue(self.file, message, column=column, value=value, suggestion=suggestion,
+                         severity=severity)
+        loc = self.rows[i]
+        if isinstance(loc, str):
+            path = f"{loc}.{column}" if column else loc
+            return Issue(self.file, message, column=column, value=value, suggestion=suggestion,
+                         path=path, severity=severity)
+        return Issue(self.file, message, row=int(loc), column=column, value=value,
+                     suggestion=suggestion, severity=severity)
+
+
+def suggest(value: str, choices: Iterable[str]) -> str | None:
+    """'did you mean …' for a near-miss identifier, or None."""
+    close = difflib.get_close_matches(str(value), [str(c) for c in choices], n=3, cutoff=0.6)
+    if not close:
+        return None
+    return "did you mean " + " or ".join(repr(c) for c in close) + "?"

@@ -1,0 +1,91 @@
+"""Reading and writing parks: a folder of CSV files, one YAML file, one Excel workbook, or DataFrames.
+
+>>> import mfa
+>>> park = mfa.read_park("wuhai")          # a shipped example park, or any path  # doctest: +SKIP
+>>> mfa.write_park(park, "wuhai.xlsx")     # format from the extension            # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from mfa.errors import Issue, MfaError, ParkError
+from mfa.io.writers import write_csv_folder, write_excel, write_yaml
+
+__all__ = ["read_park", "write_park", "resolve_park_path"]
+
+_YAML = {".yaml", ".yml"}
+_EXCEL = {".xlsx", ".xlsm"}
+
+
+def resolve_park_path(path_or_name: str | Path) -> Path:
+    """The path of a park given as a path or as the name of a shipped example park."""
+    from mfa.catalogue import example_park_path, example_parks
+
+    p = Path(path_or_name)
+    if p.exists():
+        return p
+    shipped = example_park_path(str(path_or_name)) if p.name == str(path_or_name) else None
+    if shipped is not None:
+        return shipped
+    from mfa.errors import suggest
+
+    hint = suggest(str(path_or_name), example_parks())
+    raise MfaError(f"{path_or_name}: no such file or folder"
+                   + (f" — {hint}" if hint else
+                      f" (shipped example parks: {', '.join(example_parks()) or 'none'})"))
+
+
+def read_park(path_or_name: str | Path):
+    """Read a park from a CSV folder, a YAML file or an Excel workbook (or a shipped example by name).
+
+    Every value is normalised to t/a (stocks to t). Raises :class:`mfa.errors.ParkError` listing every
+    problem in every file (file, row as a spreadsheet shows it or YAML path, column, value, suggestion).
+    """
+    from mfa.io.frames import build_park
+    from mfa.io.readers import read_csv_folder, read_excel, read_yaml
+
+    p = resolve_park_path(path_or_name)
+    suffix = p.suffix.lower()
+    if p.is_dir():
+        tables, info, issues = read_csv_folder(p)
+    elif suffix in _YAML:
+        tables, info, issues = read_yaml(p)
+    elif suffix in _EXCEL:
+        tables, info, issues = read_excel(p)
+    elif suffix == ".xls":
+        raise ParkError([Issue(str(p), "old Excel format (.xls) is not read",
+                               suggestion="save the workbook as .xlsx")])
+    elif suffix == ".csv":
+        raise ParkError([Issue(str(p), "a park is a folder of CSV files, not one CSV file",
+                               suggestion=f"pass the folder {p.parent}")])
+    else:
+        raise ParkError([Issue(str(p), f"unknown park format '{suffix}'",
+                               suggestion="use a folder of CSV files, a .yaml file or an .xlsx workbook")])
+    errors = [i for i in issues if i.severity == "error"]
+    try:
+        park = build_park(tables, info, str(p))
+    except ParkError as e:
+        raise ParkError(errors + e.issues) from None
+    if errors:
+        raise ParkError(errors)
+    park._cache["warnings"] = [i for i in issues if i.severity != "error"]
+    return park
+
+
+def write_park(park, path: str | Path) -> Path:
+    """Write a park; the format follows the extension (.yaml/.yml, .xlsx) or, without one, a CSV folder.
+
+    Written atomically; the same park gives byte-identical files.
+    """
+    p = Path(path)
+    suffix = p.suffix.lower()
+    if suffix in _YAML:
+        write_yaml(park, p)
+    elif suffix in _EXCEL:
+        write_excel(park, p)
+    elif suffix == "":
+        write_csv_folder(park, p)
+    else:
+        raise MfaError(f"{p}: unknown output format '{suffix}' (use a folder name, .yaml or .xlsx)")
+    return p

@@ -1,0 +1,520 @@
+"""Turn raw tables (every cell a string, every row located) into a validated :class:`~mfa.park.Park`.
+
+Every reader (CSV folder, YAML, Excel, DataFrames) ends here, so every format gets the same checks and
+the same located messages. Checks are vectorised over columns; only rows that fail are visited one by one
+to build their messages. All problems are collected and raised together as :class:`~mfa.errors.ParkError`.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Mapping
+
+import numpy as np
+import pandas as pd
+
+from mfa.conventions import (BOUNDARY_KINDS, CATEGORIES, FATES, FLOW_COLUMNS, MATERIAL_COLUMNS,
+                             PROCESS_COLUMNS, PROCESS_KINDS, STOCK_COLUMNS)
+from mfa.errors import Issue, ParkError, RawTable, suggest
+
+__all__ = ["build_park", "park_from_frames", "raw_from_frame"]
+
+REQUIRED = {
+    "processes": ("id", "name", "kind"),
+    "flows": ("source", "target", "material", "value"),
+    "materials": ("id", "name", "category"),
+    "stocks": ("process", "material", "opening", "closing"),
+}
+KNOWN_COLUMNS = {
+    "processes": PROCESS_COLUMNS,
+    "flows": tuple(c for c in FLOW_COLUMNS if c not in ("estimated", "activity")) + ("unit", "estimated"),
+    "materials": MATERIAL_COLUMNS,
+    "stocks": STOCK_COLUMNS + ("unit",),
+}
+_TRUE = {"true", "1", "yes", "y", "t", "是", "√", "x"}
+_FALSE = {"false", "0", "no", "n", "f", "否", ""}
+_THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d*)?$")
+_VALUE_WITH_UNIT = re.compile(r"^\s*([+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?)\s*(\S.*)$")
+_HW = re.compile(r"^HW\d{2}$")
+
+
+# -- raw tables from DataFrames -------------------------------------------------------------------
+def _cell_text(v: Any) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, float):
+        if v != v:
+            return ""
+        return repr(v)
+    if isinstance(v, (bool, np.bool_)):
+        return "true" if v else "false"
+    if isinstance(v, (int, np.integer)):
+        return str(int(v))
+    if isinstance(v, np.floating):
+        return "" if np.isnan(v) else repr(float(v))
+    if v is pd.NA or v is pd.NaT:
+        return ""
+    return str(v)
+
+
+def raw_from_frame(name: str, frame: pd.DataFrame, file: str | None = None) -> RawTable:
+    """A :class:`RawTable` from a DataFrame, rows located as ``name[label]``."""
+    file = file or f"{name} (DataFrame)"
+    text = pd.DataFrame({str(c): [_cell_text(v) for v in frame[c].tolist()] for c in frame.columns},
+                        index=pd.RangeIndex(len(frame)))
+    text = text.apply(lambda s: s.str.strip()) if len(text.columns) else text
+    rows = [f"{name}[{label}]" for label in frame.index]
+    return RawTable(name, file, text, rows)
+
+
+# -- column helpers ---------------------------------------------------------------------------------
+class _Checker:
+    """Validates the columns of one raw table, collecting issues."""
+
+    def __init__(self, raw: RawTable, issues: list[Issue]):
+        self.raw = raw
+        self.f = raw.frame
+        self.issues = issues
+        self.n = len(raw.frame)
+
+    def add(self, mask: np.ndarray, column: str, message: str, values: pd.Series | None = None,
+            suggestion=None) -> None:
+        idx = np.flatnonzero(np.asarray(mask))
+        vals = values if values is not None else self.text(column)
+        for i in idx:
+            v = vals.iat[i]
+            s = suggestion(v) if callable(suggestion) else suggestion
+            self.issues.append(self.raw.issue(int(i), column, message, v, s))
+
+    def has(self, column: str) -> bool:
+        return column in self.f.columns
+
+    def text(self, column: str) -> pd.Series:
+        if column in self.f.columns:
+            return self.f[column].astype(str)
+        return pd.Series([""] * self.n, index=self.f.index, dtype=object)
+
+    def required(self, columns: tuple[str, ...]) -> bool:
+        ok = True
+        present = list(self.f.columns)
+        for c in columns:
+            if c not in present:
+                ok = False
+                self.issues.append(Issue(self.raw.file, f"missing required column '{c}'", column=c,
+                                         suggestion=suggest(c, present)
+                                         or f"add a column '{c}' (columns found: {', '.join(present) or 'none'})",
+                                         path=(f"{self.raw.name}[*].{c}" if self.raw.rows
+                                               and isinstance(self.raw.rows[0], str) else None)))
+        return ok
+
+    def numbers(self, column: str, *, nonnegative: bool = True, what: str = "a number",
+                allow_unit: bool = False) -> tuple[np.ndarray, pd.Series]:
+        """Parsed floats (NaN where blank or bad) and, with ``allow_unit``, any unit written in the cell."""
+        s = self.text(column)
+        blank = s == ""
+        formula = s.str.startswith("=")
+        cleaned = s.where(~s.str.match(_THOUSANDS), s.str.replace(",", "", regex=False))
+        num = pd.to_numeric(cleaned.where(~blank & ~formula, None), errors="coerce").astype(float)
+        inline_unit = pd.Series([""] * self.n, index=s.index, dtype=object)
+        bad = (~blank & num.isna()).to_numpy()
+        if allow_unit and bad.any():
+            m = s[bad].str.extract(_VALUE_WITH_UNIT)
+            ok = m[0].notna() & (~formula[bad])
+            if ok.any():
+                num.loc[m.index[ok]] = m.loc[ok, 0].astype(float)
+                inline_unit.loc[m.index[ok]] = m.loc[ok, 1].str.strip()
+                bad = (~blank & num.isna()).to_numpy()
+        values = num.to_numpy(dtype=float, copy=True)
+        if formula.any():
+            self.add(formula.to_numpy(), column, "Excel formulas are not evaluated",
+                     suggestion="enter the number itself (copy, paste as values)")
+            bad &= ~formula.to_numpy()
+        literal_nan = bad & s.str.lower().isin(["nan", "na", "n/a", "null", "none", "-"]).to_numpy()
+        self.add(literal_nan, column, f"'{what}' expected, not a missing-value marker",
+                 suggestion="leave the cell blank if the value is unknown")
+        self.add(bad & ~literal_nan, column, f"not {what}")
+        inf = np.isinf(values)
+        self.add(inf, column, "infinite value")
+        values[inf] = np.nan
+        if nonnegative:
+            neg = values < 0
+            self.add(neg, column, "negative value; flows and stocks are never negative",
+                     suggestion="reverse the flow (swap source and target) if it runs the other way")
+        return values, inline_unit
+
+    def ids(self, column: str, table: str) -> pd.Series:
+        s = self.text(column)
+        self.add((s == "").to_numpy(), column, f"blank {column}")
+        dup = s.duplicated(keep=False) & (s != "")
+        if dup.any():
+            first = {}
+            for i in np.flatnonzero(dup.to_numpy()):
+                v = s.iat[i]
+                if v in first:
+                    self.issues.append(self.raw.issue(int(i), column, f"duplicate {table} id", v,
+                                                      f"already used at {self._loc(first[v])}"))
+                else:
+                    first[v] = int(i)
+        return s
+
+    def _loc(self, i: int) -> str:
+        loc = self.raw.rows[i]
+        return loc if isinstance(loc, str) else f"row {loc}"
+
+    def choice(self, column: str, allowed, what: str, *, blank_ok: bool = False) -> pd.Series:
+        s = self.text(column)
+        bad = ~s.isin(list(allowed))
+        if blank_ok:
+            bad &= s != ""
+        self.add(bad.to_numpy(), column, f"unknown {what}",
+                 suggestion=lambda v: suggest(v, allowed) or f"use one of: {', '.join(sorted(allowed))}")
+        return s
+
+    def booleans(self, column: str) -> np.ndarray:
+        s = self.text(column).str.lower()
+        bad = ~s.isin(_TRUE | _FALSE)
+        self.add(bad.to_numpy(), column, "not true/false", suggestion="write true or false")
+        return s.isin(_TRUE).to_numpy()
+
+
+# -- tables -----------------------------------------------------------------------------------------
+def _info(raw_info: Any, issues: list[Issue], file: str):
+    from pydantic import ValidationError
+
+    from mfa.park import ParkInfo
+
+    if raw_info is None:
+        return ParkInfo()
+    if isinstance(raw_info, ParkInfo):
+        return raw_info
+    if isinstance(raw_info, RawTable):
+        data, where = {}, {}
+        f = raw_info.frame
+        if not {"key", "value"} <= set(f.columns):
+            issues.append(Issue(raw_info.file, "park metadata needs the columns 'key' and 'value'"))
+            return ParkInfo()
+        for i, (k, v) in enumerate(zip(f["key"], f["value"])):
+            if k == "":
+                continue
+            if v != "":
+                data[k] = v
+            where[k] = i
+        loc = lambda key: raw_info.issue(where.get(key), "value" if key in where else "key", "")  # noqa: E731
+    else:
+        data = {k: v for k, v in dict(raw_info).items() if v is not None and v == v}
+        where = {}
+        loc = None
+    try:
+        info = ParkInfo(**data)
+    except ValidationError as exc:
+        for err in exc.errors():
+            key = str(err["loc"][0]) if err["loc"] else ""
+            msg = err["msg"]
+            sugg = None
+            if err["type"] == "extra_forbidden":
+                msg = f"unknown park setting '{key}'"
+                sugg = suggest(key, ParkInfo.model_fields) or "known settings: " + ", ".join(ParkInfo.model_fields)
+            if isinstance(raw_info, RawTable):
+                base = loc(key)
+                issues.append(Issue(base.file, msg, row=base.row, column=base.column, value=data.get(key),
+                                    suggestion=sugg, path=base.path))
+            else:
+                issues.append(Issue(file, msg, value=data.get(key), suggestion=sugg, path=f"park.{key}"))
+        info = ParkInfo(**{k: v for k, v in data.items()
+                           if k in ParkInfo.model_fields and not any(
+                               str(e["loc"][0]) == k for e in exc.errors() if e["loc"])})
+    from mfa.units import UnitError, flow_factor
+
+    try:
+        flow_factor(info.unit, info.days_per_year)
+    except UnitError as e:
+        issues.append(Issue(file, f"park default unit: {e}", column="unit", value=info.unit,
+                            path="park.unit"))
+        info = info.model_copy(update={"unit": "t/a"})
+    return info
+
+
+def _materials(raw: RawTable | None, issues: list[Issue]) -> pd.DataFrame:
+    cols = list(MATERIAL_COLUMNS)
+    if raw is None or len(raw.frame.columns) == 0:
+        return pd.DataFrame({c: pd.Series(dtype=bool if c == "bulk" else object) for c in cols})
+    c = _Checker(raw, issues)
+    if not c.required(REQUIRED["materials"]):
+        return pd.DataFrame({col: pd.Series(dtype=object) for col in cols})
+    out = pd.DataFrame({
+        "id": c.ids("id", "material"),
+        "name": c.text("name"),
+        "name_zh": c.text("name_zh"),
+        "category": c.choice("category", CATEGORIES, "material category"),
+        "bulk": c.booleans("bulk"),
+        "hw_code": c.text("hw_code").str.upper(),
+        "source": c.text("source"),
+        "note": c.text("note"),
+    })
+    bad_hw = (out["hw_code"] != "") & ~out["hw_code"].str.match(_HW)
+    c.add(bad_hw.to_numpy(), "hw_code", "hazardous-waste code must look like HW08",
+          suggestion="use the category code of the National Hazardous Waste List (2021), HW01–HW50")
+    return out
+
+
+def _processes(raw: RawTable | None, issues: list[Issue]) -> pd.DataFrame:
+    cols = list(PROCESS_COLUMNS)
+    if raw is None:
+        issues.append(Issue("processes", "no processes given"))
+        return pd.DataFrame({col: pd.Series(dtype=object) for col in cols})
+    c = _Checker(raw, issues)
+    if c.n == 0:
+        issues.append(Issue(raw.file, "no processes: the table has no rows"))
+    if not c.required(REQUIRED["processes"]):
+        return pd.DataFrame({col: pd.Series(dtype=object) for col in cols})
+    ids = c.ids("id", "process")
+    name = c.text("name")
+    x, _ = c.numbers("x", nonnegative=False, what="a coordinate")
+    y, _ = c.numbers("y", nonnegative=False, what="a coordinate")
+    cap, _ = c.numbers("capacity", what="a capacity in t/a")
+    return pd.DataFrame({
+        "id": ids, "name": name.where(name != "", ids), "name_zh": c.text("name_zh"),
+        "kind": c.choice("kind", PROCESS_KINDS, "process kind"), "group": c.text("group"),
+        "x": x, "y": y, "capacity": cap, "note": c.text("note"),
+    })
+
+
+def _flow_ids(source: pd.Series, target: pd.Series, material: pd.Series, route: pd.Series,
+              given: pd.Series) -> pd.Series:
+    """Stable default ids: ``source>target:material``, then ``:route``, then ``#k`` for repeats."""
+    base = source + ">" + target + ":" + material
+    ids = given.where(given != "", base)
+    auto = given == ""
+    dup = auto & ids.duplicated(keep=False)
+    if dup.any():
+        with_route = (base + ":" + route).where(route != "", base)
+        ids = ids.where(~dup, with_route)
+    taken = set(given[~auto])
+    dup = auto & (ids.duplicated(keep=False) | ids.isin(taken))
+    if dup.any():
+        k = ids[dup].groupby(ids[dup]).cumcount() + 1
+        ids.loc[dup] = ids[dup] + "#" + k.astype(str)
+    return ids
+
+
+def _flows(raw: RawTable | None, issues: list[Issue], processes: pd.DataFrame, known_materials: set[str],
+           info) -> pd.DataFrame:
+    cols = list(FLOW_COLUMNS)
+    empty = pd.DataFrame({col: pd.Series(dtype=object) for col in cols})
+    if raw is None:
+        issues.append(Issue("flows", "no flows given"))
+        return empty
+    c = _Checker(raw, issues)
+    if c.n == 0:
+        issues.append(Issue(raw.file, "no flows: the table has no rows"))
+    if not c.required(REQUIRED["flows"]):
+        return empty
+    from mfa.units import UnitError, flow_factor
+
+    pids = processes["id"].tolist() if len(processes) else []
+    kind_of = dict(zip(processes["id"], processes["kind"])) if len(processes) else {}
+    source = c.text("source")
+    target = c.text("target")
+    material = c.text("material")
+    for col, s, choices, what in (("source", source, pids, "process"), ("target", target, pids, "process"),
+                                  ("material", material, known_materials, "material")):
+        blank = s == ""
+        c.add(blank.to_numpy(), col, f"blank {col}")
+        unknown = ~blank & ~s.isin(list(choices))
+        if unknown.any():
+            c.add(unknown.to_numpy(), col, f"unknown {what}",
+                  suggestion=(lambda v, ch=choices, w=what: suggest(v, ch)
+                              or (f"define it in materials" if w == "material" else "define it in processes")))
+    c.add(((source == target) & (source != "")).to_numpy(), "target", "self-loop: source and target are the same process")
+    skind = source.map(kind_of).fillna("")
+    tkind = target.map(kind_of).fillna("")
+    c.add((tkind == "import").to_numpy(), "target", "a flow into an import process",
+          suggestion="imports only send material into the park; use an export or landfill process instead")
+    c.add((skind == "export").to_numpy(), "source", "a flow out of an export process",
+          suggestion="exports only receive material; use an import process as the source")
+
+    value, inline = c.numbers("value", allow_unit=True)
+    unit = c.text("unit")
+    unit = unit.where(unit != "", inline)
+    both = (c.text("unit") != "") & (inline != "")
+    c.add(both.to_numpy(), "value", "a unit is written both in 'value' and in 'unit'", suggestion="keep one")
+    unit = unit.where(unit != "", info.unit)
+    factors = np.ones(c.n)
+    codes, uniques = pd.factorize(unit, sort=False)
+    for k, u in enumerate(uniques):
+        try:
+            factors[codes == k] = flow_factor(u, info.days_per_year)
+        except UnitError as e:
+            factors[codes == k] = np.nan
+            msg = str(e)
+            c.add(codes == k, "unit", msg.split(" (")[0] if "unknown" in msg else msg,
+                  suggestion="use t/a, t/d, kt/a, 万t/a, 万吨/年, kg/h …")
+
+    sigma_text = c.text("sigma")
+    pct = sigma_text.str.endswith("%")
+    sigma_num = sigma_text.where(~pct, sigma_text.str.rstrip("%").str.strip())
+    sig_raw = RawTable(raw.name, raw.file, pd.DataFrame({"sigma": sigma_num}), raw.rows)
+    sig, _ = _Checker(sig_raw, issues).numbers("sigma", nonnegative=False, what="a standard uncertainty")
+    neg = sig < 0
+    c.add(neg, "sigma", "negative standard uncertainty")
+    sig[neg] = np.nan
+    pct_np = pct.to_numpy()
+    no_base = pct_np & np.isnan(value) & ~np.isnan(sig)
+    c.add(no_base, "sigma", "a percentage uncertainty needs a value", suggestion="give sigma in t/a for an unknown flow, or give the value")
+    sigma = np.where(pct_np, sig / 100.0 * value, sig * factors)
+
+    tc, _ = c.numbers("tc", what="a transfer coefficient")
+    c.add(tc > 1, "tc", "transfer coefficient outside [0, 1]", suggestion="tc is a share of the source's input, e.g. 0.35")
+    tc_sigma, _ = c.numbers("tc_sigma", what="a standard uncertainty")
+    fate = c.choice("fate", FATES, "fate", blank_ok=True)
+    year_num, _ = c.numbers("year", what="a year")
+    bad_year = ~np.isnan(year_num) & (year_num != np.round(year_num))
+    c.add(bad_year, "year", "not a whole year")
+    route = c.text("route")
+    est = c.booleans("estimated") if c.has("estimated") else np.zeros(c.n, dtype=bool)
+    ids = _flow_ids(source, target, material, route, c.text("id"))
+    explicit = c.text("id") != ""
+    dup = ids.duplicated(keep=False) & explicit
+    if dup.any():
+        c.ids("id", "flow")  # reports the duplicates among explicit ids with their first place
+    return pd.DataFrame({
+        "id": ids, "source": source, "target": target, "material": material,
+        "value": value * factors, "sigma": sigma, "tc": tc, "tc_sigma": tc_sigma, "route": route,
+        "fate": fate, "year": pd.array(np.where(np.isnan(year_num), None, year_num), dtype="Int64"),
+        "note": c.text("note"), "estimated": est, "activity": pd.Series([""] * c.n, dtype=object),
+    })
+
+
+def _stocks(raw: RawTable | None, issues: list[Issue], processes: pd.DataFrame,
+            known_materials: set[str]) -> pd.DataFrame:
+    cols = list(STOCK_COLUMNS)
+    if raw is None or len(raw.frame.columns) == 0:
+        return pd.DataFrame({c: pd.Series(dtype=float if c in ("opening", "closing") else object) for c in cols})
+    c = _Checker(raw, issues)
+    if not c.required(REQUIRED["stocks"]):
+        return pd.DataFrame({col: pd.Series(dtype=object) for col in cols})
+    from mfa.units import UnitError, stock_factor
+
+    proc = c.choice("process", processes["id"].tolist() if len(processes) else [], "process")
+    mat = c.choice("material", known_materials, "material")
+    opening, _ = c.numbers("opening", what="a stock in t")
+    closing, _ = c.numbers("closing", what="a stock in t")
+    unit = c.text("unit")
+    unit = unit.where(unit != "", "t")
+    factors = np.ones(c.n)
+    codes, uniques = pd.factorize(unit, sort=False)
+    for k, u in enumerate(uniques):
+        try:
+            factors[codes == k] = stock_factor(u)
+        except UnitError as e:
+            c.add(codes == k, "unit", str(e))
+    key = proc + "\x00" + mat
+    dup = key.duplicated(keep="first")
+    c.add(dup.to_numpy(), "material", "duplicate stock row for this process and material",
+          suggestion="give one row per process and material")
+    return pd.DataFrame({"process": proc, "material": mat, "opening": opening * factors,
+                         "closing": closing * factors, "note": c.text("note")})
+
+
+def _effective_materials(own: pd.DataFrame, used: set[str]) -> pd.DataFrame:
+    from mfa.catalogue import materials as catalogue
+
+    cat = catalogue()
+    cat = cat[cat["id"].isin(used) & ~cat["id"].isin(set(own["id"]))]
+    out = pd.concat([cat[list(MATERIAL_COLUMNS)], own[list(MATERIAL_COLUMNS)]], ignore_index=True)
+    out["bulk"] = out["bulk"].astype(bool)
+    return out.sort_values("id", kind="stable").reset_index(drop=True)
+
+
+_NUMERIC = {"x", "y", "capacity", "value", "sigma", "tc", "tc_sigma", "opening", "closing"}
+
+
+def _canonical(frame: pd.DataFrame, columns) -> pd.DataFrame:
+    """Fixed column order and dtypes (float for numbers, bool, Int64 year, str for text) so that equal
+    parks compare equal whatever format they came from."""
+    out = {}
+    n = len(frame)
+    for c in columns:
+        s = frame[c] if c in frame.columns else pd.Series([None] * n, index=frame.index)
+        if c in _NUMERIC:
+            out[c] = s.astype(float)
+        elif c in ("estimated", "bulk"):
+            out[c] = s.fillna(False).astype(bool)
+        elif c == "year":
+            out[c] = s.astype("Int64")
+        else:
+            out[c] = s.fillna("").astype(str)
+    return pd.DataFrame(out, index=frame.index).reset_index(drop=True)
+
+
+def build_park(tables: Mapping[str, RawTable | None], info: Any, source: str):
+    """Validate raw tables and build a Park, or raise :class:`ParkError` with every problem."""
+    from mfa.catalogue import materials as catalogue
+    from mfa.park import Park
+
+    issues: list[Issue] = []
+    for name, raw in tables.items():
+        if raw is None:
+            continue
+        if len(raw.frame.columns) and name in KNOWN_COLUMNS:
+            for col in raw.frame.columns:
+                if col not in KNOWN_COLUMNS[name] and not col.startswith("_"):
+                    close = suggest(col, KNOWN_COLUMNS[name])
+                    if close:
+                        issues.append(Issue(raw.file, f"unknown column '{col}'", column=col,
+                                            suggestion=close))
+    park_info = _info(info, issues, source)
+    own = _materials(tables.get("materials"), issues)
+    known = set(catalogue()["id"]) | set(own["id"])
+    processes = _processes(tables.get("processes"), issues)
+    flows = _flows(tables.get("flows"), issues, processes, known, park_info)
+    stocks = _stocks(tables.get("stocks"), issues, processes, known)
+    activities = tables.get("activities")
+    coefficients = tables.get("coefficients")
+    act_frame = activities.frame if activities is not None else pd.DataFrame()
+    coef_frame = coefficients.frame if coefficients is not None else pd.DataFrame()
+    if activities is not None and len(activities.frame):
+        try:
+            from mfa.generation import generate
+        except ImportError:  # the generation engine is optional for the core
+            issues.append(Issue(activities.file, "activity data given but mfa.generation is not available"))
+        else:
+            generated, gen_issues = generate(activities, coefficients, processes, park_info)
+            issues.extend(gen_issues)
+            if len(generated):
+                generated = generated.reindex(columns=list(FLOW_COLUMNS))
+                bad_mat = ~generated["material"].isin(known)
+                for m in sorted(set(generated.loc[bad_mat, "material"])):
+                    issues.append(Issue(activities.file, f"activity data generate the material '{m}', "
+                                        "which is neither in the catalogue nor in materials"))
+                flows = pd.concat([flows, generated], ignore_index=True)
+    errors = [i for i in issues if i.severity == "error"]
+    if errors:
+        raise ParkError(errors)
+    dup = flows["id"].duplicated(keep="first")
+    if dup.any():
+        raise ParkError([Issue(source, "duplicate flow id (a generated flow has the id of another flow)",
+                               column="id", value=v) for v in flows.loc[dup, "id"]])
+    used = set(flows["material"]) | set(stocks["material"])
+    return Park(processes=_canonical(processes, PROCESS_COLUMNS), flows=_canonical(flows, FLOW_COLUMNS),
+                materials=_canonical(_effective_materials(own, used), MATERIAL_COLUMNS),
+                stocks=_canonical(stocks, STOCK_COLUMNS), info=park_info,
+                activities=_canonical(act_frame, list(act_frame.columns)),
+                coefficients=_canonical(coef_frame, list(coef_frame.columns)))
+
+
+def park_from_frames(processes, flows, materials=None, stocks=None, info=None, activities=None,
+                     coefficients=None):
+    """Validate DataFrames and build a Park (see :meth:`mfa.park.Park.from_frames`)."""
+    tables: dict[str, RawTable | None] = {}
+    for name, frame in (("processes", processes), ("flows", flows), ("materials", materials),
+                        ("stocks", stocks), ("activities", activities), ("coefficients", coefficients)):
+        if frame is None or (len(frame) == 0 and len(frame.columns) == 0 and name not in ("processes", "flows")):
+            tables[name] = None
+            continue
+        if name == "flows" and "activity" in frame.columns:
+            frame = frame[frame["activity"].fillna("").astype(str) == ""].drop(columns=["activity"])
+        tables[name] = raw_from_frame(name, frame)
+    if info is not None and not isinstance(info, Mapping):
+        info = info.model_dump() if hasattr(info, "model_dump") else dict(info)
+    return build_park(tables, info, "DataFrames")

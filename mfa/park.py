@@ -1,0 +1,238 @@
+"""The park model: processes, flows, materials and stocks as immutable tidy tables.
+
+A :class:`Park` is built by the readers in :mod:`mfa.io` (CSV folder, YAML, Excel) or from pandas
+DataFrames with :meth:`Park.from_frames`; either way every row is validated and every problem reported at
+once. A Park never changes: :meth:`Park.replace` returns a new, re-validated Park.
+
+Conventions: flow values in t/a, stocks in t (see :mod:`mfa.conventions`).
+
+>>> import mfa
+>>> park = mfa.Park.from_frames(
+...     processes=[{"id": "mine", "name": "Mine", "kind": "import"},
+...                {"id": "plant", "name": "Plant", "kind": "production"},
+...                {"id": "dump", "name": "Dump", "kind": "landfill"}],
+...     flows=[{"source": "mine", "target": "plant", "material": "raw_coal", "value": 100},
+...            {"source": "plant", "target": "dump", "material": "coal_gangue", "value": "1 万t/a"}],
+...     materials=[{"id": "raw_coal", "name": "Raw coal", "category": "raw_material"},
+...                {"id": "coal_gangue", "name": "Coal gangue", "category": "industrial_solid_waste",
+...                 "bulk": True}])
+>>> park.flows[["id", "value"]].to_dict("records")
+[{'id': 'mine>plant:raw_coal', 'value': 100.0}, {'id': 'plant>dump:coal_gangue', 'value': 10000.0}]
+"""
+
+from __future__ import annotations
+
+import html
+from typing import Any, Mapping
+
+import pandas as pd
+from pydantic import BaseModel, ConfigDict, Field
+
+from mfa.conventions import FLOW_COLUMNS, MATERIAL_COLUMNS, PROCESS_COLUMNS, STOCK_COLUMNS
+
+__all__ = ["Park", "ParkInfo"]
+
+
+class ParkInfo(BaseModel):
+    """Metadata of a park (the ``park`` sheet, ``park.csv`` key/value file or YAML ``park:`` mapping)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str = Field("park", description="name of the park or region")
+    name_zh: str | None = Field(None, description="Chinese name")
+    region: str | None = Field(None, description="region, e.g. 内蒙古乌海市")
+    year: int | None = Field(None, ge=1900, le=2200, description="reporting year of the flows")
+    unit: str = Field("t/a", description="default unit of flow values where a row gives none")
+    days_per_year: float = Field(365.0, gt=0, le=366, description="days per year for per-day figures")
+    value_added: float | None = Field(None, ge=0, description="industrial value added of the park")
+    value_added_unit: str | None = Field(None, description="unit of value_added, e.g. '1e4 CNY' (万元)")
+    description: str | None = Field(None, description="free text")
+    rel_tol: float = Field(0.01, ge=0, description="relative balance tolerance (share of throughput)")
+    abs_tol: float = Field(0.01, ge=0, description="absolute balance tolerance in t/a")
+
+
+def _records(obj: Any) -> pd.DataFrame | None:
+    if obj is None:
+        return None
+    if isinstance(obj, pd.DataFrame):
+        return obj
+    return pd.DataFrame(list(obj))
+
+
+class Park:
+    """An immutable material-flow model of a park. Build it with :func:`mfa.read_park` or
+    :meth:`Park.from_frames`; read it through the table properties, which return fresh DataFrames."""
+
+    __slots__ = ("_processes", "_flows", "_materials", "_stocks", "_activities", "_coefficients", "_info",
+                 "_cache")
+
+    def __init__(self, *, processes: pd.DataFrame, flows: pd.DataFrame, materials: pd.DataFrame,
+                 stocks: pd.DataFrame, info: ParkInfo, activities: pd.DataFrame | None = None,
+                 coefficients: pd.DataFrame | None = None):
+        # Only the readers call this with validated, canonical frames; users go through from_frames.
+        self._processes = processes
+        self._flows = flows
+        self._materials = materials
+        self._stocks = stocks
+        self._info = info
+        self._activities = activities if activities is not None else pd.DataFrame()
+        self._coefficients = coefficients if coefficients is not None else pd.DataFrame()
+        self._cache: dict[str, Any] = {}
+
+    # -- construction ---------------------------------------------------------------------------
+    @classmethod
+    def from_frames(cls, processes: Any, flows: Any, materials: Any = None, stocks: Any = None,
+                    info: ParkInfo | Mapping[str, Any] | None = None, activities: Any = None,
+                    coefficients: Any = None) -> "Park":
+        """Build and validate a Park from DataFrames (or lists of dicts) with the file columns.
+
+        Values may carry units (``value`` ``"2 万t/a"`` or a ``unit`` column); they are normalised to t/a.
+        Raises :class:`mfa.errors.ParkError` listing every problem.
+        """
+        from mfa.io.frames import park_from_frames
+
+        return park_from_frames(
+            processes=_records(processes), flows=_records(flows), materials=_records(materials),
+            stocks=_records(stocks), info=info, activities=_records(activities),
+            coefficients=_records(coefficients))
+
+    def replace(self, **changes: Any) -> "Park":
+        """A new Park with some tables (processes, flows, materials, stocks, activities, coefficients) or
+        ``info`` (a ParkInfo or a dict of fields to change) replaced; the result is validated again.
+
+        Flows generated from activity data (``activity`` not blank) are regenerated, so pass the flows
+        without them (``park.flows[park.flows.activity == ""]``) or with them: they are dropped first.
+        """
+        unknown = set(changes) - {"processes", "flows", "materials", "stocks", "info", "activities",
+                                  "coefficients"}
+        if unknown:
+            raise TypeError(f"replace() got unknown tables {sorted(unknown)}")
+        info = changes.get("info", self._info)
+        if isinstance(info, Mapping):
+            info = self._info.model_copy(update=dict(info))
+        flows = _records(changes.get("flows", self._flows))
+        if "activity" in flows.columns:
+            flows = flows[flows["activity"].fillna("") == ""]
+        return Park.from_frames(
+            processes=changes.get("processes", self._processes),
+            flows=flows,
+            materials=changes.get("materials", self._materials),
+            stocks=changes.get("stocks", self._stocks),
+            info=info,
+            activities=changes.get("activities", self._activities),
+            coefficients=changes.get("coefficients", self._coefficients),
+        )
+
+    # -- tables -----------------------------------------------------------------------------------
+    @property
+    def processes(self) -> pd.DataFrame:
+        """id, name, name_zh, kind, group, x, y, capacity (t/a of input), note."""
+        return self._processes.copy(deep=False)
+
+    @property
+    def flows(self) -> pd.DataFrame:
+        """id, source, target, material, value (t/a; NaN = unknown), sigma (t/a; NaN = exact), tc, tc_sigma,
+        route, fate, year, note, estimated, activity (id of the activity that generated the flow, or "")."""
+        return self._flows.copy(deep=False)
+
+    @property
+    def materials(self) -> pd.DataFrame:
+        """Definitions of every material the park uses or defines (catalogue ∪ park; the park wins)."""
+        return self._materials.copy(deep=False)
+
+    @property
+    def stocks(self) -> pd.DataFrame:
+        """process, material, opening, closing (t), note."""
+        return self._stocks.copy(deep=False)
+
+    @property
+    def activities(self) -> pd.DataFrame:
+        """Activity data from which flows were generated (see :mod:`mfa.generation`); may be empty."""
+        return self._activities.copy(deep=False)
+
+    @property
+    def coefficients(self) -> pd.DataFrame:
+        """The park's overrides of generation coefficients; may be empty."""
+        return self._coefficients.copy(deep=False)
+
+    @property
+    def info(self) -> ParkInfo:
+        return self._info
+
+    @property
+    def compiled(self):
+        """The compiled (indexed, sparse) form shared by every engine; built once."""
+        c = self._cache.get("compiled")
+        if c is None:
+            from mfa.compile import compile_park
+
+            c = self._cache["compiled"] = compile_park(self)
+        return c
+
+    def to_frames(self) -> dict[str, Any]:
+        """The tables as a dict of DataFrames plus ``info`` (a dict), ready for :meth:`from_frames`."""
+        return {
+            "processes": self.processes, "flows": self.flows, "materials": self.materials,
+            "stocks": self.stocks, "activities": self.activities, "coefficients": self.coefficients,
+            "info": self._info.model_dump(),
+        }
+
+    # -- comparison and display ------------------------------------------------------------------
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Park):
+            return NotImplemented
+        if self._info != other._info:
+            return False
+        pairs = [(self._processes, other._processes), (self._flows, other._flows),
+                 (self._materials, other._materials), (self._stocks, other._stocks),
+                 (self._activities, other._activities), (self._coefficients, other._coefficients)]
+        for a, b in pairs:
+            if len(a) == 0 and len(b) == 0:
+                continue
+            if list(a.columns) != list(b.columns) or not a.reset_index(drop=True).equals(
+                    b.reset_index(drop=True)):
+                return False
+        return True
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return (f"<Park {self._info.name!r}: {len(self._processes)} processes, {len(self._flows)} flows, "
+                f"{len(self._materials)} materials>")
+
+    def summary(self) -> pd.DataFrame:
+        """Processes per kind with their total input and output (t/a)."""
+        from mfa.balance import balance
+
+        b = balance(self).processes
+        return (b.groupby("kind", sort=True)[["inputs", "outputs"]].agg(["count", "sum"])
+                if len(b) else b)
+
+    def _repr_html_(self) -> str:
+        esc = html.escape
+        flows = self._flows
+        known = flows["value"].notna()
+        kinds = self._processes["kind"].value_counts().sort_index()
+        rows = "".join(f"<tr><td>{esc(str(k))}</td><td>{int(v)}</td></tr>" for k, v in kinds.items())
+        title = esc(self._info.name) + (f" · {esc(self._info.name_zh)}" if self._info.name_zh else "")
+        return (
+            f"<div class='mfa-park'><b>Park {title}</b>"
+            f"{' (' + str(self._info.year) + ')' if self._info.year else ''}<br>"
+            f"{len(self._processes)} processes · {len(flows)} flows ({int((~known).sum())} unknown, "
+            f"{int(flows['estimated'].sum())} estimated) · {len(self._materials)} materials · "
+            f"{flows.loc[known, 'value'].sum():,.1f} t/a in known flows"
+            f"<table><tr><th>kind</th><th>processes</th></tr>{rows}</table></div>"
+        )
+
+    def sankey(self, **kwargs: Any):
+        """A Sankey diagram of the park (shown inline in Jupyter); see :func:`mfa.sankey.sankey`."""
+        from mfa.sankey import sankey
+
+        return sankey(self, **kwargs)
+
+
+# Column orders are part of the file contract; keep them in one place.
+Park.PROCESS_COLUMNS = PROCESS_COLUMNS  # type: ignore[attr-defined]
+Park.FLOW_COLUMNS = FLOW_COLUMNS  # type: ignore[attr-defined]
+Park.MATERIAL_COLUMNS = MATERIAL_COLUMNS  # type: ignore[attr-defined]
+Park.STOCK_COLUMNS = STOCK_COLUMNS  # type: ignore[attr-defined]
