@@ -1,0 +1,479 @@
+"""Waste generation from activity data: straw from crop output, manure from livestock, ashes and slags from
+industrial output.
+
+A park declares **activities** (``activities.csv``, a YAML ``activities:`` list or an ``activities`` sheet)::
+
+    id,process,activity,value,unit,material,target,route,fate,sigma,note
+    maize,farms,crop_output:maize,1.2,万t/a,,straw_collection,,,,grain output 2023
+    cows,dairy_farms,livestock_head:dairy_cow,2.5,万头,,biogas_plant,,,,year-end stock
+    boiler,power_plant,coal_burned,300,万t/a,fly_ash,cement_plant,,,,
+
+Columns: ``process`` (the production process that generates the waste — the flow's source), ``activity``
+(``name`` or ``name:key``, e.g. ``crop_output:maize``), ``value`` and ``unit`` (a mass flow such as ``t/a``,
+``万t/a``; or a head count ``head``, ``头``, ``只``, ``万头``, ``万只`` for ``livestock_head``), ``target``
+(the process receiving the waste), optional ``material`` (generate only this output of the activity; blank =
+every output, e.g. both fly ash and boiler slag from ``coal_burned``), ``route``, ``fate``, ``year``,
+``sigma`` (uncertainty of the activity value, same unit) and ``note``.
+
+Every output is ``activity value × Π coefficients`` with coefficients from the shipped tables in
+``flows/coefficients/`` (straw, manure, industrial; one row per activity, key, material and parameter with
+low / central / high and a ``source``) or the park's own ``coefficients`` (same columns plus an optional
+``process`` that limits an override to one process). Precedence, highest first: park row for this process,
+park row, shipped row; a row for the key (``maize``) beats a row for all keys; a row for the material beats
+a row for every material of the activity. Formulas this gives:
+
+* straw (collectable resource, 可收集资源量) = crop output × straw_to_grain (草谷比) × collectable_coef
+  (可收集系数). The generated flow is the **collectable** straw, the denominator of the official straw
+  utilisation rate; the theoretical resource (output × 草谷比) is stated in the note.
+* manure (粪污) = head × manure_per_head (kg/head/d) × days.
+* fly ash = coal burned × ash_content × fly_ash_share; boiler slag = coal × ash_content × bottom_ash_share
+  (``ash_content`` has no shipped default: the park gives its coal's A_ar).
+* FGD gypsum = SO₂ removed × gypsum_per_so2; steel slag, BF slag, ferroalloy slag, carbide slag, red mud,
+  coal gangue = output × the slag ratio.
+
+**Uncertainty.** A coefficient with both ``low`` and ``high`` is read as uniform on [low, high]:
+σ = (high − low)/√12. With one bound only, as uniform and symmetric about the central value:
+σ = |central − bound|/√3. With no bound the coefficient carries no uncertainty (σ = 0; the note says
+"no range"). A blank central with both bounds takes the midpoint. The output's relative standard uncertainty
+is the root sum of squares of the factors' relative uncertainties (first-order propagation of a product of
+independent factors), plus the activity's own ``sigma``. Generated flows are marked ``estimated=True`` and
+carry ``activity=<activity id>``; their id is ``<activity id>:<material>``.
+
+>>> import pandas as pd
+>>> from mfa.errors import RawTable
+>>> acts = RawTable("activities", "activities.csv", pd.DataFrame({
+...     "id": ["m"], "process": ["farms"], "activity": ["crop_output:maize"], "value": ["1"],
+...     "unit": ["万t/a"], "target": ["yard"]}), [2])
+>>> procs = pd.DataFrame({"id": ["farms", "yard"], "kind": ["production", "collection"]})
+>>> flows, issues = generate(acts, None, procs, None)
+>>> flows.loc[0, ["id", "material"]].tolist(), round(float(flows.loc[0, "value"]), 1)
+(['m:straw_maize', 'straw_maize'], 9910.1)
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import re
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from mfa.errors import Issue, MfaError, RawTable, suggest
+
+__all__ = ["generate", "shipped_coefficients", "coefficient_table", "COEFFICIENT_COLUMNS",
+           "ACTIVITY_COLUMNS"]
+
+ACTIVITY_COLUMNS: tuple[str, ...] = (
+    "id", "process", "activity", "value", "unit", "material", "target", "route", "fate", "year", "sigma",
+    "note",
+)
+COEFFICIENT_COLUMNS: tuple[str, ...] = (
+    "activity", "key", "material", "parameter", "low", "central", "high", "unit", "source", "process", "note",
+)
+_TABLES = ("straw.csv", "manure.csv", "industrial.csv")
+
+# Multiplier turning a coefficient in its unit into t per activity unit (t or head), with the unit's
+# "dimension": how many per-head and per-day terms it carries, so a product can be checked to give t/a.
+_COEF_UNITS: dict[str, tuple[float, int, int]] = {
+    "t/t": (1.0, 0, 0), "kg/kg": (1.0, 0, 0), "-": (1.0, 0, 0), "": (1.0, 0, 0), "1": (1.0, 0, 0),
+    "%": (0.01, 0, 0), "kg/t": (1e-3, 0, 0),
+    "kg/head/d": (1e-3, 1, 1), "t/head/d": (1.0, 1, 1),
+    "kg/head/a": (1e-3, 1, 0), "t/head/a": (1.0, 1, 0), "kg/head": (1e-3, 1, 0), "t/head": (1.0, 1, 0),
+    "d": (1.0, 0, -1), "d/a": (1.0, 0, -1),
+}
+# Head counts: the unit of livestock numbers.
+_COUNT_UNITS: dict[str, float] = {
+    "head": 1.0, "heads": 1.0, "头": 1.0, "只": 1.0, "头只": 1.0, "羽": 1.0,
+    "万头": 1e4, "万只": 1e4, "万头只": 1e4, "万羽": 1e4, "10^4 head": 1e4, "1e4 head": 1e4,
+}
+_ACTIVITY_RE = re.compile(r"^([A-Za-z][A-Za-z0-9_]*)(?::([A-Za-z0-9_]+))?$")
+_SQRT12 = math.sqrt(12.0)
+_SQRT3 = math.sqrt(3.0)
+
+
+# -- coefficient tables -------------------------------------------------------------------------------
+def _read_csv(path) -> pd.DataFrame:
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+    return frame.apply(lambda s: s.str.strip())
+
+
+@functools.lru_cache(maxsize=1)
+def _shipped_raw() -> tuple[RawTable, ...]:
+    from mfa.catalogue import data_path
+
+    out = []
+    for name in _TABLES:
+        path = data_path("flows", "coefficients", name)
+        if not path.is_file():
+            continue
+        frame = _read_csv(path)
+        out.append(RawTable("coefficients", str(path), frame, list(range(2, len(frame) + 2))))
+    return tuple(out)
+
+
+def _parse_coefficients(raw: RawTable, issues: list[Issue], origin: int,
+                        process_ids: set[str] | None) -> pd.DataFrame:
+    """Typed coefficient rows (low, central, high, factor, sigma_rel) with their location; bad rows
+    become issues. ``origin`` 0 = shipped, 1 = park."""
+    f = raw.frame
+    for col in ("activity", "parameter", "source"):
+        if col not in f.columns:
+            issues.append(raw.issue(None, col, f"coefficient table has no '{col}' column",
+                                    suggestion="columns: " + ",".join(COEFFICIENT_COLUMNS[:-2])))
+            return pd.DataFrame()
+    rows = []
+    for i in range(len(f)):
+        r = {c: (str(f.at[i, c]) if c in f.columns else "") for c in COEFFICIENT_COLUMNS}
+        bad = False
+        nums: dict[str, float] = {}
+        for c in ("low", "central", "high"):
+            text = r[c]
+            if text == "":
+                nums[c] = math.nan
+                continue
+            try:
+                nums[c] = float(text)
+            except ValueError:
+                issues.append(raw.issue(i, c, "not a number", text))
+                bad = True
+                continue
+            if not math.isfinite(nums[c]) or nums[c] < 0:
+                issues.append(raw.issue(i, c, "a coefficient must be a finite number ≥ 0", text))
+                bad = True
+        if not _ACTIVITY_RE.match(r["activity"] or "-"):
+            issues.append(raw.issue(i, "activity", "not an activity name (letters, digits, _)", r["activity"],
+                                    "e.g. crop_output with key maize"))
+            bad = True
+        if r["parameter"] == "":
+            issues.append(raw.issue(i, "parameter", "missing parameter name", suggestion="e.g. straw_to_grain"))
+            bad = True
+        if r["unit"] not in _COEF_UNITS:
+            issues.append(raw.issue(i, "unit", "unknown coefficient unit", r["unit"],
+                                    suggest(r["unit"], _COEF_UNITS) or
+                                    "use one of " + ", ".join(u for u in _COEF_UNITS if u)))
+            bad = True
+        has_value = any(not math.isnan(v) for v in nums.values())
+        if has_value and r["source"] == "":
+            issues.append(raw.issue(i, "source", "a coefficient needs its source",
+                                    suggestion="a source id from flows/sources.csv, e.g. S60, or a reference"))
+            bad = True
+        lo, ce, hi = nums.get("low", math.nan), nums.get("central", math.nan), nums.get("high", math.nan)
+        if not bad and not math.isnan(lo) and not math.isnan(hi) and lo > hi:
+            issues.append(raw.issue(i, "low", "low is above high", f"{lo} > {hi}"))
+            bad = True
+        if not bad and not math.isnan(ce) and ((not math.isnan(lo) and ce < lo) or
+                                               (not math.isnan(hi) and ce > hi)):
+            issues.append(raw.issue(i, "central", "central value outside [low, high]", r["central"]))
+            bad = True
+        if origin == 1 and r["process"] and process_ids is not None and r["process"] not in process_ids:
+            issues.append(raw.issue(i, "process", "unknown process", r["process"],
+                                    suggest(r["process"], process_ids)))
+            bad = True
+        if bad:
+            continue
+        if math.isnan(ce) and not math.isnan(lo) and not math.isnan(hi):
+            ce = 0.5 * (lo + hi)
+        if not math.isnan(lo) and not math.isnan(hi):
+            sd = (hi - lo) / _SQRT12
+        elif not math.isnan(lo) or not math.isnan(hi):
+            bound = lo if not math.isnan(lo) else hi
+            sd = abs(ce - bound) / _SQRT3 if not math.isnan(ce) else math.nan
+        else:
+            sd = 0.0
+        scale = _COEF_UNITS[r["unit"]][0]
+        rows.append({
+            "activity": r["activity"], "key": r["key"], "material": r["material"], "parameter": r["parameter"],
+            "low": lo, "central": ce, "high": hi, "unit": r["unit"], "source": r["source"],
+            "process": r["process"] if origin == 1 else "", "note": r["note"],
+            "factor": ce * scale if not math.isnan(ce) else math.nan,
+            "rel_sigma": (sd / ce) if ce and not math.isnan(ce) and not math.isnan(sd) else 0.0,
+            "origin": origin, "file": raw.file, "row_index": i,
+        })
+    out = pd.DataFrame(rows)
+    if len(out):
+        # One row per (activity, key, material, parameter, process) in one table.
+        keys = ["activity", "key", "material", "parameter", "process"]
+        dup = out.duplicated(keys, keep="first")
+        for j in np.flatnonzero(dup.to_numpy()):
+            r = out.iloc[j]
+            issues.append(raw.issue(int(r["row_index"]), "parameter",
+                                    "duplicate coefficient (same activity, key, material, parameter, process)",
+                                    r["parameter"], "keep one row and put the other sources in its note"))
+        out = out[~dup].reset_index(drop=True)
+    return out
+
+
+@functools.lru_cache(maxsize=1)
+def _shipped() -> pd.DataFrame:
+    issues: list[Issue] = []
+    frames = [_parse_coefficients(raw, issues, 0, None) for raw in _shipped_raw()]
+    if issues:  # a packaging error, not a user error: fail loudly
+        raise MfaError("invalid shipped coefficient table:\n" + "\n".join(f"  - {i}" for i in issues))
+    frames = [f for f in frames if len(f)]
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=list(COEFFICIENT_COLUMNS))
+
+
+def shipped_coefficients() -> pd.DataFrame:
+    """The shipped coefficient tables (``flows/coefficients/*.csv``) as one tidy frame: activity, key,
+    material, parameter, low, central, high, unit, source, note, plus ``sigma`` (standard uncertainty in the
+    coefficient's unit, by the rule in the module docstring).
+
+    >>> c = shipped_coefficients()
+    >>> c.loc[(c.key == "maize") & (c.parameter == "straw_to_grain"), "central"].item()
+    1.147
+    """
+    s = _shipped()
+    out = s[["activity", "key", "material", "parameter", "low", "central", "high", "unit", "source", "note"]]
+    out = out.copy()
+    out["sigma"] = s["rel_sigma"] * s["central"]
+    return out.reset_index(drop=True)
+
+
+def coefficient_table(park) -> pd.DataFrame:
+    """The coefficients in force for a park: the shipped tables with the park's overrides (column
+    ``origin`` = ``shipped`` or ``park``), one row each."""
+    issues: list[Issue] = []
+    parts = [_shipped()]
+    own = park.coefficients
+    if len(own):
+        from mfa.io.frames import raw_from_frame
+
+        parts.append(_parse_coefficients(raw_from_frame("coefficients", own), issues, 1,
+                                         set(park.processes["id"])))
+    out = pd.concat([p for p in parts if len(p)], ignore_index=True)
+    out["origin"] = np.where(out["origin"] == 1, "park", "shipped")
+    return out[list(COEFFICIENT_COLUMNS) + ["origin"]].reset_index(drop=True)
+
+
+# -- generation -------------------------------------------------------------------------------------
+def _resolve(coefs: pd.DataFrame, activity: str, key: str, process: str) -> dict[str, dict[str, pd.Series]]:
+    """Per output material: the coefficient row in force for each parameter (by the precedence rule).
+
+    Returns {material: {parameter: row}}; parameters given for every material (material blank) are merged
+    into each material's set unless the material has its own row for that parameter."""
+    sub = coefs[(coefs["activity"] == activity) & coefs["key"].isin(["", key])
+                & coefs["process"].isin(["", process])]
+    if not len(sub):
+        return {}
+    # Higher rank wins: park+process (4) > park (2) > shipped (0); +1 for a key-specific row.
+    rank = sub["origin"] * 2 + (sub["process"] != "").astype(int) * 2 + (sub["key"] != "").astype(int)
+    sub = sub.assign(_rank=rank).sort_values("_rank", ascending=False, kind="stable")
+    best = sub.drop_duplicates(["material", "parameter"], keep="first")
+    common = {r["parameter"]: r for _, r in best[best["material"] == ""].iterrows()}
+    out: dict[str, dict[str, pd.Series]] = {}
+    for m in sorted(set(best["material"]) - {""}):
+        params = dict(common)
+        for _, r in best[best["material"] == m].iterrows():
+            params[r["parameter"]] = r
+        out[m] = params
+    return out
+
+
+def _fmt(x: float) -> str:
+    return f"{x:.6g}"
+
+
+def generate(activities: RawTable, coefficients: RawTable | None, processes: pd.DataFrame,
+             info: Any) -> tuple[pd.DataFrame, list[Issue]]:
+    """Flows generated from activity data, and every problem found in the activity and coefficient tables.
+
+    ``activities`` and ``coefficients`` are raw tables (every cell a string, rows located); ``processes`` is
+    the park's validated process table (id, kind); ``info`` the :class:`~mfa.park.ParkInfo` (its
+    ``days_per_year`` converts per-day activity units; its ``year`` fills a blank ``year``) or None.
+    Returns the generated flows (park flow columns, values in t/a, ``estimated`` True, ``activity`` = the
+    activity id) and the issues (errors and warnings), all at once. See the module docstring for the columns,
+    formulas and the uncertainty rule.
+    """
+    from mfa.units import UnitError, flow_factor
+
+    issues: list[Issue] = []
+    f = activities.frame
+    days_per_year = float(getattr(info, "days_per_year", 365.0) or 365.0)
+    year_default = getattr(info, "year", None)
+    process_ids = set(processes["id"]) if "id" in processes.columns else set()
+    kind_of = dict(zip(processes["id"], processes["kind"])) if "kind" in processes.columns else {}
+
+    coefs = _shipped()
+    if coefficients is not None and len(coefficients.frame):
+        for col in coefficients.frame.columns:
+            if col not in COEFFICIENT_COLUMNS and not col.startswith("_"):
+                issues.append(coefficients.issue(None, col, f"unknown column '{col}'",
+                                                 suggestion=suggest(col, COEFFICIENT_COLUMNS)
+                                                 or "columns: " + ",".join(COEFFICIENT_COLUMNS)))
+        own = _parse_coefficients(coefficients, issues, 1, process_ids)
+        if len(own):
+            coefs = pd.concat([coefs, own], ignore_index=True)
+    known_activities = sorted(set(coefs["activity"]))
+    keys_of = {a: sorted(set(coefs.loc[(coefs["activity"] == a) & (coefs["key"] != ""), "key"]))
+               for a in known_activities}
+
+    for col in f.columns:
+        if col not in ACTIVITY_COLUMNS and not col.startswith("_"):
+            issues.append(activities.issue(None, col, f"unknown column '{col}'",
+                                           suggestion=suggest(col, ACTIVITY_COLUMNS)
+                                           or "columns: " + ",".join(ACTIVITY_COLUMNS)))
+    for col in ("process", "activity", "value", "target"):
+        if col not in f.columns:
+            issues.append(activities.issue(None, col, f"activity table has no '{col}' column",
+                                           suggestion="columns: " + ",".join(ACTIVITY_COLUMNS)))
+    if any(c not in f.columns for c in ("process", "activity", "value", "target")):
+        return pd.DataFrame(columns=_FLOW_OUT), issues
+
+    def cell(i: int, col: str) -> str:
+        return str(f.at[i, col]).strip() if col in f.columns else ""
+
+    out_rows: list[dict] = []
+    seen_ids: dict[str, int] = {}
+    for i in range(len(f)):
+        aid = cell(i, "id") or f"activity{i + 1}"
+        if aid in seen_ids:
+            issues.append(activities.issue(i, "id", "duplicate activity id", aid,
+                                           f"first used in data row {seen_ids[aid] + 1}"))
+            continue
+        seen_ids[aid] = i
+        bad = False
+        proc, target = cell(i, "process"), cell(i, "target")
+        for col, pid in (("process", proc), ("target", target)):
+            if pid == "":
+                issues.append(activities.issue(i, col, f"missing {col}",
+                                               suggestion="the id of a process in processes"))
+                bad = True
+            elif pid not in process_ids:
+                issues.append(activities.issue(i, col, "unknown process", pid, suggest(pid, process_ids)))
+                bad = True
+        if proc in kind_of and kind_of[proc] != "production":
+            issues.append(activities.issue(
+                i, "process", f"generating process is of kind '{kind_of[proc]}', not production: its waste will "
+                "not count as generated in the utilisation rates", proc, severity="warning"))
+        text = cell(i, "activity")
+        m = _ACTIVITY_RE.match(text)
+        if not m:
+            issues.append(activities.issue(i, "activity", "not an activity (name or name:key)", text,
+                                           "e.g. crop_output:maize, livestock_head:dairy_cow, coal_burned"))
+            continue
+        act, key = m.group(1), m.group(2) or ""
+        if act not in keys_of:
+            issues.append(activities.issue(i, "activity", "unknown activity", act,
+                                           suggest(act, known_activities) or
+                                           "known: " + ", ".join(known_activities)))
+            continue
+        if keys_of[act] and key not in keys_of[act]:
+            issues.append(activities.issue(
+                i, "activity", f"unknown key '{key}' for activity '{act}'" if key else
+                f"activity '{act}' needs a key", text,
+                suggest(key, keys_of[act]) or f"one of {', '.join(act + ':' + k for k in keys_of[act])}; "
+                "or define the key's coefficients in coefficients.csv"))
+            continue
+        try:
+            value = float(cell(i, "value"))
+            if not math.isfinite(value) or value < 0:
+                raise ValueError
+        except ValueError:
+            issues.append(activities.issue(i, "value", "activity value must be a number ≥ 0", cell(i, "value")))
+            continue
+        sigma_act = math.nan
+        if cell(i, "sigma"):
+            try:
+                sigma_act = float(cell(i, "sigma"))
+                if sigma_act < 0:
+                    raise ValueError
+            except ValueError:
+                issues.append(activities.issue(i, "sigma", "uncertainty must be a number ≥ 0", cell(i, "sigma")))
+                bad = True
+        outputs = _resolve(coefs, act, key, proc)
+        per_head = any(_COEF_UNITS[r["unit"]][1] for params in outputs.values() for r in params.values())
+        unit = cell(i, "unit")
+        if per_head:
+            if unit not in _COUNT_UNITS:
+                issues.append(activities.issue(i, "unit", f"'{act}' counts animals: the unit is a head count",
+                                               unit, "use head, 头, 只, 万头 or 万只"))
+                continue
+            scale = _COUNT_UNITS[unit]
+        else:
+            try:
+                scale = flow_factor(unit or getattr(info, "unit", "t/a") or "t/a", days_per_year)
+            except UnitError as e:
+                issues.append(activities.issue(i, "unit", str(e).split(" (")[0], unit,
+                                               "use t/a, 万t/a, kt/a, t/d …"))
+                continue
+        material = cell(i, "material")
+        if material and material not in outputs:
+            issues.append(activities.issue(i, "material", f"'{text}' does not generate this material", material,
+                                           suggest(material, outputs) or "one of " + ", ".join(sorted(outputs))))
+            continue
+        if bad:
+            continue
+        year_text = cell(i, "year")
+        year: Any = year_default
+        if year_text:
+            try:
+                year = int(float(year_text))
+            except ValueError:
+                issues.append(activities.issue(i, "year", "not a year", year_text))
+                continue
+        if cell(i, "fate"):
+            _check_fate(activities, i, cell(i, "fate"), issues)
+        base = value * scale
+        base_rel = (sigma_act / value) if value and not math.isnan(sigma_act) else 0.0
+        for mat in ([material] if material else sorted(outputs)):
+            params = outputs[mat]
+            missing = [p for p, r in params.items() if math.isnan(r["factor"])]
+            if missing:
+                p = missing[0]
+                r = params[p]
+                where = f"{r['activity']}{':' + r['key'] if r['key'] else ''}"
+                issues.append(activities.issue(
+                    i, "activity", f"no value for coefficient '{p}' of {where} → {mat}"
+                    + (f" ({r['note']})" if r["note"] else ""), text,
+                    f"add a row to the park's coefficients: activity={r['activity']}, key={r['key']}, "
+                    f"material={r['material']}, parameter={p}, central=…, unit={r['unit']}, source=…"))
+                continue
+            heads = sum(_COEF_UNITS[r["unit"]][1] for r in params.values())
+            per_day = sum(_COEF_UNITS[r["unit"]][2] for r in params.values())
+            if heads != (1 if per_head else 0) or per_day != 0:
+                issues.append(activities.issue(
+                    i, "activity", f"coefficient units of {text} → {mat} do not multiply to t/a "
+                    f"({', '.join(r['parameter'] + ' [' + r['unit'] + ']' for r in params.values())})", text,
+                    "a per-day coefficient needs a 'days' coefficient (unit d)"))
+                continue
+            factor = 1.0
+            rel2 = base_rel ** 2
+            parts = []
+            for p in sorted(params):
+                r = params[p]
+                factor *= r["factor"]
+                rel2 += r["rel_sigma"] ** 2
+                rng = "no range" if r["rel_sigma"] == 0 else f"σ {_fmt(r['rel_sigma'] * 100)}%"
+                parts.append(f"{p} {_fmt(r['central'])} {r['unit']} [{r['source']}; {rng}]")
+            val = base * factor
+            note = f"estimated from {text} = {_fmt(value)} {unit}: " + " × ".join(parts)
+            if act == "crop_output" and "collectable_coef" in params and params["collectable_coef"]["factor"]:
+                note += f"; theoretical resource {_fmt(val / params['collectable_coef']['factor'])} t/a"
+            if cell(i, "note"):
+                note += f"; {cell(i, 'note')}"
+            out_rows.append({
+                "id": f"{aid}:{mat}", "source": proc, "target": target, "material": mat, "value": val,
+                "sigma": val * math.sqrt(rel2), "tc": math.nan, "tc_sigma": math.nan,
+                "route": cell(i, "route"), "fate": cell(i, "fate"), "year": year, "note": note,
+                "estimated": True, "activity": aid,
+            })
+    flows = pd.DataFrame(out_rows, columns=_FLOW_OUT)
+    flows["year"] = pd.array(flows["year"].tolist(), dtype="Int64") if len(flows) else pd.array([], "Int64")
+    for col in ("value", "sigma", "tc", "tc_sigma"):
+        flows[col] = flows[col].astype(float)
+    flows["estimated"] = flows["estimated"].astype(bool)
+    return flows, issues
+
+
+_FLOW_OUT = ["id", "source", "target", "material", "value", "sigma", "tc", "tc_sigma", "route", "fate", "year",
+             "note", "estimated", "activity"]
+
+
+def _check_fate(raw: RawTable, i: int, fate: str, issues: list[Issue]) -> None:
+    from mfa.conventions import FATES
+
+    if fate and fate not in FATES:
+        issues.append(raw.issue(i, "fate", "unknown fate", fate, suggest(fate, FATES) or
+                                "one of " + ", ".join(FATES)))
