@@ -1,0 +1,1038 @@
+"""Solving unknown flows and reconciling conflicting data (what STAN does, sparse and vectorised).
+
+A park's flows are variables of three kinds:
+
+* **exact** — a value and no ``sigma`` (or ``sigma`` 0): a constant that never changes;
+* **measured** — a value with a standard uncertainty ``sigma`` (t/a), normally distributed;
+* **unknown** — no value (NaN).
+
+Transfer coefficients (``tc``) are exact (no ``tc_sigma``) or measured. A storage process without stock data
+has an unknown stock change. The model equations are
+
+* one **balance** per internal process (production, collection, treatment, storage):
+  ``Σ inputs − Σ outputs − Δstock = 0`` with ``Δstock = closing − opening`` (0 for non-storage processes
+  without stock data, an unknown for storage processes without stock data);
+* one **transfer-coefficient equation** per flow ``k`` with a ``tc``:
+  ``f_k − tc_k · Σ inputs(source(k)) = 0``, i.e. ``tc`` is the share of the source process's *total input*
+  (all flows into it, imports included) that leaves through flow ``k``. These equations are bilinear when the
+  coefficient is measured.
+
+Boundary processes (import, export, environment, landfill) have no balance.
+
+:func:`reconcile` finds the measured values closest to the data in the weighted least-squares sense
+(weights 1/σ²) that satisfy every equation, computes every unknown that the equations determine, and
+propagates the uncertainties (with covariances, to first order). It follows Cencic (2016), *Nonlinear data
+reconciliation in material flow analysis with software STAN*, Sustainable Environment Research 26:291–298:
+linearise the equations at the current estimate, eliminate the unknowns with a basis ``P`` of the left null
+space of their Jacobian, reconcile the measurements subject to ``P J_x Δx = −P F``, solve the unknowns from the
+remaining equations, iterate.
+
+Sparse throughout: the unknowns split into independent blocks (connected components of the
+equation–unknown graph); each block is eliminated with a small dense SVD, blocks of the same shape in one
+batched call. The reduced normal matrix ``A Q Aᵀ`` is factored once (dense Cholesky when small, sparse LU
+otherwise).
+
+Every flow gets a ``status``: ``exact``, ``measured`` (σ given but no equation checks it: unchanged),
+``reconciled`` (σ given and redundant: adjusted), ``computed`` (unknown, determined by the equations) or
+``unobservable`` (unknown and not determined: no value is ever given; determined combinations of
+unobservable flows, such as their sum, are listed in :attr:`ReconcileResult.combinations`).
+
+>>> import mfa
+>>> from mfa.solve import reconcile
+>>> park = mfa.Park.from_frames(
+...     processes=[{"id": "in", "name": "Supply", "kind": "import"},
+...                {"id": "plant", "name": "Plant", "kind": "production"},
+...                {"id": "out", "name": "Customers", "kind": "export"}],
+...     flows=[{"source": "in", "target": "plant", "material": "coal_gangue", "value": 100, "sigma": 5},
+...            {"source": "plant", "target": "out", "material": "coal_gangue", "value": 110, "sigma": 5}])
+>>> r = reconcile(park)
+>>> r.flows[["id", "value", "status"]].round(3).to_dict("records")
+[{'id': 'in>plant:coal_gangue', 'value': 105.0, 'status': 'reconciled'}, \
+{'id': 'plant>out:coal_gangue', 'value': 105.0, 'status': 'reconciled'}]
+>>> round(r.chi2, 6), r.dof
+(2.0, 1)
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+
+from mfa.errors import MfaError
+from mfa.results import Result
+
+__all__ = ["ReconcileResult", "reconcile", "LinearModel"]
+
+# Ranks and zero tests. The Jacobian of the unknowns holds ±1, −tc and −1 (stock), so it is well scaled.
+_RANK_RTOL = 1e-10
+_NULL_TOL = 1e-8
+# Above this many reduced equations the normal matrix is factored sparse instead of dense.
+_DENSE_LIMIT = 2500
+
+STATUSES = ("exact", "measured", "reconciled", "computed", "unobservable")
+
+
+# --------------------------------------------------------------------------------------------------------
+# The model: variables and equations as arrays
+# --------------------------------------------------------------------------------------------------------
+@dataclass
+class _Model:
+    """Variables and equations of a park (internal).
+
+    Variable vector ``v = [flows (n_f), transfer coefficients (n_t), unknown stock changes (n_s)]``.
+    Equations: balances of internal processes, then one transfer-coefficient equation per coefficient.
+    """
+
+    flow_ids: np.ndarray
+    process_ids: np.ndarray
+    src: np.ndarray
+    tgt: np.ndarray
+    n_p: int
+    balance_proc: np.ndarray       # process index of each balance equation
+    ds_known: np.ndarray           # known stock change per balance equation (0 where none / unknown)
+    ds_var: np.ndarray             # balance-equation index of each unknown stock change
+    tc_flow: np.ndarray            # flow index of each transfer coefficient
+    value0: np.ndarray             # initial values of all variables (NaN for unknowns)
+    sigma: np.ndarray              # σ of all variables (NaN: exact or unknown)
+    kind: np.ndarray               # 0 exact, 1 measured, 2 unknown (per variable)
+    inc_b: sp.csr_matrix           # balance rows of the incidence matrix (n_b × n_f)
+    inflow: sp.csr_matrix          # n_p × n_f, 1 where the flow enters the process
+
+    @property
+    def n_f(self) -> int:
+        return len(self.flow_ids)
+
+    @property
+    def n_t(self) -> int:
+        return len(self.tc_flow)
+
+    @property
+    def n_s(self) -> int:
+        return len(self.ds_var)
+
+    @property
+    def n_v(self) -> int:
+        return self.n_f + self.n_t + self.n_s
+
+    @property
+    def n_b(self) -> int:
+        return len(self.balance_proc)
+
+    @property
+    def n_c(self) -> int:
+        return self.n_b + self.n_t
+
+    @property
+    def bilinear(self) -> bool:
+        """True when a measured coefficient multiplies a flow that is not exact."""
+        return bool(np.any(self.kind[self.n_f:self.n_f + self.n_t] == 1))
+
+    def variable_labels(self) -> np.ndarray:
+        tc = np.array([f"tc[{f}]" for f in self.flow_ids[self.tc_flow]], dtype=object)
+        ds = np.array([f"Δstock[{p}]" for p in self.process_ids[self.balance_proc[self.ds_var]]],
+                      dtype=object)
+        return np.concatenate([self.flow_ids.astype(object), tc, ds])
+
+    def equation_labels(self) -> np.ndarray:
+        bal = np.array([f"balance of process '{p}'" for p in self.process_ids[self.balance_proc]], dtype=object)
+        tc = np.array([f"transfer coefficient of flow '{f}'" for f in self.flow_ids[self.tc_flow]],
+                      dtype=object)
+        return np.concatenate([bal, tc])
+
+    # -- residuals and Jacobian ----------------------------------------------------------------------
+    def residual(self, v: np.ndarray) -> np.ndarray:
+        """F(v) for one vector (n_v) or many (n_v × S): balances then coefficient equations."""
+        f = v[:self.n_f]
+        t = v[self.n_f:self.n_f + self.n_t]
+        s = v[self.n_f + self.n_t:]
+        ds = self.ds_known if v.ndim == 1 else self.ds_known[:, None]
+        fb = self.inc_b @ f - ds
+        if self.n_s:
+            fb = fb.copy()
+            fb[self.ds_var] -= s
+        total_in = self.inflow @ f
+        src = self.src[self.tc_flow]
+        ft = f[self.tc_flow] - t * total_in[src]
+        return np.concatenate([fb, ft])
+
+    def jacobian(self, v: np.ndarray) -> sp.csr_matrix:
+        """∂F/∂v (sparse, n_c × n_v) at v."""
+        n_f, n_t, n_b = self.n_f, self.n_t, self.n_b
+        f = v[:n_f]
+        t = v[n_f:n_f + n_t]
+        inc = self.inc_b.tocoo()
+        rows = [inc.row, self.ds_var]
+        cols = [inc.col, n_f + n_t + np.arange(self.n_s)]
+        vals = [inc.data, -np.ones(self.n_s)]
+        if n_t:
+            src = self.src[self.tc_flow]
+            sub = self.inflow[src].tocoo()           # row i: inputs of the source of coefficient i
+            rows += [n_b + np.arange(n_t), n_b + sub.row, n_b + np.arange(n_t)]
+            cols += [self.tc_flow, sub.col, n_f + np.arange(n_t)]
+            total_in = self.inflow @ f
+            vals += [np.ones(n_t), -t[sub.row] * sub.data, -total_in[src]]
+        J = sp.csr_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
+                          shape=(self.n_c, self.n_v))
+        J.sum_duplicates()
+        return J
+
+    def row_scale(self, v: np.ndarray) -> np.ndarray:
+        """Throughput of each equation (Σ |terms|), the yardstick of 'relative' residuals."""
+        a = np.abs(np.nan_to_num(v))
+        J = self.jacobian(np.nan_to_num(v))
+        scale = abs(J) @ a
+        scale[:self.n_b] += np.abs(self.ds_known)
+        return scale
+
+
+def _model_from_park(park: Any) -> _Model:
+    c = park.compiled
+    kind = np.asarray(c.kind, dtype=object)
+    n_p, n_f = c.n_processes, c.n_flows
+    internal = ~np.asarray(c.is_boundary, dtype=bool)
+    delta = np.asarray(c.delta_stock, dtype=float)
+    balance_proc = np.flatnonzero(internal)
+    ds_nan = np.isnan(delta[balance_proc])
+    ds_unknown = ds_nan & (kind[balance_proc] == "storage")
+    ds_known = np.where(ds_nan, 0.0, delta[balance_proc])
+    ds_var = np.flatnonzero(ds_unknown)
+
+    value = np.asarray(c.value, dtype=float)
+    sigma = np.asarray(c.sigma, dtype=float)
+    tc = np.asarray(c.tc, dtype=float)
+    tc_sigma = np.asarray(c.tc_sigma, dtype=float)
+    tc_flow = np.flatnonzero(~np.isnan(tc))
+    src = np.asarray(c.src, dtype=np.int64)
+    tgt = np.asarray(c.tgt, dtype=np.int64)
+
+    problems = []
+    boundary_src = tc_flow[~internal[src[tc_flow]]]
+    for k in boundary_src[:20]:
+        problems.append(f"flow '{c.flow_ids[k]}' has a transfer coefficient but its source "
+                        f"'{c.process_ids[src[k]]}' is a boundary process ({kind[src[k]]}) without inputs")
+    bad_tc = tc_flow[(tc[tc_flow] < 0) | (tc[tc_flow] > 1)]
+    for k in bad_tc[:20]:
+        problems.append(f"flow '{c.flow_ids[k]}': tc {tc[k]!r} is outside [0, 1]")
+    if problems:
+        raise MfaError("cannot set up the model equations:\n  - " + "\n  - ".join(problems))
+
+    flow_kind = np.where(np.isnan(value), 2, np.where(np.isnan(sigma) | (sigma == 0), 0, 1))
+    tcs = tc_sigma[tc_flow]
+    tc_kind = np.where(np.isnan(tcs) | (tcs == 0), 0, 1)
+    var_kind = np.concatenate([flow_kind, tc_kind, np.full(len(ds_var), 2)]).astype(np.int8)
+    value0 = np.concatenate([value, tc[tc_flow], np.full(len(ds_var), np.nan)])
+    sig = np.concatenate([np.where(flow_kind == 1, sigma, np.nan), np.where(tc_kind == 1, tcs, np.nan),
+                          np.full(len(ds_var), np.nan)])
+    inc = c.incidence.tocsr()
+    inflow = sp.csr_matrix((np.ones(n_f), (tgt, np.arange(n_f))), shape=(n_p, n_f))
+    model = _Model(flow_ids=np.asarray(c.flow_ids, dtype=object), process_ids=np.asarray(c.process_ids, dtype=object),
+                   src=src, tgt=tgt, n_p=n_p, balance_proc=balance_proc, ds_known=ds_known, ds_var=ds_var,
+                   tc_flow=tc_flow, value0=value0, sigma=sig, kind=var_kind, inc_b=inc[balance_proc],
+                   inflow=inflow)
+    _check_closed_tc(model, c.flow_ids)
+    return model
+
+
+def _check_closed_tc(model: _Model, flow_ids: np.ndarray) -> None:
+    """A process whose every output has an *exact* coefficient: they must sum to 1 (STAN's rule), and then
+    its balance follows from the coefficient equations and is dropped (it would be linearly dependent)."""
+    if not model.n_t:
+        return
+    n_f = model.n_f
+    exact_tc = model.kind[n_f:n_f + model.n_t] == 0
+    src = model.src
+    n_out = np.bincount(src, minlength=model.n_p)
+    k_exact = model.tc_flow[exact_tc]
+    n_out_exact = np.bincount(src[k_exact], minlength=model.n_p)
+    sum_exact = np.bincount(src[k_exact], weights=model.value0[n_f:n_f + model.n_t][exact_tc],
+                            minlength=model.n_p)
+    closed = (n_out > 0) & (n_out_exact == n_out)
+    bad = np.flatnonzero(closed & (np.abs(sum_exact - 1) > 1e-9))
+    if len(bad):
+        lines = [f"process '{model.process_ids[p]}': the exact transfer coefficients of all its outputs sum to "
+                 f"{sum_exact[p]:.6g}, not 1" for p in bad[:20]]
+        raise MfaError("inconsistent transfer coefficients:\n  - " + "\n  - ".join(lines) +
+                       "\n(give one output no coefficient, or give the coefficients a tc_sigma)")
+    drop = closed[model.balance_proc]
+    if drop.any():
+        keep = ~drop
+        # unknown stock changes of dropped balances would be undetermined; keep those balances
+        keep[model.ds_var] = True
+        if not keep.all():
+            old_index = np.flatnonzero(keep)
+            remap = np.full(len(keep), -1)
+            remap[old_index] = np.arange(len(old_index))
+            model.balance_proc = model.balance_proc[keep]
+            model.ds_known = model.ds_known[keep]
+            model.inc_b = model.inc_b[keep]
+            model.ds_var = remap[model.ds_var]
+
+
+# --------------------------------------------------------------------------------------------------------
+# Elimination of the unknowns, block by block
+# --------------------------------------------------------------------------------------------------------
+@dataclass
+class _Elimination:
+    P: sp.csr_matrix          # n_red × n_c: rows span the left null space of J_y
+    P_comp: np.ndarray        # component label of each row of P
+    Yplus: sp.csr_matrix      # n_y × n_c: block pseudo-inverse of J_y
+    observable: np.ndarray    # bool per unknown
+    comp_of_row: np.ndarray   # component label of each equation
+    comp_of_y: np.ndarray     # component label of each unknown
+    null_blocks: dict         # component → (unknown indices, null-space basis n × k) where k > 0
+
+
+def _eliminate(Jy: sp.csr_matrix) -> _Elimination:
+    """Split J_y (n_c × n_y) into independent blocks and compute, per block, the left null space, the
+    pseudo-inverse and the null space (observability), with batched dense SVDs."""
+    from scipy.sparse.csgraph import connected_components
+
+    n_c, n_y = Jy.shape
+    pattern = Jy.copy()
+    pattern.data = np.ones_like(pattern.data)
+    graph = sp.bmat([[None, pattern], [pattern.T, None]], format="csr") if n_y else sp.csr_matrix((n_c, n_c))
+    if graph.shape[0] == 0:
+        n_comp, labels = 0, np.zeros(0, dtype=np.int64)
+    else:
+        n_comp, labels = connected_components(graph, directed=False)
+    lab_r, lab_c = labels[:n_c], labels[n_c:]
+    m_of = np.bincount(lab_r, minlength=n_comp)
+    n_of = np.bincount(lab_c, minlength=n_comp)
+
+    # position of every equation / unknown inside its component
+    order_r = np.argsort(lab_r, kind="stable")
+    start_r = np.concatenate([[0], np.cumsum(m_of)])[:-1]
+    pos_r = np.empty(n_c, dtype=np.int64)
+    pos_r[order_r] = np.arange(n_c) - start_r[lab_r[order_r]]
+    order_c = np.argsort(lab_c, kind="stable")
+    start_c = np.concatenate([[0], np.cumsum(n_of)])[:-1]
+    pos_c = np.empty(n_y, dtype=np.int64)
+    pos_c[order_c] = np.arange(n_y) - start_c[lab_c[order_c]]
+
+    coo = Jy.tocoo()
+    nz_comp = lab_r[coo.row]
+
+    P_rows, P_cols, P_vals, P_comp = [], [], [], []
+    Y_rows, Y_cols, Y_vals = [], [], []
+    observable = np.ones(n_y, dtype=bool)
+    null_blocks: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+    next_row = 0
+
+    shapes = np.stack([m_of, n_of], axis=1) if n_comp else np.zeros((0, 2), dtype=np.int64)
+    uniq, group_of = (np.unique(shapes, axis=0, return_inverse=True) if n_comp
+                      else (np.zeros((0, 2), dtype=np.int64), np.zeros(0, dtype=np.int64)))
+    group_of = np.asarray(group_of).ravel()
+    for gi, (m, n) in enumerate(uniq):
+        comps = np.flatnonzero(group_of == gi)
+        G = len(comps)
+        slot = np.full(n_comp, -1)
+        slot[comps] = np.arange(G)
+        R = start_r[comps][:, None] + np.arange(m)[None, :]
+        R = order_r[R] if m else np.zeros((G, 0), dtype=np.int64)   # equation indices (G × m)
+        C = order_c[start_c[comps][:, None] + np.arange(n)[None, :]] if n else np.zeros((G, 0), dtype=np.int64)
+        if n == 0:
+            # equations without unknowns: each is its own reduced equation
+            rows = R.ravel()
+            P_rows.append(next_row + np.arange(len(rows)))
+            P_cols.append(rows)
+            P_vals.append(np.ones(len(rows)))
+            P_comp.append(np.repeat(comps, m))
+            next_row += len(rows)
+            continue
+        if m == 0:
+            # unknowns in no equation: unobservable, free
+            observable[C.ravel()] = False
+            for g, comp in enumerate(comps):
+                null_blocks[int(comp)] = (C[g], np.eye(n))
+            continue
+        sel = slot[nz_comp] >= 0
+        blocks = np.zeros((G, m, n))
+        np.add.at(blocks, (slot[nz_comp[sel]], pos_r[coo.row[sel]], pos_c[coo.col[sel]]), coo.data[sel])
+        U, S, Vt = np.linalg.svd(blocks, full_matrices=True)
+        k = min(m, n)
+        smax = S[:, :1] if k else np.zeros((G, 1))
+        rank = (S > _RANK_RTOL * max(m, n) * np.maximum(smax, 1e-300)).sum(axis=1)
+        for r in np.unique(rank):
+            sub = np.flatnonzero(rank == r)
+            Gs = len(sub)
+            if m - r > 0:
+                Pn = np.swapaxes(U[sub][:, :, r:], 1, 2)            # Gs × (m−r) × m
+                new = next_row + np.arange(Gs * (m - r)).reshape(Gs, m - r)
+                P_rows.append(np.repeat(new[:, :, None], m, axis=2).ravel())
+                P_cols.append(np.repeat(R[sub][:, None, :], m - r, axis=1).ravel())
+                P_vals.append(Pn.ravel())
+                P_comp.append(np.repeat(comps[sub], m - r))
+                next_row += Gs * (m - r)
+            if r > 0:
+                # pseudo-inverse V_r S_r⁻¹ U_rᵀ: Gs × n × m
+                Vr = np.swapaxes(Vt[sub][:, :r, :], 1, 2)
+                Ur = U[sub][:, :, :r]
+                pinv = np.einsum("gnr,gr,gmr->gnm", Vr, 1.0 / S[sub][:, :r], Ur)
+                Y_rows.append(np.repeat(C[sub][:, :, None], m, axis=2).ravel())
+                Y_cols.append(np.repeat(R[sub][:, None, :], n, axis=1).ravel())
+                Y_vals.append(pinv.ravel())
+            if n - r > 0:
+                N = np.swapaxes(Vt[sub][:, r:, :], 1, 2)             # Gs × n × (n−r)
+                unobs = np.linalg.norm(N, axis=2) > _NULL_TOL        # Gs × n
+                observable[C[sub][unobs]] = False
+                for g in np.flatnonzero(unobs.any(axis=1)):
+                    null_blocks[int(comps[sub][g])] = (C[sub][g], N[g])
+
+    def _cat(parts, dtype=float):
+        return np.concatenate(parts) if parts else np.zeros(0, dtype=dtype)
+
+    P = sp.csr_matrix((_cat(P_vals), (_cat(P_rows, np.int64), _cat(P_cols, np.int64))), shape=(next_row, n_c))
+    Yplus = sp.csr_matrix((_cat(Y_vals), (_cat(Y_rows, np.int64), _cat(Y_cols, np.int64))), shape=(n_y, n_c))
+    Yplus.eliminate_zeros()
+    return _Elimination(P=P, P_comp=_cat(P_comp, np.int64), Yplus=Yplus, observable=observable,
+                        comp_of_row=lab_r, comp_of_y=lab_c, null_blocks=null_blocks)
+
+
+# --------------------------------------------------------------------------------------------------------
+# The reduced normal matrix A Q Aᵀ
+# --------------------------------------------------------------------------------------------------------
+class _Normal:
+    """Factorisation of M = A Q Aᵀ, with a rank-revealing fallback when equations are dependent."""
+
+    def __init__(self, M: sp.spmatrix):
+        n = M.shape[0]
+        self.n = n
+        self.rank = n
+        self._lu = None
+        self._chol = None
+        self._pinv = None
+        if n == 0:
+            return
+        if n <= _DENSE_LIMIT:
+            self._dense(M.toarray())
+            return
+        from scipy.sparse.linalg import splu
+
+        try:
+            lu = splu(sp.csc_matrix(M), permc_spec="MMD_AT_PLUS_A", diag_pivot_thresh=0.0,
+                      options={"SymmetricMode": True})
+            d = np.abs(lu.U.diagonal())
+            if d.min() > 1e-11 * d.max():
+                self._lu = lu
+                return
+        except RuntimeError:
+            pass
+        if n > 4 * _DENSE_LIMIT:
+            raise MfaError(f"the {n} reduced balance equations are linearly dependent and too many to resolve "
+                           "densely; check for closed loops of internal processes without any boundary flow")
+        self._dense(M.toarray())
+
+    def _dense(self, M: np.ndarray) -> None:
+        import scipy.linalg as la
+
+        try:
+            c = la.cho_factor(M, lower=True, check_finite=False)
+            d = np.abs(np.diag(c[0]))
+            if d.min() ** 2 > 1e-12 * d.max() ** 2:
+                self._chol = c
+                return
+        except la.LinAlgError:
+            pass
+        w, V = np.linalg.eigh(M)
+        keep = w > 1e-11 * max(w.max(), 1e-300)
+        self.rank = int(keep.sum())
+        self._pinv = (V[:, keep] / w[keep]) @ V[:, keep].T
+
+    def solve(self, b: np.ndarray) -> np.ndarray:
+        if self.n == 0:
+            return np.zeros_like(b)
+        if self._chol is not None:
+            import scipy.linalg as la
+
+            return la.cho_solve(self._chol, b, check_finite=False)
+        if self._lu is not None:
+            return self._lu.solve(np.asarray(b, dtype=float))
+        return self._pinv @ b
+
+
+# --------------------------------------------------------------------------------------------------------
+# The result
+# --------------------------------------------------------------------------------------------------------
+class ReconcileResult(Result):
+    """Reconciled and computed values with their uncertainties and the statistical tests.
+
+    Attributes
+    ----------
+    flows : DataFrame
+        id, source, target, material, value (t/a; NaN if unobservable), sigma (t/a; NaN if exact or
+        unobservable), status, measured, measured_sigma, adjustment, normalised_adjustment, gross_error.
+    transfer_coefficients : DataFrame
+        flow, value, sigma, status, measured, measured_sigma, adjustment, normalised_adjustment, gross_error.
+    stock_changes : DataFrame
+        process, value, sigma, status — storage processes without stock data (Δstock unknown).
+    combinations : DataFrame
+        determined combinations of unobservable variables: expression, terms (list of (coefficient, id)),
+        value, sigma.
+    converged, iterations, chi2, dof, p_value, max_residual, max_residual_rel, alpha
+    park : the reconciled Park (computed values filled in, reconciled values and σ written back).
+    """
+
+    title = "Data reconciliation"
+
+    def __init__(self, **kw: Any):
+        self.__dict__.update(kw)
+
+    @property
+    def park(self):
+        p = self.__dict__.get("_park_cache")
+        if p is None:
+            p = self.__dict__["_park_cache"] = _reconciled_park(self)
+        return p
+
+    def covariance(self, ids: list[str]) -> pd.DataFrame:
+        """Covariance matrix (t/a)² of the reconciled or computed variables ``ids`` (flow ids, or
+        ``tc[<flow id>]`` for coefficients, ``Δstock[<process>]`` for unknown stock changes)."""
+        return self._cov(list(ids))
+
+    def _tables(self) -> dict[str, pd.DataFrame]:
+        return {"flows": self.flows, "transfer_coefficients": self.transfer_coefficients,
+                "stock_changes": self.stock_changes, "combinations": self.combinations}
+
+    def _repr_html_(self) -> str:
+        head = (f"<p>converged: {self.converged} after {self.iterations} iteration(s) · χ² = {self.chi2:.4g} · "
+                f"dof = {self.dof} · p = {self.p_value:.4g} · largest residual {self.max_residual:.3g} t/a · "
+                f"{int(self.flows['gross_error'].sum())} gross error(s) flagged</p>")
+        return head + super()._repr_html_()
+
+    def summary(self) -> dict:
+        counts = self.flows["status"].value_counts()
+        return {
+            "converged": bool(self.converged), "iterations": int(self.iterations), "chi2": float(self.chi2),
+            "dof": int(self.dof), "p_value": float(self.p_value), "max_residual": float(self.max_residual),
+            "max_residual_rel": float(self.max_residual_rel), "alpha": float(self.alpha),
+            "gross_errors": int(self.flows["gross_error"].sum() + self.transfer_coefficients["gross_error"].sum()),
+            "status_counts": {s: int(counts.get(s, 0)) for s in STATUSES},
+        }
+
+    def to_dict(self) -> dict:
+        from mfa.results import frame_records
+
+        flows = self.flows.copy()
+        tcs = self.transfer_coefficients.copy()
+        out = self.summary()
+        out["flows"] = frame_records(flows)
+        out["transfer_coefficients"] = frame_records(tcs)
+        out["stock_changes"] = frame_records(self.stock_changes)
+        comb = self.combinations.copy()
+        if len(comb):
+            comb["terms"] = [[{"coefficient": float(a), "variable": str(b)} for a, b in t] for t in comb["terms"]]
+        out["combinations"] = frame_records(comb)
+        return out
+
+
+def _reconciled_park(res: ReconcileResult):
+    flows = res._input_park.flows
+    r = res.flows.set_index("id")
+    flows["value"] = r.loc[flows["id"], "value"].to_numpy()
+    sig = r.loc[flows["id"], "sigma"].to_numpy(dtype=float)
+    flows["sigma"] = np.where(sig > 0, sig, np.nan)
+    if len(res.transfer_coefficients):
+        t = res.transfer_coefficients.set_index("flow")
+        has = flows["id"].isin(t.index)
+        ids = flows.loc[has, "id"]
+        flows.loc[has, "tc"] = t.loc[ids, "value"].to_numpy()
+        ts = t.loc[ids, "sigma"].to_numpy(dtype=float)
+        flows.loc[has, "tc_sigma"] = np.where(ts > 0, ts, np.nan)
+    return res._input_park.replace(flows=flows)
+
+
+# --------------------------------------------------------------------------------------------------------
+# The solver
+# --------------------------------------------------------------------------------------------------------
+@dataclass
+class LinearModel:
+    """The reconciliation linearised at its solution: everything the Monte Carlo needs to map sampled
+    measurements to reconciled and computed values without refactoring (factor once, many right-hand sides).
+
+    For measured values ``x_s`` (n_x × S): ``x = x_s − Q Aᵀ M⁻¹ (A x_s − b)`` and the unknowns follow from
+    :meth:`apply`; exact for linear equations, first-order otherwise (then :meth:`apply` iterates with the
+    fixed Jacobian until the equations hold)."""
+
+    model: _Model
+    x_idx: np.ndarray
+    y_idx: np.ndarray
+    A: sp.csr_matrix
+    QAt: sp.csr_matrix
+    normal: _Normal
+    P: sp.csr_matrix
+    Yplus: sp.csr_matrix
+    Jx: sp.csr_matrix
+    v_hat: np.ndarray
+    observable: np.ndarray
+
+    def apply(self, xs: np.ndarray, max_iter: int = 50, tol: float = 1e-10) -> np.ndarray:
+        """Full variable matrices (n_v × S) for sampled measurements ``xs`` (n_x × S)."""
+        S = xs.shape[1]
+        V = np.repeat(self.v_hat[:, None], S, axis=1)
+        V[self.x_idx] = xs
+        xhat = self.v_hat[self.x_idx][:, None]
+        yhat = self.v_hat[self.y_idx][:, None]
+        for _ in range(max_iter):
+            F = self.model.residual(V)
+            x = V[self.x_idx]
+            # A x = A x̃ − P F  (linearised at the current iterate with the Jacobian of the solution)
+            rhs = self.A @ x - self.P @ F
+            lam = self.normal.solve(self.A @ xs - rhs)
+            x_new = xs - self.QAt @ lam
+            y_new = V[self.y_idx] + self.Yplus @ (-F - self.Jx @ (x_new - x))
+            step = max(np.max(np.abs(x_new - x), initial=0.0), np.max(np.abs(y_new - V[self.y_idx]), initial=0.0))
+            V[self.x_idx] = x_new
+            V[self.y_idx] = y_new
+            scale = max(np.max(np.abs(xhat), initial=1.0), np.max(np.abs(yhat), initial=1.0), 1.0)
+            if not self.model.bilinear or step <= tol * scale:
+                break
+        V[self.y_idx[~self.observable]] = np.nan
+        return V
+
+
+def reconcile(park: Any, bounds: bool = False, *, alpha: float = 0.05, max_iter: int = 100,
+              tol: float = 1e-10, covariance: bool = True) -> ReconcileResult:
+    """Solve the unknown flows of ``park`` and reconcile its measured flows and transfer coefficients.
+
+    Parameters
+    ----------
+    park : mfa.Park
+        Flow values in t/a; ``value`` NaN = unknown; ``sigma`` NaN (or 0) = exact, else the standard
+        uncertainty in t/a; ``tc`` = share of the source process's total input leaving through the flow,
+        ``tc_sigma`` its standard uncertainty (NaN = exact).
+    bounds : bool
+        Keep reconciled flows ≥ 0 and coefficients in [0, 1]: a measured variable that leaves its bounds is
+        fixed at the bound and the problem solved again (active set); a computed flow that comes out negative
+        raises :class:`mfa.errors.MfaError`.
+    alpha : float
+        Significance level of the gross-error test on normalised adjustments (two-sided, default 0.05:
+        |adjustment / σ_adjustment| > 1.96 flags a gross error).
+    max_iter, tol
+        Iteration limit and relative step tolerance of the iterative linearisation. Non-convergence raises
+        :class:`mfa.errors.MfaError` with the last step and residual.
+    covariance : bool
+        Propagate uncertainties (σ of every reconciled and computed variable); False skips it (faster on
+        very large parks; sigma columns are then NaN for reconciled and computed values).
+
+    Returns
+    -------
+    ReconcileResult
+        ``.flows``, ``.transfer_coefficients``, ``.stock_changes``, ``.combinations`` (DataFrames),
+        ``.chi2``, ``.dof``, ``.p_value``, ``.converged``, ``.iterations``, ``.max_residual``, ``.park``,
+        ``.to_dict()`` / ``.to_json()``.
+
+    Conventions: χ² = Σ (x̂ − x)² / σ² over measured variables, with dof = number of independent
+    redundancy equations; p_value = P(χ²_dof ≥ χ²) (1.0 when dof = 0). A park without redundancy is solved,
+    not rejected (dof 0).
+    """
+    from scipy.special import chdtrc, ndtri
+
+    model = _model_from_park(park)
+    res = _solve(model, bounds=bounds, max_iter=max_iter, tol=tol, covariance=covariance, alpha=alpha)
+    z_crit = float(ndtri(1 - alpha / 2))
+    res["alpha"] = alpha
+    dof = res["dof"]
+    res["p_value"] = float(chdtrc(dof, res["chi2"])) if dof > 0 else 1.0
+    return _build_result(park, model, res, z_crit)
+
+
+def _solve(model: _Model, *, bounds: bool, max_iter: int, tol: float, covariance: bool, alpha: float,
+           ) -> dict:
+    kind = model.kind.copy()
+    v_m = model.value0.copy()
+    fixed_at_bound = np.zeros(model.n_v, dtype=bool)
+    lb = np.zeros(model.n_v)
+    ub = np.full(model.n_v, np.inf)
+    ub[model.n_f:model.n_f + model.n_t] = 1.0
+    lb[model.n_f + model.n_t:] = -np.inf  # stock changes may be negative
+
+    for _ in range(model.n_v + 1):
+        out = _iterate(model, kind, v_m, max_iter=max_iter, tol=tol)
+        if not bounds:
+            break
+        v = out["v"]
+        x_idx = out["x_idx"]
+        low = x_idx[v[x_idx] < lb[x_idx] - 1e-12 * np.maximum(1, np.abs(model.value0[x_idx]))]
+        high = x_idx[v[x_idx] > ub[x_idx] + 1e-12]
+        if not len(low) and not len(high):
+            y_idx = out["y_idx"]
+            neg = y_idx[out["observable"] & (v[y_idx] < lb[y_idx] - 1e-9 * np.maximum(1.0, np.abs(v[y_idx])))]
+            if len(neg):
+                labels = model.variable_labels()
+                lines = [f"{labels[i]} = {v[i]:.6g}" for i in neg[:20]]
+                raise MfaError("with bounds, these computed values are still negative (the exact and "
+                               "reconciled data force them below zero):\n  - " + "\n  - ".join(lines))
+            break
+        # Fix the violators at their bounds (most violated first) and solve again.
+        kind[low] = 0
+        v_m[low] = lb[low]
+        kind[high] = 0
+        v_m[high] = ub[high]
+        fixed_at_bound[low] = True
+        fixed_at_bound[high] = True
+    out["fixed_at_bound"] = fixed_at_bound
+    out["v_measured"] = model.value0
+    out["kind_used"] = kind
+    if covariance:
+        _propagate(model, out)
+    else:
+        out["var"] = np.full(model.n_v, np.nan)
+        out["var_adj"] = np.full(model.n_v, np.nan)
+        out["comb_var"] = None
+    # χ² on the original measurements (variables fixed at a bound count with their full adjustment)
+    m = model.kind == 1
+    d = out["v"][m] - model.value0[m]
+    out["chi2"] = float(np.sum(d * d / model.sigma[m] ** 2))
+    return out
+
+
+def _iterate(model: _Model, kind: np.ndarray, v_m: np.ndarray, *, max_iter: int, tol: float) -> dict:
+    x_idx = np.flatnonzero(kind == 1)
+    y_idx = np.flatnonzero(kind == 2)
+    z_idx = np.flatnonzero(kind == 0)
+    q = model.sigma[x_idx] ** 2
+    Q = sp.diags(q)
+    xm = v_m[x_idx]
+    v = np.where(kind == 2, 0.0, v_m)
+    labels_eq = model.equation_labels()
+
+    J = model.jacobian(v)
+    Jy = J[:, y_idx]
+    el = _eliminate(Jy)
+    # Starting unknowns from the measurements as given (exact where the unknowns enter linearly).
+    F = model.residual(v)
+    v[y_idx] = el.Yplus @ (-F)
+    bilinear = model.bilinear or False
+    scale = max(np.max(np.abs(v), initial=0.0), 1.0)
+
+    converged = False
+    it = 0
+    last_step = np.inf
+    for it in range(1, max_iter + 1):
+        J = model.jacobian(v)
+        Jx = J[:, x_idx]
+        Jy = J[:, y_idx]
+        if it > 1 and bilinear:
+            el = _eliminate(Jy)
+        F = model.residual(v)
+        x = v[x_idx]
+        A = (el.P @ Jx).tocsr()
+        rhs = A @ x - el.P @ F
+        A, rhs, keep = _drop_empty_rows(A, rhs, el, model, v, labels_eq)
+        r = A @ xm - rhs
+        QAt = (Q @ A.T).tocsr()
+        normal = _Normal((A @ QAt).tocsr())
+        lam = normal.solve(r)
+        x_new = xm - QAt @ lam
+        y_new = v[y_idx] + el.Yplus @ (-F - Jx @ (x_new - x))
+        step = max(np.max(np.abs(x_new - x), initial=0.0), np.max(np.abs(y_new - v[y_idx]), initial=0.0))
+        if not np.isfinite(step):
+            break
+        v[x_idx] = x_new
+        v[y_idx] = y_new
+        scale = max(np.max(np.abs(v), initial=0.0), 1.0)
+        last_step = step
+        if not bilinear or step <= tol * scale:
+            converged = True
+            break
+    if bilinear and converged:
+        # re-linearise at the solution for classification and uncertainty
+        J = model.jacobian(v)
+        Jx = J[:, x_idx]
+        el = _eliminate(J[:, y_idx])
+        F = model.residual(v)
+        A = (el.P @ Jx).tocsr()
+        rhs = A @ v[x_idx] - el.P @ F
+        A, rhs, keep = _drop_empty_rows(A, rhs, el, model, v, labels_eq)
+        QAt = (Q @ A.T).tocsr()
+        normal = _Normal((A @ QAt).tocsr())
+
+    F = model.residual(v)
+    # unobservable unknowns carry arbitrary (minimum-norm) values internally; they do not count
+    obs_eq = np.ones(model.n_c, dtype=bool)
+    if len(y_idx):
+        J_abs = abs(model.jacobian(v)[:, y_idx[~el.observable]])
+        touched = np.asarray(J_abs.sum(axis=1)).ravel() > 0
+        obs_eq &= ~touched
+    row_scale = model.row_scale(np.where(np.isin(np.arange(model.n_v), y_idx[~el.observable]), 0.0, v))
+    resid = np.abs(F)
+    rel = resid / np.maximum(row_scale, 1e-300)
+    rel[row_scale == 0] = 0.0
+    max_res = float(np.max(resid, initial=0.0))
+    max_rel = float(np.max(rel, initial=0.0))
+    if not converged or max_rel > 1e-6:
+        worst = int(np.argmax(rel)) if len(rel) else 0
+        raise MfaError(
+            f"reconciliation did not converge after {it} iteration(s) (limit {max_iter}): last step "
+            f"{last_step:.3g}, largest constraint residual {max_res:.3g} t/a ({max_rel:.3g} of the throughput, "
+            f"in the {labels_eq[worst] if len(labels_eq) else '-'}). The data may be contradictory or the "
+            "transfer coefficients ill-posed; try bounds=True (--bounds), check σ larger than the values, "
+            "or fix gross errors first.")
+    return {"v": v, "x_idx": x_idx, "y_idx": y_idx, "z_idx": z_idx, "A": A, "QAt": QAt, "normal": normal,
+            "el": el, "Jx": Jx, "observable": el.observable, "iterations": it, "converged": converged,
+            "max_residual": max_res, "max_residual_rel": max_rel, "dof": int(normal.rank), "q": q}
+
+
+def _drop_empty_rows(A, rhs, el, model, v, labels_eq):
+    """Reduced equations that involve no measured variable only check exact data: they must hold, and are
+    dropped from the reconciliation."""
+    norms = np.sqrt(np.asarray(A.multiply(A).sum(axis=1)).ravel())
+    # yardstick: the same combination applied to each equation's throughput
+    scale = abs(el.P) @ model.row_scale(v)
+    col_scale = np.sqrt(np.asarray(abs(el.P) @ np.ones(model.n_c)).ravel())
+    empty = norms <= 1e-12 * np.maximum(col_scale, 1.0) * max(1.0, float(np.max(np.abs(A.data), initial=1.0)))
+    if not empty.any():
+        return A, rhs, np.ones(len(rhs), dtype=bool)
+    bad = empty & (np.abs(rhs) > 1e-9 * np.maximum(scale, 1.0))
+    if bad.any():
+        lines = []
+        for i in np.flatnonzero(bad)[:10]:
+            eqs = np.flatnonzero(el.comp_of_row == el.P_comp[i])
+            names = ", ".join(labels_eq[eqs][:6]) + (" …" if len(eqs) > 6 else "")
+            lines.append(f"{names}: off by {abs(rhs[i]):.6g} t/a")
+        raise MfaError("the exact data contradict the model equations (no measured value can absorb the "
+                       "difference):\n  - " + "\n  - ".join(lines) +
+                       "\n(give one of the flows involved a sigma, or correct the values)")
+    keep = ~empty
+    return A[keep], rhs[keep], keep
+
+
+def _propagate(model: _Model, out: dict) -> None:
+    """σ of every reconciled and computed variable: Cov(x̂) = Q − Q Aᵀ M⁻¹ A Q, computed values by
+    first-order propagation through the block pseudo-inverse; only the diagonals are formed."""
+    x_idx, y_idx = out["x_idx"], out["y_idx"]
+    el = out["el"]
+    q = out["q"]
+    QAt = out["QAt"]                   # n_x × n_a
+    normal = out["normal"]
+    n_x = len(x_idx)
+    # Sensitivities of the outputs to the measurements: x̂ itself, observable unknowns, combinations.
+    K = -(el.Yplus @ out["Jx"]).tocsr()                      # n_y × n_x
+    comb_rows, comb_meta = _combinations(model, out)
+    Kc = comb_rows @ (-(el.Yplus @ out["Jx"])) if comb_rows is not None else None
+    O = sp.vstack([sp.identity(n_x, format="csr"), K] + ([Kc.tocsr()] if Kc is not None else []),
+                  format="csr")
+    prior = np.asarray((O.multiply(O)) @ q).ravel()        # diag(O Q Oᵀ)
+    H = (O @ QAt).T.tocsc()                                 # n_a × n_o
+    red = np.zeros(O.shape[0])
+    chunk = max(1, int(4e7 // max(H.shape[0], 1)))
+    for s in range(0, H.shape[1], chunk):
+        Hc = H[:, s:s + chunk]
+        nz = np.flatnonzero(np.diff(Hc.indptr))
+        if not len(nz):
+            continue
+        Hd = Hc[:, nz].toarray()
+        Z = normal.solve(Hd)
+        red[s + nz] = np.einsum("ij,ij->j", Hd, Z)
+    var = np.maximum(prior - red, 0.0)
+    out_var = np.full(model.n_v, np.nan)
+    out_var[x_idx] = var[:n_x]
+    out_var[y_idx] = np.where(el.observable, var[n_x:n_x + len(y_idx)], np.nan)
+    out_var[out["z_idx"]] = 0.0
+    var_adj = np.full(model.n_v, np.nan)
+    var_adj[x_idx] = np.maximum(red[:n_x], 0.0)
+    out["var"] = out_var
+    out["var_adj"] = var_adj
+    out["comb_var"] = var[n_x + len(y_idx):] if Kc is not None else None
+    out["comb_meta"] = comb_meta
+
+
+def _combinations(model: _Model, out: dict):
+    """Determined combinations cᵀy of unobservable unknowns, per block: c ⟂ null space restricted to the
+    unobservable unknowns. Returned as sparse rows over the unknowns (for propagation) and metadata."""
+    el = out["el"]
+    y_idx = out["y_idx"]
+    labels = model.variable_labels()
+    rows, meta = [], []
+    for comp, (cols, N) in sorted(el.null_blocks.items()):
+        unobs_local = np.flatnonzero(np.linalg.norm(N, axis=1) > _NULL_TOL)
+        if len(unobs_local) < 2:
+            continue
+        NU = N[unobs_local]                                   # u × k
+        # combinations c with cᵀ NU = 0
+        Uc, Sc, Vc = np.linalg.svd(NU.T, full_matrices=True)
+        r = int((Sc > _NULL_TOL * max(Sc.max(initial=0), 1e-300)).sum())
+        basis = Vc[r:]                                        # (u − r) × u
+        if not len(basis):
+            continue
+        basis = _rref(basis)
+        for c in basis:
+            nz = np.flatnonzero(np.abs(c) > 1e-9)
+            c = c / np.max(np.abs(c[nz]))
+            c = np.where(np.abs(c - np.round(c)) < 1e-9, np.round(c), c)
+            yi = cols[unobs_local[nz]]
+            row = sp.csr_matrix((c[nz], (np.zeros(len(nz), dtype=int), yi)), shape=(1, len(y_idx)))
+            rows.append(row)
+            terms = [(float(a), str(labels[y_idx[j]])) for a, j in zip(c[nz], yi)]
+            value = float(np.dot(c[nz], out["v"][y_idx[yi]]))
+            meta.append((terms, value))
+    if not rows:
+        return None, []
+    return sp.vstack(rows, format="csr"), meta
+
+
+def _rref(B: np.ndarray) -> np.ndarray:
+    """Reduced row echelon form of a small full-row-rank matrix (readable combinations)."""
+    B = B.copy()
+    rows, cols = B.shape
+    r = 0
+    for c in range(cols):
+        if r >= rows:
+            break
+        p = r + int(np.argmax(np.abs(B[r:, c])))
+        if abs(B[p, c]) < 1e-9:
+            continue
+        B[[r, p]] = B[[p, r]]
+        B[r] /= B[r, c]
+        for i in range(rows):
+            if i != r:
+                B[i] -= B[i, c] * B[r]
+        r += 1
+    return B[:r]
+
+
+def _build_result(park: Any, model: _Model, out: dict, z_crit: float) -> ReconcileResult:
+    n_f, n_t = model.n_f, model.n_t
+    v = out["v"].copy()
+    var = out["var"]
+    y_idx = out["y_idx"]
+    observable = out["observable"]
+    unobs = np.zeros(model.n_v, dtype=bool)
+    unobs[y_idx[~observable]] = True
+    v[unobs] = np.nan
+
+    # status per variable
+    status = np.empty(model.n_v, dtype=object)
+    status[model.kind == 0] = "exact"
+    status[model.kind == 2] = "computed"
+    status[unobs] = "unobservable"
+    x_idx = out["x_idx"]
+    A = out["A"]
+    col_norm = np.sqrt(np.asarray(A.multiply(A).sum(axis=0)).ravel()) if A.shape[0] else np.zeros(len(x_idx))
+    # a measurement is redundant if some reduced equation involves it (relative to its own size)
+    jcol = np.sqrt(np.asarray(out["Jx"].multiply(out["Jx"]).sum(axis=0)).ravel())
+    redundant = col_norm > 1e-10 * np.maximum(jcol, 1e-300)
+    meas = model.kind == 1
+    status[meas] = "measured"
+    status[x_idx[redundant]] = "reconciled"
+    status[meas & out["fixed_at_bound"]] = "reconciled"
+
+    sigma = np.sqrt(var)
+    sigma[unobs] = np.nan
+    sigma[model.kind == 0] = np.nan
+    # non-redundant measurements keep their σ
+    nonred = meas & (status == "measured")
+    sigma[nonred] = model.sigma[nonred]
+    if np.isnan(out["var"]).all():
+        sigma[(status == "reconciled") | (status == "computed")] = np.nan
+
+    adj = np.where(meas, v - model.value0, np.nan)
+    sd_adj = np.sqrt(out["var_adj"]) if out["var_adj"] is not None else np.full(model.n_v, np.nan)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        z = np.where(meas & (sd_adj > 1e-12 * np.maximum(model.sigma, 1e-300)), adj / sd_adj, np.nan)
+    z = np.where(meas & (status == "measured"), 0.0, z)
+    gross = np.nan_to_num(np.abs(z)) > z_crit
+
+    flows_in = park.flows
+    flows = pd.DataFrame({
+        "id": flows_in["id"], "source": flows_in["source"], "target": flows_in["target"],
+        "material": flows_in["material"],
+        "value": v[:n_f], "sigma": sigma[:n_f], "status": status[:n_f],
+        "measured": model.value0[:n_f], "measured_sigma": model.sigma[:n_f],
+        "adjustment": adj[:n_f], "normalised_adjustment": z[:n_f], "gross_error": gross[:n_f],
+    })
+    sl = slice(n_f, n_f + n_t)
+    tcs = pd.DataFrame({
+        "flow": model.flow_ids[model.tc_flow], "value": v[sl], "sigma": sigma[sl], "status": status[sl],
+        "measured": model.value0[sl], "measured_sigma": model.sigma[sl], "adjustment": adj[sl],
+        "normalised_adjustment": z[sl], "gross_error": gross[sl],
+    })
+    ss = slice(n_f + n_t, model.n_v)
+    stocks = pd.DataFrame({
+        "process": model.process_ids[model.balance_proc[model.ds_var]], "value": v[ss], "sigma": sigma[ss],
+        "status": status[ss],
+    })
+    meta = out.get("comb_meta") or []
+    comb_var = out.get("comb_var")
+    comb = pd.DataFrame({
+        "expression": [_expression(t) for t, _ in meta],
+        "terms": [t for t, _ in meta],
+        "value": [val for _, val in meta],
+        "sigma": (np.sqrt(comb_var) if comb_var is not None else np.full(len(meta), np.nan)),
+    }) if meta else pd.DataFrame({"expression": pd.Series([], dtype=object), "terms": pd.Series([], dtype=object),
+                                   "value": pd.Series([], dtype=float), "sigma": pd.Series([], dtype=float)})
+    lin = LinearModel(model=model, x_idx=x_idx, y_idx=y_idx, A=A, QAt=out["QAt"], normal=out["normal"],
+                      P=out["el"].P, Yplus=out["el"].Yplus, Jx=out["Jx"], v_hat=out["v"].copy(),
+                      observable=observable)
+    if A.shape[0] != out["el"].P.shape[0]:
+        lin.P = _rows_kept(out, model)
+
+    def _cov(ids: list[str]) -> pd.DataFrame:
+        return _covariance(model, out, ids)
+
+    return ReconcileResult(
+        flows=flows, transfer_coefficients=tcs, stock_changes=stocks, combinations=comb,
+        converged=out["converged"], iterations=out["iterations"], chi2=out["chi2"], dof=out["dof"],
+        p_value=out["p_value"], max_residual=out["max_residual"], max_residual_rel=out["max_residual_rel"],
+        alpha=out["alpha"], linear_model=lin, _input_park=park, _cov=_cov)
+
+
+def _rows_kept(out: dict, model: _Model) -> sp.csr_matrix:
+    """P restricted to the reduced equations that involve measurements (same rows as A)."""
+    el = out["el"]
+    J = model.jacobian(out["v"])
+    A_full = (el.P @ J[:, out["x_idx"]]).tocsr()
+    v = out["v"]
+    rhs = A_full @ v[out["x_idx"]] - el.P @ model.residual(v)
+    _, _, keep = _drop_empty_rows(A_full, rhs, el, model, v, model.equation_labels())
+    return el.P[keep]
+
+
+def _expression(terms: list[tuple[float, str]]) -> str:
+    parts = []
+    for i, (a, name) in enumerate(terms):
+        sign = "-" if a < 0 else "+"
+        mag = abs(a)
+        coef = "" if abs(mag - 1) < 1e-12 else f"{mag:.6g}·"
+        parts.append((("-" if sign == "-" else "") if i == 0 else f" {sign} ") + coef + name)
+    return "".join(parts)
+
+
+def _covariance(model: _Model, out: dict, ids: list[str]) -> pd.DataFrame:
+    labels = model.variable_labels()
+    pos = {str(l): i for i, l in enumerate(labels)}
+    missing = [i for i in ids if i not in pos]
+    if missing:
+        from mfa.errors import suggest
+
+        hint = suggest(missing[0], pos)
+        raise MfaError(f"unknown variable {missing[0]!r}" + (f" — {hint}" if hint else ""))
+    x_idx, y_idx = out["x_idx"], out["y_idx"]
+    el = out["el"]
+    xpos = np.full(model.n_v, -1)
+    xpos[x_idx] = np.arange(len(x_idx))
+    ypos = np.full(model.n_v, -1)
+    ypos[y_idx] = np.arange(len(y_idx))
+    K = -(el.Yplus @ out["Jx"]).tocsr()
+    rows = []
+    for name in ids:
+        i = pos[name]
+        if xpos[i] >= 0:
+            rows.append(sp.csr_matrix(([1.0], ([0], [xpos[i]])), shape=(1, len(x_idx))))
+        elif ypos[i] >= 0 and el.observable[ypos[i]]:
+            rows.append(K[ypos[i]])
+        elif ypos[i] >= 0:
+            raise MfaError(f"{name!r} is unobservable: it has no value and no covariance")
+        else:
+            rows.append(sp.csr_matrix((1, len(x_idx))))
+    O = sp.vstack(rows, format="csr")
+    q = out["q"]
+    prior = (O @ sp.diags(q) @ O.T).toarray()
+    H = (O @ out["QAt"]).T.toarray()
+    C = prior - H.T @ out["normal"].solve(H) if H.shape[0] else prior
+    return pd.DataFrame(C, index=ids, columns=ids)
