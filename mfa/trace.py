@@ -38,7 +38,6 @@ classes as right-hand sides at once, and once more transposed for the tonnes pas
 from __future__ import annotations
 
 import html
-import json
 import math
 from dataclasses import dataclass, field
 from typing import Any
@@ -49,33 +48,12 @@ import pandas as pd
 from mfa.errors import MfaError, suggest
 from mfa.fate import PASSED_ON, STAGE_BY_SOURCE_KIND, classify
 
-try:  # the common result base of the core
-    from mfa.results import Result as _Base
-except ImportError:  # pragma: no cover - until mfa.results exists
-    _Base = object
+from mfa.results import Result, frame_records
 
 __all__ = ["trace", "TraceResult", "UNRESOLVED"]
 
 UNRESOLVED = "unresolved"
 _FATE_ORDER = {"utilised": 0, "disposed": 1, "stored": 2, "discarded": 3, "exported": 4, UNRESOLVED: 5}
-
-
-def _records(frame: pd.DataFrame) -> list[dict]:
-    out = []
-    for rec in frame.to_dict("records"):
-        clean = {}
-        for k, v in rec.items():
-            if isinstance(v, (np.floating, float)):
-                v = None if not math.isfinite(float(v)) else float(v)
-            elif isinstance(v, np.integer):
-                v = int(v)
-            elif isinstance(v, np.bool_):
-                v = bool(v)
-            elif v is pd.NA:
-                v = None
-            clean[k] = v
-        out.append(clean)
-    return out
 
 
 def _html_table(frame: pd.DataFrame, max_rows: int = 60) -> str:
@@ -84,7 +62,7 @@ def _html_table(frame: pd.DataFrame, max_rows: int = 60) -> str:
 
 
 @dataclass
-class TraceResult(_Base):
+class TraceResult(Result):
     """Where each waste stream goes.
 
     ``table``: one row per (material, origin, fate): material, category, origin (process id), stage
@@ -113,16 +91,13 @@ class TraceResult(_Base):
         return {
             "material": self.material,
             "origin": self.origin,
-            "fates": _records(self.table),
-            "routes": _records(self.by_route),
-            "origins": _records(self.origins),
-            "destinations": _records(self.destinations),
-            "through": _records(self.through),
+            "fates": frame_records(self.table),
+            "routes": frame_records(self.by_route),
+            "origins": frame_records(self.origins),
+            "destinations": frame_records(self.destinations),
+            "through": frame_records(self.through),
             "issues": list(self.issues),
         }
-
-    def to_json(self, indent: int | None = 2) -> str:
-        return json.dumps(self.to_dict(), ensure_ascii=False, indent=indent, sort_keys=False)
 
     def _repr_html_(self) -> str:
         head = "<b>Trace</b>"

@@ -1,0 +1,68 @@
+"""mfa indicators PARK — the official utilisation rates with numerators, denominators, formulas and targets."""
+
+from __future__ import annotations
+
+from mfa.cli._common import add_json_flag, add_park_argument, load_park, print_json
+
+HELP = "compute the official utilisation rates (一般工业固废、大宗固废、秸秆、畜禽粪污、危废 …) and check targets"
+DESCRIPTION = HELP + """.
+
+Rates are fractions 0–1 of tonnes: utilised ÷ (generated + prior-year stored waste utilised) and the like;
+'generated' is waste leaving production processes, 'prior-year storage' is waste drawn out of storage. Every
+indicator prints its numerator, denominator and formula; a rate whose denominator is 0 is null, with a reason.
+Targets: the shipped national and Inner Mongolia levels (flows/targets.csv) unless --targets FILE."""
+
+
+def register(sub) -> None:
+    p = sub.add_parser("indicators", help=HELP, description=DESCRIPTION)
+    add_park_argument(p)
+    p.add_argument("--targets", metavar="FILE",
+                   help="a CSV file of targets (columns id,indicator,comparison,value,year,region,level,kind,"
+                        "source,note) instead of the shipped national / Inner Mongolia targets")
+    p.add_argument("--no-targets", action="store_true", help="do not evaluate any targets")
+    add_json_flag(p)
+    p.set_defaults(func=run)
+
+
+def run(args) -> int:
+    import pandas as pd
+
+    from mfa.indicators import indicators
+
+    park = load_park(args.park)
+    targets = False if args.no_targets else args.targets
+    result = indicators(park, targets=targets)
+    if args.json:
+        print_json(result.to_dict())
+        return 0
+    with pd.option_context("display.max_rows", None, "display.width", 200, "display.max_columns", 20,
+                           "display.max_colwidth", 70, "display.float_format", lambda x: f"{x:,.4g}"):
+        t = result.table.copy()
+        t["value"] = [("null" if pd.isna(v) else (f"{v:.2%}" if u == "t/t" else f"{v:,.4g} {u}"))
+                      for v, u in zip(t["value"], t["unit"])]
+        print(f"Indicators of {park.info.name} (numerator and denominator in t/a)")
+        print(t[["id", "name_zh", "value", "numerator", "denominator", "formula"]].to_string(index=False,
+                                                                                              na_rep=""))
+        for _, r in t[t["reason"].notna()].iterrows():
+            print(f"  {r['id']}: null — {r['reason']}")
+        assumed = t.loc[t["assumption"], "id"].tolist()
+        if assumed:
+            print("  assumptions (no official formula found): " + ", ".join(assumed))
+        print()
+        print("By category (t/a)")
+        cols = ["category", "generated", "prior_year_drawn", "utilised", "disposed", "stored", "discarded",
+                "exported", "unresolved", "utilisation_rate"]
+        print(result.by_category[cols].to_string(index=False))
+        if len(result.targets):
+            print()
+            print("Targets (gap = t/a still to utilise at the same denominator)")
+            tt = result.targets[["id", "indicator", "kind", "region", "year", "target", "value", "passed",
+                                 "gap_t", "source"]].copy()
+            tt["year"] = tt["year"].astype(object).where(tt["year"].notna(), "")
+            applies = tt["value"].notna()
+            print(tt[applies].to_string(index=False, na_rep=""))
+            if (~applies).any():
+                print(f"  ({int((~applies).sum())} targets not applicable: the park has no waste in their scope)")
+        for issue in result.issues:
+            print(f"note: {issue}")
+    return 0

@@ -1,0 +1,48 @@
+"""mfa trace PARK — where every waste stream goes: shares ending utilised, disposed, stored, discarded, exported."""
+
+from __future__ import annotations
+
+from mfa.cli._common import add_json_flag, add_park_argument, load_park, print_json
+
+HELP = "trace each waste stream from its origin to its fates (absorbing Markov chain; loops exact)"
+DESCRIPTION = HELP + """.
+
+Material entering a collection process is passed on along its outflows; a flow into production is utilised,
+into landfill or treatment disposed, into storage stored, into the environment discarded, into an export
+exported (a flow's 'fate' column overrides). Waste drawn out of storage is traced as its own origin
+(prior-year storage). For every origin the fates add up to what it sent (t/a)."""
+
+
+def register(sub) -> None:
+    p = sub.add_parser("trace", help=HELP, description=DESCRIPTION)
+    add_park_argument(p)
+    p.add_argument("--material", metavar="M", help="trace only this material (default: every waste material)")
+    p.add_argument("--origin", metavar="P", help="trace only the waste sent by this process")
+    add_json_flag(p)
+    p.set_defaults(func=run)
+
+
+def run(args) -> int:
+    import pandas as pd
+
+    from mfa.trace import trace
+
+    park = load_park(args.park)
+    result = trace(park, material=args.material, origin=args.origin)
+    if args.json:
+        print_json(result.to_dict())
+        return 0
+    with pd.option_context("display.max_rows", None, "display.width", 160, "display.max_columns", 20,
+                           "display.float_format", lambda x: f"{x:,.4g}"):
+        print(f"Fates of the waste streams of {park.info.name} (t/a; share of what the origin sent)")
+        if len(result.table):
+            print(result.table.to_string(index=False))
+        else:
+            print("(no waste flows with known values)")
+        if args.origin or args.material:
+            print()
+            print("Destinations (t/a)")
+            print(result.destinations.to_string(index=False))
+        for issue in result.issues:
+            print(f"note: {issue}")
+    return 0
