@@ -1,0 +1,133 @@
+"""Fonts for Chinese labels, brought by a Python dependency rather than the operating system.
+
+matplotlib's default DejaVu Sans has no CJK glyphs, so Chinese process names would render as boxes on a
+fresh machine. The pip package ``justmytype-intl-cjk`` ships Noto Sans SC (SIL Open Font License 1.1) as
+``NotoSansSC[wght].ttf``; :func:`use_cjk_font` registers that file with matplotlib directly
+(``fontManager.addfont``, which sidesteps matplotlib's font cache) and puts it after DejaVu Sans in the
+family list, so Latin text and symbols keep DejaVu and Chinese glyphs fall back per glyph to Noto Sans SC.
+
+Chromium (the browser test, kaleido) finds fonts through fontconfig: :func:`fontconfig_file` writes a small
+``fonts.conf`` that adds the font's folder, for use as ``FONTCONFIG_FILE``.
+
+>>> from mfa.fonts import cjk_font_path
+>>> cjk_font_path().name
+'NotoSansSC[wght].ttf'
+"""
+
+from __future__ import annotations
+
+import html
+import os
+import tempfile
+from functools import lru_cache
+from pathlib import Path
+
+from mfa.errors import MfaError
+
+__all__ = ["CJK_FAMILY", "cjk_font_path", "regular_instance", "use_cjk_font", "font_family", "fontconfig_file",
+           "cache_dir"]
+
+#: Family name of the bundled CJK font as matplotlib reports it.
+CJK_FAMILY = "Noto Sans SC"
+_FONT_FILE = "NotoSansSC[wght].ttf"
+
+
+@lru_cache(maxsize=1)
+def cjk_font_path() -> Path:
+    """Path of NotoSansSC[wght].ttf inside the installed ``justmytype-intl-cjk`` package.
+
+    Raises :class:`MfaError` with the install command when the package is missing.
+    """
+    try:
+        import justmytype_intl_cjk
+    except ImportError as exc:  # pragma: no cover - depends on the environment
+        raise MfaError("Chinese labels need the font package: pip install justmytype-intl-cjk") from exc
+    root = Path(justmytype_intl_cjk.__file__).parent / "fonts"
+    path = root / "ofl" / "notosanssc" / _FONT_FILE
+    if not path.is_file():
+        found = sorted(root.rglob(_FONT_FILE))
+        if not found:  # pragma: no cover - a broken install
+            raise MfaError(f"{_FONT_FILE} not found under {root}: reinstall justmytype-intl-cjk")
+        path = found[0]
+    return path
+
+
+@lru_cache(maxsize=1)
+def use_cjk_font() -> str:
+    """Register Noto Sans SC with matplotlib (once per process) and return its family name.
+
+    Does not change global rcParams; pass :func:`font_family` to the text you draw (the Sankey and the
+    charts do) or use ``matplotlib.rc_context({"font.family": font_family()})``.
+    """
+    from matplotlib import font_manager
+
+    path = regular_instance()
+    font_manager.fontManager.addfont(str(path))
+    name = font_manager.FontProperties(fname=str(path)).get_name()
+    return name
+
+
+def cache_dir() -> Path:
+    """Where derived font files are kept: ``$MFA_CACHE_DIR`` or ``$XDG_CACHE_HOME/circular-mfa``
+    (default ``~/.cache/circular-mfa``)."""
+    env = os.environ.get("MFA_CACHE_DIR")
+    if env:
+        return Path(env)
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "circular-mfa"
+
+
+@lru_cache(maxsize=1)
+def regular_instance() -> Path:
+    """A static Regular (wght 400) instance of the variable Noto Sans SC, made once and cached.
+
+    matplotlib cannot select an axis of a variable font and would draw the default instance, which for
+    this font is Thin (100). fontTools (a matplotlib dependency) cuts the Regular instance; this takes
+    about 20 s the first time on a small machine, then the cached file is reused.
+    """
+    src = cjk_font_path()
+    folder = cache_dir() / "fonts"
+    target = folder / f"NotoSansSC-Regular-{src.stat().st_size}.ttf"
+    if target.is_file():
+        return target
+    from fontTools.ttLib import TTFont
+    from fontTools.varLib import instancer
+
+    folder.mkdir(parents=True, exist_ok=True)
+    font = instancer.instantiateVariableFont(TTFont(str(src)), {"wght": 400}, updateFontNames=True)
+    fd, tmp = tempfile.mkstemp(prefix=".NotoSansSC-", suffix=".ttf", dir=str(folder))
+    os.close(fd)
+    try:
+        font.save(tmp)
+        os.replace(tmp, target)  # atomic: parallel first runs do not see half a file
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+    return target
+
+
+def font_family() -> list[str]:
+    """The font family list for plots: DejaVu Sans first, Noto Sans SC as per-glyph fallback."""
+    return ["DejaVu Sans", use_cjk_font()]
+
+
+@lru_cache(maxsize=1)
+def fontconfig_file() -> Path:
+    """A fontconfig ``fonts.conf`` that makes the bundled CJK font visible to Chromium.
+
+    Written once per process into a temporary folder; set ``FONTCONFIG_FILE`` to it in the environment of
+    the browser process. Includes the system configuration when there is one.
+    """
+    folder = cjk_font_path().parent
+    cache = Path(tempfile.mkdtemp(prefix="mfa-fontconfig-"))
+    include = "<include ignore_missing=\"yes\">/etc/fonts/fonts.conf</include>" if os.path.exists(
+        "/etc/fonts/fonts.conf") else ""
+    text = (
+        "<?xml version=\"1.0\"?>\n<!DOCTYPE fontconfig SYSTEM \"fonts.dtd\">\n<fontconfig>\n"
+        f"  {include}\n  <dir>{html.escape(str(folder))}</dir>\n"
+        f"  <cachedir>{html.escape(str(cache))}</cachedir>\n</fontconfig>\n"
+    )
+    path = cache / "fonts.conf"
+    path.write_text(text, encoding="utf-8")
+    return path

@@ -1,0 +1,82 @@
+"""The interactive Sankey (plotly ``go.Sankey``) of a :class:`~mfa.sankey.SankeyDiagram`.
+
+Node positions come from the static layout (same columns, same order, so loops run the same way); the
+nodes can still be dragged ("snap" arrangement). Node labels carry the node total; links show material,
+category and value on hover. Link colours are the category colours at 45 % opacity. A legend of
+categories and kinds is drawn with empty marker traces, so it needs no extra JavaScript.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+if TYPE_CHECKING:  # pragma: no cover
+    from mfa.sankey import SankeyDiagram
+
+__all__ = ["plotly_figure"]
+
+
+def _rgba(hex_color: str, alpha: float) -> str:
+    h = hex_color.lstrip("#")
+    r, g, b = int(h[0:2], 16), int(h[2:4], 16), int(h[4:6], 16)
+    return f"rgba({r},{g},{b},{alpha})"
+
+
+def plotly_figure(diagram: "SankeyDiagram"):
+    """Build the plotly Figure of ``diagram`` (deterministic: no random ids, sorted legend)."""
+    import plotly.graph_objects as go
+
+    from mfa.sankey import format_value
+
+    lay = diagram.layout
+    lang = diagram.lang
+    nodes = diagram.nodes
+    links = diagram.links
+    totals = diagram.node_totals()
+    node_colors, link_colors = diagram._colors()
+    # normalised centres; plotly rejects exactly 0 and 1
+    xs = (lay.nodes["x0"].to_numpy() + lay.node_width / 2)
+    ys = (lay.nodes["y0"].to_numpy() + lay.nodes["y1"].to_numpy()) / 2
+    span_x = max(float(xs.max() - xs.min()), 1e-9) if len(xs) else 1.0
+    x_n = np.clip((xs - xs.min()) / span_x * 0.98 + 0.01, 0.001, 0.999) if len(xs) else xs
+    y_n = np.clip(ys / max(lay.height, 1e-9), 0.001, 0.999)
+    labels = [f"{lab} · {format_value(v, lang)}" for lab, v in zip(nodes["label"], totals["value"])]
+    node_hover = [
+        f"{lab}<br>{kind}<br>in {format_value(vi, lang)} · out {format_value(vo, lang)}"
+        for lab, kind, vi, vo in zip(nodes["label"], nodes["kind"], totals["value_in"], totals["value_out"])
+    ]
+    idx = {nid: i for i, nid in enumerate(nodes["id"])}
+    src = [idx[s] for s in links["source"]]
+    tgt = [idx[t] for t in links["target"]]
+    link_hover = [f"{mn} ({cat.replace('_', ' ')})<br>{format_value(v, lang)}"
+                  for mn, cat, v in zip(links["material_name"], links["category"], links["value"])]
+    sankey = go.Sankey(
+        arrangement="snap",
+        valueformat=",.1f",
+        valuesuffix=" t/a",
+        node=dict(label=labels, color=node_colors, x=x_n.tolist(), y=y_n.tolist(), pad=12, thickness=14,
+                  line=dict(color="#333333", width=0.5), customdata=node_hover,
+                  hovertemplate="%{customdata}<extra></extra>"),
+        link=dict(source=src, target=tgt, value=links["value"].astype(float).tolist(),
+                  color=[_rgba(c, 0.45) for c in link_colors], customdata=link_hover,
+                  hovertemplate="%{source.label} → %{target.label}<br>%{customdata}<extra></extra>"),
+    )
+    fig = go.Figure(sankey)
+    legend, node_legend = diagram._legends()
+    for name, color in legend:
+        fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", name=name, legendgroup="links",
+                                 marker=dict(symbol="square", size=12, color=_rgba(color, 0.6))))
+    for name, color in node_legend:
+        fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", name=name, legendgroup="nodes",
+                                 marker=dict(symbol="square", size=9, color=color,
+                                             line=dict(color="#333333", width=0.5))))
+    fig.update_layout(
+        title=dict(text=diagram.title or ""), font=dict(family="Noto Sans SC, DejaVu Sans, sans-serif", size=11),
+        height=diagram.plotly_height(), margin=dict(l=20, r=20, t=50, b=20), showlegend=True,
+        xaxis=dict(visible=False), yaxis=dict(visible=False), plot_bgcolor="white",
+        annotations=[dict(text=diagram._note(), showarrow=False, xref="paper", yref="paper", x=0, y=-0.02,
+                          xanchor="left", yanchor="top", font=dict(size=10, color="#555555"))],
+    )
+    return fig
