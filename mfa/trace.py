@@ -12,8 +12,9 @@ cycles).
   production (waste generated), storage (waste drawn out of storage: prior-year storage, which continues to its
   fate), import (waste arriving from outside) and treatment (residues). A flow into a storage process is
   absorbed as *stored*; the storage process's outflows are a separate origin.
-* Transition probabilities out of collection process *j*: ``p = value / max(inflow_j, outflow_j)``; a flow with
-  no value but a transfer coefficient ``tc`` uses ``p = tc`` (a share of the process's input). The shortfall
+* Transition probabilities out of collection process *j*: ``p = value / max(inflow_j, outflow_j)`` (inflow
+  and outflow of the material). A flow with no value but a transfer coefficient ``tc`` counts as
+  ``tc × (known total input of j, all materials)`` — the definition :mod:`mfa.solve` uses. The shortfall
   ``1 − Σp`` goes to *unresolved*, so for every origin the fates add up to exactly what it sent.
 
 With Q the transient-to-transient and R the transient-to-absorbing probabilities, the absorption
@@ -165,6 +166,14 @@ def _trace_classified(park, c: pd.DataFrame, material: str | None, origin: str |
     s_state = np.where(from_chain, state_keys.get_indexer(skey), -1)
     t_state = np.where(into_chain, state_keys.get_indexer(tkey), -1)
 
+    # A flow with no value but a transfer coefficient carries tc × (total known input of its source, all
+    # materials), the definition mfa.solve uses; it is followed like a flow with that value.
+    est = np.isnan(value) & ~np.isnan(tc) & from_chain
+    if est.any():
+        pf = park.flows
+        total_in = pf.groupby("target")["value"].sum(min_count=1)
+        value = value.copy()
+        value[est] = tc[est] * pd.Series(src[est]).map(total_in).fillna(0.0).to_numpy(dtype=float)
     known = ~np.isnan(value)
     v0 = np.where(known, value, 0.0)
     inflow = np.bincount(t_state[into_chain], weights=v0[into_chain], minlength=n_t)
@@ -184,9 +193,7 @@ def _trace_classified(park, c: pd.DataFrame, material: str | None, origin: str |
     with np.errstate(invalid="ignore", divide="ignore"):
         ok = from_chain & known
         p[ok] = np.where(denom[s_state[ok]] > 0, v0[ok] / denom[s_state[ok]], 0.0)
-    use_tc = from_chain & ~known & ~np.isnan(tc)
-    p[use_tc] = tc[use_tc]
-    lost = from_chain & ~known & np.isnan(tc)
+    lost = from_chain & ~known
     for fid in c.loc[lost, "id"].head(20):
         issues.append(f"flow '{fid}' out of a collection process has neither a value nor a tc: what goes "
                       "through it is counted as unresolved")

@@ -13,6 +13,10 @@ indicator prints its numerator, denominator and formula; a rate whose denominato
 Targets: the shipped national and Inner Mongolia levels (flows/targets.csv) unless --targets FILE."""
 
 
+def _number(x: float) -> str:
+    return f"{x:,.0f}" if abs(x) >= 1000 else f"{x:.4g}"
+
+
 def register(sub) -> None:
     p = sub.add_parser("indicators", help=HELP, description=DESCRIPTION)
     add_park_argument(p)
@@ -36,7 +40,7 @@ def run(args) -> int:
         print_json(result.to_dict())
         return 0
     with pd.option_context("display.max_rows", None, "display.width", 200, "display.max_columns", 20,
-                           "display.max_colwidth", 70, "display.float_format", lambda x: f"{x:,.4g}"):
+                           "display.max_colwidth", 70, "display.float_format", _number):
         t = result.table.copy()
         t["value"] = [("null" if pd.isna(v) else (f"{v:.2%}" if u == "t/t" else f"{v:,.4g} {u}"))
                       for v, u in zip(t["value"], t["unit"])]
@@ -58,7 +62,7 @@ def run(args) -> int:
             print("Targets (gap = t/a still to utilise at the same denominator)")
             tt = result.targets[["id", "indicator", "kind", "region", "year", "target", "value", "passed",
                                  "gap_t", "source"]].copy()
-            tt["year"] = tt["year"].astype(object).where(tt["year"].notna(), "")
+            tt["year"] = [("" if pd.isna(y) else str(int(y))) for y in tt["year"]]
             applies = tt["value"].notna()
             print(tt[applies].to_string(index=False, na_rep=""))
             if (~applies).any():

@@ -13,6 +13,10 @@ exported (a flow's 'fate' column overrides). Waste drawn out of storage is trace
 (prior-year storage). For every origin the fates add up to what it sent (t/a)."""
 
 
+def _number(x: float) -> str:
+    return f"{x:,.0f}" if abs(x) >= 1000 else f"{x:.4g}"
+
+
 def register(sub) -> None:
     p = sub.add_parser("trace", help=HELP, description=DESCRIPTION)
     add_park_argument(p)
@@ -33,7 +37,7 @@ def run(args) -> int:
         print_json(result.to_dict())
         return 0
     with pd.option_context("display.max_rows", None, "display.width", 160, "display.max_columns", 20,
-                           "display.float_format", lambda x: f"{x:,.4g}"):
+                           "display.float_format", _number):
         print(f"Fates of the waste streams of {park.info.name} (t/a; share of what the origin sent)")
         if len(result.table):
             print(result.table.to_string(index=False))
