@@ -144,7 +144,9 @@ def remove_processes(park, ids: Iterable[str]) -> tuple[Any, dict[str, Any]]:
         out["activity"] = ""
         changes["flows"] = out
         changes["activities"] = park.activities.iloc[0:0]
-    new = park.replace(**changes)
+    from mfa.symbiosis import replace_park
+
+    new = replace_park(park, **changes)
     lost_util = to_landfill & utilised & known
     info = {
         "exchanges_lost": len(links),

@@ -912,6 +912,23 @@ def apply(park, plan: Any) -> Any:
             # a generated flow changed: freeze the generated flows as data (activities dropped)
             out.loc[generated, "activity"] = ""
             changes["activities"] = park.activities.iloc[0:0]
+    return replace_park(park, **changes)
+
+
+def replace_park(park, **changes: Any):
+    """``park.replace(**changes)`` with the values' units written out: flows in t/a, stocks in t.
+
+    Park.replace re-reads the tables through the file readers, which apply the park's default unit
+    (e.g. 万t/a) to a table without a ``unit`` column; the tables of a Park are already in t/a and t.
+    """
+    if "flows" in changes:
+        f = changes["flows"].copy()
+        f["unit"] = "t/a"
+        changes["flows"] = f
+    if "stocks" in changes:
+        st = changes["stocks"].copy()
+        st["unit"] = "t"
+        changes["stocks"] = st
     return park.replace(**changes)
 
 

@@ -1,0 +1,109 @@
+"""mfa symbiosis PARK — find waste couplings (LP/MILP) and write the retrofit park."""
+
+from __future__ import annotations
+
+from mfa.cli._common import add_json_flag, add_park_argument, load_park, print_json
+
+HELP = "find industrial-symbiosis couplings for disposed, stored or discarded waste and write the retrofit park"
+DESCRIPTION = HELP + """.
+
+Candidates come from flows/compatibility.csv (waste → substituted material or accepting process group); an LP
+(HiGHS) chooses the t/a per coupling within supply, the user's virgin demand, capacity and max share. The
+ranked table gives from, to, material, tonnes (t/a), distance_km, utilisation_rate_gain, landfill_avoided (t/a),
+co2_avoided (t/a), cost_change (CNY/a, negative = saving), delta_fci and delta_cyclicity. -o writes the
+retrofit park (a folder, .yaml or .xlsx); it passes `mfa check`. Conventions: docs/symbiosis.md."""
+
+
+def _weights(text: str | None) -> dict[str, float] | None:
+    from mfa.errors import MfaError
+
+    if not text:
+        return None
+    out: dict[str, float] = {}
+    for part in text.split(","):
+        if not part.strip():
+            continue
+        if "=" not in part:
+            raise MfaError(f"--weights: {part.strip()!r} is not name=value (e.g. utilisation=1,co2=0.5)")
+        k, v = (s.strip() for s in part.split("=", 1))
+        try:
+            out[k] = float(v)
+        except ValueError:
+            raise MfaError(f"--weights: {v!r} is not a number (in {part.strip()!r})") from None
+    return out
+
+
+def register(sub) -> None:
+    p = sub.add_parser("symbiosis", help=HELP, description=DESCRIPTION)
+    add_park_argument(p)
+    p.add_argument("--objective", choices=["utilisation", "cost", "co2"], default="utilisation",
+                   help="maximise t/a utilised (default), minimise cost, or maximise CO₂ avoided")
+    p.add_argument("--weights", metavar="W", help="combine objectives, e.g. utilisation=1,co2=0.5,cost=0.001 "
+                   "(per t, per t CO₂, per CNY); overrides --objective")
+    p.add_argument("--prices", metavar="FILE", help="CSV material,disposal_fee,virgin_price (CNY/t),source,note")
+    p.add_argument("--transport-cost", type=float, metavar="CNY", help="transport cost in CNY per t·km")
+    p.add_argument("--transport-co2", type=float, metavar="T", help="transport emissions in t CO₂ per t·km")
+    p.add_argument("--fixed-cost", type=float, metavar="CNY", help="fixed cost per coupling in CNY/a (MILP)")
+    p.add_argument("--max-distance", type=float, metavar="KM", help="leave out couplings longer than KM")
+    p.add_argument("--compatibility", metavar="FILE", help="a compatibility catalogue instead of the shipped one")
+    p.add_argument("--no-assess", action="store_true",
+                   help="skip the per-coupling ΔFCI / Δcyclicity / rate gains (faster on large parks)")
+    p.add_argument("-o", "--output", metavar="RETROFIT", help="write the retrofit park here")
+    add_json_flag(p)
+    p.set_defaults(func=run)
+
+
+def run(args) -> int:
+    import sys
+
+    import pandas as pd
+
+    from mfa.io import write_park
+    from mfa.symbiosis import compatibility, discover, read_prices
+
+    park = load_park(args.park)
+    compat = compatibility(args.compatibility) if args.compatibility else None
+    prices = read_prices(args.prices) if args.prices else None
+    result = discover(park, args.objective, _weights(args.weights), compat=compat, prices=prices,
+                      transport_cost=args.transport_cost, transport_co2=args.transport_co2,
+                      fixed_cost=args.fixed_cost, max_distance_km=args.max_distance,
+                      assess=not args.no_assess)
+    if args.output:
+        write_park(result.retrofit(), args.output)
+    if args.json:
+        d = result.to_dict()
+        if args.output:
+            d["retrofit"] = str(args.output)
+        print_json(d)
+        return 0
+    print(f"Symbiosis plan for {park.info.name} — objective: {result.info['objective']} "
+          f"({result.info['solver']}, {result.summary['candidates']} candidate couplings)")
+    cols = ["rank", "from", "to", "material", "tonnes", "distance_km", "utilisation_rate_gain",
+            "landfill_avoided", "co2_avoided", "cost_change", "delta_fci", "delta_cyclicity"]
+    if len(result.couplings):
+        with pd.option_context("display.max_rows", None, "display.width", 220, "display.max_columns", 20):
+            t = result.couplings[cols].copy()
+            for c in ("tonnes", "landfill_avoided", "co2_avoided", "cost_change"):
+                t[c] = [("" if pd.isna(v) else f"{v:,.0f}") for v in t[c]]
+            t["distance_km"] = [("" if pd.isna(v) else f"{v:.1f}") for v in t["distance_km"]]
+            t["utilisation_rate_gain"] = [("" if pd.isna(v) else f"{v:+.2%}") for v in t["utilisation_rate_gain"]]
+            for c in ("delta_fci", "delta_cyclicity"):
+                t[c] = [("" if pd.isna(v) else f"{v:+.2e}") for v in t[c]]
+            print(t.to_string(index=False))
+    else:
+        print("no coupling found")
+    s = result.summary
+    print(f"total: {s['tonnes']:,.0f} t/a rerouted, {s.get('landfill_avoided', float('nan')):,.0f} t/a less "
+          f"landfill, {s['co2_avoided']:,.0f} t CO₂/a avoided, {s['virgin_avoided']:,.0f} t/a virgin input avoided")
+    if "fci_before" in s:
+        print(f"FCI {s['fci_before']:.5f} → {s['fci_after']:.5f}; cyclicity {s['cyclicity_before']:.4f} → "
+              f"{s['cyclicity_after']:.4f}")
+        for cat, v in s["utilisation_rates_after"].items():
+            v0 = s["utilisation_rates_before"].get(cat)
+            if v is not None and v0 is not None:
+                print(f"{cat} utilisation rate {v0:.2%} → {v:.2%}")
+    for n in result.notes:
+        print(f"note: {n}")
+    if args.output:
+        print(f"retrofit park written to {args.output}", file=sys.stderr)
+    return 0
