@@ -79,6 +79,8 @@ _TEXT = {
 }
 # synthetic node ids cannot clash with process ids: they contain characters a park id may not use
 STOCK_IN, STOCK_OUT, RES_OUT, RES_IN = "⊕stock+", "⊕stock-", "⊕residual+", "⊕residual-"
+#: Appended to the id of a boundary process drawn a second time as a source (see :func:`sankey_frames`).
+SOURCE_SUFFIX = "⊕source"
 
 
 def kind_label(kind: str, lang: str = "en") -> str:
@@ -113,6 +115,19 @@ def format_value(v: float, lang: str = "en") -> str:
     if a >= 1e3:
         return f"{sig(v / 1e3)} kt/a"
     return f"{sig(v)} t/a"
+
+
+def wrap_label(text: str, width: int = 26) -> str:
+    """Break a long node name into lines of about ``width`` characters (CJK characters count double)."""
+    import textwrap
+
+    text = str(text)
+    if any(ord(ch) > 0x2E80 for ch in text):
+        step = max(width // 2, 4)
+        if len(text) <= step + 2:
+            return text
+        return "\n".join(text[i:i + step] for i in range(0, len(text), step))
+    return "\n".join(textwrap.wrap(text, width=width, break_long_words=False)) or text
 
 
 def _as_list(x: str | Iterable[str] | None) -> list[str] | None:
@@ -269,6 +284,15 @@ def sankey_frames(park, material: str | Sequence[str] | None = None, category: s
                   value=("value", "sum"), flows=("flows", lambda s: ";".join(x for x in s if x))))
     links = links[["source", "target", "material", "material_name", "category", "value", "type", "flows"]]
 
+    # A boundary process that both sends and receives (the atmosphere gives combustion air and takes
+    # emissions) is drawn twice: as a source in the first column and as a sink in the last, so that its
+    # flows run left to right instead of as giant loops.
+    boundary_nodes = {node_of[p] for p, k in kind_of.items() if k in BOUNDARY_KINDS}
+    both = sorted((set(links["source"]) & set(links["target"])) & boundary_nodes)
+    split_label = {}
+    for nid in both:
+        links.loc[links["source"] == nid, "source"] = nid + SOURCE_SUFFIX
+        split_label[nid + SOURCE_SUFFIX] = nid
     used = pd.unique(pd.concat([links["source"], links["target"]], ignore_index=True))
     pin_of_kind = {"import": -1, "export": 1, "landfill": 1, "environment": 1}
     throughput = (links.groupby("source")["value"].sum().add(links.groupby("target")["value"].sum(),
@@ -288,6 +312,13 @@ def sankey_frames(park, material: str | Sequence[str] | None = None, category: s
             lab, kind, pin = synthetic[nid]
             node_rows.append((nid, lab, kind, pin, ""))
             continue
+        if nid in split_label:
+            orig = split_label[nid]
+            mem = members.get(orig, [orig])
+            lab = (kind_label(kind_of.get(mem[0], ""), lang) if group_by == "kind"
+                   else orig[4:] if orig.startswith("grp:") else labels.get(orig, orig))
+            node_rows.append((nid, lab, kind_of.get(mem[0], "import"), -1, ";".join(mem)))
+            continue
         mem = members.get(nid, [nid])
         kinds = [kind_of.get(p, "production") for p in mem]
         main = max(mem, key=lambda p: (proc_tp.get(p, 0.0), p))
@@ -302,11 +333,8 @@ def sankey_frames(park, material: str | Sequence[str] | None = None, category: s
             lab = labels.get(nid, nid)
         node_rows.append((nid, lab, kind, pin, ";".join(mem)))
     nodes = pd.DataFrame(node_rows, columns=["id", "label", "kind", "pin", "members"])
-    drawn_in = float(links.loc[~links["source"].isin(nodes.loc[nodes["pin"] >= 0, "id"])
-                               | links["source"].isin([STOCK_OUT, RES_IN]), "value"].sum())
     notes = {"n_unknown": n_unknown, "internal": internal, "filtered": filtered,
              "throughput": float(throughput.max()) if len(throughput) else 0.0}
-    del drawn_in
     return nodes.reset_index(drop=True), links.reset_index(drop=True), notes
 
 
@@ -385,7 +413,7 @@ class SankeyDiagram:
             tgt = self.links["target"].map(idx).to_numpy(dtype=int)
             val = self.links["value"].to_numpy(dtype=float)
             totals = self.node_totals()
-            node_labels = [f"{lab}\n{format_value(t, self.lang)}" for lab, t in
+            node_labels = [f"{wrap_label(lab)}\n{format_value(t, self.lang)}" for lab, t in
                            zip(self.nodes["label"], totals["value"])]
             link_labels = [format_value(v, self.lang) for v in val]
             self._layout = layout_sankey(
