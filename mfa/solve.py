@@ -829,7 +829,9 @@ def _propagate(model: _Model, out: dict) -> None:
         Hd = Hc[:, nz].toarray()
         Z = normal.solve(Hd)
         red[s + nz] = np.einsum("ij,ij->j", Hd, Z)
-    var = np.maximum(prior - red, 0.0)
+    var = prior - red
+    # cancellation: a variance that is zero up to rounding of the prior is zero
+    var[var <= 1e-10 * prior] = 0.0
     out_var = np.full(model.n_v, np.nan)
     out_var[x_idx] = var[:n_x]
     out_var[y_idx] = np.where(el.observable, var[n_x:n_x + len(y_idx)], np.nan)
