@@ -13,8 +13,9 @@ cycles).
   fate), import (waste arriving from outside) and treatment (residues). A flow into a storage process is
   absorbed as *stored*; the storage process's outflows are a separate origin.
 * Transition probabilities out of collection process *j*: ``p = value / max(inflow_j, outflow_j)`` (inflow
-  and outflow of the material). A flow with no value but a transfer coefficient ``tc`` counts as
-  ``tc × (known total input of j, all materials)`` — the definition :mod:`mfa.solve` uses. The shortfall
+  and outflow of the material). A flow with no value but a transfer coefficient ``tc`` (a share of the
+  process's total input, as in :mod:`mfa.solve`) has ``p = tc × total input / input of the material`` from the
+  known inputs, or ``p = tc`` when the inputs are not known (a chain of tc flows). The shortfall
   ``1 − Σp`` goes to *unresolved*, so for every origin the fates add up to exactly what it sent.
 
 With Q the transient-to-transient and R the transient-to-absorbing probabilities, the absorption
@@ -166,14 +167,20 @@ def _trace_classified(park, c: pd.DataFrame, material: str | None, origin: str |
     s_state = np.where(from_chain, state_keys.get_indexer(skey), -1)
     t_state = np.where(into_chain, state_keys.get_indexer(tkey), -1)
 
-    # A flow with no value but a transfer coefficient carries tc × (total known input of its source, all
-    # materials), the definition mfa.solve uses; it is followed like a flow with that value.
+    # A flow with no value but a transfer coefficient: tc is a share of the source's total input (all
+    # materials, the definition mfa.solve uses), so its share of this material's input is
+    # tc × total input / material input, from the known inputs; with no known input (a chain of tc flows) the
+    # process is taken to carry this material only and the share is tc.
     est = np.isnan(value) & ~np.isnan(tc) & from_chain
+    tc_share = np.full(n, np.nan)
     if est.any():
         pf = park.flows
-        total_in = pf.groupby("target")["value"].sum(min_count=1)
-        value = value.copy()
-        value[est] = tc[est] * pd.Series(src[est]).map(total_in).fillna(0.0).to_numpy(dtype=float)
+        total_in = pf.groupby("target")["value"].sum()
+        mat_in = pf.groupby(["target", "material"])["value"].sum()
+        t_i = pd.Series(src[est]).map(total_in).fillna(0.0).to_numpy(dtype=float)
+        m_i = pd.Series(list(zip(src[est], mat[est]))).map(mat_in).fillna(0.0).to_numpy(dtype=float)
+        ratio = np.where(m_i > 0, t_i / np.where(m_i > 0, m_i, 1.0), 1.0)
+        tc_share[est] = tc[est] * ratio
     known = ~np.isnan(value)
     v0 = np.where(known, value, 0.0)
     inflow = np.bincount(t_state[into_chain], weights=v0[into_chain], minlength=n_t)
@@ -193,7 +200,8 @@ def _trace_classified(park, c: pd.DataFrame, material: str | None, origin: str |
     with np.errstate(invalid="ignore", divide="ignore"):
         ok = from_chain & known
         p[ok] = np.where(denom[s_state[ok]] > 0, v0[ok] / denom[s_state[ok]], 0.0)
-    lost = from_chain & ~known
+    p[est] = tc_share[est]
+    lost = from_chain & ~known & ~est
     for fid in c.loc[lost, "id"].head(20):
         issues.append(f"flow '{fid}' out of a collection process has neither a value nor a tc: what goes "
                       "through it is counted as unresolved")

@@ -1,0 +1,208 @@
+"""Tracing: multi-hop collection, loops, storage, unresolved material, and the invariant that the fates of every
+origin add up to what it sent."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import mfa
+from mfa.cli import main
+from mfa.errors import MfaError
+from mfa.trace import trace
+
+P = lambda i, k: {"id": i, "name": i, "kind": k}  # noqa: E731
+
+
+def shares(result, origin, material=None):
+    t = result.table[result.table.origin == origin]
+    if material:
+        t = t[t.material == material]
+    return dict(zip(t["fate"], t["share"]))
+
+
+def test_multi_hop_through_collection():
+    park = mfa.Park.from_frames(
+        processes=[P("a", "production"), P("b", "production"), P("c1", "collection"), P("c2", "collection"),
+                   P("use", "production"), P("fill", "landfill"), P("yard", "storage")],
+        flows=[{"source": "a", "target": "c1", "material": "fly_ash", "value": 100},
+               {"source": "b", "target": "c2", "material": "fly_ash", "value": 50},
+               {"source": "c1", "target": "c2", "material": "fly_ash", "value": 60},
+               {"source": "c1", "target": "fill", "material": "fly_ash", "value": 40},
+               {"source": "c2", "target": "use", "material": "fly_ash", "value": 88},
+               {"source": "c2", "target": "yard", "material": "fly_ash", "value": 22}])
+    r = trace(park)
+    # c2 sends 80 % to use and 20 % to the yard; a: 60 % reaches c2
+    assert shares(r, "a") == pytest.approx({"utilised": 0.6 * 0.8, "disposed": 0.4, "stored": 0.6 * 0.2})
+    assert shares(r, "b") == pytest.approx({"utilised": 0.8, "stored": 0.2})
+    t = r.table.set_index(["origin", "fate"])["tonnes"]
+    assert t[("a", "utilised")] == pytest.approx(48.0) and t[("b", "stored")] == pytest.approx(10.0)
+    through = dict(zip(r.through["process"], r.through["tonnes"]))
+    assert through == pytest.approx({"c1": 100.0, "c2": 110.0})
+    dest = r.destinations.set_index("target")["tonnes"]
+    assert dest["use"] == pytest.approx(88.0) and dest["fill"] == pytest.approx(40.0)
+
+
+def test_loop_between_collection_points_is_exact():
+    # c1 → c2 70 %, c1 → use 30 %; c2 → c1 50 %, c2 → fill 50 %: absorption to 'use' from c1 is
+    # x = 0.3 + 0.7 · 0.5 · x  →  x = 0.3 / 0.65
+    park = mfa.Park.from_frames(
+        processes=[P("a", "production"), P("c1", "collection"), P("c2", "collection"), P("use", "production"),
+                   P("fill", "landfill")],
+        flows=[{"source": "a", "target": "c1", "material": "steel_slag", "value": 100},
+               {"source": "c1", "target": "c2", "material": "steel_slag", "tc": 0.7},
+               {"source": "c1", "target": "use", "material": "steel_slag", "tc": 0.3},
+               {"source": "c2", "target": "c1", "material": "steel_slag", "tc": 0.5},
+               {"source": "c2", "target": "fill", "material": "steel_slag", "tc": 0.5}])
+    r = trace(park)
+    assert shares(r, "a") == pytest.approx({"utilised": 0.3 / 0.65, "disposed": 0.35 / 0.65})
+    # the same loop with the values mfa.reconcile would compute
+    park = park.replace(flows=pd.DataFrame([
+        {"source": "a", "target": "c1", "material": "steel_slag", "value": 100},
+        {"source": "c1", "target": "c2", "material": "steel_slag", "value": 0.7 * 100 / 0.65},
+        {"source": "c1", "target": "use", "material": "steel_slag", "value": 0.3 * 100 / 0.65},
+        {"source": "c2", "target": "c1", "material": "steel_slag", "value": 0.35 * 100 / 0.65},
+        {"source": "c2", "target": "fill", "material": "steel_slag", "value": 0.35 * 100 / 0.65}]))
+    r = trace(park)
+    assert shares(r, "a") == pytest.approx({"utilised": 0.3 / 0.65, "disposed": 0.35 / 0.65})
+    assert r.origins["residual"].abs().max() < 1e-9
+    through = dict(zip(r.through["process"], r.through["tonnes"]))
+    assert through["c1"] == pytest.approx(100 / 0.65)  # re-entries counted
+
+
+def test_storage_outflow_is_prior_year_origin():
+    park = mfa.Park.from_frames(
+        processes=[P("a", "production"), P("yard", "storage"), P("c", "collection"), P("use", "production"),
+                   P("out", "export")],
+        flows=[{"source": "a", "target": "yard", "material": "fgd_gypsum", "value": 30},
+               {"source": "a", "target": "use", "material": "fgd_gypsum", "value": 70},
+               {"source": "yard", "target": "c", "material": "fgd_gypsum", "value": 20},
+               {"source": "c", "target": "use", "material": "fgd_gypsum", "value": 15},
+               {"source": "c", "target": "out", "material": "fgd_gypsum", "value": 5, "fate": "disposed"}])
+    r = trace(park)
+    o = r.origins.set_index("origin")
+    assert o.loc["yard", "stage"] == "prior_year_storage" and o.loc["yard", "tonnes"] == 20
+    assert shares(r, "yard") == pytest.approx({"utilised": 0.75, "disposed": 0.25})
+    assert shares(r, "a") == pytest.approx({"utilised": 0.7, "stored": 0.3})
+    routes = r.by_route[r.by_route.origin == "yard"].set_index("fate")["target_kind"]
+    assert routes["disposed"] == "export"
+
+
+def test_unresolved_when_collection_keeps_material_and_issues():
+    park = mfa.Park.from_frames(
+        processes=[P("a", "production"), P("c", "collection"), P("use", "production"), P("fill", "landfill")],
+        flows=[{"source": "a", "target": "c", "material": "coal_gangue", "value": 100},
+               {"source": "c", "target": "use", "material": "coal_gangue", "value": 60},
+               {"source": "c", "target": "fill", "material": "coal_gangue", "value": float("nan")}])
+    r = trace(park)
+    assert shares(r, "a") == pytest.approx({"utilised": 0.6, "unresolved": 0.4})
+    assert any("neither a value nor a tc" in i for i in r.issues)
+    assert any("not passed on" in i for i in r.issues)
+
+
+def test_closed_loop_without_exit_is_a_clear_error():
+    park = mfa.Park.from_frames(
+        processes=[P("a", "production"), P("c1", "collection"), P("c2", "collection")],
+        flows=[{"source": "a", "target": "c1", "material": "red_mud", "value": 10},
+               {"source": "c1", "target": "c2", "material": "red_mud", "tc": 1.0},
+               {"source": "c2", "target": "c1", "material": "red_mud", "tc": 1.0}])
+    with pytest.raises(MfaError, match="circulates forever"):
+        trace(park)
+
+
+def test_tc_share_in_a_multi_material_collection_point():
+    # c receives 100 t fly ash and 300 t raw coal; tc = share of the total input (400 t)
+    park = mfa.Park.from_frames(
+        processes=[P("a", "production"), P("m", "import"), P("c", "collection"), P("use", "production"),
+                   P("fill", "landfill"), P("out", "export")],
+        flows=[{"source": "a", "target": "c", "material": "fly_ash", "value": 100},
+               {"source": "m", "target": "c", "material": "raw_coal", "value": 300},
+               {"source": "c", "target": "use", "material": "fly_ash", "tc": 0.15},
+               {"source": "c", "target": "fill", "material": "fly_ash", "tc": 0.10},
+               {"source": "c", "target": "out", "material": "raw_coal", "tc": 0.75}])
+    assert shares(trace(park), "a") == pytest.approx({"utilised": 0.6, "disposed": 0.4})
+
+
+def test_filters_and_unknown_names():
+    park = mfa.read_park("bayannur")
+    r = trace(park, material="straw_maize", origin="maize_farms")
+    assert set(r.table["origin"]) == {"maize_farms"} and set(r.table["material"]) == {"straw_maize"}
+    assert r.destinations["tonnes"].sum() == pytest.approx(r.origins["tonnes"].sum())
+    with pytest.raises(MfaError, match="did you mean"):
+        trace(park, material="straw_maiz")
+    with pytest.raises(MfaError, match="did you mean"):
+        trace(park, origin="maize_farm")
+
+
+def test_bayannur_fates_sum_to_generation_for_every_origin():
+    park = mfa.read_park("bayannur")
+    r = trace(park)
+    gen = park.flows[park.flows.estimated].groupby(["material", "source"])["value"].sum()
+    got = r.table.groupby(["material", "origin"])["tonnes"].sum()
+    for key, value in gen.items():
+        assert got[key] == pytest.approx(value, rel=1e-12)
+    assert r.table.groupby(["material", "origin"])["share"].sum().to_numpy() == pytest.approx(1.0)
+    # the straw split from S80: 85 % utilised, 15 % discarded
+    assert shares(r, "wheat_farms") == pytest.approx({"utilised": 0.85, "discarded": 0.15}, abs=1e-9)
+
+
+@st.composite
+def random_parks(draw):
+    n_prod = draw(st.integers(1, 4))
+    n_coll = draw(st.integers(1, 6))
+    sinks = ["use", "fill", "yard", "env", "out"]
+    kinds = {"use": "production", "fill": "landfill", "yard": "storage", "env": "environment", "out": "export"}
+    procs = ([P(f"g{i}", "production") for i in range(n_prod)] + [P(f"c{i}", "collection") for i in range(n_coll)]
+             + [P(s, kinds[s]) for s in sinks])
+    flows = []
+    seen = set()
+    for i in range(n_prod):
+        for j in draw(st.lists(st.integers(0, n_coll - 1), min_size=1, max_size=3, unique=True)):
+            flows.append({"source": f"g{i}", "target": f"c{j}", "material": "fly_ash",
+                          "value": draw(st.floats(0.5, 1000))})
+    for j in range(n_coll):
+        # every collection point has one way out so no closed loop exists; others may loop back
+        flows.append({"source": f"c{j}", "target": draw(st.sampled_from(sinks)), "material": "fly_ash",
+                      "value": draw(st.floats(0.5, 1000))})
+        for k in draw(st.lists(st.integers(0, n_coll - 1), max_size=3, unique=True)):
+            if k != j and (j, k) not in seen:
+                seen.add((j, k))
+                flows.append({"source": f"c{j}", "target": f"c{k}", "material": "fly_ash",
+                              "value": draw(st.floats(0.0, 1000))})
+    return mfa.Park.from_frames(processes=procs, flows=flows)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(random_parks())
+def test_fates_always_sum_to_what_each_origin_sent(park):
+    r = trace(park)
+    sent = park.flows[park.flows.source.str.startswith("g")].groupby("source")["value"].sum()
+    got = r.table.groupby("origin")["tonnes"].sum()
+    for origin, value in sent.items():
+        assert got[origin] == pytest.approx(value, rel=1e-9, abs=1e-9)
+    assert (r.table["share"] >= -1e-12).all() and (r.table["share"] <= 1 + 1e-12).all()
+
+
+def test_cli_trace_json_and_text(capsys):
+    assert main(["trace", "bayannur", "--material", "manure_sheep", "--json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert set(doc) >= {"fates", "routes", "origins", "destinations", "through", "issues"}
+    rows = {(r["origin"], r["fate"]): r for r in doc["fates"]}
+    assert rows[("sheep_farms", "utilised")]["share"] == pytest.approx(0.85)
+    assert set(rows[("sheep_farms", "utilised")]) == {"material", "category", "origin", "stage", "fate", "tonnes",
+                                                      "share"}
+    assert main(["trace", "bayannur", "--origin", "straw_depot"]) == 0
+    out = capsys.readouterr().out
+    assert "prior_year_storage" in out and "Destinations" in out
+    assert main(["trace", "bayannur", "--material", "nope"]) == 2
+    assert "unknown material" in capsys.readouterr().err
+
+
+def test_json_is_deterministic():
+    park = mfa.read_park("bayannur")
+    assert trace(park).to_json() == trace(mfa.read_park("bayannur")).to_json()
