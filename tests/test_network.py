@@ -1,0 +1,229 @@
+"""Network metrics: a published ecosystem model (Cone Spring), hand-computed small networks, the sparse path
+against dense linear algebra, the Park conventions (boundary, stocks, residual closure, currency) and the CLI."""
+
+from __future__ import annotations
+
+import json
+import math
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+import mfa
+from mfa.errors import MfaError
+from mfa.network import FlowNetwork, analyse, flow_network, metrics
+
+P = lambda i, k: {"id": i, "name": i, "kind": k}  # noqa: E731
+FUEL = [{"id": "coal", "name": "Coal", "category": "fuel"}]
+
+
+def cone_spring() -> FlowNetwork:
+    """Cone Spring (Tilly 1968) energy flows in kcal m⁻² y⁻¹ as used by Finn (1976), Ulanowicz and enaR's
+    ``troModels``: Plants, Detritus, Bacteria, Detritus feeders, Carnivores."""
+    F = np.zeros((5, 5))
+    F[0, 1] = 8881
+    F[1, 2] = 5205
+    F[1, 3] = 2309
+    F[2, 1] = 1600
+    F[2, 3] = 75
+    F[3, 1] = 200
+    F[3, 4] = 370
+    F[4, 1] = 167
+    z = [11184, 635, 0, 0, 0]
+    export = [300, 860, 255, 0, 0]
+    respiration = [2003, 3109, 3275, 1814, 203]
+    return FlowNetwork.from_arrays(F, z, export, respiration,
+                                   nodes=["plants", "detritus", "bacteria", "detritivores", "carnivores"])
+
+
+def test_cone_spring_published_values():
+    m, nodes, notes = analyse(cone_spring())
+    # every node balances in the published model: nothing is closed at the boundary
+    assert m["max_residual"] == 0
+    # TST = 30 626 kcal m⁻² y⁻¹ and FCI ≈ 0.092 (Finn 1976; enaR enaFlow on troModels "Cone Spring")
+    assert m["tst"] == pytest.approx(30626.0)
+    assert m["fci"] == pytest.approx(0.092, abs=5e-4)
+    # A/C = 0.418 for Cone Spring (Ulanowicz, Goerner, Lietaer & Gomez 2009, Ecol. Complexity 6:27-36)
+    assert m["relative_ascendency"] == pytest.approx(0.418, abs=5e-4)
+    # TSTp = internal 18 807 + inputs 11 819 + outputs 11 819
+    assert m["tstp"] == pytest.approx(42445.0)
+    assert m["apl"] == pytest.approx(30626 / 11819)
+    assert m["n_links"] == 8 and m["n_nodes"] == 5
+    # bacteria ⇄ detritus and detritivores → detritus, carnivores → detritus: interlocking cycles
+    assert m["cyclicity"] > 1
+    # BFI + DFI + IFI = 1 (partition of TST)
+    assert m["bfi"] + m["dfi"] + m["ifi"] == pytest.approx(1.0)
+    assert m["robustness"] == pytest.approx(-m["relative_ascendency"] * math.log(m["relative_ascendency"]))
+
+
+def test_indirect_flow_matches_the_dense_definition():
+    net = cone_spring()
+    m, _, _ = analyse(net)
+    F = net.F.toarray()
+    T = net.throughflow()
+    G = F / T[:, None]
+    N = np.linalg.inv(np.eye(5) - G)
+    z = net.z
+    assert m["direct_flow"] == pytest.approx(float(z @ G.sum(axis=1)))
+    assert m["indirect_flow"] == pytest.approx(float(z @ (N - np.eye(5) - G).sum(axis=1)))
+    d = np.diag(N)
+    assert m["tstc"] == pytest.approx(float(((d - 1) / d * T).sum()))
+
+
+def test_chain_is_acyclic_with_hand_values():
+    # z = 10 → A → B → C → y: T = 30, direct 10, indirect 10 (the A→B→C path), ID = 1
+    F = sp.csr_matrix(([10.0, 10.0], ([0, 1], [1, 2])), shape=(3, 3))
+    m, _, notes = analyse(FlowNetwork.from_arrays(F, [10, 0, 0], None, [0, 0, 10]))
+    assert m["tst"] == 30 and m["fci"] == 0 and m["cyclicity"] == 0
+    assert m["apl"] == 3
+    assert m["direct_flow"] == pytest.approx(10) and m["indirect_flow"] == pytest.approx(10)
+    assert m["id_ratio"] == pytest.approx(1.0)
+    assert m["connectance"] == pytest.approx(2 / 9) and m["link_density"] == pytest.approx(2 / 3)
+    assert m["n_prey"] == 2 and m["n_predators"] == 2 and m["specialised_predators"] == 1.0
+    assert any("acyclic" in n for n in notes)
+
+
+def test_self_loop_and_two_node_cycle():
+    # a self-loop: T = 15, g = 1/3, n_aa = 1.5, TSTc = 5 → FCI = 1/3, λ₁ = 1
+    m, _, _ = analyse(FlowNetwork.from_arrays([[5.0]], [10], None, [10]))
+    assert m["fci"] == pytest.approx(1 / 3) and m["cyclicity"] == 1.0
+    # food-web measures ignore self-loops
+    assert m["n_prey"] == 0 and m["generalisation"] is None
+    # a ⇄ b: T_a = T_b = 150; n_aa = 1/(1 − 1·1/3) = 1.5 → FCI = 1/3
+    m, _, _ = analyse(FlowNetwork.from_arrays([[0, 150.0], [50.0, 0]], [100, 0], [0, 100], None))
+    assert m["fci"] == pytest.approx(1 / 3) and m["cyclicity"] == pytest.approx(1.0)
+
+
+def test_interlocking_cycles_spectral_radius():
+    # complete digraph on 3 nodes without self-loops: λ₁ = 2
+    A = np.ones((3, 3)) - np.eye(3)
+    m, _, _ = analyse(FlowNetwork.from_arrays(A * 10, [30, 0, 0], None, [10, 10, 10]))
+    assert m["cyclicity"] == pytest.approx(2.0)
+
+
+def test_empty_network_is_reported_not_crashing():
+    m, _, notes = analyse(FlowNetwork.from_arrays(np.zeros((0, 0)), [], None, None))
+    assert m["n_nodes"] == 0 and m["fci"] is None and m["apl"] is None
+    assert any("undefined" in n for n in notes)
+
+
+def test_sparse_components_match_dense_linear_algebra():
+    rng = np.random.default_rng(7)
+    n = 900  # one strongly connected component larger than the dense limit (400) → sparse solvers
+    rows = np.concatenate([np.arange(n), rng.integers(0, n, 3 * n)])
+    cols = np.concatenate([(np.arange(n) + 1) % n, rng.integers(0, n, 3 * n)])
+    vals = rng.uniform(1, 10, len(rows))
+    F = sp.csr_matrix((vals, (rows, cols)), shape=(n, n))
+    F.sum_duplicates()
+    z = rng.uniform(0, 50, n)
+    out = np.asarray(F.sum(axis=1)).ravel()
+    inn = np.asarray(F.sum(axis=0)).ravel() + z
+    r = np.maximum(inn - out, 0) + rng.uniform(1, 5, n)  # every node loses something: (I − G) invertible
+    net = FlowNetwork.from_arrays(F, z, None, r)
+    m, nodes, _ = analyse(net)
+    T = net.throughflow()
+    Fd = F.toarray()
+    G = Fd / T[:, None]
+    N = np.linalg.inv(np.eye(n) - G)
+    d = np.diag(N)
+    assert m["fci"] == pytest.approx(float(((d - 1) / d * T).sum() / T.sum()), rel=1e-8)
+    A = (Fd > 0).astype(float)
+    assert m["cyclicity"] == pytest.approx(float(np.max(np.abs(np.linalg.eigvals(A)))), rel=1e-8)
+    np.testing.assert_allclose(nodes["n_jj"].to_numpy(), d, rtol=1e-8)
+
+
+def small_park(**kw):
+    processes = [P("mine", "import"), P("air", "environment"), P("a", "production"), P("b", "production"),
+                 P("yard", "storage"), P("market", "export"), P("fill", "landfill")]
+    flows = [{"source": "mine", "target": "a", "material": "coal", "value": 100},
+             {"source": "air", "target": "a", "material": "coal", "value": 20},
+             {"source": "a", "target": "b", "material": "coal", "value": 90},
+             {"source": "b", "target": "a", "material": "coal", "value": 10},
+             {"source": "b", "target": "market", "material": "coal", "value": 40},
+             {"source": "b", "target": "yard", "material": "coal", "value": 40},
+             {"source": "yard", "target": "fill", "material": "coal", "value": 10},
+             {"source": "a", "target": "fill", "material": "coal", "value": 40}]
+    stocks = [{"process": "yard", "material": "coal", "opening": 100, "closing": 130}]
+    flows += kw.get("extra", [])
+    return mfa.Park.from_frames(processes=processes, flows=flows, stocks=stocks, materials=FUEL)
+
+
+def test_park_conventions_boundary_and_stock():
+    park = small_park()
+    net = flow_network(park)
+    nodes = list(net.nodes)
+    assert nodes == ["a", "b", "yard"]
+    # z: import and environment flows into internal nodes
+    assert net.z[nodes.index("a")] == pytest.approx(120)
+    # e: flows to export; r: landfill + stock accumulation (yard +30)
+    assert net.e[nodes.index("b")] == 40
+    assert net.r[nodes.index("yard")] == pytest.approx(10 + 30)
+    r = metrics(park)
+    assert r.metrics["max_residual"] == pytest.approx(0)
+    assert r.metrics["tst"] == pytest.approx(130 + 90 + 40)
+    assert r.metrics["cyclicity"] == pytest.approx(1.0)
+    assert 0 < r.metrics["fci"] < 1
+
+
+def test_unbalanced_node_is_closed_and_reported():
+    park = small_park(extra=[{"source": "mine", "target": "b", "material": "coal", "value": 25}])
+    r = metrics(park)
+    row = r.nodes.set_index("process").loc["b"]
+    assert row["residual"] == pytest.approx(25)
+    assert row["closure_out"] == pytest.approx(25) and row["closure_in"] == 0
+    assert any("not balanced" in n for n in r.notes)
+    assert any("imbalanced" in n for n in r.notes)  # mfa.balance agrees
+
+
+def test_unknown_flow_noted_and_currency_selection():
+    park = mfa.Park.from_frames(
+        processes=[P("mine", "import"), P("a", "production"), P("b", "production"), P("market", "export")],
+        flows=[{"source": "mine", "target": "a", "material": "coal", "value": 100},
+               {"source": "a", "target": "b", "material": "fly_ash", "value": 30},
+               {"source": "a", "target": "market", "material": "coal", "value": ""},
+               {"source": "b", "target": "market", "material": "cement", "value": 30}],
+        materials=FUEL + [{"id": "fly_ash", "name": "Fly ash", "category": "industrial_solid_waste"},
+                          {"id": "cement", "name": "Cement", "category": "product"}])
+    r = metrics(park)
+    assert any("unknown flow" in n for n in r.notes)
+    ash = metrics(park, material="fly_ash")
+    assert ash.currency == "material fly_ash" and ash.metrics["n_links"] == 1
+    # in one material a is a source (conversion) and b a sink: closed at the boundary
+    assert ash.metrics["tst"] == pytest.approx(60)
+    cat = metrics(park, category="industrial_solid_waste")
+    assert cat.metrics["tst"] == pytest.approx(60)
+    with pytest.raises(MfaError, match="did you mean 'fly_ash'"):
+        metrics(park, material="flyash")
+    with pytest.raises(MfaError, match="category"):
+        metrics(park, category="straw")
+
+
+def test_result_json_and_html():
+    r = metrics(small_park())
+    d = json.loads(r.to_json())
+    assert set(d) >= {"park", "currency", "metrics", "nodes", "notes"}
+    for key in ("n_nodes", "n_links", "connectance", "link_density", "cyclicity", "tst", "tstp", "fci", "apl",
+                "id_ratio", "n_prey", "n_predators", "generalisation", "vulnerability", "ascendency",
+                "robustness"):
+        assert key in d["metrics"]
+    assert "NaN" not in r.to_json()
+    html = r._repr_html_()
+    assert "fci" in html and "<script" not in html
+
+
+def test_cli_network(tmp_path):
+    park_dir = tmp_path / "p"
+    mfa.write_park(small_park(), park_dir)
+    out = subprocess.run([sys.executable, "-m", "mfa", "network", str(park_dir), "--json"],
+                         capture_output=True, text=True, check=True)
+    d = json.loads(out.stdout)
+    assert d["metrics"]["n_nodes"] == 3
+    text = subprocess.run([sys.executable, "-m", "mfa", "network", str(park_dir), "--nodes"],
+                          capture_output=True, text=True, check=True).stdout
+    assert "Finn cycling index" in text and "n_jj" in text
+    bad = subprocess.run([sys.executable, "-m", "mfa", "network", str(park_dir), "--material", "coall"],
+                         capture_output=True, text=True)
+    assert bad.returncode == 2 and "Traceback" not in bad.stderr and "did you mean" in bad.stderr
