@@ -1,0 +1,189 @@
+"""Indicators: every formula against a hand-computed park (prior-year storage included), nulls with reasons,
+targets and gaps, the --json contract and a published case."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+import mfa
+from mfa.cli import main
+from mfa.errors import ParkError
+from mfa.indicators import indicators
+from mfa.targets import load_targets
+
+P = lambda i, k: {"id": i, "name": i, "kind": k}  # noqa: E731
+
+
+def F(s, t, m, v, **kw):
+    return {"source": s, "target": t, "material": m, "value": v, **kw}
+
+
+@pytest.fixture(scope="module")
+def park():
+    procs = [P("plant", "production"), P("use", "production"), P("fill", "landfill"), P("yard", "storage"),
+             P("env", "environment"), P("c", "collection"), P("biogas", "production"), P("hwt", "treatment"),
+             P("out", "export"), P("yard2", "storage"), P("mill", "production"), P("mine", "import")]
+    flows = [
+        F("plant", "use", "fly_ash", 50), F("plant", "fill", "fly_ash", 20), F("plant", "yard", "fly_ash", 30),
+        F("yard", "use", "fly_ash", 10), F("yard", "fill", "fly_ash", 5),          # prior-year storage
+        F("plant", "use", "coal_gangue", 150), F("plant", "env", "coal_gangue", 50),
+        F("plant", "use", "carbide_slag", 40),                                       # not a bulk waste
+        F("plant", "c", "straw_maize", 80), F("c", "use", "straw_maize", 60, route="fertiliser"),
+        F("c", "env", "straw_maize", 20),
+        F("plant", "biogas", "manure_sheep", 40), F("plant", "env", "manure_sheep", 10),
+        F("plant", "hwt", "hw08_waste_mineral_oil", 6),
+        F("plant", "out", "hw08_waste_mineral_oil", 3, fate="utilised"),
+        F("plant", "yard2", "hw08_waste_mineral_oil", 1), F("yard2", "hwt", "hw08_waste_mineral_oil", 2),
+        F("plant", "c", "waste_paper", 20), F("c", "mill", "waste_paper", 18), F("c", "fill", "waste_paper", 2),
+        F("plant", "fill", "construction_waste", 10),
+        F("mine", "plant", "raw_coal", 500),
+    ]
+    return mfa.Park.from_frames(processes=procs, flows=flows,
+                                info={"name": "hand", "value_added": 1000, "value_added_unit": "万元"})
+
+
+def ind(result, i):
+    return result.get(i)
+
+
+def test_industrial_solid_waste_rates_with_prior_year_storage(park):
+    r = indicators(park, targets=False)
+    u = ind(r, "industrial_solid_waste_utilisation_rate")
+    # utilised 50 + 10 (prior) + 150 + 40 ; generated 100 + 200 + 40 ; prior utilised 10
+    assert (u["numerator"], u["denominator"]) == (250.0, 350.0)
+    assert u["value"] == pytest.approx(250 / 350)
+    d = ind(r, "industrial_solid_waste_disposal_rate")
+    assert (d["numerator"], d["denominator"]) == (25.0, 345.0)  # 20 + 5 prior ÷ (340 + 5)
+    assert u["unit"] == "t/t" and "prior-year" in u["formula"] and u["formula_zh"].startswith("综合利用量")
+
+
+def test_bulk_straw_manure_rates(park):
+    r = indicators(park, targets=False)
+    b = ind(r, "bulk_solid_waste_utilisation_rate")
+    # fly ash 60/110, gangue 150/200, straw 60/80, construction waste 0/10 (the seven bulk categories include
+    # straw and construction waste); carbide slag is not bulk in the catalogue
+    assert (b["numerator"], b["denominator"]) == (270.0, 400.0)
+    assert set(b["materials"].split(";")) == {"fly_ash", "coal_gangue", "straw_maize", "construction_waste"}
+    assert ind(r, "straw_utilisation_rate")["value"] == pytest.approx(60 / 80)
+    assert ind(r, "manure_utilisation_rate")["value"] == pytest.approx(40 / 50)
+
+
+def test_hazardous_renewable_construction_landfill(park):
+    r = indicators(park, targets=False)
+    h = ind(r, "hazardous_waste_utilisation_disposal_rate")
+    # (6 disposed + 3 utilised outside + 2 prior disposed) ÷ (10 + 2)
+    assert (h["numerator"], h["denominator"]) == (11.0, 12.0) and h["assumption"] is True
+    assert ind(r, "renewable_resource_recovery_rate")["value"] == pytest.approx(18 / 20)
+    assert ind(r, "construction_waste_utilisation_rate")["value"] == 0.0
+    lf = ind(r, "landfill_diversion_rate")
+    total = 100 + 200 + 40 + 80 + 50 + 10 + 20 + 10 + 15 + 2
+    assert lf["denominator"] == total and lf["numerator"] == total - (20 + 5 + 2 + 10)
+    rp = ind(r, "resource_productivity")
+    assert rp["value"] == pytest.approx(1000 / 500) and rp["unit"] == "万元/t"
+
+
+def test_by_material_and_category_terms(park):
+    r = indicators(park, targets=False)
+    m = r.by_material.set_index("material")
+    fa = m.loc["fly_ash"]
+    assert (fa.generated, fa.prior_year_drawn, fa.prior_utilised, fa.prior_disposed) == (100, 15, 10, 5)
+    assert (fa.utilised, fa.disposed, fa.stored, fa.landfilled) == (60, 25, 30, 25)
+    # NBS identity: generated = (utilised − prior) + stored + (disposed − prior) + discarded + exported
+    for _, row in r.by_material.iterrows():
+        lhs = row.generated + row.prior_year_drawn
+        rhs = row.utilised + row.disposed + row.stored + row.discarded + row.exported + row.unresolved
+        assert lhs == pytest.approx(rhs)
+    c = r.by_category.set_index("category")
+    assert c.loc["industrial_solid_waste", "utilisation_rate"] == pytest.approx(250 / 350)
+
+
+def test_null_with_reason_when_denominator_is_zero():
+    p = mfa.Park.from_frames(processes=[P("a", "production"), P("b", "production")],
+                             flows=[F("a", "b", "fly_ash", 1.0)])
+    r = indicators(p, targets=False)
+    s = ind(r, "straw_utilisation_rate")
+    assert s["value"] is None and s["denominator"] == 0 and "straw" in s["reason"]
+    doc = json.loads(r.to_json())
+    row = [x for x in doc["indicators"] if x["id"] == "straw_utilisation_rate"][0]
+    assert row["value"] is None and row["reason"]
+    assert ind(r, "resource_productivity")["reason"].startswith("the park gives no value_added")
+
+
+def test_shipped_and_own_targets_pass_fail_gap(park, tmp_path):
+    r = indicators(park)
+    t = r.targets.set_index("id")
+    assert not t.loc["cn_2025_straw", "passed"]
+    assert t.loc["cn_2025_straw", "gap_t"] == pytest.approx(0.86 * 80 - 60)
+    assert t.loc["cn_2025_bulk", "passed"] and t.loc["cn_2025_bulk", "gap_t"] == 0
+    assert bool(t.loc["im_2020_iws", "passed"])  # 71 % ≥ 40 %
+    own = tmp_path / "targets.csv"
+    own.write_text("id,indicator,comparison,value,source\n"
+                   "a,manure_utilisation_rate,>=,90%,park plan\n"
+                   "b,landfill_diversion_rate,<=,0.5,park plan\n", encoding="utf-8")
+    r2 = indicators(park, targets=own)
+    t2 = r2.targets.set_index("id")
+    assert t2.loc["a", "gap_t"] == pytest.approx(0.9 * 50 - 40) and not t2.loc["a", "passed"]
+    lf = ind(r2, "landfill_diversion_rate")
+    assert t2.loc["b", "gap_t"] == pytest.approx(lf["numerator"] - 0.5 * lf["denominator"])
+
+
+def test_bad_targets_file_every_problem_located(tmp_path):
+    bad = tmp_path / "t.csv"
+    bad.write_text("id,indicator,comparison,value,source\n"
+                   "a,straw_utilisation_rat,>=,0.9,x\n"
+                   "b,straw_utilisation_rate,>,0.9,x\n"
+                   "c,straw_utilisation_rate,>=,90,x\n"
+                   "d,straw_utilisation_rate,>=,0.9,\n", encoding="utf-8")
+    with pytest.raises(ParkError) as e:
+        load_targets(bad)
+    got = {(i.row, i.column) for i in e.value.issues}
+    assert got == {(2, "indicator"), (3, "comparison"), (4, "value"), (5, "source")}
+    assert "straw_utilisation_rate" in e.value.issues[0].suggestion
+
+
+def test_shipped_targets_have_listed_sources():
+    from mfa.catalogue import data_path
+    import pandas as pd
+
+    ids = set(pd.read_csv(data_path("flows", "sources.csv"), dtype=str)["id"])
+    t = load_targets()
+    for s in t["source"]:
+        assert set(s.split(";")) <= ids
+
+
+def test_cli_json_contract(capsys):
+    assert main(["indicators", "bayannur", "--json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert set(doc) >= {"indicators", "by_material", "by_category"}
+    for row in doc["indicators"]:
+        assert set(row) >= {"id", "value", "numerator", "denominator", "unit", "formula"}
+        if row["unit"] == "t/t" and row["value"] is not None:
+            assert 0.0 <= row["value"] <= 1.0
+    straw = [r for r in doc["indicators"] if r["id"] == "straw_utilisation_rate"][0]
+    # 85 % of this year's straw (S80 split) plus 15 000 t of prior-year bales, all utilised
+    gen = straw["denominator"] - 15_000
+    assert straw["numerator"] == pytest.approx(0.85 * gen + 15_000, rel=1e-6)
+
+
+def test_cli_text_targets_file_and_errors(capsys, tmp_path):
+    assert main(["indicators", "bayannur"]) == 0
+    out = capsys.readouterr().out
+    assert "秸秆综合利用率" in out and "cn_2025_straw" in out
+    bad = tmp_path / "t.csv"
+    bad.write_text("indicator,value,source\nnot_an_indicator,0.5,x\n", encoding="utf-8")
+    assert main(["indicators", "bayannur", "--targets", str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert "row 2" in err and "unknown indicator" in err
+    assert main(["indicators", "bayannur", "--targets", str(tmp_path / "missing.csv")]) == 2
+
+
+def test_published_case_wuhai_2015():
+    """乌海 2015 (S04): 887.577万t utilised incl. 3.44 prior-year of 1607.013 generated → 55.11 %."""
+    if "wuhai" not in mfa.example_parks():
+        pytest.skip("wuhai example not shipped")
+    r = indicators(mfa.read_park("wuhai"), targets=False)
+    u = ind(r, "industrial_solid_waste_utilisation_rate")
+    assert u["value"] == pytest.approx(887.577 / (1607.013 + 3.44), abs=5e-5)
