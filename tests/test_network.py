@@ -110,9 +110,14 @@ def test_empty_network_is_reported_not_crashing():
     assert any("undefined" in n for n in notes)
 
 
-def test_sparse_components_match_dense_linear_algebra():
+def test_sparse_components_match_dense_linear_algebra(monkeypatch):
+    import mfa.network as network
+
+    # force the sparse paths (ARPACK on A + I, splu in column blocks) on a component of 400 nodes
+    monkeypatch.setattr(network, "_EIG_DENSE_LIMIT", 50)
+    monkeypatch.setattr(network, "_INV_DENSE_LIMIT", 100)
     rng = np.random.default_rng(7)
-    n = 900  # one strongly connected component larger than the dense limit (400) → sparse solvers
+    n = 400
     rows = np.concatenate([np.arange(n), rng.integers(0, n, 3 * n)])
     cols = np.concatenate([(np.arange(n) + 1) % n, rng.integers(0, n, 3 * n)])
     vals = rng.uniform(1, 10, len(rows))
@@ -214,16 +219,18 @@ def test_result_json_and_html():
     assert "fci" in html and "<script" not in html
 
 
-def test_cli_network(tmp_path):
+def test_cli_network(tmp_path, capsys):
+    from mfa.cli import main
+
     park_dir = tmp_path / "p"
     mfa.write_park(small_park(), park_dir)
-    out = subprocess.run([sys.executable, "-m", "mfa", "network", str(park_dir), "--json"],
-                         capture_output=True, text=True, check=True)
-    d = json.loads(out.stdout)
+    assert main(["network", str(park_dir), "--json"]) == 0
+    d = json.loads(capsys.readouterr().out)
     assert d["metrics"]["n_nodes"] == 3
-    text = subprocess.run([sys.executable, "-m", "mfa", "network", str(park_dir), "--nodes"],
-                          capture_output=True, text=True, check=True).stdout
-    assert "Finn cycling index" in text and "n_jj" in text
+    assert main(["network", str(park_dir), "--nodes", "--material", "coal"]) == 0
+    text = capsys.readouterr().out
+    assert "Finn cycling index" in text and "n_jj" in text and "material coal" in text
+    # the installed entry point: a user error exits 2 with a message, never a traceback
     bad = subprocess.run([sys.executable, "-m", "mfa", "network", str(park_dir), "--material", "coall"],
                          capture_output=True, text=True)
     assert bad.returncode == 2 and "Traceback" not in bad.stderr and "did you mean" in bad.stderr
