@@ -1,0 +1,235 @@
+"""The shipped example parks (parks/wuhai, parks/baotou, parks/hazardous) load, use only known materials,
+balance process by process, and carry the features they are meant to demonstrate."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+mfa = pytest.importorskip("mfa")
+
+ROOT = Path(__file__).resolve().parent.parent
+PARKS = ["wuhai", "baotou", "hazardous"]
+INTERNAL = {"production", "collection", "treatment", "storage"}
+REL_TOL = 0.005  # the brief: every internal process balances to within 0.5 %
+
+
+def _raw(name: str, table: str) -> pd.DataFrame:
+    return pd.read_csv(ROOT / "parks" / name / f"{table}.csv", dtype=str, keep_default_na=False, encoding="utf-8")
+
+
+@pytest.fixture(scope="module", params=PARKS)
+def park_name(request) -> str:
+    return request.param
+
+
+@pytest.fixture(scope="module")
+def park(park_name):
+    return mfa.read_park(ROOT / "parks" / park_name)
+
+
+def test_loads_by_path_and_by_name(park_name, park):
+    by_name = mfa.read_park(park_name)
+    assert by_name.info.name == park.info.name
+    assert len(park.processes) >= 15
+    assert len(park.flows) == len(_raw(park_name, "flows"))
+
+
+def test_metadata(park):
+    info = park.info
+    assert info.name and info.name_zh and info.region and info.year and info.description
+    assert info.rel_tol <= REL_TOL
+
+
+def test_every_material_is_known(park):
+    catalogue = set(mfa.catalogue.materials()["id"])
+    used = set(park.flows["material"]) | set(park.stocks["material"])
+    defined = set(park.materials["id"])
+    assert used <= defined
+    # the parks need no private materials: everything is in the shipped catalogue
+    assert used <= catalogue, sorted(used - catalogue)
+
+
+def _filled(park):
+    """The park with each unknown flow set to what its process balance determines."""
+    b = mfa.balance(park, rel_tol=REL_TOL)
+    p = b.processes
+    unknown = p[p["status"] == "unknown"]
+    flows = park.flows
+    values = flows["value"].to_numpy(copy=True)
+    for row in unknown.itertuples():
+        assert row.n_unknown == 1, f"{row.process}: {row.n_unknown} unknown flows, the balance cannot determine them"
+        touching = np.flatnonzero(((flows["source"] == row.process) | (flows["target"] == row.process)).to_numpy()
+                                  & np.isnan(values))
+        assert len(touching) == 1
+        i = touching[0]
+        # residual = known in − known out − Δstock; an unknown outflow carries +residual, an inflow −residual
+        carried = row.residual if flows["source"].iat[i] == row.process else -row.residual
+        assert carried > 0, f"{row.process}: the unknown flow would be {carried:.3f} t/a"
+        values[i] = carried
+    # park.flows are already in t/a: say so, or replace() would read them in the park's default unit (万t/a
+    # for wuhai) and scale them a second time.
+    return park.replace(flows=flows.assign(value=values), info={"unit": "t/a"}), len(unknown)
+
+
+def test_every_internal_process_balances(park):
+    b = mfa.balance(park, rel_tol=REL_TOL)
+    p = b.processes
+    internal = p[p["kind"].isin(INTERNAL)]
+    assert set(internal["status"]) <= {"balanced", "unknown"}, internal[internal["status"] == "imbalanced"]
+    filled, n_unknown = _filled(park)
+    assert n_unknown >= 1  # each park shows at least one unknown flow that its balance determines
+    b2 = mfa.balance(filled, rel_tol=REL_TOL)
+    p2 = b2.processes
+    internal2 = p2[p2["kind"].isin(INTERNAL)]
+    assert (internal2["status"] == "balanced").all(), internal2[internal2["status"] != "balanced"]
+    assert b2.ok
+    worst = float(internal2["residual_rel"].max())
+    assert worst <= REL_TOL
+
+
+def test_storage_has_stock_data(park):
+    storage = set(park.processes.loc[park.processes["kind"] == "storage", "id"])
+    assert storage, "each example park has at least one storage process"
+    assert storage <= set(park.stocks["process"]), storage - set(park.stocks["process"])
+
+
+def test_system_balance_closes_after_filling(park):
+    filled, _ = _filled(park)
+    s = mfa.balance(filled, rel_tol=REL_TOL).system
+    lhs = s["imports"] + s["inputs_from_environment_and_landfill"]
+    rhs = s["exports"] + s["environment"] + s["landfill"] + s["stock_change"] + s["residual"]
+    assert lhs == pytest.approx(rhs, rel=1e-9)
+    assert abs(s["residual"]) <= REL_TOL * lhs
+
+
+def test_demonstrated_features(park_name, park):
+    raw = _raw(park_name, "flows")
+    assert (raw["value"] == "").sum() >= 1, "a blank (unknown) value"
+    assert (raw["sigma"] != "").sum() >= 3, "flows with sigma"
+    assert raw["sigma"].str.endswith("%").any() and (~raw["sigma"].str.endswith("%") & (raw["sigma"] != "")).any()
+    units = set(raw["unit"]) | {park.info.unit}
+    units.discard("")
+    assert len(units) >= 3, f"mixed units: {units}"
+    assert (raw["route"] != "").any()
+    assert (raw["note"].str.strip() != "").all(), "every flow says where its number comes from"
+
+
+def test_air_and_flue_gas_modelled_explicitly(park):
+    """Combustion and calcination bring their air in and send their gases out, so mass is conserved."""
+    f = park.flows
+    assert ((f["material"] == "air") & (f["source"] == "atmosphere")).any()
+    assert (f["material"].isin(["flue_gas", "water_vapour"]) & (f["target"] == "atmosphere")).any()
+
+
+def test_readme_names_official_and_illustrative_figures(park_name, park):
+    text = (ROOT / "parks" / park_name / "README.md").read_text(encoding="utf-8")
+    assert "illustrative" in text.lower()
+    cited = set(re.findall(r"\bS\d\d\b|HW2021", text))
+    known = set(pd.read_csv(ROOT / "flows" / "sources.csv", dtype=str)["id"])
+    assert cited and cited <= known, cited - known
+
+
+def test_notes_cite_known_sources(park_name):
+    known = set(pd.read_csv(ROOT / "flows" / "sources.csv", dtype=str)["id"])
+    raw = _raw(park_name, "flows")
+    cited = set(re.findall(r"\bS\d\d\b", " ".join(raw["note"])))
+    assert cited <= known, cited - known
+
+
+def test_cli_check_exits_zero(park_name):
+    env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    r = subprocess.run([sys.executable, "-m", "mfa", "check", str(ROOT / "parks" / park_name)],
+                       capture_output=True, text=True, env=env, cwd=ROOT, timeout=120)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "input valid" in r.stdout
+
+
+# ---- park-specific facts ------------------------------------------------------------------------------
+
+S04_WUHAI_2015 = {  # 万t (S04): generation and its fates; composition shares of the generation
+    "generated": 1607.013, "utilised": 887.577, "prior_year_utilised": 3.44, "disposed": 425.969, "stored": 296.907,
+}
+
+
+def _from_kind(park, kind_of_target: set[str] | None = None, kind_of_source: set[str] | None = None,
+               category: str = "industrial_solid_waste") -> pd.DataFrame:
+    f = park.flows
+    kinds = dict(zip(park.processes["id"], park.processes["kind"]))
+    cats = dict(zip(park.materials["id"], park.materials["category"]))
+    m = f["material"].map(cats) == category
+    if kind_of_source is not None:
+        m &= f["source"].map(kinds).isin(kind_of_source)
+    if kind_of_target is not None:
+        m &= f["target"].map(kinds).isin(kind_of_target)
+    return f[m]
+
+
+def test_wuhai_reproduces_the_2015_statistics():
+    park = mfa.read_park(ROOT / "parks" / "wuhai")
+    wan = 1e4
+    generated = _from_kind(park, kind_of_source={"production"})["value"].sum()
+    assert generated == pytest.approx(S04_WUHAI_2015["generated"] * wan, abs=1)
+    # stored = flows into storage; disposed = into the landfill; prior-year = out of storage
+    stored = _from_kind(park, kind_of_target={"storage"})["value"].sum()
+    assert stored == pytest.approx(S04_WUHAI_2015["stored"] * wan, abs=1)
+    disposed = _from_kind(park, kind_of_target={"landfill"})["value"].sum()
+    assert disposed == pytest.approx(S04_WUHAI_2015["disposed"] * wan, abs=1)
+    prior = _from_kind(park, kind_of_source={"storage"})["value"].sum()
+    assert prior == pytest.approx(S04_WUHAI_2015["prior_year_utilised"] * wan, abs=1)
+    # NBS identity (S01): generated = (utilised − prior) + stored + disposed
+    utilised_now = S04_WUHAI_2015["utilised"] - S04_WUHAI_2015["prior_year_utilised"]
+    assert generated == pytest.approx((utilised_now + S04_WUHAI_2015["stored"] + S04_WUHAI_2015["disposed"]) * wan, abs=1)
+    # composition (S04): boiler slag 29.73 %, gangue 27.21 %, fly ash 22.76 %, FGD gypsum 2.75 %, smelting slag 0.54 %
+    gen = _from_kind(park, kind_of_source={"production"}).groupby("material")["value"].sum() / generated
+    for material, share in [("boiler_slag", 0.2973), ("coal_gangue", 0.2721), ("fly_ash", 0.2276),
+                            ("fgd_gypsum", 0.0275), ("ferroalloy_slag", 0.0054), ("tailings", 0.0028),
+                            ("industrial_sludge", 0.0006)]:
+        assert gen[material] == pytest.approx(share, abs=5e-5), material
+
+
+def test_wuhai_official_utilisation_rate():
+    """55.11 % = 887.577 ÷ (1607.013 + 3.44) (S01 formula on S04 figures), through the indicator engine."""
+    indicators = pytest.importorskip("mfa.indicators")
+    res = indicators.indicators(mfa.read_park(ROOT / "parks" / "wuhai"), targets=False)
+    row = res.get("industrial_solid_waste_utilisation_rate")
+    assert row["value"] == pytest.approx(887.577 / (1607.013 + 3.44), abs=1e-6)
+
+
+def test_baotou_scrap_loop_and_slag_routes():
+    park = mfa.read_park(ROOT / "parks" / "baotou")
+    f = park.flows
+    scrap_in = f[(f["target"] == "bof_shop") & (f["material"] == "scrap_steel")]
+    assert {"sorting_centre", "weee_dismantler", "tyre_recycler", "rolling_mills"} <= set(scrap_in["source"])
+    for slag in ("bf_slag", "steel_slag"):
+        assert (f["material"] == slag).any()
+    # the renewable network ends in recyclers and a landfill
+    assert ((f["source"] == "sorting_centre") & (f["target"] == "landfill")).any()
+    cats = dict(zip(park.materials["id"], park.materials["category"]))
+    rr = {m for m in f["material"] if cats[m] == "renewable_resource"}
+    assert {"waste_paper", "waste_plastics", "waste_tyres", "scrap_steel", "waste_glass", "eol_appliances"} <= rr
+
+
+def test_hazardous_categories_and_prior_year_stock():
+    park = mfa.read_park(ROOT / "parks" / "hazardous")
+    m = park.materials.set_index("id")
+    codes = {m.at[x, "hw_code"] for x in park.flows["material"] if m.at[x, "category"] == "hazardous_waste"}
+    assert {"HW08", "HW17", "HW18", "HW49", "HW50"} <= codes
+    s = park.stocks
+    drawn = s[s["closing"] < s["opening"]]
+    assert not drawn.empty
+    f = park.flows
+    kinds = dict(zip(park.processes["id"], park.processes["kind"]))
+    out_of_stores = f[f["source"].map(kinds) == "storage"]
+    # what leaves the stores is exactly the prior-year stock drawn down
+    assert out_of_stores["value"].sum() == pytest.approx((drawn["opening"] - drawn["closing"]).sum())
+    # every hazardous tonne reaches a licensed unit, landfill or licensed recycler: none is discarded
+    hw = f[f["material"].map(m["category"]) == "hazardous_waste"]
+    assert not (hw["target"].map(kinds) == "environment").any()
