@@ -17,6 +17,7 @@ Chromium (the browser test, kaleido) finds fonts through fontconfig: :func:`font
 from __future__ import annotations
 
 import html
+import logging
 import os
 import tempfile
 from functools import lru_cache
@@ -63,6 +64,11 @@ def use_cjk_font() -> str:
 
     path = regular_instance()
     font_manager.fontManager.addfont(str(path))
+    # Only the Regular weight is shipped; bold CJK text (titles) is drawn Regular on purpose, so the
+    # "Failed to find font weight" warning for this family is noise.
+    logging.getLogger("matplotlib.font_manager").addFilter(
+        lambda rec: not (rec.getMessage().startswith("findfont: Failed to find font weight")
+                         and CJK_FAMILY in rec.getMessage()))
     name = font_manager.FontProperties(fname=str(path)).get_name()
     return name
 

@@ -60,12 +60,14 @@ TEXT: dict[str, dict[str, str]] = {
         "estimated": "estimated flows", "imbalanced": "imbalanced processes",
         "missing_indicators": "Indicators are not available: {e}",
         "missing_trace": "The trace is not available: {e}", "missing_sankey": "The Sankey is not available: {e}",
-        "w_unknown": "{n} flow(s) have no value; they are not drawn and not counted in the totals.",
+        "w_unknown": "{n} flow(s) have no value; they are not drawn and not counted in the totals. "
+                     "`mfa reconcile` computes those that the balances and transfer coefficients determine.",
         "w_estimated": "{n} flow(s) are estimated from activity data and coefficients ({v} t/a).",
         "w_imbalanced": "{n} process(es) do not balance: {names}.",
         "w_residual": "The system balance leaves a residual of {v} t/a ({p} of throughput).",
         "more": "… and {n} more rows (see `mfa trace --json`).",
         "empty": "nothing to show", "footer": "circular-mfa {v}: same input, same file.",
+        "hidden_targets": "{n} target(s) for indicators without a value in this park are not listed.",
     },
     "zh": {
         "report": "物质流分析报告", "summary": "概要", "system": "系统平衡（t/a）", "quality": "数据质量",
@@ -87,12 +89,13 @@ TEXT: dict[str, dict[str, str]] = {
         "estimated": "估算流", "imbalanced": "不平衡过程",
         "missing_indicators": "指标不可用：{e}", "missing_trace": "去向追踪不可用：{e}",
         "missing_sankey": "桑基图不可用：{e}",
-        "w_unknown": "{n} 条流没有数值；未绘出，也未计入合计。",
+        "w_unknown": "{n} 条流没有数值；未绘出，也未计入合计。`mfa reconcile` 可由平衡和传递系数计算可确定的流。",
         "w_estimated": "{n} 条流由活动数据和系数估算（{v} t/a）。",
         "w_imbalanced": "{n} 个过程不平衡：{names}。",
         "w_residual": "系统平衡残差为 {v} t/a（占通量的 {p}）。",
         "more": "…… 另有 {n} 行（见 `mfa trace --json`）。", "empty": "无数据",
         "footer": "circular-mfa {v}：相同输入，相同文件。",
+        "hidden_targets": "本园区无数值的指标的 {n} 项目标未列出。",
     },
 }
 
@@ -295,8 +298,15 @@ def indicator_section(park, lang: str) -> dict:
                        ("formula_t", t["formula"], None), ("source", t["source"], None)], empty=t["empty"])
     tg = res.targets
     targets = None
+    hidden = 0
+    if len(tg):
+        # targets of indicators the park has no value for (no straw in an industrial park) are noise here
+        applicable = tg["value"].notna().to_numpy()
+        hidden = int((~applicable).sum())
+        tg = tg[applicable]
     if len(tg):
         tg = tg.copy()
+        tg["year"] = [("" if pd.isna(y) else str(int(y))) for y in tg["year"]]
         lab = dict(zip(tab["id"], tab["label"]))
         tg["label"] = tg["indicator"].map(lab)
         tg["passed_t"] = [t["yes"] if p is True else (t["no"] if p is False else "")
@@ -316,7 +326,8 @@ def indicator_section(park, lang: str) -> dict:
         chart = ""
         res.issues.append(f"chart: {_why(exc)}")
     return {"indicators_missing": "", "indicators": ind, "targets": targets or _table(pd.DataFrame(), []),
-            "util_chart": chart, "indicator_issues": list(res.issues), "indicator_result": res}
+            "util_chart": chart, "indicator_issues": list(res.issues)
+            + ([t["hidden_targets"].format(n=hidden)] if hidden else []), "indicator_result": res}
 
 
 def trace_section(park, lang: str, max_rows: int = 200) -> dict:

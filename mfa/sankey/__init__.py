@@ -70,10 +70,10 @@ _CATEGORY_ZH = {
 _TEXT = {
     "en": {"stock_in": "stock accumulation", "stock_out": "stock release",
            "res_out": "unaccounted (balance residual)", "res_in": "unaccounted (balance residual) ",
-           "unknown": "{n} flow(s) of unknown value not drawn", "internal": "{v} within groups not drawn",
+           "unknown": "{n} flow(s) of unknown value not drawn (mfa reconcile computes them)", "internal": "{v} within groups not drawn",
            "scale": "scale: {s} per mm", "stock_mat": "stock change", "res_mat": "balance residual"},
     "zh": {"stock_in": "库存增加", "stock_out": "库存减少", "res_out": "未平衡量（残差）",
-           "res_in": "未平衡量（残差） ", "unknown": "{n} 条未知数值的流未绘出",
+           "res_in": "未平衡量（残差） ", "unknown": "{n} 条未知数值的流未绘出（可用 mfa reconcile 计算）",
            "internal": "组内流 {v} 未绘出", "scale": "比例：每毫米 {s}", "stock_mat": "库存变化",
            "res_mat": "平衡残差"},
 }
@@ -142,7 +142,8 @@ def _as_list(x: str | Iterable[str] | None) -> list[str] | None:
 # park → node and link frames
 # ------------------------------------------------------------------------------------------------
 def sankey_frames(park, material: str | Sequence[str] | None = None, category: str | Sequence[str] | None = None,
-                  group_by: str | None = None, lang: str = "en") -> tuple[pd.DataFrame, pd.DataFrame, dict]:
+                  group_by: str | None = None, lang: str = "en",
+                  residuals: bool = True) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
     """The nodes and links a Sankey of ``park`` draws, as tidy frames (t/a), plus notes.
 
     nodes: id, label, kind, pin (−1 first column, +1 last, 0 free), members (process ids, ";"-joined).
@@ -242,10 +243,12 @@ def sankey_frames(park, material: str | Sequence[str] | None = None, category: s
             rows.append((STOCK_OUT, p, m, -dv, "stock", ""))
 
     # imbalances beyond tolerance, only for the whole park (materials change inside production)
-    if not filtered:
+    if residuals and not filtered:
         from mfa.balance import balance
 
         b = balance(park).processes
+        # Only processes with every flow known: where flows are unknown the gap is theirs to carry (the
+        # note counts them; `mfa reconcile` computes them), not an imbalance.
         bad = b[b["status"] == "imbalanced"]
         for p, r in zip(bad["process"].tolist(), bad["residual"].tolist()):
             if r > 0:
@@ -549,7 +552,7 @@ def _write_atomic(path: Path, data: bytes) -> None:
 
 def sankey(park, material: str | Sequence[str] | None = None, category: str | Sequence[str] | None = None,
            group_by: str | None = None, lang: str = "en", scale: float | None = None,
-           title: str | None = None, div_id: str = "mfa-sankey") -> SankeyDiagram:
+           title: str | None = None, div_id: str = "mfa-sankey", residuals: bool = True) -> SankeyDiagram:
     """A Sankey diagram of ``park`` (see the module docstring for what is drawn and how).
 
     Parameters
@@ -560,9 +563,11 @@ def sankey(park, material: str | Sequence[str] | None = None, category: str | Se
         total is given in the note).
     lang : ``"en"`` or ``"zh"`` (Chinese names from ``name_zh`` where given).
     scale : t/a per mm of link width in the static diagram; the same number makes two diagrams comparable.
+    residuals : draw the residuals of imbalanced processes (to/from "unaccounted"); not drawn when
+        filtering by material or category, since materials change inside production processes.
     """
     nodes, links, notes = sankey_frames(park, material=material, category=category, group_by=group_by,
-                                        lang=lang)
+                                        lang=lang, residuals=residuals)
     if title is None:
         info = park.info
         name = (info.name_zh or info.name) if lang == "zh" else info.name

@@ -74,7 +74,7 @@ def plotly_figure(diagram: "SankeyDiagram"):
                                              line=dict(color="#333333", width=0.5))))
     fig.update_layout(
         title=dict(text=diagram.title or ""), font=dict(family="Noto Sans SC, DejaVu Sans, sans-serif", size=11),
-        height=diagram.plotly_height(), margin=dict(l=20, r=20, t=50, b=20), showlegend=True,
+        height=diagram.plotly_height(), margin=dict(l=20, r=20, t=50, b=45), showlegend=True,
         xaxis=dict(visible=False), yaxis=dict(visible=False), plot_bgcolor="white",
         annotations=[dict(text=diagram._note(), showarrow=False, xref="paper", yref="paper", x=0, y=-0.02,
                           xanchor="left", yanchor="top", font=dict(size=10, color="#555555"))],

@@ -1,0 +1,66 @@
+"""mfa sankey PARK -o OUT.{html,png,svg,pdf} — a Sankey diagram of the park."""
+
+from __future__ import annotations
+
+from mfa.cli._common import add_json_flag, add_park_argument, load_park, print_json
+
+HELP = "draw a Sankey diagram of the park (interactive .html, or static .png/.svg/.pdf)"
+DESCRIPTION = HELP + """.
+
+Link widths are flows in t/a, coloured by material category; nodes are coloured by process kind and labelled
+with their total. Imports and stock released sit in the first column; exports, emissions, landfill and stock
+accumulated in the last; return flows are drawn as loops below the diagram. Imbalances beyond the park's
+tolerance are drawn to/from 'unaccounted (balance residual)'. The .html file is self-contained and works
+offline. --scale fixes the width scale (t/a per mm of the static diagram) so that diagrams compare."""
+
+
+def register(sub) -> None:
+    p = sub.add_parser("sankey", help=HELP, description=DESCRIPTION)
+    add_park_argument(p)
+    p.add_argument("-o", "--output", required=True, metavar="OUT",
+                   help="output file: .html (interactive, offline), .png, .svg or .pdf")
+    p.add_argument("--material", metavar="M", help="only flows of these materials (comma-separated ids)")
+    p.add_argument("--category", metavar="C",
+                   help="only flows of these material categories (comma-separated, e.g. industrial_solid_waste)")
+    p.add_argument("--group-by", choices=("group", "kind"), default=None,
+                   help="aggregate processes by their 'group' column or by kind")
+    p.add_argument("--lang", choices=("en", "zh"), default="en", help="label language (zh uses name_zh)")
+    p.add_argument("--scale", type=float, default=None, metavar="T_PER_MM",
+                   help="t/a per mm of link width (same number for diagrams that must compare)")
+    p.add_argument("--no-residuals", action="store_true",
+                   help="do not draw the residuals of imbalanced processes (to/from 'unaccounted')")
+    add_json_flag(p)
+    p.set_defaults(func=run)
+
+
+def run(args) -> int:
+    from mfa.errors import MfaError
+    from mfa.sankey import sankey
+
+    if args.scale is not None and not args.scale > 0:
+        raise MfaError(f"--scale must be a positive number of t/a per mm, not {args.scale}")
+    from pathlib import Path
+
+    ext = Path(args.output).suffix.lower()
+    if ext not in (".html", ".htm", ".png", ".svg", ".pdf"):
+        raise MfaError(f"cannot save a Sankey as {Path(args.output).name!r}: use a .html, .png, .svg or .pdf "
+                       "file name")
+    park = load_park(args.park)
+    diagram = sankey(park, material=args.material, category=args.category, group_by=args.group_by,
+                     lang=args.lang, scale=args.scale, residuals=not args.no_residuals)
+    path = diagram.save(args.output)
+    totals = diagram.node_totals()
+    summary = {"output": str(path), "nodes": len(diagram.nodes), "links": len(diagram.links),
+               "scale_t_per_mm": diagram.scale, "total_t": float(diagram.links["value"].sum()),
+               "unknown_flows_not_drawn": int(diagram.notes.get("n_unknown", 0)),
+               "within_groups_not_drawn_t": float(diagram.notes.get("internal", 0.0)),
+               "largest_node": (totals.sort_values("value", ascending=False, kind="stable").iloc[0]["id"]
+                                if len(totals) else None)}
+    if args.json:
+        print_json(summary)
+    else:
+        print(f"wrote {path}: {summary['nodes']} nodes, {summary['links']} links, "
+              f"scale {diagram.scale:,.4g} t/a per mm")
+        if summary["unknown_flows_not_drawn"]:
+            print(f"note: {summary['unknown_flows_not_drawn']} flow(s) of unknown value not drawn")
+    return 0
