@@ -233,3 +233,11 @@ def test_hazardous_categories_and_prior_year_stock():
     # every hazardous tonne reaches a licensed unit, landfill or licensed recycler: none is discarded
     hw = f[f["material"].map(m["category"]) == "hazardous_waste"]
     assert not (hw["target"].map(kinds) == "environment").any()
+
+
+def test_capacities_hold_the_inputs(park):
+    """capacity is in t/a of total input; no example process runs above its capacity."""
+    b = mfa.balance(park).processes.set_index("process")
+    cap = park.processes.set_index("id")["capacity"].dropna()
+    over = {pid: (b.at[pid, "inputs"], c) for pid, c in cap.items() if b.at[pid, "inputs"] > c}
+    assert not over, over
