@@ -1,0 +1,285 @@
+"""Coupling discovery: the LP respects supply, demand (substitution), capacity and max share; cost, CO₂ and
+fixed-charge objectives; the retrofit park balances and passes `mfa check`; the Wuhai example."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import mfa
+from mfa.balance import balance
+from mfa.errors import MfaError, ParkError
+from mfa.symbiosis import (COUPLING_COLUMNS, apply, candidates, compatibility, discover, haversine_km,
+                           read_prices)
+
+P = lambda i, k, **kw: {"id": i, "name": i, "kind": k, **kw}  # noqa: E731
+
+MATS = [{"id": "carbide_slag", "name": "Carbide slag", "category": "industrial_solid_waste"},
+        {"id": "fly_ash", "name": "Fly ash", "category": "industrial_solid_waste"},
+        {"id": "limestone", "name": "Limestone", "category": "raw_material"},
+        {"id": "clinker", "name": "Clinker", "category": "product"},
+        {"id": "cement", "name": "Cement", "category": "product"},
+        {"id": "co2", "name": "CO2", "category": "emission"}]
+
+
+def compat_frame(tmp_path, rows: str):
+    path = tmp_path / "compat.csv"
+    path.write_text("waste,substitutes,accepting_group,ratio,max_share,co2_avoided,quality_note,disposal_fee,"
+                    "virgin_price,source,note\n" + rows, encoding="utf-8")
+    return compatibility(path)
+
+
+def two_user_park(cap_b=None, lime_b=500.0):
+    """pvc makes 100 t/a carbide slag (80 landfilled, 20 stored); cement A and B use limestone (imports)."""
+    processes = [P("quarry", "import"), P("pvc", "production", x=106.80, y=39.60),
+                 P("cem_a", "production", x=106.90, y=39.60, capacity=1000),
+                 P("cem_b", "production", x=107.50, y=39.60, capacity=cap_b),
+                 P("fill", "landfill"), P("yard", "storage"), P("air", "environment"), P("market", "export")]
+    flows = [{"source": "quarry", "target": "pvc", "material": "limestone", "value": 100},
+             {"source": "pvc", "target": "fill", "material": "carbide_slag", "value": 80},
+             {"source": "pvc", "target": "yard", "material": "carbide_slag", "value": 20},
+             {"source": "quarry", "target": "cem_a", "material": "limestone", "value": 27},
+             {"source": "cem_a", "target": "market", "material": "cement", "value": 17},
+             {"source": "cem_a", "target": "air", "material": "co2", "value": 10},
+             {"source": "quarry", "target": "cem_b", "material": "limestone", "value": lime_b},
+             {"source": "cem_b", "target": "market", "material": "cement", "value": 0.6 * lime_b},
+             {"source": "cem_b", "target": "air", "material": "co2", "value": 0.4 * lime_b}]
+    stocks = [{"process": "yard", "material": "carbide_slag", "opening": 50, "closing": 70}]
+    return mfa.Park.from_frames(processes=processes, flows=flows, stocks=stocks, materials=MATS)
+
+
+def test_haversine():
+    # one degree of longitude at the equator = 2πR/360
+    assert haversine_km(0, 0, 1, 0) == pytest.approx(2 * np.pi * 6371.0088 / 360)
+    assert np.isnan(haversine_km(np.nan, 0, 1, 0))
+
+
+def test_catalogue_is_valid_and_sourced():
+    c = compatibility()
+    assert len(c) >= 20
+    assert (c["source"] != "").all()
+    cats = {w.split(":", 1)[1] for w in c["waste"] if w.startswith("category:")}
+    assert {"straw", "manure"} <= cats
+    known = set(mfa.catalogue.materials()["id"])
+    for col in ("waste", "substitutes"):
+        for v in c[col]:
+            if v and not v.startswith("category:"):
+                assert v in known, v
+
+
+def test_catalogue_errors_are_located(tmp_path):
+    path = tmp_path / "bad.csv"
+    path.write_text("waste,substitutes,accepting_group,ratio,max_share,co2_avoided,quality_note,disposal_fee,"
+                    "virgin_price,source,note\n"
+                    "fly_ash,clinker,,abc,,,,,,S52,\n"
+                    "fly_ash,,,0,1.5,,,,,S52,\n"
+                    "category:rubble,,x,0,,,,,,S99x,\n", encoding="utf-8")
+    with pytest.raises(ParkError) as e:
+        compatibility(path)
+    text = str(e.value)
+    assert "row 2, column 'ratio'" in text and "'abc'" in text
+    assert "row 3" in text and "accepting group" in text and "max_share" in text
+    assert "row 4" in text and "not a waste category" in text and "unknown source id" in text
+
+
+def test_lp_respects_supply_and_substitution_demand(tmp_path):
+    compat = compat_frame(tmp_path, "carbide_slag,limestone,,1.351,,0.594,,,,derived,\n")
+    park = two_user_park(lime_b=60)
+    r = discover(park, compat=compat)
+    c = r.couplings
+    # each user can take only its limestone demand / γ: 27/1.351 + 60/1.351 = 64.4 of the 100 t/a supply
+    got = c.groupby("to")["tonnes"].sum()
+    assert got["cem_a"] == pytest.approx(27 / 1.351)
+    assert got["cem_b"] == pytest.approx(60 / 1.351)
+    r = discover(two_user_park(), compat=compat)
+    assert r.couplings["tonnes"].sum() == pytest.approx(100)  # all supply used (80 landfill + 20 stored)
+    c = r.couplings
+    per_stream = c.groupby("stream")["tonnes"].sum()
+    assert per_stream["pvc>fill:carbide_slag"] <= 80 + 1e-9
+    assert per_stream["pvc>yard:carbide_slag"] <= 20 + 1e-9
+    assert list(c.columns[:len(COUPLING_COLUMNS)]) == list(COUPLING_COLUMNS)
+    np.testing.assert_allclose(c["co2_avoided"], 0.594 * c["tonnes"])
+
+
+def test_capacity_limits_acceptance_couplings(tmp_path):
+    compat = compat_frame(tmp_path, "carbide_slag,,cem,0,,,,,,S43,\n")
+    park = two_user_park(cap_b=530)  # cem_b takes 500 now: 30 t/a spare; cem_a 1000 − 27 = 973 spare
+    r = discover(park, compat=compat, max_distance_km=20)  # cem_b is 59 km away: left out
+    assert set(r.couplings["to"]) == {"cem_a"}
+    assert any("longer than 20 km" in n for n in r.notes)
+    r = discover(park, compat=compat)
+    assert r.couplings["tonnes"].sum() == pytest.approx(100)
+    # acceptance (γ = 0): the user's output grows by q through its export flow; still balanced
+    after = apply(park, r)
+    assert balance(after).ok
+    # a user without capacity is not an acceptance candidate
+    park2 = two_user_park(cap_b=None)
+    c2 = candidates(park2, compat=compat)
+    assert set(c2.arcs["to"]) == {"cem_a"}
+    assert any("no capacity" in n for n in c2.notes)
+
+
+def test_capacity_constraint_binds(tmp_path):
+    compat = compat_frame(tmp_path, "carbide_slag,,cem,0,,,,,,S43,\n")
+    park = two_user_park(cap_b=530)
+    park = park.replace(processes=park.processes.assign(
+        capacity=np.where(park.processes["id"] == "cem_a", 37.0, park.processes["capacity"])))
+    r = discover(park, compat=compat)
+    got = r.couplings.groupby("to")["tonnes"].sum()
+    assert got["cem_a"] == pytest.approx(10)  # 37 − 27
+    assert got["cem_b"] == pytest.approx(30)  # 530 − 500
+
+
+def test_max_share(tmp_path):
+    compat = compat_frame(tmp_path, "carbide_slag,limestone,cem_b,1.0,0.1,,,,,S43,\n")
+    park = two_user_park()
+    r = discover(park, compat=compat)
+    q = r.couplings["tonnes"].sum()
+    # q ≤ 0.1 · (500 + q − q) → 50; supply 100
+    assert q == pytest.approx(50)
+
+
+def test_retrofit_balances_relieves_storage_and_passes_check(tmp_path):
+    compat = compat_frame(tmp_path, "carbide_slag,limestone,,1.351,,0.594,,,,derived,\n")
+    park = two_user_park()
+    r = discover(park, compat=compat)
+    after = apply(park, r)
+    b = balance(after)
+    assert b.ok
+    f = after.flows.set_index("id")
+    # the landfilled and stored slag is gone; the yard's stock grows less
+    assert "pvc>fill:carbide_slag" not in f.index
+    st = after.stocks.set_index("process")
+    assert st.loc["yard", "closing"] == pytest.approx(50.0)
+    # γ·q less limestone bought; (γ − 1)·q less CO₂ emitted
+    lime = f.loc[f["material"] == "limestone", "value"].sum()
+    assert lime == pytest.approx(100 + 27 + 500 - 1.351 * 100)
+    # nothing lost: imports = exports + environment + landfill + Δstock
+    sysb = b.system
+    assert abs(sysb["residual"]) < 1e-6 if "residual" in sysb else True
+    new = f[f["route"] == "symbiosis"]
+    assert new["value"].sum() == pytest.approx(100)
+    out = tmp_path / "retrofit"
+    mfa.write_park(after, out)
+    check = subprocess.run([sys.executable, "-m", "mfa", "check", str(out)], capture_output=True, text=True)
+    assert check.returncode == 0, check.stdout + check.stderr
+
+
+def test_apply_rejects_impossible_plans():
+    park = two_user_park()
+    plan = pd.DataFrame([{"from": "pvc", "to": "cem_a", "material": "carbide_slag", "tonnes": 90,
+                          "stream": "pvc>fill:carbide_slag", "substitutes": "limestone", "ratio": 1.351}])
+    with pytest.raises(MfaError, match="carries"):
+        apply(park, plan)
+    plan.loc[0, "tonnes"] = 50  # 67.6 t limestone to replace but cem_a buys 27
+    with pytest.raises(MfaError, match="replaced"):
+        apply(park, plan)
+    with pytest.raises(MfaError, match="columns"):
+        apply(park, pd.DataFrame([{"from": "pvc"}]))
+
+
+def test_cost_objective_needs_prices_and_uses_them(tmp_path):
+    compat = compat_frame(tmp_path, "carbide_slag,limestone,,1.351,,0.594,,,,derived,\n")
+    park = two_user_park()
+    with pytest.raises(MfaError, match="prices"):
+        discover(park, "cost", compat=compat)
+    prices = tmp_path / "prices.csv"
+    prices.write_text("material,disposal_fee,virgin_price,source,note\ncarbide_slag,20,,illustrative,\n"
+                      "limestone,,10,illustrative,\n", encoding="utf-8")
+    pr = read_prices(prices)
+    # saving per t: 20 + 1.351·10 = 33.5 CNY; transport 1 CNY/t·km: cem_a 8.6 km pays, cem_b 59 km does not
+    r = discover(park, "cost", compat=compat, prices=pr, transport_cost=1.0)
+    assert set(r.couplings["to"]) == {"cem_a"}
+    assert (r.couplings["cost_change"] < 0).all()
+    d = r.couplings.iloc[0]
+    assert d["cost_change"] == pytest.approx(d["tonnes"] * (d["distance_km"] * 1.0 - 20 - 1.351 * 10))
+    # fixed link cost as a MILP: 5000 CNY/a per link is more than any coupling saves → no link
+    r2 = discover(park, "cost", compat=compat, prices=pr, transport_cost=1.0, fixed_cost=5000)
+    assert r2.info["solver"] == "milp(highs)" and len(r2.couplings) == 0
+    r3 = discover(park, "cost", compat=compat, prices=pr, transport_cost=1.0, fixed_cost=10)
+    assert len(r3.couplings) == 1 and r3.info["solver"] == "milp(highs)"
+
+
+def test_prices_file_errors(tmp_path):
+    bad = tmp_path / "p.csv"
+    bad.write_text("material,disposal_fee\nfly_ash,cheap\nfly_ash,3\n", encoding="utf-8")
+    with pytest.raises(ParkError) as e:
+        read_prices(bad)
+    assert "row 2, column 'disposal_fee'" in str(e.value) and "row 3" in str(e.value)
+
+
+def test_co2_objective_and_weights(tmp_path):
+    compat = compat_frame(tmp_path, "carbide_slag,limestone,,1.351,,0.594,,,,derived,\n")
+    park = two_user_park()
+    r = discover(park, "co2", compat=compat, transport_co2=0.01)
+    # 0.594 − 0.01·59 km ≈ 0.004 > 0: both users still worth it, near one first
+    assert r.couplings["co2_avoided"].sum() > 0
+    r = discover(park, compat=compat, weights={"co2": 1.0}, transport_co2=0.02)  # far user now emits more
+    assert set(r.couplings["to"]) == {"cem_a"}
+    with pytest.raises(MfaError, match="unknown weight"):
+        discover(park, compat=compat, weights={"money": 1})
+    with pytest.raises(MfaError, match="did you mean"):
+        discover(park, "utilization", compat=compat)
+
+
+def test_no_stream_is_a_note_not_an_error(tmp_path):
+    compat = compat_frame(tmp_path, "fly_ash,clinker,,1,,,,,,S52,\n")
+    r = discover(two_user_park(), compat=compat)
+    assert len(r.couplings) == 0 and any("no compatible user" in n for n in r.notes)
+    assert json.loads(r.to_json())["couplings"] == []
+
+
+@pytest.fixture(scope="module")
+def wuhai_result():
+    return discover(mfa.read_park("wuhai"))
+
+
+def test_wuhai_retrofit(wuhai_result, tmp_path):
+    r = wuhai_result
+    c = r.couplings
+    assert len(c) >= 3
+    assert (c["tonnes"] > 0).all()
+    s = r.summary
+    before = s["utilisation_rates_before"]["industrial_solid_waste"]
+    after = s["utilisation_rates_after"]["industrial_solid_waste"]
+    assert after > before
+    assert s["landfill_avoided"] > 0
+    # the per-coupling gains are each coupling alone; their sum matches the plan within interactions
+    assert c["utilisation_rate_gain"].sum() == pytest.approx(after - before, rel=0.05)
+    retro = r.retrofit()
+    assert balance(retro).ok
+    kinds = dict(zip(retro.processes["id"], retro.processes["kind"]))
+    # every rerouted stream went from landfill/storage to a production process
+    sym = retro.flows[retro.flows["route"] == "symbiosis"]
+    assert (sym["target"].map(kinds) == "production").all()
+
+
+def test_wuhai_json_is_deterministic(wuhai_result):
+    a = discover(mfa.read_park("wuhai")).to_json()
+    assert a == wuhai_result.to_json()
+    d = json.loads(a)
+    assert set(d["couplings"][0]) >= set(COUPLING_COLUMNS)
+
+
+def test_cli_symbiosis(tmp_path, capsys):
+    from mfa.cli import main
+
+    out = tmp_path / "retro"
+    compat = tmp_path / "c.csv"
+    compat.write_text("waste,substitutes,accepting_group,ratio,max_share,co2_avoided,quality_note,disposal_fee,"
+                      "virgin_price,source,note\ncarbide_slag,limestone,,1.351,,0.594,,,,derived,\n",
+                      encoding="utf-8")
+    park_dir = tmp_path / "p"
+    mfa.write_park(two_user_park(), park_dir)
+    assert main(["symbiosis", str(park_dir), "--compatibility", str(compat), "-o", str(out), "--json"]) == 0
+    d = json.loads(capsys.readouterr().out)
+    assert d["summary"]["tonnes"] == pytest.approx(100) and d["retrofit"] == str(out)
+    assert main(["check", str(out)]) == 0
+    capsys.readouterr()
+    assert main(["symbiosis", str(park_dir), "--compatibility", str(compat), "--weights", "co2=x"]) == 2
+    assert "not a number" in capsys.readouterr().err
