@@ -1,0 +1,114 @@
+"""Resilience: removing enterprises — what is lost, who now landfills or buys from outside, keystone ranking —
+with every surviving process still balanced."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+import mfa
+from mfa.balance import balance
+from mfa.errors import MfaError
+from mfa.resilience import remove_processes, resilience
+
+P = lambda i, k, **kw: {"id": i, "name": i, "kind": k, **kw}  # noqa: E731
+MATS = [{"id": "raw_coal", "name": "Raw coal", "category": "raw_material"},
+        {"id": "fly_ash", "name": "Fly ash", "category": "industrial_solid_waste"},
+        {"id": "fgd_gypsum", "name": "FGD gypsum", "category": "industrial_solid_waste"},
+        {"id": "clinker", "name": "Clinker", "category": "product"},
+        {"id": "cement", "name": "Cement", "category": "product"},
+        {"id": "gypsum_board", "name": "Gypsum board", "category": "product"}]
+
+
+def kalundborg_like():
+    """A power station feeding fly ash to a cement mill and FGD gypsum to a board plant (cf. Asnæs → cement,
+    Asnæs → Gyproc in the Kalundborg accounts); some ash is landfilled."""
+    processes = [P("coal", "import"), P("clinker_in", "import"), P("power", "production", group="power"),
+                 P("cement", "production", group="cement"), P("board", "production", group="gypsum_board"),
+                 P("fill", "landfill"), P("market", "export")]
+    flows = [{"source": "coal", "target": "power", "material": "raw_coal", "value": 100},
+             {"source": "power", "target": "cement", "material": "fly_ash", "value": 20},
+             {"source": "power", "target": "fill", "material": "fly_ash", "value": 10},
+             {"source": "power", "target": "board", "material": "fgd_gypsum", "value": 15},
+             {"source": "power", "target": "market", "material": "raw_coal", "value": 55},
+             {"source": "clinker_in", "target": "cement", "material": "clinker", "value": 80},
+             {"source": "cement", "target": "market", "material": "cement", "value": 100},
+             {"source": "board", "target": "market", "material": "gypsum_board", "value": 15}]
+    return mfa.Park.from_frames(processes=processes, flows=flows, materials=MATS)
+
+
+def test_remove_user_sends_waste_to_landfill():
+    park = kalundborg_like()
+    new, info = remove_processes(park, ["cement"])
+    assert balance(new).ok
+    assert info["tonnes_no_longer_utilised"] == 20
+    assert info["producers_to_landfill"] == ["power"]
+    f = new.flows
+    assert f.loc[(f["source"] == "power") & (f["target"] == "fill"), "value"].sum() == pytest.approx(30)
+    assert "cement" not in set(new.processes["id"])
+
+
+def test_remove_supplier_puts_consumers_on_outside_supply():
+    park = kalundborg_like()
+    new, info = remove_processes(park, ["power"])
+    assert balance(new).ok
+    assert info["consumers_on_outside_supply"] == ["board", "cement"]
+    assert info["tonnes_replaced_by_imports"] == pytest.approx(35)
+    assert info["exchanges_lost"] == 2
+    # the cement mill now buys 20 t/a fly ash from outside: same material, from an import process
+    f = new.flows
+    imp = f[(f["target"] == "cement") & (f["material"] == "fly_ash")]
+    assert imp["value"].sum() == 20 and set(imp["source"]) <= {"coal", "clinker_in"}
+
+
+def test_each_in_turn_and_keystone_ranking():
+    r = resilience(kalundborg_like())
+    t = r.table.set_index("scenario")
+    assert set(t.index) == {"power", "cement", "board"}
+    assert t.loc["cement", "tonnes_no_longer_utilised"] == 20
+    assert t.loc["board", "tonnes_no_longer_utilised"] == 15
+    assert t.loc["power", "tonnes_no_longer_utilised"] == 0
+    # utilisation rate: 35 of 45 utilised; without the cement mill 15 of 45
+    assert t.loc["cement", "delta_industrial_solid_waste"] == pytest.approx(15 / 45 - 35 / 45)
+    assert t.loc["cement", "extra_landfill"] == 20
+    assert t.loc["cement", "keystone_rank"] == 1 and t.loc["board", "keystone_rank"] == 2
+    assert list(r.keystones(1)["scenario"]) == ["cement"]
+    # fly ash replacing clinker avoids 0.875 t CO₂/t (flows/compatibility.csv, S54): a lost benefit
+    assert t.loc["cement", "co2_benefit_lost"] == pytest.approx(20 * 0.875)
+    assert t.loc["power", "largest_component_after"] == 1
+    d = json.loads(r.to_json())
+    assert d["baseline"]["utilisation_rates"]["industrial_solid_waste"] == pytest.approx(35 / 45)
+
+
+def test_remove_a_set_and_bad_ids():
+    r = resilience(kalundborg_like(), remove=["cement", "board"])
+    assert list(r.table["scenario"]) == ["cement+board"]
+    assert r.table.loc[0, "tonnes_no_longer_utilised"] == 35
+    with pytest.raises(MfaError, match="did you mean 'cement'"):
+        resilience(kalundborg_like(), remove=["cemnt"])
+    with pytest.raises(MfaError, match="system boundary"):
+        resilience(kalundborg_like(), remove=["fill"])
+
+
+def test_removal_adds_a_landfill_when_the_park_has_none():
+    park = mfa.Park.from_frames(
+        processes=[P("coal", "import"), P("power", "production"), P("cement", "production"), P("market", "export")],
+        flows=[{"source": "coal", "target": "power", "material": "raw_coal", "value": 50},
+               {"source": "power", "target": "cement", "material": "fly_ash", "value": 50},
+               {"source": "cement", "target": "market", "material": "cement", "value": 50}],
+        materials=MATS)
+    new, info = remove_processes(park, ["cement"])
+    assert "landfill_fallback" in set(new.processes["id"]) and balance(new).ok
+
+
+def test_wuhai_resilience_and_cli(capsys):
+    from mfa.cli import main
+
+    assert main(["resilience", "wuhai", "--remove", "cement_plant", "--json"]) == 0
+    d = json.loads(capsys.readouterr().out)
+    sc = d["scenarios"][0]
+    assert sc["scenario"] == "cement_plant" and sc["tonnes_no_longer_utilised"] > 0
+    assert sc["delta_industrial_solid_waste"] < 0
+    assert main(["resilience", "wuhai", "--remove", "nowhere"]) == 2
+    assert "unknown process" in capsys.readouterr().err
