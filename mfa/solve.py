@@ -401,6 +401,7 @@ class _Normal:
 
     def __init__(self, M: sp.spmatrix):
         n = M.shape[0]
+        self._M = M
         self.n = n
         self.rank = n
         self._lu = None
@@ -442,6 +443,23 @@ class _Normal:
         keep = w > 1e-11 * max(w.max(), 1e-300)
         self.rank = int(keep.sum())
         self._pinv = (V[:, keep] / w[keep]) @ V[:, keep].T
+
+    def __getstate__(self) -> dict:
+        # SuperLU objects cannot be pickled (executors in other processes): refactor there.
+        state = dict(self.__dict__)
+        if state.get("_lu") is not None:
+            state["_lu"] = None
+            state["_refactor"] = True
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        refactor = state.pop("_refactor", False)
+        self.__dict__.update(state)
+        if refactor:
+            from scipy.sparse.linalg import splu
+
+            self._lu = splu(sp.csc_matrix(self._M), permc_spec="MMD_AT_PLUS_A", diag_pivot_thresh=0.0,
+                            options={"SymmetricMode": True})
 
     def solve(self, b: np.ndarray) -> np.ndarray:
         if self.n == 0:
@@ -570,29 +588,42 @@ class LinearModel:
     v_hat: np.ndarray
     observable: np.ndarray
 
-    def apply(self, xs: np.ndarray, max_iter: int = 50, tol: float = 1e-10) -> np.ndarray:
-        """Full variable matrices (n_v × S) for sampled measurements ``xs`` (n_x × S)."""
+    def apply(self, xs: np.ndarray, max_iter: int = 50, tol: float = 1e-10) -> tuple[np.ndarray, np.ndarray]:
+        """Variables (n_v × S) for sampled measurements ``xs`` (n_x × S), and a bool per sample: whether
+        the equations hold (to ``1e-9`` of their throughput). Unobservable unknowns are NaN."""
         S = xs.shape[1]
         V = np.repeat(self.v_hat[:, None], S, axis=1)
         V[self.x_idx] = xs
-        xhat = self.v_hat[self.x_idx][:, None]
-        yhat = self.v_hat[self.y_idx][:, None]
-        for _ in range(max_iter):
+        scale = max(float(np.max(np.abs(self.v_hat), initial=0.0)), 1.0)
+        ok = np.zeros(S, dtype=bool)
+        for _ in range(max_iter if self.model.bilinear else 1):
             F = self.model.residual(V)
             x = V[self.x_idx]
-            # A x = A x̃ − P F  (linearised at the current iterate with the Jacobian of the solution)
+            # A x = A x̃ − P F, linearised at the current iterate with the Jacobian of the solution (chord)
             rhs = self.A @ x - self.P @ F
             lam = self.normal.solve(self.A @ xs - rhs)
             x_new = xs - self.QAt @ lam
             y_new = V[self.y_idx] + self.Yplus @ (-F - self.Jx @ (x_new - x))
-            step = max(np.max(np.abs(x_new - x), initial=0.0), np.max(np.abs(y_new - V[self.y_idx]), initial=0.0))
+            step = np.maximum(np.max(np.abs(x_new - x), axis=0, initial=0.0),
+                              np.max(np.abs(y_new - V[self.y_idx]), axis=0, initial=0.0))
             V[self.x_idx] = x_new
             V[self.y_idx] = y_new
-            scale = max(np.max(np.abs(xhat), initial=1.0), np.max(np.abs(yhat), initial=1.0), 1.0)
-            if not self.model.bilinear or step <= tol * scale:
+            if np.all(step <= tol * scale):
                 break
-        V[self.y_idx[~self.observable]] = np.nan
-        return V
+        F = self.model.residual(np.where(np.isnan(V), 0.0, V))
+        unobs = self.y_idx[~self.observable]
+        Vz = V.copy()
+        Vz[unobs] = 0.0
+        row_scale = abs(self.model.jacobian(np.nan_to_num(self.v_hat))) @ np.abs(Vz)
+        row_scale[:self.model.n_b] += np.abs(self.model.ds_known)[:, None]
+        touched = np.zeros(self.model.n_c, dtype=bool)
+        if len(unobs):
+            touched = np.asarray(abs(self.model.jacobian(np.nan_to_num(self.v_hat))[:, unobs]).sum(axis=1)
+                                 ).ravel() > 0
+        rel = np.abs(F[~touched]) / np.maximum(row_scale[~touched], 1e-300)
+        ok = np.all(rel <= 1e-9, axis=0) & np.all(np.isfinite(V[self.x_idx]), axis=0)
+        V[unobs] = np.nan
+        return V, ok
 
 
 def reconcile(park: Any, bounds: bool = False, *, alpha: float = 0.05, max_iter: int = 100,
