@@ -1,0 +1,295 @@
+"""Sankey diagrams: layout on hand-made graphs, park → nodes/links, files, CLI, labels on the example parks."""
+
+from __future__ import annotations
+
+import itertools
+import re
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import mfa
+from mfa.errors import MfaError
+from mfa.sankey import SankeyDiagram, format_value, sankey, sankey_frames
+from mfa.sankey.layout import crossings, feedback_order, layout_sankey
+
+EXAMPLES = ["wuhai", "baotou", "hazardous", "bayannur"]
+
+
+def small_park(**info):
+    """A coking / power / brick park with a gangue loop, a yard that stores, an imbalance and air both ways."""
+    procs = [
+        dict(id="coal_in", name="Coal supply", name_zh="原煤输入", kind="import"),
+        dict(id="power", name="Power plant", name_zh="电厂", kind="production", group="energy"),
+        dict(id="coking", name="Coking <plant> & co", name_zh="焦化厂", kind="production", group="energy"),
+        dict(id="brick", name="Brick works", name_zh="砖厂", kind="production", group="building"),
+        dict(id="yard", name="Gangue yard", name_zh="煤矸石堆场", kind="storage"),
+        dict(id="dump", name="Landfill", name_zh="填埋场", kind="landfill"),
+        dict(id="air", name="Atmosphere", name_zh="大气", kind="environment"),
+        dict(id="market", name="Market", name_zh="市场", kind="export"),
+    ]
+    mats = [
+        dict(id="raw_coal", name="Raw coal", name_zh="原煤", category="fuel"),
+        dict(id="coke", name="Coke", name_zh="焦炭", category="product"),
+        dict(id="gangue", name="Coal gangue", name_zh="煤矸石", category="industrial_solid_waste"),
+        dict(id="fly_ash", name="Fly ash", name_zh="粉煤灰", category="industrial_solid_waste"),
+        dict(id="air_in", name="Combustion air", name_zh="助燃空气", category="raw_material"),
+        dict(id="co2", name="Flue gas", name_zh="烟气", category="emission"),
+        dict(id="bricks", name="Bricks", name_zh="砖", category="product"),
+    ]
+    F = [("coal_in", "coking", "raw_coal", 1000.0), ("coal_in", "power", "raw_coal", 500.0),
+         ("air", "power", "air_in", 300.0), ("power", "air", "co2", 700.0), ("power", "dump", "fly_ash", 100.0),
+         ("coking", "market", "coke", 800.0), ("coking", "yard", "gangue", 200.0),
+         ("yard", "brick", "gangue", 150.0), ("brick", "market", "bricks", 120.0),
+         ("brick", "yard", "gangue", 20.0), ("brick", "power", "gangue", 5.0)]
+    flows = [dict(source=s, target=t, material=m, value=v) for s, t, m, v in F]
+    info = {"name": "Small park", "name_zh": "小园区", "year": 2023, **info}
+    return mfa.Park.from_frames(processes=procs, flows=flows, materials=mats, info=info)
+
+
+# ---- layout on plain arrays ------------------------------------------------------------------------
+def test_feedback_order_breaks_the_lightest_arc_of_a_cycle():
+    # a → b (10), b → c (10), c → a (1): the return arc c → a is the feedback arc
+    order = feedback_order(3, np.array([0, 1, 2]), np.array([1, 2, 0]), np.array([10.0, 10.0, 1.0]))
+    pos = {v: i for i, v in enumerate(order.tolist())}
+    assert pos[0] < pos[1] < pos[2]
+
+
+def test_crossings_weighted_count():
+    # two edges that swap order cross once: weight 2 × 3
+    assert crossings(np.array([0.0, 1.0]), np.array([1.0, 0.0]), np.array([2.0, 3.0])) == 6.0
+    assert crossings(np.array([0.0, 1.0]), np.array([0.0, 1.0]), np.array([2.0, 3.0])) == 0.0
+
+
+def test_layout_columns_loops_and_widths():
+    lay = layout_sankey(["in", "a", "b", "out"], np.array([0, 1, 2, 1]), np.array([1, 2, 1, 3]),
+                        np.array([100.0, 30.0, 10.0, 80.0]), pin=np.array([-1, 0, 0, 1]), scale=2.0)
+    nodes = lay.nodes.set_index("id")
+    assert nodes.loc["in", "layer"] == 0
+    assert nodes.loc["out", "layer"] == nodes["layer"].max()
+    assert nodes.loc["a", "layer"] < nodes.loc["b", "layer"]
+    # b → a runs against the columns: a loop, drawn below every node and entering a from the left
+    assert lay.links["loop"].tolist() == [False, False, True, False]
+    loop_path = lay.paths[2]
+    assert loop_path[2][1] > nodes["y1"].max()
+    assert loop_path[-1][0] == pytest.approx(nodes.loc["a", "x0"])
+    # fixed scale: widths are value / scale, node heights the larger of in and out
+    assert lay.links["width"].tolist() == pytest.approx([50.0, 15.0, 5.0, 40.0])
+    assert (nodes.loc["a", "y1"] - nodes.loc["a", "y0"]) * 2.0 == pytest.approx(110.0)
+
+
+def test_layout_ports_stay_inside_their_nodes_and_add_up():
+    rng = np.random.default_rng(7)
+    n = 12
+    src = rng.integers(0, n, 40)
+    tgt = rng.integers(0, n, 40)
+    val = rng.uniform(1, 100, 40)
+    lay = layout_sankey([str(i) for i in range(n)], src, tgt, val)
+    nodes = lay.nodes
+    for li, pts in enumerate(lay.paths):
+        w = lay.links.loc[li, "width"]
+        s, t = src[li], tgt[li]
+        y_out, y_in = pts[0][1], pts[-1][1]
+        assert nodes.loc[s, "y0"] - 1e-6 <= y_out - w / 2 and y_out + w / 2 <= nodes.loc[s, "y1"] + 1e-6
+        assert nodes.loc[t, "y0"] - 1e-6 <= y_in - w / 2 and y_in + w / 2 <= nodes.loc[t, "y1"] + 1e-6
+    # every tonne drawn: node heights equal the larger of the summed link widths
+    v_in = np.bincount(tgt, weights=val, minlength=n)
+    v_out = np.bincount(src, weights=val, minlength=n)
+    assert ((nodes["y1"] - nodes["y0"]) * lay.scale).to_numpy() == pytest.approx(np.maximum(v_in, v_out))
+
+
+def test_barycentre_sweeps_remove_an_avoidable_crossing():
+    # in0 → b, in1 → a with a listed before b: the sweeps must uncross them
+    lay = layout_sankey(["in0", "in1", "a", "b"], np.array([0, 1]), np.array([3, 2]), np.array([5.0, 5.0]),
+                        pin=np.array([-1, -1, 0, 0]))
+    y = lay.nodes.set_index("id")["label_y"]
+    assert (y["in0"] < y["in1"]) == (y["b"] < y["a"])
+
+
+def test_layout_rejects_bad_scale():
+    with pytest.raises(ValueError):
+        layout_sankey(["a", "b"], np.array([0]), np.array([1]), np.array([1.0]), scale=-1.0)
+
+
+# ---- park → frames ------------------------------------------------------------------------------------
+def test_frames_show_stock_residual_loop_and_two_way_boundary():
+    park = small_park()
+    nodes, links, notes = sankey_frames(park)
+    ids = set(nodes["id"])
+    # the atmosphere gives air and takes flue gas: drawn as a source and as a sink
+    src_air = [i for i in ids if i.startswith("air") and i != "air"]
+    assert len(src_air) == 1 and "air" in ids
+    assert nodes.set_index("id").loc[src_air[0], "pin"] == -1
+    # the yard keeps 200 + 20 − 150 = 70 t/a: a link to "stock accumulation"
+    stock = links[links["type"] == "stock"]
+    assert stock["value"].sum() == pytest.approx(70.0)
+    # the brick works get 150, send 145: 5 t/a imbalance (beyond 1 %) as a residual link
+    res = links[links["type"] == "residual"]
+    assert res["value"].tolist() == pytest.approx([5.0])
+    assert res["source"].tolist() == ["brick"]
+    # nothing lost: what enters the drawing from the first column leaves it into the last, except the
+    # power plant's 5 t/a residual, which is within the 1 % tolerance (5 / 805) and therefore not drawn
+    pins = nodes.set_index("id")["pin"]
+    into = links.loc[links["source"].map(pins) == -1, "value"].sum()
+    out = links.loc[links["target"].map(pins) == 1, "value"].sum()
+    assert into == pytest.approx(1800.0)
+    assert into == pytest.approx(out + 5.0)
+
+
+def test_frames_filter_by_material_and_category():
+    park = small_park()
+    _n, links, notes = sankey_frames(park, material="gangue")
+    assert set(links.loc[links["type"] == "flow", "material"]) == {"gangue"}
+    assert notes["filtered"]
+    assert not (links["type"] == "residual").any()
+    _n, links, _ = sankey_frames(park, category="industrial_solid_waste")
+    assert set(links.loc[links["type"] == "flow", "material"]) == {"gangue", "fly_ash"}
+
+
+def test_frames_group_by_group_and_kind():
+    park = small_park()
+    nodes, links, notes = sankey_frames(park, group_by="group")
+    assert "grp:energy" in set(nodes["id"])
+    # brick → power (5 t/a) stays between groups; coal flows go to the energy group
+    assert links.loc[(links["target"] == "grp:energy") & (links["material"] == "raw_coal"), "value"].sum() \
+        == pytest.approx(1500.0)
+    assert notes["internal"] == 0.0
+    nodes, links, notes = sankey_frames(park, group_by="kind")
+    assert "kind:production" in set(nodes["id"])
+    # brick → power is production → production: inside one group, not drawn, reported in the note
+    assert notes["internal"] == pytest.approx(5.0)
+
+
+def test_frames_errors_name_the_value_and_suggest():
+    park = small_park()
+    with pytest.raises(MfaError, match="gangu.*did you mean 'gangue'"):
+        sankey_frames(park, material="gangu")
+    with pytest.raises(MfaError, match="category"):
+        sankey_frames(park, category="industrial_solid_wast")
+    with pytest.raises(MfaError, match="group_by"):
+        sankey_frames(park, group_by="colour")
+    with pytest.raises(MfaError, match="lang"):
+        sankey_frames(park, lang="fr")
+
+
+def test_labels_in_chinese_and_value_format():
+    d = sankey(small_park(), lang="zh")
+    assert "焦化厂" in set(d.nodes["label"])
+    assert d.title.startswith("小园区")
+    assert format_value(123456.0, "zh") == "12.3 万t/a"
+    assert format_value(2.5e6) == "2.50 Mt/a"
+    assert format_value(950.0) == "950 t/a"
+
+
+def test_from_frames_and_unknown_node():
+    nodes = pd.DataFrame({"id": ["a", "b"], "label": ["A", "B"], "kind": ["import", "export"]})
+    links = pd.DataFrame({"source": ["a"], "target": ["b"], "value": [3.0], "category": ["product"]})
+    d = SankeyDiagram.from_frames(nodes, links)
+    assert d.node_totals()["value"].tolist() == [3.0, 3.0]
+    with pytest.raises(MfaError, match="unknown node 'c'"):
+        SankeyDiagram.from_frames(nodes, links.assign(target="c"))
+
+
+# ---- files ----------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("ext", ["html", "png", "svg", "pdf"])
+def test_save_is_deterministic_and_offline(tmp_path, ext):
+    d = sankey(small_park())
+    a = d.save(tmp_path / f"a.{ext}")
+    b = sankey(small_park()).save(tmp_path / f"b.{ext}")
+    assert a.read_bytes() == b.read_bytes()
+    data = a.read_bytes()
+    magic = {"png": b"\x89PNG", "pdf": b"%PDF", "svg": b"<?xml", "html": b"<html"}[ext]
+    assert magic in data[:200]
+    if ext == "html":
+        text = data.decode("utf-8")
+        # plotly.js is embedded, nothing is loaded from a server (the bundle itself mentions its CDN)
+        assert not re.search(r"<script[^>]*\ssrc=", text) and "Plotly.newPlot" in text
+        assert 'id="mfa-sankey"' in text
+        assert "Coking <plant>" not in text  # the figure JSON escapes < and > (\u003c)
+
+
+def test_save_rejects_unknown_extension_and_missing_folder(tmp_path):
+    d = sankey(small_park())
+    with pytest.raises(MfaError, match=r"\.html, \.png, \.svg or \.pdf"):
+        d.save(tmp_path / "x.docx")
+    with pytest.raises(MfaError, match="does not exist"):
+        d.save(tmp_path / "nope" / "x.png")
+
+
+def test_fixed_scale_gives_equal_widths_for_equal_flows():
+    small = small_park()
+    big = small.replace(flows=small.flows.assign(value=small.flows["value"] * 3))
+    a, b = sankey(small, scale=10.0), sankey(big, scale=10.0)
+    wa = a.layout.links["width"].to_numpy()
+    wb = b.layout.links["width"].to_numpy()
+    assert wa.sum() * 3 == pytest.approx(wb.sum(), rel=1e-9)
+    assert a.layout.scale == b.layout.scale == 10.0
+    assert b.layout.height > a.layout.height
+
+
+def test_repr_html_is_an_inline_svg_image():
+    html_text = sankey(small_park())._repr_html_()
+    assert html_text.startswith("<div class='mfa-sankey'><img") and "data:image/svg+xml;base64," in html_text
+    assert "<script" not in html_text
+
+
+def test_cjk_font_has_the_glyphs():
+    from matplotlib.ft2font import FT2Font
+
+    from mfa.fonts import font_family, regular_instance
+
+    font = FT2Font(str(regular_instance()))
+    assert all(font.get_char_index(ord(ch)) != 0 for ch in "煤矸石粉煤灰综合利用率")
+    assert font_family()[1] == "Noto Sans SC"
+
+
+# ---- labels on the example parks: no two labels overlap in the rendered figure -------------------------
+def _overlaps(boxes):
+    bad = []
+    for (i, a), (j, b) in itertools.combinations(enumerate(boxes), 2):
+        if a.x0 < b.x1 - 0.5 and b.x0 < a.x1 - 0.5 and a.y0 < b.y1 - 0.5 and b.y0 < a.y1 - 0.5:
+            bad.append((i, j))
+    return bad
+
+
+@pytest.mark.parametrize("name", EXAMPLES)
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_no_overlapping_labels_on_example_parks(name, lang):
+    d = sankey(mfa.read_park(name), lang=lang)
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    fig = d.matplotlib()
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    renderer = canvas.get_renderer()
+    ax = fig.axes[0]
+    texts = [t for t in ax.texts if t.get_text() and t.get_position()[1] <= d.layout.height + 0.01]
+    boxes = [t.get_window_extent(renderer) for t in texts]
+    bad = _overlaps(boxes)
+    assert not bad, [(texts[i].get_text(), texts[j].get_text()) for i, j in bad]
+    # every node is labelled with its total
+    assert len([t for t in texts if "\n" in t.get_text()]) >= len(d.nodes)
+
+
+# ---- command line ----------------------------------------------------------------------------------------
+def test_cli_sankey_writes_each_format(tmp_path, capsys):
+    from mfa.cli import main
+
+    for ext in ("svg", "html"):
+        out = tmp_path / f"w.{ext}"
+        assert main(["sankey", "wuhai", "-o", str(out), "--category", "industrial_solid_waste",
+                     "--lang", "zh", "--scale", "50000"]) == 0
+        assert out.stat().st_size > 1000
+    assert main(["sankey", "wuhai", "-o", str(tmp_path / "g.png"), "--group-by", "kind", "--json"]) == 0
+    assert '"scale_t_per_mm"' in capsys.readouterr().out
+
+
+def test_cli_sankey_errors_exit_2(tmp_path, capsys):
+    from mfa.cli import main
+
+    assert main(["sankey", "wuhai", "-o", str(tmp_path / "x.doc")]) == 2
+    assert main(["sankey", "wuhai", "-o", str(tmp_path / "x.png"), "--material", "fly_ashh"]) == 2
+    err = capsys.readouterr().err
+    assert "x.doc" in err and "fly_ashh" in err and "Traceback" not in err
+    assert main(["sankey", "wuhai", "-o", str(tmp_path / "x.png"), "--scale", "0"]) == 2
