@@ -101,6 +101,7 @@ COUPLING_COLUMNS: tuple[str, ...] = (
     "co2_avoided", "cost_change", "delta_fci", "delta_cyclicity")
 OBJECTIVES: tuple[str, ...] = ("utilisation", "cost", "co2")
 PRICE_COLUMNS: tuple[str, ...] = ("material", "disposal_fee", "virgin_price", "source", "note")
+RETROFIT_SUFFIX = " (symbiosis retrofit)"
 STREAM_FATES = frozenset({"disposed", "stored", "discarded"})
 EARTH_RADIUS_KM = 6371.0088  # IUGG mean Earth radius
 
@@ -905,6 +906,9 @@ def apply(park, plan: Any) -> Any:
         denom = out.loc[has_tc, "source"].map(tot_in).to_numpy(dtype=float)
         out.loc[has_tc, "tc"] = np.where(denom > 0, v[has_tc] / denom, np.nan)
     changes: dict[str, Any] = {"flows": out, "stocks": stocks}
+    name = park.info.name
+    if not name.endswith(RETROFIT_SUFFIX):
+        changes["info"] = {"name": name + RETROFIT_SUFFIX}
     generated = out["activity"].fillna("").astype(str) != ""
     if generated.any():
         gen_changed = set(fid[changed]) & set(out.loc[generated, "id"])
