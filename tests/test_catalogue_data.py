@@ -183,3 +183,30 @@ def test_engine_reads_the_catalogue(materials):
     assert len(cat) == len(materials)
     assert cat["bulk"].dtype == bool
     assert int(cat["bulk"].sum()) == int((materials["bulk"] == "true").sum())
+
+
+def test_other_flows_tables_name_known_materials(materials):
+    """Material ids in the coefficient and compatibility tables exist in the catalogue (``category:<name>``
+    entries name a valid category)."""
+    known = set(materials["id"])
+    problems = {}
+    for path in sorted(FLOWS.rglob("*.csv")):
+        if path.name in ("materials.csv", "sources.csv"):
+            continue
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+        for col in ("material", "waste", "substitutes"):
+            if col not in frame.columns:
+                continue
+            bad = set()
+            for v in frame[col]:
+                v = v.strip()
+                if not v:
+                    continue
+                if v.startswith("category:"):
+                    if v.split(":", 1)[1] not in CATEGORIES:
+                        bad.add(v)
+                elif v not in known:
+                    bad.add(v)
+            if bad:
+                problems[f"{path.relative_to(FLOWS)}:{col}"] = sorted(bad)
+    assert not problems, problems
