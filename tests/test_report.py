@@ -1,0 +1,176 @@
+"""The HTML report and the comparison page: sections, offline, escaped, deterministic, degrading."""
+
+from __future__ import annotations
+
+import re
+import sys
+
+import pytest
+
+import mfa
+from mfa.errors import MfaError
+from mfa.report import report_html, write_report
+from mfa.report.compare import compare, write_compare
+
+EVIL = "<script>alert('x')</script>"
+EVIL_IMG = "<img src=x onerror=alert(1)>"
+
+
+def evil_park():
+    procs = [dict(id="mine", name=EVIL_IMG, name_zh=EVIL, kind="import", note=EVIL),
+             dict(id="plant", name="Plant & \"co\"", kind="production"),
+             dict(id="yard", name="Yard", kind="collection"),
+             dict(id="cement", name=EVIL, kind="production"),
+             dict(id="dump", name="Dump", kind="landfill"),
+             dict(id="market", name="Market", kind="export")]
+    flows = [dict(source="mine", target="plant", material="raw_coal", value=1000, note=EVIL),
+             dict(source="plant", target="yard", material="fly_ash", value=300),
+             dict(source="yard", target="cement", material="fly_ash", value=200),
+             dict(source="yard", target="dump", material="fly_ash", value=100),
+             dict(source="plant", target="market", material="power_eq", value=650),
+             dict(source="cement", target="market", material="cement_p", value=150),
+             dict(source="plant", target="dump", material="slag", value=float("nan"), note=EVIL)]
+    mats = [dict(id="raw_coal", name="Raw coal", category="fuel"),
+            dict(id="fly_ash", name=EVIL, category="industrial_solid_waste", bulk=True),
+            dict(id="slag", name="Slag", category="industrial_solid_waste", bulk=True),
+            dict(id="power_eq", name="Products", category="product"),
+            dict(id="cement_p", name="Cement", category="product")]
+    return mfa.Park.from_frames(processes=procs, flows=flows, materials=mats,
+                                info={"name": EVIL, "name_zh": EVIL_IMG, "year": 2024, "region": EVIL})
+
+
+@pytest.fixture(scope="module")
+def wuhai():
+    return mfa.read_park("wuhai")
+
+
+@pytest.fixture(scope="module")
+def wuhai_html(wuhai):
+    return report_html(wuhai, lang="en")
+
+
+def test_report_has_every_section(wuhai_html):
+    for sid in ("summary", "quality", "balance", "indicators", "sankey", "trace"):
+        assert f'id="{sid}"' in wuhai_html
+    assert 'id="mfa-sankey"' in wuhai_html and "Plotly.newPlot" in wuhai_html
+    assert "General industrial solid waste utilisation rate" in wuhai_html
+    assert 'id="mfa-js-errors"' in wuhai_html
+    # the balance table lists every process of the park
+    for pid in mfa.read_park("wuhai").processes["id"]:
+        assert f">{pid}<" in wuhai_html
+
+
+def test_report_is_offline_with_one_plotly_bundle(wuhai_html):
+    assert not re.search(r"<(script|link|img)[^>]*\s(src|href)=[\"']?(https?:)?//", wuhai_html)
+    from plotly.offline import get_plotlyjs
+
+    head = get_plotlyjs()[:200]
+    assert wuhai_html.count(head) == 1
+
+
+def test_report_is_deterministic(tmp_path, wuhai):
+    a = write_report(wuhai, tmp_path / "a.html", lang="zh")
+    b = write_report(mfa.read_park("wuhai"), tmp_path / "b.html", lang="zh")
+    assert a.read_bytes() == b.read_bytes()
+    assert "各过程物质平衡" in a.read_text(encoding="utf-8")
+
+
+def test_all_user_text_is_escaped():
+    for lang in ("en", "zh"):
+        page = report_html(evil_park(), lang=lang)
+        assert EVIL not in page and EVIL_IMG not in page
+        assert "<script>alert" not in page and "<img src=x" not in page
+        assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;" in page or "\\u003cscript\\u003e" in page
+
+
+def test_data_quality_warnings_name_unknown_flows_and_imbalances():
+    page = report_html(evil_park())
+    assert "1 flow(s) have no value" in page
+    assert "plant&gt;dump:slag" in page  # listed in the unknown-flows table
+
+
+def test_imbalanced_processes_are_flagged():
+    park = evil_park()
+    flows = park.flows
+    flows.loc[flows["id"] == "yard>dump:fly_ash", "value"] = 40.0  # the yard loses 60 t/a
+    page = report_html(park.replace(flows=flows))
+    assert re.search(r'<tr class="flag">\s*<td class=" process">yard</td>', page)
+    assert "process(es) do not balance" in page
+
+
+def test_sections_degrade_with_a_note_when_an_engine_is_missing(monkeypatch):
+    # None in sys.modules makes "import mfa.indicators" raise ImportError, as on an install without it
+    monkeypatch.setitem(sys.modules, "mfa.indicators", None)
+    monkeypatch.setitem(sys.modules, "mfa.trace", None)
+    page = report_html(evil_park())
+    assert "Indicators are not available" in page and "The trace is not available" in page
+    assert 'id="mfa-sankey"' in page  # the rest of the report is still there
+
+
+def test_report_rejects_bad_language_and_folder(tmp_path, wuhai):
+    with pytest.raises(MfaError, match="lang"):
+        report_html(wuhai, lang="fr")
+    with pytest.raises(MfaError, match="does not exist"):
+        write_report(wuhai, tmp_path / "missing" / "r.html")
+
+
+def test_cli_report(tmp_path, capsys):
+    from mfa.cli import main
+
+    out = tmp_path / "r.html"
+    assert main(["report", "hazardous", "-o", str(out), "--lang", "zh"]) == 0
+    assert out.stat().st_size > 1_000_000
+    assert main(["report", "hazardous", "-o", str(tmp_path / "r.pdf")]) == 2
+    assert "ending in .html" in capsys.readouterr().err
+
+
+# ---- compare ----------------------------------------------------------------------------------------------
+def test_compare_flows_and_indicators():
+    base = evil_park()
+    flows = base.flows
+    flows.loc[flows["id"] == "yard>cement:fly_ash", "value"] = 280.0
+    flows.loc[flows["id"] == "yard>dump:fly_ash", "value"] = 20.0
+    other = base.replace(flows=flows)
+    c = compare(base, other)
+    f = c.flows.set_index("id")
+    assert f.loc["yard>cement:fly_ash", "difference"] == pytest.approx(80.0)
+    assert f.loc["yard>dump:fly_ash", "status"] == "changed"
+    assert f.loc["mine>plant:raw_coal", "status"] == "same"
+    assert f.loc["plant>dump:slag", "status"] == "unknown"
+    # the largest change comes first
+    assert c.flows.iloc[0]["id"] in ("yard>cement:fly_ash", "yard>dump:fly_ash")
+    rate = c.indicators.set_index("id").loc["industrial_solid_waste_utilisation_rate"]
+    assert rate["difference"] == pytest.approx(280 / 300 - 200 / 300)
+
+
+def test_compare_added_and_removed_flows():
+    base = evil_park()
+    flows = base.flows
+    flows = flows[flows["id"] != "yard>dump:fly_ash"]
+    extra = flows[flows["id"] == "yard>cement:fly_ash"].assign(target="market", id="yard>market:fly_ash")
+    import pandas as pd
+
+    other = base.replace(flows=pd.concat([flows, extra], ignore_index=True))
+    st = compare(base, other).flows.set_index("id")["status"]
+    assert st["yard>dump:fly_ash"] == "removed" and st["yard>market:fly_ash"] == "added"
+
+
+def test_compare_page_uses_one_scale(tmp_path, wuhai):
+    small = evil_park()
+    cmp = write_compare(small, small.replace(flows=small.flows.assign(value=small.flows["value"] * 2)),
+                        tmp_path / "c.html")
+    page = (tmp_path / "c.html").read_text(encoding="utf-8")
+    assert 'id="mfa-sankey-base"' in page and 'id="mfa-sankey-other"' in page
+    assert cmp.scale and cmp.scale > 0
+    assert EVIL not in page
+
+
+def test_cli_compare(tmp_path, capsys):
+    from mfa.cli import main
+
+    assert main(["compare", "wuhai", "wuhai", "--json"]) == 0
+    out = capsys.readouterr().out
+    assert '"flows"' in out and '"status": "same"' in out
+    assert main(["compare", "wuhai", "hazardous", "-o", str(tmp_path / "c.html")]) == 0
+    assert (tmp_path / "c.html").stat().st_size > 1_000_000
+    assert main(["compare", "wuhai", "nowhere-park"]) == 2
