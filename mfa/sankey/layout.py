@@ -30,7 +30,7 @@ Steps (a Sugiyama-style layered drawing adapted to flows):
 >>> lay = layout_sankey(["in", "a", "b", "out"], np.array([0, 1, 2, 1]), np.array([1, 2, 1, 3]),
 ...                     np.array([100.0, 30.0, 10.0, 80.0]), pin=np.array([-1, 0, 0, 1]))
 >>> lay.nodes["layer"].tolist(), lay.links["loop"].tolist()
-([0, 1, 2, 3], [False, False, True, False])
+([0, 1, 2, 2], [False, False, True, False])
 """
 
 from __future__ import annotations
