@@ -525,26 +525,28 @@ def layout_sankey(
                 continue
             tw, th = measure(text)
             pts = paths[li]
-            placed = None
+            candidates: list[tuple[float, float]] = []
             if loop[li]:
                 (xa, yy), (xb, _) = pts[2], pts[3]
                 if width[li] >= th * 0.9 and abs(xa - xb) > tw + 6:
-                    placed = ((xa + xb) / 2, yy)
+                    candidates.append(((xa + xb) / 2, yy))
             else:
+                # every segment where the text fits inside the band, flattest first
+                segs = []
                 for (xa, ya), (xb, yb2) in zip(pts[:-1], pts[1:]):
                     dx = xb - xa
                     if dx < tw + 4:
                         continue
                     slope = 1.5 * abs(yb2 - ya) / dx
                     if width[li] >= th * 0.9 + slope * tw:
-                        placed = ((xa + xb) / 2, (ya + yb2) / 2)
-                        break
-            if placed is None:
-                continue
-            bb = (placed[0] - tw / 2, placed[1] - th / 2, placed[0] + tw / 2, placed[1] + th / 2)
-            if free(bb):
-                boxes.append(bb)
-                rows.append({"link": li, "x": placed[0], "y": placed[1], "text": text})
+                        segs.append((slope, (xa + xb) / 2, (ya + yb2) / 2))
+                candidates = [(x, y) for _s, x, y in sorted(segs)]
+            for cx, cy in candidates:
+                bb = (cx - tw / 2, cy - th / 2, cx + tw / 2, cy + th / 2)
+                if free(bb):
+                    boxes.append(bb)
+                    rows.append({"link": li, "x": cx, "y": cy, "text": text})
+                    break
     value_labels = pd.DataFrame(rows, columns=["link", "x", "y", "text"])
     return SankeyLayout(nodes=nodes, links=links, paths=paths, value_labels=value_labels, width=total_w,
                         height=total_height, scale=scale, node_width=node_width, font_size=font_size,
