@@ -1,0 +1,108 @@
+"""Bench: the static Sankey layout and the report.
+
+Prints each figure with its ratio to a baseline measured in the same run:
+
+* layout of random layered flow networks with return loops (n nodes, 3n links): the full layout (feedback
+  arcs, 8 barycentre sweeps, 12 relaxation passes) against the same layout without sweeps and relaxation,
+  and the weighted crossings each leaves;
+* the report of the example park wuhai against writing the plotly Sankey alone as a full HTML page.
+
+Run: python bench/bench_sankey.py
+"""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+
+def network(n: int, seed: int = 0):
+    rng = np.random.default_rng(seed)
+    n_layers = max(3, int(np.sqrt(n)))
+    layer = np.sort(rng.integers(0, n_layers, n))
+    layer[0], layer[-1] = 0, n_layers - 1
+    src, tgt = [], []
+    for _ in range(3 * n):
+        u = int(rng.integers(0, n))
+        later = np.flatnonzero(layer > layer[u])
+        if len(later) and rng.random() > 0.1:
+            v = int(rng.choice(later))
+        else:  # a return flow
+            earlier = np.flatnonzero(layer < layer[u])
+            if not len(earlier):
+                continue
+            v = int(rng.choice(earlier))
+        src.append(u)
+        tgt.append(v)
+    value = rng.lognormal(8, 1.5, len(src))
+    pin = np.where(layer == 0, -1, np.where(layer == n_layers - 1, 1, 0))
+    return np.array(src), np.array(tgt), value, pin
+
+
+def weighted_crossings(lay) -> float:
+    """Crossings of straight segments between consecutive stations of forward links (loops excluded)."""
+    from mfa.sankey.layout import crossings
+
+    segs = {}
+    for li, pts in enumerate(lay.paths):
+        if lay.links.loc[li, "loop"] or not pts:
+            continue
+        w = lay.links.loc[li, "width"]
+        for (xa, ya), (xb, yb) in zip(pts[:-1], pts[1:]):
+            if xb - xa > 1e-6 and abs(xb - xa) > lay.node_width + 1e-6:
+                segs.setdefault(round(xa, 3), []).append((ya, yb, w))
+    total = 0.0
+    for rows in segs.values():
+        a = np.array(rows)
+        total += crossings(a[:, 0], a[:, 1], a[:, 2])
+    return total
+
+
+def bench_layout() -> None:
+    from mfa.sankey.layout import layout_sankey
+
+    print("layout (n nodes, 3n links)      full [s]  no-sweeps [s]  ratio   crossings full / no-sweeps")
+    for n in (25, 50, 100, 200):
+        src, tgt, value, pin = network(n)
+        labels = [f"process {i}" for i in range(n)]
+        t0 = time.perf_counter()
+        base = layout_sankey(labels, src, tgt, value, pin=pin, sweeps=0, relax=0)
+        t_base = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        full = layout_sankey(labels, src, tgt, value, pin=pin)
+        t_full = time.perf_counter() - t0
+        c_full, c_base = weighted_crossings(full), weighted_crossings(base)
+        print(f"  n={n:4d} links={len(src):4d}            {t_full:8.3f}  {t_base:12.3f}  "
+              f"{t_full / t_base:5.1f}×  {c_full / c_base if c_base else float('nan'):.2f}")
+
+
+def bench_report() -> None:
+    import mfa
+    from mfa.report import write_report
+    from mfa.sankey import sankey
+
+    park = mfa.read_park("wuhai")
+    write_report(park, Path(tempfile.mkdtemp()) / "warm.html")  # fonts, imports, caches
+    out = Path(tempfile.mkdtemp())
+    t0 = time.perf_counter()
+    sankey(park).save(out / "sankey.html")
+    t_base = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    write_report(park, out / "report.html")
+    t_rep = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    sankey(park).save(out / "sankey.png")
+    t_png = time.perf_counter() - t0
+    print("report of wuhai                   time [s]  ratio to the plotly Sankey page alone")
+    print(f"  plotly Sankey page (baseline)   {t_base:8.2f}  1.0×")
+    print(f"  static Sankey PNG               {t_png:8.2f}  {t_png / t_base:.1f}×")
+    print(f"  full report                     {t_rep:8.2f}  {t_rep / t_base:.1f}×  "
+          f"({(out / 'report.html').stat().st_size / 1e6:.1f} MB)")
+
+
+if __name__ == "__main__":
+    bench_layout()
+    bench_report()
