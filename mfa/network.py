@@ -100,9 +100,10 @@ from mfa.results import Result
 __all__ = ["FlowNetwork", "NetworkResult", "flow_network", "analyse", "metrics", "METRIC_INFO"]
 
 #: component sizes above which sparse solvers replace dense LAPACK: ARPACK beats a dense eigenvalue solve
-#: early; a dense inverse beats sparse LU on the fill-prone SCCs of real webs up to a few thousand nodes
+#: early; on fill-prone (random-like) SCCs a dense inverse beats sparse LU by far (bench/bench_network.py:
+#: a 9000-node SCC fills SuperLU to 12.7 M entries) as long as n² doubles fit in memory
 _EIG_DENSE_LIMIT = 64
-_INV_DENSE_LIMIT = 2000
+_INV_DENSE_LIMIT = 12000
 
 #: key → (unit, description); the order is the order of the printed table
 METRIC_INFO: dict[str, tuple[str, str]] = {
@@ -247,7 +248,7 @@ def flow_network(park, material: str | None = None, category: str | None = None)
     if unknown.any():
         notes.append(f"{int(unknown.sum())} unknown flow(s) (blank value) left out of the network; run "
                      f"`mfa reconcile` first to determine them")
-    keep = mask & ~np.isnan(values)
+    keep = mask & ~np.isnan(values) & (np.nan_to_num(values) > 0)  # a zero flow carries no currency
     ids = procs["id"].to_numpy(dtype=object)
     kinds = procs["kind"].to_numpy(dtype=object)
     index = pd.Index(ids)
