@@ -458,7 +458,8 @@ class SankeyDiagram:
 
     def _legends(self) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
         cats = sorted(set(self.links["category"]))
-        kinds = sorted(set(self.nodes["kind"]))
+        # stock and residual nodes share the colour of their links, already in the category legend
+        kinds = sorted(set(self.nodes["kind"]) - {"stock", "residual"})
         return ([(category_label(c, self.lang), CATEGORY_COLORS.get(c, "#C7C7C7")) for c in cats],
                 [(kind_label(k, self.lang), KIND_COLORS.get(k, "#777777")) for k in kinds])
 

@@ -198,6 +198,16 @@ def layout_sankey(
     pin = np.zeros(n, dtype=int) if pin is None else np.asarray(pin, dtype=int)
     node_labels = list(labels) if node_labels is None else list(node_labels)
     ok = np.isfinite(value) & (value > 0)
+    if n == 0:  # nothing to draw (e.g. every flow unknown): an empty, valid layout
+        node_cols = ["node", "id", "label", "layer", "x0", "x1", "y0", "y1", "value_in", "value_out", "value",
+                     "label_x", "label_y", "label_ha", "label_w", "label_h"]
+        return SankeyLayout(
+            nodes=pd.DataFrame(columns=node_cols),
+            links=pd.DataFrame({"link": np.arange(n_links), "source": src, "target": tgt, "value": value,
+                                "width": 0.0, "loop": False, "drawn": False}),
+            paths=[[] for _ in range(n_links)], value_labels=pd.DataFrame(columns=["link", "x", "y", "text"]),
+            width=100.0, height=20.0, scale=float(scale) if scale else 1.0, node_width=node_width,
+            font_size=font_size)
 
     # ---- node totals --------------------------------------------------------------------------
     v_in = np.bincount(tgt[ok], weights=value[ok], minlength=n)
@@ -393,17 +403,27 @@ def layout_sankey(
             resolve(col)
     node_top = yc - h / 2
 
-    # ---- horizontal placement: column gaps wide enough for the labels ---------------------------------
+    # ---- horizontal placement: column gaps wide enough for the labels and the legs of loops -----------
     pad = 1.5
+    loop_radius_base = 2.0
+    w_all = np.where(ok, value / scale, 0.0)
+    # room taken by the vertical legs of loops on the right (leaving) and left (entering) of each column
+    legs_out = np.zeros(n_layers)
+    legs_in = np.zeros(n_layers)
+    for li in np.flatnonzero(loop).tolist():
+        legs_out[layer[src[li]]] += w_all[li] + 0.8
+        legs_in[layer[tgt[li]]] += w_all[li] + 0.8
+    legs_out = np.where(legs_out > 0, legs_out + loop_radius_base, 0.0)
+    legs_in = np.where(legs_in > 0, legs_in + loop_radius_base, 0.0)
     col_x = np.zeros(n_layers)
-    left_margin = max([lab_w[v] for v in columns[0] if v < n] + [0.0]) + 2 * pad
+    left_margin = max([lab_w[v] for v in columns[0] if v < n] + [0.0]) + 2 * pad + legs_in[0]
     x = left_margin
     for lay in range(n_layers):
         col_x[lay] = x
         if lay < n_layers - 1:
             need = max([lab_w[v] for v in columns[lay] if v < n] + [0.0]) + 2 * pad
-            x += node_width + max(min_column_gap, need + 8.0)
-    right_margin = max([lab_w[v] for v in columns[-1] if v < n] + [0.0]) + 2 * pad
+            x += node_width + max(min_column_gap, need + 8.0) + legs_out[lay] + legs_in[lay + 1]
+    right_margin = max([lab_w[v] for v in columns[-1] if v < n] + [0.0]) + 2 * pad + legs_out[-1]
 
     # ---- ports -------------------------------------------------------------------------------------------
     width = np.where(ok, value / scale, 0.0)
@@ -470,7 +490,6 @@ def layout_sankey(
             pts.append((float(col_x[layer[tgt[li]]]), float(in_off[li])))
             paths[li] = pts
             acc += width[li]
-    loop_radius_base = 2.0
     # stack the vertical legs of loops leaving / entering the same column
     leg_out: dict[int, float] = {}
     leg_in: dict[int, float] = {}
@@ -492,7 +511,8 @@ def layout_sankey(
     # ---- node table and labels -----------------------------------------------------------------------------
     x0 = col_x[layer]
     label_ha = np.where(layer == 0, "right", "left")
-    label_x = np.where(layer == 0, x0 - pad, x0 + node_width + pad)
+    # labels keep clear of the loop legs beside their node
+    label_x = np.where(layer == 0, x0 - pad - legs_in[layer], x0 + node_width + pad + legs_out[layer])
     nodes = pd.DataFrame({
         "node": np.arange(n), "id": list(labels), "label": node_labels, "layer": layer,
         "x0": x0, "x1": x0 + node_width, "y0": node_top[:n], "y1": node_top[:n] + h[:n],

@@ -123,12 +123,15 @@ def draw_sankey(layout: SankeyLayout, *, node_colors: Sequence[str], link_colors
             # arrowhead into the target and a chevron in the return channel: loops read right to left
             x_end, y_end = layout.paths[li][-1]
             hw = max(row["width"] / 2, 0.8)
-            ax.add_patch(Polygon([(x_end - 1.6, y_end - hw), (x_end, y_end), (x_end - 1.6, y_end + hw)],
+            head = min(max(1.6, 0.5 * hw), 4.0)
+            ax.add_patch(Polygon([(x_end - head, y_end - hw), (x_end, y_end), (x_end - head, y_end + hw)],
                                  closed=True, facecolor=link_colors[li], edgecolor="none", alpha=0.9,
                                  zorder=2))
             (xa, yc), (xb, _) = layout.paths[li][2], layout.paths[li][3]
-            xm = (xa + xb) / 2 - 6.0 if abs(xa - xb) > 20 else (xa + xb) / 2
-            ax.add_patch(Polygon([(xm + 1.2, yc - hw * 0.8), (xm - 0.6, yc), (xm + 1.2, yc + hw * 0.8)],
+            # a chevron near the right end of the channel, clear of the value written in its middle
+            xm = xa - min(8.0, abs(xa - xb) / 4)
+            chev = max(1.2, 0.6 * hw)
+            ax.add_patch(Polygon([(xm + chev, yc - hw * 0.8), (xm - chev / 2, yc), (xm + chev, yc + hw * 0.8)],
                                  closed=True, facecolor="white", edgecolor="none", alpha=0.8, zorder=2))
 
     nodes = layout.nodes
