@@ -48,7 +48,8 @@ import numpy as np
 import pandas as pd
 
 from mfa.errors import MfaError, suggest
-from mfa.fate import PASSED_ON, STAGE_BY_SOURCE_KIND, classify
+from mfa.conventions import DEFAULT_FATE_BY_KIND, FATES, PROCESS_KINDS, WASTE_CATEGORIES
+from mfa.fate import PASSED_ON, STAGE_BY_SOURCE_KIND
 
 from mfa.results import Result, frame_records
 
@@ -141,75 +142,99 @@ def trace(park, material: str | None = None, origin: str | None = None) -> Trace
     if origin is not None and origin not in set(pids):
         hint = suggest(origin, pids)
         raise MfaError(f"unknown process '{origin}'" + (f" — {hint}" if hint else ""))
-    c = classify(park, [material] if material is not None else None)
-    return _trace_classified(park, c, material, origin)
+    return _trace_arrays(park, material, origin)
 
 
-def _trace_classified(park, c: pd.DataFrame, material: str | None, origin: str | None) -> TraceResult:
+def _trace_arrays(park, material: str | None, origin: str | None) -> TraceResult:
+    """The chain on the compiled park's integer arrays (no per-flow Python work)."""
     from scipy import sparse
     from scipy.sparse.linalg import splu
 
+    cp = park.compiled
     issues: list[str] = []
-    n = len(c)
-    tc = c["id"].map(park.flows.set_index("id")["tc"]).to_numpy(dtype=float) if n else np.zeros(0)
-    value = c["value"].to_numpy(dtype=float)
-    mat = c["material"].to_numpy(dtype=object)
-    src = c["source"].to_numpy(dtype=object)
-    tgt = c["target"].to_numpy(dtype=object)
-    into_chain = (c["fate"] == PASSED_ON).to_numpy()
-    from_chain = (c["source_kind"] == "collection").to_numpy()
+    mats = park.materials
+    category_of = dict(zip(mats["id"], mats["category"]))
+    mat_ids = np.asarray(cp.material_ids, dtype=object)
+    if material is None:
+        wanted = np.array([category_of.get(m, "") in WASTE_CATEGORIES for m in mat_ids], dtype=bool)
+    else:
+        wanted = mat_ids == material
+    idx = np.flatnonzero(wanted[cp.material_codes]) if len(mat_ids) else np.zeros(0, dtype=np.int64)
+    n = len(idx)
+    n_p = len(cp.process_ids)
+    src, tgt, mcode = cp.src[idx], cp.tgt[idx], cp.material_codes[idx]
+    value = cp.value[idx].copy()
+    tc = cp.tc[idx]
+    flows = park.flows
+    own = flows["fate"].to_numpy(dtype=object)[idx]
+    route_codes, route_names = pd.factorize(pd.Series(flows["route"].to_numpy(dtype=object)[idx], dtype=object)
+                                            .fillna(""), sort=True)
+    route_names = np.asarray(route_names, dtype=object)
+    if not len(route_names):
+        route_names = np.array([""], dtype=object)
 
-    # Transient states: (material, collection process) pairs, keyed by a joined string.
-    skey = pd.Series(mat, dtype=object) + "\x1f" + pd.Series(src, dtype=object)
-    tkey = pd.Series(mat, dtype=object) + "\x1f" + pd.Series(tgt, dtype=object)
-    state_keys = pd.Index(pd.unique(pd.concat([tkey[into_chain], skey[from_chain]], ignore_index=True)))
+    kind_names = np.array(PROCESS_KINDS, dtype=object)
+    kind_code = pd.Categorical(cp.kind, categories=PROCESS_KINDS).codes.astype(np.int64)
+    coll = PROCESS_KINDS.index("collection")
+    fate_names = np.array(FATES + (PASSED_ON,), dtype=object)
+    passed = len(FATES)
+    default_fate = np.array([FATES.index(DEFAULT_FATE_BY_KIND[k]) if k in DEFAULT_FATE_BY_KIND else -1
+                             for k in PROCESS_KINDS], dtype=np.int64)
+    default_fate[coll] = passed
+    own_code = pd.Categorical(np.where(np.isin(own, FATES), own, None), categories=FATES).codes.astype(np.int64)
+    tkind = kind_code[tgt]
+    fate = np.where(own_code >= 0, own_code, default_fate[tkind])
+    into_chain = fate == passed
+    from_chain = kind_code[src] == coll
+
+    # Transient states: (material, collection process) pairs as integer keys.
+    tkey = mcode * n_p + tgt
+    skey = mcode * n_p + src
+    state_keys = np.unique(np.concatenate([tkey[into_chain], skey[from_chain]]))
     n_t = len(state_keys)
-    s_state = np.where(from_chain, state_keys.get_indexer(skey), -1)
-    t_state = np.where(into_chain, state_keys.get_indexer(tkey), -1)
+    s_state = np.where(from_chain, np.searchsorted(state_keys, skey), -1)
+    t_state = np.where(into_chain, np.searchsorted(state_keys, tkey), -1)
 
+    known = ~np.isnan(value)
+    v0 = np.where(known, value, 0.0)
+    inflow = np.bincount(t_state[into_chain], weights=v0[into_chain], minlength=n_t)
     # A flow with no value but a transfer coefficient: tc is a share of the source's total input (all
     # materials, the definition mfa.solve uses), so its share of this material's input is
     # tc × total input / material input, from the known inputs; with no known input (a chain of tc flows) the
     # process is taken to carry this material only and the share is tc.
-    est = np.isnan(value) & ~np.isnan(tc) & from_chain
-    tc_share = np.full(n, np.nan)
+    est = ~known & ~np.isnan(tc) & from_chain
+    tc_share = np.zeros(n)
     if est.any():
-        pf = park.flows
-        total_in = pf.groupby("target")["value"].sum()
-        mat_in = pf.groupby(["target", "material"])["value"].sum()
-        t_i = pd.Series(src[est]).map(total_in).fillna(0.0).to_numpy(dtype=float)
-        m_i = pd.Series(list(zip(src[est], mat[est]))).map(mat_in).fillna(0.0).to_numpy(dtype=float)
-        ratio = np.where(m_i > 0, t_i / np.where(m_i > 0, m_i, 1.0), 1.0)
-        tc_share[est] = tc[est] * ratio
-    known = ~np.isnan(value)
-    v0 = np.where(known, value, 0.0)
-    inflow = np.bincount(t_state[into_chain], weights=v0[into_chain], minlength=n_t)
-    outflow = np.bincount(s_state[from_chain], weights=v0[from_chain], minlength=n_t)
+        all_in = np.bincount(cp.tgt, weights=np.nan_to_num(cp.value), minlength=n_p)
+        t_i = all_in[src[est]]
+        m_i = inflow[s_state[est]]
+        tc_share[est] = tc[est] * np.where(m_i > 0, t_i / np.where(m_i > 0, m_i, 1.0), 1.0)
+    outflow = np.bincount(s_state[from_chain & known], weights=v0[from_chain & known], minlength=n_t)
     denom = np.maximum(inflow, outflow)
 
-    # Absorbing classes: (fate, route, target kind) of flows that end in a fate.
     absorbing = ~into_chain
-    cls_key = (c["fate"].astype(str) + "\x1f" + c["route"].astype(str) + "\x1f"
-               + c["target_kind"].astype(str)).to_numpy(dtype=object)
-    classes = pd.Index(sorted(pd.unique(cls_key[absorbing]).tolist()))
+    n_r, n_k = len(route_names), len(kind_names)
+    ckey = (fate * n_r + route_codes) * n_k + tkind
+    classes = np.unique(ckey[absorbing])
     n_c = len(classes)
-    cls = np.where(absorbing, classes.get_indexer(cls_key), -1)
+    cls = np.where(absorbing, np.searchsorted(classes, ckey), -1)
 
     # Transition probabilities out of the chain.
     p = np.zeros(n)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        ok = from_chain & known
-        p[ok] = np.where(denom[s_state[ok]] > 0, v0[ok] / denom[s_state[ok]], 0.0)
+    ok = from_chain & known
+    d = denom[s_state[ok]]
+    p[ok] = np.where(d > 0, v0[ok] / np.where(d > 0, d, 1.0), 0.0)
     p[est] = tc_share[est]
     lost = from_chain & ~known & ~est
-    for fid in c.loc[lost, "id"].head(20):
+    flow_ids = cp.flow_ids[idx]
+    for fid in flow_ids[lost][:20]:
         issues.append(f"flow '{fid}' out of a collection process has neither a value nor a tc: what goes "
                       "through it is counted as unresolved")
     rowsum = np.bincount(s_state[from_chain], weights=p[from_chain], minlength=n_t)
     over = rowsum > 1.0 + 1e-9
     if over.any():
         for k in np.flatnonzero(over)[:20]:
-            m, proc = state_keys[k].split("\x1f")
+            m, proc = mat_ids[state_keys[k] // n_p], cp.process_ids[state_keys[k] % n_p]
             issues.append(f"outflow shares of '{proc}' for {m} add up to {rowsum[k]:.4g} > 1: scaled to 1")
         scale = np.where(over, 1.0 / np.where(over, rowsum, 1.0), 1.0)
         p[from_chain] *= scale[s_state[from_chain]]
@@ -219,33 +244,31 @@ def _trace_classified(park, c: pd.DataFrame, material: str | None, origin: str |
     chain_edge = from_chain & into_chain
     Q = sparse.csc_matrix((p[chain_edge], (s_state[chain_edge], t_state[chain_edge])), shape=(n_t, n_t))
     exit_edge = from_chain & absorbing
+    # R is n_states × (classes + unresolved); the classes are few (fate × route × target kind), so dense.
     R = np.zeros((n_t, n_c + 1))
     np.add.at(R, (s_state[exit_edge], cls[exit_edge]), p[exit_edge])
     R[:, n_c] = leak
+    lu = None
+    B = R
     if n_t:
         A = (sparse.identity(n_t, format="csc") - Q).tocsc()
         try:
             lu = splu(A)
         except RuntimeError as exc:
-            raise MfaError(_closed_loop_message(state_keys, Q)) from exc
+            raise MfaError(_closed_loop_message(state_keys, Q, mat_ids, cp.process_ids, n_p)) from exc
         B = lu.solve(R)
         if not np.all(np.isfinite(B)):
-            raise MfaError(_closed_loop_message(state_keys, Q))
-    else:
-        lu = None
-        B = R
+            raise MfaError(_closed_loop_message(state_keys, Q, mat_ids, cp.process_ids, n_p))
 
     # Origins: flows from non-collection processes, grouped by (material, source).
     orig = ~from_chain & known
-    missing = ~from_chain & ~known
-    for fid in c.loc[missing, "id"].head(20):
-        issues.append(f"flow '{fid}' has no value: not traced (fill unknown values first, e.g. by reconciliation)")
+    for fid in flow_ids[~from_chain & ~known][:20]:
+        issues.append(f"flow '{fid}' has no value: not traced (fill unknown values first, e.g. mfa reconcile)")
     if origin is not None:
-        orig &= src == origin
-    okey = skey[orig].to_numpy(dtype=object)
-    groups, g = np.unique(okey, return_inverse=True)
-    n_g = len(groups)
+        orig &= cp.process_ids[src] == origin
     oi = np.flatnonzero(orig)
+    groups, g = np.unique(skey[oi], return_inverse=True)
+    n_g = len(groups)
     T = np.zeros((n_g, n_c + 1))
     direct = absorbing[oi]
     np.add.at(T, (g[direct], cls[oi[direct]]), v0[oi[direct]])
@@ -260,69 +283,74 @@ def _trace_classified(park, c: pd.DataFrame, material: str | None, origin: str |
         raise MfaError("trace lost tonnes: fates do not add up to what the origins sent "
                        f"(largest gap {np.abs(residual).max():.6g} t/a)")
 
-    category = dict(zip(park.materials["id"], park.materials["category"]))
-    stage_of = park.processes.set_index("id")["kind"].map(STAGE_BY_SOURCE_KIND).to_dict()
-    g_mat = np.array([k.split("\x1f")[0] for k in groups], dtype=object)
-    g_proc = np.array([k.split("\x1f")[1] for k in groups], dtype=object)
-    origins = pd.DataFrame({
-        "material": g_mat, "category": pd.Series(g_mat, dtype=object).map(category).to_numpy(),
-        "origin": g_proc, "stage": pd.Series(g_proc, dtype=object).map(stage_of).to_numpy(),
-        "tonnes": sent, "residual": residual,
-    }, columns=_ORIGINS)
+    stage_by_kind = np.array([STAGE_BY_SOURCE_KIND.get(k, "other") for k in PROCESS_KINDS], dtype=object)
+    g_mat = mat_ids[groups // n_p]
+    g_pi = groups % n_p
+    g_proc = cp.process_ids[g_pi]
+    cat_by_code = np.array([category_of.get(m, "") for m in mat_ids], dtype=object)
+    g_cat = cat_by_code[groups // n_p]
+    g_stage = stage_by_kind[kind_code[g_pi]]
+    origins = pd.DataFrame({"material": g_mat, "category": g_cat, "origin": g_proc, "stage": g_stage,
+                            "tonnes": sent, "residual": residual}, columns=_ORIGINS)
 
-    cls_fate = np.array([k.split("\x1f")[0] for k in classes] + [UNRESOLVED], dtype=object)
-    cls_route = np.array([k.split("\x1f")[1] for k in classes] + [""], dtype=object)
-    cls_kind = np.array([k.split("\x1f")[2] for k in classes] + [""], dtype=object)
+    c_fate = np.append(fate_names[classes // (n_r * n_k)], UNRESOLVED)
+    c_route = np.append(route_names[(classes // n_k) % n_r], "")
+    c_kind = np.append(kind_names[classes % n_k], "")
+    safe_sent = np.where(sent > 0, sent, 1.0)
+    # Rows come out ordered by material, origin (as listed in processes), fate, route, target kind: integer
+    # sort keys, so the order is deterministic without sorting strings.
     gi, ci = np.nonzero(T)
+    c_fate_rank = np.array([_FATE_ORDER[f] for f in c_fate])
+    c_rc = np.append((classes // n_k) % n_r, -1)
+    c_kc = np.append(classes % n_k, -1)
+    order = np.lexsort((c_kc[ci], c_rc[ci], c_fate_rank[ci], gi))
+    gi, ci = gi[order], ci[order]
     tonnes = T[gi, ci]
+    share = np.where(sent[gi] > 0, tonnes / safe_sent[gi], np.nan)
     by_route = pd.DataFrame({
-        "material": g_mat[gi], "category": origins["category"].to_numpy()[gi], "origin": g_proc[gi],
-        "stage": origins["stage"].to_numpy()[gi], "fate": cls_fate[ci], "route": cls_route[ci],
-        "target_kind": cls_kind[ci], "tonnes": tonnes,
-        "share": np.where(sent[gi] > 0, tonnes / np.where(sent[gi] > 0, sent[gi], 1.0), np.nan),
+        "material": g_mat[gi], "category": g_cat[gi], "origin": g_proc[gi], "stage": g_stage[gi],
+        "fate": c_fate[ci], "route": c_route[ci], "target_kind": c_kind[ci], "tonnes": tonnes, "share": share,
     }, columns=_ROUTES)
-    by_route = _sorted(by_route, ["material", "origin", "fate", "route", "target_kind"])
-    table = (by_route.groupby(["material", "category", "origin", "stage", "fate"], sort=False, dropna=False)
-             [["tonnes", "share"]].sum().reset_index())
-    table = _sorted(table, ["material", "origin", "fate"])[_TABLE]
+    # Per fate: sum the classes of each fate (a one-hot class → fate matrix), still on arrays.
+    onehot = sparse.csr_matrix((np.ones(n_c + 1), (np.arange(n_c + 1), c_fate_rank)), shape=(n_c + 1, 6))
+    TF = np.asarray((sparse.csr_matrix(T) @ onehot).todense())
+    gi, fi = np.nonzero(TF)
+    fate_list = np.array(sorted(_FATE_ORDER, key=_FATE_ORDER.get), dtype=object)
+    table = pd.DataFrame({
+        "material": g_mat[gi], "category": g_cat[gi], "origin": g_proc[gi], "stage": g_stage[gi],
+        "fate": fate_list[fi], "tonnes": TF[gi, fi],
+        "share": np.where(sent[gi] > 0, TF[gi, fi] / safe_sent[gi], np.nan),
+    }, columns=_TABLE)
 
     # Destinations and throughput: one transposed solve for the selected origins' injections.
-    inj = np.bincount(t_state[oi[via]], weights=v0[oi[via]], minlength=n_t) if n_t else np.zeros(0)
+    inj = np.bincount(t_state[oi[via]], weights=v0[oi[via]], minlength=n_t)
     y = lu.solve(inj, trans="T") if lu is not None and inj.any() else np.zeros(n_t)
     arrive = np.zeros(n)
     arrive[oi[direct]] = v0[oi[direct]]
-    arrive[exit_edge] += y[s_state[exit_edge]] * p[exit_edge] if n_t else 0.0
-    hit = absorbing & (arrive > 0)
+    if n_t:
+        arrive[exit_edge] += y[s_state[exit_edge]] * p[exit_edge]
+    hit = np.flatnonzero(absorbing & (arrive > 0))
+    hit = hit[np.lexsort((hit, tgt[hit], np.array([_FATE_ORDER[f] for f in FATES] + [9])[fate[hit]], mcode[hit]))]
     destinations = pd.DataFrame({
-        "id": c.loc[hit, "id"].to_numpy(), "material": mat[hit], "source": src[hit], "target": tgt[hit],
-        "fate": c.loc[hit, "fate"].to_numpy(), "route": c.loc[hit, "route"].to_numpy(), "tonnes": arrive[hit],
+        "id": flow_ids[hit], "material": mat_ids[mcode[hit]], "source": cp.process_ids[src[hit]],
+        "target": cp.process_ids[tgt[hit]], "fate": fate_names[fate[hit]], "route": route_names[route_codes[hit]],
+        "tonnes": arrive[hit],
     }, columns=_DEST)
-    destinations = _sorted(destinations, ["material", "fate", "target", "id"])
-    leak_t = y * leak if n_t else np.zeros(0)
     through_mask = y > 0
     through = pd.DataFrame({
-        "material": [k.split("\x1f")[0] for k in state_keys[through_mask]],
-        "process": [k.split("\x1f")[1] for k in state_keys[through_mask]],
-        "tonnes": y[through_mask],
+        "material": mat_ids[state_keys[through_mask] // n_p],
+        "process": cp.process_ids[state_keys[through_mask] % n_p], "tonnes": y[through_mask],
     }, columns=_THROUGH)
-    through = through.sort_values(["material", "process"], kind="stable").reset_index(drop=True)
+    leak_t = y * leak
     for k in np.flatnonzero(leak_t > 1e-9)[:20]:
-        m, proc = state_keys[k].split("\x1f")
+        m, proc = mat_ids[state_keys[k] // n_p], cp.process_ids[state_keys[k] % n_p]
         issues.append(f"{leak_t[k]:.6g} t/a of {m} enter '{proc}' and are not passed on (unresolved)")
     return TraceResult(table=table, by_route=by_route, destinations=destinations, through=through,
-                       origins=_sorted(origins, ["material", "origin"]), issues=issues, material=material,
+                       origins=origins, issues=issues, material=material,
                        origin=origin)
 
 
-def _sorted(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
-    if not len(frame):
-        return frame.reset_index(drop=True)
-    order = frame.assign(_f=frame["fate"].map(_FATE_ORDER).fillna(9) if "fate" in frame else 0)
-    keys = [("_f" if k == "fate" else k) for k in keys]
-    return order.sort_values(keys, kind="stable").drop(columns="_f").reset_index(drop=True)
-
-
-def _closed_loop_message(state_keys: pd.Index, Q) -> str:
+def _closed_loop_message(state_keys: np.ndarray, Q, mat_ids, process_ids, n_p: int) -> str:
     from scipy.sparse.csgraph import connected_components
 
     n, labels = connected_components(Q, directed=True, connection="strong")
@@ -330,10 +358,9 @@ def _closed_loop_message(state_keys: pd.Index, Q) -> str:
     names = []
     for comp in range(n):
         members = np.flatnonzero(labels == comp)
-        if len(members) > 1 or Q[members[0], members[0]] > 0:
-            if np.all(exits[members] <= 1e-12):
-                names = [state_keys[k].replace("\x1f", " at ") for k in members[:6]]
-                break
+        if (len(members) > 1 or Q[members[0], members[0]] > 0) and np.all(exits[members] <= 1e-12):
+            names = [f"{mat_ids[state_keys[k] // n_p]} at {process_ids[state_keys[k] % n_p]}" for k in members[:6]]
+            break
     where = "; ".join(names) if names else "a loop of collection processes"
     return (f"material circulates forever between collection processes with no way out ({where}): "
             "give one of them an outflow to a fate, or a 'fate' on a flow of the loop")
