@@ -105,6 +105,12 @@ def _indicator_diff(base, other) -> tuple[pd.DataFrame, list[str]]:
         return pd.DataFrame(columns=cols), [f"indicators are not available: {_why(exc)}"]
     m = ta[["id", "name", "name_zh", "unit", "value"]].merge(tb[["id", "value"]], on="id", how="outer",
                                                              suffixes=("_b", "_o"), sort=False)
+    # keep the engine's order of indicators (an outer merge sorts the keys)
+    rank = {k: i for i, k in enumerate(list(ta["id"]) + [x for x in tb["id"] if x not in set(ta["id"])])}
+    m = m.iloc[np.argsort(m["id"].map(rank).to_numpy(), kind="stable")].reset_index(drop=True)
+    # keep the engine's order of indicators (an outer merge sorts the keys)
+    rank = {k: i for i, k in enumerate(list(ta["id"]) + [x for x in tb["id"] if x not in set(ta["id"])])}
+    m = m.iloc[np.argsort(m["id"].map(rank).to_numpy(), kind="stable")].reset_index(drop=True)
     out = pd.DataFrame({"id": m["id"], "name": m["name"], "name_zh": m["name_zh"], "unit": m["unit"],
                         "base": m["value_b"].astype(float), "other": m["value_o"].astype(float)})
     out["difference"] = out["other"] - out["base"]
@@ -153,9 +159,9 @@ def compare_html(base, other, lang: str = "en", scale: float | None = None,
         da = sankey(base, lang=lang, scale=sc, div_id="mfa-sankey-base")
         db = sankey(other, lang=lang, scale=sc, div_id="mfa-sankey-other")
         sankeys = []
-        for d in (da, db):
+        for d, role in ((da, c["base"]), (db, c["other"])):
             svg = d.to_svg()
-            sankeys.append({"title": d.title, "html": d.to_html(full_html=False, include_plotlyjs=False),
+            sankeys.append({"title": f"{role}: {d.title}", "html": d.to_html(full_html=False, include_plotlyjs=False),
                             "svg": svg[svg.find("<svg"):]})
     except Exception as exc:
         sankeys = []
