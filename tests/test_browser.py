@@ -15,7 +15,7 @@ import subprocess
 import pytest
 
 import mfa
-from mfa.report import write_report
+from mfa.report import waste_categories, write_report
 
 
 def _chromium() -> str | None:
@@ -52,10 +52,16 @@ def test_report_renders_in_chromium(tmp_path, name, lang):
     from mfa.sankey import sankey
 
     d = sankey(park, lang=lang)
-    n_nodes = len(re.findall(r'class="sankey-node\b(?!-)', dom))
-    n_links = len(re.findall(r'class="sankey-link\b(?!s)', dom))
+    # the first diagram (all flows) ends where the second (wastes only) begins
+    first_div = dom[dom.index('id="mfa-sankey"'):]
+    first_div = first_div[:first_div.index('id="mfa-sankey-waste"')]
+    n_nodes = len(re.findall(r'class="sankey-node\b(?!-)', first_div))
+    n_links = len(re.findall(r'class="sankey-link\b(?!s)', first_div))
     assert n_nodes == len(d.nodes), (n_nodes, len(d.nodes))
     assert n_links == len(d.links), (n_links, len(d.links))
+    waste = sankey(park, lang=lang, category=waste_categories(park))
+    second = dom[dom.index('id="mfa-sankey-waste"'):]
+    assert len(re.findall(r'class="sankey-node\b(?!-)', second)) == len(waste.nodes)
     # a node label made it into the DOM text
     first = str(d.nodes["label"].iloc[0])
     assert first.split("\n")[0][:6] in dom

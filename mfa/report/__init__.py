@@ -68,6 +68,7 @@ TEXT: dict[str, dict[str, str]] = {
         "more": "… and {n} more rows (see `mfa trace --json`).",
         "empty": "nothing to show", "footer": "circular-mfa {v}: same input, same file.",
         "hidden_targets": "{n} target(s) for indicators without a value in this park are not listed.",
+        "all_flows": "All flows", "waste_flows": "Wastes only (solid, hazardous, agricultural, renewable)",
     },
     "zh": {
         "report": "物质流分析报告", "summary": "概要", "system": "系统平衡（t/a）", "quality": "数据质量",
@@ -96,6 +97,7 @@ TEXT: dict[str, dict[str, str]] = {
         "more": "…… 另有 {n} 行（见 `mfa trace --json`）。", "empty": "无数据",
         "footer": "circular-mfa {v}：相同输入，相同文件。",
         "hidden_targets": "本园区无数值的指标的 {n} 项目标未列出。",
+        "all_flows": "全部物质流", "waste_flows": "仅废物流（固废、危废、农业废弃物、再生资源）",
     },
 }
 
@@ -361,13 +363,14 @@ def trace_section(park, lang: str, max_rows: int = 200) -> dict:
 
 
 def sankey_section(park, lang: str, scale: float | None = None, div_id: str = "mfa-sankey",
-                   diagram=None) -> dict:
+                   diagram=None, category=None, heading: str = "") -> dict:
+    """One Sankey of the report (interactive fragment + static SVG), or a note saying why it is missing."""
     t = TEXT[lang]
     try:
         if diagram is None:
             from mfa.sankey import sankey
 
-            diagram = sankey(park, lang=lang, scale=scale, div_id=div_id)
+            diagram = sankey(park, lang=lang, scale=scale, div_id=div_id, category=category)
         frag = diagram.to_html(full_html=False, include_plotlyjs=False)
         svg = diagram.to_svg()
         svg = svg[svg.find("<svg"):]
@@ -375,7 +378,16 @@ def sankey_section(park, lang: str, scale: float | None = None, div_id: str = "m
         return {"sankey_missing": t["missing_sankey"].format(e=_why(exc)), "sankey_html": "", "sankey_svg": "",
                 "sankey_note": "", "diagram": None}
     return {"sankey_missing": "", "sankey_html": frag, "sankey_svg": svg, "sankey_note": diagram._note(),
-            "diagram": diagram}
+            "diagram": diagram, "heading": heading}
+
+
+def waste_categories(park) -> list[str]:
+    """The waste categories (see :mod:`mfa.conventions`) that the park's flows carry, sorted."""
+    from mfa.conventions import WASTE_CATEGORIES
+
+    cat = dict(zip(park.materials["id"], park.materials["category"]))
+    present = set(park.flows["material"].map(cat).dropna())
+    return sorted(present & set(WASTE_CATEGORIES))
 
 
 # ------------------------------------------------------------------------------------------------
@@ -399,12 +411,17 @@ def report_html(park, lang: str = "en", scale: float | None = None) -> str:
     bal = balance_section(park, lang)
     ind = indicator_section(park, lang)
     tra = trace_section(park, lang)
-    san = sankey_section(park, lang, scale=scale)
+    sankeys = [sankey_section(park, lang, scale=scale, heading=t["all_flows"])]
+    wastes = waste_categories(park)
+    if wastes:
+        # the wastes are small next to coal, air and products: drawn again on their own, at their own scale
+        sankeys.append(sankey_section(park, lang, category=wastes, div_id="mfa-sankey-waste",
+                                      heading=t["waste_flows"]))
+    ctx["sankeys"] = [{k: v for k, v in s_.items() if k != "diagram"} for s_ in sankeys]
     warnings = bal["warnings"] + [f"trace: {i}" for i in tra["trace_issues"]]
     ctx.update({k: v for k, v in bal.items() if k not in ("balance_result", "warnings")})
     ctx.update({k: v for k, v in ind.items() if k != "indicator_result"})
     ctx.update({k: v for k, v in tra.items() if k != "trace_issues"})
-    ctx.update({k: v for k, v in san.items() if k != "diagram"})
     ctx["warnings"] = warnings
     return render("park.html.j2", **ctx)
 
