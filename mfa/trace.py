@@ -283,42 +283,48 @@ def _trace_arrays(park, material: str | None, origin: str | None) -> TraceResult
         raise MfaError("trace lost tonnes: fates do not add up to what the origins sent "
                        f"(largest gap {np.abs(residual).max():.6g} t/a)")
 
-    stage_by_kind = np.array([STAGE_BY_SOURCE_KIND.get(k, "other") for k in PROCESS_KINDS], dtype=object)
-    g_mat = mat_ids[groups // n_p]
+    # Row columns are categoricals built from integer codes: tidy, and cheap for 10⁵ rows.
+    mat_col = lambda codes: _cat(codes, mat_ids)  # noqa: E731
+    proc_col = lambda codes: _cat(codes, cp.process_ids)  # noqa: E731
+    cat_codes, cat_names = pd.factorize(pd.Series([category_of.get(m, "") for m in mat_ids], dtype=object))
+    stage_codes, stage_names = pd.factorize(pd.Series([STAGE_BY_SOURCE_KIND.get(k, "other")
+                                                       for k in PROCESS_KINDS], dtype=object))
+    g_m = groups // n_p
     g_pi = groups % n_p
-    g_proc = cp.process_ids[g_pi]
-    cat_by_code = np.array([category_of.get(m, "") for m in mat_ids], dtype=object)
-    g_cat = cat_by_code[groups // n_p]
-    g_stage = stage_by_kind[kind_code[g_pi]]
-    origins = pd.DataFrame({"material": g_mat, "category": g_cat, "origin": g_proc, "stage": g_stage,
+    g_stage = stage_codes[kind_code[g_pi]]
+    origins = pd.DataFrame({"material": mat_col(g_m), "category": _cat(cat_codes[g_m], cat_names),
+                            "origin": proc_col(g_pi), "stage": _cat(g_stage, stage_names),
                             "tonnes": sent, "residual": residual}, columns=_ORIGINS)
 
-    c_fate = np.append(fate_names[classes // (n_r * n_k)], UNRESOLVED)
-    c_route = np.append(route_names[(classes // n_k) % n_r], "")
-    c_kind = np.append(kind_names[classes % n_k], "")
+    fate_list = np.array(sorted(_FATE_ORDER, key=_FATE_ORDER.get), dtype=object)
+    route_all = np.append(route_names, "") if "" not in set(route_names) else route_names
+    empty_route = int(np.flatnonzero(route_all == "")[0])
+    kind_all = np.append(kind_names, "")
+    c_fate_rank = np.append([_FATE_ORDER[f] for f in fate_names[classes // (n_r * n_k)]], _FATE_ORDER[UNRESOLVED])
+    c_rc = np.append((classes // n_k) % n_r, empty_route)
+    c_kc = np.append(classes % n_k, len(kind_names))
     safe_sent = np.where(sent > 0, sent, 1.0)
     # Rows come out ordered by material, origin (as listed in processes), fate, route, target kind: integer
     # sort keys, so the order is deterministic without sorting strings.
     gi, ci = np.nonzero(T)
-    c_fate_rank = np.array([_FATE_ORDER[f] for f in c_fate])
-    c_rc = np.append((classes // n_k) % n_r, -1)
-    c_kc = np.append(classes % n_k, -1)
     order = np.lexsort((c_kc[ci], c_rc[ci], c_fate_rank[ci], gi))
     gi, ci = gi[order], ci[order]
     tonnes = T[gi, ci]
-    share = np.where(sent[gi] > 0, tonnes / safe_sent[gi], np.nan)
     by_route = pd.DataFrame({
-        "material": g_mat[gi], "category": g_cat[gi], "origin": g_proc[gi], "stage": g_stage[gi],
-        "fate": c_fate[ci], "route": c_route[ci], "target_kind": c_kind[ci], "tonnes": tonnes, "share": share,
+        "material": mat_col(g_m[gi]), "category": _cat(cat_codes[g_m[gi]], cat_names),
+        "origin": proc_col(g_pi[gi]), "stage": _cat(g_stage[gi], stage_names),
+        "fate": _cat(c_fate_rank[ci], fate_list), "route": _cat(c_rc[ci], route_all),
+        "target_kind": _cat(c_kc[ci], kind_all), "tonnes": tonnes,
+        "share": np.where(sent[gi] > 0, tonnes / safe_sent[gi], np.nan),
     }, columns=_ROUTES)
     # Per fate: sum the classes of each fate (a one-hot class → fate matrix), still on arrays.
     onehot = sparse.csr_matrix((np.ones(n_c + 1), (np.arange(n_c + 1), c_fate_rank)), shape=(n_c + 1, 6))
     TF = np.asarray((sparse.csr_matrix(T) @ onehot).todense())
     gi, fi = np.nonzero(TF)
-    fate_list = np.array(sorted(_FATE_ORDER, key=_FATE_ORDER.get), dtype=object)
     table = pd.DataFrame({
-        "material": g_mat[gi], "category": g_cat[gi], "origin": g_proc[gi], "stage": g_stage[gi],
-        "fate": fate_list[fi], "tonnes": TF[gi, fi],
+        "material": mat_col(g_m[gi]), "category": _cat(cat_codes[g_m[gi]], cat_names),
+        "origin": proc_col(g_pi[gi]), "stage": _cat(g_stage[gi], stage_names),
+        "fate": _cat(fi, fate_list), "tonnes": TF[gi, fi],
         "share": np.where(sent[gi] > 0, TF[gi, fi] / safe_sent[gi], np.nan),
     }, columns=_TABLE)
 
@@ -332,14 +338,15 @@ def _trace_arrays(park, material: str | None, origin: str | None) -> TraceResult
     hit = np.flatnonzero(absorbing & (arrive > 0))
     hit = hit[np.lexsort((hit, tgt[hit], np.array([_FATE_ORDER[f] for f in FATES] + [9])[fate[hit]], mcode[hit]))]
     destinations = pd.DataFrame({
-        "id": flow_ids[hit], "material": mat_ids[mcode[hit]], "source": cp.process_ids[src[hit]],
-        "target": cp.process_ids[tgt[hit]], "fate": fate_names[fate[hit]], "route": route_names[route_codes[hit]],
+        "id": flow_ids[hit], "material": mat_col(mcode[hit]), "source": proc_col(src[hit]),
+        "target": proc_col(tgt[hit]), "fate": _cat(fate[hit], fate_names),
+        "route": _cat(route_codes[hit], route_names),
         "tonnes": arrive[hit],
     }, columns=_DEST)
     through_mask = y > 0
     through = pd.DataFrame({
-        "material": mat_ids[state_keys[through_mask] // n_p],
-        "process": cp.process_ids[state_keys[through_mask] % n_p], "tonnes": y[through_mask],
+        "material": mat_col(state_keys[through_mask] // n_p),
+        "process": proc_col(state_keys[through_mask] % n_p), "tonnes": y[through_mask],
     }, columns=_THROUGH)
     leak_t = y * leak
     for k in np.flatnonzero(leak_t > 1e-9)[:20]:
@@ -348,6 +355,11 @@ def _trace_arrays(park, material: str | None, origin: str | None) -> TraceResult
     return TraceResult(table=table, by_route=by_route, destinations=destinations, through=through,
                        origins=origins, issues=issues, material=material,
                        origin=origin)
+
+
+def _cat(codes: np.ndarray, names) -> pd.Categorical:
+    return pd.Categorical.from_codes(np.asarray(codes, dtype=np.int64),
+                                     categories=pd.Index(np.asarray(names, dtype=object), dtype=object))
 
 
 def _closed_loop_message(state_keys: np.ndarray, Q, mat_ids, process_ids, n_p: int) -> str:
