@@ -784,6 +784,7 @@ def apply(park, plan: Any) -> Any:
     tkind = np.array([kind.get(t, "") for t in tgt], dtype=object)
     skind = np.array([kind.get(s, "") for s in src], dtype=object)
     known = ~np.isnan(value)
+    notes_col = flows["note"].fillna("").astype(str).to_numpy(dtype=object).copy()
     eps = 1e-9
 
     def take(mask: np.ndarray, amount: float, what: str) -> None:
@@ -802,7 +803,9 @@ def apply(park, plan: Any) -> Any:
             return
         hit = np.flatnonzero((src == s) & (tgt == t) & (mat == m) & known)
         if len(hit):
+            # the exchange exists already: it grows, and its note says by how much and why
             value[hit[0]] += amount
+            notes_col[hit[0]] = "; ".join(x for x in (notes_col[hit[0]], f"+{amount:,.1f} t/a: {note}") if x)
             return
         for r in new_rows:
             if r["source"] == s and r["target"] == t and r["material"] == m:
@@ -888,6 +891,7 @@ def apply(park, plan: Any) -> Any:
     changed = known & (np.abs(value - old_value) > 1e-12 * np.maximum(1.0, np.abs(old_value)))
     out = flows.copy()
     out["value"] = value
+    out["note"] = notes_col
     sig = out["sigma"].to_numpy(dtype=float)
     with np.errstate(divide="ignore", invalid="ignore"):
         out["sigma"] = np.where(changed & (old_value > 0), sig * value / old_value, sig)

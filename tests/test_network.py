@@ -234,3 +234,27 @@ def test_cli_network(tmp_path, capsys):
     bad = subprocess.run([sys.executable, "-m", "mfa", "network", str(park_dir), "--material", "coall"],
                          capture_output=True, text=True)
     assert bad.returncode == 2 and "Traceback" not in bad.stderr and "did you mean" in bad.stderr
+
+
+def test_cone_spring_as_a_park():
+    """The same published model through the Park path: sun = import, respiration = environment, export."""
+    names = ["plants", "detritus", "bacteria", "detritivores", "carnivores"]
+    processes = [P("sun", "import"), P("respiration", "environment"), P("export", "export")] + [
+        P(n, "production") for n in names]
+    net = cone_spring()
+    Fc = net.F.tocoo()
+    E = [{"id": "energy", "name": "Energy (as mass units)", "category": "other"}]
+    flows = [{"source": names[i], "target": names[j], "material": "energy", "value": v}
+             for i, j, v in zip(Fc.row, Fc.col, Fc.data)]
+    flows += [{"source": "sun", "target": names[0], "material": "energy", "value": 11184},
+              {"source": "sun", "target": names[1], "material": "energy", "value": 635}]
+    flows += [{"source": n, "target": "respiration", "material": "energy", "value": v}
+              for n, v in zip(names, [2003, 3109, 3275, 1814, 203])]
+    flows += [{"source": n, "target": "export", "material": "energy", "value": v}
+              for n, v in zip(names, [300, 860, 255, 0, 0]) if v]
+    park = mfa.Park.from_frames(processes=processes, flows=flows, materials=E)
+    r = metrics(park)
+    assert r.metrics["tst"] == pytest.approx(30626.0)
+    assert r.metrics["fci"] == pytest.approx(0.0919, abs=1e-4)
+    assert r.metrics["relative_ascendency"] == pytest.approx(0.418, abs=5e-4)
+    assert r.metrics["max_residual"] == pytest.approx(0.0, abs=1e-9)

@@ -254,9 +254,11 @@ def test_wuhai_retrofit(wuhai_result, tmp_path):
     retro = r.retrofit()
     assert balance(retro).ok
     kinds = dict(zip(retro.processes["id"], retro.processes["kind"]))
-    # every rerouted stream went from landfill/storage to a production process
-    sym = retro.flows[retro.flows["route"] == "symbiosis"]
-    assert (sym["target"].map(kinds) == "production").all()
+    # every coupling added to (or created) an exchange with a production process, and says so in its note
+    touched = retro.flows[retro.flows["note"].str.contains("symbiosis retrofit", regex=False)]
+    assert len(touched) >= len(c)
+    assert set(zip(c["from"], c["to"])) <= set(zip(touched["source"], touched["target"]))
+    assert (touched["target"].map(kinds) == "production").all()
 
 
 def test_wuhai_json_is_deterministic(wuhai_result):
@@ -283,3 +285,16 @@ def test_cli_symbiosis(tmp_path, capsys):
     capsys.readouterr()
     assert main(["symbiosis", str(park_dir), "--compatibility", str(compat), "--weights", "co2=x"]) == 2
     assert "not a number" in capsys.readouterr().err
+
+
+def test_shipped_wuhai_retrofit_checks():
+    """parks/wuhai_retrofit was written by `mfa symbiosis wuhai -o parks/wuhai_retrofit`."""
+    retro = mfa.read_park("wuhai_retrofit")
+    assert balance(retro).ok
+    assert retro.info.name.endswith("(symbiosis retrofit)")
+    sym = retro.flows[retro.flows["note"].str.contains("symbiosis retrofit", regex=False)]
+    assert len(sym) >= 3
+    from mfa.symbiosis import utilisation_rates
+
+    assert utilisation_rates(retro)["industrial_solid_waste"] > utilisation_rates(
+        mfa.read_park("wuhai"))["industrial_solid_waste"]
