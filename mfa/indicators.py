@@ -60,7 +60,11 @@ import pandas as pd
 
 from mfa.results import Result, frame_records
 
-__all__ = ["indicators", "IndicatorResult", "INDICATORS"]
+__all__ = ["indicators", "IndicatorResult", "INDICATORS", "STRAW_ROUTES"]
+
+#: The five uses of straw counted as utilised (五料化, S27): fertiliser (incl. return to the field), feed, fuel,
+#: substrate, raw material. A utilised straw flow's ``route`` should be one of them.
+STRAW_ROUTES: tuple[str, ...] = ("fertiliser", "feed", "fuel", "substrate", "raw_material")
 
 _UTIL = "utilised ÷ (generated + prior-year stored waste utilised)"
 _UTIL_ZH = "综合利用量 ÷ (产生量 + 综合利用往年贮存量)"
@@ -130,6 +134,8 @@ class IndicatorResult(Result):
     prior_year_drawn, prior_utilised, prior_disposed, utilised, disposed, stored, discarded, exported,
     unresolved, landfilled, imported, imported_utilised, treatment_residue; t/a) and the rates
     utilisation_rate, disposal_rate, utilisation_disposal_rate.
+    ``by_route``: tonnes per category, material, fate and route (from generated waste and prior-year storage),
+    e.g. the straw utilised by each of the five uses.
     ``targets``: each target evaluated (see :mod:`mfa.targets`), or empty.
     """
 
@@ -137,6 +143,7 @@ class IndicatorResult(Result):
     by_material: pd.DataFrame
     by_category: pd.DataFrame
     targets: pd.DataFrame
+    by_route: pd.DataFrame = field(default_factory=pd.DataFrame)
     issues: list[str] = field(default_factory=list)
     title: str = "Indicators"
 
@@ -155,6 +162,7 @@ class IndicatorResult(Result):
             "indicators": frame_records(self.table),
             "by_material": frame_records(self.by_material),
             "by_category": frame_records(self.by_category),
+            "by_route": frame_records(self.by_route),
             "targets": frame_records(self.targets),
             "issues": list(self.issues),
         }
@@ -264,8 +272,19 @@ def indicators(park, targets: "str | Path | pd.DataFrame | bool | None" = None) 
     table = pd.DataFrame(rows)
 
     target_table = _evaluate_targets(table, targets)
+    r = tr.by_route
+    counted = r[r["stage"].isin(_COUNTED)]
+    by_route = (counted.groupby(["category", "material", "fate", "route"], observed=True, sort=True)["tonnes"]
+                .sum().reset_index())
+    by_route = by_route.astype({c: object for c in ("category", "material", "fate", "route")})
+    issues = list(tr.issues)
+    odd = by_route[(by_route["category"] == "straw") & (by_route["fate"] == "utilised")
+                   & ~by_route["route"].isin(STRAW_ROUTES)]
+    for _, row in odd.iterrows():
+        issues.append(f"{row['tonnes']:,.6g} t/a of {row['material']} utilised by route '{row['route']}', which is "
+                      f"not one of the five straw uses ({', '.join(STRAW_ROUTES)}): set the flow's route")
     return IndicatorResult(table=table, by_material=by_material, by_category=by_category,
-                           targets=target_table, issues=list(tr.issues))
+                           targets=target_table, by_route=by_route, issues=issues)
 
 
 def _resource_productivity(park) -> dict:

@@ -187,3 +187,16 @@ def test_published_case_wuhai_2015():
     r = indicators(mfa.read_park("wuhai"), targets=False)
     u = ind(r, "industrial_solid_waste_utilisation_rate")
     assert u["value"] == pytest.approx(887.577 / (1607.013 + 3.44), abs=5e-5)
+
+
+def test_straw_by_route_and_route_check(park):
+    r = indicators(park, targets=False)
+    br = r.by_route[(r.by_route.material == "straw_maize") & (r.by_route.fate == "utilised")]
+    assert br[["route", "tonnes"]].values.tolist() == [["fertiliser", 60.0]]
+    assert not any("five straw uses" in i for i in r.issues)
+    b = indicators(mfa.read_park("bayannur"), targets=False).by_route
+    straw = b[(b.category == "straw") & (b.fate == "utilised")].groupby("route")["tonnes"].sum()
+    assert set(straw.index) == {"fertiliser", "feed", "fuel", "raw_material"}
+    p2 = mfa.Park.from_frames(processes=[P("a", "production"), P("b", "production")],
+                              flows=[F("a", "b", "straw_wheat", 5.0, route="burning")])
+    assert any("not one of the five straw uses" in i for i in indicators(p2, targets=False).issues)
