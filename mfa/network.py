@@ -604,10 +604,16 @@ def _fmt(v: Any) -> str:
     return f"{f:.4f}"
 
 
-def metrics(park, material: str | None = None, category: str | None = None) -> NetworkResult:
+def metrics(park, material: str | None = None, category: str | None = None,
+            reconcile: bool = False) -> NetworkResult:
     """Network metrics of ``park`` in one currency (total mass by default; or one ``material`` id or one
     material ``category``). Conventions: see the module docstring (internal nodes, z, y, input-side
     throughflow, residual closure, t/a).
+
+    With ``reconcile=True`` unknown flows are first determined and measured flows reconciled
+    (:func:`mfa.solve.reconcile`, weighted least squares under the balances); the χ² test is noted and the
+    metrics are those of the reconciled park. Without it, unknown flows are left out and every residual is
+    closed at the boundary and reported.
 
     >>> import mfa
     >>> park = mfa.Park.from_frames(
@@ -621,8 +627,18 @@ def metrics(park, material: str | None = None, category: str | None = None) -> N
     >>> r.metrics["fci"], r.metrics["cyclicity"], r.metrics["apl"]
     (0.0, 0.0, 1.0)
     """
+    pre: list[str] = []
+    if reconcile:
+        from mfa.solve import reconcile as _reconcile
+
+        rec = _reconcile(park)
+        pre.append(f"reconciled first (mfa.solve.reconcile): χ² = {rec.chi2:.3g} with {rec.dof} degree(s) of "
+                   f"freedom" + (f", p = {rec.p_value:.3g}" if rec.p_value is not None else "")
+                   + f"; metrics are those of the reconciled park")
+        park = rec.park
     net = flow_network(park, material=material, category=category)
     m, nodes, notes = analyse(net)
+    notes = pre + notes
     balance_table = None
     if material is None and category is None:
         from mfa.balance import balance

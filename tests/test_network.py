@@ -258,3 +258,18 @@ def test_cone_spring_as_a_park():
     assert r.metrics["fci"] == pytest.approx(0.0919, abs=1e-4)
     assert r.metrics["relative_ascendency"] == pytest.approx(0.418, abs=5e-4)
     assert r.metrics["max_residual"] == pytest.approx(0.0, abs=1e-9)
+
+
+def test_reconcile_first_fills_unknown_flows():
+    park = small_park()
+    flows = park.flows
+    flows.loc[(flows["source"] == "b") & (flows["target"] == "market"), "value"] = np.nan
+    flows["unit"] = "t/a"
+    park = park.replace(flows=flows)
+    plain = metrics(park)
+    assert any("unknown flow" in n for n in plain.notes)
+    assert plain.metrics["max_residual"] == pytest.approx(40)
+    r = metrics(park, reconcile=True)
+    assert any("reconciled first" in n for n in r.notes)
+    assert r.metrics["max_residual"] == pytest.approx(0, abs=1e-6)
+    assert r.metrics["tst"] == pytest.approx(metrics(small_park()).metrics["tst"])

@@ -22,6 +22,8 @@ def register(sub) -> None:
     g = p.add_mutually_exclusive_group()
     g.add_argument("--material", metavar="M", help="use one material as the currency (a material id)")
     g.add_argument("--category", metavar="C", help="use one material category as the currency")
+    p.add_argument("--reconcile", action="store_true",
+                   help="determine unknown flows and reconcile measured ones first (mfa reconcile)")
     p.add_argument("--nodes", action="store_true", help="also print the node table (throughflow, residual, n_jj)")
     add_json_flag(p)
     p.set_defaults(func=run)
@@ -33,7 +35,7 @@ def run(args) -> int:
     from mfa.network import _fmt, metrics
 
     park = load_park(args.park)
-    r = metrics(park, material=args.material, category=args.category)
+    r = metrics(park, material=args.material, category=args.category, reconcile=args.reconcile)
     if args.json:
         print_json(r.to_dict())
         return 0
