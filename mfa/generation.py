@@ -88,6 +88,7 @@ _COUNT_UNITS: dict[str, float] = {
     "head": 1.0, "heads": 1.0, "头": 1.0, "只": 1.0, "头只": 1.0, "羽": 1.0,
     "万头": 1e4, "万只": 1e4, "万头只": 1e4, "万羽": 1e4, "10^4 head": 1e4, "1e4 head": 1e4,
 }
+_VALUE_WITH_UNIT = re.compile(r"^\s*([+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?)\s*(\S.*)$")
 _ACTIVITY_RE = re.compile(r"^([A-Za-z][A-Za-z0-9_]*)(?::([A-Za-z0-9_]+))?$")
 _SQRT12 = math.sqrt(12.0)
 _SQRT3 = math.sqrt(3.0)
@@ -366,12 +367,17 @@ def generate(activities: RawTable, coefficients: RawTable | None, processes: pd.
                 suggest(key, keys_of[act]) or f"one of {', '.join(act + ':' + k for k in keys_of[act])}; "
                 "or define the key's coefficients in coefficients.csv"))
             continue
+        value_text, unit = cell(i, "value"), cell(i, "unit")
+        inline = _VALUE_WITH_UNIT.match(value_text)
+        if inline and not unit:  # "1.2 万t/a" in the value column, as flows allow
+            value_text, unit = inline.group(1), inline.group(2).strip()
         try:
-            value = float(cell(i, "value"))
+            value = float(value_text)
             if not math.isfinite(value) or value < 0:
                 raise ValueError
         except ValueError:
-            issues.append(activities.issue(i, "value", "activity value must be a number ≥ 0", cell(i, "value")))
+            issues.append(activities.issue(i, "value", "activity value must be a number ≥ 0", cell(i, "value"),
+                                           "e.g. 1.2 with unit 万t/a"))
             continue
         sigma_act = math.nan
         if cell(i, "sigma"):
@@ -384,7 +390,6 @@ def generate(activities: RawTable, coefficients: RawTable | None, processes: pd.
                 bad = True
         outputs = _resolve(coefs, act, key, proc)
         per_head = any(_COEF_UNITS[r["unit"]][1] for params in outputs.values() for r in params.values())
-        unit = cell(i, "unit")
         if per_head:
             if unit not in _COUNT_UNITS:
                 issues.append(activities.issue(i, "unit", f"'{act}' counts animals: the unit is a head count",
@@ -448,7 +453,7 @@ def generate(activities: RawTable, coefficients: RawTable | None, processes: pd.
                 rng = "no range" if r["rel_sigma"] == 0 else f"σ {_fmt(r['rel_sigma'] * 100)}%"
                 parts.append(f"{p} {_fmt(r['central'])} {r['unit']} [{r['source']}; {rng}]")
             val = base * factor
-            note = f"estimated from {text} = {_fmt(value)} {unit}: " + " × ".join(parts)
+            note = f"estimated from {text} = {_fmt(value)} {unit or 't/a'}: " + " × ".join(parts)
             if act == "crop_output" and "collectable_coef" in params and params["collectable_coef"]["factor"]:
                 note += f"; theoretical resource {_fmt(val / params['collectable_coef']['factor'])} t/a"
             if cell(i, "note"):

@@ -193,3 +193,17 @@ def test_bayannur_generated_from_activity_data():
     assert v["sheep:manure_sheep"] == pytest.approx(1_500_000 * 2.6 * 365 / 1000)
     assert v["heat_fly_ash:fly_ash"] == pytest.approx(200_000 * 0.25 * 0.85)
     assert np.all(gen["sigma"] >= 0)
+
+
+def test_value_with_inline_unit_and_coefficient_table():
+    flows, issues = generate(raw([{"id": "m", "process": "farm", "activity": "crop_output:wheat",
+                                   "value": "1.5 万t/a", "target": "yard"}]), None, PROCS, None)
+    assert not issues and flows["value"].item() == pytest.approx(15_000 * 1.123 * 0.864)
+    from mfa.generation import coefficient_table
+
+    park = mfa.read_park("bayannur")
+    t = coefficient_table(park)
+    own = t[t.origin == "park"]
+    assert set(own["parameter"]) == {"straw_to_grain", "ash_content"}
+    assert own.loc[own.parameter == "ash_content", "process"].item() == "heating_plant"
+    assert (t.origin == "shipped").sum() == len(shipped_coefficients())
