@@ -200,3 +200,16 @@ def test_straw_by_route_and_route_check(park):
     p2 = mfa.Park.from_frames(processes=[P("a", "production"), P("b", "production")],
                               flows=[F("a", "b", "straw_wheat", 5.0, route="burning")])
     assert any("not one of the five straw uses" in i for i in indicators(p2, targets=False).issues)
+
+
+def test_published_case_wuhai_2015_through_cli_json(capsys):
+    """The same published case through `mfa indicators wuhai --json` (the public interface)."""
+    if "wuhai" not in mfa.example_parks():
+        pytest.skip("wuhai example not shipped")
+    assert main(["indicators", "wuhai", "--json", "--no-targets"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    row = [r for r in doc["indicators"] if r["id"] == "industrial_solid_waste_utilisation_rate"][0]
+    assert row["numerator"] == pytest.approx(8_875_770, rel=1e-6)          # 887.577万t incl. 3.44 prior-year
+    assert row["denominator"] == pytest.approx(16_070_130 + 34_400, rel=1e-6)  # 1607.013 + 3.44 万t
+    assert round(row["value"], 4) == 0.5511
+    assert doc["targets"] == []
