@@ -255,8 +255,12 @@ def _overlaps(boxes):
 
 @pytest.mark.parametrize("name", EXAMPLES)
 @pytest.mark.parametrize("lang", ["en", "zh"])
-def test_no_overlapping_labels_on_example_parks(name, lang):
-    d = sankey(mfa.read_park(name), lang=lang)
+@pytest.mark.parametrize("wastes_only", [False, True])
+def test_no_overlapping_labels_on_example_parks(name, lang, wastes_only):
+    from mfa.report import waste_categories
+
+    park = mfa.read_park(name)
+    d = sankey(park, lang=lang, category=waste_categories(park) if wastes_only else None)
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 
     fig = d.matplotlib()

@@ -531,9 +531,11 @@ def layout_sankey(
     for v in range(n):
         boxes.append((x0[v], node_top[v], x0[v] + node_width, node_top[v] + h[v]))
 
-    def free(b: tuple[float, float, float, float]) -> bool:
+    def free(b: tuple[float, float, float, float], clear: float = 0.8) -> bool:
+        # a little clearance: text that merely touches another label still reads as one
         for c in boxes:
-            if b[0] < c[2] and c[0] < b[2] and b[1] < c[3] and c[1] < b[3]:
+            if (b[0] - clear < c[2] and c[0] < b[2] + clear and b[1] - clear < c[3]
+                    and c[1] < b[3] + clear):
                 return False
         return True
 
