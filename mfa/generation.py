@@ -290,6 +290,7 @@ def generate(activities: RawTable, coefficients: RawTable | None, processes: pd.
     from mfa.units import UnitError, flow_factor
 
     issues: list[Issue] = []
+    _normalise_raw(activities)
     f = activities.frame
     days_per_year = float(getattr(info, "days_per_year", 365.0) or 365.0)
     year_default = getattr(info, "year", None)
@@ -323,7 +324,10 @@ def generate(activities: RawTable, coefficients: RawTable | None, processes: pd.
         return pd.DataFrame(columns=_FLOW_OUT), issues
 
     def cell(i: int, col: str) -> str:
-        return str(f.at[i, col]).strip() if col in f.columns else ""
+        if col not in f.columns:
+            return ""
+        v = f.at[i, col]
+        return "" if v is None or (isinstance(v, float) and v != v) or v is pd.NA else str(v).strip()
 
     out_rows: list[dict] = []
     seen_ids: dict[str, int] = {}
@@ -470,6 +474,30 @@ def generate(activities: RawTable, coefficients: RawTable | None, processes: pd.
         flows[col] = flows[col].astype(float)
     flows["estimated"] = flows["estimated"].astype(bool)
     return flows, issues
+
+
+def _normalise_raw(activities: RawTable) -> None:
+    """Tidy the raw activity table in place: an inline unit ("1.2 万t/a") moves to ``unit``; blank numeric
+    cells become missing.
+
+    Work-around for the core reader, which stores ``park.activities`` by casting ``value``/``sigma`` to float
+    and ``year`` to Int64 and fails on blank cells and inline units (reported to the lead)."""
+    f = activities.frame
+    if "value" in f.columns:
+        text = f["value"].astype(str)
+        parts = text.str.extract(_VALUE_WITH_UNIT)
+        has_unit = parts[0].notna()
+        if "unit" not in f.columns:
+            f["unit"] = ""
+        move = has_unit & (f["unit"].astype(str).str.strip() == "")
+        if move.any():
+            f.loc[move, "value"] = parts.loc[move, 0]
+            f.loc[move, "unit"] = parts.loc[move, 1].str.strip()
+    for col in ("value", "sigma", "year"):
+        if col in f.columns:
+            blank = f[col].astype(str).str.strip() == ""
+            if blank.any():
+                f[col] = f[col].where(~blank, None)
 
 
 _FLOW_OUT = ["id", "source", "target", "material", "value", "sigma", "tc", "tc_sigma", "route", "fate", "year",

@@ -207,3 +207,21 @@ def test_value_with_inline_unit_and_coefficient_table():
     assert set(own["parameter"]) == {"straw_to_grain", "ash_content"}
     assert own.loc[own.parameter == "ash_content", "process"].item() == "heating_plant"
     assert (t.origin == "shipped").sum() == len(shipped_coefficients())
+
+
+def test_blank_optional_cells_and_inline_units_read_from_csv(tmp_path):
+    (tmp_path / "processes.csv").write_text(
+        "id,name,kind\nfarm,Farm,production\nyard,Yard,collection\nuse,Use,production\n", encoding="utf-8")
+    (tmp_path / "flows.csv").write_text("source,target,material,value,tc\nyard,use,straw_wheat,,1\n",
+                                        encoding="utf-8")
+    (tmp_path / "activities.csv").write_text(
+        "id,process,activity,value,unit,target,year,sigma\n"
+        "w,farm,crop_output:wheat,2 kt/a,,yard,,\n"
+        "v,farm,crop_output:rice,1000,t/a,yard,2022,100\n", encoding="utf-8")
+    park = mfa.read_park(tmp_path)
+    gen = park.flows[park.flows.estimated].set_index("activity")
+    assert gen.loc["w", "value"] == pytest.approx(2000 * 1.123 * 0.864)
+    assert gen.loc["v", "year"] == 2022
+    rel = math.sqrt(0.1 ** 2 + ((1.0 - 0.9) / math.sqrt(12) / 0.95) ** 2
+                    + ((0.943 - 0.77) / math.sqrt(12) / 0.864) ** 2)
+    assert gen.loc["v", "sigma"] == pytest.approx(gen.loc["v", "value"] * rel)
