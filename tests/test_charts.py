@@ -65,3 +65,14 @@ def test_chart_errors(tmp_path, wuhai):
         fate_chart(wuhai, lang="de")
     with pytest.raises(MfaError, match=r"\.png, \.svg or \.pdf"):
         save_chart(fate_chart(wuhai), tmp_path / "x.jpg")
+
+
+def test_cli_chart(tmp_path, capsys):
+    from mfa.cli import main
+
+    for kind in ("rates", "fates", "generation"):
+        out = tmp_path / f"{kind}.svg"
+        assert main(["chart", "hazardous", kind, "-o", str(out), "--lang", "zh"]) == 0
+        assert out.read_text(encoding="utf-8").count("<svg") == 1
+    assert main(["chart", "hazardous", "rates", "-o", str(tmp_path / "x.gif")]) == 2
+    assert "x.gif" in capsys.readouterr().err
