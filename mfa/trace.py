@@ -40,9 +40,7 @@ classes as right-hand sides at once, and once more transposed for the tonnes pas
 from __future__ import annotations
 
 import html
-import math
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 import pandas as pd
