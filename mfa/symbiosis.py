@@ -102,6 +102,8 @@ COUPLING_COLUMNS: tuple[str, ...] = (
 OBJECTIVES: tuple[str, ...] = ("utilisation", "cost", "co2")
 PRICE_COLUMNS: tuple[str, ...] = ("material", "disposal_fee", "virgin_price", "source", "note")
 RETROFIT_SUFFIX = " (symbiosis retrofit)"
+#: plans with more couplings than this are not assessed coupling by coupling unless asked (each needs a park)
+ASSESS_LIMIT = 50
 STREAM_FATES = frozenset({"disposed", "stored", "discarded"})
 EARTH_RADIUS_KM = 6371.0088  # IUGG mean Earth radius
 
@@ -414,7 +416,6 @@ def candidates(park, compat: pd.DataFrame | None = None, prices: pd.DataFrame | 
     have_export = bool(export_ids)
     demand_rows: dict[tuple[str, str], float] = {}
     arc_parts: list[pd.DataFrame] = []
-    seen: set[tuple[str, str]] = set()
     skipped_balance: set[tuple[str, str]] = set()
     skipped_capacity: set[str] = set()
     for row in compat.itertuples():
@@ -469,11 +470,7 @@ def candidates(park, compat: pd.DataFrame | None = None, prices: pd.DataFrame | 
             "supply": st_sel["supply"].to_numpy()[si],
         })
         keep = (a["from"] != a["to"]) & (a["disposal_target"] != a["to"])
-        a = a[keep.to_numpy()]
-        key = list(zip(a["stream"], a["to"]))
-        new = np.array([k not in seen for k in key], dtype=bool)
-        a = a[new].copy()
-        seen.update(k for k, n_ in zip(key, new) if n_)
+        a = a[keep.to_numpy()].copy()
         if not len(a):
             continue
         a["substitutes"] = row.substitutes
@@ -489,6 +486,8 @@ def candidates(park, compat: pd.DataFrame | None = None, prices: pd.DataFrame | 
             "max_share", "co2_per_t", "rule", "source", "quality_note", "accepting_group"]
     arcs = (pd.concat(arc_parts, ignore_index=True) if arc_parts
             else pd.DataFrame({c: pd.Series(dtype=object) for c in cols}))
+    # one coupling per (stream, user): the first catalogue row that matches wins (catalogue order = priority)
+    arcs = arcs.drop_duplicates(subset=["stream", "to"], keep="first").reset_index(drop=True)
     if len(arcs):
         x1 = coord["x"].reindex(arcs["from"]).to_numpy()
         y1 = coord["y"].reindex(arcs["from"]).to_numpy()
@@ -623,12 +622,12 @@ def build_problem(c: Candidates, w: dict[str, float], fixed_cost: float | None =
         grp_share = g_share[first]
         # every arc into the group's user contributes −s(1−γ)
         rr, cc, vv = [g_codes], [np.flatnonzero(has_share)], [np.ones(int(has_share.sum()))]
-        arc_user = arcs["to"].to_numpy(dtype=object)
-        for gi in range(ng):
-            into = np.flatnonzero(arc_user == grp_user[gi])
-            rr.append(np.full(len(into), gi))
-            cc.append(into)
-            vv.append(-grp_share[gi] * (1.0 - gamma[into]))
+        pairs = pd.DataFrame({"user": grp_user, "g": np.arange(ng)}).merge(
+            pd.DataFrame({"user": arcs["to"].to_numpy(dtype=object), "a": np.arange(n)}), on="user")
+        gi, ai = pairs["g"].to_numpy(), pairs["a"].to_numpy()
+        rr.append(gi)
+        cc.append(ai)
+        vv.append(-grp_share[gi] * (1.0 - gamma[ai]))
         existing = _existing_share_inputs(c, arcs, has_share, first, grp_user)
         i0 = c.users.set_index("user")["current_input"].reindex(grp_user).to_numpy(dtype=float)
         b = grp_share * i0 - existing
@@ -1036,14 +1035,15 @@ def discover(park, objective: str = "utilisation", weights: Mapping[str, float] 
              compat: pd.DataFrame | None = None, prices: pd.DataFrame | None = None,
              transport_cost: float | None = None, transport_co2: float | None = None,
              fixed_cost: float | None = None, max_distance_km: float | None = None,
-             assess: bool = True) -> SymbiosisResult:
+             assess: bool | None = None) -> SymbiosisResult:
     """Find the best couplings of ``park``: candidates (:func:`candidates`), the LP/MILP (:func:`solve`) and
     the ranked table with each coupling's effect (module docstring for every convention).
 
     ``objective``: utilisation (maximise t/a rerouted), cost (minimise CNY/a) or co2 (maximise t CO₂/a
     avoided); ``weights`` (e.g. ``{"utilisation": 1, "co2": 0.5}``) combine them and override ``objective``.
     ``fixed_cost`` (CNY per coupling per year) turns the problem into a MILP. With ``assess=False`` the
-    per-coupling ΔFCI / Δcyclicity / rate gains are skipped (large parks).
+    per-coupling ΔFCI / Δcyclicity / rate gains are skipped (large parks); the default (None) assesses plans
+    of up to :data:`ASSESS_LIMIT` couplings, each one applied alone to the park.
     """
     from mfa.network import metrics as network_metrics
 
@@ -1066,6 +1066,11 @@ def discover(park, objective: str = "utilisation", weights: Mapping[str, float] 
     elif not len(arcs):
         notes.append("no compatible user for the disposed/stored/discarded waste in flows/compatibility.csv")
     chosen = arcs[arcs["tonnes"] > 0].copy()
+    if assess is None:
+        assess = len(chosen) <= ASSESS_LIMIT
+        if not assess:
+            notes.append(f"{len(chosen)} couplings: per-coupling ΔFCI, Δcyclicity and rate gains not assessed "
+                         f"(more than {ASSESS_LIMIT}; pass assess=True to force)")
     gamma = chosen["ratio"].to_numpy(dtype=float)
     t = chosen["tonnes"].to_numpy(dtype=float)
     chosen["virgin_avoided"] = np.where(chosen["substitutes"].astype(str) != "", gamma * t, 0.0)

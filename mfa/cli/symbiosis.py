@@ -67,7 +67,7 @@ def run(args) -> int:
     result = discover(park, args.objective, _weights(args.weights), compat=compat, prices=prices,
                       transport_cost=args.transport_cost, transport_co2=args.transport_co2,
                       fixed_cost=args.fixed_cost, max_distance_km=args.max_distance,
-                      assess=not args.no_assess)
+                      assess=False if args.no_assess else None)
     if args.output:
         write_park(result.retrofit(), args.output)
     if args.json:
