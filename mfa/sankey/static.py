@@ -168,6 +168,15 @@ def draw_sankey(layout: SankeyLayout, *, node_colors: Sequence[str], link_colors
     return fig
 
 
+def file_mode() -> int:
+    """Permissions of a new file under the current umask (mkstemp's temporary files are 0600)."""
+    import os
+
+    mask = os.umask(0)
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
 def save_figure(fig: "Figure", path, fmt: str) -> None:
     """Save ``fig`` as ``fmt`` (png/svg/pdf) atomically and deterministically."""
     import os
@@ -184,6 +193,7 @@ def save_figure(fig: "Figure", path, fmt: str) -> None:
     try:
         with matplotlib.rc_context(DETERMINISTIC_RC):
             fig.savefig(tmp, format=fmt, metadata=meta, dpi=200 if fmt == "png" else None)
+        os.chmod(tmp, file_mode())
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):
