@@ -9,8 +9,9 @@ loops is counted at its final fate. Terms (t/a, for the materials in the indicat
   own fate. ``prior_utilised`` / ``prior_disposed`` are the parts of it that end utilised / disposed.
 * **utilised, disposed, stored, discarded, exported** — tonnes from generated waste *and* prior-year
   storage ending in each fate (see :mod:`mfa.fate`); "utilised" therefore includes prior-year storage
-  utilised, as in the official definition. Waste arriving from outside the park (import) and residues of
-  treatment plants are reported in ``by_material`` but are not in any rate.
+  utilised, as in the official definition. Waste arriving from outside the park (import), residues of
+  treatment plants and material appearing at collection processes (collection_excess) are reported in
+  ``by_material`` but are not in any rate.
 
 Formulas (value is a fraction 0–1; ``null`` with a ``reason`` when the denominator is 0):
 
@@ -121,7 +122,7 @@ _RESOURCE_PRODUCTIVITY = {
 _FATES = ("utilised", "disposed", "stored", "discarded", "exported", "unresolved")
 _COUNTED = ("generated", "prior_year_storage")
 _TERMS = ("generated", "prior_year_drawn", "prior_utilised", "prior_disposed") + _FATES + (
-    "landfilled", "imported", "imported_utilised", "treatment_residue")
+    "landfilled", "imported", "imported_utilised", "treatment_residue", "collection_excess")
 
 
 @dataclass
@@ -132,7 +133,7 @@ class IndicatorResult(Result):
     0), numerator, denominator (t/a), unit, formula, formula_zh, scope, materials, source, assumption, reason.
     ``by_material`` / ``by_category``: one row per waste material / category with the terms (generated,
     prior_year_drawn, prior_utilised, prior_disposed, utilised, disposed, stored, discarded, exported,
-    unresolved, landfilled, imported, imported_utilised, treatment_residue; t/a) and the rates
+    unresolved, landfilled, imported, imported_utilised, treatment_residue, collection_excess; t/a) and the rates
     utilisation_rate, disposal_rate, utilisation_disposal_rate.
     ``by_route``: tonnes per category, material, fate and route (from generated waste and prior-year storage),
     e.g. the straw utilised by each of the five uses.
@@ -200,7 +201,8 @@ def _terms(tr, materials: pd.DataFrame) -> pd.DataFrame:
         out.loc[imp.index, "imported_utilised"] = imp
     o = tr.origins
     for stage, term in (("generated", "generated"), ("prior_year_storage", "prior_year_drawn"),
-                        ("imported", "imported"), ("treatment_residue", "treatment_residue")):
+                        ("imported", "imported"), ("treatment_residue", "treatment_residue"),
+                        ("collection_excess", "collection_excess")):
         s = o[o["stage"] == stage].groupby("material")["tonnes"].sum()
         out.loc[s.index, term] = s
     out = out.reset_index()

@@ -11,7 +11,9 @@ cycles).
 * **Origins** are the non-collection processes that send the material into the chain or straight to a fate:
   production (waste generated), storage (waste drawn out of storage: prior-year storage, which continues to its
   fate), import (waste arriving from outside) and treatment (residues). A flow into a storage process is
-  absorbed as *stored*; the storage process's outflows are a separate origin.
+  absorbed as *stored*; the storage process's outflows are a separate origin. A collection process sending
+  out more of a material than it receives (a sorting centre's residue, say) is an origin of the excess
+  (stage ``collection_excess``).
 * Transition probabilities out of collection process *j*: ``p = value / max(inflow_j, outflow_j)`` (inflow
   and outflow of the material). A flow with no value but a transfer coefficient ``tc`` (a share of the
   process's total input, as in :mod:`mfa.solve`) has ``p = tc × total input / input of the material`` from the
@@ -265,16 +267,30 @@ def _trace_arrays(park, material: str | None, origin: str | None) -> TraceResult
     if origin is not None:
         orig &= cp.process_ids[src] == origin
     oi = np.flatnonzero(orig)
-    groups, g = np.unique(skey[oi], return_inverse=True)
+    # Material leaving a collection process beyond what enters it (e.g. sorting residue, a different material
+    # from what came in) appears there: it is traced from that process as its own origin, so no tonne leaving a
+    # process goes untraced.
+    excess = outflow - inflow
+    ex = np.flatnonzero(excess > 1e-9 * np.maximum(1.0, outflow) + 1e-9)
+    if origin is not None:
+        ex = ex[cp.process_ids[state_keys[ex] % n_p] == origin]
+    groups, ginv = np.unique(np.concatenate([skey[oi], state_keys[ex]]), return_inverse=True)
+    g, gx = ginv[: len(oi)], ginv[len(oi):]
     n_g = len(groups)
     T = np.zeros((n_g, n_c + 1))
     direct = absorbing[oi]
     np.add.at(T, (g[direct], cls[oi[direct]]), v0[oi[direct]])
     via = ~direct
-    if via.any():
-        O = sparse.csr_matrix((v0[oi[via]], (g[via], t_state[oi[via]])), shape=(n_g, n_t))
+    if via.any() or len(ex):
+        O = sparse.csr_matrix((np.concatenate([v0[oi[via]], excess[ex]]),
+                               (np.concatenate([g[via], gx]), np.concatenate([t_state[oi[via]], ex]))),
+                              shape=(n_g, n_t))
         T += O @ B
-    sent = np.bincount(g, weights=v0[oi], minlength=n_g)
+    sent = np.bincount(g, weights=v0[oi], minlength=n_g) + np.bincount(gx, weights=excess[ex], minlength=n_g)
+    for k in ex[:20]:
+        issues.append(f"{excess[k]:.6g} t/a of {mat_ids[state_keys[k] // n_p]} leave "
+                      f"'{cp.process_ids[state_keys[k] % n_p]}' beyond what enters it: traced from there "
+                      "(stage collection_excess)")
     residual = sent - T.sum(axis=1)
     tol = 1e-9 * np.maximum(1.0, sent) + 1e-6
     if np.any(np.abs(residual) > tol):  # an internal invariant: fail loudly rather than lose tonnes
@@ -285,8 +301,9 @@ def _trace_arrays(park, material: str | None, origin: str | None) -> TraceResult
     mat_col = lambda codes: _cat(codes, mat_ids)  # noqa: E731
     proc_col = lambda codes: _cat(codes, cp.process_ids)  # noqa: E731
     cat_codes, cat_names = pd.factorize(pd.Series([category_of.get(m, "") for m in mat_ids], dtype=object))
-    stage_codes, stage_names = pd.factorize(pd.Series([STAGE_BY_SOURCE_KIND.get(k, "other")
-                                                       for k in PROCESS_KINDS], dtype=object))
+    origin_stage = {**STAGE_BY_SOURCE_KIND, "collection": "collection_excess"}
+    stage_codes, stage_names = pd.factorize(pd.Series([origin_stage.get(k, "other") for k in PROCESS_KINDS],
+                                                      dtype=object))
     g_m = groups // n_p
     g_pi = groups % n_p
     g_stage = stage_codes[kind_code[g_pi]]
@@ -327,7 +344,8 @@ def _trace_arrays(park, material: str | None, origin: str | None) -> TraceResult
     }, columns=_TABLE)
 
     # Destinations and throughput: one transposed solve for the selected origins' injections.
-    inj = np.bincount(t_state[oi[via]], weights=v0[oi[via]], minlength=n_t)
+    inj = (np.bincount(t_state[oi[via]], weights=v0[oi[via]], minlength=n_t)
+           + np.bincount(ex, weights=excess[ex], minlength=n_t))
     y = lu.solve(inj, trans="T") if lu is not None and inj.any() else np.zeros(n_t)
     arrive = np.zeros(n)
     arrive[oi[direct]] = v0[oi[direct]]

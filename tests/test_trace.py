@@ -205,3 +205,20 @@ def test_cli_trace_json_and_text(capsys):
 def test_json_is_deterministic():
     park = mfa.read_park("bayannur")
     assert trace(park).to_json() == trace(mfa.read_park("bayannur")).to_json()
+
+
+def test_material_appearing_at_a_sorting_centre_is_traced_from_there():
+    # the sorting centre receives 100 t waste paper and sends out 80 t paper and 20 t sorting residue
+    park = mfa.Park.from_frames(
+        processes=[P("city", "import"), P("sort", "collection"), P("mill", "production"), P("fill", "landfill")],
+        flows=[{"source": "city", "target": "sort", "material": "waste_paper", "value": 100},
+               {"source": "sort", "target": "mill", "material": "waste_paper", "value": 80},
+               {"source": "sort", "target": "fill", "material": "sorting_residue", "value": 20}])
+    r = trace(park)
+    o = r.origins.set_index(["material", "origin"])
+    assert o.loc[("sorting_residue", "sort"), "stage"] == "collection_excess"
+    assert o.loc[("sorting_residue", "sort"), "tonnes"] == 20
+    assert shares(r, "sort", "sorting_residue") == {"disposed": 1.0}
+    assert shares(r, "city", "waste_paper") == pytest.approx({"utilised": 0.8, "unresolved": 0.2})
+    # every tonne leaving a process in a waste flow reaches a fate row
+    assert r.destinations["tonnes"].sum() == pytest.approx(100.0)
