@@ -397,36 +397,48 @@ def _eliminate(Jy: sp.csr_matrix) -> _Elimination:
 # The reduced normal matrix A Q Aᵀ
 # --------------------------------------------------------------------------------------------------------
 class _Normal:
-    """Factorisation of M = A Q Aᵀ, with a rank-revealing fallback when equations are dependent."""
+    """Factorisation of M = A Q Aᵀ, with a rank-revealing fallback when equations are dependent.
+
+    M is first scaled to unit diagonal (D M D, D = diag(M)^-½): flows span many orders of magnitude, and
+    pivots are only comparable after scaling."""
 
     def __init__(self, M: sp.spmatrix):
         n = M.shape[0]
-        self._M = M
         self.n = n
         self.rank = n
         self._lu = None
         self._chol = None
         self._pinv = None
         if n == 0:
+            self._M = M
+            self._d = np.ones(0)
             return
+        diag = M.diagonal()
+        self._d = 1.0 / np.sqrt(np.where(diag > 0, diag, 1.0))
+        D = sp.diags(self._d)
+        Ms = (D @ M @ D).tocsc()
+        self._M = Ms
         if n <= _DENSE_LIMIT:
-            self._dense(M.toarray())
+            self._dense(Ms.toarray())
             return
-        from scipy.sparse.linalg import splu
-
         try:
-            lu = splu(sp.csc_matrix(M), permc_spec="MMD_AT_PLUS_A", diag_pivot_thresh=0.0,
-                      options={"SymmetricMode": True})
-            d = np.abs(lu.U.diagonal())
-            if d.min() > 1e-11 * d.max():
-                self._lu = lu
+            self._lu = self._splu(Ms)
+            d = np.abs(self._lu.U.diagonal())
+            if d.min() > 1e-12:
                 return
         except RuntimeError:
             pass
+        self._lu = None
         if n > 4 * _DENSE_LIMIT:
             raise MfaError(f"the {n} reduced balance equations are linearly dependent and too many to resolve "
                            "densely; check for closed loops of internal processes without any boundary flow")
-        self._dense(M.toarray())
+        self._dense(Ms.toarray())
+
+    @staticmethod
+    def _splu(Ms):
+        from scipy.sparse.linalg import splu
+
+        return splu(Ms, permc_spec="MMD_AT_PLUS_A", diag_pivot_thresh=0.0, options={"SymmetricMode": True})
 
     def _dense(self, M: np.ndarray) -> None:
         import scipy.linalg as la
@@ -434,7 +446,7 @@ class _Normal:
         try:
             c = la.cho_factor(M, lower=True, check_finite=False)
             d = np.abs(np.diag(c[0]))
-            if d.min() ** 2 > 1e-12 * d.max() ** 2:
+            if d.min() ** 2 > 1e-12:
                 self._chol = c
                 return
         except la.LinAlgError:
@@ -456,21 +468,51 @@ class _Normal:
         refactor = state.pop("_refactor", False)
         self.__dict__.update(state)
         if refactor:
-            from scipy.sparse.linalg import splu
-
-            self._lu = splu(sp.csc_matrix(self._M), permc_spec="MMD_AT_PLUS_A", diag_pivot_thresh=0.0,
-                            options={"SymmetricMode": True})
+            self._lu = self._splu(self._M)
 
     def solve(self, b: np.ndarray) -> np.ndarray:
+        """M⁻¹ b for a vector or a matrix of right-hand sides."""
         if self.n == 0:
             return np.zeros_like(b)
+        d = self._d if b.ndim == 1 else self._d[:, None]
+        bs = np.asarray(b, dtype=float) * d
         if self._chol is not None:
             import scipy.linalg as la
 
-            return la.cho_solve(self._chol, b, check_finite=False)
-        if self._lu is not None:
-            return self._lu.solve(np.asarray(b, dtype=float))
-        return self._pinv @ b
+            z = la.cho_solve(self._chol, bs, check_finite=False)
+        elif self._lu is not None:
+            z = self._lu.solve(bs)
+        else:
+            z = self._pinv @ bs
+        return z * d
+
+    def inverse_quadratic(self, H: sp.spmatrix) -> np.ndarray:
+        """diag(Hᵀ M⁻¹ H) for a sparse H (n × k), in chunks of columns."""
+        H = sp.csc_matrix(H)
+        out = np.zeros(H.shape[1])
+        if self.n == 0 or H.nnz == 0:
+            return out
+        Hs = (sp.diags(self._d) @ H).tocsc()
+        if self._chol is not None:
+            import scipy.linalg as la
+
+            L = np.tril(self._chol[0])
+            chunk = max(1, int(2e7 // max(self.n, 1)))
+            for s in range(0, Hs.shape[1], chunk):
+                Hc = Hs[:, s:s + chunk].toarray()
+                W = la.solve_triangular(L, Hc, lower=True, check_finite=False)
+                out[s:s + chunk] = np.einsum("ij,ij->j", W, W)
+            return out
+        chunk = max(1, int(2e7 // max(self.n, 1)))
+        for s in range(0, Hs.shape[1], chunk):
+            Hc = Hs[:, s:s + chunk]
+            nz = np.flatnonzero(np.diff(Hc.indptr))
+            if not len(nz):
+                continue
+            Hd = Hc[:, nz].toarray()
+            Z = self._lu.solve(Hd) if self._lu is not None else self._pinv @ Hd
+            out[s + nz] = np.einsum("ij,ij->j", Hd, Z)
+        return out
 
 
 # --------------------------------------------------------------------------------------------------------
@@ -744,21 +786,37 @@ def _iterate(model: _Model, kind: np.ndarray, v_m: np.ndarray, *, max_iter: int,
     converged = False
     it = 0
     last_step = np.inf
-    for it in range(1, max_iter + 1):
-        J = model.jacobian(v)
-        Jx = J[:, x_idx]
-        Jy = J[:, y_idx]
-        if it > 1 and bilinear:
-            el = _eliminate(Jy)
+    unobs_v = np.zeros(model.n_v, dtype=bool)
+
+    def residuals(v):
+        unobs_v[:] = False
+        unobs_v[y_idx[~el.observable]] = True
         F = model.residual(v)
+        row_scale = model.row_scale(np.where(unobs_v, 0.0, v))
+        # a floor of 1e-10 of the largest throughput: below that, rounding of the big flows dominates
+        floor = 1e-10 * max(float(np.max(row_scale, initial=0.0)), 1e-300)
+        return F, np.abs(F) / np.maximum(row_scale, floor)
+
+    refine = 0
+    for it in range(1, max_iter + 1):
+        if it == 1 or bilinear:
+            # (re-)linearise; for linear equations once: later passes only refine with the same factors
+            J = model.jacobian(v)
+            Jx = J[:, x_idx]
+            if it > 1:
+                el = _eliminate(J[:, y_idx])
+            F = model.residual(v)
+            A = (el.P @ Jx).tocsr()
+            rhs = A @ v[x_idx] - el.P @ F
+            A, rhs, keep = _drop_empty_rows(A, rhs, el, model, v, labels_eq)
+            P_kept = el.P[keep] if not keep.all() else el.P
+            QAt = (Q @ A.T).tocsr()
+            normal = _Normal((A @ QAt).tocsr())
+        else:
+            F = model.residual(v)
+            rhs = A @ v[x_idx] - P_kept @ F
         x = v[x_idx]
-        A = (el.P @ Jx).tocsr()
-        rhs = A @ x - el.P @ F
-        A, rhs, keep = _drop_empty_rows(A, rhs, el, model, v, labels_eq)
-        r = A @ xm - rhs
-        QAt = (Q @ A.T).tocsr()
-        normal = _Normal((A @ QAt).tocsr())
-        lam = normal.solve(r)
+        lam = normal.solve(A @ xm - rhs)
         x_new = xm - QAt @ lam
         y_new = v[y_idx] + el.Yplus @ (-F - Jx @ (x_new - x))
         step = max(np.max(np.abs(x_new - x), initial=0.0), np.max(np.abs(y_new - v[y_idx]), initial=0.0))
@@ -768,9 +826,17 @@ def _iterate(model: _Model, kind: np.ndarray, v_m: np.ndarray, *, max_iter: int,
         v[y_idx] = y_new
         scale = max(np.max(np.abs(v), initial=0.0), 1.0)
         last_step = step
-        if not bilinear or step <= tol * scale:
+        if bilinear:
+            if step <= tol * scale:
+                converged = True
+                break
+        else:
+            # linear: the first pass is the solution; refine rounding (at most twice) with the same factors
             converged = True
-            break
+            _, rel = residuals(v)
+            if float(np.max(rel, initial=0.0)) <= 1e-12 or refine >= 2:
+                break
+            refine += 1
     if bilinear and converged:
         # re-linearise at the solution for classification and uncertainty
         J = model.jacobian(v)
@@ -783,19 +849,11 @@ def _iterate(model: _Model, kind: np.ndarray, v_m: np.ndarray, *, max_iter: int,
         QAt = (Q @ A.T).tocsr()
         normal = _Normal((A @ QAt).tocsr())
 
-    F = model.residual(v)
-    # unobservable unknowns carry arbitrary (minimum-norm) values internally; they do not count
-    obs_eq = np.ones(model.n_c, dtype=bool)
-    if len(y_idx):
-        J_abs = abs(model.jacobian(v)[:, y_idx[~el.observable]])
-        touched = np.asarray(J_abs.sum(axis=1)).ravel() > 0
-        obs_eq &= ~touched
-    row_scale = model.row_scale(np.where(np.isin(np.arange(model.n_v), y_idx[~el.observable]), 0.0, v))
-    resid = np.abs(F)
-    rel = resid / np.maximum(row_scale, 1e-300)
-    rel[row_scale == 0] = 0.0
-    max_res = float(np.max(resid, initial=0.0))
+    F, rel = residuals(v)
+    max_res = float(np.max(np.abs(F), initial=0.0))
     max_rel = float(np.max(rel, initial=0.0))
+    if not bilinear:
+        it = 1
     if not converged or max_rel > 1e-6:
         worst = int(np.argmax(rel)) if len(rel) else 0
         raise MfaError(
@@ -850,19 +908,11 @@ def _propagate(model: _Model, out: dict) -> None:
                   format="csr")
     prior = np.asarray((O.multiply(O)) @ q).ravel()        # diag(O Q Oᵀ)
     H = (O @ QAt).T.tocsc()                                 # n_a × n_o
-    red = np.zeros(O.shape[0])
-    chunk = max(1, int(4e7 // max(H.shape[0], 1)))
-    for s in range(0, H.shape[1], chunk):
-        Hc = H[:, s:s + chunk]
-        nz = np.flatnonzero(np.diff(Hc.indptr))
-        if not len(nz):
-            continue
-        Hd = Hc[:, nz].toarray()
-        Z = normal.solve(Hd)
-        red[s + nz] = np.einsum("ij,ij->j", Hd, Z)
+    red = normal.inverse_quadratic(H)
     var = prior - red
-    # cancellation: a variance that is zero up to rounding of the prior is zero
-    var[var <= 1e-10 * prior] = 0.0
+    # Cancellation: Q − QAᵀM⁻¹AQ loses digits when a value is (almost) fixed by exact data; a posterior
+    # variance below 1e-8 of the prior (σ below 1e-4 of the prior σ) is rounding and reported as 0.
+    var[var <= 1e-8 * prior] = 0.0
     out_var = np.full(model.n_v, np.nan)
     out_var[x_idx] = var[:n_x]
     out_var[y_idx] = np.where(el.observable, var[n_x:n_x + len(y_idx)], np.nan)
