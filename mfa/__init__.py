@@ -17,12 +17,15 @@ from typing import Any
 __version__ = "0.1.0"
 
 # Light at import: heavy modules load on first use of the name that needs them.
+# Functions named like the module that holds them (mfa.balance.balance …) are bound here, after their
+# module is imported, so that ``mfa.balance`` is always the function, never the module.
+from mfa.balance import balance  # noqa: E402  (numpy and pandas only)
+
 _LAZY = {
     "Park": ("mfa.park", "Park"),
     "ParkInfo": ("mfa.park", "ParkInfo"),
     "read_park": ("mfa.io", "read_park"),
     "write_park": ("mfa.io", "write_park"),
-    "balance": ("mfa.balance", "balance"),
     "ParkError": ("mfa.errors", "ParkError"),
     "MfaError": ("mfa.errors", "MfaError"),
     "Issue": ("mfa.errors", "Issue"),
@@ -35,7 +38,7 @@ _LAZY = {
     "sankey": ("mfa.sankey", "sankey"),
 }
 
-__all__ = sorted(_LAZY) + ["__version__"]
+__all__ = sorted(list(_LAZY) + ["balance"]) + ["__version__"]
 
 
 def __getattr__(name: str) -> Any:

@@ -26,7 +26,7 @@ import html
 from typing import Any, Mapping
 
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from mfa.conventions import FLOW_COLUMNS, MATERIAL_COLUMNS, PROCESS_COLUMNS, STOCK_COLUMNS
 
@@ -49,6 +49,15 @@ class ParkInfo(BaseModel):
     description: str | None = Field(None, description="free text")
     rel_tol: float = Field(0.01, ge=0, description="relative balance tolerance (share of throughput)")
     abs_tol: float = Field(0.01, ge=0, description="absolute balance tolerance in t/a")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _blank_is_missing(cls, data: Any) -> Any:
+        # A blank cell and a missing key mean the same; keep one representation so parks compare equal.
+        if isinstance(data, Mapping):
+            return {k: (v.strip() if isinstance(v, str) else v) for k, v in data.items()
+                    if not (v is None or (isinstance(v, str) and not v.strip()))}
+        return data
 
 
 def _records(obj: Any) -> pd.DataFrame | None:
@@ -113,11 +122,16 @@ class Park:
         flows = _records(changes.get("flows", self._flows))
         if "activity" in flows.columns:
             flows = flows[flows["activity"].fillna("") == ""]
+        if "unit" not in flows.columns:  # the model's values are t/a, whatever the park's default unit
+            flows = flows.assign(unit="t/a")
+        stocks = _records(changes.get("stocks", self._stocks))
+        if stocks is not None and "unit" not in stocks.columns:
+            stocks = stocks.assign(unit="t")
         return Park.from_frames(
             processes=changes.get("processes", self._processes),
             flows=flows,
             materials=changes.get("materials", self._materials),
-            stocks=changes.get("stocks", self._stocks),
+            stocks=stocks,
             info=info,
             activities=changes.get("activities", self._activities),
             coefficients=changes.get("coefficients", self._coefficients),
@@ -170,11 +184,12 @@ class Park:
         return c
 
     def to_frames(self) -> dict[str, Any]:
-        """The tables as a dict of DataFrames plus ``info`` (a dict), ready for :meth:`from_frames`."""
+        """The tables as a dict of DataFrames plus ``info`` (a dict), ready for :meth:`from_frames`; flows and
+        stocks carry a ``unit`` column (t/a, t) so that the park's default unit does not rescale them."""
         return {
-            "processes": self.processes, "flows": self.flows, "materials": self.materials,
-            "stocks": self.stocks, "activities": self.activities, "coefficients": self.coefficients,
-            "info": self._info.model_dump(),
+            "processes": self.processes, "flows": self.flows.assign(unit="t/a"), "materials": self.materials,
+            "stocks": self.stocks.assign(unit="t"), "activities": self.activities,
+            "coefficients": self.coefficients, "info": self._info.model_dump(),
         }
 
     # -- comparison and display ------------------------------------------------------------------

@@ -116,14 +116,14 @@ class _Checker:
         cleaned = s.where(~s.str.match(_THOUSANDS), s.str.replace(",", "", regex=False))
         num = pd.to_numeric(cleaned.where(~blank & ~formula, None), errors="coerce").astype(float)
         inline_unit = pd.Series([""] * self.n, index=s.index, dtype=object)
-        bad = (~blank & num.isna()).to_numpy()
+        bad = (~blank & num.isna()).to_numpy().copy()
         if allow_unit and bad.any():
             m = s[bad].str.extract(_VALUE_WITH_UNIT)
             ok = m[0].notna() & (~formula[bad])
             if ok.any():
                 num.loc[m.index[ok]] = m.loc[ok, 0].astype(float)
                 inline_unit.loc[m.index[ok]] = m.loc[ok, 1].str.strip()
-                bad = (~blank & num.isna()).to_numpy()
+                bad = (~blank & num.isna()).to_numpy().copy()
         values = num.to_numpy(dtype=float, copy=True)
         if formula.any():
             self.add(formula.to_numpy(), column, "Excel formulas are not evaluated",
@@ -282,19 +282,28 @@ def _processes(raw: RawTable | None, issues: list[Issue]) -> pd.DataFrame:
 def _flow_ids(source: pd.Series, target: pd.Series, material: pd.Series, route: pd.Series,
               given: pd.Series) -> pd.Series:
     """Stable default ids: ``source>target:material``, then ``:route``, then ``#k`` for repeats."""
-    base = source + ">" + target + ":" + material
-    ids = given.where(given != "", base)
-    auto = given == ""
-    dup = auto & ids.duplicated(keep=False)
-    if dup.any():
-        with_route = (base + ":" + route).where(route != "", base)
-        ids = ids.where(~dup, with_route)
+    auto = (given == "").to_numpy()
+    if not auto.any():
+        return given
+    ids = given.to_numpy(dtype=object).copy()
+    a = np.flatnonzero(auto)
+    base = (source.iloc[a] + ">" + target.iloc[a] + ":" + material.iloc[a]).to_numpy(dtype=object)
+    ids[a] = base
+    out = pd.Series(ids, index=given.index, dtype=object)
     taken = set(given[~auto])
-    dup = auto & (ids.duplicated(keep=False) | ids.isin(taken))
+    dup = auto & (out.duplicated(keep=False).to_numpy() | out.isin(taken).to_numpy())
     if dup.any():
-        k = ids[dup].groupby(ids[dup]).cumcount() + 1
-        ids.loc[dup] = ids[dup] + "#" + k.astype(str)
-    return ids
+        d = np.flatnonzero(dup)
+        r = route.iloc[d].to_numpy(dtype=object)
+        with_route = np.where(r != "", out.iloc[d].to_numpy(dtype=object) + ":" + r, out.iloc[d].to_numpy(dtype=object))
+        out.iloc[d] = with_route
+        dup = auto & (out.duplicated(keep=False).to_numpy() | out.isin(taken).to_numpy())
+        if dup.any():
+            d = np.flatnonzero(dup)
+            sub = out.iloc[d]
+            k = sub.groupby(sub).cumcount() + 1
+            out.iloc[d] = sub + "#" + k.astype(str)
+    return out
 
 
 def _flows(raw: RawTable | None, issues: list[Issue], processes: pd.DataFrame, known_materials: set[str],
@@ -361,7 +370,7 @@ def _flows(raw: RawTable | None, issues: list[Issue], processes: pd.DataFrame, k
     pct_np = pct.to_numpy()
     no_base = pct_np & np.isnan(value) & ~np.isnan(sig)
     c.add(no_base, "sigma", "a percentage uncertainty needs a value", suggestion="give sigma in t/a for an unknown flow, or give the value")
-    sigma = np.where(pct_np, sig / 100.0 * value, sig * factors)
+    sigma = np.where(pct_np, sig / 100.0 * value * factors, sig * factors)
 
     tc, _ = c.numbers("tc", what="a transfer coefficient")
     c.add(tc > 1, "tc", "transfer coefficient outside [0, 1]", suggestion="tc is a share of the source's input, e.g. 0.35")

@@ -3,7 +3,9 @@ beside the target, then renamed), and the same park always gives byte-identical 
 
 from __future__ import annotations
 
+import contextlib
 import io
+import math
 import os
 import shutil
 import tempfile
@@ -108,14 +110,14 @@ def _plain(v: Any):
     return v
 
 
-def _records(frame: pd.DataFrame) -> list[dict]:
+def _records(frame: pd.DataFrame, keep: tuple[str, ...] = ()) -> list[dict]:
     cols = list(frame.columns)
     out = []
     for row in zip(*(frame[c].tolist() for c in cols)):
         rec = {}
         for c, v in zip(cols, row):
             v = _plain(v)
-            if v is None or v == "" or (c == "estimated" and v is False):
+            if (v is None or v == "" or (c == "estimated" and v is False)) and c not in keep:
                 continue
             rec[c] = v
         out.append(rec)
@@ -130,11 +132,13 @@ def yaml_text(park) -> str:
     for name, frame in tables.items():
         if name == "park":
             continue
-        if name == "flows":
+        # Values are written in t/a and t; rows carry the unit only where the park's default unit differs.
+        if name == "flows" and park.info.unit.replace(" ", "") == FLOW_UNIT:
             frame = frame.drop(columns=["unit"])
         if name == "stocks":
             frame = frame.drop(columns=["unit"])
-        doc[name] = _records(frame)
+        # A blank value is an unknown flow; keep the key so that the column exists even if all are unknown.
+        doc[name] = _records(frame, keep=("value",) if name == "flows" else ())
     header = ("# circular-mfa park file. Flow values in t/a (a row may give 'unit'), stocks in t.\n")
     return header + yaml.safe_dump(doc, allow_unicode=True, sort_keys=False, default_flow_style=False,
                                    width=120)
@@ -157,6 +161,26 @@ def deterministic_zip(data: bytes) -> bytes:
     return out.getvalue()
 
 
+@contextlib.contextmanager
+def _exact_floats():
+    """openpyxl writes floats with 16 significant digits, which loses the last bit of some values; write
+    the shortest exact representation instead so that a workbook round-trips exactly."""
+    import openpyxl.cell._writer as cell_writer
+
+    original = cell_writer.safe_string
+
+    def exact(value):
+        if isinstance(value, float) and math.isfinite(value):
+            return repr(value)
+        return original(value)
+
+    cell_writer.safe_string = exact
+    try:
+        yield
+    finally:
+        cell_writer.safe_string = original
+
+
 def workbook_bytes(wb) -> bytes:
     import datetime as dt
 
@@ -166,7 +190,8 @@ def workbook_bytes(wb) -> bytes:
     wb.properties.lastModifiedBy = "circular-mfa"
     wb.properties.creator = "circular-mfa"
     buf = io.BytesIO()
-    wb.save(buf)
+    with _exact_floats():
+        wb.save(buf)
     return deterministic_zip(buf.getvalue())
 
 
