@@ -212,3 +212,39 @@ def test_published_case_wuhai_2015_through_cli_json(capsys):
     assert row["denominator"] == pytest.approx(16_070_130 + 34_400, rel=1e-6)  # 1607.013 + 3.44 万t
     assert round(row["value"], 4) == 0.5511
     assert doc["targets"] == []
+
+
+def _one_waste_park(tmp_path, material, generated, utilised, disposed, stored=0.0, unit="万t/a"):
+    """A YAML park: one generator, its waste utilised, disposed and stored (values as published)."""
+    rest = generated - utilised - disposed - stored
+    lines = ["park: {name: published}", "processes:",
+             "  - {id: gen, name: Generators, kind: production}",
+             "  - {id: users, name: Users, kind: production}",
+             "  - {id: handlers, name: Disposal, kind: treatment}",
+             "  - {id: yard, name: Storage, kind: storage}",
+             "  - {id: env, name: Discarded, kind: environment}",
+             "flows:",
+             f"  - {{source: gen, target: users, material: {material}, value: {utilised}, unit: {unit}}}",
+             f"  - {{source: gen, target: handlers, material: {material}, value: {disposed}, unit: {unit}}}",
+             f"  - {{source: gen, target: yard, material: {material}, value: {stored}, unit: {unit}}}",
+             f"  - {{source: gen, target: env, material: {material}, value: {round(rest, 6)}, unit: {unit}}}"]
+    path = tmp_path / "published.yaml"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("material, indicator, numbers, published, tol", [
+    # Inner Mongolia 2017 census (S08): straw collectable 3175.25, utilised 2601.53 万t → 81.9 % (derived)
+    ("straw_mixed", "straw_utilisation_rate", (3175.25, 2601.53, 0.0), 0.819, 5e-4),
+    # 北京 2010 industrial hazardous waste (S90): 11.45 generated, 4.97 utilised, 6.47 disposed → "99.99 %";
+    # the assumed formula gives 99.9 % (the published figure is not reproducible exactly, as noted in S90)
+    ("hw49_other_wastes", "hazardous_waste_utilisation_disposal_rate", (11.45, 4.97, 6.47), 0.9999, 1.5e-3),
+])
+def test_published_cases_through_cli_json(tmp_path, capsys, material, indicator, numbers, published, tol):
+    generated, utilised, disposed = numbers
+    path = _one_waste_park(tmp_path, material, generated, utilised, disposed)
+    assert main(["indicators", str(path), "--json", "--no-targets"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    row = [r for r in doc["indicators"] if r["id"] == indicator][0]
+    assert row["value"] == pytest.approx(published, abs=tol)
+    assert row["denominator"] == pytest.approx(generated * 1e4)
