@@ -28,6 +28,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from mfa.conventions import PROCESS_KINDS
 from mfa.results import Result, frame_records, jsonable
 
 __all__ = ["BalanceResult", "balance"]
@@ -104,7 +105,7 @@ def balance(park, rel_tol: float | None = None, abs_tol: float | None = None,
     known_v = np.where(unknown, 0.0, v)
     inputs = c.inflow @ known_v
     outputs = c.outflow @ known_v
-    n_unknown = (c.inflow + c.outflow) @ unknown.astype(float)
+    n_unknown = c.touch @ unknown.astype(float) if unknown.any() else np.zeros(c.n_processes)
     kind = c.kind
     is_storage = kind == "storage"
     has_stock = ~np.isnan(c.delta_stock)
@@ -116,17 +117,20 @@ def balance(park, rel_tol: float | None = None, abs_tol: float | None = None,
     with np.errstate(invalid="ignore", divide="ignore"):
         rel = np.where(scale > 0, np.abs(residual) / scale, np.where(residual == 0, 0.0, np.inf))
     ok = _within(residual, scale, rel_tol, abs_tol)
-    status = np.where(ok, "balanced", "imbalanced").astype(object)
-    status[derived_stock] = "storage"
-    status[n_unknown > 0] = "unknown"
-    status[c.is_boundary] = "boundary"
+    # Categorical codes: building a column of 10⁵ strings would cost more than the balance itself.
+    code = np.where(ok, 0, 1).astype(np.int8)
+    code[derived_stock] = 3
+    code[n_unknown > 0] = 2
+    code[c.is_boundary] = 4
+    status = pd.Categorical.from_codes(code, categories=list(STATUSES))
     boundary = c.is_boundary
     residual = np.where(boundary, np.nan, residual)
     rel = np.where(boundary | (n_unknown > 0), np.nan, rel)
     stock_out = np.where(boundary, np.nan, np.where(has_stock | derived_stock, stock, 0.0))
     stock_out = np.where(derived_stock & (n_unknown > 0), np.nan, stock_out)
-    stock_source = np.where(has_stock, "stocks", np.where(derived_stock, "balance", "")).astype(object)
-    procs = park.processes
+    stock_source = pd.Categorical.from_codes(np.where(has_stock, 1, np.where(derived_stock, 2, 0)).astype(np.int8),
+                                             categories=["", "stocks", "balance"])
+    procs = park._processes
     table = pd.DataFrame({
         "process": procs["id"], "name": procs["name"], "kind": procs["kind"],
         "inputs": inputs, "outputs": outputs, "stock_change": stock_out, "residual": residual,
@@ -139,19 +143,17 @@ def balance(park, rel_tol: float | None = None, abs_tol: float | None = None,
 
 
 def _system(c, v, unknown, stock, residual, rel_tol, abs_tol) -> dict:
-    kind_src = c.kind[c.src] if len(c.src) else np.zeros(0, dtype=object)
-    kind_tgt = c.kind[c.tgt] if len(c.tgt) else np.zeros(0, dtype=object)
-    b_src = c.is_boundary[c.src] if len(c.src) else np.zeros(0, bool)
-    b_tgt = c.is_boundary[c.tgt] if len(c.tgt) else np.zeros(0, bool)
-
-    def total(mask):
-        return float(v[mask].sum())
-
-    imports = total(kind_src == "import")
-    from_env = total(b_src & (kind_src != "import"))
-    exports = total(kind_tgt == "export")
-    environment = total(kind_tgt == "environment")
-    landfill = total(kind_tgt == "landfill")
+    k = {kind: i for i, kind in enumerate(PROCESS_KINDS)}
+    # Sum flow values by the kind of their source and of their target: two bincounts, no string compares.
+    by_src = np.bincount(c.kind_code[c.src], weights=v, minlength=len(PROCESS_KINDS))
+    by_tgt = np.bincount(c.kind_code[c.tgt], weights=v, minlength=len(PROCESS_KINDS))
+    b_src = c.is_boundary[c.src]
+    b_tgt = c.is_boundary[c.tgt]
+    imports = float(by_src[k["import"]])
+    from_env = float(by_src[k["environment"]] + by_src[k["landfill"]] + by_src[k["export"]])
+    exports = float(by_tgt[k["export"]])
+    environment = float(by_tgt[k["environment"]])
+    landfill = float(by_tgt[k["landfill"]])
     internal = ~c.is_boundary
     d_stock = float(np.nansum(stock[internal]))
     total_in = imports + from_env

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import scipy.sparse as sp
 
-from mfa.conventions import BOUNDARY_KINDS
+from mfa.conventions import BOUNDARY_KINDS, PROCESS_KINDS
 
 __all__ = ["CompiledPark", "compile_park"]
 
@@ -44,6 +44,23 @@ class CompiledPark:
     @property
     def n_flows(self) -> int:
         return len(self.flow_ids)
+
+    @property
+    def kind_code(self) -> np.ndarray:
+        """Process kinds as small integers, positions in :data:`mfa.conventions.PROCESS_KINDS`."""
+        k = self._extra.get("kind_code")
+        if k is None:
+            order = {kind: i for i, kind in enumerate(PROCESS_KINDS)}
+            k = self._extra["kind_code"] = np.array([order[x] for x in self.kind], dtype=np.int8)
+        return k
+
+    @property
+    def touch(self) -> sp.csr_matrix:
+        """n_processes × n_flows, 1 where the flow enters or leaves the process."""
+        m = self._extra.get("touch")
+        if m is None:
+            m = self._extra["touch"] = abs(self.incidence).tocsr()
+        return m
 
     @property
     def inflow(self) -> sp.csr_matrix:
