@@ -174,3 +174,11 @@ def test_cli_compare(tmp_path, capsys):
     assert main(["compare", "wuhai", "hazardous", "-o", str(tmp_path / "c.html")]) == 0
     assert (tmp_path / "c.html").stat().st_size > 1_000_000
     assert main(["compare", "wuhai", "nowhere-park"]) == 2
+
+
+def test_report_of_the_reconciled_park_says_so():
+    park = mfa.read_park("bayannur")
+    n = int(park.flows["value"].isna().sum())
+    page = report_html(park, reconcile=True)
+    assert f"values from mfa reconcile: {n} of {n} unknown flow(s) computed" in page
+    assert "flow(s) have no value" not in page

@@ -297,3 +297,18 @@ def test_cli_sankey_errors_exit_2(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "x.doc" in err and "fly_ashh" in err and "Traceback" not in err
     assert main(["sankey", "wuhai", "-o", str(tmp_path / "x.png"), "--scale", "0"]) == 2
+
+
+def test_cli_sankey_reconcile_draws_the_computed_flows(tmp_path, capsys):
+    from mfa.cli import main
+
+    out = tmp_path / "b.svg"
+    assert main(["sankey", "bayannur", "-o", str(out), "--json"]) == 0
+    before = capsys.readouterr().out
+    assert main(["sankey", "bayannur", "-o", str(out), "--json", "--reconcile"]) == 0
+    after = capsys.readouterr().out
+    import json
+
+    assert json.loads(before)["unknown_flows_not_drawn"] > 0
+    assert json.loads(after)["unknown_flows_not_drawn"] == 0
+    assert json.loads(after)["links"] > json.loads(before)["links"]

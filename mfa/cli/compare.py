@@ -21,6 +21,8 @@ def register(sub) -> None:
     p.add_argument("--scale", type=float, default=None, metavar="T_PER_MM",
                    help="Sankey scale, t/a per mm (default: the larger of the two fitted scales)")
     p.add_argument("--top", type=int, default=20, metavar="N", help="flows to print (largest changes first)")
+    p.add_argument("--reconcile", action="store_true",
+                   help="compute unknown flows of both parks with mfa reconcile first")
     add_json_flag(p)
     p.set_defaults(func=run)
 
@@ -40,6 +42,10 @@ def run(args) -> int:
         raise MfaError(f"--scale must be a positive number of t/a per mm, not {args.scale}")
     base = load_park(args.base)
     other = load_park(args.other)
+    if args.reconcile:
+        from mfa.report import reconciled
+
+        base, other = reconciled(base)[0], reconciled(other)[0]
     if args.output:
         cmp = write_compare(base, other, args.output, lang=args.lang, scale=args.scale)
     else:

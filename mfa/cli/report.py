@@ -18,6 +18,8 @@ def register(sub) -> None:
     p.add_argument("--lang", choices=("en", "zh"), default="en", help="report language")
     p.add_argument("--scale", type=float, default=None, metavar="T_PER_MM",
                    help="Sankey width scale, t/a per mm (default: fitted)")
+    p.add_argument("--reconcile", action="store_true",
+                   help="compute unknown flows (and reconcile measured ones) with mfa reconcile first")
     add_json_flag(p)
     p.set_defaults(func=run)
 
@@ -34,7 +36,7 @@ def run(args) -> int:
     if args.scale is not None and not args.scale > 0:
         raise MfaError(f"--scale must be a positive number of t/a per mm, not {args.scale}")
     park = load_park(args.park)
-    path = write_report(park, out, lang=args.lang, scale=args.scale)
+    path = write_report(park, out, lang=args.lang, scale=args.scale, reconcile=args.reconcile)
     size = path.stat().st_size
     if args.json:
         print_json({"output": str(path), "bytes": size, "lang": args.lang})

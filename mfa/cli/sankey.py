@@ -29,6 +29,8 @@ def register(sub) -> None:
                    help="t/a per mm of link width (same number for diagrams that must compare)")
     p.add_argument("--no-residuals", action="store_true",
                    help="do not draw the residuals of imbalanced processes (to/from 'unaccounted')")
+    p.add_argument("--reconcile", action="store_true",
+                   help="compute unknown flows (and reconcile measured ones) with mfa reconcile first")
     add_json_flag(p)
     p.set_defaults(func=run)
 
@@ -46,6 +48,11 @@ def run(args) -> int:
         raise MfaError(f"cannot save a Sankey as {Path(args.output).name!r}: use a .html, .png, .svg or .pdf "
                        "file name")
     park = load_park(args.park)
+    note = ""
+    if args.reconcile:
+        from mfa.report import reconciled
+
+        park, note = reconciled(park)
     diagram = sankey(park, material=args.material, category=args.category, group_by=args.group_by,
                      lang=args.lang, scale=args.scale, residuals=not args.no_residuals)
     path = diagram.save(args.output)
@@ -61,6 +68,8 @@ def run(args) -> int:
     else:
         print(f"wrote {path}: {summary['nodes']} nodes, {summary['links']} links, "
               f"scale {diagram.scale:,.4g} t/a per mm")
+        if note:
+            print(f"note: {note}")
         if summary["unknown_flows_not_drawn"]:
             print(f"note: {summary['unknown_flows_not_drawn']} flow(s) of unknown value not drawn")
     return 0

@@ -393,15 +393,37 @@ def waste_categories(park) -> list[str]:
     return sorted(present & set(WASTE_CATEGORIES))
 
 
+def reconciled(park) -> tuple[Any, str]:
+    """The park with its unknown flows computed (and measured ones reconciled) by :func:`mfa.solve.reconcile`,
+    and a sentence saying what changed; the park itself when it has nothing to compute."""
+    n_unknown = int(park.flows["value"].isna().sum())
+    if not n_unknown and not park.flows["sigma"].notna().any():
+        return park, ""
+    from mfa.solve import reconcile
+
+    res = reconcile(park)
+    out = res.park
+    left = int(out.flows["value"].isna().sum())
+    return out, (f"values from mfa reconcile: {n_unknown - left} of {n_unknown} unknown flow(s) computed"
+                 + (f", {left} not determined by the data" if left else ""))
+
+
 # ------------------------------------------------------------------------------------------------
 # the report
 # ------------------------------------------------------------------------------------------------
-def report_html(park, lang: str = "en", scale: float | None = None) -> str:
-    """The report of ``park`` as one self-contained HTML document (str). See the module docstring."""
+def report_html(park, lang: str = "en", scale: float | None = None, reconcile: bool = False) -> str:
+    """The report of ``park`` as one self-contained HTML document (str). See the module docstring.
+
+    ``reconcile``: report the park with its unknown flows computed by :func:`mfa.solve.reconcile` (a note
+    says so in the data-quality section).
+    """
     import mfa
 
     if lang not in ("en", "zh"):
         raise MfaError(f"lang must be 'en' or 'zh', not {lang!r}")
+    note = ""
+    if reconcile:
+        park, note = reconciled(park)
     t = TEXT[lang]
     info = park.info
     name = (info.name_zh or info.name) if lang == "zh" else info.name
@@ -421,7 +443,7 @@ def report_html(park, lang: str = "en", scale: float | None = None) -> str:
         sankeys.append(sankey_section(park, lang, category=wastes, div_id="mfa-sankey-waste",
                                       heading=t["waste_flows"]))
     ctx["sankeys"] = [{k: v for k, v in s_.items() if k != "diagram"} for s_ in sankeys]
-    warnings = bal["warnings"] + [f"trace: {i}" for i in tra["trace_issues"]]
+    warnings = ([note] if note else []) + bal["warnings"] + [f"trace: {i}" for i in tra["trace_issues"]]
     ctx.update({k: v for k, v in bal.items() if k not in ("balance_result", "warnings")})
     ctx.update({k: v for k, v in ind.items() if k != "indicator_result"})
     ctx.update({k: v for k, v in tra.items() if k != "trace_issues"})
@@ -429,8 +451,9 @@ def report_html(park, lang: str = "en", scale: float | None = None) -> str:
     return render("park.html.j2", **ctx)
 
 
-def write_report(park, path: str | os.PathLike, lang: str = "en", scale: float | None = None) -> Path:
+def write_report(park, path: str | os.PathLike, lang: str = "en", scale: float | None = None,
+                 reconcile: bool = False) -> Path:
     """Write :func:`report_html` to ``path`` atomically; returns the path."""
     path = Path(path)
-    _write_atomic(path, report_html(park, lang=lang, scale=scale))
+    _write_atomic(path, report_html(park, lang=lang, scale=scale, reconcile=reconcile))
     return path
