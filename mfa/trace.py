@@ -142,7 +142,11 @@ def trace(park, material: str | None = None, origin: str | None = None) -> Trace
     if origin is not None and origin not in set(pids):
         hint = suggest(origin, pids)
         raise MfaError(f"unknown process '{origin}'" + (f" — {hint}" if hint else ""))
-    return _trace_arrays(park, material, origin)
+    result = _trace_arrays(park, material, origin)
+    if origin is not None and (park.processes.set_index("id").at[origin, "kind"] == "collection"):
+        result.issues.insert(0, f"'{origin}' is a collection process: it passes material on, so it is an origin "
+                                "only of what it sends out beyond what it receives; trace its suppliers instead")
+    return result
 
 
 def _trace_arrays(park, material: str | None, origin: str | None) -> TraceResult:

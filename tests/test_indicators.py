@@ -248,3 +248,11 @@ def test_published_cases_through_cli_json(tmp_path, capsys, material, indicator,
     row = [r for r in doc["indicators"] if r["id"] == indicator][0]
     assert row["value"] == pytest.approx(published, abs=tol)
     assert row["denominator"] == pytest.approx(generated * 1e4)
+
+
+def test_cli_coefficients_option(capsys):
+    assert main(["indicators", "bayannur", "--coefficients", "--json", "--no-targets"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    own = [c for c in doc["coefficients"] if c["origin"] == "park"]
+    assert {c["parameter"] for c in own} == {"straw_to_grain", "ash_content"}
+    assert all(c["source"] for c in doc["coefficients"] if c["central"] is not None)

@@ -269,3 +269,13 @@ def test_trace_agrees_with_step_by_step_simulation(park):
         want = _simulate(park, origin)
         for k in set(got) | set(want):
             assert got.get(k, 0.0) == pytest.approx(want.get(k, 0.0), rel=1e-6, abs=1e-6)
+
+
+def test_cli_flows_option_lists_each_waste_flow(capsys):
+    assert main(["trace", "bayannur", "--flows", "--json", "--material", "manure_sheep"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    fates = {(r["source"], r["target"]): r["fate"] for r in doc["flows"]}
+    assert fates[("sheep_farms", "sheep_manure_yard")] == "passed_on"
+    assert fates[("sheep_manure_yard", "manure_discharge")] == "discarded"
+    assert main(["trace", "bayannur", "--origin", "dairy_manure_pit"]) == 0
+    assert "is a collection process" in capsys.readouterr().out

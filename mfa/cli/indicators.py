@@ -24,6 +24,9 @@ def register(sub) -> None:
                    help="a CSV file of targets (columns id,indicator,comparison,value,year,region,level,kind,"
                         "source,note) instead of the shipped national / Inner Mongolia targets")
     p.add_argument("--no-targets", action="store_true", help="do not evaluate any targets")
+    p.add_argument("--coefficients", action="store_true",
+                   help="also list the generation coefficients in force (shipped tables and the park's "
+                        "overrides, with low/central/high and sources) behind the generated waste")
     add_json_flag(p)
     p.set_defaults(func=run)
 
@@ -36,8 +39,18 @@ def run(args) -> int:
     park = load_park(args.park)
     targets = False if args.no_targets else args.targets
     result = indicators(park, targets=targets)
+    coefs = None
+    if args.coefficients:
+        from mfa.generation import coefficient_table
+
+        coefs = coefficient_table(park)
+        used = set(park.activities["activity"].astype(str).str.split(":").str[0]) if len(park.activities) else set()
+        coefs = coefs[coefs["activity"].isin(used)] if used else coefs
     if args.json:
-        print_json(result.to_dict())
+        doc = result.to_dict()
+        if coefs is not None:
+            doc["coefficients"] = coefs
+        print_json(doc)
         return 0
     with pd.option_context("display.max_rows", None, "display.width", 200, "display.max_columns", 20,
                            "display.max_colwidth", 70, "display.float_format", _number):
@@ -67,6 +80,11 @@ def run(args) -> int:
             print(tt[applies].to_string(index=False, na_rep=""))
             if (~applies).any():
                 print(f"  ({int((~applies).sum())} targets not applicable: the park has no waste in their scope)")
+        if coefs is not None:
+            print()
+            print("Generation coefficients in force" + (" (activities of this park)" if len(park.activities) else ""))
+            print(coefs[["activity", "key", "material", "parameter", "low", "central", "high", "unit", "source",
+                         "process", "origin"]].to_string(index=False, na_rep=""))
         for issue in result.issues:
             print(f"note: {issue}")
     return 0

@@ -22,6 +22,8 @@ def register(sub) -> None:
     add_park_argument(p)
     p.add_argument("--material", metavar="M", help="trace only this material (default: every waste material)")
     p.add_argument("--origin", metavar="P", help="trace only the waste sent by this process")
+    p.add_argument("--flows", action="store_true",
+                   help="also list every waste flow with its own fate, the rule that gave it, and its stage")
     add_json_flag(p)
     p.set_defaults(func=run)
 
@@ -33,8 +35,18 @@ def run(args) -> int:
 
     park = load_park(args.park)
     result = trace(park, material=args.material, origin=args.origin)
+    flows = None
+    if args.flows:
+        from mfa.fate import fates
+
+        flows = fates(park, args.material)
+        if args.origin:
+            flows = flows[flows["source"] == args.origin]
     if args.json:
-        print_json(result.to_dict())
+        doc = result.to_dict()
+        if flows is not None:
+            doc["flows"] = flows
+        print_json(doc)
         return 0
     with pd.option_context("display.max_rows", None, "display.width", 160, "display.max_columns", 20,
                            "display.float_format", _number):
@@ -42,11 +54,15 @@ def run(args) -> int:
         if len(result.table):
             print(result.table.to_string(index=False))
         else:
-            print("(no waste flows with known values)")
-        if args.origin or args.material:
+            print("(nothing to trace for this selection: no waste with known values leaves it)")
+        if (args.origin or args.material) and len(result.destinations):
             print()
             print("Destinations (t/a)")
             print(result.destinations.to_string(index=False))
+        if flows is not None:
+            print()
+            print("Waste flows and their own fates (passed_on = continues through a collection process)")
+            print(flows[["id", "material", "value", "fate", "rule", "stage", "route"]].to_string(index=False))
         for issue in result.issues:
             print(f"note: {issue}")
     return 0
