@@ -78,3 +78,29 @@ def test_error_recorder_catches_a_script_error(tmp_path):
     dom = _render(path.resolve().as_uri(), tmp_path)
     m = re.search(r'<pre id="mfa-js-errors"[^>]*data-count="(\d+)"[^>]*>(.*?)</pre>', dom, re.S)
     assert m and m.group(1) == "1" and "undefinedFunction" in m.group(2)
+
+
+def test_user_text_stays_text_in_the_browser(tmp_path):
+    evil = "<img src=x onerror=\"document.title='pwned'\"><b>bold</b>"
+    park = mfa.Park.from_frames(
+        processes=[{"id": "mine", "name": evil, "kind": "import"},
+                   {"id": "plant", "name": "Plant", "kind": "production", "note": evil},
+                   {"id": "dump", "name": "Dump " + evil, "kind": "landfill"}],
+        flows=[{"source": "mine", "target": "plant", "material": "raw_coal", "value": 100},
+               {"source": "plant", "target": "dump", "material": "coal_gangue", "value": 100}],
+        materials=[{"id": "raw_coal", "name": "Raw coal", "category": "raw_material"},
+                   {"id": "coal_gangue", "name": evil, "category": "industrial_solid_waste"}],
+        info={"name": evil})
+    path = write_report(park, tmp_path / "evil.html")
+    dom = _render(path.resolve().as_uri(), tmp_path)
+    assert re.search(r"<title>(.*?)</title>", dom, re.S).group(1).strip() != "pwned"
+    assert not re.search(r"<img[^>]*src=\"x\"", dom)
+    # the names are shown as text, in the tables and in the Sankey's SVG labels
+    assert "&lt;img src=x" in dom
+    assert not re.search(r"<b>bold</b>", dom)
+    # plotly would turn <b> in a label into bold type: its labels show the tags literally
+    sankey_part = dom[dom.index('id="mfa-sankey"'):]
+    assert "&lt;b&gt;bold&lt;/b&gt;" in sankey_part
+    assert "font-weight:bold\">bold" not in sankey_part.replace(" ", "")
+    m = re.search(r'<pre id="mfa-js-errors"[^>]*data-count="(\d+)"', dom)
+    assert m and m.group(1) == "0"

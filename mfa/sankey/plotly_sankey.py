@@ -26,9 +26,14 @@ def _rgba(hex_color: str, alpha: float) -> str:
 
 def plotly_figure(diagram: "SankeyDiagram"):
     """Build the plotly Figure of ``diagram`` (deterministic: no random ids, sorted legend)."""
+    import html
+
     import plotly.graph_objects as go
 
     from mfa.sankey import format_value
+
+    def esc(text) -> str:
+        return html.escape(str(text), quote=False)
 
     lay = diagram.layout
     lang = diagram.lang
@@ -42,15 +47,17 @@ def plotly_figure(diagram: "SankeyDiagram"):
     span_x = max(float(xs.max() - xs.min()), 1e-9) if len(xs) else 1.0
     x_n = np.clip((xs - xs.min()) / span_x * 0.98 + 0.01, 0.001, 0.999) if len(xs) else xs
     y_n = np.clip(ys / max(lay.height, 1e-9), 0.001, 0.999)
-    labels = [f"{lab} · {format_value(v, lang)}" for lab, v in zip(nodes["label"], totals["value"])]
+    # plotly reads <b>, <a>, <br> … in text as markup: user text goes in escaped (plotly decodes entities)
+    node_names = [esc(x) for x in nodes["label"]]
+    labels = [f"{lab} · {format_value(v, lang)}" for lab, v in zip(node_names, totals["value"])]
     node_hover = [
-        f"{lab}<br>{kind}<br>in {format_value(vi, lang)} · out {format_value(vo, lang)}"
-        for lab, kind, vi, vo in zip(nodes["label"], nodes["kind"], totals["value_in"], totals["value_out"])
+        f"{lab}<br>{esc(kind)}<br>in {format_value(vi, lang)} · out {format_value(vo, lang)}"
+        for lab, kind, vi, vo in zip(node_names, nodes["kind"], totals["value_in"], totals["value_out"])
     ]
     idx = {nid: i for i, nid in enumerate(nodes["id"])}
     src = [idx[s] for s in links["source"]]
     tgt = [idx[t] for t in links["target"]]
-    link_hover = [f"{mn} ({cat.replace('_', ' ')})<br>{format_value(v, lang)}"
+    link_hover = [f"{esc(mn)} ({esc(cat.replace('_', ' '))})<br>{format_value(v, lang)}"
                   for mn, cat, v in zip(links["material_name"], links["category"], links["value"])]
     sankey = go.Sankey(
         arrangement="snap",
@@ -66,17 +73,17 @@ def plotly_figure(diagram: "SankeyDiagram"):
     fig = go.Figure(sankey)
     legend, node_legend = diagram._legends()
     for name, color in legend:
-        fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", name=name, legendgroup="links",
+        fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", name=esc(name), legendgroup="links",
                                  marker=dict(symbol="square", size=12, color=_rgba(color, 0.6))))
     for name, color in node_legend:
-        fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", name=name, legendgroup="nodes",
+        fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", name=esc(name), legendgroup="nodes",
                                  marker=dict(symbol="square", size=9, color=color,
                                              line=dict(color="#333333", width=0.5))))
     fig.update_layout(
-        title=dict(text=diagram.title or ""), font=dict(family="Noto Sans SC, DejaVu Sans, sans-serif", size=11),
+        title=dict(text=esc(diagram.title or "")), font=dict(family="Noto Sans SC, DejaVu Sans, sans-serif", size=11),
         height=diagram.plotly_height(), margin=dict(l=20, r=20, t=50, b=45), showlegend=True,
         xaxis=dict(visible=False), yaxis=dict(visible=False), plot_bgcolor="white",
-        annotations=[dict(text=diagram._note(), showarrow=False, xref="paper", yref="paper", x=0, y=-0.02,
+        annotations=[dict(text=esc(diagram._note()), showarrow=False, xref="paper", yref="paper", x=0, y=-0.02,
                           xanchor="left", yanchor="top", font=dict(size=10, color="#555555"))],
     )
     return fig
