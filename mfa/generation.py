@@ -249,7 +249,7 @@ def coefficient_table(park) -> pd.DataFrame:
 
 
 # -- generation -------------------------------------------------------------------------------------
-def _resolve(coefs: pd.DataFrame, activity: str, key: str, process: str) -> dict[str, dict[str, pd.Series]]:
+def _resolve(coefs: pd.DataFrame, activity: str, key: str, process: str) -> dict[str, dict[str, dict]]:
     """Per output material: the coefficient row in force for each parameter (by the precedence rule).
 
     Returns {material: {parameter: row}}; parameters given for every material (material blank) are merged
@@ -262,12 +262,14 @@ def _resolve(coefs: pd.DataFrame, activity: str, key: str, process: str) -> dict
     rank = sub["origin"] * 2 + (sub["process"] != "").astype(int) * 2 + (sub["key"] != "").astype(int)
     sub = sub.assign(_rank=rank).sort_values("_rank", ascending=False, kind="stable")
     best = sub.drop_duplicates(["material", "parameter"], keep="first")
-    common = {r["parameter"]: r for _, r in best[best["material"] == ""].iterrows()}
-    out: dict[str, dict[str, pd.Series]] = {}
+    records = best.to_dict("records")  # plain dicts: read once per row of activity data, many times
+    common = {r["parameter"]: r for r in records if r["material"] == ""}
+    out: dict[str, dict[str, dict]] = {}
     for m in sorted(set(best["material"]) - {""}):
         params = dict(common)
-        for _, r in best[best["material"] == m].iterrows():
-            params[r["parameter"]] = r
+        for r in records:
+            if r["material"] == m:
+                params[r["parameter"]] = r
         out[m] = params
     return out
 
@@ -323,14 +325,19 @@ def generate(activities: RawTable, coefficients: RawTable | None, processes: pd.
     if any(c not in f.columns for c in ("process", "activity", "value", "target")):
         return pd.DataFrame(columns=_FLOW_OUT), issues
 
-    def cell(i: int, col: str) -> str:
-        if col not in f.columns:
-            return ""
-        v = f.at[i, col]
+    def _text(v) -> str:
         return "" if v is None or (isinstance(v, float) and v != v) or v is pd.NA else str(v).strip()
+
+    # Plain lists: one conversion per column instead of a DataFrame lookup per cell.
+    columns = {c: [_text(v) for v in f[c].tolist()] for c in f.columns}
+
+    def cell(i: int, col: str) -> str:
+        values = columns.get(col)
+        return values[i] if values is not None else ""
 
     out_rows: list[dict] = []
     seen_ids: dict[str, int] = {}
+    resolved: dict[tuple[str, str, str], dict] = {}
     for i in range(len(f)):
         aid = cell(i, "id") or f"activity{i + 1}"
         if aid in seen_ids:
@@ -392,7 +399,11 @@ def generate(activities: RawTable, coefficients: RawTable | None, processes: pd.
             except ValueError:
                 issues.append(activities.issue(i, "sigma", "uncertainty must be a number ≥ 0", cell(i, "sigma")))
                 bad = True
-        outputs = _resolve(coefs, act, key, proc)
+        # Rows share few (activity, key, process) combinations: resolve each once.
+        rkey = (act, key, proc)
+        if rkey not in resolved:
+            resolved[rkey] = _resolve(coefs, act, key, proc)
+        outputs = resolved[rkey]
         per_head = any(_COEF_UNITS[r["unit"]][1] for params in outputs.values() for r in params.values())
         if per_head:
             if unit not in _COUNT_UNITS:
