@@ -48,21 +48,40 @@ def text_measurer(font_size: float):
     return measure
 
 
+def _band_path(pts: Sequence[tuple[float, float]], width: float):
+    """A forward link as a filled band: top edge along the stations, bottom edge back.
+
+    A filled band keeps its vertical thickness everywhere; a stroked centre line as wide as a large flow
+    would bulge backwards where it bends (the stroke extends perpendicular to a steep curve)."""
+    from matplotlib.path import Path
+
+    h = width / 2
+
+    def edge(points, dy):
+        verts, codes = [], []
+        for (xa, ya), (xb, yb) in zip(points[:-1], points[1:]):
+            if abs(ya - yb) < 1e-9:
+                verts.append((xb, yb + dy))
+                codes.append(Path.LINETO)
+            else:
+                xm = (xa + xb) / 2
+                verts += [(xm, ya + dy), (xm, yb + dy), (xb, yb + dy)]
+                codes += [Path.CURVE4] * 3
+        return verts, codes
+
+    top_v, top_c = edge(pts, -h)
+    back = list(reversed(pts))
+    bot_v, bot_c = edge(back, h)
+    verts = [(pts[0][0], pts[0][1] - h)] + top_v + [(back[0][0], back[0][1] + h)] + bot_v + [(0.0, 0.0)]
+    codes = [Path.MOVETO] + top_c + [Path.LINETO] + bot_c + [Path.CLOSEPOLY]
+    return Path(verts, codes)
+
+
 def _link_path(pts: Sequence[tuple[float, float]], loop: bool, radius: float):
     from matplotlib.path import Path
 
     verts = [pts[0]]
     codes = [Path.MOVETO]
-    if not loop:
-        for (xa, ya), (xb, yb) in zip(pts[:-1], pts[1:]):
-            if abs(ya - yb) < 1e-9:
-                verts.append((xb, yb))
-                codes.append(Path.LINETO)
-            else:
-                xm = (xa + xb) / 2
-                verts += [(xm, ya), (xm, yb), (xb, yb)]
-                codes += [Path.CURVE4] * 3
-        return Path(verts, codes)
     # straight legs with rounded corners (quadratic curves)
     for i in range(1, len(pts) - 1):
         p_prev, p, p_next = np.array(pts[i - 1]), np.array(pts[i]), np.array(pts[i + 1])
@@ -115,10 +134,16 @@ def draw_sankey(layout: SankeyLayout, *, node_colors: Sequence[str], link_colors
         row = links.iloc[li]
         if not row["drawn"]:
             continue
-        path = _link_path(layout.paths[li], bool(row["loop"]), radius=2.0 + row["width"] / 2)
-        ax.add_patch(PathPatch(path, facecolor="none", edgecolor=link_colors[li], alpha=0.55,
-                               linewidth=row["width"] * pt_per_mm, capstyle="butt", joinstyle="round",
-                               zorder=1))
+        if row["loop"]:
+            path = _link_path(layout.paths[li], True, radius=2.0 + row["width"] / 2)
+            ax.add_patch(PathPatch(path, facecolor="none", edgecolor=link_colors[li], alpha=0.55,
+                                   linewidth=row["width"] * pt_per_mm, capstyle="butt", joinstyle="round",
+                                   zorder=1))
+        else:
+            # hairline links stay visible: at least 0.15 mm
+            path = _band_path(layout.paths[li], max(row["width"], 0.15))
+            ax.add_patch(PathPatch(path, facecolor=link_colors[li], edgecolor="none", alpha=0.55,
+                                   linewidth=0, zorder=1))
         if row["loop"]:
             # arrowhead into the target and a chevron in the return channel: loops read right to left
             x_end, y_end = layout.paths[li][-1]
