@@ -448,6 +448,13 @@ def report_html(park, lang: str = "en", scale: float | None = None, reconcile: b
     ctx.update({k: v for k, v in ind.items() if k != "indicator_result"})
     ctx.update({k: v for k, v in tra.items() if k != "trace_issues"})
     ctx["warnings"] = warnings
+    res = ind.get("indicator_result")
+    if res is not None:
+        # the rates the park has a value for, up front: what a bureau reads first
+        tab = res.table[(res.table["unit"] == "t/t") & res.table["value"].notna()]
+        label = tab["name_zh"] if lang == "zh" else tab["name"]
+        key = [{"item": str(lab), "value": fmt_pct(v), "_cls": ""} for lab, v in zip(label, tab["value"])]
+        ctx["summary"] = dict(ctx["summary"], rows=key + ctx["summary"]["rows"])
     return render("park.html.j2", **ctx)
 
 
