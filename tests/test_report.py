@@ -55,6 +55,13 @@ def test_report_has_every_section(wuhai_html):
     assert 'id="mfa-sankey"' in wuhai_html and "Plotly.newPlot" in wuhai_html
     assert "General industrial solid waste utilisation rate" in wuhai_html
     assert 'id="mfa-js-errors"' in wuhai_html
+    # the summary opens with the rates the park has a value for
+    from mfa.indicators import indicators
+    from mfa.report import fmt_pct
+
+    summary = wuhai_html[wuhai_html.index('id="summary"'):wuhai_html.index('id="quality"')]
+    rate = indicators(mfa.read_park("wuhai")).get("industrial_solid_waste_utilisation_rate")["value"]
+    assert "General industrial solid waste utilisation rate" in summary and fmt_pct(rate) in summary
     # the balance table lists every process of the park
     for pid in mfa.read_park("wuhai").processes["id"]:
         assert f">{pid}<" in wuhai_html
