@@ -16,7 +16,7 @@ Steps (a Sugiyama-style layered drawing adapted to flows):
 3. **Dummy nodes** carry forward links that span several columns, so that long links are routed between
    nodes, not through them.
 4. **Crossing reduction.** Barycentre sweeps (down and up, weighted by flow), keeping the order with the
-   fewest weighted crossings.
+   fewest weighted crossings, then transposition of neighbours while that lowers them further.
 5. **Vertical placement.** Nodes are stacked in that order in slots tall enough for their labels, then
    relaxed towards the flow-weighted centre of their neighbours, keeping order and gaps.
 6. **Ports and loops.** Links leave a node in the order of their next station and enter it in the order of
