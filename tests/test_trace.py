@@ -279,3 +279,15 @@ def test_cli_flows_option_lists_each_waste_flow(capsys):
     assert fates[("sheep_manure_yard", "manure_discharge")] == "discarded"
     assert main(["trace", "bayannur", "--origin", "dairy_manure_pit"]) == 0
     assert "is a collection process" in capsys.readouterr().out
+
+
+def test_package_names_stay_callable_whatever_was_imported_first():
+    import importlib
+    import sys
+
+    park = mfa.read_park("bayannur")
+    for name in ("mfa.trace", "mfa.indicators"):
+        importlib.import_module(name)
+        assert callable(sys.modules[name])
+    assert len(mfa.trace(park).table) == len(trace(park).table)
+    assert mfa.indicators(park, targets=False).get("straw_utilisation_rate")["value"] > 0.85
