@@ -103,6 +103,8 @@ def test_imbalanced_processes_are_flagged():
     page = report_html(park.replace(flows=flows))
     assert re.search(r'<tr class="flag">\s*<td class=" process">yard</td>', page)
     assert "process(es) do not balance" in page
+    zh = report_html(park.replace(flows=flows), lang="zh")
+    assert re.search(r'<td class=" status_t">不平衡</td>', zh) and "个过程不平衡" in zh
 
 
 def test_sections_degrade_with_a_note_when_an_engine_is_missing(monkeypatch):

@@ -102,6 +102,26 @@ TEXT: dict[str, dict[str, str]] = {
 }
 
 
+#: Chinese for the engine's words that appear in the tables (terms, statuses, kinds, stages, fates).
+WORDS_ZH: dict[str, str] = {
+    "imports": "输入", "inputs_from_environment_and_landfill": "来自环境和填埋场的输入", "exports": "输出",
+    "environment": "环境", "landfill": "填埋", "stock_change": "库存变化", "residual": "残差",
+    "residual_rel": "相对残差", "sum_of_process_residuals": "各过程残差之和", "unknown_flows": "未知流数",
+    "unknown_boundary_flows": "边界上的未知流数", "status": "状态", "balanced": "平衡", "imbalanced": "不平衡",
+    "unknown": "含未知流", "storage": "贮存", "boundary": "边界", "production": "生产", "collection": "收集",
+    "treatment": "处理", "import": "输入", "export": "输出", "generated": "产生",
+    "prior_year_storage": "往年贮存", "imported": "外来", "treatment_residue": "处理残余",
+    "in_transit": "转运中", "utilised": "综合利用", "disposed": "处置", "stored": "贮存",
+    "discarded": "倾倒丢弃", "exported": "输出", "unresolved": "去向不明",
+}
+
+
+def word(text: Any, lang: str) -> str:
+    """An engine word (status, kind, fate …) in the report's language."""
+    text = _s(text)
+    return WORDS_ZH.get(text, text) if lang == "zh" else text
+
+
 def fmt_t(v: Any, digits: int = 1) -> str:
     """t/a with thousands separators; blank for missing."""
     try:
@@ -226,6 +246,8 @@ def balance_section(park, lang: str) -> dict:
     procs = b.processes.copy()
     names = _names(park, lang)
     procs["name"] = procs["process"].map(names)
+    procs["kind_t"] = [word(k, lang) for k in procs["kind"]]
+    procs["status_t"] = [word(k, lang) for k in procs["status"]]
     flows = park.flows
     known = flows["value"].notna()
     info = park.info
@@ -239,9 +261,9 @@ def balance_section(park, lang: str) -> dict:
         {"item": t["imbalanced"], "value": str(int((procs["status"] == "imbalanced").sum()))},
     ] + ([{"item": t["region"], "value": info.region}] if info.region else [])
       + ([{"item": t["year"], "value": str(info.year)}] if info.year else []))
-    system = pd.DataFrame({"term": list(b.system), "value": [
+    system = pd.DataFrame({"term": [word(k, lang) for k in b.system], "value": [
         fmt_t(v) if isinstance(v, float) and k != "residual_rel" else (fmt_pct(v, 2) if k == "residual_rel"
-                                                                          else _s(v))
+                                                                          else word(v, lang))
         for k, v in b.system.items()]})
     warnings: list[str] = []
     n_unknown = int((~known).sum())
@@ -261,11 +283,11 @@ def balance_section(park, lang: str) -> dict:
     # flagged processes first, then the rest in file order
     order = np.argsort(np.where(procs["status"] == "imbalanced", 0, 1), kind="stable")
     procs = procs.iloc[order]
-    bal = _table(procs, [("process", t["process"], None), ("name", t["name"], None), ("kind", t["kind"], None),
+    bal = _table(procs, [("process", t["process"], None), ("name", t["name"], None), ("kind_t", t["kind"], None),
                          ("inputs", t["inputs"], fmt_t), ("outputs", t["outputs"], fmt_t),
                          ("stock_change", t["stock_change"], fmt_t), ("residual", t["residual"], fmt_t),
                          ("residual_rel", t["residual_rel"], lambda v: fmt_pct(v, 2)),
-                         ("status", t["status"], None)],
+                         ("status_t", t["status"], None)],
                  row_class=lambda r: "flag" if r["status"] == "imbalanced" else "ok", empty=t["empty"])
     flow_cols = [("id", t["id"], None), ("source", t["from"], None), ("target", t["to"], None),
                  ("material", t["material"], None), ("note", t["note"], None)]
@@ -349,8 +371,10 @@ def trace_section(park, lang: str, max_rows: int = 200) -> dict:
     pn = _names(park, lang)
     tab["material_t"] = tab["material"].map(mn).fillna(tab["material"])
     tab["origin_t"] = tab["origin"].map(pn).fillna(tab["origin"])
+    tab["stage_t"] = [word(x, lang) for x in tab["stage"]]
+    tab["fate_t"] = [word(x, lang) for x in tab["fate"]]
     table = _table(tab, [("material_t", t["material"], None), ("origin_t", t["origin"], None),
-                         ("stage", t["stage"], None), ("fate", t["fate"], None), ("tonnes", t["tonnes"], fmt_t),
+                         ("stage_t", t["stage"], None), ("fate_t", t["fate"], None), ("tonnes", t["tonnes"], fmt_t),
                          ("share", t["share"], fmt_pct)], max_rows=max_rows, more=t["more"], empty=t["empty"])
     fate_svg = gen_svg = ""
     issues = list(tr.issues)
