@@ -191,3 +191,12 @@ def test_report_of_the_reconciled_park_says_so():
     page = report_html(park, reconcile=True)
     assert f"values from mfa reconcile: {n} of {n} unknown flow(s) computed" in page
     assert "flow(s) have no value" not in page
+
+
+def test_compare_page_is_deterministic(tmp_path):
+    base = evil_park()
+    other = base.replace(flows=base.flows.assign(value=base.flows["value"] * 1.5))
+    write_compare(base, other, tmp_path / "a.html", lang="zh")
+    write_compare(evil_park(), other, tmp_path / "b.html", lang="zh")
+    assert (tmp_path / "a.html").read_bytes() == (tmp_path / "b.html").read_bytes()
+    assert "同一比例的桑基图" in (tmp_path / "a.html").read_text(encoding="utf-8")
