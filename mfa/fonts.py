@@ -99,7 +99,14 @@ def regular_instance() -> Path:
     from fontTools.ttLib import TTFont
     from fontTools.varLib import instancer
 
-    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:  # a read-only home: the temporary folder will do (made again next session)
+        folder = Path(tempfile.gettempdir()) / "circular-mfa-fonts"
+        folder.mkdir(parents=True, exist_ok=True)
+        target = folder / target.name
+        if target.is_file():
+            return target
     font = instancer.instantiateVariableFont(TTFont(str(src)), {"wght": 400}, updateFontNames=True)
     fd, tmp = tempfile.mkstemp(prefix=".NotoSansSC-", suffix=".ttf", dir=str(folder))
     os.close(fd)
