@@ -2,9 +2,12 @@
 
 matplotlib's default DejaVu Sans has no CJK glyphs, so Chinese process names would render as boxes on a
 fresh machine. The pip package ``justmytype-intl-cjk`` ships Noto Sans SC (SIL Open Font License 1.1) as
-``NotoSansSC[wght].ttf``; :func:`use_cjk_font` registers that file with matplotlib directly
-(``fontManager.addfont``, which sidesteps matplotlib's font cache) and puts it after DejaVu Sans in the
-family list, so Latin text and symbols keep DejaVu and Chinese glyphs fall back per glyph to Noto Sans SC.
+``NotoSansSC[wght].ttf``, a variable font whose default instance is Thin. matplotlib cannot pick a weight
+of a variable font, so :func:`regular_instance` cuts the Regular (400) instance once with fontTools and
+caches it (``~/.cache/circular-mfa/fonts``); :func:`use_cjk_font` registers that file with matplotlib
+directly (``fontManager.addfont``, which sidesteps matplotlib's font cache) and :func:`font_family` puts it
+after DejaVu Sans, so Latin text and symbols keep DejaVu and Chinese glyphs fall back per glyph to Noto Sans
+SC.
 
 Chromium (the browser test, kaleido) finds fonts through fontconfig: :func:`fontconfig_file` writes a small
 ``fonts.conf`` that adds the font's folder, for use as ``FONTCONFIG_FILE``.
