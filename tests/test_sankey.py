@@ -312,3 +312,48 @@ def test_cli_sankey_reconcile_draws_the_computed_flows(tmp_path, capsys):
     assert json.loads(before)["unknown_flows_not_drawn"] > 0
     assert json.loads(after)["unknown_flows_not_drawn"] == 0
     assert json.loads(after)["links"] > json.loads(before)["links"]
+
+
+# ---- properties of the layout on random networks ----------------------------------------------------------
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@st.composite
+def flow_networks(draw):
+    n = draw(st.integers(2, 14))
+    m = draw(st.integers(1, 30))
+    src = draw(st.lists(st.integers(0, n - 1), min_size=m, max_size=m))
+    tgt = draw(st.lists(st.integers(0, n - 1), min_size=m, max_size=m))
+    val = draw(st.lists(st.floats(0.01, 1e6), min_size=m, max_size=m))
+    pin = draw(st.lists(st.sampled_from([-1, 0, 0, 1]), min_size=n, max_size=n))
+    return n, np.array(src), np.array(tgt), np.array(val), np.array(pin)
+
+
+@settings(max_examples=60, deadline=None)
+@given(flow_networks())
+def test_layout_invariants_on_random_networks(net):
+    n, src, tgt, val, pin = net
+    lay = layout_sankey([f"n{i}" for i in range(n)], src, tgt, val, pin=pin)
+    nodes = lay.nodes
+    # node heights carry every tonne: the larger of inputs and outputs
+    v_in = np.bincount(tgt, weights=val, minlength=n)
+    v_out = np.bincount(src, weights=val, minlength=n)
+    assert ((nodes["y1"] - nodes["y0"]) * lay.scale).to_numpy() == pytest.approx(np.maximum(v_in, v_out),
+                                                                                   rel=1e-9, abs=1e-9)
+    # nodes in one column never overlap
+    for _lay, col in nodes.groupby("layer"):
+        col = col.sort_values("y0")
+        assert (col["y0"].to_numpy()[1:] >= col["y1"].to_numpy()[:-1] - 1e-6).all()
+    # forward links go right; loops run below every node and come back into their target from the left
+    bottom = nodes["y1"].max()
+    for li, pts in enumerate(lay.paths):
+        if lay.links.loc[li, "loop"]:
+            assert pts[2][1] > bottom and pts[3][1] > bottom
+            assert pts[-1][0] == pytest.approx(nodes.loc[tgt[li], "x0"])
+        else:
+            xs = [p[0] for p in pts]
+            assert all(b >= a for a, b in zip(xs[:-1], xs[1:]))
+    # everything fits in the drawing
+    assert nodes["x0"].min() >= 0 and nodes["x1"].max() <= lay.width + 1e-6
+    assert all(0 <= p[0] <= lay.width + 1e-6 for pts in lay.paths for p in pts)
