@@ -182,37 +182,43 @@ class IndicatorResult(Result):
 
 
 def _terms(tr, materials: pd.DataFrame) -> pd.DataFrame:
-    """Per material: the tonnes in each term (see module docstring)."""
-    r = tr.by_route
-    ids = sorted(set(tr.origins["material"]))
-    out = pd.DataFrame(0.0, index=pd.Index(ids, name="material"), columns=list(_TERMS))
-    if len(r):
-        counted = r[r["stage"].isin(_COUNTED)]
-        fate_t = counted.pivot_table(index="material", columns="fate", values="tonnes", aggfunc="sum",
-                                     fill_value=0.0)
-        for f in _FATES:
-            if f in fate_t.columns:
-                out.loc[fate_t.index, f] = fate_t[f]
-        prior = r[r["stage"] == "prior_year_storage"]
-        for f, term in (("utilised", "prior_utilised"), ("disposed", "prior_disposed")):
-            s = prior[prior["fate"] == f].groupby("material")["tonnes"].sum()
-            out.loc[s.index, term] = s
-        land = counted[counted["target_kind"] == "landfill"].groupby("material")["tonnes"].sum()
-        out.loc[land.index, "landfilled"] = land
-        imp = r[(r["stage"] == "imported") & (r["fate"] == "utilised")].groupby("material")["tonnes"].sum()
-        out.loc[imp.index, "imported_utilised"] = imp
-    o = tr.origins
-    for stage, term in (("generated", "generated"), ("prior_year_storage", "prior_year_drawn"),
-                        ("imported", "imported"), ("treatment_residue", "treatment_residue"),
-                        ("collection_excess", "collection_excess")):
-        s = o[o["stage"] == stage].groupby("material")["tonnes"].sum()
-        out.loc[s.index, term] = s
-    out = out.reset_index()
+    """Per material: the tonnes in each term (see module docstring), summed with bincount on the trace's
+    categorical codes (this runs once per Monte Carlo sample in mfa.uncertainty)."""
+    r, o = tr.by_route, tr.origins
+    names = np.asarray(o["material"].cat.categories, dtype=object)
+    n = len(names)
+    om = o["material"].cat.codes.to_numpy()
+    ostage = o["stage"].to_numpy(dtype=object)
+    otonnes = o["tonnes"].to_numpy(dtype=float)
+    rm = r["material"].cat.codes.to_numpy()
+    stage = r["stage"].to_numpy(dtype=object)
+    fate = r["fate"].to_numpy(dtype=object)
+    kind = r["target_kind"].to_numpy(dtype=object)
+    tonnes = r["tonnes"].to_numpy(dtype=float)
+
+    def total(mask, codes=rm, weights=tonnes):
+        return np.bincount(codes[mask], weights=weights[mask], minlength=n)
+
+    counted = np.isin(stage, _COUNTED)
+    prior = stage == "prior_year_storage"
+    cols = {f: total(counted & (fate == f)) for f in _FATES}
+    cols["prior_utilised"] = total(prior & (fate == "utilised"))
+    cols["prior_disposed"] = total(prior & (fate == "disposed"))
+    cols["landfilled"] = total(counted & (kind == "landfill"))
+    cols["imported_utilised"] = total((stage == "imported") & (fate == "utilised"))
+    for st, term in (("generated", "generated"), ("prior_year_storage", "prior_year_drawn"),
+                     ("imported", "imported"), ("treatment_residue", "treatment_residue"),
+                     ("collection_excess", "collection_excess")):
+        cols[term] = total(ostage == st, om, otonnes)
+    present = np.bincount(om, minlength=n) > 0
+    out = pd.DataFrame({"material": names[present]})
     meta = materials.set_index("id")
-    out.insert(1, "name", out["material"].map(meta["name"]).fillna(""))
-    out.insert(2, "name_zh", out["material"].map(meta["name_zh"]).fillna(""))
-    out.insert(3, "category", out["material"].map(meta["category"]).fillna(""))
-    out.insert(4, "bulk", out["material"].map(meta["bulk"]).fillna(False).astype(bool))
+    out["name"] = out["material"].map(meta["name"]).fillna("").to_numpy(dtype=object)
+    out["name_zh"] = out["material"].map(meta["name_zh"]).fillna("").to_numpy(dtype=object)
+    out["category"] = out["material"].map(meta["category"]).fillna("").to_numpy(dtype=object)
+    out["bulk"] = out["material"].map(meta["bulk"]).fillna(False).astype(bool).to_numpy()
+    for term in _TERMS:
+        out[term] = cols[term][present]
     return out
 
 
@@ -245,31 +251,36 @@ def indicators(park, targets: "str | Path | pd.DataFrame | bool | None" = None) 
     by_material = _rates(_terms(tr, mats))
     by_category = _rates(by_material.groupby("category", sort=True)[list(_TERMS)].sum().reset_index())
 
+    values = by_material[list(_TERMS)].to_numpy(dtype=float)
+    category = by_material["category"].to_numpy(dtype=object)
+    bulk = by_material["bulk"].to_numpy(dtype=bool)
+    material_ids = by_material["material"].to_numpy(dtype=object)
     rows = []
     for spec in INDICATORS:
         scope = spec["scope"]
         if scope == "bulk":
-            sel = by_material[by_material["bulk"]]
+            mask = bulk
         elif scope == "waste":
-            sel = by_material
+            mask = np.ones(len(bulk), dtype=bool)
         else:
-            sel = by_material[by_material["category"] == scope]
-        sums = sel[list(_TERMS)].sum()
+            mask = category == scope
+        sums = dict(zip(_TERMS, values[mask].sum(axis=0))) if mask.any() else dict.fromkeys(_TERMS, 0.0)
         total = sums["generated"] + sums["prior_year_drawn"]
         sums["total"] = total
         sums["diverted"] = total - sums["landfilled"]
         num = float(sum(sums[t] for t in spec["num"]))
         den = float(sum(sums[t] for t in spec["den"]))
+        sel_ids = material_ids[mask]
         reason = None
         if den <= 0:
             what = "bulk" if scope == "bulk" else scope.replace("_", " ")
-            reason = (f"no {what} waste generated in the park (denominator 0)" if len(sel)
+            reason = (f"no {what} waste generated in the park (denominator 0)" if len(sel_ids)
                       else f"the park has no {what} materials")
         rows.append({
             "id": spec["id"], "name": spec["name"], "name_zh": spec["name_zh"],
             "value": num / den if den > 0 else np.nan, "numerator": num, "denominator": den,
             "unit": "t/t", "numerator_unit": "t/a", "formula": spec["formula"], "formula_zh": spec["formula_zh"],
-            "scope": scope, "materials": ";".join(sel["material"]), "source": spec["source"],
+            "scope": scope, "materials": ";".join(sel_ids), "source": spec["source"],
             "assumption": spec["assumption"], "reason": reason,
         })
     rows.append(_resource_productivity(park))
@@ -293,12 +304,11 @@ def indicators(park, targets: "str | Path | pd.DataFrame | bool | None" = None) 
 
 def _resource_productivity(park) -> dict:
     spec = _RESOURCE_PRODUCTIVITY
-    flows = park.flows
-    kinds = park.processes.set_index("id")["kind"]
-    cat = park.materials.set_index("id")["category"]
-    from_import = flows["source"].map(kinds) == "import"
-    primary = flows["material"].map(cat).isin(["raw_material", "fuel"])
-    den = float(flows.loc[from_import & primary, "value"].sum())
+    cp = park.compiled
+    cat = dict(zip(park.materials["id"], park.materials["category"]))
+    primary_code = np.array([cat.get(m, "") in ("raw_material", "fuel") for m in cp.material_ids], dtype=bool)
+    keep = (cp.kind[cp.src] == "import") & primary_code[cp.material_codes] if len(primary_code) else []
+    den = float(np.nansum(cp.value[keep])) if len(primary_code) else 0.0
     va = park.info.value_added
     unit = f"{park.info.value_added_unit or 'value added'}/t"
     reason = None
