@@ -357,3 +357,13 @@ def test_layout_invariants_on_random_networks(net):
     # everything fits in the drawing
     assert nodes["x0"].min() >= 0 and nodes["x1"].max() <= lay.width + 1e-6
     assert all(0 <= p[0] <= lay.width + 1e-6 for pts in lay.paths for p in pts)
+
+
+def test_long_labels_wrap_without_orphaned_brackets():
+    from mfa.sankey import wrap_label
+
+    zh = wrap_label("包头城区居民、商户和企业（废旧物品来源）")
+    assert all(not line.endswith("（") and not line.startswith(("）", "、")) for line in zh.split("\n"))
+    assert zh.replace("\n", "") == "包头城区居民、商户和企业（废旧物品来源）"
+    en = wrap_label("Other industrial enterprises (incl. non-key survey units)")
+    assert max(len(line) for line in en.split("\n")) <= 26 and en.replace("\n", " ").startswith("Other")

@@ -126,7 +126,19 @@ def wrap_label(text: str, width: int = 26) -> str:
         step = max(width // 2, 4)
         if len(text) <= step + 2:
             return text
-        return "\n".join(text[i:i + step] for i in range(0, len(text), step))
+        lines: list[str] = []
+        rest = text
+        while len(rest) > step + 2:
+            cut = step
+            # no opening bracket at the end of a line, no closing mark at the start of one (禁则)
+            while cut > 2 and rest[cut - 1] in "（(《“「【":
+                cut -= 1
+            while cut < len(rest) - 1 and rest[cut] in "）)》”」】、，。：；":
+                cut += 1
+            lines.append(rest[:cut])
+            rest = rest[cut:]
+        lines.append(rest)
+        return "\n".join(lines)
     return "\n".join(textwrap.wrap(text, width=width, break_long_words=False)) or text
 
 
