@@ -118,3 +118,16 @@ def test_immutable(small_park):
     assert park.flows.loc[0, "value"] == 100.0
     new = park.replace(flows=park.flows.assign(value=park.flows["value"] * 2))
     assert new.flows.loc[0, "value"] == 200.0 and park.flows.loc[0, "value"] == 100.0
+
+
+@pytest.mark.parametrize("name", ["wuhai", "baotou", "hazardous", "bayannur", "wuhai_retrofit"])
+@pytest.mark.parametrize("target", ["folder", "park.yaml", "park.xlsx"])
+def test_example_parks_round_trip(tmp_path, name, target):
+    """Every shipped park survives every format, activity-generated flows included."""
+    if name not in mfa.example_parks():
+        pytest.skip(f"{name} is not shipped")
+    park = mfa.read_park(name)
+    out = tmp_path / target
+    r = run_cli("convert", name, str(out))
+    assert r.returncode == 0, r.stderr
+    assert mfa.read_park(out) == park

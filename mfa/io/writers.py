@@ -138,7 +138,10 @@ def yaml_text(park) -> str:
         if name == "stocks":
             frame = frame.drop(columns=["unit"])
         # A blank value is an unknown flow; keep the key so that the column exists even if all are unknown.
-        doc[name] = _records(frame, keep=("value",) if name == "flows" else ())
+        keep: tuple[str, ...] = ("value",) if name == "flows" else ()
+        if name in ("activities", "coefficients"):  # free-form tables: keep every column, even if blank
+            keep = tuple(frame.columns)
+        doc[name] = _records(frame, keep=keep)
     header = ("# circular-mfa park file. Flow values in t/a (a row may give 'unit'), stocks in t.\n")
     return header + yaml.safe_dump(doc, allow_unicode=True, sort_keys=False, default_flow_style=False,
                                    width=120)
