@@ -254,17 +254,33 @@ def _trace_arrays(park, material: str | None, origin: str | None) -> TraceResult
     R = np.zeros((n_t, n_c + 1))
     np.add.at(R, (s_state[exit_edge], cls[exit_edge]), p[exit_edge])
     R[:, n_c] = leak
+    # Material leaving a collection process beyond what enters it (e.g. sorting residue, a different material
+    # from what came in) appears there: it is traced from that process as its own origin, so no tonne leaving a
+    # process goes untraced.
+    excess = outflow - inflow
+    # A loop of collection points that keeps everything it holds (no exit at all) makes I − Q singular. If no
+    # material can reach it, it carries nothing traced: its states are cut off (everything "unresolved"). If
+    # material can reach it, the model says that material circulates forever: an error naming the loop.
+    fed = np.zeros(n_t, dtype=bool)
+    fed[t_state[~from_chain & into_chain & known]] = True
+    fed |= excess > 1e-9 * np.maximum(1.0, outflow) + 1e-9
+    closed, reached = _closed_states(Q, fed)
+    if (closed & reached).any():
+        raise MfaError(_closed_loop_message(state_keys, np.flatnonzero(closed & reached), mat_ids,
+                                            cp.process_ids, n_p))
+    if closed.any():
+        cut = closed[s_state] & from_chain
+        p[cut] = 0.0
+        Q = sparse.csc_matrix((p[chain_edge], (s_state[chain_edge], t_state[chain_edge])), shape=(n_t, n_t))
+        R[closed, :] = 0.0
+        R[closed, n_c] = 1.0
+        leak[closed] = 1.0
     lu = None
     B = R
     if n_t:
         A = (sparse.identity(n_t, format="csc") - Q).tocsc()
-        try:
-            lu = splu(A)
-        except RuntimeError as exc:
-            raise MfaError(_closed_loop_message(state_keys, Q, mat_ids, cp.process_ids, n_p)) from exc
+        lu = splu(A)
         B = lu.solve(R)
-        if not np.all(np.isfinite(B)):
-            raise MfaError(_closed_loop_message(state_keys, Q, mat_ids, cp.process_ids, n_p))
 
     # Origins: flows from non-collection processes, grouped by (material, source).
     orig = ~from_chain & known
@@ -273,10 +289,6 @@ def _trace_arrays(park, material: str | None, origin: str | None) -> TraceResult
     if origin is not None:
         orig &= cp.process_ids[src] == origin
     oi = np.flatnonzero(orig)
-    # Material leaving a collection process beyond what enters it (e.g. sorting residue, a different material
-    # from what came in) appears there: it is traced from that process as its own origin, so no tonne leaving a
-    # process goes untraced.
-    excess = outflow - inflow
     ex = np.flatnonzero(excess > 1e-9 * np.maximum(1.0, outflow) + 1e-9)
     if origin is not None:
         ex = ex[cp.process_ids[state_keys[ex] % n_p] == origin]
@@ -384,19 +396,39 @@ def _cat(codes: np.ndarray, names) -> pd.Categorical:
                                      categories=pd.Index(np.asarray(names, dtype=object), dtype=object))
 
 
-def _closed_loop_message(state_keys: np.ndarray, Q, mat_ids, process_ids, n_p: int) -> str:
-    from scipy.sparse.csgraph import connected_components
+def _closed_states(Q, fed: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """States in a closed class of Q (all their probability stays in their strongly connected class), and
+    states reachable from the fed states."""
+    from scipy import sparse
+    from scipy.sparse.csgraph import breadth_first_order, connected_components
 
-    n, labels = connected_components(Q, directed=True, connection="strong")
-    exits = np.asarray(1.0 - Q.sum(axis=1)).ravel()
-    names = []
-    for comp in range(n):
-        members = np.flatnonzero(labels == comp)
-        if (len(members) > 1 or Q[members[0], members[0]] > 0) and np.all(exits[members] <= 1e-12):
-            names = [f"{mat_ids[state_keys[k] // n_p]} at {process_ids[state_keys[k] % n_p]}" for k in members[:6]]
-            break
-    where = "; ".join(names) if names else "a loop of collection processes"
-    return (f"material circulates forever between collection processes with no way out ({where}): "
+    n_t = Q.shape[0]
+    if not n_t:
+        return np.zeros(0, dtype=bool), np.zeros(0, dtype=bool)
+    _, labels = connected_components(Q, directed=True, connection="strong")
+    coo = Q.tocoo()
+    inside = labels[coo.row] == labels[coo.col]
+    within = np.bincount(coo.row[inside], weights=coo.data[inside], minlength=n_t)
+    closed_state = within >= 1.0 - 1e-12
+    # a class is closed when every member keeps everything inside it
+    open_class = np.zeros(labels.max() + 1, dtype=bool)
+    open_class[labels[~closed_state]] = True
+    closed = ~open_class[labels]
+    if not closed.any():
+        return closed, np.zeros(n_t, dtype=bool)
+    # reachability from every fed state at once: a super source linked to them
+    src = np.concatenate([coo.row, np.full(int(fed.sum()), n_t)])
+    dst = np.concatenate([coo.col, np.flatnonzero(fed)])
+    G = sparse.csr_matrix((np.ones(len(src)), (src, dst)), shape=(n_t + 1, n_t + 1))
+    order = breadth_first_order(G, n_t, directed=True, return_predecessors=False)
+    reached = np.zeros(n_t + 1, dtype=bool)
+    reached[order] = True
+    return closed, reached[:n_t]
+
+
+def _closed_loop_message(state_keys: np.ndarray, members: np.ndarray, mat_ids, process_ids, n_p: int) -> str:
+    names = [f"{mat_ids[state_keys[k] // n_p]} at {process_ids[state_keys[k] % n_p]}" for k in members[:6]]
+    return (f"material circulates forever between collection processes with no way out ({'; '.join(names)}): "
             "give one of them an outflow to a fate, or a 'fate' on a flow of the loop")
 
 

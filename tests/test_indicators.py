@@ -256,3 +256,40 @@ def test_cli_coefficients_option(capsys):
     own = [c for c in doc["coefficients"] if c["origin"] == "park"]
     assert {c["parameter"] for c in own} == {"straw_to_grain", "ash_content"}
     assert all(c["source"] for c in doc["coefficients"] if c["central"] is not None)
+
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@st.composite
+def parks_with_storage(draw):
+    mats = ["fly_ash", "straw_wheat", "manure_sheep", "hw08_waste_mineral_oil", "waste_paper"]
+    sinks = {"use": "production", "fill": "landfill", "burn": "treatment", "yard": "storage", "env": "environment",
+             "out": "export"}
+    procs = [P("gen", "production"), P("c1", "collection"), P("c2", "collection")] + [P(k, v) for k, v in sinks.items()]
+    flows = []
+    for m in draw(st.lists(st.sampled_from(mats), min_size=1, max_size=5, unique=True)):
+        for tgt in draw(st.lists(st.sampled_from(["c1", "c2"] + list(sinks)), min_size=1, max_size=4, unique=True)):
+            flows.append(F("gen", tgt, m, draw(st.floats(0.1, 1e4))))
+        for src in ("c1", "c2", "yard"):
+            for tgt in draw(st.lists(st.sampled_from(["use", "fill", "burn", "env", "out", "c1", "c2"]),
+                                     max_size=3, unique=True)):
+                if tgt != src:
+                    fate = draw(st.sampled_from(["", "utilised", "disposed"])) if tgt == "out" else ""
+                    flows.append(F(src, tgt, m, draw(st.floats(0.0, 1e4)), fate=fate))
+    return mfa.Park.from_frames(processes=procs, flows=flows)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(parks_with_storage())
+def test_rates_are_fractions_and_terms_close(park):
+    r = indicators(park, targets=False)
+    rates = r.table[r.table.unit == "t/t"]
+    v = rates["value"].dropna()
+    assert ((v >= -1e-12) & (v <= 1 + 1e-12)).all()
+    assert (rates.loc[rates.value.isna(), "reason"].notna()).all()
+    for _, row in r.by_material.iterrows():
+        fates = row.utilised + row.disposed + row.stored + row.discarded + row.exported + row.unresolved
+        assert fates == pytest.approx(row.generated + row.prior_year_drawn, rel=1e-9, abs=1e-6)
+        assert row.prior_utilised + row.prior_disposed <= row.prior_year_drawn + 1e-6

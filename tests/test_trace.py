@@ -291,3 +291,15 @@ def test_package_names_stay_callable_whatever_was_imported_first():
         assert callable(sys.modules[name])
     assert len(mfa.trace(park).table) == len(trace(park).table)
     assert mfa.indicators(park, targets=False).get("straw_utilisation_rate")["value"] > 0.85
+
+
+def test_closed_loop_that_nothing_reaches_is_harmless():
+    park = mfa.Park.from_frames(
+        processes=[P("a", "production"), P("c1", "collection"), P("c2", "collection"), P("c3", "collection"),
+                   P("use", "production")],
+        flows=[{"source": "a", "target": "c3", "material": "red_mud", "value": 10},
+               {"source": "c3", "target": "use", "material": "red_mud", "value": 10},
+               {"source": "c1", "target": "c2", "material": "red_mud", "value": 5},
+               {"source": "c2", "target": "c1", "material": "red_mud", "value": 5}])
+    r = trace(park)
+    assert shares(r, "a") == {"utilised": 1.0}
