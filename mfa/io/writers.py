@@ -21,6 +21,14 @@ from mfa.conventions import FLOW_UNIT, STOCK_UNIT
 FIXED_TIME = (2000, 1, 1, 0, 0, 0)
 
 
+def file_mode() -> int:
+    """The mode a plainly created file gets (0o666 less the umask); mkstemp's own 0o600 would hide
+    reports from the colleagues they are written for."""
+    mask = os.umask(0)
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
 def atomic_write_bytes(path: Path, data: bytes) -> None:
     """Write ``data`` to ``path`` atomically: readers see the old file or the new one, never a part."""
     path = Path(path)
@@ -29,6 +37,7 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
+        os.chmod(tmp, file_mode())
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):
@@ -83,6 +92,7 @@ def write_csv_folder(park, folder: Path) -> None:
     parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=parent))
     try:
+        os.chmod(tmp, file_mode() | ((file_mode() & 0o444) >> 2))  # mkdtemp's 0o700 → as mkdir would
         for name, frame in tables_for_saving(park).items():
             (tmp / f"{name}.csv").write_bytes(_csv_bytes(frame))
         if folder.exists():
