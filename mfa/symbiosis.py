@@ -307,13 +307,16 @@ class Candidates:
 
 def candidates(park, compat: pd.DataFrame | None = None, prices: pd.DataFrame | None = None,
                transport_cost: float | None = None, transport_co2: float | None = None,
-               max_distance_km: float | None = None) -> Candidates:
+               max_distance_km: float | None = None, nearest: int | None = None) -> Candidates:
     """Candidate couplings of ``park`` per the compatibility catalogue (see the module docstring).
 
     ``prices`` (material, disposal_fee, virgin_price in CNY/t) override the catalogue's prices;
     ``transport_cost`` in CNY per t·km, ``transport_co2`` in t CO₂ per t·km; couplings longer than
-    ``max_distance_km`` are left out.
+    ``max_distance_km`` are left out; with ``nearest=k`` only the k nearest users of each stream are
+    candidates for each catalogue row (large parks: the candidate set grows as streams × users otherwise).
     """
+    if nearest is not None and nearest < 1:
+        raise MfaError("nearest must be at least 1")
     compat = compatibility() if compat is None else compat
     notes: list[str] = []
     procs = park.processes.reset_index(drop=True)
@@ -347,14 +350,20 @@ def candidates(park, compat: pd.DataFrame | None = None, prices: pd.DataFrame | 
         for p_, m_, dv in zip(st["process"], st["material"], d):
             if dv > 0:
                 acc[(p_, m_)] = float(dv)
-    relief_rows, pool_rows = [], []
-    for t in sorted(set(internal_t["target"])):
-        out_b = (f_src == t) & known & np.isin(tkind_all, ["landfill", "environment"])
-        pool_rows.append({"target": t, "boundary_outflow": float(value[out_b].sum())})
-        for m_ in sorted(set(internal_t.loc[internal_t["target"] == t, "material"])):
-            relief_rows.append({"target": t, "material": m_, "stock_accumulation": acc.get((t, m_), 0.0)})
-    relief = pd.DataFrame(relief_rows, columns=["target", "material", "stock_accumulation"])
-    relief_pool = pd.DataFrame(pool_rows, columns=["target", "boundary_outflow"])
+    # relief at internal targets, vectorised: (target, material) pairs and each target's boundary outflow
+    pairs = (internal_t[["target", "material"]].drop_duplicates()
+             .sort_values(["target", "material"], kind="mergesort").reset_index(drop=True))
+    acc_s = pd.Series(acc, dtype=float)
+    keys = pd.MultiIndex.from_frame(pairs) if len(pairs) else pd.MultiIndex.from_tuples([], names=["t", "m"])
+    stock_acc = acc_s.reindex(keys).fillna(0.0).to_numpy() if len(acc_s) else np.zeros(len(pairs))
+    relief = pd.DataFrame({"target": pairs["target"].to_numpy(dtype=object),
+                           "material": pairs["material"].to_numpy(dtype=object),
+                           "stock_accumulation": stock_acc})
+    to_sink = known & np.isin(tkind_all, ["landfill", "environment"])
+    out_sink = pd.Series(value[to_sink], index=f_src[to_sink]).groupby(level=0).sum()
+    t_ids = pairs["target"].drop_duplicates().to_numpy(dtype=object)
+    relief_pool = pd.DataFrame({"target": t_ids,
+                                "boundary_outflow": out_sink.reindex(t_ids).fillna(0.0).to_numpy(dtype=float)})
     if len(internal_t):
         cap_t = relief.groupby("target")["stock_accumulation"].sum().reindex(relief_pool["target"]).to_numpy() \
             + relief_pool["boundary_outflow"].to_numpy()
@@ -373,21 +382,25 @@ def candidates(park, compat: pd.DataFrame | None = None, prices: pd.DataFrame | 
     spare = np.where(np.isnan(capacity), np.inf, np.maximum(capacity - cur_in, 0.0))
     export_ids = procs.loc[procs["kind"] == "export", "id"].tolist()
 
-    def pool(u: str, order: tuple[str, ...]) -> tuple[str, float]:
-        m = (f_src == u) & known
-        for k in order:
-            mk = m & (tkind_all == k)
-            if mk.any():
-                return k, float(value[mk].sum())
-        return "", 0.0
+    # boundary outflows of every user by kind (t/a), one groupby instead of a scan per user
+    bmask = known & np.isin(tkind_all, ["export", "environment", "landfill"])
+    bsum = (pd.DataFrame({"u": f_src[bmask], "k": tkind_all[bmask], "v": value[bmask]})
+            .groupby(["u", "k"])["v"].sum().unstack("k")
+            .reindex(index=uid, columns=["export", "environment", "landfill"]))
+    has = bsum.notna().to_numpy()
+    vals = bsum.fillna(0.0).to_numpy()
+    kinds3 = np.array(["export", "environment", "landfill"], dtype=object)
 
-    grow_kind, shrink_kind, shrink_cap = [], [], []
-    for u in uid:
-        gk, _ = pool(u, ("export", "environment", "landfill"))
-        sk, sv = pool(u, ("environment", "export", "landfill"))
-        grow_kind.append(gk)
-        shrink_kind.append(sk)
-        shrink_cap.append(sv)
+    def first_kind(order: list[int]) -> tuple[np.ndarray, np.ndarray]:
+        k_out = np.full(len(uid), "", dtype=object)
+        v_out = np.zeros(len(uid))
+        for j in reversed(order):  # the first kind in ``order`` that the user has wins
+            k_out = np.where(has[:, j], kinds3[j], k_out)
+            v_out = np.where(has[:, j], vals[:, j], v_out)
+        return k_out, v_out
+
+    grow_kind, _ = first_kind([0, 1, 2])
+    shrink_kind, shrink_cap = first_kind([1, 0, 2])
     users = pd.DataFrame({"user": uid, "name": prod["name"].to_numpy(dtype=object),
                           "group": prod["group"].fillna("").astype(str).to_numpy(dtype=object),
                           "current_input": cur_in, "capacity": capacity, "spare_capacity": spare,
@@ -418,6 +431,7 @@ def candidates(park, compat: pd.DataFrame | None = None, prices: pd.DataFrame | 
     arc_parts: list[pd.DataFrame] = []
     skipped_balance: set[tuple[str, str]] = set()
     skipped_capacity: set[str] = set()
+    n_dropped = 0
     for row in compat.itertuples():
         if row.waste.startswith("category:"):
             s_mask = (streams["category"] == row.waste.split(":", 1)[1]).to_numpy()
@@ -458,9 +472,19 @@ def candidates(park, compat: pd.DataFrame | None = None, prices: pd.DataFrame | 
         if row.substitutes:
             for u, dv in zip(us["user"], d_sel):
                 demand_rows[(u, row.substitutes)] = float(dv)
-        # cartesian product streams × users
-        si = np.repeat(np.arange(len(st_sel)), len(us))
-        ui = np.tile(np.arange(len(us)), len(st_sel))
+        if nearest is not None and len(us) > nearest:
+            # only the k nearest users of each stream (distance matrix in numpy, no product table)
+            px = coord["x"].reindex(st_sel["producer"]).to_numpy()
+            py = coord["y"].reindex(st_sel["producer"]).to_numpy()
+            D = haversine_km(px[:, None], py[:, None], us["x"].to_numpy()[None, :], us["y"].to_numpy()[None, :])
+            D = np.where(np.isnan(D), np.inf, D)
+            near = np.argpartition(D, nearest - 1, axis=1)[:, :nearest]
+            si = np.repeat(np.arange(len(st_sel)), nearest)
+            ui = near.ravel()
+            n_dropped += len(st_sel) * (len(us) - nearest)
+        else:  # every stream × every user
+            si = np.repeat(np.arange(len(st_sel)), len(us))
+            ui = np.tile(np.arange(len(us)), len(st_sel))
         a = pd.DataFrame({
             "stream": st_sel["stream"].to_numpy(dtype=object)[si],
             "from": st_sel["producer"].to_numpy(dtype=object)[si],
@@ -519,6 +543,9 @@ def candidates(park, compat: pd.DataFrame | None = None, prices: pd.DataFrame | 
     else:
         for c in ("distance_km", "cost_per_t", "transport_t_km"):
             arcs[c] = pd.Series(dtype=float)
+    if n_dropped:
+        notes.append(f"only the {nearest} nearest users of each stream considered per catalogue row "
+                     f"({n_dropped:,} farther candidate couplings left out)")
     if skipped_capacity:
         notes.append("no capacity given for " + ", ".join(sorted(skipped_capacity)) + ": acceptance couplings "
                      "(no substituted material) need a capacity (t/a of input) to bound them")
@@ -1035,7 +1062,7 @@ def discover(park, objective: str = "utilisation", weights: Mapping[str, float] 
              compat: pd.DataFrame | None = None, prices: pd.DataFrame | None = None,
              transport_cost: float | None = None, transport_co2: float | None = None,
              fixed_cost: float | None = None, max_distance_km: float | None = None,
-             assess: bool | None = None) -> SymbiosisResult:
+             nearest: int | None = None, assess: bool | None = None) -> SymbiosisResult:
     """Find the best couplings of ``park``: candidates (:func:`candidates`), the LP/MILP (:func:`solve`) and
     the ranked table with each coupling's effect (module docstring for every convention).
 
@@ -1055,7 +1082,7 @@ def discover(park, objective: str = "utilisation", weights: Mapping[str, float] 
                            "virgin_price in CNY/t) and/or a transport cost in CNY per t·km — the catalogue "
                            "holds no sourced prices")
     cands = candidates(park, compat=compat, prices=prices, transport_cost=transport_cost,
-                       transport_co2=transport_co2, max_distance_km=max_distance_km)
+                       transport_co2=transport_co2, max_distance_km=max_distance_km, nearest=nearest)
     q, info = solve(cands, objective, weights, fixed_cost)
     info["objective"] = objective if not weights else "weighted"
     arcs = cands.arcs.copy()

@@ -298,3 +298,12 @@ def test_shipped_wuhai_retrofit_checks():
 
     assert utilisation_rates(retro)["industrial_solid_waste"] > utilisation_rates(
         mfa.read_park("wuhai"))["industrial_solid_waste"]
+
+
+def test_nearest_users_only(tmp_path):
+    compat = compat_frame(tmp_path, "carbide_slag,limestone,,1.351,,0.594,,,,derived,\n")
+    c = candidates(two_user_park(), compat=compat, nearest=1)
+    assert set(c.arcs["to"]) == {"cem_a"}  # 8.6 km against 59 km
+    assert any("nearest" in n for n in c.notes)
+    with pytest.raises(MfaError, match="at least 1"):
+        candidates(two_user_park(), compat=compat, nearest=0)

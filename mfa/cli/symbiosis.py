@@ -45,6 +45,7 @@ def register(sub) -> None:
     p.add_argument("--transport-co2", type=float, metavar="T", help="transport emissions in t CO₂ per t·km")
     p.add_argument("--fixed-cost", type=float, metavar="CNY", help="fixed cost per coupling in CNY/a (MILP)")
     p.add_argument("--max-distance", type=float, metavar="KM", help="leave out couplings longer than KM")
+    p.add_argument("--nearest", type=int, metavar="K", help="consider only the K nearest users of each stream")
     p.add_argument("--compatibility", metavar="FILE", help="a compatibility catalogue instead of the shipped one")
     p.add_argument("--no-assess", action="store_true",
                    help="skip the per-coupling ΔFCI / Δcyclicity / rate gains (faster on large parks)")
@@ -66,7 +67,7 @@ def run(args) -> int:
     prices = read_prices(args.prices) if args.prices else None
     result = discover(park, args.objective, _weights(args.weights), compat=compat, prices=prices,
                       transport_cost=args.transport_cost, transport_co2=args.transport_co2,
-                      fixed_cost=args.fixed_cost, max_distance_km=args.max_distance,
+                      fixed_cost=args.fixed_cost, max_distance_km=args.max_distance, nearest=args.nearest,
                       assess=False if args.no_assess else None)
     if args.output:
         write_park(result.retrofit(), args.output)
