@@ -478,6 +478,10 @@ def candidates(park, compat: pd.DataFrame | None = None, prices: pd.DataFrame | 
             py = coord["y"].reindex(st_sel["producer"]).to_numpy()
             D = haversine_km(px[:, None], py[:, None], us["x"].to_numpy()[None, :], us["y"].to_numpy()[None, :])
             D = np.where(np.isnan(D), np.inf, D)
+            u_ids = us["user"].to_numpy(dtype=object)[None, :]
+            self_ = ((st_sel["producer"].to_numpy(dtype=object)[:, None] == u_ids)
+                     | (st_sel["target"].to_numpy(dtype=object)[:, None] == u_ids))
+            D = np.where(self_, np.inf, D)  # a producer is not its own user
             near = np.argpartition(D, nearest - 1, axis=1)[:, :nearest]
             si = np.repeat(np.arange(len(st_sel)), nearest)
             ui = near.ravel()
