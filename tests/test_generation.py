@@ -234,3 +234,14 @@ def test_bayannur_round_trip_regenerates_the_same_flows(tmp_path):
     a = park.flows.set_index("id")[["value", "sigma", "activity"]]
     b = again.flows.set_index("id")[["value", "sigma", "activity"]]
     assert a.sort_index().equals(b.sort_index())
+
+
+def test_a_park_can_define_its_own_activity():
+    coefs = raw([{"activity": "tile_output", "material": "waste_glass", "parameter": "cullet_per_tile",
+                  "low": "0.01", "central": "0.02", "high": "0.03", "unit": "t/t", "source": "plant records 2023"}],
+                "coefficients")
+    flows, issues = generate(raw([{"id": "t", "process": "plant", "activity": "tile_output", "value": "5000",
+                                   "unit": "t/a", "target": "yard"}]), coefs, PROCS, None)
+    assert not issues
+    assert flows["value"].item() == pytest.approx(100.0)
+    assert flows["sigma"].item() == pytest.approx(100.0 * (0.02 / math.sqrt(12)) / 0.02)
