@@ -69,11 +69,11 @@ _CATEGORY_ZH = {
 }
 _TEXT = {
     "en": {"stock_in": "stock accumulation", "stock_out": "stock release",
-           "res_out": "unaccounted (balance residual)", "res_in": "unaccounted (balance residual) ",
+           "res_out": "unaccounted (balance residual)", "res_in": "unaccounted (balance residual)",
            "unknown": "{n} flow(s) of unknown value not drawn (mfa reconcile computes them)", "internal": "{v} within groups not drawn",
            "scale": "scale: {s} per mm", "stock_mat": "stock change", "res_mat": "balance residual"},
     "zh": {"stock_in": "库存增加", "stock_out": "库存减少", "res_out": "未平衡量（残差）",
-           "res_in": "未平衡量（残差） ", "unknown": "{n} 条未知数值的流未绘出（可用 mfa reconcile 计算）",
+           "res_in": "未平衡量（残差）", "unknown": "{n} 条未知数值的流未绘出（可用 mfa reconcile 计算）",
            "internal": "组内流 {v} 未绘出", "scale": "比例：每毫米 {s}", "stock_mat": "库存变化",
            "res_mat": "平衡残差"},
 }
@@ -161,8 +161,8 @@ def sankey_frames(park, material: str | Sequence[str] | None = None, category: s
     nodes: id, label, kind, pin (−1 first column, +1 last, 0 free), members (process ids, ";"-joined).
     links: source, target, material, material_name, category, value (t/a), type ("flow", "stock",
     "residual"), flows (flow ids, ";"-joined).
-    notes: n_unknown (flows of unknown value), internal (t/a between processes of one group, not drawn),
-    drawn_in / drawn_out (t/a entering / leaving the drawing), filtered (bool).
+    notes: n_unknown (flows of unknown value, not drawn), internal (t/a between processes of one group, not
+    drawn), filtered (bool: a material or category filter was applied), throughput (t/a of the largest node).
     """
     if lang not in ("en", "zh"):
         raise MfaError(f"lang must be 'en' or 'zh', not {lang!r}")
