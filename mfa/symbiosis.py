@@ -272,6 +272,14 @@ def _fate_table(park) -> pd.DataFrame:
     return f
 
 
+def _stream_table(park) -> pd.DataFrame:
+    """The fate rows of the waste streams: known, positive, fate disposed/stored/discarded, from a process
+    inside the park."""
+    ft = _fate_table(park)
+    return ft[ft["fate"].isin(STREAM_FATES) & ft["value"].notna() & (ft["value"] > 0)
+              & ~ft["source_kind"].isin(list(BOUNDARY_KINDS))].reset_index(drop=True)
+
+
 def _matches(tokens: str, group: pd.Series, ids: pd.Series) -> np.ndarray:
     toks = [t.strip().lower() for t in tokens.split("|") if t.strip()]
     g = group.fillna("").astype(str).str.lower()
@@ -328,9 +336,7 @@ def candidates(park, compat: pd.DataFrame | None = None, prices: pd.DataFrame | 
     known = ~np.isnan(value)
 
     # --- streams -------------------------------------------------------------------------------------
-    ft = _fate_table(park)
-    ft = ft[ft["fate"].isin(STREAM_FATES) & ft["value"].notna() & (ft["value"] > 0)
-            & ~ft["source_kind"].isin(list(BOUNDARY_KINDS))].reset_index(drop=True)
+    ft = _stream_table(park)
     streams = pd.DataFrame({
         "stream": ft["id"].astype(object), "producer": ft["source"].astype(object),
         "material": ft["material"].astype(object), "category": ft["material"].map(cat_of).astype(object),
@@ -359,7 +365,9 @@ def candidates(park, compat: pd.DataFrame | None = None, prices: pd.DataFrame | 
     relief = pd.DataFrame({"target": pairs["target"].to_numpy(dtype=object),
                            "material": pairs["material"].to_numpy(dtype=object),
                            "stock_accumulation": stock_acc})
-    to_sink = known & np.isin(tkind_all, ["landfill", "environment"])
+    # a stream is never also a relief or booking pool: it has its own supply constraint
+    is_stream = flows["id"].isin(set(streams["stream"])).to_numpy()
+    to_sink = known & ~is_stream & np.isin(tkind_all, ["landfill", "environment"])
     out_sink = pd.Series(value[to_sink], index=f_src[to_sink]).groupby(level=0).sum()
     t_ids = pairs["target"].drop_duplicates().to_numpy(dtype=object)
     relief_pool = pd.DataFrame({"target": t_ids,
@@ -383,7 +391,7 @@ def candidates(park, compat: pd.DataFrame | None = None, prices: pd.DataFrame | 
     export_ids = procs.loc[procs["kind"] == "export", "id"].tolist()
 
     # boundary outflows of every user by kind (t/a), one groupby instead of a scan per user
-    bmask = known & np.isin(tkind_all, ["export", "environment", "landfill"])
+    bmask = known & ~is_stream & np.isin(tkind_all, ["export", "environment", "landfill"])
     bsum = (pd.DataFrame({"u": f_src[bmask], "k": tkind_all[bmask], "v": value[bmask]})
             .groupby(["u", "k"])["v"].sum().unstack("k")
             .reindex(index=uid, columns=["export", "environment", "landfill"]))
@@ -495,6 +503,7 @@ def candidates(park, compat: pd.DataFrame | None = None, prices: pd.DataFrame | 
             "to": us["user"].to_numpy(dtype=object)[ui],
             "material": st_sel["material"].to_numpy(dtype=object)[si],
             "disposal_target": st_sel["target"].to_numpy(dtype=object)[si],
+            "disposal_kind": st_sel["target_kind"].to_numpy(dtype=object)[si],
             "supply": st_sel["supply"].to_numpy()[si],
         })
         keep = (a["from"] != a["to"]) & (a["disposal_target"] != a["to"])
@@ -510,7 +519,7 @@ def candidates(park, compat: pd.DataFrame | None = None, prices: pd.DataFrame | 
         a["quality_note"] = row.quality_note
         a["accepting_group"] = row.accepting_group
         arc_parts.append(a)
-    cols = ["stream", "from", "to", "material", "disposal_target", "supply", "substitutes", "ratio",
+    cols = ["stream", "from", "to", "material", "disposal_target", "disposal_kind", "supply", "substitutes", "ratio",
             "max_share", "co2_per_t", "rule", "source", "quality_note", "accepting_group"]
     arcs = (pd.concat(arc_parts, ignore_index=True) if arc_parts
             else pd.DataFrame({c: pd.Series(dtype=object) for c in cols}))
@@ -671,8 +680,12 @@ def build_problem(c: Candidates, w: dict[str, float], fixed_cost: float | None =
     cost = np.nan_to_num(arcs["cost_per_t"].to_numpy(dtype=float))
     co2 = arcs["co2_per_t"].to_numpy(dtype=float)
     dist = np.nan_to_num(arcs["distance_km"].to_numpy(dtype=float))
-    scale = 1e-9 * (1.0 + dist / (1.0 + dist.max() if n else 1.0))
-    obj = -w["utilisation"] * np.ones(n) + w["cost"] * cost - w["co2"] * co2 + scale
+    # ties between equally good plans are broken, in this order, towards waste that would be landfilled,
+    # towards more CO₂ avoided and towards shorter hauls; the weights are far below any real objective
+    landfilled = (arcs["disposal_kind"].astype(str).to_numpy() == "landfill") if "disposal_kind" in arcs else 0.0
+    tie = (-1e-6 * landfilled - 1e-8 * np.clip(co2, -1e3, 1e3)
+           + 1e-9 * (1.0 + dist / (1.0 + (dist.max() if n else 0.0))))
+    obj = -w["utilisation"] * np.ones(n) + w["cost"] * cost - w["co2"] * co2 + tie
     ub = arcs["supply"].to_numpy(dtype=float).copy()
     pos = gamma > 0
     dem_u = np.full(n, np.inf)
@@ -814,6 +827,7 @@ def apply(park, plan: Any) -> Any:
     tkind = np.array([kind.get(t, "") for t in tgt], dtype=object)
     skind = np.array([kind.get(s, "") for s in src], dtype=object)
     known = ~np.isnan(value)
+    is_stream = flows["id"].isin(set(_stream_table(park)["id"])).to_numpy()
     notes_col = flows["note"].fillna("").astype(str).to_numpy(dtype=object).copy()
     eps = 1e-9
 
@@ -873,7 +887,7 @@ def apply(park, plan: Any) -> Any:
                 use = min(rem, max(acc, 0.0))
                 stocks.at[j, "closing"] = float(stocks.at[j, "closing"]) - use
                 rem -= use
-            take((src == t) & np.isin(tkind, ["landfill", "environment"]), rem,
+            take((src == t) & ~is_stream & np.isin(tkind, ["landfill", "environment"]), rem,
                  f"the outflows of {t} to landfill/environment")
         note = (f"symbiosis retrofit: {m} from {p} instead of {kind.get(t)} {t}"
                 + (f"; replaces {gamma * q:,.1f} t/a {sub} (ratio {gamma:g})" if sub else "")
@@ -901,7 +915,7 @@ def apply(park, plan: Any) -> Any:
         delta = (1.0 - (gamma if sub else 0.0)) * q
         if delta > eps:
             for k_ in ("export", "environment", "landfill"):
-                cand = np.flatnonzero((src == u) & (tkind == k_) & known)
+                cand = np.flatnonzero((src == u) & (tkind == k_) & known & ~is_stream)
                 if len(cand):
                     value[cand[np.argmax(value[cand])]] += delta
                     break
@@ -910,7 +924,7 @@ def apply(park, plan: Any) -> Any:
                                f"extra {delta:,.3f} t/a")
         elif delta < -eps:
             for k_ in ("environment", "export", "landfill"):
-                m_ = (src == u) & (tkind == k_) & known
+                m_ = (src == u) & (tkind == k_) & known & ~is_stream
                 if m_.any():
                     take(m_, -delta, f"the outflows of {u} to {k_}")
                     break
