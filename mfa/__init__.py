@@ -11,17 +11,16 @@ Conventions (units t/a, signs, boundary, fates) are in :mod:`mfa.conventions`.
 
 from __future__ import annotations
 
+import sys
+import types
 from importlib import import_module
 from typing import Any
 
 __version__ = "0.1.0"
 
 # Light at import: heavy modules load on first use of the name that needs them.
-# Functions named like the module that holds them (mfa.balance.balance …) are bound here, after their
-# module is imported, so that ``mfa.balance`` is always the function, never the module.
-from mfa.balance import balance  # noqa: E402  (numpy and pandas only)
-
 _LAZY = {
+    "balance": ("mfa.balance", "balance"),
     "Park": ("mfa.park", "Park"),
     "ParkInfo": ("mfa.park", "ParkInfo"),
     "read_park": ("mfa.io", "read_park"),
@@ -38,18 +37,22 @@ _LAZY = {
     "sankey": ("mfa.sankey", "sankey"),
 }
 
-__all__ = sorted(list(_LAZY) + ["balance"]) + ["__version__"]
+__all__ = sorted(_LAZY) + ["__version__"]
 
 
-def __getattr__(name: str) -> Any:
-    try:
-        module, attr = _LAZY[name]
-    except KeyError:
-        raise AttributeError(f"module 'mfa' has no attribute {name!r}") from None
-    value = getattr(import_module(module), attr)
-    globals()[name] = value
-    return value
+class _Package(types.ModuleType):
+    """The ``mfa`` package. Several public functions share their module's name (``mfa.balance`` is the
+    function in ``mfa/balance.py``); importing such a module binds the *module* to the package attribute,
+    so the lazy names are resolved here, on every access, and always give the function."""
+
+    def __getattribute__(self, name: str) -> Any:
+        target = _LAZY.get(name)
+        if target is not None:
+            return getattr(import_module(target[0]), target[1])
+        return super().__getattribute__(name)
+
+    def __dir__(self) -> list[str]:
+        return __all__
 
 
-def __dir__() -> list[str]:
-    return __all__
+sys.modules[__name__].__class__ = _Package

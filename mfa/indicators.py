@@ -52,8 +52,6 @@ they are exactly ``utilised ÷ generated``.
 from __future__ import annotations
 
 import html
-import sys
-import types
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -338,14 +336,3 @@ def _evaluate_targets(table: pd.DataFrame, targets) -> pd.DataFrame:
                                      "value", "passed", "gap_t", "source", "note"])
     return evaluate(table, frame)
 
-
-class _CallableModule(types.ModuleType):
-    """Importing this module binds ``mfa.indicators`` to the module, shadowing the lazy ``mfa.indicators``
-    function of the package; calling the module calls :func:`indicators`, so ``mfa.indicators(park)`` always
-    works."""
-
-    def __call__(self, *args, **kwargs) -> IndicatorResult:
-        return indicators(*args, **kwargs)
-
-
-sys.modules[__name__].__class__ = _CallableModule

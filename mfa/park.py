@@ -174,6 +174,12 @@ class Park:
         return self._info
 
     @property
+    def warnings(self) -> list:
+        """Problems found while reading that did not stop it (:class:`mfa.errors.Issue` with severity
+        ``warning``), e.g. an unknown extra file or waste generated at a process that is not production."""
+        return list(self._cache.get("warnings", []))
+
+    @property
     def compiled(self):
         """The compiled (indexed, sparse) form shared by every engine; built once."""
         c = self._cache.get("compiled")

@@ -42,8 +42,6 @@ classes as right-hand sides at once, and once more transposed for the tonnes pas
 from __future__ import annotations
 
 import html
-import sys
-import types
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -431,13 +429,3 @@ def _closed_loop_message(state_keys: np.ndarray, members: np.ndarray, mat_ids, p
     return (f"material circulates forever between collection processes with no way out ({'; '.join(names)}): "
             "give one of them an outflow to a fate, or a 'fate' on a flow of the loop")
 
-
-class _CallableModule(types.ModuleType):
-    """Importing this module binds ``mfa.trace`` to the module, shadowing the lazy ``mfa.trace`` function of
-    the package; calling the module therefore calls :func:`trace`, so ``mfa.trace(park)`` always works."""
-
-    def __call__(self, *args, **kwargs) -> TraceResult:
-        return trace(*args, **kwargs)
-
-
-sys.modules[__name__].__class__ = _CallableModule

@@ -69,10 +69,11 @@ def test_layout_columns_loops_and_widths():
     assert nodes.loc["in", "layer"] == 0
     assert nodes.loc["out", "layer"] == nodes["layer"].max()
     assert nodes.loc["a", "layer"] < nodes.loc["b", "layer"]
-    # b → a runs against the columns: a loop, drawn below every node and entering a from the left
+    # b → a runs against the columns: a loop, drawn outside the nodes (above or below all of them) and
+    # entering a from the left
     assert lay.links["loop"].tolist() == [False, False, True, False]
     loop_path = lay.paths[2]
-    assert loop_path[2][1] > nodes["y1"].max()
+    assert loop_path[2][1] > nodes["y1"].max() or loop_path[2][1] < nodes["y0"].min()
     assert loop_path[-1][0] == pytest.approx(nodes.loc["a", "x0"])
     # fixed scale: widths are value / scale, node heights the larger of in and out
     assert lay.links["width"].tolist() == pytest.approx([50.0, 15.0, 5.0, 40.0])
@@ -345,11 +346,13 @@ def test_layout_invariants_on_random_networks(net):
     for _lay, col in nodes.groupby("layer"):
         col = col.sort_values("y0")
         assert (col["y0"].to_numpy()[1:] >= col["y1"].to_numpy()[:-1] - 1e-6).all()
-    # forward links go right; loops run below every node and come back into their target from the left
-    bottom = nodes["y1"].max()
+    # forward links go right; loops run above or below every node and come back into their target from
+    # the left
+    bottom, top = nodes["y1"].max(), nodes["y0"].min()
     for li, pts in enumerate(lay.paths):
         if lay.links.loc[li, "loop"]:
-            assert pts[2][1] > bottom and pts[3][1] > bottom
+            assert (pts[2][1] > bottom and pts[3][1] > bottom) or (pts[2][1] < top and pts[3][1] < top)
+            assert pts[2][1] - lay.links.loc[li, "width"] / 2 >= -1e-6  # inside the drawing
             assert pts[-1][0] == pytest.approx(nodes.loc[tgt[li], "x0"])
         else:
             xs = [p[0] for p in pts]

@@ -307,3 +307,71 @@ def test_nearest_users_only(tmp_path):
     assert any("nearest" in n for n in c.notes)
     with pytest.raises(MfaError, match="at least 1"):
         candidates(two_user_park(), compat=compat, nearest=0)
+
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@st.composite
+def random_parks(draw):
+    n_prod = draw(st.integers(1, 4))
+    n_user = draw(st.integers(1, 4))
+    processes = [P("quarry", "import"), P("fill", "landfill"), P("yard", "storage"), P("air", "environment"),
+                 P("market", "export")]
+    flows, stocks = [], []
+    yard_in = 0.0
+    for i in range(n_prod):
+        mat = draw(st.sampled_from(["carbide_slag", "fly_ash"]))
+        v = draw(st.floats(1, 500))
+        to_yard = draw(st.booleans())
+        processes.append(P(f"prod{i}", "production", x=106.8 + 0.01 * i, y=39.6))
+        flows.append({"source": "quarry", "target": f"prod{i}", "material": "limestone", "value": v})
+        flows.append({"source": f"prod{i}", "target": "yard" if to_yard else "fill", "material": mat, "value": v})
+        if to_yard:
+            stocks.append({"process": "yard", "material": mat, "opening": 0.0, "closing": v})
+            yard_in += v
+    seen = {}
+    for s_ in stocks:  # one stock row per material
+        seen[s_["material"]] = seen.get(s_["material"], 0.0) + s_["closing"]
+    stocks = [{"process": "yard", "material": m, "opening": 0.0, "closing": c} for m, c in seen.items()]
+    for j in range(n_user):
+        lime = draw(st.floats(1, 400))
+        cap = draw(st.one_of(st.none(), st.floats(lime, 3 * lime)))
+        processes.append(P(f"cem{j}", "production", group="cement", capacity=cap, x=106.9, y=39.6 + 0.02 * j))
+        flows += [{"source": "quarry", "target": f"cem{j}", "material": "limestone", "value": lime},
+                  {"source": f"cem{j}", "target": "market", "material": "cement", "value": 0.6 * lime},
+                  {"source": f"cem{j}", "target": "air", "material": "co2", "value": 0.4 * lime}]
+    park = mfa.Park.from_frames(processes=processes, flows=flows, stocks=stocks, materials=MATS)
+    gamma = draw(st.floats(0.5, 1.5))
+    share = draw(st.floats(0.05, 1.0))
+    return park, gamma, share
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(random_parks())
+def test_lp_constraints_hold_on_random_parks(tmp_path_factory, data):
+    park, gamma, share = data
+    tmp = tmp_path_factory.mktemp("c")
+    compat = compat_frame(tmp, f"carbide_slag,limestone,,{gamma},,0.594,,,,derived,\n"
+                               f"fly_ash,,cement,0,{share},,,,,S52,\n")
+    r = discover(park, compat=compat, assess=False)
+    c = r.couplings
+    flows = park.flows.set_index("id")
+    # supply per stream
+    for sid, q in c.groupby("stream")["tonnes"].sum().items():
+        assert q <= flows.loc[sid, "value"] * (1 + 1e-9) + 1e-6
+    after = apply(park, r)
+    assert balance(after).ok
+    procs = park.processes.set_index("id")
+    fa = after.flows
+    for u in c["to"].unique():
+        sub = c[(c["to"] == u) & (c["substitutes"] == "limestone")]
+        lime0 = flows[(flows["target"] == u) & (flows["material"] == "limestone")]["value"].sum()
+        assert (gamma * sub["tonnes"]).sum() <= lime0 * (1 + 1e-9) + 1e-6  # substitution within demand
+        total_in = fa.loc[fa["target"] == u, "value"].sum()
+        cap = procs.loc[u, "capacity"]
+        if not np.isnan(cap):
+            assert total_in <= max(cap, flows.loc[flows["target"] == u, "value"].sum()) * (1 + 1e-7) + 1e-6
+        ash = fa.loc[(fa["target"] == u) & (fa["material"] == "fly_ash"), "value"].sum()
+        assert ash <= share * total_in * (1 + 1e-7) + 1e-6  # max share of the user's input

@@ -23,7 +23,7 @@ def run(args) -> int:
 
     park = load_park(args.park)
     b = balance(park, rel_tol=args.rel_tol, abs_tol=args.abs_tol)
-    warnings = park._cache.get("warnings", [])
+    warnings = park.warnings
     p = b.processes
     counts = p["status"].value_counts().to_dict()
     if args.json:

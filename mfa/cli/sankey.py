@@ -9,7 +9,7 @@ DESCRIPTION = HELP + """.
 
 Link widths are flows in t/a, coloured by material category; nodes are coloured by process kind and labelled
 with their total. Imports and stock released sit in the first column; exports, emissions, landfill and stock
-accumulated in the last; return flows are drawn as loops below the diagram. Imbalances beyond the park's
+accumulated in the last; return flows are drawn as loops above or below the diagram. Imbalances beyond the park's
 tolerance are drawn to/from 'unaccounted (balance residual)'. The .html file is self-contained and works
 offline. --scale fixes the width scale (t/a per mm of the static diagram) so that diagrams compare."""
 

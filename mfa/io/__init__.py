@@ -69,7 +69,7 @@ def read_park(path_or_name: str | Path):
         raise ParkError(errors + e.issues) from None
     if errors:
         raise ParkError(errors)
-    park._cache["warnings"] = [i for i in issues if i.severity != "error"]
+    park._cache["warnings"] = [i for i in issues if i.severity != "error"] + park._cache.get("warnings", [])
     return park
 
 

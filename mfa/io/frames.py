@@ -456,6 +456,16 @@ def _canonical(frame: pd.DataFrame, columns) -> pd.DataFrame:
     return pd.DataFrame(out, index=frame.index).reset_index(drop=True)
 
 
+def _tidy_free_table(frame: pd.DataFrame) -> pd.DataFrame:
+    """Free-form tables (activities, coefficients) keep the dtypes their engine gave them; text columns
+    get "" for blanks, so that the same table read from any format compares equal."""
+    out = frame.reset_index(drop=True).copy()
+    for c in out.columns:
+        if not (pd.api.types.is_numeric_dtype(out[c]) or pd.api.types.is_bool_dtype(out[c])):
+            out[c] = out[c].fillna("").astype(str)
+    return out
+
+
 def build_park(tables: Mapping[str, RawTable | None], info: Any, source: str):
     """Validate raw tables and build a Park, or raise :class:`ParkError` with every problem."""
     from mfa.catalogue import materials as catalogue
@@ -505,11 +515,12 @@ def build_park(tables: Mapping[str, RawTable | None], info: Any, source: str):
         raise ParkError([Issue(source, "duplicate flow id (a generated flow has the id of another flow)",
                                column="id", value=v) for v in flows.loc[dup, "id"]])
     used = set(flows["material"]) | set(stocks["material"])
-    return Park(processes=_canonical(processes, PROCESS_COLUMNS), flows=_canonical(flows, FLOW_COLUMNS),
+    park = Park(processes=_canonical(processes, PROCESS_COLUMNS), flows=_canonical(flows, FLOW_COLUMNS),
                 materials=_canonical(_effective_materials(own, used), MATERIAL_COLUMNS),
                 stocks=_canonical(stocks, STOCK_COLUMNS), info=park_info,
-                activities=_canonical(act_frame, list(act_frame.columns)),
-                coefficients=_canonical(coef_frame, list(coef_frame.columns)))
+                activities=_tidy_free_table(act_frame), coefficients=_tidy_free_table(coef_frame))
+    park._cache["warnings"] = [i for i in issues if i.severity != "error"]
+    return park
 
 
 def park_from_frames(processes, flows, materials=None, stocks=None, info=None, activities=None,

@@ -12,8 +12,8 @@ Conventions shown in every diagram
       "stock release" (Δstock < 0). Imbalances of internal processes beyond the park's tolerance are drawn
       as links to/from "unaccounted (balance residual)", so every tonne drawn in is drawn out.
     * Flows of unknown value (NaN) cannot be drawn; their number is given in the diagram's note.
-    * Return flows (recycling, reuse) that run against the main direction are drawn as loops below the
-      diagram, from right to left, ending in an arrowhead at their target.
+    * Return flows (recycling, reuse) that run against the main direction are drawn as loops above or
+      below the diagram, from right to left, ending in an arrowhead at their target.
 
 >>> import mfa
 >>> park = mfa.Park.from_frames(

@@ -20,8 +20,9 @@ Steps (a Sugiyama-style layered drawing adapted to flows):
 5. **Vertical placement.** Nodes are stacked in that order in slots tall enough for their labels, then
    relaxed towards the flow-weighted centre of their neighbours, keeping order and gaps.
 6. **Ports and loops.** Links leave a node in the order of their next station and enter it in the order of
-   their previous one; loops leave at the bottom right, run in nested channels below the diagram from right
-   to left and enter their target at the bottom left.
+   their previous one. Loops between nodes in the upper half of the drawing run above it, the others below
+   (``loops_above=False``: all below): they leave their source on the right at the top (bottom), run in
+   nested channels from right to left and enter their target on the left at the top (bottom).
 7. **Labels.** Node labels (name and total) sit left of the first column, right of the others; column gaps
    are widened to fit them. Link values are written on a link where the text fits inside the band and
    overlaps no other label; otherwise the value is only in the hover text and the node totals.
@@ -175,6 +176,7 @@ def layout_sankey(
     min_column_gap: float = 24.0,
     sweeps: int = 8,
     relax: int = 12,
+    loops_above: bool = True,
 ) -> SankeyLayout:
     """Lay out a network Sankey diagram (see the module docstring for the method).
 
@@ -456,19 +458,36 @@ def layout_sankey(
     link_bundle = np.full(n_links, -1)
     link_bundle[fwd_idx] = bundle_of
     loop_idx = np.flatnonzero(loop)
-    # loop channels: shorter loops inside (closer to the diagram)
+    # Loops between nodes in the upper half of the drawing run above it, the others below, so that no
+    # return flow crosses the whole diagram. Within a side, shorter loops run inside (nearer the nodes).
     x_src_loop = col_x[layer[src[loop_idx]]] + node_width
     x_tgt_loop = col_x[layer[tgt[loop_idx]]]
     span = x_src_loop - x_tgt_loop
     loop_order = loop_idx[np.lexsort((-width[loop_idx], span))] if len(loop_idx) else loop_idx
+    above = {li: bool((yc[src[li]] + yc[tgt[li]]) / 2 < total_h / 2) and loops_above
+             for li in loop_order.tolist()}
+    top_ext = sum(width[li] + 1.0 for li in loop_order.tolist() if above[li])
+    y_shift = top_ext + node_gap * 1.5 if top_ext else 0.0
+    yc = yc + y_shift
+    node_top = node_top + y_shift
     channel = {}
-    yb = total_h + node_gap * 1.5
     channels = []
+    y_below = y_shift + total_h + node_gap * 1.5
+    y_above = y_shift - node_gap * 1.5
+    depth_rank = {}
+    n_above = n_below = 0
     for li in loop_order.tolist():
-        channel[li] = yb + width[li] / 2
+        if above[li]:
+            channel[li] = y_above - width[li] / 2
+            y_above -= width[li] + 1.0
+            depth_rank[li] = n_above
+            n_above += 1
+        else:
+            channel[li] = y_below + width[li] / 2
+            y_below += width[li] + 1.0
+            depth_rank[li] = n_below
+            n_below += 1
         channels.append(channel[li])
-        yb += width[li] + 1.0
-    depth_rank = {li: k for k, li in enumerate(loop_order.tolist())}
 
     # where the next / previous station of each link is, to sort ports
     first_hop = {}
@@ -481,16 +500,16 @@ def layout_sankey(
     for v in range(n):
         outs = np.flatnonzero(ok & (src == v))
         ins = np.flatnonzero(ok & (tgt == v))
-        # forward links first, sorted by the height of the next station; loops at the bottom, deeper
-        # channels higher so that nested loops do not cross
+        # forward links sorted by the height of their next station; loops running above at the top
+        # (innermost first), loops running below at the bottom (innermost last), so nested loops never cross
         def out_key(li: int) -> tuple:
             if loop[li]:
-                return (1, -depth_rank[li], li)
+                return (-1, depth_rank[li], li) if above[li] else (1, -depth_rank[li], li)
             return (0, yc[first_hop[link_bundle[li]]], li)
 
         def in_key(li: int) -> tuple:
             if loop[li]:
-                return (1, -depth_rank[li], li)
+                return (-1, depth_rank[li], li) if above[li] else (1, -depth_rank[li], li)
             return (0, yc[last_hop[link_bundle[li]]], li)
 
         y = node_top[v]
@@ -531,8 +550,8 @@ def layout_sankey(
         paths[li] = [(float(col_x[s_lay] + node_width), ys), (xs, ys), (xs, ych), (xt, ych), (xt, yt),
                      (float(col_x[t_lay]), yt)]
     total_w = float(col_x[-1] + node_width + right_margin)
-    total_height = float(max([total_h] + [c + 0.5 * w for c, w in
-                                         zip(channels, width[loop_order].tolist())])) if channels else total_h
+    total_height = float(max([y_shift + total_h] + [c + 0.5 * w for c, w in
+                                                    zip(channels, width[loop_order].tolist())]))
 
     # ---- node table and labels -----------------------------------------------------------------------------
     x0 = col_x[layer]
