@@ -99,9 +99,11 @@ def run(args) -> int:
     if "fci_before" in s:
         print(f"FCI {s['fci_before']:.5f} → {s['fci_after']:.5f}; cyclicity {s['cyclicity_before']:.4f} → "
               f"{s['cyclicity_after']:.4f}")
+        cats = {c for c in park.materials.set_index("id")["category"].reindex(
+            result.couplings["material"]).tolist()}
         for cat, v in s["utilisation_rates_after"].items():
             v0 = s["utilisation_rates_before"].get(cat)
-            if v is not None and v0 is not None:
+            if v is not None and v0 is not None and cat in cats:
                 print(f"{cat} utilisation rate {v0:.2%} → {v:.2%}")
     for n in result.notes:
         print(f"note: {n}")
