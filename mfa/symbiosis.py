@@ -1080,7 +1080,8 @@ def discover(park, objective: str = "utilisation", weights: Mapping[str, float] 
              compat: pd.DataFrame | None = None, prices: pd.DataFrame | None = None,
              transport_cost: float | None = None, transport_co2: float | None = None,
              fixed_cost: float | None = None, max_distance_km: float | None = None,
-             nearest: int | None = None, assess: bool | None = None) -> SymbiosisResult:
+             nearest: int | None = None, assess: bool | None = None,
+             reconcile: bool = False) -> SymbiosisResult:
     """Find the best couplings of ``park``: candidates (:func:`candidates`), the LP/MILP (:func:`solve`) and
     the ranked table with each coupling's effect (module docstring for every convention).
 
@@ -1088,7 +1089,9 @@ def discover(park, objective: str = "utilisation", weights: Mapping[str, float] 
     avoided); ``weights`` (e.g. ``{"utilisation": 1, "co2": 0.5}``) combine them and override ``objective``.
     ``fixed_cost`` (CNY per coupling per year) turns the problem into a MILP. With ``assess=False`` the
     per-coupling ΔFCI / Δcyclicity / rate gains are skipped (large parks); the default (None) assesses plans
-    of up to :data:`ASSESS_LIMIT` couplings, each one applied alone to the park.
+    of up to :data:`ASSESS_LIMIT` couplings, each one applied alone to the park. With ``reconcile=True``
+    unknown flows are determined first (:func:`mfa.solve.reconcile`) and the plan and the retrofit are built
+    on the reconciled park; otherwise waste flows of unknown value cannot be streams (noted).
     """
     from mfa.network import metrics as network_metrics
 
@@ -1099,13 +1102,27 @@ def discover(park, objective: str = "utilisation", weights: Mapping[str, float] 
             raise MfaError("the cost objective needs prices: give a price table (material, disposal_fee, "
                            "virgin_price in CNY/t) and/or a transport cost in CNY per t·km — the catalogue "
                            "holds no sourced prices")
+    pre: list[str] = []
+    if reconcile:
+        from mfa.solve import reconcile as _reconcile
+
+        rec = _reconcile(park)
+        park = rec.park
+        pre.append(f"reconciled first (mfa.solve.reconcile, χ² = {rec.chi2:.3g}, {rec.dof} dof): the plan and "
+                   f"the retrofit are built on the reconciled park")
+    else:
+        ft = _fate_table(park)
+        unknown = ft[ft["value"].isna() & ft["fate"].isin(STREAM_FATES)]
+        if len(unknown):
+            pre.append(f"{len(unknown)} disposed/stored/discarded waste flow(s) of unknown value cannot be "
+                       f"rerouted: reconcile first (reconcile=True, --reconcile)")
     cands = candidates(park, compat=compat, prices=prices, transport_cost=transport_cost,
                        transport_co2=transport_co2, max_distance_km=max_distance_km, nearest=nearest)
     q, info = solve(cands, objective, weights, fixed_cost)
     info["objective"] = objective if not weights else "weighted"
     arcs = cands.arcs.copy()
     arcs["tonnes"] = q
-    notes = list(cands.notes)
+    notes = pre + list(cands.notes)
     if not len(cands.streams):
         notes.append("no waste stream is disposed, stored or discarded: nothing to couple")
     elif not len(arcs):
@@ -1169,6 +1186,8 @@ def discover(park, objective: str = "utilisation", weights: Mapping[str, float] 
         "cost_change": (float(couplings["cost_change"].sum()) if couplings["cost_change"].notna().any()
                         else None),
         "virgin_avoided": float(couplings["virgin_avoided"].sum()),
+        "landfill_avoided": (float(np.nansum(couplings["landfill_avoided"].to_numpy(dtype=float)))
+                             if len(couplings) else 0.0),
     }
     if assess and len(couplings):
         after = apply(park, couplings)

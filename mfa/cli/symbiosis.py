@@ -45,6 +45,8 @@ def register(sub) -> None:
     p.add_argument("--transport-co2", type=float, metavar="T", help="transport emissions in t CO₂ per t·km")
     p.add_argument("--fixed-cost", type=float, metavar="CNY", help="fixed cost per coupling in CNY/a (MILP)")
     p.add_argument("--max-distance", type=float, metavar="KM", help="leave out couplings longer than KM")
+    p.add_argument("--reconcile", action="store_true",
+                   help="determine unknown flows first (mfa reconcile); the retrofit is built on the reconciled park")
     p.add_argument("--nearest", type=int, metavar="K", help="consider only the K nearest users of each stream")
     p.add_argument("--compatibility", metavar="FILE", help="a compatibility catalogue instead of the shipped one")
     p.add_argument("--no-assess", action="store_true",
@@ -67,7 +69,7 @@ def run(args) -> int:
     prices = read_prices(args.prices) if args.prices else None
     result = discover(park, args.objective, _weights(args.weights), compat=compat, prices=prices,
                       transport_cost=args.transport_cost, transport_co2=args.transport_co2,
-                      fixed_cost=args.fixed_cost, max_distance_km=args.max_distance, nearest=args.nearest,
+                      fixed_cost=args.fixed_cost, max_distance_km=args.max_distance, nearest=args.nearest, reconcile=args.reconcile,
                       assess=False if args.no_assess else None)
     if args.output:
         write_park(result.retrofit(), args.output)
@@ -77,8 +79,9 @@ def run(args) -> int:
             d["retrofit"] = str(args.output)
         print_json(d)
         return 0
+    solver = result.info["solver"] or "nothing to solve"
     print(f"Symbiosis plan for {park.info.name} — objective: {result.info['objective']} "
-          f"({result.info['solver']}, {result.summary['candidates']} candidate couplings)")
+          f"({solver}, {result.summary['candidates']} candidate couplings)")
     cols = ["rank", "from", "to", "material", "tonnes", "distance_km", "utilisation_rate_gain",
             "landfill_avoided", "co2_avoided", "cost_change", "delta_fci", "delta_cyclicity"]
     if len(result.couplings):
