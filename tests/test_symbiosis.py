@@ -375,3 +375,18 @@ def test_lp_constraints_hold_on_random_parks(tmp_path_factory, data):
             assert total_in <= max(cap, flows.loc[flows["target"] == u, "value"].sum()) * (1 + 1e-7) + 1e-6
         ash = fa.loc[(fa["target"] == u) & (fa["material"] == "fly_ash"), "value"].sum()
         assert ash <= share * total_in * (1 + 1e-7) + 1e-6  # max share of the user's input
+
+
+def test_unknown_stream_needs_reconcile(tmp_path):
+    compat = compat_frame(tmp_path, "carbide_slag,limestone,,1.351,,0.594,,,,derived,\n")
+    park = two_user_park()
+    flows = park.flows
+    flows.loc[flows["id"] == "pvc>fill:carbide_slag", "value"] = np.nan
+    flows["unit"] = "t/a"
+    park = park.replace(flows=flows)
+    plain = discover(park, compat=compat, assess=False)
+    assert plain.summary["tonnes"] == pytest.approx(20)  # only the stored slag is known
+    assert any("unknown value" in n for n in plain.notes)
+    rec = discover(park, compat=compat, reconcile=True)
+    assert rec.summary["tonnes"] == pytest.approx(100)  # the balance of pvc determines the 80 t/a
+    assert balance(rec.retrofit()).ok
