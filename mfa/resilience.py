@@ -144,8 +144,11 @@ def remove_processes(park, ids: Iterable[str]) -> tuple[Any, dict[str, Any]]:
         out["activity"] = ""
         changes["flows"] = out
         changes["activities"] = park.activities.iloc[0:0]
-    from mfa.symbiosis import replace_park
+    from mfa.symbiosis import _check_residuals_kept, replace_park
 
+    # survivors keep their balance; removed processes and boundary processes (no balance) are not compared
+    boundary = {p for p, k in kinds.items() if k in BOUNDARY_KINDS} | {x["id"] for x in new_procs}
+    _check_residuals_kept(flows, park.stocks, out, stocks, f"removing {tag}", skip=gone | boundary)
     new = replace_park(park, **changes)
     lost_util = to_landfill & utilised & known
     info = {

@@ -953,6 +953,8 @@ def apply(park, plan: Any) -> Any:
     if has_tc.any():
         denom = out.loc[has_tc, "source"].map(tot_in).to_numpy(dtype=float)
         out.loc[has_tc, "tc"] = np.where(denom > 0, v[has_tc] / denom, np.nan)
+    _check_residuals_kept(park.flows, park.stocks, out, stocks, "the symbiosis retrofit",
+                          skip={p_ for p_, k_ in kind.items() if k_ in BOUNDARY_KINDS})
     changes: dict[str, Any] = {"flows": out, "stocks": stocks}
     name = park.info.name
     if not name.endswith(RETROFIT_SUFFIX):
@@ -965,6 +967,32 @@ def apply(park, plan: Any) -> Any:
             out.loc[generated, "activity"] = ""
             changes["activities"] = park.activities.iloc[0:0]
     return replace_park(park, **changes)
+
+
+def _residuals(flows: pd.DataFrame, stocks: pd.DataFrame) -> pd.Series:
+    v = flows["value"].to_numpy(dtype=float)
+    ok = ~np.isnan(v)
+    inn = pd.Series(v[ok], index=flows["target"].to_numpy(dtype=object)[ok]).groupby(level=0).sum()
+    out = pd.Series(v[ok], index=flows["source"].to_numpy(dtype=object)[ok]).groupby(level=0).sum()
+    ds = (stocks["closing"].astype(float) - stocks["opening"].astype(float)).fillna(0.0)
+    dst = pd.Series(ds.to_numpy(), index=stocks["process"].to_numpy(dtype=object)).groupby(level=0).sum()
+    idx = inn.index.union(out.index).union(dst.index)
+    return inn.reindex(idx, fill_value=0.0) - out.reindex(idx, fill_value=0.0) - dst.reindex(idx, fill_value=0.0)
+
+
+def _check_residuals_kept(flows0, stocks0, flows1, stocks1, what: str, skip: set | None = None) -> None:
+    """Nothing lost: every process keeps its residual (inputs − outputs − Δstock, t/a) through an edit."""
+    r0 = _residuals(flows0, stocks0)
+    r1 = _residuals(flows1, stocks1)
+    idx = r0.index.union(r1.index)
+    if skip:
+        idx = idx.difference(list(skip))
+    d = (r1.reindex(idx, fill_value=0.0) - r0.reindex(idx, fill_value=0.0)).abs()
+    scale = flows0["value"].abs().max() if len(flows0) else 1.0
+    bad = d[d > 1e-9 * max(1.0, float(np.nan_to_num(scale)))]
+    if len(bad):  # pragma: no cover - a bug, not a user error
+        raise RuntimeError(f"{what} changed the balance of {', '.join(map(str, bad.index[:5]))} "
+                           f"(by up to {bad.max():.6g} t/a); this is a bug in circular-mfa")
 
 
 def replace_park(park, **changes: Any):
