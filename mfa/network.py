@@ -92,7 +92,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from mfa.conventions import BOUNDARY_KINDS, WASTE_CATEGORIES
+from mfa.conventions import BOUNDARY_KINDS
 from mfa.errors import MfaError, suggest
 
 from mfa.results import Result
@@ -634,7 +634,7 @@ def metrics(park, material: str | None = None, category: str | None = None,
         rec = _reconcile(park)
         pre.append(f"reconciled first (mfa.solve.reconcile): χ² = {rec.chi2:.3g} with {rec.dof} degree(s) of "
                    f"freedom" + (f", p = {rec.p_value:.3g}" if rec.p_value is not None else "")
-                   + f"; metrics are those of the reconciled park")
+                   + "; metrics are those of the reconciled park")
         park = rec.park
     net = flow_network(park, material=material, category=category)
     m, nodes, notes = analyse(net)
@@ -651,9 +651,3 @@ def metrics(park, material: str | None = None, category: str | None = None,
     names = dict(zip(park.processes["id"], park.processes["name"]))
     nodes.insert(1, "name", nodes["process"].map(names))
     return NetworkResult(m, nodes, notes, net.currency, park_name=park.info.name, balance=balance_table)
-
-
-def is_waste_material(park) -> dict[str, bool]:
-    """material id → True when its category is a waste category (:data:`mfa.conventions.WASTE_CATEGORIES`)."""
-    mats = park.materials
-    return {str(i): str(c) in WASTE_CATEGORIES for i, c in zip(mats["id"], mats["category"])}
