@@ -73,6 +73,8 @@ _RANK_RTOL = 1e-10
 _NULL_TOL = 1e-8
 # Above this many reduced equations the normal matrix is factored sparse instead of dense.
 _DENSE_LIMIT = 2500
+# Uncertainty propagation by default up to this many reduced equations (see reconcile(covariance=...)).
+_AUTO_COVARIANCE_LIMIT = 5000
 
 STATUSES = ("exact", "measured", "reconciled", "computed", "unobservable")
 
@@ -418,11 +420,19 @@ class _Normal:
         D = sp.diags(self._d)
         Ms = (D @ M @ D).tocsc()
         self._M = Ms
+        self._factored = False
         if n <= _DENSE_LIMIT:
             self._dense(Ms.toarray())
+            self._factored = True
+
+    def _factor(self) -> None:
+        """Sparse LU of the scaled matrix (needed for many right-hand sides: uncertainty, Monte Carlo)."""
+        if self._factored:
             return
+        self._factored = True
+        n = self.n
         try:
-            self._lu = self._splu(Ms)
+            self._lu = self._splu(self._M)
             d = np.abs(self._lu.U.diagonal())
             if d.min() > 1e-12:
                 return
@@ -432,7 +442,20 @@ class _Normal:
         if n > 4 * _DENSE_LIMIT:
             raise MfaError(f"the {n} reduced balance equations are linearly dependent and too many to resolve "
                            "densely; check for closed loops of internal processes without any boundary flow")
-        self._dense(Ms.toarray())
+        self._dense(self._M.toarray())
+
+    def _cg(self, b: np.ndarray) -> np.ndarray | None:
+        """Conjugate gradients on the unit-diagonal matrix (well conditioned for balance networks: tens of
+        iterations), for one right-hand side; None if it does not reach 1e-13."""
+        from scipy.sparse.linalg import cg
+
+        nb = float(np.linalg.norm(b))
+        if nb == 0:
+            return np.zeros_like(b)
+        x, info = cg(self._M, b, rtol=1e-14, atol=0.0, maxiter=max(1000, 2 * self.n))
+        if info != 0 and np.linalg.norm(self._M @ x - b) > 1e-12 * nb:
+            return None
+        return x
 
     @staticmethod
     def _splu(Ms):
@@ -476,6 +499,11 @@ class _Normal:
             return np.zeros_like(b)
         d = self._d if b.ndim == 1 else self._d[:, None]
         bs = np.asarray(b, dtype=float) * d
+        if not self._factored and bs.ndim == 1:
+            z = self._cg(bs)
+            if z is not None:
+                return z * d
+        self._factor()
         if self._chol is not None:
             import scipy.linalg as la
 
@@ -492,6 +520,7 @@ class _Normal:
         out = np.zeros(H.shape[1])
         if self.n == 0 or H.nnz == 0:
             return out
+        self._factor()
         Hs = (sp.diags(self._d) @ H).tocsc()
         if self._chol is not None:
             import scipy.linalg as la
@@ -570,6 +599,7 @@ class ReconcileResult(Result):
             "converged": bool(self.converged), "iterations": int(self.iterations), "chi2": float(self.chi2),
             "dof": int(self.dof), "p_value": float(self.p_value), "max_residual": float(self.max_residual),
             "max_residual_rel": float(self.max_residual_rel), "alpha": float(self.alpha),
+            "uncertainty_propagated": bool(self.uncertainty_propagated),
             "gross_errors": int(self.flows["gross_error"].sum() + self.transfer_coefficients["gross_error"].sum()),
             "status_counts": {s: int(counts.get(s, 0)) for s in STATUSES},
         }
@@ -669,7 +699,7 @@ class LinearModel:
 
 
 def reconcile(park: Any, bounds: bool = False, *, alpha: float = 0.05, max_iter: int = 100,
-              tol: float = 1e-10, covariance: bool = True) -> ReconcileResult:
+              tol: float = 1e-10, covariance: bool | None = None) -> ReconcileResult:
     """Solve the unknown flows of ``park`` and reconcile its measured flows and transfer coefficients.
 
     Parameters
@@ -688,9 +718,11 @@ def reconcile(park: Any, bounds: bool = False, *, alpha: float = 0.05, max_iter:
     max_iter, tol
         Iteration limit and relative step tolerance of the iterative linearisation. Non-convergence raises
         :class:`mfa.errors.MfaError` with the last step and residual.
-    covariance : bool
-        Propagate uncertainties (σ of every reconciled and computed variable); False skips it (faster on
-        very large parks; sigma columns are then NaN for reconciled and computed values).
+    covariance : bool or None
+        Propagate uncertainties (σ of every reconciled and computed variable). None (default) = when the
+        reduced system has at most 5000 equations (parks up to some 30 000 flows); beyond that the sparse
+        factorisation it needs costs minutes, so it is skipped unless True is passed; sigma columns are then
+        NaN for reconciled and computed values and ``uncertainty_propagated`` is False.
 
     Returns
     -------
@@ -751,6 +783,9 @@ def _solve(model: _Model, *, bounds: bool, max_iter: int, tol: float, covariance
     out["fixed_at_bound"] = fixed_at_bound
     out["v_measured"] = model.value0
     out["kind_used"] = kind
+    if covariance is None:
+        covariance = out["normal"].n <= _AUTO_COVARIANCE_LIMIT
+    out["uncertainty_propagated"] = bool(covariance)
     if covariance:
         _propagate(model, out)
     else:
@@ -1062,7 +1097,8 @@ def _build_result(park: Any, model: _Model, out: dict, z_crit: float) -> Reconci
         flows=flows, transfer_coefficients=tcs, stock_changes=stocks, combinations=comb,
         converged=out["converged"], iterations=out["iterations"], chi2=out["chi2"], dof=out["dof"],
         p_value=out["p_value"], max_residual=out["max_residual"], max_residual_rel=out["max_residual_rel"],
-        alpha=out["alpha"], linear_model=lin, _input_park=park, _cov=_cov)
+        alpha=out["alpha"], linear_model=lin, _input_park=park, _cov=_cov,
+        uncertainty_propagated=out["uncertainty_propagated"])
 
 
 def _rows_kept(out: dict, model: _Model) -> sp.csr_matrix:

@@ -226,6 +226,7 @@ def monte_carlo(park: Any, samples: int = 1000, seed: int | None = 0, *, distrib
         raise MfaError(f"chunk_size must be at least 1, got {chunk_size}")
     rec = reconcile(park, covariance=False)
     lin = rec.linear_model
+    lin.normal._factor()  # one factorisation shared by every chunk
     model = lin.model
     labels = model.variable_labels()
     x_idx = lin.x_idx

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import argparse
+
 from mfa.cli._common import add_json_flag, add_park_argument, load_park, print_json
 
 HELP = "solve unknown flows and reconcile measured flows and transfer coefficients (t/a)"
@@ -22,6 +24,8 @@ def register(sub) -> None:
     p.add_argument("--alpha", type=float, default=0.05, help="significance level of the gross-error test "
                    "(default 0.05)")
     p.add_argument("--max-iter", type=int, default=100, help="iteration limit (default 100)")
+    p.add_argument("--covariance", action=argparse.BooleanOptionalAction, default=None,
+                   help="propagate uncertainties (default: when the reduced system has <= 5000 equations)")
     add_json_flag(p)
     p.set_defaults(func=run)
 
@@ -35,7 +39,8 @@ def run(args) -> int:
     if not 0 < args.alpha < 1:
         raise MfaError(f"--alpha must be between 0 and 1, got {args.alpha}")
     park = load_park(args.park)
-    r = reconcile(park, bounds=args.bounds, alpha=args.alpha, max_iter=args.max_iter)
+    r = reconcile(park, bounds=args.bounds, alpha=args.alpha, max_iter=args.max_iter,
+                  covariance=args.covariance)
     if args.output:
         from mfa.io import write_park
 
@@ -48,6 +53,8 @@ def run(args) -> int:
     print(f"converged after {s['iterations']} iteration(s); chi2 = {s['chi2']:.4g}, dof = {s['dof']}, "
           f"p = {s['p_value']:.4g}; largest constraint residual {s['max_residual']:.3g} t/a")
     print("status: " + ", ".join(f"{k} {v}" for k, v in s["status_counts"].items()))
+    if not s["uncertainty_propagated"]:
+        print("uncertainties not propagated (large park; pass --covariance to force)")
     with pd.option_context("display.max_rows", None, "display.width", 160, "display.max_columns", 20,
                            "display.float_format", lambda x: f"{x:,.4g}"):
         cols = ["id", "value", "sigma", "status", "measured", "normalised_adjustment", "gross_error"]
