@@ -414,6 +414,7 @@ class _Normal:
         if n == 0:
             self._M = M
             self._d = np.ones(0)
+            self._factored = True
             return
         diag = M.diagonal()
         self._d = 1.0 / np.sqrt(np.where(diag > 0, diag, 1.0))
