@@ -200,3 +200,23 @@ def test_compare_page_is_deterministic(tmp_path):
     write_compare(evil_park(), other, tmp_path / "b.html", lang="zh")
     assert (tmp_path / "a.html").read_bytes() == (tmp_path / "b.html").read_bytes()
     assert "同一比例的桑基图" in (tmp_path / "a.html").read_text(encoding="utf-8")
+
+
+def test_chinese_glyphs_travel_with_the_page():
+    # every CJK character of the page is in the embedded subset font, so the page reads on a machine
+    # without any CJK font
+    import base64
+    import io
+
+    from fontTools.ttLib import TTFont
+
+    from mfa.fonts import cjk_chars
+    from mfa.report import plotly_js
+
+    page = report_html(mfa.read_park("hazardous"), lang="zh")
+    m = re.search(r'@font-face \{ font-family: "MFA CJK";[^}]*base64,([A-Za-z0-9+/=]+)', page)
+    assert m, "no embedded CJK font"
+    cmap = TTFont(io.BytesIO(base64.b64decode(m.group(1)))).getBestCmap()
+    needed = cjk_chars(page.replace(plotly_js(), ""))
+    assert needed and all(ord(ch) in cmap for ch in needed)
+    assert len(m.group(1)) < 400_000  # a subset, not the 10 MB font

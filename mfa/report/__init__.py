@@ -161,9 +161,27 @@ def _env():
         undefined=jinja2.StrictUndefined)
 
 
+FONT_FACE_MARKER = "/*mfa-font-face*/"
+
+
 def render(template: str, **context: Any) -> str:
-    """Render one of the report templates (autoescaped)."""
-    return _env().get_template(template).render(**context)
+    """Render one of the report templates (autoescaped); the page embeds the CJK glyphs it uses
+    (:func:`mfa.fonts.cjk_font_face`), so Chinese shows on machines without a CJK font."""
+    page = _env().get_template(template).render(**context)
+    if FONT_FACE_MARKER in page:
+        js = context.get("plotlyjs") or ""
+        face = _font_face(page.replace(js, "") if js else page)
+        page = page.replace(FONT_FACE_MARKER, face, 1)
+    return page
+
+
+def _font_face(text: str) -> str:
+    try:
+        from mfa.fonts import cjk_font_face
+
+        return cjk_font_face(text)
+    except MfaError:  # no font package: the page still works with the reader's own fonts
+        return ""
 
 
 @lru_cache(maxsize=1)

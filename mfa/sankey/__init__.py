@@ -534,7 +534,17 @@ class SankeyDiagram:
         if not path.parent.exists():
             raise MfaError(f"folder {str(path.parent)!r} does not exist (for output {str(path)!r})")
         if ext in ("html", "htm"):
-            _write_atomic(path, self.to_html().encode("utf-8"))
+            page = self.to_html()
+            try:
+                from mfa.fonts import cjk_font_face
+
+                # the Chinese glyphs of the labels travel with the page (offline, any machine)
+                face = cjk_font_face(self.figure.to_json())
+            except MfaError:
+                face = ""
+            if face:
+                page = page.replace("<head>", f"<head><style>{face}</style>", 1)
+            _write_atomic(path, page.encode("utf-8"))
         else:
             from mfa.sankey.static import save_figure
 

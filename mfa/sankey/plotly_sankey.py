@@ -15,7 +15,10 @@ import numpy as np
 if TYPE_CHECKING:  # pragma: no cover
     from mfa.sankey import SankeyDiagram
 
-__all__ = ["plotly_figure"]
+__all__ = ["plotly_figure", "FONT_FAMILY"]
+
+#: CSS font list of the interactive diagrams; "MFA CJK" is the subset font the HTML pages embed.
+FONT_FAMILY = '"MFA CJK", "Helvetica Neue", Arial, "DejaVu Sans", "Noto Sans SC", sans-serif'
 
 
 def _rgba(hex_color: str, alpha: float) -> str:
@@ -73,17 +76,22 @@ def plotly_figure(diagram: "SankeyDiagram"):
     fig = go.Figure(sankey)
     legend, node_legend = diagram._legends()
     for name, color in legend:
-        fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", name=esc(name), legendgroup="links",
+        fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", name=esc(name),
                                  marker=dict(symbol="square", size=12, color=_rgba(color, 0.6))))
     for name, color in node_legend:
-        fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", name=esc(name), legendgroup="nodes",
+        fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", name=esc(name),
                                  marker=dict(symbol="square", size=9, color=color,
                                              line=dict(color="#333333", width=0.5))))
+    # the note (scale, flows not drawn) goes under the title: annotations at the paper's edge get clipped
+    title = esc(diagram.title or "")
+    note = esc(diagram._note())
     fig.update_layout(
-        title=dict(text=esc(diagram.title or "")), font=dict(family="Noto Sans SC, DejaVu Sans, sans-serif", size=11),
-        height=diagram.plotly_height(), margin=dict(l=20, r=20, t=50, b=45), showlegend=True,
+        title=dict(text=f"{title}<br><span style='font-size:11px;color:#555555'>{note}</span>", x=0.01,
+                   xanchor="left"),
+        font=dict(family=FONT_FAMILY, size=11), height=diagram.plotly_height(),
+        margin=dict(l=20, r=20, t=70, b=20), showlegend=True,
+        legend=dict(orientation="h", x=0, xanchor="left", y=0, yanchor="top", entrywidth=130,
+                    entrywidthmode="pixels"),
         xaxis=dict(visible=False), yaxis=dict(visible=False), plot_bgcolor="white",
-        annotations=[dict(text=esc(diagram._note()), showarrow=False, xref="paper", yref="paper", x=0, y=-0.02,
-                          xanchor="left", yanchor="top", font=dict(size=10, color="#555555"))],
     )
     return fig
