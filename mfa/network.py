@@ -476,8 +476,10 @@ def analyse(net: FlowNetwork) -> tuple[dict[str, Any], pd.DataFrame, list[str]]:
         row_sum = np.bincount(rows_, weights=vals, minlength=n + 1)
         col_sum = np.bincount(cols_, weights=vals, minlength=n + 2)
         p = vals / tstp
-        H = float(-np.sum(p * np.log2(p)))
-        ami = float(np.sum(p * np.log2(vals * tstp / (row_sum[rows_] * col_sum[cols_]))))
+        # sums of logs, not logs of products: tiny flows must not underflow to log(0)
+        lg = np.log2(vals)
+        H = float(-np.sum(p * (lg - np.log2(tstp))))
+        ami = float(np.sum(p * (lg + np.log2(tstp) - np.log2(row_sum[rows_]) - np.log2(col_sum[cols_]))))
         cap, asc = H * tstp, ami * tstp
         m["flow_diversity"] = H
         m["ami"] = ami

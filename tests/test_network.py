@@ -273,3 +273,54 @@ def test_reconcile_first_fills_unknown_flows():
     assert any("reconciled first" in n for n in r.notes)
     assert r.metrics["max_residual"] == pytest.approx(0, abs=1e-6)
     assert r.metrics["tst"] == pytest.approx(metrics(small_park()).metrics["tst"])
+
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@st.composite
+def random_networks(draw):
+    n = draw(st.integers(1, 12))
+    k = draw(st.integers(0, 3 * n))
+    rows = draw(st.lists(st.integers(0, n - 1), min_size=k, max_size=k))
+    cols = draw(st.lists(st.integers(0, n - 1), min_size=k, max_size=k))
+    vals = draw(st.lists(st.floats(0.1, 1000), min_size=k, max_size=k))
+    z = draw(st.lists(st.one_of(st.just(0.0), st.floats(1e-3, 500)), min_size=n, max_size=n))
+    r = draw(st.lists(st.floats(0.1, 500), min_size=n, max_size=n))
+    F = sp.csr_matrix((vals, (rows, cols)), shape=(n, n))
+    return F, np.array(z), np.array(r)
+
+
+@settings(max_examples=60, deadline=None)
+@given(random_networks(), st.floats(0.01, 100), st.randoms(use_true_random=False))
+def test_metrics_invariant_to_scale_and_node_order(data, c, rnd):
+    F, z, r = data
+    m, nodes, _ = analyse(FlowNetwork.from_arrays(F, z, None, r))
+    # every node balances after closure; the partition of TST adds up
+    T = nodes["throughflow"].to_numpy()
+    out = np.asarray(F.sum(axis=1)).ravel() + nodes["export"].to_numpy() + nodes["dissipation"].to_numpy()
+    np.testing.assert_allclose(T, out, rtol=1e-9, atol=1e-9)
+    if m["tst"] > 0 and m["bfi"] is not None:
+        assert m["bfi"] + m["dfi"] + m["ifi"] == pytest.approx(1.0)
+    assert m["fci"] is None or 0.0 <= m["fci"] < 1.0
+    # the currency's unit does not matter: ratios unchanged, totals scale
+    ms, _, _ = analyse(FlowNetwork.from_arrays(F * c, z * c, None, r * c))
+    assert ms["tst"] == pytest.approx(c * m["tst"])
+    for key in ("fci", "cyclicity", "apl", "id_ratio", "relative_ascendency", "connectance"):
+        if m[key] is None:
+            assert ms[key] is None
+        else:
+            assert ms[key] == pytest.approx(m[key], rel=1e-7, abs=1e-9)
+    # renaming (permuting) the nodes changes nothing
+    n = F.shape[0]
+    perm = list(range(n))
+    rnd.shuffle(perm)
+    p = np.array(perm)
+    Fp = F[p][:, p]
+    mp, _, _ = analyse(FlowNetwork.from_arrays(Fp, z[p], None, r[p]))
+    for key in ("tst", "tstp", "fci", "cyclicity", "n_links", "ascendency", "id_ratio"):
+        if m[key] is None:
+            assert mp[key] is None
+        else:
+            assert mp[key] == pytest.approx(m[key], rel=1e-7, abs=1e-9)
