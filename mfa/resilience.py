@@ -28,6 +28,11 @@ t of the matching row of ``flows/compatibility.csv`` × tonnes no longer utilise
 **Keystone ranking** (``keystone_rank``, 1 = most critical): by tonnes no longer utilised, then exchanges
 lost, then |ΔFCI|, then process id.
 
+``tonnes_no_longer_utilised`` is traced (:func:`mfa.trace.trace`): the utilised waste of every surviving
+producer, followed through collection and storage, before minus after — so removing a collection centre
+counts the fly ash it dispatched to users. Waste the removed processes generated themselves is not counted
+(it is no longer generated). ``co2_benefit_lost`` counts the waste the removed processes used directly.
+
 >>> import mfa
 >>> park = mfa.Park.from_frames(
 ...     processes=[{"id": "coal", "name": "Coal supply", "kind": "import"},
@@ -207,12 +212,22 @@ def _co2_factor(compat: pd.DataFrame, material: str, category: str, user: str, g
     return 0.0
 
 
-def resilience(park, remove: Iterable[str] | None = None) -> ResilienceResult:
+TARGETING: tuple[str, ...] = ("all", "throughflow", "degree", "random")
+
+
+def resilience(park, remove: Iterable[str] | None = None, *, target: str = "all", limit: int | None = None,
+               seed: int = 0) -> ResilienceResult:
     """Remove each internal process in turn (or, with ``remove``, the given set at once) and measure what
     the park loses (module docstring for every convention; t/a).
 
-    >>> import mfa                                              # doctest: +SKIP
-    >>> mfa.resilience.resilience(mfa.read_park("wuhai")).keystones(3)  # doctest: +SKIP
+    Large parks: ``target`` chooses whom to remove one by one — ``"all"`` (default), the ``limit`` processes
+    with the largest ``"throughflow"`` (t/a, input side) or ``"degree"`` (internal links in and out), or a
+    ``"random"`` sample of ``limit`` processes drawn with ``seed`` (reproducible).
+
+    >>> import mfa
+    >>> r = resilience(mfa.read_park("wuhai"), target="degree", limit=2)   # doctest: +SKIP
+    >>> r.keystones(1)["scenario"].tolist()                              # doctest: +SKIP
+    ['cement_plant']
     """
     from mfa.network import metrics
     from mfa.symbiosis import compatibility, utilisation_rates
@@ -226,12 +241,16 @@ def resilience(park, remove: Iterable[str] | None = None) -> ResilienceResult:
         if not scenarios[0]:
             raise MfaError("give at least one process to remove")
     else:
-        scenarios = [[p] for p in sorted(p for p, k in kinds.items() if k not in BOUNDARY_KINDS)]
+        scenarios = [[p] for p in _targets(park, target, limit, seed)]
     notes: list[str] = []
+    if remove is None and target != "all":
+        notes.append(f"{len(scenarios)} process(es) removed in turn, chosen by {target}"
+                     + (f" (seed {seed})" if target == "random" else ""))
     base_m = metrics(park).metrics
     base_rates = utilisation_rates(park)
     base_landfill = _landfill_in(park)
     base_lcc = _largest_component(park)
+    base_util = _utilised_by_origin(park)
     compat = compatibility()
     inputs_of = park.flows.groupby("target")["material"].agg(lambda s: set(s)).to_dict()
     rows = []
@@ -248,7 +267,7 @@ def resilience(park, remove: Iterable[str] | None = None) -> ResilienceResult:
             "scenario": "+".join(sc), "kind": "+".join(sorted({kinds[p] for p in sc})),
             "exchanges_lost": info["exchanges_lost"],
             "tonnes_exchanged_lost": info["tonnes_exchanged_lost"],
-            "tonnes_no_longer_utilised": info["tonnes_no_longer_utilised"],
+            "tonnes_no_longer_utilised": _lost_utilisation(base_util, _utilised_by_origin(new), set(sc)),
             "producers_to_landfill": ";".join(info["producers_to_landfill"]),
             "consumers_on_outside_supply": ";".join(info["consumers_on_outside_supply"]),
             "tonnes_replaced_by_imports": info["tonnes_replaced_by_imports"],
@@ -276,9 +295,56 @@ def resilience(park, remove: Iterable[str] | None = None) -> ResilienceResult:
     baseline = {"fci": base_m["fci"], "cyclicity": base_m["cyclicity"],
                 "relative_ascendency": base_m.get("relative_ascendency"), "n_links": base_m["n_links"],
                 "landfill": base_landfill, "largest_component": base_lcc, "utilisation_rates": base_rates}
-    if remove is None:
+    if remove is None and target == "all":
         notes.append("each internal process removed in turn; no cascade (survivors keep their other flows)")
     return ResilienceResult(park.info.name, table, baseline, notes)
+
+
+def _targets(park, target: str, limit: int | None, seed: int) -> list[str]:
+    from mfa.network import flow_network
+
+    kinds = dict(zip(park.processes["id"], park.processes["kind"]))
+    internal = sorted(p for p, k in kinds.items() if k not in BOUNDARY_KINDS)
+    if target not in TARGETING:
+        hint = suggest(target, TARGETING)
+        raise MfaError(f"unknown target {target!r}; use one of {', '.join(TARGETING)}"
+                       + (f" — {hint}" if hint else ""))
+    if limit is not None and limit < 1:
+        raise MfaError("limit must be at least 1")
+    if target == "all":
+        return internal if limit is None else internal[:limit]
+    k = len(internal) if limit is None else min(limit, len(internal))
+    if target == "random":
+        rng = np.random.default_rng(seed)
+        return sorted(rng.choice(np.array(internal, dtype=object), size=k, replace=False).tolist())
+    net = flow_network(park)
+    if target == "throughflow":
+        score = pd.Series(net.throughflow(), index=net.nodes)
+    else:
+        A = net.F.copy()
+        A.data[:] = 1.0
+        A.setdiag(0)
+        A.eliminate_zeros()
+        score = pd.Series(np.asarray(A.sum(axis=0)).ravel() + np.asarray(A.sum(axis=1)).ravel(), index=net.nodes)
+    score = score.reindex(internal).fillna(0.0)
+    order = sorted(internal, key=lambda p: (-score[p], p))
+    return order[:k]
+
+
+def _utilised_by_origin(park) -> pd.Series:
+    """Utilised t/a of every (origin, material), traced through collection and storage (mfa.trace)."""
+    from mfa.trace import trace
+
+    t = trace(park).table
+    t = t[t["fate"].astype(str) == "utilised"]
+    return t.groupby([t["origin"].astype(str), t["material"].astype(str)])["tonnes"].sum()
+
+
+def _lost_utilisation(before: pd.Series, after: pd.Series, removed: set[str]) -> float:
+    keep = [o not in removed for o in before.index.get_level_values(0)]
+    b = before[keep]
+    a = after.reindex(b.index).fillna(0.0)
+    return float(np.clip(b - a, 0.0, None).sum())
 
 
 def _landfill_in(park) -> float:

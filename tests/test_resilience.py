@@ -112,3 +112,35 @@ def test_wuhai_resilience_and_cli(capsys):
     assert sc["delta_industrial_solid_waste"] < 0
     assert main(["resilience", "wuhai", "--remove", "nowhere"]) == 2
     assert "unknown process" in capsys.readouterr().err
+
+
+def test_collection_centre_removal_is_traced():
+    """Fly ash dispatched by a collection centre: its removal stops utilisation two hops away."""
+    park = mfa.Park.from_frames(
+        processes=[P("coal", "import"), P("power", "production"), P("hub", "collection"),
+                   P("cement", "production"), P("fill", "landfill"), P("market", "export")],
+        flows=[{"source": "coal", "target": "power", "material": "raw_coal", "value": 100},
+               {"source": "power", "target": "hub", "material": "fly_ash", "value": 40},
+               {"source": "power", "target": "market", "material": "raw_coal", "value": 60},
+               {"source": "hub", "target": "cement", "material": "fly_ash", "value": 30},
+               {"source": "hub", "target": "fill", "material": "fly_ash", "value": 10},
+               {"source": "cement", "target": "market", "material": "cement", "value": 30}],
+        materials=MATS)
+    t = resilience(park).table.set_index("scenario")
+    assert t.loc["hub", "tonnes_no_longer_utilised"] == pytest.approx(30)
+    assert t.loc["hub", "producers_to_landfill"] == "power"
+    assert t.loc["cement", "tonnes_no_longer_utilised"] == pytest.approx(30)
+    # the power plant's own ash is no longer generated: not counted as lost utilisation
+    assert t.loc["power", "tonnes_no_longer_utilised"] == 0
+
+
+def test_targeted_and_random_removal():
+    park = kalundborg_like()
+    by_degree = resilience(park, target="degree", limit=1)
+    assert list(by_degree.table["scenario"]) == ["power"]  # two internal links
+    by_flow = resilience(park, target="throughflow", limit=2)
+    assert list(by_flow.table["scenario"]) == ["cement", "power"]  # 100 and 100 t/a: ties by id
+    a = resilience(park, target="random", limit=2, seed=5).table["scenario"].tolist()
+    assert a == resilience(park, target="random", limit=2, seed=5).table["scenario"].tolist()
+    with pytest.raises(MfaError, match="did you mean 'degree'"):
+        resilience(park, target="degre")

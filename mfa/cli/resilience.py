@@ -18,6 +18,11 @@ def register(sub) -> None:
     p = sub.add_parser("resilience", help=HELP, description=DESCRIPTION)
     add_park_argument(p)
     p.add_argument("--remove", nargs="+", metavar="ID", help="remove these processes together (one scenario)")
+    p.add_argument("--target", choices=["all", "throughflow", "degree", "random"], default="all",
+                   help="whom to remove one by one: all internal processes (default), or the --limit ones with the "
+                        "largest throughflow or degree, or a random sample (--seed)")
+    p.add_argument("--limit", type=int, metavar="K", help="number of processes to remove one by one (large parks)")
+    p.add_argument("--seed", type=int, default=0, help="seed of the random sample (default 0)")
     p.add_argument("--top", type=int, default=None, metavar="N", help="print only the N most critical scenarios")
     add_json_flag(p)
     p.set_defaults(func=run)
@@ -29,7 +34,7 @@ def run(args) -> int:
     from mfa.resilience import resilience
 
     park = load_park(args.park)
-    r = resilience(park, remove=args.remove)
+    r = resilience(park, remove=args.remove, target=args.target, limit=args.limit, seed=args.seed)
     if args.json:
         print_json(r.to_dict())
         return 0
