@@ -831,33 +831,54 @@ def apply(park, plan: Any) -> Any:
     notes_col = flows["note"].fillna("").astype(str).to_numpy(dtype=object).copy()
     eps = 1e-9
 
-    def take(mask: np.ndarray, amount: float, what: str) -> None:
-        """Reduce the flows in ``mask`` proportionally by ``amount`` (t/a)."""
+    # index maps built once: every coupling then touches only the few flows it concerns
+    nidx = np.arange(len(flows))
+    ok_pool = known & ~is_stream
+
+    def groups(mask: np.ndarray, *keys: np.ndarray) -> dict:
+        if not mask.any():
+            return {}
+        sel = nidx[mask]
+        by = [k[mask] for k in keys] if len(keys) > 1 else keys[0][mask]
+        return {k: sel[v] for k, v in pd.Series(sel).groupby(by).indices.items()}
+
+    pos_of = {f: i for i, f in zip(nidx[::-1], fid[::-1])}  # first occurrence wins
+    key_of = {k: i for i, k in zip(nidx[known][::-1], zip(src[known][::-1], tgt[known][::-1], mat[known][::-1]))}
+    out_by_kind = groups(ok_pool & np.isin(tkind, ["export", "environment", "landfill"]), src, tkind)
+    sink_of = groups(ok_pool & np.isin(tkind, ["landfill", "environment"]), src)
+    in_by_mat = groups(known, tgt, mat)
+    stock_row = {(p_, m_): j for j, (p_, m_) in enumerate(zip(stocks["process"], stocks["material"]))}
+    new_key: dict[tuple, dict] = {}
+    empty = np.zeros(0, dtype=int)
+
+    def take(idx: np.ndarray, amount: float, what: str) -> None:
+        """Reduce the flows ``idx`` proportionally by ``amount`` (t/a)."""
         if amount <= 0:
             return
-        avail = float(value[mask & known].sum())
+        avail = float(value[idx].sum())
         if amount > avail * (1 + 1e-9) + eps:
             raise MfaError(f"cannot take {amount:,.3f} t/a off {what}: only {avail:,.3f} t/a there")
-        idx = np.flatnonzero(mask & known)
         value[idx] -= amount * value[idx] / avail
         value[idx] = np.maximum(value[idx], 0.0)
 
     def add_flow(s: str, t: str, m: str, amount: float, route: str, note: str) -> None:
         if amount <= 0:
             return
-        hit = np.flatnonzero((src == s) & (tgt == t) & (mat == m) & known)
-        if len(hit):
+        i = key_of.get((s, t, m))
+        if i is not None:
             # the exchange exists already: it grows, and its note says by how much and why
-            value[hit[0]] += amount
-            notes_col[hit[0]] = "; ".join(x for x in (notes_col[hit[0]], f"+{amount:,.1f} t/a: {note}") if x)
+            value[i] += amount
+            notes_col[i] = "; ".join(x for x in (notes_col[i], f"+{amount:,.1f} t/a: {note}") if x)
             return
-        for r in new_rows:
-            if r["source"] == s and r["target"] == t and r["material"] == m:
-                r["value"] += amount
-                return
-        new_rows.append({"id": "", "source": s, "target": t, "material": m, "value": amount, "sigma": np.nan,
-                         "tc": np.nan, "tc_sigma": np.nan, "route": route, "fate": "", "year": pd.NA,
-                         "note": note, "estimated": False, "activity": ""})
+        r = new_key.get((s, t, m))
+        if r is not None:
+            r["value"] += amount
+            return
+        r = {"id": "", "source": s, "target": t, "material": m, "value": amount, "sigma": np.nan,
+             "tc": np.nan, "tc_sigma": np.nan, "route": route, "fate": "", "year": pd.NA,
+             "note": note, "estimated": False, "activity": ""}
+        new_rows.append(r)
+        new_key[(s, t, m)] = r
 
     for d in frame.to_dict("records"):
         q = float(d["tonnes"])
@@ -869,10 +890,10 @@ def apply(park, plan: Any) -> Any:
         gamma = float(d.get("ratio", 0.0) or 0.0)
         sub = d.get("substitutes", "")
         sub = "" if sub is None or (isinstance(sub, float) and math.isnan(sub)) else str(sub)
-        k = np.flatnonzero(fid == d["stream"])
-        if not len(k):
-            raise MfaError(f"coupling {p} → {u}: stream flow {d['stream']!r} not in the park")
-        k = int(k[0])
+        k = pos_of.get(d.get("stream"))
+        if k is None:
+            raise MfaError(f"coupling {p} → {u}: stream flow {d.get('stream')!r} not in the park")
+        k = int(k)
         if value[k] + eps < q * (1 - 1e-9):
             raise MfaError(f"coupling {p} → {u}: {q:,.3f} t/a asked but stream {fid[k]} carries "
                            f"{value[k]:,.3f} t/a")
@@ -880,42 +901,39 @@ def apply(park, plan: Any) -> Any:
         t = tgt[k]
         if kind.get(t) not in BOUNDARY_KINDS:
             rem = q
-            srow = np.flatnonzero((stocks["process"] == t).to_numpy() & (stocks["material"] == m).to_numpy())
-            if len(srow):
-                j = int(srow[0])
+            j = stock_row.get((t, m))
+            if j is not None:
                 acc = float(stocks.at[j, "closing"]) - float(stocks.at[j, "opening"])
                 use = min(rem, max(acc, 0.0))
                 stocks.at[j, "closing"] = float(stocks.at[j, "closing"]) - use
                 rem -= use
-            take((src == t) & ~is_stream & np.isin(tkind, ["landfill", "environment"]), rem,
-                 f"the outflows of {t} to landfill/environment")
+            take(sink_of.get(t, empty), rem, f"the outflows of {t} to landfill/environment")
         note = (f"symbiosis retrofit: {m} from {p} instead of {kind.get(t)} {t}"
                 + (f"; replaces {gamma * q:,.1f} t/a {sub} (ratio {gamma:g})" if sub else "")
                 + (f"; source {d.get('source')}" if d.get("source") else ""))
         add_flow(p, u, m, q, "symbiosis", note)
         if sub and gamma > 0:
             x = gamma * q
-            into = (tgt == u) & (mat == sub) & known
-            imp = into & np.isin(skind, ["import", "environment"])
+            into = in_by_mat.get((u, sub), empty)
+            imp = into[np.isin(skind[into], ["import", "environment"])]
             a_imp = float(value[imp].sum())
             take(imp, min(x, a_imp), f"the imports of {sub} into {u}")
             rest = x - min(x, a_imp)
             if rest > eps:
-                internal = into & ~np.isin(skind, list(BOUNDARY_KINDS))
-                avail = float(value[internal].sum())
+                idx = into[~np.isin(skind[into], list(BOUNDARY_KINDS))]
+                avail = float(value[idx].sum())
                 if rest > avail * (1 + 1e-9) + eps or not export_ids:
                     raise MfaError(f"coupling {p} → {u}: {x:,.3f} t/a of {sub} to replace but {u} takes "
                                    f"only {a_imp + avail:,.3f} t/a that can be replaced")
-                idx = np.flatnonzero(internal)
                 shares = value[idx] / avail
-                take(internal, rest, f"the supply of {sub} to {u}")
+                take(idx, rest, f"the supply of {sub} to {u}")
                 for i_, s_ in zip(idx, shares):
                     add_flow(str(src[i_]), export_ids[0], sub, rest * s_, "symbiosis_surplus",
                              f"surplus {sub} after the symbiosis retrofit of {u}")
         delta = (1.0 - (gamma if sub else 0.0)) * q
         if delta > eps:
             for k_ in ("export", "environment", "landfill"):
-                cand = np.flatnonzero((src == u) & (tkind == k_) & known & ~is_stream)
+                cand = out_by_kind.get((u, k_), empty)
                 if len(cand):
                     value[cand[np.argmax(value[cand])]] += delta
                     break
@@ -924,8 +942,8 @@ def apply(park, plan: Any) -> Any:
                                f"extra {delta:,.3f} t/a")
         elif delta < -eps:
             for k_ in ("environment", "export", "landfill"):
-                m_ = (src == u) & (tkind == k_) & known & ~is_stream
-                if m_.any():
+                m_ = out_by_kind.get((u, k_), empty)
+                if len(m_):
                     take(m_, -delta, f"the outflows of {u} to {k_}")
                     break
             else:
