@@ -199,7 +199,7 @@ def bench_discover(n: int, nearest: int | None = None) -> None:
     from pathlib import Path
 
     from bench.synthetic import synthetic_park
-    from mfa.symbiosis import candidates, compatibility, discover, solve
+    from mfa.symbiosis import apply, candidates, compatibility, discover, solve
 
     park = synthetic_park(n, seed=2)
     with tempfile.TemporaryDirectory() as d:
@@ -209,11 +209,12 @@ def bench_discover(n: int, nearest: int | None = None) -> None:
     res, t_all = _t(discover, park, compat=compat, assess=False, nearest=nearest)
     cands, t_cand = _t(candidates, park, compat=compat, nearest=nearest)
     (_, info), t_solve = _t(solve, cands)
+    retro, t_apply = _t(apply, park, res)
     k = f", {nearest} nearest users per stream" if nearest else ""
     print(f"discover() on synthetic_park({n:,}) ({len(park.flows):,} flows{k}): {len(cands.streams):,} streams, "
           f"{len(cands.arcs):,} candidate couplings, {len(res.couplings):,} chosen, {res.summary['tonnes']:,.0f} "
           f"t/a: {t_all:.2f} s end to end; candidates {t_cand:.2f} s, LP {t_solve:.2f} s "
-          f"(end to end / LP alone = {t_all / t_solve:.1f}×)")
+          f"(end to end / LP alone = {t_all / t_solve:.1f}×); retrofit park (apply + validation) {t_apply:.2f} s")
 
 
 def main(argv=None) -> None:
