@@ -55,7 +55,6 @@ unobservable flows, such as their sum, are listed in :attr:`ReconcileResult.comb
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import Any
 

@@ -36,7 +36,7 @@ whatever the number of workers or the executor.
 ...            {"source": "plant", "target": "dump", "material": "coal_gangue"}])
 >>> mc = monte_carlo(park, samples=2000, seed=1, progress=False, indicators=False)
 >>> row = mc.flows.set_index("id").loc["plant>dump:coal_gangue"]
->>> round(row["value"], 1), bool(abs(row["std"] - 34 ** 0.5) < 0.3)
+>>> float(round(row["value"], 1)), bool(abs(row["std"] - 34 ** 0.5) < 0.3)
 (40.0, True)
 """
 
