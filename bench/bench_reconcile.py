@@ -201,7 +201,7 @@ def main(argv: list[str] | None = None) -> int:
     from mfa.uncertainty import _fast_park
     from mfa.indicators import indicators
 
-    base = rec.park
+    base = _fast_park(park, np.maximum(rec.flows["value"].to_numpy(dtype=float), 0.0))
     k_i = 5
     t1 = time.perf_counter()
     for j in range(k_i):

@@ -514,6 +514,19 @@ class _Normal:
             z = self._pinv @ bs
         return z * d
 
+    def _inverse(self) -> np.ndarray:
+        """Explicit inverse (or pseudo-inverse) of the scaled matrix, dense paths only; cached."""
+        inv = self.__dict__.get("_inv")
+        if inv is None:
+            if self._pinv is not None:
+                inv = self._pinv
+            else:
+                import scipy.linalg as la
+
+                inv = la.cho_solve(self._chol, np.eye(self.n), check_finite=False)
+            self._inv = inv
+        return inv
+
     def inverse_quadratic(self, H: sp.spmatrix) -> np.ndarray:
         """diag(Hᵀ M⁻¹ H) for a sparse H (n × k), in chunks of columns."""
         H = sp.csc_matrix(H)
@@ -522,15 +535,15 @@ class _Normal:
             return out
         self._factor()
         Hs = (sp.diags(self._d) @ H).tocsc()
-        if self._chol is not None:
-            import scipy.linalg as la
-
-            L = np.tril(self._chol[0])
-            chunk = max(1, int(2e7 // max(self.n, 1)))
-            for s in range(0, Hs.shape[1], chunk):
-                Hc = Hs[:, s:s + chunk].toarray()
-                W = la.solve_triangular(L, Hc, lower=True, check_finite=False)
-                out[s:s + chunk] = np.einsum("ij,ij->j", W, W)
+        if self._chol is not None or self._pinv is not None:
+            # dense: the explicit inverse once (n³), then only n·nnz(H) work: Σ_i H_ij (M⁻¹H)_ij
+            inv = self._inverse()
+            Ht = Hs.T.tocsr()
+            chunk = max(1, int(1e7 // max(self.n, 1)))
+            for s in range(0, Ht.shape[0], chunk):
+                Hc = Ht[s:s + chunk]
+                Z = np.asarray(Hc @ inv)
+                out[s:s + chunk] = np.asarray(Hc.multiply(Z).sum(axis=1)).ravel()
             return out
         chunk = max(1, int(2e7 // max(self.n, 1)))
         for s in range(0, Hs.shape[1], chunk):
@@ -621,6 +634,16 @@ class ReconcileResult(Result):
 
 
 def _reconciled_park(res: ReconcileResult):
+    neg = res.flows[res.flows["value"] < 0]
+    neg_tc = res.transfer_coefficients[(res.transfer_coefficients["value"] < 0) |
+                                       (res.transfer_coefficients["value"] > 1)]
+    if len(neg) or len(neg_tc):
+        lines = [f"flow '{i}' = {v:.6g} t/a" for i, v in zip(neg["id"][:10], neg["value"][:10])]
+        lines += [f"tc of flow '{i}' = {v:.6g}" for i, v in zip(neg_tc["flow"][:10], neg_tc["value"][:10])]
+        more = len(neg) + len(neg_tc) - len(lines)
+        raise MfaError("the reconciled values leave their physical range, so they cannot form a park:\n  - "
+                       + "\n  - ".join(lines) + (f"\n  … and {more} more" if more > 0 else "")
+                       + "\n(reconcile with bounds: bounds=True / --bounds)")
     flows = res._input_park.flows
     r = res.flows.set_index("id")
     flows["value"] = r.loc[flows["id"], "value"].to_numpy()

@@ -246,7 +246,9 @@ def monte_carlo(park: Any, samples: int = 1000, seed: int | None = 0, *, distrib
     upper = np.where(x_idx >= model.n_f, 1.0, np.inf)
     upper[x_idx >= model.n_f + model.n_t] = np.inf
     n_ind_samples = samples if indicator_samples is None else min(int(indicator_samples), samples)
-    base_park = rec.park if indicators else None
+    # indicators at the reconciled values (clipped at 0: without bounds a reconciled flow can dip below)
+    base_park = (_fast_park(park, np.maximum(rec.flows["value"].to_numpy(dtype=float), 0.0)) if indicators
+                 else None)
     n_chunks = -(-samples // chunk_size)
     seeds = np.random.SeedSequence(seed).spawn(n_chunks)
 

@@ -167,6 +167,8 @@ def test_bounds_keep_flows_non_negative():
                    [flow("in", "p", 1, 0.1), flow("p", "out", 5, 5), flow("p", "ld", 0, 5)])
     free = reconcile(park)
     assert row(free, "p>ld:m")["value"] < -1
+    with pytest.raises(MfaError, match=r"flow 'p>ld:m' = -2.* --bounds"):
+        free.park
     r = reconcile(park, bounds=True)
     assert row(r, "p>ld:m")["value"] == 0
     assert row(r, "p>out:m")["value"] + 0 == pytest.approx(row(r, "in>p:m")["value"], rel=1e-12)
