@@ -93,7 +93,8 @@ def bench_lp(n: int, per_stream: int) -> None:
     print(f"coupling LP {n} streams × {n} users, {len(cands.arcs):,} arcs: HiGHS {t_lp:.2f} s "
           f"(solve only {info['seconds']:.2f} s), objective {lp_cost:,.0f} CNY/a")
     print(f"  baseline networkx network_simplex {t_nx:.2f} s, objective {nx_cost:,.0f} CNY/a "
-          f"→ ratio baseline / ours = {t_nx / t_lp:.1f}×; optima agree: {abs(lp_cost - nx_cost) <= 1e-6 * abs(nx_cost) + 1}")
+          f"→ ratio baseline / ours = {t_nx / t_lp:.1f}×; optima agree: "
+          f"{abs(lp_cost - nx_cost) <= 1e-6 * abs(nx_cost) + 1}")
 
 
 # ------------------------------------------------------------------------------------------- metrics

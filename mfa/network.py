@@ -86,7 +86,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -96,6 +96,9 @@ from mfa.conventions import BOUNDARY_KINDS
 from mfa.errors import MfaError, suggest
 
 from mfa.results import Result
+
+if TYPE_CHECKING:  # pragma: no cover
+    from mfa.park import Park
 
 __all__ = ["FlowNetwork", "NetworkResult", "flow_network", "analyse", "metrics", "METRIC_INFO"]
 
@@ -233,7 +236,7 @@ def _currency_mask(park, material: str | None, category: str | None) -> tuple[np
     return np.ones(len(flows), dtype=bool), "total mass"
 
 
-def flow_network(park, material: str | None = None, category: str | None = None) -> FlowNetwork:
+def flow_network(park: "Park", material: str | None = None, category: str | None = None) -> FlowNetwork:
     """The park as an ENA :class:`FlowNetwork` in one currency (see the module docstring).
 
     ``material`` (a material id) or ``category`` (a material category such as ``industrial_solid_waste``)
@@ -606,7 +609,7 @@ def _fmt(v: Any) -> str:
     return f"{f:.4f}"
 
 
-def metrics(park, material: str | None = None, category: str | None = None,
+def metrics(park: "Park", material: str | None = None, category: str | None = None,
             reconcile: bool = False) -> NetworkResult:
     """Network metrics of ``park`` in one currency (total mass by default; or one ``material`` id or one
     material ``category``). Conventions: see the module docstring (internal nodes, z, y, input-side

@@ -55,7 +55,7 @@ counts the fly ash it dispatched to users. Waste the removed processes generated
 
 from __future__ import annotations
 
-from typing import Any, Iterable
+from typing import TYPE_CHECKING, Any, Iterable
 
 import numpy as np
 import pandas as pd
@@ -63,6 +63,9 @@ import pandas as pd
 from mfa.conventions import BOUNDARY_KINDS, PROCESS_COLUMNS, WASTE_CATEGORIES
 from mfa.errors import MfaError, suggest
 from mfa.results import Result
+
+if TYPE_CHECKING:  # pragma: no cover
+    from mfa.park import Park
 
 __all__ = ["remove_processes", "resilience", "ResilienceResult"]
 
@@ -75,7 +78,7 @@ def _pick(flows: pd.DataFrame, kinds: dict[str, str], kind: str, column: str) ->
     return max(sorted(ids), key=lambda p: float(v.get(p, 0.0)))
 
 
-def remove_processes(park, ids: Iterable[str]) -> tuple[Any, dict[str, Any]]:
+def remove_processes(park: "Park", ids: Iterable[str]) -> tuple["Park", dict[str, Any]]:
     """``park`` without the processes ``ids`` (module docstring: who takes their place), and a dict with
     what changed: links and tonnes lost, producers now landfilling, consumers now on outside supply."""
     ids = list(dict.fromkeys(str(i) for i in ids))
@@ -215,8 +218,8 @@ def _co2_factor(compat: pd.DataFrame, material: str, category: str, user: str, g
 TARGETING: tuple[str, ...] = ("all", "throughflow", "degree", "random")
 
 
-def resilience(park, remove: Iterable[str] | None = None, *, target: str = "all", limit: int | None = None,
-               seed: int = 0) -> ResilienceResult:
+def resilience(park: "Park", remove: Iterable[str] | None = None, *, target: str = "all",
+               limit: int | None = None, seed: int = 0) -> ResilienceResult:
     """Remove each internal process in turn (or, with ``remove``, the given set at once) and measure what
     the park loses (module docstring for every convention; t/a).
 

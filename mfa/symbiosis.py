@@ -35,8 +35,8 @@ would need such a booking at a user without boundary outflows is not a candidate
 * demand Σ_w γ_a q_a ≤ D_{u,m} per user and substituted material;
 * capacity Σ_a (1 − γ_a) q_a ≤ capacity_u − current input_u (when the capacity is known);
 * ``max_share`` of a catalogue row: the waste may make up at most that share of the user's total input;
-* objective: minimise w_u·(−Σq) + w_c·Σ c_a q_a + w_co2·(−Σ e_a q_a) (+ Σ F·y_a with fixed link costs, a MILP
-  with binary y_a and q_a ≤ ub_a·y_a), where c_a = transport cost·distance − disposal fee − γ·virgin price
+* objective: minimise w_u·(−Σq) + w_c·Σ c_a q_a + w_co2·(−Σ e_a q_a) (+ Σ F·y_a with fixed link costs, a
+  MILP with binary y_a and q_a ≤ ub_a·y_a), where c_a = transport cost·distance − disposal fee − γ·virgin price
   (CNY/t; negative = saving) and e_a = avoided CO₂ per t − transport CO₂·distance (t CO₂/t).
 
 ``objective="utilisation"`` (w_u = 1), ``"cost"`` (w_c = 1) or ``"co2"`` (w_co2 = 1), or any ``weights``.
@@ -79,7 +79,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import TYPE_CHECKING, Any, Mapping
 
 import numpy as np
 import pandas as pd
@@ -88,6 +88,9 @@ import scipy.sparse as sp
 from mfa.conventions import BOUNDARY_KINDS, DEFAULT_FATE_BY_KIND, WASTE_CATEGORIES
 from mfa.errors import Issue, MfaError, ParkError, suggest
 from mfa.results import Result
+
+if TYPE_CHECKING:  # pragma: no cover
+    from mfa.park import Park
 
 __all__ = ["compatibility", "read_prices", "candidates", "Candidates", "discover", "SymbiosisResult",
            "apply", "haversine_km", "COUPLING_COLUMNS", "COMPATIBILITY_COLUMNS", "OBJECTIVES"]
@@ -313,7 +316,7 @@ class Candidates:
     existing_inputs: pd.DataFrame | None = None
 
 
-def candidates(park, compat: pd.DataFrame | None = None, prices: pd.DataFrame | None = None,
+def candidates(park: "Park", compat: pd.DataFrame | None = None, prices: pd.DataFrame | None = None,
                transport_cost: float | None = None, transport_co2: float | None = None,
                max_distance_km: float | None = None, nearest: int | None = None) -> Candidates:
     """Candidate couplings of ``park`` per the compatibility catalogue (see the module docstring).
@@ -799,7 +802,7 @@ def _plan_frame(park, plan: Any) -> pd.DataFrame:
     return frame
 
 
-def apply(park, plan: Any) -> Any:
+def apply(park: "Park", plan: Any) -> "Park":
     """The retrofit park: ``plan`` (a :class:`SymbiosisResult`, or a table with from, to, material, tonnes
     and optionally stream, substitutes, ratio) applied to ``park``.
 
@@ -1013,7 +1016,7 @@ def _check_residuals_kept(flows0, stocks0, flows1, stocks1, what: str, skip: set
                            f"(by up to {bad.max():.6g} t/a); this is a bug in circular-mfa")
 
 
-def replace_park(park, **changes: Any):
+def replace_park(park: "Park", **changes: Any) -> "Park":
     """``park.replace(**changes)`` with the values' units written out: flows in t/a, stocks in t.
 
     Park.replace re-reads the tables through the file readers, which apply the park's default unit
@@ -1044,7 +1047,7 @@ RATE_BY_CATEGORY: dict[str, str] = {
 }
 
 
-def utilisation_rates(park) -> dict[str, float | None]:
+def utilisation_rates(park: "Park") -> dict[str, float | None]:
     """Utilisation rate (fraction 0–1) per waste category: the official indicator of
     :data:`RATE_BY_CATEGORY` from :func:`mfa.indicators.indicators` (which follows the material through
     collection and storage and counts prior-year storage), or the category's ``utilisation_rate`` of
@@ -1093,7 +1096,7 @@ class SymbiosisResult(Result):
         self.info = info
         self._retrofit = None
 
-    def retrofit(self):
+    def retrofit(self) -> "Park":
         """The retrofit park (:func:`apply` of this plan), cached."""
         if self._retrofit is None:
             self._retrofit = apply(self._park, self)
@@ -1122,8 +1125,8 @@ class SymbiosisResult(Result):
                 f"{self.summary.get('tonnes', 0):,.1f} t/a>")
 
 
-def discover(park, objective: str = "utilisation", weights: Mapping[str, float] | None = None, *,
-             compat: pd.DataFrame | None = None, prices: pd.DataFrame | None = None,
+def discover(park: "Park", objective: str = "utilisation", weights: Mapping[str, float] | None = None,
+             *, compat: pd.DataFrame | None = None, prices: pd.DataFrame | None = None,
              transport_cost: float | None = None, transport_co2: float | None = None,
              fixed_cost: float | None = None, max_distance_km: float | None = None,
              nearest: int | None = None, assess: bool | None = None,

@@ -69,7 +69,8 @@ def run(args) -> int:
     prices = read_prices(args.prices) if args.prices else None
     result = discover(park, args.objective, _weights(args.weights), compat=compat, prices=prices,
                       transport_cost=args.transport_cost, transport_co2=args.transport_co2,
-                      fixed_cost=args.fixed_cost, max_distance_km=args.max_distance, nearest=args.nearest, reconcile=args.reconcile,
+                      fixed_cost=args.fixed_cost, max_distance_km=args.max_distance, nearest=args.nearest,
+                      reconcile=args.reconcile,
                       assess=False if args.no_assess else None)
     if args.output:
         write_park(result.retrofit(), args.output)
