@@ -144,3 +144,15 @@ def test_targeted_and_random_removal():
     assert a == resilience(park, target="random", limit=2, seed=5).table["scenario"].tolist()
     with pytest.raises(MfaError, match="did you mean 'degree'"):
         resilience(park, target="degre")
+
+
+def test_cli_text(tmp_path, capsys):
+    from mfa.cli import main
+
+    park_dir = tmp_path / "k"
+    mfa.write_park(kalundborg_like(), park_dir)
+    assert main(["resilience", str(park_dir), "--top", "2"]) == 0
+    out = capsys.readouterr().out
+    assert "keystone_rank" in out and "cement" in out and "intact park" in out
+    assert main(["resilience", str(park_dir), "--target", "degree", "--limit", "0"]) == 2
+    assert "at least 1" in capsys.readouterr().err

@@ -390,3 +390,25 @@ def test_unknown_stream_needs_reconcile(tmp_path):
     rec = discover(park, compat=compat, reconcile=True)
     assert rec.summary["tonnes"] == pytest.approx(100)  # the balance of pvc determines the 80 t/a
     assert balance(rec.retrofit()).ok
+
+
+def test_cli_cost_objective_text(tmp_path, capsys):
+    from mfa.cli import main
+
+    park_dir = tmp_path / "p"
+    mfa.write_park(two_user_park(), park_dir)
+    compat = tmp_path / "c.csv"
+    compat.write_text("waste,substitutes,accepting_group,ratio,max_share,co2_avoided,quality_note,disposal_fee,"
+                      "virgin_price,source,note\ncarbide_slag,limestone,,1.351,,0.594,,,,derived,\n",
+                      encoding="utf-8")
+    prices = tmp_path / "prices.csv"
+    prices.write_text("material,disposal_fee,virgin_price,source,note\ncarbide_slag,20,,illustrative,\n"
+                      "limestone,,10,illustrative,\n", encoding="utf-8")
+    args = ["symbiosis", str(park_dir), "--compatibility", str(compat), "--objective", "cost", "--prices",
+            str(prices), "--transport-cost", "1", "--fixed-cost", "10"]
+    assert main(args) == 0
+    out = capsys.readouterr().out
+    assert "milp(highs)" in out and "cem_a" in out and "cem_b" not in out
+    # no prices at all: a clear error, exit 2
+    assert main(["symbiosis", str(park_dir), "--objective", "cost"]) == 2
+    assert "needs prices" in capsys.readouterr().err
