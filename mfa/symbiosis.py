@@ -517,13 +517,14 @@ def candidates(park: "Park", compat: pd.DataFrame | None = None, prices: pd.Data
         a["ratio"] = gamma
         a["max_share"] = row.max_share
         a["co2_per_t"] = 0.0 if np.isnan(row.co2_avoided) else float(row.co2_avoided)
+        a["co2_known"] = not np.isnan(row.co2_avoided)
         a["rule"] = int(row.row)
         a["source"] = row.source
         a["quality_note"] = row.quality_note
         a["accepting_group"] = row.accepting_group
         arc_parts.append(a)
     cols = ["stream", "from", "to", "material", "disposal_target", "disposal_kind", "supply", "substitutes", "ratio",
-            "max_share", "co2_per_t", "rule", "source", "quality_note", "accepting_group"]
+            "max_share", "co2_per_t", "co2_known", "rule", "source", "quality_note", "accepting_group"]
     arcs = (pd.concat(arc_parts, ignore_index=True) if arc_parts
             else pd.DataFrame({c: pd.Series(dtype=object) for c in cols}))
     # one coupling per (stream, user): the first catalogue row that matches wins (catalogue order = priority)
@@ -1077,7 +1078,8 @@ class SymbiosisResult(Result):
 
     ``couplings``: the ranked table — columns from, to, material, tonnes (t/a), distance_km,
     utilisation_rate_gain (fraction, change of the rate of the material's category), landfill_avoided (t/a),
-    co2_avoided (t/a), cost_change (CNY/a, negative = saving; NaN when nothing is priced), delta_fci,
+    co2_avoided (t/a; NaN when the catalogue row has no sourced CO₂ factor), cost_change (CNY/a, negative =
+    saving; NaN when nothing is priced), delta_fci,
     delta_cyclicity (change of the park's total-mass network metrics when this coupling alone is added),
     then rank, stream, disposal_target, substitutes, ratio, virgin_avoided, source, quality_note.
     ``candidates``: every candidate arc with its optimal tonnes. ``summary``: totals and the metrics before
@@ -1185,7 +1187,9 @@ def discover(park: "Park", objective: str = "utilisation", weights: Mapping[str,
     gamma = chosen["ratio"].to_numpy(dtype=float)
     t = chosen["tonnes"].to_numpy(dtype=float)
     chosen["virgin_avoided"] = np.where(chosen["substitutes"].astype(str) != "", gamma * t, 0.0)
-    chosen["co2_avoided"] = chosen["co2_per_t"].to_numpy(dtype=float) * t
+    # no sourced CO₂ factor for the catalogue row: unknown (NaN), not zero
+    chosen["co2_avoided"] = np.where(chosen["co2_known"].to_numpy(dtype=bool),
+                                     chosen["co2_per_t"].to_numpy(dtype=float) * t, np.nan)
     chosen["cost_change"] = chosen["cost_per_t"].to_numpy(dtype=float) * t
     kinds = dict(zip(park.processes["id"], park.processes["kind"]))
     cat_of = dict(zip(park.materials["id"], park.materials["category"]))
@@ -1220,7 +1224,7 @@ def discover(park: "Park", objective: str = "utilisation", weights: Mapping[str,
     wv = info["weights"]
     contrib = (wv["utilisation"] * chosen["tonnes"].to_numpy(dtype=float)
                - wv["cost"] * np.nan_to_num(chosen["cost_change"].to_numpy(dtype=float))
-               + wv["co2"] * chosen["co2_avoided"].to_numpy(dtype=float))
+               + wv["co2"] * np.nan_to_num(chosen["co2_avoided"].to_numpy(dtype=float)))
     chosen["objective_contribution"] = contrib
     chosen = chosen.sort_values(["objective_contribution", "tonnes", "from", "to", "material"],
                                 ascending=[False, False, True, True, True], kind="mergesort")
@@ -1231,7 +1235,7 @@ def discover(park: "Park", objective: str = "utilisation", weights: Mapping[str,
     summary: dict[str, Any] = {
         "candidates": int(len(arcs)), "streams": int(len(cands.streams)),
         "couplings": int(len(couplings)), "tonnes": float(couplings["tonnes"].sum()),
-        "co2_avoided": float(couplings["co2_avoided"].sum()),
+        "co2_avoided": float(np.nansum(couplings["co2_avoided"].to_numpy(dtype=float))),
         "cost_change": (float(couplings["cost_change"].sum()) if couplings["cost_change"].notna().any()
                         else None),
         "virgin_avoided": float(couplings["virgin_avoided"].sum()),
