@@ -732,9 +732,9 @@ def reconcile(park: Any, bounds: bool = False, *, alpha: float = 0.05, max_iter:
         uncertainty in t/a; ``tc`` = share of the source process's total input leaving through the flow,
         ``tc_sigma`` its standard uncertainty (NaN = exact).
     bounds : bool
-        Keep reconciled flows ≥ 0 and coefficients in [0, 1]: a measured variable that leaves its bounds is
-        fixed at the bound and the problem solved again (active set); a computed flow that comes out negative
-        raises :class:`mfa.errors.MfaError`.
+        Keep reconciled flows ≥ 0 and coefficients in [0, 1] (active set: violators are fixed at the bound,
+        variables whose KKT multiplier has the wrong sign are released); a computed flow that comes out
+        negative raises :class:`mfa.errors.MfaError`.
     alpha : float
         Significance level of the gross-error test on normalised adjustments (two-sided, default 0.05:
         |adjustment / σ_adjustment| > 1.96 flags a gross error).
@@ -773,36 +773,62 @@ def _solve(model: _Model, *, bounds: bool, max_iter: int, tol: float, covariance
            ) -> dict:
     kind = model.kind.copy()
     v_m = model.value0.copy()
-    fixed_at_bound = np.zeros(model.n_v, dtype=bool)
     lb = np.zeros(model.n_v)
     ub = np.full(model.n_v, np.inf)
     ub[model.n_f:model.n_f + model.n_t] = 1.0
     lb[model.n_f + model.n_t:] = -np.inf  # stock changes may be negative
 
-    for _ in range(model.n_v + 1):
+    # Bounds by an active set: violators are fixed at their bound; a fixed variable whose KKT multiplier has
+    # the wrong sign (the objective would fall by moving it back inside) is released, one at a time.
+    at_lower = np.zeros(model.n_v, dtype=bool)
+    at_upper = np.zeros(model.n_v, dtype=bool)
+    settled = False
+    for _ in range(2 * model.n_v + 10):
         out = _iterate(model, kind, v_m, max_iter=max_iter, tol=tol)
         if not bounds:
+            settled = True
             break
         v = out["v"]
         x_idx = out["x_idx"]
         low = x_idx[v[x_idx] < lb[x_idx] - 1e-12 * np.maximum(1, np.abs(model.value0[x_idx]))]
         high = x_idx[v[x_idx] > ub[x_idx] + 1e-12]
-        if not len(low) and not len(high):
-            y_idx = out["y_idx"]
-            neg = y_idx[out["observable"] & (v[y_idx] < lb[y_idx] - 1e-9 * np.maximum(1.0, np.abs(v[y_idx])))]
-            if len(neg):
-                labels = model.variable_labels()
-                lines = [f"{labels[i]} = {v[i]:.6g}" for i in neg[:20]]
-                raise MfaError("with bounds, these computed values are still negative (the exact and "
-                               "reconciled data force them below zero):\n  - " + "\n  - ".join(lines))
-            break
-        # Fix the violators at their bounds (most violated first) and solve again.
-        kind[low] = 0
-        v_m[low] = lb[low]
-        kind[high] = 0
-        v_m[high] = ub[high]
-        fixed_at_bound[low] = True
-        fixed_at_bound[high] = True
+        if len(low) or len(high):
+            kind[low] = 0
+            v_m[low] = lb[low]
+            at_lower[low] = True
+            kind[high] = 0
+            v_m[high] = ub[high]
+            at_upper[high] = True
+            continue
+        fixed = np.flatnonzero(at_lower | at_upper)
+        if len(fixed):
+            A, normal = out["A"], out["normal"]
+            xm = model.value0[x_idx]
+            lam = normal.solve(A @ (xm - v[x_idx])) if A.shape[0] else np.zeros(0)
+            a = (out["P_kept"] @ model.jacobian(v)[:, fixed]).tocsc() if A.shape[0] else None
+            alam = (a.T @ lam) if a is not None else np.zeros(len(fixed))
+            grad = (v[fixed] - model.value0[fixed]) / model.sigma[fixed] ** 2
+            mu = np.where(at_lower[fixed], grad + alam, -grad - alam)
+            scale = np.maximum(np.abs(grad), np.abs(alam)) + 1e-300
+            worst = int(np.argmin(mu / scale))
+            if mu[worst] < -1e-9 * scale[worst]:
+                i = fixed[worst]
+                kind[i] = 1
+                v_m[i] = model.value0[i]
+                at_lower[i] = at_upper[i] = False
+                continue
+        y_idx = out["y_idx"]
+        neg = y_idx[out["observable"] & (v[y_idx] < lb[y_idx] - 1e-9 * np.maximum(1.0, np.abs(v[y_idx])))]
+        if len(neg):
+            labels = model.variable_labels()
+            lines = [f"{labels[i]} = {v[i]:.6g}" for i in neg[:20]]
+            raise MfaError("with bounds, these computed values are still negative (the exact and "
+                           "reconciled data force them below zero):\n  - " + "\n  - ".join(lines))
+        settled = True
+        break
+    if not settled:
+        raise MfaError("the bounded reconciliation did not settle (active set cycling); try without bounds")
+    fixed_at_bound = at_lower | at_upper
     out["fixed_at_bound"] = fixed_at_bound
     out["v_measured"] = model.value0
     out["kind_used"] = kind
@@ -922,6 +948,7 @@ def _iterate(model: _Model, kind: np.ndarray, v_m: np.ndarray, *, max_iter: int,
             "or fix gross errors first.")
     return {"v": v, "x_idx": x_idx, "y_idx": y_idx, "z_idx": z_idx, "A": A, "QAt": QAt, "normal": normal,
             "el": el, "Jx": Jx, "observable": el.observable, "iterations": it, "converged": converged,
+            "P_kept": el.P[keep] if not keep.all() else el.P,
             "max_residual": max_res, "max_residual_rel": max_rel, "dof": int(normal.rank), "q": q}
 
 
