@@ -1135,10 +1135,8 @@ def _build_result(park: Any, model: _Model, out: dict, z_crit: float) -> Reconci
     }) if meta else pd.DataFrame({"expression": pd.Series([], dtype=object), "terms": pd.Series([], dtype=object),
                                    "value": pd.Series([], dtype=float), "sigma": pd.Series([], dtype=float)})
     lin = LinearModel(model=model, x_idx=x_idx, y_idx=y_idx, A=A, QAt=out["QAt"], normal=out["normal"],
-                      P=out["el"].P, Yplus=out["el"].Yplus, Jx=out["Jx"], v_hat=out["v"].copy(),
+                      P=out["P_kept"], Yplus=out["el"].Yplus, Jx=out["Jx"], v_hat=out["v"].copy(),
                       observable=observable)
-    if A.shape[0] != out["el"].P.shape[0]:
-        lin.P = _rows_kept(out, model)
 
     def _cov(ids: list[str]) -> pd.DataFrame:
         return _covariance(model, out, ids)
@@ -1149,17 +1147,6 @@ def _build_result(park: Any, model: _Model, out: dict, z_crit: float) -> Reconci
         p_value=out["p_value"], max_residual=out["max_residual"], max_residual_rel=out["max_residual_rel"],
         alpha=out["alpha"], linear_model=lin, _input_park=park, _cov=_cov,
         uncertainty_propagated=out["uncertainty_propagated"])
-
-
-def _rows_kept(out: dict, model: _Model) -> sp.csr_matrix:
-    """P restricted to the reduced equations that involve measurements (same rows as A)."""
-    el = out["el"]
-    J = model.jacobian(out["v"])
-    A_full = (el.P @ J[:, out["x_idx"]]).tocsr()
-    v = out["v"]
-    rhs = A_full @ v[out["x_idx"]] - el.P @ model.residual(v)
-    _, _, keep = _drop_empty_rows(A_full, rhs, el, model, v, model.equation_labels())
-    return el.P[keep]
 
 
 def _expression(terms: list[tuple[float, str]]) -> str:
