@@ -35,6 +35,11 @@ _LAZY = {
     "reconcile": ("mfa.solve", "reconcile"),
     "network_metrics": ("mfa.network", "metrics"),
     "sankey": ("mfa.sankey", "sankey"),
+    "monte_carlo": ("mfa.uncertainty", "monte_carlo"),
+    "explain": ("mfa.explain", "explain"),
+    "discover_couplings": ("mfa.symbiosis", "discover"),
+    "resilience": ("mfa.resilience", "resilience"),
+    "generate": ("mfa.generation", "generate"),
 }
 
 __all__ = sorted(_LAZY) + ["__version__"]

@@ -171,12 +171,7 @@ def _run_chunk(task: _Task, index: int) -> tuple[int, np.ndarray, np.ndarray, np
 
 def _fast_park(park, values: np.ndarray):
     """The park with new flow values (already physical: ≥ 0 or NaN), without re-validating every row."""
-    from mfa.park import Park
-
-    flows = park._flows.copy()
-    flows["value"] = values
-    return Park(processes=park._processes, flows=flows, materials=park._materials, stocks=park._stocks,
-                info=park._info, activities=park._activities, coefficients=park._coefficients)
+    return park.with_values(values)
 
 
 def _indicator_samples(park, flows: np.ndarray, ok: np.ndarray) -> np.ndarray:

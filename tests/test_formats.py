@@ -131,3 +131,21 @@ def test_example_parks_round_trip(tmp_path, name, target):
     r = run_cli("convert", name, str(out))
     assert r.returncode == 0, r.stderr
     assert mfa.read_park(out) == park
+
+
+def test_with_values_shares_tables_and_checks_the_column(small_park):
+    park = mfa.read_park(small_park)
+    new = park.with_values(park.flows["value"] * 2, sigma=park.flows["sigma"].fillna(0) + 1)
+    assert new.flows["value"].tolist() == [200.0, 60.0, 40.0, 30.0, 100.0]
+    assert new.flows["sigma"].tolist()[1] == 1.0 and park.flows["value"].tolist()[0] == 100.0
+    assert mfa.balance(new).ok
+    with pytest.raises(mfa.MfaError, match="never negative"):
+        park.with_values(-park.flows["value"])
+    with pytest.raises(mfa.MfaError, match="needs 5 numbers"):
+        park.with_values([1.0, 2.0])
+
+
+def test_replace_keeps_t_per_a_in_a_park_with_another_default_unit():
+    park = mfa.read_park("wuhai")  # default unit 万t/a
+    assert park.info.unit != "t/a"
+    assert park.replace(flows=park.flows) == park
