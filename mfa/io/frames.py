@@ -13,7 +13,7 @@ from typing import Any, Mapping
 import numpy as np
 import pandas as pd
 
-from mfa.conventions import (BOUNDARY_KINDS, CATEGORIES, FATES, FLOW_COLUMNS, MATERIAL_COLUMNS,
+from mfa.conventions import (CATEGORIES, FATES, FLOW_COLUMNS, MATERIAL_COLUMNS,
                              PROCESS_COLUMNS, PROCESS_KINDS, STOCK_COLUMNS)
 from mfa.errors import Issue, ParkError, RawTable, suggest
 
@@ -333,7 +333,7 @@ def _flows(raw: RawTable | None, issues: list[Issue], processes: pd.DataFrame, k
         if unknown.any():
             c.add(unknown.to_numpy(), col, f"unknown {what}",
                   suggestion=(lambda v, ch=choices, w=what: suggest(v, ch)
-                              or (f"define it in materials" if w == "material" else "define it in processes")))
+                              or ("define it in materials" if w == "material" else "define it in processes")))
     c.add(((source == target) & (source != "")).to_numpy(), "target", "self-loop: source and target are the same process")
     skind = source.map(kind_of).fillna("")
     tkind = target.map(kind_of).fillna("")

@@ -16,7 +16,7 @@ from typing import Any
 
 import pandas as pd
 
-from mfa.errors import Issue, MfaError, ParkError, RawTable, suggest
+from mfa.errors import Issue, ParkError, RawTable, suggest
 
 TABLES = ("processes", "flows", "materials", "stocks", "activities", "coefficients")
 SECTIONS = ("park",) + TABLES

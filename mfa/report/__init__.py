@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import math
 import os
-import tempfile
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Callable
@@ -209,21 +208,12 @@ def _table(frame: pd.DataFrame, columns: list[tuple[str, str, Callable[[Any], st
 
 
 def _write_atomic(path: Path, text: str) -> None:
+    from mfa.io.writers import atomic_write_bytes
+
     path = Path(path)
     if not path.parent.exists():
         raise MfaError(f"folder {str(path.parent)!r} does not exist (for output {str(path)!r})")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=str(path.parent))
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
-        from mfa.sankey.static import file_mode
-
-        os.chmod(tmp, file_mode())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    atomic_write_bytes(path, text.encode("utf-8"))
 
 
 def _why(exc: BaseException) -> str:

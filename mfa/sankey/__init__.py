@@ -34,7 +34,6 @@ from __future__ import annotations
 
 import base64
 import os
-import tempfile
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
@@ -544,7 +543,9 @@ class SankeyDiagram:
                 face = ""
             if face:
                 page = page.replace("<head>", f"<head><style>{face}</style>", 1)
-            _write_atomic(path, page.encode("utf-8"))
+            from mfa.io.writers import atomic_write_bytes
+
+            atomic_write_bytes(path, page.encode("utf-8"))
         else:
             from mfa.sankey.static import save_figure
 
@@ -559,21 +560,6 @@ class SankeyDiagram:
 
     def __repr__(self) -> str:
         return f"<SankeyDiagram: {len(self.nodes)} nodes, {len(self.links)} links>"
-
-
-def _write_atomic(path: Path, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=str(path.parent))
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        from mfa.sankey.static import file_mode
-
-        os.chmod(tmp, file_mode())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
 
 
 def sankey(park, material: str | Sequence[str] | None = None, category: str | Sequence[str] | None = None,

@@ -193,34 +193,18 @@ def draw_sankey(layout: SankeyLayout, *, node_colors: Sequence[str], link_colors
     return fig
 
 
-def file_mode() -> int:
-    """Permissions of a new file under the current umask (mkstemp's temporary files are 0600)."""
-    import os
-
-    mask = os.umask(0)
-    os.umask(mask)
-    return 0o666 & ~mask
-
-
 def save_figure(fig: "Figure", path, fmt: str) -> None:
     """Save ``fig`` as ``fmt`` (png/svg/pdf) atomically and deterministically."""
-    import os
-    import tempfile
+    import io
     from pathlib import Path
 
     import matplotlib
 
-    path = Path(path)
+    from mfa.io.writers import atomic_write_bytes
+
     meta = {"png": {"Software": None}, "svg": {"Date": None, "Creator": None},
             "pdf": {"CreationDate": None, "ModDate": None, "Creator": None, "Producer": None}}[fmt]
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=f".{fmt}", dir=str(path.parent or "."))
-    os.close(fd)
-    try:
-        with matplotlib.rc_context(DETERMINISTIC_RC):
-            fig.savefig(tmp, format=fmt, metadata=meta, dpi=200 if fmt == "png" else None)
-        os.chmod(tmp, file_mode())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    buf = io.BytesIO()
+    with matplotlib.rc_context(DETERMINISTIC_RC):
+        fig.savefig(buf, format=fmt, metadata=meta, dpi=200 if fmt == "png" else None)
+    atomic_write_bytes(Path(path), buf.getvalue())
