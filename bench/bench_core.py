@@ -18,7 +18,6 @@ import tempfile
 import time
 from pathlib import Path
 
-import numpy as np
 
 
 def best_of(fn, repeat: int = 5) -> float:

@@ -3,7 +3,6 @@ column, value) and reported together with the others."""
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import pytest
 
