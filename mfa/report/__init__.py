@@ -218,28 +218,26 @@ def _write_atomic(path: Path, text: str) -> None:
 
 def _why(exc: BaseException) -> str:
     if isinstance(exc, ImportError):
-        return f"module {getattr(exc, 'name', None) or exc} is not installed or not written yet"
+        return f"module {getattr(exc, 'name', None) or exc} is not installed"
     return f"{type(exc).__name__}: {exc}" if not isinstance(exc, MfaError) else str(exc)
 
 
-def _names(park, lang: str) -> dict[str, str]:
-    p = park.processes
-    base = p["name"].fillna("").astype(str)
-    base = base.where(base != "", p["id"].astype(str))
+def _labels(frame, lang: str) -> dict[str, str]:
+    """id → display name: the Chinese name in Chinese where given, else the name, else the id."""
+    base = frame["name"].fillna("").astype(str)
+    base = base.where(base != "", frame["id"].astype(str))
     if lang == "zh":
-        zh = p["name_zh"].fillna("").astype(str)
+        zh = frame["name_zh"].fillna("").astype(str)
         base = zh.where(zh != "", base)
-    return dict(zip(p["id"], base))
+    return dict(zip(frame["id"], base))
+
+
+def _names(park, lang: str) -> dict[str, str]:
+    return _labels(park.processes, lang)
 
 
 def _material_names(park, lang: str) -> dict[str, str]:
-    m = park.materials
-    base = m["name"].fillna("").astype(str)
-    base = base.where(base != "", m["id"].astype(str))
-    if lang == "zh":
-        zh = m["name_zh"].fillna("").astype(str)
-        base = zh.where(zh != "", base)
-    return dict(zip(m["id"], base))
+    return _labels(park.materials, lang)
 
 
 # ------------------------------------------------------------------------------------------------
