@@ -65,6 +65,13 @@ def test_report_renders_in_chromium(tmp_path, name, lang):
     # a node label made it into the DOM text
     first = str(d.nodes["label"].iloc[0])
     assert first.split("\n")[0][:6] in dom
+    # link values are written on the links where they fit (loops and crowded links keep hover only)
+    from mfa.sankey import format_value
+
+    labels = re.findall(r'class="mfa-link-label"[^>]*>([^<]*)<', first_div)
+    assert labels, "no link value labels in the interactive Sankey"
+    values = {format_value(float(v), lang) for v in d.links["value"]}
+    assert set(labels) <= values, set(labels) - values
 
 
 def test_error_recorder_catches_a_script_error(tmp_path):

@@ -499,9 +499,11 @@ class SankeyDiagram:
         fixed, so the output is byte-identical between runs."""
         import plotly.io as pio
 
+        from mfa.sankey.plotly_sankey import link_label_script
+
         return pio.to_html(self.figure, full_html=full_html, include_plotlyjs=include_plotlyjs,
                            div_id=div_id or self.div_id, config={"displaylogo": False, "responsive": True},
-                           default_height=f"{self.plotly_height()}px")
+                           default_height=f"{self.plotly_height()}px", post_script=link_label_script(self))
 
     def plotly_height(self) -> int:
         """Height in pixels of the interactive diagram; proportional to the static one, so a fixed
