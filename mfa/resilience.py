@@ -152,12 +152,12 @@ def remove_processes(park: "Park", ids: Iterable[str]) -> tuple["Park", dict[str
         out["activity"] = ""
         changes["flows"] = out
         changes["activities"] = park.activities.iloc[0:0]
-    from mfa.symbiosis import _check_residuals_kept, replace_park
+    from mfa.symbiosis import _check_residuals_kept
 
     # survivors keep their balance; removed processes and boundary processes (no balance) are not compared
     boundary = {p for p, k in kinds.items() if k in BOUNDARY_KINDS} | {x["id"] for x in new_procs}
     _check_residuals_kept(flows, park.stocks, out, stocks, f"removing {tag}", skip=gone | boundary)
-    new = replace_park(park, **changes)
+    new = park.replace(**changes)
     lost_util = to_landfill & utilised & known
     info = {
         "exchanges_lost": len(links),

@@ -988,7 +988,7 @@ def apply(park: "Park", plan: Any) -> "Park":
             # a generated flow changed: freeze the generated flows as data (activities dropped)
             out.loc[generated, "activity"] = ""
             changes["activities"] = park.activities.iloc[0:0]
-    return replace_park(park, **changes)
+    return park.replace(**changes)
 
 
 def _residuals(flows: pd.DataFrame, stocks: pd.DataFrame) -> pd.Series:
@@ -1015,23 +1015,6 @@ def _check_residuals_kept(flows0, stocks0, flows1, stocks1, what: str, skip: set
     if len(bad):  # pragma: no cover - a bug, not a user error
         raise RuntimeError(f"{what} changed the balance of {', '.join(map(str, bad.index[:5]))} "
                            f"(by up to {bad.max():.6g} t/a); this is a bug in circular-mfa")
-
-
-def replace_park(park: "Park", **changes: Any) -> "Park":
-    """``park.replace(**changes)`` with the values' units written out: flows in t/a, stocks in t.
-
-    Park.replace re-reads the tables through the file readers, which apply the park's default unit
-    (e.g. 万t/a) to a table without a ``unit`` column; the tables of a Park are already in t/a and t.
-    """
-    if "flows" in changes:
-        f = changes["flows"].copy()
-        f["unit"] = "t/a"
-        changes["flows"] = f
-    if "stocks" in changes:
-        st = changes["stocks"].copy()
-        st["unit"] = "t"
-        changes["stocks"] = st
-    return park.replace(**changes)
 
 
 # --------------------------------------------------------------------------------------------------
