@@ -28,8 +28,6 @@ from typing import Any, Mapping
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from mfa.conventions import FLOW_COLUMNS, MATERIAL_COLUMNS, PROCESS_COLUMNS, STOCK_COLUMNS
-
 __all__ = ["Park", "ParkInfo"]
 
 
@@ -283,9 +281,3 @@ class Park:
 
         return sankey(self, **kwargs)
 
-
-# Column orders are part of the file contract; keep them in one place.
-Park.PROCESS_COLUMNS = PROCESS_COLUMNS  # type: ignore[attr-defined]
-Park.FLOW_COLUMNS = FLOW_COLUMNS  # type: ignore[attr-defined]
-Park.MATERIAL_COLUMNS = MATERIAL_COLUMNS  # type: ignore[attr-defined]
-Park.STOCK_COLUMNS = STOCK_COLUMNS  # type: ignore[attr-defined]

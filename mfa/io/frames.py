@@ -27,7 +27,7 @@ REQUIRED = {
 }
 KNOWN_COLUMNS = {
     "processes": PROCESS_COLUMNS,
-    "flows": tuple(c for c in FLOW_COLUMNS if c not in ("estimated", "activity")) + ("unit", "estimated"),
+    "flows": tuple(c for c in FLOW_COLUMNS if c != "activity") + ("unit",),
     "materials": MATERIAL_COLUMNS,
     "stocks": STOCK_COLUMNS + ("unit",),
 }
