@@ -72,7 +72,12 @@ _RANK_RTOL = 1e-10
 _NULL_TOL = 1e-8
 # Above this many reduced equations the normal matrix is factored sparse instead of dense.
 _DENSE_LIMIT = 2500
-# Uncertainty propagation by default up to this many reduced equations (see reconcile(covariance=...)).
+# Uncertainty propagation by default (reconcile(covariance=None)) while its predicted cost stays within
+# these: floating-point operations of the sparse Cholesky, projected inverse and direct solves (about a
+# minute on one core), and non-zeros of the factor (8 bytes each, held twice). Without chompack: up to this
+# many reduced equations.
+_AUTO_COVARIANCE_FLOPS = 1e12
+_AUTO_COVARIANCE_NNZ = 1.5e8
 _AUTO_COVARIANCE_LIMIT = 5000
 
 STATUSES = ("exact", "measured", "reconciled", "computed", "unobservable")
@@ -410,6 +415,7 @@ class _Normal:
         self._lu = None
         self._chol = None
         self._pinv = None
+        self._chordal = None
         if n == 0:
             self._M = M
             self._d = np.ones(0)
@@ -425,12 +431,49 @@ class _Normal:
             self._dense(Ms.toarray())
             self._factored = True
 
+    def chordal(self):
+        """The supernodal Cholesky of the scaled matrix (symbolic analysis only until used), or None when
+        chompack is not installed, the matrix is small (dense path) or was found singular."""
+        if self._chordal is None and self._use_chordal():
+            from mfa import _chordal
+
+            self._chordal = _chordal.ChordalCholesky(self._M)
+        return self._chordal
+
+    def _use_chordal(self) -> bool:
+        if self.n <= _DENSE_LIMIT or self.__dict__.get("_no_chordal"):
+            return False
+        from mfa import _chordal
+
+        return _chordal.available()
+
+    def quadratic_cost(self, H: sp.spmatrix) -> tuple[float, int] | None:
+        """(floating-point operations, factor non-zeros) that :meth:`inverse_quadratic` will spend on H
+        with the sparse Cholesky (chosen here from symbolic analyses only, and kept for it); None on the
+        dense path (cheap by construction) or without chompack."""
+        if not self._use_chordal():
+            return None
+        from mfa import _chordal
+
+        Hs = (sp.diags(self._d) @ sp.csc_matrix(H)).tocsc()
+        plan = self._plan = _chordal.for_inverse_quadratic(self._M, Hs)
+        return plan.flops(int(np.sum(np.diff(Hs.indptr) > 2))), plan.nnz
+
     def _factor(self) -> None:
         """Sparse LU of the scaled matrix (needed for many right-hand sides: uncertainty, Monte Carlo)."""
         if self._factored:
             return
         self._factored = True
         n = self.n
+        c = self.chordal()
+        if c is not None:
+            try:
+                c.factor()
+                return
+            except ArithmeticError:
+                # not positive definite: dependent equations; the rank-revealing paths below handle them
+                self._chordal = None
+                self._no_chordal = True
         try:
             self._lu = self._splu(self._M)
             d = np.abs(self._lu.U.diagonal())
@@ -480,18 +523,22 @@ class _Normal:
         self._pinv = (V[:, keep] / w[keep]) @ V[:, keep].T
 
     def __getstate__(self) -> dict:
-        # SuperLU objects cannot be pickled (executors in other processes): refactor there.
+        # Neither SuperLU nor chompack factors can be pickled (executors in other processes): the
+        # receiving process factors again.
         state = dict(self.__dict__)
-        if state.get("_lu") is not None:
-            state["_lu"] = None
+        if state.get("_lu") is not None or state.get("_chordal") is not None:
             state["_refactor"] = True
+        state["_lu"] = None
+        state["_chordal"] = None
+        state.pop("_plan", None)
         return state
 
     def __setstate__(self, state: dict) -> None:
         refactor = state.pop("_refactor", False)
         self.__dict__.update(state)
         if refactor:
-            self._lu = self._splu(self._M)
+            self._factored = False
+            self._factor()
 
     def solve(self, b: np.ndarray) -> np.ndarray:
         """M⁻¹ b for a vector or a matrix of right-hand sides."""
@@ -508,6 +555,8 @@ class _Normal:
             import scipy.linalg as la
 
             z = la.cho_solve(self._chol, bs, check_finite=False)
+        elif self._chordal is not None:
+            z = self._chordal.solve(bs)
         elif self._lu is not None:
             z = self._lu.solve(bs)
         else:
@@ -528,13 +577,28 @@ class _Normal:
         return inv
 
     def inverse_quadratic(self, H: sp.spmatrix) -> np.ndarray:
-        """diag(Hᵀ M⁻¹ H) for a sparse H (n × k), in chunks of columns."""
+        """diag(Hᵀ M⁻¹ H) for a sparse H (n × k): dense inverse when small, else the sparse Cholesky's
+        projected inverse (mfa._chordal), else (no chompack, or dependent equations) sparse LU solves in
+        chunks of columns."""
         H = sp.csc_matrix(H)
         out = np.zeros(H.shape[1])
         if self.n == 0 or H.nnz == 0:
             return out
-        self._factor()
         Hs = (sp.diags(self._d) @ H).tocsc()
+        if self._use_chordal():
+            from mfa import _chordal
+
+            plan = self.__dict__.pop("_plan", None) or _chordal.for_inverse_quadratic(self._M, Hs)
+            try:
+                out = plan.inverse_quadratic(Hs)
+            except ArithmeticError:
+                self._no_chordal = True        # dependent equations: the rank-revealing paths below
+            else:
+                if self._chordal is None or self._chordal.L is None:
+                    self._chordal = plan       # later solves (Monte Carlo, covariance) reuse it
+                    self._factored = True
+                return out
+        self._factor()
         if self._chol is not None or self._pinv is not None:
             # dense: the explicit inverse once (n³), then only n·nnz(H) work: Σ_i H_ij (M⁻¹H)_ij
             inv = self._inverse()
@@ -545,6 +609,8 @@ class _Normal:
                 Z = np.asarray(Hc @ inv)
                 out[s:s + chunk] = np.asarray(Hc.multiply(Z).sum(axis=1)).ravel()
             return out
+        if self._chordal is not None:
+            return self._chordal.inverse_quadratic(Hs)
         chunk = max(1, int(2e7 // max(self.n, 1)))
         for s in range(0, Hs.shape[1], chunk):
             Hc = Hs[:, s:s + chunk]
@@ -613,6 +679,7 @@ class ReconcileResult(Result):
             "dof": int(self.dof), "p_value": float(self.p_value), "max_residual": float(self.max_residual),
             "max_residual_rel": float(self.max_residual_rel), "alpha": float(self.alpha),
             "uncertainty_propagated": bool(self.uncertainty_propagated),
+            "uncertainty_skipped": self.__dict__.get("uncertainty_skipped"),
             "gross_errors": int(self.flows["gross_error"].sum() + self.transfer_coefficients["gross_error"].sum()),
             "status_counts": {s: int(counts.get(s, 0)) for s in STATUSES},
         }
@@ -742,10 +809,14 @@ def reconcile(park: Any, bounds: bool = False, *, alpha: float = 0.05, max_iter:
         Iteration limit and relative step tolerance of the iterative linearisation. Non-convergence raises
         :class:`mfa.errors.MfaError` with the last step and residual.
     covariance : bool or None
-        Propagate uncertainties (σ of every reconciled and computed variable). None (default) = when the
-        reduced system has at most 5000 equations (parks up to some 30 000 flows); beyond that the sparse
-        factorisation it needs costs minutes, so it is skipped unless True is passed; sigma columns are then
-        NaN for reconciled and computed values and ``uncertainty_propagated`` is False.
+        Propagate uncertainties (σ of every reconciled and computed variable, first order, with
+        covariances). None (default) = unless the predicted cost is prohibitive: small systems use a dense
+        Cholesky; large ones a supernodal sparse Cholesky (AMD order) whose *projected inverse* gives the σ of
+        every measured flow and one batched triangular solve per computed variable (see ``mfa._chordal``).
+        The cost is predicted from the symbolic factorisation; above about 10¹² floating-point operations or
+        1.5·10⁸ non-zeros in the factor (expander-like random networks of several 10⁵ flows) propagation is
+        skipped, ``uncertainty_propagated`` is False, ``uncertainty_skipped`` says why and what it would
+        cost, and sigma is NaN for reconciled and computed values. True forces it; False skips it.
 
     Returns
     -------
@@ -832,20 +903,38 @@ def _solve(model: _Model, *, bounds: bool, max_iter: int, tol: float, covariance
     out["fixed_at_bound"] = fixed_at_bound
     out["v_measured"] = model.value0
     out["kind_used"] = kind
-    if covariance is None:
-        covariance = out["normal"].n <= _AUTO_COVARIANCE_LIMIT
+    out["uncertainty_skipped"] = None
+    if covariance is not False:
+        out["uncertainty_skipped"] = _propagate(model, out, only_if_affordable=covariance is None)
+        covariance = out["uncertainty_skipped"] is None
     out["uncertainty_propagated"] = bool(covariance)
-    if covariance:
-        _propagate(model, out)
-    else:
+    if not covariance:
         out["var"] = np.full(model.n_v, np.nan)
         out["var_adj"] = np.full(model.n_v, np.nan)
         out["comb_var"] = None
+        # the determined combinations of unobservable flows do not depend on the uncertainties
+        out["comb_meta"] = _combinations(model, out)[1]
     # χ² on the original measurements (variables fixed at a bound count with their full adjustment)
     m = model.kind == 1
     d = out["v"][m] - model.value0[m]
     out["chi2"] = float(np.sum(d * d / model.sigma[m] ** 2))
     return out
+
+
+def _unaffordable(normal: _Normal, H: sp.spmatrix) -> str | None:
+    """Why propagating uncertainties by default would cost too much (the predicted cost), or None."""
+    cost = normal.quadratic_cost(H)
+    if cost is None:
+        if normal.n <= _DENSE_LIMIT or normal.n <= _AUTO_COVARIANCE_LIMIT:
+            return None
+        return (f"{normal.n} reduced equations and no sparse Cholesky (install chompack); "
+                "pass covariance=True (--covariance) to propagate anyway")
+    flops, nnz = cost
+    if flops <= _AUTO_COVARIANCE_FLOPS and nnz <= _AUTO_COVARIANCE_NNZ:
+        return None
+    return (f"propagating would take about {flops:.2g} floating-point operations and a factor of "
+            f"{nnz:.3g} non-zeros ({16 * nnz / 1e9:.1f} GB); pass covariance=True (--covariance) "
+            "to propagate anyway")
 
 
 def _iterate(model: _Model, kind: np.ndarray, v_m: np.ndarray, *, max_iter: int, tol: float) -> dict:
@@ -976,9 +1065,11 @@ def _drop_empty_rows(A, rhs, el, model, v, labels_eq):
     return A[keep], rhs[keep], keep
 
 
-def _propagate(model: _Model, out: dict) -> None:
+def _propagate(model: _Model, out: dict, only_if_affordable: bool = False) -> str | None:
     """σ of every reconciled and computed variable: Cov(x̂) = Q − Q Aᵀ M⁻¹ A Q, computed values by
-    first-order propagation through the block pseudo-inverse; only the diagonals are formed."""
+    first-order propagation through the block pseudo-inverse; only the diagonals are formed.
+    With ``only_if_affordable``, returns why not (see :func:`_unaffordable`) instead of propagating when
+    the predicted cost is too high; None once propagated."""
     x_idx, y_idx = out["x_idx"], out["y_idx"]
     el = out["el"]
     q = out["q"]
@@ -993,6 +1084,10 @@ def _propagate(model: _Model, out: dict) -> None:
                   format="csr")
     prior = np.asarray((O.multiply(O)) @ q).ravel()        # diag(O Q Oᵀ)
     H = (O @ QAt).T.tocsc()                                 # n_a × n_o
+    if only_if_affordable:
+        why = _unaffordable(normal, H)
+        if why is not None:
+            return why
     red = normal.inverse_quadratic(H)
     var = prior - red
     # Cancellation: Q − QAᵀM⁻¹AQ loses digits when a value is (almost) fixed by exact data; a posterior
@@ -1008,6 +1103,7 @@ def _propagate(model: _Model, out: dict) -> None:
     out["var_adj"] = var_adj
     out["comb_var"] = var[n_x + len(y_idx):] if Kc is not None else None
     out["comb_meta"] = comb_meta
+    return None
 
 
 def _combinations(model: _Model, out: dict):
@@ -1146,7 +1242,7 @@ def _build_result(park: Any, model: _Model, out: dict, z_crit: float) -> Reconci
         converged=out["converged"], iterations=out["iterations"], chi2=out["chi2"], dof=out["dof"],
         p_value=out["p_value"], max_residual=out["max_residual"], max_residual_rel=out["max_residual_rel"],
         alpha=out["alpha"], linear_model=lin, _input_park=park, _cov=_cov,
-        uncertainty_propagated=out["uncertainty_propagated"])
+        uncertainty_propagated=out["uncertainty_propagated"], uncertainty_skipped=out.get("uncertainty_skipped"))
 
 
 def _expression(terms: list[tuple[float, str]]) -> str:

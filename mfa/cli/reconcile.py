@@ -25,7 +25,8 @@ def register(sub) -> None:
                    "(default 0.05)")
     p.add_argument("--max-iter", type=int, default=100, help="iteration limit (default 100)")
     p.add_argument("--covariance", action=argparse.BooleanOptionalAction, default=None,
-                   help="propagate uncertainties (default: when the reduced system has <= 5000 equations)")
+                   help="propagate uncertainties (default: yes, unless the predicted cost is prohibitive; "
+                   "the output then says why)")
     add_json_flag(p)
     p.set_defaults(func=run)
 
@@ -54,7 +55,7 @@ def run(args) -> int:
           f"p = {s['p_value']:.4g}; largest constraint residual {s['max_residual']:.3g} t/a")
     print("status: " + ", ".join(f"{k} {v}" for k, v in s["status_counts"].items()))
     if not s["uncertainty_propagated"]:
-        print("uncertainties not propagated (large park; pass --covariance to force)")
+        print("uncertainties not propagated: " + (s.get("uncertainty_skipped") or "--no-covariance given"))
     with pd.option_context("display.max_rows", None, "display.width", 160, "display.max_columns", 20,
                            "display.float_format", lambda x: f"{x:,.4g}"):
         cols = ["id", "value", "sigma", "status", "measured", "normalised_adjustment", "gross_error"]
