@@ -31,12 +31,12 @@ import time
 import numpy as np
 
 
-def measured_park(n_processes: int, seed: int = 0):
+def measured_park(n_processes: int, seed: int = 0, structure: str = "random"):
     """A synthetic park with the measurement pattern described in the module docstring."""
     import mfa
     from bench.synthetic import synthetic_frames
 
-    fr = synthetic_frames(n_processes, seed=seed)
+    fr = synthetic_frames(n_processes, seed=seed, structure=structure)
     f = fr["flows"]
     procs = fr["processes"]
     rng = np.random.default_rng(seed + 1)

@@ -6,10 +6,27 @@ one link in ten back upstream, which makes loops) and a share out of the park (e
 landfill); imports feed the first processes. Throughputs solve ``T = z + Pᵀ T`` (sparse), flows are
 ``T_i · share_ij``, so every internal process balances to rounding.
 
+Two network structures:
+
+* ``structure="random"`` (default): each process links to others drawn from the next quarter of the
+  process list, and one link in ten goes back to any upstream process. The network is an expander (one
+  giant strongly connected component, no small separators): the stress case for every sparse
+  factorisation, far from how a real region trades.
+* ``structure="regional"``: the shape of a province's material flows. Processes sit in industrial parks or
+  counties of about 100 (contiguous, ordered along each park's production chains). Within its park a process
+  sends to the next few processes of its chain, and one link in ten goes a few steps back (local recycling
+  loops). One link in ten goes to a regional hub (1 % of the processes: collection points, treatment and
+  recycling plants serving nearby parks), which send recovered material back to processes of those parks;
+  one in twenty goes to a process in a neighbouring park (inter-park trade). Imports feed the first
+  processes of every park.
+
 >>> from bench.synthetic import synthetic_park
 >>> park = synthetic_park(200, seed=1)
 >>> len(park.processes), len(park.flows) > 800
 (200, True)
+>>> regional = synthetic_park(1000, seed=1, structure="regional")
+>>> len(regional.processes), len(regional.flows) > 4000
+(1000, True)
 """
 
 from __future__ import annotations
@@ -31,8 +48,49 @@ MATERIALS = [
 ]
 
 
-def synthetic_frames(n_processes: int, seed: int = 0, links_per_process: int = 4) -> dict:
+# regional structure: processes per park, chain window, hubs' share of the processes
+PARK_SIZE = 100
+CHAIN_WINDOW = 12
+HUB_SHARE = 0.01
+
+
+def _regional_links(rng: np.random.Generator, m: int, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Internal links of the regional structure (see module docstring): sources, targets, hub flags."""
+    park = np.arange(m) // PARK_SIZE
+    n_parks = int(park[-1]) + 1
+    start = park * PARK_SIZE
+    end = np.minimum(start + PARK_SIZE, m)
+    is_hub = rng.random(m) < HUB_SHARE
+    hubs = np.flatnonzero(is_hub)
+    if not len(hubs):
+        hubs = np.array([m // 2])
+        is_hub[hubs] = True
+    src = np.repeat(np.arange(m), k)
+    u = rng.random(src.size)
+    step = 1 + (rng.random(src.size) * CHAIN_WINDOW).astype(np.int64)
+    pos = src - start[src]
+    size = end[src] - start[src]
+    fwd = start[src] + (pos + step) % size            # along the chain (wrapping: a park's last processes
+    back = start[src] + (pos - step) % size           # feed its first ones, as cement takes slag back)
+    # nearest hubs by position: one of the two closest on either side
+    near = np.clip(np.searchsorted(hubs, src) + rng.integers(-2, 2, src.size), 0, len(hubs) - 1)
+    hub_tgt = hubs[near]
+    other_park = np.clip(park[src] + rng.choice([-2, -1, 1, 2], src.size), 0, n_parks - 1)
+    nb_tgt = np.minimum(other_park * PARK_SIZE + (rng.random(src.size) * PARK_SIZE).astype(np.int64), m - 1)
+    tgt = np.where(u < 0.75, fwd, np.where(u < 0.85, back, np.where(u < 0.95, hub_tgt, nb_tgt)))
+    # hubs send recovered material back to the parks around them
+    from_hub = is_hub[src]
+    hub_park = np.clip(park[src] + rng.integers(-2, 3, src.size), 0, n_parks - 1)
+    ret = np.minimum(hub_park * PARK_SIZE + (rng.random(src.size) * PARK_SIZE).astype(np.int64), m - 1)
+    tgt = np.where(from_hub, ret, tgt)
+    return src, tgt, is_hub
+
+
+def synthetic_frames(n_processes: int, seed: int = 0, links_per_process: int = 4,
+                     structure: str = "random") -> dict:
     """The tables of a synthetic park (see module docstring) as DataFrames."""
+    if structure not in ("random", "regional"):
+        raise ValueError(f"structure must be 'random' or 'regional', not {structure!r}")
     rng = np.random.default_rng(seed)
     n = int(n_processes)
     n_imp = max(1, n // 50)
@@ -52,19 +110,30 @@ def synthetic_frames(n_processes: int, seed: int = 0, links_per_process: int = 4
 
     # internal links: k targets per internal process, mostly downstream
     k = links_per_process
-    src = np.repeat(np.arange(m), k)
-    span = np.maximum(1, (m - src) // 4)
-    fwd = src + 1 + (rng.random(src.size) * span).astype(np.int64)
-    back = (rng.random(src.size) * np.maximum(src, 1)).astype(np.int64)
-    is_back = (rng.random(src.size) < 0.1) & (src > 0)
-    tgt = np.where(is_back, back, fwd)
+    if structure == "random":
+        src = np.repeat(np.arange(m), k)
+        span = np.maximum(1, (m - src) // 4)
+        fwd = src + 1 + (rng.random(src.size) * span).astype(np.int64)
+        back = (rng.random(src.size) * np.maximum(src, 1)).astype(np.int64)
+        is_back = (rng.random(src.size) < 0.1) & (src > 0)
+        tgt = np.where(is_back, back, fwd)
+    else:
+        src, tgt, is_hub = _regional_links(rng, m, k)
+        kinds_internal = np.where(is_hub, np.where(rng.random(m) < 0.5, "collection", "treatment"),
+                                  kinds_internal)
+        kinds[:m] = kinds_internal
     valid = (tgt < m) & (tgt != src)
     src, tgt = src[valid], tgt[valid]
     # one exit link per internal process
     exit_src = np.arange(m)
     exit_tgt = rng.choice(boundary_out, size=m)
     # imports feed the first fifth of the processes, each import feeding several
-    feed_tgt = rng.choice(np.arange(max(1, m // 5)), size=max(n_imp * 5, m // 5))
+    if structure == "random":
+        feed_tgt = rng.choice(np.arange(max(1, m // 5)), size=max(n_imp * 5, m // 5))
+    else:
+        # the first fifth of every park
+        heads = np.flatnonzero(np.arange(m) % PARK_SIZE < PARK_SIZE // 5)
+        feed_tgt = rng.choice(heads, size=max(n_imp * 5, m // 5))
     feed_src = rng.choice(imp, size=feed_tgt.size)
 
     w_int = rng.random(src.size) + 0.2
@@ -115,8 +184,8 @@ def synthetic_frames(n_processes: int, seed: int = 0, links_per_process: int = 4
     return {"processes": procs, "flows": flows, "materials": materials, "info": info}
 
 
-def synthetic_park(n_processes: int, seed: int = 0, links_per_process: int = 4):
+def synthetic_park(n_processes: int, seed: int = 0, links_per_process: int = 4, structure: str = "random"):
     """A validated :class:`mfa.Park` with ``n_processes`` processes and about 5 flows per process."""
     import mfa
 
-    return mfa.Park.from_frames(**synthetic_frames(n_processes, seed, links_per_process))
+    return mfa.Park.from_frames(**synthetic_frames(n_processes, seed, links_per_process, structure))
