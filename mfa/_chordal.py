@@ -58,6 +58,8 @@ class ChordalCholesky:
     the numeric work will cost before :meth:`factor` does it. :meth:`factor` raises ``ArithmeticError`` when
     ``M`` is not positive definite (linearly dependent equations). ``extra`` adds positions to the pattern
     (explicit zeros), so that the projected inverse also holds those entries of ``M⁻¹``.
+    :attr:`predicted_flops` is the cost :func:`for_inverse_quadratic` predicted for the use it chose this
+    factor for.
     """
 
     def __init__(self, M: sp.spmatrix, extra: sp.spmatrix | None = None):
@@ -89,6 +91,7 @@ class ChordalCholesky:
         ip2[perm2] = np.arange(self.n)
         self._ip = ip2[ip1]
         self.L = None
+        self.predicted_flops = self.flops()
 
     @property
     def nnz(self) -> int:
@@ -223,8 +226,10 @@ def for_inverse_quadratic(M: sp.spmatrix, H: sp.spmatrix) -> ChordalCholesky:
     widened = ChordalCholesky(M, extra=Hw @ Hw.T)
     n_long = int(np.sum(k > _MAX_PAIRS_COLUMN))
     f_widened = widened.flops(n_long)
+    widened.predicted_flops = f_widened
     if f_widened <= _CHEAP_FLOPS:
         return widened
     plain = ChordalCholesky(M)
     # columns over more than two equations rarely have all their pairs in M's own pattern
-    return widened if f_widened <= plain.flops(int(np.sum(k > 2))) else plain
+    plain.predicted_flops = plain.flops(int(np.sum(k > 2)))
+    return widened if f_widened <= plain.predicted_flops else plain

@@ -457,7 +457,7 @@ class _Normal:
 
         Hs = (sp.diags(self._d) @ sp.csc_matrix(H)).tocsc()
         plan = self._plan = _chordal.for_inverse_quadratic(self._M, Hs)
-        return plan.flops(int(np.sum(np.diff(Hs.indptr) > 2))), plan.nnz
+        return plan.predicted_flops, plan.nnz
 
     def _factor(self) -> None:
         """Sparse LU of the scaled matrix (needed for many right-hand sides: uncertainty, Monte Carlo)."""
