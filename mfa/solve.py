@@ -592,7 +592,8 @@ class _Normal:
             try:
                 out = plan.inverse_quadratic(Hs)
             except ArithmeticError:
-                self._no_chordal = True        # dependent equations: the rank-revealing paths below
+                self._chordal = None           # dependent equations: the rank-revealing paths below
+                self._no_chordal = True
             else:
                 if self._chordal is None or self._chordal.L is None:
                     self._chordal = plan       # later solves (Monte Carlo, covariance) reuse it
@@ -609,8 +610,6 @@ class _Normal:
                 Z = np.asarray(Hc @ inv)
                 out[s:s + chunk] = np.asarray(Hc.multiply(Z).sum(axis=1)).ravel()
             return out
-        if self._chordal is not None:
-            return self._chordal.inverse_quadratic(Hs)
         chunk = max(1, int(2e7 // max(self.n, 1)))
         for s in range(0, Hs.shape[1], chunk):
             Hc = Hs[:, s:s + chunk]
@@ -903,17 +902,17 @@ def _solve(model: _Model, *, bounds: bool, max_iter: int, tol: float, covariance
     out["fixed_at_bound"] = fixed_at_bound
     out["v_measured"] = model.value0
     out["kind_used"] = kind
+    # the determined combinations of unobservable flows, whether or not their σ is propagated
+    comb_rows, out["comb_meta"] = _combinations(model, out)
     out["uncertainty_skipped"] = None
     if covariance is not False:
-        out["uncertainty_skipped"] = _propagate(model, out, only_if_affordable=covariance is None)
+        out["uncertainty_skipped"] = _propagate(model, out, comb_rows, only_if_affordable=covariance is None)
         covariance = out["uncertainty_skipped"] is None
     out["uncertainty_propagated"] = bool(covariance)
     if not covariance:
         out["var"] = np.full(model.n_v, np.nan)
         out["var_adj"] = np.full(model.n_v, np.nan)
         out["comb_var"] = None
-        # the determined combinations of unobservable flows do not depend on the uncertainties
-        out["comb_meta"] = _combinations(model, out)[1]
     # χ² on the original measurements (variables fixed at a bound count with their full adjustment)
     m = model.kind == 1
     d = out["v"][m] - model.value0[m]
@@ -1065,9 +1064,11 @@ def _drop_empty_rows(A, rhs, el, model, v, labels_eq):
     return A[keep], rhs[keep], keep
 
 
-def _propagate(model: _Model, out: dict, only_if_affordable: bool = False) -> str | None:
+def _propagate(model: _Model, out: dict, comb_rows: sp.csr_matrix | None,
+               only_if_affordable: bool = False) -> str | None:
     """σ of every reconciled and computed variable: Cov(x̂) = Q − Q Aᵀ M⁻¹ A Q, computed values by
     first-order propagation through the block pseudo-inverse; only the diagonals are formed.
+    ``comb_rows`` are the determined combinations of unobservable unknowns (:func:`_combinations`).
     With ``only_if_affordable``, returns why not (see :func:`_unaffordable`) instead of propagating when
     the predicted cost is too high; None once propagated."""
     x_idx, y_idx = out["x_idx"], out["y_idx"]
@@ -1078,8 +1079,7 @@ def _propagate(model: _Model, out: dict, only_if_affordable: bool = False) -> st
     n_x = len(x_idx)
     # Sensitivities of the outputs to the measurements: x̂ itself, observable unknowns, combinations.
     K = -(el.Yplus @ out["Jx"]).tocsr()                      # n_y × n_x
-    comb_rows, comb_meta = _combinations(model, out)
-    Kc = comb_rows @ (-(el.Yplus @ out["Jx"])) if comb_rows is not None else None
+    Kc = comb_rows @ K if comb_rows is not None else None
     O = sp.vstack([sp.identity(n_x, format="csr"), K] + ([Kc.tocsr()] if Kc is not None else []),
                   format="csr")
     prior = np.asarray((O.multiply(O)) @ q).ravel()        # diag(O Q Oᵀ)
@@ -1102,7 +1102,6 @@ def _propagate(model: _Model, out: dict, only_if_affordable: bool = False) -> st
     out["var"] = out_var
     out["var_adj"] = var_adj
     out["comb_var"] = var[n_x + len(y_idx):] if Kc is not None else None
-    out["comb_meta"] = comb_meta
     return None
 
 
