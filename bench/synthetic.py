@@ -54,6 +54,16 @@ CHAIN_WINDOW = 12
 HUB_SHARE = 0.01
 
 
+def _random_links(rng: np.random.Generator, m: int, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Internal links of the random structure (see module docstring): sources, targets."""
+    src = np.repeat(np.arange(m), k)
+    span = np.maximum(1, (m - src) // 4)
+    fwd = src + 1 + (rng.random(src.size) * span).astype(np.int64)
+    back = (rng.random(src.size) * np.maximum(src, 1)).astype(np.int64)
+    is_back = (rng.random(src.size) < 0.1) & (src > 0)
+    return src, np.where(is_back, back, fwd)
+
+
 def _regional_links(rng: np.random.Generator, m: int, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Internal links of the regional structure (see module docstring): sources, targets, hub flags."""
     park = np.arange(m) // PARK_SIZE
@@ -111,17 +121,10 @@ def synthetic_frames(n_processes: int, seed: int = 0, links_per_process: int = 4
     # internal links: k targets per internal process, mostly downstream
     k = links_per_process
     if structure == "random":
-        src = np.repeat(np.arange(m), k)
-        span = np.maximum(1, (m - src) // 4)
-        fwd = src + 1 + (rng.random(src.size) * span).astype(np.int64)
-        back = (rng.random(src.size) * np.maximum(src, 1)).astype(np.int64)
-        is_back = (rng.random(src.size) < 0.1) & (src > 0)
-        tgt = np.where(is_back, back, fwd)
+        src, tgt = _random_links(rng, m, k)
     else:
         src, tgt, is_hub = _regional_links(rng, m, k)
-        kinds_internal = np.where(is_hub, np.where(rng.random(m) < 0.5, "collection", "treatment"),
-                                  kinds_internal)
-        kinds[:m] = kinds_internal
+        kinds[:m] = np.where(is_hub, np.where(rng.random(m) < 0.5, "collection", "treatment"), kinds[:m])
     valid = (tgt < m) & (tgt != src)
     src, tgt = src[valid], tgt[valid]
     # one exit link per internal process
