@@ -27,6 +27,30 @@ def add_tolerance_flags(parser: argparse.ArgumentParser) -> None:
                         help="absolute balance tolerance in t/a (park default 0.01)")
 
 
+def significant(x: float) -> str:
+    """Four significant digits with thousands separators: how the commands print most numbers."""
+    return f"{x:,.4g}"
+
+
+def tonnes(x: float) -> str:
+    """Whole tonnes from 1,000 up, four significant digits below (flows, fates, indicator values)."""
+    return f"{x:,.0f}" if abs(x) >= 1000 else f"{x:.4g}"
+
+
+def table_options(width: int = 160, *, float_format: Any = None, max_columns: int | None = 20,
+                  max_colwidth: int | None = None):
+    """pandas display options for a command's text tables: every row, lines up to ``width`` characters;
+    ``float_format``, ``max_columns`` and ``max_colwidth`` are set when given (None: pandas' own)."""
+    import pandas as pd
+
+    opts: list[Any] = ["display.max_rows", None, "display.width", width]
+    for name, value in (("display.max_columns", max_columns), ("display.max_colwidth", max_colwidth),
+                        ("display.float_format", float_format)):
+        if value is not None:
+            opts += [name, value]
+    return pd.option_context(*opts)
+
+
 def load_park(path: str):
     """Read a park for a command; errors propagate to :func:`report_error` (exit 2)."""
     from mfa.io import read_park

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from mfa.cli._common import add_json_flag, add_park_argument, add_tolerance_flags, load_park, print_json
+from mfa.cli._common import (add_json_flag, add_park_argument, add_tolerance_flags, load_park, print_json,
+                             table_options)
 
 HELP = "print the mass balance of every process and of the park (t/a)"
 
@@ -18,8 +19,6 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
-    import pandas as pd
-
     from mfa.balance import balance
 
     park = load_park(args.park)
@@ -27,8 +26,7 @@ def run(args) -> int:
     if args.json:
         print_json(b.to_dict())
         return 0
-    with pd.option_context("display.max_rows", None, "display.width", 160, "display.max_columns", 20,
-                           "display.float_format", lambda x: f"{x:,.2f}"):
+    with table_options(float_format=lambda x: f"{x:,.2f}"):
         cols = ["process", "kind", "inputs", "outputs", "stock_change", "residual", "residual_rel", "status"]
         print(f"Mass balance of {park.info.name} (t/a)")
         print(b.processes[cols].to_string(index=False, na_rep=""))

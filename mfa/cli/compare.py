@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from mfa.cli._common import add_json_flag, load_park, print_json
+from mfa.cli._common import add_json_flag, load_park, print_json, significant, table_options
 
 HELP = "compare two parks (years, scenarios, a retrofit): indicators, flows and Sankeys with differences"
 DESCRIPTION = HELP + """.
@@ -30,8 +30,6 @@ def register(sub) -> None:
 def run(args) -> int:
     from pathlib import Path
 
-    import pandas as pd
-
     from mfa.errors import MfaError
     from mfa.report.compare import compare, write_compare
 
@@ -56,8 +54,7 @@ def run(args) -> int:
             out["output"] = str(args.output)
         print_json(out)
         return 0
-    with pd.option_context("display.max_rows", None, "display.width", 160, "display.max_columns", 20,
-                           "display.float_format", lambda x: f"{x:,.4g}"):
+    with table_options(float_format=significant):
         print(f"Comparison: {cmp.base_name} → {cmp.other_name} (other − base)")
         if len(cmp.indicators):
             print("\nIndicators (fractions)")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from mfa.cli._common import add_json_flag, add_park_argument, load_park, print_json
+from mfa.cli._common import add_json_flag, add_park_argument, load_park, print_json, table_options, tonnes
 
 HELP = "compute the official utilisation rates (一般工业固废、大宗固废、秸秆、畜禽粪污、危废 …) and check targets"
 DESCRIPTION = HELP + """.
@@ -11,10 +11,6 @@ Rates are fractions 0–1 of tonnes: utilised ÷ (generated + prior-year stored 
 'generated' is waste leaving production processes, 'prior-year storage' is waste drawn out of storage. Every
 indicator prints its numerator, denominator and formula; a rate whose denominator is 0 is null, with a reason.
 Targets: the shipped national and Inner Mongolia levels (flows/targets.csv) unless --targets FILE."""
-
-
-def _number(x: float) -> str:
-    return f"{x:,.0f}" if abs(x) >= 1000 else f"{x:.4g}"
 
 
 def register(sub) -> None:
@@ -52,8 +48,7 @@ def run(args) -> int:
             doc["coefficients"] = coefs
         print_json(doc)
         return 0
-    with pd.option_context("display.max_rows", None, "display.width", 200, "display.max_columns", 20,
-                           "display.max_colwidth", 70, "display.float_format", _number):
+    with table_options(200, max_colwidth=70, float_format=tonnes):
         t = result.table.copy()
         t["value"] = [("null" if pd.isna(v) else (f"{v:.2%}" if u == "t/t" else f"{v:,.4g} {u}"))
                       for v, u in zip(t["value"], t["unit"])]

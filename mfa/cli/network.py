@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from mfa.cli._common import add_json_flag, add_park_argument, load_park, print_json
+from mfa.cli._common import add_json_flag, add_park_argument, load_park, print_json, table_options
 
 HELP = "network metrics of the park: throughflow, Finn cycling index, cyclicity, food-web and ascendency"
 DESCRIPTION = HELP + """.
@@ -30,8 +30,6 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
-    import pandas as pd
-
     from mfa.network import _fmt, metrics
 
     park = load_park(args.park)
@@ -45,8 +43,7 @@ def run(args) -> int:
     print(t.to_string(index=False))
     if args.nodes:
         cols = ["process", "throughflow", "inputs", "outputs", "stock_change", "residual", "n_jj", "cycled"]
-        with pd.option_context("display.max_rows", None, "display.width", 200,
-                               "display.float_format", lambda x: f"{x:,.2f}"):
+        with table_options(200, max_columns=None, float_format=lambda x: f"{x:,.2f}"):
             print()
             print(r.nodes[cols].to_string(index=False))
     for n in r.notes:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from mfa.cli._common import add_json_flag, add_park_argument, load_park, print_json
+from mfa.cli._common import add_json_flag, add_park_argument, load_park, print_json, significant, table_options
 
 HELP = "solve unknown flows and reconcile measured flows and transfer coefficients (t/a)"
 
@@ -32,8 +32,6 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
-    import pandas as pd
-
     from mfa.errors import MfaError
     from mfa.solve import reconcile
 
@@ -56,8 +54,7 @@ def run(args) -> int:
     print("status: " + ", ".join(f"{k} {v}" for k, v in s["status_counts"].items()))
     if not s["uncertainty_propagated"]:
         print("uncertainties not propagated: " + (s.get("uncertainty_skipped") or "--no-covariance given"))
-    with pd.option_context("display.max_rows", None, "display.width", 160, "display.max_columns", 20,
-                           "display.float_format", lambda x: f"{x:,.4g}"):
+    with table_options(float_format=significant):
         cols = ["id", "value", "sigma", "status", "measured", "normalised_adjustment", "gross_error"]
         print()
         print(r.flows[cols].to_string(index=False, na_rep=""))

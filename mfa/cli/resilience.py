@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from mfa.cli._common import add_json_flag, add_park_argument, load_park, print_json
+from mfa.cli._common import add_json_flag, add_park_argument, load_park, print_json, significant, table_options
 
 HELP = "remove each internal process in turn (or --remove a set) and rank the keystones of the exchange web"
 DESCRIPTION = HELP + """.
@@ -29,8 +29,6 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
-    import pandas as pd
-
     from mfa.resilience import resilience
 
     park = load_park(args.park)
@@ -49,8 +47,7 @@ def run(args) -> int:
     b = r.baseline
     print(f"intact park: FCI {b['fci']:.5f}, cyclicity {b['cyclicity']:.4f}, {b['n_links']} links, "
           f"{b['landfill']:,.0f} t/a to landfill")
-    with pd.option_context("display.max_rows", None, "display.width", 250, "display.max_columns", 30,
-                           "display.max_colwidth", 40, "display.float_format", lambda x: f"{x:,.4g}"):
+    with table_options(250, max_columns=30, max_colwidth=40, float_format=significant):
         print(t[cols].to_string(index=False))
     for n in r.notes:
         print(f"note: {n}")

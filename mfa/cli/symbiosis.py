@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from mfa.cli._common import add_json_flag, add_park_argument, load_park, print_json
+from mfa.cli._common import add_json_flag, add_park_argument, load_park, print_json, table_options
 
 HELP = "find industrial-symbiosis couplings for disposed, stored or discarded waste and write the retrofit park"
 DESCRIPTION = HELP + """.
@@ -86,7 +86,7 @@ def run(args) -> int:
     cols = ["rank", "from", "to", "material", "tonnes", "distance_km", "utilisation_rate_gain",
             "landfill_avoided", "co2_avoided", "cost_change", "delta_fci", "delta_cyclicity"]
     if len(result.couplings):
-        with pd.option_context("display.max_rows", None, "display.width", 220, "display.max_columns", 20):
+        with table_options(220):
             t = result.couplings[cols].copy()
             for c in ("tonnes", "landfill_avoided", "co2_avoided", "cost_change"):
                 t[c] = [("" if pd.isna(v) else f"{v:,.0f}") for v in t[c]]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from mfa.cli._common import add_json_flag, add_park_argument, load_park, print_json
+from mfa.cli._common import add_json_flag, add_park_argument, load_park, print_json, table_options, tonnes
 
 HELP = "trace each waste stream from its origin to its fates (absorbing Markov chain; loops exact)"
 DESCRIPTION = HELP + """.
@@ -11,10 +11,6 @@ Material entering a collection process is passed on along its outflows; a flow i
 into landfill or treatment disposed, into storage stored, into the environment discarded, into an export
 exported (a flow's 'fate' column overrides). Waste drawn out of storage is traced as its own origin
 (prior-year storage). For every origin the fates add up to what it sent (t/a)."""
-
-
-def _number(x: float) -> str:
-    return f"{x:,.0f}" if abs(x) >= 1000 else f"{x:.4g}"
 
 
 def register(sub) -> None:
@@ -29,8 +25,6 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
-    import pandas as pd
-
     from mfa.trace import trace
 
     park = load_park(args.park)
@@ -48,8 +42,7 @@ def run(args) -> int:
             doc["flows"] = flows
         print_json(doc)
         return 0
-    with pd.option_context("display.max_rows", None, "display.width", 160, "display.max_columns", 20,
-                           "display.float_format", _number):
+    with table_options(float_format=tonnes):
         print(f"Fates of the waste streams of {park.info.name} (t/a; share of what the origin sent)")
         if len(result.table):
             print(result.table.to_string(index=False))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from mfa.cli._common import add_json_flag, add_park_argument, load_park, print_json
+from mfa.cli._common import add_json_flag, add_park_argument, load_park, print_json, significant, table_options
 
 HELP = "Monte Carlo uncertainty of flows and indicators (measured values sampled, each sample reconciled)"
 
@@ -35,8 +35,6 @@ def _init_worker() -> None:
 
 
 def run(args) -> int:
-    import pandas as pd
-
     from mfa.errors import MfaError
     from mfa.uncertainty import monte_carlo
 
@@ -63,8 +61,7 @@ def run(args) -> int:
     print(f"Monte Carlo uncertainty of {park.info.name}: {res.samples} samples, seed {res.seed}, "
           f"{res.distribution} distributions" + (f"; {res.failed_samples} samples failed and were excluded"
                                                  if res.failed_samples else ""))
-    with pd.option_context("display.max_rows", None, "display.width", 160, "display.max_columns", 20,
-                           "display.float_format", lambda x: f"{x:,.4g}"):
+    with table_options(float_format=significant):
         if len(res.indicators):
             print(f"\nIndicators (first {res.indicator_samples} samples)")
             print(res.indicators[["id", "value", "mean", "std", "p2_5", "p50", "p97_5"]].to_string(
