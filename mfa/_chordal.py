@@ -83,13 +83,9 @@ class ChordalCholesky:
         self._snptr, self._snode = _ints(s.snptr), _ints(s.snode)
         self._sncolptr, self._snrowidx = _ints(s.sncolptr), _ints(s.snrowidx)
         self._blkptr, self._relptr = _ints(s.blkptr), _ints(s.relptr)
-        # position of every original row in the factor's order
-        ip1 = np.empty(self.n, dtype=np.int64)
-        ip1[p] = np.arange(self.n)
-        perm2 = _ints(s.p)
-        ip2 = np.empty(self.n, dtype=np.int64)
-        ip2[perm2] = np.arange(self.n)
-        self._ip = ip2[ip1]
+        # position of every original row in the factor's order (AMD, then chompack's postorder)
+        self._ip = np.empty(self.n, dtype=np.int64)
+        self._ip[p[_ints(s.p)]] = np.arange(self.n)
         self.L = None
         self.predicted_flops = self.flops()
 
