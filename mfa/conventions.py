@@ -22,9 +22,16 @@ from __future__ import annotations
 
 PROCESS_KINDS: tuple[str, ...] = (
     "production", "collection", "treatment", "landfill", "storage", "environment", "import", "export",
+    "consumption",
 )
 BOUNDARY_KINDS: frozenset[str] = frozenset({"import", "export", "environment", "landfill"})
 INTERNAL_KINDS: frozenset[str] = frozenset(PROCESS_KINDS) - BOUNDARY_KINDS
+#: Internal kinds that may hold a stock: without stock data their stock change is what the balance leaves
+#: (a storage yard's stock, a consumption process's in-use stock of goods).
+STOCK_KINDS: frozenset[str] = frozenset({"storage", "consumption"})
+#: Kinds whose waste outputs are the enterprise's (or the households') own generation in the official
+#: (enterprise-reporting) view: a residue that a user or a handler makes is its own generation.
+GENERATING_KINDS: frozenset[str] = frozenset({"production", "treatment", "consumption"})
 
 CATEGORIES: tuple[str, ...] = (
     "industrial_solid_waste", "hazardous_waste", "straw", "manure", "renewable_resource",
@@ -36,14 +43,21 @@ WASTE_CATEGORIES: frozenset[str] = frozenset({
 })
 
 FATES: tuple[str, ...] = ("utilised", "disposed", "stored", "discarded", "exported")
+#: What happens to waste a process receives when neither the flow nor the process says (a process's ``fate``
+#: column overrides this, a flow's ``fate`` overrides both). Export has no default: waste leaving the park
+#: with no declared fate is *unresolved* (see docs/indicators.md, "Fates at the boundary").
 DEFAULT_FATE_BY_KIND: dict[str, str] = {
     "production": "utilised",
+    "consumption": "utilised",
     "landfill": "disposed",
     "treatment": "disposed",
     "storage": "stored",
     "environment": "discarded",
     "export": "exported",
 }
+#: Kinds on which a ``fate`` in the processes table is allowed (what happens to the waste they receive).
+FATE_PROCESS_KINDS: frozenset[str] = frozenset({"export", "landfill", "treatment", "environment", "production",
+                                               "consumption"})
 
 #: The canonical unit of every flow value in a Park.
 FLOW_UNIT = "t/a"
@@ -51,10 +65,10 @@ FLOW_UNIT = "t/a"
 STOCK_UNIT = "t"
 DEFAULT_DAYS_PER_YEAR = 365.0
 
-PROCESS_COLUMNS: tuple[str, ...] = ("id", "name", "name_zh", "kind", "group", "x", "y", "capacity", "note")
+PROCESS_COLUMNS: tuple[str, ...] = ("id", "name", "name_zh", "kind", "group", "x", "y", "capacity", "note", "fate")
 FLOW_COLUMNS: tuple[str, ...] = (
     "id", "source", "target", "material", "value", "sigma", "tc", "tc_sigma", "route", "fate", "year",
     "note", "estimated", "activity",
 )
 MATERIAL_COLUMNS: tuple[str, ...] = ("id", "name", "name_zh", "category", "bulk", "hw_code", "source", "note")
-STOCK_COLUMNS: tuple[str, ...] = ("process", "material", "opening", "closing", "note")
+STOCK_COLUMNS: tuple[str, ...] = ("process", "material", "opening", "closing", "note", "sigma")

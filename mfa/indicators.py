@@ -60,17 +60,19 @@ import numpy as np
 import pandas as pd
 
 from mfa.results import Result, frame_records
+from mfa.trace import GENERATED_STAGES
 
-__all__ = ["indicators", "IndicatorResult", "INDICATORS", "STRAW_ROUTES"]
+__all__ = ["indicators", "IndicatorResult", "INDICATORS", "STRAW_ROUTES", "CONVENTION_NOTE"]
 
 #: The five uses of straw counted as utilised (五料化, S27): fertiliser (incl. return to the field), feed, fuel,
 #: substrate, raw material. A utilised straw flow's ``route`` should be one of them.
 STRAW_ROUTES: tuple[str, ...] = ("fertiliser", "feed", "fuel", "substrate", "raw_material")
 
-_UTIL = "utilised ÷ (generated + prior-year stored waste utilised)"
-_UTIL_ZH = "综合利用量 ÷ (产生量 + 综合利用往年贮存量)"
+_UTIL = "utilised (this year's waste and prior-year storage) ÷ (generated + prior-year storage utilised)"
+_UTIL_ZH = "综合利用量（含综合利用往年贮存量）÷（产生量 + 综合利用往年贮存量）"
 
-#: The indicators, in output order. ``scope`` selects materials: a category, "bulk" or "waste".
+#: The indicators, in output order. ``scope`` selects materials: a category, "bulk" or "waste". ``num`` and
+#: ``den`` are the terms added up, exactly as ``formula`` prints them.
 INDICATORS: tuple[dict[str, Any], ...] = (
     {"id": "industrial_solid_waste_utilisation_rate", "name": "General industrial solid waste utilisation rate",
      "name_zh": "一般工业固体废物综合利用率", "scope": "industrial_solid_waste", "num": ("utilised",),
@@ -79,65 +81,82 @@ INDICATORS: tuple[dict[str, Any], ...] = (
     {"id": "industrial_solid_waste_disposal_rate", "name": "General industrial solid waste disposal rate",
      "name_zh": "一般工业固体废物处置率", "scope": "industrial_solid_waste", "num": ("disposed",),
      "den": ("generated", "prior_disposed"),
-     "formula": "disposed ÷ (generated + prior-year stored waste disposed)",
-     "formula_zh": "处置量 ÷ (产生量 + 处置往年贮存量)", "source": "S03", "assumption": False},
+     "formula": "disposed (this year's waste and prior-year storage) ÷ (generated + prior-year storage disposed)",
+     "formula_zh": "处置量（含处置往年贮存量）÷（产生量 + 处置往年贮存量）", "source": "S03", "assumption": False},
     {"id": "bulk_solid_waste_utilisation_rate", "name": "Bulk solid waste utilisation rate",
      "name_zh": "大宗固废综合利用率", "scope": "bulk", "num": ("utilised",),
-     "den": ("generated", "prior_utilised"), "formula": _UTIL + " over the bulk wastes (straw included)",
+     "den": ("generated", "prior_utilised"), "formula": _UTIL + ", over the bulk wastes (straw included)",
      "formula_zh": _UTIL_ZH + "（煤矸石、粉煤灰、尾矿、冶炼渣、工业副产石膏、建筑垃圾、农作物秸秆）",
      "source": "S12;S50", "assumption": False},
     {"id": "straw_utilisation_rate", "name": "Crop straw utilisation rate", "name_zh": "秸秆综合利用率",
-     "scope": "straw", "num": ("utilised",), "den": ("generated", "prior_utilised"),
-     "formula": "utilised ÷ collectable straw resource (generated)",
+     "scope": "straw", "num": ("utilised",), "den": ("generated",),
+     "formula": "utilised (this year's straw and prior-year storage) ÷ collectable straw resource (generated)",
      "formula_zh": "秸秆综合利用量 ÷ 秸秆可收集资源量", "source": "S27", "assumption": False},
     {"id": "manure_utilisation_rate", "name": "Livestock manure utilisation rate",
-     "name_zh": "畜禽粪污综合利用率", "scope": "manure", "num": ("utilised",),
-     "den": ("generated", "prior_utilised"), "formula": "utilised ÷ generated",
+     "name_zh": "畜禽粪污综合利用率", "scope": "manure", "num": ("utilised",), "den": ("generated",),
+     "formula": "utilised (this year's manure and prior-year storage) ÷ generated",
      "formula_zh": "畜禽粪污综合利用量 ÷ 畜禽粪污产生量", "source": "S27;S22", "assumption": False},
     {"id": "hazardous_waste_utilisation_disposal_rate", "name": "Hazardous waste utilisation and disposal rate",
      "name_zh": "危险废物利用处置率", "scope": "hazardous_waste", "num": ("utilised", "disposed"),
      "den": ("generated", "prior_utilised", "prior_disposed"),
-     "formula": "(utilised + disposed) ÷ (generated + prior-year stored waste utilised or disposed)",
-     "formula_zh": "(利用量 + 处置量) ÷ (产生量 + 利用处置往年贮存量)", "source": "S36;S90;S08",
-     "assumption": True},
+     "formula": "(utilised + disposed, this year's waste and prior-year storage) ÷ (generated + prior-year "
+                "storage utilised + prior-year storage disposed)",
+     "formula_zh": "（利用量 + 处置量，含往年贮存量）÷（产生量 + 利用往年贮存量 + 处置往年贮存量）",
+     "source": "S36;S90;S08", "assumption": True},
     {"id": "renewable_resource_recovery_rate", "name": "Main renewable resources recovery rate",
-     "name_zh": "主要再生资源回收率", "scope": "renewable_resource", "num": ("utilised",),
-     "den": ("generated", "prior_utilised"), "formula": "recovered (utilised) ÷ generated",
-     "formula_zh": "回收利用量 ÷ 产生量", "source": "S28", "assumption": True},
+     "name_zh": "主要再生资源回收率", "scope": "renewable_resource", "num": ("utilised",), "den": ("generated",),
+     "formula": "recovered and utilised ÷ generated (post-consumer waste of consumption processes and scrap "
+                "of production processes)",
+     "formula_zh": "回收利用量 ÷ 产生量（社会源废旧物资与生产过程废料）", "source": "S28", "assumption": True},
     {"id": "construction_waste_utilisation_rate", "name": "Construction waste utilisation rate",
-     "name_zh": "建筑垃圾综合利用率", "scope": "construction_waste", "num": ("utilised",),
-     "den": ("generated", "prior_utilised"), "formula": _UTIL, "formula_zh": "建筑垃圾综合利用量 ÷ 建筑垃圾产生量",
-     "source": "S27;S11", "assumption": False},
+     "name_zh": "建筑垃圾综合利用率", "scope": "construction_waste", "num": ("utilised",), "den": ("generated",),
+     "formula": "utilised (this year's waste and prior-year storage) ÷ generated",
+     "formula_zh": "建筑垃圾综合利用量 ÷ 建筑垃圾产生量", "source": "S27;S11", "assumption": False},
     {"id": "landfill_diversion_rate", "name": "Landfill diversion rate", "name_zh": "填埋减量率",
      "scope": "waste", "num": ("diverted",), "den": ("total",),
-     "formula": "(generated + prior-year storage − landfilled) ÷ (generated + prior-year storage)",
-     "formula_zh": "(产生量 + 往年贮存量 − 填埋量) ÷ (产生量 + 往年贮存量)", "source": "derived",
-     "assumption": True},
+     "formula": "(generated + prior-year storage drawn − landfilled) ÷ (generated + prior-year storage drawn); "
+                "landfilled = every tonne reaching a landfill, treatment residues included",
+     "formula_zh": "（产生量 + 往年贮存量 − 填埋量）÷（产生量 + 往年贮存量）；填埋量含处理残渣",
+     "source": "derived", "assumption": True},
 )
+#: One sentence on how the two conventions differ, for the CLI and the report.
+CONVENTION_NOTE = ("value = official (enterprise reporting: waste handed to a user counts as utilised where it "
+                   "arises; a user's or handler's residue is its own generation); traced = each tonne followed to "
+                   "where it finally ends (a process that passes waste on utilises only the difference)")
+CONVENTION_NOTE_ZH = ("数值为统计口径（企业报表：交给利用单位即计为综合利用，利用或处置单位的残渣计为其自身产生量）；"
+                      "追踪口径 = 每吨废物追踪至最终去向（接收废物又送出废物的单位只计其差额为利用）")
 _RESOURCE_PRODUCTIVITY = {
     "id": "resource_productivity", "name": "Resource productivity", "name_zh": "资源产出率",
     "scope": "raw_material+fuel", "formula": "value added ÷ raw materials and fuels entering the park",
     "formula_zh": "工业增加值 ÷ 主要资源消耗量", "source": "S29", "assumption": True,
 }
 _FATES = ("utilised", "disposed", "stored", "discarded", "exported", "unresolved")
-_COUNTED = ("generated", "prior_year_storage")
+#: Stages of origins counted in the rates: this year's generation and prior-year storage drawn.
+_COUNTED = ("generated", "treatment_residue", "collection_excess", "prior_year_storage")
 _TERMS = ("generated", "prior_year_drawn", "prior_utilised", "prior_disposed") + _FATES + (
     "landfilled", "imported", "imported_utilised", "treatment_residue", "collection_excess")
+#: Terms of the traced view added to by_material / by_category (prefixed ``traced_``).
+_TRACED_TERMS = ("generated", "prior_year_drawn", "prior_utilised", "prior_disposed") + _FATES + ("landfilled",)
 
 
 @dataclass
 class IndicatorResult(Result):
     """Utilisation rates of a park.
 
-    ``table``: one row per indicator: id, name, name_zh, value (fraction 0–1, NaN when the denominator is
-    0), numerator, denominator (t/a), unit, formula, formula_zh, scope, materials, source, assumption, reason.
-    ``by_material`` / ``by_category``: one row per waste material / category with the terms (generated,
-    prior_year_drawn, prior_utilised, prior_disposed, utilised, disposed, stored, discarded, exported,
-    unresolved, landfilled, imported, imported_utilised, treatment_residue, collection_excess; t/a) and the rates
-    utilisation_rate, disposal_rate, utilisation_disposal_rate.
-    ``by_route``: tonnes per category, material, fate and route (from generated waste and prior-year storage),
-    e.g. the straw utilised by each of the five uses.
+    ``table``: one row per indicator: id, name, name_zh, value (official convention, fraction 0–1, NaN when
+    the denominator is 0), numerator, denominator (t/a), unit, formula, formula_zh, scope, materials, source,
+    assumption, reason, and traced (the traced convention's value), traced_numerator, traced_denominator,
+    lower, upper (bounds over every unresolved tonne and both conventions), unresolved (t/a in scope whose
+    fate is unknown: exported without a declared fate, not passed on, or on flows that stay unknown).
+    ``by_material`` / ``by_category``: one row per waste material / category with the official terms
+    (generated, prior_year_drawn, prior_utilised, prior_disposed, utilised, disposed, stored, discarded,
+    exported, unresolved, landfilled, imported, imported_utilised, treatment_residue, collection_excess; t/a),
+    the rates utilisation_rate, disposal_rate, utilisation_disposal_rate, and the traced terms ``traced_*``.
+    ``by_route``: tonnes per category, material, fate and route (official view, counted stages), e.g. the
+    straw utilised by each of the five uses.
     ``targets``: each target evaluated (see :mod:`mfa.targets`), or empty.
+    ``issues``: warnings (waste leaving the park with no declared fate, kinds that look wrong, flows that stay
+    unknown …). ``unresolved_flows``: one row per flow behind an unresolved tonne.
     """
 
     table: pd.DataFrame
@@ -147,9 +166,11 @@ class IndicatorResult(Result):
     by_route: pd.DataFrame = field(default_factory=pd.DataFrame)
     issues: list[str] = field(default_factory=list)
     title: str = "Indicators"
+    convention_note: str = CONVENTION_NOTE
+    solver_note: str = ""
 
     def get(self, indicator_id: str) -> dict:
-        """One indicator as a dict (id, value, numerator, denominator, …)."""
+        """One indicator as a dict (id, value, numerator, denominator, traced, lower, upper, …)."""
         rows = self.table[self.table["id"] == indicator_id]
         if not len(rows):
             from mfa.errors import MfaError, suggest
@@ -166,11 +187,16 @@ class IndicatorResult(Result):
             "by_route": frame_records(self.by_route),
             "targets": frame_records(self.targets),
             "issues": list(self.issues),
+            "conventions": {"value": "official", "traced": "traced", "note": self.convention_note},
+            "warnings": list(self.issues),
+            "solver": self.solver_note,
         }
 
     def _repr_html_(self) -> str:
-        show = self.table[["id", "name_zh", "value", "numerator", "denominator", "formula"]]
+        show = self.table[["id", "name_zh", "value", "traced", "lower", "upper", "numerator", "denominator",
+                           "formula"]]
         parts = ["<div class='mfa-indicators'><b>Indicators</b>",
+                 f"<p>{html.escape(self.convention_note)}</p>",
                  show.to_html(index=False, escape=True, na_rep="null", float_format=lambda x: f"{x:,.4g}")]
         if len(self.targets):
             parts.append(self.targets[["id", "indicator", "target", "value", "passed", "gap_t"]].to_html(
@@ -204,9 +230,9 @@ def _terms(tr, materials: pd.DataFrame) -> pd.DataFrame:
     cols["prior_disposed"] = total(prior & (fate == "disposed"))
     cols["landfilled"] = total(counted & (kind == "landfill"))
     cols["imported_utilised"] = total((stage == "imported") & (fate == "utilised"))
-    for st, term in (("generated", "generated"), ("prior_year_storage", "prior_year_drawn"),
-                     ("imported", "imported"), ("treatment_residue", "treatment_residue"),
-                     ("collection_excess", "collection_excess")):
+    cols["generated"] = total(np.isin(ostage, GENERATED_STAGES), om, otonnes)
+    for st, term in (("prior_year_storage", "prior_year_drawn"), ("imported", "imported"),
+                     ("treatment_residue", "treatment_residue"), ("collection_excess", "collection_excess")):
         cols[term] = total(ostage == st, om, otonnes)
     present = np.bincount(om, minlength=n) > 0
     out = pd.DataFrame({"material": names[present]})
@@ -221,38 +247,84 @@ def _terms(tr, materials: pd.DataFrame) -> pd.DataFrame:
 
 
 def _rates(frame: pd.DataFrame) -> pd.DataFrame:
-    def ratio(num, den):
-        num = np.asarray(num, dtype=float)
-        den = np.asarray(den, dtype=float)
-        return np.where(den > 0, num / np.where(den > 0, den, 1.0), np.nan)
-
     frame = frame.copy()
-    frame["utilisation_rate"] = ratio(frame["utilised"], frame["generated"] + frame["prior_utilised"])
-    frame["disposal_rate"] = ratio(frame["disposed"], frame["generated"] + frame["prior_disposed"])
-    frame["utilisation_disposal_rate"] = ratio(
+    frame["utilisation_rate"] = _ratio(frame["utilised"], frame["generated"] + frame["prior_utilised"])
+    frame["disposal_rate"] = _ratio(frame["disposed"], frame["generated"] + frame["prior_disposed"])
+    frame["utilisation_disposal_rate"] = _ratio(
         frame["utilised"] + frame["disposed"],
         frame["generated"] + frame["prior_utilised"] + frame["prior_disposed"])
     return frame
 
 
-def indicators(park, targets: "str | Path | pd.DataFrame | bool | None" = None) -> IndicatorResult:
-    """The utilisation rates of ``park`` for the park, per material and per category.
+def _ratio(num, den) -> np.ndarray:
+    num = np.asarray(num, dtype=float)
+    den = np.asarray(den, dtype=float)
+    return np.where(den > 0, num / np.where(den > 0, den, 1.0), np.nan)
 
-    ``targets``: None = the shipped national / Inner Mongolia targets (``flows/targets.csv``); a path =
-    the park's own targets file (same columns); a DataFrame from :func:`mfa.targets.load_targets`; False =
-    no targets. Formulas, terms and conventions are in the module docstring; values in t/a.
+
+def indicators(park, targets: "str | Path | pd.DataFrame | bool | None" = None, *,
+               solve: bool = True) -> IndicatorResult:
+    """The utilisation rates of ``park`` for the park, per material and per category, in both conventions.
+
+    Parameters
+    ----------
+    park : mfa.Park
+        Values in t/a.
+    targets : None, path, DataFrame or False
+        None = the shipped national / regional targets (``flows/targets.csv``), applied where they fit the
+        park; a path = the park's own targets file (same columns); a DataFrame from
+        :func:`mfa.targets.load_targets`; False = no targets.
+    solve : bool
+        Compute the determinable unknown flows first (:func:`mfa.solved.solve_park`); False = as given.
+
+    Returns
+    -------
+    IndicatorResult
+        ``value`` is the official convention, ``traced`` the traced one, ``lower``/``upper`` bound both over
+        every unresolved tonne. Formulas, terms and conventions are in the module docstring and
+        ``docs/indicators.md``.
+
+    Examples
+    --------
+    >>> import mfa
+    >>> r = indicators(mfa.read_park("wuhai"), targets=False)
+    >>> round(r.get("industrial_solid_waste_utilisation_rate")["value"], 4)
+    0.5511
     """
     from mfa.trace import trace
 
-    tr = trace(park)
-    mats = park.materials
-    by_material = _rates(_terms(tr, mats))
-    by_category = _rates(by_material.groupby("category", sort=True)[list(_TERMS)].sum().reset_index())
+    solver_note = ""
+    undetermined: list[str] = []
+    if solve:
+        from mfa.solved import solve_park
 
-    values = by_material[list(_TERMS)].to_numpy(dtype=float)
+        s = solve_park(park)
+        park, solver_note, undetermined = s.park, s.note, s.undetermined
+    mats = park.materials
+    views = {}
+    issues: list[str] = []
+    for convention in ("official", "traced"):
+        tr = trace(park, convention=convention, solve=False)
+        terms = _terms(tr, mats)
+        views[convention] = (tr, terms)
+        issues += [i for i in tr.issues if i not in issues]
+    tr, by_material = views["official"]
+    by_material = _rates(by_material)
+    traced_terms = views["traced"][1].set_index("material")
+    for term in _TRACED_TERMS:
+        by_material["traced_" + term] = by_material["material"].map(traced_terms[term]).fillna(0.0).to_numpy()
+    sum_cols = list(_TERMS) + ["traced_" + t for t in _TRACED_TERMS]
+    by_category = _rates(by_material.groupby("category", sort=True)[sum_cols].sum().reset_index())
+    by_category = by_category[["category"] + list(_TERMS) + ["utilisation_rate", "disposal_rate",
+                                                              "utilisation_disposal_rate"]
+                              + ["traced_" + t for t in _TRACED_TERMS]]
+
     category = by_material["category"].to_numpy(dtype=object)
     bulk = by_material["bulk"].to_numpy(dtype=bool)
     material_ids = by_material["material"].to_numpy(dtype=object)
+    official = by_material[list(_TERMS)].to_numpy(dtype=float)
+    traced_v = by_material[["traced_" + t for t in _TRACED_TERMS]].to_numpy(dtype=float)
+    ub = _undetermined_bounds(park, undetermined)
     rows = []
     for spec in INDICATORS:
         scope = spec["scope"]
@@ -262,42 +334,116 @@ def indicators(park, targets: "str | Path | pd.DataFrame | bool | None" = None) 
             mask = np.ones(len(bulk), dtype=bool)
         else:
             mask = category == scope
-        sums = dict(zip(_TERMS, values[mask].sum(axis=0))) if mask.any() else dict.fromkeys(_TERMS, 0.0)
-        total = sums["generated"] + sums["prior_year_drawn"]
-        sums["total"] = total
-        sums["diverted"] = total - sums["landfilled"]
-        num = float(sum(sums[t] for t in spec["num"]))
-        den = float(sum(sums[t] for t in spec["den"]))
         sel_ids = material_ids[mask]
+        row = {"id": spec["id"], "name": spec["name"], "name_zh": spec["name_zh"]}
+        off = _evaluate(spec, dict(zip(_TERMS, official[mask].sum(axis=0))) if mask.any()
+                        else dict.fromkeys(_TERMS, 0.0))
+        trc = _evaluate(spec, dict(zip(_TRACED_TERMS, traced_v[mask].sum(axis=0))) if mask.any()
+                        else dict.fromkeys(_TRACED_TERMS, 0.0))
+        extra = float(sum(ub.get(m, 0.0) for m in sel_ids))
+        lo_o, hi_o = _bounds(spec, off, extra)
+        lo_t, hi_t = _bounds(spec, trc, extra)
         reason = None
-        if den <= 0:
+        if off["den"] <= 0:
             what = "bulk" if scope == "bulk" else scope.replace("_", " ")
             reason = (f"no {what} waste generated in the park (denominator 0)" if len(sel_ids)
                       else f"the park has no {what} materials")
-        rows.append({
-            "id": spec["id"], "name": spec["name"], "name_zh": spec["name_zh"],
-            "value": num / den if den > 0 else np.nan, "numerator": num, "denominator": den,
+        row.update({
+            "value": off["value"], "numerator": off["num"], "denominator": off["den"],
             "unit": "t/t", "numerator_unit": "t/a", "formula": spec["formula"], "formula_zh": spec["formula_zh"],
             "scope": scope, "materials": ";".join(sel_ids), "source": spec["source"],
             "assumption": spec["assumption"], "reason": reason,
+            "traced": trc["value"], "traced_numerator": trc["num"], "traced_denominator": trc["den"],
+            "lower": float(np.nanmin([lo_o, lo_t])) if not (np.isnan(lo_o) and np.isnan(lo_t)) else np.nan,
+            "upper": float(np.nanmax([hi_o, hi_t])) if not (np.isnan(hi_o) and np.isnan(hi_t)) else np.nan,
+            "unresolved": max(off["unresolved"], trc["unresolved"]) + (extra if np.isfinite(extra) else 0.0),
         })
-    rows.append(_resource_productivity(park))
+        rows.append(row)
+    rp = _resource_productivity(park)
+    rp.update({"traced": rp["value"], "traced_numerator": rp["numerator"], "traced_denominator": rp["denominator"],
+               "lower": rp["value"], "upper": rp["value"], "unresolved": 0.0})
+    rows.append(rp)
     table = pd.DataFrame(rows)
 
-    target_table = _evaluate_targets(table, targets)
+    target_table = _evaluate_targets(table, targets, park)
     r = tr.by_route
     counted = r[r["stage"].isin(_COUNTED)]
     by_route = (counted.groupby(["category", "material", "fate", "route"], observed=True, sort=True)["tonnes"]
                 .sum().reset_index())
     by_route = by_route.astype({c: object for c in ("category", "material", "fate", "route")})
-    issues = list(tr.issues)
     odd = by_route[(by_route["category"] == "straw") & (by_route["fate"] == "utilised")
                    & ~by_route["route"].isin(STRAW_ROUTES)]
     for _, row in odd.iterrows():
         issues.append(f"{row['tonnes']:,.6g} t/a of {row['material']} utilised by route '{row['route']}', which is "
                       f"not one of the five straw uses ({', '.join(STRAW_ROUTES)}): set the flow's route")
+    for m, b in ub.items():
+        if not np.isfinite(b):
+            issues.append(f"unknown flows of {m} are not determined by the data and cannot be bounded by the "
+                          "balances: the rates in its scope are bounded by 0 and 1")
     return IndicatorResult(table=table, by_material=by_material, by_category=by_category,
-                           targets=target_table, by_route=by_route, issues=issues)
+                           targets=target_table, by_route=by_route, issues=issues, solver_note=solver_note)
+
+
+def _evaluate(spec: dict, sums: dict) -> dict:
+    """The numerator, denominator, value and unresolved tonnes of one indicator from its scope's terms."""
+    sums = dict(sums)
+    total = sums["generated"] + sums["prior_year_drawn"]
+    sums["total"] = total
+    sums["diverted"] = total - sums["landfilled"]
+    num = float(sum(sums[t] for t in spec["num"]))
+    den = float(sum(sums[t] for t in spec["den"]))
+    return {"num": num, "den": den, "value": num / den if den > 0 else np.nan,
+            "unresolved": float(sums["exported"] + sums["unresolved"]), "diversion": spec["num"] == ("diverted",)}
+
+
+def _bounds(spec: dict, e: dict, extra: float) -> tuple[float, float]:
+    """Lowest and highest value over every way the unresolved tonnes (``e['unresolved']``, in the
+    denominator already) and the tonnes of undetermined flows (``extra``, up to their bound from the
+    balances) could end."""
+    num, den, u = e["num"], e["den"], e["unresolved"]
+    if not np.isfinite(extra):
+        return (0.0, 1.0) if den > 0 or extra > 0 else (np.nan, np.nan)
+    d = den + extra
+    if d <= 0:
+        return np.nan, np.nan
+    if e["diversion"]:
+        lo, hi = (num - u) / d, (num + extra) / d
+    else:
+        lo, hi = num / d, (num + u + extra) / d
+    return float(np.clip(lo, 0.0, 1.0)), float(np.clip(hi, 0.0, 1.0))
+
+
+def _undetermined_bounds(park, undetermined: list[str]) -> dict:
+    """For waste flows that stay unknown: the most each could carry, by material (t/a), from the balance of
+    its source (known inputs − known outputs) or its target (known outputs − known inputs); inf when neither
+    bounds it."""
+    if not undetermined:
+        return {}
+    from mfa.conventions import WASTE_CATEGORIES
+
+    cp = park.compiled
+    cat = dict(zip(park.materials["id"], park.materials["category"]))
+    v = cp.value
+    unknown = np.isnan(v)
+    kv = np.where(unknown, 0.0, v)
+    n_p = cp.n_processes
+    inp = np.bincount(cp.tgt, weights=kv, minlength=n_p)
+    out = np.bincount(cp.src, weights=kv, minlength=n_p)
+    unk_in = np.bincount(cp.tgt, weights=unknown, minlength=n_p) > 0
+    unk_out = np.bincount(cp.src, weights=unknown, minlength=n_p) > 0
+    internal = ~cp.is_boundary
+    ds = np.nan_to_num(cp.delta_stock)
+    from_src = np.where(internal & ~unk_in, np.maximum(inp - out - ds, 0.0), np.inf)
+    from_tgt = np.where(internal & ~unk_out, np.maximum(out - inp + ds, 0.0), np.inf)
+    pos = pd.Index(cp.flow_ids).get_indexer(undetermined)
+    pos = pos[pos >= 0]
+    mats = cp.material[pos]
+    waste = np.array([cat.get(m, "") in WASTE_CATEGORIES for m in mats], dtype=bool)
+    b = np.minimum(from_src[cp.src[pos]], from_tgt[cp.tgt[pos]])
+    out_d: dict = {}
+    for m, x in zip(mats[waste], b[waste]):  # undetermined flows are few: the loop is over them only
+        out_d[m] = out_d.get(m, 0.0) + float(x)
+    return out_d
 
 
 def _resource_productivity(park) -> dict:
@@ -322,7 +468,7 @@ def _resource_productivity(park) -> dict:
             "assumption": spec["assumption"], "reason": reason}
 
 
-def _evaluate_targets(table: pd.DataFrame, targets) -> pd.DataFrame:
+def _evaluate_targets(table: pd.DataFrame, targets, park=None) -> pd.DataFrame:
     from mfa.targets import evaluate, load_targets
 
     if targets is False:

@@ -48,12 +48,12 @@ import numpy as np
 import pandas as pd
 
 from mfa.errors import MfaError, suggest
-from mfa.conventions import DEFAULT_FATE_BY_KIND, FATES, PROCESS_KINDS, WASTE_CATEGORIES
+from mfa.conventions import DEFAULT_FATE_BY_KIND, FATES, INTERNAL_KINDS, PROCESS_KINDS, WASTE_CATEGORIES
 from mfa.fate import PASSED_ON, STAGE_BY_SOURCE_KIND
 
 from mfa.results import Result, frame_records
 
-__all__ = ["trace", "TraceResult", "UNRESOLVED"]
+__all__ = ["trace", "TraceResult", "UNRESOLVED", "CONVENTIONS", "GENERATED_STAGES"]
 
 UNRESOLVED = "unresolved"
 _FATE_ORDER = {"utilised": 0, "disposed": 1, "stored": 2, "discarded": 3, "exported": 4, UNRESOLVED: 5}
@@ -89,11 +89,13 @@ class TraceResult(Result):
     issues: list[str] = field(default_factory=list)
     material: str | None = None
     origin: str | None = None
+    convention: str = "official"
 
     def to_dict(self) -> dict:
         return {
             "material": self.material,
             "origin": self.origin,
+            "convention": self.convention,
             "fates": frame_records(self.table),
             "routes": frame_records(self.by_route),
             "origins": frame_records(self.origins),
@@ -127,13 +129,47 @@ _THROUGH = ["material", "process", "tonnes"]
 _ORIGINS = ["material", "category", "origin", "stage", "tonnes", "residual"]
 
 
-def trace(park, material: str | None = None, origin: str | None = None) -> TraceResult:
+CONVENTIONS: tuple[str, ...] = ("official", "traced")
+#: Stages of origins whose tonnes count in the rates as this year's generation (产生量). ``imported`` waste
+#: arrived from outside and is not generated here; ``prior_year_storage`` is the 往年贮存量 term.
+GENERATED_STAGES: tuple[str, ...] = ("generated", "treatment_residue", "collection_excess")
+_DIFF_FATE_CODES = {"utilised": 0, "disposed": 1, "unresolved": 5}
+
+
+def trace(park, material: str | None = None, origin: str | None = None, *,
+          convention: str = "official", solve: bool = True) -> TraceResult:
     """Shares of each waste stream ending in each fate, for every material and origin.
 
-    ``material`` limits the trace to one material (any category; by default every waste material);
-    ``origin`` to the waste sent by one process. Values in t/a. See the module docstring for the
-    convention (what passes on, what is an origin, how unknown values are treated).
+    Parameters
+    ----------
+    park : mfa.Park
+        Values in t/a.
+    material : str, optional
+        Only the waste of this material (any category; by default every waste material).
+    origin : str, optional
+        Only the waste sent by this process.
+    convention : {"official", "traced"}
+        ``official`` (enterprise reporting): a waste flow is counted where it arises and ends at the first
+        process that uses or handles it; ``traced``: each tonne is followed through every process that passes
+        waste on, to where it finally ends. See the module docstring.
+    solve : bool
+        Compute the determinable unknown flows first (:func:`mfa.solved.solve_park`); False = as given.
+
+    Returns
+    -------
+    TraceResult
+        ``table``, ``by_route``, ``origins``, ``destinations``, ``through``, ``issues``.
+
+    Examples
+    --------
+    >>> import mfa
+    >>> park = mfa.read_park("hazardous")
+    >>> t = trace(park, convention="traced").table
+    >>> bool((t.groupby("origin", observed=True)["share"].sum().round(9) == 1).all())
+    True
     """
+    if convention not in CONVENTIONS:
+        raise MfaError(f"unknown convention '{convention}' — use one of: {', '.join(CONVENTIONS)}")
     mats = park.materials
     if material is not None and material not in set(mats["id"]):
         hint = suggest(material, mats["id"])
@@ -142,27 +178,38 @@ def trace(park, material: str | None = None, origin: str | None = None) -> Trace
     if origin is not None and origin not in set(pids):
         hint = suggest(origin, pids)
         raise MfaError(f"unknown process '{origin}'" + (f" — {hint}" if hint else ""))
-    result = _trace_arrays(park, material, origin)
+    pre: list[str] = []
+    if solve:
+        from mfa.solved import solve_park
+
+        s = solve_park(park)
+        park = s.park
+    result = _trace_arrays(park, material, origin, convention)
+    result.issues[:0] = pre
     if origin is not None and (park.processes.set_index("id").at[origin, "kind"] == "collection"):
         result.issues.insert(0, f"'{origin}' is a collection process: it passes material on, so it is an origin "
                                 "only of what it sends out beyond what it receives; trace its suppliers instead")
     return result
 
 
-def _trace_arrays(park, material: str | None, origin: str | None) -> TraceResult:
+def _trace_arrays(park, material: str | None, origin: str | None, convention: str = "official") -> TraceResult:
     """The chain on the compiled park's integer arrays (no per-flow Python work)."""
     from scipy import sparse
     from scipy.sparse.linalg import splu
 
     cp = park.compiled
     issues: list[str] = []
+    traced = convention == "traced"
     mats = park.materials
     category_of = dict(zip(mats["id"], mats["category"]))
     mat_ids = np.asarray(cp.material_ids, dtype=object)
-    if material is None:
-        wanted = np.array([category_of.get(m, "") in WASTE_CATEGORIES for m in mat_ids], dtype=bool)
-    else:
-        wanted = mat_ids == material
+    mat_cat = np.array([category_of.get(m, "") for m in mat_ids], dtype=object)
+    is_waste_mat = np.isin(mat_cat, list(WASTE_CATEGORIES)) if len(mat_ids) else np.zeros(0, bool)
+    # Every waste flow takes part in the chain (a residue of another material continues a stream in the traced
+    # view); the material filter applies to the origins.
+    wanted = is_waste_mat.copy()
+    if material is not None:
+        wanted |= mat_ids == material
     idx = np.flatnonzero(wanted[cp.material_codes]) if len(mat_ids) else np.zeros(0, dtype=np.int64)
     n = len(idx)
     n_p = len(cp.process_ids)
@@ -174,105 +221,218 @@ def _trace_arrays(park, material: str | None, origin: str | None) -> TraceResult
     route_codes, route_names = pd.factorize(pd.Series(flows["route"].to_numpy(dtype=object)[idx], dtype=object)
                                             .fillna(""), sort=True)
     route_names = np.asarray(route_names, dtype=object)
-    if not len(route_names):
-        route_names = np.array([""], dtype=object)
+    if "" not in set(route_names):
+        route_names = np.append(route_names, "")
+    empty_route = int(np.flatnonzero(route_names == "")[0])
+    n_r = len(route_names)
 
-    kind_names = np.array(PROCESS_KINDS, dtype=object)
+    # Kinds as codes; the extra code n_kinds stands for "no target kind" (unresolved leaks).
+    kind_names = np.append(np.array(PROCESS_KINDS, dtype=object), "")
+    n_k = len(kind_names)
     kind_code = pd.Categorical(cp.kind, categories=PROCESS_KINDS).codes.astype(np.int64)
-    coll = PROCESS_KINDS.index("collection")
-    fate_names = np.array(FATES + (PASSED_ON,), dtype=object)
-    passed = len(FATES)
-    default_fate = np.array([FATES.index(DEFAULT_FATE_BY_KIND[k]) if k in DEFAULT_FATE_BY_KIND else -1
+    K = {k: i for i, k in enumerate(PROCESS_KINDS)}
+    fate_names = np.array(FATES + (UNRESOLVED,), dtype=object)
+    F = {f: i for i, f in enumerate(fate_names)}
+    pfate_raw = park.processes["fate"].fillna("").to_numpy(dtype=object) if "fate" in park.processes else \
+        np.full(n_p, "", dtype=object)
+    pfate = pd.Categorical(np.where(np.isin(pfate_raw, FATES), pfate_raw, None), categories=FATES).codes
+    pfate = pfate.astype(np.int64)
+    default_fate = np.array([F[DEFAULT_FATE_BY_KIND[k]] if k in DEFAULT_FATE_BY_KIND else -1
                              for k in PROCESS_KINDS], dtype=np.int64)
-    default_fate[coll] = passed
+    if traced:
+        transient_kind = np.isin(np.array(PROCESS_KINDS, dtype=object), list(INTERNAL_KINDS))
+    else:
+        transient_kind = np.isin(np.array(PROCESS_KINDS, dtype=object), ["collection", "storage"])
     own_code = pd.Categorical(np.where(np.isin(own, FATES), own, None), categories=FATES).codes.astype(np.int64)
     tkind = kind_code[tgt]
-    fate = np.where(own_code >= 0, own_code, default_fate[tkind])
-    into_chain = fate == passed
-    from_chain = kind_code[src] == coll
+    skind = kind_code[src]
+    into_chain = transient_kind[tkind] & (own_code < 0)
+    from_chain = transient_kind[skind]
+    fate = np.where(own_code >= 0, own_code, np.where(pfate[tgt] >= 0, pfate[tgt], default_fate[tkind]))
+    fate = np.where(into_chain, -1, fate)
 
-    # Transient states: (material, collection process) pairs as integer keys.
-    tkey = mcode * n_p + tgt
-    skey = mcode * n_p + src
+    # Transient states: (material, process) in the official view, the process in the traced view (a process
+    # that receives waste and sends waste on continues the same stream, whatever the materials).
+    # Collection points and stores keep materials apart (key (material + 1)·n_p + process); a transforming
+    # process of the traced view is one state whatever the material (key = process).
+    per_material = np.isin(np.array(PROCESS_KINDS, dtype=object), ["collection", "storage"])
+    tkey = np.where(per_material[tkind], (mcode + 1) * n_p + tgt, tgt)
+    skey = np.where(per_material[skind], (mcode + 1) * n_p + src, src)
     state_keys = np.unique(np.concatenate([tkey[into_chain], skey[from_chain]]))
     n_t = len(state_keys)
+    state_proc = state_keys % n_p
+    state_mat = state_keys // n_p - 1
+    state_kind = kind_code[state_proc] if n_t else np.zeros(0, np.int64)
     s_state = np.where(from_chain, np.searchsorted(state_keys, skey), -1)
     t_state = np.where(into_chain, np.searchsorted(state_keys, tkey), -1)
 
     known = ~np.isnan(value)
     v0 = np.where(known, value, 0.0)
-    inflow = np.bincount(t_state[into_chain], weights=v0[into_chain], minlength=n_t)
-    # A flow with no value but a transfer coefficient: tc is a share of the source's total input (all
-    # materials, the definition mfa.solve uses), so its share of this material's input is
-    # tc × total input / material input, from the known inputs; with no known input (a chain of tc flows) the
-    # process is taken to carry this material only and the share is tc.
-    est = ~known & ~np.isnan(tc) & from_chain
-    tc_share = np.zeros(n)
+    inflow = np.bincount(t_state[into_chain & known], weights=v0[into_chain & known], minlength=n_t)
+    # A collection point's flow with no value but a transfer coefficient (as given, unsolved): tc is a share of
+    # the source's total input (all materials, as mfa.solve reads it).
+    est = ~known & ~np.isnan(tc) & from_chain & (skind == K["collection"])
     if est.any():
         all_in = np.bincount(cp.tgt, weights=np.nan_to_num(cp.value), minlength=n_p)
-        t_i = all_in[src[est]]
-        m_i = inflow[s_state[est]]
-        tc_share[est] = tc[est] * np.where(m_i > 0, t_i / np.where(m_i > 0, m_i, 1.0), 1.0)
+        v0[est] = tc[est] * all_in[src[est]]
+        known = known | est
     outflow = np.bincount(s_state[from_chain & known], weights=v0[from_chain & known], minlength=n_t)
-    denom = np.maximum(inflow, outflow)
-
-    absorbing = ~into_chain
-    n_r, n_k = len(route_names), len(kind_names)
-    ckey = (fate * n_r + route_codes) * n_k + tkind
-    classes = np.unique(ckey[absorbing])
-    n_c = len(classes)
-    cls = np.where(absorbing, np.searchsorted(classes, ckey), -1)
-
-    # Transition probabilities out of the chain.
-    p = np.zeros(n)
-    ok = from_chain & known
-    d = denom[s_state[ok]]
-    p[ok] = np.where(d > 0, v0[ok] / np.where(d > 0, d, 1.0), 0.0)
-    p[est] = tc_share[est]
-    lost = from_chain & ~known & ~est
+    unknown_out = np.bincount(s_state[from_chain & ~known], minlength=n_t) > 0
+    lost = from_chain & ~known
     flow_ids = cp.flow_ids[idx]
     for fid in flow_ids[lost][:20]:
-        issues.append(f"flow '{fid}' out of a collection process has neither a value nor a tc: what goes "
-                      "through it is counted as unresolved")
-    rowsum = np.bincount(s_state[from_chain], weights=p[from_chain], minlength=n_t)
-    over = rowsum > 1.0 + 1e-9
-    if over.any():
-        for k in np.flatnonzero(over)[:20]:
-            m, proc = mat_ids[state_keys[k] // n_p], cp.process_ids[state_keys[k] % n_p]
-            issues.append(f"outflow shares of '{proc}' for {m} add up to {rowsum[k]:.4g} > 1: scaled to 1")
-        scale = np.where(over, 1.0 / np.where(over, rowsum, 1.0), 1.0)
-        p[from_chain] *= scale[s_state[from_chain]]
-        rowsum = np.minimum(rowsum, 1.0)
-    leak = np.clip(1.0 - rowsum, 0.0, None)
+        issues.append(f"flow '{fid}' has no value: what its source passes through it is counted as unresolved")
 
+    # The storage rule: a store's stock change decides what is newly stored and what prior-year storage is
+    # drawn; the rest passes through to the store's outflows as this year's waste.
+    is_store = state_kind == K["storage"]
+    delta = np.full(n_t, np.nan)
+    st = park.stocks
+    if len(st) and is_store.any():
+        waste_rows = st["material"].map(category_of).isin(WASTE_CATEGORIES).to_numpy()
+        if material is not None:
+            waste_rows |= (st["material"] == material).to_numpy()
+        sp_ = pd.Index(cp.process_ids).get_indexer(st["process"])
+        sm_ = pd.Index(mat_ids).get_indexer(st["material"])
+        ok_ = waste_rows & (sp_ >= 0) & (sm_ >= 0)
+        key = (sm_[ok_] + 1) * n_p + sp_[ok_]
+        d = (st["closing"] - st["opening"]).to_numpy(dtype=float)[ok_]
+        pos = np.searchsorted(state_keys, key)
+        hit = (pos < n_t) & (state_keys[np.minimum(pos, max(n_t - 1, 0))] == key) if n_t else np.zeros(0, bool)
+        sums = np.bincount(pos[hit], weights=d[hit], minlength=n_t)
+        delta[np.unique(pos[hit])] = sums[np.unique(pos[hit])]
+    no_stock = is_store & np.isnan(delta)
+    delta[no_stock] = (inflow - outflow)[no_stock]
+    delta = np.where(is_store, delta, 0.0)
+    newly = np.minimum(np.maximum(delta, 0.0), inflow)
+    drawn = np.maximum(-delta, 0.0)
+    carried = np.clip(np.minimum(inflow - newly, outflow - drawn), 0.0, None)
+    diff = np.clip(inflow - newly - carried, 0.0, None)
+    out_inj = np.clip(outflow - carried, 0.0, None)
+    prior = np.minimum(drawn, out_inj)
+    excess = out_inj - prior
+
+    # Classes: (fate, route, target kind) of absorbing flows, plus the states' own absorptions.
+    absorbing = ~into_chain
+    ckey = (np.where(fate >= 0, fate, F[UNRESOLVED]) * n_r + route_codes) * n_k + tkind
+    unresolved_key = (F[UNRESOLVED] * n_r + empty_route) * n_k + (n_k - 1)
+    stored_key = (F["stored"] * n_r + empty_route) * n_k + state_kind
+    # What a state absorbs of what it receives beyond what it passes on: a production or consumption process
+    # uses it; a treatment process uses the part that leaves as products and disposes of the rest; a collection
+    # point or a store cannot absorb waste (unresolved). A process fate overrides.
+    diff_share_util = np.zeros(n_t)
+    diff_share_disp = np.zeros(n_t)
+    if n_t:
+        sp_fate = pfate[state_proc]
+        prod_like = np.isin(state_kind, [K["production"], K["consumption"]])
+        treat = state_kind == K["treatment"]
+        product_share = _product_share(cp, category_of, state_proc) if traced else np.zeros(n_t)
+        diff_share_util = np.where(prod_like, 1.0, np.where(treat | (state_kind == K["collection"]),
+                                                            product_share, 0.0))
+        diff_share_disp = np.where(treat, 1.0 - product_share, 0.0)
+        declared = sp_fate >= 0
+        diff_share_util = np.where(declared, 0.0, diff_share_util)
+        diff_share_disp = np.where(declared, 0.0, diff_share_disp)
+        diff_share_util = np.where(unknown_out, 0.0, diff_share_util)
+        diff_share_disp = np.where(unknown_out, 0.0, diff_share_disp)
+        declared &= ~unknown_out
+        if traced:
+            wrong = (np.isin(state_kind, [K["treatment"], K["collection"]]) & (product_share > 0) & (diff > 0)
+                     & ~declared)
+            for k in np.flatnonzero(wrong)[:20]:
+                issues.append(f"'{cp.process_ids[state_proc[k]]}' is of kind {kind_names[state_kind[k]]} but sends "
+                              "out products made from the waste it receives: if it is a user of waste, give it "
+                              "the kind production")
+    diff_key_util = (F["utilised"] * n_r + empty_route) * n_k + state_kind
+    diff_key_disp = (F["disposed"] * n_r + empty_route) * n_k + state_kind
+    decl_key = ((pfate[state_proc] if n_t else np.zeros(0, np.int64)) * n_r + empty_route) * n_k + state_kind
+    classes = np.unique(np.concatenate([
+        ckey[absorbing], [unresolved_key], stored_key[(newly > 0)], diff_key_util[diff_share_util > 0],
+        diff_key_disp[diff_share_disp > 0], decl_key[(pfate[state_proc] >= 0) & (diff > 0)] if n_t else [],
+    ]).astype(np.int64))
+    n_c = len(classes)
+    cls = np.where(absorbing, np.searchsorted(classes, ckey), -1)
+    c_unres = int(np.searchsorted(classes, unresolved_key))
+
+    safe_in = np.where(inflow > 0, inflow, 1.0)
+    safe_out = np.where(outflow > 0, outflow, 1.0)
+    p = np.zeros(n)
+    ok = from_chain & known
+    si = s_state[ok]
+    p[ok] = np.where(inflow[si] > 0, v0[ok] / safe_out[si] * carried[si] / safe_in[si], 0.0)
+    # Dense R: the classes are few (fate × route × target kind).
+    R = np.zeros((n_t, n_c))
+    exit_edge = from_chain & absorbing
+    np.add.at(R, (s_state[exit_edge], cls[exit_edge]), p[exit_edge])
+    if n_t:
+        rows = np.arange(n_t)
+        has_in = inflow > 0
+        m = has_in & (newly > 0)
+        R[rows[m], np.searchsorted(classes, stored_key[m])] += newly[m] / inflow[m]
+        share = np.where(has_in, diff / safe_in, 0.0)
+        decl = (pfate[state_proc] >= 0) & ~unknown_out
+        m = decl & (share > 0)
+        R[rows[m], np.searchsorted(classes, decl_key[m])] += share[m]
+        m = diff_share_util > 0
+        R[rows[m], np.searchsorted(classes, diff_key_util[m])] += share[m] * diff_share_util[m]
+        m = diff_share_disp > 0
+        R[rows[m], np.searchsorted(classes, diff_key_disp[m])] += share[m] * diff_share_disp[m]
+        rest = share * np.where(decl, 0.0, 1.0 - diff_share_util - diff_share_disp)
+        R[:, c_unres] += np.clip(rest, 0.0, None)
     chain_edge = from_chain & into_chain
     Q = sparse.csc_matrix((p[chain_edge], (s_state[chain_edge], t_state[chain_edge])), shape=(n_t, n_t))
-    exit_edge = from_chain & absorbing
-    # R is n_states × (classes + unresolved); the classes are few (fate × route × target kind), so dense.
-    R = np.zeros((n_t, n_c + 1))
-    np.add.at(R, (s_state[exit_edge], cls[exit_edge]), p[exit_edge])
-    R[:, n_c] = leak
-    # Material leaving a collection process beyond what enters it (e.g. sorting residue, a different material
-    # from what came in) appears there: it is traced from that process as its own origin, so no tonne leaving a
-    # process goes untraced.
-    excess = outflow - inflow
-    # A loop of collection points that keeps everything it holds (no exit at all) makes I − Q singular. If no
-    # material can reach it, it carries nothing traced: its states are cut off (everything "unresolved"). If
-    # material can reach it, the model says that material circulates forever: an error naming the loop.
+
+    # Injections: the tonnes each origin puts on each flow. Flows from processes outside the chain carry their
+    # whole value; a state injects what it sends beyond what it passes on (prior-year storage drawn, then
+    # excess: new generation in the traced view, a sorting centre's residue in the official one).
+    stage_of_kind = {**STAGE_BY_SOURCE_KIND, "collection": "collection_excess", "storage": "collection_excess"}
+    if traced:
+        stage_of_kind.update({"production": "generated", "consumption": "generated",
+                              "treatment": "treatment_residue"})
+    stage_names = np.array(list(dict.fromkeys(list(stage_of_kind.values()) + ["prior_year_storage", "other"])),
+                           dtype=object)
+    S = {s_: i for i, s_ in enumerate(stage_names)}
+    stage_by_kind = np.array([S[stage_of_kind.get(k, "other")] for k in PROCESS_KINDS], dtype=np.int64)
+    direct_src = ~from_chain & known
+    for fid in flow_ids[~from_chain & ~known][:20]:
+        issues.append(f"flow '{fid}' has no value: not traced (its tonnes are unresolved; fill it in or let "
+                      "mfa solve it)")
+    out_known = from_chain & known
+    k_out = np.flatnonzero(out_known)
+    frac = v0[k_out] / safe_out[s_state[k_out]]
+    inj_flow = np.concatenate([np.flatnonzero(direct_src), k_out, k_out])
+    inj_amt = np.concatenate([v0[direct_src], prior[s_state[k_out]] * frac, excess[s_state[k_out]] * frac])
+    inj_stage = np.concatenate([stage_by_kind[skind[direct_src]],
+                                np.full(len(k_out), S["prior_year_storage"]), stage_by_kind[skind[k_out]]])
+    tiny = 1e-12 * max(1.0, float(v0.max(initial=0.0)))
+    keep = inj_amt > tiny
+    if material is not None:
+        keep &= mat_ids[mcode[inj_flow]] == material
+    else:
+        keep &= is_waste_mat[mcode[inj_flow]]
+    if origin is not None:
+        keep &= cp.process_ids[src[inj_flow]] == origin
+    inj_flow, inj_amt, inj_stage = inj_flow[keep], inj_amt[keep], inj_stage[keep]
+    for k in np.flatnonzero((excess > 1e-9 * np.maximum(1.0, outflow) + 1e-9)
+                            & np.isin(state_kind, [K["collection"], K["storage"]]))[:20]:
+        issues.append(f"{excess[k]:.6g} t/a of waste leave '{cp.process_ids[state_proc[k]]}' beyond what enters "
+                      "it (and its stock change): traced from there (stage collection_excess)")
+
+    # A loop of states that keeps everything it holds (no exit) makes I − Q singular.
     fed = np.zeros(n_t, dtype=bool)
-    fed[t_state[~from_chain & into_chain & known]] = True
-    fed |= excess > 1e-9 * np.maximum(1.0, outflow) + 1e-9
+    fed[t_state[into_chain & ~from_chain & known]] = True
+    fed[t_state[into_chain & from_chain & known][:0]] = True
+    fed |= out_inj > 1e-9 * np.maximum(1.0, outflow) + 1e-9
     closed, reached = _closed_states(Q, fed)
     if (closed & reached).any():
         raise MfaError(_closed_loop_message(state_keys, np.flatnonzero(closed & reached), mat_ids,
-                                            cp.process_ids, n_p))
+                                            cp.process_ids, n_p, traced))
     if closed.any():
         cut = closed[s_state] & from_chain
         p[cut] = 0.0
         Q = sparse.csc_matrix((p[chain_edge], (s_state[chain_edge], t_state[chain_edge])), shape=(n_t, n_t))
         R[closed, :] = 0.0
-        R[closed, n_c] = 1.0
-        leak[closed] = 1.0
+        R[closed, c_unres] = 1.0
     lu = None
     B = R
     if n_t:
@@ -280,63 +440,41 @@ def _trace_arrays(park, material: str | None, origin: str | None) -> TraceResult
         lu = splu(A)
         B = lu.solve(R)
 
-    # Origins: flows from non-collection processes, grouped by (material, source).
-    orig = ~from_chain & known
-    for fid in flow_ids[~from_chain & ~known][:20]:
-        issues.append(f"flow '{fid}' has no value: not traced (fill unknown values first, e.g. mfa reconcile)")
-    if origin is not None:
-        orig &= cp.process_ids[src] == origin
-    oi = np.flatnonzero(orig)
-    ex = np.flatnonzero(excess > 1e-9 * np.maximum(1.0, outflow) + 1e-9)
-    if origin is not None:
-        ex = ex[cp.process_ids[state_keys[ex] % n_p] == origin]
-    groups, ginv = np.unique(np.concatenate([skey[oi], state_keys[ex]]), return_inverse=True)
-    g, gx = ginv[: len(oi)], ginv[len(oi):]
+    # Origins: (material, source process, stage).
+    gkey = (mcode[inj_flow] * n_p + src[inj_flow]) * len(stage_names) + inj_stage
+    groups, g = np.unique(gkey, return_inverse=True)
     n_g = len(groups)
-    T = np.zeros((n_g, n_c + 1))
-    direct = absorbing[oi]
-    np.add.at(T, (g[direct], cls[oi[direct]]), v0[oi[direct]])
+    T = np.zeros((n_g, n_c))
+    direct = absorbing[inj_flow]
+    np.add.at(T, (g[direct], cls[inj_flow[direct]]), inj_amt[direct])
     via = ~direct
-    if via.any() or len(ex):
-        O = sparse.csr_matrix((np.concatenate([v0[oi[via]], excess[ex]]),
-                               (np.concatenate([g[via], gx]), np.concatenate([t_state[oi[via]], ex]))),
-                              shape=(n_g, n_t))
+    if via.any():
+        O = sparse.csr_matrix((inj_amt[via], (g[via], t_state[inj_flow[via]])), shape=(n_g, n_t))
         T += O @ B
-    sent = np.bincount(g, weights=v0[oi], minlength=n_g) + np.bincount(gx, weights=excess[ex], minlength=n_g)
-    for k in ex[:20]:
-        issues.append(f"{excess[k]:.6g} t/a of {mat_ids[state_keys[k] // n_p]} leave "
-                      f"'{cp.process_ids[state_keys[k] % n_p]}' beyond what enters it: traced from there "
-                      "(stage collection_excess)")
+    sent = np.bincount(g, weights=inj_amt, minlength=n_g)
     residual = sent - T.sum(axis=1)
     tol = 1e-9 * np.maximum(1.0, sent) + 1e-6
     if np.any(np.abs(residual) > tol):  # an internal invariant: fail loudly rather than lose tonnes
         raise MfaError("trace lost tonnes: fates do not add up to what the origins sent "
                        f"(largest gap {np.abs(residual).max():.6g} t/a)")
 
-    # Row columns are categoricals built from integer codes: tidy, and cheap for 10⁵ rows.
     mat_col = lambda codes: _cat(codes, mat_ids)  # noqa: E731
     proc_col = lambda codes: _cat(codes, cp.process_ids)  # noqa: E731
-    cat_codes, cat_names = pd.factorize(pd.Series([category_of.get(m, "") for m in mat_ids], dtype=object))
-    origin_stage = {**STAGE_BY_SOURCE_KIND, "collection": "collection_excess"}
-    stage_codes, stage_names = pd.factorize(pd.Series([origin_stage.get(k, "other") for k in PROCESS_KINDS],
-                                                      dtype=object))
-    g_m = groups // n_p
-    g_pi = groups % n_p
-    g_stage = stage_codes[kind_code[g_pi]]
+    cat_codes, cat_names = pd.factorize(pd.Series(mat_cat, dtype=object))
+    g_stage = groups % len(stage_names)
+    g_mp = groups // len(stage_names)
+    g_m, g_pi = g_mp // n_p, g_mp % n_p
     origins = pd.DataFrame({"material": mat_col(g_m), "category": _cat(cat_codes[g_m], cat_names),
                             "origin": proc_col(g_pi), "stage": _cat(g_stage, stage_names),
                             "tonnes": sent, "residual": residual}, columns=_ORIGINS)
 
     fate_list = np.array(sorted(_FATE_ORDER, key=_FATE_ORDER.get), dtype=object)
-    route_all = np.append(route_names, "") if "" not in set(route_names) else route_names
-    empty_route = int(np.flatnonzero(route_all == "")[0])
-    kind_all = np.append(kind_names, "")
-    c_fate_rank = np.append([_FATE_ORDER[f] for f in fate_names[classes // (n_r * n_k)]], _FATE_ORDER[UNRESOLVED])
-    c_rc = np.append((classes // n_k) % n_r, empty_route)
-    c_kc = np.append(classes % n_k, len(kind_names))
+    c_fate = classes // (n_r * n_k)
+    c_fate_rank = np.array([_FATE_ORDER[f] for f in fate_names[c_fate]], dtype=np.int64)
+    c_rc = (classes // n_k) % n_r
+    c_kc = classes % n_k
     safe_sent = np.where(sent > 0, sent, 1.0)
-    # Rows come out ordered by material, origin (as listed in processes), fate, route, target kind: integer
-    # sort keys, so the order is deterministic without sorting strings.
+    # Rows ordered by material, origin, stage, fate, route, target kind: integer keys, deterministic.
     gi, ci = np.nonzero(T)
     order = np.lexsort((c_kc[ci], c_rc[ci], c_fate_rank[ci], gi))
     gi, ci = gi[order], ci[order]
@@ -344,12 +482,11 @@ def _trace_arrays(park, material: str | None, origin: str | None) -> TraceResult
     by_route = pd.DataFrame({
         "material": mat_col(g_m[gi]), "category": _cat(cat_codes[g_m[gi]], cat_names),
         "origin": proc_col(g_pi[gi]), "stage": _cat(g_stage[gi], stage_names),
-        "fate": _cat(c_fate_rank[ci], fate_list), "route": _cat(c_rc[ci], route_all),
-        "target_kind": _cat(c_kc[ci], kind_all), "tonnes": tonnes,
+        "fate": _cat(c_fate_rank[ci], fate_list), "route": _cat(c_rc[ci], route_names),
+        "target_kind": _cat(c_kc[ci], kind_names), "tonnes": tonnes,
         "share": np.where(sent[gi] > 0, tonnes / safe_sent[gi], np.nan),
     }, columns=_ROUTES)
-    # Per fate: sum the classes of each fate (a one-hot class → fate matrix), still on arrays.
-    onehot = sparse.csr_matrix((np.ones(n_c + 1), (np.arange(n_c + 1), c_fate_rank)), shape=(n_c + 1, 6))
+    onehot = sparse.csr_matrix((np.ones(n_c), (np.arange(n_c), c_fate_rank)), shape=(n_c, len(_FATE_ORDER)))
     TF = np.asarray((sparse.csr_matrix(T) @ onehot).todense())
     gi, fi = np.nonzero(TF)
     table = pd.DataFrame({
@@ -360,33 +497,54 @@ def _trace_arrays(park, material: str | None, origin: str | None) -> TraceResult
     }, columns=_TABLE)
 
     # Destinations and throughput: one transposed solve for the selected origins' injections.
-    inj = (np.bincount(t_state[oi[via]], weights=v0[oi[via]], minlength=n_t)
-           + np.bincount(ex, weights=excess[ex], minlength=n_t))
+    inj = np.bincount(t_state[inj_flow[via]], weights=inj_amt[via], minlength=n_t)
     y = lu.solve(inj, trans="T") if lu is not None and inj.any() else np.zeros(n_t)
     arrive = np.zeros(n)
-    arrive[oi[direct]] = v0[oi[direct]]
+    np.add.at(arrive, inj_flow[direct], inj_amt[direct])
     if n_t:
         arrive[exit_edge] += y[s_state[exit_edge]] * p[exit_edge]
-    hit = np.flatnonzero(absorbing & (arrive > 0))
-    hit = hit[np.lexsort((hit, tgt[hit], np.array([_FATE_ORDER[f] for f in FATES] + [9])[fate[hit]], mcode[hit]))]
+    hit = np.flatnonzero(absorbing & (arrive > tiny))
+    hit_fate = np.where(fate[hit] >= 0, fate[hit], F[UNRESOLVED])
+    hit = hit[np.lexsort((hit, tgt[hit], np.array([_FATE_ORDER[f] for f in fate_names])[hit_fate], mcode[hit]))]
+    hit_fate = np.where(fate[hit] >= 0, fate[hit], F[UNRESOLVED])
     destinations = pd.DataFrame({
         "id": flow_ids[hit], "material": mat_col(mcode[hit]), "source": proc_col(src[hit]),
-        "target": proc_col(tgt[hit]), "fate": _cat(fate[hit], fate_names),
+        "target": proc_col(tgt[hit]), "fate": _cat(hit_fate, fate_names),
         "route": _cat(route_codes[hit], route_names),
         "tonnes": arrive[hit],
     }, columns=_DEST)
-    through_mask = y > 0
+    through_mask = y > tiny
     through = pd.DataFrame({
-        "material": mat_col(state_keys[through_mask] // n_p),
-        "process": proc_col(state_keys[through_mask] % n_p), "tonnes": y[through_mask],
+        "material": _cat(np.where(state_mat >= 0, state_mat, len(mat_ids))[through_mask], np.append(mat_ids, "")),
+        "process": proc_col(state_proc[through_mask]), "tonnes": y[through_mask],
     }, columns=_THROUGH)
-    leak_t = y * leak
+    leak_t = y * R[:, c_unres] if n_t else np.zeros(0)
     for k in np.flatnonzero(leak_t > 1e-9)[:20]:
-        m, proc = mat_ids[state_keys[k] // n_p], cp.process_ids[state_keys[k] % n_p]
-        issues.append(f"{leak_t[k]:.6g} t/a of {m} enter '{proc}' and are not passed on (unresolved)")
+        what = mat_ids[state_mat[k]] if state_mat[k] >= 0 else "waste"
+        issues.append(f"{leak_t[k]:.6g} t/a of {what} enter '{cp.process_ids[state_proc[k]]}' and are not passed on "
+                      "(unresolved)")
+    exp = absorbing & (fate == F["exported"]) & (arrive > tiny)
+    for k in np.flatnonzero(exp)[:20]:
+        issues.append(f"{arrive[k]:,.6g} t/a of {mat_ids[mcode[k]]} leave the park to "
+                      f"'{cp.process_ids[tgt[k]]}' with no declared fate (unresolved): give the export process "
+                      "a fate in processes (what the receiver does with it) or the flow a fate")
     return TraceResult(table=table, by_route=by_route, destinations=destinations, through=through,
-                       origins=origins, issues=issues, material=material,
-                       origin=origin)
+                       origins=origins, issues=issues, material=material, origin=origin, convention=convention)
+
+
+def _product_share(cp, category_of: dict, procs: np.ndarray) -> np.ndarray:
+    """For each process in ``procs``: the share of its non-waste outputs (by mass) that are products (goods,
+    raw materials, fuels) rather than emissions, water or anything sent to the environment."""
+    mat_cat = np.array([category_of.get(m, "") for m in cp.material_ids], dtype=object)
+    cat = mat_cat[cp.material_codes] if len(mat_cat) else np.zeros(0, dtype=object)
+    v = np.nan_to_num(cp.value)
+    non_waste = ~np.isin(cat, list(WASTE_CATEGORIES))
+    to_env = cp.kind[cp.tgt] == "environment"
+    product = non_waste & np.isin(cat, ["product", "raw_material", "fuel"]) & ~to_env
+    n_p = len(cp.process_ids)
+    prod = np.bincount(cp.src[product], weights=v[product], minlength=n_p)
+    allnw = np.bincount(cp.src[non_waste], weights=v[non_waste], minlength=n_p)
+    return np.where(allnw[procs] > 0, prod[procs] / np.where(allnw[procs] > 0, allnw[procs], 1.0), 0.0)
 
 
 def _cat(codes: np.ndarray, names) -> pd.Categorical:
@@ -424,8 +582,10 @@ def _closed_states(Q, fed: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return closed, reached[:n_t]
 
 
-def _closed_loop_message(state_keys: np.ndarray, members: np.ndarray, mat_ids, process_ids, n_p: int) -> str:
-    names = [f"{mat_ids[state_keys[k] // n_p]} at {process_ids[state_keys[k] % n_p]}" for k in members[:6]]
-    return (f"material circulates forever between collection processes with no way out ({'; '.join(names)}): "
+def _closed_loop_message(state_keys: np.ndarray, members: np.ndarray, mat_ids, process_ids, n_p: int,
+                         traced: bool = False) -> str:
+    names = [(f"{mat_ids[state_keys[k] // n_p - 1]}" if state_keys[k] >= n_p else "waste")
+             + f" at {process_ids[state_keys[k] % n_p]}" for k in members[:6]]
+    return (f"material circulates forever between processes that pass it on with no way out ({'; '.join(names)}): "
             "give one of them an outflow to a fate, or a 'fate' on a flow of the loop")
 

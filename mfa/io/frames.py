@@ -275,8 +275,22 @@ def _processes(raw: RawTable | None, issues: list[Issue]) -> pd.DataFrame:
     return pd.DataFrame({
         "id": ids, "name": name.where(name != "", ids), "name_zh": c.text("name_zh"),
         "kind": c.choice("kind", PROCESS_KINDS, "process kind"), "group": c.text("group"),
-        "x": x, "y": y, "capacity": cap, "note": c.text("note"),
+        "x": x, "y": y, "capacity": cap, "note": c.text("note"), "fate": _process_fates(c),
     })
+
+
+def _process_fates(c: "_Checker") -> pd.Series:
+    """The optional ``fate`` of a process: what happens to waste it receives (another park's cement plant:
+    utilised; a licensed handler: disposed). Only kinds that end waste may carry one."""
+    from mfa.conventions import FATE_PROCESS_KINDS, FATES
+
+    fate = c.choice("fate", FATES, "fate", blank_ok=True)
+    kind = c.text("kind")
+    wrong = ((fate != "") & kind.isin(PROCESS_KINDS) & ~kind.isin(FATE_PROCESS_KINDS)).to_numpy()
+    c.add(wrong, "fate", "a fate is for processes that end waste (export, landfill, treatment, environment, "
+          "production, consumption); collection and storage pass their waste on",
+          suggestion="leave it blank, or put the fate on the flows leaving this process")
+    return fate
 
 
 def _flow_ids(source: pd.Series, target: pd.Series, material: pd.Series, route: pd.Series,
@@ -408,6 +422,7 @@ def _stocks(raw: RawTable | None, issues: list[Issue], processes: pd.DataFrame,
     mat = c.choice("material", known_materials, "material")
     opening, _ = c.numbers("opening", what="a stock in t")
     closing, _ = c.numbers("closing", what="a stock in t")
+    sigma, _ = c.numbers("sigma", what="a standard uncertainty of the stock in t")
     unit = c.text("unit")
     unit = unit.where(unit != "", "t")
     factors = np.ones(c.n)
@@ -422,7 +437,7 @@ def _stocks(raw: RawTable | None, issues: list[Issue], processes: pd.DataFrame,
     c.add(dup.to_numpy(), "material", "duplicate stock row for this process and material",
           suggestion="give one row per process and material")
     return pd.DataFrame({"process": proc, "material": mat, "opening": opening * factors,
-                         "closing": closing * factors, "note": c.text("note")})
+                         "closing": closing * factors, "note": c.text("note"), "sigma": sigma * factors})
 
 
 def _effective_materials(own: pd.DataFrame, used: set[str]) -> pd.DataFrame:

@@ -1,0 +1,144 @@
+"""The park as the commands see it: every unknown flow that the balances and transfer coefficients determine is
+computed first, measured values are kept as given.
+
+Why: a blank landfill flow that a plant's balance fixes at 50 t/a is 50 t/a of landfilled waste, not a gap in
+the accounting. Tracing, the utilisation rates, Sankeys, the report, network metrics, coupling search and
+``mfa check`` therefore work on the *solved* park unless told ``--as-given`` (``solve=False`` in Python).
+
+Conventions
+    * unknown flows (blank ``value``) that the equations determine get the value :func:`mfa.solve.reconcile`
+      computes for them, and are listed in :attr:`SolvedPark.computed` with their σ (t/a, NaN where not
+      propagated);
+    * measured and exact flows keep their values (``reconcile=True`` also adjusts measured ones, as
+      ``mfa reconcile`` does);
+    * unknown flows that the equations do not determine stay blank and are listed in
+      :attr:`SolvedPark.undetermined`; the accounting counts them as unresolved, with bounds;
+    * when the data contradict each other so that no solution exists (or a computed flow would be
+      negative), the park is used as given and :attr:`SolvedPark.messages` says why.
+
+>>> import mfa
+>>> park = mfa.Park.from_frames(
+...     processes=[{"id": "plant", "name": "Plant", "kind": "production"},
+...                {"id": "coal", "name": "Coal", "kind": "import"},
+...                {"id": "cement", "name": "Cement", "kind": "production"},
+...                {"id": "dump", "name": "Dump", "kind": "landfill"},
+...                {"id": "air", "name": "Air", "kind": "environment"}],
+...     flows=[{"source": "coal", "target": "plant", "material": "raw_coal", "value": 120},
+...            {"source": "plant", "target": "cement", "material": "fly_ash", "value": 70},
+...            {"source": "plant", "target": "dump", "material": "fly_ash"},
+...            {"source": "cement", "target": "air", "material": "fly_ash", "value": 70}])
+>>> s = solve_park(park)
+>>> s.computed[["id", "value"]].to_dict("records")
+[{'id': 'plant>dump:fly_ash', 'value': 50.0}]
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+if TYPE_CHECKING:  # pragma: no cover
+    from mfa.park import Park
+
+__all__ = ["solve_park", "SolvedPark"]
+
+
+@dataclass(frozen=True)
+class SolvedPark:
+    """A park with its determinable unknowns computed.
+
+    ``park``: the park used by the commands. ``computed``: one row per flow the solver computed (id, value,
+    sigma in t/a). ``undetermined``: ids of the unknown flows that stay blank. ``messages``: sentences for the
+    user (what was computed, why the park is used as given). ``reconciled``: whether measured values were
+    adjusted too.
+    """
+
+    park: "Park"
+    computed: pd.DataFrame
+    undetermined: list[str] = field(default_factory=list)
+    messages: list[str] = field(default_factory=list)
+    reconciled: bool = False
+
+    @property
+    def note(self) -> str:
+        """One sentence on what the solver did (empty when there was nothing to do)."""
+        return "; ".join(self.messages)
+
+
+def _empty_computed() -> pd.DataFrame:
+    return pd.DataFrame({"id": pd.Series(dtype=object), "value": pd.Series(dtype=float),
+                         "sigma": pd.Series(dtype=float)})
+
+
+def solve_park(park: "Park", *, reconcile: bool = False) -> SolvedPark:
+    """``park`` with every unknown flow that the balances and transfer coefficients determine computed.
+
+    Parameters
+    ----------
+    park : mfa.Park
+        Values in t/a; blank ``value`` = unknown.
+    reconcile : bool
+        Also adjust measured values (those with a ``sigma``) to satisfy the balances, as ``mfa reconcile``;
+        by default they are kept as given and only the unknowns are filled in.
+
+    Returns
+    -------
+    SolvedPark
+        ``.park`` (the solved park), ``.computed`` (id, value, sigma of each computed flow), ``.undetermined``
+        (ids of flows that stay unknown), ``.messages``.
+    """
+    from mfa.errors import MfaError
+
+    flows = park.flows
+    unknown = flows["value"].isna().to_numpy()
+    if not unknown.any() and not reconcile:
+        return SolvedPark(park=park, computed=_empty_computed())
+    if reconcile and not unknown.any() and not flows["sigma"].notna().any():
+        return SolvedPark(park=park, computed=_empty_computed(), reconciled=True)
+    from mfa.solve import reconcile as _reconcile
+
+    ids = flows["id"].to_numpy(dtype=object)
+    try:
+        res = _reconcile(park)
+    except MfaError as exc:
+        first = str(exc).splitlines()[0]
+        return SolvedPark(park=park, computed=_empty_computed(), undetermined=list(ids[unknown]),
+                          messages=[f"the unknown flows could not be solved ({first}); the park is used as given"])
+    r = res.flows.set_index("id")
+    value = r.loc[ids, "value"].to_numpy(dtype=float)
+    sigma = r.loc[ids, "sigma"].to_numpy(dtype=float)
+    status = r.loc[ids, "status"].to_numpy(dtype=object)
+    computed = unknown & (status == "computed") & np.isfinite(value)
+    negative = computed & (value < -1e-9 * max(1.0, float(np.nanmax(np.abs(value), initial=0.0))))
+    messages: list[str] = []
+    if negative.any():
+        bad = ", ".join(f"'{i}' ({v:,.6g} t/a)" for i, v in zip(ids[negative][:5], value[negative][:5]))
+        messages.append(f"{int(negative.sum())} unknown flow(s) would come out negative from the balances, so "
+                        f"the data contradict each other there; left unknown: {bad}")
+        computed &= ~negative
+    new = flows.copy()
+    if reconcile:
+        keep = ~unknown | computed
+        new.loc[keep, "value"] = np.clip(value[keep], 0.0, None)
+        sig = np.where(sigma > 0, sigma, np.nan)
+        new.loc[~unknown, "sigma"] = sig[~unknown]
+    else:
+        new.loc[computed, "value"] = np.clip(value[computed], 0.0, None)
+    undetermined = list(ids[unknown & ~computed])
+    n_c = int(computed.sum())
+    if n_c:
+        messages.insert(0, f"{n_c} of {int(unknown.sum())} unknown flow(s) computed from the balances"
+                           + (" (measured values reconciled)" if reconcile else " (measured values kept as given)"))
+    elif reconcile:
+        messages.insert(0, "measured values reconciled")
+    if undetermined:
+        messages.append(f"{len(undetermined)} unknown flow(s) not determined by the data: "
+                        + ", ".join(f"'{i}'" for i in undetermined[:8]) + (" …" if len(undetermined) > 8 else ""))
+    table = pd.DataFrame({"id": ids[computed], "value": np.clip(value[computed], 0.0, None),
+                          "sigma": sigma[computed]})
+    solved = park.replace(flows=new) if (n_c or reconcile) else park
+    return SolvedPark(park=solved, computed=table.reset_index(drop=True), undetermined=undetermined,
+                      messages=messages, reconciled=reconcile)
