@@ -5,7 +5,7 @@ Conventions
 
         residual = inputs − outputs − stock_change,   stock_change = closing − opening (from stocks)
 
-    A storage process without stock data has ``stock_change = inputs − outputs`` (its stock is what the
+    A storage or consumption process (an in-use stock) without stock data has ``stock_change = inputs − outputs`` (its stock is what the
     flows leave behind) and status ``storage``. A process with unknown flows cannot be checked: status
     ``unknown``, and ``residual`` is the net amount its unknown flows must carry (in − out of the known
     ones). Boundary processes (import, export, environment, landfill) have status ``boundary``.
@@ -28,7 +28,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from mfa.conventions import PROCESS_KINDS
+from mfa.conventions import PROCESS_KINDS, STOCK_KINDS
 from mfa.results import Result, frame_records, jsonable
 
 __all__ = ["BalanceResult", "balance"]
@@ -107,7 +107,7 @@ def balance(park, rel_tol: float | None = None, abs_tol: float | None = None,
     outputs = c.outflow @ known_v
     n_unknown = c.touch @ unknown.astype(float) if unknown.any() else np.zeros(c.n_processes)
     kind = c.kind
-    is_storage = kind == "storage"
+    is_storage = np.isin(kind, list(STOCK_KINDS))
     has_stock = ~np.isnan(c.delta_stock)
     stock = np.where(has_stock, c.delta_stock, 0.0)
     derived_stock = is_storage & ~has_stock
@@ -209,7 +209,7 @@ def _per_material(park, rel_tol, abs_tol) -> pd.DataFrame:
     idx = np.flatnonzero(touched)
     p, m = np.divmod(idx, n_m)
     kind = c.kind[p]
-    derived = (kind == "storage") & ~has_stock[idx]
+    derived = np.isin(kind, list(STOCK_KINDS)) & ~has_stock[idx]
     s = np.where(derived, inp[idx] - out[idx], stock[idx])
     res = inp[idx] - out[idx] - s
     scale = np.maximum(inp[idx], out[idx])

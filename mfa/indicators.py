@@ -294,7 +294,7 @@ def indicators(park, targets: "str | Path | pd.DataFrame | bool | None" = None, 
     from mfa.trace import trace
 
     solver_note = ""
-    undetermined: list[str] = []
+    undetermined: list[str] = list(park.flows.loc[park.flows["value"].isna(), "id"])  # as given: every blank
     if solve:
         from mfa.solved import solve_park
 
@@ -410,7 +410,8 @@ def _bounds(spec: dict, e: dict, extra: float) -> tuple[float, float]:
         lo, hi = (num - u) / d, (num + extra) / d
     else:
         lo, hi = num / d, (num + u + extra) / d
-    return float(np.clip(lo, 0.0, 1.0)), float(np.clip(hi, 0.0, 1.0))
+    # Not capped at 1: a literal formula (utilised incl. prior-year ÷ generated) can exceed 1.
+    return float(max(lo, 0.0)), float(max(hi, 0.0))
 
 
 def _undetermined_bounds(park, undetermined: list[str]) -> dict:

@@ -62,6 +62,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from mfa.conventions import STOCK_KINDS
 from mfa.errors import MfaError
 from mfa.results import Result
 
@@ -204,7 +205,7 @@ def _model_from_park(park: Any) -> _Model:
     delta = np.asarray(c.delta_stock, dtype=float)
     balance_proc = np.flatnonzero(internal)
     ds_nan = np.isnan(delta[balance_proc])
-    ds_unknown = ds_nan & (kind[balance_proc] == "storage")
+    ds_unknown = ds_nan & np.isin(kind[balance_proc], list(STOCK_KINDS))
     ds_known = np.where(ds_nan, 0.0, delta[balance_proc])
     ds_var = np.flatnonzero(ds_unknown)
 

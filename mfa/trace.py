@@ -270,15 +270,19 @@ def _trace_arrays(park, material: str | None, origin: str | None, convention: st
     v0 = np.where(known, value, 0.0)
     inflow = np.bincount(t_state[into_chain & known], weights=v0[into_chain & known], minlength=n_t)
     # A collection point's flow with no value but a transfer coefficient (as given, unsolved): tc is a share of
-    # the source's total input (all materials, as mfa.solve reads it).
+    # the source's total input (all materials, as mfa.solve reads it), so its share of this material's input is
+    # tc × total input / material input from the known inputs, or tc when no input is known (a chain of tc
+    # flows, the process taken to carry this material only).
     est = ~known & ~np.isnan(tc) & from_chain & (skind == K["collection"])
+    tc_share = np.zeros(n)
     if est.any():
         all_in = np.bincount(cp.tgt, weights=np.nan_to_num(cp.value), minlength=n_p)
-        v0[est] = tc[est] * all_in[src[est]]
-        known = known | est
+        m_i = inflow[s_state[est]]
+        t_i = all_in[src[est]]
+        tc_share[est] = tc[est] * np.where(m_i > 0, t_i / np.where(m_i > 0, m_i, 1.0), 1.0)
     outflow = np.bincount(s_state[from_chain & known], weights=v0[from_chain & known], minlength=n_t)
-    unknown_out = np.bincount(s_state[from_chain & ~known], minlength=n_t) > 0
-    lost = from_chain & ~known
+    unknown_out = np.bincount(s_state[from_chain & ~known & ~est], minlength=n_t) > 0
+    lost = from_chain & ~known & ~est
     flow_ids = cp.flow_ids[idx]
     for fid in flow_ids[lost][:20]:
         issues.append(f"flow '{fid}' has no value: what its source passes through it is counted as unresolved")
@@ -289,7 +293,7 @@ def _trace_arrays(park, material: str | None, origin: str | None, convention: st
     delta = np.full(n_t, np.nan)
     st = park.stocks
     if len(st) and is_store.any():
-        waste_rows = st["material"].map(category_of).isin(WASTE_CATEGORIES).to_numpy()
+        waste_rows = st["material"].map(category_of).isin(WASTE_CATEGORIES).to_numpy().copy()
         if material is not None:
             waste_rows |= (st["material"] == material).to_numpy()
         sp_ = pd.Index(cp.process_ids).get_indexer(st["process"])
@@ -359,11 +363,13 @@ def _trace_arrays(park, material: str | None, origin: str | None, convention: st
     p = np.zeros(n)
     ok = from_chain & known
     si = s_state[ok]
-    p[ok] = np.where(inflow[si] > 0, v0[ok] / safe_out[si] * carried[si] / safe_in[si], 0.0)
+    # Without a known inflow (material arrives only through unknown or tc flows) a state passes on in
+    # proportion to its known outflows.
+    ratio = np.where(inflow > 0, carried / safe_in, np.where(outflow > 0, 1.0, 0.0))
+    p[ok] = v0[ok] / safe_out[si] * ratio[si]
     # Dense R: the classes are few (fate × route × target kind).
     R = np.zeros((n_t, n_c))
     exit_edge = from_chain & absorbing
-    np.add.at(R, (s_state[exit_edge], cls[exit_edge]), p[exit_edge])
     if n_t:
         rows = np.arange(n_t)
         has_in = inflow > 0
@@ -379,13 +385,29 @@ def _trace_arrays(park, material: str | None, origin: str | None, convention: st
         R[rows[m], np.searchsorted(classes, diff_key_disp[m])] += share[m] * diff_share_disp[m]
         rest = share * np.where(decl, 0.0, 1.0 - diff_share_util - diff_share_disp)
         R[:, c_unres] += np.clip(rest, 0.0, None)
+        # a state that receives nothing known and sends nothing known passes nothing on: unresolved
+        R[(inflow <= 0) & (outflow <= 0), c_unres] = 1.0
+        if est.any():
+            p[est] = tc_share[est]
+            est_sum = np.bincount(s_state[est], weights=p[est], minlength=n_t)
+            known_sum = np.bincount(s_state[ok], weights=p[ok], minlength=n_t)
+            over = known_sum + est_sum > 1.0 + 1e-9
+            for k in np.flatnonzero(over)[:20]:
+                issues.append(f"outflow shares of '{cp.process_ids[state_proc[k]]}' add up to "
+                              f"{known_sum[k] + est_sum[k]:.4g} > 1: scaled to 1")
+            scale = np.where(over, 1.0 / np.where(over, known_sum + est_sum, 1.0), 1.0)
+            p[from_chain] *= scale[s_state[from_chain]]
+            R[:, c_unres] = np.where(est_sum > 0, np.clip(1.0 - (known_sum + est_sum) * scale, 0.0, None),
+                                     R[:, c_unres])
+    np.add.at(R, (s_state[exit_edge], cls[exit_edge]), p[exit_edge])
     chain_edge = from_chain & into_chain
     Q = sparse.csc_matrix((p[chain_edge], (s_state[chain_edge], t_state[chain_edge])), shape=(n_t, n_t))
 
     # Injections: the tonnes each origin puts on each flow. Flows from processes outside the chain carry their
     # whole value; a state injects what it sends beyond what it passes on (prior-year storage drawn, then
     # excess: new generation in the traced view, a sorting centre's residue in the official one).
-    stage_of_kind = {**STAGE_BY_SOURCE_KIND, "collection": "collection_excess", "storage": "collection_excess"}
+    stage_of_kind = {**STAGE_BY_SOURCE_KIND, "consumption": "generated", "collection": "collection_excess",
+                     "storage": "collection_excess"}
     if traced:
         stage_of_kind.update({"production": "generated", "consumption": "generated",
                               "treatment": "treatment_residue"})

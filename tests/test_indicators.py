@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
+
 import pytest
 
 import mfa
@@ -40,7 +42,11 @@ def park():
         F("plant", "fill", "construction_waste", 10),
         F("mine", "plant", "raw_coal", 500),
     ]
-    return mfa.Park.from_frames(processes=procs, flows=flows,
+    # the fly-ash yard's stock rises by 15 t (30 in, 15 out: this year's ash passes through); the oil store's
+    # falls by 1 t (1 in, 2 out: 1 t of prior-year storage drawn)
+    stocks = [{"process": "yard", "material": "fly_ash", "opening": 100, "closing": 115},
+              {"process": "yard2", "material": "hw08_waste_mineral_oil", "opening": 4, "closing": 3}]
+    return mfa.Park.from_frames(processes=procs, flows=flows, stocks=stocks,
                                 info={"name": "hand", "value_added": 1000, "value_added_unit": "万元"})
 
 
@@ -51,11 +57,12 @@ def ind(result, i):
 def test_industrial_solid_waste_rates_with_prior_year_storage(park):
     r = indicators(park, targets=False)
     u = ind(r, "industrial_solid_waste_utilisation_rate")
-    # utilised 50 + 10 (prior) + 150 + 40 ; generated 100 + 200 + 40 ; prior utilised 10
-    assert (u["numerator"], u["denominator"]) == (250.0, 350.0)
-    assert u["value"] == pytest.approx(250 / 350)
+    # utilised 50 + 10 (through the yard: its stock rose, so nothing prior-year) + 150 + 40 ;
+    # generated 100 + 200 + 40 ; prior utilised 0
+    assert (u["numerator"], u["denominator"]) == (250.0, 340.0)
+    assert u["value"] == pytest.approx(250 / 340)
     d = ind(r, "industrial_solid_waste_disposal_rate")
-    assert (d["numerator"], d["denominator"]) == (25.0, 345.0)  # 20 + 5 prior ÷ (340 + 5)
+    assert (d["numerator"], d["denominator"]) == (25.0, 340.0)  # 20 + 5 through the yard ÷ 340
     assert u["unit"] == "t/t" and "prior-year" in u["formula"] and u["formula_zh"].startswith("综合利用量")
 
 
@@ -64,7 +71,7 @@ def test_bulk_straw_manure_rates(park):
     b = ind(r, "bulk_solid_waste_utilisation_rate")
     # fly ash 60/110, gangue 150/200, straw 60/80, construction waste 0/10 (the seven bulk categories include
     # straw and construction waste); carbide slag is not bulk in the catalogue
-    assert (b["numerator"], b["denominator"]) == (270.0, 400.0)
+    assert (b["numerator"], b["denominator"]) == (270.0, 390.0)
     assert set(b["materials"].split(";")) == {"fly_ash", "coal_gangue", "straw_maize", "construction_waste"}
     assert ind(r, "straw_utilisation_rate")["value"] == pytest.approx(60 / 80)
     assert ind(r, "manure_utilisation_rate")["value"] == pytest.approx(40 / 50)
@@ -73,12 +80,12 @@ def test_bulk_straw_manure_rates(park):
 def test_hazardous_renewable_construction_landfill(park):
     r = indicators(park, targets=False)
     h = ind(r, "hazardous_waste_utilisation_disposal_rate")
-    # (6 disposed + 3 utilised outside + 2 prior disposed) ÷ (10 + 2)
-    assert (h["numerator"], h["denominator"]) == (11.0, 12.0) and h["assumption"] is True
+    # (6 disposed + 3 utilised outside + 1 through the store + 1 prior-year drawn, disposed) ÷ (10 + 1)
+    assert (h["numerator"], h["denominator"]) == (11.0, 11.0) and h["assumption"] is True
     assert ind(r, "renewable_resource_recovery_rate")["value"] == pytest.approx(18 / 20)
     assert ind(r, "construction_waste_utilisation_rate")["value"] == 0.0
     lf = ind(r, "landfill_diversion_rate")
-    total = 100 + 200 + 40 + 80 + 50 + 10 + 20 + 10 + 15 + 2
+    total = 100 + 200 + 40 + 80 + 50 + 10 + 20 + 10 + 1   # generated + 1 t prior-year drawn
     assert lf["denominator"] == total and lf["numerator"] == total - (20 + 5 + 2 + 10)
     rp = ind(r, "resource_productivity")
     assert rp["value"] == pytest.approx(1000 / 500) and rp["unit"] == "万元/t"
@@ -88,15 +95,17 @@ def test_by_material_and_category_terms(park):
     r = indicators(park, targets=False)
     m = r.by_material.set_index("material")
     fa = m.loc["fly_ash"]
-    assert (fa.generated, fa.prior_year_drawn, fa.prior_utilised, fa.prior_disposed) == (100, 15, 10, 5)
-    assert (fa.utilised, fa.disposed, fa.stored, fa.landfilled) == (60, 25, 30, 25)
+    assert (fa.generated, fa.prior_year_drawn, fa.prior_utilised, fa.prior_disposed) == (100, 0, 0, 0)
+    assert (fa.utilised, fa.disposed, fa.stored, fa.landfilled) == (60, 25, 15, 25)
+    oil = m.loc["hw08_waste_mineral_oil"]
+    assert (oil.generated, oil.prior_year_drawn, oil.prior_disposed, oil.stored) == (10, 1, 1, 0)
     # NBS identity: generated = (utilised − prior) + stored + (disposed − prior) + discarded + exported
     for _, row in r.by_material.iterrows():
         lhs = row.generated + row.prior_year_drawn
         rhs = row.utilised + row.disposed + row.stored + row.discarded + row.exported + row.unresolved
         assert lhs == pytest.approx(rhs)
     c = r.by_category.set_index("category")
-    assert c.loc["industrial_solid_waste", "utilisation_rate"] == pytest.approx(250 / 350)
+    assert c.loc["industrial_solid_waste", "utilisation_rate"] == pytest.approx(250 / 340)
 
 
 def test_null_with_reason_when_denominator_is_zero():
@@ -162,9 +171,11 @@ def test_cli_json_contract(capsys):
         if row["unit"] == "t/t" and row["value"] is not None:
             assert 0.0 <= row["value"] <= 1.0
     straw = [r for r in doc["indicators"] if r["id"] == "straw_utilisation_rate"][0]
-    # 85 % of this year's straw (S80 split) plus 15 000 t of prior-year bales, all utilised
-    gen = straw["denominator"] - 15_000
+    # 85 % of this year's straw (S80 split) plus 15 000 t of prior-year bales, all utilised, over the
+    # collectable resource only: the printed formula, literally
+    gen = straw["denominator"]
     assert straw["numerator"] == pytest.approx(0.85 * gen + 15_000, rel=1e-6)
+    assert straw["value"] == pytest.approx(736_144.08 / 848_404.8, rel=1e-9)
 
 
 def test_cli_text_targets_file_and_errors(capsys, tmp_path):
@@ -287,7 +298,18 @@ def test_rates_are_fractions_and_terms_close(park):
     r = indicators(park, targets=False)
     rates = r.table[r.table.unit == "t/t"]
     v = rates["value"].dropna()
-    assert ((v >= -1e-12) & (v <= 1 + 1e-12)).all()
+    # rates whose denominator holds the prior-year terms stay within [0, 1]; the literal straw, manure,
+    # construction and renewable formulas (utilised incl. prior-year ÷ generated) may exceed 1 when a stock
+    # is drawn down
+    assert (v >= -1e-12).all()
+    bounded = rates[rates["id"].isin(["industrial_solid_waste_utilisation_rate",
+                                      "industrial_solid_waste_disposal_rate", "bulk_solid_waste_utilisation_rate",
+                                      "hazardous_waste_utilisation_disposal_rate", "landfill_diversion_rate"])]
+    assert (bounded["value"].dropna() <= 1 + 1e-12).all()
+    assert np.allclose(rates["value"].dropna(), (rates["numerator"] / rates["denominator"])[rates["value"].notna()])
+    ok = rates["value"].notna()
+    assert (rates.loc[ok, "lower"] <= rates.loc[ok, "value"] + 1e-12).all()
+    assert (rates.loc[ok, "value"] <= rates.loc[ok, "upper"] + 1e-12).all()
     assert (rates.loc[rates.value.isna(), "reason"].notna()).all()
     for _, row in r.by_material.iterrows():
         fates = row.utilised + row.disposed + row.stored + row.discarded + row.exported + row.unresolved

@@ -51,6 +51,29 @@ def table_options(width: int = 160, *, float_format: Any = None, max_columns: in
     return pd.option_context(*opts)
 
 
+def add_solve_flags(parser: argparse.ArgumentParser, reconcile: bool = False) -> None:
+    """``--as-given`` (and ``--reconcile`` where the command offers it): how unknown flows are treated."""
+    parser.add_argument("--as-given", action="store_true",
+                        help="use the data as given: do not compute the unknown flows that the balances determine "
+                             "(by default they are computed first; measured values are kept as given)")
+    if reconcile:
+        parser.add_argument("--reconcile", action="store_true",
+                            help="compute unknown flows and also reconcile measured ones (mfa reconcile) first")
+
+
+def prepare_park(args: argparse.Namespace):
+    """Read the command's park and compute its determinable unknown flows (unless ``--as-given``).
+
+    Returns the park and the :class:`mfa.solved.SolvedPark` (None with ``--as-given``)."""
+    park = load_park(args.park)
+    if getattr(args, "as_given", False):
+        return park, None
+    from mfa.solved import solve_park
+
+    solved = solve_park(park, reconcile=bool(getattr(args, "reconcile", False)))
+    return solved.park, solved
+
+
 def load_park(path: str):
     """Read a park for a command; errors propagate to :func:`report_error` (exit 2)."""
     from mfa.io import read_park

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
-from mfa.cli._common import add_json_flag, add_park_argument, load_park, print_json, table_options, tonnes
+from mfa.cli._common import (add_json_flag, add_park_argument, add_solve_flags, prepare_park, print_json,
+                             table_options, tonnes)
 
 HELP = "compute the official utilisation rates (一般工业固废、大宗固废、秸秆、畜禽粪污、危废 …) and check targets"
 DESCRIPTION = HELP + """.
 
-Rates are fractions 0–1 of tonnes: utilised ÷ (generated + prior-year stored waste utilised) and the like;
-'generated' is waste leaving production processes, 'prior-year storage' is waste drawn out of storage. Every
-indicator prints its numerator, denominator and formula; a rate whose denominator is 0 is null, with a reason.
-Targets: the shipped national and Inner Mongolia levels (flows/targets.csv) unless --targets FILE."""
+Rates are fractions 0–1 of tonnes, computed as each formula prints them. Two conventions, both always
+computed: value = official (enterprise reporting: waste handed to a user counts as utilised where it arises;
+a residue a user or handler makes is its own generation) and traced (each tonne followed to where it finally
+ends: a process that passes waste on utilises only the difference). lower/upper bound both over every
+unresolved tonne (waste exported with no declared fate, not passed on, or on flows that stay unknown). Unknown
+flows that the balances determine are computed first (--as-given: not). Targets: the shipped national and
+regional targets (flows/targets.csv) where they fit the park, unless --targets FILE."""
 
 
 def register(sub) -> None:
@@ -20,6 +24,7 @@ def register(sub) -> None:
                    help="a CSV file of targets (columns id,indicator,comparison,value,year,region,level,kind,"
                         "source,note) instead of the shipped national / Inner Mongolia targets")
     p.add_argument("--no-targets", action="store_true", help="do not evaluate any targets")
+    add_solve_flags(p)
     p.add_argument("--coefficients", action="store_true",
                    help="also list the generation coefficients in force (shipped tables and the park's "
                         "overrides, with low/central/high and sources) behind the generated waste")
@@ -32,9 +37,11 @@ def run(args) -> int:
 
     from mfa.indicators import indicators
 
-    park = load_park(args.park)
+    park, solved = prepare_park(args)
     targets = False if args.no_targets else args.targets
-    result = indicators(park, targets=targets)
+    result = indicators(park, targets=targets, solve=False)
+    if solved is not None:
+        result.solver_note = solved.note
     coefs = None
     if args.coefficients:
         from mfa.generation import coefficient_table
@@ -50,11 +57,20 @@ def run(args) -> int:
         return 0
     with table_options(200, max_colwidth=70, float_format=tonnes):
         t = result.table.copy()
-        t["value"] = [("null" if pd.isna(v) else (f"{v:.2%}" if u == "t/t" else f"{v:,.4g} {u}"))
-                      for v, u in zip(t["value"], t["unit"])]
-        print(f"Indicators of {park.info.name} (numerator and denominator in t/a)")
-        print(t[["id", "name_zh", "value", "numerator", "denominator", "formula"]].to_string(index=False,
-                                                                                              na_rep=""))
+        for col in ("value", "traced", "lower", "upper"):
+            t[col] = [("null" if pd.isna(v) else (f"{v:.2%}" if u == "t/t" else f"{v:,.4g} {u}"))
+                      for v, u in zip(t[col], t["unit"])]
+        t["bounds"] = t["lower"] + " – " + t["upper"]
+        print(f"Indicators of {park.info.name} (numerator, denominator and unresolved in t/a)")
+        print(f"  {result.convention_note}")
+        if result.solver_note:
+            print(f"  solved first: {result.solver_note}")
+        print(t[["id", "name_zh", "value", "traced", "bounds", "unresolved", "numerator", "denominator"]]
+              .to_string(index=False, na_rep=""))
+        print()
+        print("Formulas (as computed)")
+        for r in t.itertuples():
+            print(f"  {r.id}: {r.formula}")
         for _, r in t[t["reason"].notna()].iterrows():
             print(f"  {r['id']}: null — {r['reason']}")
         assumed = t.loc[t["assumption"], "id"].tolist()
@@ -81,5 +97,5 @@ def run(args) -> int:
             print(coefs[["activity", "key", "material", "parameter", "low", "central", "high", "unit", "source",
                          "process", "origin"]].to_string(index=False, na_rep=""))
         for issue in result.issues:
-            print(f"note: {issue}")
+            print(f"warning: {issue}")
     return 0

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
-from mfa.cli._common import add_json_flag, add_park_argument, load_park, print_json, table_options, tonnes
+from mfa.cli._common import (add_json_flag, add_park_argument, add_solve_flags, prepare_park, print_json,
+                             table_options, tonnes)
 
 HELP = "trace each waste stream from its origin to its fates (absorbing Markov chain; loops exact)"
 DESCRIPTION = HELP + """.
 
-Material entering a collection process is passed on along its outflows; a flow into production is utilised,
-into landfill or treatment disposed, into storage stored, into the environment discarded, into an export
-exported (a flow's 'fate' column overrides). Waste drawn out of storage is traced as its own origin
-(prior-year storage). For every origin the fates add up to what it sent (t/a)."""
+Two conventions (--convention): official (enterprise reporting: a flow into production is utilised, into
+landfill or treatment disposed, into the environment discarded; collection points and stores pass waste on)
+and traced (each tonne followed through every process that passes waste on; a process utilises only what it
+receives beyond the waste it sends on). Stores: newly stored = max(0, closing − opening), prior-year storage
+drawn = max(0, opening − closing), the rest passes through. Waste exported without a declared fate (processes
+or flows 'fate' column) is unresolved. Unknown flows that the balances determine are computed first
+(--as-given: not). For every origin the fates add up to what it sent (t/a)."""
 
 
 def register(sub) -> None:
@@ -18,6 +22,9 @@ def register(sub) -> None:
     add_park_argument(p)
     p.add_argument("--material", metavar="M", help="trace only this material (default: every waste material)")
     p.add_argument("--origin", metavar="P", help="trace only the waste sent by this process")
+    p.add_argument("--convention", choices=("official", "traced"), default="official",
+                   help="official (enterprise reporting, default) or traced (each tonne to where it finally ends)")
+    add_solve_flags(p)
     p.add_argument("--flows", action="store_true",
                    help="also list every waste flow with its own fate, the rule that gave it, and its stage")
     add_json_flag(p)
@@ -27,8 +34,10 @@ def register(sub) -> None:
 def run(args) -> int:
     from mfa.trace import trace
 
-    park = load_park(args.park)
-    result = trace(park, material=args.material, origin=args.origin)
+    park, solved = prepare_park(args)
+    result = trace(park, material=args.material, origin=args.origin, convention=args.convention, solve=False)
+    if solved is not None and solved.note:
+        result.issues.insert(0, solved.note)
     flows = None
     if args.flows:
         from mfa.fate import fates
@@ -43,7 +52,8 @@ def run(args) -> int:
         print_json(doc)
         return 0
     with table_options(float_format=tonnes):
-        print(f"Fates of the waste streams of {park.info.name} (t/a; share of what the origin sent)")
+        print(f"Fates of the waste streams of {park.info.name} ({args.convention} convention; t/a; share of what "
+              "the origin sent)")
         if len(result.table):
             print(result.table.to_string(index=False))
         else:
