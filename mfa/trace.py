@@ -315,6 +315,25 @@ def _trace_arrays(park, material: str | None, origin: str | None, convention: st
     out_inj = np.clip(outflow - carried, 0.0, None)
     prior = np.minimum(drawn, out_inj)
     excess = out_inj - prior
+    # Sorting: at a collection point, what one material lacks on the way out (paper that does not leave as paper)
+    # and another sends out beyond what came in (sorting residue) is the same stream. One mixing state per such
+    # process carries the deficits on into the excesses, in proportion.
+    is_coll = state_kind == K["collection"] if n_t else np.zeros(0, bool)
+    deficit = np.where(is_coll & ~unknown_out, diff, 0.0)
+    surplus = np.where(is_coll, excess, 0.0)
+    d_p = np.bincount(state_proc, weights=deficit, minlength=n_p)
+    e_p = np.bincount(state_proc, weights=surplus, minlength=n_p)
+    eps = 1e-9 * max(1.0, float(np.nanmax(v0, initial=0.0)))
+    mix_proc = np.flatnonzero((d_p > eps) & (e_p > eps))
+    n_x = len(mix_proc)
+    mix_of = np.full(n_p, -1, dtype=np.int64)
+    mix_of[mix_proc] = n_t + np.arange(n_x)
+    mixed = np.minimum(d_p, e_p)
+    to_mix = (deficit > 0) & (mix_of[state_proc] >= 0) if n_t else np.zeros(0, bool)
+    used = np.where(e_p > 0, mixed / np.where(e_p > 0, e_p, 1.0), 0.0)
+    excess = np.where(is_coll & (mix_of[state_proc] >= 0), surplus * (1.0 - used[state_proc]), excess) \
+        if n_t else excess
+    n_T = n_t + n_x
 
     # Classes: (fate, route, target kind) of absorbing flows, plus the states' own absorptions.
     absorbing = ~into_chain
@@ -340,6 +359,8 @@ def _trace_arrays(park, material: str | None, origin: str | None, convention: st
         diff_share_util = np.where(unknown_out, 0.0, diff_share_util)
         diff_share_disp = np.where(unknown_out, 0.0, diff_share_disp)
         declared &= ~unknown_out
+        diff_share_util = np.where(to_mix, 0.0, diff_share_util)
+        diff_share_disp = np.where(to_mix, 0.0, diff_share_disp)
         if traced:
             wrong = (np.isin(state_kind, [K["treatment"], K["collection"]]) & (product_share > 0) & (diff > 0)
                      & ~declared)
@@ -368,7 +389,7 @@ def _trace_arrays(park, material: str | None, origin: str | None, convention: st
     ratio = np.where(inflow > 0, carried / safe_in, np.where(outflow > 0, 1.0, 0.0))
     p[ok] = v0[ok] / safe_out[si] * ratio[si]
     # Dense R: the classes are few (fate × route × target kind).
-    R = np.zeros((n_t, n_c))
+    R = np.zeros((n_T, n_c))
     exit_edge = from_chain & absorbing
     if n_t:
         rows = np.arange(n_t)
@@ -383,10 +404,10 @@ def _trace_arrays(park, material: str | None, origin: str | None, convention: st
         R[rows[m], np.searchsorted(classes, diff_key_util[m])] += share[m] * diff_share_util[m]
         m = diff_share_disp > 0
         R[rows[m], np.searchsorted(classes, diff_key_disp[m])] += share[m] * diff_share_disp[m]
-        rest = share * np.where(decl, 0.0, 1.0 - diff_share_util - diff_share_disp)
-        R[:, c_unres] += np.clip(rest, 0.0, None)
+        rest = share * np.where(decl | to_mix, 0.0, 1.0 - diff_share_util - diff_share_disp)
+        R[:n_t, c_unres] += np.clip(rest, 0.0, None)
         # a state that receives nothing known and sends nothing known passes nothing on: unresolved
-        R[(inflow <= 0) & (outflow <= 0), c_unres] = 1.0
+        R[:n_t][(inflow <= 0) & (outflow <= 0), c_unres] = 1.0
         if est.any():
             p[est] = tc_share[est]
             est_sum = np.bincount(s_state[est], weights=p[est], minlength=n_t)
@@ -397,11 +418,37 @@ def _trace_arrays(park, material: str | None, origin: str | None, convention: st
                               f"{known_sum[k] + est_sum[k]:.4g} > 1: scaled to 1")
             scale = np.where(over, 1.0 / np.where(over, known_sum + est_sum, 1.0), 1.0)
             p[from_chain] *= scale[s_state[from_chain]]
-            R[:, c_unres] = np.where(est_sum > 0, np.clip(1.0 - (known_sum + est_sum) * scale, 0.0, None),
-                                     R[:, c_unres])
+            R[:n_t, c_unres] = np.where(est_sum > 0, np.clip(1.0 - (known_sum + est_sum) * scale, 0.0, None),
+                                        R[:n_t, c_unres])
     np.add.at(R, (s_state[exit_edge], cls[exit_edge]), p[exit_edge])
     chain_edge = from_chain & into_chain
-    Q = sparse.csc_matrix((p[chain_edge], (s_state[chain_edge], t_state[chain_edge])), shape=(n_t, n_t))
+    # Mixing edges: a state's deficit into its process's mixing state; the mixing state on along the
+    # surplus of each material's outflows.
+    safe_d = np.where(d_p > 0, d_p, 1.0)
+    safe_e = np.where(e_p > 0, e_p, 1.0)
+    m_in = np.flatnonzero(to_mix)
+    x_src = m_in
+    x_dst = mix_of[state_proc[m_in]]
+    x_p = deficit[m_in] / safe_in[m_in]
+    k_sur = np.flatnonzero(from_chain & known & (mix_of[src] >= 0))
+    k_sur = k_sur[surplus[s_state[k_sur]] > 0]
+    amount = surplus[s_state[k_sur]] * v0[k_sur] / safe_out[s_state[k_sur]]
+    mp = mix_of[src[k_sur]]
+    mix_p = amount / safe_e[src[k_sur]] * mixed[src[k_sur]] / safe_d[src[k_sur]]
+    sur_chain = into_chain[k_sur]
+    x_src = np.concatenate([x_src, mp[sur_chain]])
+    x_dst = np.concatenate([x_dst, t_state[k_sur[sur_chain]]])
+    x_p = np.concatenate([x_p, mix_p[sur_chain]])
+    np.add.at(R, (mp[~sur_chain], cls[k_sur[~sur_chain]]), mix_p[~sur_chain])
+    if n_x:
+        R[mix_of[mix_proc], c_unres] += np.clip(1.0 - mixed[mix_proc] / safe_d[mix_proc], 0.0, None)
+
+    def _q(p_flows: np.ndarray, p_mix: np.ndarray):
+        return sparse.csc_matrix((np.concatenate([p_flows[chain_edge], p_mix]),
+                                  (np.concatenate([s_state[chain_edge], x_src]),
+                                   np.concatenate([t_state[chain_edge], x_dst]))), shape=(n_T, n_T))
+
+    Q = _q(p, x_p)
 
     # Injections: the tonnes each origin puts on each flow. Flows from processes outside the chain carry their
     # whole value; a state injects what it sends beyond what it passes on (prior-year storage drawn, then
@@ -441,10 +488,9 @@ def _trace_arrays(park, material: str | None, origin: str | None, convention: st
                       "it (and its stock change): traced from there (stage collection_excess)")
 
     # A loop of states that keeps everything it holds (no exit) makes I − Q singular.
-    fed = np.zeros(n_t, dtype=bool)
+    fed = np.zeros(n_T, dtype=bool)
     fed[t_state[into_chain & ~from_chain & known]] = True
-    fed[t_state[into_chain & from_chain & known][:0]] = True
-    fed |= out_inj > 1e-9 * np.maximum(1.0, outflow) + 1e-9
+    fed[:n_t] |= out_inj > 1e-9 * np.maximum(1.0, outflow) + 1e-9
     closed, reached = _closed_states(Q, fed)
     if (closed & reached).any():
         raise MfaError(_closed_loop_message(state_keys, np.flatnonzero(closed & reached), mat_ids,
@@ -452,13 +498,14 @@ def _trace_arrays(park, material: str | None, origin: str | None, convention: st
     if closed.any():
         cut = closed[s_state] & from_chain
         p[cut] = 0.0
-        Q = sparse.csc_matrix((p[chain_edge], (s_state[chain_edge], t_state[chain_edge])), shape=(n_t, n_t))
+        x_p = np.where(closed[x_src], 0.0, x_p)
+        Q = _q(p, x_p)
         R[closed, :] = 0.0
         R[closed, c_unres] = 1.0
     lu = None
     B = R
-    if n_t:
-        A = (sparse.identity(n_t, format="csc") - Q).tocsc()
+    if n_T:
+        A = (sparse.identity(n_T, format="csc") - Q).tocsc()
         lu = splu(A)
         B = lu.solve(R)
 
@@ -471,7 +518,7 @@ def _trace_arrays(park, material: str | None, origin: str | None, convention: st
     np.add.at(T, (g[direct], cls[inj_flow[direct]]), inj_amt[direct])
     via = ~direct
     if via.any():
-        O = sparse.csr_matrix((inj_amt[via], (g[via], t_state[inj_flow[via]])), shape=(n_g, n_t))
+        O = sparse.csr_matrix((inj_amt[via], (g[via], t_state[inj_flow[via]])), shape=(n_g, n_T))
         T += O @ B
     sent = np.bincount(g, weights=inj_amt, minlength=n_g)
     residual = sent - T.sum(axis=1)
@@ -519,12 +566,13 @@ def _trace_arrays(park, material: str | None, origin: str | None, convention: st
     }, columns=_TABLE)
 
     # Destinations and throughput: one transposed solve for the selected origins' injections.
-    inj = np.bincount(t_state[inj_flow[via]], weights=inj_amt[via], minlength=n_t)
-    y = lu.solve(inj, trans="T") if lu is not None and inj.any() else np.zeros(n_t)
+    inj = np.bincount(t_state[inj_flow[via]], weights=inj_amt[via], minlength=n_T)
+    y = lu.solve(inj, trans="T") if lu is not None and inj.any() else np.zeros(n_T)
     arrive = np.zeros(n)
     np.add.at(arrive, inj_flow[direct], inj_amt[direct])
     if n_t:
         arrive[exit_edge] += y[s_state[exit_edge]] * p[exit_edge]
+        np.add.at(arrive, k_sur[~sur_chain], y[mp[~sur_chain]] * mix_p[~sur_chain])
     hit = np.flatnonzero(absorbing & (arrive > tiny))
     hit_fate = np.where(fate[hit] >= 0, fate[hit], F[UNRESOLVED])
     hit = hit[np.lexsort((hit, tgt[hit], np.array([_FATE_ORDER[f] for f in fate_names])[hit_fate], mcode[hit]))]
@@ -535,12 +583,17 @@ def _trace_arrays(park, material: str | None, origin: str | None, convention: st
         "route": _cat(route_codes[hit], route_names),
         "tonnes": arrive[hit],
     }, columns=_DEST)
+    y_mix = y[n_t:]
+    y = y[:n_t]
     through_mask = y > tiny
     through = pd.DataFrame({
         "material": _cat(np.where(state_mat >= 0, state_mat, len(mat_ids))[through_mask], np.append(mat_ids, "")),
         "process": proc_col(state_proc[through_mask]), "tonnes": y[through_mask],
     }, columns=_THROUGH)
-    leak_t = y * R[:, c_unres] if n_t else np.zeros(0)
+    leak_t = y * R[:n_t, c_unres] if n_t else np.zeros(0)
+    for j in np.flatnonzero(y_mix * R[n_t:, c_unres] > 1e-9)[:20]:
+        issues.append(f"{y_mix[j] * R[n_t + j, c_unres]:.6g} t/a of waste enter '{cp.process_ids[mix_proc[j]]}' "
+                      "and leave it neither as themselves nor as its residues (unresolved)")
     for k in np.flatnonzero(leak_t > 1e-9)[:20]:
         what = mat_ids[state_mat[k]] if state_mat[k] >= 0 else "waste"
         issues.append(f"{leak_t[k]:.6g} t/a of {what} enter '{cp.process_ids[state_proc[k]]}' and are not passed on "

@@ -4,16 +4,21 @@ from __future__ import annotations
 
 import sys
 
-from mfa.cli._common import add_json_flag, add_park_argument, add_tolerance_flags, load_park, print_json
+from mfa.cli._common import (add_json_flag, add_park_argument, add_solve_flags, add_tolerance_flags, prepare_park,
+                             print_json)
 
-HELP = "validate a park and check that every process balances (exit 0 ok, 1 imbalanced, 2 invalid input)"
+HELP = ("validate a park and check that every process balances (exit 0 ok, 1 imbalanced or not checkable, "
+        "2 invalid input)")
 
 
 def register(sub) -> None:
     p = sub.add_parser("check", help=HELP, description=HELP + ". Residual = inputs − outputs − stock change; "
-                       "a process balances when |residual| ≤ abs-tol or ≤ rel-tol × max(inputs, outputs).")
+                       "a process balances when |residual| ≤ abs-tol or ≤ rel-tol × max(inputs, outputs). Unknown flows "
+                       "that the balances determine are computed first (--as-given: not); exit 0 only when every "
+                       "internal process was checked and balances.")
     add_park_argument(p)
     add_tolerance_flags(p)
+    add_solve_flags(p)
     add_json_flag(p)
     p.set_defaults(func=run)
 
@@ -21,26 +26,49 @@ def register(sub) -> None:
 def run(args) -> int:
     from mfa.balance import balance
 
-    park = load_park(args.park)
+    park, solved = prepare_park(args)
     b = balance(park, rel_tol=args.rel_tol, abs_tol=args.abs_tol)
     warnings = park.warnings
     p = b.processes
     counts = p["status"].value_counts().to_dict()
+    # A process with unknown flows left, or a store whose stock change only the balance gives, cannot be
+    # checked: the data say nothing against it.
+    unchecked = p[p["status"].isin(["unknown", "storage"])]
+    ok = b.ok and not len(unchecked)
+    computed = solved.computed if solved is not None else None
+    n_computed = 0 if computed is None else len(computed)
     if args.json:
-        print_json({"park": park.info.name, "valid": True, "ok": b.ok,
+        print_json({"park": park.info.name, "valid": True, "ok": ok,
                     "warnings": [w.to_dict() for w in warnings],
                     "processes": len(p), "flows": len(park.flows), "status_counts": counts,
                     "imbalanced": b.flagged[["process", "name", "inputs", "outputs", "stock_change",
                                              "residual", "residual_rel"]],
-                    "system": b.system})
-        return 0 if b.ok else 1
+                    "system": b.system,
+                    "computed_flows": n_computed,
+                    "computed": computed if computed is not None else [],
+                    "unchecked": unchecked[["process", "name", "kind", "status", "n_unknown"]],
+                    "solver": solved.note if solved is not None else ""})
+        return 0 if ok else 1
     for w in warnings:
         print(f"warning: {w}", file=sys.stderr)
     print(f"{park.info.name}: {len(p)} processes, {len(park.flows)} flows — input valid")
+    if solved is not None and solved.messages:
+        for m in solved.messages:
+            print(f"solved first: {m}")
     print("process status: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
+    if len(unchecked):
+        print(f"{len(unchecked)} process(es) could not be checked:")
+        for r in unchecked.itertuples():
+            why = (f"{r.n_unknown} unknown flow(s) not determined by the data" if r.status == "unknown"
+                   else "a store without stock data (its stock change is whatever the flows leave): give its "
+                        "opening and closing stock in stocks")
+            print(f"  {r.process} ({r.name}): {why}")
     if b.ok:
-        print(f"all processes balance within {b.rel_tol:.2%} or {b.abs_tol:g} t/a")
-        return 0
+        if ok:
+            print(f"all processes checked and balanced within {b.rel_tol:.2%} or {b.abs_tol:g} t/a")
+        else:
+            print(f"every checked process balances within {b.rel_tol:.2%} or {b.abs_tol:g} t/a")
+        return 0 if ok else 1
     print(f"{len(b.flagged)} process(es) do not balance:")
     for r in b.flagged.itertuples():
         print(f"  {r.process} ({r.name}): in {r.inputs:,.2f} − out {r.outputs:,.2f} − Δstock "
