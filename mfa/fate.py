@@ -4,17 +4,19 @@ Conventions (normative; see also :mod:`mfa.conventions` and ``docs/indicators.md
 
 * A **waste** is a material whose category is one of industrial_solid_waste, hazardous_waste, straw, manure,
   renewable_resource, construction_waste, municipal_waste.
-* A waste flow's fate comes from the kind of process it goes to: production → **utilised**; landfill or
-  treatment → **disposed**; storage → **stored**; environment → **discarded**; export → **exported** (waste
-  leaving the park; write ``fate`` utilised or disposed on the flow when it goes to a user or handler
-  outside the park). A non-blank ``fate`` on the flow always wins.
+* A waste flow's fate comes from the kind of process it goes to: production or consumption → **utilised**;
+  landfill or treatment → **disposed**; storage → **stored** (of which the trace passes on what the store's
+  stock change does not keep); environment → **discarded**; export → **exported**, which the rates count as
+  *unresolved* (waste leaving the park with no declared fate). The target process's ``fate`` (processes
+  table: what happens to waste it receives, e.g. another park's cement plant = utilised) overrides the kind;
+  a non-blank ``fate`` on the flow overrides both.
 * A flow into a **collection** process (with no ``fate`` of its own) is **passed_on**: the material
   continues along the collection process's outflows; :func:`mfa.trace.trace` follows it to its fates.
-* The **stage** of a flow says where its material comes from, by the kind of its source: production →
-  ``generated`` (the only waste counted as generated in the rates); storage → ``prior_year_storage`` (waste
+* The **stage** of a flow says where its material comes from, by the kind of its source: production or
+  consumption (post-consumer waste) → ``generated``; storage → ``prior_year_storage`` (waste
   drawn out of storage this year: the "往年贮存量" of the official formulas; it continues to its own fate);
   collection → ``in_transit``; import → ``imported`` (arrives from outside; not generated here); treatment
-  → ``treatment_residue`` (left by a treatment plant; reported, not counted as generated).
+  → ``treatment_residue`` (left by a treatment plant: its own generation in the official view).
 
 >>> import mfa
 >>> park = mfa.Park.from_frames(
@@ -43,6 +45,7 @@ PASSED_ON = "passed_on"
 #: Where a flow's material comes from, by the kind of its source process.
 STAGE_BY_SOURCE_KIND: dict[str, str] = {
     "production": "generated",
+    "consumption": "generated",
     "storage": "prior_year_storage",
     "collection": "in_transit",
     "import": "imported",
@@ -71,15 +74,19 @@ def classify(park, materials: "list[str] | None" = None) -> pd.DataFrame:
         keep = flows["material"].isin(materials).to_numpy()
     f = flows.loc[keep, ["id", "source", "target", "material", "value", "sigma", "route", "fate"]]
     f = f.reset_index(drop=True)
-    kinds = park.processes.set_index("id")["kind"]
+    procs = park.processes.set_index("id")
+    kinds = procs["kind"]
     skind = f["source"].map(kinds).astype(object).to_numpy()
     tkind = f["target"].map(kinds).astype(object).to_numpy()
     own = f["fate"].fillna("").astype(str).to_numpy()
+    pfate = (f["target"].map(procs["fate"]).fillna("").astype(str).to_numpy() if "fate" in procs
+             else np.full(len(f), ""))
     default = pd.Series(tkind).map(DEFAULT_FATE_BY_KIND).fillna("").astype(object).to_numpy()
     to_collection = tkind == "collection"
-    fate = np.where(own != "", own, np.where(to_collection, PASSED_ON, default))
+    fate = np.where(own != "", own, np.where(to_collection, PASSED_ON, np.where(pfate != "", pfate, default)))
     rule = np.where(own != "", "fate column",
-                    np.char.add("target kind ", tkind.astype(str)))
+                    np.where(~to_collection & (pfate != ""), "process fate",
+                             np.char.add("target kind ", tkind.astype(str))))
     stage = pd.Series(skind).map(STAGE_BY_SOURCE_KIND).fillna("other").to_numpy()
     return pd.DataFrame({
         "id": f["id"], "source": f["source"], "target": f["target"], "material": f["material"],

@@ -304,15 +304,19 @@ def test_cli_sankey_reconcile_draws_the_computed_flows(tmp_path, capsys):
     from mfa.cli import main
 
     out = tmp_path / "b.svg"
-    assert main(["sankey", "bayannur", "-o", str(out), "--json"]) == 0
+    assert main(["sankey", "bayannur", "-o", str(out), "--json", "--as-given"]) == 0
     before = capsys.readouterr().out
     assert main(["sankey", "bayannur", "-o", str(out), "--json", "--reconcile"]) == 0
     after = capsys.readouterr().out
+    assert main(["sankey", "bayannur", "-o", str(out), "--json"]) == 0  # solved by default
+    default = capsys.readouterr().out
     import json
 
     assert json.loads(before)["unknown_flows_not_drawn"] > 0
     assert json.loads(after)["unknown_flows_not_drawn"] == 0
+    assert json.loads(default)["unknown_flows_not_drawn"] == 0
     assert json.loads(after)["links"] > json.loads(before)["links"]
+    assert json.loads(default)["links"] == json.loads(after)["links"]
 
 
 # ---- properties of the layout on random networks ----------------------------------------------------------

@@ -24,6 +24,9 @@ def register(sub) -> None:
     g.add_argument("--category", metavar="C", help="use one material category as the currency")
     p.add_argument("--reconcile", action="store_true",
                    help="determine unknown flows and reconcile measured ones first (mfa reconcile)")
+    p.add_argument("--as-given", action="store_true",
+                   help="use the data as given (by default the unknown flows that the balances determine are "
+                        "computed first, measured values kept)")
     p.add_argument("--nodes", action="store_true", help="also print the node table (throughflow, residual, n_jj)")
     add_json_flag(p)
     p.set_defaults(func=run)
@@ -33,6 +36,10 @@ def run(args) -> int:
     from mfa.network import _fmt, metrics
 
     park = load_park(args.park)
+    if not args.reconcile and not args.as_given:
+        from mfa.solved import solve_park
+
+        park = solve_park(park).park
     r = metrics(park, material=args.material, category=args.category, reconcile=args.reconcile)
     if args.json:
         print_json(r.to_dict())

@@ -19,7 +19,10 @@ def register(sub) -> None:
     p.add_argument("--scale", type=float, default=None, metavar="T_PER_MM",
                    help="Sankey width scale, t/a per mm (default: fitted)")
     p.add_argument("--reconcile", action="store_true",
-                   help="compute unknown flows (and reconcile measured ones) with mfa reconcile first")
+                   help="compute unknown flows and also reconcile measured ones with mfa reconcile first")
+    p.add_argument("--as-given", action="store_true",
+                   help="report the data as given (by default the unknown flows that the balances determine are "
+                        "computed first, measured values kept)")
     add_json_flag(p)
     p.set_defaults(func=run)
 
@@ -36,7 +39,8 @@ def run(args) -> int:
     if args.scale is not None and not args.scale > 0:
         raise MfaError(f"--scale must be a positive number of t/a per mm, not {args.scale}")
     park = load_park(args.park)
-    path = write_report(park, out, lang=args.lang, scale=args.scale, reconcile=args.reconcile)
+    path = write_report(park, out, lang=args.lang, scale=args.scale, reconcile=args.reconcile,
+                        solve=not args.as_given)
     size = path.stat().st_size
     if args.json:
         print_json({"output": str(path), "bytes": size, "lang": args.lang})

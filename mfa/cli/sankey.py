@@ -30,7 +30,10 @@ def register(sub) -> None:
     p.add_argument("--no-residuals", action="store_true",
                    help="do not draw the residuals of imbalanced processes (to/from 'unaccounted')")
     p.add_argument("--reconcile", action="store_true",
-                   help="compute unknown flows (and reconcile measured ones) with mfa reconcile first")
+                   help="compute unknown flows and also reconcile measured ones with mfa reconcile first")
+    p.add_argument("--as-given", action="store_true",
+                   help="use the data as given (by default the unknown flows that the balances determine are "
+                        "computed first, measured values kept)")
     add_json_flag(p)
     p.set_defaults(func=run)
 
@@ -53,6 +56,11 @@ def run(args) -> int:
         from mfa.report import reconciled
 
         park, note = reconciled(park)
+    elif not args.as_given:
+        from mfa.solved import solve_park
+
+        solved = solve_park(park)
+        park, note = solved.park, solved.note
     diagram = sankey(park, material=args.material, category=args.category, group_by=args.group_by,
                      lang=args.lang, scale=args.scale, residuals=not args.no_residuals)
     path = diagram.save(args.output)

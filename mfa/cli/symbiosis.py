@@ -47,6 +47,9 @@ def register(sub) -> None:
     p.add_argument("--max-distance", type=float, metavar="KM", help="leave out couplings longer than KM")
     p.add_argument("--reconcile", action="store_true",
                    help="determine unknown flows first (mfa reconcile); the retrofit is built on the reconciled park")
+    p.add_argument("--as-given", action="store_true",
+                   help="use the data as given (by default the unknown flows that the balances determine are "
+                        "computed first, measured values kept)")
     p.add_argument("--nearest", type=int, metavar="K", help="consider only the K nearest users of each stream")
     p.add_argument("--compatibility", metavar="FILE", help="a compatibility catalogue instead of the shipped one")
     p.add_argument("--no-assess", action="store_true",
@@ -65,6 +68,10 @@ def run(args) -> int:
     from mfa.symbiosis import compatibility, discover, read_prices
 
     park = load_park(args.park)
+    if not args.reconcile and not args.as_given:
+        from mfa.solved import solve_park
+
+        park = solve_park(park).park
     compat = compatibility(args.compatibility) if args.compatibility else None
     prices = read_prices(args.prices) if args.prices else None
     result = discover(park, args.objective, _weights(args.weights), compat=compat, prices=prices,

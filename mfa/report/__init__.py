@@ -52,6 +52,12 @@ TEXT: dict[str, dict[str, str]] = {
         "outputs": "outputs", "stock_change": "stock change", "residual": "residual",
         "residual_rel": "residual %", "status": "status", "indicator": "indicator", "numerator": "numerator t/a",
         "denominator": "denominator t/a", "formula": "formula", "source": "source", "target": "target",
+        "value_official": "official", "traced": "traced", "bounds": "bounds", "unresolved": "unresolved t/a",
+        "convention_note": ("Two conventions, both computed. Official (enterprise reporting): waste handed to a "
+                            "user counts as utilised where it arises, and a user's or handler's residue is its own "
+                            "generation. Traced: each tonne is followed to where it finally ends, so a process "
+                            "that passes waste on utilises only the difference. Bounds cover every tonne whose "
+                            "fate is unresolved."),
         "passed": "met", "gap": "gap t/a", "level": "level", "material": "material", "origin": "origin",
         "stage": "stage", "fate": "fate", "tonnes": "t/a", "share": "share", "id": "flow",
         "from": "from", "to": "to", "note": "note", "yes": "yes", "no": "no", "region": "region",
@@ -82,6 +88,10 @@ TEXT: dict[str, dict[str, str]] = {
         "process": "过程", "name": "名称", "kind": "类型", "inputs": "输入", "outputs": "输出",
         "stock_change": "库存变化", "residual": "残差", "residual_rel": "残差 %", "status": "状态",
         "indicator": "指标", "numerator": "分子 t/a", "denominator": "分母 t/a", "formula": "公式",
+        "value_official": "统计口径", "traced": "追踪口径", "bounds": "区间", "unresolved": "去向不明 t/a",
+        "convention_note": ("两种口径同时计算。统计口径（企业报表）：废物交给利用单位即在产生处计为综合利用，利用或处置单位"
+                            "产生的残渣计为其自身产生量。追踪口径：每吨废物追踪至最终去向，接收废物又送出废物的单位只将其差额"
+                            "计为利用。区间涵盖所有去向不明的废物。"),
         "source": "来源", "target": "目标", "passed": "达标", "gap": "差距 t/a", "level": "层级",
         "material": "物质", "origin": "产生源", "stage": "阶段", "fate": "去向", "tonnes": "t/a",
         "share": "比例", "id": "流", "from": "从", "to": "到", "note": "备注", "yes": "是", "no": "否",
@@ -326,7 +336,13 @@ def indicator_section(park, lang: str) -> dict:
 
     tab["value_t"] = [val(v, u) if not (isinstance(v, float) and math.isnan(v)) else _s(r)
                       for v, u, r in zip(tab["value"], tab["unit"], tab["reason"])]
-    ind = _table(tab, [("label", t["indicator"], None), ("value_t", t["value"], None),
+    nan = lambda v: v is None or (isinstance(v, float) and math.isnan(v))  # noqa: E731
+    tab["traced_t"] = ["" if nan(v) else val(v, u) for v, u in zip(tab["traced"], tab["unit"])]
+    tab["bounds_t"] = ["" if nan(lo) or nan(hi) or u != "t/t" else f"{fmt_pct(lo)} – {fmt_pct(hi)}"
+                       for lo, hi, u in zip(tab["lower"], tab["upper"], tab["unit"])]
+    ind = _table(tab, [("label", t["indicator"], None), ("value_t", t["value_official"], None),
+                       ("traced_t", t["traced"], None), ("bounds_t", t["bounds"], None),
+                       ("unresolved", t["unresolved"], fmt_t),
                        ("numerator", t["numerator"], fmt_t), ("denominator", t["denominator"], fmt_t),
                        ("formula_t", t["formula"], None), ("source", t["source"], None)], empty=t["empty"])
     tg = res.targets
@@ -359,6 +375,7 @@ def indicator_section(park, lang: str) -> dict:
         chart = ""
         res.issues.append(f"chart: {_why(exc)}")
     return {"indicators_missing": "", "indicators": ind, "targets": targets or _table(pd.DataFrame(), []),
+            "convention_note": t["convention_note"],
             "util_chart": chart, "indicator_issues": list(res.issues)
             + ([t["hidden_targets"].format(n=hidden)] if hidden else []), "indicator_result": res}
 
@@ -441,11 +458,13 @@ def reconciled(park) -> tuple[Any, str]:
 # ------------------------------------------------------------------------------------------------
 # the report
 # ------------------------------------------------------------------------------------------------
-def report_html(park, lang: str = "en", scale: float | None = None, reconcile: bool = False) -> str:
+def report_html(park, lang: str = "en", scale: float | None = None, reconcile: bool = False,
+                solve: bool = True) -> str:
     """The report of ``park`` as one self-contained HTML document (str). See the module docstring.
 
-    ``reconcile``: report the park with its unknown flows computed by :func:`mfa.solve.reconcile` (a note
-    says so in the data-quality section).
+    ``solve`` (default): report the park with every unknown flow that the balances determine computed
+    (:func:`mfa.solved.solve_park`; measured values as given); ``reconcile``: also reconcile measured values
+    (:func:`mfa.solve.reconcile`). A note in the data-quality section says what was computed.
     """
     import mfa
 
@@ -454,6 +473,15 @@ def report_html(park, lang: str = "en", scale: float | None = None, reconcile: b
     note = ""
     if reconcile:
         park, note = reconciled(park)
+    elif solve:
+        from mfa.solved import solve_park
+
+        solved = solve_park(park)
+        park = solved.park
+        if len(solved.computed) or solved.undetermined or solved.messages:
+            note = (f"已由过程平衡计算 {len(solved.computed)} 条未知流（实测值保持原样）"
+                    + (f"；{len(solved.undetermined)} 条未知流无法由数据确定" if solved.undetermined else "")
+                    if lang == "zh" else solved.note)
     t = TEXT[lang]
     info = park.info
     name = (info.name_zh or info.name) if lang == "zh" else info.name
@@ -489,8 +517,8 @@ def report_html(park, lang: str = "en", scale: float | None = None, reconcile: b
 
 
 def write_report(park, path: str | os.PathLike, lang: str = "en", scale: float | None = None,
-                 reconcile: bool = False) -> Path:
+                 reconcile: bool = False, solve: bool = True) -> Path:
     """Write :func:`report_html` to ``path`` atomically; returns the path."""
     path = Path(path)
-    _write_atomic(path, report_html(park, lang=lang, scale=scale, reconcile=reconcile))
+    _write_atomic(path, report_html(park, lang=lang, scale=scale, reconcile=reconcile, solve=solve))
     return path
