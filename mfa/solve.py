@@ -206,8 +206,21 @@ def _model_from_park(park: Any) -> _Model:
     balance_proc = np.flatnonzero(internal)
     ds_nan = np.isnan(delta[balance_proc])
     ds_unknown = ds_nan & np.isin(kind[balance_proc], list(STOCK_KINDS))
-    ds_known = np.where(ds_nan, 0.0, delta[balance_proc])
-    ds_var = np.flatnonzero(ds_unknown)
+    # A stock change with a standard uncertainty (stocks rows' ``sigma``: of that row's closing − opening) is
+    # measured: a variable the reconciliation may adjust, like a measured flow.
+    ds_sigma = np.full(len(balance_proc), np.nan)
+    st = park.stocks
+    if len(st) and "sigma" in st and st["sigma"].notna().any():
+        var = (st["sigma"].astype(float) ** 2).groupby(st["process"]).sum(min_count=1)
+        pos = pd.Index(c.process_ids[balance_proc]).get_indexer(var.index)
+        ok = (pos >= 0) & (var.to_numpy() > 0)
+        ds_sigma[pos[ok]] = np.sqrt(var.to_numpy()[ok])
+    ds_measured = ~ds_nan & ~np.isnan(ds_sigma)
+    ds_known = np.where(ds_nan | ds_measured, 0.0, delta[balance_proc])
+    ds_var = np.flatnonzero(ds_unknown | ds_measured)
+    ds_kind = np.where(ds_measured[ds_var], 1, 2)
+    ds_value = np.where(ds_measured[ds_var], delta[balance_proc][ds_var], np.nan)
+    ds_sig = np.where(ds_measured[ds_var], ds_sigma[ds_var], np.nan)
 
     value = np.asarray(c.value, dtype=float)
     sigma = np.asarray(c.sigma, dtype=float)
@@ -231,10 +244,9 @@ def _model_from_park(park: Any) -> _Model:
     flow_kind = np.where(np.isnan(value), 2, np.where(np.isnan(sigma) | (sigma == 0), 0, 1))
     tcs = tc_sigma[tc_flow]
     tc_kind = np.where(np.isnan(tcs) | (tcs == 0), 0, 1)
-    var_kind = np.concatenate([flow_kind, tc_kind, np.full(len(ds_var), 2)]).astype(np.int8)
-    value0 = np.concatenate([value, tc[tc_flow], np.full(len(ds_var), np.nan)])
-    sig = np.concatenate([np.where(flow_kind == 1, sigma, np.nan), np.where(tc_kind == 1, tcs, np.nan),
-                          np.full(len(ds_var), np.nan)])
+    var_kind = np.concatenate([flow_kind, tc_kind, ds_kind]).astype(np.int8)
+    value0 = np.concatenate([value, tc[tc_flow], ds_value])
+    sig = np.concatenate([np.where(flow_kind == 1, sigma, np.nan), np.where(tc_kind == 1, tcs, np.nan), ds_sig])
     inc = c.incidence.tocsr()
     inflow = sp.csr_matrix((np.ones(n_f), (tgt, np.arange(n_f))), shape=(n_p, n_f))
     model = _Model(flow_ids=np.asarray(c.flow_ids, dtype=object), process_ids=np.asarray(c.process_ids, dtype=object),

@@ -397,3 +397,22 @@ def test_bounds_match_a_bounded_quadratic_program():
         assert abs(ours[0] - ours[1:].sum()) < 1e-9
         assert obj(ours) <= obj(ref.x) + 1e-7, seed
         assert np.allclose(ours, ref.x, atol=1e-4), seed
+
+
+def test_stock_change_with_sigma_is_reconciled_like_a_measured_flow():
+    """stocks rows may carry ``sigma`` (of closing − opening): the stock change is then measured. By hand:
+    residual 100 − 30 − 80 = −10 is spread by the variances 25, 9, 16 (sum 50): +5, −1.8, −3.2; χ² = 100/50."""
+    P = lambda i, k: {"id": i, "name": i, "kind": k}  # noqa: E731
+    park = mfa.Park.from_frames(
+        processes=[P("a", "import"), P("yard", "storage"), P("use", "export")],
+        flows=[{"source": "a", "target": "yard", "material": "fly_ash", "value": 100, "sigma": 5},
+               {"source": "yard", "target": "use", "material": "fly_ash", "value": 30, "sigma": 3}],
+        stocks=[{"process": "yard", "material": "fly_ash", "opening": 0, "closing": 80, "sigma": 4}])
+    r = reconcile(park)
+    assert r.flows["value"].tolist() == pytest.approx([105.0, 28.2])
+    st = r.stock_changes.set_index("process")
+    assert st.loc["yard", "value"] == pytest.approx(76.8) and st.loc["yard", "status"] == "reconciled"
+    assert r.chi2 == pytest.approx(2.0) and r.dof == 1
+    # without sigma the stock change is exact and the flows absorb the whole difference
+    exact = reconcile(park.replace(stocks=park.stocks.assign(sigma=float("nan"))))
+    assert exact.flows["value"].iloc[0] - exact.flows["value"].iloc[1] == pytest.approx(80.0)
