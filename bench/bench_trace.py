@@ -11,8 +11,12 @@ The trace itself (``mfa.trace.trace``: every waste material, every origin) facto
 block, solves for every absorbing class, solves once more transposed, and builds its tables. It is timed cold
 (first call: the park's compiled form is built too) and warm (compiled form cached, as for any later engine).
 
+The indicators (``mfa.indicators.indicators``: the determinable unknowns solved first, then both conventions
+traced — official and traced — and every rate, bound and table built) are timed warm the same way; target
+≤ 5× the same LU.
+
 Run from the repository root: ``python -m bench.bench_trace [n_processes] [seed]`` (default 20 000 processes,
-about 10⁵ flows). Prints each figure and the ratio trace / splu (target ≤ 5×).
+about 10⁵ flows). Prints each figure and the ratios trace / splu and indicators / splu (target ≤ 5× each).
 """
 
 from __future__ import annotations
@@ -79,6 +83,14 @@ def main(n_processes: int = 20_000, seed: int = 0) -> None:
     print(f"largest |sent − Σ fates| over origins: {result.origins['residual'].abs().max():.3g} t/a; "
           f"same result cold and warm: {cold.to_json() == result.to_json()}")
     print(f"ratio trace / splu: warm {t_warm / t_lu:.2f}×, cold {t_cold / t_lu:.2f}× (target ≤ 5×)")
+    from mfa.indicators import indicators
+
+    t_traced, traced = _median_time(lambda: trace(park, convention="traced"))
+    t_ind, ind = _median_time(lambda: indicators(park, targets=False))
+    n_unknown = int(park.flows["value"].isna().sum())
+    print(f"trace, traced convention: warm {t_traced * 1e3:.1f} ms (median of 5), {len(traced.table)} fate rows")
+    print(f"indicators (both conventions, {n_unknown} unknown flows solved first): warm {t_ind * 1e3:.1f} ms "
+          f"(median of 5); ratio indicators / splu {t_ind / t_lu:.2f}× (target ≤ 5×)")
 
 
 if __name__ == "__main__":

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -319,3 +320,29 @@ def test_closed_loop_that_nothing_reaches_is_harmless():
                {"source": "c2", "target": "c1", "material": "red_mud", "value": 5}])
     r = trace(park)
     assert shares(r, "a") == {"utilised": 1.0}
+
+
+@pytest.mark.parametrize("convention", ["official", "traced"])
+def test_iterative_chain_solution_equals_the_lu(monkeypatch, convention):
+    """Large chains are solved by the Neumann series (falling back to the LU): same fates as the LU."""
+    import sys
+
+    from bench.synthetic import synthetic_park
+
+    module = sys.modules["mfa.trace"]
+    park = synthetic_park(400, seed=3)
+    monkeypatch.setattr(module, "DIRECT_MAX_STATES", 10**9)
+    direct = trace(park, convention=convention)
+    monkeypatch.setattr(module, "DIRECT_MAX_STATES", 0)
+    iterative = trace(park, convention=convention)
+    a = direct.by_route["tonnes"].to_numpy()
+    b = iterative.by_route["tonnes"].to_numpy()
+    assert len(a) == len(b) and len(a) > 100
+    assert np.allclose(a, b, rtol=1e-10, atol=1e-9)
+    assert np.allclose(direct.through["tonnes"], iterative.through["tonnes"], rtol=1e-10, atol=1e-9)
+    # a chain that keeps 99.99 % in a loop converges too slowly for the series: the LU answers
+    solver = module._ChainSolver(__import__("scipy.sparse", fromlist=["csr_matrix"]).csr_matrix(
+        np.array([[0.0, 0.9999], [0.9999, 0.0]])))
+    solver.iterative = True
+    x = solver.solve(np.array([[1e-4 / 2], [1e-4 / 2]]))
+    assert x == pytest.approx(np.array([[0.5], [0.5]]), rel=1e-9)
