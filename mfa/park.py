@@ -39,6 +39,9 @@ class ParkInfo(BaseModel):
     name: str = Field("park", description="name of the park or region")
     name_zh: str | None = Field(None, description="Chinese name")
     region: str | None = Field(None, description="region, e.g. 内蒙古乌海市")
+    level: str | None = Field(None, description="designations the park holds, which decide the targets that "
+                              "apply to it: 'eco-industrial park' (生态工业园区), 'demonstration base' "
+                              "(大宗固废综合利用示范基地); several separated by ';'")
     year: int | None = Field(None, ge=1900, le=2200, description="reporting year of the flows")
     unit: str = Field("t/a", description="default unit of flow values where a row gives none")
     days_per_year: float = Field(365.0, gt=0, le=366, description="days per year for per-day figures")
