@@ -38,11 +38,14 @@ apply stay in the table with ``applies`` false, ``passed`` and ``gap_t`` null, a
 >>> t.loc[t.id == "cn_2025_straw", ["indicator", "value"]].values.tolist()
 [['straw_utilisation_rate', 0.86]]
 >>> from mfa.park import ParkInfo
->>> applicability(t[t.id.isin(["cn_2025_straw", "im_2020_iws", "park_iws"])],
-...               ParkInfo(region="内蒙古自治区乌海市"))[1]   # doctest: +NORMALIZE_WHITESPACE
-['national target: applies to every park',
- 'eco-industrial park standard (Shandong): park region 内蒙古自治区乌海市 is not in Shandong and the park does not declare level eco-industrial park',
- 'Inner Mongolia target: park region 内蒙古自治区乌海市 is in Inner Mongolia']
+>>> applies, why = applicability(t[t.id.isin(["cn_2025_straw", "im_2020_iws", "park_iws"])],
+...                             ParkInfo(region="内蒙古自治区乌海市", level="eco-industrial park"))
+>>> applies
+[True, False, True]
+>>> for w in why: print(w)
+national target: applies to every park
+eco-industrial park standard (Shandong): park region 内蒙古自治区乌海市 is not in Shandong
+Inner Mongolia target: park region 内蒙古自治区乌海市 is in Inner Mongolia
 """
 
 from __future__ import annotations

@@ -18,9 +18,11 @@ Cells that are not a whole year are left in place for :mod:`mfa.io.frames` to re
 
 from __future__ import annotations
 
-import math
 from collections import Counter
 from typing import Any, Mapping
+
+import numpy as np
+import pandas as pd
 
 from mfa.errors import Issue, RawTable
 
@@ -32,17 +34,17 @@ _BAD = object()  # a cell that is not a whole year: kept, reported by the column
 _SHOWN = 6  # locations listed per period in a message
 
 
-def _year(text: Any) -> int | None | object:
-    t = str(text).strip()
-    if not t:
-        return None
-    try:
-        v = float(t)
-    except ValueError:
-        return _BAD
-    if not math.isfinite(v) or v != round(v):
-        return _BAD
-    return int(v)
+def _periods(raw: RawTable) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The year of each row (meaningful where dated), the dated rows, the undated (blank) rows."""
+    n = len(raw.frame)
+    if "year" not in raw.frame.columns:
+        return np.zeros(n, dtype=np.int64), np.zeros(n, dtype=bool), np.ones(n, dtype=bool)
+    text = raw.frame["year"].astype(str).str.strip()
+    undated = (text == "").to_numpy()
+    num = pd.to_numeric(text.where(~undated, None), errors="coerce").to_numpy(dtype=float)
+    with np.errstate(invalid="ignore"):
+        dated = np.isfinite(num) & (num == np.round(num)) & ~undated
+    return np.where(dated, num, 0).astype(np.int64), dated, undated
 
 
 def _ranges(rows: list[int]) -> str:
@@ -96,45 +98,48 @@ def select_period(tables: Mapping[str, RawTable | None], info: Any, year: int | 
         if isinstance(year, bool) or not isinstance(year, int) or not 1900 <= year <= 2200:
             return out, info, [Issue(source, "the selected period must be a year between 1900 and 2200",
                                      column="year", value=year, suggestion="e.g. --year 2023")]
-    # every dated or undated row: (table, position, period: int | None | _BAD)
-    rows: list[tuple[RawTable, int, Any]] = []
+    # Per table, vectorised: the period of each row (valid where dated), dated / undated masks. Cells that
+    # are not a whole year are neither: they are kept for the column checks to report.
+    cols: list[tuple[RawTable, np.ndarray, np.ndarray, np.ndarray]] = []
     for name in PERIOD_TABLES:
         raw = tables.get(name)
         if raw is None or len(raw.frame) == 0:
             continue
-        cells = raw.frame["year"].tolist() if "year" in raw.frame.columns else [""] * len(raw.frame)
-        rows.extend((raw, i, _year(c)) for i, c in enumerate(cells))
-
+        cols.append((raw, *_periods(raw)))
     if year is not None:
         undated_is_y = park_year is None or park_year == year
-        keep: dict[str, list[int]] = {}
-        for raw, i, p in rows:
-            if p is _BAD or p == year or (p is None and undated_is_y):
-                keep.setdefault(raw.name, []).append(i)
-        found = sorted({p for _, _, p in rows if isinstance(p, int)}
-                       | ({park_year} if park_year is not None and any(p is None for _, _, p in rows) else set()))
-        if rows and not any(keep.get(n) for n in ("flows", "activities")):
+        kept = {raw.name: np.flatnonzero((dated & (years == year)) | (undated & undated_is_y)
+                                         | ~(dated | undated))
+                for raw, years, dated, undated in cols}
+        if cols and not any(len(kept.get(n, ())) for n in ("flows", "activities")):
             # Nothing of period Y: say so once, with the periods there are (the tables stay whole, so
             # that the column checks do not add "no flows" for rows the user did give).
+            found = sorted({int(y) for _, years, dated, _ in cols for y in np.unique(years[dated])}
+                           | ({park_year} if park_year is not None and any(u.any() for *_, u in cols) else set()))
             flows = tables.get("flows")
             issues.append(Issue(flows.file if flows is not None else source, f"no flow of period {year}",
                                 column="year", value=year,
                                 suggestion=("periods found: " + ", ".join(map(str, found))) if found
                                 else "the rows carry no year"))
             return out, info, issues
-        for name in PERIOD_TABLES:
-            raw = tables.get(name)
-            if raw is None or len(raw.frame) == 0:
-                continue
-            idx = keep.get(name, [])
-            out[name] = RawTable(raw.name, raw.file, raw.frame.iloc[idx].reset_index(drop=True),
-                                 [raw.rows[i] for i in idx])
+        for raw, *_ in cols:
+            idx = kept[raw.name]
+            if len(idx) < len(raw.frame):
+                out[raw.name] = RawTable(raw.name, raw.file, raw.frame.iloc[idx].reset_index(drop=True),
+                                         [raw.rows[i] for i in idx])
         return out, info.model_copy(update={"year": year}), issues
 
-    dated = Counter(p for _, _, p in rows if isinstance(p, int))
-    periods = set(dated) | ({park_year} if park_year is not None else set())
-    if len(periods) <= 1:
+    counts: Counter = Counter()
+    for _, years, dated, _ in cols:
+        counts.update(dict(zip(*(a.tolist() for a in np.unique(years[dated], return_counts=True)))))
+    if len(set(counts) | ({park_year} if park_year is not None else set())) <= 1:
         return out, info, issues
+    # Refused: the rows one by one, only now (messages, not speed).
+    rows: list[tuple[RawTable, int, Any]] = [
+        (raw, int(i), int(years[i]) if dated[i] else (None if undated[i] else _BAD))
+        for raw, years, dated, undated in cols for i in range(len(raw.frame))]
+    dated = counts
+    periods = set(counts) | ({park_year} if park_year is not None else set())
     # The park's own year is the reference; without one, the period most rows carry (the earliest of a tie).
     ref = park_year if park_year is not None else min(dated, key=lambda y: (-dated[y], y))
     undated = [(raw, i) for raw, i, p in rows if p is None]
