@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pandas as pd
 import pytest
 import yaml
@@ -148,7 +149,8 @@ def test_from_frames_and_stocks_with_a_year_column():
     # (the two stock rows also share process and material: reported too, as the same input)
     assert [i.path for i in e.value.issues if i.column == "year"] == ["flows[2].year", "flows[3].year",
                                                                        "stocks[1].year"]
-    p = mfa.Park.from_frames(processes=procs, flows=flows, stocks=stocks, info={"year": 2022}, year=2023)
+    p = mfa.Park.from_frames(processes=procs, flows=flows, stocks=stocks, info={"year": 2022},
+                             year=np.int64(2023))
     assert p.stocks[["opening", "closing"]].values.tolist() == [[5.0, 9.0]] and p.info.year == 2023
 
 
@@ -162,6 +164,9 @@ def test_every_issue_at_once_and_a_period_without_rows(tmp_path):
         mfa.read_park(csv_park(tmp_path), year=2024)
     assert len(e.value.issues) == 1 and "no flow of period 2024" in e.value.issues[0].message
     assert e.value.issues[0].suggestion == "periods found: 2022, 2023"
+    with pytest.raises(ParkError) as e:
+        mfa.read_park(csv_park(tmp_path), year="2023")
+    assert e.value.issues[0].message == "the selected period must be a year between 1900 and 2200"
 
 
 def test_cli_refuses_two_periods_and_year_selects_one(tmp_path, capsys):

@@ -18,6 +18,7 @@ Cells that are not a whole year are left in place for :mod:`mfa.io.frames` to re
 
 from __future__ import annotations
 
+import numbers
 from collections import Counter
 from typing import Any, Mapping
 
@@ -95,9 +96,11 @@ def select_period(tables: Mapping[str, RawTable | None], info: Any, year: int | 
     issues: list[Issue] = []
     park_year = getattr(info, "year", None)
     if year is not None:
-        if isinstance(year, bool) or not isinstance(year, int) or not 1900 <= year <= 2200:
+        # numpy integers (a year taken from a DataFrame) are years too; True is not
+        if isinstance(year, bool) or not isinstance(year, numbers.Integral) or not 1900 <= int(year) <= 2200:
             return out, info, [Issue(source, "the selected period must be a year between 1900 and 2200",
                                      column="year", value=year, suggestion="e.g. --year 2023")]
+        year = int(year)
     # Per table, vectorised: the period of each row (valid where dated), dated / undated masks. Cells that
     # are not a whole year are neither: they are kept for the column checks to report.
     cols: list[tuple[RawTable, np.ndarray, np.ndarray, np.ndarray]] = []
