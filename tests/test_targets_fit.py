@@ -167,3 +167,15 @@ def test_cli_json_targets_keep_keys_and_add_applies_why(capsys):
     assert rows["im_2020_iws"]["applies"] is True
     assert rows["park_iws"]["applies"] is False and rows["park_iws"]["passed"] is None
     assert rows["park_iws"]["gap_t"] is None and "Shandong" in rows["park_iws"]["why"]
+
+
+def test_report_lists_applied_targets_with_why_and_the_others_apart():
+    from mfa.report import indicator_section
+
+    sec = indicator_section(fly_ash_park(70, region="内蒙古自治区乌海市"), "en")
+    assert "why" in [c["key"] for c in sec["targets"]["columns"]]
+    applied = {r["why"] for r in sec["targets"]["rows"]}
+    assert "Inner Mongolia target: park region 内蒙古自治区乌海市 is in Inner Mongolia" in applied
+    skipped = {r["id"]: r["why"] for r in sec["targets_not_applied"]["rows"]}
+    assert set(skipped) == {"cn_2025_bulk_base", "park_iws"}
+    assert skipped["park_iws"].startswith("eco-industrial park standard (Shandong)")
