@@ -83,7 +83,8 @@ def utilisation_chart(park_or_indicators, lang: str = "en", target_kind: str = "
 
     Accepts a Park or an :class:`mfa.indicators.IndicatorResult`. Rates without a value (no such waste in
     the park) are listed with "no value". Targets of ``kind == target_kind`` are drawn (national and
-    regional targets; ``"baseline"`` shows the levels reached elsewhere).
+    regional targets; ``"baseline"`` shows the levels reached elsewhere), and only those that apply to the
+    park (its region and level, see :mod:`mfa.targets`).
     """
     _check_lang(lang)
     res = _indicators(park_or_indicators)
@@ -102,6 +103,8 @@ def utilisation_chart(park_or_indicators, lang: str = "en", target_kind: str = "
     tg = res.targets
     if len(tg):
         tg = tg[tg["kind"] == target_kind]
+        if "applies" in tg.columns:  # a target of another region or park level is no marker for this park
+            tg = tg[tg["applies"].astype(bool)]
         pos = dict(zip(tab["id"], y))
         shown = False
         for ind, val in zip(tg["indicator"], tg["target"].astype(float)):

@@ -365,7 +365,7 @@ def indicators(park, targets: "str | Path | pd.DataFrame | bool | None" = None, 
     rows.append(rp)
     table = pd.DataFrame(rows)
 
-    target_table = _evaluate_targets(table, targets, park)
+    target_table = _evaluate_targets(table, targets, park.info)
     r = tr.by_route
     counted = r[r["stage"].isin(_COUNTED)]
     by_route = (counted.groupby(["category", "material", "fate", "route"], observed=True, sort=True)["tonnes"]
@@ -469,7 +469,7 @@ def _resource_productivity(park) -> dict:
             "assumption": spec["assumption"], "reason": reason}
 
 
-def _evaluate_targets(table: pd.DataFrame, targets, park=None) -> pd.DataFrame:
+def _evaluate_targets(table: pd.DataFrame, targets, info=None) -> pd.DataFrame:
     from mfa.targets import evaluate, load_targets
 
     if targets is False:
@@ -480,6 +480,6 @@ def _evaluate_targets(table: pd.DataFrame, targets, park=None) -> pd.DataFrame:
         frame = targets
     if frame is None or not len(frame):
         return pd.DataFrame(columns=["id", "indicator", "kind", "region", "level", "year", "comparison", "target",
-                                     "value", "passed", "gap_t", "source", "note"])
-    return evaluate(table, frame)
+                                     "value", "passed", "gap_t", "source", "note", "applies", "why"])
+    return evaluate(table, frame, info)
 

@@ -39,7 +39,11 @@ class ParkInfo(BaseModel):
     name: str = Field("park", description="name of the park or region")
     name_zh: str | None = Field(None, description="Chinese name")
     region: str | None = Field(None, description="region, e.g. 内蒙古乌海市")
-    year: int | None = Field(None, ge=1900, le=2200, description="reporting year of the flows")
+    level: str | None = Field(None, description="designations the park holds, which decide the targets that "
+                              "apply to it: 'eco-industrial park' (生态工业园区), 'demonstration base' "
+                              "(大宗固废综合利用示范基地); several separated by ';'")
+    year: int | None = Field(None, ge=1900, le=2200, description="reporting year: the period of every row "
+                             "whose 'year' is blank")
     unit: str = Field("t/a", description="default unit of flow values where a row gives none")
     days_per_year: float = Field(365.0, gt=0, le=366, description="days per year for per-day figures")
     value_added: float | None = Field(None, ge=0, description="industrial value added of the park")
@@ -90,10 +94,12 @@ class Park:
     @classmethod
     def from_frames(cls, processes: Any, flows: Any, materials: Any = None, stocks: Any = None,
                     info: ParkInfo | Mapping[str, Any] | None = None, activities: Any = None,
-                    coefficients: Any = None) -> "Park":
+                    coefficients: Any = None, year: int | None = None) -> "Park":
         """Build and validate a Park from DataFrames (or lists of dicts) with the file columns.
 
         Values may carry units (``value`` ``"2 万t/a"`` or a ``unit`` column); they are normalised to t/a.
+        A park is one period: rows of different ``year`` are refused unless ``year`` selects one (its rows
+        and the undated rows of the park's year are kept; ``year`` becomes ``info.year``).
         Raises :class:`mfa.errors.ParkError` listing every problem.
         """
         from mfa.io.frames import park_from_frames
@@ -101,7 +107,7 @@ class Park:
         return park_from_frames(
             processes=_records(processes), flows=_records(flows), materials=_records(materials),
             stocks=_records(stocks), info=info, activities=_records(activities),
-            coefficients=_records(coefficients))
+            coefficients=_records(coefficients), year=year)
 
     def replace(self, **changes: Any) -> "Park":
         """A new Park with some tables (processes, flows, materials, stocks, activities, coefficients) or

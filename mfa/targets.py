@@ -16,27 +16,61 @@ same denominator, ``max(0, target × denominator − numerator)``; for ``<=`` th
 leave it, ``max(0, numerator − target × denominator)``. It is 0 when the target is met and null when the
 indicator has no value.
 
+**Which targets apply** to a park (:func:`applicability`; columns ``applies`` and ``why`` of
+:func:`evaluate`). A target is checked only against the indicator it was set for (its ``indicator`` id) and
+only for parks of its region and level:
+
+* ``region`` blank or national (China, 中国, 全国, national): every park. A province, written in Chinese or
+  English (内蒙古 / 内蒙古自治区 / Inner Mongolia, 山东省 / Shandong …): parks whose ``park.region`` lies in that
+  province — the province named first in a Chinese region (内蒙古自治区乌海市), last in an English one
+  (Wuhai, Inner Mongolia). Any other place (a city, 乌海) must appear in the park's region as written.
+* ``level`` blank or a scope word (national, regional, provincial, municipal, city, county, park, park plan
+  and their Chinese forms): no further condition. Any other level is a **designation** a park holds — an
+  eco-industrial park (生态工业园区, the parks of HJ 274-2015 and the provincial standards that follow it), a
+  bulk solid-waste demonstration base (大宗固废综合利用示范基地) — and the target applies only to parks that
+  declare it in ``park.level`` (several separated by ``;``). A provincial eco-industrial standard therefore
+  applies only to eco-industrial parks of that province.
+
+A park's own targets file with blank ``region`` and ``level`` applies to that park. Targets that do not
+apply stay in the table with ``applies`` false, ``passed`` and ``gap_t`` null, and ``why`` saying why.
+
 >>> t = load_targets()
 >>> t.loc[t.id == "cn_2025_straw", ["indicator", "value"]].values.tolist()
 [['straw_utilisation_rate', 0.86]]
+>>> from mfa.park import ParkInfo
+>>> applies, why = applicability(t[t.id.isin(["cn_2025_straw", "im_2020_iws", "park_iws"])],
+...                             ParkInfo(region="内蒙古自治区乌海市", level="eco-industrial park"))
+>>> applies
+[True, False, True]
+>>> for w in why: print(w)
+national target: applies to every park
+eco-industrial park standard (Shandong): park region 内蒙古自治区乌海市 is not in Shandong
+Inner Mongolia target: park region 内蒙古自治区乌海市 is in Inner Mongolia
 """
 
 from __future__ import annotations
 
 import math
+import re
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from mfa.errors import Issue, MfaError, ParkError, suggest
 
-__all__ = ["load_targets", "evaluate", "TARGET_COLUMNS"]
+__all__ = ["load_targets", "evaluate", "applicability", "province_of", "TARGET_COLUMNS", "RESULT_COLUMNS"]
 
 TARGET_COLUMNS: tuple[str, ...] = (
     "id", "indicator", "comparison", "value", "year", "region", "level", "kind", "source", "note",
 )
 _REQUIRED = ("indicator", "value", "source")
+# The columns of evaluate(): the original thirteen, then what was added for applicability (issue 10).
+RESULT_COLUMNS: tuple[str, ...] = (
+    "id", "indicator", "kind", "region", "level", "year", "comparison", "target", "value", "passed", "gap_t",
+    "source", "note", "applies", "why",
+)
 
 
 def load_targets(path: str | Path | None = None, indicator_ids: "set[str] | None" = None) -> pd.DataFrame:
@@ -60,7 +94,9 @@ def load_targets(path: str | Path | None = None, indicator_ids: "set[str] | None
     if indicator_ids is None:
         from mfa.indicators import INDICATORS
 
-        indicator_ids = {spec["id"] for spec in INDICATORS}
+        # resource_productivity is computed by indicators() beside the INDICATORS table (it is not a
+        # waste rate), so it has to be added here, as indicators._evaluate_targets does.
+        indicator_ids = {spec["id"] for spec in INDICATORS} | {"resource_productivity"}
     issues: list[Issue] = []
     f = str(path)
     for col in _REQUIRED:
@@ -117,19 +153,183 @@ def load_targets(path: str | Path | None = None, indicator_ids: "set[str] | None
     return out
 
 
-def evaluate(table: pd.DataFrame, targets: pd.DataFrame) -> pd.DataFrame:
-    """Each target against the indicator table (columns id, value, numerator, denominator).
+# -- applicability ----------------------------------------------------------------------------------
+# The 34 provincial-level divisions: Chinese short name, then English names (lower case). A region is
+# matched on these, so 内蒙古自治区乌海市, "Wuhai, Inner Mongolia" and 内蒙 all lie in Inner Mongolia.
+_PROVINCES: tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...] = (
+    ("Beijing", ("北京",), ("beijing",)), ("Tianjin", ("天津",), ("tianjin",)), ("Hebei", ("河北",), ("hebei",)),
+    ("Shanxi", ("山西",), ("shanxi",)),
+    ("Inner Mongolia", ("内蒙古", "内蒙"), ("inner mongolia", "nei mongol", "neimenggu", "nei menggu")),
+    ("Liaoning", ("辽宁",), ("liaoning",)), ("Jilin", ("吉林",), ("jilin",)),
+    ("Heilongjiang", ("黑龙江",), ("heilongjiang",)), ("Shanghai", ("上海",), ("shanghai",)),
+    ("Jiangsu", ("江苏",), ("jiangsu",)), ("Zhejiang", ("浙江",), ("zhejiang",)), ("Anhui", ("安徽",), ("anhui",)),
+    ("Fujian", ("福建",), ("fujian",)), ("Jiangxi", ("江西",), ("jiangxi",)), ("Shandong", ("山东",), ("shandong",)),
+    ("Henan", ("河南",), ("henan",)), ("Hubei", ("湖北",), ("hubei",)), ("Hunan", ("湖南",), ("hunan",)),
+    ("Guangdong", ("广东",), ("guangdong",)), ("Guangxi", ("广西",), ("guangxi",)),
+    ("Hainan", ("海南",), ("hainan",)), ("Chongqing", ("重庆",), ("chongqing",)),
+    ("Sichuan", ("四川",), ("sichuan",)), ("Guizhou", ("贵州",), ("guizhou",)), ("Yunnan", ("云南",), ("yunnan",)),
+    ("Tibet", ("西藏",), ("tibet", "xizang")), ("Shaanxi", ("陕西",), ("shaanxi",)), ("Gansu", ("甘肃",), ("gansu",)),
+    ("Qinghai", ("青海",), ("qinghai",)), ("Ningxia", ("宁夏",), ("ningxia",)), ("Xinjiang", ("新疆",), ("xinjiang",)),
+    ("Hong Kong", ("香港",), ("hong kong",)), ("Macao", ("澳门",), ("macao", "macau")),
+    ("Taiwan", ("台湾",), ("taiwan",)),
+)
+_NATIONAL = {"china", "中国", "全国", "国家", "national", "nationwide", "prc", "中华人民共和国"}
+# Levels that say how far a target reaches, not what a park must be: they add no condition.
+_SCOPE_LEVELS = {"", "national", "regional", "provincial", "municipal", "city", "prefecture", "county",
+                 "league", "park", "park plan", "plan", "国家", "全国", "国家级", "省", "省级", "自治区",
+                 "区域", "地区", "市", "市级", "盟", "县", "县级", "园区", "园区规划"}
+# Designations a park may hold, each with its names; the first English name is the one printed, and
+# the noun says what sets its thresholds (HJ 274-2015 and provincial standards set those of eco-industrial
+# parks; the 381号 programme those of demonstration bases).
+_DESIGNATIONS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    ("eco-industrial park", "standard",
+     ("eco industrial park", "eco industrial", "eco industrial demonstration park",
+      "national eco industrial demonstration park", "provincial eco industrial park", "生态工业园区",
+      "生态工业示范园区", "国家生态工业示范园区", "省级生态工业园区")),
+    ("demonstration base", "target",
+     ("demonstration base", "bulk solid waste demonstration base", "大宗固废综合利用示范基地", "示范基地",
+      "综合利用示范基地")),
+)
+_CJK = re.compile(r"[\u4e00-\u9fff]")
 
-    Returns one row per target: id, indicator, kind, region, level, year, comparison, target, value,
-    passed (bool, null when the indicator has no value), gap_t (t/a, see module docstring), source, note.
+
+def _norm(text: Any) -> str:
+    """Lower case, '-' and '_' as spaces, single spaces: the form levels and region words are compared in."""
+    if text is None or (isinstance(text, float) and text != text):
+        return ""
+    return " ".join(re.sub(r"[-_]", " ", str(text)).lower().split())
+
+
+def province_of(region: Any) -> str | None:
+    """The English name of the province a region text lies in, or None.
+
+    A Chinese address names its province first (内蒙古自治区乌海市; a later name such as 海南藏族自治州
+    in 青海 is a prefecture), an English one last ("Wuhai, Inner Mongolia"): the first, resp. last, match wins.
+
+    >>> province_of("内蒙古自治区乌海市"), province_of("Jinan, Shandong"), province_of("乌海市")
+    ('Inner Mongolia', 'Shandong', None)
     """
+    text = _norm(region)
+    if not text:
+        return None
+    if _CJK.search(text):
+        hits = [(text.find(zh), name) for name, zhs, _ in _PROVINCES for zh in zhs if zh in text]
+        if hits:
+            return min(hits)[1]
+    hits = []
+    for name, _, ens in _PROVINCES:
+        for en in ens:
+            for m in re.finditer(rf"\b{re.escape(en)}\b", text):
+                hits.append((m.start(), name))
+    return max(hits)[1] if hits else None
+
+
+def _designation(level: str) -> tuple[str, str] | None:
+    """(printed name, noun) of a designation level, None for a scope level."""
+    key = _norm(level)
+    if key in _SCOPE_LEVELS:
+        return None
+    for name, noun, aliases in _DESIGNATIONS:
+        if key == _norm(name) or key in {_norm(a) for a in aliases}:
+            return name, noun
+    return level.strip(), "target"
+
+
+def _park_designations(info: Any) -> set[str]:
+    """The printed names of the designations a park declares in ``park.level`` (``;``-separated)."""
+    out = set()
+    for part in re.split(r"[;；,，]", str(getattr(info, "level", None) or "")):
+        d = _designation(part) if _norm(part) else None
+        if d is not None:
+            out.add(_norm(d[0]))
+    return out
+
+
+def applicability(targets: pd.DataFrame, info: Any) -> tuple[list[bool], list[str]]:
+    """Whether each target applies to a park with metadata ``info`` (a :class:`~mfa.park.ParkInfo`), and a
+    short sentence saying why (rules in the module docstring). ``info`` None: every target applies (the
+    caller gave no park to check against)."""
+    applies: list[bool] = []
+    why: list[str] = []
+    park_region = getattr(info, "region", None) if info is not None else None
+    park_province = province_of(park_region)
+    declared = _park_designations(info) if info is not None else set()
+    for region, level in zip(targets["region"].tolist(), targets["level"].tolist()):
+        region = "" if region is None or (isinstance(region, float) and region != region) else str(region).strip()
+        level = "" if level is None or (isinstance(level, float) and level != level) else str(level).strip()
+        if info is None:
+            applies.append(True)
+            why.append("no park metadata given: evaluated without checking region and level")
+            continue
+        # Region: who is covered.
+        if not region:
+            label, region_ok, region_why = None, True, ""
+        elif _norm(region) in _NATIONAL:
+            label, region_ok, region_why = "national", True, ""
+        else:
+            want = province_of(region)
+            label = want or region
+            if not park_region:
+                region_ok, region_why = False, "the park gives no region"
+            elif want is not None:
+                region_ok = park_province == want
+                if region_ok:
+                    region_why = f"park region {park_region} is in {want}"
+                elif park_province is None:
+                    region_why = (f"park region {park_region} names no province "
+                                  f"(write it first, e.g. 内蒙古自治区乌海市)")
+                else:
+                    region_why = f"park region {park_region} is not in {want}"
+            else:  # a place below province level: matched as written
+                region_ok = _norm(region) in _norm(park_region)
+                region_why = f"park region {park_region} {'includes' if region_ok else 'does not include'} {region}"
+        # Level: which parks of that region.
+        desig = _designation(level)
+        level_ok, level_why = True, ""
+        if desig is not None:
+            level_ok = _norm(desig[0]) in declared
+            level_why = (f"the park declares level {desig[0]}" if level_ok
+                         else f"the park does not declare level {desig[0]}")
+        ok = region_ok and level_ok
+        if desig is not None:
+            head = f"{desig[0]} {desig[1]} ({label or 'any region'})"
+        elif label is None:
+            head = "target without region or level"
+        else:
+            head = f"{label} target"
+        if desig is None and label in (None, "national"):
+            reason = "applies to every park" if label == "national" else "applies to this park"
+        else:
+            parts = [p for p in (region_why, level_why) if p]
+            if not ok:  # say only what fails
+                parts = [p for p, good in ((region_why, region_ok), (level_why, level_ok)) if p and not good]
+            reason = " and ".join(parts)
+        if reason.startswith("the park "):
+            reason = "park " + reason[len("the park "):]
+        applies.append(bool(ok))
+        why.append(f"{head}: {reason}")
+    return applies, why
+
+
+def evaluate(table: pd.DataFrame, targets: pd.DataFrame, info: Any = None) -> pd.DataFrame:
+    """Each target against the indicator table (columns id, value, numerator, denominator) of a park with
+    metadata ``info`` (:class:`~mfa.park.ParkInfo`; None = check no region or level).
+
+    Returns one row per target, columns :data:`RESULT_COLUMNS`: id, indicator, kind, region, level, year,
+    comparison, target, value, passed (bool, null when the indicator has no value or the target does not
+    apply), gap_t (t/a, see module docstring; null likewise), source, note, applies (bool) and why (a
+    sentence: which rule made the target apply or not).
+    """
+    applies_list, why = applicability(targets, info)
+    applies = np.asarray(applies_list, dtype=bool)
     ind = table.set_index("id")
     val = targets["indicator"].map(ind["value"]).astype(float).to_numpy()
     num = targets["indicator"].map(ind["numerator"]).astype(float).to_numpy()
     den = targets["indicator"].map(ind["denominator"]).astype(float).to_numpy()
     tgt = targets["value"].to_numpy(dtype=float)
     at_least = (targets["comparison"] == ">=").to_numpy()
-    has = ~np.isnan(val)
+    # A target that does not apply is listed (the report says why) but never passed or failed.
+    has = ~np.isnan(val) & applies
     # A small tolerance so that a rate printed as the target is not failed by rounding.
     passed = np.where(at_least, val >= tgt - 1e-12, val <= tgt + 1e-12)
     gap = np.where(at_least, np.maximum(0.0, tgt * den - num), np.maximum(0.0, num - tgt * den))
@@ -141,4 +341,5 @@ def evaluate(table: pd.DataFrame, targets: pd.DataFrame) -> pd.DataFrame:
         "passed": pd.array(np.where(has, passed, None).tolist(), dtype="boolean"),
         "gap_t": np.where(has, gap, np.nan),
         "source": targets["source"].to_numpy(), "note": targets["note"].to_numpy(),
-    })
+        "applies": applies, "why": np.asarray(why, dtype=object),
+    }, columns=list(RESULT_COLUMNS))

@@ -36,6 +36,8 @@ def parks(draw):
                          "category": ["raw_material", "industrial_solid_waste", "hazardous_waste"],
                          "bulk": [False, True, False], "hw_code": ["", "", "HW08"]})
     rows = []
+    # a park is one period (issue 10): each row is undated or of the park's period
+    period = draw(st.one_of(st.none(), st.integers(1990, 2030)))
     for _ in range(draw(st.integers(min_value=1, max_value=10))):
         s = draw(st.sampled_from([p for p, k in zip(pids, kinds) if k != "export"]))
         t = draw(st.sampled_from([p for p, k in zip(pids, kinds) if k != "import" and p != s] or [None]))
@@ -46,12 +48,12 @@ def parks(draw):
                      "value": v, "sigma": draw(values) if v is not None else None,
                      "tc": draw(st.one_of(st.none(), st.floats(0, 1))), "route": draw(texts),
                      "fate": draw(st.sampled_from(["", "utilised", "disposed"])),
-                     "year": draw(st.one_of(st.none(), st.integers(1990, 2030))), "note": draw(texts)})
+                     "year": draw(st.sampled_from([None, period])), "note": draw(texts)})
     if not rows:
         rows.append({"source": pids[0], "target": pids[1], "material": "m_a", "value": 1.0})
     stocks = pd.DataFrame([{"process": pids[1], "material": "m_b", "opening": draw(values) or 0.0,
                             "closing": draw(values) or 0.0}])
-    info = {"name": draw(texts) or "p", "year": draw(st.one_of(st.none(), st.integers(2000, 2030))),
+    info = {"name": draw(texts) or "p", "year": draw(st.sampled_from([None, period])),
             "region": draw(st.one_of(st.none(), texts))}
     return mfa.Park.from_frames(processes=procs, flows=pd.DataFrame(rows), materials=mats, stocks=stocks,
                                 info=info)

@@ -20,6 +20,8 @@ EPILOG = """conventions:
              environment = discarded, export = exported; a flow's 'fate' column overrides
   PARK       a folder of CSV files, a .yaml file, an .xlsx workbook, or a shipped example name
              (wuhai, baotou, hazardous, bayannur)
+  periods    a park is one year (blank 'year' = the park's year); rows of several years are
+             refused unless --year Y selects one
 exit codes: 0 ok, 1 a check failed (e.g. imbalanced processes), 2 invalid input"""
 
 

@@ -11,9 +11,58 @@ from mfa.errors import MfaError, ParkError
 MAX_PRINTED_ISSUES = 500
 
 
+class ParkSource(str):
+    """The PARK argument as given, carrying the period selected with ``--year`` (None: the park's own).
+
+    It is a ``str``, so every command keeps calling ``load_park(args.park)``; the two argparse actions
+    below attach the year whichever of PARK and ``--year`` comes first on the command line.
+    """
+
+    year: int | None
+
+    def __new__(cls, text: str, year: int | None = None) -> "ParkSource":
+        obj = super().__new__(cls, text)
+        obj.year = year
+        return obj
+
+
+class _ParkAction(argparse.Action):
+    def __call__(self, parser, namespace, values, option_string=None):
+        setattr(namespace, self.dest, ParkSource(values, getattr(namespace, "year", None)))
+
+
+class _YearAction(argparse.Action):
+    def __call__(self, parser, namespace, values, option_string=None):
+        setattr(namespace, self.dest, values)
+        for dest in ("park", "base", "other"):  # the PARK arguments of every command
+            given = getattr(namespace, dest, None)
+            if isinstance(given, str):
+                setattr(namespace, dest, ParkSource(given, values))
+
+
+def park_year(text: str) -> int:
+    """argparse type of a year option: a whole year between 1900 and 2200."""
+    try:
+        y = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a year: {text!r} (e.g. --year 2023)") from None
+    if not 1900 <= y <= 2200:
+        raise argparse.ArgumentTypeError(f"not a year between 1900 and 2200: {y}")
+    return y
+
+
+def add_year_flag(parser: argparse.ArgumentParser) -> None:
+    """``--year Y``: the period to read when the park's rows carry more than one (see mfa.io.periods)."""
+    parser.add_argument("--year", type=park_year, default=None, metavar="Y", action=_YearAction,
+                        help="read only the rows of period Y (blank year = the park's year) and report "
+                             "for Y; needed when the park's rows carry more than one year")
+
+
 def add_park_argument(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("park", metavar="PARK",
+    """PARK and ``--year Y``, for every command that reads one park."""
+    parser.add_argument("park", metavar="PARK", action=_ParkAction,
                         help="a folder of CSV files, a .yaml file, an .xlsx workbook, or a shipped example name")
+    add_year_flag(parser)
 
 
 def add_json_flag(parser: argparse.ArgumentParser) -> None:
@@ -74,11 +123,16 @@ def prepare_park(args: argparse.Namespace):
     return solved.park, solved
 
 
-def load_park(path: str):
-    """Read a park for a command; errors propagate to :func:`report_error` (exit 2)."""
+def load_park(path: str, year: int | None = None):
+    """Read a park for a command; errors propagate to :func:`report_error` (exit 2).
+
+    ``year``: the period to keep; None takes the one given with ``--year`` (carried by ``path`` when it
+    is the PARK argument, a :class:`ParkSource`), else the park must be of one period."""
     from mfa.io import read_park
 
-    return read_park(path)
+    if year is None:
+        year = getattr(path, "year", None)
+    return read_park(str(path), year=year)
 
 
 def print_json(obj: Any) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from mfa.cli._common import add_json_flag, load_park, print_json, significant, table_options
+from mfa.cli._common import add_json_flag, add_year_flag, load_park, park_year, print_json, significant, table_options
 
 HELP = "compare two parks (years, scenarios, a retrofit): indicators, flows and Sankeys with differences"
 DESCRIPTION = HELP + """.
@@ -16,6 +16,10 @@ def register(sub) -> None:
     p = sub.add_parser("compare", help=HELP, description=DESCRIPTION)
     p.add_argument("base", metavar="BASE", help="the reference park (folder, .yaml, .xlsx or example name)")
     p.add_argument("other", metavar="OTHER", help="the park to compare with it")
+    add_year_flag(p)
+    p.add_argument("--base-year", type=park_year, default=None, metavar="Y",
+                   help="the period of BASE when it differs from --year (two years of one park: "
+                        "mfa compare P P --base-year 2022 --year 2023)")
     p.add_argument("-o", "--output", metavar="FILE", help="write the comparison as an HTML page")
     p.add_argument("--lang", choices=("en", "zh"), default="en", help="language of the HTML page")
     p.add_argument("--scale", type=float, default=None, metavar="T_PER_MM",
@@ -38,8 +42,8 @@ def run(args) -> int:
                        f"{Path(args.output).name!r}")
     if args.scale is not None and not args.scale > 0:
         raise MfaError(f"--scale must be a positive number of t/a per mm, not {args.scale}")
-    base = load_park(args.base)
-    other = load_park(args.other)
+    base = load_park(args.base, year=args.base_year or args.year)
+    other = load_park(args.other, year=args.year)
     if args.reconcile:
         from mfa.report import reconciled
 

@@ -36,8 +36,12 @@ def resolve_park_path(path_or_name: str | Path) -> Path:
                       f" (shipped example parks: {', '.join(example_parks()) or 'none'})"))
 
 
-def read_park(path_or_name: str | Path):
+def read_park(path_or_name: str | Path, year: int | None = None):
     """Read a park from a CSV folder, a YAML file or an Excel workbook (or a shipped example by name).
+
+    A park is one period: rows whose ``year`` differ are refused, unless ``year`` selects one (the rows of
+    that year and the undated rows of the park's year; ``year`` becomes the reporting year). See
+    :mod:`mfa.io.periods`.
 
     Every value is normalised to t/a (stocks to t). Raises :class:`mfa.errors.ParkError` listing every
     problem in every file (file, row as a spreadsheet shows it or YAML path, column, value, suggestion).
@@ -64,7 +68,7 @@ def read_park(path_or_name: str | Path):
                                suggestion="use a folder of CSV files, a .yaml file or an .xlsx workbook")])
     errors = [i for i in issues if i.severity == "error"]
     try:
-        park = build_park(tables, info, str(p))
+        park = build_park(tables, info, str(p), year=year)
     except ParkError as e:
         raise ParkError(errors + e.issues) from None
     if errors:

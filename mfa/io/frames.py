@@ -481,8 +481,12 @@ def _tidy_free_table(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def build_park(tables: Mapping[str, RawTable | None], info: Any, source: str):
-    """Validate raw tables and build a Park, or raise :class:`ParkError` with every problem."""
+def build_park(tables: Mapping[str, RawTable | None], info: Any, source: str, year: int | None = None):
+    """Validate raw tables and build a Park, or raise :class:`ParkError` with every problem.
+
+    ``year``: keep only the rows of that period and make it the reporting year; without it, rows of more
+    than one period are an error (see :mod:`mfa.io.periods`)."""
+    from mfa.io.periods import select_period
     from mfa.catalogue import materials as catalogue
     from mfa.park import Park
 
@@ -498,6 +502,8 @@ def build_park(tables: Mapping[str, RawTable | None], info: Any, source: str):
                         issues.append(Issue(raw.file, f"unknown column '{col}'", column=col,
                                             suggestion=close))
     park_info = _info(info, issues, source)
+    tables, park_info, period_issues = select_period(tables, park_info, year, source)
+    issues.extend(period_issues)
     own = _materials(tables.get("materials"), issues)
     known = set(catalogue()["id"]) | set(own["id"])
     processes = _processes(tables.get("processes"), issues)
@@ -539,7 +545,7 @@ def build_park(tables: Mapping[str, RawTable | None], info: Any, source: str):
 
 
 def park_from_frames(processes, flows, materials=None, stocks=None, info=None, activities=None,
-                     coefficients=None):
+                     coefficients=None, year=None):
     """Validate DataFrames and build a Park (see :meth:`mfa.park.Park.from_frames`)."""
     tables: dict[str, RawTable | None] = {}
     for name, frame in (("processes", processes), ("flows", flows), ("materials", materials),
@@ -552,4 +558,4 @@ def park_from_frames(processes, flows, materials=None, stocks=None, info=None, a
         tables[name] = raw_from_frame(name, frame)
     if info is not None and not isinstance(info, Mapping):
         info = info.model_dump() if hasattr(info, "model_dump") else dict(info)
-    return build_park(tables, info, "DataFrames")
+    return build_park(tables, info, "DataFrames", year=year)

@@ -8,7 +8,8 @@ from pathlib import Path
 from mfa.conventions import CATEGORIES, FATES, PROCESS_KINDS
 
 NOTES = {
-    "park": {"key": "# setting", "value": "# name, name_zh, region, year, unit (default t/a), days_per_year (365)"},
+    "park": {"key": "# setting",
+             "value": "# name, name_zh, region, level, year, unit (default t/a), days_per_year (365)"},
     "processes": {
         "id": "# unique id, e.g. power_plant_1", "name": "# name", "name_zh": "# 中文名称",
         "kind": "# production | collection | treatment | landfill | storage | environment | import | export",
@@ -21,7 +22,7 @@ NOTES = {
         "sigma": "# standard uncertainty, same unit, or 10%", "tc": "# transfer coefficient 0–1 of source input",
         "tc_sigma": "# uncertainty of tc", "route": "# utilisation route (e.g. fertiliser, feed, fuel)",
         "fate": "# override: utilised | disposed | stored | discarded | exported",
-        "year": "# year of the figure", "note": "# source: statistics (official) or illustrative"},
+        "year": "# period of the row; blank = park year", "note": "# source: statistics (official) or illustrative"},
     "materials": {
         "id": "# only materials not in the catalogue", "name": "# name", "name_zh": "# 中文名称",
         "category": "# category", "bulk": "# true for the seven bulk solid wastes", "hw_code": "# HW01–HW50",

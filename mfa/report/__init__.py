@@ -73,6 +73,7 @@ TEXT: dict[str, dict[str, str]] = {
         "more": "… and {n} more rows (see `mfa trace --json`).",
         "empty": "nothing to show", "footer": "circular-mfa {v}: same input, same file.",
         "hidden_targets": "{n} target(s) for indicators without a value in this park are not listed.",
+        "why": "why (not) applied", "not_applied": "Targets not applied to this park",
         "all_flows": "All flows", "waste_flows": "Wastes only (solid, hazardous, agricultural, renewable)",
     },
     "zh": {
@@ -106,6 +107,7 @@ TEXT: dict[str, dict[str, str]] = {
         "more": "…… 另有 {n} 行（见 `mfa trace --json`）。", "empty": "无数据",
         "footer": "circular-mfa {v}：相同输入，相同文件。",
         "hidden_targets": "本园区无数值的指标的 {n} 项目标未列出。",
+        "why": "适用与否的依据", "not_applied": "不适用于本园区的目标",
         "all_flows": "全部物质流", "waste_flows": "仅废物流（固废、危废、农业废弃物、再生资源）",
     },
 }
@@ -326,7 +328,8 @@ def indicator_section(park, lang: str) -> dict:
         res = indicators(park)
     except Exception as exc:  # the report degrades section by section, never as a whole
         return {"indicators_missing": t["missing_indicators"].format(e=_why(exc)), "indicators": None,
-                "targets": None, "util_chart": "", "indicator_issues": [], "indicator_result": None}
+                "targets": None, "targets_not_applied": None, "util_chart": "", "indicator_issues": [],
+                "indicator_result": None}
     tab = res.table.copy()
     tab["label"] = tab["name_zh"] if lang == "zh" else tab["name"]
     tab["formula_t"] = tab["formula_zh"] if lang == "zh" else tab["formula"]
@@ -348,6 +351,13 @@ def indicator_section(park, lang: str) -> dict:
     tg = res.targets
     targets = None
     hidden = 0
+    not_applied = pd.DataFrame()
+    if len(tg) and "applies" in tg.columns:
+        # targets of another region or level are named with the reason, never checked (issue 10, item 7)
+        fits = tg["applies"].astype(bool).to_numpy()
+        not_applied = tg[~fits].copy()
+        not_applied["label"] = not_applied["indicator"].map(dict(zip(tab["id"], tab["label"])))
+        tg = tg[fits]
     if len(tg):
         # targets of indicators the park has no value for (no straw in an industrial park) are noise here
         applicable = tg["value"].notna().to_numpy()
@@ -364,7 +374,8 @@ def indicator_section(park, lang: str) -> dict:
                               ("level", t["level"], None), ("year", t["year"], None),
                               ("target", t["target"], fmt_pct), ("value", t["value"], fmt_pct),
                               ("passed_t", t["passed"], None), ("gap_t", t["gap"], fmt_t),
-                              ("source", t["source"], None)],
+                              ("source", t["source"], None)]
+                         + ([("why", t["why"], None)] if "why" in tg.columns else []),
                          row_class=lambda r: "flag" if r["passed"] is False else "", empty=t["empty"])
     chart = ""
     try:
@@ -374,8 +385,12 @@ def indicator_section(park, lang: str) -> dict:
     except Exception as exc:
         chart = ""
         res.issues.append(f"chart: {_why(exc)}")
+    skipped = _table(not_applied, [("id", "id", None), ("label", t["indicator"], None),
+                                   ("region", t["region"], None), ("level", t["level"], None),
+                                   ("why", t["why"], None)]) if len(not_applied) else _table(pd.DataFrame(), [])
     return {"indicators_missing": "", "indicators": ind, "targets": targets or _table(pd.DataFrame(), []),
             "convention_note": t["convention_note"],
+            "targets_not_applied": skipped,
             "util_chart": chart, "indicator_issues": list(res.issues)
             + ([t["hidden_targets"].format(n=hidden)] if hidden else []), "indicator_result": res}
 
