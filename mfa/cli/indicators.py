@@ -87,10 +87,13 @@ def run(args) -> int:
             tt = result.targets[["id", "indicator", "kind", "region", "year", "target", "value", "passed",
                                  "gap_t", "source"]].copy()
             tt["year"] = [("" if pd.isna(y) else str(int(y))) for y in tt["year"]]
-            applies = tt["value"].notna()
-            print(tt[applies].to_string(index=False, na_rep=""))
-            if (~applies).any():
-                print(f"  ({int((~applies).sum())} targets not applicable: the park has no waste in their scope)")
+            fits = result.targets["applies"].astype(bool).to_numpy()  # region and level of the park
+            shown = fits & tt["value"].notna().to_numpy()
+            print(tt[shown].to_string(index=False, na_rep=""))
+            for i, w in result.targets.loc[~fits, ["id", "why"]].itertuples(index=False):
+                print(f"  not applied: {i} — {w}")
+            if (fits & ~shown).any():
+                print(f"  ({int((fits & ~shown).sum())} targets not applicable: the park has no waste in their scope)")
         if coefs is not None:
             print()
             print("Generation coefficients in force" + (" (activities of this park)" if len(park.activities) else ""))
