@@ -40,6 +40,7 @@ _LAZY = {
     "discover_couplings": ("mfa.symbiosis", "discover"),
     "resilience": ("mfa.resilience", "resilience"),
     "generate": ("mfa.generation", "generate"),
+    "solve_park": ("mfa.solved", "solve_park"),
 }
 
 __all__ = sorted(_LAZY) + ["__version__"]

@@ -12,10 +12,21 @@ Signs
 Boundary
     Processes of kind import, export, environment and landfill form the system boundary and have no balance.
     The system balance reads ``imports = exports + environment + landfill + Δstock(internal) + Σ residuals``.
+    Storage and consumption processes may hold a stock; without stock data their stock change is what their
+    flows leave.
+Unknowns
+    Every command first computes the unknown flows that the balances and transfer coefficients determine
+    (:func:`mfa.solved.solve_park`; measured values kept as given); ``--as-given`` opts out.
 Fates
-    A waste flow ends in one fate, by default from the kind of process it goes to: production → utilised,
-    landfill or treatment → disposed, storage → stored, environment → discarded, export → exported.
-    Collection passes material on. A flow's ``fate`` column overrides the default.
+    A waste flow to production or consumption is utilised, to landfill or treatment disposed, to the
+    environment discarded. Collection and storage pass waste on; a store keeps max(0, closing − opening) as
+    newly stored and releases max(0, opening − closing) of prior-year storage. Waste to an export process is
+    unresolved unless the process's ``fate`` or the flow's ``fate`` (which wins) says what happens to it.
+Conventions of utilisation
+    ``official`` (enterprise reporting: waste handed to a user is utilised where it arises; a user's or
+    handler's residue is its own generation) and ``traced`` (each tonne followed to where it finally ends; a
+    process that receives and sends waste utilises only the difference). See :mod:`mfa.trace`,
+    :mod:`mfa.indicators` and ``docs/indicators.md``.
 """
 
 from __future__ import annotations
