@@ -1,39 +1,49 @@
-"""The official utilisation rates of a park, each with its numerator, denominator, formula and source.
+"""The official utilisation rates of a park, each with its numerator, denominator, formula and source, in two
+conventions.
 
 Every rate is computed from :func:`mfa.trace.trace`, so waste passing through collection points, storage and
-loops is counted at its final fate. Terms (t/a, for the materials in the indicator's scope):
+loops is counted at its final fate — twice: ``value`` in the **official** convention (enterprise reporting:
+waste handed to a user counts as utilised where it arises, a user's or handler's residue is its own
+generation) and ``traced`` in the **traced** one (each tonne followed to where it finally ends; a process that
+receives waste and sends waste on utilises only the difference). ``lower``/``upper`` bound both over every
+tonne whose fate is unresolved; ``unresolved`` gives those tonnes. The unknown flows that the balances
+determine are computed first (``solve=False``: as given). Terms (t/a, for the materials in the indicator's
+scope):
 
-* **generated** — waste leaving processes of kind production (产生量). For straw it is the collectable
-  resource (可收集资源量) when the straw is generated from crop output (see :mod:`mfa.generation`).
-* **prior-year storage** — waste drawn out of storage processes this year (往年贮存量); it continues to its
+* **generated** (产生量) — official: waste leaving production, treatment and consumption processes (a
+  handler's residues and post-consumer waste included) and a collection point's surplus; traced: waste a
+  process sends out beyond the waste it receives. For straw it is the collectable resource (可收集资源量)
+  when the straw is generated from crop output (see :mod:`mfa.generation`).
+* **prior-year storage drawn** (往年贮存量) — max(0, opening − closing) of each store; it continues to its
   own fate. ``prior_utilised`` / ``prior_disposed`` are the parts of it that end utilised / disposed.
-* **utilised, disposed, stored, discarded, exported** — tonnes from generated waste *and* prior-year
-  storage ending in each fate (see :mod:`mfa.fate`); "utilised" therefore includes prior-year storage
-  utilised, as in the official definition. Waste arriving from outside the park (import), residues of
-  treatment plants and material appearing at collection processes (collection_excess) are reported in
-  ``by_material`` but are not in any rate.
+* **utilised, disposed, stored, discarded, exported, unresolved** — tonnes from generated waste *and*
+  prior-year storage ending in each fate; "utilised" therefore includes prior-year storage utilised, as in the
+  official definitions. ``exported`` is waste leaving the park with no declared fate: it is unresolved too.
+  Waste arriving from outside the park (import) is reported in ``by_material`` but is in no rate.
+* **landfilled** — every tonne reaching a landfill process, treatment residues included.
 
-Formulas (value is a fraction 0–1; ``null`` with a ``reason`` when the denominator is 0):
+Formulas, exactly as computed (value is a fraction; ``null`` with a ``reason`` when the denominator is 0):
 
 ============================================  =================================================================
 industrial_solid_waste_utilisation_rate       utilised ÷ (generated + prior_utilised)      (S01, S02)
 industrial_solid_waste_disposal_rate          disposed ÷ (generated + prior_disposed)      (S03, inferred)
 bulk_solid_waste_utilisation_rate             as the first, over materials with bulk=True (S12, S50)
-straw_utilisation_rate                        utilised ÷ (generated + prior_utilised)      (S27)
-manure_utilisation_rate                       utilised ÷ (generated + prior_utilised)      (S27, S22)
+straw_utilisation_rate                        utilised ÷ generated (collectable resource)  (S27)
+manure_utilisation_rate                       utilised ÷ generated                         (S27, S22)
 hazardous_waste_utilisation_disposal_rate     (utilised + disposed) ÷ (generated + prior_utilised +
                                               prior_disposed) — an assumption (no official formula found;
                                               S36, S90, S08)
-renewable_resource_recovery_rate              utilised ÷ (generated + prior_utilised) — assumption (S28)
-construction_waste_utilisation_rate           utilised ÷ (generated + prior_utilised)      (S27, S11)
+renewable_resource_recovery_rate              utilised ÷ generated — assumption (S28)
+construction_waste_utilisation_rate           utilised ÷ generated                         (S27, S11)
 landfill_diversion_rate                       (total − landfilled) ÷ total, total = generated + prior-year
-                                              storage, landfilled = reaching a landfill process — assumption
+                                              storage drawn — assumption
 resource_productivity                         value added ÷ raw materials and fuels entering from imports
                                               (2007 definition, S29); unit = the park's value_added_unit per t
 ============================================  =================================================================
 
-The official straw and manure formulas have no storage term; with no straw or manure drawn out of storage
-they are exactly ``utilised ÷ generated``.
+The straw, manure, construction-waste and renewable-resource formulas are the printed ones, computed
+literally: their numerator includes prior-year storage utilised and their denominator does not, so they can
+exceed 1 when a stock is drawn down.
 
 >>> import mfa
 >>> park = mfa.Park.from_frames(
@@ -45,8 +55,8 @@ they are exactly ``utilised ÷ generated``.
 ...            {"source": "yard", "target": "cement", "material": "fly_ash", "value": 10}],
 ...     materials=[{"id": "fly_ash", "name": "Fly ash", "category": "industrial_solid_waste", "bulk": True}])
 >>> row = indicators(park, targets=False).get("industrial_solid_waste_utilisation_rate")
->>> row["numerator"], row["denominator"], round(row["value"], 4)
-(70.0, 110.0, 0.6364)
+>>> row["numerator"], row["denominator"], round(row["value"], 4)    # the yard's stock grew by 30: 10 passed on
+(70.0, 100.0, 0.7)
 """
 
 from __future__ import annotations

@@ -1,29 +1,42 @@
 """Trace every waste stream from where it arises to its fates, through collection points, storage and loops.
 
-Method: an absorbing Markov chain on the sparse flow graph of each material (no path enumeration; exact with
-cycles).
+Method: an absorbing Markov chain on the sparse flow graph (no path enumeration; exact with cycles), in one of
+two conventions:
 
-* **Transient states** are (material, collection process) pairs: material entering a collection process
-  without a ``fate`` of its own is passed on (see :mod:`mfa.fate`).
-* **Absorbing states** are the fates (utilised, disposed, stored, discarded, exported), split by the absorbing
-  flow's ``route`` and its target's kind, plus ``unresolved`` for material that a collection process does
-  not pass on (its recorded outflows are smaller than its inflows, or an outflow has no value).
-* **Origins** are the non-collection processes that send the material into the chain or straight to a fate:
-  production (waste generated), storage (waste drawn out of storage: prior-year storage, which continues to its
-  fate), import (waste arriving from outside) and treatment (residues). A flow into a storage process is
-  absorbed as *stored*; the storage process's outflows are a separate origin. A collection process sending
-  out more of a material than it receives (a sorting centre's residue, say) is an origin of the excess
-  (stage ``collection_excess``).
-* Transition probabilities out of collection process *j*: ``p = value / max(inflow_j, outflow_j)`` (inflow
-  and outflow of the material). A flow with no value but a transfer coefficient ``tc`` (a share of the
-  process's total input, as in :mod:`mfa.solve`) has ``p = tc × total input / input of the material`` from the
-  known inputs, or ``p = tc`` when the inputs are not known (a chain of tc flows). The shortfall
-  ``1 − Σp`` goes to *unresolved*, so for every origin the fates add up to exactly what it sent.
+* ``official`` (enterprise reporting, the statistical survey's view): **transient states** are (material,
+  process) pairs of collection points and stores. A waste flow into any other process ends there: production
+  and consumption → utilised, treatment and landfill → disposed, environment → discarded, export → exported
+  (= unresolved: no declared fate); the target process's ``fate`` overrides the kind and the flow's ``fate``
+  overrides both. **Origins** are the processes that send waste into the chain or straight to a fate:
+  production, treatment and consumption (their own generation, a handler's residues included), import
+  (arrives from outside) — and stores for the prior-year storage they release.
+* ``traced``: every internal process passes waste on. Collection points and stores are (material, process)
+  states; a transforming process (production, treatment, consumption) is one state for all waste materials: of
+  the I t of waste it receives it passes min(I, X) on along its X t of waste outflows (the same stream, whatever
+  the material) and absorbs the rest — utilised at production and consumption; at treatment utilised for the
+  share of its non-waste outputs that are products and disposed for the rest; a process ``fate`` overrides.
+  What it sends beyond what it receives is new generation (its origin).
+
+Common rules:
+
+* **Stores**: newly stored = max(0, closing − opening), prior-year storage drawn = max(0, opening − closing)
+  (from ``stocks``; without stock data the stock change is inflow − outflow of the material); what is not
+  newly stored passes through to the store's outflows, and the prior-year tonnes share those outflows' fates
+  in proportion (stage ``prior_year_storage``). A same-year buffer (stock unchanged) changes no fate.
+* **Sorting**: at a collection point, what one material lacks on the way out and another sends out beyond its
+  intake (a sorting centre's residue) is the same stream, carried on through one mixing state per process;
+  only a surplus beyond every deficit is the point's own (stage ``collection_excess``).
+* Transition probabilities out of a state: its known outflows in proportion, scaled by the share it passes on.
+  A flow with no value but a transfer coefficient ``tc`` out of a collection point (a share of the process's
+  total input, as in :mod:`mfa.solve`) has ``p = tc × total input / input of the material`` from the known
+  inputs, or ``p = tc``. What a state cannot pass on or absorb (outflows smaller than inflows at a collection
+  point, flows with no value) goes to *unresolved*, so for every origin the fates add up to exactly what it
+  sent.
 
 With Q the transient-to-transient and R the transient-to-absorbing probabilities, the absorption
-probabilities are B = (I − Q)⁻¹ R. Materials never mix, so I − Q is block diagonal with one block per
-material; it is factorised once by a sparse LU (``scipy.sparse.linalg.splu``) and solved for all absorbing
-classes as right-hand sides at once, and once more transposed for the tonnes passing each collection point.
+probabilities are B = (I − Q)⁻¹ R, solved for all absorbing classes as right-hand sides at once (a sparse LU;
+above :data:`DIRECT_MAX_STATES` states the Neumann series B = R + Q B, with the LU as fallback), and once more
+transposed for the tonnes passing each state.
 
 >>> import mfa
 >>> park = mfa.Park.from_frames(
@@ -165,7 +178,7 @@ def trace(park, material: str | None = None, origin: str | None = None, *,
     >>> import mfa
     >>> park = mfa.read_park("hazardous")
     >>> t = trace(park, convention="traced").table
-    >>> bool((t.groupby("origin", observed=True)["share"].sum().round(9) == 1).all())
+    >>> bool((t.groupby(["material", "origin", "stage"], observed=True)["share"].sum().round(9) == 1).all())
     True
     """
     if convention not in CONVENTIONS:
