@@ -346,6 +346,13 @@ def _trace_arrays(park, material: str | None, origin: str | None, convention: st
     excess = np.where(is_coll & (mix_of[state_proc] >= 0), surplus * (1.0 - used[state_proc]), excess) \
         if n_t else excess
     n_T = n_t + n_x
+    # What a mixing state cannot carry on (deficits beyond every surplus): in the traced view the share of the
+    # point's non-waste outputs that are products is utilised (a "collection" point that makes products), a
+    # declared process fate takes it all, the rest is unresolved.
+    mix_leak = np.clip(1.0 - mixed[mix_proc] / np.where(d_p[mix_proc] > 0, d_p[mix_proc], 1.0), 0.0, None)
+    mix_decl = pfate[mix_proc]
+    mix_util = (_product_share(cp, category_of, mix_proc) if traced and n_x else np.zeros(n_x))
+    mix_util = np.where(mix_decl >= 0, 0.0, mix_util)
 
     # Classes: (fate, route, target kind) of absorbing flows, plus the states' own absorptions.
     absorbing = ~into_chain
@@ -386,6 +393,8 @@ def _trace_arrays(park, material: str | None, origin: str | None, convention: st
     classes = np.unique(np.concatenate([
         ckey[absorbing], [unresolved_key], stored_key[(newly > 0)], diff_key_util[diff_share_util > 0],
         diff_key_disp[diff_share_disp > 0], decl_key[(pfate[state_proc] >= 0) & (diff > 0)] if n_t else [],
+        ((F["utilised"] * n_r + empty_route) * n_k + K["collection"]) * np.ones(int((mix_util > 0).sum()), np.int64),
+        ((mix_decl[mix_decl >= 0] * n_r + empty_route) * n_k + K["collection"]),
     ]).astype(np.int64))
     n_c = len(classes)
     cls = np.where(absorbing, np.searchsorted(classes, ckey), -1)
@@ -453,7 +462,17 @@ def _trace_arrays(park, material: str | None, origin: str | None, convention: st
     x_p = np.concatenate([x_p, mix_p[sur_chain]])
     np.add.at(R, (mp[~sur_chain], cls[k_sur[~sur_chain]]), mix_p[~sur_chain])
     if n_x:
-        R[mix_of[mix_proc], c_unres] += np.clip(1.0 - mixed[mix_proc] / safe_d[mix_proc], 0.0, None)
+        rows_x = mix_of[mix_proc]
+        R[rows_x, c_unres] += np.where(mix_decl >= 0, 0.0, mix_leak * (1.0 - mix_util))
+        m = mix_util > 0
+        R[rows_x[m], np.searchsorted(classes, (F["utilised"] * n_r + empty_route) * n_k + K["collection"])] += \
+            mix_leak[m] * mix_util[m]
+        m = mix_decl >= 0
+        R[rows_x[m], np.searchsorted(classes, (mix_decl[m] * n_r + empty_route) * n_k + K["collection"])] += \
+            mix_leak[m]
+        for j in np.flatnonzero((mix_util > 0) & (mix_leak > 0))[:20]:
+            issues.append(f"'{cp.process_ids[mix_proc[j]]}' is of kind collection but sends out products made "
+                          "from the waste it receives: if it is a user of waste, give it the kind production")
 
     def _q(p_flows: np.ndarray, p_mix: np.ndarray):
         return sparse.csc_matrix((np.concatenate([p_flows[chain_edge], p_mix]),
