@@ -311,6 +311,24 @@ def test_row9_consumption_scrap_counts_as_generated():
     assert row["denominator"] == 0 and "no renewable resource waste generated" in row["reason"]
 
 
+# --- sorting at a collection point (docs §2.4) ---------------------------------------------------------------
+
+@pytest.mark.parametrize("convention", ["official", "traced"])
+def test_sorting_residue_continues_the_stream_it_was_sorted_from(convention):
+    # 100 t waste paper into a sorting centre; 80 t paper to the mill and 30 t sorting residue landfilled. The
+    # 20 t of paper that do not leave as paper are the residue's first 20 t (same stream, disposed); only the
+    # residue's other 10 t are the centre's own surplus (collection_excess, generated).
+    park = park_of([P("city", "consumption"), P("sorting", "collection"), P("mill", "production"),
+                    P("fill", "landfill")],
+                   [F("city", "sorting", "waste_paper", 100), F("sorting", "mill", "waste_paper", 80),
+                    F("sorting", "fill", "sorting_residue", 30)])
+    t = mfa.trace(park, convention=convention).table
+    got = {(r.material, r.stage, r.fate): r.tonnes for r in t.itertuples()}
+    assert got == {("waste_paper", "generated", "utilised"): pytest.approx(80),
+                   ("waste_paper", "generated", "disposed"): pytest.approx(20),
+                   ("sorting_residue", "collection_excess", "disposed"): pytest.approx(10)}
+
+
 # --- CLI ----------------------------------------------------------------------------------------------------
 
 def _write(folder, processes, flows):
