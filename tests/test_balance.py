@@ -61,9 +61,16 @@ def test_per_material(small_park):
 
 
 def test_cli_check_and_balance(small_park, tmp_path):
+    # the ash yard has no stock data: its stock change is whatever the flows leave, so it cannot be checked
     r = run_cli("check", str(small_park))
-    assert r.returncode == 0, r.stderr
-    bad = write_park(tmp_path / "bad", flows=FLOWS.replace("plant,market,coal,50", "plant,market,coal,40"))
+    assert r.returncode == 1, r.stderr
+    assert "could not be checked" in r.stdout and "yard (Ash yard)" in r.stdout
+    stocked = write_park(tmp_path / "stocked", stocks="process,material,opening,closing\nyard,fly_ash,100,105\n")
+    r = run_cli("check", str(stocked))
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "all processes checked and balanced" in r.stdout
+    bad = write_park(tmp_path / "bad", flows=FLOWS.replace("plant,market,coal,50", "plant,market,coal,40"),
+                     stocks="process,material,opening,closing\nyard,fly_ash,100,105\n")
     r = run_cli("check", str(bad))
     assert r.returncode == 1 and "plant" in r.stdout
     r = run_cli("balance", str(small_park), "--json")

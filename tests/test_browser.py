@@ -48,8 +48,11 @@ def test_report_renders_in_chromium(tmp_path, name, lang):
     errors = re.search(r'<pre id="mfa-js-errors"[^>]*data-count="(\d+)"[^>]*>(.*?)</pre>', dom, re.S)
     assert errors is not None, "the error recorder is missing from the rendered page"
     assert errors.group(1) == "0", errors.group(2)
-    # plotly drew the Sankey: one SVG group per node and one path per link
+    # plotly drew the Sankey: one SVG group per node and one path per link (of the solved park, as reported)
     from mfa.sankey import sankey
+    from mfa.solved import solve_park
+
+    park = solve_park(park).park
 
     d = sankey(park, lang=lang)
     # the first diagram (all flows) ends where the second (wastes only) begins
