@@ -7,6 +7,7 @@ import contextlib
 import io
 import math
 import os
+import re
 import shutil
 import tempfile
 import zipfile
@@ -170,7 +171,13 @@ def deterministic_zip(data: bytes) -> bytes:
             zi = zipfile.ZipInfo(info.filename, date_time=FIXED_TIME)
             zi.compress_type = zipfile.ZIP_DEFLATED
             zi.external_attr = 0o644 << 16
-            dst.writestr(zi, src.read(info.filename))
+            body = src.read(info.filename)
+            if info.filename == "docProps/core.xml":
+                # openpyxl stamps dcterms:modified with the clock when it saves, whatever the workbook says
+                stamp = "%04d-%02d-%02dT%02d:%02d:%02dZ" % FIXED_TIME
+                body = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)",
+                              rb"\g<1>" + stamp.encode() + rb"\g<2>", body)
+            dst.writestr(zi, body)
     return out.getvalue()
 
 
