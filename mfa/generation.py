@@ -355,10 +355,11 @@ def generate(activities: RawTable, coefficients: RawTable | None, processes: pd.
             elif pid not in process_ids:
                 issues.append(activities.issue(i, col, "unknown process", pid, suggest(pid, process_ids)))
                 bad = True
-        if proc in kind_of and kind_of[proc] != "production":
+        if proc in kind_of and kind_of[proc] not in ("production", "consumption", "treatment"):
             issues.append(activities.issue(
-                i, "process", f"generating process is of kind '{kind_of[proc]}', not production: its waste will "
-                "not count as generated in the utilisation rates", proc, severity="warning"))
+                i, "process", f"generating process is of kind '{kind_of[proc]}', not production, consumption or "
+                "treatment: its waste will not count as generated in the utilisation rates", proc,
+                severity="warning"))
         text = cell(i, "activity")
         m = _ACTIVITY_RE.match(text)
         if not m:

@@ -144,9 +144,10 @@ _FATES = ("utilised", "disposed", "stored", "discarded", "exported", "unresolved
 #: Stages of origins counted in the rates: this year's generation and prior-year storage drawn.
 _COUNTED = ("generated", "treatment_residue", "collection_excess", "prior_year_storage")
 _TERMS = ("generated", "prior_year_drawn", "prior_utilised", "prior_disposed") + _FATES + (
-    "landfilled", "imported", "imported_utilised", "treatment_residue", "collection_excess")
+    "landfilled", "imported", "imported_utilised", "treatment_residue", "collection_excess", "prior_unresolved")
 #: Terms of the traced view added to by_material / by_category (prefixed ``traced_``).
-_TRACED_TERMS = ("generated", "prior_year_drawn", "prior_utilised", "prior_disposed") + _FATES + ("landfilled",)
+_TRACED_TERMS = ("generated", "prior_year_drawn", "prior_utilised", "prior_disposed") + _FATES + (
+    "landfilled", "prior_unresolved")
 
 
 @dataclass
@@ -238,6 +239,8 @@ def _terms(tr, materials: pd.DataFrame) -> pd.DataFrame:
     cols = {f: total(counted & (fate == f)) for f in _FATES}
     cols["prior_utilised"] = total(prior & (fate == "utilised"))
     cols["prior_disposed"] = total(prior & (fate == "disposed"))
+    # prior-year tonnes whose fate is unknown: were they utilised or disposed, they would join the denominator
+    cols["prior_unresolved"] = total(prior & np.isin(fate, ["exported", "unresolved"]))
     cols["landfilled"] = total(counted & (kind == "landfill"))
     cols["imported_utilised"] = total((stage == "imported") & (fate == "utilised"))
     cols["generated"] = total(np.isin(ostage, GENERATED_STAGES), om, otonnes)
@@ -402,8 +405,14 @@ def _evaluate(spec: dict, sums: dict) -> dict:
     sums["diverted"] = total - sums["landfilled"]
     num = float(sum(sums[t] for t in spec["num"]))
     den = float(sum(sums[t] for t in spec["den"]))
-    return {"num": num, "den": den, "value": num / den if den > 0 else np.nan,
-            "unresolved": float(sums["exported"] + sums["unresolved"]), "diversion": spec["num"] == ("diverted",)}
+    # Rounding residue of the chain solve (1e-11 t on a 10⁶ t park) is no unresolved tonne.
+    unresolved = float(sums["exported"] + sums["unresolved"])
+    if abs(unresolved) <= 1e-9 * max(1.0, total):
+        unresolved = 0.0
+    return {"num": num, "den": den, "value": num / den if den > 0 else np.nan, "unresolved": unresolved,
+            "diversion": spec["num"] == ("diverted",),
+            "prior_unresolved": float(sums.get("prior_unresolved", 0.0)),
+            "prior_in_den": any(t_.startswith("prior_") for t_ in spec["den"])}
 
 
 def _bounds(spec: dict, e: dict, extra: float) -> tuple[float, float]:
@@ -419,7 +428,10 @@ def _bounds(spec: dict, e: dict, extra: float) -> tuple[float, float]:
     if e["diversion"]:
         lo, hi = (num - u) / d, (num + extra) / d
     else:
-        lo, hi = num / d, (num + u + extra) / d
+        # unresolved prior-year tonnes, once utilised (or disposed), also enter a denominator that holds the
+        # prior-year terms (prior_utilised, prior_disposed)
+        grow = e["prior_unresolved"] if e["prior_in_den"] else 0.0
+        lo, hi = num / d, (num + u + extra) / (d + grow)
     # Not capped at 1: a literal formula (utilised incl. prior-year ÷ generated) can exceed 1.
     return float(max(lo, 0.0)), float(max(hi, 0.0))
 

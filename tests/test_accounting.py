@@ -215,9 +215,6 @@ def test_row6_literal_formula_may_exceed_one_and_stays_within_its_bounds():
     assert_row(r.get(BULK), value=1.0, numerator=120, denominator=120)
 
 
-@pytest.mark.xfail(strict=True, reason="mfa/indicators.py _bounds: unresolved prior-year tonnes are added to the "
-                                       "numerator only, so a rate whose denominator holds the prior-year terms gets "
-                                       "an upper bound above 1 (here 2.0; reachable maximum 1.0)")
 def test_bounds_of_a_rate_with_prior_year_terms_in_its_denominator():
     # 10 t fly ash to cement; 10 t of prior-year ash (yard 10 → 0) exported with no fate. If the receiver uses
     # it: (10 + 10) ÷ (10 + 10) = 100 %; if not: 10 ÷ 10 = 100 %. Either way the ISW rate is 1.

@@ -55,15 +55,17 @@ def test_report_renders_in_chromium(tmp_path, name, lang):
     park = solve_park(park).park
 
     d = sankey(park, lang=lang)
-    # the first diagram (all flows) ends where the second (wastes only) begins
+    # the whole park's diagram sits in its section; the wastes' diagram leads the first screen
     first_div = dom[dom.index('id="mfa-sankey"'):]
-    first_div = first_div[:first_div.index('id="mfa-sankey-waste"')]
+    first_div = first_div[:first_div.index('id="trace"')]
     n_nodes = len(re.findall(r'class="sankey-node\b(?!-)', first_div))
     n_links = len(re.findall(r'class="sankey-link\b(?!s)', first_div))
     assert n_nodes == len(d.nodes), (n_nodes, len(d.nodes))
     assert n_links == len(d.links), (n_links, len(d.links))
     waste = sankey(park, lang=lang, category=waste_categories(park))
     second = dom[dom.index('id="mfa-sankey-waste"'):]
+    second = second[:second.index('id="summary"')]
+    assert dom.index('id="mfa-sankey-waste"') < dom.index('id="summary"')  # before any table
     assert len(re.findall(r'class="sankey-node\b(?!-)', second)) == len(waste.nodes)
     # a node label made it into the DOM text
     first = str(d.nodes["label"].iloc[0])
@@ -114,3 +116,29 @@ def test_user_text_stays_text_in_the_browser(tmp_path):
     assert "font-weight:bold\">bold" not in sankey_part.replace(" ", "")
     m = re.search(r'<pre id="mfa-js-errors"[^>]*data-count="(\d+)"', dom)
     assert m and m.group(1) == "0"
+
+
+def test_first_screen_cards_and_opportunities_match_the_commands(tmp_path):
+    """The cards show exactly what `mfa indicators --json` computes, the Opportunities table what `mfa symbiosis
+    --json` finds; both come before any table of the report."""
+    import json
+
+    from tests.conftest import run_cli
+
+    park = mfa.read_park("wuhai")
+    path = write_report(park, tmp_path / "report.html", lang="zh")
+    dom = _render(path.resolve().as_uri(), tmp_path)
+    ind = json.loads(run_cli("indicators", "wuhai", "--json").stdout)
+    sym = json.loads(run_cli("symbiosis", "wuhai", "--json").stdout)
+    cards = dict(re.findall(r'class="card [a-z]+" data-indicator="([a-z_]+)" data-value="([^"]+)"', dom))
+    expected = {r["id"]: r["value"] for r in ind["indicators"] if r["unit"] == "t/t" and r["value"] is not None}
+    assert set(cards) == set(expected)
+    for k, v in expected.items():
+        assert float(cards[k]) == v, k
+    # the cards of rates that miss an applicable target say so: wuhai's 55.11 % against 73 % (2020)
+    assert re.search(r'class="card missed" data-indicator="industrial_solid_waste_utilisation_rate"', dom)
+    rows = re.findall(r'<tr data-rank="(\d+)" data-tonnes="([^"]+)"', dom)
+    assert [(int(r), float(t)) for r, t in rows] == [(c["rank"], c["tonnes"]) for c in sym["couplings"]]
+    assert len(rows) >= 3
+    assert dom.index('class="cards"') < dom.index("<table")
+    assert dom.index('class="top-opportunities"') < dom.index("<table")

@@ -53,6 +53,21 @@ TEXT: dict[str, dict[str, str]] = {
         "residual_rel": "residual %", "status": "status", "indicator": "indicator", "numerator": "numerator t/a",
         "denominator": "denominator t/a", "formula": "formula", "source": "source", "target": "target",
         "value_official": "official", "traced": "traced", "bounds": "bounds", "unresolved": "unresolved t/a",
+        "glance": "At a glance", "opportunities": "Opportunities", "card_target": "target",
+        "card_gap": "to go", "card_met": "target met", "card_missed": "target missed",
+        "card_none": "no target applies", "top_opportunities": "Largest opportunities",
+        "opp_from": "from", "opp_to": "to", "opp_tonnes": "t/a moved", "opp_gain": "rate gain",
+        "opp_landfill": "landfill avoided t/a", "opp_co2": "CO₂ avoided t/a", "opp_cost": "cost change CNY/a",
+        "opp_basis": "basis", "opp_none": "No coupling found: every waste that could go to a user here already does.",
+        "opp_missing": "Couplings could not be searched: {e}",
+        "opp_note": ("Ranked couplings of `mfa symbiosis` (maximise tonnes utilised): each moves waste that is "
+                     "landfilled, stored or discarded today to a user in the park that can take it. Tonnes and "
+                     "distances come from the park's own figures — in the example parks these are illustrative "
+                     "(see the park's README); the technical basis of each coupling is its catalogue source. "
+                     "Cost is shown where prices are known."),
+        "retrofit_rates": "Utilisation rates today and with every coupling built (official convention)",
+        "category": "category", "today": "today", "retrofit": "with the couplings",
+        "glance_sankey": "Where the wastes go",
         "convention_note": ("Two conventions, both computed. Official (enterprise reporting): waste handed to a "
                             "user counts as utilised where it arises, and a user's or handler's residue is its own "
                             "generation. Traced: each tonne is followed to where it finally ends, so a process "
@@ -90,6 +105,18 @@ TEXT: dict[str, dict[str, str]] = {
         "stock_change": "库存变化", "residual": "残差", "residual_rel": "残差 %", "status": "状态",
         "indicator": "指标", "numerator": "分子 t/a", "denominator": "分母 t/a", "formula": "公式",
         "value_official": "统计口径", "traced": "追踪口径", "bounds": "区间", "unresolved": "去向不明 t/a",
+        "glance": "一览", "opportunities": "改造机会", "card_target": "目标", "card_gap": "尚差",
+        "card_met": "已达标", "card_missed": "未达标", "card_none": "无适用目标", "top_opportunities": "最大的改造机会",
+        "opp_from": "来自", "opp_to": "去往", "opp_tonnes": "转移量 t/a", "opp_gain": "利用率提高",
+        "opp_landfill": "减少填埋 t/a", "opp_co2": "减少CO₂ t/a", "opp_cost": "成本变化 元/年", "opp_basis": "依据",
+        "opp_none": "未发现可行的耦合：园区内可被利用的废物均已送往利用单位。",
+        "opp_missing": "无法搜索耦合：{e}",
+        "opp_note": ("`mfa symbiosis` 给出的耦合（按利用量最大化排序）：把目前填埋、贮存或排放的废物送往园区内能够消纳的单位。"
+                     "吨数和距离来自园区自身数据——示例园区中为示意值（见园区 README）；每项耦合的技术依据为其目录来源。"
+                     "已知价格时给出成本变化。"),
+        "retrofit_rates": "现状与实施全部耦合后的综合利用率（统计口径）",
+        "category": "类别", "today": "现状", "retrofit": "实施耦合后",
+        "glance_sankey": "废物去向",
         "convention_note": ("两种口径同时计算。统计口径（企业报表）：废物交给利用单位即在产生处计为综合利用，利用或处置单位"
                             "产生的残渣计为其自身产生量。追踪口径：每吨废物追踪至最终去向，接收废物又送出废物的单位只将其差额"
                             "计为利用。区间涵盖所有去向不明的废物。"),
@@ -470,6 +497,80 @@ def reconciled(park) -> tuple[Any, str]:
                  + (f", {left} not determined by the data" if left else ""))
 
 
+def headline_cards(res, lang: str) -> list[dict]:
+    """One card per rate the park has a value for: value (official), traced, the most demanding target that
+    applies (kind ``target`` first, else a baseline), the gap in t/a and whether it is met."""
+    t = TEXT[lang]
+    tab = res.table[(res.table["unit"] == "t/t") & res.table["value"].notna()]
+    tg = res.targets
+    if len(tg) and "applies" in tg.columns:
+        tg = tg[tg["applies"].astype(bool) & tg["value"].notna()]
+    cards = []
+    for r in tab.to_dict("records"):
+        rows = tg[tg["indicator"] == r["id"]] if len(tg) else tg
+        decisive = rows[rows["kind"] == "target"] if len(rows) and (rows["kind"] == "target").any() else rows
+        if len(decisive):
+            top = decisive.sort_values(["target", "id"], ascending=[False, True], kind="stable").iloc[0]
+            met = bool(decisive["passed"].fillna(False).astype(bool).all())
+            status, target = ("met" if met else "missed"), float(top["target"])
+            gap = float(decisive["gap_t"].max())
+            year = "" if pd.isna(top["year"]) else f" ({int(top['year'])})"
+            target_t = f"{t['card_target']} {fmt_pct(target)}{year}"
+        else:
+            status, target, gap, target_t = "none", float("nan"), float("nan"), t["card_none"]
+        cards.append({"id": r["id"], "label": r["name_zh"] if lang == "zh" else r["name"],
+                      "value": repr(float(r["value"])), "value_t": fmt_pct(r["value"]),
+                      "traced_t": (f"{t['traced']} {fmt_pct(r['traced'])}" if r.get("traced") is not None
+                                   and not pd.isna(r.get("traced")) else ""),
+                      "target_t": target_t, "status": status,
+                      "status_t": "" if status == "none" else t["card_" + status],
+                      "gap_t": (f"{t['card_gap']} {fmt_t(gap, 0)} t/a" if status == "missed" else "")})
+    return cards
+
+
+def opportunity_section(park, lang: str) -> dict:
+    """The ranked couplings of :func:`mfa.symbiosis.discover` and the rates with all of them built."""
+    t = TEXT[lang]
+    try:
+        from mfa.symbiosis import discover
+
+        res = discover(park)
+    except Exception as exc:  # the report degrades section by section, never as a whole
+        return {"opportunities_missing": t["opp_missing"].format(e=_why(exc)), "opportunities": [],
+                "retrofit_rates": None}
+    names = dict(zip(park.processes["id"], park.processes["name_zh" if lang == "zh" else "name"]))
+    if lang == "zh":
+        names = {k: (v or k) for k, v in names.items()}
+    mats = park.materials.set_index("id")
+    mat_name = (mats["name_zh"] if lang == "zh" else mats["name"]).to_dict()
+    rows = []
+    for c in res.couplings.to_dict("records"):
+        rows.append({
+            "rank": int(c["rank"]), "from": _s(names.get(c["from"], c["from"])) or c["from"],
+            "to": _s(names.get(c["to"], c["to"])) or c["to"],
+            "material": _s(mat_name.get(c["material"], c["material"])) or c["material"],
+            "tonnes": repr(float(c["tonnes"])), "tonnes_t": fmt_t(c["tonnes"], 0),
+            "gain_t": ("+" + fmt_pct(c["utilisation_rate_gain"], 2)) if not pd.isna(c["utilisation_rate_gain"])
+            else "", "landfill_t": fmt_t(c["landfill_avoided"], 0), "co2_t": fmt_t(c["co2_avoided"], 0),
+            "cost_t": fmt_t(c["cost_change"], 0), "basis": _s(c.get("source")),
+        })
+    before = res.summary.get("utilisation_rates_before", {}) or {}
+    after = res.summary.get("utilisation_rates_after", {}) or {}
+    cats = sorted(set(before) | set(after))
+    rates = pd.DataFrame({"category": [_category_label(c, lang) for c in cats],
+                          "today": [before.get(c) for c in cats], "retrofit": [after.get(c) for c in cats]})
+    table = _table(rates, [("category", t["category"], None), ("today", t["today"], fmt_pct),
+                           ("retrofit", t["retrofit"], fmt_pct)]) if len(cats) else None
+    return {"opportunities_missing": "", "opportunities": rows, "retrofit_rates": table}
+
+
+def _category_label(category: str, lang: str) -> str:
+    zh = {"industrial_solid_waste": "一般工业固体废物", "hazardous_waste": "危险废物", "straw": "农作物秸秆",
+          "manure": "畜禽粪污", "renewable_resource": "再生资源", "construction_waste": "建筑垃圾",
+          "municipal_waste": "生活垃圾"}
+    return zh.get(category, category) if lang == "zh" else category.replace("_", " ")
+
+
 # ------------------------------------------------------------------------------------------------
 # the report
 # ------------------------------------------------------------------------------------------------
@@ -505,7 +606,8 @@ def report_html(park, lang: str = "en", scale: float | None = None, reconcile: b
                            "subtitle": " · ".join(x for x in [info.name, info.name_zh or "", info.region or "",
                                                               _s(info.description)] if x),
                            "plotlyjs": plotly_js(), "footer": t["footer"].format(v=mfa.__version__)}
-    ctx["nav"] = [(k, t[k]) for k in ("summary", "quality", "balance", "indicators", "sankey", "trace")]
+    ctx["nav"] = [(k, t[k]) for k in ("glance", "summary", "quality", "balance", "indicators", "opportunities",
+                                      "sankey", "trace")]
     bal = balance_section(park, lang)
     ind = indicator_section(park, lang)
     tra = trace_section(park, lang)
@@ -516,6 +618,10 @@ def report_html(park, lang: str = "en", scale: float | None = None, reconcile: b
         sankeys.append(sankey_section(park, lang, category=wastes, div_id="mfa-sankey-waste",
                                       heading=t["waste_flows"]))
     ctx["sankeys"] = [{k: v for k, v in s_.items() if k != "diagram"} for s_ in sankeys]
+    # the first screen leads with the waste Sankey; the whole park's diagram stays in its section
+    ctx["glance_sankey"] = ctx["sankeys"][1] if len(ctx["sankeys"]) > 1 else None
+    ctx["sankeys"] = ctx["sankeys"][:1]
+    ctx.update(opportunity_section(park, lang))
     warnings = ([note] if note else []) + bal["warnings"] + [f"trace: {i}" for i in tra["trace_issues"]]
     ctx.update({k: v for k, v in bal.items() if k not in ("balance_result", "warnings")})
     ctx.update({k: v for k, v in ind.items() if k != "indicator_result"})
@@ -528,6 +634,9 @@ def report_html(park, lang: str = "en", scale: float | None = None, reconcile: b
         label = tab["name_zh"] if lang == "zh" else tab["name"]
         key = [{"item": str(lab), "value": fmt_pct(v), "_cls": ""} for lab, v in zip(label, tab["value"])]
         ctx["summary"] = dict(ctx["summary"], rows=key + ctx["summary"]["rows"])
+        ctx["cards"] = headline_cards(res, lang)
+    else:
+        ctx["cards"] = []
     return render("park.html.j2", **ctx)
 
 
