@@ -72,7 +72,8 @@ from numpy.typing import ArrayLike
 if TYPE_CHECKING:  # pandas is imported by the frames only
     import pandas as pd
 
-__all__ = ["MODELS", "TIMINGS", "DEFAULT_TIMING", "Lifetime", "DynamicStock", "inflow_driven", "stock_driven"]
+__all__ = ["MODELS", "TIMINGS", "DEFAULT_TIMING", "Lifetime", "DynamicStock", "inflow_driven", "stock_driven",
+           "cohort_inflows"]
 
 Model = Literal["fixed", "normal", "foldednormal", "lognormal", "weibull"]
 Timing = Literal["start", "middle", "end"]
@@ -526,3 +527,41 @@ def stock_driven(stock: ArrayLike, lifetime: Lifetime, *, years: Sequence[int] |
     outflow = kernel.apply(inflow, "q")
     return DynamicStock(_years(years, n), inflow, outflow, target.copy(), lifetime,
                         list(ids) if ids is not None else None, kernel)
+
+
+def cohort_inflows(stock_by_cohort: ArrayLike, lifetime: Lifetime) -> np.ndarray:
+    """The inflows that left a known stock composition: what each cohort was when it entered.
+
+    For a legacy stock (an ash yard filled over decades, products in use) whose composition by cohort at the
+    end of the last year is known, ``inflow[c] = stock_by_cohort[c] / sf[n − 1, c]``. Feeding these inflows to
+    :func:`inflow_driven` gives back that composition in the last year.
+
+    Parameters
+    ----------
+    stock_by_cohort : array_like, shape (n_years,) or (n_stocks, n_years)
+        What is left of each cohort (years 0 … n − 1) at the end of year n − 1 (t).
+    lifetime : Lifetime
+
+    Returns
+    -------
+    ndarray
+        The inflow of each cohort (t/a); 0 for a cohort that is entirely gone and has no stock left.
+
+    Raises
+    ------
+    ValueError
+        If a cohort has stock left although the lifetime model says nothing of it can survive.
+
+    Examples
+    --------
+    >>> cohort_inflows([0.0, 7.0, 5.0], Lifetime("fixed", mean=2, timing="end")).tolist()
+    [0.0, 7.0, 5.0]
+    """
+    s = _series(stock_by_cohort, "stock_by_cohort")
+    n = s.shape[-1]
+    kernel = _Kernel.build(lifetime, n, s.shape[:-1])
+    last = kernel.row(n - 1)
+    last, s = np.broadcast_arrays(last, s)
+    if np.any((last == 0) & (s != 0)):
+        raise ValueError("a cohort has stock left that its lifetime model says cannot survive to the last year")
+    return np.divide(s, last, out=np.zeros(last.shape), where=last != 0)
