@@ -299,6 +299,8 @@ class _Kernel:
             windows = sliding_window_view(padded, self.n, axis=-1)
             x = np.broadcast_to(x, np.broadcast_shapes(x.shape, v.shape))
             return np.einsum("...tm,...m->...t", windows, x[..., ::-1])
+        if v.ndim == 2:  # by cohort, but the same for every stock: again one matrix product
+            return x @ v.T
         return np.einsum("...tc,...c->...t", v, x)
 
     def row(self, t: int) -> np.ndarray:
@@ -520,9 +522,15 @@ def stock_driven(stock: ArrayLike, lifetime: Lifetime, *, years: Sequence[int] |
     inflow = np.zeros(np.broadcast_shapes(s.shape, kernel.s.shape[:-1] + (n,) if kernel.kind == "ages"
                                           else kernel.s.shape[:-2] + (n,)))
     target = np.broadcast_to(s, inflow.shape)
+    # One survival matrix for all stocks: its contiguous rows make each year one BLAS matrix-vector product.
+    shared = kernel.matrix("s") if kernel.s.ndim == (1 if kernel.kind == "ages" else 2) else None
     for t in range(n):  # sequential in time by nature; every operation is over all stocks at once
-        row = kernel.row(t)
-        survivors = np.einsum("...c,...c->...", inflow[..., :t], row[..., :t])
+        if shared is not None:
+            row = shared[t, : t + 1]
+            survivors = inflow[..., :t] @ row[:t]
+        else:
+            row = kernel.row(t)
+            survivors = np.einsum("...c,...c->...", inflow[..., :t], row[..., :t])
         inflow[..., t] = (target[..., t] - survivors) / row[..., t]
     outflow = kernel.apply(inflow, "q")
     return DynamicStock(_years(years, n), inflow, outflow, target.copy(), lifetime,
