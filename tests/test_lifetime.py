@@ -506,3 +506,36 @@ def test_property_stock_driven_meets_any_path(lt, stock):
     scale = max(1.0, float(np.abs(m.inflow).max()), float(stock.max()))
     np.testing.assert_allclose(rebuilt, stock, rtol=0, atol=1e-9 * scale)
     assert np.all(np.abs(m.stock_change - (m.inflow - m.outflow)) <= 1e-9 * scale)
+
+
+@PROPERTY
+@given(lt=lifetimes(), inflow=inflows, layout=st.sampled_from(["per stock", "per cohort"]),
+       factors=st.lists(st.floats(0.5, 2.0, **_pos), min_size=40, max_size=40))
+def test_property_varying_lifetimes(lt, inflow, layout, factors):
+    """The per-stock (sliding-window) and per-cohort (full matrix) paths keep the same balances, the same
+    non-negative outflows and the same stock-driven inverse as the shared path."""
+    n = len(inflow)
+    if layout == "per stock":  # two stocks, the second with its lifetime scaled
+        f = np.array([[1.0], [factors[0]]])
+        x = np.stack([inflow, inflow[::-1]])
+    else:
+        f = np.asarray(factors[:n])
+        x = inflow
+    params = {k: v * f for k, v in lt.params.items()}
+    if lt.model == "weibull":
+        params["shape"] = np.broadcast_to(lt.params["shape"], f.shape)  # scale the scale only
+    varied = Lifetime(lt.model, timing=lt.timing, **params)
+    m = inflow_driven(x, varied)
+    scale = max(1.0, float(np.abs(x).max()), float(np.abs(m.stock).max()))
+    assert np.all(np.abs(m.stock_change - (m.inflow - m.outflow)) <= 1e-9 * scale)
+    np.testing.assert_allclose(m.stock_by_cohort.sum(axis=-1), m.stock, rtol=0, atol=1e-9 * scale)
+    np.testing.assert_allclose(m.outflow_by_cohort.sum(axis=-1), m.outflow, rtol=0, atol=1e-9 * scale)
+    assert np.all(m.outflow >= 0) and np.all(m.outflow_by_cohort >= 0)
+    if layout == "per stock":  # the second stock alone, with its scalar lifetime, gives the same
+        alone = inflow_driven(x[1], Lifetime(lt.model, timing=lt.timing, **{k: v[1, 0] for k, v in params.items()}))
+        np.testing.assert_allclose(m.stock[1], alone.stock, rtol=0, atol=1e-9 * scale)
+    diag = np.diagonal(varied.survival(n)) if layout == "per cohort" else m.survival[..., 0, 0]
+    if np.min(diag) >= 0.1:
+        back = stock_driven(m.stock, varied)
+        np.testing.assert_allclose(back.inflow, np.broadcast_to(x, back.inflow.shape), rtol=0,
+                                   atol=1e-7 * max(1.0, float(np.abs(x).max())))
