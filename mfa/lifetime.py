@@ -7,6 +7,7 @@ a given number of years after it entered (the survival function). From it:
   by cohort and in total (outflows of end-of-life products, scrap, waste released from a store);
 - the **stock-driven** model (:func:`stock_driven`) turns a stock path into the inflows (and outflows) that
   keep the stock on that path, solved year by year.
+- :func:`cohort_inflows` gives the inflows that left a known composition by cohort (a legacy stock).
 
 Both are vectorised over many stocks at once: pass an inflow (or stock) array of shape ``(n_stocks, n_years)``.
 
