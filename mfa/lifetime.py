@@ -94,7 +94,7 @@ DEFAULT_TIMING: Timing = "middle"
 _PARAMS = ("mean", "std", "shape", "scale")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Lifetime:
     """A lifetime model of the cohorts of a stock.
 
@@ -152,7 +152,8 @@ class Lifetime:
                 continue
             if value is None:
                 raise ValueError(f"a {self.model} lifetime needs {' and '.join(needed)}; {name} is missing")
-            a = np.asarray(value, dtype=float)
+            a = np.array(value, dtype=float)  # a copy, read-only: the model cannot change under its results
+            a.flags.writeable = False
             if not np.all(np.isfinite(a)) or np.any(a < 0):
                 raise ValueError(f"lifetime {name} must be finite and ≥ 0, got {value!r}")
             arrays[name] = a
@@ -167,8 +168,17 @@ class Lifetime:
 
     @property
     def params(self) -> dict[str, np.ndarray]:
-        """The parameters the model uses, as float arrays."""
+        """The parameters the model uses, as read-only float arrays."""
         return dict(self._arrays)
+
+    def __eq__(self, other: object) -> bool:
+        # Parameters may be arrays: compare values, not the truth of an elementwise ==.
+        if not isinstance(other, Lifetime):
+            return NotImplemented
+        return (self.model, self.timing, self._arrays.keys()) == (other.model, other.timing, other._arrays.keys()) \
+            and all(np.array_equal(v, other._arrays[k]) for k, v in self._arrays.items())
+
+    __hash__ = None  # type: ignore[assignment]  # parameters may be arrays
 
     def survival_at(self, age: ArrayLike) -> np.ndarray:
         """S(age): the share of a cohort still in the stock at ``age`` years, broadcast against the parameters.
@@ -313,7 +323,7 @@ class _Kernel:
 
 # --- results --------------------------------------------------------------------------------------------
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class DynamicStock:
     """A dynamic stock model solved: inflow, outflow and stock per year, and by cohort on demand.
 
@@ -352,12 +362,16 @@ class DynamicStock:
 
     @property
     def stock_by_cohort(self) -> np.ndarray:
-        """``[..., year, cohort]``: what is left of each cohort at the end of each year (t)."""
+        """``[..., year, cohort]``: what is left of each cohort at the end of each year (t).
+
+        Built on demand: ``n_stocks × n_years²`` values (720 MB for 10³ stocks × 300 years).
+        """
         return self._kernel.matrix("s") * self.inflow[..., None, :]
 
     @property
     def outflow_by_cohort(self) -> np.ndarray:
-        """``[..., year, cohort]``: what leaves each cohort in each year (t/a)."""
+        """``[..., year, cohort]``: what leaves each cohort in each year (t/a); built on demand like
+        :attr:`stock_by_cohort`."""
         return self._kernel.matrix("q") * self.inflow[..., None, :]
 
     def _id_column(self) -> tuple[int, list]:
@@ -417,7 +431,7 @@ class DynamicStock:
 # --- the two models -------------------------------------------------------------------------------------
 
 def _series(x: ArrayLike, what: str) -> np.ndarray:
-    a = np.asarray(x, dtype=float)
+    a = np.array(x, dtype=float)  # a copy: the result must not change with the caller's array
     if a.ndim not in (1, 2) or a.shape[-1] == 0:
         raise ValueError(f"{what} must be an array of shape (n_years,) or (n_stocks, n_years), got {a.shape}")
     if not np.all(np.isfinite(a)):
@@ -428,10 +442,20 @@ def _series(x: ArrayLike, what: str) -> np.ndarray:
 def _years(years: Sequence[int] | None, n: int) -> np.ndarray:
     if years is None:
         return np.arange(n)
-    y = np.asarray(years)
+    y = np.array(years)  # a copy: it is made read-only in the result
     if y.shape != (n,):
         raise ValueError(f"{n} years of data but {y.size} years given")
     return y
+
+
+def _result(years: np.ndarray, inflow: np.ndarray, outflow: np.ndarray, stock: np.ndarray, lifetime: Lifetime,
+            ids: Sequence | None, kernel: _Kernel) -> DynamicStock:
+    n_stocks = 1 if stock.ndim == 1 else stock.shape[0]
+    if ids is not None and len(ids) != n_stocks:
+        raise ValueError(f"{n_stocks} stocks but {len(ids)} ids")
+    for a in (years, inflow, outflow, stock):
+        a.flags.writeable = False  # results are values, like a Park
+    return DynamicStock(years, inflow, outflow, stock, lifetime, list(ids) if ids is not None else None, kernel)
 
 
 def inflow_driven(inflow: ArrayLike, lifetime: Lifetime, *, years: Sequence[int] | None = None,
@@ -472,8 +496,7 @@ def inflow_driven(inflow: ArrayLike, lifetime: Lifetime, *, years: Sequence[int]
     kernel = _Kernel.build(lifetime, x.shape[-1], x.shape[:-1])
     stock = kernel.apply(x, "s")
     outflow = kernel.apply(x, "q")
-    return DynamicStock(_years(years, x.shape[-1]), x, outflow, stock, lifetime,
-                        list(ids) if ids is not None else None, kernel)
+    return _result(_years(years, x.shape[-1]), x, outflow, stock, lifetime, ids, kernel)
 
 
 def stock_driven(stock: ArrayLike, lifetime: Lifetime, *, years: Sequence[int] | None = None,
@@ -534,8 +557,7 @@ def stock_driven(stock: ArrayLike, lifetime: Lifetime, *, years: Sequence[int] |
             survivors = np.einsum("...c,...c->...", inflow[..., :t], row[..., :t])
         inflow[..., t] = (target[..., t] - survivors) / row[..., t]
     outflow = kernel.apply(inflow, "q")
-    return DynamicStock(_years(years, n), inflow, outflow, target.copy(), lifetime,
-                        list(ids) if ids is not None else None, kernel)
+    return _result(_years(years, n), inflow, outflow, target.copy(), lifetime, ids, kernel)
 
 
 def cohort_inflows(stock_by_cohort: ArrayLike, lifetime: Lifetime) -> np.ndarray:

@@ -539,3 +539,17 @@ def test_property_varying_lifetimes(lt, inflow, layout, factors):
         back = stock_driven(m.stock, varied)
         np.testing.assert_allclose(back.inflow, np.broadcast_to(x, back.inflow.shape), rtol=0,
                                    atol=1e-7 * max(1.0, float(np.abs(x).max())))
+
+
+def test_results_are_values():
+    """A result does not change with the caller's arrays and cannot be edited; lifetimes compare by value."""
+    inflow = np.array([1.0, 2.0, 3.0])
+    m = inflow_driven(inflow, Lifetime("fixed", mean=2, timing="end"))
+    inflow[0] = 100.0
+    assert m.inflow.tolist() == [1.0, 2.0, 3.0] and m.stock.tolist() == [1.0, 3.0, 5.0]
+    with pytest.raises(ValueError):
+        m.stock[0] = 0.0
+    assert Lifetime("normal", mean=np.array([3.0, 4.0]), std=1) == Lifetime("normal", mean=[3, 4], std=1.0)
+    assert Lifetime("normal", mean=3, std=1) != Lifetime("normal", mean=3, std=1, timing="end")
+    with pytest.raises(ValueError, match="ids"):
+        inflow_driven(np.ones((2, 3)), Lifetime("fixed", mean=2), ids=["a"])
