@@ -430,11 +430,14 @@ class DynamicStock:
 
 # --- the two models -------------------------------------------------------------------------------------
 
-def _series(x: ArrayLike, what: str) -> np.ndarray:
-    a = np.array(x, dtype=float)  # a copy: the result must not change with the caller's array
+def _series(x: ArrayLike, what: str, nan_before: int = 0) -> np.ndarray:
+    """A float copy (the result must not change with the caller's array), checked; NaN allowed in the first
+    ``nan_before`` years only."""
+    a = np.array(x, dtype=float)
     if a.ndim not in (1, 2) or a.shape[-1] == 0:
         raise ValueError(f"{what} must be an array of shape (n_years,) or (n_stocks, n_years), got {a.shape}")
-    if not np.all(np.isfinite(a)):
+    later = a[..., nan_before:]
+    if np.any(np.isinf(a)) or not np.all(np.isfinite(later)):
         raise ValueError(f"{what} must be finite (a missing year is an error, not a zero)")
     return a
 
@@ -499,8 +502,8 @@ def inflow_driven(inflow: ArrayLike, lifetime: Lifetime, *, years: Sequence[int]
     return _result(_years(years, x.shape[-1]), x, outflow, stock, lifetime, ids, kernel)
 
 
-def stock_driven(stock: ArrayLike, lifetime: Lifetime, *, years: Sequence[int] | None = None,
-                 ids: Sequence | None = None) -> DynamicStock:
+def stock_driven(stock: ArrayLike, lifetime: Lifetime, *, initial_inflow: ArrayLike | None = None,
+                 years: Sequence[int] | None = None, ids: Sequence | None = None) -> DynamicStock:
     """Inflows (and outflows) that keep a stock on a given path, solved cohort by cohort.
 
     Year by year, the inflow is what the stock needs beyond the survivors of earlier cohorts, scaled up by
@@ -514,13 +517,17 @@ def stock_driven(stock: ArrayLike, lifetime: Lifetime, *, years: Sequence[int] |
         The stock at the end of each year (t); empty before the first.
     lifetime : Lifetime
         As for :func:`inflow_driven`.
+    initial_inflow : array_like, shape (k,) or (n_stocks, k), optional
+        The known inflows of the first k years, e.g. the :func:`cohort_inflows` of a legacy stock whose
+        composition by cohort is known. The stock of those years is what they leave (``stock`` may be NaN
+        there; a finite value must agree to 10⁻⁹); the solve starts in year k.
     years, ids : optional
         Labels for the tables.
 
     Returns
     -------
     DynamicStock
-        With the given stock; the inflows may be negative where the stock falls faster than its cohorts
+        With the given stock (and, for the first k years, the stock the initial inflows leave); the inflows may be negative where the stock falls faster than its cohorts
         leave (reported as they are: no correction is applied).
 
     Raises
@@ -534,21 +541,42 @@ def stock_driven(stock: ArrayLike, lifetime: Lifetime, *, years: Sequence[int] |
     >>> m = stock_driven([1.0, 3.0, 6.0], Lifetime("fixed", mean=2, timing="end"))
     >>> m.inflow.tolist(), m.outflow.tolist()
     ([1.0, 2.0, 4.0], [0.0, 0.0, 1.0])
+
+    A legacy stock of 3 t from year 0 and 5 t from year 1 at the end of year 1, then a stock path:
+
+    >>> lt = Lifetime("fixed", mean=3, timing="end")
+    >>> m = stock_driven([np.nan, np.nan, 9.0, 9.0], lt, initial_inflow=cohort_inflows([3.0, 5.0], lt))
+    >>> m.stock.tolist(), m.inflow.tolist()
+    ([3.0, 8.0, 9.0, 9.0], [3.0, 5.0, 1.0, 3.0])
     """
-    s = _series(stock, "stock")
+    k = 0 if initial_inflow is None else np.shape(initial_inflow)[-1]
+    s = _series(stock, "stock", nan_before=k)
     n = s.shape[-1]
+    if k > n:
+        raise ValueError(f"{k} years of initial inflow but {n} years of stock")
     kernel = _Kernel.build(lifetime, n, s.shape[:-1])
-    diag = kernel.matrix("s")[..., np.arange(n), np.arange(n)] if kernel.kind == "matrix" else kernel.s[..., :1]
-    if np.any(diag == 0):
+    diag = kernel.matrix("s")[..., np.arange(n), np.arange(n)] if kernel.kind == "matrix" else \
+        np.broadcast_to(kernel.s[..., :1], kernel.s.shape[:-1] + (n,))
+    if np.any(diag[..., k:] == 0):
         raise ValueError("the lifetime model leaves nothing of a cohort at the end of its own year "
                          "(a lifetime of 0, or a fixed lifetime shorter than the timing offset): "
                          "a stock path cannot determine the inflows")
     inflow = np.zeros(np.broadcast_shapes(s.shape, kernel.s.shape[:-1] + (n,) if kernel.kind == "ages"
                                           else kernel.s.shape[:-2] + (n,)))
-    target = np.broadcast_to(s, inflow.shape)
+    target = np.array(np.broadcast_to(s, inflow.shape))
+    if k:
+        known = _series(initial_inflow, "initial_inflow")
+        inflow[..., :k] = known
+        left = kernel.apply(inflow, "s")[..., :k]  # later cohorts are still 0: the stock the known ones leave
+        given = target[..., :k]
+        scale = max(1.0, float(np.abs(left).max()))
+        if np.any(np.abs(np.where(np.isnan(given), left, given) - left) > 1e-9 * scale):
+            raise ValueError("the stock given for the years of the initial inflows is not what they leave "
+                             "(leave those years NaN)")
+        target[..., :k] = left
     # One survival matrix for all stocks: its contiguous rows make each year one BLAS matrix-vector product.
     shared = kernel.matrix("s") if kernel.s.ndim == (1 if kernel.kind == "ages" else 2) else None
-    for t in range(n):  # sequential in time by nature; every operation is over all stocks at once
+    for t in range(k, n):  # sequential in time by nature; every operation is over all stocks at once
         if shared is not None:
             row = shared[t, : t + 1]
             survivors = inflow[..., :t] @ row[:t]
@@ -557,7 +585,7 @@ def stock_driven(stock: ArrayLike, lifetime: Lifetime, *, years: Sequence[int] |
             survivors = np.einsum("...c,...c->...", inflow[..., :t], row[..., :t])
         inflow[..., t] = (target[..., t] - survivors) / row[..., t]
     outflow = kernel.apply(inflow, "q")
-    return _result(_years(years, n), inflow, outflow, target.copy(), lifetime, ids, kernel)
+    return _result(_years(years, n), inflow, outflow, target, lifetime, ids, kernel)
 
 
 def cohort_inflows(stock_by_cohort: ArrayLike, lifetime: Lifetime) -> np.ndarray:

@@ -167,6 +167,34 @@ INFLOW_WB = np.array([
     83.959958394, 29.8447516023, 10.8731273138, 7.5,
 ])
 
+# ODYM Sc_InitialStock_2_Ref
+STOCK_TC_INITIAL_STOCK = np.array([
+    [3.29968072, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0],
+    [3.28845263, 5.1142035, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0],
+    [3.2259967, 5.09680099, 2.0068288, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0],
+    [3.0, 5.0, 2.0, 4.0, 0.0, 0.0, 0.0, 0.0, 0.0],
+    [2.46759471, 4.64972578, 1.962015, 3.98638888, 4.93427563, 0.0, 0.0, 0.0, 0.0],
+    [1.65054855, 3.82454624, 1.82456634, 3.91067739, 4.91748538, 3.8721761, 0.0, 0.0, 0.0],
+    [0.83350238, 2.55819937, 1.50076342, 3.63671549, 4.82409004, 3.85899993, 2.78772936, 0.0, 0.0],
+    [0.30109709, 1.2918525, 1.00384511, 2.9913133, 4.48613916, 3.78570788, 2.77824333, 3.36180162, 0.0],
+    [0.07510039, 0.46667297, 0.5069268, 2.00085849, 3.68999109, 3.5205007, 2.72547754, 3.35036215, 3.66410986],
+])
+# ODYM Sc_InitialStock_2_Ref_Sum
+STOCK_T_INITIAL_STOCK = np.array([3.29968072, 8.40265614, 10.32962649, 14.0, 18.0, 20.0, 20.0, 20.0, 20.0])
+# ODYM Oc_InitialStock_2_Ref
+OUTFLOW_TC_INITIAL_STOCK = np.array([
+    [0.00141636982, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0],
+    [0.0112280883, 0.00219524375, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0],
+    [0.0624559363, 0.0174025106, 0.000861420234, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0],
+    [0.225996698, 0.0968009922, 0.00682879736, 0.00171697802, 0.0, 0.0, 0.0, 0.0, 0.0],
+    [0.532405289, 0.350274224, 0.0379849998, 0.0136111209, 0.0021180107, 0.0, 0.0, 0.0, 0.0],
+    [0.817046165, 0.825179532, 0.137448656, 0.0757114903, 0.0167902556, 0.00166211031, 0.0, 0.0, 0.0],
+    [0.817046165, 1.26634687, 0.323802924, 0.273961897, 0.0933953405, 0.0131761643, 0.00119661751, 0.0, 0.0],
+    [0.532405289, 1.26634687, 0.496918311, 0.645402188, 0.337950879, 0.0732920558, 0.00948603036, 0.00144303487, 0.0],
+    [0.225996698, 0.825179532, 0.496918311, 0.990454815, 0.796148072, 0.265207178, 0.0527657861, 0.0114394721, 0.00157279902],
+])
+# ODYM I_InitialStock_2_Ref
+INFLOW_INITIAL_STOCK = np.array([3.30109709, 5.11639875, 2.00769022, 4.00171698, 4.93639364, 3.87383821, 2.78892598, 3.36324466, 3.66568266])
 
 # --- ODYM: inflow-driven and stock-driven models, end-of-year timing -----------------------------------------
 
@@ -296,6 +324,32 @@ def test_odym_inflow_from_stock_WeibullDistLifetime():
     np.testing.assert_array_almost_equal(inflow, INFLOW_WB, 6)
     np.testing.assert_array_almost_equal(inflow_driven(inflow, lt).stock_by_cohort[-1], INITIAL_STOCK_XX, 8)
 
+
+def test_odym_compute_stock_driven_model_initialstock():
+    """ODYM test_compute_stock_driven_model_initialstock: normal 5 ± 1.5 a, a stock of 3, 5, 2, 4 t from the
+    cohorts of years 0–3 at the end of year 3 (ODYM's SwitchTime 5, counted from 1), then the stock path
+    18, 20, 20, 20, 20 t: inflows, stock and outflow by cohort and total stock, 8 decimals."""
+    lt = Lifetime("normal", mean=5, std=1.5, timing=END)
+    m = stock_driven([np.nan] * 4 + [18, 20, 20, 20, 20], lt, initial_inflow=cohort_inflows([3, 5, 2, 4], lt))
+    np.testing.assert_array_almost_equal(m.inflow, INFLOW_INITIAL_STOCK, 8)
+    np.testing.assert_array_almost_equal(m.stock_by_cohort, STOCK_TC_INITIAL_STOCK, 8)
+    np.testing.assert_array_almost_equal(m.stock_by_cohort.sum(axis=1), STOCK_T_INITIAL_STOCK, 8)
+    np.testing.assert_array_almost_equal(m.stock, STOCK_T_INITIAL_STOCK, 8)
+    np.testing.assert_array_almost_equal(m.outflow_by_cohort, OUTFLOW_TC_INITIAL_STOCK, 8)
+    np.testing.assert_array_almost_equal(m.stock_change, m.inflow - m.outflow, 12)
+
+
+def test_initial_inflow_checks_the_stock_it_leaves():
+    lt = Lifetime("fixed", mean=3, timing=END)
+    same = stock_driven([3.0, 8.0, 9.0], lt, initial_inflow=[3.0, 5.0])  # finite and agreeing: accepted
+    assert same.inflow.tolist() == [3.0, 5.0, 1.0]
+    with pytest.raises(ValueError, match="not what they leave"):
+        stock_driven([3.0, 7.0, 9.0], lt, initial_inflow=[3.0, 5.0])
+    with pytest.raises(ValueError, match="finite"):
+        stock_driven([np.nan, np.nan, np.nan], lt, initial_inflow=[3.0, 5.0])
+    # per stock: each stock its own history
+    many = stock_driven([[np.nan, 9.0], [np.nan, 9.0]], lt, initial_inflow=[[1.0], [4.0]])
+    assert many.inflow.tolist() == [[1.0, 8.0], [4.0, 5.0]]
 
 # --- flodym --------------------------------------------------------------------------------------------------
 
