@@ -6,7 +6,7 @@ a given number of years after it entered (the survival function). From it:
 - the **inflow-driven** model (:func:`inflow_driven`) turns an inflow series into the stock and the outflow,
   by cohort and in total (outflows of end-of-life products, scrap, waste released from a store);
 - the **stock-driven** model (:func:`stock_driven`) turns a stock path into the inflows (and outflows) that
-  keep the stock on that path, solved year by year.
+  keep the stock on that path, solved year by year, optionally after a legacy stock given by its cohorts;
 - :func:`cohort_inflows` gives the inflows that left a known composition by cohort (a legacy stock).
 
 Both are vectorised over many stocks at once: pass an inflow (or stock) array of shape ``(n_stocks, n_years)``.
@@ -42,11 +42,12 @@ at the end of year ``t`` if it entered in year ``c`` (t ≥ c):
 
 So ``survival[t, c] = S(t − c + δ)`` with δ = 1, ½, 0, and 0 for t < c. The default is ``"middle"`` because the
 inflows of a park arrive through the year, not on 1 January nor on 31 December: with a constant inflow I and a
-mean lifetime τ the steady stock is I·τ, where ``"start"`` gives about I·(τ − ½) and ``"end"`` about I·(τ + ½)
-(flodym's default is also the middle). Use ``timing="end"`` to reproduce ODYM.
+mean lifetime τ the steady stock is I·τ, where ``"start"`` gives about I·(τ − ½) and ``"end"`` about
+I·(τ + ½) (flodym's default is also the middle). Use ``timing="end"`` to reproduce ODYM.
 
-Each cohort's outflow in year t is what left it during that year: ``inflow[c] · (S(t − 1 − c + δ) − S(t − c + δ))``
-for t > c, and ``inflow[c] · (1 − S(δ))`` in its own year (so a lifetime of 0 sends the inflow straight out).
+Each cohort's outflow in year t is what left it during that year:
+``inflow[c] · (S(t − 1 − c + δ) − S(t − c + δ))`` for t > c, and ``inflow[c] · (1 − S(δ))`` in its own year
+(so a lifetime of 0 sends the inflow straight out).
 Stock change = stock(t) − stock(t − 1) = inflow(t) − outflow(t), with an empty stock before the first year.
 
 Examples
@@ -305,7 +306,8 @@ class _Kernel:
             return x @ self.matrix(which).T
         if self.kind == "ages":
             # Each stock its own lifetime: a causal convolution per stock. The Toeplitz matrix of every stock
-            # is a strided view of its padded survival vector (no n × n copy per stock): W[k, t, m] = v[k, t + m − n + 1].
+            # is a strided view of its padded survival vector (no n × n copy per stock):
+            # W[k, t, m] = v[k, t + m − n + 1], applied to x reversed along the cohorts.
             padded = np.concatenate([np.zeros(v.shape[:-1] + (self.n - 1,)), v], axis=-1)
             windows = sliding_window_view(padded, self.n, axis=-1)
             x = np.broadcast_to(x, np.broadcast_shapes(x.shape, v.shape))
@@ -527,8 +529,9 @@ def stock_driven(stock: ArrayLike, lifetime: Lifetime, *, initial_inflow: ArrayL
     Returns
     -------
     DynamicStock
-        With the given stock (and, for the first k years, the stock the initial inflows leave); the inflows may be negative where the stock falls faster than its cohorts
-        leave (reported as they are: no correction is applied).
+        With the given stock (and, for the first k years, the stock the initial inflows leave); the inflows
+        may be negative where the stock falls faster than its cohorts leave (reported as they are: no
+        correction is applied).
 
     Raises
     ------
