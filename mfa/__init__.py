@@ -41,6 +41,9 @@ _LAZY = {
     "resilience": ("mfa.resilience", "resilience"),
     "generate": ("mfa.generation", "generate"),
     "solve_park": ("mfa.solved", "solve_park"),
+    "Lifetime": ("mfa.lifetime", "Lifetime"),
+    "inflow_driven": ("mfa.lifetime", "inflow_driven"),
+    "stock_driven": ("mfa.lifetime", "stock_driven"),
 }
 
 __all__ = sorted(_LAZY) + ["__version__"]
