@@ -97,6 +97,9 @@ def balance(park, rel_tol: float | None = None, abs_tol: float | None = None,
     Returns a :class:`BalanceResult` whose ``processes`` frame has the columns process, name, kind,
     inputs, outputs, stock_change, residual, residual_rel, status, n_unknown, stock_source.
     """
+    from mfa.park import require_park
+
+    require_park(park, "balance")
     rel_tol = park.info.rel_tol if rel_tol is None else float(rel_tol)
     abs_tol = park.info.abs_tol if abs_tol is None else float(abs_tol)
     c = park.compiled

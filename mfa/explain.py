@@ -77,6 +77,9 @@ def explain(park: Any, flow: str, *, max_block: int = 400) -> Explanation:
     Raises :class:`mfa.errors.MfaError` for an unknown flow id (with a suggestion) or when the block of
     unknowns that determines the flow has more than ``max_block`` equations (too big for symbolic algebra).
     """
+    from mfa.park import require_park
+
+    require_park(park, "explain")
     import sympy
 
     from mfa.solve import _eliminate, reconcile

@@ -107,6 +107,9 @@ def fates(park, material: str | None = None) -> pd.DataFrame:
     one material (of any category). The conventions are in the module docstring; the final fates of passed-on
     material are given by :func:`mfa.trace.trace`.
     """
+    from mfa.park import require_park
+
+    require_park(park, "fates")
     if material is not None:
         from mfa.errors import MfaError, suggest
 

@@ -304,6 +304,9 @@ def indicators(park, targets: "str | Path | pd.DataFrame | bool | None" = None, 
     >>> round(r.get("industrial_solid_waste_utilisation_rate")["value"], 4)
     0.5511
     """
+    from mfa.park import require_park
+
+    require_park(park, "indicators")
     from mfa.trace import trace
 
     solver_note = ""

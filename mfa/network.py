@@ -632,6 +632,9 @@ def metrics(park: "Park", material: str | None = None, category: str | None = No
     >>> r.metrics["fci"], r.metrics["cyclicity"], r.metrics["apl"]
     (0.0, 0.0, 1.0)
     """
+    from mfa.park import require_park
+
+    require_park(park, "network_metrics")
     pre: list[str] = []
     if reconcile:
         from mfa.solve import reconcile as _reconcile

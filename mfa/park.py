@@ -28,7 +28,7 @@ from typing import Any, Mapping
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-__all__ = ["Park", "ParkInfo"]
+__all__ = ["Park", "ParkInfo", "require_park"]
 
 
 class ParkInfo(BaseModel):
@@ -281,9 +281,36 @@ class Park:
             f"<table><tr><th>kind</th><th>processes</th></tr>{rows}</table></div>"
         )
 
+    def to_networkx(self):
+        """The park as a networkx ``MultiDiGraph`` (processes as nodes, flows as edges keyed by flow id, with
+        their attributes); see :mod:`mfa.graph`. :meth:`from_networkx` turns it back into the same park."""
+        from mfa.graph import to_networkx
+
+        return to_networkx(self)
+
+    @classmethod
+    def from_networkx(cls, graph: Any) -> "Park":
+        """A validated Park from a networkx directed graph (see :func:`mfa.graph.from_networkx`)."""
+        from mfa.graph import from_networkx
+
+        return from_networkx(graph)
+
     def sankey(self, **kwargs: Any):
         """A Sankey diagram of the park (shown inline in Jupyter); see :func:`mfa.sankey.sankey`."""
         from mfa.sankey import sankey
 
         return sankey(self, **kwargs)
 
+
+def require_park(obj: Any, function: str) -> None:
+    """Raise a clear :class:`mfa.errors.MfaError` when an engine is called with something other than a Park
+    (``mfa.balance("wuhai")``: a name or a path must be read first)."""
+    if isinstance(obj, Park):
+        return
+    from mfa.errors import MfaError
+
+    if isinstance(obj, (str, bytes)) or hasattr(obj, "__fspath__"):
+        raise MfaError(f"{function}() needs a Park, not the name or path {str(obj)!r}: read it first, "
+                       f"park = mfa.read_park({str(obj)!r}); mfa.{function}(park)")
+    raise MfaError(f"{function}() needs a Park (mfa.read_park(...) or mfa.Park.from_frames(...)), not "
+                   f"{type(obj).__name__}")

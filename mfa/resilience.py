@@ -232,6 +232,9 @@ def resilience(park: "Park", remove: Iterable[str] | None = None, *, target: str
     >>> r.keystones(1)["scenario"].tolist()                              # doctest: +SKIP
     ['cement_plant']
     """
+    from mfa.park import require_park
+
+    require_park(park, "resilience")
     from mfa.network import metrics
     from mfa.symbiosis import compatibility, utilisation_rates
 

@@ -841,6 +841,9 @@ def reconcile(park: Any, bounds: bool = False, *, alpha: float = 0.05, max_iter:
     redundancy equations; p_value = P(χ²_dof ≥ χ²) (1.0 when dof = 0). A park without redundancy is solved,
     not rejected (dof 0).
     """
+    from mfa.park import require_park
+
+    require_park(park, "reconcile")
     from scipy.special import chdtrc, ndtri
 
     model = _model_from_park(park)

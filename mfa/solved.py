@@ -92,6 +92,9 @@ def solve_park(park: "Park", *, reconcile: bool = False) -> SolvedPark:
     """
     from mfa.errors import MfaError
 
+    from mfa.park import require_park
+
+    require_park(park, "solve_park")
     flows = park.flows
     unknown = flows["value"].isna().to_numpy()
     if not unknown.any() and not reconcile:

@@ -1127,6 +1127,9 @@ def discover(park: "Park", objective: str = "utilisation", weights: Mapping[str,
     unknown flows are determined first (:func:`mfa.solve.reconcile`) and the plan and the retrofit are built
     on the reconciled park; otherwise waste flows of unknown value cannot be streams (noted).
     """
+    from mfa.park import require_park
+
+    require_park(park, "discover_couplings")
     from mfa.network import metrics as network_metrics
 
     w = _weights(objective, weights)

@@ -181,6 +181,9 @@ def trace(park, material: str | None = None, origin: str | None = None, *,
     >>> bool((t.groupby(["material", "origin", "stage"], observed=True)["share"].sum().round(9) == 1).all())
     True
     """
+    from mfa.park import require_park
+
+    require_park(park, "trace")
     if convention not in CONVENTIONS:
         raise MfaError(f"unknown convention '{convention}' — use one of: {', '.join(CONVENTIONS)}")
     mats = park.materials

@@ -211,6 +211,9 @@ def monte_carlo(park: Any, samples: int = 1000, seed: int | None = 0, *, distrib
     Returns an :class:`UncertaintyResult` with ``.flows`` and ``.indicators`` tables (t/a; rates as
     fractions).
     """
+    from mfa.park import require_park
+
+    require_park(park, "monte_carlo")
     from mfa.solve import reconcile
 
     if samples < 1:

@@ -580,6 +580,9 @@ def sankey(park, material: str | Sequence[str] | None = None, category: str | Se
     residuals : draw the residuals of imbalanced processes (to/from "unaccounted"); not drawn when
         filtering by material or category, since materials change inside production processes.
     """
+    from mfa.park import require_park
+
+    require_park(park, "sankey")
     nodes, links, notes = sankey_frames(park, material=material, category=category, group_by=group_by,
                                         lang=lang, residuals=residuals)
     if title is None:
