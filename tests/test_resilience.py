@@ -8,6 +8,7 @@ import json
 import pytest
 
 import mfa
+import mfa.solved
 from mfa.balance import balance
 from mfa.errors import MfaError
 from mfa.resilience import remove_processes, resilience
@@ -108,8 +109,19 @@ def test_wuhai_resilience_and_cli(capsys):
     assert main(["resilience", "wuhai", "--remove", "cement_plant", "--json"]) == 0
     d = json.loads(capsys.readouterr().out)
     sc = d["scenarios"][0]
-    assert sc["scenario"] == "cement_plant" and sc["tonnes_no_longer_utilised"] > 0
-    assert sc["delta_industrial_solid_waste"] < 0
+    # every tonne of waste the cement plant took (boiler slag, FGD gypsum, fly ash, carbide slag, ferroalloy
+    # slag, tailings: 3,192,550 t/a in the solved park) now goes to landfill; the ISW rate falls by that over
+    # its unchanged denominator 16,104,530 t/a
+    park = mfa.solved.solve_park(mfa.read_park("wuhai")).park
+    cats = dict(zip(park.materials["id"], park.materials["category"]))
+    f = park.flows
+    into = f[(f["target"] == "cement_plant") & f["material"].map(cats).isin(["industrial_solid_waste",
+                                                                              "hazardous_waste"])]
+    assert into["value"].sum() == pytest.approx(3_192_550)
+    assert sc["scenario"] == "cement_plant"
+    assert sc["tonnes_no_longer_utilised"] == pytest.approx(into["value"].sum())
+    assert sc["extra_landfill"] == pytest.approx(into["value"].sum())
+    assert sc["delta_industrial_solid_waste"] == pytest.approx(-3_192_550 / 16_104_530, rel=1e-9)
     assert main(["resilience", "wuhai", "--remove", "nowhere"]) == 2
     assert "unknown process" in capsys.readouterr().err
 
