@@ -36,8 +36,14 @@ import time
 import numpy as np
 
 
-def measured_park(n_processes: int, seed: int = 0, structure: str = "random"):
-    """A synthetic park with the measurement pattern described in the module docstring."""
+PATTERNS = {"30/50/20": (0.30, 0.50, 0.20), "5/85/10": (0.05, 0.85, 0.10), "5/50/45": (0.05, 0.50, 0.45)}
+
+
+def measured_park(n_processes: int, seed: int = 0, structure: str = "random",
+                  pattern: tuple[float, float, float] = (0.05, 0.85, 0.10), tc_share: float = 0.02):
+    """A synthetic park with the measurement pattern described in the module docstring; ``pattern`` gives
+    the shares of unknown, measured and exact flows, ``tc_share`` the share of flows out of internal
+    processes with a measured transfer coefficient."""
     import mfa
     from bench.synthetic import synthetic_frames
 
@@ -50,14 +56,15 @@ def measured_park(n_processes: int, seed: int = 0, structure: str = "random"):
     u = rng.random(n)
     sd = 0.05 * true + 1e-3
     noisy = np.maximum(true + rng.normal(0.0, 1.0, n) * sd, 0.0)
-    value = np.where(u < 0.05, np.nan, np.where(u < 0.15, true, noisy))
-    sigma = np.where(u >= 0.15, sd, np.nan)
+    unknown, _measured, exact = pattern
+    value = np.where(u < unknown, np.nan, np.where(u < unknown + exact, true, noisy))
+    sigma = np.where(u >= unknown + exact, sd, np.nan)
     # measured transfer coefficients on 2 % of the flows out of internal processes
     kind = procs.set_index("id")["kind"]
     internal_src = ~f["source"].map(kind).isin(["import", "export", "environment", "landfill"]).to_numpy()
     total_in = f.groupby("target")["value"].sum()
     tin = f["source"].map(total_in).fillna(0.0).to_numpy()
-    pick = internal_src & (rng.random(n) < 0.02) & (tin > 0)
+    pick = internal_src & (rng.random(n) < tc_share) & (tin > 0)
     share = np.where(pick, true / np.where(tin > 0, tin, 1.0), np.nan)
     tc = np.where(pick, np.clip(share + rng.normal(0, 0.05 * share), 0.0, 1.0), np.nan)
     tc_sigma = np.where(pick, np.maximum(0.05 * share, 1e-6), np.nan)

@@ -70,6 +70,9 @@ __all__ = ["ReconcileResult", "reconcile", "LinearModel"]
 # Ranks and zero tests. The Jacobian of the unknowns holds ±1, −tc and −1 (stock), so it is well scaled.
 _RANK_RTOL = 1e-10
 _NULL_TOL = 1e-8
+# Determined combinations of unobservable unknowns are listed (in echelon form) for components with up to
+# this many unobservable unknowns.
+_COMBINATION_LIMIT = 2000
 # Above this many reduced equations the normal matrix is factored sparse instead of dense.
 _DENSE_LIMIT = 2500
 # Uncertainty propagation by default (reconcile(covariance=None)) while its predicted cost stays within
@@ -286,16 +289,16 @@ def _check_closed_tc(model: _Model, flow_ids: np.ndarray) -> None:
 class _Elimination:
     P: sp.csr_matrix          # n_red × n_c: rows span the left null space of J_y
     P_comp: np.ndarray        # component label of each row of P
-    Yplus: sp.csr_matrix      # n_y × n_c: block pseudo-inverse of J_y
+    Yplus: Any                # n_y × n_c: a generalised inverse of J_y (sparse matrix or operator, ``@``)
     observable: np.ndarray    # bool per unknown
     comp_of_row: np.ndarray   # component label of each equation
     comp_of_y: np.ndarray     # component label of each unknown
-    null_blocks: dict         # component → (unknown indices, null-space basis n × k) where k > 0
+    null: sp.csc_matrix       # n_y × k: columns span the null space of J_y
+    null_comp: np.ndarray     # component label of each null-space column
 
 
-def _eliminate(Jy: sp.csr_matrix) -> _Elimination:
-    """Split J_y (n_c × n_y) into independent blocks and compute, per block, the left null space, the
-    pseudo-inverse and the null space (observability), with batched dense SVDs."""
+def _components(Jy: sp.csr_matrix) -> tuple[int, np.ndarray, np.ndarray]:
+    """Connected components of the equation–unknown graph: count, label per equation, label per unknown."""
     from scipy.sparse.csgraph import connected_components
 
     n_c, n_y = Jy.shape
@@ -306,7 +309,38 @@ def _eliminate(Jy: sp.csr_matrix) -> _Elimination:
         n_comp, labels = 0, np.zeros(0, dtype=np.int64)
     else:
         n_comp, labels = connected_components(graph, directed=False)
-    lab_r, lab_c = labels[:n_c], labels[n_c:]
+    return n_comp, labels[:n_c], labels[n_c:]
+
+
+def _eliminate(Jy: sp.csr_matrix) -> _Elimination:
+    """Left null space, a generalised inverse and the null space (observability) of J_y (n_c × n_y), by
+    sparse triangular elimination (:mod:`mfa._triangular`): a spanning forest of the unknown flows rooted at
+    the boundary, O(non-zeros) for balance equations; only what transfer-coefficient rows leave over is
+    resolved densely, block by block."""
+    from mfa import _triangular
+
+    n_c, n_y = Jy.shape
+    _, lab_r, lab_c = _components(Jy)
+    red = _triangular.reduce(Jy)
+    P, rep_r = red.left_null()
+    N, rep_c = red.null()
+    observable = np.ones(n_y, dtype=bool)
+    if N.shape[1]:
+        # a null-space direction moves the unknown: unobservable (relative to each direction's largest)
+        colmax = np.asarray(abs(N).max(axis=0).todense()).ravel()
+        Nn = N @ sp.diags(1.0 / np.maximum(colmax, 1e-300))
+        rowmax = np.asarray(abs(Nn).max(axis=1).todense()).ravel()
+        observable = rowmax <= _NULL_TOL
+    return _Elimination(P=P, P_comp=lab_r[rep_r] if len(rep_r) else np.zeros(0, dtype=np.int64),
+                        Yplus=red.pinv(), observable=observable, comp_of_row=lab_r, comp_of_y=lab_c,
+                        null=N, null_comp=lab_c[rep_c] if len(rep_c) else np.zeros(0, dtype=np.int64))
+
+
+def _eliminate_dense(Jy: sp.csr_matrix) -> _Elimination:
+    """The reference for :func:`_eliminate` (tests): J_y split into independent blocks, each with a dense
+    SVD (left null space, pseudo-inverse, orthonormal null space), blocks of equal shape batched."""
+    n_c, n_y = Jy.shape
+    n_comp, lab_r, lab_c = _components(Jy)
     m_of = np.bincount(lab_r, minlength=n_comp)
     n_of = np.bincount(lab_c, minlength=n_comp)
 
@@ -395,8 +429,17 @@ def _eliminate(Jy: sp.csr_matrix) -> _Elimination:
     P = sp.csr_matrix((_cat(P_vals), (_cat(P_rows, np.int64), _cat(P_cols, np.int64))), shape=(next_row, n_c))
     Yplus = sp.csr_matrix((_cat(Y_vals), (_cat(Y_rows, np.int64), _cat(Y_cols, np.int64))), shape=(n_y, n_c))
     Yplus.eliminate_zeros()
+    nr, nc, nv, ncomp = [], [], [], []
+    k = 0
+    for comp, (cols, N) in sorted(null_blocks.items()):
+        nr.append(np.repeat(cols, N.shape[1]))
+        nc.append(np.tile(k + np.arange(N.shape[1]), len(cols)))
+        nv.append(N.ravel())
+        ncomp.append(np.full(N.shape[1], comp))
+        k += N.shape[1]
+    null = sp.csc_matrix((_cat(nv), (_cat(nr, np.int64), _cat(nc, np.int64))), shape=(n_y, k))
     return _Elimination(P=P, P_comp=_cat(P_comp, np.int64), Yplus=Yplus, observable=observable,
-                        comp_of_row=lab_r, comp_of_y=lab_c, null_blocks=null_blocks)
+                        comp_of_row=lab_r, comp_of_y=lab_c, null=null, null_comp=_cat(ncomp, np.int64))
 
 
 # --------------------------------------------------------------------------------------------------------
@@ -483,8 +526,8 @@ class _Normal:
             pass
         self._lu = None
         if n > 4 * _DENSE_LIMIT:
-            raise MfaError(f"the {n} reduced balance equations are linearly dependent and too many to resolve "
-                           "densely; check for closed loops of internal processes without any boundary flow")
+            raise MfaError(f"the {n} reduced balance equations are numerically dependent (ill-conditioned "
+                           "transfer coefficients?) and too many to resolve densely")
         self._dense(self._M.toarray())
 
     def _cg(self, b: np.ndarray) -> np.ndarray | None:
@@ -1061,7 +1104,45 @@ def _drop_empty_rows(A, rhs, el, model, v, labels_eq):
                        "difference):\n  - " + "\n  - ".join(lines) +
                        "\n(give one of the flows involved a sigma, or correct the values)")
     keep = ~empty
-    return A[keep], rhs[keep], keep
+    A, rhs = A[keep], rhs[keep]
+    dep = _drop_dependent_rows(A, rhs, el.P[keep], scale[keep], labels_eq)
+    if dep is not None:
+        kept = np.flatnonzero(keep)
+        keep[kept[~dep]] = False
+        A, rhs = A[dep], rhs[dep]
+    return A, rhs, keep
+
+
+def _drop_dependent_rows(A: sp.csr_matrix, rhs: np.ndarray, P: sp.csr_matrix, scale: np.ndarray,
+                         labels_eq: np.ndarray) -> np.ndarray | None:
+    """Reduced equations that are combinations of others (a group of processes whose every flow across
+    its border is exact: their joint balance only checks exact data). Each such combination must hold; it
+    is then dropped, so that A Q Aᵀ is non-singular. Returns the mask of rows to keep, or None if all are
+    independent. Contradictions are reported with the processes involved."""
+    from mfa import _triangular
+
+    if not A.shape[0]:
+        return None
+    red = _triangular.reduce(A)
+    if red.rank == A.shape[0]:
+        return None
+    L, _ = red.left_null()                          # dependent combinations of the reduced equations
+    off = np.abs(L @ rhs)
+    yard = abs(L) @ np.maximum(scale, 1.0)
+    bad = np.flatnonzero(off > 1e-9 * yard)
+    if len(bad):
+        eqs = (abs(L[bad]) @ abs(P)).tocsr()
+        lines = []
+        for i, b in enumerate(bad[:10]):
+            e = eqs.indices[eqs.indptr[i]:eqs.indptr[i + 1]]
+            e = np.sort(e)
+            names = ", ".join(labels_eq[e][:8]) + (f" … ({len(e)} equations)" if len(e) > 8 else "")
+            lines.append(f"{names}: off by {off[b]:.6g} t/a")
+        raise MfaError("the exact data contradict the model equations: these processes exchange only exact "
+                       "flows with the rest of the park, and their joint balance does not hold (no measured "
+                       "value can absorb the difference):\n  - " + "\n  - ".join(lines) +
+                       "\n(give one of the flows across their border a sigma, or correct the values)")
+    return red.independent_rows()
 
 
 def _propagate(model: _Model, out: dict, comb_rows: sp.csr_matrix | None,
@@ -1106,17 +1187,37 @@ def _propagate(model: _Model, out: dict, comb_rows: sp.csr_matrix | None,
 
 
 def _combinations(model: _Model, out: dict):
-    """Determined combinations cᵀy of unobservable unknowns, per block: c ⟂ null space restricted to the
-    unobservable unknowns. Returned as sparse rows over the unknowns (for propagation) and metadata."""
+    """Determined combinations cᵀy of unobservable unknowns, per component: c ⟂ null space restricted to
+    the unobservable unknowns, in reduced row echelon form (canonical: the same whatever basis the null
+    space came in). Returned as sparse rows over the unknowns (for propagation) and metadata. Components
+    with more than ``_COMBINATION_LIMIT`` unobservable unknowns are counted in ``out['combinations_skipped']``
+    instead (their echelon form is dense)."""
     el = out["el"]
     y_idx = out["y_idx"]
     labels = model.variable_labels()
     rows, meta = [], []
-    for comp, (cols, N) in sorted(el.null_blocks.items()):
-        unobs_local = np.flatnonzero(np.linalg.norm(N, axis=1) > _NULL_TOL)
-        if len(unobs_local) < 2:
+    out["combinations_skipped"] = 0
+    N = el.null.tocsc()
+    unobs = np.flatnonzero(~el.observable)
+    if not len(unobs) or not N.shape[1]:
+        return None, []
+    comp_u = el.comp_of_y[unobs]
+    order_u = np.argsort(comp_u, kind="stable")
+    order_n = np.argsort(el.null_comp, kind="stable")
+    comps, start_u = np.unique(comp_u[order_u], return_index=True)
+    end_u = np.r_[start_u[1:], len(order_u)]
+    nsorted = el.null_comp[order_n]
+    Nr = N.tocsr()
+    for comp, s0, s1 in zip(comps, start_u, end_u):
+        yi = unobs[order_u[s0:s1]]                            # ascending unknown index
+        if len(yi) < 2:
             continue
-        NU = N[unobs_local]                                   # u × k
+        if len(yi) > _COMBINATION_LIMIT:
+            out["combinations_skipped"] += 1
+            continue
+        a, b = np.searchsorted(nsorted, [comp, comp + 1])
+        NU = Nr[yi][:, order_n[a:b]].toarray()                # u × k
+        NU = NU / np.maximum(np.abs(NU).max(axis=0), 1e-300)
         # combinations c with cᵀ NU = 0
         Uc, Sc, Vc = np.linalg.svd(NU.T, full_matrices=True)
         r = int((Sc > _NULL_TOL * max(Sc.max(initial=0), 1e-300)).sum())
@@ -1128,11 +1229,11 @@ def _combinations(model: _Model, out: dict):
             nz = np.flatnonzero(np.abs(c) > 1e-9)
             c = c / np.max(np.abs(c[nz]))
             c = np.where(np.abs(c - np.round(c)) < 1e-9, np.round(c), c)
-            yi = cols[unobs_local[nz]]
-            row = sp.csr_matrix((c[nz], (np.zeros(len(nz), dtype=int), yi)), shape=(1, len(y_idx)))
+            yk = yi[nz]
+            row = sp.csr_matrix((c[nz], (np.zeros(len(nz), dtype=int), yk)), shape=(1, len(y_idx)))
             rows.append(row)
-            terms = [(float(a), str(labels[y_idx[j]])) for a, j in zip(c[nz], yi)]
-            value = float(np.dot(c[nz], out["v"][y_idx[yi]]))
+            terms = [(float(a), str(labels[y_idx[j]])) for a, j in zip(c[nz], yk)]
+            value = float(np.dot(c[nz], out["v"][y_idx[yk]]))
             meta.append((terms, value))
     if not rows:
         return None, []
