@@ -74,15 +74,22 @@ class Peel:
     def size(self) -> int:
         return len(self.rows)
 
-    def solve(self, R, transpose: bool = False):
-        """B⁻¹ R (or B⁻ᵀ R) for R with one row per pivot (dense 1-d/2-d array or sparse matrix)."""
+    def solve(self, R, transpose: bool = False, absolute: bool = False):
+        """B⁻¹ R (or B⁻ᵀ R) for R with one row per pivot (dense 1-d/2-d array or sparse matrix). With
+        ``absolute``, the same recurrence on absolute values (|B| with its off-diagonal negated, |R|): the
+        sum of the magnitudes of every term, the yardstick of cancellation."""
         Off = self.off_t if transpose else self.off
+        diag = self.diag
+        if absolute:
+            Off = -abs(Off)
+            diag = np.abs(diag)
+            R = abs(R)
         n_lev = len(self.starts) - 1
         levels = range(n_lev) if transpose else range(n_lev - 1, -1, -1)
         if not sp.issparse(R):
             R = np.asarray(R, dtype=float)
             Y = np.zeros_like(R)
-            d = self.diag if R.ndim == 1 else self.diag[:, None]
+            d = diag if R.ndim == 1 else diag[:, None]
             for lv in levels:
                 s, e = self.starts[lv], self.starts[lv + 1]
                 block = Off[s:e]
@@ -102,7 +109,7 @@ class Peel:
                 lo, hi = self.starts[l0], self.starts[l1 + 1]
                 Ysub = sp.vstack([blocks[k] for k in range(l0, l1 + 1)], format="csr")
                 acc = acc - block[:, lo:hi] @ Ysub
-            blocks[lv] = sp.csr_matrix(sp.diags(1.0 / self.diag[s:e]) @ acc)
+            blocks[lv] = sp.csr_matrix(sp.diags(1.0 / diag[s:e]) @ acc)
         if not n_lev:
             return sp.csr_matrix((0, R.shape[1]))
         return sp.vstack(blocks, format="csr")
@@ -183,7 +190,7 @@ def peel(M: sp.spmatrix) -> Peel:
 # Relative rank tolerance of the dense SVDs of Schur-complement blocks (as for the blocks of J_y before).
 _RANK_RTOL = 1e-10
 # Schur-complement entries this much smaller than the terms they come from are cancellation, not structure.
-_CANCEL_RTOL = 1e-11
+_CANCEL_RTOL = 1e-9
 
 
 @dataclass
@@ -287,7 +294,14 @@ class Reduction:
         order = np.argsort(pe.rest_cols[rep], kind="stable")
         NS = NS[:, order].tocsr()
         rep = rep[order]
-        W = pe.solve(self.N1 @ NS) if pe.size else sp.csr_matrix((0, NS.shape[1]))
+        if pe.size:
+            W = pe.solve((self.N1 @ NS).tocsr())
+            if self.blocks and W.nnz:
+                # entries left by cancellation (coefficient rows) are rounding, not structure
+                W_abs = pe.solve((abs(self.N1) @ abs(NS)).tocsr(), absolute=True)
+                W = W.multiply((abs(W) - _CANCEL_RTOL * W_abs) > 0).tocsr()
+        else:
+            W = sp.csr_matrix((0, NS.shape[1]))
         N = sp.vstack([-W, NS], format="csr")
         perm = np.concatenate([pe.cols, pe.rest_cols])
         N = sp.csr_matrix(N)[np.argsort(perm)].tocsc()
@@ -379,7 +393,8 @@ def reduce(M: sp.spmatrix) -> Reduction:
     S = (N2 - T @ N1).tocsr()
     blocks: list[_Block] = []
     if S.nnz:
-        S_abs = (abs(N2) + abs(T) @ abs(N1)).tocsr()
+        T_abs = pe.solve(abs(E).T.tocsr(), transpose=True, absolute=True).T.tocsr() if T.nnz else T
+        S_abs = (abs(N2) + T_abs @ abs(N1)).tocsr()
         S = S.multiply((abs(S) - _CANCEL_RTOL * S_abs) > 0).tocsr()
         S.eliminate_zeros()
     if S.nnz:
