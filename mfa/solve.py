@@ -74,7 +74,7 @@ _NULL_TOL = 1e-8
 # this many unobservable unknowns.
 _COMBINATION_LIMIT = 2000
 # Above this many reduced equations the normal matrix is factored sparse instead of dense.
-_DENSE_LIMIT = 2500
+_DENSE_LIMIT = 500
 # Uncertainty propagation by default (reconcile(covariance=None)) while its predicted cost stays within
 # these: floating-point operations of the sparse Cholesky, projected inverse and direct solves (about a
 # minute on one core), and non-zeros of the factor (8 bytes each, held twice). Without chompack: up to this
@@ -285,16 +285,52 @@ def _check_closed_tc(model: _Model, flow_ids: np.ndarray) -> None:
 # --------------------------------------------------------------------------------------------------------
 # Elimination of the unknowns, block by block
 # --------------------------------------------------------------------------------------------------------
-@dataclass
 class _Elimination:
-    P: sp.csr_matrix          # n_red × n_c: rows span the left null space of J_y
-    P_comp: np.ndarray        # component label of each row of P
-    Yplus: Any                # n_y × n_c: a generalised inverse of J_y (sparse matrix or operator, ``@``)
-    observable: np.ndarray    # bool per unknown
-    comp_of_row: np.ndarray   # component label of each equation
-    comp_of_y: np.ndarray     # component label of each unknown
-    null: sp.csc_matrix       # n_y × k: columns span the null space of J_y
-    null_comp: np.ndarray     # component label of each null-space column
+    """What the elimination of the unknowns gives (internal).
+
+    P (n_red × n_c): rows span the left null space of J_y; P_comp: component label of each row of P;
+    Yplus (n_y × n_c): a generalised inverse of J_y (sparse matrix or operator, ``@``); comp_of_row /
+    comp_of_y: component label of each equation / unknown; null (n_y × k): columns span the null space of
+    J_y, null_comp: component of each; observable: bool per unknown. The null space (observability) is
+    computed on first use: iterations of a bilinear park only need P and Yplus."""
+
+    def __init__(self, P, P_comp, Yplus, comp_of_row, comp_of_y, null=None, null_comp=None, observable=None,
+                 null_space=None):
+        self.P, self.P_comp, self.Yplus = P, P_comp, Yplus
+        self.comp_of_row, self.comp_of_y = comp_of_row, comp_of_y
+        self._null, self._null_comp, self._observable = null, null_comp, observable
+        self._null_space = null_space
+
+    def _compute_null(self) -> None:
+        if self._null is not None:
+            return
+        N, rep_c = self._null_space()
+        n_y = len(self.comp_of_y)
+        observable = np.ones(n_y, dtype=bool)
+        if N.shape[1]:
+            # a null-space direction moves the unknown: unobservable (relative to each direction's largest)
+            colmax = np.asarray(abs(N).max(axis=0).todense()).ravel()
+            Nn = N @ sp.diags(1.0 / np.maximum(colmax, 1e-300))
+            rowmax = np.asarray(abs(Nn).max(axis=1).todense()).ravel()
+            observable = rowmax <= _NULL_TOL
+        self._null = N
+        self._null_comp = self.comp_of_y[rep_c] if len(rep_c) else np.zeros(0, dtype=np.int64)
+        self._observable = observable
+
+    @property
+    def null(self) -> sp.csc_matrix:
+        self._compute_null()
+        return self._null
+
+    @property
+    def null_comp(self) -> np.ndarray:
+        self._compute_null()
+        return self._null_comp
+
+    @property
+    def observable(self) -> np.ndarray:
+        self._compute_null()
+        return self._observable
 
 
 def _components(Jy: sp.csr_matrix) -> tuple[int, np.ndarray, np.ndarray]:
@@ -323,17 +359,8 @@ def _eliminate(Jy: sp.csr_matrix) -> _Elimination:
     _, lab_r, lab_c = _components(Jy)
     red = _triangular.reduce(Jy)
     P, rep_r = red.left_null()
-    N, rep_c = red.null()
-    observable = np.ones(n_y, dtype=bool)
-    if N.shape[1]:
-        # a null-space direction moves the unknown: unobservable (relative to each direction's largest)
-        colmax = np.asarray(abs(N).max(axis=0).todense()).ravel()
-        Nn = N @ sp.diags(1.0 / np.maximum(colmax, 1e-300))
-        rowmax = np.asarray(abs(Nn).max(axis=1).todense()).ravel()
-        observable = rowmax <= _NULL_TOL
     return _Elimination(P=P, P_comp=lab_r[rep_r] if len(rep_r) else np.zeros(0, dtype=np.int64),
-                        Yplus=red.pinv(), observable=observable, comp_of_row=lab_r, comp_of_y=lab_c,
-                        null=N, null_comp=lab_c[rep_c] if len(rep_c) else np.zeros(0, dtype=np.int64))
+                        Yplus=red.pinv(), comp_of_row=lab_r, comp_of_y=lab_c, null_space=red.null)
 
 
 def _eliminate_dense(Jy: sp.csr_matrix) -> _Elimination:
@@ -525,7 +552,7 @@ class _Normal:
         except RuntimeError:
             pass
         self._lu = None
-        if n > 4 * _DENSE_LIMIT:
+        if n > 10_000:
             raise MfaError(f"the {n} reduced balance equations are numerically dependent (ill-conditioned "
                            "transfer coefficients?) and too many to resolve densely")
         self._dense(self._M.toarray())
