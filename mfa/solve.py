@@ -1118,8 +1118,6 @@ def _drop_empty_rows(A, rhs, el, model, v, labels_eq):
     scale = abs(el.P) @ model.row_scale(v)
     col_scale = np.sqrt(np.asarray(abs(el.P) @ np.ones(model.n_c)).ravel())
     empty = norms <= 1e-12 * np.maximum(col_scale, 1.0) * max(1.0, float(np.max(np.abs(A.data), initial=1.0)))
-    if not empty.any():
-        return A, rhs, np.ones(len(rhs), dtype=bool)
     bad = empty & (np.abs(rhs) > 1e-9 * np.maximum(scale, 1.0))
     if bad.any():
         lines = []
@@ -1131,8 +1129,9 @@ def _drop_empty_rows(A, rhs, el, model, v, labels_eq):
                        "difference):\n  - " + "\n  - ".join(lines) +
                        "\n(give one of the flows involved a sigma, or correct the values)")
     keep = ~empty
-    A, rhs = A[keep], rhs[keep]
-    dep = _drop_dependent_rows(A, rhs, el.P[keep], scale[keep], labels_eq)
+    if empty.any():
+        A, rhs = A[keep], rhs[keep]
+    dep = _drop_dependent_rows(A, rhs, el.P[keep] if empty.any() else el.P, scale[keep], labels_eq)
     if dep is not None:
         kept = np.flatnonzero(keep)
         keep[kept[~dep]] = False
@@ -1150,7 +1149,10 @@ def _drop_dependent_rows(A: sp.csr_matrix, rhs: np.ndarray, P: sp.csr_matrix, sc
 
     if not A.shape[0]:
         return None
-    red = _triangular.reduce(A)
+    M = _triangular.clean(A)
+    if not len(_triangular.peel(M).rest_rows):
+        return None                                 # every row pivoted: independent (the usual case)
+    red = _triangular.reduce(M)
     if red.rank == A.shape[0]:
         return None
     L, _ = red.left_null()                          # dependent combinations of the reduced equations
