@@ -8,11 +8,14 @@ it, so ``incidence @ values`` is each process's inputs minus outputs.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
-import scipy.sparse as sp
 
 from mfa.conventions import BOUNDARY_KINDS, PROCESS_KINDS
+
+if TYPE_CHECKING:
+    import scipy.sparse as sp
 
 __all__ = ["CompiledPark", "compile_park"]
 
@@ -33,9 +36,23 @@ class CompiledPark:
     material: np.ndarray
     material_ids: np.ndarray
     material_codes: np.ndarray
-    incidence: sp.csr_matrix
     delta_stock: np.ndarray
     _extra: dict = field(default_factory=dict, repr=False)
+
+    @property
+    def incidence(self) -> sp.csr_matrix:
+        """n_processes × n_flows, +1 where the flow enters the process, −1 where it leaves (built on first
+        use: balancing needs only ``src`` and ``tgt``, and scipy is not imported before)."""
+        m = self._extra.get("incidence")
+        if m is None:
+            import scipy.sparse as sp
+
+            n_p, n_f = self.n_processes, self.n_flows
+            cols = np.arange(n_f)
+            data = np.concatenate([np.ones(n_f), -np.ones(n_f)])
+            m = self._extra["incidence"] = sp.csr_matrix(
+                (data, (np.concatenate([self.tgt, self.src]), np.concatenate([cols, cols]))), shape=(n_p, n_f))
+        return m
 
     @property
     def n_processes(self) -> int:
@@ -91,9 +108,6 @@ def compile_park(park) -> CompiledPark:
     src = lookup[procs.set_index("id").index.get_indexer(flows["source"])] if len(flows) else np.zeros(0, int)
     tgt = lookup[procs.set_index("id").index.get_indexer(flows["target"])] if len(flows) else np.zeros(0, int)
     n_p, n_f = len(ids), len(flows)
-    cols = np.arange(n_f)
-    data = np.concatenate([np.ones(n_f), -np.ones(n_f)])
-    inc = sp.csr_matrix((data, (np.concatenate([tgt, src]), np.concatenate([cols, cols]))), shape=(n_p, n_f))
     mat_codes, mat_ids = (flows["material"].factorize(sort=True) if n_f else (np.zeros(0, int), []))
     delta = np.full(n_p, np.nan)
     stocks = park.stocks
@@ -109,5 +123,5 @@ def compile_park(park) -> CompiledPark:
         value=flows["value"].to_numpy(dtype=float), sigma=flows["sigma"].to_numpy(dtype=float),
         tc=flows["tc"].to_numpy(dtype=float), tc_sigma=flows["tc_sigma"].to_numpy(dtype=float),
         material=flows["material"].to_numpy(dtype=object), material_ids=np.asarray(mat_ids, dtype=object),
-        material_codes=np.asarray(mat_codes, dtype=np.int64), incidence=inc, delta_stock=delta,
+        material_codes=np.asarray(mat_codes, dtype=np.int64), delta_stock=delta,
     )
