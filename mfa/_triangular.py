@@ -115,9 +115,16 @@ class Peel:
         return sp.vstack(blocks, format="csr")
 
 
-def peel(M: sp.spmatrix) -> Peel:
-    """Triangular pivots of M (see the module docstring); M should be :func:`clean`."""
+def peel(M: sp.spmatrix, like: Peel | None = None, like_matrix: sp.csr_matrix | None = None) -> Peel:
+    """Triangular pivots of M (see the module docstring); M should be :func:`clean`. With ``like`` (the
+    pivots of ``like_matrix``) and M of the same sparsity pattern, the same pivots are used again: only the
+    numbers change (the Jacobian of the next iteration)."""
     Mr = sp.csr_matrix(M)
+    if (like is not None and like_matrix is not None and like_matrix.shape == Mr.shape
+            and like_matrix.nnz == Mr.nnz and np.array_equal(like_matrix.indptr, Mr.indptr)
+            and np.array_equal(like_matrix.indices, Mr.indices)):
+        sizes = np.diff(like.starts)
+        return _assemble(Mr, like.rows, like.cols, sizes, like.rest_rows, like.rest_cols)
     Mc = Mr.tocsc()
     m, n = Mr.shape
     row_alive = np.ones(m, dtype=bool)
@@ -173,18 +180,23 @@ def peel(M: sp.spmatrix) -> Peel:
     rows = np.concatenate(piv_r) if piv_r else np.zeros(0, dtype=np.int64)
     cols = np.concatenate(piv_c) if piv_c else np.zeros(0, dtype=np.int64)
     sizes = np.array([len(p) for p in piv_r], dtype=np.int64)
-    starts = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
-    level_of = np.repeat(np.arange(len(sizes)), sizes)
     is_piv_r = np.zeros(m, dtype=bool)
     is_piv_r[rows] = True
     is_piv_c = np.zeros(n, dtype=bool)
     is_piv_c[cols] = True
+    return _assemble(Mr, rows, cols, sizes, np.flatnonzero(~is_piv_r), np.flatnonzero(~is_piv_c))
+
+
+def _assemble(Mr: sp.csr_matrix, rows: np.ndarray, cols: np.ndarray, sizes: np.ndarray, rest_rows: np.ndarray,
+              rest_cols: np.ndarray) -> Peel:
+    starts = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
+    level_of = np.repeat(np.arange(len(sizes)), sizes)
     B = Mr[rows][:, cols].tocsr()
     diag = B.diagonal()
     off = (B - sp.diags(diag)).tocsr()
     off.eliminate_zeros()
-    return Peel(shape=(m, n), rows=rows, cols=cols, starts=starts, rest_rows=np.flatnonzero(~is_piv_r),
-                rest_cols=np.flatnonzero(~is_piv_c), diag=diag, off=off, off_t=off.T.tocsr(), level_of=level_of)
+    return Peel(shape=Mr.shape, rows=rows, cols=cols, starts=starts, rest_rows=rest_rows, rest_cols=rest_cols,
+                diag=diag, off=off, off_t=off.T.tocsr(), level_of=level_of)
 
 
 # Relative rank tolerance of the dense SVDs of Schur-complement blocks (as for the blocks of J_y before).
@@ -375,13 +387,14 @@ class GeneralisedInverse:
         return out
 
 
-def reduce(M: sp.spmatrix) -> Reduction:
+def reduce(M: sp.spmatrix, like: Reduction | None = None) -> Reduction:
     """Triangular pivots of M (:func:`peel`) and, on the rows and columns they leave, the Schur complement
-    ``S = N₂ − E B⁻¹ N₁`` resolved by a dense SVD per connected block (S is zero for incidence matrices)."""
+    ``S = N₂ − E B⁻¹ N₁`` resolved by a dense SVD per connected block (S is zero for incidence matrices).
+    ``like``: the reduction of a matrix of the same pattern, whose pivots are used again."""
     from scipy.sparse.csgraph import connected_components
 
     M = clean(M)
-    pe = peel(M)
+    pe = peel(M, like.pe if like is not None else None, like.M if like is not None else None)
     R1, C1, R2, C2 = pe.rows, pe.cols, pe.rest_rows, pe.rest_cols
     E = M[R2][:, C1]
     if E.nnz and pe.size:

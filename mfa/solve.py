@@ -27,10 +27,11 @@ linearise the equations at the current estimate, eliminate the unknowns with a b
 space of their Jacobian, reconcile the measurements subject to ``P J_x Δx = −P F``, solve the unknowns from the
 remaining equations, iterate.
 
-Sparse throughout: the unknowns split into independent blocks (connected components of the
-equation–unknown graph); each block is eliminated with a small dense SVD, blocks of the same shape in one
-batched call. The reduced normal matrix ``A Q Aᵀ`` is factored once (dense Cholesky when small, sparse LU
-otherwise).
+Sparse throughout: the unknowns are eliminated by triangular pivots on a spanning forest of the unknown
+flows rooted at the boundary (:mod:`mfa._triangular`; only what transfer-coefficient rows leave over is
+resolved densely, block by block); dependent reduced equations are found the same way, checked and dropped.
+The reduced normal matrix ``A Q Aᵀ`` is factored once (dense Cholesky when small, sparse Cholesky or
+conjugate gradients otherwise).
 
 Every flow gets a ``status``: ``exact``, ``measured`` (σ given but no equation checks it: unchanged),
 ``reconciled`` (σ given and redundant: adjusted), ``computed`` (unknown, determined by the equations) or
@@ -348,7 +349,7 @@ def _components(Jy: sp.csr_matrix) -> tuple[int, np.ndarray, np.ndarray]:
     return n_comp, labels[:n_c], labels[n_c:]
 
 
-def _eliminate(Jy: sp.csr_matrix) -> _Elimination:
+def _eliminate(Jy: sp.csr_matrix, previous: _Elimination | None = None) -> _Elimination:
     """Left null space, a generalised inverse and the null space (observability) of J_y (n_c × n_y), by
     sparse triangular elimination (:mod:`mfa._triangular`): a spanning forest of the unknown flows rooted at
     the boundary, O(non-zeros) for balance equations; only what transfer-coefficient rows leave over is
@@ -357,13 +358,15 @@ def _eliminate(Jy: sp.csr_matrix) -> _Elimination:
 
     n_c, n_y = Jy.shape
     _, lab_r, lab_c = _components(Jy)
-    red = _triangular.reduce(Jy)
+    red = _triangular.reduce(Jy, like=getattr(previous, "reduction", None))
     P, rep_r = red.left_null()
-    return _Elimination(P=P, P_comp=lab_r[rep_r] if len(rep_r) else np.zeros(0, dtype=np.int64),
+    el = _Elimination(P=P, P_comp=lab_r[rep_r] if len(rep_r) else np.zeros(0, dtype=np.int64),
                         Yplus=red.pinv(), comp_of_row=lab_r, comp_of_y=lab_c, null_space=red.null)
+    el.reduction = red
+    return el
 
 
-def _eliminate_dense(Jy: sp.csr_matrix) -> _Elimination:
+def _eliminate_dense(Jy: sp.csr_matrix, previous: _Elimination | None = None) -> _Elimination:
     """The reference for :func:`_eliminate` (tests): J_y split into independent blocks, each with a dense
     SVD (left null space, pseudo-inverse, orthonormal null space), blocks of equal shape batched."""
     n_c, n_y = Jy.shape
@@ -710,6 +713,8 @@ class ReconcileResult(Result):
     combinations : DataFrame
         determined combinations of unobservable variables: expression, terms (list of (coefficient, id)),
         value, sigma.
+    combinations_skipped : int
+        connected parts with more than 2 000 unobservable unknowns, whose combinations are not listed.
     converged, iterations, chi2, dof, p_value, max_residual, max_residual_rel, alpha
     park : the reconciled Park (computed values filled in, reconciled values and σ written back).
     """
@@ -749,6 +754,7 @@ class ReconcileResult(Result):
             "max_residual_rel": float(self.max_residual_rel), "alpha": float(self.alpha),
             "uncertainty_propagated": bool(self.uncertainty_propagated),
             "uncertainty_skipped": self.__dict__.get("uncertainty_skipped"),
+            "combinations_skipped": int(self.__dict__.get("combinations_skipped", 0)),
             "gross_errors": int(self.flows["gross_error"].sum() + self.transfer_coefficients["gross_error"].sum()),
             "status_counts": {s: int(counts.get(s, 0)) for s in STATUSES},
         }
@@ -1046,7 +1052,7 @@ def _iterate(model: _Model, kind: np.ndarray, v_m: np.ndarray, *, max_iter: int,
             J = model.jacobian(v)
             Jx = J[:, x_idx]
             if it > 1:
-                el = _eliminate(J[:, y_idx])
+                el = _eliminate(J[:, y_idx], previous=el)
             F = model.residual(v)
             A = (el.P @ Jx).tocsr()
             rhs = A @ v[x_idx] - el.P @ F
@@ -1083,7 +1089,7 @@ def _iterate(model: _Model, kind: np.ndarray, v_m: np.ndarray, *, max_iter: int,
         # re-linearise at the solution for classification and uncertainty
         J = model.jacobian(v)
         Jx = J[:, x_idx]
-        el = _eliminate(J[:, y_idx])
+        el = _eliminate(J[:, y_idx], previous=el)
         F = model.residual(v)
         A = (el.P @ Jx).tocsr()
         rhs = A @ v[x_idx] - el.P @ F
@@ -1371,7 +1377,8 @@ def _build_result(park: Any, model: _Model, out: dict, z_crit: float) -> Reconci
         converged=out["converged"], iterations=out["iterations"], chi2=out["chi2"], dof=out["dof"],
         p_value=out["p_value"], max_residual=out["max_residual"], max_residual_rel=out["max_residual_rel"],
         alpha=out["alpha"], linear_model=lin, _input_park=park, _cov=_cov,
-        uncertainty_propagated=out["uncertainty_propagated"], uncertainty_skipped=out.get("uncertainty_skipped"))
+        uncertainty_propagated=out["uncertainty_propagated"], uncertainty_skipped=out.get("uncertainty_skipped"),
+        combinations_skipped=out.get("combinations_skipped", 0))
 
 
 def _expression(terms: list[tuple[float, str]]) -> str:
