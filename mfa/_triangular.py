@@ -387,6 +387,25 @@ class GeneralisedInverse:
         return out
 
 
+# Up to this many entries (pivots × rows with entries) a left solve runs on a dense block: one sparse
+# product per level instead of several sparse constructions.
+_DENSE_LEFT_SOLVE = 2_000_000
+
+
+def _left_solve(pe: Peel, E: sp.csr_matrix, absolute: bool = False) -> sp.csr_matrix:
+    """E B⁻¹ (rows × pivots, sparse) for E with one column per pivot."""
+    E = sp.csr_matrix(E)
+    if not E.nnz or not pe.size:
+        return sp.csr_matrix(E.shape)
+    rows = np.flatnonzero(np.diff(E.indptr) > 0)
+    if len(rows) * pe.size <= _DENSE_LEFT_SOLVE:
+        Z = pe.solve(E[rows].T.toarray(), transpose=True, absolute=absolute)      # pivots × rows
+        Zs = sp.csr_matrix(Z.T)
+        coo = Zs.tocoo()
+        return sp.csr_matrix((coo.data, (rows[coo.row], coo.col)), shape=E.shape)
+    return pe.solve(E.T.tocsr(), transpose=True, absolute=absolute).T.tocsr()
+
+
 def reduce(M: sp.spmatrix, like: Reduction | None = None) -> Reduction:
     """Triangular pivots of M (:func:`peel`) and, on the rows and columns they leave, the Schur complement
     ``S = N₂ − E B⁻¹ N₁`` resolved by a dense SVD per connected block (S is zero for incidence matrices).
@@ -396,17 +415,14 @@ def reduce(M: sp.spmatrix, like: Reduction | None = None) -> Reduction:
     M = clean(M)
     pe = peel(M, like.pe if like is not None else None, like.M if like is not None else None)
     R1, C1, R2, C2 = pe.rows, pe.cols, pe.rest_rows, pe.rest_cols
-    E = M[R2][:, C1]
-    if E.nnz and pe.size:
-        T = pe.solve(E.T.tocsr(), transpose=True).T.tocsr()
-    else:
-        T = sp.csr_matrix((len(R2), pe.size))
+    E = M[R2][:, C1].tocsr()
+    T = _left_solve(pe, E)
     N1 = M[R1][:, C2].tocsr()
     N2 = M[R2][:, C2].tocsr()
     S = (N2 - T @ N1).tocsr()
     blocks: list[_Block] = []
     if S.nnz:
-        T_abs = pe.solve(abs(E).T.tocsr(), transpose=True, absolute=True).T.tocsr() if T.nnz else T
+        T_abs = _left_solve(pe, abs(E), absolute=True) if T.nnz else T
         S_abs = (abs(N2) + T_abs @ abs(N1)).tocsr()
         S = S.multiply((abs(S) - _CANCEL_RTOL * S_abs) > 0).tocsr()
         S.eliminate_zeros()

@@ -357,13 +357,24 @@ def _eliminate(Jy: sp.csr_matrix, previous: _Elimination | None = None) -> _Elim
     from mfa import _triangular
 
     n_c, n_y = Jy.shape
-    _, lab_r, lab_c = _components(Jy)
+    Jy = sp.csr_matrix(Jy)
+    prev = getattr(previous, "pattern", None)
+    if prev is not None and _same_pattern(prev[0], Jy):
+        lab_r, lab_c = prev[1], prev[2]          # the next iteration's Jacobian: same graph
+    else:
+        _, lab_r, lab_c = _components(Jy)
     red = _triangular.reduce(Jy, like=getattr(previous, "reduction", None))
     P, rep_r = red.left_null()
     el = _Elimination(P=P, P_comp=lab_r[rep_r] if len(rep_r) else np.zeros(0, dtype=np.int64),
                         Yplus=red.pinv(), comp_of_row=lab_r, comp_of_y=lab_c, null_space=red.null)
     el.reduction = red
+    el.pattern = (Jy, lab_r, lab_c)
     return el
+
+
+def _same_pattern(a: sp.csr_matrix, b: sp.csr_matrix) -> bool:
+    return (a.shape == b.shape and a.nnz == b.nnz and np.array_equal(a.indptr, b.indptr)
+            and np.array_equal(a.indices, b.indices))
 
 
 def _eliminate_dense(Jy: sp.csr_matrix, previous: _Elimination | None = None) -> _Elimination:
@@ -1021,6 +1032,7 @@ def _iterate(model: _Model, kind: np.ndarray, v_m: np.ndarray, *, max_iter: int,
     xm = v_m[x_idx]
     v = np.where(kind == 2, 0.0, v_m)
     labels_eq = model.equation_labels()
+    independent: list = []          # patterns of reduced systems found independent (bilinear iterations)
 
     J = model.jacobian(v)
     Jy = J[:, y_idx]
@@ -1056,7 +1068,7 @@ def _iterate(model: _Model, kind: np.ndarray, v_m: np.ndarray, *, max_iter: int,
             F = model.residual(v)
             A = (el.P @ Jx).tocsr()
             rhs = A @ v[x_idx] - el.P @ F
-            A, rhs, keep = _drop_empty_rows(A, rhs, el, model, v, labels_eq)
+            A, rhs, keep = _drop_empty_rows(A, rhs, el, model, v, labels_eq, independent)
             P_kept = el.P[keep] if not keep.all() else el.P
             QAt = (Q @ A.T).tocsr()
             normal = _Normal((A @ QAt).tocsr())
@@ -1093,7 +1105,7 @@ def _iterate(model: _Model, kind: np.ndarray, v_m: np.ndarray, *, max_iter: int,
         F = model.residual(v)
         A = (el.P @ Jx).tocsr()
         rhs = A @ v[x_idx] - el.P @ F
-        A, rhs, keep = _drop_empty_rows(A, rhs, el, model, v, labels_eq)
+        A, rhs, keep = _drop_empty_rows(A, rhs, el, model, v, labels_eq, independent)
         QAt = (Q @ A.T).tocsr()
         normal = _Normal((A @ QAt).tocsr())
 
@@ -1116,7 +1128,7 @@ def _iterate(model: _Model, kind: np.ndarray, v_m: np.ndarray, *, max_iter: int,
             "max_residual": max_res, "max_residual_rel": max_rel, "dof": int(normal.rank), "q": q}
 
 
-def _drop_empty_rows(A, rhs, el, model, v, labels_eq):
+def _drop_empty_rows(A, rhs, el, model, v, labels_eq, independent: list | None = None):
     """Reduced equations that involve no measured variable only check exact data: they must hold, and are
     dropped from the reconciliation."""
     norms = np.sqrt(np.asarray(A.multiply(A).sum(axis=1)).ravel())
@@ -1137,7 +1149,8 @@ def _drop_empty_rows(A, rhs, el, model, v, labels_eq):
     keep = ~empty
     if empty.any():
         A, rhs = A[keep], rhs[keep]
-    dep = _drop_dependent_rows(A, rhs, el.P[keep] if empty.any() else el.P, scale[keep], labels_eq)
+    dep = _drop_dependent_rows(A, rhs, el.P[keep] if empty.any() else el.P, scale[keep], labels_eq,
+                               independent)
     if dep is not None:
         kept = np.flatnonzero(keep)
         keep[kept[~dep]] = False
@@ -1146,7 +1159,7 @@ def _drop_empty_rows(A, rhs, el, model, v, labels_eq):
 
 
 def _drop_dependent_rows(A: sp.csr_matrix, rhs: np.ndarray, P: sp.csr_matrix, scale: np.ndarray,
-                         labels_eq: np.ndarray) -> np.ndarray | None:
+                         labels_eq: np.ndarray, independent: list | None = None) -> np.ndarray | None:
     """Reduced equations that are combinations of others (a group of processes whose every flow across
     its border is exact: their joint balance only checks exact data). Each such combination must hold; it
     is then dropped, so that A Q Aᵀ is non-singular. Returns the mask of rows to keep, or None if all are
@@ -1156,8 +1169,12 @@ def _drop_dependent_rows(A: sp.csr_matrix, rhs: np.ndarray, P: sp.csr_matrix, sc
     if not A.shape[0]:
         return None
     M = _triangular.clean(A)
+    if independent is not None and any(_same_pattern(M, B) for B in independent):
+        return None                                 # a matrix of this pattern was found independent
     if not len(_triangular.peel(M).rest_rows):
-        return None                                 # every row pivoted: independent (the usual case)
+        if independent is not None:
+            independent.append(M)                   # every row pivoted: independent (the usual case)
+        return None
     red = _triangular.reduce(M)
     if red.rank == A.shape[0]:
         return None
