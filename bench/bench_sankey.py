@@ -5,9 +5,14 @@ Prints each figure with its ratio to a baseline measured in the same run:
 * layout of random layered flow networks with return loops (n nodes, 3n links): the full layout (feedback
   arcs, 8 barycentre sweeps, 12 relaxation passes) against the same layout without sweeps and relaxation,
   and the weighted crossings each leaves;
-* the report of the example park wuhai against writing the plotly Sankey alone as a full HTML page.
+* the report of the example park wuhai against writing the plotly Sankey alone as a full HTML page;
+* ``mfa report`` of synthetic parks of 10⁴ and 10⁵ flows (regional structure), each in a fresh process (cold:
+  as a user runs it) with its peak RSS, against ``pandas.read_csv`` + ``DataFrame.to_html`` of the same flows
+  table in the same kind of process (what writing any HTML table of the flows costs). Targets: 10⁴ flows
+  < 15 s, 10⁵ flows < 60 s and < 2 GB;
+* crossing counts of 10⁴ edge pairs: the sweep against the k × k comparison.
 
-Run: python bench/bench_sankey.py
+Run: python -m bench.bench_sankey
 """
 
 from __future__ import annotations
@@ -103,6 +108,59 @@ def bench_report() -> None:
           f"({(out / 'report.html').stat().st_size / 1e6:.1f} MB)")
 
 
+def _timed_process(code: str) -> tuple[float, float]:
+    """Wall time and peak RSS (MB, the child's own ru_maxrss) of ``python -c code`` in a fresh process."""
+    import subprocess
+    import sys
+
+    code += "\nimport resource; print('RSS', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"
+    t0 = time.perf_counter()
+    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True).stdout
+    seconds = time.perf_counter() - t0
+    rss = [line for line in out.splitlines() if line.startswith("RSS ")][-1]
+    return seconds, int(rss.split()[1]) / 1024
+
+
+def bench_large_reports() -> None:
+    import mfa
+    from bench.synthetic import synthetic_park
+
+    print("mfa report, fresh process       time [s]  peak RSS   baseline read_csv+to_html [s]  ratio  target")
+    tmp = Path(tempfile.mkdtemp())
+    for n, target in ((2000, 15), (20000, 60)):
+        park = synthetic_park(n, seed=1, structure="regional")
+        folder = tmp / f"park{n}"
+        mfa.write_park(park, folder)
+        out = tmp / f"report{n}.html"
+        base, _ = _timed_process(f"import pandas as pd; pd.read_csv({str(folder / 'flows.csv')!r}).to_html("
+                                 f"{str(tmp / 'table.html')!r})")
+        t, rss = _timed_process(f"import sys; from mfa.cli import main; sys.argv = ['mfa', 'report', "
+                                f"{str(folder)!r}, '-o', {str(out)!r}]; main()")
+        ok = t < target and (n < 20000 or rss < 2048)
+        print(f"  {len(park.flows):>7} flows                {t:8.2f}  {rss:6.0f} MB  {base:27.2f}  {t / base:5.1f}×  "
+              f"< {target} s{' and < 2 GB' if n >= 20000 else ''}: {'holds' if ok else 'FAILS'}")
+
+
+def bench_crossings() -> None:
+    from mfa.sankey.layout import crossings
+
+    rng = np.random.default_rng(0)
+    k = 10000
+    u, lo, w = rng.integers(0, 300, k).astype(float), rng.integers(0, 300, k).astype(float), rng.random(k)
+    t0 = time.perf_counter()
+    fast = crossings(u, lo, w)
+    t_fast = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    cross = ((u[:, None] - u[None, :]) * (lo[:, None] - lo[None, :])) < 0
+    dense = float((np.outer(w, w) * cross).sum() / 2.0)
+    t_dense = time.perf_counter() - t0
+    print(f"crossings of {k} edges: sweep {t_fast:.3f} s, k×k comparison {t_dense:.3f} s "
+          f"({t_dense / t_fast:.1f}×, {3 * k * k * 8 / 1e9:.1f} GB of temporaries); same count to "
+          f"{abs(fast - dense) / dense:.0e}")
+
+
 if __name__ == "__main__":
     bench_layout()
     bench_report()
+    bench_crossings()
+    bench_large_reports()

@@ -106,9 +106,12 @@ def balance(park, rel_tol: float | None = None, abs_tol: float | None = None,
     v = c.value
     unknown = np.isnan(v)
     known_v = np.where(unknown, 0.0, v)
-    inputs = c.inflow @ known_v
-    outputs = c.outflow @ known_v
-    n_unknown = c.touch @ unknown.astype(float) if unknown.any() else np.zeros(c.n_processes)
+    # bincounts over the flows' endpoints: the incidence mat-vecs without building the matrices
+    n_p = c.n_processes
+    inputs = np.bincount(c.tgt, weights=known_v, minlength=n_p)
+    outputs = np.bincount(c.src, weights=known_v, minlength=n_p)
+    n_unknown = ((np.bincount(c.tgt, weights=unknown, minlength=n_p) +
+                  np.bincount(c.src, weights=unknown, minlength=n_p)) if unknown.any() else np.zeros(n_p))
     kind = c.kind
     is_storage = np.isin(kind, list(STOCK_KINDS))
     has_stock = ~np.isnan(c.delta_stock)

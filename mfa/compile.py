@@ -8,11 +8,15 @@ it, so ``incidence @ values`` is each process's inputs minus outputs.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
-import scipy.sparse as sp
+import pandas as pd
 
 from mfa.conventions import BOUNDARY_KINDS, PROCESS_KINDS
+
+if TYPE_CHECKING:
+    import scipy.sparse as sp
 
 __all__ = ["CompiledPark", "compile_park"]
 
@@ -23,19 +27,64 @@ class CompiledPark:
     process_index: dict
     kind: np.ndarray
     is_boundary: np.ndarray
-    flow_ids: np.ndarray
     src: np.ndarray
     tgt: np.ndarray
     value: np.ndarray
     sigma: np.ndarray
     tc: np.ndarray
     tc_sigma: np.ndarray
-    material: np.ndarray
-    material_ids: np.ndarray
-    material_codes: np.ndarray
-    incidence: sp.csr_matrix
     delta_stock: np.ndarray
+    _flows: object = field(repr=False)        # the park's flows frame: string columns converted on first use
     _extra: dict = field(default_factory=dict, repr=False)
+
+    # String columns as object arrays and the material factorisation cost more than a balance (Arrow-backed
+    # strings convert element by element), so they are built on first use.
+    @property
+    def flow_ids(self) -> np.ndarray:
+        m = self._extra.get("flow_ids")
+        if m is None:
+            m = self._extra["flow_ids"] = self._flows["id"].to_numpy(dtype=object)
+        return m
+
+    @property
+    def material(self) -> np.ndarray:
+        m = self._extra.get("material")
+        if m is None:
+            m = self._extra["material"] = self._flows["material"].to_numpy(dtype=object)
+        return m
+
+    def _materials(self) -> tuple[np.ndarray, np.ndarray]:
+        m = self._extra.get("materials")
+        if m is None:
+            if len(self._flows):
+                codes, ids = self._flows["material"].factorize(sort=True)
+            else:
+                codes, ids = np.zeros(0, int), []
+            m = self._extra["materials"] = (np.asarray(codes, dtype=np.int64), np.asarray(ids, dtype=object))
+        return m
+
+    @property
+    def material_codes(self) -> np.ndarray:
+        return self._materials()[0]
+
+    @property
+    def material_ids(self) -> np.ndarray:
+        return self._materials()[1]
+
+    @property
+    def incidence(self) -> sp.csr_matrix:
+        """n_processes × n_flows, +1 where the flow enters the process, −1 where it leaves (built on first
+        use: balancing needs only ``src`` and ``tgt``, and scipy is not imported before)."""
+        m = self._extra.get("incidence")
+        if m is None:
+            import scipy.sparse as sp
+
+            n_p, n_f = self.n_processes, self.n_flows
+            cols = np.arange(n_f)
+            data = np.concatenate([np.ones(n_f), -np.ones(n_f)])
+            m = self._extra["incidence"] = sp.csr_matrix(
+                (data, (np.concatenate([self.tgt, self.src]), np.concatenate([cols, cols]))), shape=(n_p, n_f))
+        return m
 
     @property
     def n_processes(self) -> int:
@@ -86,15 +135,15 @@ def compile_park(park) -> CompiledPark:
     ids = procs["id"].to_numpy(dtype=object)
     index = {p: i for i, p in enumerate(ids)}
     kind = procs["kind"].to_numpy(dtype=object)
-    # Index lookups through pandas are vectorised; a dict comprehension per flow would be a Python loop.
-    lookup = np.arange(len(ids))
-    src = lookup[procs.set_index("id").index.get_indexer(flows["source"])] if len(flows) else np.zeros(0, int)
-    tgt = lookup[procs.set_index("id").index.get_indexer(flows["target"])] if len(flows) else np.zeros(0, int)
     n_p, n_f = len(ids), len(flows)
-    cols = np.arange(n_f)
-    data = np.concatenate([np.ones(n_f), -np.ones(n_f)])
-    inc = sp.csr_matrix((data, (np.concatenate([tgt, src]), np.concatenate([cols, cols]))), shape=(n_p, n_f))
-    mat_codes, mat_ids = (flows["material"].factorize(sort=True) if n_f else (np.zeros(0, int), []))
+    # One factorisation of process ids, sources and targets together (hashing in the string array's own
+    # kernel): the process ids come first and are unique, so their codes are their positions.
+    if n_f:
+        codes, _ = pd.factorize(pd.concat([procs["id"], flows["source"], flows["target"]], ignore_index=True))
+        codes = np.where(codes < n_p, codes, -1)  # a flow to an undeclared process (validated before)
+        src, tgt = codes[n_p:n_p + n_f], codes[n_p + n_f:]
+    else:
+        src = tgt = np.zeros(0, dtype=np.int64)
     delta = np.full(n_p, np.nan)
     stocks = park.stocks
     if len(stocks):
@@ -104,10 +153,8 @@ def compile_park(park) -> CompiledPark:
     return CompiledPark(
         process_ids=ids, process_index=index, kind=kind,
         is_boundary=np.isin(kind, list(BOUNDARY_KINDS)),
-        flow_ids=flows["id"].to_numpy(dtype=object), src=np.asarray(src, dtype=np.int64),
-        tgt=np.asarray(tgt, dtype=np.int64),
+        src=np.asarray(src, dtype=np.int64), tgt=np.asarray(tgt, dtype=np.int64),
         value=flows["value"].to_numpy(dtype=float), sigma=flows["sigma"].to_numpy(dtype=float),
         tc=flows["tc"].to_numpy(dtype=float), tc_sigma=flows["tc_sigma"].to_numpy(dtype=float),
-        material=flows["material"].to_numpy(dtype=object), material_ids=np.asarray(mat_ids, dtype=object),
-        material_codes=np.asarray(mat_codes, dtype=np.int64), incidence=inc, delta_stock=delta,
+        delta_stock=delta, _flows=flows,
     )

@@ -27,10 +27,11 @@ linearise the equations at the current estimate, eliminate the unknowns with a b
 space of their Jacobian, reconcile the measurements subject to ``P J_x Δx = −P F``, solve the unknowns from the
 remaining equations, iterate.
 
-Sparse throughout: the unknowns split into independent blocks (connected components of the
-equation–unknown graph); each block is eliminated with a small dense SVD, blocks of the same shape in one
-batched call. The reduced normal matrix ``A Q Aᵀ`` is factored once (dense Cholesky when small, sparse LU
-otherwise).
+Sparse throughout: the unknowns are eliminated by triangular pivots on a spanning forest of the unknown
+flows rooted at the boundary (:mod:`mfa._triangular`; only what transfer-coefficient rows leave over is
+resolved densely, block by block); dependent reduced equations are found the same way, checked and dropped.
+The reduced normal matrix ``A Q Aᵀ`` is factored once (dense Cholesky when small, sparse Cholesky or
+conjugate gradients otherwise).
 
 Every flow gets a ``status``: ``exact``, ``measured`` (σ given but no equation checks it: unchanged),
 ``reconciled`` (σ given and redundant: adjusted), ``computed`` (unknown, determined by the equations) or
@@ -71,8 +72,11 @@ __all__ = ["ReconcileResult", "reconcile", "LinearModel"]
 # Ranks and zero tests. The Jacobian of the unknowns holds ±1, −tc and −1 (stock), so it is well scaled.
 _RANK_RTOL = 1e-10
 _NULL_TOL = 1e-8
+# Determined combinations of unobservable unknowns are listed (in echelon form) for components with up to
+# this many unobservable unknowns.
+_COMBINATION_LIMIT = 2000
 # Above this many reduced equations the normal matrix is factored sparse instead of dense.
-_DENSE_LIMIT = 2500
+_DENSE_LIMIT = 500
 # Uncertainty propagation by default (reconcile(covariance=None)) while its predicted cost stays within
 # these: floating-point operations of the sparse Cholesky, projected inverse and direct solves (about a
 # minute on one core), and non-zeros of the factor (8 bytes each, held twice). Without chompack: up to this
@@ -295,20 +299,56 @@ def _check_closed_tc(model: _Model, flow_ids: np.ndarray) -> None:
 # --------------------------------------------------------------------------------------------------------
 # Elimination of the unknowns, block by block
 # --------------------------------------------------------------------------------------------------------
-@dataclass
 class _Elimination:
-    P: sp.csr_matrix          # n_red × n_c: rows span the left null space of J_y
-    P_comp: np.ndarray        # component label of each row of P
-    Yplus: sp.csr_matrix      # n_y × n_c: block pseudo-inverse of J_y
-    observable: np.ndarray    # bool per unknown
-    comp_of_row: np.ndarray   # component label of each equation
-    comp_of_y: np.ndarray     # component label of each unknown
-    null_blocks: dict         # component → (unknown indices, null-space basis n × k) where k > 0
+    """What the elimination of the unknowns gives (internal).
+
+    P (n_red × n_c): rows span the left null space of J_y; P_comp: component label of each row of P;
+    Yplus (n_y × n_c): a generalised inverse of J_y (sparse matrix or operator, ``@``); comp_of_row /
+    comp_of_y: component label of each equation / unknown; null (n_y × k): columns span the null space of
+    J_y, null_comp: component of each; observable: bool per unknown. The null space (observability) is
+    computed on first use: iterations of a bilinear park only need P and Yplus."""
+
+    def __init__(self, P, P_comp, Yplus, comp_of_row, comp_of_y, null=None, null_comp=None, observable=None,
+                 null_space=None):
+        self.P, self.P_comp, self.Yplus = P, P_comp, Yplus
+        self.comp_of_row, self.comp_of_y = comp_of_row, comp_of_y
+        self._null, self._null_comp, self._observable = null, null_comp, observable
+        self._null_space = null_space
+
+    def _compute_null(self) -> None:
+        if self._null is not None:
+            return
+        N, rep_c = self._null_space()
+        n_y = len(self.comp_of_y)
+        observable = np.ones(n_y, dtype=bool)
+        if N.shape[1]:
+            # a null-space direction moves the unknown: unobservable (relative to each direction's largest)
+            colmax = np.asarray(abs(N).max(axis=0).todense()).ravel()
+            Nn = N @ sp.diags(1.0 / np.maximum(colmax, 1e-300))
+            rowmax = np.asarray(abs(Nn).max(axis=1).todense()).ravel()
+            observable = rowmax <= _NULL_TOL
+        self._null = N
+        self._null_comp = self.comp_of_y[rep_c] if len(rep_c) else np.zeros(0, dtype=np.int64)
+        self._observable = observable
+
+    @property
+    def null(self) -> sp.csc_matrix:
+        self._compute_null()
+        return self._null
+
+    @property
+    def null_comp(self) -> np.ndarray:
+        self._compute_null()
+        return self._null_comp
+
+    @property
+    def observable(self) -> np.ndarray:
+        self._compute_null()
+        return self._observable
 
 
-def _eliminate(Jy: sp.csr_matrix) -> _Elimination:
-    """Split J_y (n_c × n_y) into independent blocks and compute, per block, the left null space, the
-    pseudo-inverse and the null space (observability), with batched dense SVDs."""
+def _components(Jy: sp.csr_matrix) -> tuple[int, np.ndarray, np.ndarray]:
+    """Connected components of the equation–unknown graph: count, label per equation, label per unknown."""
     from scipy.sparse.csgraph import connected_components
 
     n_c, n_y = Jy.shape
@@ -319,7 +359,42 @@ def _eliminate(Jy: sp.csr_matrix) -> _Elimination:
         n_comp, labels = 0, np.zeros(0, dtype=np.int64)
     else:
         n_comp, labels = connected_components(graph, directed=False)
-    lab_r, lab_c = labels[:n_c], labels[n_c:]
+    return n_comp, labels[:n_c], labels[n_c:]
+
+
+def _eliminate(Jy: sp.csr_matrix, previous: _Elimination | None = None) -> _Elimination:
+    """Left null space, a generalised inverse and the null space (observability) of J_y (n_c × n_y), by
+    sparse triangular elimination (:mod:`mfa._triangular`): a spanning forest of the unknown flows rooted at
+    the boundary, O(non-zeros) for balance equations; only what transfer-coefficient rows leave over is
+    resolved densely, block by block."""
+    from mfa import _triangular
+
+    n_c, n_y = Jy.shape
+    Jy = sp.csr_matrix(Jy)
+    prev = getattr(previous, "pattern", None)
+    if prev is not None and _same_pattern(prev[0], Jy):
+        lab_r, lab_c = prev[1], prev[2]          # the next iteration's Jacobian: same graph
+    else:
+        _, lab_r, lab_c = _components(Jy)
+    red = _triangular.reduce(Jy, like=getattr(previous, "reduction", None))
+    P, rep_r = red.left_null()
+    el = _Elimination(P=P, P_comp=lab_r[rep_r] if len(rep_r) else np.zeros(0, dtype=np.int64),
+                        Yplus=red.pinv(), comp_of_row=lab_r, comp_of_y=lab_c, null_space=red.null)
+    el.reduction = red
+    el.pattern = (Jy, lab_r, lab_c)
+    return el
+
+
+def _same_pattern(a: sp.csr_matrix, b: sp.csr_matrix) -> bool:
+    return (a.shape == b.shape and a.nnz == b.nnz and np.array_equal(a.indptr, b.indptr)
+            and np.array_equal(a.indices, b.indices))
+
+
+def _eliminate_dense(Jy: sp.csr_matrix, previous: _Elimination | None = None) -> _Elimination:
+    """The reference for :func:`_eliminate` (tests): J_y split into independent blocks, each with a dense
+    SVD (left null space, pseudo-inverse, orthonormal null space), blocks of equal shape batched."""
+    n_c, n_y = Jy.shape
+    n_comp, lab_r, lab_c = _components(Jy)
     m_of = np.bincount(lab_r, minlength=n_comp)
     n_of = np.bincount(lab_c, minlength=n_comp)
 
@@ -408,8 +483,17 @@ def _eliminate(Jy: sp.csr_matrix) -> _Elimination:
     P = sp.csr_matrix((_cat(P_vals), (_cat(P_rows, np.int64), _cat(P_cols, np.int64))), shape=(next_row, n_c))
     Yplus = sp.csr_matrix((_cat(Y_vals), (_cat(Y_rows, np.int64), _cat(Y_cols, np.int64))), shape=(n_y, n_c))
     Yplus.eliminate_zeros()
+    nr, nc, nv, ncomp = [], [], [], []
+    k = 0
+    for comp, (cols, N) in sorted(null_blocks.items()):
+        nr.append(np.repeat(cols, N.shape[1]))
+        nc.append(np.tile(k + np.arange(N.shape[1]), len(cols)))
+        nv.append(N.ravel())
+        ncomp.append(np.full(N.shape[1], comp))
+        k += N.shape[1]
+    null = sp.csc_matrix((_cat(nv), (_cat(nr, np.int64), _cat(nc, np.int64))), shape=(n_y, k))
     return _Elimination(P=P, P_comp=_cat(P_comp, np.int64), Yplus=Yplus, observable=observable,
-                        comp_of_row=lab_r, comp_of_y=lab_c, null_blocks=null_blocks)
+                        comp_of_row=lab_r, comp_of_y=lab_c, null=null, null_comp=_cat(ncomp, np.int64))
 
 
 # --------------------------------------------------------------------------------------------------------
@@ -495,9 +579,9 @@ class _Normal:
         except RuntimeError:
             pass
         self._lu = None
-        if n > 4 * _DENSE_LIMIT:
-            raise MfaError(f"the {n} reduced balance equations are linearly dependent and too many to resolve "
-                           "densely; check for closed loops of internal processes without any boundary flow")
+        if n > 10_000:
+            raise MfaError(f"the {n} reduced balance equations are numerically dependent (ill-conditioned "
+                           "transfer coefficients?) and too many to resolve densely")
         self._dense(self._M.toarray())
 
     def _cg(self, b: np.ndarray) -> np.ndarray | None:
@@ -653,6 +737,8 @@ class ReconcileResult(Result):
     combinations : DataFrame
         determined combinations of unobservable variables: expression, terms (list of (coefficient, id)),
         value, sigma.
+    combinations_skipped : int
+        connected parts with more than 2 000 unobservable unknowns, whose combinations are not listed.
     converged, iterations, chi2, dof, p_value, max_residual, max_residual_rel, alpha
     park : the reconciled Park (computed values filled in, reconciled values and σ written back).
     """
@@ -692,6 +778,7 @@ class ReconcileResult(Result):
             "max_residual_rel": float(self.max_residual_rel), "alpha": float(self.alpha),
             "uncertainty_propagated": bool(self.uncertainty_propagated),
             "uncertainty_skipped": self.__dict__.get("uncertainty_skipped"),
+            "combinations_skipped": int(self.__dict__.get("combinations_skipped", 0)),
             "gross_errors": int(self.flows["gross_error"].sum() + self.transfer_coefficients["gross_error"].sum()),
             "status_counts": {s: int(counts.get(s, 0)) for s in STATUSES},
         }
@@ -961,6 +1048,7 @@ def _iterate(model: _Model, kind: np.ndarray, v_m: np.ndarray, *, max_iter: int,
     xm = v_m[x_idx]
     v = np.where(kind == 2, 0.0, v_m)
     labels_eq = model.equation_labels()
+    independent: list = []          # patterns of reduced systems found independent (bilinear iterations)
 
     J = model.jacobian(v)
     Jy = J[:, y_idx]
@@ -992,11 +1080,11 @@ def _iterate(model: _Model, kind: np.ndarray, v_m: np.ndarray, *, max_iter: int,
             J = model.jacobian(v)
             Jx = J[:, x_idx]
             if it > 1:
-                el = _eliminate(J[:, y_idx])
+                el = _eliminate(J[:, y_idx], previous=el)
             F = model.residual(v)
             A = (el.P @ Jx).tocsr()
             rhs = A @ v[x_idx] - el.P @ F
-            A, rhs, keep = _drop_empty_rows(A, rhs, el, model, v, labels_eq)
+            A, rhs, keep = _drop_empty_rows(A, rhs, el, model, v, labels_eq, independent)
             P_kept = el.P[keep] if not keep.all() else el.P
             QAt = (Q @ A.T).tocsr()
             normal = _Normal((A @ QAt).tocsr())
@@ -1029,11 +1117,11 @@ def _iterate(model: _Model, kind: np.ndarray, v_m: np.ndarray, *, max_iter: int,
         # re-linearise at the solution for classification and uncertainty
         J = model.jacobian(v)
         Jx = J[:, x_idx]
-        el = _eliminate(J[:, y_idx])
+        el = _eliminate(J[:, y_idx], previous=el)
         F = model.residual(v)
         A = (el.P @ Jx).tocsr()
         rhs = A @ v[x_idx] - el.P @ F
-        A, rhs, keep = _drop_empty_rows(A, rhs, el, model, v, labels_eq)
+        A, rhs, keep = _drop_empty_rows(A, rhs, el, model, v, labels_eq, independent)
         QAt = (Q @ A.T).tocsr()
         normal = _Normal((A @ QAt).tocsr())
 
@@ -1056,7 +1144,7 @@ def _iterate(model: _Model, kind: np.ndarray, v_m: np.ndarray, *, max_iter: int,
             "max_residual": max_res, "max_residual_rel": max_rel, "dof": int(normal.rank), "q": q}
 
 
-def _drop_empty_rows(A, rhs, el, model, v, labels_eq):
+def _drop_empty_rows(A, rhs, el, model, v, labels_eq, independent: list | None = None):
     """Reduced equations that involve no measured variable only check exact data: they must hold, and are
     dropped from the reconciliation."""
     norms = np.sqrt(np.asarray(A.multiply(A).sum(axis=1)).ravel())
@@ -1064,8 +1152,6 @@ def _drop_empty_rows(A, rhs, el, model, v, labels_eq):
     scale = abs(el.P) @ model.row_scale(v)
     col_scale = np.sqrt(np.asarray(abs(el.P) @ np.ones(model.n_c)).ravel())
     empty = norms <= 1e-12 * np.maximum(col_scale, 1.0) * max(1.0, float(np.max(np.abs(A.data), initial=1.0)))
-    if not empty.any():
-        return A, rhs, np.ones(len(rhs), dtype=bool)
     bad = empty & (np.abs(rhs) > 1e-9 * np.maximum(scale, 1.0))
     if bad.any():
         lines = []
@@ -1077,7 +1163,54 @@ def _drop_empty_rows(A, rhs, el, model, v, labels_eq):
                        "difference):\n  - " + "\n  - ".join(lines) +
                        "\n(give one of the flows involved a sigma, or correct the values)")
     keep = ~empty
-    return A[keep], rhs[keep], keep
+    if empty.any():
+        A, rhs = A[keep], rhs[keep]
+    dep = _drop_dependent_rows(A, rhs, el.P[keep] if empty.any() else el.P, scale[keep], labels_eq,
+                               independent)
+    if dep is not None:
+        kept = np.flatnonzero(keep)
+        keep[kept[~dep]] = False
+        A, rhs = A[dep], rhs[dep]
+    return A, rhs, keep
+
+
+def _drop_dependent_rows(A: sp.csr_matrix, rhs: np.ndarray, P: sp.csr_matrix, scale: np.ndarray,
+                         labels_eq: np.ndarray, independent: list | None = None) -> np.ndarray | None:
+    """Reduced equations that are combinations of others (a group of processes whose every flow across
+    its border is exact: their joint balance only checks exact data). Each such combination must hold; it
+    is then dropped, so that A Q Aᵀ is non-singular. Returns the mask of rows to keep, or None if all are
+    independent. Contradictions are reported with the processes involved."""
+    from mfa import _triangular
+
+    if not A.shape[0]:
+        return None
+    M = _triangular.clean(A)
+    if independent is not None and any(_same_pattern(M, B) for B in independent):
+        return None                                 # a matrix of this pattern was found independent
+    if not len(_triangular.peel(M).rest_rows):
+        if independent is not None:
+            independent.append(M)                   # every row pivoted: independent (the usual case)
+        return None
+    red = _triangular.reduce(M)
+    if red.rank == A.shape[0]:
+        return None
+    L, _ = red.left_null()                          # dependent combinations of the reduced equations
+    off = np.abs(L @ rhs)
+    yard = abs(L) @ np.maximum(scale, 1.0)
+    bad = np.flatnonzero(off > 1e-9 * yard)
+    if len(bad):
+        eqs = (abs(L[bad]) @ abs(P)).tocsr()
+        lines = []
+        for i, b in enumerate(bad[:10]):
+            e = eqs.indices[eqs.indptr[i]:eqs.indptr[i + 1]]
+            e = np.sort(e)
+            names = ", ".join(labels_eq[e][:8]) + (f" … ({len(e)} equations)" if len(e) > 8 else "")
+            lines.append(f"{names}: off by {off[b]:.6g} t/a")
+        raise MfaError("the exact data contradict the model equations: these processes exchange only exact "
+                       "flows with the rest of the park, and their joint balance does not hold (no measured "
+                       "value can absorb the difference):\n  - " + "\n  - ".join(lines) +
+                       "\n(give one of the flows across their border a sigma, or correct the values)")
+    return red.independent_rows()
 
 
 def _propagate(model: _Model, out: dict, comb_rows: sp.csr_matrix | None,
@@ -1122,17 +1255,37 @@ def _propagate(model: _Model, out: dict, comb_rows: sp.csr_matrix | None,
 
 
 def _combinations(model: _Model, out: dict):
-    """Determined combinations cᵀy of unobservable unknowns, per block: c ⟂ null space restricted to the
-    unobservable unknowns. Returned as sparse rows over the unknowns (for propagation) and metadata."""
+    """Determined combinations cᵀy of unobservable unknowns, per component: c ⟂ null space restricted to
+    the unobservable unknowns, in reduced row echelon form (canonical: the same whatever basis the null
+    space came in). Returned as sparse rows over the unknowns (for propagation) and metadata. Components
+    with more than ``_COMBINATION_LIMIT`` unobservable unknowns are counted in ``out['combinations_skipped']``
+    instead (their echelon form is dense)."""
     el = out["el"]
     y_idx = out["y_idx"]
     labels = model.variable_labels()
     rows, meta = [], []
-    for comp, (cols, N) in sorted(el.null_blocks.items()):
-        unobs_local = np.flatnonzero(np.linalg.norm(N, axis=1) > _NULL_TOL)
-        if len(unobs_local) < 2:
+    out["combinations_skipped"] = 0
+    N = el.null.tocsc()
+    unobs = np.flatnonzero(~el.observable)
+    if not len(unobs) or not N.shape[1]:
+        return None, []
+    comp_u = el.comp_of_y[unobs]
+    order_u = np.argsort(comp_u, kind="stable")
+    order_n = np.argsort(el.null_comp, kind="stable")
+    comps, start_u = np.unique(comp_u[order_u], return_index=True)
+    end_u = np.r_[start_u[1:], len(order_u)]
+    nsorted = el.null_comp[order_n]
+    Nr = N.tocsr()
+    for comp, s0, s1 in zip(comps, start_u, end_u):
+        yi = unobs[order_u[s0:s1]]                            # ascending unknown index
+        if len(yi) < 2:
             continue
-        NU = N[unobs_local]                                   # u × k
+        if len(yi) > _COMBINATION_LIMIT:
+            out["combinations_skipped"] += 1
+            continue
+        a, b = np.searchsorted(nsorted, [comp, comp + 1])
+        NU = Nr[yi][:, order_n[a:b]].toarray()                # u × k
+        NU = NU / np.maximum(np.abs(NU).max(axis=0), 1e-300)
         # combinations c with cᵀ NU = 0
         Uc, Sc, Vc = np.linalg.svd(NU.T, full_matrices=True)
         r = int((Sc > _NULL_TOL * max(Sc.max(initial=0), 1e-300)).sum())
@@ -1144,11 +1297,11 @@ def _combinations(model: _Model, out: dict):
             nz = np.flatnonzero(np.abs(c) > 1e-9)
             c = c / np.max(np.abs(c[nz]))
             c = np.where(np.abs(c - np.round(c)) < 1e-9, np.round(c), c)
-            yi = cols[unobs_local[nz]]
-            row = sp.csr_matrix((c[nz], (np.zeros(len(nz), dtype=int), yi)), shape=(1, len(y_idx)))
+            yk = yi[nz]
+            row = sp.csr_matrix((c[nz], (np.zeros(len(nz), dtype=int), yk)), shape=(1, len(y_idx)))
             rows.append(row)
-            terms = [(float(a), str(labels[y_idx[j]])) for a, j in zip(c[nz], yi)]
-            value = float(np.dot(c[nz], out["v"][y_idx[yi]]))
+            terms = [(float(a), str(labels[y_idx[j]])) for a, j in zip(c[nz], yk)]
+            value = float(np.dot(c[nz], out["v"][y_idx[yk]]))
             meta.append((terms, value))
     if not rows:
         return None, []
@@ -1257,7 +1410,8 @@ def _build_result(park: Any, model: _Model, out: dict, z_crit: float) -> Reconci
         converged=out["converged"], iterations=out["iterations"], chi2=out["chi2"], dof=out["dof"],
         p_value=out["p_value"], max_residual=out["max_residual"], max_residual_rel=out["max_residual_rel"],
         alpha=out["alpha"], linear_model=lin, _input_park=park, _cov=_cov,
-        uncertainty_propagated=out["uncertainty_propagated"], uncertainty_skipped=out.get("uncertainty_skipped"))
+        uncertainty_propagated=out["uncertainty_propagated"], uncertainty_skipped=out.get("uncertainty_skipped"),
+        combinations_skipped=out.get("combinations_skipped", 0))
 
 
 def _expression(terms: list[tuple[float, str]]) -> str:

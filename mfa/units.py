@@ -76,6 +76,14 @@ def _parse(text: str):
     return q
 
 
+def _common(text: str) -> tuple[str, float] | None:
+    """The factor of a common unit string from a table generated from pint (:mod:`mfa._unit_table`), so that
+    parks in t/a, 万t/a, t/d … never import pint; None for any other string."""
+    from mfa._unit_table import COMMON
+
+    return COMMON.get(_normalise(text))
+
+
 _YEAR_DAYS = 360.0  # time units of at least this many days are "per year"
 _MONTH_DAYS = 27.0
 
@@ -87,6 +95,10 @@ def flow_factor(text: str, days_per_year: float = 365.0) -> float:
     >>> flow_factor("万吨/年"), flow_factor("t/d"), flow_factor("t")
     (10000.0, 365.0, 1.0)
     """
+    common = _common(text)
+    if common is not None:
+        kind, f = common
+        return f * float(days_per_year) if kind == "per_day" else f
     q = _parse(text)
     ureg = _registry()
     dim = q.dimensionality
@@ -117,6 +129,11 @@ def stock_factor(text: str) -> float:
     >>> stock_factor("万t")
     10000.0
     """
+    common = _common(text)
+    if common is not None:
+        if common[0] == "mass":
+            return common[1]
+        raise UnitError(f"unit {text!r} is not a mass; stocks are masses such as t or 万t")
     q = _parse(text)
     ureg = _registry()
     if q.dimensionality != ureg.metric_ton.dimensionality:

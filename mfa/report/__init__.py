@@ -473,6 +473,82 @@ def sankey_section(park, lang: str, scale: float | None = None, div_id: str = "m
             "diagram": diagram, "heading": heading}
 
 
+# Above this many processes a diagram is no longer readable: the report draws the park by group and kind.
+MAX_DRAWN_PROCESSES = 300
+
+
+def aggregated(park, max_processes: int = MAX_DRAWN_PROCESSES) -> tuple[Any, str]:
+    """The park to draw: ``park`` itself up to ``max_processes`` processes, else one process per group
+    (internal processes; by kind where they have no group, or where groups alone are still too many) and one
+    per boundary kind, flows summed per pair and material, stocks per process and material, and flows inside
+    a group left out (they cancel in its balance). Imports, exports, environment, landfill and Δstock, hence
+    the system balance, are the park's. Returns the park to draw and a note ("" when not aggregated)."""
+    procs = park.processes
+    n = len(procs)
+    if n <= max_processes:
+        return park, ""
+    import mfa
+    from mfa.conventions import BOUNDARY_KINDS
+
+    boundary = procs["kind"].isin(list(BOUNDARY_KINDS)).to_numpy()
+    group = procs["group"].astype(object)
+    has_group = (group.notna() & (group.astype(str).str.strip() != "")).to_numpy()
+    by = "group" if (has_group & ~boundary).any() else "kind"
+    if group[has_group & ~boundary].nunique() + 8 > max_processes:
+        has_group[:] = False
+        by = "kind"
+    kind_key = "kind:" + procs["kind"].astype(str)
+    group_key = "group:" + group.astype(str)
+    key = kind_key.where(boundary | ~has_group, group_key)
+    # storage without stock data takes its stock change from its balance: kept in nodes of its own, whose
+    # derived stock change is then the sum of its members'
+    derived = (procs["kind"] == "storage") & ~procs["id"].isin(park.stocks["process"])
+    # … unless an unknown flow touches it: its stock change is unknown and left out of the system balance,
+    # so such storage is drawn as a pass-through node (no stock change) of its own
+    fl = park.flows
+    unknown = fl["value"].isna()
+    incomplete = derived & procs["id"].isin(pd.concat([fl["source"][unknown], fl["target"][unknown]]))
+    key = key.where(~derived | incomplete, key + " (storage)")
+    key = key.where(~incomplete, key + " (storage, stock change unknown)")
+    # every node keeps boundary and internal processes apart, so the system's totals cannot move
+    key = pd.Series(np.where(boundary, "b|", "i|"), index=key.index) + key
+    codes, uniq = pd.factorize(key, sort=True)
+    node_ids = np.array([f"agg{i:04d}" for i in range(len(uniq))], dtype=object)
+    first = pd.DataFrame({"code": codes, "kind": procs["kind"].to_numpy()})
+    # an internal node takes its members' most common kind (ties: the first in sorted order)
+    kinds = (first.groupby(["code", "kind"]).size().reset_index(name="n")
+             .sort_values(["code", "n", "kind"], ascending=[True, False, True]).drop_duplicates("code"))
+    kind_of = kinds.set_index("code")["kind"].reindex(range(len(uniq))).to_numpy(dtype=object)
+    kind_of[np.array([u.endswith("stock change unknown)") for u in uniq], dtype=bool)] = "collection"
+    size = np.bincount(codes, minlength=len(uniq))
+    labels = [u.split("|", 1)[1].split(":", 1)[1] for u in uniq]
+    new_procs = pd.DataFrame({"id": node_ids, "name": [f"{lab} ({c})" for lab, c in zip(labels, size)],
+                              "name_zh": [f"{lab}（{c}）" for lab, c in zip(labels, size)], "kind": kind_of,
+                              "group": labels})
+    node_of = dict(zip(procs["id"], node_ids[codes]))
+    f = pd.DataFrame({"source": fl["source"].map(node_of), "target": fl["target"].map(node_of),
+                      "material": fl["material"], "value": fl["value"]})
+    f = f[f["source"] != f["target"]]
+    f = (f.groupby(["source", "target", "material"], sort=True)["value"].sum(min_count=1).reset_index())
+    f = f[f["value"].notna()]
+    st = park.stocks
+    new_stocks = None
+    if len(st):
+        s2 = st.assign(process=st["process"].map(node_of))
+        new_stocks = s2.groupby(["process", "material"], sort=True)[["opening", "closing"]].sum().reset_index()
+    mats = park.materials
+    used = mats[mats["id"].isin(f["material"].unique())]
+    info = park.info.model_dump()
+    agg = mfa.Park.from_frames(processes=new_procs, flows=f.reset_index(drop=True), materials=used,
+                               stocks=new_stocks, info=info)
+    drawn = len(new_procs)
+    note = (f"The park has {n:,} processes: too many to draw one by one. The diagrams show them aggregated by "
+            f"{by} and, for the boundary, by kind ({drawn} nodes; flows inside a {by} are left out). The "
+            "park's imports, exports, emissions, landfill and stock change, hence its system balance, are "
+            "unchanged; every process is listed in the balance table.")
+    return agg, note
+
+
 def waste_categories(park) -> list[str]:
     """The waste categories (see :mod:`mfa.conventions`) that the park's flows carry, sorted."""
     from mfa.conventions import WASTE_CATEGORIES
@@ -611,12 +687,16 @@ def report_html(park, lang: str = "en", scale: float | None = None, reconcile: b
     bal = balance_section(park, lang)
     ind = indicator_section(park, lang)
     tra = trace_section(park, lang)
-    sankeys = [sankey_section(park, lang, scale=scale, heading=t["all_flows"])]
-    wastes = waste_categories(park)
+    drawn, agg_note = aggregated(park)
+    sankeys = [sankey_section(drawn, lang, scale=scale, heading=t["all_flows"])]
+    wastes = waste_categories(drawn)
     if wastes:
         # the wastes are small next to coal, air and products: drawn again on their own, at their own scale
-        sankeys.append(sankey_section(park, lang, category=wastes, div_id="mfa-sankey-waste",
+        sankeys.append(sankey_section(drawn, lang, category=wastes, div_id="mfa-sankey-waste",
                                       heading=t["waste_flows"]))
+    if agg_note:
+        for s_ in sankeys:
+            s_["sankey_note"] = (agg_note + " " + s_.get("sankey_note", "")).strip()
     ctx["sankeys"] = [{k: v for k, v in s_.items() if k != "diagram"} for s_ in sankeys]
     # the first screen leads with the waste Sankey; the whole park's diagram stays in its section
     ctx["glance_sankey"] = ctx["sankeys"][1] if len(ctx["sankeys"]) > 1 else None

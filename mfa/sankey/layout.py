@@ -69,49 +69,70 @@ def feedback_order(n: int, src: np.ndarray, tgt: np.ndarray, weight: np.ndarray,
     Weighted Eades–Lin–Smyth greedy heuristic. ``first``/``last`` are boolean masks of nodes to put at the
     front/back (sources such as imports, sinks such as landfill), whatever their edges. Self-loops are
     ignored. Returns the nodes in order (a permutation of ``range(n)``).
+
+    Sparse: in- and out-weights over the remaining nodes are kept up to date as nodes leave (O(edges)
+    overall); sinks and sources are told by counts of remaining positive-weight edges, so rounding in the
+    running sums never decides them.
     """
-    W = np.zeros((n, n))
-    keep = src != tgt
-    np.add.at(W, (src[keep], tgt[keep]), weight[keep])
+    import scipy.sparse as sp
+
+    src = np.asarray(src, dtype=np.int64)
+    tgt = np.asarray(tgt, dtype=np.int64)
+    weight = np.asarray(weight, dtype=float)
+    keep = (src != tgt) & (weight > 0)
+    W = sp.csr_matrix((weight[keep], (src[keep], tgt[keep])), shape=(n, n))
+    W.sum_duplicates()
+    Wt = W.T.tocsr()
+    outw = np.asarray(W.sum(axis=1)).ravel()
+    inw = np.asarray(W.sum(axis=0)).ravel()
+    n_out = np.diff(W.indptr).astype(np.int64)
+    n_in = np.diff(Wt.indptr).astype(np.int64)
     alive = np.ones(n, dtype=bool)
-    head: list[int] = []
-    tail: list[int] = []
-    first = np.zeros(n, bool) if first is None else first.astype(bool)
-    last = np.zeros(n, bool) if last is None else last.astype(bool)
-    for v in np.flatnonzero(first & ~last):
-        head.append(int(v))
-        alive[v] = False
-    for v in np.flatnonzero(last & ~first)[::-1]:
-        tail.insert(0, int(v))
-        alive[v] = False
+    head: list[np.ndarray] = []
+    tail: list[np.ndarray] = []
+    first = np.zeros(n, bool) if first is None else np.asarray(first, dtype=bool)
+    last = np.zeros(n, bool) if last is None else np.asarray(last, dtype=bool)
+
+    def remove(nodes: np.ndarray) -> None:
+        alive[nodes] = False
+        for M, counts, sums in ((W, n_in, inw), (Wt, n_out, outw)):
+            starts, ends = M.indptr[nodes], M.indptr[nodes + 1]
+            lens = ends - starts
+            pos = np.repeat(starts - (np.cumsum(lens) - lens), lens) + np.arange(int(lens.sum()))
+            other = M.indices[pos]
+            counts -= np.bincount(other, minlength=n)
+            np.subtract.at(sums, other, M.data[pos])
+
+    front = np.flatnonzero(first & ~last)
+    back = np.flatnonzero(last & ~first)
+    head.append(front)
+    tail.append(back)
+    remove(np.concatenate([front, back]))
     while alive.any():
-        changed = True
-        while changed:
-            changed = False
-            sub = W[np.ix_(alive, alive)]
-            idx = np.flatnonzero(alive)
-            outw = sub.sum(axis=1)
-            inw = sub.sum(axis=0)
-            sinks = idx[outw <= 0]
+        while True:
+            sinks = np.flatnonzero(alive & (n_out <= 0))
             if len(sinks):
-                for v in sinks[::-1]:
-                    tail.insert(0, int(v))
-                alive[sinks] = False
-                changed = True
+                tail.append(sinks)
+                remove(sinks)
                 continue
-            sources = idx[inw <= 0]
+            sources = np.flatnonzero(alive & (n_in <= 0))
             if len(sources):
-                head.extend(int(v) for v in sources)
-                alive[sources] = False
-                changed = True
+                head.append(sources)
+                remove(sources)
+                continue
+            break
         if alive.any():
             idx = np.flatnonzero(alive)
-            sub = W[np.ix_(alive, alive)]
-            delta = sub.sum(axis=1) - sub.sum(axis=0)
-            v = int(idx[int(np.argmax(delta))])
-            head.append(v)
-            alive[v] = False
-    return np.array(head + tail, dtype=int)
+            v = idx[int(np.argmax(outw[idx] - inw[idx]))]
+            head.append(np.array([v]))
+            remove(np.array([v]))
+    # sinks found later go before those found earlier
+    return np.concatenate(head + tail[::-1]).astype(int)
+
+
+# Edge pairs between two columns up to which crossings are counted with one k × k comparison (fast in
+# numpy); above, by a sweep over the lower ends (O(k log k) time, O(k) memory).
+_DENSE_CROSSINGS = 1500
 
 
 def crossings(upper: np.ndarray, lower: np.ndarray, weight: np.ndarray) -> float:
@@ -120,12 +141,44 @@ def crossings(upper: np.ndarray, lower: np.ndarray, weight: np.ndarray) -> float
     ``upper``/``lower`` are positions within the columns; two edges cross when their order differs at the
     two ends; a crossing counts the product of the two weights.
     """
-    if len(upper) < 2:
+    k = len(upper)
+    if k < 2:
         return 0.0
-    du = upper[:, None] - upper[None, :]
-    dl = lower[:, None] - lower[None, :]
-    cross = (du * dl) < 0
-    return float((np.outer(weight, weight) * cross).sum() / 2.0)
+    if k <= _DENSE_CROSSINGS:
+        du = upper[:, None] - upper[None, :]
+        dl = lower[:, None] - lower[None, :]
+        cross = (du * dl) < 0
+        return float((np.outer(weight, weight) * cross).sum() / 2.0)
+    # Sweep by upper position: a crossing pair has strictly smaller upper and strictly larger lower. Edges
+    # of equal upper position are added to the Fenwick tree (indexed by lower rank) only after all of them
+    # have been counted.
+    u = np.asarray(upper, dtype=float)
+    lo = np.asarray(lower, dtype=float)
+    w = np.asarray(weight, dtype=float)
+    ranks = np.searchsorted(np.unique(lo), lo) + 1          # 1-based, equal lowers share a rank
+    m = int(ranks.max())
+    tree = np.zeros(m + 1)
+    total_w = 0.0
+    order = np.argsort(u, kind="stable")
+    us = u[order]
+    bounds = np.flatnonzero(np.r_[True, us[1:] != us[:-1], True])
+    result = 0.0
+    for a, b in zip(bounds[:-1], bounds[1:]):
+        grp = order[a:b]
+        for i in grp:
+            # weight already inserted with lower rank ≤ rank[i]
+            j, acc = int(ranks[i]), 0.0
+            while j > 0:
+                acc += tree[j]
+                j -= j & -j
+            result += w[i] * (total_w - acc)
+        for i in grp:
+            j = int(ranks[i])
+            while j <= m:
+                tree[j] += w[i]
+                j += j & -j
+            total_w += w[i]
+    return float(result)
 
 
 # ------------------------------------------------------------------------------------------------

@@ -1,0 +1,452 @@
+"""Rank-revealing sparse elimination by triangular pivots, for the equations of a park.
+
+The unknowns of a reconciliation enter the balance equations through an incidence matrix (one column per
+unknown flow, ±1 in the balances of the processes it joins; boundary processes have no row, so a flow to or
+from the boundary has a single entry), plus a few transfer-coefficient rows. For an incidence matrix a
+spanning forest rooted at the boundary is a maximal non-singular triangular block: its rank is the matrix's
+rank, the leftover columns (the edges that close cycles) span the null space and the leftover rows (one root
+per connected part without a boundary flow) the left null space. :func:`peel` finds such a block for any
+sparse matrix, by rounds of *singleton columns* (a column with one remaining row is pivoted on that row:
+breadth first from the boundary, so the forest stays shallow) and, when none is left, one *root row* per
+connected part is set aside. No fill-in happens, and pivots are the matrix's own entries.
+
+For other matrices (transfer-coefficient rows) the triangular block may fall short of the rank; the
+Schur complement on the leftover rows and columns ``S = N₂ − E B⁻¹ N₁`` is then not zero, and the caller
+resolves it (it is small: only where coefficient rows close cycles). :class:`Peel` solves with the
+triangular block level by level (one sparse product per level), for dense or sparse right-hand sides.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+
+# An entry this much smaller than the largest of its row is rounding, not structure.
+_ZERO_RTOL = 1e-14
+
+
+def _ranges(indptr: np.ndarray, which: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Storage positions of the compressed rows (or columns) ``which``, concatenated, and the index into
+    ``which`` that owns each."""
+    starts = indptr[which]
+    lens = indptr[which + 1] - starts
+    owner = np.repeat(np.arange(len(which)), lens)
+    offset = np.repeat(starts - (np.cumsum(lens) - lens), lens)
+    return np.arange(int(lens.sum())) + offset, owner
+
+
+def clean(M: sp.spmatrix) -> sp.csr_matrix:
+    """CSR copy of M without explicit zeros and without entries below 1e-14 of their row's largest."""
+    M = sp.csr_matrix(M, dtype=float, copy=True)
+    M.sum_duplicates()
+    if M.nnz:
+        rowmax = np.maximum.reduceat(np.abs(M.data), M.indptr[:-1][np.diff(M.indptr) > 0])
+        big = np.zeros(M.shape[0])
+        big[np.diff(M.indptr) > 0] = rowmax
+        owner = np.repeat(np.arange(M.shape[0]), np.diff(M.indptr))
+        M.data[np.abs(M.data) <= _ZERO_RTOL * big[owner]] = 0.0
+    M.eliminate_zeros()
+    return M
+
+
+@dataclass
+class Peel:
+    """Triangular pivots of an m × n sparse matrix M.
+
+    ``rows[k]``, ``cols[k]``: the k-th pivot; pivots are grouped in levels (``starts``: the first pivot of
+    each level, plus the end). ``B = M[rows][:, cols]`` is upper triangular: row k holds its pivot and
+    columns pivoted in later levels only. ``rest_rows`` / ``rest_cols``: the rows and columns left over."""
+
+    shape: tuple[int, int]
+    rows: np.ndarray
+    cols: np.ndarray
+    starts: np.ndarray
+    rest_rows: np.ndarray
+    rest_cols: np.ndarray
+    diag: np.ndarray
+    off: sp.csr_matrix        # B without its diagonal (upper, CSR)
+    off_t: sp.csr_matrix      # its transpose (lower, CSR)
+    level_of: np.ndarray      # level of each pivot position
+
+    @property
+    def size(self) -> int:
+        return len(self.rows)
+
+    def solve(self, R, transpose: bool = False, absolute: bool = False):
+        """B⁻¹ R (or B⁻ᵀ R) for R with one row per pivot (dense 1-d/2-d array or sparse matrix). With
+        ``absolute``, the same recurrence on absolute values (|B| with its off-diagonal negated, |R|): the
+        sum of the magnitudes of every term, the yardstick of cancellation."""
+        Off = self.off_t if transpose else self.off
+        diag = self.diag
+        if absolute:
+            Off = -abs(Off)
+            diag = np.abs(diag)
+            R = abs(R)
+        n_lev = len(self.starts) - 1
+        levels = range(n_lev) if transpose else range(n_lev - 1, -1, -1)
+        if not sp.issparse(R):
+            R = np.asarray(R, dtype=float)
+            Y = np.zeros_like(R)
+            d = diag if R.ndim == 1 else diag[:, None]
+            for lv in levels:
+                s, e = self.starts[lv], self.starts[lv + 1]
+                block = Off[s:e]
+                acc = R[s:e] - block @ Y if block.nnz else R[s:e]
+                Y[s:e] = acc / d[s:e]
+            return Y
+        R = sp.csr_matrix(R)
+        blocks: list = [None] * n_lev
+        for lv in levels:
+            s, e = self.starts[lv], self.starts[lv + 1]
+            block = Off[s:e]
+            acc = R[s:e]
+            if block.nnz:
+                # only the levels this block refers to (breadth-first levels: mostly the next one)
+                cmin, cmax = int(block.indices.min()), int(block.indices.max())
+                l0, l1 = int(self.level_of[cmin]), int(self.level_of[cmax])
+                lo, hi = self.starts[l0], self.starts[l1 + 1]
+                Ysub = sp.vstack([blocks[k] for k in range(l0, l1 + 1)], format="csr")
+                acc = acc - block[:, lo:hi] @ Ysub
+            blocks[lv] = sp.csr_matrix(sp.diags(1.0 / diag[s:e]) @ acc)
+        if not n_lev:
+            return sp.csr_matrix((0, R.shape[1]))
+        return sp.vstack(blocks, format="csr")
+
+
+def peel(M: sp.spmatrix, like: Peel | None = None, like_matrix: sp.csr_matrix | None = None) -> Peel:
+    """Triangular pivots of M (see the module docstring); M should be :func:`clean`. With ``like`` (the
+    pivots of ``like_matrix``) and M of the same sparsity pattern, the same pivots are used again: only the
+    numbers change (the Jacobian of the next iteration)."""
+    Mr = sp.csr_matrix(M)
+    if (like is not None and like_matrix is not None and like_matrix.shape == Mr.shape
+            and like_matrix.nnz == Mr.nnz and np.array_equal(like_matrix.indptr, Mr.indptr)
+            and np.array_equal(like_matrix.indices, Mr.indices)):
+        sizes = np.diff(like.starts)
+        return _assemble(Mr, like.rows, like.cols, sizes, like.rest_rows, like.rest_cols)
+    Mc = Mr.tocsc()
+    m, n = Mr.shape
+    row_alive = np.ones(m, dtype=bool)
+    col_alive = np.ones(n, dtype=bool)
+    col_count = np.diff(Mc.indptr).astype(np.int64)
+    piv_r: list[np.ndarray] = []
+    piv_c: list[np.ndarray] = []
+
+    def drop_rows(rows: np.ndarray) -> None:
+        row_alive[rows] = False
+        pos, _ = _ranges(Mr.indptr, rows)
+        col_count[:] -= np.bincount(Mr.indices[pos], minlength=n)
+
+    while True:
+        col_alive &= col_count > 0
+        single = np.flatnonzero(col_alive & (col_count == 1))
+        if len(single):
+            pos, owner = _ranges(Mc.indptr, single)
+            r = Mc.indices[pos]
+            ok = row_alive[r]
+            r, c, a = r[ok], single[owner[ok]], np.abs(Mc.data[pos[ok]])
+            # one pivot per row: its largest singleton entry (then the lowest column, for determinism)
+            order = np.lexsort((c, -a, r))
+            r, c = r[order], c[order]
+            first = np.r_[True, r[1:] != r[:-1]]
+            pr, pc = r[first], c[first]
+            piv_r.append(pr)
+            piv_c.append(pc)
+            col_alive[pc] = False
+            drop_rows(pr)
+            continue
+        alive_c = np.flatnonzero(col_alive)
+        if not len(alive_c):
+            break
+        # Stuck: every remaining column has two or more remaining rows (cycles without a boundary flow).
+        # Set aside one root row per connected part: the row with the most remaining columns.
+        from scipy.sparse.csgraph import connected_components
+
+        sub = Mc[:, alive_c].tocsr()
+        alive_r = np.flatnonzero(row_alive & (np.diff(sub.indptr) > 0))
+        sub = sub[alive_r]
+        pat = sp.csr_matrix((np.ones(sub.nnz), sub.indices, sub.indptr), shape=sub.shape)
+        k = len(alive_r)
+        graph = sp.bmat([[None, pat], [pat.T, None]], format="csr")
+        _, lab = connected_components(graph, directed=False)
+        lab_r = lab[:k]
+        deg = np.diff(pat.indptr)
+        order = np.lexsort((alive_r, -deg, lab_r))
+        lr = lab_r[order]
+        first = np.r_[True, lr[1:] != lr[:-1]]
+        drop_rows(alive_r[order][first])
+
+    rows = np.concatenate(piv_r) if piv_r else np.zeros(0, dtype=np.int64)
+    cols = np.concatenate(piv_c) if piv_c else np.zeros(0, dtype=np.int64)
+    sizes = np.array([len(p) for p in piv_r], dtype=np.int64)
+    is_piv_r = np.zeros(m, dtype=bool)
+    is_piv_r[rows] = True
+    is_piv_c = np.zeros(n, dtype=bool)
+    is_piv_c[cols] = True
+    return _assemble(Mr, rows, cols, sizes, np.flatnonzero(~is_piv_r), np.flatnonzero(~is_piv_c))
+
+
+def _assemble(Mr: sp.csr_matrix, rows: np.ndarray, cols: np.ndarray, sizes: np.ndarray, rest_rows: np.ndarray,
+              rest_cols: np.ndarray) -> Peel:
+    starts = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
+    level_of = np.repeat(np.arange(len(sizes)), sizes)
+    B = Mr[rows][:, cols].tocsr()
+    diag = B.diagonal()
+    off = (B - sp.diags(diag)).tocsr()
+    off.eliminate_zeros()
+    return Peel(shape=Mr.shape, rows=rows, cols=cols, starts=starts, rest_rows=rest_rows, rest_cols=rest_cols,
+                diag=diag, off=off, off_t=off.T.tocsr(), level_of=level_of)
+
+
+# Relative rank tolerance of the dense SVDs of Schur-complement blocks (as for the blocks of J_y before).
+_RANK_RTOL = 1e-10
+# Schur-complement entries this much smaller than the terms they come from are cancellation, not structure.
+_CANCEL_RTOL = 1e-9
+
+
+@dataclass
+class _Block:
+    rows: np.ndarray      # positions in rest_rows
+    cols: np.ndarray      # positions in rest_cols
+    U: np.ndarray
+    s: np.ndarray
+    Vt: np.ndarray
+    rank: int
+
+
+@dataclass
+class Reduction:
+    """Triangular pivots of M and the dense resolution of what they leave (see :func:`reduce`)."""
+
+    M: sp.csr_matrix
+    pe: Peel
+    T: sp.csr_matrix          # E B⁻¹: rest rows × pivots
+    N1: sp.csr_matrix         # M[pivot rows][:, rest cols]
+    blocks: list
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return self.M.shape
+
+    @property
+    def rank(self) -> int:
+        return self.pe.size + sum(b.rank for b in self.blocks)
+
+    def _rest_row_basis(self) -> tuple[sp.csr_matrix, np.ndarray]:
+        """Left null basis of S over the rest rows (k × |rest rows|) and a representative rest row per
+        basis vector."""
+        n_r = len(self.pe.rest_rows)
+        in_block = np.zeros(n_r, dtype=bool)
+        rows, cols, vals, reps = [], [], [], []
+        nxt = 0
+        for b in self.blocks:
+            in_block[b.rows] = True
+            k = len(b.rows) - b.rank
+            if k:
+                Z = b.U[:, b.rank:].T                        # k × |rows|
+                rows.append(np.repeat(nxt + np.arange(k), len(b.rows)))
+                cols.append(np.tile(b.rows, k))
+                vals.append(Z.ravel())
+                reps.append(np.full(k, b.rows[0]))
+                nxt += k
+        plain = np.flatnonzero(~in_block)
+        rows.append(nxt + np.arange(len(plain)))
+        cols.append(plain)
+        vals.append(np.ones(len(plain)))
+        reps.append(plain)
+        nxt += len(plain)
+        Z = sp.csr_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
+                          shape=(nxt, n_r))
+        rep = np.concatenate(reps).astype(np.int64)
+        # the plain rows last, in row order; blocks first: sort every basis vector by its representative
+        order = np.argsort(self.pe.rest_rows[rep], kind="stable")
+        return Z[order], rep[order]
+
+    def left_null(self) -> tuple[sp.csr_matrix, np.ndarray]:
+        """Rows spanning the left null space of M (k × m) and a representative row of M for each."""
+        m = self.M.shape[0]
+        pe = self.pe
+        Z, rep = self._rest_row_basis()
+        n_r = len(pe.rest_rows)
+        # [−T | I] over the original rows
+        ident = sp.csr_matrix((np.ones(n_r), (np.arange(n_r), pe.rest_rows)), shape=(n_r, m))
+        to_rows = sp.csr_matrix((np.ones(pe.size), (np.arange(pe.size), pe.rows)), shape=(pe.size, m))
+        L = (Z @ (ident - self.T @ to_rows)).tocsr()
+        L.eliminate_zeros()
+        return L, pe.rest_rows[rep]
+
+    def null(self) -> tuple[sp.csr_matrix, np.ndarray]:
+        """Columns spanning the null space of M (n × k, CSC) and a representative column for each."""
+        n = self.M.shape[1]
+        pe = self.pe
+        n_c = len(pe.rest_cols)
+        in_block = np.zeros(n_c, dtype=bool)
+        rows, cols, vals, reps = [], [], [], []
+        nxt = 0
+        for b in self.blocks:
+            in_block[b.cols] = True
+            k = len(b.cols) - b.rank
+            if k:
+                Z = b.Vt[b.rank:].T                          # |cols| × k
+                rows.append(np.repeat(b.cols, k))
+                cols.append(np.tile(nxt + np.arange(k), len(b.cols)))
+                vals.append(Z.ravel())
+                reps.append(np.full(k, b.cols[0]))
+                nxt += k
+        plain = np.flatnonzero(~in_block)
+        rows.append(plain)
+        cols.append(nxt + np.arange(len(plain)))
+        vals.append(np.ones(len(plain)))
+        reps.append(plain)
+        nxt += len(plain)
+        NS = sp.csc_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
+                           shape=(n_c, nxt))
+        rep = np.concatenate(reps).astype(np.int64)
+        order = np.argsort(pe.rest_cols[rep], kind="stable")
+        NS = NS[:, order].tocsr()
+        rep = rep[order]
+        if pe.size:
+            W = pe.solve((self.N1 @ NS).tocsr())
+            if self.blocks and W.nnz:
+                # entries left by cancellation (coefficient rows) are rounding, not structure
+                W_abs = pe.solve((abs(self.N1) @ abs(NS)).tocsr(), absolute=True)
+                W = W.multiply((abs(W) - _CANCEL_RTOL * W_abs) > 0).tocsr()
+        else:
+            W = sp.csr_matrix((0, NS.shape[1]))
+        N = sp.vstack([-W, NS], format="csr")
+        perm = np.concatenate([pe.cols, pe.rest_cols])
+        N = sp.csr_matrix(N)[np.argsort(perm)].tocsc()
+        N.eliminate_zeros()
+        return N, pe.rest_cols[rep]
+
+    def independent_rows(self) -> np.ndarray:
+        """A bool mask of rows of M that form a basis of its row space."""
+        keep = np.zeros(self.M.shape[0], dtype=bool)
+        keep[self.pe.rows] = True
+        import scipy.linalg as la
+
+        for b in self.blocks:
+            if b.rank:
+                S = (b.U[:, :b.rank] * b.s[:b.rank]) @ b.Vt[:b.rank]
+                _, _, piv = la.qr(S.T, pivoting=True, mode="economic")
+                keep[self.pe.rest_rows[b.rows[np.sort(piv[:b.rank])]]] = True
+        return keep
+
+    def pinv(self) -> "GeneralisedInverse":
+        pe = self.pe
+        n_r, n_c = len(pe.rest_rows), len(pe.rest_cols)
+        rows, cols, vals = [], [], []
+        for b in self.blocks:
+            if b.rank:
+                G = (b.Vt[:b.rank].T / b.s[:b.rank]) @ b.U[:, :b.rank].T     # |cols| × |rows|
+                rows.append(np.repeat(b.cols, len(b.rows)))
+                cols.append(np.tile(b.rows, len(b.cols)))
+                vals.append(G.ravel())
+        cat = (lambda p: np.concatenate(p)) if rows else (lambda p: np.zeros(0))
+        Splus = sp.csr_matrix((cat(vals), (cat(rows).astype(np.int64), cat(cols).astype(np.int64))),
+                              shape=(n_c, n_r))
+        return GeneralisedInverse(shape=(self.M.shape[1], self.M.shape[0]), pe=pe, T=self.T, N1=self.N1,
+                                  Splus=Splus)
+
+
+@dataclass
+class GeneralisedInverse:
+    """G with M G M = M, as an operator (``G @ r`` for dense or sparse r): pivoted unknowns by the
+    triangular solve, the rest from the Schur complement's pseudo-inverse (zero where S is zero)."""
+
+    shape: tuple[int, int]
+    pe: Peel
+    T: sp.csr_matrix
+    N1: sp.csr_matrix
+    Splus: sp.csr_matrix
+
+    def __matmul__(self, R):
+        pe = self.pe
+        n = self.shape[0]
+        if sp.issparse(R):
+            R = sp.csr_matrix(R)
+            r1, r2 = R[pe.rows], R[pe.rest_rows]
+            if self.Splus.nnz:
+                y2 = (self.Splus @ (r2 - self.T @ r1)).tocsr()
+                y1 = pe.solve((r1 - self.N1 @ y2).tocsr())
+            else:
+                y2 = sp.csr_matrix((len(pe.rest_cols), R.shape[1]))
+                y1 = pe.solve(r1)
+            Y = sp.vstack([y1, y2], format="csr")
+            perm = np.concatenate([pe.cols, pe.rest_cols])
+            return Y[np.argsort(perm)]
+        R = np.asarray(R, dtype=float)
+        r1, r2 = R[pe.rows], R[pe.rest_rows]
+        out = np.zeros((n,) + R.shape[1:])
+        if self.Splus.nnz:
+            y2 = self.Splus @ (r2 - self.T @ r1)
+            out[pe.rest_cols] = y2
+            r1 = r1 - self.N1 @ y2
+        out[pe.cols] = pe.solve(r1)
+        return out
+
+
+# Up to this many entries (pivots × rows with entries) a left solve runs on a dense block: one sparse
+# product per level instead of several sparse constructions.
+_DENSE_LEFT_SOLVE = 2_000_000
+
+
+def _left_solve(pe: Peel, E: sp.csr_matrix, absolute: bool = False) -> sp.csr_matrix:
+    """E B⁻¹ (rows × pivots, sparse) for E with one column per pivot."""
+    E = sp.csr_matrix(E)
+    if not E.nnz or not pe.size:
+        return sp.csr_matrix(E.shape)
+    rows = np.flatnonzero(np.diff(E.indptr) > 0)
+    if len(rows) * pe.size <= _DENSE_LEFT_SOLVE:
+        Z = pe.solve(E[rows].T.toarray(), transpose=True, absolute=absolute)      # pivots × rows
+        Zs = sp.csr_matrix(Z.T)
+        coo = Zs.tocoo()
+        return sp.csr_matrix((coo.data, (rows[coo.row], coo.col)), shape=E.shape)
+    return pe.solve(E.T.tocsr(), transpose=True, absolute=absolute).T.tocsr()
+
+
+def reduce(M: sp.spmatrix, like: Reduction | None = None) -> Reduction:
+    """Triangular pivots of M (:func:`peel`) and, on the rows and columns they leave, the Schur complement
+    ``S = N₂ − E B⁻¹ N₁`` resolved by a dense SVD per connected block (S is zero for incidence matrices).
+    ``like``: the reduction of a matrix of the same pattern, whose pivots are used again."""
+    from scipy.sparse.csgraph import connected_components
+
+    M = clean(M)
+    pe = peel(M, like.pe if like is not None else None, like.M if like is not None else None)
+    R1, C1, R2, C2 = pe.rows, pe.cols, pe.rest_rows, pe.rest_cols
+    E = M[R2][:, C1].tocsr()
+    T = _left_solve(pe, E)
+    N1 = M[R1][:, C2].tocsr()
+    N2 = M[R2][:, C2].tocsr()
+    S = (N2 - T @ N1).tocsr()
+    blocks: list[_Block] = []
+    if S.nnz:
+        T_abs = _left_solve(pe, abs(E), absolute=True) if T.nnz else T
+        S_abs = (abs(N2) + T_abs @ abs(N1)).tocsr()
+        S = S.multiply((abs(S) - _CANCEL_RTOL * S_abs) > 0).tocsr()
+        S.eliminate_zeros()
+    if S.nnz:
+        coo = S.tocoo()
+        nr, nc = S.shape
+        pat = sp.csr_matrix((np.ones(S.nnz), (coo.row, coo.col)), shape=S.shape)
+        graph = sp.bmat([[None, pat], [pat.T, None]], format="csr")
+        _, lab = connected_components(graph, directed=False)
+        used_r = np.diff(pat.indptr) > 0
+        used_c = np.diff(pat.tocsc().indptr) > 0
+        lab_r, lab_c = lab[:nr], lab[nr:]
+        comps = np.unique(lab_r[used_r])
+        rows_of = {c: [] for c in comps}
+        for i in np.flatnonzero(used_r):
+            rows_of[lab_r[i]].append(i)
+        cols_of = {c: [] for c in comps}
+        for j in np.flatnonzero(used_c):
+            cols_of[lab_c[j]].append(j)
+        Sd = S.tocsr()
+        for c in comps:
+            ri, ci = np.array(rows_of[c]), np.array(cols_of[c])
+            D = Sd[ri][:, ci].toarray()
+            U, s, Vt = np.linalg.svd(D, full_matrices=True)
+            rank = int((s > _RANK_RTOL * max(D.shape) * max(s.max(initial=0.0), 1e-300)).sum())
+            blocks.append(_Block(rows=ri, cols=ci, U=U, s=s, Vt=Vt, rank=rank))
+    return Reduction(M=M, pe=pe, T=T, N1=N1, blocks=blocks)
