@@ -27,6 +27,23 @@ def add_tolerance_flags(parser: argparse.ArgumentParser) -> None:
                         help="absolute balance tolerance in t/a (park default 0.01)")
 
 
+def add_force_flag(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--force", action="store_true",
+                        help="replace an existing output folder even if it holds files mfa did not write")
+
+
+def write_park_output(park, out: str, args: argparse.Namespace):
+    """Write a park as a command's output, never over the park being read, nor over a folder holding files
+    mfa did not write (unless --force)."""
+    from mfa.io import resolve_park_path, write_park
+
+    try:
+        source = resolve_park_path(args.park)
+    except MfaError:
+        source = None
+    return write_park(park, out, force=bool(getattr(args, "force", False)), source=source)
+
+
 def significant(x: float) -> str:
     """Four significant digits with thousands separators: how the commands print most numbers."""
     return f"{x:,.4g}"

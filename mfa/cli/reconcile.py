@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-from mfa.cli._common import add_json_flag, add_park_argument, load_park, print_json, significant, table_options
+from mfa.cli._common import (add_force_flag, add_json_flag, add_park_argument, load_park, print_json,
+                              significant, table_options)
 
 HELP = "solve unknown flows and reconcile measured flows and transfer coefficients (t/a)"
 
@@ -27,6 +28,7 @@ def register(sub) -> None:
     p.add_argument("--covariance", action=argparse.BooleanOptionalAction, default=None,
                    help="propagate uncertainties (default: yes, unless the predicted cost is prohibitive; "
                    "the output then says why)")
+    add_force_flag(p)
     add_json_flag(p)
     p.set_defaults(func=run)
 
@@ -41,9 +43,9 @@ def run(args) -> int:
     r = reconcile(park, bounds=args.bounds, alpha=args.alpha, max_iter=args.max_iter,
                   covariance=args.covariance)
     if args.output:
-        from mfa.io import write_park
+        from mfa.cli._common import write_park_output
 
-        write_park(r.park, args.output)
+        write_park_output(r.park, args.output, args)
     if args.json:
         print_json(r.to_dict())
         return 0

@@ -42,6 +42,13 @@ def _drop_notes(frame: pd.DataFrame, rows: list[int]) -> tuple[pd.DataFrame, lis
     return frame[keep].reset_index(drop=True), kept_rows
 
 
+def _unneutralise(s: pd.Series) -> pd.Series:
+    """Strip a cell, and take off the quote that mfa's CSV writer puts before a formula-leading cell."""
+    s = s.str.strip()
+    quoted = s.str.match(r"^'[=+\-@\t\r]")
+    return s.where(~quoted, s.str.slice(1)) if quoted.any() else s
+
+
 def read_csv_table(path: Path, name: str) -> RawTable | None:
     data = path.read_bytes()
     file = str(path)
@@ -51,7 +58,7 @@ def read_csv_table(path: Path, name: str) -> RawTable | None:
     frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, skip_blank_lines=False,
                         na_filter=False, skipinitialspace=False)
     frame.columns = [str(c).strip().lstrip("\ufeff") for c in frame.columns]
-    frame = frame.apply(lambda s: s.str.strip()) if len(frame) else frame
+    frame = frame.apply(_unneutralise) if len(frame) else frame
     rows = list(range(2, len(frame) + 2))
     frame, rows = _drop_notes(frame, rows)
     return RawTable(name, file, frame, rows)
