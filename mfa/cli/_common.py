@@ -20,10 +20,22 @@ def add_json_flag(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print one JSON document on stdout")
 
 
+def _tolerance(text: str) -> float:
+    import math
+
+    try:
+        v = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text[:40]!r}") from None
+    if not (math.isfinite(v) and v >= 0):
+        raise argparse.ArgumentTypeError(f"a tolerance is a finite number ≥ 0, not {text[:40]!r}")
+    return v
+
+
 def add_tolerance_flags(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--rel-tol", type=float, default=None, metavar="R",
+    parser.add_argument("--rel-tol", type=_tolerance, default=None, metavar="R",
                         help="relative balance tolerance, share of max(inputs, outputs) (park default 0.01)")
-    parser.add_argument("--abs-tol", type=float, default=None, metavar="T",
+    parser.add_argument("--abs-tol", type=_tolerance, default=None, metavar="T",
                         help="absolute balance tolerance in t/a (park default 0.01)")
 
 
