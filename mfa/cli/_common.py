@@ -56,6 +56,25 @@ def write_park_output(park, out: str, args: argparse.Namespace):
     return write_park(park, out, force=bool(getattr(args, "force", False)), source=source)
 
 
+MAX_DRAWN_MM = 1e5  # a link wider than 100 m is a mistake in --scale, and would overflow the renderers
+
+
+def check_scale(scale: float | None, park=None) -> None:
+    """--scale (t/a per mm): a positive finite number that draws no flow of ``park`` wider than 100 m."""
+    import math
+
+    if scale is None:
+        return
+    if not (math.isfinite(scale) and scale > 0):
+        raise MfaError(f"--scale must be a positive number of t/a per mm, not {scale}")
+    if park is not None:
+        v = park.flows["value"]
+        biggest = float(v.max()) if v.notna().any() else 0.0
+        if biggest / scale > MAX_DRAWN_MM:
+            raise MfaError(f"--scale {scale:g} t/a per mm would draw the largest flow ({biggest:,.4g} t/a) "
+                           f"{biggest / scale:,.3g} mm wide; give at least {biggest / MAX_DRAWN_MM:.3g}")
+
+
 def significant(x: float) -> str:
     """Four significant digits with thousands separators: how the commands print most numbers."""
     return f"{x:,.4g}"

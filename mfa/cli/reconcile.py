@@ -42,6 +42,13 @@ def run(args) -> int:
     park = load_park(args.park)
     r = reconcile(park, bounds=args.bounds, alpha=args.alpha, max_iter=args.max_iter,
                   covariance=args.covariance)
+    import math
+
+    if not (math.isfinite(r.chi2) and math.isfinite(r.p_value)):
+        raise MfaError(f"the reconciliation is numerically meaningless (chi2 = {r.chi2}); some sigma is far "
+                       "too small beside its value — give sigma of at least 1e-9 of the value, or leave it "
+                       "blank for an exact value")
+    r.park  # noqa: B018 — refuses a negative flow with a clear message, before anything is printed or written
     if args.output:
         from mfa.cli._common import write_park_output
 
