@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import io
 import re
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -96,6 +97,29 @@ def _unneutralise(s: pd.Series) -> pd.Series:
 _CSV_LINE = re.compile(r"(?:line|row) (\d+)")
 
 
+MAX_LINE = 1_000_000
+_LONG_LINE = re.compile(r"[^\n]{%d}" % MAX_LINE)
+
+
+def _refuse_long_rows(text: str, file: str) -> None:
+    """Locate the rows with more cells than the header (pandas only warns, and drops the surplus)."""
+    import csv
+
+    reader = csv.reader(io.StringIO(text))
+    width = len(next(reader, []))
+    issues = []
+    try:
+        for cells in reader:
+            if len(cells) > width and any(c.strip() for c in cells[width:]):
+                issues.append(Issue(file, f"{len(cells)} cells in a row under a header of {width}",
+                                    row=reader.line_num, suggestion="a row has more cells than the header: a "
+                                    "comma inside a value needs quotes"))
+    except csv.Error:
+        pass
+    if issues:
+        raise ParkError(issues)
+
+
 def _csv_header(text: str) -> list[str] | None:
     import csv
 
@@ -113,9 +137,20 @@ def read_csv_table(path: Path, name: str, issues: list[Issue] | None = None) -> 
         raise ParkError([Issue(file, "empty file", suggestion="give a header row with the column names")])
     text = _decode(data, file, issues)
     del data
+    m = _LONG_LINE.search(text)
+    if m:  # before pandas, which would hold several copies of a 50 MB cell
+        end = text.find("\n", m.start())
+        length = (len(text) if end < 0 else end) - m.start()
+        raise ParkError([Issue(file, f"a line of {length:,} characters: more than a row of cells holds "
+                               f"({MAX_LINE:,})", row=text.count("\n", 0, m.start()) + 1)])
     try:
-        frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, skip_blank_lines=False,
-                            na_filter=False, skipinitialspace=False, engine="c")
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", pd.errors.ParserWarning)
+            # index_col=False: a row with more cells than the header must not turn column A into an index
+            frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, skip_blank_lines=False,
+                                na_filter=False, skipinitialspace=False, engine="c", index_col=False)
+        if any(issubclass(w.category, pd.errors.ParserWarning) for w in caught):
+            _refuse_long_rows(text, file)
     except (pd.errors.ParserError, ValueError, OverflowError) as e:
         msg = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
         m = _CSV_LINE.search(msg)
