@@ -226,8 +226,17 @@ def read_yaml(path: Path):
     issues: list[Issue] = []
     text = _decode(data, file, issues)
     del data
+    from mfa.io.fastyaml import fast_tables
+
     try:
-        doc = load_yaml(text)
+        fast = fast_tables(text, TABLES)
+        if fast is None:
+            doc = load_yaml(text)
+        else:
+            park_text = fast.pop("park")
+            doc = dict(fast)
+            if park_text is not None:
+                doc["park"] = load_yaml(park_text)["park"]
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
@@ -247,6 +256,10 @@ def read_yaml(path: Path):
             tables[name] = None
             if name in ("processes", "flows"):
                 issues.append(Issue(file, f"missing section '{name}'", path=name))
+            continue
+        if isinstance(items, pd.DataFrame):  # from the fast reader: cells already as text
+            check_rows(f"{file} [{name}]", len(items))
+            tables[name] = RawTable(name, file, items, [f"{name}[{i}]" for i in range(len(items))])
             continue
         if not isinstance(items, list):
             issues.append(Issue(file, f"section '{name}' must be a list of rows", path=name))
