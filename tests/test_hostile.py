@@ -11,6 +11,7 @@ import sys
 import time
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 import mfa
@@ -198,3 +199,93 @@ def test_a_writer_killed_between_two_renames_is_recovered(tmp_path, small_park):
     os.rename(out, hidden)
     writers._restore_interrupted(out)
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before and not hidden.exists()
+
+
+# -- the fast YAML reader and writer give what PyYAML gives ------------------------------------------------
+TRICKY = ["yes", "no", "null", "~", "1e3", "2015", "0x1F", "a: b", "a #b", "#x", "-x", "- x", "x:", "on", "Off",
+          "12:30", "2020-01-01", "<<", "=", "*a", "&a", "!t", "%p", "@x", "`x", "a,b", "[x]", "{x}", 'a"b', "a'b",
+          "a\\b", "é", "电厂 A", "x" * 130, "a b " * 40 + "z", ".inf", ".nan", "+1", "0o7", "1_000", "true", "Y", "n",
+          "1.78 t per t", "3.", "-0", "+0.5e+3", "x>y:m#2"]
+
+
+@pytest.mark.parametrize("name", ["wuhai", "baotou", "bayannur", "hazardous", "tricky"])
+def test_fast_yaml_reader_and_writer_match_pyyaml(name):
+    import yaml
+
+    from mfa.io.fastyaml import fast_tables
+    from mfa.io.limits import load_yaml
+    from mfa.io.readers import TABLES, _yaml_cell
+    from mfa.io.writers import yaml_text
+
+    park = mfa.read_park("wuhai" if name == "tricky" else name)
+    if name == "tricky":
+        procs = park.processes
+        procs.loc[: len(TRICKY) - 1, "note"] = TRICKY[: len(procs)]
+        procs.loc[: len(TRICKY) - 1, "name"] = TRICKY[-len(procs):]
+        park = park.replace(processes=procs)
+    text = yaml_text(park)
+    doc = yaml.safe_load(text)
+    tables = {k: v for k, v in doc.items() if k != "park"}
+    reference = yaml.safe_dump(doc, allow_unicode=True, sort_keys=False, default_flow_style=False, width=120)
+    assert text.split("\n", 1)[1] == reference  # the writer: PyYAML's very bytes
+    fast = fast_tables(text, TABLES)
+    assert fast is not None  # what mfa writes takes the fast path
+    assert load_yaml(fast["park"])["park"] == doc["park"]
+    for section, items in tables.items():
+        cols = list(dict.fromkeys(k for it in items for k in it))
+        ref = pd.DataFrame([{c: _yaml_cell(it[c]).strip() if c in it else "" for c in cols} for it in items],
+                           columns=cols).astype(object)
+        got = fast[section]
+        assert list(got.columns) == cols and (len(ref) == 0 or got.equals(ref)), section
+
+
+@pytest.mark.parametrize("row,where", [
+    ("  value: 700\n  value: 7\n", "duplicate key 'value'"),
+    ("  value: .nan\n", "missing-value marker"),
+    ("  value: 2020-01-01\n", "looks like a date"),
+    ("  value: 1e305\n  unit: Mt/a\n", "out of range"),
+    ("  note: *x\n", "aliases"),
+    ("  value: 0x10\n", ""),
+    ("  year: 2015.5\n", "not a whole year"),
+])
+def test_block_yaml_gets_the_same_checks(tmp_path, row, where):
+    text = ("x: &x 1\npark:\n  name: p\nprocesses:\n- id: mine\n  name: Mine\n  kind: import\n- id: plant\n"
+            "  name: Plant\n  kind: production\nflows:\n- source: mine\n  target: plant\n  material: raw_coal\n"
+            + ("  value: 5\n" if "value" not in row else "") + row)
+    if "*x" not in row:
+        text = text.replace("x: &x 1\n", "")
+    path = tmp_path / "p.yaml"
+    path.write_text(text)
+    if not where:  # 0x10 is sixteen, as YAML says
+        assert mfa.read_park(path).flows["value"].tolist() == [16.0]
+        return
+    with pytest.raises(mfa.errors.ParkError, match=where):
+        mfa.read_park(path)
+
+
+def test_yaml_loads_within_three_times_csv(tmp_path):
+    """Issue 11 item 13 at 10⁵ flows (the bench figure at 10⁶ is in docs/files.md): time and memory."""
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    n, p = 100_000, 500
+    procs = "id,name,kind\n" + "".join(f"p{i},Process {i},{'import' if i < 50 else 'production'}\n" for i in range(p))
+    src, tgt = rng.integers(0, p - 1, n), rng.integers(50, p, n)
+    tgt = np.where(tgt == src, p - 1, tgt)
+    tgt = np.where(src == p - 1, 60, tgt)
+    flows = "id,source,target,material,value\n" + "".join(
+        f"f{i},p{s},p{t},coal,{v:.3f}\n" for i, (s, t, v) in enumerate(zip(src, tgt, rng.uniform(1, 1e3, n))))
+    folder = write_park(tmp_path / "big", processes=procs, flows=flows, materials=None)
+    mfa.write_park(mfa.read_park(folder), tmp_path / "big.yaml")
+    code = ("import resource, sys, time; import mfa; t = time.perf_counter(); mfa.read_park(sys.argv[1]); "
+            "print(time.perf_counter() - t, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)")
+    measured = {}
+    for what in ("big", "big.yaml"):
+        out = subprocess.run([sys.executable, "-c", code, str(tmp_path / what)], capture_output=True, text=True,
+                             env=dict(os.environ, PYTHONPATH=str(ROOT)), timeout=300)
+        assert out.returncode == 0, out.stderr[-2000:]
+        seconds, kb = out.stdout.split()
+        measured[what] = (float(seconds), int(kb))
+    (csv_s, csv_kb), (yaml_s, yaml_kb) = measured["big"], measured["big.yaml"]
+    assert yaml_s < 3 * csv_s + 1.0, measured  # + 1 s: the margin of a loaded machine
+    assert yaml_kb < 3 * csv_kb, measured
