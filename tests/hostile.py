@@ -239,7 +239,7 @@ def build(root: Path) -> list[dict]:
 
     # 11. numerics
     write_park(root / "tiny_sigma", flows=flows_with("100,t/a,5%", "100,t/a,1e-300"))
-    cases.append(case(11, "sigma 1e-300", ["reconcile", "tiny_sigma"], where=("row 2, column 'sigma'", "1e-9")))
+    cases.append(case(11, "sigma 1e-300", ["reconcile", "tiny_sigma"], where=("chi2", "'mine>plant:raw_coal' (sigma 1e-300 t/a)", "1e-9")))
     write_park(root / "tc_over", flows="source,target,material,value,tc\nmine,plant,raw_coal,100,\n"
                "plant,dump,coal_gangue,,0.8\nplant,market,coal,,0.5\n")
     cases.append(case(11, "tc 0.8 + 0.5", ["reconcile", "tc_over"],

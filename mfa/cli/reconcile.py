@@ -40,14 +40,26 @@ def run(args) -> int:
     if not 0 < args.alpha < 1:
         raise MfaError(f"--alpha must be between 0 and 1, got {args.alpha}")
     park = load_park(args.park)
-    r = reconcile(park, bounds=args.bounds, alpha=args.alpha, max_iter=args.max_iter,
-                  covariance=args.covariance)
+    import warnings
+
+    with warnings.catch_warnings():
+        # an overflow in the χ² shows as a non-finite result, refused below with the flows to blame
+        warnings.simplefilter("ignore", RuntimeWarning)
+        r = reconcile(park, bounds=args.bounds, alpha=args.alpha, max_iter=args.max_iter,
+                      covariance=args.covariance)
     import math
 
+    import numpy as np
+
     if not (math.isfinite(r.chi2) and math.isfinite(r.p_value)):
-        raise MfaError(f"the reconciliation is numerically meaningless (chi2 = {r.chi2}); some sigma is far "
-                       "too small beside its value — give sigma of at least 1e-9 of the value, or leave it "
-                       "blank for an exact value")
+        f = park.flows
+        with np.errstate(invalid="ignore", divide="ignore"):
+            tiny = f.loc[(f["sigma"] > 0) & (f["sigma"] < 1e-9 * f["value"].abs()), ["id", "sigma"]]
+        named = ", ".join(f"{i!r} (sigma {s:.3g} t/a)" for i, s in tiny.head(5).itertuples(index=False))
+        raise MfaError(f"the reconciliation is numerically meaningless (chi2 = {r.chi2})"
+                       + (f": flow {named} has a sigma far too small beside its value — give sigma of at least "
+                          "1e-9 of the value, or leave it blank for an exact value" if named else
+                          "; check the sigmas and values for extreme magnitudes"))
     r.park  # noqa: B018 — refuses a negative flow with a clear message, before anything is printed or written
     if args.output:
         from mfa.cli._common import write_park_output

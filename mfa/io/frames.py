@@ -454,12 +454,6 @@ def _flows(raw: RawTable | None, issues: list[Issue], processes: pd.DataFrame, k
     neg = sig < 0
     c.add(neg, "sigma", "negative standard uncertainty")
     sig[neg] = np.nan
-    with np.errstate(invalid="ignore"):
-        # squared in the weights of the reconciliation: 1e-300 would overflow to an infinite χ²
-        tiny = (sig > 0) & ~pct.to_numpy() & (sig < 1e-9 * np.abs(value))
-    c.add(tiny, "sigma", "standard uncertainty below 1e-9 of the value",
-          suggestion="leave sigma blank for an exact value")
-    sig[tiny] = np.nan
     pct_np = pct.to_numpy()
     no_base = pct_np & np.isnan(value) & ~np.isnan(sig)
     c.add(no_base, "sigma", "a percentage uncertainty needs a value", suggestion="give sigma in t/a for an unknown flow, or give the value")
