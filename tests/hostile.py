@@ -247,7 +247,7 @@ def build(root: Path) -> list[dict]:
     write_park(root / "negative", processes="id,name,kind\nin,In,import\np,P,production\nout,Out,export\n"
                "ld,Ld,landfill\n", flows="source,target,material,value,sigma\nin,p,raw_coal,1,0.1\n"
                "p,out,raw_coal,5,5\np,ld,coal_gangue,0,5\n")
-    cases.append(case(11, "reconciled negative flow", ["reconcile", "negative"], where=("p>ld:coal_gangue", "--bounds")))
+    cases.append(case(11, "reconciled negative flow", ["reconcile", "negative"], where=("p>ld:coal_gangue", "--bounds", "negative")))
 
     # 12. misleading messages
     for name, value, hint in (("comma", "80,5", "decimal separator"), ("space", "1 000", "without spaces"),

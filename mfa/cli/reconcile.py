@@ -60,7 +60,17 @@ def run(args) -> int:
                        + (f": flow {named} has a sigma far too small beside its value — give sigma of at least "
                           "1e-9 of the value, or leave it blank for an exact value" if named else
                           "; check the sigmas and values for extreme magnitudes"))
-    r.park  # noqa: B018 — refuses a negative flow with a clear message, before anything is printed or written
+    # A negative flow is a result no one can use; printing it with exit 0 would pass it on as valid. Within the
+    # balance tolerances (abs_tol, rel_tol or 0.1 % of the mean flow) it is zero up to the data's noise.
+    f = r.flows
+    scale = float(f["value"].abs().mean()) if f["value"].notna().any() else 0.0
+    neg = f.loc[f["value"] < -max(park.info.abs_tol, max(park.info.rel_tol, 1e-3) * scale), ["id", "value"]]
+    if len(neg):
+        shown = "\n".join(f"  - flow {i!r} = {v:.6g} t/a" for i, v in neg.head(10).itertuples(index=False))
+        more = f"\n  … and {len(neg) - 10} more" if len(neg) > 10 else ""
+        raise MfaError(f"the reconciliation makes {len(neg)} flow(s) negative, so the data contradict each other "
+                       f"or the model:\n{shown}{more}\nreconcile with --bounds to keep flows ≥ 0, or check the "
+                       "values and sigmas of these flows")
     if args.output:
         from mfa.cli._common import write_park_output
 
