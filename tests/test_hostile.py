@@ -289,3 +289,18 @@ def test_yaml_loads_within_three_times_csv(tmp_path):
     (csv_s, csv_kb), (yaml_s, yaml_kb) = measured["big"], measured["big.yaml"]
     assert yaml_s < 3 * csv_s + 1.0, measured  # + 1 s: the margin of a loaded machine
     assert yaml_kb < 3 * csv_kb, measured
+
+
+def test_shared_strings_and_rows_are_counted_before_the_work(tmp_path, monkeypatch, small_park):
+    from mfa.io import limits
+    from tests.hostile import _inflate_member, _park_sheets, _xlsx
+
+    path = tmp_path / "sst.xlsx"
+    _xlsx(path, _park_sheets())
+    _inflate_member(path, "xl/sharedStrings.xml", 2 << 20)  # below the zip-bomb threshold: counted instead
+    monkeypatch.setattr(limits, "MAX_SHARED_STRINGS", 1000)
+    with pytest.raises(mfa.errors.ParkError, match="more than 1,000 shared strings"):
+        mfa.read_park(path)
+    monkeypatch.setattr(limits, "MAX_ROWS", 3)
+    with pytest.raises(mfa.errors.ParkError, match=r"flows.csv: 5 rows: more than mfa reads in one table \(3\)"):
+        mfa.read_park(small_park)

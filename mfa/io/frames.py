@@ -303,7 +303,9 @@ def _check_cells(raw: RawTable, issues: list[Issue]) -> RawTable:
         if not len(s):
             continue
         text = s.astype(str)
-        err = text.str.startswith("#") & text.str.upper().isin(EXCEL_ERRORS)
+        err = text.str.startswith("#")
+        if err.any():
+            err &= text.where(err, "").str.upper().isin(EXCEL_ERRORS)
         for i in np.flatnonzero(err.to_numpy()):
             issues.append(raw.issue(int(i), str(col), "an Excel error value, not data", text.iat[i],
                                     "correct the formula in the original sheet, then paste the values"))
