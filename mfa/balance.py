@@ -81,6 +81,20 @@ def _within(residual: np.ndarray, scale: np.ndarray, rel_tol: float, abs_tol: fl
     return (r <= abs_tol) | (r <= rel_tol * scale)
 
 
+def check_tolerance(name: str, value: float) -> float:
+    """A balance tolerance as a float: finite and ≥ 0, or :class:`mfa.errors.MfaError` (an infinite or NaN
+    tolerance would switch the check off)."""
+    from mfa.errors import MfaError
+
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        raise MfaError(f"{name} must be a number, not {str(value)[:40]!r}") from None
+    if not (np.isfinite(v) and v >= 0):
+        raise MfaError(f"{name} must be a finite number ≥ 0, not {v!r}")
+    return v
+
+
 def balance(park, rel_tol: float | None = None, abs_tol: float | None = None,
             per_material: bool = False) -> BalanceResult:
     """Balance every process of ``park`` and the park as a whole.
@@ -100,8 +114,8 @@ def balance(park, rel_tol: float | None = None, abs_tol: float | None = None,
     from mfa.park import require_park
 
     require_park(park, "balance")
-    rel_tol = park.info.rel_tol if rel_tol is None else float(rel_tol)
-    abs_tol = park.info.abs_tol if abs_tol is None else float(abs_tol)
+    rel_tol = park.info.rel_tol if rel_tol is None else check_tolerance("rel_tol", rel_tol)
+    abs_tol = park.info.abs_tol if abs_tol is None else check_tolerance("abs_tol", abs_tol)
     c = park.compiled
     v = c.value
     unknown = np.isnan(v)

@@ -12,7 +12,19 @@ from typing import Iterable, Sequence
 
 import pandas as pd
 
-__all__ = ["Issue", "MfaError", "ParkError", "RawTable", "suggest"]
+__all__ = ["Issue", "MfaError", "ParkError", "RawTable", "excerpt", "suggest"]
+
+
+MAX_SHOWN = 60  # characters of a value echoed in a message: enough to find it, never megabytes
+MAX_JSON_VALUE = 200
+
+
+def excerpt(value: object, limit: int = MAX_SHOWN) -> str:
+    """``repr`` of a value, cut to a short excerpt that says how long the whole is."""
+    if isinstance(value, str) and len(value) > limit:
+        return repr(value[:limit]) + f"… ({len(value):,} characters)"
+    text = repr(value)
+    return text if len(text) <= limit + 2 else text[:limit] + f"… ({len(text):,} characters)"
 
 
 class MfaError(Exception):
@@ -53,7 +65,7 @@ class Issue:
     def __str__(self) -> str:
         text = f"{self.location()}: {self.message}"
         if self.value is not None and not (isinstance(self.value, float) and pd.isna(self.value)):
-            text += f" (value: {self.value!r})"
+            text += f" (value: {excerpt(self.value)})"
         if self.suggestion:
             text += f" — {self.suggestion}"
         return text
@@ -64,6 +76,8 @@ class Issue:
             value = str(value)
         if isinstance(value, float) and (value != value or value in (float("inf"), float("-inf"))):
             value = str(value)
+        if isinstance(value, str) and len(value) > MAX_JSON_VALUE:
+            value = value[:MAX_JSON_VALUE] + f"… ({len(value):,} characters)"
         return {
             "file": self.file,
             "row": self.row,
@@ -116,7 +130,10 @@ class RawTable:
 
 def suggest(value: str, choices: Iterable[str]) -> str | None:
     """'did you mean …' for a near-miss identifier, or None."""
-    close = difflib.get_close_matches(str(value), [str(c) for c in choices], n=3, cutoff=0.6)
+    value = str(value)
+    if len(value) > 100:  # no id is that long, and difflib is quadratic in the length
+        return None
+    close = difflib.get_close_matches(value, [str(c) for c in choices], n=3, cutoff=0.6)
     if not close:
         return None
     return "did you mean " + " or ".join(repr(c) for c in close) + "?"

@@ -34,7 +34,8 @@ __all__ = ["Park", "ParkInfo", "require_park"]
 class ParkInfo(BaseModel):
     """Metadata of a park (the ``park`` sheet, ``park.csv`` key/value file or YAML ``park:`` mapping)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # NaN or infinite settings would switch checks off (a tolerance of inf passes any imbalance)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     name: str = Field("park", description="name of the park or region")
     name_zh: str | None = Field(None, description="Chinese name")

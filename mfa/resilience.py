@@ -157,6 +157,8 @@ def remove_processes(park: "Park", ids: Iterable[str]) -> tuple["Park", dict[str
     # survivors keep their balance; removed processes and boundary processes (no balance) are not compared
     boundary = {p for p, k in kinds.items() if k in BOUNDARY_KINDS} | {x["id"] for x in new_procs}
     _check_residuals_kept(flows, park.stocks, out, stocks, f"removing {tag}", skip=gone | boundary)
+    if not len(out):
+        raise MfaError(f"removing {tag} leaves no flow in the park")
     new = park.replace(**changes)
     lost_util = to_landfill & utilised & known
     info = {
@@ -249,6 +251,11 @@ def resilience(park: "Park", remove: Iterable[str] | None = None, *, target: str
     else:
         scenarios = [[p] for p in _targets(park, target, limit, seed)]
     notes: list[str] = []
+    if not scenarios:
+        raise MfaError("the park has no internal process to remove (production, collection, treatment or "
+                       "storage); resilience measures what is lost when one stops")
+    if not park.flows["value"].notna().any():
+        raise MfaError("no flow of the park has a known value; compute them first (mfa reconcile PARK -o OUT)")
     if remove is None and target != "all":
         notes.append(f"{len(scenarios)} process(es) removed in turn, chosen by {target}"
                      + (f" (seed {seed})" if target == "random" else ""))
@@ -261,7 +268,13 @@ def resilience(park: "Park", remove: Iterable[str] | None = None, *, target: str
     inputs_of = park.flows.groupby("target")["material"].agg(lambda s: set(s)).to_dict()
     rows = []
     for sc in scenarios:
-        new, info = remove_processes(park, sc)
+        try:
+            new, info = remove_processes(park, sc)
+        except MfaError as e:
+            if remove is not None:
+                raise
+            notes.append(f"{'+'.join(sc)} not assessed: {e}")
+            continue
         m = metrics(new).metrics
         rates = utilisation_rates(new)
         lost = info.pop("lost_utilised_flows")
@@ -291,6 +304,8 @@ def resilience(park: "Park", remove: Iterable[str] | None = None, *, target: str
         row["delta_relative_ascendency"] = (ra1 - ra0) if ra0 is not None and ra1 is not None else np.nan
         row["largest_component_after"] = _largest_component(new)
         rows.append(row)
+    if not rows:
+        raise MfaError("no process could be assessed: " + "; ".join(notes))
     table = pd.DataFrame(rows)
     table["_abs_dfci"] = table["delta_fci"].abs()
     order = table.sort_values(["tonnes_no_longer_utilised", "exchanges_lost", "_abs_dfci", "scenario"],

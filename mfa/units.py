@@ -63,16 +63,32 @@ def _normalise(text: str) -> str:
     return t
 
 
+MAX_UNIT_LENGTH = 40
+# The forms a unit may take before pint sees it: up to four names (t, kg, 万t, 吨, year, metric_ton…) joined
+# by / or *, each with an optional small power. pint evaluates numbers and powers itself, so "t*10**10**10"
+# or a 100 KB string would run for minutes; a whitelist keeps every parse instant.
+_NAME = r"(?:[万亿]\s*)?[^\W\d_]\w{0,19}(?:\s*(?:\^|\*\*)\s*-?[1-3])?"
+_UNIT_FORM = re.compile(rf"^{_NAME}(?:\s*[/*]\s*{_NAME}){{0,3}}$")
+
+
+def _short(text: str) -> str:
+    return repr(text) if len(text) <= 40 else repr(text[:40]) + f"… ({len(text):,} characters)"
+
+
 @functools.lru_cache(maxsize=4096)
 def _parse(text: str):
+    if len(text) > 4 * MAX_UNIT_LENGTH:  # before any normalisation, which is linear but not free
+        raise UnitError(f"unknown unit {_short(text)} (a unit has at most {MAX_UNIT_LENGTH} characters)")
     ureg = _registry()
     t = _normalise(text)
     if not t:
         raise UnitError("empty unit")
+    if len(t) > MAX_UNIT_LENGTH or not _UNIT_FORM.match(t):
+        raise UnitError(f"unknown unit {_short(text)}")
     try:
         q = ureg.Quantity(1.0, t)
     except Exception as exc:  # pint raises several error types for unknown names and syntax
-        raise UnitError(f"unknown unit {text!r}") from exc
+        raise UnitError(f"unknown unit {_short(text)}") from exc
     return q
 
 
@@ -105,7 +121,7 @@ def flow_factor(text: str, days_per_year: float = 365.0) -> float:
     if dim == ureg.metric_ton.dimensionality:
         return float(q.to("metric_ton").magnitude)
     if dim != (ureg.metric_ton / ureg.year).dimensionality:
-        raise UnitError(f"unit {text!r} is not a mass or a mass per time (it is {dim})")
+        raise UnitError(f"unit {_short(text)} is not a mass or a mass per time (it is {dim})")
     # The reference period is the longest time unit in the expression, so "kg/d" is per day and "t/a" per
     # year regardless of pint's own (Julian) year length.
     times = []
@@ -137,7 +153,7 @@ def stock_factor(text: str) -> float:
     q = _parse(text)
     ureg = _registry()
     if q.dimensionality != ureg.metric_ton.dimensionality:
-        raise UnitError(f"unit {text!r} is not a mass; stocks are masses such as t or 万t")
+        raise UnitError(f"unit {_short(text)} is not a mass; stocks are masses such as t or 万t")
     return float(q.to("metric_ton").magnitude)
 
 

@@ -46,7 +46,7 @@ def parks(draw):
         v = draw(values)
         rows.append({"source": s, "target": t, "material": draw(st.sampled_from(list(mats["id"]))),
                      "value": v, "sigma": draw(values) if v is not None else None,
-                     "tc": draw(st.one_of(st.none(), st.floats(0, 1))), "route": draw(texts),
+                     "tc": draw(st.one_of(st.none(), st.floats(0, 0.1))), "route": draw(texts),
                      "fate": draw(st.sampled_from(["", "utilised", "disposed"])),
                      "year": draw(st.sampled_from([None, period])), "note": draw(texts)})
     if not rows:

@@ -119,8 +119,9 @@ def test_sections_degrade_with_a_note_when_an_engine_is_missing(monkeypatch):
 def test_report_rejects_bad_language_and_folder(tmp_path, wuhai):
     with pytest.raises(MfaError, match="lang"):
         report_html(wuhai, lang="fr")
-    with pytest.raises(MfaError, match="does not exist"):
-        write_report(wuhai, tmp_path / "missing" / "r.html")
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(MfaError, match="is a file, not a folder"):
+        write_report(wuhai, tmp_path / "file" / "r.html")
 
 
 def test_cli_report(tmp_path, capsys):

@@ -69,11 +69,59 @@ def add_json_flag(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print one JSON document on stdout")
 
 
+def _tolerance(text: str) -> float:
+    import math
+
+    try:
+        v = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text[:40]!r}") from None
+    if not (math.isfinite(v) and v >= 0):
+        raise argparse.ArgumentTypeError(f"a tolerance is a finite number ≥ 0, not {text[:40]!r}")
+    return v
+
+
 def add_tolerance_flags(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--rel-tol", type=float, default=None, metavar="R",
+    parser.add_argument("--rel-tol", type=_tolerance, default=None, metavar="R",
                         help="relative balance tolerance, share of max(inputs, outputs) (park default 0.01)")
-    parser.add_argument("--abs-tol", type=float, default=None, metavar="T",
+    parser.add_argument("--abs-tol", type=_tolerance, default=None, metavar="T",
                         help="absolute balance tolerance in t/a (park default 0.01)")
+
+
+def add_force_flag(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--force", action="store_true",
+                        help="replace an existing output folder even if it holds files mfa did not write")
+
+
+def write_park_output(park, out: str, args: argparse.Namespace):
+    """Write a park as a command's output, never over the park being read, nor over a folder holding files
+    mfa did not write (unless --force)."""
+    from mfa.io import resolve_park_path, write_park
+
+    try:
+        source = resolve_park_path(args.park)
+    except MfaError:
+        source = None
+    return write_park(park, out, force=bool(getattr(args, "force", False)), source=source)
+
+
+MAX_DRAWN_MM = 1e5  # a link wider than 100 m is a mistake in --scale, and would overflow the renderers
+
+
+def check_scale(scale: float | None, park=None) -> None:
+    """--scale (t/a per mm): a positive finite number that draws no flow of ``park`` wider than 100 m."""
+    import math
+
+    if scale is None:
+        return
+    if not (math.isfinite(scale) and scale > 0):
+        raise MfaError(f"--scale must be a positive number of t/a per mm, not {scale}")
+    if park is not None:
+        v = park.flows["value"]
+        biggest = float(v.max()) if v.notna().any() else 0.0
+        if biggest / scale > MAX_DRAWN_MM:
+            raise MfaError(f"--scale {scale:g} t/a per mm would draw the largest flow ({biggest:,.4g} t/a) "
+                           f"{biggest / scale:,.3g} mm wide; give at least {biggest / MAX_DRAWN_MM:.3g}")
 
 
 def significant(x: float) -> str:

@@ -31,8 +31,6 @@ def run(args) -> int:
     out = Path(args.output)
     if out.suffix.lower() not in (".png", ".svg", ".pdf"):
         raise MfaError(f"cannot save a chart as {out.name!r}: use a .png, .svg or .pdf file name")
-    if not out.parent.exists():
-        raise MfaError(f"folder {str(out.parent)!r} does not exist (for output {str(out)!r})")
     park = load_park(args.park)
     draw = {"rates": utilisation_chart, "fates": fate_chart, "generation": generation_chart}[args.kind]
     save_chart(draw(park, lang=args.lang), out)

@@ -40,10 +40,13 @@ def run(args) -> int:
     if args.output and Path(args.output).suffix.lower() not in (".html", ".htm"):
         raise MfaError(f"the comparison is an HTML file: give -o a name ending in .html, not "
                        f"{Path(args.output).name!r}")
-    if args.scale is not None and not args.scale > 0:
-        raise MfaError(f"--scale must be a positive number of t/a per mm, not {args.scale}")
+    from mfa.cli._common import check_scale
+
+    check_scale(args.scale)
     base = load_park(args.base, year=args.base_year or args.year)
     other = load_park(args.other, year=args.year)
+    check_scale(args.scale, base)
+    check_scale(args.scale, other)
     if args.reconcile:
         from mfa.report import reconciled
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from mfa.cli._common import add_json_flag, add_park_argument, load_park, print_json
+from mfa.cli._common import (add_force_flag, add_json_flag, add_park_argument, load_park, print_json,
+                              write_park_output)
 
 HELP = "convert a park between formats: OUT.yaml, OUT.xlsx or a folder of CSV files (no extension)"
 
@@ -11,15 +12,14 @@ def register(sub) -> None:
     p = sub.add_parser("convert", help=HELP, description=HELP + ". Values are written in t/a and stocks in t.")
     add_park_argument(p)
     p.add_argument("out", metavar="OUT", help="output: a .yaml file, an .xlsx workbook, or a folder")
+    add_force_flag(p)
     add_json_flag(p)
     p.set_defaults(func=run)
 
 
 def run(args) -> int:
-    from mfa.io import write_park
-
     park = load_park(args.park)
-    out = write_park(park, args.out)
+    out = write_park_output(park, args.out, args)
     if args.json:
         print_json({"written": str(out), "processes": len(park.processes), "flows": len(park.flows)})
     else:

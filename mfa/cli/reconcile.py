@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-from mfa.cli._common import add_json_flag, add_park_argument, load_park, print_json, significant, table_options
+from mfa.cli._common import (add_force_flag, add_json_flag, add_park_argument, load_park, print_json,
+                              significant, table_options)
 
 HELP = "solve unknown flows and reconcile measured flows and transfer coefficients (t/a)"
 
@@ -27,6 +28,7 @@ def register(sub) -> None:
     p.add_argument("--covariance", action=argparse.BooleanOptionalAction, default=None,
                    help="propagate uncertainties (default: yes, unless the predicted cost is prohibitive; "
                    "the output then says why)")
+    add_force_flag(p)
     add_json_flag(p)
     p.set_defaults(func=run)
 
@@ -38,12 +40,41 @@ def run(args) -> int:
     if not 0 < args.alpha < 1:
         raise MfaError(f"--alpha must be between 0 and 1, got {args.alpha}")
     park = load_park(args.park)
-    r = reconcile(park, bounds=args.bounds, alpha=args.alpha, max_iter=args.max_iter,
-                  covariance=args.covariance)
-    if args.output:
-        from mfa.io import write_park
+    import warnings
 
-        write_park(r.park, args.output)
+    with warnings.catch_warnings():
+        # an overflow in the χ² shows as a non-finite result, refused below with the flows to blame
+        warnings.simplefilter("ignore", RuntimeWarning)
+        r = reconcile(park, bounds=args.bounds, alpha=args.alpha, max_iter=args.max_iter,
+                      covariance=args.covariance)
+    import math
+
+    import numpy as np
+
+    if not (math.isfinite(r.chi2) and math.isfinite(r.p_value)):
+        f = park.flows
+        with np.errstate(invalid="ignore", divide="ignore"):
+            tiny = f.loc[(f["sigma"] > 0) & (f["sigma"] < 1e-9 * f["value"].abs()), ["id", "sigma"]]
+        named = ", ".join(f"{i!r} (sigma {s:.3g} t/a)" for i, s in tiny.head(5).itertuples(index=False))
+        raise MfaError(f"the reconciliation is numerically meaningless (chi2 = {r.chi2})"
+                       + (f": flow {named} has a sigma far too small beside its value — give sigma of at least "
+                          "1e-9 of the value, or leave it blank for an exact value" if named else
+                          "; check the sigmas and values for extreme magnitudes"))
+    # A negative flow is a result no one can use; printing it with exit 0 would pass it on as valid. Within the
+    # balance tolerances (abs_tol, rel_tol or 0.1 % of the mean flow) it is zero up to the data's noise.
+    f = r.flows
+    scale = float(f["value"].abs().mean()) if f["value"].notna().any() else 0.0
+    neg = f.loc[f["value"] < -max(park.info.abs_tol, max(park.info.rel_tol, 1e-3) * scale), ["id", "value"]]
+    if len(neg):
+        shown = "\n".join(f"  - flow {i!r} = {v:.6g} t/a" for i, v in neg.head(10).itertuples(index=False))
+        more = f"\n  … and {len(neg) - 10} more" if len(neg) > 10 else ""
+        raise MfaError(f"the reconciliation makes {len(neg)} flow(s) negative, so the data contradict each other "
+                       f"or the model:\n{shown}{more}\nreconcile with --bounds to keep flows ≥ 0, or check the "
+                       "values and sigmas of these flows")
+    if args.output:
+        from mfa.cli._common import write_park_output
+
+        write_park_output(r.park, args.output, args)
     if args.json:
         print_json(r.to_dict())
         return 0

@@ -36,9 +36,11 @@ def run(args) -> int:
     out = Path(args.output)
     if out.suffix.lower() not in (".html", ".htm"):
         raise MfaError(f"the report is an HTML file: give -o a name ending in .html, not {out.name!r}")
-    if args.scale is not None and not args.scale > 0:
-        raise MfaError(f"--scale must be a positive number of t/a per mm, not {args.scale}")
+    from mfa.cli._common import check_scale
+
+    check_scale(args.scale)
     park = load_park(args.park)
+    check_scale(args.scale, park)
     path = write_report(park, out, lang=args.lang, scale=args.scale, reconcile=args.reconcile,
                         solve=not args.as_given)
     size = path.stat().st_size

@@ -45,8 +45,11 @@ def run(args) -> int:
              and c not in ("delta_relative_ascendency",)]
     print(f"Resilience of {park.info.name} (t/a; rank 1 = most critical)")
     b = r.baseline
-    print(f"intact park: FCI {b['fci']:.5f}, cyclicity {b['cyclicity']:.4f}, {b['n_links']} links, "
-          f"{b['landfill']:,.0f} t/a to landfill")
+    def num(x, spec: str) -> str:  # a metric is None where it is undefined (e.g. no throughflow)
+        return "n/a" if x is None or x != x else format(x, spec)
+
+    print(f"intact park: FCI {num(b['fci'], '.5f')}, cyclicity {num(b['cyclicity'], '.4f')}, {b['n_links']} "
+          f"links, {num(b['landfill'], ',.0f')} t/a to landfill")
     with table_options(250, max_columns=30, max_colwidth=40, float_format=significant):
         print(t[cols].to_string(index=False))
     for n in r.notes:

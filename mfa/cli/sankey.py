@@ -42,8 +42,9 @@ def run(args) -> int:
     from mfa.errors import MfaError
     from mfa.sankey import sankey
 
-    if args.scale is not None and not args.scale > 0:
-        raise MfaError(f"--scale must be a positive number of t/a per mm, not {args.scale}")
+    from mfa.cli._common import check_scale
+
+    check_scale(args.scale)
     from pathlib import Path
 
     ext = Path(args.output).suffix.lower()
@@ -51,6 +52,7 @@ def run(args) -> int:
         raise MfaError(f"cannot save a Sankey as {Path(args.output).name!r}: use a .html, .png, .svg or .pdf "
                        "file name")
     park = load_park(args.park)
+    check_scale(args.scale, park)
     note = ""
     if args.reconcile:
         from mfa.report import reconciled

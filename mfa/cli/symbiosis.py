@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from mfa.cli._common import add_json_flag, add_park_argument, load_park, print_json, table_options
+from mfa.cli._common import add_force_flag, add_json_flag, add_park_argument, load_park, print_json, table_options
 
 HELP = "find industrial-symbiosis couplings for disposed, stored or discarded waste and write the retrofit park"
 DESCRIPTION = HELP + """.
@@ -55,6 +55,7 @@ def register(sub) -> None:
     p.add_argument("--no-assess", action="store_true",
                    help="skip the per-coupling ΔFCI / Δcyclicity / rate gains (faster on large parks)")
     p.add_argument("-o", "--output", metavar="RETROFIT", help="write the retrofit park here")
+    add_force_flag(p)
     add_json_flag(p)
     p.set_defaults(func=run)
 
@@ -64,7 +65,6 @@ def run(args) -> int:
 
     import pandas as pd
 
-    from mfa.io import write_park
     from mfa.symbiosis import compatibility, discover, read_prices
 
     park = load_park(args.park)
@@ -80,7 +80,9 @@ def run(args) -> int:
                       reconcile=args.reconcile,
                       assess=False if args.no_assess else None)
     if args.output:
-        write_park(result.retrofit(), args.output)
+        from mfa.cli._common import write_park_output
+
+        write_park_output(result.retrofit(), args.output, args)
     if args.json:
         d = result.to_dict()
         if args.output:

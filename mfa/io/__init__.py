@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from mfa.errors import Issue, MfaError, ParkError
@@ -77,19 +78,37 @@ def read_park(path_or_name: str | Path, year: int | None = None):
     return park
 
 
-def write_park(park, path: str | Path) -> Path:
+def _same_place(a: Path, b: Path) -> bool:
+    try:
+        return a.exists() and b.exists() and os.path.samefile(a, b)
+    except OSError:
+        return False
+
+
+def write_park(park, path: str | Path, *, force: bool = False, source: str | Path | None = None) -> Path:
     """Write a park; the format follows the extension (.yaml/.yml, .xlsx) or, without one, a CSV folder.
 
-    Written atomically; the same park gives byte-identical files.
+    Written atomically; the same park gives byte-identical files. An existing folder that holds anything
+    mfa would not write there is not replaced unless ``force``; writing over ``source`` (the file or folder
+    the park was read from, if given) is refused, since the rewrite would drop what mfa does not keep
+    (notes, extra columns, other files). See docs/files.md.
     """
+    from mfa.io.writers import _check_parent
+
     p = Path(path)
     suffix = p.suffix.lower()
+    if suffix not in _YAML | _EXCEL | {""}:
+        raise MfaError(f"{p}: unknown output format '{suffix}' (use a folder name, .yaml or .xlsx)")
+    _check_parent(p)
+    if source is not None:
+        src = Path(source)
+        if _same_place(src, p) or (p.is_dir() and src.exists() and p.resolve() in src.resolve().parents):
+            raise MfaError(f"{p} is the park being read ({src}); write to another name — rewriting it in "
+                           "place would drop what mfa does not keep (notes, extra columns, other files)")
     if suffix in _YAML:
         write_yaml(park, p)
     elif suffix in _EXCEL:
         write_excel(park, p)
-    elif suffix == "":
-        write_csv_folder(park, p)
     else:
-        raise MfaError(f"{p}: unknown output format '{suffix}' (use a folder name, .yaml or .xlsx)")
+        write_csv_folder(park, p, force=force)
     return p

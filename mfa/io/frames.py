@@ -36,6 +36,14 @@ _FALSE = {"false", "0", "no", "n", "f", "否", ""}
 _THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d*)?$")
 _VALUE_WITH_UNIT = re.compile(r"^\s*([+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?)\s*(\S.*)$")
 _HW = re.compile(r"^HW\d{2}$")
+# What may follow a number in a value cell as its unit: it starts like a unit (a letter, 万/亿/吨…, or %)
+# — "80,5", "1 000", "5\0" or a date are malformed numbers, not a number with a unit.
+_UNIT_START = re.compile(r"^[^\W\d_]")
+_DATE = re.compile(r"^\d{4}-\d{1,2}-\d{1,2}([ T].*)?$|^\d{1,2}/\d{1,2}/\d{2,4}$")
+_DECIMAL_COMMA = re.compile(r"^[+-]?\d+,\d+$")
+_SPACED = re.compile(r"^[+-]?\d{1,3}( \d{3})+(\.\d*)?$")
+MAX_SUGGESTIONS = 50
+MAX_TONNES = 1e13  # t/a or t: a thousand times the world's yearly material extraction
 
 
 # -- raw tables from DataFrames -------------------------------------------------------------------
@@ -80,10 +88,20 @@ class _Checker:
     def add(self, mask: np.ndarray, column: str, message: str, values: pd.Series | None = None,
             suggestion=None) -> None:
         idx = np.flatnonzero(np.asarray(mask))
+        if not len(idx):
+            return
         vals = values if values is not None else self.text(column)
+        # A suggestion is computed once per distinct value, and only for the first few: 10⁵ rows naming
+        # 10³ unknown processes must not cost 10⁵ (or 10³) fuzzy searches over every id.
+        cache: dict = {}
         for i in idx:
             v = vals.iat[i]
-            s = suggestion(v) if callable(suggestion) else suggestion
+            if callable(suggestion):
+                if v not in cache:
+                    cache[v] = suggestion(v) if len(cache) < MAX_SUGGESTIONS else None
+                s = cache[v]
+            else:
+                s = suggestion
             self.issues.append(self.raw.issue(int(i), column, message, v, s))
 
     def has(self, column: str) -> bool:
@@ -119,7 +137,7 @@ class _Checker:
         bad = (~blank & num.isna()).to_numpy().copy()
         if allow_unit and bad.any():
             m = s[bad].str.extract(_VALUE_WITH_UNIT)
-            ok = m[0].notna() & (~formula[bad])
+            ok = m[0].notna() & (~formula[bad]) & m[1].fillna("").str.match(_UNIT_START)
             if ok.any():
                 num.loc[m.index[ok]] = m.loc[ok, 0].astype(float)
                 inline_unit.loc[m.index[ok]] = m.loc[ok, 1].str.strip()
@@ -132,7 +150,7 @@ class _Checker:
         literal_nan = bad & s.str.lower().isin(["nan", "na", "n/a", "null", "none", "-"]).to_numpy()
         self.add(literal_nan, column, f"'{what}' expected, not a missing-value marker",
                  suggestion="leave the cell blank if the value is unknown")
-        self.add(bad & ~literal_nan, column, f"not {what}")
+        self.add(bad & ~literal_nan, column, f"not {what}", suggestion=_number_hint)
         inf = np.isinf(values)
         self.add(inf, column, "infinite value")
         values[inf] = np.nan
@@ -177,6 +195,30 @@ class _Checker:
         return s.isin(_TRUE).to_numpy()
 
 
+def _number_hint(v: str) -> str | None:
+    """What is wrong with a cell that is not a number, where it is obvious."""
+    if _DECIMAL_COMMA.match(v):
+        return f"write the decimal separator as a point: {v.replace(',', '.')}"
+    if _SPACED.match(v):
+        return f"write the number without spaces: {v.replace(' ', '')}"
+    if _DATE.match(v):
+        return "this looks like a date; enter the number itself (format the cell as a number)"
+    if any(ord(ch) < 32 for ch in v):
+        return "the cell holds a control character; type the number again"
+    return None
+
+
+def _out_of_range(c: "_Checker", values: np.ndarray, column: str, unit: str) -> np.ndarray:
+    """Flag values that overflow, or exceed any plausible amount, once converted; they become NaN."""
+    with np.errstate(invalid="ignore", over="ignore"):
+        bad = ~np.isfinite(values) & ~np.isnan(values) | (np.abs(values) > MAX_TONNES)
+    c.add(bad, column, f"value out of range once converted to {unit} (more than {MAX_TONNES:.0e} {unit})",
+          suggestion="check the number and its unit")
+    out = values.copy()
+    out[bad] = np.nan
+    return out
+
+
 # -- tables -----------------------------------------------------------------------------------------
 def _info(raw_info: Any, issues: list[Issue], file: str):
     from pydantic import ValidationError
@@ -196,12 +238,16 @@ def _info(raw_info: Any, issues: list[Issue], file: str):
         for i, (k, v) in enumerate(zip(f["key"], f["value"])):
             if k == "":
                 continue
+            if k in where:
+                issues.append(raw_info.issue(i, "key", "duplicate park setting", k,
+                                             f"already given at {_where(raw_info, where[k])}"))
+                continue
             if v != "":
                 data[k] = v
             where[k] = i
         loc = lambda key: raw_info.issue(where.get(key), "value" if key in where else "key", "")  # noqa: E731
     else:
-        data = {k: v for k, v in dict(raw_info).items() if v is not None and v == v}
+        data = {str(k): v for k, v in dict(raw_info).items() if v is not None}
         where = {}
         loc = None
     try:
@@ -232,6 +278,48 @@ def _info(raw_info: Any, issues: list[Issue], file: str):
                             path="park.unit"))
         info = info.model_copy(update={"unit": "t/a"})
     return info
+
+
+def _where(raw: RawTable, i: int) -> str:
+    loc = raw.rows[i]
+    return loc if isinstance(loc, str) else f"row {loc}"
+
+
+# Values Excel shows for a formula that failed; in a cell they are never an id, a name or a number.
+EXCEL_ERRORS = frozenset({"#REF!", "#N/A", "#VALUE!", "#DIV/0!", "#NAME?", "#NUM!", "#NULL!", "#SPILL!",
+                          "#CALC!", "#GETTING_DATA", "#FIELD!", "#BLOCKED!", "#CONNECT!", "#BUSY!", "#UNKNOWN!",
+                          "#N/A!"})
+
+
+def _check_cells(raw: RawTable, issues: list[Issue]) -> RawTable:
+    """Refuse Excel error values and cells longer than MAX_CELL (blanked, so that no later check spends
+    time on them)."""
+    from mfa.io.limits import MAX_CELL
+
+    frame = raw.frame
+    changed = False
+    for col in frame.columns:
+        s = frame[col]
+        if not len(s):
+            continue
+        text = s.astype(str)
+        err = text.str.startswith("#")
+        if err.any():
+            err &= text.where(err, "").str.upper().isin(EXCEL_ERRORS)
+        for i in np.flatnonzero(err.to_numpy()):
+            issues.append(raw.issue(int(i), str(col), "an Excel error value, not data", text.iat[i],
+                                    "correct the formula in the original sheet, then paste the values"))
+        long = (text.str.len() > MAX_CELL).to_numpy()
+        for i in np.flatnonzero(long):
+            issues.append(raw.issue(int(i), str(col), f"a cell of {len(text.iat[i]):,} characters: more than "
+                                    f"a cell holds ({MAX_CELL:,})", text.iat[i]))
+        bad = err.to_numpy() | long
+        if bad.any():
+            if not changed:
+                frame = frame.copy()
+                changed = True
+            frame[col] = s.where(~bad, "")
+    return RawTable(raw.name, raw.file, frame, raw.rows) if changed else raw
 
 
 def _materials(raw: RawTable | None, issues: list[Issue]) -> pd.DataFrame:
@@ -272,6 +360,7 @@ def _processes(raw: RawTable | None, issues: list[Issue]) -> pd.DataFrame:
     x, _ = c.numbers("x", nonnegative=False, what="a coordinate")
     y, _ = c.numbers("y", nonnegative=False, what="a coordinate")
     cap, _ = c.numbers("capacity", what="a capacity in t/a")
+    cap = _out_of_range(c, cap, "capacity", "t/a")
     return pd.DataFrame({
         "id": ids, "name": name.where(name != "", ids), "name_zh": c.text("name_zh"),
         "kind": c.choice("kind", PROCESS_KINDS, "process kind"), "group": c.text("group"),
@@ -384,15 +473,33 @@ def _flows(raw: RawTable | None, issues: list[Issue], processes: pd.DataFrame, k
     pct_np = pct.to_numpy()
     no_base = pct_np & np.isnan(value) & ~np.isnan(sig)
     c.add(no_base, "sigma", "a percentage uncertainty needs a value", suggestion="give sigma in t/a for an unknown flow, or give the value")
-    sigma = np.where(pct_np, sig / 100.0 * value * factors, sig * factors)
+    with np.errstate(invalid="ignore", over="ignore"):
+        sigma = np.where(pct_np, sig / 100.0 * value * factors, sig * factors)
+        value = value * factors
+    value = _out_of_range(c, value, "value", "t/a")
+    sigma = _out_of_range(c, sigma, "sigma", "t/a")
 
     tc, _ = c.numbers("tc", what="a transfer coefficient")
     c.add(tc > 1, "tc", "transfer coefficient outside [0, 1]", suggestion="tc is a share of the source's input, e.g. 0.35")
     tc_sigma, _ = c.numbers("tc_sigma", what="a standard uncertainty")
     fate = c.choice("fate", FATES, "fate", blank_ok=True)
-    year_num, _ = c.numbers("year", what="a year")
+    tc_given = ~np.isnan(tc)
+    if tc_given.any():
+        by_source = source.to_numpy()
+        sums = pd.Series(np.where(tc_given, tc, 0.0)).groupby(by_source).transform("sum").to_numpy()
+        # measured coefficients may sum a little above 1 (reconciliation adjusts them): allow 3 σ of the sum
+        var = np.where(tc_given & ~np.isnan(tc_sigma), np.nan_to_num(tc_sigma) ** 2, 0.0)
+        allowance = 3 * np.sqrt(pd.Series(var).groupby(by_source).transform("sum").to_numpy())
+        over = tc_given & (sums > 1 + allowance + 1e-9)
+        c.add(over, "tc", "transfer coefficients of this flow's source add up to more than 1",
+              values=pd.Series([f"{v:g} (sum {t:.6g})" for v, t in zip(tc, sums)]) if over.any() else None,
+              suggestion="the tc of a process's outgoing flows are shares of its input; together at most 1")
+    year_num, _ = c.numbers("year", nonnegative=False, what="a year")
     bad_year = ~np.isnan(year_num) & (year_num != np.round(year_num))
     c.add(bad_year, "year", "not a whole year")
+    far = ~np.isnan(year_num) & ~bad_year & ((year_num < 1900) | (year_num > 2200))
+    c.add(far, "year", "year outside 1900–2200")
+    year_num[bad_year | far] = np.nan
     route = c.text("route")
     est = c.booleans("estimated") if c.has("estimated") else np.zeros(c.n, dtype=bool)
     ids = _flow_ids(source, target, material, route, c.text("id"))
@@ -402,7 +509,7 @@ def _flows(raw: RawTable | None, issues: list[Issue], processes: pd.DataFrame, k
         c.ids("id", "flow")  # reports the duplicates among explicit ids with their first place
     return pd.DataFrame({
         "id": ids, "source": source, "target": target, "material": material,
-        "value": value * factors, "sigma": sigma, "tc": tc, "tc_sigma": tc_sigma, "route": route,
+        "value": value, "sigma": sigma, "tc": tc, "tc_sigma": tc_sigma, "route": route,
         "fate": fate, "year": pd.array(np.where(np.isnan(year_num), None, year_num), dtype="Int64"),
         "note": c.text("note"), "estimated": est, "activity": pd.Series([""] * c.n, dtype=object),
     })
@@ -436,8 +543,13 @@ def _stocks(raw: RawTable | None, issues: list[Issue], processes: pd.DataFrame,
     dup = key.duplicated(keep="first")
     c.add(dup.to_numpy(), "material", "duplicate stock row for this process and material",
           suggestion="give one row per process and material")
-    return pd.DataFrame({"process": proc, "material": mat, "opening": opening * factors,
-                         "closing": closing * factors, "note": c.text("note"), "sigma": sigma * factors})
+    with np.errstate(invalid="ignore", over="ignore"):
+        opening, closing, sigma = opening * factors, closing * factors, sigma * factors
+    opening = _out_of_range(c, opening, "opening", "t")
+    closing = _out_of_range(c, closing, "closing", "t")
+    sigma = _out_of_range(c, sigma, "sigma", "t")
+    return pd.DataFrame({"process": proc, "material": mat, "opening": opening,
+                         "closing": closing, "note": c.text("note"), "sigma": sigma})
 
 
 def _effective_materials(own: pd.DataFrame, used: set[str]) -> pd.DataFrame:
@@ -491,6 +603,9 @@ def build_park(tables: Mapping[str, RawTable | None], info: Any, source: str, ye
     from mfa.park import Park
 
     issues: list[Issue] = []
+    tables = {name: (_check_cells(raw, issues) if raw is not None else None) for name, raw in tables.items()}
+    if isinstance(info, RawTable):
+        info = _check_cells(info, issues)
     for name, raw in tables.items():
         if raw is None:
             continue

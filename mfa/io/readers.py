@@ -3,33 +3,78 @@
 Each reader only turns cells into strings and remembers where each row came from (the row number as a
 spreadsheet shows it, or the YAML path); :mod:`mfa.io.frames` does all the checking.
 
-CSV files may be UTF-8 (with or without BOM) or GBK/GB18030 as saved by Chinese Excel. Rows whose first
-cell starts with ``#`` are notes and skipped (the template's notes row). Excel formulas are read as text,
-never evaluated (and reported as errors where a number is expected).
+CSV files may be UTF-8 (with or without BOM) or GBK/GB18030 as saved by Chinese Excel; other text is
+decoded by detection (Windows-1252, Latin-1) with a warning naming the encoding. Rows whose first cell is
+exactly ``#`` or starts with ``# `` are notes and skipped (the template's notes row); any other cell
+starting with ``#`` is data (an id such as ``#5``, or an Excel error value such as ``#REF!``, which the
+checks refuse). Excel formulas are read as text, never evaluated (and reported as errors where a number is
+expected).
+
+Every reader checks its limits before the work that they bound (see :mod:`mfa.io.limits`): YAML aliases,
+nesting depth and integer size; rows and cell length; a workbook's uncompressed size, shared strings and
+sheet dimensions; so that a few hostile bytes can neither hang mfa nor exhaust the memory.
 """
 
 from __future__ import annotations
 
 import io
+import re
+import warnings
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from mfa.errors import Issue, ParkError, RawTable, suggest
+from mfa.io.limits import check_file_size, check_rows
 
 TABLES = ("processes", "flows", "materials", "stocks", "activities", "coefficients")
 SECTIONS = ("park",) + TABLES
 
 
-def _decode(data: bytes, file: str) -> str:
-    for enc in ("utf-8-sig", "gb18030"):
+_ENCODING_NAMES = {"cp1252": "Windows-1252 (Western European)", "latin_1": "Latin-1 (ISO-8859-1)"}
+
+
+def _decode(data: bytes, file: str, issues: list[Issue] | None = None) -> str:
+    """Text of a file: UTF-8 (BOM or not), else GB18030 (Chinese Excel) or a Western code page, chosen by
+    detection; decoding GB18030 blindly would turn "électrique" into "閘ectrique" without a word."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    try:
+        # Simplified Chinese as Chinese Excel saves it lies within GB2312, whose trail bytes are never ASCII;
+        # Latin-1 "é" + "l" is not GB2312, though it is a valid (wrong) GB18030 character.
+        data.decode("gb2312")
+        return data.decode("gb18030")
+    except UnicodeDecodeError:
+        pass
+    try:
+        from charset_normalizer import from_bytes
+    except ImportError:  # pragma: no cover - a dependency; keep the old behaviour if it is missing
+        best = "gb18030"
+    else:
+        match = from_bytes(data, cp_isolation=["gb18030", "cp1252", "latin_1"]).best()
+        best = match.encoding if match is not None else None
+    if best is not None:
         try:
-            return data.decode(enc)
+            text = data.decode(best)
         except UnicodeDecodeError:
-            continue
-    raise ParkError([Issue(file, "cannot read the file as text (tried UTF-8 and GB18030)",
+            text = None
+        if text is not None:
+            if best != "gb18030" and issues is not None:
+                issues.append(Issue(file, f"the file is not UTF-8; read as {_ENCODING_NAMES.get(best, best)}",
+                                    severity="warning",
+                                    suggestion="check the accented letters, or save it as 'CSV UTF-8' from Excel"))
+            return text
+    raise ParkError([Issue(file, "cannot read the file as text (tried UTF-8, GB18030 and Western encodings)",
                            suggestion="save it as 'CSV UTF-8' from Excel")])
+
+
+def is_note(first: pd.Series) -> pd.Series:
+    """Note rows: a first cell that is exactly "#" or starts with "# " (as in the template). "#5" is an id
+    and "#REF!" an Excel error value: data, checked like any other cell."""
+    return (first == "#") | first.str.startswith("# ")
 
 
 def _drop_notes(frame: pd.DataFrame, rows: list[int]) -> tuple[pd.DataFrame, list[int]]:
@@ -37,21 +82,95 @@ def _drop_notes(frame: pd.DataFrame, rows: list[int]) -> tuple[pd.DataFrame, lis
         return frame, rows
     first = frame.iloc[:, 0].astype(str)
     blank = (frame == "").all(axis=1)
-    keep = ~(first.str.startswith("#") | blank)
+    keep = ~(is_note(first) | blank)
     kept_rows = [r for r, k in zip(rows, keep.tolist()) if k]
     return frame[keep].reset_index(drop=True), kept_rows
 
 
-def read_csv_table(path: Path, name: str) -> RawTable | None:
-    data = path.read_bytes()
+def _unneutralise(s: pd.Series) -> pd.Series:
+    """Strip a cell, and take off the quote that mfa's CSV writer puts before a formula-leading cell."""
+    s = s.str.strip()
+    quoted = s.str.match(r"^'[=+\-@\t\r]")
+    return s.where(~quoted, s.str.slice(1)) if quoted.any() else s
+
+
+_CSV_LINE = re.compile(r"(?:line|row) (\d+)")
+
+
+MAX_LINE = 1_000_000
+_LONG_LINE = re.compile(r"[^\n]{%d}" % MAX_LINE)
+
+
+def _refuse_long_rows(text: str, file: str) -> None:
+    """Locate the rows with more cells than the header (pandas only warns, and drops the surplus)."""
+    import csv
+
+    reader = csv.reader(io.StringIO(text))
+    width = len(next(reader, []))
+    issues = []
+    try:
+        for cells in reader:
+            if len(cells) > width and any(c.strip() for c in cells[width:]):
+                issues.append(Issue(file, f"{len(cells)} cells in a row under a header of {width}",
+                                    row=reader.line_num, suggestion="a row has more cells than the header: a "
+                                    "comma inside a value needs quotes"))
+    except csv.Error:
+        pass
+    if issues:
+        raise ParkError(issues)
+
+
+def _csv_header(text: str) -> list[str] | None:
+    import csv
+
+    try:
+        return next(csv.reader(io.StringIO(text[: 1 << 20])), None)
+    except csv.Error:
+        return None
+
+
+def read_csv_table(path: Path, name: str, issues: list[Issue] | None = None) -> RawTable | None:
     file = str(path)
+    check_file_size(path)
+    data = path.read_bytes()
     if not data.strip():
         raise ParkError([Issue(file, "empty file", suggestion="give a header row with the column names")])
-    text = _decode(data, file)
-    frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, skip_blank_lines=False,
-                        na_filter=False, skipinitialspace=False)
+    text = _decode(data, file, issues)
+    del data
+    m = _LONG_LINE.search(text)
+    if m:  # before pandas, which would hold several copies of a 50 MB cell
+        end = text.find("\n", m.start())
+        length = (len(text) if end < 0 else end) - m.start()
+        raise ParkError([Issue(file, f"a line of {length:,} characters: more than a row of cells holds "
+                               f"({MAX_LINE:,})", row=text.count("\n", 0, m.start()) + 1)])
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", pd.errors.ParserWarning)
+            # index_col=False: a row with more cells than the header must not turn column A into an index
+            frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, skip_blank_lines=False,
+                                na_filter=False, skipinitialspace=False, engine="c", index_col=False)
+        if any(issubclass(w.category, pd.errors.ParserWarning) for w in caught):
+            _refuse_long_rows(text, file)
+    except (pd.errors.ParserError, ValueError, OverflowError) as e:
+        msg = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+        m = _CSV_LINE.search(msg)
+        row = int(m.group(1)) if m else None
+        hint = ("a row has more cells than the header: a comma inside a value needs quotes"
+                if "fields" in msg else "a quote is not closed" if "EOF" in msg or "quote" in msg.lower()
+                else None)
+        raise ParkError([Issue(file, f"not a valid CSV file: {msg[:200]}", row=row, suggestion=hint)]) from None
+    header = _csv_header(text)
+    del text
+    if header is not None and len(header) == len(frame.columns):
+        names = [h.strip().lstrip("\ufeff") for h in header]
+        seen: set[str] = set()
+        dup = [h for h in names if h and (h in seen or seen.add(h))]
+        if dup:  # pandas would rename the second 'value' to 'value.1' and read on
+            raise ParkError([Issue(file, "duplicate column", row=1, column=c, suggestion="give each column once")
+                             for c in dup])
     frame.columns = [str(c).strip().lstrip("\ufeff") for c in frame.columns]
-    frame = frame.apply(lambda s: s.str.strip()) if len(frame) else frame
+    check_rows(file, len(frame))
+    frame = frame.apply(_unneutralise) if len(frame) else frame
     rows = list(range(2, len(frame) + 2))
     frame, rows = _drop_notes(frame, rows)
     return RawTable(name, file, frame, rows)
@@ -64,7 +183,7 @@ def read_csv_folder(folder: Path):
         p = folder / f"{name}.csv"
         if p.is_file():
             try:
-                tables[name] = read_csv_table(p, name)
+                tables[name] = read_csv_table(p, name, issues)
             except ParkError as e:
                 issues.extend(e.issues)
         elif name in ("processes", "flows"):
@@ -73,7 +192,7 @@ def read_csv_folder(folder: Path):
     p = folder / "park.csv"
     if p.is_file():
         try:
-            info = read_csv_table(p, "park")
+            info = read_csv_table(p, "park", issues)
         except ParkError as e:
             issues.extend(e.issues)
     extra = sorted(q.name for q in folder.glob("*.csv") if q.stem not in SECTIONS)
@@ -89,25 +208,43 @@ def _yaml_cell(v: Any) -> str:
 
     if isinstance(v, (dict, list)):
         return "\x00structure"
+    if isinstance(v, float) and v != v:
+        return "nan"  # .nan is refused as in CSV and Excel, not taken for a blank (unknown) cell
     return _cell_text(v)
 
 
 def read_yaml(path: Path):
     import yaml
 
+    from mfa.io.limits import load_yaml
+
     file = str(path)
+    check_file_size(path)
     data = path.read_bytes()
     if not data.strip():
         raise ParkError([Issue(file, "empty file", suggestion="a park file has sections park, processes, flows…")])
+    issues: list[Issue] = []
+    text = _decode(data, file, issues)
+    del data
+    from mfa.io.fastyaml import fast_tables
+
     try:
-        doc = yaml.safe_load(_decode(data, file))
+        fast = fast_tables(text, TABLES)
+        if fast is None:
+            doc = load_yaml(text)
+        else:
+            park_text = fast.pop("park")
+            doc = dict(fast)
+            if park_text is not None:
+                doc["park"] = load_yaml(park_text)["park"]
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        raise ParkError([Issue(file, f"not valid YAML{where}: {getattr(e, 'problem', e)}")]) from None
+        problem = str(getattr(e, "problem", None) or e)
+        raise ParkError([Issue(file, f"not valid YAML{where}: {problem[:300]}")]) from None
+    del text
     if not isinstance(doc, dict):
         raise ParkError([Issue(file, "the file must be a mapping with sections park, processes, flows…")])
-    issues: list[Issue] = []
     for key in doc:
         if key not in SECTIONS:
             issues.append(Issue(file, f"unknown section '{key}'", path=str(key),
@@ -120,10 +257,15 @@ def read_yaml(path: Path):
             if name in ("processes", "flows"):
                 issues.append(Issue(file, f"missing section '{name}'", path=name))
             continue
+        if isinstance(items, pd.DataFrame):  # from the fast reader: cells already as text
+            check_rows(f"{file} [{name}]", len(items))
+            tables[name] = RawTable(name, file, items, [f"{name}[{i}]" for i in range(len(items))])
+            continue
         if not isinstance(items, list):
             issues.append(Issue(file, f"section '{name}' must be a list of rows", path=name))
             tables[name] = None
             continue
+        check_rows(f"{file} [{name}]", len(items))
         cols: list[str] = []
         for it in items:
             if isinstance(it, dict):
@@ -151,6 +293,12 @@ def read_yaml(path: Path):
     if info is not None and not isinstance(info, dict):
         issues.append(Issue(file, "section 'park' must be a mapping", path="park"))
         info = None
+    elif info is not None:
+        for k, v in list(info.items()):
+            if isinstance(v, (dict, list)):
+                issues.append(Issue(file, "a park setting must be a single value", path=f"park.{str(k)[:40]}"))
+                del info[k]
+        info = {str(k): v for k, v in info.items()}
     return tables, info, issues
 
 
@@ -169,13 +317,16 @@ def read_excel(path: Path):
 
     from openpyxl import load_workbook
 
+    from mfa.io.limits import MAX_COLUMNS, MAX_ROWS, check_workbook
+
     file = str(path)
+    check_workbook(path)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             wb = load_workbook(path, read_only=True, data_only=False)
     except Exception as e:  # openpyxl raises many types for a damaged or non-xlsx file
-        raise ParkError([Issue(file, f"cannot open the workbook: {e}",
+        raise ParkError([Issue(file, f"cannot open the workbook: {str(e)[:200]}",
                                suggestion="save it as an Excel workbook (.xlsx)")]) from None
     issues: list[Issue] = []
     tables: dict[str, RawTable | None] = {}
@@ -193,7 +344,7 @@ def read_excel(path: Path):
                 tables[name] = None
                 continue
             ws = wb[name]
-            it = ws.iter_rows(values_only=True)
+            it = ws.iter_rows(values_only=True, max_col=MAX_COLUMNS)
             header = next(it, None)
             sheet_file = f"{file} [sheet {name}]"
             if header is None or all(h is None for h in header):
@@ -203,10 +354,22 @@ def read_excel(path: Path):
             cols = [_excel_cell(h) for h in header]
             width = max(i for i, h in enumerate(cols) if h) + 1
             cols = cols[:width]
+            seen: set[str] = set()
+            dup_cols = [c for c in cols if c and (c in seen or seen.add(c))]
+            if dup_cols:
+                issues.extend(Issue(sheet_file, "duplicate column", row=1, column=c,
+                                    suggestion="give each column once") for c in dup_cols)
+                tables[name] = None
+                continue
             records, rows = [], []
             for r, values in enumerate(it, start=2):
+                if r > MAX_ROWS + 1:
+                    raise ParkError([Issue(sheet_file, f"more than {MAX_ROWS:,} rows: more than mfa reads in "
+                                           "one table")])
+                if not any(v is not None for v in values[:width]):
+                    continue
                 cells = [_excel_cell(v) for v in values[:width]] + [""] * max(0, width - len(values))
-                if not any(cells) or cells[0].startswith("#"):
+                if not any(cells) or cells[0] == "#" or cells[0].startswith("# "):
                     continue
                 records.append(cells)
                 rows.append(r)

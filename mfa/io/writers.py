@@ -4,6 +4,7 @@ beside the target, then renamed), and the same park always gives byte-identical 
 from __future__ import annotations
 
 import contextlib
+import functools
 import io
 import math
 import os
@@ -18,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from mfa.conventions import FLOW_UNIT, STOCK_UNIT
+from mfa.errors import MfaError
 
 FIXED_TIME = (2000, 1, 1, 0, 0, 0)
 
@@ -30,18 +32,79 @@ def file_mode() -> int:
     return 0o666 & ~mask
 
 
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # alive, but another user's
+        return True
+    return True
+
+
+def _sweep(parent: Path, prefix: str) -> None:
+    """Remove temporary files and folders that a killed mfa left beside a target (their name carries the
+    writer's process id); those of a writer still running are left alone."""
+    try:
+        names = os.listdir(parent)
+    except OSError:
+        return
+    for name in names:
+        if not name.startswith(prefix):
+            continue
+        m = re.match(r"(\d+)\.", name[len(prefix):])
+        if not m or _pid_alive(int(m.group(1))):
+            continue
+        p = parent / name
+        with contextlib.suppress(OSError):
+            if p.is_dir() and not p.is_symlink():
+                shutil.rmtree(p)
+            else:
+                p.unlink()
+
+
+def _temp_prefix(path: Path, kind: str) -> str:
+    return f".{path.name}.mfa-{kind}."
+
+
+def _check_parent(path: Path) -> None:
+    """Create the folder of an output as every command does (report, sankey, chart, convert alike)."""
+    parent = path.parent
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+    except FileExistsError:
+        raise MfaError(f"cannot write {path}: {parent} is a file, not a folder") from None
+    except OSError as e:
+        raise MfaError(f"cannot write {path}: cannot create the folder {parent}: {e.strerror or e}") from None
+
+
 def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` atomically: readers see the old file or the new one, never a part."""
+    """Write ``data`` to ``path`` atomically: readers see the old file or the new one, never a part.
+
+    The temporary file beside the target is named after this process, so that a later write removes what
+    a killed one left behind."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    _check_parent(path)
+    prefix = _temp_prefix(path, "tmp")
+    _sweep(path.parent, prefix)
+    if path.is_dir():
+        raise MfaError(f"{path} is a folder; give a file name for this output")
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f"{prefix}{os.getpid()}.", suffix=".tmp", dir=path.parent)
+    except OSError as e:
+        raise MfaError(f"cannot write {path}: {e.strerror or e}") from None
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
         os.chmod(tmp, file_mode())
         os.replace(tmp, path)
+    except OSError as e:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        # a full disk or a read-only file system is the user's to fix, not an internal error
+        raise MfaError(f"cannot write {path}: {e.strerror or e}; the old file, if any, is unchanged") from None
     except BaseException:
-        if os.path.exists(tmp):
+        with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
 
@@ -76,37 +139,162 @@ def _text(v: Any) -> str:
     return str(v)
 
 
+# OWASP "CSV injection": a cell starting with one of these is run as a formula by Excel or LibreOffice
+# when the CSV file is opened; a leading single quote makes it text. The CSV reader removes the quote again.
+FORMULA_LEAD = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(text: str) -> str:
+    """``text`` as a CSV cell that a spreadsheet shows but never runs as a formula."""
+    return "'" + text if text.startswith(FORMULA_LEAD) else text
+
+
 def _csv_bytes(frame: pd.DataFrame) -> bytes:
     frame = frame.copy()
     for c in frame.columns:
         if frame[c].dtype == bool:
             frame[c] = np.where(frame[c].to_numpy(), "true", "false")
+        elif not pd.api.types.is_numeric_dtype(frame[c]):
+            s = frame[c]
+            text = s.astype(str)
+            risky = s.notna() & text.str.startswith(FORMULA_LEAD)
+            if risky.any():
+                frame[c] = s.where(~risky, "'" + text)
     buf = io.StringIO()
     frame.to_csv(buf, index=False, lineterminator="\n")
     # A BOM lets Chinese Excel open the file as UTF-8 instead of guessing GBK.
     return buf.getvalue().encode("utf-8-sig")
 
 
-def write_csv_folder(park, folder: Path) -> None:
+# The files mfa writes in a park folder; a folder holding anything else is not replaced without --force.
+PARK_FILES = frozenset(f"{n}.csv" for n in ("park", "processes", "flows", "materials", "stocks",
+                                              "activities", "coefficients"))
+
+
+def foreign_entries(folder: Path) -> list[str]:
+    """Entries of an existing folder that mfa would not have written there (sorted)."""
+    return sorted(e for e in os.listdir(folder) if e not in PARK_FILES)
+
+
+def check_folder_target(folder: Path, force: bool = False) -> None:
+    """Refuse to replace a file, or a folder that holds anything mfa would not write, unless ``force``."""
+    if folder.is_symlink() or (folder.exists() and not folder.is_dir()):
+        raise MfaError(f"{folder} exists and is not a folder; a park without extension is written as a "
+                       "folder of CSV files — give another name, or .yaml / .xlsx")
+    if folder.is_dir() and not force:
+        foreign = foreign_entries(folder)
+        if foreign:
+            shown = ", ".join(repr(_short(e)) for e in foreign[:5]) + (" …" if len(foreign) > 5 else "")
+            raise MfaError(f"{folder} already exists and holds {len(foreign)} file(s) or folder(s) that mfa "
+                           f"did not write ({shown}); it is not replaced — give a new folder name, or --force "
+                           "to replace the whole folder")
+
+
+def _short(text: str, n: int = 40) -> str:
+    return text if len(text) <= n else text[: n - 1] + "…"
+
+
+_RENAME_EXCHANGE = 2
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Atomically swap two paths (Linux renameat2 RENAME_EXCHANGE). False where the system or the file
+    system cannot; raises FileNotFoundError if one of them is gone."""
+    import ctypes
+    import errno
+    import sys
+
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        fn = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    fn.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
+    at_fdcwd = -100
+    if fn(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), _RENAME_EXCHANGE) == 0:
+        return True
+    err = ctypes.get_errno()
+    if err == errno.ENOENT:
+        raise FileNotFoundError(err, os.strerror(err), str(b))
+    if err in (errno.EINVAL, errno.ENOSYS, errno.EPERM, errno.ENOTSUP):
+        return False
+    raise OSError(err, os.strerror(err), str(b))
+
+
+def _restore_interrupted(folder: Path) -> None:
+    """Where a writer without atomic exchange was killed between its two renames, the old folder waits
+    under a hidden name: put it back before anything else."""
+    if folder.exists():
+        return
+    prefix = _temp_prefix(folder, "old")
+    for name in sorted(os.listdir(folder.parent)):
+        if name.startswith(prefix):
+            with contextlib.suppress(OSError):
+                os.rename(folder.parent / name, folder)
+                return
+
+
+def replace_folder(folder: Path, fill, force: bool = False) -> None:
+    """Write a folder atomically: ``fill(tmp)`` writes the files into a temporary folder beside it, which
+    then takes the folder's name in one step (an atomic exchange on Linux), so that a kill at any moment
+    leaves the complete old or the complete new folder under its name. Concurrent writers each succeed;
+    the last one wins."""
     folder = Path(folder)
+    _check_parent(folder)
     parent = folder.parent
-    parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=parent))
+    _restore_interrupted(folder)
+    for kind in ("new", "old"):
+        _sweep(parent, _temp_prefix(folder, kind))
+    check_folder_target(folder, force)
+    try:
+        tmp = Path(tempfile.mkdtemp(prefix=f"{_temp_prefix(folder, 'new')}{os.getpid()}.", dir=parent))
+    except OSError as e:
+        raise MfaError(f"cannot write {folder}: {e.strerror or e}") from None
     try:
         os.chmod(tmp, file_mode() | ((file_mode() & 0o444) >> 2))  # mkdtemp's 0o700 → as mkdir would
-        for name, frame in tables_for_saving(park).items():
-            (tmp / f"{name}.csv").write_bytes(_csv_bytes(frame))
-        if folder.exists():
-            backup = Path(tempfile.mkdtemp(prefix=f".{folder.name}.old.", dir=parent))
-            os.rmdir(backup)
-            os.replace(folder, backup)
-            os.replace(tmp, folder)
-            shutil.rmtree(backup, ignore_errors=True)
-        else:
-            os.replace(tmp, folder)
+        fill(tmp)
+        for _attempt in range(100):
+            if not os.path.lexists(folder):
+                try:
+                    os.rename(tmp, folder)
+                    return
+                except OSError:  # another writer put its folder there meanwhile: swap with it instead
+                    continue
+            try:
+                swapped = _exchange(tmp, folder)
+            except FileNotFoundError:  # another writer's old folder vanished meanwhile
+                continue
+            if not swapped:
+                old = Path(tempfile.mkdtemp(prefix=f"{_temp_prefix(folder, 'old')}{os.getpid()}.", dir=parent))
+                os.rmdir(old)
+                try:
+                    os.rename(folder, old)
+                except FileNotFoundError:
+                    continue
+                os.rename(tmp, folder)
+                tmp = old
+            shutil.rmtree(tmp, ignore_errors=True)  # the old content, now under the temporary name
+            return
+        raise MfaError(f"cannot write {folder}: too many concurrent writers")
+    except OSError as e:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise MfaError(f"cannot write {folder}: {e.strerror or e}; the old folder, if any, is unchanged") from None
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+
+
+def write_csv_folder(park, folder: Path, force: bool = False) -> None:
+    tables = tables_for_saving(park)
+    files = {f"{name}.csv": _csv_bytes(frame) for name, frame in tables.items()}
+
+    def fill(tmp: Path) -> None:
+        for name, data in files.items():
+            (tmp / name).write_bytes(data)
+
+    replace_folder(Path(folder), fill, force=force)
 
 
 def _plain(v: Any):
@@ -154,8 +342,74 @@ def yaml_text(park) -> str:
             keep = tuple(frame.columns)
         doc[name] = _records(frame, keep=keep)
     header = ("# circular-mfa park file. Flow values in t/a (a row may give 'unit'), stocks in t.\n")
-    return header + yaml.safe_dump(doc, allow_unicode=True, sort_keys=False, default_flow_style=False,
-                                   width=120)
+    options = dict(allow_unicode=True, sort_keys=False, default_flow_style=False, width=120)
+    parts = [header, yaml.safe_dump({"park": doc.pop("park")}, **options)]
+    for name, records in doc.items():
+        parts.append(_yaml_table(name, records, options))
+    return "".join(parts)
+
+
+# The fast YAML writer below gives the very bytes of yaml.safe_dump (checked by the tests), emitting
+# itself only rows whose every value it is sure about, and leaving any other row to PyYAML: PyYAML's
+# emitter takes minutes and gigabytes for 10⁶ flows.
+_PLAIN_TEXT = re.compile(r"[A-Za-z0-9_\u3000-\u9fff\uff00-\uffef][A-Za-z0-9_./>:#()+\- \u3000-\u9fff\uff00-\uffef]*\Z")
+
+
+@functools.lru_cache(maxsize=1)
+def _str_resolver():
+    import yaml
+
+    return yaml.SafeDumper.resolve.__get__(yaml.SafeDumper(io.StringIO())), yaml.ScalarNode
+
+
+def _plain_scalar(value: Any, key: str, cache: dict) -> str | None:
+    """``value`` as PyYAML writes it after ``key: `` in a block mapping at indent 2, or None if unsure."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        if value != value or value in (math.inf, -math.inf):
+            return None
+        text = repr(value).lower()
+        return text.replace("e", ".0e", 1) if "." not in text and "e" in text else text
+    if not isinstance(value, str):
+        return None
+    if value == "":
+        return "''"
+    got = cache.get(value)
+    if got is not None:
+        return got or None
+    ok = (_PLAIN_TEXT.match(value) is not None and not value.endswith((" ", ":"))
+          and ": " not in value and " #" not in value and len(value) + len(key) + 4 <= 120)
+    if ok:
+        resolve, node = _str_resolver()
+        ok = resolve(node, value, (True, False)) == "tag:yaml.org,2002:str"
+    cache[value] = value if ok else ""
+    return value if ok else None
+
+
+def _yaml_table(name: str, records: list[dict], options: dict) -> str:
+    import yaml
+
+    if not records:
+        return yaml.safe_dump({name: []}, **options)
+    lines = [f"{name}:\n"]
+    cache: dict = {}
+    for rec in records:
+        out = []
+        for i, (k, v) in enumerate(rec.items()):
+            text = _plain_scalar(v, k, cache)
+            if text is None:
+                out = None
+                break
+            out.append(("- " if i == 0 else "  ") + k + ": " + text + "\n")
+        if not out:  # anything unusual, and an empty row: PyYAML itself
+            out = [yaml.safe_dump([rec], **options)]
+        lines.extend(out)
+    return "".join(lines)
 
 
 def write_yaml(park, path: Path) -> None:

@@ -250,8 +250,6 @@ def _write_atomic(path: Path, text: str) -> None:
     from mfa.io.writers import atomic_write_bytes
 
     path = Path(path)
-    if not path.parent.exists():
-        raise MfaError(f"folder {str(path.parent)!r} does not exist (for output {str(path)!r})")
     atomic_write_bytes(path, text.encode("utf-8"))
 
 

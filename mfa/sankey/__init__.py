@@ -532,8 +532,6 @@ class SankeyDiagram:
         ext = path.suffix.lower().lstrip(".")
         if ext not in ("html", "htm", "png", "svg", "pdf"):
             raise MfaError(f"cannot save a Sankey as {path.name!r}: use a .html, .png, .svg or .pdf file name")
-        if not path.parent.exists():
-            raise MfaError(f"folder {str(path.parent)!r} does not exist (for output {str(path)!r})")
         if ext in ("html", "htm"):
             page = self.to_html()
             try:

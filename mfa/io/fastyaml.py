@@ -1,0 +1,190 @@
+"""A fast reader for the plain block YAML that mfa itself writes (``key: value`` rows under ``- ``), so that a
+park of 10⁶ flows loads from YAML about as fast as from CSV (PyYAML, even with libyaml, builds and
+resolves every scalar in Python: minutes for 10⁶ rows).
+
+It accepts only lines of a strict grammar and scalars whose meaning is certain — plain text, simple
+integers and decimals, simply quoted strings, long scalars wrapped over lines — and gives every cell the
+very text the safe loader would give (:func:`mfa.io.readers._yaml_cell`). Anything else (flow style,
+anchors, tags, block scalars, a duplicate key, escapes, a word YAML reads as a boolean or a date...) makes
+:func:`fast_tables` return None, and the file is read by the full, checked loader instead. The ``park:``
+mapping is always given to the full loader.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pandas as pd
+
+_LINE = re.compile(r"(?:(#[^\n]*)|(- |  )?([A-Za-z_][A-Za-z0-9_]*):(?: ([^\n]*))?|( {4,}[^\n]*)|)\n")
+_SIMPLE_INT = re.compile(r"[-+]?(?:0|[1-9][0-9]{0,29})\Z")
+_SIMPLE_FLOAT = re.compile(r"[-+]?[0-9]+\.[0-9]*(?:[eE][-+][0-9]+)?\Z")
+# Plain scalars the resolver reads as something other than a string: only these need a closer look.
+_WORDS = {**dict.fromkeys("yes Yes YES true True TRUE on On ON".split(), "true"),
+          **dict.fromkeys("no No NO false False FALSE off Off OFF".split(), "false"),
+          **dict.fromkeys("~ null Null NULL".split(), "")}
+_SPECIAL_WORDS = frozenset(["<<", "="])
+_NUMERIC_START = frozenset("-+.0123456789")
+_PLAIN_BAD_START = frozenset("-?:,[]{}#&*!|>'\"%@`")
+
+
+def _cell(raw: str | None) -> str | None:
+    """The cell text of one raw scalar, or None when only the full loader can tell."""
+    if raw is None or raw == "":
+        return ""
+    first = raw[0]
+    if first == "'":
+        inner = raw[1:-1]
+        if len(raw) < 2 or raw[-1] != "'" or "'" in inner.replace("''", ""):
+            return None
+        return inner.replace("''", "'").strip()
+    if first == '"':
+        inner = raw[1:-1]
+        if len(raw) < 2 or raw[-1] != '"' or '"' in inner or "\\" in inner:
+            return None
+        return inner.strip()
+    if (first in _PLAIN_BAD_START and not (first == "-" and len(raw) > 1 and raw[1] not in " \t")) \
+            or " #" in raw or ": " in raw or raw.endswith((":", " ")):
+        return None
+    word = _WORDS.get(raw)
+    if word is not None:
+        return word
+    if raw in _SPECIAL_WORDS:
+        return None
+    if first in _NUMERIC_START:
+        if _SIMPLE_INT.match(raw):
+            return str(int(raw))
+        if _SIMPLE_FLOAT.match(raw):
+            v = float(raw)
+            return repr(v) if v - v == 0 else None  # inf: the full loader's message
+        if _resolve(raw) == "tag:yaml.org,2002:str":  # "1.78 t per t PVC" is text
+            return raw
+        return None  # dates, sexagesimal, octal, .inf … : the full loader knows
+    return raw
+
+
+_RESOLVER: Any = None
+
+
+def _resolve(raw: str) -> str:
+    """The tag the safe loader gives a plain scalar."""
+    global _RESOLVER
+    if _RESOLVER is None:
+        import yaml
+
+        _RESOLVER = (yaml.SafeLoader.resolve.__get__(yaml.SafeLoader("")), yaml.ScalarNode)
+    resolve, node = _RESOLVER
+    return resolve(node, raw, (True, False))
+
+
+def _column(values: list) -> list | None:
+    out: dict = {}
+    for v in set(values):
+        c = _cell(v)
+        if c is None:
+            return None
+        out[v] = c
+    return [out[v] for v in values]
+
+
+def fast_tables(text: str, tables: tuple[str, ...]) -> dict[str, Any] | None:
+    """``{section: DataFrame of cell texts}`` for the table sections and ``{"park": text of the park
+    mapping}`` (None without one), or None if the text is not plain mfa-style block YAML."""
+    if "\r" in text or "\t" in text:
+        return None
+    if not text.endswith("\n"):
+        text += "\n"
+    sections: dict[str, Any] = {}
+    park_lines: list[str] = []
+    section: str | None = None
+    cols: dict[str, list] = {}
+    n = 0
+    pos = 0
+    last: list | None = None  # the column list whose last scalar a continuation line extends
+
+    def close() -> None:
+        if section is not None and section != "park":
+            for lst in cols.values():
+                if len(lst) < n:
+                    lst.extend([None] * (n - len(lst)))
+            sections[section] = (dict(cols), n)
+
+    for m in _LINE.finditer(text):
+        if m.start() != pos:
+            return None
+        pos = m.end()
+        key = m.group(3)
+        if key is None:
+            cont = m.group(5)
+            if cont is None:  # a comment or a blank line
+                last = None
+                continue
+            # a long scalar wrapped by the writer: folded with one space, as YAML does
+            if last is None:
+                return None
+            if section == "park":  # read by the full loader
+                park_lines.append(m.group(0))
+                continue
+            piece = cont.strip()
+            head = last[-1]
+            if not piece or head[0] == '"' or (head[0] != "'" and (
+                    piece[0] == "#" or ": " in piece or " #" in piece or piece.endswith(":"))):
+                return None
+            last[-1] = head + " " + piece
+            continue
+        last = None
+        lead, raw = m.group(2), m.group(4)
+        if lead is None:  # a section
+            close()
+            if key in sections or key == section or (key == "park" and park_lines):
+                return None  # a duplicated section: the full loader says where
+            section, cols, n = key, {}, 0
+            if key == "park":
+                # blank lines before it, so that the full loader's line numbers are the file's
+                park_lines.append("\n" * text.count("\n", 0, m.start()) + m.group(0))
+                continue
+            if key not in tables:
+                return None
+            if raw == "[]":
+                sections[key] = ({}, 0)
+                section = None
+            elif raw not in (None, ""):
+                return None
+            continue
+        if section == "park":
+            if lead != "  ":
+                return None
+            park_lines.append(m.group(0))
+            last = [raw] if raw else None
+            continue
+        if section is None:
+            return None
+        if lead == "- ":
+            n += 1
+        elif n == 0:
+            return None
+        lst = cols.get(key)
+        if lst is None:
+            lst = cols[key] = []
+        if len(lst) >= n:
+            return None  # a duplicate key in a row
+        if len(lst) < n - 1:
+            lst.extend([None] * (n - 1 - len(lst)))
+        lst.append(raw)
+        last = lst if raw else None  # below "key:" with nothing, an indented line is a structure
+    if pos != len(text):
+        return None
+    close()
+    out: dict[str, Any] = {}
+    for name, (columns, rows) in sections.items():
+        frame = {}
+        for c, values in columns.items():
+            cells = _column(values)
+            if cells is None:
+                return None
+            frame[c] = cells
+        out[name] = (pd.DataFrame(frame, columns=list(columns)).astype(object) if rows
+                     else pd.DataFrame(columns=list(columns)))
+    out["park"] = "".join(park_lines) if park_lines else None
+    return out
