@@ -64,7 +64,7 @@ def build(root: Path) -> list[dict]:
     """Write every input of the corpus under ``root`` and return the cases (paths relative to ``root``)."""
     root.mkdir(parents=True, exist_ok=True)
     cases: list[dict] = []
-    base = write_park(root / "base")
+    write_park(root / "base")
     flows_with = lambda old, new: FLOWS.replace(old, new, 1)  # noqa: E731
 
     # 1. data loss: a folder holding other files, and output = input

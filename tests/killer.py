@@ -54,8 +54,6 @@ def _loop_child(argvs: list[list[str]], go_fd: int | None = None) -> None:
 
 
 def campaign(root: Path, seed: int, kills: int) -> dict:
-    import mfa.cli
-
     root.mkdir(parents=True, exist_ok=True)
     a = write_park(root / "A")
     b = write_park(root / "B", flows=FLOWS.replace(",100,", ",140,").replace(",50,", ",90,"))
@@ -110,9 +108,8 @@ def campaign(root: Path, seed: int, kills: int) -> dict:
     for r in range(4):
         out = root / "race" / f"r{r}"
         out.parent.mkdir(parents=True, exist_ok=True)
-        if r % 2:
-            mfa.cli  # noqa: B018
-            _quiet_main_in_fork(jobs["convert"][0](a, out))  # an existing folder, too
+        if r % 2:  # an existing folder, too
+            _quiet_main_in_fork(jobs["convert"][0](a, out))
         rfd, wfd = os.pipe()
         pids = []
         for src in (a, b):

@@ -202,7 +202,7 @@ def report_error(exc: BaseException, args: argparse.Namespace | None = None) -> 
         if n > MAX_PRINTED_ISSUES:
             print(f"  … and {n - MAX_PRINTED_ISSUES} more (use --json to see all)", file=sys.stderr)
         return 2
-    if isinstance(exc, (MfaError, FileNotFoundError, PermissionError, IsADirectoryError, NotADirectoryError)):
+    if isinstance(exc, (MfaError, OSError)):  # a missing file, a full disk, a read-only file system…
         if as_json:
             print_json({"error": str(exc)})
         print(f"error: {exc}", file=sys.stderr)

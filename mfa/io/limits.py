@@ -120,8 +120,6 @@ def _plain_block_yaml(text: str) -> bool:
 def load_yaml(text: str) -> Any:
     """Parse YAML text safely (tags of the safe schema only) within the limits above; raises
     ``yaml.YAMLError`` with a mark on any refusal."""
-    import yaml
-
     global _LOADERS
     if _LOADERS is None:
         _LOADERS = _loader_classes()
@@ -134,7 +132,6 @@ def load_yaml(text: str) -> Any:
         raise _refuse(f"nested more than {MAX_DEPTH} levels deep", None) from None
     finally:
         loader.dispose()
-    del yaml
 
 
 # -- Excel ------------------------------------------------------------------------------------------------
