@@ -90,7 +90,7 @@ def _drop_notes(frame: pd.DataFrame, rows: list[int]) -> tuple[pd.DataFrame, lis
 def _unneutralise(s: pd.Series) -> pd.Series:
     """Strip a cell, and take off the quote that mfa's CSV writer puts before a formula-leading cell."""
     s = s.str.strip()
-    quoted = s.str.match(r"^'[=+\-@\t\r]")
+    quoted = s.str.match(r"^'+[=+\-@\t\r]")
     return s.where(~quoted, s.str.slice(1)) if quoted.any() else s
 
 

@@ -145,8 +145,10 @@ FORMULA_LEAD = ("=", "+", "-", "@", "\t", "\r")
 
 
 def neutralise(text: str) -> str:
-    """``text`` as a CSV cell that a spreadsheet shows but never runs as a formula."""
-    return "'" + text if text.startswith(FORMULA_LEAD) else text
+    """``text`` as a CSV cell that a spreadsheet shows but never runs as a formula. Text that already starts
+    with quotes before a formula character gets one more, so that the reader (which takes one off) gives it
+    back unchanged."""
+    return "'" + text if text.lstrip("'").startswith(FORMULA_LEAD) else text
 
 
 def _csv_bytes(frame: pd.DataFrame) -> bytes:
@@ -157,7 +159,7 @@ def _csv_bytes(frame: pd.DataFrame) -> bytes:
         elif not pd.api.types.is_numeric_dtype(frame[c]):
             s = frame[c]
             text = s.astype(str)
-            risky = s.notna() & text.str.startswith(FORMULA_LEAD)
+            risky = s.notna() & text.str.lstrip("'").str.startswith(FORMULA_LEAD)
             if risky.any():
                 frame[c] = s.where(~risky, "'" + text)
     buf = io.StringIO()
