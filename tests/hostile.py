@@ -39,7 +39,8 @@ def _yaml_park(flows: str, park: str = "park:\n  name: x\n") -> str:
             "- {id: dump, name: Dump, kind: landfill}\nflows:\n" + flows)
 
 
-def _xlsx(path: Path, sheets: dict[str, list[list]], *, dimension_cell: str | None = None) -> None:
+def _xlsx(path: Path, sheets: dict[str, list[list]], *, dimension_cell: str | None = None,
+          text_cells: bool = False) -> None:
     from openpyxl import Workbook
 
     wb = Workbook()
@@ -48,6 +49,11 @@ def _xlsx(path: Path, sheets: dict[str, list[list]], *, dimension_cell: str | No
         ws = wb.create_sheet(name)
         for r in rows:
             ws.append(r)
+        if text_cells:  # '=…' typed as text (as a spreadsheet stores it), not as a formula
+            for row in ws.iter_rows():
+                for cell in row:
+                    if isinstance(cell.value, str) and cell.value.startswith("="):
+                        cell.data_type = "s"
         if dimension_cell and name == "flows":
             ws[dimension_cell] = 1
     wb.save(path)
@@ -204,7 +210,7 @@ def build(root: Path) -> list[dict]:
                       outputs=("formulas_out",)))
     fsheets = _park_sheets()
     fsheets["processes"][1][1] = "=cmd|' /C calc'!A0"
-    _xlsx(root / "formulas.xlsx", fsheets)
+    _xlsx(root / "formulas.xlsx", fsheets, text_cells=True)
     cases.append(case(8, "formula-leading names from xlsx", ["convert", "formulas.xlsx", "formulas_xlsx_out"],
                       code=(0, 2), outputs=("formulas_xlsx_out",)))
 

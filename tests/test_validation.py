@@ -170,4 +170,49 @@ def test_excel_rows_and_notes_row(tmp_path):
     issues = issues_of(tpl)
     k = one(issues, column="kind", message="unknown process kind")
     assert k.row == 5 and "landfill" in k.suggestion and "sheet processes" in k.file
-    one(issues, column="value", message="formulas are not evaluated", row=4)
+    f = one(issues, column="value", message="a formula without a saved value", row=4)
+    assert f.value == "=B3*2" and "save it" in f.suggestion
+
+
+def _with_saved_values(path, values: dict[str, str]) -> None:
+    """Store values with the formulas of a workbook written by openpyxl (which saves none), as a spreadsheet
+    program does when it saves: ``<f>B3*2</f><v>20</v>``."""
+    import re
+    import zipfile
+
+    data = {}
+    with zipfile.ZipFile(path) as z:
+        for n in z.namelist():
+            data[n] = z.read(n)
+    for n, body in data.items():
+        if n.startswith("xl/worksheets/"):
+            text = body.decode()
+            for ref, v in values.items():
+                text = re.sub(rf'(<c r="{ref}"[^>]*><f>[^<]*</f>)<v ?/>', rf"\g<1><v>{v}</v>", text)
+            data[n] = text.encode()
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        for n, body in data.items():
+            z.writestr(n, body)
+
+
+def test_excel_formulas_give_the_value_the_spreadsheet_saved(tmp_path):
+    """A formula is never evaluated: the value saved with it is read (Excel, WPS, LibreOffice save one); the
+    same workbook without saved values is refused with a located error."""
+    from openpyxl import load_workbook
+
+    tpl = tmp_path / "t.xlsx"
+    assert run_cli("new", str(tpl)).returncode == 0
+    wb = load_workbook(tpl)
+    ws = wb["processes"]
+    for r in (["a", "A", "", "import"], ["b", "B", "", "production"], ["c", "C", "", "landfill"]):
+        ws.append(r)
+    wf = wb["flows"]
+    wf.append(["", "a", "b", "raw_coal", "=2+0.5"])
+    wf.append(["", "b", "c", "coal_gangue", "=E3*4"])
+    wf.append(["", "b", "c", "fly_ash", "=1/0"])   # never evaluated: its saved value is what counts
+    wb.save(tpl)
+    assert len([i for i in issues_of(tpl) if "without a saved value" in i.message]) == 3
+    _with_saved_values(tpl, {"E3": "2.5", "E4": "10", "E5": "7"})
+    park = mfa.read_park(tpl)
+    v = park.flows.set_index("id")["value"]
+    assert v["a>b:raw_coal"] == 2.5 and v["b>c:coal_gangue"] == 10 and v["b>c:fly_ash"] == 7

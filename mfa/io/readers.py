@@ -7,8 +7,10 @@ CSV files may be UTF-8 (with or without BOM) or GBK/GB18030 as saved by Chinese 
 decoded by detection (Windows-1252, Latin-1) with a warning naming the encoding. Rows whose first cell is
 exactly ``#`` or starts with ``# `` are notes and skipped (the template's notes row); any other cell
 starting with ``#`` is data (an id such as ``#5``, or an Excel error value such as ``#REF!``, which the
-checks refuse). Excel formulas are read as text, never evaluated (and reported as errors where a number is
-expected).
+checks refuse). Excel formulas are never evaluated: a workbook's formula cells give the value the spreadsheet
+program saved with them; a formula saved without a value (a workbook written by a program) is a located error
+asking to open and save it in Excel, WPS or LibreOffice. A CSV cell holding a formula is an error where a
+number is expected.
 
 Every reader checks its limits before the work that they bound (see :mod:`mfa.io.limits`): YAML aliases,
 nesting depth and integer size; rows and cell length; a workbook's uncompressed size, shared strings and
@@ -325,6 +327,8 @@ def read_excel(path: Path):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             wb = load_workbook(path, read_only=True, data_only=False)
+            # the values the spreadsheet program saved with its formulas (never evaluated here)
+            saved = load_workbook(path, read_only=True, data_only=True)
     except Exception as e:  # openpyxl raises many types for a damaged or non-xlsx file
         raise ParkError([Issue(file, f"cannot open the workbook: {str(e)[:200]}",
                                suggestion="save it as an Excel workbook (.xlsx)")]) from None
@@ -344,7 +348,8 @@ def read_excel(path: Path):
                 tables[name] = None
                 continue
             ws = wb[name]
-            it = ws.iter_rows(values_only=True, max_col=MAX_COLUMNS)
+            it = _saved_values(ws.iter_rows(max_col=MAX_COLUMNS),
+                               saved[name].iter_rows(values_only=True, max_col=MAX_COLUMNS))
             header = next(it, None)
             sheet_file = f"{file} [sheet {name}]"
             if header is None or all(h is None for h in header):
@@ -362,17 +367,27 @@ def read_excel(path: Path):
                 tables[name] = None
                 continue
             records, rows = [], []
+            no_value: list[tuple[int, int, str]] = []
             for r, values in enumerate(it, start=2):
                 if r > MAX_ROWS + 1:
                     raise ParkError([Issue(sheet_file, f"more than {MAX_ROWS:,} rows: more than mfa reads in "
                                            "one table")])
                 if not any(v is not None for v in values[:width]):
                     continue
+                for j, v in enumerate(values[:width]):
+                    if isinstance(v, _Unsaved):
+                        no_value.append((r, j, v.formula))
                 cells = [_excel_cell(v) for v in values[:width]] + [""] * max(0, width - len(values))
                 if not any(cells) or cells[0] == "#" or cells[0].startswith("# "):
                     continue
                 records.append(cells)
                 rows.append(r)
+            for r, j, formula in no_value[:200]:
+                issues.append(Issue(sheet_file, "a formula without a saved value: the workbook was written by a "
+                                    "program that does not calculate", row=r, column=cols[j], value=formula[:60],
+                                    suggestion="open the workbook in Excel, WPS or LibreOffice and save it, so that "
+                                               "each formula's value is stored with it (mfa never evaluates "
+                                               "formulas)"))
             frame = pd.DataFrame(records, columns=cols).astype(object) if records else pd.DataFrame(columns=cols)
             raw = RawTable(name, sheet_file, frame, rows)
             if name == "park":
@@ -381,4 +396,30 @@ def read_excel(path: Path):
                 tables[name] = raw
     finally:
         wb.close()
+        saved.close()
     return tables, info, issues
+
+
+class _Unsaved(str):
+    """A formula cell whose workbook holds no saved value (reported, read as blank)."""
+
+    def __new__(cls, formula: str):
+        obj = super().__new__(cls, "")
+        obj.formula = formula
+        return obj
+
+
+def _saved_values(cells, values):
+    """Rows of cell values where every formula cell is replaced by the value the spreadsheet program saved
+    with it (Excel, WPS and LibreOffice store it in the file); a formula with no saved value becomes an
+    :class:`_Unsaved` marker. A text cell that merely starts with '=' stays text."""
+    for row, vals in zip(cells, values):
+        out = []
+        for j, cell in enumerate(row):
+            v = getattr(cell, "value", None)
+            if getattr(cell, "data_type", None) == "f":
+                v = vals[j] if j < len(vals) else None
+                if v is None:
+                    v = _Unsaved(str(cell.value))
+            out.append(v)
+        yield tuple(out)
