@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
-__all__ = ["data_path", "materials", "example_parks", "example_park_path"]
+__all__ = ["data_path", "materials", "material_aliases", "example_parks", "example_park_path"]
 
 _PACKAGE = Path(__file__).resolve().parent
 
@@ -47,6 +47,27 @@ def materials() -> pd.DataFrame:
     """The shipped material catalogue (``flows/materials.csv``): id, name, name_zh, category, bulk,
     hw_code, source, note — one row per material, every row with its source."""
     return _materials_cached().copy()
+
+
+@functools.lru_cache(maxsize=1)
+def _aliases_cached() -> dict[str, str]:
+    names: dict[str, str] = {}
+    cat = _materials_cached()
+    zh = cat["name_zh"].fillna("").astype(str).str.strip()
+    unique = zh[(zh != "") & ~zh.duplicated(keep=False)]
+    names.update(dict(zip(unique, cat.loc[unique.index, "id"])))
+    path = data_path("flows", "material_aliases.csv")
+    if path.is_file():
+        extra = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+        names.update({a.strip(): m.strip() for a, m in zip(extra["alias"], extra["material"]) if a.strip()})
+    return names
+
+
+def material_aliases() -> dict[str, str]:
+    """Chinese names a park's staff may type for a catalogue material: every unambiguous ``name_zh`` of
+    ``flows/materials.csv`` (粉煤灰 → fly_ash) and the common names of ``flows/material_aliases.csv``
+    (秸秆 → straw_mixed, 电石泥 → carbide_slag …)."""
+    return dict(_aliases_cached())
 
 
 def example_parks() -> list[str]:

@@ -35,6 +35,12 @@ PROCESS_KINDS: tuple[str, ...] = (
     "production", "collection", "treatment", "landfill", "storage", "environment", "import", "export",
     "consumption",
 )
+#: Chinese names of the process kinds, as a park's staff type them (a kind may be given in Chinese).
+KIND_NAMES_ZH: dict[str, tuple[str, ...]] = {
+    "production": ("生产",), "collection": ("收集", "收运", "回收站"), "treatment": ("处置", "处理"),
+    "landfill": ("填埋",), "storage": ("贮存", "储存", "堆存"), "environment": ("环境",),
+    "import": ("输入", "购入"), "export": ("输出", "外运"), "consumption": ("消费", "社会源"),
+}
 BOUNDARY_KINDS: frozenset[str] = frozenset({"import", "export", "environment", "landfill"})
 INTERNAL_KINDS: frozenset[str] = frozenset(PROCESS_KINDS) - BOUNDARY_KINDS
 #: Internal kinds that may hold a stock: without stock data their stock change is what the balance leaves

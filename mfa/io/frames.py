@@ -409,6 +409,19 @@ def _flow_ids(source: pd.Series, target: pd.Series, material: pd.Series, route: 
     return out
 
 
+def _material_hint(value: str, known: set[str]) -> str:
+    """A suggestion for an unknown material: the close ids and the close Chinese names (粉煤灰 (fly_ash))."""
+    from mfa.catalogue import material_aliases
+
+    by_name = suggest(value, known)
+    names = material_aliases()
+    close = [n for n in names if value and (value in n or n in value)][:5]
+    zh = ", ".join(f"{n} ({names[n]})" for n in close)
+    hints = [h for h in (by_name, ("Chinese names: " + zh) if zh else "") if h]
+    return "; ".join(hints) or ("define it in materials, or give its catalogue id or Chinese name "
+                                "(flows/materials.csv)")
+
+
 def _flows(raw: RawTable | None, issues: list[Issue], processes: pd.DataFrame, known_materials: set[str],
            info) -> pd.DataFrame:
     cols = list(FLOW_COLUMNS)
@@ -435,8 +448,8 @@ def _flows(raw: RawTable | None, issues: list[Issue], processes: pd.DataFrame, k
         unknown = ~blank & ~s.isin(list(choices))
         if unknown.any():
             c.add(unknown.to_numpy(), col, f"unknown {what}",
-                  suggestion=(lambda v, ch=choices, w=what: suggest(v, ch)
-                              or ("define it in materials" if w == "material" else "define it in processes")))
+                  suggestion=(lambda v, ch=choices, w=what: (_material_hint(v, ch) if w == "material"
+                                                              else suggest(v, ch) or "define it in processes")))
     c.add(((source == target) & (source != "")).to_numpy(), "target", "self-loop: source and target are the same process")
     skind = source.map(kind_of).fillna("")
     tkind = target.map(kind_of).fillna("")
@@ -593,6 +606,41 @@ def _tidy_free_table(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def _chinese_names(tables: dict) -> dict:
+    """Process kinds and materials typed in Chinese become their ids: 生产 → production, 粉煤灰 → fly_ash
+    (a catalogue ``name_zh``, or a park material's own ``name_zh``, or a common name of
+    ``flows/material_aliases.csv``). An id is never re-read as a name."""
+    from mfa.catalogue import material_aliases, materials as catalogue
+    from mfa.conventions import KIND_NAMES_ZH
+
+    kinds = {zh: kind for kind, names in KIND_NAMES_ZH.items() for zh in names}
+    names = material_aliases()
+    ids = set(catalogue()["id"])
+    own = tables.get("materials")
+    if own is not None and {"id", "name_zh"} <= set(own.frame.columns):
+        ids |= set(own.frame["id"].astype(str).str.strip())
+        zh = own.frame["name_zh"].astype(str).str.strip()
+        names.update({z: i for z, i in zip(zh, own.frame["id"].astype(str).str.strip()) if z})
+    out = dict(tables)
+
+    def translate(raw: RawTable | None, column: str, mapping: dict, keep: set) -> RawTable | None:
+        if raw is None or column not in raw.frame.columns:
+            return raw
+        col = raw.frame[column].astype(str)
+        stripped = col.str.strip()
+        hit = ~stripped.isin(keep) & stripped.isin(list(mapping))
+        if not hit.any():
+            return raw
+        frame = raw.frame.copy()
+        frame.loc[hit, column] = stripped[hit].map(mapping)
+        return RawTable(raw.name, raw.file, frame, raw.rows)
+
+    out["processes"] = translate(out.get("processes"), "kind", kinds, set(PROCESS_KINDS))
+    for name in ("flows", "stocks", "activities"):
+        out[name] = translate(out.get(name), "material", names, ids)
+    return out
+
+
 def build_park(tables: Mapping[str, RawTable | None], info: Any, source: str, year: int | None = None):
     """Validate raw tables and build a Park, or raise :class:`ParkError` with every problem.
 
@@ -617,6 +665,7 @@ def build_park(tables: Mapping[str, RawTable | None], info: Any, source: str, ye
                         issues.append(Issue(raw.file, f"unknown column '{col}'", column=col,
                                             suggestion=close))
     park_info = _info(info, issues, source)
+    tables = _chinese_names(tables)
     tables, park_info, period_issues = select_period(tables, park_info, year, source)
     issues.extend(period_issues)
     own = _materials(tables.get("materials"), issues)
