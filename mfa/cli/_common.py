@@ -125,8 +125,22 @@ def check_scale(scale: float | None, park=None) -> None:
 
 
 def significant(x: float) -> str:
-    """Four significant digits with thousands separators: how the commands print most numbers."""
-    return f"{x:,.4g}"
+    """How the commands print most numbers: four significant digits with thousands separators, and no
+    scientific notation for a quantity a person reads — from 10,000 up whole numbers (12,460,000, not
+    1.246e+07); below 10⁻⁴ (a p-value, say) three significant digits in scientific form."""
+    import math
+
+    if x is None or not math.isfinite(x):
+        return "" if x is None or math.isnan(x) else str(x)
+    a = abs(x)
+    if a >= 1e4:
+        return f"{x:,.0f}"
+    if a == 0:
+        return "0"
+    if a < 1e-4:
+        return f"{x:.3g}"
+    decimals = max(0, 3 - math.floor(math.log10(a)))
+    return f"{x:,.{decimals}f}"
 
 
 def tonnes(x: float) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from mfa.cli._common import add_json_flag, add_park_argument, load_park, print_json
+from mfa.cli._common import add_json_flag, add_park_argument, load_park, print_json, significant
 
 HELP = "draw a Sankey diagram of the park (interactive .html, or static .png/.svg/.pdf)"
 DESCRIPTION = HELP + """.
@@ -77,7 +77,7 @@ def run(args) -> int:
         print_json(summary)
     else:
         print(f"wrote {path}: {summary['nodes']} nodes, {summary['links']} links, "
-              f"scale {diagram.scale:,.4g} t/a per mm")
+              f"scale {significant(diagram.scale)} t/a per mm")
         if note:
             print(f"note: {note}")
         if summary["unknown_flows_not_drawn"]:
