@@ -72,6 +72,21 @@ def measured_park(n_processes: int, seed: int = 0, structure: str = "random",
     return mfa.Park.from_frames(processes=procs, flows=f, materials=fr["materials"], info=fr["info"])
 
 
+def peak_rss_mb() -> float:
+    """This process's peak resident memory in MB: VmHWM (reset by exec, unlike ru_maxrss, which a child
+    inherits from the process that forked it), else ru_maxrss."""
+    try:
+        with open("/proc/self/status") as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def best_of(fn, repeat: int) -> tuple[float, object]:
     best, out = float("inf"), None
     for _ in range(repeat):
@@ -134,14 +149,12 @@ def kkt_baseline(park, result) -> tuple[float, float, float]:
 def _case(n: int, structure: str, pattern: str, repeat: int) -> dict:
     """One park, timed as a user meets it (cold: first call in a fresh process, compiling the park
     included) and warm, with its KKT baseline; run in a child process so that its peak RSS is its own."""
-    import resource
-
     from mfa.solve import reconcile
 
     t0 = time.perf_counter()
     park = measured_park(n, seed=1, structure=structure, pattern=PATTERNS[pattern])
     build = time.perf_counter() - t0
-    rss_park = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    rss_park = peak_rss_mb()
     t0 = time.perf_counter()
     r = reconcile(park, covariance=False)            # cold: imports of the solver, park.compiled
     cold = time.perf_counter() - t0
@@ -150,7 +163,7 @@ def _case(n: int, structure: str, pattern: str, repeat: int) -> dict:
     rc = reconcile(park, covariance=True)
     sigma_cold = time.perf_counter() - t0
     sigma_warm, rc = best_of(lambda: reconcile(park, covariance=True), max(1, repeat - 1))
-    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    rss = peak_rss_mb()
     kkt = [kkt_baseline(park, r) for _ in range(repeat)]
     t_kkt = min(k[0] for k in kkt)
     has = rc.flows["status"].isin(["reconciled", "computed"])

@@ -166,3 +166,16 @@ def test_dependent_balances_that_contradict_name_the_processes():
     assert "process 'c'" not in msg
     assert "off by 10" in msg
     assert "loop" not in msg
+
+
+def test_combinations_of_very_large_parts_are_counted_not_listed(monkeypatch):
+    park = _park("regional", "30/50/20", tc_share=0.0)
+    full = reconcile(park)
+    assert len(full.combinations) and full.summary()["combinations_skipped"] == 0
+    monkeypatch.setattr(solve, "_COMBINATION_LIMIT", 1)
+    r = reconcile(park)
+    assert len(r.combinations) == 0 and r.summary()["combinations_skipped"] > 0
+    assert r.to_dict()["combinations_skipped"] == r.summary()["combinations_skipped"]
+    # everything else is unchanged
+    assert (r.flows["status"] == full.flows["status"]).all()
+    np.testing.assert_allclose(r.flows["sigma"], full.flows["sigma"], rtol=1e-12)

@@ -98,6 +98,12 @@ def _link_path(pts: Sequence[tuple[float, float]], loop: bool, radius: float):
     return Path(verts, codes)
 
 
+def _add(ax, patch) -> None:
+    """ax.add_patch without the data-limit update (a Bézier extrema search per patch, the bulk of the drawing
+    time at thousands of links): the limits are set explicitly."""
+    ax.add_artist(patch)
+
+
 def draw_sankey(layout: SankeyLayout, *, node_colors: Sequence[str], link_colors: Sequence[str],
                 title: str | None = None, legend: Sequence[tuple[str, str]] = (),
                 node_legend: Sequence[tuple[str, str]] = (), note: str | None = None) -> "Figure":
@@ -136,33 +142,33 @@ def draw_sankey(layout: SankeyLayout, *, node_colors: Sequence[str], link_colors
             continue
         if row["loop"]:
             path = _link_path(layout.paths[li], True, radius=2.0 + row["width"] / 2)
-            ax.add_patch(PathPatch(path, facecolor="none", edgecolor=link_colors[li], alpha=0.55,
+            _add(ax, PathPatch(path, facecolor="none", edgecolor=link_colors[li], alpha=0.55,
                                    linewidth=row["width"] * pt_per_mm, capstyle="butt", joinstyle="round",
                                    zorder=1))
         else:
             # hairline links stay visible: at least 0.15 mm
             path = _band_path(layout.paths[li], max(row["width"], 0.15))
-            ax.add_patch(PathPatch(path, facecolor=link_colors[li], edgecolor="none", alpha=0.55,
+            _add(ax, PathPatch(path, facecolor=link_colors[li], edgecolor="none", alpha=0.55,
                                    linewidth=0, zorder=1))
         if row["loop"]:
             # arrowhead into the target and a chevron in the return channel: loops read right to left
             x_end, y_end = layout.paths[li][-1]
             hw = max(row["width"] / 2, 0.8)
             head = min(max(1.6, 0.5 * hw), 4.0)
-            ax.add_patch(Polygon([(x_end - head, y_end - hw), (x_end, y_end), (x_end - head, y_end + hw)],
+            _add(ax, Polygon([(x_end - head, y_end - hw), (x_end, y_end), (x_end - head, y_end + hw)],
                                  closed=True, facecolor=link_colors[li], edgecolor="none", alpha=0.9,
                                  zorder=2))
             (xa, yc), (xb, _) = layout.paths[li][2], layout.paths[li][3]
             # a chevron near the right end of the channel, clear of the value written in its middle
             xm = xa - min(8.0, abs(xa - xb) / 4)
             chev = max(1.2, 0.6 * hw)
-            ax.add_patch(Polygon([(xm + chev, yc - hw * 0.8), (xm - chev / 2, yc), (xm + chev, yc + hw * 0.8)],
+            _add(ax, Polygon([(xm + chev, yc - hw * 0.8), (xm - chev / 2, yc), (xm + chev, yc + hw * 0.8)],
                                  closed=True, facecolor="white", edgecolor="none", alpha=0.8, zorder=2))
 
     nodes = layout.nodes
     for row in nodes.itertuples(index=False):
         height = max(row.y1 - row.y0, 0.3)
-        ax.add_patch(Rectangle((row.x0, row.y0), row.x1 - row.x0, height, facecolor=node_colors[row.node],
+        _add(ax, Rectangle((row.x0, row.y0), row.x1 - row.x0, height, facecolor=node_colors[row.node],
                                edgecolor="#333333", linewidth=0.3, zorder=3))
         if row.label:
             ax.text(row.label_x, row.label_y, row.label, ha=row.label_ha, va="center", fontproperties=prop,
@@ -182,9 +188,9 @@ def draw_sankey(layout: SankeyLayout, *, node_colors: Sequence[str], link_colors
         x = (i % 4) * col_w
         yy = y + (i // 4) * fs * 1.5 * MM_PER_PT
         if what == "link":
-            ax.add_patch(Rectangle((x, yy - 0.8), 5, 1.6, facecolor=col, alpha=0.55, edgecolor="none"))
+            _add(ax, Rectangle((x, yy - 0.8), 5, 1.6, facecolor=col, alpha=0.55, edgecolor="none"))
         else:
-            ax.add_patch(Rectangle((x + 1.5, yy - 1.2), 2.4, 2.4, facecolor=col, edgecolor="#333333",
+            _add(ax, Rectangle((x + 1.5, yy - 1.2), 2.4, 2.4, facecolor=col, edgecolor="#333333",
                                    linewidth=0.3))
         ax.text(x + 6.5, yy, lab, ha="left", va="center", fontproperties=prop)
     if note:
