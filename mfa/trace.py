@@ -250,7 +250,7 @@ def _trace_arrays(park, material: str | None, origin: str | None, convention: st
     F = {f: i for i, f in enumerate(fate_names)}
     pfate_raw = park.processes["fate"].fillna("").to_numpy(dtype=object) if "fate" in park.processes else \
         np.full(n_p, "", dtype=object)
-    pfate = pd.Categorical(np.where(np.isin(pfate_raw, FATES), pfate_raw, None), categories=FATES).codes
+    pfate = pd.Index(FATES).get_indexer(pfate_raw)
     pfate = pfate.astype(np.int64)
     default_fate = np.array([F[DEFAULT_FATE_BY_KIND[k]] if k in DEFAULT_FATE_BY_KIND else -1
                              for k in PROCESS_KINDS], dtype=np.int64)
@@ -258,7 +258,7 @@ def _trace_arrays(park, material: str | None, origin: str | None, convention: st
         transient_kind = np.isin(np.array(PROCESS_KINDS, dtype=object), list(INTERNAL_KINDS))
     else:
         transient_kind = np.isin(np.array(PROCESS_KINDS, dtype=object), ["collection", "storage"])
-    own_code = pd.Categorical(np.where(np.isin(own, FATES), own, None), categories=FATES).codes.astype(np.int64)
+    own_code = pd.Index(FATES).get_indexer(own).astype(np.int64)  # -1 where blank or not a fate
     tkind = kind_code[tgt]
     skind = kind_code[src]
     into_chain = transient_kind[tkind] & (own_code < 0)
@@ -643,12 +643,16 @@ def _trace_arrays(park, material: str | None, origin: str | None, convention: st
 def _product_share(cp, category_of: dict, procs: np.ndarray) -> np.ndarray:
     """For each process in ``procs``: the share of its non-waste outputs (by mass) that are products (goods,
     raw materials, fuels) rather than emissions, water or anything sent to the environment."""
-    mat_cat = np.array([category_of.get(m, "") for m in cp.material_ids], dtype=object)
-    cat = mat_cat[cp.material_codes] if len(mat_cat) else np.zeros(0, dtype=object)
+    # per material first (few), then per flow by integer code: no string comparison per flow
+    mat_cat = [category_of.get(m, "") for m in cp.material_ids]
+    waste_m = np.array([c in WASTE_CATEGORIES for c in mat_cat], dtype=bool)
+    product_m = np.array([c in ("product", "raw_material", "fuel") for c in mat_cat], dtype=bool)
+    codes = cp.material_codes
     v = np.nan_to_num(cp.value)
-    non_waste = ~np.isin(cat, list(WASTE_CATEGORIES))
-    to_env = cp.kind[cp.tgt] == "environment"
-    product = non_waste & np.isin(cat, ["product", "raw_material", "fuel"]) & ~to_env
+    non_waste = ~waste_m[codes] if len(mat_cat) else np.zeros(0, bool)
+    env = np.asarray(cp.kind, dtype=object) == "environment"
+    to_env = env[cp.tgt]
+    product = non_waste & product_m[codes] & ~to_env if len(mat_cat) else np.zeros(0, bool)
     n_p = len(cp.process_ids)
     prod = np.bincount(cp.src[product], weights=v[product], minlength=n_p)
     allnw = np.bincount(cp.src[non_waste], weights=v[non_waste], minlength=n_p)
@@ -693,11 +697,13 @@ class _ChainSolver:
     @staticmethod
     def _neumann(Q, R: np.ndarray, max_iter: int = 400) -> np.ndarray | None:
         X = np.array(R, dtype=float, copy=True)
-        for _ in range(max_iter):
+        for i in range(max_iter):
             X_new = R + Q @ X
-            scale = float(np.abs(X_new).max(initial=0.0))
-            if float(np.abs(X_new - X).max(initial=0.0)) <= 1e-14 * max(scale, 1e-300):
-                return X_new
+            # the convergence test costs as much as a product: made every fourth step
+            if i % 4 == 3:
+                scale = float(np.abs(X_new).max(initial=0.0))
+                if float(np.abs(X_new - X).max(initial=0.0)) <= 1e-14 * max(scale, 1e-300):
+                    return X_new
             X = X_new
         return None
 
