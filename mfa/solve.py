@@ -1084,7 +1084,7 @@ def _iterate(model: _Model, kind: np.ndarray, v_m: np.ndarray, *, max_iter: int,
             F = model.residual(v)
             A = (el.P @ Jx).tocsr()
             rhs = A @ v[x_idx] - el.P @ F
-            A, rhs, keep = _drop_empty_rows(A, rhs, el, model, v, labels_eq, independent)
+            A, rhs, keep = _drop_empty_rows(A, rhs, el, model, v, labels_eq, independent, Jx)
             P_kept = el.P[keep] if not keep.all() else el.P
             QAt = (Q @ A.T).tocsr()
             normal = _Normal((A @ QAt).tocsr())
@@ -1121,7 +1121,7 @@ def _iterate(model: _Model, kind: np.ndarray, v_m: np.ndarray, *, max_iter: int,
         F = model.residual(v)
         A = (el.P @ Jx).tocsr()
         rhs = A @ v[x_idx] - el.P @ F
-        A, rhs, keep = _drop_empty_rows(A, rhs, el, model, v, labels_eq, independent)
+        A, rhs, keep = _drop_empty_rows(A, rhs, el, model, v, labels_eq, independent, Jx)
         QAt = (Q @ A.T).tocsr()
         normal = _Normal((A @ QAt).tocsr())
 
@@ -1144,14 +1144,22 @@ def _iterate(model: _Model, kind: np.ndarray, v_m: np.ndarray, *, max_iter: int,
             "max_residual": max_res, "max_residual_rel": max_rel, "dof": int(normal.rank), "q": q}
 
 
-def _drop_empty_rows(A, rhs, el, model, v, labels_eq, independent: list | None = None):
+def _drop_empty_rows(A, rhs, el, model, v, labels_eq, independent: list | None = None, Jx=None):
     """Reduced equations that involve no measured variable only check exact data: they must hold, and are
     dropped from the reconciliation."""
     norms = np.sqrt(np.asarray(A.multiply(A).sum(axis=1)).ravel())
     # yardstick: the same combination applied to each equation's throughput
     scale = abs(el.P) @ model.row_scale(v)
-    col_scale = np.sqrt(np.asarray(abs(el.P) @ np.ones(model.n_c)).ravel())
-    empty = norms <= 1e-12 * np.maximum(col_scale, 1.0) * max(1.0, float(np.max(np.abs(A.data), initial=1.0)))
+    if Jx is not None:
+        # A row is empty when what is left of it is rounding of the entries that went into it: measured
+        # against |P|·|J_x| of that row, so the size of other rows' entries (a transfer coefficient's column
+        # holds its source's whole input, 10¹² t/a at province scale) never makes a ±1 row look empty.
+        ref = abs(el.P) @ abs(Jx)
+        ref_norm = np.sqrt(np.asarray(ref.multiply(ref).sum(axis=1)).ravel())
+        empty = norms <= 1e-12 * ref_norm
+    else:
+        col_scale = np.sqrt(np.asarray(abs(el.P) @ np.ones(model.n_c)).ravel())
+        empty = norms <= 1e-12 * np.maximum(col_scale, 1.0) * max(1.0, float(np.max(np.abs(A.data), initial=1.0)))
     bad = empty & (np.abs(rhs) > 1e-9 * np.maximum(scale, 1.0))
     if bad.any():
         lines = []

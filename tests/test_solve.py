@@ -418,3 +418,22 @@ def test_stock_change_with_sigma_is_reconciled_like_a_measured_flow():
     # without sigma the stock change is exact and the flows absorb the whole difference
     exact = reconcile(park.replace(stocks=park.stocks.assign(sigma=float("nan"))))
     assert exact.flows["value"].iloc[0] - exact.flows["value"].iloc[1] == pytest.approx(80.0)
+
+
+@pytest.mark.parametrize("name", ["wuhai", "baotou"])
+def test_reconciliation_does_not_depend_on_the_magnitude_of_the_data(name):
+    """The same park in g/a or in units a million times larger (flows up to 10¹² t/a, with a measured
+    transfer coefficient whose Jacobian column holds its source's whole input) gives the same χ², dof and
+    relative adjustments (issue 11 item 11: a ±1 balance row was taken as empty beside 10¹² entries)."""
+    base = mfa.read_park(name)
+    results = []
+    for k in (1e-6, 1.0, 1e5):
+        st = base.stocks.assign(opening=base.stocks["opening"] * k, closing=base.stocks["closing"] * k)
+        park = base.replace(flows=base.flows.assign(value=base.flows["value"] * k, sigma=base.flows["sigma"] * k),
+                            stocks=st)
+        r = reconcile(park)
+        results.append((r.chi2, r.dof, (r.flows["value"] / k).to_numpy()))
+    (c0, d0, v0), *rest = results
+    for c, d, v in rest:
+        assert d == d0 and c == pytest.approx(c0, rel=1e-6)
+        assert np.allclose(v, v0, rtol=1e-9, equal_nan=True)
