@@ -20,25 +20,17 @@ Run from the repository root: ``python -m bench.bench_lifetime [n_stocks] [n_yea
 
 from __future__ import annotations
 
-import statistics
 import sys
 import time
 
 import numpy as np
 import scipy.stats
 
+from bench.timing import median_time as _median_time
 from mfa.lifetime import Lifetime, inflow_driven, stock_driven
 
 BASELINE_STOCKS = 10
 
-
-def _median_time(fn, repeat: int = 5) -> tuple[float, object]:
-    times, out = [], None
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        out = fn()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times), out
 
 
 def _lognormal_sf(age: np.ndarray, mean: float, std: float) -> np.ndarray:

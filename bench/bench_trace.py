@@ -21,20 +21,12 @@ about 10⁵ flows). Prints each figure and the ratios trace / splu and indicator
 
 from __future__ import annotations
 
-import statistics
 import sys
 import time
 
 import numpy as np
 
-
-def _median_time(fn, repeat: int = 5) -> tuple[float, object]:
-    times, out = [], None
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        out = fn()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times), out
+from bench.timing import median_time as _median_time
 
 
 def baseline_matrix(park):

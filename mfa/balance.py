@@ -120,12 +120,8 @@ def balance(park, rel_tol: float | None = None, abs_tol: float | None = None,
     v = c.value
     unknown = np.isnan(v)
     known_v = np.where(unknown, 0.0, v)
-    # bincounts over the flows' endpoints: the incidence mat-vecs without building the matrices
-    n_p = c.n_processes
-    inputs = np.bincount(c.tgt, weights=known_v, minlength=n_p)
-    outputs = np.bincount(c.src, weights=known_v, minlength=n_p)
-    n_unknown = ((np.bincount(c.tgt, weights=unknown, minlength=n_p) +
-                  np.bincount(c.src, weights=unknown, minlength=n_p)) if unknown.any() else np.zeros(n_p))
+    inputs, outputs, unknown_in, unknown_out = c.known_totals()
+    n_unknown = unknown_in + unknown_out
     kind = c.kind
     is_storage = np.isin(kind, list(STOCK_KINDS))
     has_stock = ~np.isnan(c.delta_stock)

@@ -127,6 +127,18 @@ class CompiledPark:
             m = self._extra["outflow"] = (-self.incidence).multiply(self.incidence < 0).tocsr()
         return m
 
+    def known_totals(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Per process: the known inputs and outputs (t/a, unknown flows counted as 0) and the number of
+        unknown flows in and out — bincounts over the flows' endpoints, the incidence mat-vecs without
+        building the matrices."""
+        v = self.value
+        unknown = np.isnan(v)
+        kv = np.where(unknown, 0.0, v)
+        n = self.n_processes
+        return (np.bincount(self.tgt, weights=kv, minlength=n), np.bincount(self.src, weights=kv, minlength=n),
+                np.bincount(self.tgt, weights=unknown, minlength=n),
+                np.bincount(self.src, weights=unknown, minlength=n))
+
 
 def compile_park(park) -> CompiledPark:
     """Index a park's processes and flows and build its sparse incidence matrix (O(n_flows))."""

@@ -453,14 +453,8 @@ def _undetermined_bounds(park, undetermined: list[str]) -> dict:
 
     cp = park.compiled
     cat = dict(zip(park.materials["id"], park.materials["category"]))
-    v = cp.value
-    unknown = np.isnan(v)
-    kv = np.where(unknown, 0.0, v)
-    n_p = cp.n_processes
-    inp = np.bincount(cp.tgt, weights=kv, minlength=n_p)
-    out = np.bincount(cp.src, weights=kv, minlength=n_p)
-    unk_in = np.bincount(cp.tgt, weights=unknown, minlength=n_p) > 0
-    unk_out = np.bincount(cp.src, weights=unknown, minlength=n_p) > 0
+    inp, out, n_in, n_out = cp.known_totals()
+    unk_in, unk_out = n_in > 0, n_out > 0
     internal = ~cp.is_boundary
     ds = np.nan_to_num(cp.delta_stock)
     from_src = np.where(internal & ~unk_in, np.maximum(inp - out - ds, 0.0), np.inf)

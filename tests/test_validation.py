@@ -154,19 +154,23 @@ def test_nothing_written_on_invalid_input(tmp_path):
     assert r.returncode == 2 and not out.exists()
 
 
-def test_excel_rows_and_notes_row(tmp_path):
+def _template_with(path, processes: list[list], flows: list[list]):
+    """The workbook of `mfa new`, filled in as a park's staff would (rows appended under the notes row)."""
     from openpyxl import load_workbook
 
-    tpl = tmp_path / "t.xlsx"
-    assert run_cli("new", str(tpl)).returncode == 0
-    wb = load_workbook(tpl)
-    ws = wb["processes"]
-    for r in (["a", "A", "", "import"], ["b", "B", "", "production"], ["c", "C", "", "landfil"]):
-        ws.append(r)
-    wf = wb["flows"]
-    wf.append(["", "a", "b", "raw_coal", 10])
-    wf.append(["", "b", "c", "coal_gangue", "=B3*2"])
-    wb.save(tpl)
+    assert run_cli("new", str(path)).returncode == 0
+    wb = load_workbook(path)
+    for sheet, rows in (("processes", processes), ("flows", flows)):
+        for r in rows:
+            wb[sheet].append(r)
+    wb.save(path)
+    return path
+
+
+def test_excel_rows_and_notes_row(tmp_path):
+    tpl = _template_with(tmp_path / "t.xlsx",
+                         [["a", "A", "", "import"], ["b", "B", "", "production"], ["c", "C", "", "landfil"]],
+                         [["", "a", "b", "raw_coal", 10], ["", "b", "c", "coal_gangue", "=B3*2"]])
     issues = issues_of(tpl)
     k = one(issues, column="kind", message="unknown process kind")
     assert k.row == 5 and "landfill" in k.suggestion and "sheet processes" in k.file
@@ -198,19 +202,11 @@ def _with_saved_values(path, values: dict[str, str]) -> None:
 def test_excel_formulas_give_the_value_the_spreadsheet_saved(tmp_path):
     """A formula is never evaluated: the value saved with it is read (Excel, WPS, LibreOffice save one); the
     same workbook without saved values is refused with a located error."""
-    from openpyxl import load_workbook
-
-    tpl = tmp_path / "t.xlsx"
-    assert run_cli("new", str(tpl)).returncode == 0
-    wb = load_workbook(tpl)
-    ws = wb["processes"]
-    for r in (["a", "A", "", "import"], ["b", "B", "", "production"], ["c", "C", "", "landfill"]):
-        ws.append(r)
-    wf = wb["flows"]
-    wf.append(["", "a", "b", "raw_coal", "=2+0.5"])
-    wf.append(["", "b", "c", "coal_gangue", "=E3*4"])
-    wf.append(["", "b", "c", "fly_ash", "=1/0"])   # never evaluated: its saved value is what counts
-    wb.save(tpl)
+    # "=1/0" is never evaluated: its saved value is what counts
+    tpl = _template_with(tmp_path / "t.xlsx",
+                         [["a", "A", "", "import"], ["b", "B", "", "production"], ["c", "C", "", "landfill"]],
+                         [["", "a", "b", "raw_coal", "=2+0.5"], ["", "b", "c", "coal_gangue", "=E3*4"],
+                          ["", "b", "c", "fly_ash", "=1/0"]])
     assert len([i for i in issues_of(tpl) if "without a saved value" in i.message]) == 3
     _with_saved_values(tpl, {"E3": "2.5", "E4": "10", "E5": "7"})
     park = mfa.read_park(tpl)
