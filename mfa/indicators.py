@@ -129,6 +129,10 @@ INDICATORS: tuple[dict[str, Any], ...] = (
      "formula_zh": "（产生量 + 往年贮存量 − 填埋量）÷（产生量 + 往年贮存量）；填埋量含处理残渣",
      "source": "derived", "assumption": True},
 )
+#: Scopes in Chinese, for the reasons a rate has no value.
+_SCOPE_ZH = {"industrial_solid_waste": "一般工业固体废物", "hazardous_waste": "危险废物", "straw": "农作物秸秆",
+             "manure": "畜禽粪污", "renewable_resource": "再生资源", "construction_waste": "建筑垃圾",
+             "bulk": "大宗固废", "waste": "废物"}
 #: One sentence on how the two conventions differ, for the CLI and the report.
 CONVENTION_NOTE = ("value = official (enterprise reporting: waste handed to a user counts as utilised where it "
                    "arises; a user's or handler's residue is its own generation); traced = each tonne followed to "
@@ -363,16 +367,18 @@ def indicators(park, targets: "str | Path | pd.DataFrame | bool | None" = None, 
         extra = float(sum(ub.get(m, 0.0) for m in sel_ids))
         lo_o, hi_o = _bounds(spec, off, extra)
         lo_t, hi_t = _bounds(spec, trc, extra)
-        reason = None
+        reason = reason_zh = None
         if off["den"] <= 0:
             what = "bulk" if scope == "bulk" else scope.replace("_", " ")
             reason = (f"no {what} waste generated in the park (denominator 0)" if len(sel_ids)
                       else f"the park has no {what} materials")
+            what_zh = _SCOPE_ZH.get(scope, scope)
+            reason_zh = (f"园区未产生{what_zh}（分母为0）" if len(sel_ids) else f"园区没有{what_zh}类物质")
         row.update({
             "value": off["value"], "numerator": off["num"], "denominator": off["den"],
             "unit": "t/t", "numerator_unit": "t/a", "formula": spec["formula"], "formula_zh": spec["formula_zh"],
             "scope": scope, "materials": ";".join(sel_ids), "source": spec["source"],
-            "assumption": spec["assumption"], "reason": reason,
+            "assumption": spec["assumption"], "reason": reason, "reason_zh": reason_zh,
             "traced": trc["value"], "traced_numerator": trc["num"], "traced_denominator": trc["den"],
             "lower": float(np.nanmin([lo_o, lo_t])) if not (np.isnan(lo_o) and np.isnan(lo_t)) else np.nan,
             "upper": float(np.nanmax([hi_o, hi_t])) if not (np.isnan(hi_o) and np.isnan(hi_t)) else np.nan,
@@ -479,17 +485,19 @@ def _resource_productivity(park) -> dict:
     den = float(np.nansum(cp.value[keep])) if len(primary_code) else 0.0
     va = park.info.value_added
     unit = f"{park.info.value_added_unit or 'value added'}/t"
-    reason = None
+    reason = reason_zh = None
     if va is None:
         reason = "the park gives no value_added (park.csv key value_added)"
+        reason_zh = "园区未给出工业增加值（park.csv 的 value_added）"
     elif den <= 0:
         reason = "no raw materials or fuels enter the park from import processes (denominator 0)"
+        reason_zh = "没有原材料和燃料从输入过程进入园区（分母为0）"
     value = va / den if va is not None and den > 0 else np.nan
     return {"id": spec["id"], "name": spec["name"], "name_zh": spec["name_zh"], "value": value,
             "numerator": np.nan if va is None else float(va), "denominator": den, "unit": unit,
             "numerator_unit": park.info.value_added_unit or "", "formula": spec["formula"],
             "formula_zh": spec["formula_zh"], "scope": spec["scope"], "materials": "", "source": spec["source"],
-            "assumption": spec["assumption"], "reason": reason}
+            "assumption": spec["assumption"], "reason": reason, "reason_zh": reason_zh}
 
 
 def _evaluate_targets(table: pd.DataFrame, targets, info=None) -> pd.DataFrame:

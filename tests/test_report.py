@@ -221,3 +221,12 @@ def test_chinese_glyphs_travel_with_the_page():
     needed = cjk_chars(page.replace(plotly_js(), ""))
     assert needed and all(ord(ch) in cmap for ch in needed)
     assert len(m.group(1)) < 400_000  # a subset, not the 10 MB font
+
+
+def test_zh_report_gives_reasons_and_sankey_titles_in_chinese(wuhai):
+    """With --lang zh the rates without a value say why in Chinese, and the waste Sankey's title names the
+    categories in Chinese, not by id."""
+    page = report_html(wuhai, lang="zh")
+    assert "园区没有农作物秸秆类物质" in page and "the park has no straw materials" not in page
+    assert "一般工业固废、危险废物" in page or "危险废物、一般工业固废" in page
+    assert "hazardous_waste, industrial_solid_waste" not in page

@@ -363,7 +363,8 @@ def indicator_section(park, lang: str) -> dict:
         return fmt_pct(row_v) if unit == "t/t" else fmt_t(row_v, 3)
 
     tab["value_t"] = [val(v, u) if not (isinstance(v, float) and math.isnan(v)) else _s(r)
-                      for v, u, r in zip(tab["value"], tab["unit"], tab["reason"])]
+                      for v, u, r in zip(tab["value"], tab["unit"],
+                                         tab["reason_zh"] if lang == "zh" else tab["reason"])]
     nan = lambda v: v is None or (isinstance(v, float) and math.isnan(v))  # noqa: E731
     tab["traced_t"] = ["" if nan(v) else val(v, u) for v, u in zip(tab["traced"], tab["unit"])]
     tab["bounds_t"] = ["" if nan(lo) or nan(hi) or u != "t/t" else f"{fmt_pct(lo)} – {fmt_pct(hi)}"

@@ -587,7 +587,15 @@ def sankey(park, material: str | Sequence[str] | None = None, category: str | Se
         info = park.info
         name = (info.name_zh or info.name) if lang == "zh" else info.name
         title = name + (f" {info.year}" if info.year else "")
-        extra = [m for m in (_as_list(material) or []) + (_as_list(category) or [])]
+        # the title names what is drawn in the reader's language: materials by name, categories by name
+        mats = park.materials.set_index("id")
+        col = "name_zh" if lang == "zh" else "name"
+        extra = [(_s_or(mats[col].get(m), m) if m in mats.index else m) for m in (_as_list(material) or [])]
+        extra += [category_label(c, lang) for c in (_as_list(category) or [])]
         if extra:
-            title += " — " + ", ".join(extra)
+            title += " — " + ("、" if lang == "zh" else ", ").join(extra)
     return SankeyDiagram(nodes, links, title=title, lang=lang, scale=scale, notes=notes, div_id=div_id)
+
+
+def _s_or(value, default: str) -> str:
+    return value if isinstance(value, str) and value else default
