@@ -443,7 +443,9 @@ def _bounds(spec: dict, e: dict, extra: float) -> tuple[float, float]:
     else:
         # unresolved prior-year tonnes, once utilised (or disposed), also enter a denominator that holds the
         # prior-year terms (prior_utilised, prior_disposed)
-        grow = e["prior_unresolved"] if e["prior_in_den"] else 0.0
+        # (prior-year unresolved tonnes are part of the unresolved ones: never more, also once rounding residue
+        # has been taken off those)
+        grow = min(e["prior_unresolved"], u) if e["prior_in_den"] else 0.0
         lo, hi = num / d, (num + u + extra) / (d + grow)
     # Not capped at 1: a literal formula (utilised incl. prior-year ÷ generated) can exceed 1.
     return float(max(lo, 0.0)), float(max(hi, 0.0))
