@@ -62,7 +62,7 @@ import pandas as pd
 
 from mfa.errors import MfaError, suggest
 from mfa.conventions import DEFAULT_FATE_BY_KIND, FATES, INTERNAL_KINDS, PROCESS_KINDS, WASTE_CATEGORIES
-from mfa.fate import PASSED_ON, STAGE_BY_SOURCE_KIND
+from mfa.fate import STAGE_BY_SOURCE_KIND
 
 from mfa.results import Result, frame_records
 
@@ -146,7 +146,6 @@ CONVENTIONS: tuple[str, ...] = ("official", "traced")
 #: Stages of origins whose tonnes count in the rates as this year's generation (产生量). ``imported`` waste
 #: arrived from outside and is not generated here; ``prior_year_storage`` is the 往年贮存量 term.
 GENERATED_STAGES: tuple[str, ...] = ("generated", "treatment_residue", "collection_excess")
-_DIFF_FATE_CODES = {"utilised": 0, "disposed": 1, "unresolved": 5}
 
 
 def trace(park, material: str | None = None, origin: str | None = None, *,
@@ -194,14 +193,12 @@ def trace(park, material: str | None = None, origin: str | None = None, *,
     if origin is not None and origin not in set(pids):
         hint = suggest(origin, pids)
         raise MfaError(f"unknown process '{origin}'" + (f" — {hint}" if hint else ""))
-    pre: list[str] = []
     if solve:
         from mfa.solved import solve_park
 
         s = solve_park(park)
         park = s.park
     result = _trace_arrays(park, material, origin, convention)
-    result.issues[:0] = pre
     if origin is not None and (park.processes.set_index("id").at[origin, "kind"] == "collection"):
         result.issues.insert(0, f"'{origin}' is a collection process: it passes material on, so it is an origin "
                                 "only of what it sends out beyond what it receives; trace its suppliers instead")
@@ -358,46 +355,43 @@ def _trace_arrays(park, material: str | None, origin: str | None, convention: st
     mix_util = np.where(mix_decl >= 0, 0.0, mix_util)
 
     # Classes: (fate, route, target kind) of absorbing flows, plus the states' own absorptions.
+    def class_key(fate_code, kind, route=empty_route):
+        return (fate_code * n_r + route) * n_k + kind
+
     absorbing = ~into_chain
-    ckey = (np.where(fate >= 0, fate, F[UNRESOLVED]) * n_r + route_codes) * n_k + tkind
-    unresolved_key = (F[UNRESOLVED] * n_r + empty_route) * n_k + (n_k - 1)
-    stored_key = (F["stored"] * n_r + empty_route) * n_k + state_kind
+    ckey = class_key(np.where(fate >= 0, fate, F[UNRESOLVED]), tkind, route_codes)
+    unresolved_key = class_key(F[UNRESOLVED], n_k - 1)
+    stored_key = class_key(F["stored"], state_kind)
     # What a state absorbs of what it receives beyond what it passes on: a production or consumption process
     # uses it; a treatment process uses the part that leaves as products and disposes of the rest; a collection
-    # point or a store cannot absorb waste (unresolved). A process fate overrides.
-    diff_share_util = np.zeros(n_t)
-    diff_share_disp = np.zeros(n_t)
-    if n_t:
-        sp_fate = pfate[state_proc]
-        prod_like = np.isin(state_kind, [K["production"], K["consumption"]])
-        treat = state_kind == K["treatment"]
-        product_share = _product_share(cp, category_of, state_proc) if traced else np.zeros(n_t)
-        diff_share_util = np.where(prod_like, 1.0, np.where(treat | (state_kind == K["collection"]),
-                                                            product_share, 0.0))
-        diff_share_disp = np.where(treat, 1.0 - product_share, 0.0)
-        declared = sp_fate >= 0
-        diff_share_util = np.where(declared, 0.0, diff_share_util)
-        diff_share_disp = np.where(declared, 0.0, diff_share_disp)
-        diff_share_util = np.where(unknown_out, 0.0, diff_share_util)
-        diff_share_disp = np.where(unknown_out, 0.0, diff_share_disp)
-        declared &= ~unknown_out
-        diff_share_util = np.where(to_mix, 0.0, diff_share_util)
-        diff_share_disp = np.where(to_mix, 0.0, diff_share_disp)
-        if traced:
-            wrong = (np.isin(state_kind, [K["treatment"], K["collection"]]) & (product_share > 0) & (diff > 0)
-                     & ~declared)
-            for k in np.flatnonzero(wrong)[:20]:
-                issues.append(f"'{cp.process_ids[state_proc[k]]}' is of kind {kind_names[state_kind[k]]} but sends "
-                              "out products made from the waste it receives: if it is a user of waste, give it "
-                              "the kind production")
-    diff_key_util = (F["utilised"] * n_r + empty_route) * n_k + state_kind
-    diff_key_disp = (F["disposed"] * n_r + empty_route) * n_k + state_kind
-    decl_key = ((pfate[state_proc] if n_t else np.zeros(0, np.int64)) * n_r + empty_route) * n_k + state_kind
+    # point or a store cannot absorb waste (unresolved). A declared process fate takes it all; a state with an
+    # outflow of no value, or whose deficit a mixing state carries on, absorbs nothing.
+    sp_fate = pfate[state_proc]
+    declared = (sp_fate >= 0) & ~unknown_out
+    treat = state_kind == K["treatment"]
+    product_share = _product_share(cp, category_of, state_proc) if traced else np.zeros(n_t)
+    diff_share_util = np.where(np.isin(state_kind, [K["production"], K["consumption"]]), 1.0,
+                               np.where(treat | (state_kind == K["collection"]), product_share, 0.0))
+    diff_share_disp = np.where(treat, 1.0 - product_share, 0.0)
+    no_absorb = (sp_fate >= 0) | unknown_out | to_mix
+    diff_share_util = np.where(no_absorb, 0.0, diff_share_util)
+    diff_share_disp = np.where(no_absorb, 0.0, diff_share_disp)
+    if traced:
+        wrong = (np.isin(state_kind, [K["treatment"], K["collection"]]) & (product_share > 0) & (diff > 0)
+                 & ~declared)
+        for k in np.flatnonzero(wrong)[:20]:
+            issues.append(f"'{cp.process_ids[state_proc[k]]}' is of kind {kind_names[state_kind[k]]} but sends "
+                          "out products made from the waste it receives: if it is a user of waste, give it "
+                          "the kind production")
+    diff_key_util = class_key(F["utilised"], state_kind)
+    diff_key_disp = class_key(F["disposed"], state_kind)
+    decl_key = class_key(sp_fate, state_kind)
+    mix_util_key = class_key(F["utilised"], K["collection"])
+    mix_decl_key = class_key(mix_decl, K["collection"])
     classes = np.unique(np.concatenate([
-        ckey[absorbing], [unresolved_key], stored_key[(newly > 0)], diff_key_util[diff_share_util > 0],
-        diff_key_disp[diff_share_disp > 0], decl_key[(pfate[state_proc] >= 0) & (diff > 0)] if n_t else [],
-        ((F["utilised"] * n_r + empty_route) * n_k + K["collection"]) * np.ones(int((mix_util > 0).sum()), np.int64),
-        ((mix_decl[mix_decl >= 0] * n_r + empty_route) * n_k + K["collection"]),
+        ckey[absorbing], [unresolved_key], stored_key[newly > 0], diff_key_util[diff_share_util > 0],
+        diff_key_disp[diff_share_disp > 0], decl_key[declared & (diff > 0)],
+        np.full(int((mix_util > 0).sum()), mix_util_key), mix_decl_key[mix_decl >= 0],
     ]).astype(np.int64))
     n_c = len(classes)
     cls = np.where(absorbing, np.searchsorted(classes, ckey), -1)
@@ -421,14 +415,13 @@ def _trace_arrays(park, material: str | None, origin: str | None, convention: st
         m = has_in & (newly > 0)
         R[rows[m], np.searchsorted(classes, stored_key[m])] += newly[m] / inflow[m]
         share = np.where(has_in, diff / safe_in, 0.0)
-        decl = (pfate[state_proc] >= 0) & ~unknown_out
-        m = decl & (share > 0)
+        m = declared & (share > 0)
         R[rows[m], np.searchsorted(classes, decl_key[m])] += share[m]
         m = diff_share_util > 0
         R[rows[m], np.searchsorted(classes, diff_key_util[m])] += share[m] * diff_share_util[m]
         m = diff_share_disp > 0
         R[rows[m], np.searchsorted(classes, diff_key_disp[m])] += share[m] * diff_share_disp[m]
-        rest = share * np.where(decl | to_mix, 0.0, 1.0 - diff_share_util - diff_share_disp)
+        rest = share * np.where(declared | to_mix, 0.0, 1.0 - diff_share_util - diff_share_disp)
         R[:n_t, c_unres] += np.clip(rest, 0.0, None)
         # a state that receives nothing known and sends nothing known passes nothing on: unresolved
         R[:n_t][(inflow <= 0) & (outflow <= 0), c_unres] = 1.0
@@ -468,11 +461,9 @@ def _trace_arrays(park, material: str | None, origin: str | None, convention: st
         rows_x = mix_of[mix_proc]
         R[rows_x, c_unres] += np.where(mix_decl >= 0, 0.0, mix_leak * (1.0 - mix_util))
         m = mix_util > 0
-        R[rows_x[m], np.searchsorted(classes, (F["utilised"] * n_r + empty_route) * n_k + K["collection"])] += \
-            mix_leak[m] * mix_util[m]
+        R[rows_x[m], np.searchsorted(classes, mix_util_key)] += mix_leak[m] * mix_util[m]
         m = mix_decl >= 0
-        R[rows_x[m], np.searchsorted(classes, (mix_decl[m] * n_r + empty_route) * n_k + K["collection"])] += \
-            mix_leak[m]
+        R[rows_x[m], np.searchsorted(classes, mix_decl_key[m])] += mix_leak[m]
         for j in np.flatnonzero((mix_util > 0) & (mix_leak > 0))[:20]:
             issues.append(f"'{cp.process_ids[mix_proc[j]]}' is of kind collection but sends out products made "
                           "from the waste it receives: if it is a user of waste, give it the kind production")
@@ -487,11 +478,7 @@ def _trace_arrays(park, material: str | None, origin: str | None, convention: st
     # Injections: the tonnes each origin puts on each flow. Flows from processes outside the chain carry their
     # whole value; a state injects what it sends beyond what it passes on (prior-year storage drawn, then
     # excess: new generation in the traced view, a sorting centre's residue in the official one).
-    stage_of_kind = {**STAGE_BY_SOURCE_KIND, "consumption": "generated", "collection": "collection_excess",
-                     "storage": "collection_excess"}
-    if traced:
-        stage_of_kind.update({"production": "generated", "consumption": "generated",
-                              "treatment": "treatment_residue"})
+    stage_of_kind = {**STAGE_BY_SOURCE_KIND, "collection": "collection_excess", "storage": "collection_excess"}
     stage_names = np.array(list(dict.fromkeys(list(stage_of_kind.values()) + ["prior_year_storage", "other"])),
                            dtype=object)
     S = {s_: i for i, s_ in enumerate(stage_names)}
