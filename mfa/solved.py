@@ -104,32 +104,39 @@ def solve_park(park: "Park", *, reconcile: bool = False) -> SolvedPark:
     from mfa.solve import reconcile as _reconcile
 
     ids = flows["id"].to_numpy(dtype=object)
-    try:
-        res = _reconcile(park)
-    except MfaError as exc:
+
+    def as_given(exc: MfaError) -> SolvedPark:
         first = str(exc).splitlines()[0]
         return SolvedPark(park=park, computed=_empty_computed(), undetermined=list(ids[unknown]),
                           messages=[f"the unknown flows could not be solved ({first}); the park is used as given"])
+
+    try:
+        res = _reconcile(park)
+    except MfaError as exc:
+        return as_given(exc)
     r = res.flows.set_index("id")
     value = r.loc[ids, "value"].to_numpy(dtype=float)
     sigma = r.loc[ids, "sigma"].to_numpy(dtype=float)
     status = r.loc[ids, "status"].to_numpy(dtype=object)
     computed = unknown & (status == "computed") & np.isfinite(value)
-    negative = computed & (value < -1e-9 * max(1.0, float(np.nanmax(np.abs(value), initial=0.0))))
     messages: list[str] = []
-    if negative.any():
-        bad = ", ".join(f"'{i}' ({v:,.6g} t/a)" for i, v in zip(ids[negative][:5], value[negative][:5]))
-        messages.append(f"{int(negative.sum())} unknown flow(s) would come out negative from the balances, so "
-                        f"the data contradict each other there; left unknown: {bad}")
-        computed &= ~negative
-    new = flows.copy()
     if reconcile:
-        keep = ~unknown | computed
-        new.loc[keep, "value"] = np.clip(value[keep], 0.0, None)
-        sig = np.where(sigma > 0, sigma, np.nan)
-        new.loc[~unknown, "sigma"] = sig[~unknown]
+        # the reconciled park as mfa reconcile forms it (flows, sigmas and transfer coefficients), which refuses
+        # values outside their physical range
+        try:
+            solved = res.park
+        except MfaError as exc:
+            return as_given(exc)
     else:
+        negative = computed & (value < -1e-9 * max(1.0, float(np.nanmax(np.abs(value), initial=0.0))))
+        if negative.any():
+            bad = ", ".join(f"'{i}' ({v:,.6g} t/a)" for i, v in zip(ids[negative][:5], value[negative][:5]))
+            messages.append(f"{int(negative.sum())} unknown flow(s) would come out negative from the balances, "
+                            f"so the data contradict each other there; left unknown: {bad}")
+            computed &= ~negative
+        new = flows.copy()
         new.loc[computed, "value"] = np.clip(value[computed], 0.0, None)
+        solved = park.replace(flows=new) if computed.any() else park
     undetermined = list(ids[unknown & ~computed])
     n_c = int(computed.sum())
     if n_c:
@@ -142,6 +149,5 @@ def solve_park(park: "Park", *, reconcile: bool = False) -> SolvedPark:
                         + ", ".join(f"'{i}'" for i in undetermined[:8]) + (" …" if len(undetermined) > 8 else ""))
     table = pd.DataFrame({"id": ids[computed], "value": np.clip(value[computed], 0.0, None),
                           "sigma": sigma[computed]})
-    solved = park.replace(flows=new) if (n_c or reconcile) else park
     return SolvedPark(park=solved, computed=table.reset_index(drop=True), undetermined=undetermined,
                       messages=messages, reconciled=reconcile)
