@@ -45,7 +45,7 @@ def main(sizes: list[int]) -> None:
 
     import mfa
     from bench.synthetic import synthetic_park
-    from mfa.balance import balance
+    from mfa.mass_balance import balance
 
     mfa.read_park  # noqa: B018  (import cost outside the timings)
     import pandas as pd

@@ -334,7 +334,7 @@ def main(argv: list[str] | None = None) -> int:
           f"{per_b * n_samples:.1f} s for {n_samples}; ratio {per_b * n_samples / t_mc:.1f}×")
 
     from mfa.uncertainty import _fast_park
-    from mfa.indicators import indicators
+    from mfa.utilisation import indicators
 
     base = _fast_park(park, np.maximum(rec.flows["value"].to_numpy(dtype=float), 0.0))
     k_i = 5

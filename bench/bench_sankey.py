@@ -49,7 +49,7 @@ def network(n: int, seed: int = 0):
 
 def weighted_crossings(lay) -> float:
     """Crossings of straight segments between consecutive stations of forward links (loops excluded)."""
-    from mfa.sankey.layout import crossings
+    from mfa.sankey_diagram.layout import crossings
 
     segs = {}
     for li, pts in enumerate(lay.paths):
@@ -67,7 +67,7 @@ def weighted_crossings(lay) -> float:
 
 
 def bench_layout() -> None:
-    from mfa.sankey.layout import layout_sankey
+    from mfa.sankey_diagram.layout import layout_sankey
 
     print("layout (n nodes, 3n links)      full [s]  no-sweeps [s]  ratio   crossings full / no-sweeps")
     for n in (25, 50, 100, 200):
@@ -87,7 +87,7 @@ def bench_layout() -> None:
 def bench_report() -> None:
     import mfa
     from mfa.report import write_report
-    from mfa.sankey import sankey
+    from mfa.sankey_diagram import sankey
 
     park = mfa.read_park("wuhai")
     write_report(park, Path(tempfile.mkdtemp()) / "warm.html")  # fonts, imports, caches
@@ -143,7 +143,7 @@ def bench_large_reports() -> None:
 
 
 def bench_crossings() -> None:
-    from mfa.sankey.layout import crossings
+    from mfa.sankey_diagram.layout import crossings
 
     rng = np.random.default_rng(0)
     k = 10000

@@ -7,11 +7,11 @@ absorbing-chain trace would factorise if every internal process passed material 
 meet on this park. (A process-level ``I − P`` without the material split fills in catastrophically on a random
 graph — it did not finish in 10 minutes — so it is no useful yardstick.)
 
-The trace itself (``mfa.trace.trace``: every waste material, every origin) factorises only the collection-point
+The trace itself (``mfa.trace``: every waste material, every origin) factorises only the collection-point
 block, solves for every absorbing class, solves once more transposed, and builds its tables. It is timed cold
 (first call: the park's compiled form is built too) and warm (compiled form cached, as for any later engine).
 
-The indicators (``mfa.indicators.indicators``: the determinable unknowns solved first, then both conventions
+The indicators (``mfa.indicators``: the determinable unknowns solved first, then both conventions
 traced — official and traced — and every rate, bound and table built) are timed warm the same way; target
 ≤ 5× the same LU.
 
@@ -51,7 +51,7 @@ def main(n_processes: int = 20_000, seed: int = 0) -> None:
     from scipy.sparse.linalg import splu
 
     from bench.synthetic import synthetic_park
-    from mfa.trace import trace
+    from mfa.tracing import trace
 
     t0 = time.perf_counter()
     park = synthetic_park(n_processes, seed=seed)
@@ -75,7 +75,7 @@ def main(n_processes: int = 20_000, seed: int = 0) -> None:
     print(f"largest |sent − Σ fates| over origins: {result.origins['residual'].abs().max():.3g} t/a; "
           f"same result cold and warm: {cold.to_json() == result.to_json()}")
     print(f"ratio trace / splu: warm {t_warm / t_lu:.2f}×, cold {t_cold / t_lu:.2f}× (target ≤ 5×)")
-    from mfa.indicators import indicators
+    from mfa.utilisation import indicators
 
     t_traced, traced = _median_time(lambda: trace(park, convention="traced"))
     t_ind, ind = _median_time(lambda: indicators(park, targets=False))

@@ -11,57 +11,75 @@ Conventions (units t/a, signs, boundary, fates) are in :mod:`mfa.conventions`.
 
 from __future__ import annotations
 
-import sys
-import types
 from importlib import import_module
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 
-# Light at import: heavy modules load on first use of the name that needs them.
-_LAZY = {
-    "balance": ("mfa.balance", "balance"),
-    "Park": ("mfa.park", "Park"),
-    "ParkInfo": ("mfa.park", "ParkInfo"),
-    "read_park": ("mfa.io", "read_park"),
-    "write_park": ("mfa.io", "write_park"),
-    "ParkError": ("mfa.errors", "ParkError"),
-    "MfaError": ("mfa.errors", "MfaError"),
-    "Issue": ("mfa.errors", "Issue"),
-    "example_parks": ("mfa.catalogue", "example_parks"),
-    "trace": ("mfa.trace", "trace"),
-    "indicators": ("mfa.indicators", "indicators"),
-    "fates": ("mfa.fate", "fates"),
-    "reconcile": ("mfa.solve", "reconcile"),
+# Public name -> the module that defines it. `import mfa` stays light: a module is imported on first use of
+# a name it defines (PEP 562). No implementation module shares a public function's name, so `mfa.trace` is
+# always the function and `mfa.tracing` the module.
+_EXPORTS = {
+    "balance": "mfa.mass_balance",
+    "Park": "mfa.park",
+    "ParkInfo": "mfa.park",
+    "read_park": "mfa.io",
+    "write_park": "mfa.io",
+    "ParkError": "mfa.errors",
+    "MfaError": "mfa.errors",
+    "Issue": "mfa.errors",
+    "example_parks": "mfa.catalogue",
+    "trace": "mfa.tracing",
+    "indicators": "mfa.utilisation",
+    "fates": "mfa.fate",
+    "reconcile": "mfa.solve",
     "network_metrics": ("mfa.network", "metrics"),
-    "sankey": ("mfa.sankey", "sankey"),
-    "monte_carlo": ("mfa.uncertainty", "monte_carlo"),
-    "explain": ("mfa.explain", "explain"),
+    "sankey": "mfa.sankey_diagram",
+    "monte_carlo": "mfa.uncertainty",
+    "explain": "mfa.explanation",
     "discover_couplings": ("mfa.symbiosis", "discover"),
-    "resilience": ("mfa.resilience", "resilience"),
-    "generate": ("mfa.generation", "generate"),
-    "solve_park": ("mfa.solved", "solve_park"),
-    "Lifetime": ("mfa.lifetime", "Lifetime"),
-    "inflow_driven": ("mfa.lifetime", "inflow_driven"),
-    "stock_driven": ("mfa.lifetime", "stock_driven"),
+    "resilience": "mfa.robustness",
+    "generate": "mfa.generation",
+    "solve_park": "mfa.solved",
+    "Lifetime": "mfa.lifetime",
+    "inflow_driven": "mfa.lifetime",
+    "stock_driven": "mfa.lifetime",
 }
 
-__all__ = sorted(_LAZY) + ["__version__"]
+__all__ = sorted(_EXPORTS) + ["__version__"]
+
+if TYPE_CHECKING:  # what type checkers and IDEs see; at run time the names load lazily
+    from mfa.catalogue import example_parks
+    from mfa.errors import Issue, MfaError, ParkError
+    from mfa.explanation import explain
+    from mfa.fate import fates
+    from mfa.generation import generate
+    from mfa.io import read_park, write_park
+    from mfa.lifetime import Lifetime, inflow_driven, stock_driven
+    from mfa.mass_balance import balance
+    from mfa.network import metrics as network_metrics
+    from mfa.park import Park, ParkInfo
+    from mfa.robustness import resilience
+    from mfa.sankey_diagram import sankey
+    from mfa.solve import reconcile
+    from mfa.solved import solve_park
+    from mfa.symbiosis import discover as discover_couplings
+    from mfa.tracing import trace
+    from mfa.uncertainty import monte_carlo
+    from mfa.utilisation import indicators
 
 
-class _Package(types.ModuleType):
-    """The ``mfa`` package. Several public functions share their module's name (``mfa.balance`` is the
-    function in ``mfa/balance.py``); importing such a module binds the *module* to the package attribute,
-    so the lazy names are resolved here, on every access, and always give the function."""
-
-    def __getattribute__(self, name: str) -> Any:
-        target = _LAZY.get(name)
-        if target is not None:
-            return getattr(import_module(target[0]), target[1])
-        return super().__getattribute__(name)
-
-    def __dir__(self) -> list[str]:
-        return __all__
+def __getattr__(name: str) -> Any:
+    target = _EXPORTS.get(name)
+    if target is None:
+        raise AttributeError(f"module 'mfa' has no attribute {name!r}")
+    module, attr = (target, name) if isinstance(target, str) else target
+    value = getattr(import_module(module), attr)
+    globals()[name] = value  # later lookups are plain attribute reads
+    return value
 
 
-sys.modules[__name__].__class__ = _Package
+def __dir__() -> list[str]:
+    import pkgutil
+
+    return sorted(set(__all__) | {m.name for m in pkgutil.iter_modules(__path__) if not m.name.startswith("_")})

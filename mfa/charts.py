@@ -5,9 +5,9 @@ in scripts, servers and notebooks alike); :func:`save_chart` writes PNG/SVG/PDF 
 byte-identically, :func:`chart_svg` gives SVG text for the HTML report. Labels in English or Chinese
 (``lang="zh"`` uses ``name_zh``; Chinese glyphs from the bundled Noto Sans SC, see :mod:`mfa.fonts`).
 
-Conventions: rates are fractions shown in %, computed by :func:`mfa.indicators.indicators` (utilised
+Conventions: rates are fractions shown in %, computed by :func:`mfa.indicators` (utilised
 includes prior-year storage utilised, as in the official formula); tonnes are t/a; a fate is where a waste
-stream finally ends according to :func:`mfa.trace.trace` (through collection points and loops).
+stream finally ends according to :func:`mfa.trace` (through collection points and loops).
 
 >>> import mfa
 >>> from mfa.charts import fate_chart
@@ -86,7 +86,7 @@ def _style(ax, fp) -> None:
 def _indicators(park_or_result):
     if hasattr(park_or_result, "table") and hasattr(park_or_result, "targets"):
         return park_or_result
-    from mfa.indicators import indicators
+    from mfa.utilisation import indicators
 
     return indicators(park_or_result)
 
@@ -99,7 +99,7 @@ def utilisation_chart(park_or_indicators, lang: str = "en", target_kind: str | N
     """Horizontal bars: each utilisation rate of the park (%), coloured by whether it meets the targets that
     apply to it, with every applicable target drawn.
 
-    Accepts a Park or an :class:`mfa.indicators.IndicatorResult`. Rates without a value (no such waste in
+    Accepts a Park or an :class:`mfa.utilisation.IndicatorResult`. Rates without a value (no such waste in
     the park) are listed with "no value". Targets drawn: those that apply to the park (its region and level,
     see :mod:`mfa.targets`); ``kind = target`` as solid red ticks, ``kind = baseline`` (levels reached, e.g.
     Inner Mongolia's 40 % of 2020) as dashed grey ticks. ``target_kind`` limits them to one kind. A bar is
@@ -168,13 +168,13 @@ def utilisation_chart(park_or_indicators, lang: str = "en", target_kind: str | N
 
 def fate_chart(park_or_trace, lang: str = "en", park=None) -> "Figure":
     """Stacked horizontal bars: where each waste material ends (utilised, disposed, stored, discarded,
-    exported, unresolved), t/a, from :func:`mfa.trace.trace`. Accepts a Park or a TraceResult (then pass
+    exported, unresolved), t/a, from :func:`mfa.trace`. Accepts a Park or a TraceResult (then pass
     ``park`` for the material names)."""
     _check_lang(lang)
     if hasattr(park_or_trace, "table") and hasattr(park_or_trace, "origins"):
         tr = park_or_trace
     else:
-        from mfa.trace import trace
+        from mfa.tracing import trace
 
         park = park_or_trace
         tr = trace(park)
@@ -216,11 +216,11 @@ def fate_chart(park_or_trace, lang: str = "en", park=None) -> "Figure":
 
 
 def generation_chart(park, lang: str = "en", top: int = 15) -> "Figure":
-    """Stacked horizontal bars: waste generated (stage ``generated`` in :func:`mfa.trace.trace`) by origin
+    """Stacked horizontal bars: waste generated (stage ``generated`` in :func:`mfa.trace`) by origin
     process and material category, t/a; the ``top`` largest origins, the rest summed as "other"."""
     _check_lang(lang)
-    from mfa.sankey import CATEGORY_COLORS, category_label
-    from mfa.trace import trace
+    from mfa.sankey_diagram import CATEGORY_COLORS, category_label
+    from mfa.tracing import trace
 
     t = _T[lang]
     fp = _props(8)
@@ -271,7 +271,7 @@ def _thousands():
 
 def save_chart(fig: "Figure", path: str | Path) -> Path:
     """Save a chart as .png, .svg or .pdf (by extension), atomically and without timestamps."""
-    from mfa.sankey.static import save_figure
+    from mfa.sankey_diagram.static import save_figure
 
     path = Path(path)
     ext = path.suffix.lower().lstrip(".")
@@ -285,7 +285,7 @@ def chart_svg(fig: "Figure") -> str:
     """SVG text of a chart (deterministic), without the XML prolog, for inline use in HTML."""
     import matplotlib
 
-    from mfa.sankey.static import DETERMINISTIC_RC
+    from mfa.sankey_diagram.static import DETERMINISTIC_RC
 
     buf = io.StringIO()
     with matplotlib.rc_context(DETERMINISTIC_RC):

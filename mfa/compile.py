@@ -36,6 +36,34 @@ class CompiledPark:
     delta_stock: np.ndarray
     _flows: object = field(repr=False)        # the park's flows frame: string columns converted on first use
     _extra: dict = field(default_factory=dict, repr=False)
+    _materials_table: object = field(default=None, repr=False)  # () -> park.materials, read on first use
+
+    @property
+    def category_of(self) -> dict:
+        """Material id → category, for every material the park defines (catalogue ∪ its own)."""
+        m = self._extra.get("category_of")
+        if m is None:
+            mats = self._materials_table() if self._materials_table is not None else None
+            m = self._extra["category_of"] = ({} if mats is None else
+                                              dict(zip(mats["id"].tolist(), mats["category"].tolist())))
+        return m
+
+    @property
+    def kind_of(self) -> dict:
+        """Process id → kind (one dict, built on first use)."""
+        m = self._extra.get("kind_of")
+        if m is None:
+            m = self._extra["kind_of"] = dict(zip(self.process_ids.tolist(), self.kind.tolist()))
+        return m
+
+    @property
+    def category(self) -> np.ndarray:
+        """Per flow, its material's category (object array; None for a material the park does not define)."""
+        m = self._extra.get("category")
+        if m is None:
+            cats = np.array([self.category_of.get(x) for x in self.material_ids.tolist()], dtype=object)
+            m = self._extra["category"] = cats[self.material_codes] if len(cats) else np.zeros(0, dtype=object)
+        return m
 
     # String columns as object arrays and the material factorisation cost more than a balance (Arrow-backed
     # strings convert element by element), so they are built on first use.
@@ -169,4 +197,5 @@ def compile_park(park) -> CompiledPark:
         value=flows["value"].to_numpy(dtype=float), sigma=flows["sigma"].to_numpy(dtype=float),
         tc=flows["tc"].to_numpy(dtype=float), tc_sigma=flows["tc_sigma"].to_numpy(dtype=float),
         delta_stock=delta, _flows=flows,
+        _materials_table=lambda: park.materials,
     )

@@ -51,8 +51,15 @@ class Issue:
     path: str | None = None
     severity: str = "error"
 
+    @classmethod
+    def note(cls, message: str, *, severity: str = "info", file: str = "", **where) -> "Issue":
+        """A message from an engine rather than a file (``file`` blank unless it names one): ``severity``
+        is ``"info"`` (a fact worth knowing), ``"warning"`` (the result holds but read it with care) or
+        ``"error"``."""
+        return cls(file, message, severity=severity, **where)
+
     def location(self) -> str:
-        parts = [self.file]
+        parts = [self.file] if self.file else []
         if self.path:
             parts.append(self.path)
         else:
@@ -63,7 +70,8 @@ class Issue:
         return ", ".join(parts)
 
     def __str__(self) -> str:
-        text = f"{self.location()}: {self.message}"
+        where = self.location()
+        text = f"{where}: {self.message}" if where else self.message
         if self.value is not None and not (isinstance(self.value, float) and pd.isna(self.value)):
             text += f" (value: {excerpt(self.value)})"
         if self.suggestion:

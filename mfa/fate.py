@@ -11,7 +11,7 @@ Conventions (normative; see also :mod:`mfa.conventions` and ``docs/indicators.md
   table: what happens to waste it receives, e.g. another park's cement plant = utilised) overrides the kind;
   a non-blank ``fate`` on the flow overrides both.
 * A flow into a **collection** process (with no ``fate`` of its own) is **passed_on**: the material
-  continues along the collection process's outflows; :func:`mfa.trace.trace` follows it to its fates.
+  continues along the collection process's outflows; :func:`mfa.trace` follows it to its fates.
 * The **stage** of a flow says where its material comes from, by the kind of its source: production or
   consumption (post-consumer waste) → ``generated``; storage → ``prior_year_storage`` (waste
   drawn out of storage this year: the "往年贮存量" of the official formulas; it continues to its own fate);
@@ -105,7 +105,7 @@ def fates(park, material: str | None = None) -> pd.DataFrame:
     ``fate column`` or ``target kind <kind>``), stage (generated, prior_year_storage, in_transit, imported,
     treatment_residue — from the source's kind), source_kind, target_kind. ``material`` limits the table to
     one material (of any category). The conventions are in the module docstring; the final fates of passed-on
-    material are given by :func:`mfa.trace.trace`.
+    material are given by :func:`mfa.trace`.
     """
     from mfa.park import require_park
 

@@ -95,7 +95,7 @@ import scipy.sparse as sp
 from mfa.conventions import BOUNDARY_KINDS
 from mfa.errors import MfaError, suggest
 
-from mfa.results import Result
+from mfa.results import LegacyResult
 
 if TYPE_CHECKING:  # pragma: no cover
     from mfa.park import Park
@@ -540,7 +540,7 @@ def _clean(v: Any) -> Any:
     return v
 
 
-class NetworkResult(Result):
+class NetworkResult(LegacyResult):
     """Network metrics of a park in one currency.
 
     ``metrics`` (dict, keys as in :data:`METRIC_INFO`), ``table`` (metric, value, unit, description),
@@ -649,7 +649,7 @@ def metrics(park: "Park", material: str | None = None, category: str | None = No
     notes = pre + notes
     balance_table = None
     if material is None and category is None:
-        from mfa.balance import balance
+        from mfa.mass_balance import balance
 
         balance_table = balance(park).processes
         bad = balance_table[balance_table["status"].astype(str) == "imbalanced"]

@@ -260,7 +260,7 @@ class Park:
 
     def summary(self) -> pd.DataFrame:
         """Processes per kind with their total input and output (t/a)."""
-        from mfa.balance import balance
+        from mfa.mass_balance import balance
 
         b = balance(self).processes
         return (b.groupby("kind", sort=True)[["inputs", "outputs"]].agg(["count", "sum"])
@@ -297,8 +297,8 @@ class Park:
         return from_networkx(graph)
 
     def sankey(self, **kwargs: Any):
-        """A Sankey diagram of the park (shown inline in Jupyter); see :func:`mfa.sankey.sankey`."""
-        from mfa.sankey import sankey
+        """A Sankey diagram of the park (shown inline in Jupyter); see :func:`mfa.sankey`."""
+        from mfa.sankey_diagram import sankey
 
         return sankey(self, **kwargs)
 

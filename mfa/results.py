@@ -6,12 +6,15 @@ from __future__ import annotations
 import html
 import json
 import math
-from typing import Any
+from dataclasses import dataclass, field, fields
+from typing import Any, ClassVar, Iterable
 
 import numpy as np
 import pandas as pd
 
-__all__ = ["Result", "frame_records", "jsonable", "dumps"]
+from mfa.errors import Issue
+
+__all__ = ["Result", "frame_records", "jsonable", "dumps", "render_html"]
 
 
 def jsonable(obj: Any) -> Any:
@@ -50,8 +53,71 @@ def dumps(obj: Any, indent: int | None = 2) -> str:
     return json.dumps(jsonable(obj), ensure_ascii=False, indent=indent, allow_nan=False)
 
 
+@dataclass(frozen=True, eq=False)
 class Result:
-    """Base of engine results. Subclasses implement :meth:`to_dict`; tables are DataFrame attributes."""
+    """The one shape of every engine's result (balance, trace, indicators, reconcile, …).
+
+    A subclass is a frozen dataclass whose DataFrame fields are its tables; it names the main one in
+    ``main_table`` and may override :meth:`to_dict` to keep its documented ``--json`` keys (the default
+    is every table as records plus the messages).
+
+    - ``.table``: the main table; ``.tables``: name → DataFrame (every table, main first)
+    - ``.messages``: :class:`~mfa.errors.Issue` objects with a ``severity`` (info, warning, error)
+    - ``.summary``: headline figures (a dict; empty unless the engine has some)
+    - ``.to_frame()``, ``.to_dict()``, ``.to_json()``; ``_repr_html_`` for Jupyter, one renderer for all
+
+    Examples
+    --------
+    >>> from dataclasses import dataclass
+    >>> import pandas as pd
+    >>> @dataclass(frozen=True, eq=False)
+    ... class Example(Result):
+    ...     main_table = "rows"
+    ...     rows: pd.DataFrame
+    >>> r = Example(rows=pd.DataFrame({"a": [1.0]}))
+    >>> r.to_json(indent=None)
+    '{"rows": [{"a": 1.0}], "messages": []}'
+    """
+
+    title: ClassVar[str] = "Result"
+    main_table: ClassVar[str] = ""
+    messages: tuple[Issue, ...] = field(default=(), kw_only=True)
+
+    @property
+    def tables(self) -> dict[str, pd.DataFrame]:
+        found = {f.name: getattr(self, f.name) for f in fields(self)
+                 if isinstance(getattr(self, f.name), pd.DataFrame)}
+        if self.main_table in found:  # main first
+            found = {self.main_table: found[self.main_table], **found}
+        return found
+
+    @property
+    def table(self) -> pd.DataFrame:
+        tables = self.tables
+        return tables[self.main_table] if self.main_table in tables else next(iter(tables.values()))
+
+    @property
+    def summary(self) -> dict[str, Any]:
+        return {}
+
+    def to_frame(self) -> pd.DataFrame:
+        """A copy of the main table (one row per observation)."""
+        return self.table.copy()
+
+    def to_dict(self) -> dict:
+        return {**{name: frame_records(t) for name, t in self.tables.items()},
+                "messages": [m.to_dict() for m in self.messages]}
+
+    def to_json(self, indent: int | None = 2) -> str:
+        """The ``--json`` document: deterministic, no NaN (missing numbers are ``null``)."""
+        return dumps(self.to_dict(), indent=indent)
+
+    def _repr_html_(self) -> str:
+        return render_html(self.title, self.summary, self.messages, self.tables)
+
+
+class LegacyResult:
+    """The old base, kept only while engines move to :class:`Result` (issue 12); delete when unused."""
 
     title: str = "Result"
 
@@ -65,11 +131,31 @@ class Result:
         return {k: v for k, v in vars(self).items() if isinstance(v, pd.DataFrame)}
 
     def _repr_html_(self) -> str:
-        parts = [f"<div class='mfa-result'><b>{html.escape(self.title)}</b>"]
-        for name, frame in self._tables().items():
-            parts.append(f"<details open><summary>{html.escape(name)} ({len(frame)} rows)</summary>")
-            parts.append(frame.head(50).to_html(index=False, na_rep="", float_format=lambda x: f"{x:,.4g}",
-                                                escape=True))
-            parts.append("</details>")
-        parts.append("</div>")
-        return "".join(parts)
+        return render_html(self.title, {}, (), self._tables())
+
+
+SEVERITY_COLOURS = {"error": "#b00020", "warning": "#a15c00", "info": "#555"}
+
+
+def render_html(title: str, summary: dict[str, Any], messages: Iterable[Issue],
+                tables: dict[str, pd.DataFrame], max_rows: int = 50) -> str:
+    """The rich display of every result in Jupyter: title, headline figures, messages, then each table
+    (its first ``max_rows`` rows). All text is escaped."""
+    from mfa.formatting import number
+
+    esc = html.escape
+    parts = [f"<div class='mfa-result'><b>{esc(title)}</b>"]
+    if summary:
+        parts.append("<ul>" + "".join(
+            f"<li>{esc(str(k))}: {esc(number(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else str(v))}</li>"
+            for k, v in summary.items()) + "</ul>")
+    for m in messages:
+        colour = SEVERITY_COLOURS.get(m.severity, "#555")
+        parts.append(f"<div style='color:{colour}'>{esc(m.severity)}: {esc(str(m))}</div>")
+    for name, frame in tables.items():
+        shown = f"{len(frame)} rows" if len(frame) <= max_rows else f"first {max_rows} of {len(frame)} rows"
+        parts.append(f"<details open><summary>{esc(name)} ({shown})</summary>")
+        parts.append(frame.head(max_rows).to_html(index=False, na_rep="", float_format=number, escape=True))
+        parts.append("</details>")
+    parts.append("</div>")
+    return "".join(parts)

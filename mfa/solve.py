@@ -65,7 +65,7 @@ import scipy.sparse as sp
 
 from mfa.conventions import STOCK_KINDS
 from mfa.errors import MfaError
-from mfa.results import Result
+from mfa.results import LegacyResult
 
 __all__ = ["ReconcileResult", "reconcile", "LinearModel"]
 
@@ -722,7 +722,7 @@ class _Normal:
 # --------------------------------------------------------------------------------------------------------
 # The result
 # --------------------------------------------------------------------------------------------------------
-class ReconcileResult(Result):
+class ReconcileResult(LegacyResult):
     """Reconciled and computed values with their uncertainties and the statistical tests.
 
     Attributes

@@ -67,7 +67,7 @@ table material, disposal_fee, virgin_price in CNY/t) and ``transport_cost=`` (CN
 >>> result.couplings[["from", "to", "material", "tonnes"]].values.tolist()
 [['pvc', 'cement', 'carbide_slag', 100.0]]
 >>> retrofit = apply(park, result)
->>> from mfa.balance import balance
+>>> from mfa.mass_balance import balance
 >>> bool(balance(retrofit).ok)
 True
 >>> retrofit.flows.set_index("id").loc["quarry>cement:limestone", "value"].round(1)
@@ -87,7 +87,7 @@ import scipy.sparse as sp
 
 from mfa.conventions import BOUNDARY_KINDS, DEFAULT_FATE_BY_KIND, WASTE_CATEGORIES
 from mfa.errors import Issue, MfaError, ParkError, suggest
-from mfa.results import Result
+from mfa.results import LegacyResult
 
 if TYPE_CHECKING:  # pragma: no cover
     from mfa.park import Park
@@ -1020,7 +1020,7 @@ def _check_residuals_kept(flows0, stocks0, flows1, stocks1, what: str, skip: set
 # --------------------------------------------------------------------------------------------------
 # assessment and the result
 # --------------------------------------------------------------------------------------------------
-#: the official rate that a coupling of a waste category changes (ids of :func:`mfa.indicators.indicators`)
+#: the official rate that a coupling of a waste category changes (ids of :func:`mfa.indicators`)
 RATE_BY_CATEGORY: dict[str, str] = {
     "industrial_solid_waste": "industrial_solid_waste_utilisation_rate",
     "straw": "straw_utilisation_rate",
@@ -1033,10 +1033,10 @@ RATE_BY_CATEGORY: dict[str, str] = {
 
 def utilisation_rates(park: "Park") -> dict[str, float | None]:
     """Utilisation rate (fraction 0–1) per waste category: the official indicator of
-    :data:`RATE_BY_CATEGORY` from :func:`mfa.indicators.indicators` (which follows the material through
+    :data:`RATE_BY_CATEGORY` from :func:`mfa.indicators` (which follows the material through
     collection and storage and counts prior-year storage), or the category's ``utilisation_rate`` of
     ``by_category`` for a category without an official rate. ``None`` when the denominator is 0."""
-    from mfa.indicators import indicators
+    from mfa.utilisation import indicators
 
     res = indicators(park, targets=False)
     out: dict[str, float | None] = {}
@@ -1056,7 +1056,7 @@ def _landfilled(park) -> float:
     return float(f.loc[m, "value"].sum())
 
 
-class SymbiosisResult(Result):
+class SymbiosisResult(LegacyResult):
     """A coupling plan for a park.
 
     ``couplings``: the ranked table — columns from, to, material, tonnes (t/a), distance_km,

@@ -9,7 +9,7 @@ levels Inner Mongolia reached (its own 2025 targets could not be retrieved; thos
     my_iws,industrial_solid_waste_utilisation_rate,>=,0.75,2025,乌海,park plan,target,park plan 2021,
 
 ``value`` is a fraction (0.6 = 60 %; ``60%`` is accepted too); ``comparison`` is ``>=`` (at least, the
-default) or ``<=`` (at most). ``indicator`` is an id of :func:`mfa.indicators.indicators`.
+default) or ``<=`` (at most). ``indicator`` is an id of :func:`mfa.indicators`.
 
 The **gap** is in tonnes per year: for ``>=`` the tonnes that would have to move to the numerator at the
 same denominator, ``max(0, target × denominator − numerator)``; for ``<=`` the tonnes that would have to
@@ -92,7 +92,7 @@ def load_targets(path: str | Path | None = None, indicator_ids: "set[str] | None
         raise MfaError(f"{path}: cannot read as a CSV file ({exc})") from exc
     raw = raw.apply(lambda s: s.str.strip()) if len(raw.columns) else raw
     if indicator_ids is None:
-        from mfa.indicators import INDICATORS
+        from mfa.utilisation import INDICATORS
 
         # resource_productivity is computed by indicators() beside the INDICATORS table (it is not a
         # waste rate), so it has to be added here, as indicators._evaluate_targets does.

@@ -3,7 +3,7 @@
 Every measured flow (``value`` with ``sigma``) and measured transfer coefficient (``tc`` with ``tc_sigma``)
 is sampled from a distribution with the given mean and standard deviation; exact values stay fixed. Each
 sample is reconciled and the unknowns computed (:mod:`mfa.solve`), then the indicators
-(:func:`mfa.indicators.indicators`) are evaluated. Percentiles of every flow and indicator are reported.
+(:func:`mfa.indicators`) are evaluated. Percentiles of every flow and indicator are reported.
 
 Distributions (mean μ = the value, standard deviation σ):
 
@@ -51,7 +51,7 @@ import numpy as np
 import pandas as pd
 
 from mfa.errors import MfaError
-from mfa.results import Result
+from mfa.results import LegacyResult
 
 __all__ = ["monte_carlo", "UncertaintyResult", "DISTRIBUTIONS"]
 
@@ -64,7 +64,7 @@ def _pct_name(p: float) -> str:
     return "p" + (f"{p:g}".replace(".", "_"))
 
 
-class UncertaintyResult(Result):
+class UncertaintyResult(LegacyResult):
     """Monte Carlo percentiles.
 
     Attributes
@@ -175,7 +175,7 @@ def _fast_park(park, values: np.ndarray):
 
 
 def _indicator_samples(park, flows: np.ndarray, ok: np.ndarray) -> np.ndarray:
-    from mfa.indicators import indicators
+    from mfa.utilisation import indicators
 
     cols = []
     for j in range(flows.shape[1]):
@@ -203,7 +203,7 @@ def monte_carlo(park: Any, samples: int = 1000, seed: int | None = 0, *, distrib
     distributions : per-variable overrides ``{flow id or "tc[<flow id>]": distribution}``.
     executor : any :class:`concurrent.futures.Executor` (a process or thread pool, or a dask
         ``client.get_executor()``); chunks of ``chunk_size`` samples run on it. None = in this process.
-    indicators : also propagate to :func:`mfa.indicators.indicators` (on the first ``indicator_samples``
+    indicators : also propagate to :func:`mfa.indicators` (on the first ``indicator_samples``
         samples; None = all).
     progress : show a progress bar on stderr.
     keep_samples : keep the sampled flows (n_flows × samples) as ``result.flow_samples``.
@@ -287,7 +287,7 @@ def monte_carlo(park: Any, samples: int = 1000, seed: int | None = 0, *, distrib
     ind_table = pd.DataFrame(columns=["id", "name", "value", "n", "mean", "std"] +
                              [_pct_name(p) for p in PERCENTILES])
     if indicators:
-        from mfa.indicators import indicators as compute
+        from mfa.utilisation import indicators as compute
 
         base = compute(base_park, targets=False).table
         blocks = [results[i][2] for i in range(n_chunks) if results[i][2].size]

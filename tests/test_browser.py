@@ -49,7 +49,7 @@ def test_report_renders_in_chromium(tmp_path, name, lang):
     assert errors is not None, "the error recorder is missing from the rendered page"
     assert errors.group(1) == "0", errors.group(2)
     # plotly drew the Sankey: one SVG group per node and one path per link (of the solved park, as reported)
-    from mfa.sankey import sankey
+    from mfa.sankey_diagram import sankey
     from mfa.solved import solve_park
 
     park = solve_park(park).park
@@ -71,7 +71,7 @@ def test_report_renders_in_chromium(tmp_path, name, lang):
     first = str(d.nodes["label"].iloc[0])
     assert first.split("\n")[0][:6] in dom
     # link values are written on the links where they fit (loops and crowded links keep hover only)
-    from mfa.sankey import format_value
+    from mfa.sankey_diagram import format_value
 
     labels = re.findall(r'class="mfa-link-label"[^>]*>([^<]*)<', first_div)
     assert labels, "no link value labels in the interactive Sankey"

@@ -21,7 +21,7 @@ def _bar_widths(fig):
 
 
 def test_utilisation_bars_are_the_indicator_values(wuhai):
-    from mfa.indicators import indicators
+    from mfa.utilisation import indicators
 
     res = indicators(wuhai)
     fig = utilisation_chart(res)
@@ -38,7 +38,7 @@ def test_bars_are_coloured_by_met_or_missed_targets(wuhai):
     from matplotlib.colors import to_hex
 
     from mfa.charts import RATE_COLORS
-    from mfa.indicators import indicators
+    from mfa.utilisation import indicators
 
     res = indicators(wuhai)
     fig = utilisation_chart(res)
@@ -82,7 +82,7 @@ def test_quickstart_notebook_outputs_hold_the_chart_images():
 
 
 def test_fate_bars_add_up_to_the_trace(wuhai):
-    from mfa.trace import trace
+    from mfa.tracing import trace
 
     tr = trace(wuhai)
     fig = fate_chart(tr, park=wuhai)
@@ -93,7 +93,7 @@ def test_fate_bars_add_up_to_the_trace(wuhai):
 
 
 def test_generation_bars_add_up_to_generated_waste(wuhai):
-    from mfa.trace import trace
+    from mfa.tracing import trace
 
     origins = trace(wuhai).origins
     generated = origins.loc[origins["stage"] == "generated", "tonnes"].sum()

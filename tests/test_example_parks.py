@@ -199,7 +199,7 @@ def test_wuhai_reproduces_the_2015_statistics():
 
 def test_wuhai_official_utilisation_rate():
     """55.11 % = 887.577 ÷ (1607.013 + 3.44) (S01 formula on S04 figures), through the indicator engine."""
-    indicators = pytest.importorskip("mfa.indicators")
+    indicators = pytest.importorskip("mfa.utilisation")
     res = indicators.indicators(mfa.read_park(ROOT / "parks" / "wuhai"), targets=False)
     row = res.get("industrial_solid_waste_utilisation_rate")
     assert row["value"] == pytest.approx(887.577 / (1607.013 + 3.44), abs=1e-6)

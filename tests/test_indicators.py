@@ -12,7 +12,7 @@ import pytest
 import mfa
 from mfa.cli import main
 from mfa.errors import ParkError
-from mfa.indicators import indicators
+from mfa.utilisation import indicators
 from mfa.targets import load_targets
 
 P = lambda i, k: {"id": i, "name": i, "kind": k}  # noqa: E731

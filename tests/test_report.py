@@ -56,7 +56,7 @@ def test_report_has_every_section(wuhai_html):
     assert "General industrial solid waste utilisation rate" in wuhai_html
     assert 'id="mfa-js-errors"' in wuhai_html
     # the summary opens with the rates the park has a value for
-    from mfa.indicators import indicators
+    from mfa.utilisation import indicators
     from mfa.report import fmt_pct
 
     summary = wuhai_html[wuhai_html.index('id="summary"'):wuhai_html.index('id="quality"')]
@@ -108,9 +108,9 @@ def test_imbalanced_processes_are_flagged():
 
 
 def test_sections_degrade_with_a_note_when_an_engine_is_missing(monkeypatch):
-    # None in sys.modules makes "import mfa.indicators" raise ImportError, as on an install without it
-    monkeypatch.setitem(sys.modules, "mfa.indicators", None)
-    monkeypatch.setitem(sys.modules, "mfa.trace", None)
+    # None in sys.modules makes "import mfa.utilisation" raise ImportError, as on an install without it
+    monkeypatch.setitem(sys.modules, "mfa.utilisation", None)
+    monkeypatch.setitem(sys.modules, "mfa.tracing", None)
     page = report_html(evil_park())
     assert "Indicators are not available" in page and "The trace is not available" in page
     assert 'id="mfa-sankey"' in page  # the rest of the report is still there

@@ -9,9 +9,9 @@ import pytest
 
 import mfa
 import mfa.solved
-from mfa.balance import balance
+from mfa.mass_balance import balance
 from mfa.errors import MfaError
-from mfa.resilience import remove_processes, resilience
+from mfa.robustness import remove_processes, resilience
 
 P = lambda i, k, **kw: {"id": i, "name": i, "kind": k, **kw}  # noqa: E731
 MATS = [{"id": "raw_coal", "name": "Raw coal", "category": "raw_material"},

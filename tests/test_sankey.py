@@ -11,8 +11,8 @@ import pytest
 
 import mfa
 from mfa.errors import MfaError
-from mfa.sankey import SankeyDiagram, format_value, sankey, sankey_frames
-from mfa.sankey.layout import crossings, feedback_order, layout_sankey
+from mfa.sankey_diagram import SankeyDiagram, format_value, sankey, sankey_frames
+from mfa.sankey_diagram.layout import crossings, feedback_order, layout_sankey
 
 EXAMPLES = ["wuhai", "baotou", "hazardous", "bayannur"]
 
@@ -368,7 +368,7 @@ def test_layout_invariants_on_random_networks(net):
 
 
 def test_long_labels_wrap_without_orphaned_brackets():
-    from mfa.sankey import wrap_label
+    from mfa.sankey_diagram import wrap_label
 
     zh = wrap_label("包头城区居民、商户和企业（废旧物品来源）")
     assert all(not line.endswith("（") and not line.startswith(("）", "、")) for line in zh.split("\n"))

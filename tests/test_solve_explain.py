@@ -9,7 +9,7 @@ import sympy
 
 import mfa
 from mfa.errors import MfaError
-from mfa.explain import explain
+from mfa.explanation import explain
 
 MAT = [{"id": "m", "name": "M", "category": "other"}]
 

@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 import mfa
-from mfa.balance import balance
+from mfa.mass_balance import balance
 from mfa.errors import MfaError, ParkError
 from mfa.symbiosis import (COUPLING_COLUMNS, apply, candidates, compatibility, discover, haversine_km,
                            read_prices)

@@ -14,7 +14,7 @@ import pytest
 
 import mfa
 from mfa.cli import main
-from mfa.indicators import indicators
+from mfa.utilisation import indicators
 from mfa.targets import RESULT_COLUMNS, applicability, evaluate, load_targets, province_of
 
 OLD_COLUMNS = ["id", "indicator", "kind", "region", "level", "year", "comparison", "target", "value", "passed",

@@ -19,7 +19,7 @@ import yaml
 import mfa
 from mfa.cli import main
 from mfa.errors import ParkError
-from mfa.indicators import indicators
+from mfa.utilisation import indicators
 from tests.conftest import ROOT, write_park
 
 PROCESSES = """id,name,kind

@@ -7,6 +7,7 @@ import sys
 from typing import Any
 
 from mfa.errors import MfaError, ParkError
+from mfa.formatting import number as significant, tonnes  # the one number formatter
 
 MAX_PRINTED_ISSUES = 500
 
@@ -122,30 +123,6 @@ def check_scale(scale: float | None, park=None) -> None:
         if biggest / scale > MAX_DRAWN_MM:
             raise MfaError(f"--scale {scale:g} t/a per mm would draw the largest flow ({biggest:,.4g} t/a) "
                            f"{biggest / scale:,.3g} mm wide; give at least {biggest / MAX_DRAWN_MM:.3g}")
-
-
-def significant(x: float) -> str:
-    """How the commands print most numbers: four significant digits with thousands separators, and no
-    scientific notation for a quantity a person reads — from 10,000 up whole numbers (12,460,000, not
-    1.246e+07); below 10⁻⁴ (a p-value, say) three significant digits in scientific form."""
-    import math
-
-    if x is None or not math.isfinite(x):
-        return "" if x is None or math.isnan(x) else str(x)
-    a = abs(x)
-    if a >= 1e4:
-        return f"{x:,.0f}"
-    if a == 0:
-        return "0"
-    if a < 1e-4:
-        return f"{x:.3g}"
-    decimals = max(0, 3 - math.floor(math.log10(a)))
-    return f"{x:,.{decimals}f}"
-
-
-def tonnes(x: float) -> str:
-    """Whole tonnes from 1,000 up, four significant digits below (flows, fates, indicator values)."""
-    return f"{x:,.0f}" if abs(x) >= 1000 else f"{x:.4g}"
 
 
 def table_options(width: int = 160, *, float_format: Any = None, max_columns: int | None = 20,

@@ -19,7 +19,7 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
-    from mfa.balance import balance
+    from mfa.mass_balance import balance
 
     park = load_park(args.park)
     b = balance(park, rel_tol=args.rel_tol, abs_tol=args.abs_tol, per_material=args.per_material)

@@ -24,7 +24,7 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
-    from mfa.balance import balance
+    from mfa.mass_balance import balance
 
     park, solved = prepare_park(args)
     b = balance(park, rel_tol=args.rel_tol, abs_tol=args.abs_tol)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from mfa.cli._common import add_json_flag, add_year_flag, load_park, park_year, print_json, significant, table_options
+from mfa.formatting import LANGUAGES
 
 HELP = "compare two parks (years, scenarios, a retrofit): indicators, flows and Sankeys with differences"
 DESCRIPTION = HELP + """.
@@ -21,7 +22,7 @@ def register(sub) -> None:
                    help="the period of BASE when it differs from --year (two years of one park: "
                         "mfa compare P P --base-year 2022 --year 2023)")
     p.add_argument("-o", "--output", metavar="FILE", help="write the comparison as an HTML page")
-    p.add_argument("--lang", choices=("en", "zh"), default="en", help="language of the HTML page")
+    p.add_argument("--lang", choices=LANGUAGES, default="en", help="language of the HTML page")
     p.add_argument("--scale", type=float, default=None, metavar="T_PER_MM",
                    help="Sankey scale, t/a per mm (default: the larger of the two fitted scales)")
     p.add_argument("--top", type=int, default=20, metavar="N", help="flows to print (largest changes first)")

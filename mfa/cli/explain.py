@@ -18,7 +18,7 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
-    from mfa.explain import explain
+    from mfa.explanation import explain
 
     park = load_park(args.park)
     e = explain(park, args.flow)

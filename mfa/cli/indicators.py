@@ -35,7 +35,7 @@ def register(sub) -> None:
 def run(args) -> int:
     import pandas as pd
 
-    from mfa.indicators import indicators
+    from mfa.utilisation import indicators
 
     park, solved = prepare_park(args)
     targets = False if args.no_targets else args.targets

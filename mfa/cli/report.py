@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from mfa.cli._common import add_json_flag, add_park_argument, load_park, print_json
+from mfa.formatting import LANGUAGES
 
 HELP = "write the park report: summary, balances, indicators vs targets, Sankey, trace, data quality (HTML)"
 DESCRIPTION = HELP + """.
@@ -15,7 +16,7 @@ def register(sub) -> None:
     p = sub.add_parser("report", help=HELP, description=DESCRIPTION)
     add_park_argument(p)
     p.add_argument("-o", "--output", required=True, metavar="FILE", help="output .html file")
-    p.add_argument("--lang", choices=("en", "zh"), default="en", help="report language")
+    p.add_argument("--lang", choices=LANGUAGES, default="en", help="report language")
     p.add_argument("--scale", type=float, default=None, metavar="T_PER_MM",
                    help="Sankey width scale, t/a per mm (default: fitted)")
     p.add_argument("--reconcile", action="store_true",

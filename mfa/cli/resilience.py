@@ -29,7 +29,7 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
-    from mfa.resilience import resilience
+    from mfa.robustness import resilience
 
     park = load_park(args.park)
     r = resilience(park, remove=args.remove, target=args.target, limit=args.limit, seed=args.seed)

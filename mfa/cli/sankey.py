@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from mfa.cli._common import add_json_flag, add_park_argument, load_park, print_json, significant
+from mfa.formatting import LANGUAGES
 
 HELP = "draw a Sankey diagram of the park (interactive .html, or static .png/.svg/.pdf)"
 DESCRIPTION = HELP + """.
@@ -24,7 +25,7 @@ def register(sub) -> None:
                    help="only flows of these material categories (comma-separated, e.g. industrial_solid_waste)")
     p.add_argument("--group-by", choices=("group", "kind"), default=None,
                    help="aggregate processes by their 'group' column or by kind")
-    p.add_argument("--lang", choices=("en", "zh"), default="en", help="label language (zh uses name_zh)")
+    p.add_argument("--lang", choices=LANGUAGES, default="en", help="label language (zh uses name_zh)")
     p.add_argument("--scale", type=float, default=None, metavar="T_PER_MM",
                    help="t/a per mm of link width (same number for diagrams that must compare)")
     p.add_argument("--no-residuals", action="store_true",
@@ -40,7 +41,7 @@ def register(sub) -> None:
 
 def run(args) -> int:
     from mfa.errors import MfaError
-    from mfa.sankey import sankey
+    from mfa.sankey_diagram import sankey
 
     from mfa.cli._common import check_scale
 

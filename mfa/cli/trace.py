@@ -32,7 +32,7 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
-    from mfa.trace import trace
+    from mfa.tracing import trace
 
     park, solved = prepare_park(args)
     result = trace(park, material=args.material, origin=args.origin, convention=args.convention, solve=False)

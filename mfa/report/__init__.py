@@ -32,6 +32,7 @@ import numpy as np
 import pandas as pd
 
 from mfa.errors import MfaError
+from mfa.formatting import check_lang
 
 __all__ = ["report_html", "write_report", "render", "fmt_t", "fmt_pct"]
 
@@ -282,7 +283,7 @@ def _material_names(park, lang: str) -> dict[str, str]:
 # ------------------------------------------------------------------------------------------------
 def balance_section(park, lang: str) -> dict:
     """Summary, system balance, balance table and the balance-related warnings."""
-    from mfa.balance import balance
+    from mfa.mass_balance import balance
 
     t = TEXT[lang]
     b = balance(park)
@@ -348,7 +349,7 @@ def indicator_section(park, lang: str) -> dict:
     """Indicators against targets, a chart; or a note saying why they are missing."""
     t = TEXT[lang]
     try:
-        from mfa.indicators import indicators
+        from mfa.utilisation import indicators
 
         res = indicators(park)
     except Exception as exc:  # the report degrades section by section, never as a whole
@@ -424,7 +425,7 @@ def indicator_section(park, lang: str) -> dict:
 def trace_section(park, lang: str, max_rows: int = 200) -> dict:
     t = TEXT[lang]
     try:
-        from mfa.trace import trace
+        from mfa.tracing import trace
 
         tr = trace(park)
     except Exception as exc:
@@ -459,7 +460,7 @@ def sankey_section(park, lang: str, scale: float | None = None, div_id: str = "m
     t = TEXT[lang]
     try:
         if diagram is None:
-            from mfa.sankey import sankey
+            from mfa.sankey_diagram import sankey
 
             diagram = sankey(park, lang=lang, scale=scale, div_id=div_id, category=category)
         frag = diagram.to_html(full_html=False, include_plotlyjs=False)
@@ -659,8 +660,7 @@ def report_html(park, lang: str = "en", scale: float | None = None, reconcile: b
     """
     import mfa
 
-    if lang not in ("en", "zh"):
-        raise MfaError(f"lang must be 'en' or 'zh', not {lang!r}")
+    check_lang(lang)
     note = ""
     if reconcile:
         park, note = reconciled(park)

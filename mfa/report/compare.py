@@ -23,7 +23,8 @@ import numpy as np
 import pandas as pd
 
 from mfa.errors import MfaError
-from mfa.results import Result, frame_records, jsonable
+from mfa.formatting import check_lang
+from mfa.results import LegacyResult, frame_records, jsonable
 
 __all__ = ["compare", "Comparison", "compare_html", "write_compare"]
 
@@ -32,7 +33,7 @@ FLOW_DIFF_COLUMNS = ("id", "source", "target", "material", "base", "other", "dif
 
 
 @dataclass(eq=False)
-class Comparison(Result):
+class Comparison(LegacyResult):
     """Differences between two parks.
 
     ``flows``: id, source, target, material, base, other, difference, rel_difference (difference ÷ base;
@@ -83,7 +84,7 @@ def _flow_diff(base, other, rel_tol: float = 1e-9) -> pd.DataFrame:
 
 
 def _system_diff(base, other) -> pd.DataFrame:
-    from mfa.balance import balance
+    from mfa.mass_balance import balance
 
     sa, sb = balance(base).system, balance(other).system
     terms = [k for k, v in sa.items() if isinstance(v, (int, float)) and not isinstance(v, bool)]
@@ -95,7 +96,7 @@ def _system_diff(base, other) -> pd.DataFrame:
 def _indicator_diff(base, other) -> tuple[pd.DataFrame, list[str]]:
     cols = ["id", "name", "name_zh", "unit", "base", "other", "difference"]
     try:
-        from mfa.indicators import indicators
+        from mfa.utilisation import indicators
 
         ta = indicators(base, targets=False).table
         tb = indicators(other, targets=False).table
@@ -138,8 +139,7 @@ def compare_html(base, other, lang: str = "en", scale: float | None = None,
     from mfa.report import (TEXT, _table, _why, fmt_pct, fmt_t, plotly_js, render)
     import mfa
 
-    if lang not in ("en", "zh"):
-        raise MfaError(f"lang must be 'en' or 'zh', not {lang!r}")
+    check_lang(lang)
     t = TEXT[lang]
     c = {"en": {"compare": "Comparison", "base": "base", "other": "other", "diff": "difference",
                 "rel": "change", "flows": "Flows", "sankeys": "Sankey diagrams at the same scale",
@@ -148,7 +148,7 @@ def compare_html(base, other, lang: str = "en", scale: float | None = None,
          "zh": {"compare": "对比", "base": "基准", "other": "对比方案", "diff": "差值", "rel": "变化率",
                 "flows": "流", "sankeys": "同一比例的桑基图", "status": "状态", "system": "系统平衡（t/a）",
                 "indicators": "指标", "note": "差值 = 对比方案 − 基准。两图比例相同：每毫米 {s}。"}}[lang]
-    from mfa.sankey import format_value, sankey
+    from mfa.sankey_diagram import format_value, sankey
 
     da = sankey(base, lang=lang, div_id="mfa-sankey-base")
     db = sankey(other, lang=lang, div_id="mfa-sankey-other")

@@ -64,7 +64,7 @@ from mfa.errors import MfaError, suggest
 from mfa.conventions import DEFAULT_FATE_BY_KIND, FATES, INTERNAL_KINDS, PROCESS_KINDS, WASTE_CATEGORIES
 from mfa.fate import STAGE_BY_SOURCE_KIND
 
-from mfa.results import Result, frame_records
+from mfa.results import LegacyResult, frame_records
 
 __all__ = ["trace", "TraceResult", "UNRESOLVED", "CONVENTIONS", "GENERATED_STAGES"]
 
@@ -78,7 +78,7 @@ def _html_table(frame: pd.DataFrame, max_rows: int = 60) -> str:
 
 
 @dataclass
-class TraceResult(Result):
+class TraceResult(LegacyResult):
     """Where each waste stream goes.
 
     ``table``: one row per (material, origin, fate): material, category, origin (process id), stage

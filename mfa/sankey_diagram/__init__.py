@@ -41,6 +41,7 @@ import numpy as np
 import pandas as pd
 
 from mfa.errors import MfaError, suggest
+from mfa.formatting import check_lang
 
 __all__ = ["sankey", "sankey_frames", "SankeyDiagram", "format_value", "KIND_COLORS", "CATEGORY_COLORS",
            "kind_label", "category_label"]
@@ -163,8 +164,7 @@ def sankey_frames(park, material: str | Sequence[str] | None = None, category: s
     notes: n_unknown (flows of unknown value, not drawn), internal (t/a between processes of one group, not
     drawn), filtered (bool: a material or category filter was applied), throughput (t/a of the largest node).
     """
-    if lang not in ("en", "zh"):
-        raise MfaError(f"lang must be 'en' or 'zh', not {lang!r}")
+    check_lang(lang)
     if group_by not in (None, "group", "kind"):
         raise MfaError(f"group_by must be 'group' or 'kind', not {group_by!r}")
     text = _TEXT[lang]
@@ -255,7 +255,7 @@ def sankey_frames(park, material: str | Sequence[str] | None = None, category: s
 
     # imbalances beyond tolerance, only for the whole park (materials change inside production)
     if residuals and not filtered:
-        from mfa.balance import balance
+        from mfa.mass_balance import balance
 
         b = balance(park).processes
         # Only processes with every flow known: where flows are unknown the gap is theirs to carry (the
@@ -417,10 +417,10 @@ class SankeyDiagram:
     # -- layout ---------------------------------------------------------------------------------
     @property
     def layout(self):
-        """The :class:`~mfa.sankey.layout.SankeyLayout` (mm, with matplotlib's text metrics)."""
+        """The :class:`~mfa.sankey_diagram.layout.SankeyLayout` (mm, with matplotlib's text metrics)."""
         if self._layout is None:
-            from mfa.sankey.layout import layout_sankey
-            from mfa.sankey.static import text_measurer
+            from mfa.sankey_diagram.layout import layout_sankey
+            from mfa.sankey_diagram.static import text_measurer
 
             idx = {nid: i for i, nid in enumerate(self.nodes["id"])}
             src = self.links["source"].map(idx).to_numpy(dtype=int)
@@ -477,7 +477,7 @@ class SankeyDiagram:
     # -- drawing --------------------------------------------------------------------------------
     def matplotlib(self):
         """The static diagram as a matplotlib Figure (1 data unit = 1 mm)."""
-        from mfa.sankey.static import draw_sankey
+        from mfa.sankey_diagram.static import draw_sankey
 
         nc, lc = self._colors()
         leg, nleg = self._legends()
@@ -488,7 +488,7 @@ class SankeyDiagram:
     def figure(self):
         """The interactive plotly Figure (``go.Sankey``), positions taken from the static layout."""
         if self._figure is None:
-            from mfa.sankey.plotly_sankey import plotly_figure
+            from mfa.sankey_diagram.plotly_sankey import plotly_figure
 
             self._figure = plotly_figure(self)
         return self._figure
@@ -499,7 +499,7 @@ class SankeyDiagram:
         fixed, so the output is byte-identical between runs."""
         import plotly.io as pio
 
-        from mfa.sankey.plotly_sankey import link_label_script
+        from mfa.sankey_diagram.plotly_sankey import link_label_script
 
         return pio.to_html(self.figure, full_html=full_html, include_plotlyjs=include_plotlyjs,
                            div_id=div_id or self.div_id, config={"displaylogo": False, "responsive": True},
@@ -517,7 +517,7 @@ class SankeyDiagram:
 
         import matplotlib
 
-        from mfa.sankey.static import DETERMINISTIC_RC
+        from mfa.sankey_diagram.static import DETERMINISTIC_RC
 
         buf = io.StringIO()
         fig = self.matplotlib()
@@ -547,7 +547,7 @@ class SankeyDiagram:
 
             atomic_write_bytes(path, page.encode("utf-8"))
         else:
-            from mfa.sankey.static import save_figure
+            from mfa.sankey_diagram.static import save_figure
 
             save_figure(self.matplotlib(), path, ext)
         return path

@@ -1,7 +1,7 @@
 """The official utilisation rates of a park, each with its numerator, denominator, formula and source, in two
 conventions.
 
-Every rate is computed from :func:`mfa.trace.trace`, so waste passing through collection points, storage and
+Every rate is computed from :func:`mfa.trace`, so waste passing through collection points, storage and
 loops is counted at its final fate — twice: ``value`` in the **official** convention (enterprise reporting:
 waste handed to a user counts as utilised where it arises, a user's or handler's residue is its own
 generation) and ``traced`` in the **traced** one (each tonne followed to where it finally ends; a process that
@@ -69,8 +69,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from mfa.results import Result, frame_records
-from mfa.trace import GENERATED_STAGES
+from mfa.results import LegacyResult, frame_records
+from mfa.tracing import GENERATED_STAGES
 
 __all__ = ["indicators", "IndicatorResult", "INDICATORS", "STRAW_ROUTES", "CONVENTION_NOTE"]
 
@@ -155,7 +155,7 @@ _TRACED_TERMS = ("generated", "prior_year_drawn", "prior_utilised", "prior_dispo
 
 
 @dataclass
-class IndicatorResult(Result):
+class IndicatorResult(LegacyResult):
     """Utilisation rates of a park.
 
     ``table``: one row per indicator: id, name, name_zh, value (official convention, fraction 0–1, NaN when
@@ -315,7 +315,7 @@ def indicators(park, targets: "str | Path | pd.DataFrame | bool | None" = None, 
     from mfa.park import require_park
 
     require_park(park, "indicators")
-    from mfa.trace import trace
+    from mfa.tracing import trace
 
     solver_note = ""
     undetermined: list[str] = list(park.flows.loc[park.flows["value"].isna(), "id"])  # as given: every blank

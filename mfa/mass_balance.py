@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 
 from mfa.conventions import PROCESS_KINDS, STOCK_KINDS
-from mfa.results import Result, frame_records, jsonable
+from mfa.results import LegacyResult, frame_records, jsonable
 
 __all__ = ["BalanceResult", "balance"]
 
@@ -37,7 +37,7 @@ STATUSES = ("balanced", "imbalanced", "unknown", "storage", "boundary")
 
 
 @dataclass(eq=False)
-class BalanceResult(Result):
+class BalanceResult(LegacyResult):
     """Per-process balance table, the system balance, and (optionally) per-material balances."""
 
     processes: pd.DataFrame

@@ -1,4 +1,4 @@
-"""Static Sankey diagrams with matplotlib (PNG, SVG, PDF) drawn from a :class:`~mfa.sankey.layout.SankeyLayout`.
+"""Static Sankey diagrams with matplotlib (PNG, SVG, PDF) drawn from a :class:`~mfa.sankey_diagram.layout.SankeyLayout`.
 
 The figure is sized so that one data unit is one millimetre on paper: link widths are exactly
 ``value / scale`` mm, which makes diagrams drawn with the same ``scale`` comparable. Links are stroked centre
@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Sequence
 
 import numpy as np
 
-from mfa.sankey.layout import MM_PER_PT, SankeyLayout
+from mfa.sankey_diagram.layout import MM_PER_PT, SankeyLayout
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.figure import Figure

@@ -1,4 +1,4 @@
-"""The interactive Sankey (plotly ``go.Sankey``) of a :class:`~mfa.sankey.SankeyDiagram`.
+"""The interactive Sankey (plotly ``go.Sankey``) of a :class:`~mfa.sankey_diagram.SankeyDiagram`.
 
 Node positions come from the static layout (same columns, same order, so loops run the same way); the
 nodes can still be dragged ("snap" arrangement). Node labels carry the node total; links show material,
@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 if TYPE_CHECKING:  # pragma: no cover
-    from mfa.sankey import SankeyDiagram
+    from mfa.sankey_diagram import SankeyDiagram
 
 __all__ = ["plotly_figure", "link_label_script", "FONT_FAMILY"]
 
@@ -33,7 +33,7 @@ def plotly_figure(diagram: "SankeyDiagram"):
 
     import plotly.graph_objects as go
 
-    from mfa.sankey import format_value
+    from mfa.sankey_diagram import format_value
 
     def esc(text) -> str:
         return html.escape(str(text), quote=False)
@@ -147,7 +147,7 @@ def link_label_script(diagram: "SankeyDiagram") -> str:
     """The script (for ``plotly.io.to_html(post_script=…)``) that writes link values on the links."""
     import json
 
-    from mfa.sankey import format_value
+    from mfa.sankey_diagram import format_value
 
     texts = [format_value(float(v), diagram.lang) for v in diagram.links["value"]]
     # json.dumps escapes quotes; "</" is broken up so that no label can close the <script> element

@@ -10,7 +10,7 @@ block is solved by sympy).
 Identifiers are used as symbol *names* only; no user text is ever parsed (no ``sympify``).
 
 >>> import mfa
->>> from mfa.explain import explain
+>>> from mfa.explanation import explain
 >>> park = mfa.Park.from_frames(
 ...     processes=[{"id": "in", "name": "Supply", "kind": "import"},
 ...                {"id": "plant", "name": "Plant", "kind": "production"},
@@ -32,12 +32,12 @@ import numpy as np
 import pandas as pd
 
 from mfa.errors import MfaError, suggest
-from mfa.results import Result
+from mfa.results import LegacyResult
 
 __all__ = ["explain", "Explanation"]
 
 
-class Explanation(Result):
+class Explanation(LegacyResult):
     """flow, status, expression (text), sympy (the sympy expression or None), value (t/a), sigma,
     equations (the equations used, as text) and terms (DataFrame: symbol, status, value)."""
 

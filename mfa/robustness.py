@@ -28,7 +28,7 @@ t of the matching row of ``flows/compatibility.csv`` × tonnes no longer utilise
 **Keystone ranking** (``keystone_rank``, 1 = most critical): by tonnes no longer utilised, then exchanges
 lost, then |ΔFCI|, then process id.
 
-``tonnes_no_longer_utilised`` is traced (:func:`mfa.trace.trace`): the utilised waste of every surviving
+``tonnes_no_longer_utilised`` is traced (:func:`mfa.trace`): the utilised waste of every surviving
 producer, followed through collection and storage, before minus after — so removing a collection centre
 counts the fly ash it dispatched to users. Waste the removed processes generated themselves is not counted
 (it is no longer generated). ``co2_benefit_lost`` counts the waste the removed processes used directly.
@@ -62,7 +62,7 @@ import pandas as pd
 
 from mfa.conventions import BOUNDARY_KINDS, PROCESS_COLUMNS, WASTE_CATEGORIES
 from mfa.errors import MfaError, suggest
-from mfa.results import Result
+from mfa.results import LegacyResult
 
 if TYPE_CHECKING:  # pragma: no cover
     from mfa.park import Park
@@ -173,7 +173,7 @@ def remove_processes(park: "Park", ids: Iterable[str]) -> tuple["Park", dict[str
     return new, info
 
 
-class ResilienceResult(Result):
+class ResilienceResult(LegacyResult):
     """Scenarios of removed processes. ``table``: one row per scenario with the measures of the module
     docstring and ``keystone_rank``; ``baseline``: the intact park's metrics and rates; ``notes``."""
 
@@ -354,7 +354,7 @@ def _targets(park, target: str, limit: int | None, seed: int) -> list[str]:
 
 def _utilised_by_origin(park) -> pd.Series:
     """Utilised t/a of every (origin, material), traced through collection and storage (mfa.trace)."""
-    from mfa.trace import trace
+    from mfa.tracing import trace
 
     t = trace(park).table
     t = t[t["fate"].astype(str) == "utilised"]
