@@ -437,3 +437,33 @@ def test_reconciliation_does_not_depend_on_the_magnitude_of_the_data(name):
     for c, d, v in rest:
         assert d == d0 and c == pytest.approx(c0, rel=1e-6)
         assert np.allclose(v, v0, rtol=1e-9, equal_nan=True)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# the result contract (mfa.results.Result)
+# ---------------------------------------------------------------------------------------------------------
+def test_reconcile_result_follows_the_result_contract():
+    import dataclasses
+
+    from mfa.results import Result
+
+    # the case of test_one_balance_two_measurements: both flows flagged as gross errors (|z| = 2 > 1.96)
+    park = park_of([proc("in", "import"), proc("p", "production"), proc("out", "export")],
+                   [flow("in", "p", 100, 3), flow("p", "out", 110, 4)])
+    r = reconcile(park)
+    assert isinstance(r, Result) and dataclasses.is_dataclass(r)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        r.chi2 = 0.0
+    assert r.table is r.flows
+    assert list(r.tables) == ["flows", "transfer_coefficients", "stock_changes", "combinations"]
+    assert r.summary["chi2"] == pytest.approx(4.0, rel=1e-12) and r.summary["gross_errors"] == 2
+    assert r.summary["status_counts"] == {"exact": 0, "measured": 0, "reconciled": 2, "computed": 0,
+                                          "unobservable": 0}
+    assert [(m.severity, m.message) for m in r.messages] == [
+        ("warning", "2 measurement(s) flagged as gross errors (alpha = 0.05)")]
+    doc = json.loads(r.to_json())
+    assert doc["chi2"] == pytest.approx(4.0) and [f["value"] for f in doc["flows"]] == pytest.approx([103.6] * 2)
+    # the reconciled park is formed once and kept
+    assert r.park is r.park and r.park.flows["value"].tolist() == pytest.approx([103.6, 103.6])
+    # covariance of the two reconciled flows: both equal x̂, so fully correlated, σ̂² = 144/25
+    np.testing.assert_allclose(r.covariance(["in>p:m", "p>out:m"]).to_numpy(), np.full((2, 2), 5.76))

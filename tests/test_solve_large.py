@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
-import mfa.solve as solve
-from mfa import _chordal
+import mfa.solve.linear_algebra as linear_algebra
+from mfa.solve import _chordal
 from mfa.solve import reconcile
 
 pytestmark = pytest.mark.skipif(not _chordal.available(), reason="chompack is a dependency; not installed")
@@ -35,7 +35,7 @@ def test_sparse_paths_give_the_dense_uncertainties(structure, monkeypatch):
     dense = reconcile(park)
     assert dense.uncertainty_propagated
     # every reduced system goes to the sparse Cholesky ...
-    monkeypatch.setattr(solve, "_DENSE_LIMIT", 0)
+    monkeypatch.setattr(linear_algebra, "DENSE_LIMIT", 0)
     chordal = reconcile(park)
     # ... or, without chompack, to the sparse LU
     monkeypatch.setattr(_chordal, "available", lambda: False)
@@ -100,8 +100,8 @@ def test_not_positive_definite_is_reported_as_arithmetic_error():
 
 def test_default_skips_only_what_is_predicted_too_costly(monkeypatch, tmp_path, capsys):
     park = _park(300, "regional")
-    monkeypatch.setattr(solve, "_DENSE_LIMIT", 0)
-    monkeypatch.setattr(solve, "_AUTO_COVARIANCE_FLOPS", 0.0)
+    monkeypatch.setattr(linear_algebra, "DENSE_LIMIT", 0)
+    monkeypatch.setattr(linear_algebra, "AUTO_COVARIANCE_FLOPS", 0.0)
     r = reconcile(park)
     assert not r.uncertainty_propagated
     assert "floating-point operations" in r.uncertainty_skipped and "--covariance" in r.uncertainty_skipped
@@ -126,10 +126,10 @@ def test_default_skips_only_what_is_predicted_too_costly(monkeypatch, tmp_path, 
 
 def test_factor_survives_pickling_for_executors(monkeypatch):
     park = _park(300, "random")
-    monkeypatch.setattr(solve, "_DENSE_LIMIT", 0)
+    monkeypatch.setattr(linear_algebra, "DENSE_LIMIT", 0)
     r = reconcile(park)
     normal = r.linear_model.normal
-    assert normal._chordal is not None and normal._chordal.L is not None
+    assert isinstance(normal.factor, _chordal.ChordalCholesky) and normal.factor.L is not None
     b = np.random.default_rng(0).normal(size=(normal.n, 4))
     again = pickle.loads(pickle.dumps(normal))
     np.testing.assert_allclose(again.solve(b), normal.solve(b), rtol=1e-10, atol=1e-12)
