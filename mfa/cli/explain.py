@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import argparse
+
 from mfa.cli._common import add_json_flag, add_park_argument, load_park
 
 HELP = "show how a computed flow follows from the measured and exact flows (symbolic, sympy)"
 
 
-def register(sub) -> None:
+def register(sub: argparse._SubParsersAction) -> None:
     """Add the ``explain`` command to the CLI's sub-parsers.
 
     Parameters
@@ -36,7 +38,7 @@ def register(sub) -> None:
     p.set_defaults(func=run)
 
 
-def run(args) -> int:
+def run(args: argparse.Namespace) -> int:
     """Run ``mfa explain`` with parsed arguments (errors are raised as :class:`mfa.errors.MfaError`; the CLI
     turns them into a located message and exit 2).
 

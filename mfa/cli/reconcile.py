@@ -9,7 +9,7 @@ from mfa.cli._common import add_force_flag, add_json_flag, add_park_argument, lo
 HELP = "solve unknown flows and reconcile measured flows and transfer coefficients (t/a)"
 
 
-def register(sub) -> None:
+def register(sub: argparse._SubParsersAction) -> None:
     """Add the ``reconcile`` command to the CLI's sub-parsers.
 
     Parameters
@@ -51,7 +51,7 @@ def register(sub) -> None:
     p.set_defaults(func=run)
 
 
-def run(args) -> int:
+def run(args: argparse.Namespace) -> int:
     """Run ``mfa reconcile`` with parsed arguments (errors are raised as :class:`mfa.errors.MfaError`; the CLI
     turns them into a located message and exit 2).
 

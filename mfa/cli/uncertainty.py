@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import argparse
+
 from mfa.cli._common import add_json_flag, add_park_argument, load_park, significant, table_options
 
 HELP = "Monte Carlo uncertainty of flows and indicators (measured values sampled, each sample reconciled)"
 
 
-def register(sub) -> None:
+def register(sub: argparse._SubParsersAction) -> None:
     """Add the ``uncertainty`` command to the CLI's sub-parsers.
 
     Parameters
@@ -53,7 +55,7 @@ def _init_worker() -> None:
     threadpool_limits(1)
 
 
-def run(args) -> int:
+def run(args: argparse.Namespace) -> int:
     """Run ``mfa uncertainty`` with parsed arguments (errors are raised as :class:`mfa.errors.MfaError`; the CLI
     turns them into a located message and exit 2).
 

@@ -97,7 +97,8 @@ class Peel:
         """Number of pivots."""
         return len(self.rows)
 
-    def solve(self, R, transpose: bool = False, absolute: bool = False):
+    def solve(self, R: np.ndarray | sp.spmatrix, transpose: bool = False,
+              absolute: bool = False) -> np.ndarray | sp.csr_matrix:
         """B⁻¹ R (or B⁻ᵀ R) for R with one row per pivot (dense 1-d/2-d array or sparse matrix). With
         ``absolute``, the same recurrence on absolute values (|B| with its off-diagonal negated, |R|): the
         sum of the magnitudes of every term, the yardstick of cancellation.
@@ -262,6 +263,32 @@ def _assemble(Mr: sp.csr_matrix, rows: np.ndarray, cols: np.ndarray, sizes: np.n
                 diag=diag, off=off, off_t=off.T.tocsr(), level_of=level_of)
 
 
+def _block_basis(n: int, blocks: list[tuple[np.ndarray, np.ndarray]]) -> tuple[sp.csr_matrix, np.ndarray]:
+    """Basis vectors over n positions, one per row: for each block (its positions, and its null vectors as
+    the rows of a k × |positions| array) its vectors, then a unit vector per position in no block; and a
+    representative position per vector."""
+    in_block = np.zeros(n, dtype=bool)
+    rows, cols, vals, reps = [], [], [], []
+    nxt = 0
+    for where, Z in blocks:
+        in_block[where] = True
+        k = Z.shape[0]
+        if k:
+            rows.append(np.repeat(nxt + np.arange(k), len(where)))
+            cols.append(np.tile(where, k))
+            vals.append(Z.ravel())
+            reps.append(np.full(k, where[0]))
+            nxt += k
+    plain = np.flatnonzero(~in_block)
+    rows.append(nxt + np.arange(len(plain)))
+    cols.append(plain)
+    vals.append(np.ones(len(plain)))
+    reps.append(plain)
+    nxt += len(plain)
+    Z = sp.csr_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))), shape=(nxt, n))
+    return Z, np.concatenate(reps).astype(np.int64)
+
+
 # Relative rank tolerance of the dense SVDs of Schur-complement blocks (as for the blocks of J_y before).
 _RANK_RTOL = 1e-10
 # Schur-complement entries this much smaller than the terms they come from are cancellation, not structure.
@@ -309,29 +336,7 @@ class Reduction:
     def _rest_row_basis(self) -> tuple[sp.csr_matrix, np.ndarray]:
         """Left null basis of S over the rest rows (k × |rest rows|) and a representative rest row per
         basis vector."""
-        n_r = len(self.pe.rest_rows)
-        in_block = np.zeros(n_r, dtype=bool)
-        rows, cols, vals, reps = [], [], [], []
-        nxt = 0
-        for b in self.blocks:
-            in_block[b.rows] = True
-            k = len(b.rows) - b.rank
-            if k:
-                Z = b.U[:, b.rank:].T                        # k × |rows|
-                rows.append(np.repeat(nxt + np.arange(k), len(b.rows)))
-                cols.append(np.tile(b.rows, k))
-                vals.append(Z.ravel())
-                reps.append(np.full(k, b.rows[0]))
-                nxt += k
-        plain = np.flatnonzero(~in_block)
-        rows.append(nxt + np.arange(len(plain)))
-        cols.append(plain)
-        vals.append(np.ones(len(plain)))
-        reps.append(plain)
-        nxt += len(plain)
-        Z = sp.csr_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
-                          shape=(nxt, n_r))
-        rep = np.concatenate(reps).astype(np.int64)
+        Z, rep = _block_basis(len(self.pe.rest_rows), [(b.rows, b.U[:, b.rank:].T) for b in self.blocks])
         # the plain rows last, in row order; blocks first: sort every basis vector by its representative
         order = np.argsort(self.pe.rest_rows[rep], kind="stable")
         return Z[order], rep[order]
@@ -378,29 +383,8 @@ class Reduction:
         """
         n = self.M.shape[1]
         pe = self.pe
-        n_c = len(pe.rest_cols)
-        in_block = np.zeros(n_c, dtype=bool)
-        rows, cols, vals, reps = [], [], [], []
-        nxt = 0
-        for b in self.blocks:
-            in_block[b.cols] = True
-            k = len(b.cols) - b.rank
-            if k:
-                Z = b.Vt[b.rank:].T                          # |cols| × k
-                rows.append(np.repeat(b.cols, k))
-                cols.append(np.tile(nxt + np.arange(k), len(b.cols)))
-                vals.append(Z.ravel())
-                reps.append(np.full(k, b.cols[0]))
-                nxt += k
-        plain = np.flatnonzero(~in_block)
-        rows.append(plain)
-        cols.append(nxt + np.arange(len(plain)))
-        vals.append(np.ones(len(plain)))
-        reps.append(plain)
-        nxt += len(plain)
-        NS = sp.csc_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
-                           shape=(n_c, nxt))
-        rep = np.concatenate(reps).astype(np.int64)
+        Z, rep = _block_basis(len(pe.rest_cols), [(b.cols, b.Vt[b.rank:]) for b in self.blocks])
+        NS = Z.T.tocsc()
         order = np.argsort(pe.rest_cols[rep], kind="stable")
         NS = NS[:, order].tocsr()
         rep = rep[order]

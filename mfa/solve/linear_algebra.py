@@ -46,13 +46,52 @@ def _example_matrix() -> sp.csr_matrix:
 
 
 class Factor(Protocol):
-    """What every strategy offers, on the scaled matrix."""
+    """What every strategy offers, on the scaled matrix: :class:`DenseCholesky`, :class:`DensePseudoInverse`,
+    :class:`SparseLU` and :class:`~mfa.solve._chordal.ChordalCholesky` follow it.
+
+    Examples
+    --------
+    >>> f: Factor = dense_factor(np.eye(2))
+    >>> f.solve(np.ones(2)).tolist(), f.inverse_quadratic(sp.csc_matrix(np.ones((2, 1)))).tolist()
+    ([1.0, 1.0], [2.0])
+    """
 
     def solve(self, b: np.ndarray) -> np.ndarray:
-        """M⁻¹ b for a vector or an n × k matrix."""
+        """M⁻¹ b.
+
+        Parameters
+        ----------
+        b : numpy.ndarray
+            A vector or an n × k matrix.
+
+        Returns
+        -------
+        numpy.ndarray
+
+        Examples
+        --------
+        >>> dense_factor(np.eye(2)).solve(np.ones(2)).tolist()
+        [1.0, 1.0]
+        """
 
     def inverse_quadratic(self, H: sp.csc_matrix) -> np.ndarray:
-        """diag(Hᵀ M⁻¹ H) for a sparse n × k matrix."""
+        """diag(Hᵀ M⁻¹ H).
+
+        Parameters
+        ----------
+        H : scipy.sparse.csc_matrix
+            n × k.
+
+        Returns
+        -------
+        numpy.ndarray
+            k values.
+
+        Examples
+        --------
+        >>> dense_factor(np.eye(2)).inverse_quadratic(sp.csc_matrix(np.ones((2, 1)))).tolist()
+        [2.0]
+        """
 
 
 def _explicit_inverse_quadratic(inv: np.ndarray, H: sp.csc_matrix) -> np.ndarray:
