@@ -282,7 +282,6 @@ def test_properties_constraints_hold_exact_stays_exact(pf):
     assume(r is not None)  # contradictory exact random data: not a case of this property
     # every balance and coefficient equation holds to 1e-9 of its throughput
     assert r.max_residual_rel <= 1e-9
-    known = r.flows[r.flows["status"] != "unobservable"].set_index("id")["value"]
     tc = r.transfer_coefficients.set_index("flow")["value"]
     fl = r.flows
     for p in [x["id"] for x in procs if x["kind"] not in ("import", "export", "landfill", "environment")]:
@@ -307,11 +306,18 @@ def test_properties_constraints_hold_exact_stays_exact(pf):
     # σ of reconciled values never exceeds the measurement's σ
     rec = r.flows["status"] == "reconciled"
     assert (r.flows.loc[rec, "sigma"] <= r.flows.loc[rec, "measured_sigma"] * (1 + 1e-9)).all()
+    # the statuses follow the data: computed or unobservable exactly where no value was given, exact where
+    # one was given without σ, measured or reconciled where it had a σ
+    st_ = r.flows["status"]
+    given = r.flows["measured"].notna().to_numpy()
+    with_sigma = r.flows["measured_sigma"].notna().to_numpy()
+    assert (st_.isin(["computed", "unobservable"]).to_numpy() == ~given).all()
+    assert (st_.eq("exact").to_numpy() == (given & ~with_sigma)).all()
+    assert (st_.isin(["measured", "reconciled"]).to_numpy() == with_sigma).all()
     # every flow the equations determine has a finite value (without bounds it may be negative: least
     # squares is unconstrained); an unobservable one has none
-    unobs = r.flows["status"] == "unobservable"
-    assert np.isfinite(known.to_numpy()).all()
-    assert r.flows.loc[unobs, "value"].isna().all()
+    assert np.isfinite(r.flows.loc[st_ == "computed", "value"].to_numpy()).all()
+    assert r.flows.loc[st_ == "unobservable", "value"].isna().all()
 
 
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
