@@ -104,8 +104,7 @@ class Explanation(Result):
         >>> list(explain(example_park(), "plant>dump:coal_gangue").to_dict())
         ['flow', 'status', 'expression', 'value', 'sigma', 'equations', 'terms', 'note']
         """
-        return {"flow": self.flow, "status": self.status, "expression": self.expression, "value": self.value,
-                "sigma": self.sigma, "equations": list(self.equations), "terms": frame_records(self.terms),
+        return {**self.summary, "equations": list(self.equations), "terms": frame_records(self.terms),
                 "note": self.note}
 
     def __str__(self) -> str:

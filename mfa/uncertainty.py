@@ -131,9 +131,7 @@ class UncertaintyResult(Result):
         ['samples', 'seed', 'distribution', 'failed_samples', 'indicator_samples', 'percentiles', 'flows', \
 'indicators']
         """
-        return {"samples": int(self.samples), "seed": self.seed, "distribution": self.distribution,
-                "failed_samples": int(self.failed_samples), "indicator_samples": int(self.indicator_samples),
-                "percentiles": list(PERCENTILES), "flows": frame_records(self.flows),
+        return {**self.summary, "percentiles": list(PERCENTILES), "flows": frame_records(self.flows),
                 "indicators": frame_records(self.indicators)}
 
 
