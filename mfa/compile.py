@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from mfa.conventions import BOUNDARY_KINDS, PROCESS_KINDS
+from mfa.conventions import BOUNDARY_KINDS, PROCESS_KINDS, WASTE_CATEGORIES
 
 if TYPE_CHECKING:
     import scipy.sparse as sp
@@ -34,6 +34,7 @@ class CompiledPark:
     tc: np.ndarray
     tc_sigma: np.ndarray
     delta_stock: np.ndarray
+    process_table: pd.DataFrame = field(repr=False)  # the park's processes frame (id, name, kind, …)
     _flows: object = field(repr=False)        # the park's flows frame: string columns converted on first use
     _extra: dict = field(default_factory=dict, repr=False)
     _materials_table: object = field(default=None, repr=False)  # () -> park.materials, read on first use
@@ -55,6 +56,52 @@ class CompiledPark:
         if m is None:
             m = self._extra["kind_of"] = dict(zip(self.process_ids.tolist(), self.kind.tolist()))
         return m
+
+    @property
+    def material_category(self) -> np.ndarray:
+        """Per entry of :attr:`material_ids`, its category (object array; ``""`` for a material the park does
+        not define)."""
+        m = self._extra.get("material_category")
+        if m is None:
+            m = self._extra["material_category"] = np.array(
+                [self.category_of.get(x, "") for x in self.material_ids.tolist()], dtype=object)
+        return m
+
+    @property
+    def is_waste_material(self) -> np.ndarray:
+        """Per entry of :attr:`material_ids`, whether its category is a waste category
+        (:data:`mfa.conventions.WASTE_CATEGORIES`); index it with :attr:`material_codes` for the flows."""
+        m = self._extra.get("is_waste_material")
+        if m is None:
+            m = self._extra["is_waste_material"] = np.isin(self.material_category, list(WASTE_CATEGORIES))
+        return m
+
+    @property
+    def process_fate(self) -> np.ndarray:
+        """Per process, the ``fate`` of the processes table (what happens to waste it receives; ``""``
+        blank)."""
+        m = self._extra.get("process_fate")
+        if m is None:
+            col = self.process_table["fate"] if "fate" in self.process_table else None
+            m = self._extra["process_fate"] = (np.full(self.n_processes, "", dtype=object) if col is None
+                                               else col.fillna("").to_numpy(dtype=object))
+        return m
+
+    def _flow_text(self, column: str) -> np.ndarray:
+        m = self._extra.get("flow_" + column)
+        if m is None:
+            m = self._extra["flow_" + column] = self._flows[column].fillna("").to_numpy(dtype=object)
+        return m
+
+    @property
+    def flow_fate(self) -> np.ndarray:
+        """Per flow, its own ``fate`` (``""`` blank: the target process or kind decides)."""
+        return self._flow_text("fate")
+
+    @property
+    def flow_route(self) -> np.ndarray:
+        """Per flow, its ``route`` (``""`` blank)."""
+        return self._flow_text("route")
 
     @property
     def category(self) -> np.ndarray:
@@ -196,6 +243,6 @@ def compile_park(park) -> CompiledPark:
         src=np.asarray(src, dtype=np.int64), tgt=np.asarray(tgt, dtype=np.int64),
         value=flows["value"].to_numpy(dtype=float), sigma=flows["sigma"].to_numpy(dtype=float),
         tc=flows["tc"].to_numpy(dtype=float), tc_sigma=flows["tc_sigma"].to_numpy(dtype=float),
-        delta_stock=delta, _flows=flows,
+        delta_stock=delta, process_table=procs, _flows=flows,
         _materials_table=lambda: park.materials,
     )

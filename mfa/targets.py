@@ -59,6 +59,7 @@ import numpy as np
 import pandas as pd
 
 from mfa.errors import Issue, MfaError, ParkError, suggest
+from mfa.indicator_specs import INDICATOR_IDS
 
 __all__ = ["load_targets", "evaluate", "applicability", "province_of", "TARGET_COLUMNS", "RESULT_COLUMNS"]
 
@@ -92,11 +93,7 @@ def load_targets(path: str | Path | None = None, indicator_ids: "set[str] | None
         raise MfaError(f"{path}: cannot read as a CSV file ({exc})") from exc
     raw = raw.apply(lambda s: s.str.strip()) if len(raw.columns) else raw
     if indicator_ids is None:
-        from mfa.utilisation import INDICATORS
-
-        # resource_productivity is computed by indicators() beside the INDICATORS table (it is not a
-        # waste rate), so it has to be added here, as indicators._evaluate_targets does.
-        indicator_ids = {spec["id"] for spec in INDICATORS} | {"resource_productivity"}
+        indicator_ids = set(INDICATOR_IDS)
     issues: list[Issue] = []
     f = str(path)
     for col in _REQUIRED:

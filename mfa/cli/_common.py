@@ -175,9 +175,15 @@ def load_park(path: str, year: int | None = None):
 
 
 def print_json(obj: Any) -> None:
+    """Print one JSON document (a dict of plain values, frames or results) on stdout."""
     from mfa.results import dumps
 
     sys.stdout.write(dumps(obj) + "\n")
+
+
+def print_json_result(result: Any) -> None:
+    """Print a command's result as its ``--json`` document: ``result.to_json()``, the one serialisation."""
+    sys.stdout.write(result.to_json() + "\n")
 
 
 def report_error(exc: BaseException, args: argparse.Namespace | None = None) -> int:

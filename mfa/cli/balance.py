@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from mfa.cli._common import (add_json_flag, add_park_argument, add_tolerance_flags, load_park, print_json,
+from mfa.cli._common import (add_json_flag, add_park_argument, add_tolerance_flags, load_park, print_json_result,
                              table_options)
 
 HELP = "print the mass balance of every process and of the park (t/a)"
@@ -24,7 +24,7 @@ def run(args) -> int:
     park = load_park(args.park)
     b = balance(park, rel_tol=args.rel_tol, abs_tol=args.abs_tol, per_material=args.per_material)
     if args.json:
-        print_json(b.to_dict())
+        print_json_result(b)
         return 0
     with table_options(float_format=lambda x: f"{x:,.2f}"):
         cols = ["process", "kind", "inputs", "outputs", "stock_change", "residual", "residual_rel", "status"]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from mfa.cli._common import (add_json_flag, add_park_argument, add_solve_flags, prepare_park, print_json,
+from mfa.cli._common import (add_json_flag, add_park_argument, add_solve_flags, prepare_park, print_json_result,
                              table_options, tonnes)
 
 HELP = "compute the official utilisation rates (一般工业固废、大宗固废、秸秆、畜禽粪污、危废 …) and check targets"
@@ -33,6 +33,8 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
+    from dataclasses import replace
+
     import pandas as pd
 
     from mfa.utilisation import indicators
@@ -41,19 +43,15 @@ def run(args) -> int:
     targets = False if args.no_targets else args.targets
     result = indicators(park, targets=targets, solve=False)
     if solved is not None:
-        result.solver_note = solved.note
-    coefs = None
+        result = replace(result, solver_note=solved.note)
     if args.coefficients:
         from mfa.generation import coefficient_table
 
         coefs = coefficient_table(park)
         used = set(park.activities["activity"].astype(str).str.split(":").str[0]) if len(park.activities) else set()
-        coefs = coefs[coefs["activity"].isin(used)] if used else coefs
+        result = replace(result, coefficients=coefs[coefs["activity"].isin(used)] if used else coefs)
     if args.json:
-        doc = result.to_dict()
-        if coefs is not None:
-            doc["coefficients"] = coefs
-        print_json(doc)
+        print_json_result(result)
         return 0
     with table_options(200, max_colwidth=70, float_format=tonnes):
         t = result.table.copy()
@@ -94,7 +92,8 @@ def run(args) -> int:
                 print(f"  not applied: {i} — {w}")
             if (fits & ~shown).any():
                 print(f"  ({int((fits & ~shown).sum())} targets not applicable: the park has no waste in their scope)")
-        if coefs is not None:
+        if result.coefficients is not None:
+            coefs = result.coefficients
             print()
             print("Generation coefficients in force" + (" (activities of this park)" if len(park.activities) else ""))
             print(coefs[["activity", "key", "material", "parameter", "low", "central", "high", "unit", "source",

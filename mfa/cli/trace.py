@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from mfa.cli._common import (add_json_flag, add_park_argument, add_solve_flags, prepare_park, print_json,
+from mfa.cli._common import (add_json_flag, add_park_argument, add_solve_flags, prepare_park, print_json_result,
                              table_options, tonnes)
 
 HELP = "trace each waste stream from its origin to its fates (absorbing Markov chain; loops exact)"
@@ -32,24 +32,22 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
+    from dataclasses import replace
+
+    from mfa.errors import Issue
     from mfa.tracing import trace
 
     park, solved = prepare_park(args)
     result = trace(park, material=args.material, origin=args.origin, convention=args.convention, solve=False)
     if solved is not None and solved.note:
-        result.issues.insert(0, solved.note)
-    flows = None
+        result = replace(result, messages=(Issue.note(solved.note),) + result.messages)
     if args.flows:
         from mfa.fate import fates
 
         flows = fates(park, args.material)
-        if args.origin:
-            flows = flows[flows["source"] == args.origin]
+        result = replace(result, flows=flows[flows["source"] == args.origin] if args.origin else flows)
     if args.json:
-        doc = result.to_dict()
-        if flows is not None:
-            doc["flows"] = flows
-        print_json(doc)
+        print_json_result(result)
         return 0
     with table_options(float_format=tonnes):
         print(f"Fates of the waste streams of {park.info.name} ({args.convention} convention; t/a; share of what "
@@ -62,10 +60,10 @@ def run(args) -> int:
             print()
             print("Destinations (t/a)")
             print(result.destinations.to_string(index=False))
-        if flows is not None:
+        if result.flows is not None:
             print()
             print("Waste flows and their own fates (passed_on = continues through a collection process)")
-            print(flows[["id", "material", "value", "fate", "rule", "stage", "route"]].to_string(index=False))
+            print(result.flows[["id", "material", "value", "fate", "rule", "stage", "route"]].to_string(index=False))
         for issue in result.issues:
             print(f"note: {issue}")
     return 0
