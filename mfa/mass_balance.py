@@ -233,7 +233,7 @@ def balance(park: Park, rel_tol: float | None = None, abs_tol: float | None = No
     stock_out = np.where(derived_stock & (n_unknown > 0), np.nan, stock_out)
     stock_source = pd.Categorical.from_codes(np.where(has_stock, 1, np.where(derived_stock, 2, 0)).astype(np.int8),
                                              categories=["", "stocks", "balance"])
-    procs = park._processes
+    procs = c.process_table
     table = pd.DataFrame({
         "process": procs["id"], "name": procs["name"], "kind": procs["kind"],
         "inputs": inputs, "outputs": outputs, "stock_change": stock_out, "residual": residual,
