@@ -36,7 +36,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("views", VIEWS),
 )
 
-#: Imports from the data layer up to an engine or a view for a convenience method (``Park.balance()``,
+#: Imports from the data layer up to an engine or a view for a convenience method (``Park.summary()``,
 #: ``Park.sankey()``, ``Park.to_networkx()``): inside the method only, and not part of the cycle check
 #: (they are how a user reaches the engine from the park, never how the engine reaches the park).
 CONVENIENCES: frozenset[tuple[str, str]] = frozenset({
