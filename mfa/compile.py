@@ -18,11 +18,46 @@ from mfa.conventions import BOUNDARY_KINDS, PROCESS_KINDS, WASTE_CATEGORIES
 if TYPE_CHECKING:
     import scipy.sparse as sp
 
+    from mfa.park import Park
+
 __all__ = ["CompiledPark", "compile_park"]
 
 
 @dataclass(frozen=True, eq=False)
 class CompiledPark:
+    """A park as integer indices and arrays: what every engine reads instead of the frames.
+
+    Build it with :func:`compile_park` or read ``park.compiled`` (cached on the park). Processes are in the
+    order of ``park.processes``, flows in the order of ``park.flows``. String columns and lookups are built on
+    first use (docs/architecture.md lists them).
+
+    Attributes
+    ----------
+    process_ids, kind : ndarray of str
+        Per process.
+    process_index : dict
+        Process id → position.
+    is_boundary : ndarray of bool
+        Per process: import, export, environment or landfill.
+    src, tgt : ndarray of int
+        Per flow, the positions of its source and target.
+    value, sigma, tc, tc_sigma : ndarray of float
+        Per flow (t/a; NaN = unknown, exact, no coefficient).
+    delta_stock : ndarray of float
+        Per process, closing − opening (t; NaN without stock data).
+    process_table : pandas.DataFrame
+        The park's processes frame.
+
+    Examples
+    --------
+    >>> import mfa
+    >>> c = mfa.read_park("hazardous").compiled
+    >>> c.n_processes, c.n_flows, c.kind_of["hw_reception"]
+    (22, 63, 'collection')
+    >>> bool((c.incidence @ np.nan_to_num(c.value) == c.known_totals()[0] - c.known_totals()[1]).all())
+    True
+    """
+
     process_ids: np.ndarray
     process_index: dict
     kind: np.ndarray
@@ -116,6 +151,7 @@ class CompiledPark:
     # strings convert element by element), so they are built on first use.
     @property
     def flow_ids(self) -> np.ndarray:
+        """Per flow, its id (object array)."""
         m = self._extra.get("flow_ids")
         if m is None:
             m = self._extra["flow_ids"] = self._flows["id"].to_numpy(dtype=object)
@@ -123,6 +159,7 @@ class CompiledPark:
 
     @property
     def material(self) -> np.ndarray:
+        """Per flow, its material id (object array)."""
         m = self._extra.get("material")
         if m is None:
             m = self._extra["material"] = self._flows["material"].to_numpy(dtype=object)
@@ -140,10 +177,12 @@ class CompiledPark:
 
     @property
     def material_codes(self) -> np.ndarray:
+        """Per flow, the position of its material in :attr:`material_ids`."""
         return self._materials()[0]
 
     @property
     def material_ids(self) -> np.ndarray:
+        """The materials the flows carry, sorted (object array)."""
         return self._materials()[1]
 
     @property
@@ -163,10 +202,12 @@ class CompiledPark:
 
     @property
     def n_processes(self) -> int:
+        """The number of processes."""
         return len(self.process_ids)
 
     @property
     def n_flows(self) -> int:
+        """The number of flows."""
         return len(self.flow_ids)
 
     @property
@@ -205,7 +246,13 @@ class CompiledPark:
     def known_totals(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """Per process: the known inputs and outputs (t/a, unknown flows counted as 0) and the number of
         unknown flows in and out — bincounts over the flows' endpoints, the incidence mat-vecs without
-        building the matrices."""
+        building the matrices.
+
+        Returns
+        -------
+        tuple of four ndarrays
+            Known inputs, known outputs (t/a), unknown flows in, unknown flows out (counts), per process.
+        """
         v = self.value
         unknown = np.isnan(v)
         kv = np.where(unknown, 0.0, v)
@@ -215,8 +262,26 @@ class CompiledPark:
                 np.bincount(self.src, weights=unknown, minlength=n))
 
 
-def compile_park(park) -> CompiledPark:
-    """Index a park's processes and flows and build its sparse incidence matrix (O(n_flows))."""
+def compile_park(park: Park) -> CompiledPark:
+    """Index a park's processes and flows (O(n_flows)); the sparse incidence matrix is built on first use.
+
+    Parameters
+    ----------
+    park : mfa.Park
+        A validated park.
+
+    Returns
+    -------
+    CompiledPark
+        Usually read as ``park.compiled``, which caches it.
+
+    Examples
+    --------
+    >>> import mfa
+    >>> c = compile_park(mfa.read_park("wuhai"))
+    >>> c.process_ids[c.src[0]] == mfa.read_park("wuhai").flows.at[0, "source"]
+    True
+    """
     procs = park.processes
     flows = park.flows
     ids = procs["id"].to_numpy(dtype=object)
