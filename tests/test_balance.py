@@ -109,3 +109,20 @@ def test_cli_json_is_the_result_document(small_park, capsys):
 
     assert main(["balance", str(small_park), "--json"]) == 0
     assert capsys.readouterr().out == mfa.balance(mfa.read_park(small_park)).to_json() + "\n"
+
+
+def test_cli_exit_codes(small_park, tmp_path, monkeypatch, capsys):
+    """0 balanced, 2 a name that is no park (a located message), 3 an internal error (no traceback)."""
+    from mfa.cli import main
+
+    assert main(["check", str(small_park), "--as-given"]) == 1  # the ash yard has no stock data: unchecked
+    assert main(["balance", str(tmp_path / "nowhere")]) == 2
+    assert "error:" in capsys.readouterr().err
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr("mfa.mass_balance.balance", broken)
+    assert main(["balance", str(small_park)]) == 3
+    err = capsys.readouterr().err
+    assert "internal error: RuntimeError: boom" in err and "Traceback" not in err

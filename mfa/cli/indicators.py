@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import argparse
+from typing import Any
+
 from mfa.cli._common import (add_json_flag, add_park_argument, add_solve_flags, prepare_park, print_json_result,
                              table_options, tonnes)
 
@@ -17,7 +20,8 @@ flows that the balances determine are computed first (--as-given: not). Targets:
 regional targets (flows/targets.csv) where they fit the park, unless --targets FILE."""
 
 
-def register(sub) -> None:
+def register(sub: Any) -> None:
+    """Add the command's parser to ``sub`` (the sub-parsers of ``mfa``)."""
     p = sub.add_parser("indicators", help=HELP, description=DESCRIPTION)
     add_park_argument(p)
     p.add_argument("--targets", metavar="FILE",
@@ -32,7 +36,8 @@ def register(sub) -> None:
     p.set_defaults(func=run)
 
 
-def run(args) -> int:
+def run(args: argparse.Namespace) -> int:
+    """Run the command; the exit code (0 ok; errors are raised and become exit 2 in :func:`mfa.cli.main`)."""
     from dataclasses import replace
 
     import pandas as pd

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import argparse
+from typing import Any
+
 from mfa.cli._common import (add_json_flag, add_park_argument, add_solve_flags, prepare_park, print_json_result,
                              table_options, tonnes)
 
@@ -17,7 +20,8 @@ or flows 'fate' column) is unresolved. Unknown flows that the balances determine
 (--as-given: not). For every origin the fates add up to what it sent (t/a)."""
 
 
-def register(sub) -> None:
+def register(sub: Any) -> None:
+    """Add the command's parser to ``sub`` (the sub-parsers of ``mfa``)."""
     p = sub.add_parser("trace", help=HELP, description=DESCRIPTION)
     add_park_argument(p)
     p.add_argument("--material", metavar="M", help="trace only this material (default: every waste material)")
@@ -31,7 +35,8 @@ def register(sub) -> None:
     p.set_defaults(func=run)
 
 
-def run(args) -> int:
+def run(args: argparse.Namespace) -> int:
+    """Run the command; the exit code (0 ok; errors are raised and become exit 2 in :func:`mfa.cli.main`)."""
     from dataclasses import replace
 
     from mfa.errors import Issue
