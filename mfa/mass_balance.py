@@ -284,7 +284,7 @@ def _system(c, v, unknown, stock, residual, rel_tol, abs_tol) -> dict:
     }
 
 
-def _per_material(park, rel_tol, abs_tol) -> pd.DataFrame:
+def _per_material(park: Park, rel_tol: float, abs_tol: float) -> pd.DataFrame:
     c = park.compiled
     n_m = len(c.material_ids)
     v = c.value

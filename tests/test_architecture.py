@@ -400,11 +400,19 @@ def test_import_mfa_and_balance_import_no_view():
     assert not views and not heavy, (views, heavy)
 
 
-@pytest.mark.parametrize("name", ["balance", "trace", "indicators", "fates"])
+#: Every public function of mfa that takes a park first, and its other required arguments.
+PARK_ENGINES = {"balance": (), "trace": (), "indicators": (), "fates": (), "reconcile": (), "network_metrics": (),
+                "sankey": (), "monte_carlo": (), "explain": ("a>b:coal",), "discover_couplings": (),
+                "resilience": (), "solve_park": ()}
+
+
+@pytest.mark.parametrize("name", sorted(PARK_ENGINES))
 def test_engines_say_to_read_a_park_first(name):
+    """A name or a path where a Park is expected is a user error at the entry point, never an
+    AttributeError deep inside (which the command line would call a bug)."""
     import mfa
     from mfa.errors import MfaError
 
-    with pytest.raises(MfaError, match=rf"{name}\(\) needs a Park, not the name or path 'wuhai': read it first, "
-                                       rf"park = mfa.read_park\('wuhai'\)"):
-        getattr(mfa, name)("wuhai")
+    with pytest.raises(MfaError, match=r"\(\) needs a Park, not the name or path 'wuhai': read it first, "
+                                       r"park = mfa.read_park\('wuhai'\)"):
+        getattr(mfa, name)("wuhai", *PARK_ENGINES[name])
