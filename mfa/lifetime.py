@@ -184,6 +184,16 @@ class Lifetime:
     def survival_at(self, age: ArrayLike) -> np.ndarray:
         """S(age): the share of a cohort still in the stock at ``age`` years, broadcast against the parameters.
 
+        Parameters
+        ----------
+        age : array_like
+            Ages in years (≥ 0).
+
+        Returns
+        -------
+        numpy.ndarray
+            Shares between 0 and 1, non-increasing in age.
+
         Examples
         --------
         >>> Lifetime("fixed", mean=5).survival_at([4.5, 5.0]).tolist()
@@ -196,6 +206,16 @@ class Lifetime:
 
         Zero above the diagonal (t < c); ``sf[t, c] = S(t − c + δ)`` with δ from :attr:`timing`. The leading
         axes are those of the parameters without their cohort axis (none for scalar parameters).
+
+        Parameters
+        ----------
+        n_years : int
+            The number of years (cohorts) of the model.
+
+        Returns
+        -------
+        numpy.ndarray
+            ``[..., n_years, n_years]``, lower triangular.
 
         Examples
         --------
@@ -383,6 +403,11 @@ class DynamicStock:
     def table(self) -> "pd.DataFrame":
         """Tidy totals: [id,] year, inflow, outflow, stock, stock_change (id only for several stocks).
 
+        Returns
+        -------
+        pandas.DataFrame
+            One row per (stock,) year: t/a for the flows, t for the stock.
+
         Examples
         --------
         >>> inflow_driven([1.0, 1.0], Lifetime("fixed", mean=1, timing="end")).table()
@@ -405,6 +430,11 @@ class DynamicStock:
         """Tidy cohort table: [id,] year, cohort, stock, outflow — one row per year ≥ cohort.
 
         Summed over cohorts it gives :meth:`table`'s stock and outflow.
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per (stock,) year and cohort born by then.
 
         Examples
         --------

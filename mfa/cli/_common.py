@@ -180,7 +180,16 @@ def add_solve_flags(parser: argparse.ArgumentParser, reconcile: bool = False) ->
 def prepare_park(args: argparse.Namespace) -> tuple[Park, SolvedPark | None]:
     """Read the command's park and compute its determinable unknown flows (unless ``--as-given``).
 
-    Returns the park and the :class:`mfa.solved.SolvedPark` (None with ``--as-given``)."""
+    Parameters
+    ----------
+    args : argparse.Namespace
+        The command's arguments: ``park``, and ``as_given`` / ``reconcile`` when the command has them.
+
+    Returns
+    -------
+    tuple of (mfa.Park, mfa.solved.SolvedPark or None)
+        The park to compute on, and what solving did (None with ``--as-given``).
+    """
     park = load_park(args.park)
     if getattr(args, "as_given", False):
         return park, None
@@ -193,8 +202,23 @@ def prepare_park(args: argparse.Namespace) -> tuple[Park, SolvedPark | None]:
 def load_park(path: str, year: int | None = None) -> Park:
     """Read a park for a command; errors propagate to :func:`report_error` (exit 2).
 
-    ``year``: the period to keep; None takes the one given with ``--year`` (carried by ``path`` when it
-    is the PARK argument, a :class:`ParkSource`), else the park must be of one period."""
+    Parameters
+    ----------
+    path : str
+        The PARK argument (a :class:`ParkSource` carries ``--year``), a path or a shipped example's name.
+    year : int, optional
+        The period to keep; None takes the one given with ``--year``, else the park must be of one period.
+
+    Returns
+    -------
+    mfa.Park
+        The park read.
+
+    Examples
+    --------
+    >>> load_park(ParkSource("hazardous")).info.name
+    'Hazardous-waste chain of an industrial park'
+    """
     from mfa.io import read_park
 
     if year is None:
@@ -203,19 +227,71 @@ def load_park(path: str, year: int | None = None) -> Park:
 
 
 def print_json(obj: Any) -> None:
-    """Print one JSON document (a dict of plain values, frames or results) on stdout."""
+    """Print one JSON document (a dict of plain values, frames or results) on stdout.
+
+    Parameters
+    ----------
+    obj : Any
+        Anything :func:`mfa.results.jsonable` accepts.
+
+    Examples
+    --------
+    >>> print_json({"written": "out.yaml", "flows": float("nan")})
+    {
+      "written": "out.yaml",
+      "flows": null
+    }
+    """
     from mfa.results import dumps
 
     sys.stdout.write(dumps(obj) + "\n")
 
 
 def print_json_result(result: Any) -> None:
-    """Print a command's result as its ``--json`` document: ``result.to_json()``, the one serialisation."""
+    """Print a command's result as its ``--json`` document: ``result.to_json()``, the one serialisation.
+
+    Parameters
+    ----------
+    result : mfa.results.Result
+        Anything with ``to_json()``.
+
+    Examples
+    --------
+    >>> import mfa
+    >>> print_json_result(mfa.trace(mfa.read_park("hazardous"), origin="hw_reception"))  # doctest: +ELLIPSIS
+    {
+      "material": null,
+      "origin": "hw_reception",
+    ...
+    """
     sys.stdout.write(result.to_json() + "\n")
 
 
 def report_error(exc: BaseException, args: argparse.Namespace | None = None) -> int:
-    """Print a user error (exit 2) or an internal error (exit 3), never a traceback unless --debug."""
+    """Print a user error (exit 2) or an internal error (exit 3), never a traceback unless --debug.
+
+    Parameters
+    ----------
+    exc : BaseException
+        What the command raised.
+    args : argparse.Namespace, optional
+        The command's arguments (``--json``: the error is also printed as a JSON document; ``--debug``: an
+        internal error is raised again, with its traceback).
+
+    Returns
+    -------
+    int
+        The exit code: 2 for :class:`~mfa.errors.MfaError` (a :class:`~mfa.errors.ParkError` prints every
+        located issue) and OSError, 3 for anything else.
+
+    Examples
+    --------
+    >>> import contextlib, io
+    >>> with contextlib.redirect_stderr(io.StringIO()) as err:
+    ...     code = report_error(KeyError("x"))
+    >>> code, err.getvalue().splitlines()[0]
+    (3, "internal error: KeyError: 'x'")
+    """
     as_json = bool(getattr(args, "json", False))
     if isinstance(exc, ParkError):
         if as_json:
