@@ -65,14 +65,14 @@ Examples
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Literal, Sequence
+from typing import Any, ClassVar, Literal, Sequence
 
 import numpy as np
+import pandas as pd
 from numpy.lib.stride_tricks import sliding_window_view
 from numpy.typing import ArrayLike
 
-if TYPE_CHECKING:  # pandas is imported by the frames only
-    import pandas as pd
+from mfa.results import Result
 
 __all__ = ["MODELS", "TIMINGS", "DEFAULT_TIMING", "Lifetime", "DynamicStock", "inflow_driven", "stock_driven",
            "cohort_inflows"]
@@ -346,11 +346,13 @@ class _Kernel:
 # --- results --------------------------------------------------------------------------------------------
 
 @dataclass(frozen=True, eq=False)
-class DynamicStock:
+class DynamicStock(Result):
     """A dynamic stock model solved: inflow, outflow and stock per year, and by cohort on demand.
 
     Arrays have shape ``(n_years,)`` for one stock or ``(n_stocks, n_years)``. Build it with
-    :func:`inflow_driven` or :func:`stock_driven`.
+    :func:`inflow_driven` or :func:`stock_driven`. A :class:`~mfa.results.Result`: ``.table`` is the tidy
+    totals table (``totals``), ``.summary`` the headline figures; the cohort tables (``n_years²`` rows per
+    stock) are built only when asked, by :meth:`cohorts`.
 
     Attributes
     ----------
@@ -371,6 +373,22 @@ class DynamicStock:
     lifetime: Lifetime
     ids: list | None = None
     _kernel: _Kernel | None = field(default=None, repr=False, compare=False)
+
+    title: ClassVar[str] = "Dynamic stock"
+    main_table: ClassVar[str] = "totals"
+
+    @property
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """``{"totals": self.table}``: the arrays as one tidy table (the cohorts on demand only)."""
+        return {"totals": self._totals()}
+
+    @property
+    def summary(self) -> dict[str, Any]:
+        """Headline figures over every stock: first and last year, total inflow and outflow (t), and the
+        stock at the end of the last year (t)."""
+        return {"first_year": int(self.years[0]), "last_year": int(self.years[-1]),
+                "inflow": float(self.inflow.sum()), "outflow": float(self.outflow.sum()),
+                "final_stock": float(self.stock[..., -1].sum())}
 
     @property
     def stock_change(self) -> np.ndarray:
@@ -400,7 +418,7 @@ class DynamicStock:
         n = 1 if self.stock.ndim == 1 else self.stock.shape[0]
         return n, (self.ids if self.ids is not None else list(range(n)))
 
-    def table(self) -> "pd.DataFrame":
+    def _totals(self) -> pd.DataFrame:
         """Tidy totals: [id,] year, inflow, outflow, stock, stock_change (id only for several stocks).
 
         Returns
@@ -410,13 +428,11 @@ class DynamicStock:
 
         Examples
         --------
-        >>> inflow_driven([1.0, 1.0], Lifetime("fixed", mean=1, timing="end")).table()
+        >>> inflow_driven([1.0, 1.0], Lifetime("fixed", mean=1, timing="end")).table
            year  inflow  outflow  stock  stock_change
         0     0     1.0      0.0    1.0           1.0
         1     1     1.0      1.0    1.0           0.0
         """
-        import pandas as pd
-
         cols = {"inflow": self.inflow, "outflow": self.outflow, "stock": self.stock,
                 "stock_change": self.stock_change}
         frame = {"year": np.tile(self.years, 1 if self.stock.ndim == 1 else self.stock.shape[0])}
@@ -426,10 +442,10 @@ class DynamicStock:
         frame.update({k: np.broadcast_to(v, self.stock.shape).reshape(-1) for k, v in cols.items()})
         return pd.DataFrame(frame)
 
-    def cohorts(self) -> "pd.DataFrame":
+    def cohorts(self) -> pd.DataFrame:
         """Tidy cohort table: [id,] year, cohort, stock, outflow — one row per year ≥ cohort.
 
-        Summed over cohorts it gives :meth:`table`'s stock and outflow.
+        Summed over cohorts it gives :attr:`table`'s stock and outflow.
 
         Returns
         -------
@@ -444,8 +460,6 @@ class DynamicStock:
         1     1       0    0.0      1.0
         2     1       1    2.0      0.0
         """
-        import pandas as pd
-
         n_t = len(self.years)
         t, c = np.tril_indices(n_t)
         sc = self.stock_by_cohort[..., t, c]
