@@ -8,6 +8,7 @@ it, so ``incidence @ values`` is each process's inputs minus outputs.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -71,134 +72,98 @@ class CompiledPark:
     delta_stock: np.ndarray
     process_table: pd.DataFrame = field(repr=False)  # the park's processes frame (id, name, kind, …)
     _flows: object = field(repr=False)        # the park's flows frame: string columns converted on first use
-    _extra: dict = field(default_factory=dict, repr=False)
     _materials_table: object = field(default=None, repr=False)  # () -> park.materials, read on first use
 
-    @property
+    # Lookups, string columns as object arrays and the material factorisation cost more than a balance
+    # (Arrow-backed strings convert element by element), so each is built on first use and kept:
+    # cached_property writes to the instance's __dict__, which a frozen dataclass allows.
+
+    @cached_property
     def category_of(self) -> dict:
         """Material id → category, for every material the park defines (catalogue ∪ its own)."""
-        m = self._extra.get("category_of")
-        if m is None:
-            mats = self._materials_table() if self._materials_table is not None else None
-            m = self._extra["category_of"] = ({} if mats is None else
-                                              dict(zip(mats["id"].tolist(), mats["category"].tolist())))
-        return m
+        mats = self._materials_table() if self._materials_table is not None else None
+        return {} if mats is None else dict(zip(mats["id"].tolist(), mats["category"].tolist()))
 
-    @property
+    @cached_property
     def kind_of(self) -> dict:
-        """Process id → kind (one dict, built on first use)."""
-        m = self._extra.get("kind_of")
-        if m is None:
-            m = self._extra["kind_of"] = dict(zip(self.process_ids.tolist(), self.kind.tolist()))
-        return m
+        """Process id → kind."""
+        return dict(zip(self.process_ids.tolist(), self.kind.tolist()))
 
-    @property
+    @cached_property
     def material_category(self) -> np.ndarray:
         """Per entry of :attr:`material_ids`, its category (object array; ``""`` for a material the park does
         not define)."""
-        m = self._extra.get("material_category")
-        if m is None:
-            m = self._extra["material_category"] = np.array(
-                [self.category_of.get(x, "") for x in self.material_ids.tolist()], dtype=object)
-        return m
+        return np.array([self.category_of.get(x, "") for x in self.material_ids.tolist()], dtype=object)
 
-    @property
+    @cached_property
     def is_waste_material(self) -> np.ndarray:
         """Per entry of :attr:`material_ids`, whether its category is a waste category
         (:data:`mfa.conventions.WASTE_CATEGORIES`); index it with :attr:`material_codes` for the flows."""
-        m = self._extra.get("is_waste_material")
-        if m is None:
-            m = self._extra["is_waste_material"] = np.isin(self.material_category, list(WASTE_CATEGORIES))
-        return m
+        return np.isin(self.material_category, list(WASTE_CATEGORIES))
 
-    @property
+    @cached_property
     def process_fate(self) -> np.ndarray:
         """Per process, the ``fate`` of the processes table (what happens to waste it receives; ``""``
         blank)."""
-        m = self._extra.get("process_fate")
-        if m is None:
-            col = self.process_table["fate"] if "fate" in self.process_table else None
-            m = self._extra["process_fate"] = (np.full(self.n_processes, "", dtype=object) if col is None
-                                               else col.fillna("").to_numpy(dtype=object))
-        return m
+        if "fate" not in self.process_table:
+            return np.full(self.n_processes, "", dtype=object)
+        return self.process_table["fate"].fillna("").to_numpy(dtype=object)
 
-    def _flow_text(self, column: str) -> np.ndarray:
-        m = self._extra.get("flow_" + column)
-        if m is None:
-            m = self._extra["flow_" + column] = self._flows[column].fillna("").to_numpy(dtype=object)
-        return m
-
-    @property
+    @cached_property
     def flow_fate(self) -> np.ndarray:
         """Per flow, its own ``fate`` (``""`` blank: the target process or kind decides)."""
-        return self._flow_text("fate")
+        return self._flows["fate"].fillna("").to_numpy(dtype=object)
 
-    @property
+    @cached_property
     def flow_route(self) -> np.ndarray:
         """Per flow, its ``route`` (``""`` blank)."""
-        return self._flow_text("route")
+        return self._flows["route"].fillna("").to_numpy(dtype=object)
 
-    @property
+    @cached_property
     def category(self) -> np.ndarray:
         """Per flow, its material's category (object array; None for a material the park does not define)."""
-        m = self._extra.get("category")
-        if m is None:
-            cats = np.array([self.category_of.get(x) for x in self.material_ids.tolist()], dtype=object)
-            m = self._extra["category"] = cats[self.material_codes] if len(cats) else np.zeros(0, dtype=object)
-        return m
+        cats = np.array([self.category_of.get(x) for x in self.material_ids.tolist()], dtype=object)
+        return cats[self.material_codes] if len(cats) else np.zeros(0, dtype=object)
 
-    # String columns as object arrays and the material factorisation cost more than a balance (Arrow-backed
-    # strings convert element by element), so they are built on first use.
-    @property
+    @cached_property
     def flow_ids(self) -> np.ndarray:
         """Per flow, its id (object array)."""
-        m = self._extra.get("flow_ids")
-        if m is None:
-            m = self._extra["flow_ids"] = self._flows["id"].to_numpy(dtype=object)
-        return m
+        return self._flows["id"].to_numpy(dtype=object)
 
-    @property
+    @cached_property
     def material(self) -> np.ndarray:
         """Per flow, its material id (object array)."""
-        m = self._extra.get("material")
-        if m is None:
-            m = self._extra["material"] = self._flows["material"].to_numpy(dtype=object)
-        return m
+        return self._flows["material"].to_numpy(dtype=object)
 
+    @cached_property
     def _materials(self) -> tuple[np.ndarray, np.ndarray]:
-        m = self._extra.get("materials")
-        if m is None:
-            if len(self._flows):
-                codes, ids = self._flows["material"].factorize(sort=True)
-            else:
-                codes, ids = np.zeros(0, int), []
-            m = self._extra["materials"] = (np.asarray(codes, dtype=np.int64), np.asarray(ids, dtype=object))
-        return m
+        if len(self._flows):
+            codes, ids = self._flows["material"].factorize(sort=True)
+        else:
+            codes, ids = np.zeros(0, int), []
+        return np.asarray(codes, dtype=np.int64), np.asarray(ids, dtype=object)
 
     @property
     def material_codes(self) -> np.ndarray:
         """Per flow, the position of its material in :attr:`material_ids`."""
-        return self._materials()[0]
+        return self._materials[0]
 
     @property
     def material_ids(self) -> np.ndarray:
         """The materials the flows carry, sorted (object array)."""
-        return self._materials()[1]
+        return self._materials[1]
 
-    @property
+    @cached_property
     def incidence(self) -> sp.csr_matrix:
         """n_processes × n_flows, +1 where the flow enters the process, −1 where it leaves (built on first
         use: balancing needs only ``src`` and ``tgt``, and scipy is not imported before)."""
-        m = self._extra.get("incidence")
-        if m is None:
-            import scipy.sparse as sp
+        import scipy.sparse as sp
 
-            n_p, n_f = self.n_processes, self.n_flows
-            cols = np.arange(n_f)
-            data = np.concatenate([np.ones(n_f), -np.ones(n_f)])
-            m = self._extra["incidence"] = sp.csr_matrix(
-                (data, (np.concatenate([self.tgt, self.src]), np.concatenate([cols, cols]))), shape=(n_p, n_f))
-        return m
+        n_p, n_f = self.n_processes, self.n_flows
+        cols = np.arange(n_f)
+        data = np.concatenate([np.ones(n_f), -np.ones(n_f)])
+        return sp.csr_matrix((data, (np.concatenate([self.tgt, self.src]), np.concatenate([cols, cols]))),
+                             shape=(n_p, n_f))
 
     @property
     def n_processes(self) -> int:
@@ -208,40 +173,28 @@ class CompiledPark:
     @property
     def n_flows(self) -> int:
         """The number of flows."""
-        return len(self.flow_ids)
+        return len(self.src)
 
-    @property
+    @cached_property
     def kind_code(self) -> np.ndarray:
         """Process kinds as small integers, positions in :data:`mfa.conventions.PROCESS_KINDS`."""
-        k = self._extra.get("kind_code")
-        if k is None:
-            order = {kind: i for i, kind in enumerate(PROCESS_KINDS)}
-            k = self._extra["kind_code"] = np.array([order[x] for x in self.kind], dtype=np.int8)
-        return k
+        order = {kind: i for i, kind in enumerate(PROCESS_KINDS)}
+        return np.array([order[x] for x in self.kind], dtype=np.int8)
 
-    @property
+    @cached_property
     def touch(self) -> sp.csr_matrix:
         """n_processes × n_flows, 1 where the flow enters or leaves the process."""
-        m = self._extra.get("touch")
-        if m is None:
-            m = self._extra["touch"] = abs(self.incidence).tocsr()
-        return m
+        return abs(self.incidence).tocsr()
 
-    @property
+    @cached_property
     def inflow(self) -> sp.csr_matrix:
         """n_processes × n_flows, 1 where the flow enters the process."""
-        m = self._extra.get("inflow")
-        if m is None:
-            m = self._extra["inflow"] = self.incidence.multiply(self.incidence > 0).tocsr()
-        return m
+        return self.incidence.multiply(self.incidence > 0).tocsr()
 
-    @property
+    @cached_property
     def outflow(self) -> sp.csr_matrix:
         """n_processes × n_flows, 1 where the flow leaves the process."""
-        m = self._extra.get("outflow")
-        if m is None:
-            m = self._extra["outflow"] = (-self.incidence).multiply(self.incidence < 0).tocsr()
-        return m
+        return (-self.incidence).multiply(self.incidence < 0).tocsr()
 
     def known_totals(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """Per process: the known inputs and outputs (t/a, unknown flows counted as 0) and the number of
