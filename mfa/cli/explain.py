@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from mfa.cli._common import add_json_flag, add_park_argument, load_park
+from mfa.cli._common import add_json_flag, add_park_argument, load_park, print_json_result
 
 HELP = "show how a computed flow follows from the measured and exact flows (symbolic, sympy)"
 
@@ -66,7 +66,7 @@ def run(args: argparse.Namespace) -> int:
     park = load_park(args.park)
     e = explain(park, args.flow)
     if args.json:
-        print(e.to_json())
+        print_json_result(e)
     else:
         print(str(e))
     return 0

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-from mfa.cli._common import add_force_flag, add_json_flag, add_park_argument, load_park, significant, table_options
+from mfa.cli._common import (add_force_flag, add_json_flag, add_park_argument, load_park, print_json_result,
+                              significant, table_options)
 
 HELP = "solve unknown flows and reconcile measured flows and transfer coefficients (t/a)"
 
@@ -116,7 +117,7 @@ def run(args: argparse.Namespace) -> int:
 
         write_park_output(r.park, args.output, args)
     if args.json:
-        print(r.to_json())
+        print_json_result(r)
         return 0
     s = r.summary
     print(f"Reconciliation of {park.info.name} (t/a)")

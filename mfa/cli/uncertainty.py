@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-from mfa.cli._common import add_json_flag, add_park_argument, load_park, significant, table_options
+from mfa.cli._common import (add_json_flag, add_park_argument, load_park, print_json_result, significant,
+                              table_options)
 
 HELP = "Monte Carlo uncertainty of flows and indicators (measured values sampled, each sample reconciled)"
 
@@ -99,7 +100,7 @@ def run(args: argparse.Namespace) -> int:
     else:
         res = monte_carlo(park, **kw)
     if args.json:
-        print(res.to_json())
+        print_json_result(res)
         return 0
     print(f"Monte Carlo uncertainty of {park.info.name}: {res.samples} samples, seed {res.seed}, "
           f"{res.distribution} distributions" + (f"; {res.failed_samples} samples failed and were excluded"
