@@ -1,0 +1,327 @@
+"""The coupling optimisation: how many t/a each candidate coupling carries (conventions and the formulation
+in :mod:`mfa.symbiosis` and ``docs/symbiosis.md``).
+
+Variables q_a ≥ 0 (t/a) per candidate arc; supply per stream, relief at internal disposal targets, demand per
+(user, substituted material), spare capacity, the user's shrinkable outflows and ``max_share`` as sparse
+inequality rows; the objective weighs utilisation (t/a), cost (CNY/a) and CO₂ avoided (t/a). Fixed link
+costs add a binary per arc (a MILP). Solved with HiGHS through :func:`scipy.optimize.linprog` /
+:func:`scipy.optimize.milp` (imported when a plan is optimised).
+
+>>> import mfa
+>>> from mfa.coupling_candidates import candidates
+>>> park = mfa.Park.from_frames(
+...     processes=[{"id": "quarry", "name": "Quarry", "kind": "import"},
+...                {"id": "pvc", "name": "PVC plant", "kind": "production"},
+...                {"id": "cement", "name": "Cement plant", "kind": "production"},
+...                {"id": "dump", "name": "Landfill", "kind": "landfill"},
+...                {"id": "market", "name": "Market", "kind": "export"}],
+...     flows=[{"source": "pvc", "target": "dump", "material": "carbide_slag", "value": 100},
+...            {"source": "quarry", "target": "pvc", "material": "limestone", "value": 100},
+...            {"source": "quarry", "target": "cement", "material": "limestone", "value": 500},
+...            {"source": "cement", "target": "market", "material": "cement", "value": 500}])
+>>> q, info = optimise_plan(candidates(park))
+>>> q.tolist(), info["status"]
+([100.0], 'optimal')
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Mapping
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+
+from mfa.errors import MfaError, suggest
+
+if TYPE_CHECKING:  # pragma: no cover
+    from mfa.coupling_candidates import Candidates
+
+__all__ = ["OBJECTIVES", "objective_weights", "build_problem", "optimise_plan"]
+
+OBJECTIVES: tuple[str, ...] = ("utilisation", "cost", "co2")
+
+
+def objective_weights(objective: str = "utilisation", weights: Mapping[str, float] | None = None) -> dict[str, float]:
+    """The weight of each objective term: one objective (weight 1) or ``weights`` (which override it).
+
+    Parameters
+    ----------
+    objective : {"utilisation", "cost", "co2"}
+        Maximise t/a rerouted, minimise CNY/a, or maximise t CO₂/a avoided.
+    weights : mapping, optional
+        Weights per objective name (missing ones are 0), e.g. ``{"utilisation": 1, "co2": 0.5}``.
+
+    Returns
+    -------
+    dict
+        Name → weight for every name of :data:`OBJECTIVES`.
+
+    Examples
+    --------
+    >>> objective_weights("co2")
+    {'utilisation': 0.0, 'cost': 0.0, 'co2': 1.0}
+    >>> objective_weights(weights={"utilisation": 1, "co2": 0.5})
+    {'utilisation': 1.0, 'cost': 0.0, 'co2': 0.5}
+    """
+    if weights:
+        bad = set(weights) - set(OBJECTIVES)
+        if bad:
+            raise MfaError(f"unknown weight(s) {sorted(bad)}; use " + ", ".join(OBJECTIVES))
+        w = {k: float(weights.get(k, 0.0)) for k in OBJECTIVES}
+        if not any(w.values()):
+            raise MfaError("all weights are 0: nothing to optimise")
+        return w
+    if objective not in OBJECTIVES:
+        hint = suggest(objective, OBJECTIVES)
+        raise MfaError(f"unknown objective {objective!r}; use one of " + ", ".join(OBJECTIVES)
+                       + (f" — {hint}" if hint else ""))
+    return {k: (1.0 if k == objective else 0.0) for k in OBJECTIVES}
+
+
+def build_problem(c: "Candidates", w: dict[str, float], fixed_cost: float | None = None
+                  ) -> tuple[np.ndarray, sp.csr_matrix, np.ndarray, np.ndarray, int, np.ndarray | None]:
+    """The LP / MILP of a candidate set as arrays (min c·x subject to A x ≤ b, 0 ≤ x ≤ ub).
+
+    Parameters
+    ----------
+    c : Candidates
+        From :func:`mfa.coupling_candidates.candidates`.
+    w : dict
+        Objective weights (:func:`objective_weights`).
+    fixed_cost : float, optional
+        CNY per coupling per year: adds a binary per arc (q_a ≤ ub_a·y_a) and turns the LP into a MILP.
+
+    Returns
+    -------
+    tuple
+        (cost vector, A_ub as sparse CSR, b_ub, upper bounds, number of arc variables, integrality or None);
+        the first variables are the arcs' t/a, then the relief variables, then the binaries.
+
+    Examples
+    --------
+    >>> import mfa
+    >>> from mfa.coupling_candidates import candidates
+    >>> park = mfa.Park.from_frames(
+    ...     processes=[{"id": "pvc", "name": "PVC", "kind": "production"},
+    ...                {"id": "bricks", "name": "Brickworks", "kind": "production", "capacity": 600},
+    ...                {"id": "dump", "name": "Landfill", "kind": "landfill"},
+    ...                {"id": "market", "name": "Market", "kind": "export"}],
+    ...     flows=[{"source": "pvc", "target": "dump", "material": "fly_ash", "value": 100},
+    ...            {"source": "bricks", "target": "market", "material": "fired_bricks", "value": 500}])
+    >>> cost, A, b, ub, n, integrality = build_problem(candidates(park), objective_weights())
+    >>> n, A.shape[1], integrality is None
+    (1, 1, True)
+    """
+    arcs = c.arcs
+    n = len(arcs)
+    gamma = arcs["ratio"].to_numpy(dtype=float)
+    rows, cols, vals, rhs = [], [], [], []
+    r = 0
+
+    def add(row_idx: np.ndarray, col_idx: np.ndarray, v: np.ndarray, b: np.ndarray) -> None:
+        nonlocal r
+        rows.append(row_idx + r)
+        cols.append(col_idx)
+        vals.append(v)
+        rhs.append(b)
+        r += len(b)
+
+    # supply per stream
+    s_codes, s_uni = pd.factorize(arcs["stream"])
+    supply = arcs.groupby(s_codes)["supply"].first().to_numpy(dtype=float)
+    add(s_codes, np.arange(n), np.ones(n), supply)
+    # relief at internal targets: Σ_(t,m) q − u_tm ≤ acc_tm ; Σ_m u_tm ≤ B_t   (u = extra variables)
+    n_aux = 0
+    if len(c.relief):
+        key_arc = arcs["disposal_target"].astype(str) + "\x00" + arcs["material"].astype(str)
+        key_rel = c.relief["target"].astype(str) + "\x00" + c.relief["material"].astype(str)
+        rel_idx = pd.Index(key_rel).get_indexer(key_arc)
+        on = rel_idx >= 0
+        n_aux = len(c.relief)
+        aux0 = n
+        add(rel_idx[on], np.flatnonzero(on), np.ones(int(on.sum())), c.relief["stock_accumulation"].to_numpy(
+            dtype=float))
+        rows[-1] = np.concatenate([rows[-1], np.arange(n_aux) + r - n_aux])
+        cols[-1] = np.concatenate([cols[-1], aux0 + np.arange(n_aux)])
+        vals[-1] = np.concatenate([vals[-1], -np.ones(n_aux)])
+        t_idx = pd.Index(c.relief_pool["target"]).get_indexer(c.relief["target"])
+        add(t_idx, aux0 + np.arange(n_aux), np.ones(n_aux), c.relief_pool["boundary_outflow"].to_numpy(
+            dtype=float))
+    # demand per (user, substituted material)
+    sub = arcs["substitutes"].astype(str).to_numpy()
+    has_sub = sub != ""
+    if has_sub.any() and len(c.demand):
+        key_arc = arcs["to"].astype(str) + "\x00" + arcs["substitutes"].astype(str)
+        key_dem = c.demand["user"].astype(str) + "\x00" + c.demand["material"].astype(str)
+        d_idx = pd.Index(key_dem).get_indexer(key_arc)
+        on = (d_idx >= 0) & has_sub
+        add(d_idx[on], np.flatnonzero(on), gamma[on], c.demand["demand"].to_numpy(dtype=float))
+    u_codes = pd.Index(c.users["user"]).get_indexer(arcs["to"])
+    # capacity: Σ (1 − γ) q ≤ spare (finite only)
+    spare = c.users["spare_capacity"].to_numpy(dtype=float)
+    fin = np.isfinite(spare)
+    if fin.any():
+        umap = np.full(len(c.users), -1)
+        umap[fin] = np.arange(int(fin.sum()))
+        on = umap[u_codes] >= 0
+        add(umap[u_codes][on], np.flatnonzero(on), (1.0 - gamma)[on], spare[fin])
+    # shrink pool: Σ (γ − 1) q ≤ outflows that can shrink
+    add(u_codes, np.arange(n), gamma - 1.0, c.users["shrink_capacity"].to_numpy(dtype=float))
+    # max_share per (user, catalogue row): Σ_row q − s Σ_all (1−γ) q ≤ s·I0 − existing
+    share = arcs["max_share"].to_numpy(dtype=float)
+    has_share = ~np.isnan(share)
+    if has_share.any():
+        grp = arcs.loc[has_share, ["to", "rule"]].astype(str).agg("\x00".join, axis=1)
+        g_codes, g_uni = pd.factorize(grp)
+        ng = len(g_uni)
+        g_user = arcs.loc[has_share, "to"].to_numpy(dtype=object)
+        g_share = share[has_share]
+        first = pd.Series(np.arange(int(has_share.sum()))).groupby(g_codes).first().to_numpy()
+        grp_user = g_user[first]
+        grp_share = g_share[first]
+        # every arc into the group's user contributes −s(1−γ)
+        rr, cc, vv = [g_codes], [np.flatnonzero(has_share)], [np.ones(int(has_share.sum()))]
+        pairs = pd.DataFrame({"user": grp_user, "g": np.arange(ng)}).merge(
+            pd.DataFrame({"user": arcs["to"].to_numpy(dtype=object), "a": np.arange(n)}), on="user")
+        gi, ai = pairs["g"].to_numpy(), pairs["a"].to_numpy()
+        rr.append(gi)
+        cc.append(ai)
+        vv.append(-grp_share[gi] * (1.0 - gamma[ai]))
+        existing = _existing_share_inputs(c, arcs, has_share, first, grp_user)
+        i0 = c.users.set_index("user")["current_input"].reindex(grp_user).to_numpy(dtype=float)
+        b = grp_share * i0 - existing
+        add(np.concatenate(rr), np.concatenate(cc), np.concatenate(vv), b)
+
+    nvar = n + n_aux
+    A = sp.csr_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))), shape=(r, nvar))
+    b_ub = np.concatenate(rhs)
+    # objective (min): −w_u Σq + w_c Σ cost q − w_co2 Σ co2 q ; tiny distance tie-break for determinism
+    cost = np.nan_to_num(arcs["cost_per_t"].to_numpy(dtype=float))
+    co2 = arcs["co2_per_t"].to_numpy(dtype=float)
+    dist = np.nan_to_num(arcs["distance_km"].to_numpy(dtype=float))
+    # ties between equally good plans are broken, in this order, towards waste that would be landfilled,
+    # towards more CO₂ avoided and towards shorter hauls; the weights are far below any real objective
+    landfilled = (arcs["disposal_kind"].astype(str).to_numpy() == "landfill") if "disposal_kind" in arcs else 0.0
+    tie = (-1e-6 * landfilled - 1e-8 * np.clip(co2, -1e3, 1e3)
+           + 1e-9 * (1.0 + dist / (1.0 + (dist.max() if n else 0.0))))
+    obj = -w["utilisation"] * np.ones(n) + w["cost"] * cost - w["co2"] * co2 + tie
+    ub = arcs["supply"].to_numpy(dtype=float).copy()
+    pos = gamma > 0
+    dem_u = np.full(n, np.inf)
+    if has_sub.any() and len(c.demand):
+        key_arc = arcs["to"].astype(str) + "\x00" + arcs["substitutes"].astype(str)
+        key_dem = c.demand["user"].astype(str) + "\x00" + c.demand["material"].astype(str)
+        d_idx = pd.Index(key_dem).get_indexer(key_arc)
+        ok = d_idx >= 0
+        dem_u[ok] = c.demand["demand"].to_numpy(dtype=float)[d_idx[ok]]
+    ub[pos] = np.minimum(ub[pos], dem_u[pos] / gamma[pos])
+    c_full = np.concatenate([obj, np.zeros(n_aux)])
+    ub_full = np.concatenate([ub, np.full(n_aux, np.inf)])
+    integrality = None
+    if fixed_cost is not None and fixed_cost > 0:
+        if w["cost"] == 0:
+            raise MfaError("fixed link costs are a cost: use objective 'cost' or give a cost weight")
+        # binary y_a per arc: q_a − ub_a·y_a ≤ 0 ; objective + w_c·F·y_a
+        big = np.where(np.isfinite(ub), ub, arcs["supply"].to_numpy(dtype=float))
+        link = sp.csr_matrix((np.concatenate([np.ones(n), -big]),
+                              (np.concatenate([np.arange(n), np.arange(n)]),
+                               np.concatenate([np.arange(n), nvar + np.arange(n)]))), shape=(n, nvar + n))
+        A = sp.vstack([sp.hstack([A, sp.csr_matrix((A.shape[0], n))]), link]).tocsr()
+        b_ub = np.concatenate([b_ub, np.zeros(n)])
+        c_full = np.concatenate([c_full, np.full(n, w["cost"] * float(fixed_cost))])
+        ub_full = np.concatenate([ub_full, np.ones(n)])
+        integrality = np.concatenate([np.zeros(nvar), np.ones(n)])
+    return c_full, A, b_ub, ub_full, n, integrality
+
+
+def _existing_share_inputs(c: "Candidates", arcs: pd.DataFrame, has_share: np.ndarray, first: np.ndarray,
+                           grp_user: np.ndarray) -> np.ndarray:
+    # tonnes of the row's waste material(s) the user already takes (they count towards the share)
+    sub = arcs.loc[has_share].reset_index(drop=True)
+    out = np.zeros(len(first))
+    existing = c.existing_inputs
+    for gi, fi in enumerate(first):
+        mats = set(sub.loc[sub["rule"] == sub.loc[fi, "rule"], "material"])
+        if existing is not None:
+            out[gi] = float(existing[(existing["target"] == grp_user[gi])
+                                     & existing["material"].isin(mats)]["value"].sum())
+    return out
+
+
+def optimise_plan(c: "Candidates", objective: str = "utilisation", weights: Mapping[str, float] | None = None,
+                  fixed_cost: float | None = None) -> tuple[np.ndarray, dict[str, Any]]:
+    """The t/a per candidate coupling that optimise the objective: the LP (or, with ``fixed_cost``, the MILP)
+    solved with HiGHS.
+
+    Parameters
+    ----------
+    c : Candidates
+        From :func:`mfa.coupling_candidates.candidates`.
+    objective : {"utilisation", "cost", "co2"}
+        See :func:`objective_weights`.
+    weights : mapping, optional
+        Weights per objective; override ``objective``.
+    fixed_cost : float, optional
+        CNY per coupling per year (MILP).
+
+    Returns
+    -------
+    q : numpy.ndarray
+        t/a per candidate arc (``c.arcs`` order; 0 = not chosen).
+    info : dict
+        status, objective_value, solver, variables, constraints, seconds and weights.
+
+    Raises
+    ------
+    MfaError
+        When the solver fails (the message names the solver and the problem size).
+
+    Examples
+    --------
+    >>> import mfa
+    >>> from mfa.coupling_candidates import candidates
+    >>> park = mfa.Park.from_frames(
+    ...     processes=[{"id": "quarry", "name": "Quarry", "kind": "import"},
+    ...                {"id": "pvc", "name": "PVC", "kind": "production"},
+    ...                {"id": "bricks", "name": "Brickworks", "kind": "production", "capacity": 530},
+    ...                {"id": "dump", "name": "Landfill", "kind": "landfill"},
+    ...                {"id": "market", "name": "Market", "kind": "export"}],
+    ...     flows=[{"source": "pvc", "target": "dump", "material": "fly_ash", "value": 100},
+    ...            {"source": "quarry", "target": "bricks", "material": "limestone", "value": 500},
+    ...            {"source": "bricks", "target": "market", "material": "fired_bricks", "value": 500}])
+    >>> q, info = optimise_plan(candidates(park))  # fly ash accepted by the brickworks: 30 t/a spare
+    >>> [round(float(x), 6) for x in q], info["solver"]
+    ([30.0], 'linprog(highs)')
+    """
+    import time
+
+    from scipy.optimize import Bounds, LinearConstraint, linprog, milp
+
+    w = objective_weights(objective, weights)
+    n = len(c.arcs)
+    if n == 0:
+        return np.zeros(0), {"status": "no candidates", "objective_value": 0.0, "solver": None,
+                             "variables": 0, "constraints": 0, "seconds": 0.0, "weights": w}
+    cost, A, b, ub, n_arcs, integ = build_problem(c, w, fixed_cost)
+    t0 = time.perf_counter()
+    if integ is None:
+        res = linprog(cost, A_ub=A, b_ub=b, bounds=np.column_stack([np.zeros(len(ub)), ub]), method="highs")
+        solver = "linprog(highs)"
+    else:
+        res = milp(cost, constraints=LinearConstraint(A, -np.inf, b), integrality=integ,
+                   bounds=Bounds(np.zeros(len(ub)), ub), options={"disp": False})
+        solver = "milp(highs)"
+    secs = time.perf_counter() - t0
+    ok = res.status == 0
+    x, fun = (res.x, res.fun) if ok else (None, None)
+    if not ok:
+        raise MfaError(f"the coupling optimisation failed ({solver}): {res.message} "
+                       f"[{n_arcs} candidate couplings, {A.shape[0]} constraints]")
+    q = np.clip(x[:n_arcs], 0.0, None)
+    supply = c.arcs["supply"].to_numpy(dtype=float)
+    q[q < 1e-7 * np.maximum(1.0, supply)] = 0.0
+    return q, {"status": "optimal", "objective_value": float(fun), "solver": solver, "variables": len(cost),
+               "constraints": int(A.shape[0]), "seconds": secs, "weights": w}
+
+
