@@ -116,137 +116,159 @@ def build_problem(c: "Candidates", w: dict[str, float], fixed_cost: float | None
     arcs = c.arcs
     n = len(arcs)
     gamma = arcs["ratio"].to_numpy(dtype=float)
-    rows, cols, vals, rhs = [], [], [], []
-    r = 0
-
-    def add(row_idx: np.ndarray, col_idx: np.ndarray, v: np.ndarray, b: np.ndarray) -> None:
-        nonlocal r
-        rows.append(row_idx + r)
-        cols.append(col_idx)
-        vals.append(v)
-        rhs.append(b)
-        r += len(b)
-
-    # supply per stream
-    s_codes, s_uni = pd.factorize(arcs["stream"])
-    supply = arcs.groupby(s_codes)["supply"].first().to_numpy(dtype=float)
-    add(s_codes, np.arange(n), np.ones(n), supply)
-    # relief at internal targets: Σ_(t,m) q − u_tm ≤ acc_tm ; Σ_m u_tm ≤ B_t   (u = extra variables)
-    n_aux = 0
-    if len(c.relief):
-        key_arc = arcs["disposal_target"].astype(str) + "\x00" + arcs["material"].astype(str)
-        key_rel = c.relief["target"].astype(str) + "\x00" + c.relief["material"].astype(str)
-        rel_idx = pd.Index(key_rel).get_indexer(key_arc)
-        on = rel_idx >= 0
-        n_aux = len(c.relief)
-        aux0 = n
-        add(rel_idx[on], np.flatnonzero(on), np.ones(int(on.sum())), c.relief["stock_accumulation"].to_numpy(
-            dtype=float))
-        rows[-1] = np.concatenate([rows[-1], np.arange(n_aux) + r - n_aux])
-        cols[-1] = np.concatenate([cols[-1], aux0 + np.arange(n_aux)])
-        vals[-1] = np.concatenate([vals[-1], -np.ones(n_aux)])
-        t_idx = pd.Index(c.relief_pool["target"]).get_indexer(c.relief["target"])
-        add(t_idx, aux0 + np.arange(n_aux), np.ones(n_aux), c.relief_pool["boundary_outflow"].to_numpy(
-            dtype=float))
-    # demand per (user, substituted material)
-    sub = arcs["substitutes"].astype(str).to_numpy()
-    has_sub = sub != ""
-    if has_sub.any() and len(c.demand):
-        key_arc = arcs["to"].astype(str) + "\x00" + arcs["substitutes"].astype(str)
-        key_dem = c.demand["user"].astype(str) + "\x00" + c.demand["material"].astype(str)
-        d_idx = pd.Index(key_dem).get_indexer(key_arc)
-        on = (d_idx >= 0) & has_sub
-        add(d_idx[on], np.flatnonzero(on), gamma[on], c.demand["demand"].to_numpy(dtype=float))
+    rows = _Rows()
+    _supply_rows(rows, arcs)
+    n_aux = _relief_rows(rows, c, arcs)
+    d_idx = _demand_index(c, arcs)
+    on = d_idx >= 0
+    if on.any():  # demand per (user, substituted material): Σ γ q ≤ D
+        rows.add(d_idx[on], np.flatnonzero(on), gamma[on], c.demand["demand"].to_numpy(dtype=float))
     u_codes = pd.Index(c.users["user"]).get_indexer(arcs["to"])
-    # capacity: Σ (1 − γ) q ≤ spare (finite only)
     spare = c.users["spare_capacity"].to_numpy(dtype=float)
     fin = np.isfinite(spare)
-    if fin.any():
+    if fin.any():  # capacity: Σ (1 − γ) q ≤ spare (finite only)
         umap = np.full(len(c.users), -1)
         umap[fin] = np.arange(int(fin.sum()))
         on = umap[u_codes] >= 0
-        add(umap[u_codes][on], np.flatnonzero(on), (1.0 - gamma)[on], spare[fin])
+        rows.add(umap[u_codes][on], np.flatnonzero(on), (1.0 - gamma)[on], spare[fin])
     # shrink pool: Σ (γ − 1) q ≤ outflows that can shrink
-    add(u_codes, np.arange(n), gamma - 1.0, c.users["shrink_capacity"].to_numpy(dtype=float))
-    # max_share per (user, catalogue row): Σ_row q − s Σ_all (1−γ) q ≤ s·I0 − existing
-    share = arcs["max_share"].to_numpy(dtype=float)
-    has_share = ~np.isnan(share)
-    if has_share.any():
-        grp = arcs.loc[has_share, ["to", "rule"]].astype(str).agg("\x00".join, axis=1)
-        g_codes, g_uni = pd.factorize(grp)
-        ng = len(g_uni)
-        g_user = arcs.loc[has_share, "to"].to_numpy(dtype=object)
-        g_share = share[has_share]
-        first = pd.Series(np.arange(int(has_share.sum()))).groupby(g_codes).first().to_numpy()
-        grp_user = g_user[first]
-        grp_share = g_share[first]
-        # every arc into the group's user contributes −s(1−γ)
-        rr, cc, vv = [g_codes], [np.flatnonzero(has_share)], [np.ones(int(has_share.sum()))]
-        pairs = pd.DataFrame({"user": grp_user, "g": np.arange(ng)}).merge(
-            pd.DataFrame({"user": arcs["to"].to_numpy(dtype=object), "a": np.arange(n)}), on="user")
-        gi, ai = pairs["g"].to_numpy(), pairs["a"].to_numpy()
-        rr.append(gi)
-        cc.append(ai)
-        vv.append(-grp_share[gi] * (1.0 - gamma[ai]))
-        existing = _existing_share_inputs(c, arcs, has_share, first, grp_user)
-        i0 = c.users.set_index("user")["current_input"].reindex(grp_user).to_numpy(dtype=float)
-        b = grp_share * i0 - existing
-        add(np.concatenate(rr), np.concatenate(cc), np.concatenate(vv), b)
-
+    rows.add(u_codes, np.arange(n), gamma - 1.0, c.users["shrink_capacity"].to_numpy(dtype=float))
+    _share_rows(rows, c, arcs)
     nvar = n + n_aux
-    A = sp.csr_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))), shape=(r, nvar))
-    b_ub = np.concatenate(rhs)
-    # objective (min): −w_u Σq + w_c Σ cost q − w_co2 Σ co2 q ; tiny distance tie-break for determinism
-    cost = np.nan_to_num(arcs["cost_per_t"].to_numpy(dtype=float))
-    co2 = arcs["co2_per_t"].to_numpy(dtype=float)
-    dist = np.nan_to_num(arcs["distance_km"].to_numpy(dtype=float))
-    # ties between equally good plans are broken, in this order, towards waste that would be landfilled,
-    # towards more CO₂ avoided and towards shorter hauls; the weights are far below any real objective
-    landfilled = (arcs["disposal_kind"].astype(str).to_numpy() == "landfill") if "disposal_kind" in arcs else 0.0
-    tie = (-1e-6 * landfilled - 1e-8 * np.clip(co2, -1e3, 1e3)
-           + 1e-9 * (1.0 + dist / (1.0 + (dist.max() if n else 0.0))))
-    obj = -w["utilisation"] * np.ones(n) + w["cost"] * cost - w["co2"] * co2 + tie
+    A, b_ub = rows.matrix(nvar)
     ub = arcs["supply"].to_numpy(dtype=float).copy()
     pos = gamma > 0
     dem_u = np.full(n, np.inf)
-    if has_sub.any() and len(c.demand):
-        key_arc = arcs["to"].astype(str) + "\x00" + arcs["substitutes"].astype(str)
-        key_dem = c.demand["user"].astype(str) + "\x00" + c.demand["material"].astype(str)
-        d_idx = pd.Index(key_dem).get_indexer(key_arc)
-        ok = d_idx >= 0
-        dem_u[ok] = c.demand["demand"].to_numpy(dtype=float)[d_idx[ok]]
+    dem_u[d_idx >= 0] = c.demand["demand"].to_numpy(dtype=float)[d_idx[d_idx >= 0]]
     ub[pos] = np.minimum(ub[pos], dem_u[pos] / gamma[pos])
-    c_full = np.concatenate([obj, np.zeros(n_aux)])
+    c_full = np.concatenate([_objective(arcs, w), np.zeros(n_aux)])
     ub_full = np.concatenate([ub, np.full(n_aux, np.inf)])
-    integrality = None
-    if fixed_cost is not None and fixed_cost > 0:
-        if w["cost"] == 0:
-            raise MfaError("fixed link costs are a cost: use objective 'cost' or give a cost weight")
-        # binary y_a per arc: q_a − ub_a·y_a ≤ 0 ; objective + w_c·F·y_a
-        big = np.where(np.isfinite(ub), ub, arcs["supply"].to_numpy(dtype=float))
-        link = sp.csr_matrix((np.concatenate([np.ones(n), -big]),
-                              (np.concatenate([np.arange(n), np.arange(n)]),
-                               np.concatenate([np.arange(n), nvar + np.arange(n)]))), shape=(n, nvar + n))
-        A = sp.vstack([sp.hstack([A, sp.csr_matrix((A.shape[0], n))]), link]).tocsr()
-        b_ub = np.concatenate([b_ub, np.zeros(n)])
-        c_full = np.concatenate([c_full, np.full(n, w["cost"] * float(fixed_cost))])
-        ub_full = np.concatenate([ub_full, np.ones(n)])
-        integrality = np.concatenate([np.zeros(nvar), np.ones(n)])
-    return c_full, A, b_ub, ub_full, n, integrality
+    if fixed_cost is None or fixed_cost <= 0:
+        return c_full, A, b_ub, ub_full, n, None
+    if w["cost"] == 0:
+        raise MfaError("fixed link costs are a cost: use objective 'cost' or give a cost weight")
+    # binary y_a per arc: q_a − ub_a·y_a ≤ 0 ; objective + w_c·F·y_a
+    big = np.where(np.isfinite(ub), ub, arcs["supply"].to_numpy(dtype=float))
+    link = sp.csr_matrix((np.concatenate([np.ones(n), -big]),
+                          (np.concatenate([np.arange(n), np.arange(n)]),
+                           np.concatenate([np.arange(n), nvar + np.arange(n)]))), shape=(n, nvar + n))
+    A = sp.vstack([sp.hstack([A, sp.csr_matrix((A.shape[0], n))]), link]).tocsr()
+    return (np.concatenate([c_full, np.full(n, w["cost"] * float(fixed_cost))]), A,
+            np.concatenate([b_ub, np.zeros(n)]), np.concatenate([ub_full, np.ones(n)]), n,
+            np.concatenate([np.zeros(nvar), np.ones(n)]))
 
 
-def _existing_share_inputs(c: "Candidates", arcs: pd.DataFrame, has_share: np.ndarray, first: np.ndarray,
-                           grp_user: np.ndarray) -> np.ndarray:
-    # tonnes of the row's waste material(s) the user already takes (they count towards the share)
-    sub = arcs.loc[has_share].reset_index(drop=True)
-    out = np.zeros(len(first))
+class _Rows:
+    """Inequality rows A x ≤ b collected block by block as sparse triplets."""
+
+    def __init__(self) -> None:
+        self.rows: list[np.ndarray] = []
+        self.cols: list[np.ndarray] = []
+        self.vals: list[np.ndarray] = []
+        self.rhs: list[np.ndarray] = []
+        self.n = 0
+
+    def add(self, row_idx: np.ndarray, col_idx: np.ndarray, v: np.ndarray, b: np.ndarray) -> None:
+        """A block of ``len(b)`` rows; ``row_idx`` counts from the block's first row."""
+        self.rows.append(row_idx + self.n)
+        self.cols.append(col_idx)
+        self.vals.append(v)
+        self.rhs.append(b)
+        self.n += len(b)
+
+    def matrix(self, nvar: int) -> tuple[sp.csr_matrix, np.ndarray]:
+        A = sp.csr_matrix((np.concatenate(self.vals), (np.concatenate(self.rows), np.concatenate(self.cols))),
+                          shape=(self.n, nvar))
+        return A, np.concatenate(self.rhs)
+
+
+def _supply_rows(rows: _Rows, arcs: pd.DataFrame) -> None:
+    """Σ_u q_wu ≤ S_w per stream."""
+    s_codes, _ = pd.factorize(arcs["stream"])
+    supply = arcs.groupby(s_codes)["supply"].first().to_numpy(dtype=float)
+    rows.add(s_codes, np.arange(len(arcs)), np.ones(len(arcs)), supply)
+
+
+def _relief_rows(rows: _Rows, c: "Candidates", arcs: pd.DataFrame) -> int:
+    """Relief at internal targets with one extra variable u_tm per (target, material):
+    Σ_(t,m) q − u_tm ≤ stock accumulation_tm and Σ_m u_tm ≤ boundary outflow_t. Returns the number of u."""
+    n_aux = len(c.relief)
+    if not n_aux:
+        return 0
+    key_arc = arcs["disposal_target"].astype(str) + "\x00" + arcs["material"].astype(str)
+    key_rel = c.relief["target"].astype(str) + "\x00" + c.relief["material"].astype(str)
+    rel_idx = pd.Index(key_rel).get_indexer(key_arc)
+    on = rel_idx >= 0
+    aux = len(arcs) + np.arange(n_aux)
+    rows.add(np.concatenate([rel_idx[on], np.arange(n_aux)]), np.concatenate([np.flatnonzero(on), aux]),
+             np.concatenate([np.ones(int(on.sum())), -np.ones(n_aux)]),
+             c.relief["stock_accumulation"].to_numpy(dtype=float))
+    t_idx = pd.Index(c.relief_pool["target"]).get_indexer(c.relief["target"])
+    rows.add(t_idx, aux, np.ones(n_aux), c.relief_pool["boundary_outflow"].to_numpy(dtype=float))
+    return n_aux
+
+
+def _demand_index(c: "Candidates", arcs: pd.DataFrame) -> np.ndarray:
+    """Per arc, the row of ``c.demand`` (user, substituted material) it draws on, or −1."""
+    has_sub = arcs["substitutes"].astype(str).to_numpy() != ""
+    if not has_sub.any() or not len(c.demand):
+        return np.full(len(arcs), -1)
+    key_arc = arcs["to"].astype(str) + "\x00" + arcs["substitutes"].astype(str)
+    key_dem = c.demand["user"].astype(str) + "\x00" + c.demand["material"].astype(str)
+    return np.where(has_sub, pd.Index(key_dem).get_indexer(key_arc), -1)
+
+
+def _share_rows(rows: _Rows, c: "Candidates", arcs: pd.DataFrame) -> None:
+    """max_share per (user, catalogue row): Σ_row q − s Σ_all (1 − γ) q ≤ s·I0 − what the user already takes
+    of the row's waste."""
+    share = arcs["max_share"].to_numpy(dtype=float)
+    has_share = ~np.isnan(share)
+    if not has_share.any():
+        return
+    gamma = arcs["ratio"].to_numpy(dtype=float)
+    grp = arcs.loc[has_share, ["to", "rule"]].astype(str).agg("\x00".join, axis=1)
+    g_codes, g_uni = pd.factorize(grp)
+    ng = len(g_uni)
+    first = pd.Series(np.arange(int(has_share.sum()))).groupby(g_codes).first().to_numpy()
+    grp_user = arcs.loc[has_share, "to"].to_numpy(dtype=object)[first]
+    grp_rule = arcs.loc[has_share, "rule"].to_numpy()[first]
+    grp_share = share[has_share][first]
+    # every arc into the group's user contributes −s(1−γ)
+    pairs = pd.DataFrame({"user": grp_user, "g": np.arange(ng)}).merge(
+        pd.DataFrame({"user": arcs["to"].to_numpy(dtype=object), "a": np.arange(len(arcs))}), on="user")
+    gi, ai = pairs["g"].to_numpy(), pairs["a"].to_numpy()
+    i0 = c.users.set_index("user")["current_input"].reindex(grp_user).to_numpy(dtype=float)
+    b = grp_share * i0 - _existing_share_inputs(c, arcs.loc[has_share], grp_user, grp_rule)
+    rows.add(np.concatenate([g_codes, gi]), np.concatenate([np.flatnonzero(has_share), ai]),
+             np.concatenate([np.ones(int(has_share.sum())), -grp_share[gi] * (1.0 - gamma[ai])]), b)
+
+
+def _existing_share_inputs(c: "Candidates", share_arcs: pd.DataFrame, grp_user: np.ndarray,
+                           grp_rule: np.ndarray) -> np.ndarray:
+    """Per (user, rule) group, the t/a of the rule's waste material(s) the user already takes (they count
+    towards the share)."""
     existing = c.existing_inputs
-    for gi, fi in enumerate(first):
-        mats = set(sub.loc[sub["rule"] == sub.loc[fi, "rule"], "material"])
-        if existing is not None:
-            out[gi] = float(existing[(existing["target"] == grp_user[gi])
-                                     & existing["material"].isin(mats)]["value"].sum())
-    return out
+    if existing is None or not len(grp_user):
+        return np.zeros(len(grp_user))
+    groups = pd.DataFrame({"g": np.arange(len(grp_user)), "user": grp_user, "rule": grp_rule})
+    gm = groups.merge(share_arcs[["rule", "material"]].drop_duplicates(), on="rule")
+    have = existing.groupby(["target", "material"])["value"].sum()
+    got = have.reindex(pd.MultiIndex.from_arrays([gm["user"], gm["material"]])).fillna(0.0).to_numpy()
+    return np.bincount(gm["g"].to_numpy(), weights=got, minlength=len(grp_user))
+
+
+def _objective(arcs: pd.DataFrame, w: dict[str, float]) -> np.ndarray:
+    """min −w_u Σq + w_c Σ cost q − w_co2 Σ co2 q, plus tie-breaks: between equally good plans towards
+    waste that would be landfilled, towards more CO₂ avoided and towards shorter hauls (weights far below
+    any real objective, so plans are deterministic)."""
+    n = len(arcs)
+    cost = np.nan_to_num(arcs["cost_per_t"].to_numpy(dtype=float))
+    co2 = arcs["co2_per_t"].to_numpy(dtype=float)
+    dist = np.nan_to_num(arcs["distance_km"].to_numpy(dtype=float))
+    landfilled = (arcs["disposal_kind"].astype(str).to_numpy() == "landfill") if "disposal_kind" in arcs else 0.0
+    tie = (-1e-6 * landfilled - 1e-8 * np.clip(co2, -1e3, 1e3)
+           + 1e-9 * (1.0 + dist / (1.0 + (dist.max() if n else 0.0))))
+    return -w["utilisation"] * np.ones(n) + w["cost"] * cost - w["co2"] * co2 + tie
 
 
 def optimise_plan(c: "Candidates", objective: str = "utilisation", weights: Mapping[str, float] | None = None,

@@ -154,9 +154,29 @@ METRIC_INFO: dict[str, tuple[str, str]] = {
 class FlowNetwork:
     """A park as an ENA network in one currency (all values t/a).
 
-    ``F`` is a sparse CSR matrix (row = donor, column = receiver) over ``nodes``; ``z`` are inputs from
-    outside, ``e`` exports, ``r`` dissipation (environment, landfill, stock accumulation), each already
-    including the closure of node residuals; ``residual`` is inputs − outputs − Δstock before closure.
+    Attributes
+    ----------
+    nodes : numpy.ndarray
+        Node ids (internal processes).
+    F : scipy.sparse.csr_matrix
+        n × n internal flows, row = donor, column = receiver.
+    z, e, r : numpy.ndarray
+        Inputs from outside, exports and dissipation (environment, landfill, stock accumulation) per node,
+        each already including the closure of node residuals.
+    currency : str
+        What the flows count.
+    residual : numpy.ndarray or None
+        inputs − outputs − Δstock per node before closure.
+    stock_change, inputs, outputs : numpy.ndarray or None
+        Per node, before closure.
+    notes : list of Issue
+        What was left out building the network.
+
+    Examples
+    --------
+    >>> net = FlowNetwork.from_arrays([[0, 5], [0, 0]], z=[10, 0], e=[5, 5])
+    >>> net.n, net.throughflow().tolist()
+    (2, [10.0, 5.0])
     """
 
     nodes: np.ndarray
@@ -176,9 +196,35 @@ class FlowNetwork:
                     currency: str = "currency", close: bool = True) -> "FlowNetwork":
         """Build a network from plain arrays (e.g. a published ecosystem model).
 
-        ``F`` dense or sparse n × n (row = donor), ``z`` inputs, ``e`` exports, ``r`` dissipation. With
-        ``close=True`` node residuals (Σin − Σout) are closed at the boundary as described in the module
-        docstring and reported.
+        Parameters
+        ----------
+        F : array_like or sparse matrix
+            n × n internal flows, row = donor.
+        z : array_like
+            Inputs per node (None = 0).
+        e, r : array_like, optional
+            Exports and dissipation per node (0 when omitted).
+        nodes : sequence, optional
+            Node names (default "0", "1", …).
+        currency : str
+            What the flows count, for the messages.
+        close : bool
+            Close each node's residual (Σin − Σout) at the boundary (module docstring); it stays reported.
+
+        Returns
+        -------
+        FlowNetwork
+
+        Raises
+        ------
+        MfaError
+            For a non-square F or a negative flow.
+
+        Examples
+        --------
+        >>> net = FlowNetwork.from_arrays([[0, 8], [0, 0]], z=[10, 0], r=[0, 8])
+        >>> net.residual.tolist(), net.r.tolist()  # node 0 keeps 2 more than it passes on: dissipated
+        ([2.0, 0.0], [2.0, 8.0])
         """
         F = sp.csr_matrix(F, dtype=float)
         n = F.shape[0]
@@ -203,10 +249,17 @@ class FlowNetwork:
 
     @property
     def n(self) -> int:
+        """Number of nodes."""
         return len(self.nodes)
 
     def throughflow(self) -> np.ndarray:
-        """Input-side node throughflow T_j = Σ_i f_ij + z_j (t/a)."""
+        """Input-side node throughflow T_j = Σ_i f_ij + z_j (t/a).
+
+        Returns
+        -------
+        numpy.ndarray
+            One value per node.
+        """
         return np.asarray(self.F.sum(axis=0)).ravel() + self.z
 
 
@@ -235,8 +288,35 @@ def _currency_mask(park: "Park", material: str | None, category: str | None) -> 
 def flow_network(park: "Park", material: str | None = None, category: str | None = None) -> FlowNetwork:
     """The park as an ENA :class:`FlowNetwork` in one currency (see the module docstring).
 
-    ``material`` (a material id) or ``category`` (a material category such as ``industrial_solid_waste``)
-    chooses the currency; by default all flows count (total mass, t/a).
+    Parameters
+    ----------
+    park : Park
+        The park (read through ``park.compiled``).
+    material : str, optional
+        A material id as the currency.
+    category : str, optional
+        A material category (such as ``industrial_solid_waste``) as the currency; by default all flows
+        count (total mass, t/a).
+
+    Returns
+    -------
+    FlowNetwork
+        Internal flows, boundary inputs and outputs with residuals closed, and notes on what was left out.
+
+    Examples
+    --------
+    >>> import mfa
+    >>> park = mfa.Park.from_frames(
+    ...     processes=[{"id": "in", "name": "Import", "kind": "import"},
+    ...                {"id": "a", "name": "A", "kind": "production"},
+    ...                {"id": "b", "name": "B", "kind": "production"},
+    ...                {"id": "out", "name": "Export", "kind": "export"}],
+    ...     flows=[{"source": "in", "target": "a", "material": "coal", "value": 100},
+    ...            {"source": "a", "target": "b", "material": "coal", "value": 100},
+    ...            {"source": "b", "target": "out", "material": "coal", "value": 100}])
+    >>> net = flow_network(park)
+    >>> net.nodes.tolist(), net.F.toarray().tolist(), net.z.tolist(), net.e.tolist()
+    (['a', 'b'], [[0.0, 100.0], [0.0, 0.0]], [100.0, 0.0], [0.0, 100.0])
     """
     c = park.compiled
     mask, currency = _currency_mask(park, material, category)
@@ -357,8 +437,30 @@ def _ratio(num: float, den: float, name: str, why: str, notes: list[Issue]) -> f
     return float(num / den)
 
 
-def analyse(net: FlowNetwork) -> tuple[dict[str, Any], pd.DataFrame, list[str]]:
-    """Every metric of the module docstring for ``net``: (metrics dict, per-node table, notes)."""
+def analyse(net: FlowNetwork) -> tuple[dict[str, Any], pd.DataFrame, list[Issue]]:
+    """Every metric of the module docstring for a network.
+
+    Parameters
+    ----------
+    net : FlowNetwork
+        The network (:func:`flow_network` or :meth:`FlowNetwork.from_arrays`).
+
+    Returns
+    -------
+    metrics : dict
+        Key of :data:`METRIC_INFO` → value (None where undefined).
+    nodes : pandas.DataFrame
+        Per node: inputs, outputs, residual and closure, throughflow, n_jj, cycled, component, degrees.
+    notes : list of Issue
+        The network's notes and why a metric is undefined.
+
+    Examples
+    --------
+    >>> # balanced two-node loop: T = (15, 15); n_jj = 1 / (1 − 15/15 · 5/15) = 1.5, TSTc = 2 · 15 · 0.5/1.5
+    >>> m, nodes, notes = analyse(FlowNetwork.from_arrays([[0, 15], [5, 0]], z=[10, 0], e=[0, 10]))
+    >>> m["tst"], m["tstc"], m["cyclicity"], round(m["fci"], 4)
+    (30.0, 10.0, 1.0, 0.3333)
+    """
     from scipy.sparse.csgraph import connected_components
 
     notes = list(net.notes)
