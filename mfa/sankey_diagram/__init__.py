@@ -12,8 +12,11 @@ Conventions shown in every diagram
       "stock release" (Δstock < 0). Imbalances of internal processes beyond the park's tolerance are drawn
       as links to/from "unaccounted (balance residual)", so every tonne drawn in is drawn out.
     * Flows of unknown value (NaN) cannot be drawn; their number is given in the diagram's note.
-    * Return flows (recycling, reuse) that run against the main direction are drawn as loops above or
-      below the diagram, from right to left, ending in an arrowhead at their target.
+    * Return flows (recycling, reuse) that run against the main direction are drawn as return links just
+      under (or over) the columns they span, from right to left, with their value and an arrowhead at
+      their target.
+    * Air, water and flue gas (carriers, :func:`carrier_flows`) are left out of the whole-park view, which
+      they would dwarf; ``carriers=True`` draws them, and the note gives their total.
 
 >>> import mfa
 >>> park = mfa.Park.from_frames(
@@ -136,11 +139,34 @@ def format_value(v: float | None, lang: str = "en") -> str:
 
 
 def wrap_label(text: str, width: int = 26) -> str:
-    """Break a long node name into lines of about ``width`` characters (CJK characters count double)."""
+    r"""Break a long node name into lines of about ``width`` characters (CJK characters count double).
+
+    Chinese text is cut between characters, never leaving an opening bracket at the end of a line or a
+    closing mark at the start of one (禁则); text that is mostly Latin (with an odd Chinese word) is cut at
+    spaces.
+
+    Parameters
+    ----------
+    text : the name.
+    width : characters per line (Latin).
+
+    Returns
+    -------
+    str
+        The lines joined by newlines.
+
+    Examples
+    --------
+    >>> wrap_label("Baotou city districts: households, shops and offices (社会源)")
+    'Baotou city districts:\nhouseholds, shops and\noffices (社会源)'
+    >>> wrap_label("包头城区居民、商户和企业（废旧物品来源）")
+    '包头城区居民、商户和企业\n（废旧物品来源）'
+    """
     import textwrap
 
     text = str(text)
-    if any(ord(ch) > 0x2E80 for ch in text):
+    n_cjk = sum(ord(ch) > 0x2E80 for ch in text)
+    if n_cjk * 2 > len(text.replace(" ", "")):
         step = max(width // 2, 4)
         if len(text) <= step + 2:
             return text

@@ -21,11 +21,13 @@ Steps (a Sugiyama-style layered drawing adapted to flows):
    relaxed towards the flow-weighted centre of their neighbours, keeping order and gaps.
 6. **Ports and loops.** Links leave a node in the order of their next station and enter it in the order of
    their previous one. Loops between nodes in the upper half of the drawing run above it, the others below
-   (``loops_above=False``: all below): they leave their source on the right at the top (bottom), run in
-   nested channels from right to left and enter their target on the left at the top (bottom).
+   (``loops_above=False``: all below), each just beyond the columns it spans (a skyline raised by every loop
+   placed, shortest first, so longer loops nest outside): they leave their source on the right, run from
+   right to left and enter their target on the left.
 7. **Labels.** Node labels (name and total) sit left of the first column, right of the others; column gaps
    are widened to fit them. Link values are written on a link where the text fits inside the band and
-   overlaps no other label; otherwise the value is only in the hover text and the node totals.
+   overlaps no other label (on a loop, on a line reserved beside its channel); otherwise the value is only
+   in the hover text and the node totals. :func:`label_overlaps` checks the result.
 
 >>> import numpy as np
 >>> lay = layout_sankey(["in", "a", "b", "out"], np.array([0, 1, 2, 1]), np.array([1, 2, 1, 3]),
@@ -42,7 +44,9 @@ from typing import Callable, Sequence
 import numpy as np
 import pandas as pd
 
-__all__ = ["SankeyLayout", "layout_sankey", "feedback_order", "crossings", "approx_text_size", "MM_PER_PT"]
+__all__ = ["SankeyLayout", "Stations", "layout_sankey", "assign_layers", "build_stations", "order_columns", "fit_scale",
+           "place_vertically", "loop_legs", "place_columns", "route_loops", "place_value_labels", "label_boxes",
+           "overlapping_boxes", "label_overlaps", "feedback_order", "crossings", "approx_text_size", "MM_PER_PT"]
 
 #: One typographic point in millimetres.
 MM_PER_PT = 25.4 / 72.0
