@@ -478,3 +478,50 @@ def test_label_overlaps_finds_labels_moved_onto_each_other():
     moved = lay.nodes.copy()
     moved.loc[moved["id"] == "b", "label_y"] = nodes.loc["a", "label_y"] + 0.5
     assert ("Ash and slag yard", "Fly-ash collection") in label_overlaps(replace(lay, nodes=moved))
+
+
+def test_diagram_is_a_result_with_links_nodes_and_messages():
+    import dataclasses
+    import json
+
+    d = sankey(small_park())
+    assert list(d.tables) == ["links", "nodes"]
+    pd.testing.assert_frame_equal(d.table, d.links)
+    doc = json.loads(d.to_json())
+    assert [r["value"] for r in doc["links"]] == d.links["value"].tolist()
+    assert [r["id"] for r in doc["nodes"]] == d.nodes["id"].tolist()
+    assert doc["messages"][0]["message"].startswith("air, water and flue gas (1 kt/a) not drawn")
+    assert d.summary["carriers_not_drawn_t"] == pytest.approx(1000.0)
+    assert d.summary["total_t"] == pytest.approx(float(d.links["value"].sum()))
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        d.lang = "zh"
+    # the plotly figure carries the same links; the inline PNG is a PNG
+    assert list(d.figure.data[0].link.value) == d.links["value"].tolist()
+    assert d._repr_png_()[:4] == b"\x89PNG"
+
+
+def test_return_links_run_under_the_columns_they_span_with_their_value():
+    # in → a → b → c → out, and c → b back (a return link spanning columns 2–3); a tall sink t in column 1
+    # only: the return link must not be pushed under it
+    labels = ["in", "a", "b", "c", "out", "t"]
+    src = np.array([0, 1, 2, 3, 3, 0])
+    tgt = np.array([1, 2, 3, 4, 2, 5])
+    val = np.array([100.0, 100.0, 120.0, 100.0, 20.0, 400.0])
+    lay = layout_sankey(labels, src, tgt, val, pin=np.array([-1, 0, 0, 0, 1, 0]), scale=4.0,
+                        link_labels=[f"{v:g} t/a" for v in val], loops_above=False)
+    nodes = lay.nodes.set_index("id")
+    assert nodes["layer"].to_dict() == {"in": 0, "a": 1, "b": 2, "c": 3, "out": 4, "t": 1}
+    assert lay.links["loop"].tolist() == [False, False, False, False, True, False]
+    channel = lay.paths[4][2][1]
+    spanned = nodes.loc[["b", "c"]]
+    top_edge = channel - lay.links.loc[4, "width"] / 2
+    # just beyond the slots of the spanned columns (clearance 1.5 × the 4 mm node gap) …
+    slot_bottom = max(spanned["y1"].max(), (spanned["label_y"] + spanned["label_h"] / 2).max())
+    assert top_edge == pytest.approx(slot_bottom + 6.0)
+    # … not under the whole drawing (t reaches far lower)
+    assert top_edge < nodes.loc["t", "y1"]
+    # the value is written beside the channel, between the legs; the link enters b from the left
+    vl = lay.value_labels.set_index("link")
+    assert vl.loc[4, "text"] == "20 t/a" and vl.loc[4, "y"] > channel
+    assert lay.paths[4][3][0] < vl.loc[4, "x"] < lay.paths[4][2][0]
+    assert lay.paths[4][-1][0] == pytest.approx(nodes.loc["b", "x0"])

@@ -100,10 +100,24 @@ SOURCE_SUFFIX = "⊕source"
 
 
 def kind_label(kind: str, lang: str = "en") -> str:
+    """The name of a process kind in the reader's language.
+
+    Examples
+    --------
+    >>> kind_label("landfill", "zh"), kind_label("landfill")
+    ('填埋', 'landfill')
+    """
     return _KIND_ZH.get(kind, kind) if lang == "zh" else kind
 
 
 def category_label(category: str, lang: str = "en") -> str:
+    """The name of a material category in the reader's language.
+
+    Examples
+    --------
+    >>> category_label("industrial_solid_waste"), category_label("industrial_solid_waste", "zh")
+    ('industrial solid waste', '一般工业固废')
+    """
     return _CATEGORY_ZH.get(category, category) if lang == "zh" else category.replace("_", " ")
 
 

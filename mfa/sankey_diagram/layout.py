@@ -45,7 +45,8 @@ import numpy as np
 import pandas as pd
 
 __all__ = ["SankeyLayout", "Stations", "layout_sankey", "assign_layers", "build_stations", "order_columns", "fit_scale",
-           "place_vertically", "loop_legs", "place_columns", "route_loops", "place_value_labels", "label_boxes",
+           "place_vertically", "loop_legs", "place_columns", "route_loops", "forward_paths", "loop_paths",
+           "place_value_labels", "label_boxes",
            "overlapping_boxes", "label_overlaps", "feedback_order", "crossings", "approx_text_size", "MM_PER_PT"]
 
 #: One typographic point in millimetres.
@@ -53,7 +54,22 @@ MM_PER_PT = 25.4 / 72.0
 
 
 def approx_text_size(text: str, size_pt: float = 7.0) -> tuple[float, float]:
-    """Width and height (mm) of ``text`` estimated without a renderer (CJK glyphs one em wide)."""
+    r"""Width and height (mm) of ``text`` estimated without a renderer (CJK glyphs one em wide).
+
+    Parameters
+    ----------
+    text : one or more lines.
+    size_pt : font size in points.
+
+    Returns
+    -------
+    (width, height) in mm.
+
+    Examples
+    --------
+    >>> [round(x, 2) for x in approx_text_size("ab\n煤", 10.0)]
+    [4.23, 8.82]
+    """
     lines = text.split("\n")
     em = size_pt * MM_PER_PT
 
@@ -72,7 +88,23 @@ def feedback_order(n: int, src: np.ndarray, tgt: np.ndarray, weight: np.ndarray,
 
     Weighted Eades–Lin–Smyth greedy heuristic. ``first``/``last`` are boolean masks of nodes to put at the
     front/back (sources such as imports, sinks such as landfill), whatever their edges. Self-loops are
-    ignored. Returns the nodes in order (a permutation of ``range(n)``).
+    ignored.
+
+    Parameters
+    ----------
+    n : number of nodes.
+    src, tgt, weight : edges as node indices and their weights (t/a).
+    first, last : bool per node, or None.
+
+    Returns
+    -------
+    numpy.ndarray
+        The nodes in order (a permutation of ``range(n)``).
+
+    Examples
+    --------
+    >>> feedback_order(3, np.array([0, 1, 2]), np.array([1, 2, 0]), np.array([10.0, 10.0, 1.0])).tolist()
+    [0, 1, 2]
 
     Sparse: in- and out-weights over the remaining nodes are kept up to date as nodes leave (O(edges)
     overall); sinks and sources are told by counts of remaining positive-weight edges, so rounding in the
@@ -146,6 +178,20 @@ def crossings(upper: np.ndarray, lower: np.ndarray, weight: np.ndarray) -> float
 
     ``upper``/``lower`` are positions within the columns; two edges cross when their order differs at the
     two ends; a crossing counts the product of the two weights.
+
+    Parameters
+    ----------
+    upper, lower : positions of each edge's ends in the two columns.
+    weight : per edge.
+
+    Returns
+    -------
+    float
+
+    Examples
+    --------
+    >>> crossings(np.array([0.0, 1.0]), np.array([1.0, 0.0]), np.array([2.0, 3.0]))
+    6.0
     """
     k = len(upper)
     if k < 2:
@@ -712,6 +758,82 @@ def _ports(n: int, src: np.ndarray, tgt: np.ndarray, width: np.ndarray, drawn: n
     return out_off, in_off
 
 
+def forward_paths(st: Stations, src: np.ndarray, tgt: np.ndarray, width: np.ndarray, out_off: np.ndarray,
+                  in_off: np.ndarray, col_x: np.ndarray, top: np.ndarray,
+                  node_width: float) -> list[list[tuple[float, float]]]:
+    """Centre lines of the forward links: from the source's port through their dummy stations (stacked in
+    the order they leave the source, so a bundle never crosses itself) to the target's port.
+
+    Parameters
+    ----------
+    st : stations (:func:`build_stations`); ``top`` is the top (mm) of each station.
+    out_off, in_off : y (mm) of each link's centre where it leaves its source and enters its target.
+    col_x : x (mm) of each column.
+
+    Returns
+    -------
+    list of lists of (x, y)
+        Empty for links that are not forward links.
+
+    Examples
+    --------
+    >>> st = build_stations(3, np.array([0]), np.array([2]), np.array([4.0]), np.array([True]),
+    ...                     np.array([0, 1, 2]), np.array([4.0, 0.0, 4.0]))
+    >>> forward_paths(st, np.array([0]), np.array([2]), np.array([4.0]), np.array([2.0]), np.array([2.0]),
+    ...               np.array([0.0, 10.0, 20.0]), np.array([0.0, 0.0, 0.0, 0.0]), 1.0)
+    [[(1.0, 2.0), (10.0, 2.0), (11.0, 2.0), (20.0, 2.0)]]
+    """
+    paths: list[list[tuple[float, float]]] = [[] for _ in range(len(src))]
+    layer = st.layer
+    for b, chain in enumerate(st.chains):
+        members = st.fwd_idx[st.bundle_of == b]
+        members = members[np.argsort(out_off[members], kind="stable")]
+        acc = 0.0
+        for li in members.tolist():
+            pts = [(float(col_x[layer[src[li]]] + node_width), float(out_off[li]))]
+            for d in chain[1:-1]:
+                yy = float(top[d] + acc + width[li] / 2)
+                pts += [(float(col_x[layer[d]]), yy), (float(col_x[layer[d]] + node_width), yy)]
+            pts.append((float(col_x[layer[tgt[li]]]), float(in_off[li])))
+            paths[li] = pts
+            acc += width[li]
+    return paths
+
+
+def loop_paths(loop_idx: np.ndarray, src_layer: np.ndarray, tgt_layer: np.ndarray, width: np.ndarray,
+               channel: np.ndarray, out_off: np.ndarray, in_off: np.ndarray, col_x: np.ndarray,
+               node_width: float, radius: float = 2.0) -> dict[int, list[tuple[float, float]]]:
+    """Centre lines of the return links: right from the source, down (up) a leg to the channel, along it
+    from right to left, up (down) a leg and into the target from the left. The legs leaving (entering) one
+    column are stacked outwards in the order of ``loop_idx`` (inner loops first).
+
+    Returns
+    -------
+    dict
+        link index → six stations.
+
+    Examples
+    --------
+    >>> loop_paths(np.array([7]), np.array([2]), np.array([0]), np.array([1.0]), np.array([30.0]),
+    ...            np.array([5.0]), np.array([6.0]), np.array([10.0, 40.0, 70.0]), 4.0)[7]
+    [(74.0, 5.0), (76.5, 5.0), (76.5, 30.0), (7.5, 30.0), (7.5, 6.0), (10.0, 6.0)]
+    """
+    leg_out: dict[int, float] = {}
+    leg_in: dict[int, float] = {}
+    out: dict[int, list[tuple[float, float]]] = {}
+    for k, li in enumerate(np.asarray(loop_idx).tolist()):
+        s_lay, t_lay, w = int(src_layer[k]), int(tgt_layer[k]), float(width[k])
+        ro, ri = leg_out.get(s_lay, radius), leg_in.get(t_lay, radius)
+        xs = float(col_x[s_lay] + node_width + ro + w / 2)
+        xt = float(col_x[t_lay] - ri - w / 2)
+        leg_out[s_lay] = ro + w + 0.8
+        leg_in[t_lay] = ri + w + 0.8
+        ys, yt, ych = float(out_off[k]), float(in_off[k]), float(channel[k])
+        out[li] = [(float(col_x[s_lay] + node_width), ys), (xs, ys), (xs, ych), (xt, ych), (xt, yt),
+                   (float(col_x[t_lay]), yt)]
+    return out
+
+
 # ------------------------------------------------------------------------------------------------
 # layout
 # ------------------------------------------------------------------------------------------------
@@ -850,33 +972,10 @@ def layout_sankey(
     out_off, in_off = _ports(n, src, tgt, width, ok, node_top,
                              np.where(loop, loop_key, next_y), np.where(loop, loop_key, prev_y))
 
-    # paths: forward links through their dummy stations, keeping their order within the bundle
-    paths: list[list[tuple[float, float]]] = [[] for _ in range(len(src))]
-    for b, chain in enumerate(chains):
-        members = st.fwd_idx[st.bundle_of == b]
-        members = members[np.argsort(out_off[members], kind="stable")]
-        acc = 0.0
-        for li in members.tolist():
-            pts = [(float(col_x[layer[src[li]]] + node_width), float(out_off[li]))]
-            for d in chain[1:-1]:
-                yy = float(yc[d] - h[d] / 2 + acc + width[li] / 2)
-                pts += [(float(col_x[st.layer[d]]), yy), (float(col_x[st.layer[d]] + node_width), yy)]
-            pts.append((float(col_x[layer[tgt[li]]]), float(in_off[li])))
-            paths[li] = pts
-            acc += width[li]
-    # loops: right from the source, along the channel, in from the left; legs of one column stacked
-    leg_out: dict[int, float] = {}
-    leg_in: dict[int, float] = {}
-    for k, li in enumerate(loop_idx.tolist()):
-        s_lay, t_lay = int(layer[src[li]]), int(layer[tgt[li]])
-        ro, ri = leg_out.get(s_lay, 2.0), leg_in.get(t_lay, 2.0)
-        xs = float(col_x[s_lay] + node_width + ro + width[li] / 2)
-        xt = float(col_x[t_lay] - ri - width[li] / 2)
-        leg_out[s_lay] = ro + width[li] + 0.8
-        leg_in[t_lay] = ri + width[li] + 0.8
-        ys, yt, ych = float(out_off[li]), float(in_off[li]), float(channel[k])
-        paths[li] = [(float(col_x[s_lay] + node_width), ys), (xs, ys), (xs, ych), (xt, ych), (xt, yt),
-                     (float(col_x[t_lay]), yt)]
+    paths = forward_paths(st, src, tgt, width, out_off, in_off, col_x, yc - h / 2, node_width)
+    for li, pts in loop_paths(loop_idx, layer[src[loop_idx]], layer[tgt[loop_idx]], width[loop_idx], channel,
+                              out_off[loop_idx], in_off[loop_idx], col_x, node_width).items():
+        paths[li] = pts
     total_height = max([float(total_h + y_shift)] + [float(c + width[li] / 2 + text_sizes[li][1] + 0.2)
                                                      for li, c in zip(loop_idx.tolist(), channel)])
 

@@ -107,7 +107,7 @@ def plotly_figure(diagram: "SankeyDiagram") -> Any:
     fig.update_layout(
         title=dict(text=f"{title}<br><span style='font-size:11px;color:#555555'>{note}</span>", x=0.01,
                    xanchor="left"),
-        font=dict(family=FONT_FAMILY, size=11), height=diagram.plotly_height(),
+        font=dict(family=FONT_FAMILY, size=11), height=int(round(max(360.0, min(4000.0, lay.height * 3.8 + 120)))),
         margin=dict(l=20, r=20, t=70, b=20), showlegend=True,
         legend=dict(orientation="h", x=0, xanchor="left", y=0, yanchor="top", entrywidth=130,
                     entrywidthmode="pixels"),
