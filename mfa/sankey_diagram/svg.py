@@ -31,6 +31,9 @@ _STYLE = (".mfa-sankey-svg .sankey-link{opacity:.55}.mfa-sankey-svg .sankey-link
           "stroke-opacity:.8}.mfa-sankey-svg text{pointer-events:none}")
 
 
+_IN_OUT = {"en": "in {i} · out {o}", "zh": "输入 {i} · 输出 {o}"}
+
+
 def _e(text) -> str:
     return html.escape(str(text), quote=True)
 
@@ -122,8 +125,9 @@ def sankey_svg(diagram: "SankeyDiagram", div_id: str | None = None) -> str:
     totals = diagram.node_totals()
     for row, kind, vi, vo in zip(lay.nodes.itertuples(index=False), nodes["kind"], totals["value_in"],
                                  totals["value_out"]):
-        tip = (f"{str(row.label).split(chr(10))[0]} ({kind_label(str(kind), lang)})\n"
-               f"in {format_value(vi, lang)} · out {format_value(vo, lang)}")
+        name = str(nodes["label"].iat[row.node])
+        tip = (f"{name} ({kind_label(str(kind), lang)})\n"
+               + _IN_OUT[lang].format(i=format_value(vi, lang), o=format_value(vo, lang)))
         out.append(f'<g class="sankey-node"><title>{_e(tip)}</title><rect x="{_n(row.x0)}" y="{_n(row.y0)}" '
                    f'width="{_n(row.x1 - row.x0)}" height="{_n(max(row.y1 - row.y0, 0.3))}" '
                    f'fill="{node_colors[row.node]}" stroke="#333" stroke-width="0.3"/></g>')
