@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import argparse
+
 from mfa.cli._common import add_json_flag, add_park_argument, load_park, print_json
 from mfa.formatting import LANGUAGES, number
 
@@ -17,7 +19,20 @@ tolerance are drawn to/from 'unaccounted (balance residual)'. The .html file is 
 offline. --scale fixes the width scale (t/a per mm of the static diagram) so that diagrams compare."""
 
 
-def register(sub) -> None:
+def register(sub: argparse._SubParsersAction) -> None:
+    """Add ``mfa sankey`` to the command line's sub-commands.
+
+    Parameters
+    ----------
+    sub : the sub-parsers of ``mfa``.
+
+    Examples
+    --------
+    >>> parser = argparse.ArgumentParser(prog="mfa")
+    >>> register(parser.add_subparsers())
+    >>> parser.parse_args(["sankey", "wuhai", "-o", "w.html", "--carriers"]).carriers
+    True
+    """
     p = sub.add_parser("sankey", help=HELP, description=DESCRIPTION)
     add_park_argument(p)
     p.add_argument("-o", "--output", required=True, metavar="OUT",
@@ -45,7 +60,27 @@ def register(sub) -> None:
     p.set_defaults(func=run)
 
 
-def run(args) -> int:
+def run(args: argparse.Namespace) -> int:
+    """Draw the Sankey of ``args.park`` into ``args.output``; print what was written (or ``--json``).
+
+    Parameters
+    ----------
+    args : parsed by the parser :func:`register` adds.
+
+    Returns
+    -------
+    int
+        0 (errors are raised as :class:`~mfa.errors.MfaError` and printed by :func:`mfa.cli.main`, exit 2).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from mfa.cli import main
+    >>> main(["sankey", "hazardous", "-o", tempfile.mkdtemp() + "/h.html"])  # doctest: +ELLIPSIS
+    wrote .../h.html: ... nodes, ... links, scale ... t/a per mm
+    ...
+    0
+    """
     from mfa.errors import MfaError
     from mfa.sankey_diagram import sankey
 

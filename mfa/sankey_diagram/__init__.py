@@ -621,7 +621,15 @@ class SankeyDiagram(Result):
 
     @property
     def scale(self) -> float:
-        """t/a per mm of link width in the static diagram (given, or fitted to the height)."""
+        """t/a per mm of link width in the static diagram (given, or fitted to the height).
+
+        Examples
+        --------
+        >>> d = SankeyDiagram.from_frames(pd.DataFrame({"id": ["a", "b"]}),
+        ...                               pd.DataFrame({"source": ["a"], "target": ["b"], "value": [5.0]}), scale=0.5)
+        >>> d.scale, d.layout.links["width"].tolist()
+        (0.5, [10.0])
+        """
         return self.requested_scale if self.requested_scale is not None else self.layout.scale
 
     @property
@@ -658,7 +666,16 @@ class SankeyDiagram(Result):
         return out
 
     def note(self) -> str:
-        """The line under the diagram: its scale and what is not drawn."""
+        """The line under the diagram: its scale and what is not drawn.
+
+        Examples
+        --------
+        >>> d = SankeyDiagram.from_frames(pd.DataFrame({"id": ["a", "b"]}),
+        ...                               pd.DataFrame({"source": ["a"], "target": ["b"], "value": [5.0]}),
+        ...                               scale=2.0, notes={"n_unknown": 1})
+        >>> d.note()
+        'scale: 2 t/a per mm · 1 flow(s) of unknown value not drawn (mfa reconcile computes them)'
+        """
         t = _TEXT[self.lang]
         parts = [t["scale"].format(s=format_value(self.scale, self.lang))]
         if self.notes.get("n_unknown"):
@@ -672,13 +689,31 @@ class SankeyDiagram(Result):
     _note = note  # the name the report used before it was public
 
     def colors(self) -> tuple[list[str], list[str]]:
-        """Colours of the nodes (by kind) and of the links (by material category)."""
+        """Colours of the nodes (by kind, :data:`KIND_COLORS`) and of the links (by material category,
+        :data:`CATEGORY_COLORS`).
+
+        Examples
+        --------
+        >>> d = SankeyDiagram.from_frames(pd.DataFrame({"id": ["a", "b"], "kind": ["import", "landfill"]}),
+        ...     pd.DataFrame({"source": ["a"], "target": ["b"], "value": [5.0], "category": ["hazardous_waste"]}))
+        >>> d.colors()
+        (['#4C72B0', '#8B5A2B'], ['#D62728'])
+        """
         nc = [KIND_COLORS.get(k, "#777777") for k in self.nodes["kind"]]
         lc = [CATEGORY_COLORS.get(c, "#C7C7C7") for c in self.links["category"]]
         return nc, lc
 
     def legends(self) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
-        """(label, colour) of the link categories and the node kinds drawn, in the diagram's language."""
+        """(label, colour) of the link categories and the node kinds drawn, in the diagram's language.
+
+        Examples
+        --------
+        >>> d = SankeyDiagram.from_frames(pd.DataFrame({"id": ["a", "b"], "kind": ["import", "landfill"]}),
+        ...     pd.DataFrame({"source": ["a"], "target": ["b"], "value": [5.0], "category": ["hazardous_waste"]}),
+        ...     lang="zh")
+        >>> d.legends()
+        ([('危险废物', '#D62728')], [('输入', '#4C72B0'), ('填埋', '#8B5A2B')])
+        """
         cats = sorted(set(self.links["category"]))
         # stock and residual nodes share the colour of their links, already in the category legend
         kinds = sorted(set(self.nodes["kind"]) - {"stock", "residual"})
@@ -687,7 +722,15 @@ class SankeyDiagram(Result):
 
     # -- drawing --------------------------------------------------------------------------------
     def matplotlib(self) -> "Figure":
-        """The static diagram as a matplotlib Figure (1 data unit = 1 mm)."""
+        """The static diagram as a matplotlib Figure (1 data unit = 1 mm).
+
+        Examples
+        --------
+        >>> d = SankeyDiagram.from_frames(pd.DataFrame({"id": ["a", "b"]}),
+        ...                               pd.DataFrame({"source": ["a"], "target": ["b"], "value": [5.0]}))
+        >>> float(d.matplotlib().axes[0].get_xlim()[0])
+        -4.0
+        """
         from mfa.sankey_diagram.static import draw_sankey
 
         nc, lc = self.colors()
@@ -716,13 +759,28 @@ class SankeyDiagram(Result):
         Returns
         -------
         str
+
+        Examples
+        --------
+        >>> d = SankeyDiagram.from_frames(pd.DataFrame({"id": ["a", "b"]}),
+        ...                               pd.DataFrame({"source": ["a"], "target": ["b"], "value": [5.0]}))
+        >>> "<script" in d.to_html(), d.to_html(full_html=False).startswith('<div class="mfa-sankey"')
+        (False, True)
         """
         from mfa.sankey_diagram.svg import sankey_page
 
         return sankey_page(self, full_html=full_html, div_id=div_id)
 
     def to_svg(self) -> str:
-        """The static diagram as SVG text (deterministic)."""
+        """The static diagram as SVG text (deterministic; glyphs drawn as paths, so it needs no font).
+
+        Examples
+        --------
+        >>> d = SankeyDiagram.from_frames(pd.DataFrame({"id": ["a", "b"]}),
+        ...                               pd.DataFrame({"source": ["a"], "target": ["b"], "value": [5.0]}))
+        >>> d.to_svg() == d.to_svg(), d.to_svg().count("<svg")
+        (True, 1)
+        """
         import io
 
         import matplotlib
@@ -746,6 +804,14 @@ class SankeyDiagram(Result):
         -------
         pathlib.Path
             ``path``.
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> d = SankeyDiagram.from_frames(pd.DataFrame({"id": ["a", "b"]}),
+        ...                               pd.DataFrame({"source": ["a"], "target": ["b"], "value": [5.0]}))
+        >>> d.save(Path(tempfile.mkdtemp()) / "d.svg").suffix
+        '.svg'
         """
         path = Path(path)
         ext = path.suffix.lower().lstrip(".")
