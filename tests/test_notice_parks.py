@@ -83,7 +83,7 @@ def test_cli_check_exits_zero(name):
 def test_readme_separates_sourced_from_illustrative(name, sources):
     text = (ROOT / "parks" / name / "README.md").read_text(encoding="utf-8")
     assert "illustrative" in text.lower() and "sourced" in text.lower()
-    cited = set(re.findall(r"\bS\d\d\b|\b[A-Z]+(?:-[A-Z0-9]+)+\b", text))
+    cited = set(re.findall(r"\bS\d\d\b|\b[A-Z][A-Z0-9]*(?:-[A-Z0-9]+)+\b", text))
     assert cited and cited <= sources, cited - sources
     notes = " ".join(_csv("parks", name, "flows.csv")["note"])
     assert set(re.findall(r"\bS\d\d\b", notes)) <= sources
