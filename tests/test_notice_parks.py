@@ -89,6 +89,14 @@ def test_readme_separates_sourced_from_illustrative(name, sources):
     assert set(re.findall(r"\bS\d\d\b", notes)) <= sources
 
 
+@pytest.mark.parametrize("name", PARKS)
+@pytest.mark.parametrize("target", ["park.yaml", "park.xlsx"])
+def test_park_survives_the_other_formats(tmp_path, name, target):
+    park = mfa.read_park(name)
+    mfa.write_park(park, tmp_path / target)
+    assert mfa.read_park(tmp_path / target) == park
+
+
 def test_otog_figures_equal_the_sourced_ones():
     park = mfa.read_park("otog")
     days = park.info.days_per_year
