@@ -42,7 +42,8 @@ def test_a_file_level_issue_and_a_missing_value():
 
 def test_raw_table_locates_spreadsheet_rows_and_yaml_paths():
     csv = RawTable("flows", "flows.csv", pd.DataFrame({"value": ["x", "y"]}), rows=[2, 5])
-    assert str(csv.issue(1, "value", "not a number", "y")) == "flows.csv, row 5, column 'value': not a number (value: 'y')"
+    assert str(csv.issue(1, "value", "not a number", "y")) == ("flows.csv, row 5, column 'value': not a number "
+                                                               "(value: 'y')")
     yaml = RawTable("flows", "park.yaml", pd.DataFrame({"value": ["x"]}), rows=["flows[0]"])
     assert yaml.issue(0, "value", "bad").path == "flows[0].value"
     assert yaml.issue(0, None, "bad row").location() == "park.yaml, flows[0]"
@@ -101,7 +102,8 @@ def test_park_error_lists_every_issue():
     assert isinstance(e, MfaError) and e.issues == issues
     assert str(e) == ("2 problems in the input:\n"
                       "  - flows.csv, row 3, column 'value': not a number (value: 'abc')\n"
-                      "  - park.yaml, processes[0].kind: unknown kind (value: 'factory') — did you mean 'production'?")
+                      "  - park.yaml, processes[0].kind: unknown kind (value: 'factory') — "
+                      "did you mean 'production'?")
     assert str(ParkError(issues[:1])).startswith("1 problem in the input:\n")
 
 
