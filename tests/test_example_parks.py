@@ -239,6 +239,20 @@ def test_wuhai_reproduces_the_2015_statistics():
         assert gen[material] == pytest.approx(share, abs=5e-5), material
 
 
+def test_wuhai_every_tonne_reaches_its_published_fate():
+    """The trace engine, not the flows' targets: each tonne of the 1607.013 万t generated and the 3.44 万t of
+    prior-year storage followed to its fate gives S04's utilised, disposed and stored tonnes."""
+    t = mfa.trace(mfa.read_park(ROOT / "parks" / "wuhai")).table
+    t = t[t["category"] == "industrial_solid_waste"]
+    by_stage = t.groupby("stage", observed=True)["tonnes"].sum()
+    assert by_stage["generated"] + by_stage["treatment_residue"] == pytest.approx(S04_WUHAI_2015["generated"] * 1e4)
+    assert by_stage["prior_year_storage"] == pytest.approx(S04_WUHAI_2015["prior_year_utilised"] * 1e4)
+    by_fate = t.groupby("fate", observed=True)["tonnes"].sum()
+    for fate in ("utilised", "disposed", "stored"):
+        assert by_fate[fate] == pytest.approx(S04_WUHAI_2015[fate] * 1e4), fate
+    assert set(by_fate[by_fate > 0].index) == {"utilised", "disposed", "stored"}   # none discarded or unresolved
+
+
 def test_wuhai_official_utilisation_rate():
     """55.11 % = 887.577 ÷ (1607.013 + 3.44) (S01 formula on S04 figures), through the indicator engine."""
     indicators = pytest.importorskip("mfa.utilisation")
@@ -309,9 +323,24 @@ def test_hazardous_categories_and_prior_year_stock():
     assert into_stores["value"].sum() == 30 and set(into_stores["material"]) == {"hw34_waste_acid"}
     row = mfa.indicators(park, targets=False).get(HW)
     assert (row["numerator"], row["denominator"]) == (13_725, 13_755)
+    # every tonne accounted for by the trace engine: generated, the handler's residues and the 835 t drawn from
+    # the stores reach utilisation, disposal or storage, and nothing else
+    traced = mfa.trace(park).table
+    sent = {stage: _from_kind(park, kind_of_source={kind}, category="hazardous_waste")["value"].sum()
+            for stage, kind in (("generated", "production"), ("treatment_residue", "treatment"),
+                                ("prior_year_storage", "storage"))}
+    assert sent == {"generated": 7690, "treatment_residue": 5230, "prior_year_storage": 835}
+    assert traced.groupby("stage", observed=True)["tonnes"].sum().to_dict() == pytest.approx(sent)
+    # utilised: what the three recovery units and the battery recycler receive; stored: the 30 t of HW34
+    hw = f[f["material"].map(m["category"]) == "hazardous_waste"]
+    recovered = hw[hw["target"].isin(["oil_regeneration", "metal_recovery", "catalyst_recovery",
+                                      "battery_recycler"])]["value"].sum()
+    by_fate = traced.groupby("fate", observed=True)["tonnes"].sum()
+    assert by_fate[by_fate > 0].to_dict() == pytest.approx(
+        {"utilised": recovered, "disposed": sum(sent.values()) - recovered - 30, "stored": 30})
+    assert recovered == 4515 and by_fate["utilised"] + by_fate["disposed"] == row["numerator"]
     assert row["denominator"] - row["numerator"] == into_stores["value"].sum()
     # every hazardous tonne reaches a licensed unit, landfill or licensed recycler: none is discarded
-    hw = f[f["material"].map(m["category"]) == "hazardous_waste"]
     assert not (hw["target"].map(kinds) == "environment").any()
 
 
