@@ -1,3 +1,10 @@
+"""What the test files share: the small CSV park (``write_park``, the ``small_park`` fixture), the Wuhai park
+read once (``wuhai``), the builders of small hand-made parks (``P``/``proc``, ``F``, ``flow``, ``park_of``,
+``MAT``), and the command line run in a child process (``run_cli``, ``run_python``).
+
+Import them with ``from tests.conftest import …``; no test file defines its own builders.
+"""
+
 from __future__ import annotations
 
 import os
