@@ -1,3 +1,10 @@
+"""What the test files share: the small CSV park (``write_park``, the ``small_park`` fixture), the Wuhai park
+read once (``wuhai``), the builders of small hand-made parks (``P``/``proc``, ``F``, ``flow``, ``park_of``,
+``MAT``), and the command line run in a child process (``run_cli``, ``run_python``).
+
+Import them with ``from tests.conftest import …``; no test file defines its own builders.
+"""
+
 from __future__ import annotations
 
 import os
@@ -5,7 +12,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pandas as pd
 import pytest
+
+import mfa
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -50,8 +60,51 @@ def small_park(tmp_path: Path) -> Path:
     return write_park(tmp_path / "park")
 
 
-def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
+@pytest.fixture(scope="session")
+def wuhai() -> mfa.Park:
+    """The shipped Wuhai park, read once (a Park is immutable, so tests may share it)."""
+    return mfa.read_park("wuhai")
+
+
+# ---- builders of small hand-made parks: one set for every test file --------------------------------------
+MAT = [{"id": "m", "name": "M", "category": "other"}]  # the neutral material of the solver tests
+
+
+def P(pid: str, kind: str, **columns) -> dict:
+    """A process row named after its id, e.g. ``P("plant", "production", group="power")``."""
+    return {"id": pid, "name": pid, "kind": kind, **columns}
+
+
+proc = P  # the solver tests' name
+
+
+def flow(source: str, target: str, value=None, sigma=None, tc=None, tc_sigma=None, material: str = "m",
+         **columns) -> dict:
+    """A flow row: a blank ``value`` is unknown, a blank ``sigma`` exact; material ``m`` unless given."""
+    return {"source": source, "target": target, "material": material, "value": value, "sigma": sigma, "tc": tc,
+            "tc_sigma": tc_sigma, **columns}
+
+
+def F(source: str, target: str, material: str, value, **columns) -> dict:
+    """A flow row with its material and value first, e.g. ``F("plant", "fill", "fly_ash", 40)``."""
+    return flow(source, target, value, material=material, **columns)
+
+
+def park_of(processes, flows, stocks=None, materials=None, **tables) -> mfa.Park:
+    """A validated Park from rows; without ``materials``, the neutral material ``m`` is defined when a flow
+    uses it (every other material comes from the shipped catalogue)."""
+    if materials is None and (pd.DataFrame(flows).get("material", pd.Series(dtype=object)) == "m").any():
+        materials = MAT
+    return mfa.Park.from_frames(processes=processes, flows=flows, stocks=stocks, materials=materials, **tables)
+
+
+def run_python(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    """This interpreter in a child process, with this checkout's ``mfa`` first on the path."""
     env = dict(os.environ)
     env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
-    return subprocess.run([sys.executable, "-m", "mfa", *args], capture_output=True, text=True, cwd=cwd,
-                          env=env, timeout=300)
+    return subprocess.run([sys.executable, *args], capture_output=True, text=True, cwd=cwd, env=env, timeout=300)
+
+
+def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    """The ``mfa`` command as a user runs it: its real exit code, stdout and stderr."""
+    return run_python("-m", "mfa", *args, cwd=cwd)

@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 import mfa
 from mfa.cli import main
 from mfa.solved import solve_park
+from tests.conftest import F, P, park_of
 
 ISW = "industrial_solid_waste_utilisation_rate"
 ISW_DISP = "industrial_solid_waste_disposal_rate"
@@ -29,18 +30,6 @@ RENEW = "renewable_resource_recovery_rate"
 DIVERSION = "landfill_diversion_rate"
 NEW_KEYS = ("traced", "traced_numerator", "traced_denominator", "lower", "upper", "unresolved")
 FATE_TERMS = ("utilised", "disposed", "stored", "discarded", "exported", "unresolved")
-
-
-def P(pid, kind, **kw):
-    return {"id": pid, "name": pid, "kind": kind, **kw}
-
-
-def F(s, t, m, v, **kw):
-    return {"source": s, "target": t, "material": m, "value": v, **kw}
-
-
-def park_of(processes, flows, stocks=None):
-    return mfa.Park.from_frames(processes=processes, flows=flows, stocks=stocks)
 
 
 def rates(park, **kw):

@@ -10,11 +10,6 @@ from mfa.charts import chart_svg, fate_chart, generation_chart, save_chart, util
 from mfa.errors import MfaError
 
 
-@pytest.fixture(scope="module")
-def wuhai():
-    return mfa.read_park("wuhai")
-
-
 def _bar_widths(fig):
     ax = fig.axes[0]
     return [p.get_width() for p in ax.patches if hasattr(p, "get_width")]

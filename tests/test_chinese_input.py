@@ -8,7 +8,7 @@ from openpyxl import load_workbook
 
 import mfa
 from mfa.errors import ParkError
-from tests.conftest import run_cli
+from tests.conftest import P, run_cli
 from tests.test_validation import _with_saved_values
 
 KINDS_ZH = {"production": "生产", "collection": "收集", "treatment": "处理", "landfill": "填埋", "storage": "贮存",
@@ -84,7 +84,6 @@ def test_the_report_of_the_chinese_workbook_equals_the_english_twins(tmp_path):
 
 
 def test_unknown_chinese_names_suggest_the_catalogues():
-    P = lambda i, k: {"id": i, "name": i, "kind": k}  # noqa: E731
     with pytest.raises(ParkError) as e:
         mfa.Park.from_frames(processes=[P("plant", "生产"), P("fill", "填埋")],
                              flows=[{"source": "plant", "target": "fill", "material": "煤灰", "value": 1}])

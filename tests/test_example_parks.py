@@ -19,6 +19,24 @@ ROOT = Path(__file__).resolve().parent.parent
 PARKS = ["wuhai", "baotou", "hazardous"]
 INTERNAL = {"production", "collection", "treatment", "storage"}
 REL_TOL = 0.005  # the brief: every internal process balances to within 0.5 %
+ISW, ISW_DISP = "industrial_solid_waste_utilisation_rate", "industrial_solid_waste_disposal_rate"
+RENEW, HW = "renewable_resource_recovery_rate", "hazardous_waste_utilisation_disposal_rate"
+DIVERSION = "landfill_diversion_rate"
+# What each park's README states: its `mfa check` line (processes, flows), the blank flow its balance determines
+# (t/a, and the README's rounding), and its rates table: indicator → (official, traced), in % to 0.01.
+README = {
+    "wuhai": {"size": "28 processes, 107 flows", "unknown": ("pc_power_plant>atmosphere:flue_gas", 3760.3e4, 0.05e4),
+              "rates": {ISW: (55.11, 50.14), ISW_DISP: (26.51, 29.46)}},
+    "baotou": {"size": "26 processes, 88 flows", "unknown": ("captive_power>atmosphere:flue_gas", 3532.7e4, 0.05e4),
+               "rates": {RENEW: (90.78, 77.93), ISW: (93.85, 98.00), HW: (100.0, None), DIVERSION: (95.38, 95.24)}},
+    "hazardous": {"size": "22 processes, 63 flows",
+                  "unknown": ("physchem_treatment>sewer:treated_effluent", 2410.0, 0.5),
+                  "rates": {HW: (99.78, 99.72), DIVERSION: (80.30, 74.30)}},
+}
+
+
+def _readme(name: str) -> str:
+    return (ROOT / "parks" / name / "README.md").read_text(encoding="utf-8")
 
 
 def _raw(name: str, table: str) -> pd.DataFrame:
@@ -37,15 +55,22 @@ def park(park_name):
 
 def test_loads_by_path_and_by_name(park_name, park):
     by_name = mfa.read_park(park_name)
-    assert by_name.info.name == park.info.name
-    assert len(park.processes) >= 15
+    assert by_name == park
+    assert len(park.processes) == len(_raw(park_name, "processes"))
     assert len(park.flows) == len(_raw(park_name, "flows"))
+    # the size the README's `mfa check` line states
+    assert README[park_name]["size"] == f"{len(park.processes)} processes, {len(park.flows)} flows"
+    assert re.search(rf"mfa check {park_name} +# {README[park_name]['size']};", _readme(park_name))
 
 
-def test_metadata(park):
+def test_metadata(park_name, park):
     info = park.info
-    assert info.name and info.name_zh and info.region and info.year and info.description
+    assert info.name and info.name_zh and info.region and info.description
     assert info.rel_tol <= REL_TOL
+    # the reporting year is the one the README states (every figure of the park is of that year)
+    stated = re.search(r"[Rr]eporting year\s+\**(\d{4})", _readme(park_name))
+    assert stated and info.year == int(stated.group(1))
+    assert info.region.startswith("内蒙古自治区")   # the three parks are in Inner Mongolia: its targets apply
 
 
 def test_every_material_is_known(park):
@@ -79,13 +104,16 @@ def _filled(park):
     return park.replace(flows=flows.assign(value=values), info={"unit": "t/a"}), len(unknown)
 
 
-def test_every_internal_process_balances(park):
+def test_every_internal_process_balances(park_name, park):
     b = mfa.balance(park, rel_tol=REL_TOL)
     p = b.processes
     internal = p[p["kind"].isin(INTERNAL)]
     assert set(internal["status"]) <= {"balanced", "unknown"}, internal[internal["status"] == "imbalanced"]
     filled, n_unknown = _filled(park)
-    assert n_unknown >= 1  # each park shows at least one unknown flow that its balance determines
+    assert n_unknown == 1  # each park shows one blank flow that its balance determines: the README's
+    fid, stated, rounding = README[park_name]["unknown"]
+    assert np.isnan(park.flows.set_index("id").at[fid, "value"])
+    assert filled.flows.set_index("id").at[fid, "value"] == pytest.approx(stated, abs=rounding)
     b2 = mfa.balance(filled, rel_tol=REL_TOL)
     p2 = b2.processes
     internal2 = p2[p2["kind"].isin(INTERNAL)]
@@ -112,7 +140,7 @@ def test_system_balance_closes_after_filling(park):
 
 def test_demonstrated_features(park_name, park):
     raw = _raw(park_name, "flows")
-    assert (raw["value"] == "").sum() >= 1, "a blank (unknown) value"
+    assert (raw["value"] == "").sum() == 1, "one blank (unknown) value, the one the README names"
     assert (raw["sigma"] != "").sum() >= 3, "flows with sigma"
     assert raw["sigma"].str.endswith("%").any() and (~raw["sigma"].str.endswith("%") & (raw["sigma"] != "")).any()
     units = set(raw["unit"]) | {park.info.unit}
@@ -129,8 +157,22 @@ def test_air_and_flue_gas_modelled_explicitly(park):
     assert (f["material"].isin(["flue_gas", "water_vapour"]) & (f["target"] == "atmosphere")).any()
 
 
+def test_readme_rates_are_the_engines(park_name, park):
+    """Every rate in the README's table, in both conventions, as `mfa indicators` computes it (to 0.01 %)."""
+    res = mfa.indicators(park, targets=False)
+    for indicator, (official, traced) in README[park_name]["rates"].items():
+        row = res.get(indicator)
+        assert 100 * row["value"] == pytest.approx(official, abs=0.005), indicator
+        if traced is None:
+            assert row["traced"] is None or np.isnan(row["traced"]), indicator
+        else:
+            assert 100 * row["traced"] == pytest.approx(traced, abs=0.005), indicator
+        text = _readme(park_name)
+        assert f"{official:.2f} %" in text or f"{official:g} %" in text, (indicator, official)
+
+
 def test_readme_names_official_and_illustrative_figures(park_name, park):
-    text = (ROOT / "parks" / park_name / "README.md").read_text(encoding="utf-8")
+    text = _readme(park_name)
     assert "illustrative" in text.lower()
     cited = set(re.findall(r"\bS\d\d\b|HW2021", text))
     known = set(pd.read_csv(ROOT / "flows" / "sources.csv", dtype=str)["id"])
@@ -197,6 +239,20 @@ def test_wuhai_reproduces_the_2015_statistics():
         assert gen[material] == pytest.approx(share, abs=5e-5), material
 
 
+def test_wuhai_every_tonne_reaches_its_published_fate():
+    """The trace engine, not the flows' targets: each tonne of the 1607.013 万t generated and the 3.44 万t of
+    prior-year storage followed to its fate gives S04's utilised, disposed and stored tonnes."""
+    t = mfa.trace(mfa.read_park(ROOT / "parks" / "wuhai")).table
+    t = t[t["category"] == "industrial_solid_waste"]
+    by_stage = t.groupby("stage", observed=True)["tonnes"].sum()
+    assert by_stage["generated"] + by_stage["treatment_residue"] == pytest.approx(S04_WUHAI_2015["generated"] * 1e4)
+    assert by_stage["prior_year_storage"] == pytest.approx(S04_WUHAI_2015["prior_year_utilised"] * 1e4)
+    by_fate = t.groupby("fate", observed=True)["tonnes"].sum()
+    for fate in ("utilised", "disposed", "stored"):
+        assert by_fate[fate] == pytest.approx(S04_WUHAI_2015[fate] * 1e4), fate
+    assert set(by_fate[by_fate > 0].index) == {"utilised", "disposed", "stored"}   # none discarded or unresolved
+
+
 def test_wuhai_official_utilisation_rate():
     """55.11 % = 887.577 ÷ (1607.013 + 3.44) (S01 formula on S04 figures), through the indicator engine."""
     indicators = pytest.importorskip("mfa.utilisation")
@@ -210,13 +266,40 @@ def test_baotou_scrap_loop_and_slag_routes():
     f = park.flows
     scrap_in = f[(f["target"] == "bof_shop") & (f["material"] == "scrap_steel")]
     assert {"sorting_centre", "weee_dismantler", "tyre_recycler", "rolling_mills"} <= set(scrap_in["source"])
-    for slag in ("bf_slag", "steel_slag"):
-        assert (f["material"] == slag).any()
-    # the renewable network ends in recyclers and a landfill
-    assert ((f["source"] == "sorting_centre") & (f["target"] == "landfill")).any()
     cats = dict(zip(park.materials["id"], park.materials["category"]))
     rr = {m for m in f["material"] if cats[m] == "renewable_resource"}
     assert {"waste_paper", "waste_plastics", "waste_tyres", "scrap_steel", "waste_glass", "eol_appliances"} <= rr
+    t = f.set_index("id")["value"]
+
+    def total(**where):
+        m = np.ones(len(f), bool)
+        for column, v in where.items():
+            m &= (f[column] == v).to_numpy()
+        return f.loc[m, "value"].sum()
+
+    # the published coefficients the slags follow: BF slag 0.307 t per t hot metal (S42), steel slag 12 % of the
+    # crude steel (S41's 10–15 %)
+    hot_metal, crude_steel = t["blast_furnaces>bof_shop:pig_iron"], t["bof_shop>rolling_mills:crude_steel"]
+    assert total(material="bf_slag", source="blast_furnaces") == pytest.approx(0.307 * hot_metal)
+    assert total(material="steel_slag", source="bof_shop") == pytest.approx(0.12 * crude_steel)
+    # README: the city buys 600,000 t/a of goods, keeps 103,600 t more in use and discards the rest; 130 t/d of
+    # paper, plastics and glass stay in household refuse and reach the landfill
+    discarded = total(source="urban_sources")
+    assert total(target="urban_sources") == 600_000
+    stock = park.stocks.set_index("process").loc["urban_sources"]
+    assert stock["closing"] - stock["opening"] == pytest.approx(103_600) == 600_000 - discarded
+    assert total(source="urban_sources", target="landfill") == pytest.approx(130 * 365)
+    # collection stations pass every tonne on unchanged, material by material
+    into = f[f["target"] == "collection_stations"].groupby("material")["value"].sum()
+    out = f[f["source"] == "collection_stations"].groupby("material")["value"].sum()
+    pd.testing.assert_series_equal(into, out)
+    # the slag yard (stocks.csv): 21 万t tipped in − the 8 万t of old slag cleared to landfill = +13 万t
+    yard = park.stocks.set_index("process").loc["slag_yard"]
+    assert (total(target="slag_yard"), t["slag_yard>landfill:steel_slag"]) == (21e4, 8e4)
+    assert yard["closing"] - yard["opening"] == 13e4
+    # the renewable-resource rate's denominator: 718,800 t/a of generated post-consumer and works scrap (README)
+    row = mfa.indicators(park, targets=False).get(RENEW)
+    assert row["denominator"] == pytest.approx(718_800)
 
 
 def test_hazardous_categories_and_prior_year_stock():
@@ -226,14 +309,38 @@ def test_hazardous_categories_and_prior_year_stock():
     assert {"HW08", "HW17", "HW18", "HW49", "HW50"} <= codes
     s = park.stocks
     drawn = s[s["closing"] < s["opening"]]
-    assert not drawn.empty
+    # by hand from stocks.csv: 60 + 10 + 5 (maintenance) + 150 + 10 (machinery) + 150 (plating) + 450 (chemical)
+    assert (drawn["opening"] - drawn["closing"]).sum() == 835
     f = park.flows
     kinds = dict(zip(park.processes["id"], park.processes["kind"]))
     out_of_stores = f[f["source"].map(kinds) == "storage"]
-    # what leaves the stores is exactly the prior-year stock drawn down
-    assert out_of_stores["value"].sum() == pytest.approx((drawn["opening"] - drawn["closing"]).sum())
-    # every hazardous tonne reaches a licensed unit, landfill or licensed recycler: none is discarded
+    # what leaves the stores is exactly the prior-year stock drawn down, store by store
+    pd.testing.assert_series_equal(out_of_stores.groupby("source")["value"].sum(),
+                                   (drawn["opening"] - drawn["closing"]).groupby(drawn["process"]).sum(),
+                                   check_names=False)
+    # and what enters them is this year's accumulation: the 30 t of HW34 acid (60 → 90 t), the gap to 100 %
+    into_stores = f[f["target"].map(kinds) == "storage"]
+    assert into_stores["value"].sum() == 30 and set(into_stores["material"]) == {"hw34_waste_acid"}
+    row = mfa.indicators(park, targets=False).get(HW)
+    assert (row["numerator"], row["denominator"]) == (13_725, 13_755)
+    # every tonne accounted for by the trace engine: generated, the handler's residues and the 835 t drawn from
+    # the stores reach utilisation, disposal or storage, and nothing else
+    traced = mfa.trace(park).table
+    sent = {stage: _from_kind(park, kind_of_source={kind}, category="hazardous_waste")["value"].sum()
+            for stage, kind in (("generated", "production"), ("treatment_residue", "treatment"),
+                                ("prior_year_storage", "storage"))}
+    assert sent == {"generated": 7690, "treatment_residue": 5230, "prior_year_storage": 835}
+    assert traced.groupby("stage", observed=True)["tonnes"].sum().to_dict() == pytest.approx(sent)
+    # utilised: what the three recovery units and the battery recycler receive; stored: the 30 t of HW34
     hw = f[f["material"].map(m["category"]) == "hazardous_waste"]
+    recovered = hw[hw["target"].isin(["oil_regeneration", "metal_recovery", "catalyst_recovery",
+                                      "battery_recycler"])]["value"].sum()
+    by_fate = traced.groupby("fate", observed=True)["tonnes"].sum()
+    assert by_fate[by_fate > 0].to_dict() == pytest.approx(
+        {"utilised": recovered, "disposed": sum(sent.values()) - recovered - 30, "stored": 30})
+    assert recovered == 4515 and by_fate["utilised"] + by_fate["disposed"] == row["numerator"]
+    assert row["denominator"] - row["numerator"] == into_stores["value"].sum()
+    # every hazardous tonne reaches a licensed unit, landfill or licensed recycler: none is discarded
     assert not (hw["target"].map(kinds) == "environment").any()
 
 

@@ -14,12 +14,7 @@ from mfa.cli import main
 from mfa.errors import ParkError
 from mfa.utilisation import indicators
 from mfa.targets import load_targets
-
-P = lambda i, k: {"id": i, "name": i, "kind": k}  # noqa: E731
-
-
-def F(s, t, m, v, **kw):
-    return {"source": s, "target": t, "material": m, "value": v, **kw}
+from tests.conftest import F, P
 
 
 @pytest.fixture(scope="module")

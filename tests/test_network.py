@@ -15,8 +15,8 @@ import scipy.sparse as sp
 import mfa
 from mfa.errors import MfaError
 from mfa.network import FlowNetwork, analyse, flow_network, metrics
+from tests.conftest import P
 
-P = lambda i, k: {"id": i, "name": i, "kind": k}  # noqa: E731
 FUEL = [{"id": "coal", "name": "Coal", "category": "fuel"}]
 
 

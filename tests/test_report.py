@@ -40,11 +40,6 @@ def evil_park():
 
 
 @pytest.fixture(scope="module")
-def wuhai():
-    return mfa.read_park("wuhai")
-
-
-@pytest.fixture(scope="module")
 def wuhai_html(wuhai):
     return report_html(wuhai, lang="en")
 

@@ -12,8 +12,8 @@ import mfa.solved
 from mfa.mass_balance import balance
 from mfa.errors import MfaError
 from mfa.robustness import remove_processes, resilience
+from tests.conftest import P
 
-P = lambda i, k, **kw: {"id": i, "name": i, "kind": k, **kw}  # noqa: E731
 MATS = [{"id": "raw_coal", "name": "Raw coal", "category": "raw_material"},
         {"id": "fly_ash", "name": "Fly ash", "category": "industrial_solid_waste"},
         {"id": "fgd_gypsum", "name": "FGD gypsum", "category": "industrial_solid_waste"},

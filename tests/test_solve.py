@@ -13,21 +13,7 @@ from hypothesis import strategies as st
 import mfa
 from mfa.errors import MfaError
 from mfa.solve import reconcile
-
-MAT = [{"id": "m", "name": "M", "category": "other"}]
-
-
-def proc(pid: str, kind: str) -> dict:
-    return {"id": pid, "name": pid, "kind": kind}
-
-
-def flow(src: str, tgt: str, value=None, sigma=None, tc=None, tc_sigma=None, material: str = "m") -> dict:
-    return {"source": src, "target": tgt, "material": material, "value": value, "sigma": sigma, "tc": tc,
-            "tc_sigma": tc_sigma}
-
-
-def park_of(processes, flows, stocks=None):
-    return mfa.Park.from_frames(processes=processes, flows=flows, materials=MAT, stocks=stocks)
+from tests.conftest import P, flow, park_of, proc
 
 
 def row(r, fid):
@@ -410,7 +396,6 @@ def test_bounds_match_a_bounded_quadratic_program():
 def test_stock_change_with_sigma_is_reconciled_like_a_measured_flow():
     """stocks rows may carry ``sigma`` (of closing − opening): the stock change is then measured. By hand:
     residual 100 − 30 − 80 = −10 is spread by the variances 25, 9, 16 (sum 50): +5, −1.8, −3.2; χ² = 100/50."""
-    P = lambda i, k: {"id": i, "name": i, "kind": k}  # noqa: E731
     park = mfa.Park.from_frames(
         processes=[P("a", "import"), P("yard", "storage"), P("use", "export")],
         flows=[{"source": "a", "target": "yard", "material": "fly_ash", "value": 100, "sigma": 5},

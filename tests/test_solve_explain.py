@@ -10,17 +10,7 @@ import sympy
 import mfa
 from mfa.errors import MfaError
 from mfa.explanation import explain
-
-MAT = [{"id": "m", "name": "M", "category": "other"}]
-
-
-def proc(pid, kind):
-    return {"id": pid, "name": pid, "kind": kind}
-
-
-def flow(src, tgt, value=None, sigma=None, tc=None, tc_sigma=None):
-    return {"source": src, "target": tgt, "material": "m", "value": value, "sigma": sigma, "tc": tc,
-            "tc_sigma": tc_sigma}
+from tests.conftest import MAT, flow, proc
 
 
 @pytest.fixture(scope="module")

@@ -16,8 +16,7 @@ from mfa.mass_balance import balance
 from mfa.errors import MfaError, ParkError
 from mfa.symbiosis import (COUPLING_COLUMNS, apply, candidates, compatibility, discover, haversine_km,
                            read_prices)
-
-P = lambda i, k, **kw: {"id": i, "name": i, "kind": k, **kw}  # noqa: E731
+from tests.conftest import P
 
 MATS = [{"id": "carbide_slag", "name": "Carbide slag", "category": "industrial_solid_waste"},
         {"id": "fly_ash", "name": "Fly ash", "category": "industrial_solid_waste"},

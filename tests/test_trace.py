@@ -15,8 +15,7 @@ import mfa
 from mfa.cli import main
 from mfa.errors import MfaError
 from mfa.tracing import trace
-
-P = lambda i, k: {"id": i, "name": i, "kind": k}  # noqa: E731
+from tests.conftest import P
 
 
 def shares(result, origin, material=None):

@@ -12,19 +12,11 @@ import mfa
 from mfa.errors import MfaError
 from mfa.solve import reconcile
 from mfa.uncertainty import draw_samples, monte_carlo
+from tests.conftest import flow, proc
 
 MATS = [{"id": "m", "name": "M", "category": "other"},
         {"id": "fly_ash", "name": "Fly ash", "category": "industrial_solid_waste", "bulk": True},
         {"id": "raw_coal", "name": "Coal", "category": "fuel"}]
-
-
-def proc(pid, kind):
-    return {"id": pid, "name": pid, "kind": kind}
-
-
-def flow(src, tgt, value=None, sigma=None, tc=None, tc_sigma=None, material="m"):
-    return {"source": src, "target": tgt, "material": material, "value": value, "sigma": sigma, "tc": tc,
-            "tc_sigma": tc_sigma}
 
 
 @pytest.fixture(scope="module")
