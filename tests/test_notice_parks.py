@@ -210,6 +210,22 @@ def test_carbide_slag_rule_conserves_mass(coef):
     assert gamma == pytest.approx(100.09 / 74.09, abs=5e-4) and co2 == pytest.approx(44.01 / 74.09, abs=5e-4)
 
 
+def test_complete_rules_conserve_mass_per_tonne(coef):
+    """Per t of waste a rule changes the receiver's inputs by 1 − Σ displaces and its outputs by
+    Σ adds − Σ removes (docs/coupling-rules.md); checked on every rule whose t/t terms are all known."""
+    mass = coef[coef["term"].isin(["displaces", "adds", "removes"]) & (coef["unit"] == "t/t")]
+    checked = []
+    for rule, rows in mass.groupby("rule"):
+        if not (rows["term"] == "displaces").any() or (rows["central"].str.strip() == "").any():
+            continue
+        v = rows.assign(c=rows["central"].astype(float))
+        d = v.loc[v["term"] == "displaces", "c"].sum()
+        out = v.loc[v["term"] == "adds", "c"].sum() - v.loc[v["term"] == "removes", "c"].sum()
+        assert 1 - d == pytest.approx(out, abs=1e-3), rule
+        checked.append(rule)
+    assert {"carbide_slag_raw_meal", "fly_ash_cement", "fgd_gypsum_retarder", "fgd_gypsum_board"} <= set(checked)
+
+
 def test_gangue_hand_calculation_of_the_docs():
     """docs/coupling-rules.md §1: 100 t gangue, A = 0.60, LHV 5.8 vs coal 20 MJ/kg with 25 % ash."""
     coal = 100 * 5.8 / 20
