@@ -525,3 +525,19 @@ def test_return_links_run_under_the_columns_they_span_with_their_value():
     assert vl.loc[4, "text"] == "20 t/a" and vl.loc[4, "y"] > channel
     assert lay.paths[4][3][0] < vl.loc[4, "x"] < lay.paths[4][2][0]
     assert lay.paths[4][-1][0] == pytest.approx(nodes.loc["b", "x0"])
+
+
+@pytest.mark.parametrize("name", __import__("mfa.catalogue", fromlist=["example_parks"]).example_parks())
+def test_layout_labels_do_not_overlap_on_every_shipped_park(name):
+    """Every shipped park, whole and wastes only, both languages: no label box on another (as the layout
+    computed them); the browser test checks the drawn boxes for wuhai, baotou and bayannur."""
+    from mfa.report import waste_categories
+    from mfa.sankey_diagram.layout import label_overlaps
+    from mfa.solved import solve_park
+
+    park = solve_park(mfa.read_park(name)).park
+    for lang in ("en", "zh"):
+        for category in (None, waste_categories(park) or None):
+            d = sankey(park, lang=lang, category=category)
+            assert len(d.layout.nodes) == len(d.nodes)
+            assert label_overlaps(d.layout) == [], (name, lang, category)
