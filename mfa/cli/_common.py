@@ -167,7 +167,7 @@ def load_park(path: str, year: int | None = None):
 
     ``year``: the period to keep; None takes the one given with ``--year`` (carried by ``path`` when it
     is the PARK argument, a :class:`ParkSource`), else the park must be of one period."""
-    from mfa.io import read_park
+    from mfa.park import read_park
 
     if year is None:
         year = getattr(path, "year", None)

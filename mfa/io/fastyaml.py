@@ -90,7 +90,28 @@ def _column(values: list) -> list | None:
 
 def fast_tables(text: str, tables: tuple[str, ...]) -> dict[str, Any] | None:
     """``{section: DataFrame of cell texts}`` for the table sections and ``{"park": text of the park
-    mapping}`` (None without one), or None if the text is not plain mfa-style block YAML."""
+    mapping}`` (None without one), or None if the text is not plain mfa-style block YAML.
+
+    Parameters
+    ----------
+    text : str
+        The YAML document.
+    tables : tuple of str
+        The table sections to read.
+
+    Returns
+    -------
+    dict or None
+        None sends the text to the full, checked loader.
+
+    Examples
+    --------
+    >>> out = fast_tables("flows:\\n- source: a\\n  value: 5\\n", ("flows",))
+    >>> out["flows"].values.tolist()
+    [['a', '5']]
+    >>> fast_tables("flows: [{source: a}]\\n", ("flows",)) is None
+    True
+    """
     if "\r" in text or "\t" in text:
         return None
     if not text.endswith("\n"):
