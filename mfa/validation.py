@@ -268,9 +268,11 @@ def check_columns(raw: RawTable, columns: Sequence[Column], issues: list[Issue])
             if spec.range_message:
                 report(out_of_range & check, spec, spec.range_message, text, spec.suggestion)
             else:
-                for bound, wrong, word in ((spec.low, values < (spec.low if spec.low is not None else 0), "≥"),
-                                           (spec.high, values > (spec.high if spec.high is not None else 0), "≤")):
+                finite = np.isfinite(values)
+                for bound, word, side in ((spec.low, "≥", -1), (spec.high, "≤", 1)):
                     if bound is not None:
+                        with np.errstate(invalid="ignore"):
+                            wrong = finite & (side * (values - bound) > 0)
                         report(wrong & check, spec, f"must be {word} {bound:g}", values, spec.suggestion)
                 report(np.isinf(values) & check, spec, "not a finite number", text, spec.suggestion)
             values = np.where(not_number | out_of_range, np.nan, values)
