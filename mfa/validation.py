@@ -387,7 +387,14 @@ class TableChecker:
         filled = (s != "").to_numpy()
         if not filled.any():
             return values, inline_unit
-        values = pd.to_numeric(s.where(filled, None), errors="coerce").to_numpy(dtype=float, copy=True)
+        # only cells that start like a number go to the (slower) number parser: a column of a million
+        # words is refused without parsing each
+        numeric = filled & s.str.match(r"^ *[-+]?([0-9.]|[iI][nN][fF])").to_numpy(dtype=bool)
+        values = np.full(self.n, np.nan)
+        if numeric.all():
+            values = pd.to_numeric(s, errors="coerce").to_numpy(dtype=float, copy=True)
+        elif numeric.any():
+            values[numeric] = pd.to_numeric(s[numeric], errors="coerce").to_numpy(dtype=float)
         # Only the cells that are not plain numbers get the slower looks (thousands separators, formulas,
         # a unit in the cell): a valid million-row column never pays for them.
         bad = filled & np.isnan(values)
