@@ -115,6 +115,20 @@ ASSESS_LIMIT = 50
 apply = apply_plan
 
 
+# --------------------------------------------------------------------------------------------------
+# assessment
+# --------------------------------------------------------------------------------------------------
+#: the official rate that a coupling of a waste category changes (ids of :func:`mfa.indicators`)
+RATE_BY_CATEGORY: dict[str, str] = {
+    "industrial_solid_waste": "industrial_solid_waste_utilisation_rate",
+    "straw": "straw_utilisation_rate",
+    "manure": "manure_utilisation_rate",
+    "hazardous_waste": "hazardous_waste_utilisation_disposal_rate",
+    "renewable_resource": "renewable_resource_recovery_rate",
+    "construction_waste": "construction_waste_utilisation_rate",
+}
+
+
 def utilisation_rates(park: "Park") -> dict[str, float | None]:
     """Utilisation rate (fraction 0–1) per waste category of a park.
 
