@@ -22,7 +22,7 @@ _EXPORTS = {
     "balance": "mfa.mass_balance",
     "Park": "mfa.park",
     "ParkInfo": "mfa.park",
-    "read_park": "mfa.io",
+    "read_park": "mfa.park",
     "write_park": "mfa.io",
     "ParkError": "mfa.errors",
     "MfaError": "mfa.errors",
@@ -53,7 +53,8 @@ if TYPE_CHECKING:  # what type checkers and IDEs see; at run time the names load
     from mfa.explanation import explain
     from mfa.fate import fates
     from mfa.generation import generate
-    from mfa.io import read_park, write_park
+    from mfa.io import write_park
+    from mfa.park import read_park
     from mfa.lifetime import Lifetime, inflow_driven, stock_driven
     from mfa.mass_balance import balance
     from mfa.network import metrics as network_metrics

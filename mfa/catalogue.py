@@ -9,10 +9,15 @@ from __future__ import annotations
 
 import functools
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
-__all__ = ["data_path", "materials", "material_aliases", "example_parks", "example_park_path"]
+if TYPE_CHECKING:
+    from mfa.errors import RawTable
+
+__all__ = ["data_path", "materials", "material_aliases", "example_parks", "example_park_path", "compatibility",
+           "read_prices", "known_sources", "check_sources", "COMPATIBILITY_COLUMNS", "PRICE_COLUMNS"]
 
 _PACKAGE = Path(__file__).resolve().parent
 
@@ -25,7 +30,24 @@ def _root(kind: str) -> Path:
 
 
 def data_path(kind: str, *parts: str) -> Path:
-    """Path of a shipped data file: ``data_path("flows", "materials.csv")``; ``kind`` is flows or parks."""
+    """Path of a shipped data file: ``data_path("flows", "materials.csv")``; ``kind`` is flows or parks.
+
+    Parameters
+    ----------
+    kind : str
+        ``"flows"`` (domain data) or ``"parks"`` (example parks).
+    *parts : str
+        The path inside it.
+
+    Returns
+    -------
+    Path
+
+    Examples
+    --------
+    >>> data_path("flows", "materials.csv").is_file()
+    True
+    """
     if kind not in ("flows", "parks"):
         raise ValueError("kind must be 'flows' or 'parks'")
     return _root(kind).joinpath(*parts)
@@ -45,7 +67,19 @@ def _materials_cached() -> pd.DataFrame:
 
 def materials() -> pd.DataFrame:
     """The shipped material catalogue (``flows/materials.csv``): id, name, name_zh, category, bulk,
-    hw_code, source, note — one row per material, every row with its source."""
+    hw_code, source, note — one row per material, every row with its source.
+
+    Returns
+    -------
+    DataFrame
+        A fresh copy.
+
+    Examples
+    --------
+    >>> cat = materials()
+    >>> cat.set_index("id").loc["fly_ash", "name_zh"]
+    '粉煤灰'
+    """
     return _materials_cached().copy()
 
 
@@ -66,12 +100,32 @@ def _aliases_cached() -> dict[str, str]:
 def material_aliases() -> dict[str, str]:
     """Chinese names a park's staff may type for a catalogue material: every unambiguous ``name_zh`` of
     ``flows/materials.csv`` (粉煤灰 → fly_ash) and the common names of ``flows/material_aliases.csv``
-    (秸秆 → straw_mixed, 电石泥 → carbide_slag …)."""
+    (秸秆 → straw_mixed, 电石泥 → carbide_slag …).
+
+    Returns
+    -------
+    dict of str to str
+
+    Examples
+    --------
+    >>> material_aliases()["粉煤灰"]
+    'fly_ash'
+    """
     return dict(_aliases_cached())
 
 
 def example_parks() -> list[str]:
-    """Names of the example parks shipped with circular-mfa (``mfa check wuhai`` works after install)."""
+    """Names of the example parks shipped with circular-mfa (``mfa check wuhai`` works after install).
+
+    Returns
+    -------
+    list of str
+
+    Examples
+    --------
+    >>> "wuhai" in example_parks()
+    True
+    """
     root = _root("parks")
     if not root.is_dir():
         return []
@@ -80,6 +134,232 @@ def example_parks() -> list[str]:
 
 
 def example_park_path(name: str) -> Path | None:
-    """Path of the shipped example park ``name``, or None."""
+    """Path of the shipped example park ``name``, or None.
+
+    Parameters
+    ----------
+    name : str
+
+    Returns
+    -------
+    Path or None
+
+    Examples
+    --------
+    >>> example_park_path("wuhai").name, example_park_path("atlantis")
+    ('wuhai', None)
+    """
     p = _root("parks") / name
     return p if p.exists() else None
+
+
+# -- the symbiosis catalogue and price tables ----------------------------------------------------------
+#: columns of ``flows/compatibility.csv`` (see :func:`compatibility`)
+COMPATIBILITY_COLUMNS: tuple[str, ...] = (
+    "waste", "substitutes", "accepting_group", "ratio", "max_share", "co2_avoided", "quality_note",
+    "disposal_fee", "virgin_price", "source", "note")
+#: columns of a price table (see :func:`read_prices`)
+PRICE_COLUMNS: tuple[str, ...] = ("material", "disposal_fee", "virgin_price", "source", "note")
+
+
+def _raw_csv(path: Path, name: str) -> "RawTable":
+    """A shipped or user CSV table as text cells, rows numbered as a spreadsheet shows them."""
+    from mfa.errors import RawTable
+
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    frame = frame.apply(lambda s: s.str.strip()) if len(frame.columns) else frame
+    return RawTable(name, str(path), frame, range(2, len(frame) + 2))
+
+
+@functools.lru_cache(maxsize=1)
+def known_sources() -> frozenset[str] | None:
+    """The source ids of ``flows/sources.csv`` (None if the file is not shipped).
+
+    Returns
+    -------
+    frozenset of str or None
+
+    Examples
+    --------
+    >>> "S11" in known_sources()
+    True
+    """
+    path = data_path("flows", "sources.csv")
+    if not path.is_file():
+        return None
+    return frozenset(pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")["id"].str.strip())
+
+
+def check_sources(raw: "RawTable", issues: list, required: bool) -> None:
+    """Check the ``source`` column of ``raw`` (``;``-separated ids of ``flows/sources.csv``), appending
+    located issues: a blank cell (when ``required``) and every unknown id.
+
+    Parameters
+    ----------
+    raw : mfa.errors.RawTable
+        A table with a ``source`` column.
+    issues : list of mfa.errors.Issue
+        Where problems go.
+    required : bool
+        Whether every row needs a source.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from mfa.errors import RawTable
+    >>> issues = []
+    >>> check_sources(RawTable("t", "t.csv", pd.DataFrame({"source": ["S11", "S11;Q9", ""]}), [2, 3, 4]),
+    ...               issues, required=True)
+    >>> [(i.row, i.message, i.value) for i in issues]
+    [(4, 'every row needs a source id (see flows/sources.csv)', None), (3, 'unknown source id', 'Q9')]
+    """
+    import numpy as np
+
+    from mfa.errors import RawTable, suggest
+    from mfa.validation import Column, check_columns, grouped_issues
+
+    check_columns(raw, [Column("source", required=required,
+                               blank_message="every row needs a source id (see flows/sources.csv)")], issues)
+    known = known_sources()
+    if known is None:
+        return
+    ids = raw.frame["source"].astype(str).str.split(";").explode().str.strip()
+    unknown = ((ids != "") & ~ids.isin(list(known))).to_numpy()
+    if unknown.any():
+        # one row per (row, id), located at the row it came from: a cell may name several ids
+        at = np.asarray(ids.index)
+        per_id = RawTable(raw.name, raw.file, pd.DataFrame({"source": ids.to_numpy()}),
+                          [raw.rows[i] for i in at])
+        issues.extend(grouped_issues(per_id, unknown, "source", "unknown source id",
+                                     suggestion=lambda v: suggest(v, known) or "add it to flows/sources.csv"))
+
+
+def compatibility(path: str | Path | None = None) -> pd.DataFrame:
+    """The waste compatibility catalogue (default ``flows/compatibility.csv``), validated.
+
+    Columns: waste (material id or ``category:<category>``), substitutes (material replaced at the user, or
+    blank), accepting_group (``|``-separated tokens matched against the user's group or id; required when
+    substitutes is blank, a filter otherwise), ratio (γ, t substituted per t waste; 0 for acceptance rows),
+    max_share (largest share of the user's total input the waste may make up, or blank), co2_avoided
+    (t CO₂ per t waste, or blank), quality_note, disposal_fee and virgin_price (CNY/t where sourced), source
+    (ids in flows/sources.csv, ``;``-separated), note.
+
+    Parameters
+    ----------
+    path : str or Path, optional
+        A catalogue of the same columns; default the shipped one.
+
+    Returns
+    -------
+    DataFrame
+        The columns above, numbers as floats, plus ``row`` (the spreadsheet row).
+
+    Raises
+    ------
+    mfa.errors.ParkError
+        Every problem, named by file, row and column.
+
+    Examples
+    --------
+    >>> table = compatibility()
+    >>> bool((table["ratio"] >= 0).all()), int(table["row"].iloc[0])
+    (True, 2)
+    """
+    import numpy as np
+
+    from mfa.conventions import WASTE_CATEGORIES
+    from mfa.errors import Issue, MfaError, ParkError, suggest
+    from mfa.validation import Column, check_columns, grouped_issues
+
+    p = Path(path) if path is not None else data_path("flows", "compatibility.csv")
+    if not p.is_file():
+        raise MfaError(f"compatibility catalogue not found: {p}")
+    raw = _raw_csv(p, "compatibility")
+    frame = raw.frame
+    missing = [c for c in COMPATIBILITY_COLUMNS if c not in frame.columns]
+    if missing:
+        raise ParkError([Issue(raw.file, f"missing column(s) {', '.join(missing)}", row=1,
+                               suggestion="columns: " + ",".join(COMPATIBILITY_COLUMNS))])
+    issues: list[Issue] = []
+    checked = check_columns(raw, [
+        Column("waste", required=True, blank_message="missing waste material"),
+        Column("ratio", "number", low=0.0),
+    ], issues)
+    both_blank = ((frame["substitutes"] == "") & (frame["accepting_group"] == "")).to_numpy()
+    issues.extend(grouped_issues(raw, both_blank, "substitutes",
+                                 "give a substituted material or an accepting group"))
+    ratio = checked.values["ratio"]
+    need_ratio = (frame["substitutes"] != "").to_numpy() & (frame["ratio"] == "").to_numpy()
+    issues.extend(grouped_issues(raw, need_ratio, "ratio",
+                                 "a substitution row needs its ratio (t substituted per t waste)"))
+    numbers = check_columns(raw, [Column("max_share", "number", low=0.0, high=1.0)]
+                            + [Column(c, "number") for c in ("co2_avoided", "disposal_fee", "virgin_price")],
+                            issues).values
+    cats = frame["waste"].str.startswith("category:")
+    cat = frame["waste"].str.partition(":")[2]
+    issues.extend(grouped_issues(raw, (cats & ~cat.isin(list(WASTE_CATEGORIES))).to_numpy(), "waste",
+                                 "not a waste category", cat,
+                                 lambda v: suggest(v, sorted(WASTE_CATEGORIES))))
+    check_sources(raw, issues, required=True)
+    if issues:
+        raise ParkError(issues)
+    out = frame.copy()
+    out["ratio"] = np.where(np.isnan(ratio), 0.0, ratio)
+    for c in ("max_share", "co2_avoided", "disposal_fee", "virgin_price"):
+        out[c] = numbers[c]
+    out.insert(0, "row", np.arange(len(out)) + 2)
+    return out
+
+
+def read_prices(path: str | Path) -> pd.DataFrame:
+    """A price table (CSV): material, disposal_fee (CNY per t of waste disposed), virgin_price (CNY per t of
+    virgin material bought), source, note. Blank = unknown.
+
+    Parameters
+    ----------
+    path : str or Path
+        The CSV file.
+
+    Returns
+    -------
+    DataFrame
+        material, disposal_fee, virgin_price (floats, NaN = unknown), source, note.
+
+    Raises
+    ------
+    mfa.errors.ParkError
+        Every problem, named by file, row and column.
+
+    Examples
+    --------
+    >>> import tempfile, os
+    >>> path = os.path.join(tempfile.mkdtemp(), "prices.csv")
+    >>> _ = open(path, "w").write("material,disposal_fee\\nfly_ash,25\\n")
+    >>> read_prices(path)[["material", "disposal_fee"]].values.tolist()
+    [['fly_ash', 25.0]]
+    """
+    from mfa.errors import Issue, MfaError, ParkError
+    from mfa.validation import Column, check_columns, grouped_issues
+
+    p = Path(path)
+    if not p.is_file():
+        raise MfaError(f"price file not found: {p}")
+    raw = _raw_csv(p, "prices")
+    frame = raw.frame
+    if "material" not in frame.columns:
+        raise ParkError([Issue(raw.file, "missing column 'material'", row=1,
+                               suggestion="columns: " + ",".join(PRICE_COLUMNS))])
+    for c in PRICE_COLUMNS:
+        if c not in frame.columns:
+            frame[c] = ""
+    issues: list[Issue] = []
+    numbers = check_columns(raw, [Column("disposal_fee", "number"), Column("virgin_price", "number")],
+                            issues).values
+    issues.extend(grouped_issues(raw, frame["material"].duplicated(keep="first").to_numpy(), "material",
+                                 "duplicate material"))
+    check_sources(raw, issues, required=False)
+    if issues:
+        raise ParkError(issues)
+    return pd.DataFrame({"material": frame["material"], "disposal_fee": numbers["disposal_fee"],
+                         "virgin_price": numbers["virgin_price"], "source": frame["source"].astype(str),
+                         "note": frame["note"].astype(str)})

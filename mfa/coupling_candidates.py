@@ -466,7 +466,7 @@ def candidates(park: "Park", compat: pd.DataFrame | None = None, prices: pd.Data
     if nearest is not None and nearest < 1:
         raise MfaError("nearest must be at least 1")
     if compat is None:
-        from mfa.symbiosis import compatibility
+        from mfa.catalogue import compatibility
 
         compat = compatibility()
     notes: list[str] = []

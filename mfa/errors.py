@@ -10,6 +10,7 @@ import difflib
 from dataclasses import dataclass, field
 from typing import Iterable, Sequence
 
+import numpy as np
 import pandas as pd
 
 __all__ = ["Issue", "MfaError", "ParkError", "RawTable", "excerpt", "suggest"]
@@ -17,10 +18,28 @@ __all__ = ["Issue", "MfaError", "ParkError", "RawTable", "excerpt", "suggest"]
 
 MAX_SHOWN = 60  # characters of a value echoed in a message: enough to find it, never megabytes
 MAX_JSON_VALUE = 200
+MAX_MORE_SHOWN = 8  # further places named in a printed message; --json lists them all
+MAX_MESSAGE_ISSUES = 500  # issues spelled out in a ParkError's text; .issues keeps every one
 
 
 def excerpt(value: object, limit: int = MAX_SHOWN) -> str:
-    """``repr`` of a value, cut to a short excerpt that says how long the whole is."""
+    """``repr`` of a value, cut to a short excerpt that says how long the whole is.
+
+    Parameters
+    ----------
+    value : object
+    limit : int
+        Characters kept.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> excerpt("x" * 100, limit=5)
+    "'xxxxx'… (100 characters)"
+    """
     if isinstance(value, str) and len(value) > limit:
         return repr(value[:limit]) + f"… ({len(value):,} characters)"
     text = repr(value)
@@ -39,7 +58,14 @@ class Issue:
     """One located problem in the input.
 
     ``row`` is the row as a spreadsheet shows it (header = row 1) for CSV and Excel files, or ``None``;
-    ``path`` is the YAML path (``flows[3].value``) for YAML files, or ``None``.
+    ``path`` is the YAML path (``flows[3].value``) for YAML files, or ``None``. ``more`` holds the other
+    places with the same problem and value (row numbers, or YAML paths of the rows): a million rows naming
+    the same unknown process are one issue that still locates every row.
+
+    Examples
+    --------
+    >>> str(Issue("flows.csv", "unknown process", row=2, column="source", value="mien", more=(5, 9)))
+    "flows.csv, row 2 (and 2 more: rows 5, 9), column 'source': unknown process (value: 'mien')"
     """
 
     file: str
@@ -50,6 +76,12 @@ class Issue:
     suggestion: str | None = None
     path: str | None = None
     severity: str = "error"
+    more: Sequence = ()  # a tuple, or an array("q") of row numbers for a large group
+
+    @property
+    def count(self) -> int:
+        """How many places this issue stands for (1 plus the ``more`` places)."""
+        return 1 + len(self.more)
 
     @classmethod
     def note(cls, message: str, *, severity: str = "info", file: str = "", **where) -> "Issue":
@@ -59,15 +91,23 @@ class Issue:
         return cls(file, message, severity=severity, **where)
 
     def location(self) -> str:
+        """File, row (or YAML path) and column, e.g. ``flows.csv, row 2, column 'value'``."""
         parts = [self.file] if self.file else []
         if self.path:
-            parts.append(self.path)
+            parts.append(self.path + self._more_text("at"))
         else:
             if self.row is not None:
-                parts.append(f"row {self.row}")
+                parts.append(f"row {self.row}" + self._more_text("rows"))
             if self.column:
                 parts.append(f"column '{self.column}'")
         return ", ".join(parts)
+
+    def _more_text(self, label: str) -> str:
+        if not self.more:
+            return ""
+        shown = ", ".join(str(m) for m in list(self.more[:MAX_MORE_SHOWN]))
+        tail = ", …" if len(self.more) > MAX_MORE_SHOWN else ""
+        return f" (and {len(self.more):,} more: {label} {shown}{tail})"
 
     def __str__(self) -> str:
         where = self.location()
@@ -86,7 +126,7 @@ class Issue:
             value = str(value)
         if isinstance(value, str) and len(value) > MAX_JSON_VALUE:
             value = value[:MAX_JSON_VALUE] + f"… ({len(value):,} characters)"
-        return {
+        out = {
             "file": self.file,
             "row": self.row,
             "path": self.path,
@@ -96,6 +136,10 @@ class Issue:
             "suggestion": self.suggestion,
             "severity": self.severity,
         }
+        if self.more:  # grouped: every place stays listed (keys added, none changed)
+            out["count"] = self.count
+            out["more"] = list(self.more)
+        return out
 
 
 class ParkError(MfaError):
@@ -105,7 +149,10 @@ class ParkError(MfaError):
         self.issues = list(issues)
         n = len(self.issues)
         head = f"{n} problem{'s' if n != 1 else ''} in the input:"
-        super().__init__("\n".join([head] + [f"  - {i}" for i in self.issues]))
+        lines = [head] + [f"  - {i}" for i in self.issues[:MAX_MESSAGE_ISSUES]]
+        if n > MAX_MESSAGE_ISSUES:
+            lines.append(f"  … and {n - MAX_MESSAGE_ISSUES} more")
+        super().__init__("\n".join(lines))
 
 
 @dataclass
@@ -119,25 +166,82 @@ class RawTable:
     name: str
     file: str
     frame: pd.DataFrame
-    rows: list = field(default_factory=list)
+    rows: Sequence = field(default_factory=list)
+    _located: object = field(default=None, init=False, repr=False, compare=False)
+
+    def locations(self) -> np.ndarray:
+        """``rows`` as an array (int64 spreadsheet rows, or YAML paths as objects), built once: checks
+        locate thousands of failing rows by indexing it.
+
+        Returns
+        -------
+        numpy.ndarray
+
+        Examples
+        --------
+        >>> RawTable("flows", "flows.csv", pd.DataFrame({"a": ["1", "2"]}), range(2, 4)).locations().tolist()
+        [2, 3]
+        """
+        if self._located is None or len(self._located) != len(self.rows):
+            numbered = len(self.rows) > 0 and not isinstance(self.rows[0], str)
+            self._located = np.asarray(self.rows, dtype=np.int64 if numbered else object)
+        return self._located
 
     def issue(self, i: int | None, column: str | None, message: str, value: object = None,
-              suggestion: str | None = None, severity: str = "error") -> Issue:
-        """An :class:`Issue` located at data row ``i`` (0-based position in ``frame``) and ``column``."""
+              suggestion: str | None = None, severity: str = "error", more: Sequence[int] = ()) -> Issue:
+        """An :class:`Issue` located at data row ``i`` (0-based position in ``frame``) and ``column``.
+
+        Parameters
+        ----------
+        i : int or None
+            Data row (position in ``frame``); None for the whole table.
+        column, message, value, suggestion, severity
+            As in :class:`Issue`.
+        more : sequence of int
+            Further data rows with the same problem and value (positions in ``frame``).
+
+        Returns
+        -------
+        Issue
+
+        Examples
+        --------
+        >>> raw = RawTable("flows", "flows.csv", pd.DataFrame({"value": ["x", "x"]}), [2, 3])
+        >>> raw.issue(0, "value", "not a number", "x", more=[1]).location()
+        "flows.csv, row 2 (and 1 more: rows 3), column 'value'"
+        """
         if i is None:
             return Issue(self.file, message, column=column, value=value, suggestion=suggestion,
                          severity=severity)
         loc = self.rows[i]
+        more_locs = tuple(self.rows[j] for j in more) if len(more) else ()
         if isinstance(loc, str):
             path = f"{loc}.{column}" if column else loc
             return Issue(self.file, message, column=column, value=value, suggestion=suggestion,
-                         path=path, severity=severity)
+                         path=path, severity=severity, more=more_locs)
         return Issue(self.file, message, row=int(loc), column=column, value=value,
-                     suggestion=suggestion, severity=severity)
+                     suggestion=suggestion, severity=severity, more=tuple(int(m) for m in more_locs))
 
 
 def suggest(value: str, choices: Iterable[str]) -> str | None:
-    """'did you mean …' for a near-miss identifier, or None."""
+    """'did you mean …' for a near-miss identifier, or None.
+
+    Parameters
+    ----------
+    value : str
+        What was given.
+    choices : iterable of str
+        What is known.
+
+    Returns
+    -------
+    str or None
+
+    Examples
+    --------
+    >>> suggest("fly_ahs", ["fly_ash", "slag"])
+    "did you mean 'fly_ash'?"
+    """
     value = str(value)
     if len(value) > 100:  # no id is that long, and difflib is quadratic in the length
         return None

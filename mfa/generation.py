@@ -55,14 +55,17 @@ from __future__ import annotations
 import functools
 import math
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from mfa.errors import Issue, MfaError, RawTable, suggest
 
-__all__ = ["generate", "shipped_coefficients", "coefficient_table", "COEFFICIENT_COLUMNS",
+if TYPE_CHECKING:
+    from mfa.park import Park
+
+__all__ = ["generate", "generated_flows", "shipped_coefficients", "coefficient_table", "COEFFICIENT_COLUMNS",
            "ACTIVITY_COLUMNS"]
 
 ACTIVITY_COLUMNS: tuple[str, ...] = (
@@ -124,75 +127,60 @@ def _parse_coefficients(raw: RawTable, issues: list[Issue], origin: int,
             issues.append(raw.issue(None, col, f"coefficient table has no '{col}' column",
                                     suggestion="columns: " + ",".join(COEFFICIENT_COLUMNS[:-2])))
             return pd.DataFrame()
-    rows = []
-    for i in range(len(f)):
-        r = {c: (str(f.at[i, c]) if c in f.columns else "") for c in COEFFICIENT_COLUMNS}
-        bad = False
-        nums: dict[str, float] = {}
-        for c in ("low", "central", "high"):
-            text = r[c]
-            if text == "":
-                nums[c] = math.nan
-                continue
-            try:
-                nums[c] = float(text)
-            except ValueError:
-                issues.append(raw.issue(i, c, "not a number", text))
-                bad = True
-                continue
-            if not math.isfinite(nums[c]) or nums[c] < 0:
-                issues.append(raw.issue(i, c, "a coefficient must be a finite number ≥ 0", text))
-                bad = True
-        if not _ACTIVITY_RE.match(r["activity"] or "-"):
-            issues.append(raw.issue(i, "activity", "not an activity name (letters, digits, _)", r["activity"],
-                                    "e.g. crop_output with key maize"))
-            bad = True
-        if r["parameter"] == "":
-            issues.append(raw.issue(i, "parameter", "missing parameter name", suggestion="e.g. straw_to_grain"))
-            bad = True
-        if r["unit"] not in _COEF_UNITS:
-            issues.append(raw.issue(i, "unit", "unknown coefficient unit", r["unit"],
-                                    suggest(r["unit"], _COEF_UNITS) or
-                                    "use one of " + ", ".join(u for u in _COEF_UNITS if u)))
-            bad = True
-        has_value = any(not math.isnan(v) for v in nums.values())
-        if has_value and r["source"] == "":
-            issues.append(raw.issue(i, "source", "a coefficient needs its source",
-                                    suggestion="a source id from flows/sources.csv, e.g. S60, or a reference"))
-            bad = True
-        lo, ce, hi = nums.get("low", math.nan), nums.get("central", math.nan), nums.get("high", math.nan)
-        if not bad and not math.isnan(lo) and not math.isnan(hi) and lo > hi:
-            issues.append(raw.issue(i, "low", "low is above high", f"{lo} > {hi}"))
-            bad = True
-        if not bad and not math.isnan(ce) and ((not math.isnan(lo) and ce < lo) or
-                                               (not math.isnan(hi) and ce > hi)):
-            issues.append(raw.issue(i, "central", "central value outside [low, high]", r["central"]))
-            bad = True
-        if origin == 1 and r["process"] and process_ids is not None and r["process"] not in process_ids:
-            issues.append(raw.issue(i, "process", "unknown process", r["process"],
-                                    suggest(r["process"], process_ids)))
-            bad = True
-        if bad:
-            continue
-        if math.isnan(ce) and not math.isnan(lo) and not math.isnan(hi):
-            ce = 0.5 * (lo + hi)
-        if not math.isnan(lo) and not math.isnan(hi):
-            sd = (hi - lo) / _SQRT12
-        elif not math.isnan(lo) or not math.isnan(hi):
-            bound = lo if not math.isnan(lo) else hi
-            sd = abs(ce - bound) / _SQRT3 if not math.isnan(ce) else math.nan
-        else:
-            sd = 0.0
-        scale = _COEF_UNITS[r["unit"]][0]
-        rows.append({
-            "activity": r["activity"], "key": r["key"], "material": r["material"], "parameter": r["parameter"],
-            "low": lo, "central": ce, "high": hi, "unit": r["unit"], "source": r["source"],
-            "process": r["process"] if origin == 1 else "", "note": r["note"],
-            "factor": ce * scale if not math.isnan(ce) else math.nan,
-            "rel_sigma": (sd / ce) if ce and not math.isnan(ce) and not math.isnan(sd) else 0.0,
-            "origin": origin, "file": raw.file, "row_index": i,
-        })
-    out = pd.DataFrame(rows)
+    from mfa.validation import Column, check_columns, grouped_issues
+
+    finite = "a coefficient must be a finite number ≥ 0"
+    checked = check_columns(raw, [
+        *(Column(c, "number", low=0.0, range_message=finite) for c in ("low", "central", "high")),
+        Column("activity", "pattern", required=True, pattern=_ACTIVITY_RE.pattern.strip("^$"),
+               message="not an activity name (letters, digits, _)", blank_message="not an activity name "
+               "(letters, digits, _)", suggestion="e.g. crop_output with key maize",
+               blank_suggestion="e.g. crop_output with key maize"),
+        Column("parameter", required=True, blank_message="missing parameter name",
+               blank_suggestion="e.g. straw_to_grain"),
+        Column("unit", "choice", choices=tuple(_COEF_UNITS), message="unknown coefficient unit",
+               suggestion=lambda u: suggest(u, _COEF_UNITS) or "use one of " + ", ".join(x for x in _COEF_UNITS if x)),
+    ], issues)
+    bad = checked.bad
+    lo, ce, hi = (checked.values[c] for c in ("low", "central", "high"))
+    text = {c: (f[c].astype(str).str.strip() if c in f.columns else pd.Series("", index=f.index, dtype="str"))
+            for c in COEFFICIENT_COLUMNS}
+
+    def flag(mask: np.ndarray, column: str, message: str, values: Any = None, hint: Any = None) -> None:
+        issues.extend(grouped_issues(raw, mask, column, message, values, hint))
+        bad[mask] = True
+
+    has_value = ~(np.isnan(lo) & np.isnan(ce) & np.isnan(hi))
+    flag(has_value & (text["source"] == "").to_numpy(), "source", "a coefficient needs its source",
+         pd.Series(None, index=f.index, dtype=object), "a source id from flows/sources.csv, e.g. S60, or a reference")
+    with np.errstate(invalid="ignore"):
+        flag(~bad & (lo > hi), "low", "low is above high", pd.Series([f"{x} > {y}" for x, y in zip(lo, hi)]))
+        flag(~bad & ((ce < lo) | (ce > hi)), "central", "central value outside [low, high]", text["central"])
+    if origin == 1 and process_ids is not None:
+        flag(((text["process"] != "") & ~text["process"].isin(list(process_ids))).to_numpy(), "process",
+             "unknown process", text["process"], lambda v: suggest(v, process_ids))
+    ok = ~bad
+    lo, ce, hi = lo[ok], ce[ok], hi[ok]
+    both = ~np.isnan(lo) & ~np.isnan(hi)
+    ce = np.where(np.isnan(ce) & both, 0.5 * (lo + hi), ce)
+    one = np.isnan(lo) ^ np.isnan(hi)
+    bound = np.where(np.isnan(lo), hi, lo)
+    # uniform on [low, high]; one bound only: uniform and symmetric about the central value; none: exact
+    sd = np.where(both, (hi - lo) / _SQRT12, np.where(one, np.abs(ce - bound) / _SQRT3, 0.0))
+    unit = text["unit"][ok]
+    scale = unit.map({u: v[0] for u, v in _COEF_UNITS.items()}).to_numpy(dtype=float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        rel = np.where((ce != 0) & ~np.isnan(ce) & ~np.isnan(sd), sd / ce, 0.0)
+    out = pd.DataFrame({
+        **{c: text[c][ok].to_numpy() for c in ("activity", "key", "material", "parameter", "unit", "source",
+                                                "note")},
+        "low": lo, "central": ce, "high": hi,
+        "process": text["process"][ok].to_numpy() if origin == 1 else np.full(int(ok.sum()), "", dtype=object),
+        "factor": ce * scale, "rel_sigma": rel, "origin": origin, "file": raw.file,
+        "row_index": np.flatnonzero(ok),
+    })
+    out = out[["activity", "key", "material", "parameter", "low", "central", "high", "unit", "source",
+               "process", "note", "factor", "rel_sigma", "origin", "file", "row_index"]]
     if len(out):
         # One row per (activity, key, material, parameter, process) in one table.
         keys = ["activity", "key", "material", "parameter", "process"]
@@ -221,6 +209,12 @@ def shipped_coefficients() -> pd.DataFrame:
     material, parameter, low, central, high, unit, source, note, plus ``sigma`` (standard uncertainty in the
     coefficient's unit, by the rule in the module docstring).
 
+    Returns
+    -------
+    DataFrame
+
+    Examples
+    --------
     >>> c = shipped_coefficients()
     >>> c.loc[(c.key == "maize") & (c.parameter == "straw_to_grain"), "central"].item()
     1.147
@@ -232,9 +226,26 @@ def shipped_coefficients() -> pd.DataFrame:
     return out.reset_index(drop=True)
 
 
-def coefficient_table(park) -> pd.DataFrame:
+def coefficient_table(park: "Park") -> pd.DataFrame:
     """The coefficients in force for a park: the shipped tables with the park's overrides (column
-    ``origin`` = ``shipped`` or ``park``), one row each."""
+    ``origin`` = ``shipped`` or ``park``), one row each.
+
+    Parameters
+    ----------
+    park : mfa.park.Park
+
+    Returns
+    -------
+    DataFrame
+        The coefficient columns plus ``origin``.
+
+    Examples
+    --------
+    >>> import mfa
+    >>> table = coefficient_table(mfa.read_park("bayannur"))
+    >>> sorted(set(table["origin"]))
+    ['park', 'shipped']
+    """
     issues: list[Issue] = []
     parts = [_shipped()]
     own = park.coefficients
@@ -288,6 +299,31 @@ def generate(activities: RawTable, coefficients: RawTable | None, processes: pd.
     Returns the generated flows (park flow columns, values in t/a, ``estimated`` True, ``activity`` = the
     activity id) and the issues (errors and warnings), all at once. See the module docstring for the columns,
     formulas and the uncertainty rule.
+
+    Parameters
+    ----------
+    activities : RawTable
+        The activity table.
+    coefficients : RawTable or None
+        The park's coefficient overrides.
+    processes : DataFrame
+        The validated processes (id, kind).
+    info : ParkInfo or None
+
+    Returns
+    -------
+    flows : DataFrame
+    issues : list of Issue
+
+    Examples
+    --------
+    >>> acts = RawTable("activities", "activities.csv", pd.DataFrame({
+    ...     "id": ["c"], "process": ["farm"], "activity": ["livestock_head:dairy_cow"], "value": ["100"],
+    ...     "unit": ["头"], "target": ["pit"]}), [2])
+    >>> flows, issues = generate(acts, None, pd.DataFrame({"id": ["farm", "pit"], "kind": ["production",
+    ...                          "treatment"]}), None)
+    >>> flows["material"].tolist(), issues
+    (['manure_dairy_cow'], [])
     """
     from mfa.units import UnitError, flow_factor
 
@@ -485,6 +521,46 @@ def generate(activities: RawTable, coefficients: RawTable | None, processes: pd.
     for col in ("value", "sigma", "tc", "tc_sigma"):
         flows[col] = flows[col].astype(float)
     flows["estimated"] = flows["estimated"].astype(bool)
+    return flows, issues
+
+
+def generated_flows(tables: Any) -> tuple[pd.DataFrame, list[Issue]]:
+    """The generation engine run on a validated park's tables (:class:`mfa.io.frames.ParkTables`): the
+    flows its activity data generate and every problem found in the activity and coefficient tables, plus
+    one for each generated material that is neither in the catalogue nor in the park's materials.
+
+    Parameters
+    ----------
+    tables : mfa.io.frames.ParkTables
+        What :func:`mfa.io.read_tables` or :func:`mfa.io.frames.park_from_frames` returned.
+
+    Returns
+    -------
+    flows : DataFrame
+        Park flow columns (empty when the park has no activity data).
+    issues : list of Issue
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from mfa.io.frames import park_from_frames
+    >>> tables = park_from_frames(
+    ...     pd.DataFrame({"id": ["farms", "yard"], "name": ["F", "Y"], "kind": ["production", "collection"]}),
+    ...     pd.DataFrame({"source": [], "target": [], "material": [], "value": []}),
+    ...     activities=pd.DataFrame({"id": ["m"], "process": ["farms"], "activity": ["crop_output:maize"],
+    ...                              "value": ["1 万t/a"], "target": ["yard"]}))
+    >>> flows, issues = generated_flows(tables)
+    >>> flows["id"].tolist(), [i.message for i in issues]
+    (['m:straw_maize'], [])
+    """
+    activities = tables.activities
+    if activities is None or not len(activities.frame):
+        return pd.DataFrame(columns=_FLOW_OUT), []
+    flows, issues = generate(activities, tables.coefficients, tables.processes, tables.info)
+    if len(flows):
+        for m in sorted(set(flows.loc[~flows["material"].isin(tables.known_materials), "material"])):
+            issues.append(Issue(activities.file, f"activity data generate the material '{m}', "
+                                "which is neither in the catalogue nor in materials"))
     return flows, issues
 
 

@@ -23,44 +23,18 @@ Conventions: flow values in t/a, stocks in t (see :mod:`mfa.conventions`).
 from __future__ import annotations
 
 import html
-from typing import Any, Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Mapping
 
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-__all__ = ["Park", "ParkInfo", "require_park"]
+from mfa.park_info import ParkInfo
 
+if TYPE_CHECKING:
+    from mfa.compile import CompiledPark
+    from mfa.io.frames import ParkTables
 
-class ParkInfo(BaseModel):
-    """Metadata of a park (the ``park`` sheet, ``park.csv`` key/value file or YAML ``park:`` mapping)."""
-
-    # NaN or infinite settings would switch checks off (a tolerance of inf passes any imbalance)
-    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
-
-    name: str = Field("park", description="name of the park or region")
-    name_zh: str | None = Field(None, description="Chinese name")
-    region: str | None = Field(None, description="region, e.g. 内蒙古乌海市")
-    level: str | None = Field(None, description="designations the park holds, which decide the targets that "
-                              "apply to it: 'eco-industrial park' (生态工业园区), 'demonstration base' "
-                              "(大宗固废综合利用示范基地); several separated by ';'")
-    year: int | None = Field(None, ge=1900, le=2200, description="reporting year: the period of every row "
-                             "whose 'year' is blank")
-    unit: str = Field("t/a", description="default unit of flow values where a row gives none")
-    days_per_year: float = Field(365.0, gt=0, le=366, description="days per year for per-day figures")
-    value_added: float | None = Field(None, ge=0, description="industrial value added of the park")
-    value_added_unit: str | None = Field(None, description="unit of value_added, e.g. '1e4 CNY' (万元)")
-    description: str | None = Field(None, description="free text")
-    rel_tol: float = Field(0.01, ge=0, description="relative balance tolerance (share of throughput)")
-    abs_tol: float = Field(0.01, ge=0, description="absolute balance tolerance in t/a")
-
-    @model_validator(mode="before")
-    @classmethod
-    def _blank_is_missing(cls, data: Any) -> Any:
-        # A blank cell and a missing key mean the same; keep one representation so parks compare equal.
-        if isinstance(data, Mapping):
-            return {k: (v.strip() if isinstance(v, str) else v) for k, v in data.items()
-                    if not (v is None or (isinstance(v, str) and not v.strip()))}
-        return data
+__all__ = ["Park", "ParkInfo", "assemble_park", "read_park", "require_park"]
 
 
 def _records(obj: Any) -> pd.DataFrame | None:
@@ -105,10 +79,10 @@ class Park:
         """
         from mfa.io.frames import park_from_frames
 
-        return park_from_frames(
+        return assemble_park(park_from_frames(
             processes=_records(processes), flows=_records(flows), materials=_records(materials),
             stocks=_records(stocks), info=info, activities=_records(activities),
-            coefficients=_records(coefficients), year=year)
+            coefficients=_records(coefficients), year=year))
 
     def replace(self, **changes: Any) -> "Park":
         """A new Park with some tables (processes, flows, materials, stocks, activities, coefficients) or
@@ -217,7 +191,7 @@ class Park:
         return list(self._cache.get("warnings", []))
 
     @property
-    def compiled(self):
+    def compiled(self) -> "CompiledPark":
         """The compiled (indexed, sparse) form shared by every engine; built once."""
         c = self._cache.get("compiled")
         if c is None:
@@ -282,7 +256,7 @@ class Park:
             f"<table><tr><th>kind</th><th>processes</th></tr>{rows}</table></div>"
         )
 
-    def to_networkx(self):
+    def to_networkx(self) -> Any:
         """The park as a networkx ``MultiDiGraph`` (processes as nodes, flows as edges keyed by flow id, with
         their attributes); see :mod:`mfa.graph`. :meth:`from_networkx` turns it back into the same park."""
         from mfa.graph import to_networkx
@@ -296,16 +270,108 @@ class Park:
 
         return from_networkx(graph)
 
-    def sankey(self, **kwargs: Any):
+    def sankey(self, **kwargs: Any) -> Any:
         """A Sankey diagram of the park (shown inline in Jupyter); see :func:`mfa.sankey`."""
         from mfa.sankey_diagram import sankey
 
         return sankey(self, **kwargs)
 
 
+def assemble_park(tables: "ParkTables") -> Park:
+    """The Park of validated tables: the generation engine (:func:`mfa.generation.generated_flows`) adds the
+    flows of the activity data, then every problem of reading, validation and generation is raised at once.
+
+    Parameters
+    ----------
+    tables : mfa.io.frames.ParkTables
+        What the reader found (:func:`mfa.io.read_tables`, :func:`mfa.io.frames.park_from_frames`).
+
+    Returns
+    -------
+    Park
+        With the non-fatal problems in :attr:`Park.warnings`.
+
+    Raises
+    ------
+    mfa.errors.ParkError
+        Listing every error, located.
+
+    Examples
+    --------
+    >>> from mfa.io import read_tables
+    >>> park = assemble_park(read_tables("bayannur"))
+    >>> int(park.flows["estimated"].sum()) > 0
+    True
+    """
+    from mfa.errors import ParkError
+    from mfa.generation import generated_flows
+
+    generated, issues = generated_flows(tables)
+    issues = tables.issues + issues
+    errors = [i for i in issues if i.severity == "error"]
+    if errors:
+        raise ParkError(errors)
+    park = Park(**tables.park_frames(generated))
+    park._cache["warnings"] = [i for i in issues if i.severity != "error"]
+    return park
+
+
+def read_park(path_or_name: str | Path, year: int | None = None) -> Park:
+    """Read a park from a CSV folder, a YAML file or an Excel workbook (or a shipped example by name).
+
+    The reader (:func:`mfa.io.read_tables`) reads and validates; :func:`assemble_park` generates the flows
+    of activity data and builds the Park. A park is one period: rows whose ``year`` differ are refused,
+    unless ``year`` selects one (see :mod:`mfa.io.periods`). Every value is normalised to t/a (stocks to t).
+
+    Parameters
+    ----------
+    path_or_name : str or Path
+        A folder of CSV files, a .yaml file, an .xlsx workbook, or the name of a shipped example park.
+    year : int, optional
+        The period to read (its rows and the undated rows of the park's year).
+
+    Returns
+    -------
+    Park
+
+    Raises
+    ------
+    mfa.errors.ParkError
+        Every problem in every file (file, row as a spreadsheet shows it or YAML path, column, value,
+        suggestion).
+
+    Examples
+    --------
+    >>> park = read_park("wuhai")
+    >>> park.info.year
+    2015
+    """
+    from mfa.io import read_tables
+
+    return assemble_park(read_tables(path_or_name, year=year))
+
+
 def require_park(obj: Any, function: str) -> None:
     """Raise a clear :class:`mfa.errors.MfaError` when an engine is called with something other than a Park
-    (``mfa.balance("wuhai")``: a name or a path must be read first)."""
+    (``mfa.balance("wuhai")``: a name or a path must be read first).
+
+    Parameters
+    ----------
+    obj : object
+        What the engine was given.
+    function : str
+        The engine's public name, for the message.
+
+    Raises
+    ------
+    mfa.errors.MfaError
+
+    Examples
+    --------
+    >>> require_park("wuhai", "balance")
+    Traceback (most recent call last):
+    mfa.errors.MfaError: balance() needs a Park, not the name or path 'wuhai': read it first, park = mfa.read_park('wuhai'); mfa.balance(park)
+    """
     if isinstance(obj, Park):
         return
     from mfa.errors import MfaError

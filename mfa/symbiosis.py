@@ -88,6 +88,8 @@ from typing import TYPE_CHECKING, Any, ClassVar, Mapping
 import numpy as np
 import pandas as pd
 
+# the catalogue loaders moved to mfa.catalogue; re-exported here for existing imports
+from mfa.catalogue import COMPATIBILITY_COLUMNS, PRICE_COLUMNS, compatibility, read_prices  # noqa: F401
 from mfa.conventions import WASTE_CATEGORIES
 from mfa.coupling_candidates import STREAM_FATES, Candidates, candidates, haversine_km
 from mfa.coupling_optimisation import OBJECTIVES, objective_weights, optimise_plan
@@ -103,151 +105,14 @@ __all__ = ["compatibility", "read_prices", "candidates", "Candidates", "discover
            "COUPLING_COLUMNS", "COMPATIBILITY_COLUMNS", "OBJECTIVES", "RATE_BY_CATEGORY", "RETROFIT_SUFFIX",
            "STREAM_FATES"]
 
-COMPATIBILITY_COLUMNS: tuple[str, ...] = (
-    "waste", "substitutes", "accepting_group", "ratio", "max_share", "co2_avoided", "quality_note",
-    "disposal_fee", "virgin_price", "source", "note")
 #: the public columns of the ranked coupling table (issue 6), in this order; extra columns follow them
 COUPLING_COLUMNS: tuple[str, ...] = (
     "from", "to", "material", "tonnes", "distance_km", "utilisation_rate_gain", "landfill_avoided",
     "co2_avoided", "cost_change", "delta_fci", "delta_cyclicity")
-PRICE_COLUMNS: tuple[str, ...] = ("material", "disposal_fee", "virgin_price", "source", "note")
 #: plans with more couplings than this are not assessed coupling by coupling unless asked (each needs a park)
 ASSESS_LIMIT = 50
 #: the name users of the Python API know for building a plan into a park
 apply = apply_plan
-
-
-# --------------------------------------------------------------------------------------------------
-# data: compatibility catalogue and prices
-# --------------------------------------------------------------------------------------------------
-def _numbers(frame: pd.DataFrame, col: str, file: str, issues: list[Issue], *, lo: float | None = 0.0,
-             hi: float | None = None, required: bool = False) -> np.ndarray:
-    text = frame[col].astype(str).str.strip()
-    out = pd.to_numeric(text.where(text != "", None), errors="coerce").to_numpy(dtype=float)
-    for i in np.flatnonzero((text != "").to_numpy() & np.isnan(out)):
-        issues.append(Issue(file, "not a number", row=int(i) + 2, column=col, value=text.iloc[i]))
-    if required:
-        for i in np.flatnonzero((text == "").to_numpy()):
-            issues.append(Issue(file, "missing value", row=int(i) + 2, column=col))
-    if lo is not None:
-        for i in np.flatnonzero(out < lo):
-            issues.append(Issue(file, f"must be ≥ {lo:g}", row=int(i) + 2, column=col, value=out[i]))
-    if hi is not None:
-        for i in np.flatnonzero(out > hi):
-            issues.append(Issue(file, f"must be ≤ {hi:g}", row=int(i) + 2, column=col, value=out[i]))
-    return out
-
-
-def _known_sources() -> set[str] | None:
-    from mfa.catalogue import data_path
-
-    path = data_path("flows", "sources.csv")
-    if not path.is_file():
-        return None
-    return set(pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")["id"].str.strip())
-
-
-def _check_sources(frame: pd.DataFrame, file: str, issues: list[Issue], required: bool) -> None:
-    known = _known_sources()
-    for i, text in enumerate(frame["source"].astype(str).str.strip()):
-        if not text:
-            if required:
-                issues.append(Issue(file, "every row needs a source id (see flows/sources.csv)", row=i + 2,
-                                    column="source"))
-            continue
-        if known is None:
-            continue
-        for sid in (s.strip() for s in text.split(";")):
-            if sid and sid not in known:
-                issues.append(Issue(file, "unknown source id", row=i + 2, column="source", value=sid,
-                                    suggestion=suggest(sid, known) or "add it to flows/sources.csv"))
-
-
-def compatibility(path: str | Path | None = None) -> pd.DataFrame:
-    """The waste compatibility catalogue (default ``flows/compatibility.csv``), validated.
-
-    Columns: waste (material id or ``category:<category>``), substitutes (material replaced at the user, or
-    blank), accepting_group (``|``-separated tokens matched against the user's group or id; required when
-    substitutes is blank, a filter otherwise), ratio (γ, t substituted per t waste; 0 for acceptance rows),
-    max_share (largest share of the user's total input the waste may make up, or blank), co2_avoided
-    (t CO₂ per t waste, or blank), quality_note, disposal_fee and virgin_price (CNY/t where sourced), source
-    (ids in flows/sources.csv, ``;``-separated), note. Raises :class:`ParkError` naming file, row and column.
-    """
-    from mfa.catalogue import data_path
-
-    p = Path(path) if path is not None else data_path("flows", "compatibility.csv")
-    file = str(p)
-    if not p.is_file():
-        raise MfaError(f"compatibility catalogue not found: {file}")
-    frame = pd.read_csv(p, dtype=str, keep_default_na=False, encoding="utf-8")
-    issues: list[Issue] = []
-    missing = [c for c in COMPATIBILITY_COLUMNS if c not in frame.columns]
-    if missing:
-        raise ParkError([Issue(file, f"missing column(s) {', '.join(missing)}", row=1,
-                               suggestion="columns: " + ",".join(COMPATIBILITY_COLUMNS))])
-    for c in ("waste", "substitutes", "accepting_group", "quality_note", "source", "note"):
-        frame[c] = frame[c].astype(str).str.strip()
-    for i in np.flatnonzero((frame["waste"] == "").to_numpy()):
-        issues.append(Issue(file, "missing waste material", row=int(i) + 2, column="waste"))
-    both_blank = (frame["substitutes"] == "") & (frame["accepting_group"] == "")
-    for i in np.flatnonzero(both_blank.to_numpy()):
-        issues.append(Issue(file, "give a substituted material or an accepting group", row=int(i) + 2,
-                            column="substitutes"))
-    ratio = _numbers(frame, "ratio", file, issues)
-    need_ratio = (frame["substitutes"] != "").to_numpy() & np.isnan(ratio)
-    for i in np.flatnonzero(need_ratio & (frame["ratio"].str.strip() == "").to_numpy()):
-        issues.append(Issue(file, "a substitution row needs its ratio (t substituted per t waste)",
-                            row=int(i) + 2, column="ratio"))
-    share = _numbers(frame, "max_share", file, issues, lo=0.0, hi=1.0)
-    co2 = _numbers(frame, "co2_avoided", file, issues, lo=None)
-    fee = _numbers(frame, "disposal_fee", file, issues, lo=None)
-    price = _numbers(frame, "virgin_price", file, issues, lo=None)
-    cats = frame["waste"].str.startswith("category:")
-    for i in np.flatnonzero(cats.to_numpy()):
-        cat = frame["waste"].iloc[i].split(":", 1)[1]
-        if cat not in WASTE_CATEGORIES:
-            issues.append(Issue(file, "not a waste category", row=int(i) + 2, column="waste", value=cat,
-                                suggestion=suggest(cat, sorted(WASTE_CATEGORIES))))
-    _check_sources(frame, file, issues, required=True)
-    if issues:
-        raise ParkError(issues)
-    frame["ratio"] = np.where(np.isnan(ratio), 0.0, ratio)
-    frame["max_share"] = share
-    frame["co2_avoided"] = co2
-    frame["disposal_fee"] = fee
-    frame["virgin_price"] = price
-    frame.insert(0, "row", np.arange(len(frame)) + 2)
-    return frame
-
-
-def read_prices(path: str | Path) -> pd.DataFrame:
-    """A price table (CSV): material, disposal_fee (CNY per t of waste disposed), virgin_price (CNY per t of
-    virgin material bought), source, note. Blank = unknown. Raises :class:`ParkError` naming row/column."""
-    p = Path(path)
-    if not p.is_file():
-        raise MfaError(f"price file not found: {p}")
-    frame = pd.read_csv(p, dtype=str, keep_default_na=False, encoding="utf-8")
-    file = str(p)
-    if "material" not in frame.columns:
-        raise ParkError([Issue(file, "missing column 'material'", row=1,
-                               suggestion="columns: " + ",".join(PRICE_COLUMNS))])
-    for c in PRICE_COLUMNS:
-        if c not in frame.columns:
-            frame[c] = ""
-    issues: list[Issue] = []
-    frame["material"] = frame["material"].astype(str).str.strip()
-    fee = _numbers(frame, "disposal_fee", file, issues, lo=None)
-    price = _numbers(frame, "virgin_price", file, issues, lo=None)
-    dup = frame["material"].duplicated(keep="first").to_numpy()
-    for i in np.flatnonzero(dup):
-        issues.append(Issue(file, "duplicate material", row=int(i) + 2, column="material",
-                            value=frame["material"].iloc[i]))
-    _check_sources(frame, file, issues, required=False)
-    if issues:
-        raise ParkError(issues)
-    return pd.DataFrame({"material": frame["material"], "disposal_fee": fee, "virgin_price": price,
-                         "source": frame["source"].astype(str), "note": frame["note"].astype(str)})
-
 
 
 # --------------------------------------------------------------------------------------------------

@@ -109,45 +109,33 @@ def load_targets(path: str | Path | None = None, indicator_ids: "set[str] | None
         if col not in TARGET_COLUMNS:
             issues.append(Issue(f, f"unknown column '{col}'", column=col,
                                 suggestion=suggest(col, TARGET_COLUMNS) or "columns: " + ",".join(TARGET_COLUMNS)))
-    rows = []
-    for i in range(len(raw)):
-        row = i + 2  # as a spreadsheet shows it: header is row 1
-        r = {c: (raw.at[i, c] if c in raw.columns else "") for c in TARGET_COLUMNS}
-        ok = True
-        if r["indicator"] not in indicator_ids:
-            issues.append(Issue(f, "unknown indicator", row, "indicator", r["indicator"],
-                                suggest(r["indicator"], indicator_ids) or "see `mfa indicators --help`"))
-            ok = False
-        text = r["value"]
-        try:
-            v = float(text[:-1]) / 100.0 if text.endswith("%") else float(text)
-            if not math.isfinite(v) or v < 0 or v > 1:
-                raise ValueError
-        except ValueError:
-            issues.append(Issue(f, "target must be a fraction between 0 and 1", row, "value", text,
-                                "write 0.6 or 60%"))
-            ok = False
-        comp = r["comparison"] or ">="
-        if comp not in (">=", "<="):
-            issues.append(Issue(f, "comparison must be >= or <=", row, "comparison", comp))
-            ok = False
-        if not r["source"]:
-            issues.append(Issue(f, "a target needs its source", row, "source", None,
-                                "the document that sets it, e.g. S11 or the park's plan"))
-            ok = False
-        year = None
-        if r["year"]:
-            try:
-                year = int(r["year"])
-            except ValueError:
-                issues.append(Issue(f, "not a year", row, "year", r["year"]))
-                ok = False
-        if ok:
-            rows.append({**r, "id": r["id"] or f"target{i + 1}", "comparison": comp, "value": v, "year": year,
-                         "kind": r["kind"] or "target"})
+    from mfa.errors import RawTable
+    from mfa.validation import Column, check_columns
+
+    fraction = "target must be a fraction between 0 and 1"
+    table = RawTable("targets", f, raw, range(2, len(raw) + 2))  # rows as a spreadsheet shows them
+    checked = check_columns(table, [
+        Column("indicator", "choice", required=True, choices=indicator_ids, message="unknown indicator",
+               blank_message="unknown indicator",
+               suggestion=lambda v: suggest(v, indicator_ids) or "see `mfa indicators --help`"),
+        Column("value", "number", required=True, low=0.0, high=1.0, percent=True, message=fraction,
+               range_message=fraction, blank_message=fraction, suggestion="write 0.6 or 60%",
+               blank_suggestion="write 0.6 or 60%"),
+        Column("comparison", "choice", choices=(">=", "<="), default=">=",
+               message="comparison must be >= or <="),
+        Column("source", required=True, blank_message="a target needs its source",
+               blank_suggestion="the document that sets it, e.g. S11 or the park's plan"),
+        Column("year", "year"),
+    ], issues)
     if issues:
         raise ParkError(issues)
-    out = pd.DataFrame(rows, columns=list(TARGET_COLUMNS))
+    v = checked.values
+    text = {c: (raw[c] if c in raw.columns else pd.Series("", index=raw.index, dtype="str"))
+            for c in TARGET_COLUMNS}
+    ids = text["id"].where(text["id"] != "", "target" + pd.Series(range(1, len(raw) + 1), index=raw.index).astype(str))
+    out = pd.DataFrame({**text, "id": ids, "comparison": v["comparison"], "value": v["value"],
+                        "year": v["year"], "kind": text["kind"].where(text["kind"] != "", "target")},
+                       columns=list(TARGET_COLUMNS))
     out["year"] = pd.array(out["year"].tolist(), dtype="Int64")
     out["value"] = out["value"].astype(float)
     return out

@@ -108,6 +108,24 @@ _MONTH_DAYS = 27.0
 def flow_factor(text: str, days_per_year: float = 365.0) -> float:
     """Factor turning a value in unit ``text`` into t/a.
 
+    Parameters
+    ----------
+    text : str
+        A unit of mass per time (or a mass: tonnes in the reporting year), of a whitelisted form.
+    days_per_year : float
+        Days of the park's year, for per-day and per-hour units.
+
+    Returns
+    -------
+    float
+
+    Raises
+    ------
+    UnitError
+        Unknown, too long or not of a whitelisted form.
+
+    Examples
+    --------
     >>> flow_factor("万吨/年"), flow_factor("t/d"), flow_factor("t")
     (10000.0, 365.0, 1.0)
     """
@@ -142,6 +160,21 @@ def flow_factor(text: str, days_per_year: float = 365.0) -> float:
 def stock_factor(text: str) -> float:
     """Factor turning a stock in unit ``text`` (a mass) into t.
 
+    Parameters
+    ----------
+    text : str
+        A mass unit.
+
+    Returns
+    -------
+    float
+
+    Raises
+    ------
+    UnitError
+
+    Examples
+    --------
     >>> stock_factor("万t")
     10000.0
     """
@@ -168,10 +201,42 @@ def to_tonnes_per_year(values: np.ndarray, units: pd.Series, days_per_year: floa
 
     Raises :class:`UnitError` for the first unit that cannot be converted; readers that need every bad
     unit located use :func:`flow_factor` per distinct unit instead.
+
+    Parameters
+    ----------
+    values : array of float
+    units : Series of str
+        One unit per value.
+    days_per_year : float
+
+    Returns
+    -------
+    ndarray
+
+    Examples
+    --------
+    >>> to_tonnes_per_year(np.array([1.0, 2.0]), pd.Series(["万t/a", "t/d"])).tolist()
+    [10000.0, 730.0]
     """
     return np.asarray(values, dtype=float) * _by_unique(units, lambda u: flow_factor(u, days_per_year))
 
 
 def to_tonnes(values: np.ndarray, units: pd.Series) -> np.ndarray:
-    """Masses in the given units converted to t."""
+    """Masses in the given units converted to t.
+
+    Parameters
+    ----------
+    values : array of float
+    units : Series of str
+        One mass unit per value.
+
+    Returns
+    -------
+    ndarray
+
+    Examples
+    --------
+    >>> to_tonnes(np.array([1.0, 500.0]), pd.Series(["万t", "kg"])).tolist()
+    [10000.0, 0.5]
+    """
     return np.asarray(values, dtype=float) * _by_unique(units, stock_factor)

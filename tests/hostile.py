@@ -149,13 +149,22 @@ def build(root: Path) -> list[dict]:
                       where=("far_cell.xlsx", "A1:XFD1048576", "delete the unused")))
     write_park(root / "big_cell", processes=PROCESSES.replace("Coal mine", "x" * 50_000_000))
     cases.append(case(4, "50 MB cell", ["check", "big_cell"],
-                      where=("big_cell/processes.csv, row 2", "a line of 50,000,012 characters")))
+                      where=("big_cell/processes.csv, row 2, column 'name'", "a line of 50,000,012 characters",
+                             "1 problem in the input")))
 
-    # 5. slow error path: 10⁵ rows naming 1,000 unknown processes
-    lines = ["source,target,material,value"] + [f"src{i % 1000},plant,raw_coal,1" for i in range(100_000)]
-    write_park(root / "many_unknown", flows="\n".join(lines) + "\n")
-    cases.append(case(5, "10⁵ rows, 10³ unknown processes", ["check", "many_unknown"],
-                      where=("many_unknown/flows.csv, row 2, column 'source'", "unknown process", "and 99500 more")))
+    # 5. slow error path: 10⁶ rows naming 1,000 unknown processes; 10⁶ distinct bad numbers and unknown
+    # materials. Identical problems are one issue per value that lists every row.
+    n = 1_000_000
+    _write_lines(root / "many_unknown", "source,target,material,value", (f"src{i % 1000},plant,raw_coal,1\n"
+                                                                        for i in range(n)))
+    cases.append(case(5, "10⁶ rows, 10³ unknown processes", ["check", "many_unknown"],
+                      where=("many_unknown/flows.csv, row 2 (and 999 more: rows 1002, 2002", "column 'source'",
+                             "unknown process", "and 500 more")))
+    _write_lines(root / "many_bad", "source,target,material,value", (f"mine,plant,mat{i % 1000},x{i}\n"
+                                                                    for i in range(n)))
+    cases.append(case(5, "10⁶ rows, distinct bad numbers, 10³ unknown materials", ["check", "many_bad"],
+                      where=("many_bad/flows.csv, row 2 (and 999 more: rows 1002", "column 'material'",
+                             "unknown material", "2001 problems")))
 
     # 6. internal errors on user errors
     write_park(root / "extra_field", flows=flows_with("100,t/a,5%", "100,t/a,5%,surplus"))
@@ -268,6 +277,19 @@ def build(root: Path) -> list[dict]:
     cases.append(case(12, "sankey into a new folder", ["sankey", "base", "-o", "newdir/deeper/s.html"], code=0,
                       outputs=("newdir",)))
     return cases
+
+
+def _write_lines(folder: Path, header: str, lines) -> None:
+    """A park whose flows.csv is ``header`` and ``lines`` (written in blocks: a generated 10⁶-row file)."""
+    write_park(folder, flows=header + "\n")
+    with open(folder / "flows.csv", "a", encoding="utf-8") as fh:
+        block: list[str] = []
+        for line in lines:
+            block.append(line)
+            if len(block) == 100_000:
+                fh.write("".join(block))
+                block.clear()
+        fh.write("".join(block))
 
 
 def _inflate_member(path: Path, member: str, size: int) -> None:

@@ -236,7 +236,7 @@ def test_fast_yaml_reader_and_writer_match_pyyaml(name):
         ref = pd.DataFrame([{c: _yaml_cell(it[c]).strip() if c in it else "" for c in cols} for it in items],
                            columns=cols).astype(object)
         got = fast[section]
-        assert list(got.columns) == cols and (len(ref) == 0 or got.equals(ref)), section
+        assert list(got.columns) == cols and (len(ref) == 0 or got.astype(object).equals(ref)), section
 
 
 @pytest.mark.parametrize("row,where", [

@@ -212,3 +212,122 @@ def test_excel_formulas_give_the_value_the_spreadsheet_saved(tmp_path):
     park = mfa.read_park(tpl)
     v = park.flows.set_index("id")["value"]
     assert v["a>b:raw_coal"] == 2.5 and v["b>c:coal_gangue"] == 10 and v["b>c:fly_ash"] == 7
+
+
+# -- grouping, refused files, the one validator (issues 11 and 12) ------------------------------------------
+def test_identical_problems_are_one_issue_that_lists_every_row(tmp_path):
+    rows = ["source,target,material,value"] + [f"{s},plant,raw_coal,1" for s in ("mien", "x", "mien", "mien")]
+    park = write_park(tmp_path / "p", flows="\n".join(rows) + "\n")
+    issues = [i for i in issues_of(park) if i.column == "source"]
+    assert [(i.row, list(i.more), i.value, i.count) for i in issues] == [(2, [4, 5], "mien", 3), (3, [], "x", 1)]
+    assert "row 2 (and 2 more: rows 4, 5), column 'source'" in str(issues[0])
+    assert "did you mean 'mine'" in str(issues[0])
+    assert issues[0].to_dict()["more"] == [4, 5] and issues[0].to_dict()["count"] == 3
+    assert "more" not in issues[1].to_dict()  # an ungrouped issue keeps exactly the old keys
+
+
+def test_json_lists_every_row_of_a_grouped_issue(tmp_path):
+    rows = ["source,target,material,value"] + [f"src{i % 3},plant,raw_coal,1" for i in range(30)]
+    park = write_park(tmp_path / "p", flows="\n".join(rows) + "\n")
+    out = run_cli("check", "--json", str(park))
+    assert out.returncode == 2
+    import json
+
+    issues = json.loads(out.stdout)["issues"]
+    located = sorted([i["row"] for i in issues] + [r for i in issues for r in i.get("more", [])])
+    assert located == list(range(2, 32))  # all 30 rows, each once
+    assert sum(i.get("count", 1) for i in issues) == 30
+
+
+def test_past_the_distinct_cap_the_rest_is_one_issue_with_every_row(tmp_path, monkeypatch):
+    import mfa.validation
+
+    monkeypatch.setattr(mfa.validation, "MAX_DISTINCT", 2)
+    rows = ["source,target,material,value"] + [f"mine,plant,raw_coal,x{i}" for i in range(5)]
+    issues = [i for i in issues_of(write_park(tmp_path / "p", flows="\n".join(rows) + "\n"))
+              if i.column == "value"]
+    assert [i.value for i in issues[:2]] == ["x0", "x1"]
+    assert issues[2].message == "not a number (3 more distinct values in 3 rows)"
+    assert (issues[2].row, list(issues[2].more)) == (4, [5, 6])
+
+
+def test_yaml_groups_by_path(tmp_path):
+    path = tmp_path / "p.yaml"
+    path.write_text("processes:\n- {id: a, name: A, kind: import}\n- {id: b, name: B, kind: landfill}\n"
+                    "flows:\n- {source: a, target: c, material: coal, value: 1}\n"
+                    "- {source: a, target: c, material: coal, value: 2}\n", encoding="utf-8")
+    issue = one(issues_of(path), column="target")
+    assert (issue.path, issue.more) == ("flows[0].target", ("flows[1]",))
+
+
+def test_a_refused_file_silences_the_checks_against_it(tmp_path):
+    park = write_park(tmp_path / "p", processes=PROCESSES.replace("Coal mine", "x" * 1_200_000))
+    issues = issues_of(park)
+    assert len(issues) == 1, "\n".join(map(str, issues))
+    assert (issues[0].row, issues[0].column) == (2, "name") and "a line of 1,200,012 characters" in issues[0].message
+
+
+def test_the_reader_only_reads_and_park_construction_generates():
+    from mfa.io import read_tables
+    from mfa.park import assemble_park
+
+    tables = read_tables("bayannur")
+    assert tables.errors == [] and not tables.flows["estimated"].any()
+    park = assemble_park(tables)
+    generated = park.flows[park.flows["activity"] != ""]
+    assert len(generated) == 8 and generated["estimated"].all()
+    assert park == mfa.read_park("bayannur")
+
+
+def test_generation_errors_are_reported_with_the_other_tables_errors(tmp_path):
+    park = write_park(tmp_path / "p", flows=FLOWS.replace("mine,plant", "mien,plant", 1))
+    (park / "activities.csv").write_text("id,process,activity,value,unit,target\n"
+                                         "a,plant,no_such_activity,1,t/a,dump\n", encoding="utf-8")
+    issues = issues_of(park)
+    one(issues, file=str(park / "flows.csv"), column="source", message="unknown process")
+    one(issues, file=str(park / "activities.csv"), row=2, column="activity", message="unknown activity")
+
+
+def test_check_columns_number_choice_pattern_year_and_required():
+    import pandas as pd
+
+    from mfa.errors import RawTable
+    from mfa.validation import Column, check_columns
+
+    raw = RawTable("t", "t.csv", pd.DataFrame({"v": ["0.5", "70%", "2", "inf", ""], "k": ["a", "b", "c", "", "a"],
+                                               "y": ["2020", "2020.5", "", "x", "2021"]}), range(2, 7))
+    issues: list = []
+    c = check_columns(raw, [Column("v", "number", required=True, low=0, high=1, percent=True),
+                            Column("k", "choice", choices=("a", "b")), Column("y", "year")], issues)
+    assert c.values["v"][:2].tolist() == [0.5, 0.7] and c.bad.tolist() == [False, True, True, True, True]
+    got = sorted((i.row, i.column, i.message) for i in issues)
+    assert got == [(3, "y", "not a year"), (4, "k", "unknown k"), (4, "v", "must be ≤ 1"),
+                   (5, "v", "not a finite number"), (5, "y", "not a year"), (6, "v", "missing value")]
+
+
+def test_catalogue_loaders_moved_and_still_located(tmp_path):
+    import mfa.catalogue
+    import mfa.symbiosis
+
+    assert mfa.symbiosis.compatibility is mfa.catalogue.compatibility
+    prices = tmp_path / "p.csv"
+    prices.write_text("material,disposal_fee,source\nfly_ash,x,S11;NOPE\nfly_ash,3,\n", encoding="utf-8")
+    with pytest.raises(ParkError) as e:
+        mfa.catalogue.read_prices(prices)
+    got = sorted((i.row, i.column, i.message, i.value) for i in e.value.issues)
+    assert got == [(2, "disposal_fee", "not a number", "x"), (2, "source", "unknown source id", "NOPE"),
+                   (3, "material", "duplicate material", "fly_ash")]
+
+
+def test_targets_and_coefficients_go_through_the_validator(tmp_path):
+    from mfa.targets import load_targets
+
+    path = tmp_path / "t.csv"
+    path.write_text("indicator,value,comparison,source\nbulk_solid_waste_utilisation_rate,150%,>=,S11\n"
+                    "nope,0.5,=,\n", encoding="utf-8")
+    with pytest.raises(ParkError) as e:
+        load_targets(path)
+    got = sorted((i.row, i.column, i.message) for i in e.value.issues)
+    assert got == [(2, "value", "target must be a fraction between 0 and 1"), (3, "comparison",
+                   "comparison must be >= or <="), (3, "indicator", "unknown indicator"),
+                   (3, "source", "a target needs its source")]

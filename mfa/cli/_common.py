@@ -219,7 +219,7 @@ def load_park(path: str, year: int | None = None) -> Park:
     >>> load_park(ParkSource("hazardous")).info.name
     'Hazardous-waste chain of an industrial park'
     """
-    from mfa.io import read_park
+    from mfa.park import read_park
 
     if year is None:
         year = getattr(path, "year", None)

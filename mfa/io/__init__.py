@@ -1,5 +1,7 @@
 """Reading and writing parks: a folder of CSV files, one YAML file, one Excel workbook, or DataFrames.
 
+Reading here means reading and validating (:func:`read_tables`); :func:`mfa.read_park` builds the Park.
+
 >>> import mfa
 >>> park = mfa.read_park("wuhai")          # a shipped example park, or any path  # doctest: +SKIP
 >>> mfa.write_park(park, "wuhai.xlsx")     # format from the extension            # doctest: +SKIP
@@ -10,17 +12,45 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from typing import TYPE_CHECKING
+
 from mfa.errors import Issue, MfaError, ParkError
 from mfa.io.writers import write_csv_folder, write_excel, write_yaml
 
-__all__ = ["read_park", "write_park", "resolve_park_path"]
+__all__ = ["read_tables", "write_park", "resolve_park_path"]
+
+if TYPE_CHECKING:
+    from mfa.io.frames import ParkTables
+    from mfa.park import Park
 
 _YAML = {".yaml", ".yml"}
 _EXCEL = {".xlsx", ".xlsm"}
 
 
 def resolve_park_path(path_or_name: str | Path) -> Path:
-    """The path of a park given as a path or as the name of a shipped example park."""
+    """The path of a park given as a path or as the name of a shipped example park.
+
+    Parameters
+    ----------
+    path_or_name : str or Path
+
+    Returns
+    -------
+    Path
+
+    Raises
+    ------
+    mfa.errors.MfaError
+        Neither a path nor an example park (with a 'did you mean').
+
+    Examples
+    --------
+    >>> resolve_park_path("wuhai").name
+    'wuhai'
+    >>> resolve_park_path("wuhia")
+    Traceback (most recent call last):
+    mfa.errors.MfaError: wuhia: no such file or folder — did you mean 'wuhai'?
+    """
     from mfa.catalogue import example_park_path, example_parks
 
     p = Path(path_or_name)
@@ -37,23 +67,43 @@ def resolve_park_path(path_or_name: str | Path) -> Path:
                       f" (shipped example parks: {', '.join(example_parks()) or 'none'})"))
 
 
-def read_park(path_or_name: str | Path, year: int | None = None):
+def read_tables(path_or_name: str | Path, year: int | None = None) -> "ParkTables":
     """Read a park from a CSV folder, a YAML file or an Excel workbook (or a shipped example by name).
 
     A park is one period: rows whose ``year`` differ are refused, unless ``year`` selects one (the rows of
     that year and the undated rows of the park's year; ``year`` becomes the reporting year). See
     :mod:`mfa.io.periods`.
 
-    Every value is normalised to t/a (stocks to t). Raises :class:`mfa.errors.ParkError` listing every
-    problem in every file (file, row as a spreadsheet shows it or YAML path, column, value, suggestion).
+    Every value is normalised to t/a (stocks to t). Returns the validated tables with every problem in every
+    file (file, row as a spreadsheet shows it or YAML path, column, value, suggestion) in ``.issues``;
+    raises :class:`mfa.errors.ParkError` only when a file cannot be read at all. This is the reader only:
+    :func:`mfa.read_park` (:func:`mfa.park.read_park`) adds the generated flows and builds the Park.
+
+    Parameters
+    ----------
+    path_or_name : str or Path
+        A CSV folder, a YAML file, an Excel workbook, or the name of a shipped example park.
+    year : int, optional
+        The period to read.
+
+    Returns
+    -------
+    mfa.io.frames.ParkTables
+
+    Examples
+    --------
+    >>> tables = read_tables("wuhai")
+    >>> len(tables.processes) > 10, tables.errors
+    (True, [])
     """
-    from mfa.io.frames import build_park
+    from mfa.io.frames import validate_tables
     from mfa.io.readers import read_csv_folder, read_excel, read_yaml
 
     p = resolve_park_path(path_or_name)
     suffix = p.suffix.lower()
+    refused: set[str] = set()
     if p.is_dir():
-        tables, info, issues = read_csv_folder(p)
+        tables, info, issues, refused = read_csv_folder(p)
     elif suffix in _YAML:
         tables, info, issues = read_yaml(p)
     elif suffix in _EXCEL:
@@ -67,15 +117,9 @@ def read_park(path_or_name: str | Path, year: int | None = None):
     else:
         raise ParkError([Issue(str(p), f"unknown park format '{suffix}'",
                                suggestion="use a folder of CSV files, a .yaml file or an .xlsx workbook")])
-    errors = [i for i in issues if i.severity == "error"]
-    try:
-        park = build_park(tables, info, str(p), year=year)
-    except ParkError as e:
-        raise ParkError(errors + e.issues) from None
-    if errors:
-        raise ParkError(errors)
-    park._cache["warnings"] = [i for i in issues if i.severity != "error"] + park._cache.get("warnings", [])
-    return park
+    tables = validate_tables(tables, info, str(p), year=year, refused=refused)
+    tables.issues[:0] = issues  # the reading problems first, as the files were met
+    return tables
 
 
 def _same_place(a: Path, b: Path) -> bool:
@@ -85,21 +129,43 @@ def _same_place(a: Path, b: Path) -> bool:
         return False
 
 
-def write_park(park, path: str | Path, *, force: bool = False, source: str | Path | None = None) -> Path:
+def write_park(park: "Park", path: str | Path, *, force: bool = False,
+               source: str | Path | None = None) -> Path:
     """Write a park; the format follows the extension (.yaml/.yml, .xlsx) or, without one, a CSV folder.
 
     Written atomically; the same park gives byte-identical files. An existing folder that holds anything
     mfa would not write there is not replaced unless ``force``; writing over ``source`` (the file or folder
     the park was read from, if given) is refused, since the rewrite would drop what mfa does not keep
     (notes, extra columns, other files). See docs/files.md.
+
+    Parameters
+    ----------
+    park : mfa.park.Park
+    path : str or Path
+        ``.yaml``/``.yml``, ``.xlsx`` or a folder name.
+    force : bool
+        Replace a folder holding files mfa would not write.
+    source : str or Path, optional
+        Where the park was read from (refused as the target).
+
+    Returns
+    -------
+    Path
+
+    Examples
+    --------
+    >>> import tempfile, mfa
+    >>> out = write_park(mfa.read_park("hazardous"), Path(tempfile.mkdtemp()) / "h.yaml")
+    >>> out.suffix
+    '.yaml'
     """
-    from mfa.io.writers import _check_parent
+    from mfa.io.writers import check_parent
 
     p = Path(path)
     suffix = p.suffix.lower()
     if suffix not in _YAML | _EXCEL | {""}:
         raise MfaError(f"{p}: unknown output format '{suffix}' (use a folder name, .yaml or .xlsx)")
-    _check_parent(p)
+    check_parent(p)
     if source is not None:
         src = Path(source)
         if _same_place(src, p) or (p.is_dir() and src.exists() and p.resolve() in src.resolve().parents):

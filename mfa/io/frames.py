@@ -8,7 +8,8 @@ to build their messages. All problems are collected and raised together as :clas
 from __future__ import annotations
 
 import re
-from typing import Any, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Collection, Mapping
 
 import numpy as np
 import pandas as pd
@@ -16,8 +17,10 @@ import pandas as pd
 from mfa.conventions import (CATEGORIES, FATES, FLOW_COLUMNS, MATERIAL_COLUMNS,
                              PROCESS_COLUMNS, PROCESS_KINDS, STOCK_COLUMNS)
 from mfa.errors import Issue, ParkError, RawTable, suggest
+from mfa.validation import TableChecker, cell_text, grouped_issues
 
-__all__ = ["build_park", "park_from_frames", "raw_from_frame"]
+
+__all__ = ["ParkTables", "validate_tables", "park_from_frames", "raw_from_frame"]
 
 REQUIRED = {
     "processes": ("id", "name", "kind"),
@@ -31,184 +34,42 @@ KNOWN_COLUMNS = {
     "materials": MATERIAL_COLUMNS,
     "stocks": STOCK_COLUMNS + ("unit",),
 }
-_TRUE = {"true", "1", "yes", "y", "t", "是", "√", "x"}
-_FALSE = {"false", "0", "no", "n", "f", "否", ""}
-_THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d*)?$")
-_VALUE_WITH_UNIT = re.compile(r"^\s*([+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?)\s*(\S.*)$")
 _HW = re.compile(r"^HW\d{2}$")
-# What may follow a number in a value cell as its unit: it starts like a unit (a letter, 万/亿/吨…, or %)
-# — "80,5", "1 000", "5\0" or a date are malformed numbers, not a number with a unit.
-_UNIT_START = re.compile(r"^[^\W\d_]")
-_DATE = re.compile(r"^\d{4}-\d{1,2}-\d{1,2}([ T].*)?$|^\d{1,2}/\d{1,2}/\d{2,4}$")
-_DECIMAL_COMMA = re.compile(r"^[+-]?\d+,\d+$")
-_SPACED = re.compile(r"^[+-]?\d{1,3}( \d{3})+(\.\d*)?$")
-MAX_SUGGESTIONS = 50
 MAX_TONNES = 1e13  # t/a or t: a thousand times the world's yearly material extraction
 
 
 # -- raw tables from DataFrames -------------------------------------------------------------------
-def _cell_text(v: Any) -> str:
-    if v is None:
-        return ""
-    if isinstance(v, float):
-        if v != v:
-            return ""
-        return repr(v)
-    if isinstance(v, (bool, np.bool_)):
-        return "true" if v else "false"
-    if isinstance(v, (int, np.integer)):
-        return str(int(v))
-    if isinstance(v, np.floating):
-        return "" if np.isnan(v) else repr(float(v))
-    if v is pd.NA or v is pd.NaT:
-        return ""
-    return str(v)
-
-
 def raw_from_frame(name: str, frame: pd.DataFrame, file: str | None = None) -> RawTable:
-    """A :class:`RawTable` from a DataFrame, rows located as ``name[label]``."""
+    """A :class:`RawTable` from a DataFrame, rows located as ``name[label]``.
+
+    Parameters
+    ----------
+    name : str
+        The table (``flows``…).
+    frame : DataFrame
+        Any cells; numbers become their text.
+    file : str, optional
+        The name in messages (default ``"<name> (DataFrame)"``).
+
+    Returns
+    -------
+    RawTable
+
+    Examples
+    --------
+    >>> raw = raw_from_frame("flows", pd.DataFrame({"value": [1.5, None]}))
+    >>> raw.frame["value"].tolist(), raw.rows
+    (['1.5', ''], ['flows[0]', 'flows[1]'])
+    """
     file = file or f"{name} (DataFrame)"
-    text = pd.DataFrame({str(c): [_cell_text(v) for v in frame[c].tolist()] for c in frame.columns},
+    text = pd.DataFrame({str(c): [cell_text(v) for v in frame[c].tolist()] for c in frame.columns},
                         index=pd.RangeIndex(len(frame)))
     text = text.apply(lambda s: s.str.strip()) if len(text.columns) else text
     rows = [f"{name}[{label}]" for label in frame.index]
     return RawTable(name, file, text, rows)
 
 
-# -- column helpers ---------------------------------------------------------------------------------
-class _Checker:
-    """Validates the columns of one raw table, collecting issues."""
-
-    def __init__(self, raw: RawTable, issues: list[Issue]):
-        self.raw = raw
-        self.f = raw.frame
-        self.issues = issues
-        self.n = len(raw.frame)
-
-    def add(self, mask: np.ndarray, column: str, message: str, values: pd.Series | None = None,
-            suggestion=None) -> None:
-        idx = np.flatnonzero(np.asarray(mask))
-        if not len(idx):
-            return
-        vals = values if values is not None else self.text(column)
-        # A suggestion is computed once per distinct value, and only for the first few: 10⁵ rows naming
-        # 10³ unknown processes must not cost 10⁵ (or 10³) fuzzy searches over every id.
-        cache: dict = {}
-        for i in idx:
-            v = vals.iat[i]
-            if callable(suggestion):
-                if v not in cache:
-                    cache[v] = suggestion(v) if len(cache) < MAX_SUGGESTIONS else None
-                s = cache[v]
-            else:
-                s = suggestion
-            self.issues.append(self.raw.issue(int(i), column, message, v, s))
-
-    def has(self, column: str) -> bool:
-        return column in self.f.columns
-
-    def text(self, column: str) -> pd.Series:
-        if column in self.f.columns:
-            return self.f[column].astype(str)
-        return pd.Series([""] * self.n, index=self.f.index, dtype=object)
-
-    def required(self, columns: tuple[str, ...]) -> bool:
-        ok = True
-        present = list(self.f.columns)
-        for c in columns:
-            if c not in present:
-                ok = False
-                self.issues.append(Issue(self.raw.file, f"missing required column '{c}'", column=c,
-                                         suggestion=suggest(c, present)
-                                         or f"add a column '{c}' (columns found: {', '.join(present) or 'none'})",
-                                         path=(f"{self.raw.name}[*].{c}" if self.raw.rows
-                                               and isinstance(self.raw.rows[0], str) else None)))
-        return ok
-
-    def numbers(self, column: str, *, nonnegative: bool = True, what: str = "a number",
-                allow_unit: bool = False) -> tuple[np.ndarray, pd.Series]:
-        """Parsed floats (NaN where blank or bad) and, with ``allow_unit``, any unit written in the cell."""
-        s = self.text(column)
-        blank = s == ""
-        formula = s.str.startswith("=")
-        cleaned = s.where(~s.str.match(_THOUSANDS), s.str.replace(",", "", regex=False))
-        num = pd.to_numeric(cleaned.where(~blank & ~formula, None), errors="coerce").astype(float)
-        inline_unit = pd.Series([""] * self.n, index=s.index, dtype=object)
-        bad = (~blank & num.isna()).to_numpy().copy()
-        if allow_unit and bad.any():
-            m = s[bad].str.extract(_VALUE_WITH_UNIT)
-            ok = m[0].notna() & (~formula[bad]) & m[1].fillna("").str.match(_UNIT_START)
-            if ok.any():
-                num.loc[m.index[ok]] = m.loc[ok, 0].astype(float)
-                inline_unit.loc[m.index[ok]] = m.loc[ok, 1].str.strip()
-                bad = (~blank & num.isna()).to_numpy().copy()
-        values = num.to_numpy(dtype=float, copy=True)
-        if formula.any():
-            self.add(formula.to_numpy(), column, "Excel formulas are not evaluated",
-                     suggestion="enter the number itself (copy, paste as values)")
-            bad &= ~formula.to_numpy()
-        literal_nan = bad & s.str.lower().isin(["nan", "na", "n/a", "null", "none", "-"]).to_numpy()
-        self.add(literal_nan, column, f"'{what}' expected, not a missing-value marker",
-                 suggestion="leave the cell blank if the value is unknown")
-        self.add(bad & ~literal_nan, column, f"not {what}", suggestion=_number_hint)
-        inf = np.isinf(values)
-        self.add(inf, column, "infinite value")
-        values[inf] = np.nan
-        if nonnegative:
-            neg = values < 0
-            self.add(neg, column, "negative value; flows and stocks are never negative",
-                     suggestion="reverse the flow (swap source and target) if it runs the other way")
-        return values, inline_unit
-
-    def ids(self, column: str, table: str) -> pd.Series:
-        s = self.text(column)
-        self.add((s == "").to_numpy(), column, f"blank {column}")
-        dup = s.duplicated(keep=False) & (s != "")
-        if dup.any():
-            first = {}
-            for i in np.flatnonzero(dup.to_numpy()):
-                v = s.iat[i]
-                if v in first:
-                    self.issues.append(self.raw.issue(int(i), column, f"duplicate {table} id", v,
-                                                      f"already used at {self._loc(first[v])}"))
-                else:
-                    first[v] = int(i)
-        return s
-
-    def _loc(self, i: int) -> str:
-        loc = self.raw.rows[i]
-        return loc if isinstance(loc, str) else f"row {loc}"
-
-    def choice(self, column: str, allowed, what: str, *, blank_ok: bool = False) -> pd.Series:
-        s = self.text(column)
-        bad = ~s.isin(list(allowed))
-        if blank_ok:
-            bad &= s != ""
-        self.add(bad.to_numpy(), column, f"unknown {what}",
-                 suggestion=lambda v: suggest(v, allowed) or f"use one of: {', '.join(sorted(allowed))}")
-        return s
-
-    def booleans(self, column: str) -> np.ndarray:
-        s = self.text(column).str.lower()
-        bad = ~s.isin(_TRUE | _FALSE)
-        self.add(bad.to_numpy(), column, "not true/false", suggestion="write true or false")
-        return s.isin(_TRUE).to_numpy()
-
-
-def _number_hint(v: str) -> str | None:
-    """What is wrong with a cell that is not a number, where it is obvious."""
-    if _DECIMAL_COMMA.match(v):
-        return f"write the decimal separator as a point: {v.replace(',', '.')}"
-    if _SPACED.match(v):
-        return f"write the number without spaces: {v.replace(' ', '')}"
-    if _DATE.match(v):
-        return "this looks like a date; enter the number itself (format the cell as a number)"
-    if any(ord(ch) < 32 for ch in v):
-        return "the cell holds a control character; type the number again"
-    return None
-
-
-def _out_of_range(c: "_Checker", values: np.ndarray, column: str, unit: str) -> np.ndarray:
+def _out_of_range(c: "TableChecker", values: np.ndarray, column: str, unit: str) -> np.ndarray:
     """Flag values that overflow, or exceed any plausible amount, once converted; they become NaN."""
     with np.errstate(invalid="ignore", over="ignore"):
         bad = ~np.isfinite(values) & ~np.isnan(values) | (np.abs(values) > MAX_TONNES)
@@ -223,7 +84,7 @@ def _out_of_range(c: "_Checker", values: np.ndarray, column: str, unit: str) -> 
 def _info(raw_info: Any, issues: list[Issue], file: str):
     from pydantic import ValidationError
 
-    from mfa.park import ParkInfo
+    from mfa.park_info import ParkInfo
 
     if raw_info is None:
         return ParkInfo()
@@ -306,11 +167,10 @@ def _check_cells(raw: RawTable, issues: list[Issue]) -> RawTable:
         err = text.str.startswith("#")
         if err.any():
             err &= text.where(err, "").str.upper().isin(EXCEL_ERRORS)
-        for i in np.flatnonzero(err.to_numpy()):
-            issues.append(raw.issue(int(i), str(col), "an Excel error value, not data", text.iat[i],
-                                    "correct the formula in the original sheet, then paste the values"))
+        issues.extend(grouped_issues(raw, err.to_numpy(), str(col), "an Excel error value, not data", text,
+                                     "correct the formula in the original sheet, then paste the values"))
         long = (text.str.len() > MAX_CELL).to_numpy()
-        for i in np.flatnonzero(long):
+        for i in np.flatnonzero(long):  # a handful at most: the file-size limit bounds them
             issues.append(raw.issue(int(i), str(col), f"a cell of {len(text.iat[i]):,} characters: more than "
                                     f"a cell holds ({MAX_CELL:,})", text.iat[i]))
         bad = err.to_numpy() | long
@@ -326,7 +186,7 @@ def _materials(raw: RawTable | None, issues: list[Issue]) -> pd.DataFrame:
     cols = list(MATERIAL_COLUMNS)
     if raw is None or len(raw.frame.columns) == 0:
         return pd.DataFrame({c: pd.Series(dtype=bool if c == "bulk" else object) for c in cols})
-    c = _Checker(raw, issues)
+    c = TableChecker(raw, issues)
     if not c.required(REQUIRED["materials"]):
         return pd.DataFrame({col: pd.Series(dtype=object) for col in cols})
     out = pd.DataFrame({
@@ -345,12 +205,13 @@ def _materials(raw: RawTable | None, issues: list[Issue]) -> pd.DataFrame:
     return out
 
 
-def _processes(raw: RawTable | None, issues: list[Issue]) -> pd.DataFrame:
+def _processes(raw: RawTable | None, issues: list[Issue], refused: bool = False) -> pd.DataFrame:
     cols = list(PROCESS_COLUMNS)
     if raw is None:
-        issues.append(Issue("processes", "no processes given"))
+        if not refused:  # a refused file has its own message already
+            issues.append(Issue("processes", "no processes given"))
         return pd.DataFrame({col: pd.Series(dtype=object) for col in cols})
-    c = _Checker(raw, issues)
+    c = TableChecker(raw, issues)
     if c.n == 0:
         issues.append(Issue(raw.file, "no processes: the table has no rows"))
     if not c.required(REQUIRED["processes"]):
@@ -368,7 +229,7 @@ def _processes(raw: RawTable | None, issues: list[Issue]) -> pd.DataFrame:
     })
 
 
-def _process_fates(c: "_Checker") -> pd.Series:
+def _process_fates(c: "TableChecker") -> pd.Series:
     """The optional ``fate`` of a process: what happens to waste it receives (another park's cement plant:
     utilised; a licensed handler: disposed). Only kinds that end waste may carry one."""
     from mfa.conventions import FATE_PROCESS_KINDS, FATES
@@ -422,14 +283,16 @@ def _material_hint(value: str, known: set[str]) -> str:
                                 "(flows/materials.csv)")
 
 
-def _flows(raw: RawTable | None, issues: list[Issue], processes: pd.DataFrame, known_materials: set[str],
-           info) -> pd.DataFrame:
+def _flows(raw: RawTable | None, issues: list[Issue], processes: pd.DataFrame,
+           known_materials: set[str] | None, info: Any, check_processes: bool = True) -> pd.DataFrame:
+    """The flows table. ``check_processes`` False / ``known_materials`` None: the table they are checked
+    against was refused, so checking them would only repeat its refusal on every row."""
     cols = list(FLOW_COLUMNS)
     empty = pd.DataFrame({col: pd.Series(dtype=object) for col in cols})
     if raw is None:
         issues.append(Issue("flows", "no flows given"))
         return empty
-    c = _Checker(raw, issues)
+    c = TableChecker(raw, issues)
     if c.n == 0:
         issues.append(Issue(raw.file, "no flows: the table has no rows"))
     if not c.required(REQUIRED["flows"]):
@@ -437,25 +300,27 @@ def _flows(raw: RawTable | None, issues: list[Issue], processes: pd.DataFrame, k
     from mfa.units import UnitError, flow_factor
 
     pids = processes["id"].tolist() if len(processes) else []
-    kind_of = dict(zip(processes["id"], processes["kind"])) if len(processes) else {}
+    ids_of_kind = (lambda kind: processes.loc[processes["kind"] == kind, "id"].tolist()) if len(processes) \
+        else (lambda kind: [])
     source = c.text("source")
     target = c.text("target")
     material = c.text("material")
-    for col, s, choices, what in (("source", source, pids, "process"), ("target", target, pids, "process"),
+    for col, s, choices, what in (("source", source, pids if check_processes else None, "process"),
+                                  ("target", target, pids if check_processes else None, "process"),
                                   ("material", material, known_materials, "material")):
         blank = s == ""
         c.add(blank.to_numpy(), col, f"blank {col}")
+        if choices is None:
+            continue
         unknown = ~blank & ~s.isin(list(choices))
         if unknown.any():
             c.add(unknown.to_numpy(), col, f"unknown {what}",
                   suggestion=(lambda v, ch=choices, w=what: (_material_hint(v, ch) if w == "material"
                                                               else suggest(v, ch) or "define it in processes")))
     c.add(((source == target) & (source != "")).to_numpy(), "target", "self-loop: source and target are the same process")
-    skind = source.map(kind_of).fillna("")
-    tkind = target.map(kind_of).fillna("")
-    c.add((tkind == "import").to_numpy(), "target", "a flow into an import process",
+    c.add(target.isin(ids_of_kind("import")).to_numpy(), "target", "a flow into an import process",
           suggestion="imports only send material into the park; use an export or landfill process instead")
-    c.add((skind == "export").to_numpy(), "source", "a flow out of an export process",
+    c.add(source.isin(ids_of_kind("export")).to_numpy(), "source", "a flow out of an export process",
           suggestion="exports only receive material; use an import process as the source")
 
     value, inline = c.numbers("value", allow_unit=True)
@@ -479,7 +344,7 @@ def _flows(raw: RawTable | None, issues: list[Issue], processes: pd.DataFrame, k
     pct = sigma_text.str.endswith("%")
     sigma_num = sigma_text.where(~pct, sigma_text.str.rstrip("%").str.strip())
     sig_raw = RawTable(raw.name, raw.file, pd.DataFrame({"sigma": sigma_num}), raw.rows)
-    sig, _ = _Checker(sig_raw, issues).numbers("sigma", nonnegative=False, what="a standard uncertainty")
+    sig, _ = TableChecker(sig_raw, issues).numbers("sigma", nonnegative=False, what="a standard uncertainty")
     neg = sig < 0
     c.add(neg, "sigma", "negative standard uncertainty")
     sig[neg] = np.nan
@@ -515,11 +380,11 @@ def _flows(raw: RawTable | None, issues: list[Issue], processes: pd.DataFrame, k
     year_num[bad_year | far] = np.nan
     route = c.text("route")
     est = c.booleans("estimated") if c.has("estimated") else np.zeros(c.n, dtype=bool)
-    ids = _flow_ids(source, target, material, route, c.text("id"))
-    explicit = c.text("id") != ""
-    dup = ids.duplicated(keep=False) & explicit
-    if dup.any():
+    given = c.text("id")
+    if c.has("id") and given[given != ""].duplicated().any():
         c.ids("id", "flow")  # reports the duplicates among explicit ids with their first place
+    # With errors no park is built: the default ids (a string join per row) are not worth making.
+    ids = given if any(i.severity == "error" for i in issues) else _flow_ids(source, target, material, route, given)
     return pd.DataFrame({
         "id": ids, "source": source, "target": target, "material": material,
         "value": value, "sigma": sigma, "tc": tc, "tc_sigma": tc_sigma, "route": route,
@@ -529,17 +394,18 @@ def _flows(raw: RawTable | None, issues: list[Issue], processes: pd.DataFrame, k
 
 
 def _stocks(raw: RawTable | None, issues: list[Issue], processes: pd.DataFrame,
-            known_materials: set[str]) -> pd.DataFrame:
+            known_materials: set[str] | None, check_processes: bool = True) -> pd.DataFrame:
     cols = list(STOCK_COLUMNS)
     if raw is None or len(raw.frame.columns) == 0:
         return pd.DataFrame({c: pd.Series(dtype=float if c in ("opening", "closing") else object) for c in cols})
-    c = _Checker(raw, issues)
+    c = TableChecker(raw, issues)
     if not c.required(REQUIRED["stocks"]):
         return pd.DataFrame({col: pd.Series(dtype=object) for col in cols})
     from mfa.units import UnitError, stock_factor
 
-    proc = c.choice("process", processes["id"].tolist() if len(processes) else [], "process")
-    mat = c.choice("material", known_materials, "material")
+    proc = (c.choice("process", processes["id"].tolist() if len(processes) else [], "process")
+            if check_processes else c.text("process"))
+    mat = c.choice("material", known_materials, "material") if known_materials is not None else c.text("material")
     opening, _ = c.numbers("opening", what="a stock in t")
     closing, _ = c.numbers("closing", what="a stock in t")
     sigma, _ = c.numbers("sigma", what="a standard uncertainty of the stock in t")
@@ -641,14 +507,86 @@ def _chinese_names(tables: dict) -> dict:
     return out
 
 
-def build_park(tables: Mapping[str, RawTable | None], info: Any, source: str, year: int | None = None):
-    """Validate raw tables and build a Park, or raise :class:`ParkError` with every problem.
+@dataclass
+class ParkTables:
+    """What the reader found: the validated tables of a park (canonical frames, values in t/a and t), its
+    :class:`~mfa.park_info.ParkInfo`, the raw activity and coefficient tables that the generation engine
+    (:mod:`mfa.generation`) turns into flows, and every problem (``issues``, errors and warnings).
 
-    ``year``: keep only the rows of that period and make it the reporting year; without it, rows of more
-    than one period are an error (see :mod:`mfa.io.periods`)."""
-    from mfa.io.periods import select_period
+    The reader only reads and validates; :func:`mfa.park.assemble_park` runs generation on these tables and
+    builds the :class:`~mfa.park.Park`.
+    """
+
+    processes: pd.DataFrame
+    flows: pd.DataFrame
+    materials: pd.DataFrame
+    stocks: pd.DataFrame
+    info: Any
+    source: str
+    activities: RawTable | None = None
+    coefficients: RawTable | None = None
+    known_materials: set[str] = field(default_factory=set)
+    issues: list[Issue] = field(default_factory=list)
+
+    @property
+    def errors(self) -> list[Issue]:
+        """The issues of severity ``error``."""
+        return [i for i in self.issues if i.severity == "error"]
+
+    def park_frames(self, generated: pd.DataFrame | None = None) -> dict[str, Any]:
+        """The keyword arguments of :class:`~mfa.park.Park`: canonical tables, with ``generated`` flows (from
+        :mod:`mfa.generation`) after the park's own. Raises :class:`ParkError` if a generated flow takes the
+        id of another flow."""
+        flows = self.flows
+        if generated is not None and len(generated):
+            flows = pd.concat([flows, generated.reindex(columns=list(FLOW_COLUMNS))], ignore_index=True)
+        dup = flows["id"].duplicated(keep="first")
+        if dup.any():
+            raise ParkError([Issue(self.source, "duplicate flow id (a generated flow has the id of another flow)",
+                                   column="id", value=v) for v in flows.loc[dup, "id"]])
+        used = set(flows["material"]) | set(self.stocks["material"])
+        frame = lambda raw: raw.frame if raw is not None else pd.DataFrame()  # noqa: E731
+        return dict(processes=_canonical(self.processes, PROCESS_COLUMNS), flows=_canonical(flows, FLOW_COLUMNS),
+                    materials=_canonical(_effective_materials(self.materials, used), MATERIAL_COLUMNS),
+                    stocks=_canonical(self.stocks, STOCK_COLUMNS), info=self.info,
+                    activities=_tidy_free_table(frame(self.activities)),
+                    coefficients=_tidy_free_table(frame(self.coefficients)))
+
+
+def validate_tables(tables: Mapping[str, RawTable | None], info: Any, source: str, year: int | None = None,
+                    refused: Collection[str] = ()) -> ParkTables:
+    """Validate the raw tables of a park: every problem of every table, located, in ``.issues``.
+
+    Parameters
+    ----------
+    tables : mapping of str to RawTable or None
+        processes, flows, materials, stocks, activities, coefficients, as read (every cell text).
+    info : RawTable, mapping, ParkInfo or None
+        The park's settings (``park.csv``, the YAML ``park:`` mapping…).
+    source : str
+        The file or folder read, for messages about the whole park.
+    year : int, optional
+        Keep only the rows of that period and make it the reporting year; without it, rows of more than one
+        period are an error (see :mod:`mfa.io.periods`).
+    refused : collection of str
+        Tables refused whole while reading: what is checked against them is not checked.
+
+    Returns
+    -------
+    ParkTables
+        Never raises for a located problem: the caller decides (see :func:`mfa.park.assemble_park`).
+
+    Examples
+    --------
+    >>> raw = {"processes": raw_from_frame("processes", pd.DataFrame(
+    ...            {"id": ["a", "b"], "name": ["A", "B"], "kind": ["import", "landfill"]})),
+    ...        "flows": raw_from_frame("flows", pd.DataFrame(
+    ...            {"source": ["a"], "target": ["c"], "material": ["fly_ash"], "value": ["5"]}))}
+    >>> [str(i) for i in validate_tables(raw, None, "DataFrames").errors]
+    ["flows (DataFrame), flows[0].target: unknown process (value: 'c') — define it in processes"]
+    """
     from mfa.catalogue import materials as catalogue
-    from mfa.park import Park
+    from mfa.io.periods import select_period
 
     issues: list[Issue] = []
     tables = {name: (_check_cells(raw, issues) if raw is not None else None) for name, raw in tables.items()}
@@ -670,47 +608,43 @@ def build_park(tables: Mapping[str, RawTable | None], info: Any, source: str, ye
     issues.extend(period_issues)
     own = _materials(tables.get("materials"), issues)
     known = set(catalogue()["id"]) | set(own["id"])
-    processes = _processes(tables.get("processes"), issues)
-    flows = _flows(tables.get("flows"), issues, processes, known, park_info)
-    stocks = _stocks(tables.get("stocks"), issues, processes, known)
-    activities = tables.get("activities")
-    coefficients = tables.get("coefficients")
-    act_frame = activities.frame if activities is not None else pd.DataFrame()
-    coef_frame = coefficients.frame if coefficients is not None else pd.DataFrame()
-    if activities is not None and len(activities.frame):
-        try:
-            from mfa.generation import generate
-        except ImportError:  # the generation engine is optional for the core
-            issues.append(Issue(activities.file, "activity data given but mfa.generation is not available"))
-        else:
-            generated, gen_issues = generate(activities, coefficients, processes, park_info)
-            issues.extend(gen_issues)
-            if len(generated):
-                generated = generated.reindex(columns=list(FLOW_COLUMNS))
-                bad_mat = ~generated["material"].isin(known)
-                for m in sorted(set(generated.loc[bad_mat, "material"])):
-                    issues.append(Issue(activities.file, f"activity data generate the material '{m}', "
-                                        "which is neither in the catalogue nor in materials"))
-                flows = pd.concat([flows, generated], ignore_index=True)
-    errors = [i for i in issues if i.severity == "error"]
-    if errors:
-        raise ParkError(errors)
-    dup = flows["id"].duplicated(keep="first")
-    if dup.any():
-        raise ParkError([Issue(source, "duplicate flow id (a generated flow has the id of another flow)",
-                               column="id", value=v) for v in flows.loc[dup, "id"]])
-    used = set(flows["material"]) | set(stocks["material"])
-    park = Park(processes=_canonical(processes, PROCESS_COLUMNS), flows=_canonical(flows, FLOW_COLUMNS),
-                materials=_canonical(_effective_materials(own, used), MATERIAL_COLUMNS),
-                stocks=_canonical(stocks, STOCK_COLUMNS), info=park_info,
-                activities=_tidy_free_table(act_frame), coefficients=_tidy_free_table(coef_frame))
-    park._cache["warnings"] = [i for i in issues if i.severity != "error"]
-    return park
+    # A refused file (unreadable, a 1 MB line…) is reported once; what is checked against it is not.
+    check_processes = "processes" not in refused
+    checkable = known if "materials" not in refused else None
+    processes = _processes(tables.get("processes"), issues, refused=not check_processes)
+    flows = _flows(tables.get("flows"), issues, processes, checkable, park_info, check_processes)
+    stocks = _stocks(tables.get("stocks"), issues, processes, checkable, check_processes)
+    return ParkTables(processes=processes, flows=flows, materials=own, stocks=stocks, info=park_info,
+                      source=source, activities=tables.get("activities"), coefficients=tables.get("coefficients"),
+                      known_materials=known, issues=issues)
 
 
-def park_from_frames(processes, flows, materials=None, stocks=None, info=None, activities=None,
-                     coefficients=None, year=None):
-    """Validate DataFrames and build a Park (see :meth:`mfa.park.Park.from_frames`)."""
+def park_from_frames(processes: pd.DataFrame | None, flows: pd.DataFrame | None,
+                     materials: pd.DataFrame | None = None, stocks: pd.DataFrame | None = None,
+                     info: Any = None, activities: pd.DataFrame | None = None,
+                     coefficients: pd.DataFrame | None = None, year: int | None = None) -> ParkTables:
+    """Validate DataFrames as the tables of a park (see :meth:`mfa.park.Park.from_frames`).
+
+    Parameters
+    ----------
+    processes, flows, materials, stocks, activities, coefficients : DataFrame or None
+        The tables with the file columns (values may carry units).
+    info : mapping, ParkInfo or None
+        The park's settings.
+    year : int, optional
+        The period to keep (see :func:`validate_tables`).
+
+    Returns
+    -------
+    ParkTables
+
+    Examples
+    --------
+    >>> t = park_from_frames(pd.DataFrame({"id": ["a"], "name": ["A"], "kind": ["import"]}),
+    ...                      pd.DataFrame({"source": ["a"], "target": ["a"], "material": ["coal"], "value": [1]}))
+    >>> [i.message for i in t.errors]
+    ['self-loop: source and target are the same process', 'a flow into an import process']
+    """
     tables: dict[str, RawTable | None] = {}
     for name, frame in (("processes", processes), ("flows", flows), ("materials", materials),
                         ("stocks", stocks), ("activities", activities), ("coefficients", coefficients)):
@@ -722,4 +656,4 @@ def park_from_frames(processes, flows, materials=None, stocks=None, info=None, a
         tables[name] = raw_from_frame(name, frame)
     if info is not None and not isinstance(info, Mapping):
         info = info.model_dump() if hasattr(info, "model_dump") else dict(info)
-    return build_park(tables, info, "DataFrames", year=year)
+    return validate_tables(tables, info, "DataFrames", year=year)

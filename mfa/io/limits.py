@@ -29,12 +29,50 @@ MAX_SHARED_STRINGS = 10_000_000
 
 
 def check_rows(file: str, n: int) -> None:
+    """Refuse a table of more than :data:`MAX_ROWS` rows, before any work on its rows.
+
+    Parameters
+    ----------
+    file : str
+        The file, for the message.
+    n : int
+        Its number of data rows.
+
+    Raises
+    ------
+    mfa.errors.ParkError
+
+    Examples
+    --------
+    >>> check_rows("flows.csv", 10)
+    >>> check_rows("flows.csv", MAX_ROWS + 1)
+    Traceback (most recent call last):
+    mfa.errors.ParkError: 1 problem in the input:
+      - flows.csv: 5,000,001 rows: more than mfa reads in one table (5,000,000) — split the park, or aggregate its flows
+    """
     if n > MAX_ROWS:
         raise ParkError([Issue(file, f"{n:,} rows: more than mfa reads in one table ({MAX_ROWS:,})",
                                suggestion="split the park, or aggregate its flows")])
 
 
 def check_file_size(path: Path) -> None:
+    """Refuse a file larger than :data:`MAX_FILE_BYTES` before reading it.
+
+    Parameters
+    ----------
+    path : Path
+        The input file.
+
+    Raises
+    ------
+    mfa.errors.ParkError
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> with tempfile.NamedTemporaryFile() as fh:
+    ...     check_file_size(Path(fh.name))
+    """
     size = path.stat().st_size
     if size > MAX_FILE_BYTES:
         raise ParkError([Issue(str(path), f"the file has {size / 2**30:.1f} GiB: more than mfa reads "
@@ -118,8 +156,32 @@ def _plain_block_yaml(text: str) -> bool:
 
 
 def load_yaml(text: str) -> Any:
-    """Parse YAML text safely (tags of the safe schema only) within the limits above; raises
-    ``yaml.YAMLError`` with a mark on any refusal."""
+    """Parse YAML text safely (tags of the safe schema only) within the limits above.
+
+    Parameters
+    ----------
+    text : str
+        The YAML document.
+
+    Returns
+    -------
+    object
+        What PyYAML's safe loader gives.
+
+    Raises
+    ------
+    yaml.YAMLError
+        With a mark (line, column) on any refusal: an alias, nesting deeper than :data:`MAX_DEPTH`, an integer
+        longer than :data:`MAX_INT_DIGITS`, a duplicate key.
+
+    Examples
+    --------
+    >>> load_yaml("park: {name: x}")
+    {'park': {'name': 'x'}}
+    >>> load_yaml("{a: 1, a: 2}")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    yaml.error.MarkedYAMLError: duplicate key 'a' (first at line 1)...
+    """
     global _LOADERS
     if _LOADERS is None:
         _LOADERS = _loader_classes()
@@ -147,7 +209,27 @@ def _column_number(letters: bytes) -> int:
 
 def check_workbook(path: Path) -> None:
     """Look inside the zip before openpyxl loads it: total uncompressed size, the compression ratio of each
-    member (a zip bomb), the number of shared strings, and each sheet's declared dimensions."""
+    member (a zip bomb), the number of shared strings, and each sheet's declared dimensions.
+
+    Parameters
+    ----------
+    path : Path
+        The workbook.
+
+    Raises
+    ------
+    mfa.errors.ParkError
+        Naming the limit exceeded (or a password-protected or non-zip file).
+
+    Examples
+    --------
+    >>> import tempfile, os
+    >>> path = Path(tempfile.mkdtemp()) / "x.xlsx"
+    >>> _ = path.write_bytes(b"not a zip")
+    >>> check_workbook(path)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    mfa.errors.ParkError: 1 problem in the input:...
+    """
     file = str(path)
     check_file_size(path)
     with open(path, "rb") as fh:

@@ -91,6 +91,31 @@ def select_period(tables: Mapping[str, RawTable | None], info: Any, year: int | 
 
     ``info`` is the park's :class:`~mfa.park.ParkInfo`. Returns the tables (rows of other periods dropped
     when ``year`` is given), the info (reporting year set to ``year`` when given) and the issues (errors).
+
+    Parameters
+    ----------
+    tables : mapping of str to RawTable or None
+    info : ParkInfo
+    year : int, optional
+        The period to keep.
+    source : str
+        The park's file or folder, for messages.
+
+    Returns
+    -------
+    tables : dict of str to RawTable or None
+    info : ParkInfo
+    issues : list of Issue
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from mfa.park_info import ParkInfo
+    >>> flows = RawTable("flows", "flows.csv", pd.DataFrame({"value": ["1", "2"], "year": ["2020", "2021"]}),
+    ...                  [2, 3])
+    >>> kept, info, issues = select_period({"flows": flows}, ParkInfo(), year=2021)
+    >>> kept["flows"].frame["value"].tolist(), info.year, issues
+    (['2'], 2021, [])
     """
     out = dict(tables)
     issues: list[Issue] = []

@@ -23,7 +23,7 @@ import io
 import re
 import warnings
 from pathlib import Path
-from typing import Any
+from typing import Any, Sequence
 
 import pandas as pd
 
@@ -44,6 +44,10 @@ def _decode(data: bytes, file: str, issues: list[Issue] | None = None) -> str:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
         pass
+    return _decode_other(data, file, issues)
+
+
+def _decode_other(data: bytes, file: str, issues: list[Issue] | None) -> str:
     try:
         # Simplified Chinese as Chinese Excel saves it lies within GB2312, whose trail bytes are never ASCII;
         # Latin-1 "é" + "l" is not GB2312, though it is a valid (wrong) GB18030 character.
@@ -75,16 +79,33 @@ def _decode(data: bytes, file: str, issues: list[Issue] | None = None) -> str:
 
 def is_note(first: pd.Series) -> pd.Series:
     """Note rows: a first cell that is exactly "#" or starts with "# " (as in the template). "#5" is an id
-    and "#REF!" an Excel error value: data, checked like any other cell."""
+    and "#REF!" an Excel error value: data, checked like any other cell.
+
+    Parameters
+    ----------
+    first : Series of str
+        The first cell of each row.
+
+    Returns
+    -------
+    Series of bool
+
+    Examples
+    --------
+    >>> is_note(pd.Series(["#", "# a note", "#5", "#REF!", "mine"])).tolist()
+    [True, True, False, False, False]
+    """
     return (first == "#") | first.str.startswith("# ")
 
 
-def _drop_notes(frame: pd.DataFrame, rows: list[int]) -> tuple[pd.DataFrame, list[int]]:
+def _drop_notes(frame: pd.DataFrame, rows: Sequence[int]) -> tuple[pd.DataFrame, Sequence[int]]:
     if len(frame) == 0 or len(frame.columns) == 0:
         return frame, rows
     first = frame.iloc[:, 0].astype(str)
     blank = (frame == "").all(axis=1)
     keep = ~(is_note(first) | blank)
+    if keep.all():
+        return frame, rows
     kept_rows = [r for r, k in zip(rows, keep.tolist()) if k]
     return frame[keep].reset_index(drop=True), kept_rows
 
@@ -92,7 +113,12 @@ def _drop_notes(frame: pd.DataFrame, rows: list[int]) -> tuple[pd.DataFrame, lis
 def _unneutralise(s: pd.Series) -> pd.Series:
     """Strip a cell, and take off the quote that mfa's CSV writer puts before a formula-leading cell."""
     s = s.str.strip()
-    quoted = s.str.match(r"^'+[=+\-@\t\r]")
+    # a vectorised startswith first: the full pattern runs a Python regular expression per cell
+    quote = s.str.startswith("'")
+    if not quote.any():
+        return s
+    quoted = pd.Series(False, index=s.index)
+    quoted[quote] = s[quote].str.match(r"^'+[=+\-@\t\r]")
     return s.where(~quoted, s.str.slice(1)) if quoted.any() else s
 
 
@@ -100,6 +126,7 @@ _CSV_LINE = re.compile(r"(?:line|row) (\d+)")
 
 
 MAX_LINE = 1_000_000
+CSV_CHUNK_ROWS = 100_000
 _LONG_LINE = re.compile(r"[^\n]{%d}" % MAX_LINE)
 
 
@@ -122,6 +149,43 @@ def _refuse_long_rows(text: str, file: str) -> None:
         raise ParkError(issues)
 
 
+def _longest_line_bytes(data: bytes) -> int:
+    """The length in bytes of the longest line: an upper bound of its length in characters, found with
+    array operations (the regular expression that locates a long line takes a second per 25 MB)."""
+    import numpy as np
+
+    view = np.frombuffer(data, dtype=np.uint8)
+    prev, longest = -1, 0
+    for start in range(0, len(view), 1 << 22):  # in blocks: no array as large as the file
+        ends = np.flatnonzero(view[start:start + (1 << 22)] == 10) + start
+        if len(ends):
+            longest = max(longest, int((np.diff(ends, prepend=prev) - 1).max()))
+            prev = int(ends[-1])
+    return max(longest, len(view) - prev - 1)
+
+
+def _longest_cell(text: str, start: int, end: int) -> str | None:
+    """The header of the longest cell of the line ``text[start:end]``, so that a refused line names its
+    column as well as its row (None for the header line itself or a line that does not parse)."""
+    import csv
+
+    if start == 0:
+        return None
+    header = _csv_header(text) or []
+    limit = csv.field_size_limit()
+    try:
+        csv.field_size_limit(max(limit, end - start + 1))
+        cells = next(csv.reader([text[start:end]]), [])
+    except csv.Error:
+        return None
+    finally:
+        csv.field_size_limit(limit)
+    if not cells:
+        return None
+    k = max(range(len(cells)), key=lambda j: len(cells[j]))
+    return header[k].strip().lstrip("\ufeff") if k < len(header) else None
+
+
 def _csv_header(text: str) -> list[str] | None:
     import csv
 
@@ -132,27 +196,77 @@ def _csv_header(text: str) -> list[str] | None:
 
 
 def read_csv_table(path: Path, name: str, issues: list[Issue] | None = None) -> RawTable | None:
+    """One CSV file as a :class:`RawTable` (every cell stripped text, note and blank rows dropped, rows
+    numbered as a spreadsheet shows them), within the limits of :mod:`mfa.io.limits`.
+
+    Parameters
+    ----------
+    path : Path
+        The file (UTF-8 with or without BOM, GB18030, or a detected Western encoding).
+    name : str
+        The table it holds (``flows``…).
+    issues : list of Issue, optional
+        Where a warning about the encoding goes.
+
+    Returns
+    -------
+    RawTable
+
+    Raises
+    ------
+    mfa.errors.ParkError
+        When the file is refused whole (empty, too large, a line of more than 1,000,000 characters, not
+        CSV, a duplicate column, a row with more cells than the header).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> path = Path(tempfile.mkdtemp()) / "flows.csv"
+    >>> _ = path.write_text("source,target\\n# a note\\nmine , plant\\n", encoding="utf-8")
+    >>> raw = read_csv_table(path, "flows")
+    >>> raw.frame.values.tolist(), list(raw.rows)
+    ([['mine', 'plant']], [3])
+    """
     file = str(path)
     check_file_size(path)
     data = path.read_bytes()
     if not data.strip():
         raise ParkError([Issue(file, "empty file", suggestion="give a header row with the column names")])
-    text = _decode(data, file, issues)
-    del data
-    m = _LONG_LINE.search(text)
+    try:
+        text = data.decode("utf-8-sig")
+        utf8 = True
+    except UnicodeDecodeError:
+        text, utf8 = _decode_other(data, file, issues), False
+    m = None
+    if _longest_line_bytes(data) > MAX_LINE:
+        del data  # the long line is located in the text; the bytes are read again only if it passes
+        data, utf8 = None, False
+        m = _LONG_LINE.search(text)
     if m:  # before pandas, which would hold several copies of a 50 MB cell
         end = text.find("\n", m.start())
         length = (len(text) if end < 0 else end) - m.start()
         raise ParkError([Issue(file, f"a line of {length:,} characters: more than a row of cells holds "
-                               f"({MAX_LINE:,})", row=text.count("\n", 0, m.start()) + 1)])
+                               f"({MAX_LINE:,})", row=text.count("\n", 0, m.start()) + 1,
+                               column=_longest_cell(text, m.start(), len(text) if end < 0 else end))])
+    header = _csv_header(text)
+    # UTF-8 bytes, not a StringIO: the C parser reads them directly, where a StringIO of the text would
+    # hold four bytes per character (a 24 MB file cost 100 MB more).
+    payload = data if utf8 else text.encode("utf-8")
+    del text, data
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", pd.errors.ParserWarning)
             # index_col=False: a row with more cells than the header must not turn column A into an index
-            frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, skip_blank_lines=False,
-                                na_filter=False, skipinitialspace=False, engine="c", index_col=False)
+            # in chunks: the parser makes a Python string per cell before the column becomes Arrow text,
+            # so a whole million-row file at once would hold them all
+            chunks = pd.read_csv(io.BytesIO(payload), dtype=str, keep_default_na=False, skip_blank_lines=False,
+                                 na_filter=False, skipinitialspace=False, engine="c", index_col=False,
+                                 encoding="utf-8-sig", chunksize=CSV_CHUNK_ROWS)
+            parts = list(chunks)
+            frame = parts[0] if len(parts) == 1 else pd.concat(parts, ignore_index=True)
+            del parts
         if any(issubclass(w.category, pd.errors.ParserWarning) for w in caught):
-            _refuse_long_rows(text, file)
+            _refuse_long_rows(payload.decode("utf-8"), file)
     except (pd.errors.ParserError, ValueError, OverflowError) as e:
         msg = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
         m = _CSV_LINE.search(msg)
@@ -161,8 +275,7 @@ def read_csv_table(path: Path, name: str, issues: list[Issue] | None = None) -> 
                 if "fields" in msg else "a quote is not closed" if "EOF" in msg or "quote" in msg.lower()
                 else None)
         raise ParkError([Issue(file, f"not a valid CSV file: {msg[:200]}", row=row, suggestion=hint)]) from None
-    header = _csv_header(text)
-    del text
+    del payload
     if header is not None and len(header) == len(frame.columns):
         names = [h.strip().lstrip("\ufeff") for h in header]
         seen: set[str] = set()
@@ -173,14 +286,41 @@ def read_csv_table(path: Path, name: str, issues: list[Issue] | None = None) -> 
     frame.columns = [str(c).strip().lstrip("\ufeff") for c in frame.columns]
     check_rows(file, len(frame))
     frame = frame.apply(_unneutralise) if len(frame) else frame
-    rows = list(range(2, len(frame) + 2))
+    rows = range(2, len(frame) + 2)  # a range, not a million ints, unless note rows are dropped
     frame, rows = _drop_notes(frame, rows)
     return RawTable(name, file, frame, rows)
 
 
-def read_csv_folder(folder: Path):
+def read_csv_folder(folder: Path) -> tuple[dict[str, RawTable | None], RawTable | None, list[Issue], set[str]]:
+    """The raw tables of a park folder, its ``park.csv``, the problems found while reading, and the names
+    of the tables that were refused whole (their checks against other tables are then skipped).
+
+    Parameters
+    ----------
+    folder : Path
+        A park folder (processes.csv, flows.csv, …).
+
+    Returns
+    -------
+    tables : dict of str to RawTable or None
+        The park's tables as text cells, rows located.
+    info : RawTable, dict or None
+        The park's settings.
+    issues : list of Issue
+        Problems met while reading (the validation of the cells is :func:`mfa.io.frames.validate_tables`'s).
+    refused : set of str
+        Tables refused whole.
+
+    Examples
+    --------
+    >>> from mfa.catalogue import example_park_path
+    >>> tables, info, issues, refused = read_csv_folder(example_park_path("wuhai"))
+    >>> sorted(t for t in tables if tables[t] is not None)[:2], issues, refused
+    (['flows', 'processes'], [], set())
+    """
     issues: list[Issue] = []
     tables: dict[str, RawTable | None] = {}
+    refused: set[str] = set()
     for name in TABLES:
         p = folder / f"{name}.csv"
         if p.is_file():
@@ -188,6 +328,7 @@ def read_csv_folder(folder: Path):
                 tables[name] = read_csv_table(p, name, issues)
             except ParkError as e:
                 issues.extend(e.issues)
+                refused.add(name)
         elif name in ("processes", "flows"):
             issues.append(Issue(str(p), "missing file", suggestion=f"a park folder needs {name}.csv"))
     info = None
@@ -202,20 +343,51 @@ def read_csv_folder(folder: Path):
         issues.append(Issue(str(folder / q), "unknown table file",
                             suggestion=suggest(Path(q).stem, SECTIONS) or
                             f"known files: {', '.join(s + '.csv' for s in SECTIONS)}", severity="warning"))
-    return tables, info, issues
+    return tables, info, issues, refused
 
 
 def _yaml_cell(v: Any) -> str:
-    from mfa.io.frames import _cell_text
+    from mfa.validation import cell_text
 
     if isinstance(v, (dict, list)):
         return "\x00structure"
     if isinstance(v, float) and v != v:
         return "nan"  # .nan is refused as in CSV and Excel, not taken for a blank (unknown) cell
-    return _cell_text(v)
+    return cell_text(v)
 
 
-def read_yaml(path: Path):
+def read_yaml(path: Path) -> tuple[dict[str, RawTable | None], Any, list[Issue]]:
+    """A park YAML file as raw tables (rows located by YAML path, ``flows[3]``), read by the fast reader
+    when it is plain block YAML as mfa writes it, else by PyYAML within :func:`mfa.io.limits.load_yaml`.
+
+    Parameters
+    ----------
+    path : Path
+        The .yaml file.
+
+    Returns
+    -------
+    tables : dict of str to RawTable or None
+        The park's tables as text cells, rows located.
+    info : RawTable, dict or None
+        The park's settings.
+    issues : list of Issue
+        Problems met while reading (the validation of the cells is :func:`mfa.io.frames.validate_tables`'s).
+
+    Raises
+    ------
+    mfa.errors.ParkError
+        When the file is refused whole (not YAML, an alias, too deep, a duplicate key…).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> path = Path(tempfile.mkdtemp()) / "p.yaml"
+    >>> _ = path.write_text("park: {name: x}\\nflows:\\n- {source: a, target: b}\\n", encoding="utf-8")
+    >>> tables, info, issues = read_yaml(path)
+    >>> tables["flows"].rows, info
+    (['flows[0]'], {'name': 'x'})
+    """
     import yaml
 
     from mfa.io.limits import load_yaml
@@ -307,14 +479,45 @@ def read_yaml(path: Path):
 def _excel_cell(v: Any) -> str:
     import datetime as dt
 
-    from mfa.io.frames import _cell_text
+    from mfa.validation import cell_text
 
     if isinstance(v, (dt.datetime, dt.date)):
         return v.isoformat()
-    return _cell_text(v).strip()
+    return cell_text(v).strip()
 
 
-def read_excel(path: Path):
+def read_excel(path: Path) -> tuple[dict[str, RawTable | None], Any, list[Issue]]:
+    """A park workbook as raw tables (one sheet per table, rows numbered as Excel shows them; the values
+    saved with formulas, never the formulas), after :func:`mfa.io.limits.check_workbook`.
+
+    Parameters
+    ----------
+    path : Path
+        The .xlsx file.
+
+    Returns
+    -------
+    tables : dict of str to RawTable or None
+        The park's tables as text cells, rows located.
+    info : RawTable, dict or None
+        The park's settings.
+    issues : list of Issue
+        Problems met while reading (the validation of the cells is :func:`mfa.io.frames.validate_tables`'s).
+
+    Raises
+    ------
+    mfa.errors.ParkError
+        When the workbook is refused whole.
+
+    Examples
+    --------
+    >>> import tempfile, mfa
+    >>> path = Path(tempfile.mkdtemp()) / "p.xlsx"
+    >>> _ = mfa.write_park(mfa.read_park("hazardous"), path)
+    >>> tables, info, issues = read_excel(path)
+    >>> tables["flows"].rows[0], issues
+    (2, [])
+    """
     import warnings
 
     from openpyxl import load_workbook

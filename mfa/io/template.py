@@ -41,7 +41,23 @@ COLUMNS = {
 
 
 def write_template(path: str | Path) -> Path:
-    """Write an empty park workbook with notes and drop-down lists to ``path`` (.xlsx)."""
+    """Write an empty park workbook with notes and drop-down lists to ``path`` (.xlsx).
+
+    Parameters
+    ----------
+    path : str or Path
+        The workbook to write.
+
+    Returns
+    -------
+    Path
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> write_template(Path(tempfile.mkdtemp()) / "park.xlsx").is_file()
+    True
+    """
     from openpyxl import Workbook
     from openpyxl.styles import Font, PatternFill
     from openpyxl.worksheet.datavalidation import DataValidation

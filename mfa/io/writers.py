@@ -13,7 +13,7 @@ import shutil
 import tempfile
 import zipfile
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Callable
 
 import numpy as np
 import pandas as pd
@@ -21,12 +21,25 @@ import pandas as pd
 from mfa.conventions import FLOW_UNIT, STOCK_UNIT
 from mfa.errors import MfaError
 
+if TYPE_CHECKING:
+    from mfa.park import Park
+
 FIXED_TIME = (2000, 1, 1, 0, 0, 0)
 
 
 def file_mode() -> int:
     """The mode a plainly created file gets (0o666 less the umask); mkstemp's own 0o600 would hide
-    reports from the colleagues they are written for."""
+    reports from the colleagues they are written for.
+
+    Returns
+    -------
+    int
+
+    Examples
+    --------
+    >>> file_mode() & 0o600
+    384
+    """
     mask = os.umask(0)
     os.umask(mask)
     return 0o666 & ~mask
@@ -67,8 +80,26 @@ def _temp_prefix(path: Path, kind: str) -> str:
     return f".{path.name}.mfa-{kind}."
 
 
-def _check_parent(path: Path) -> None:
-    """Create the folder of an output as every command does (report, sankey, chart, convert alike)."""
+def check_parent(path: Path) -> None:
+    """Create the folder of an output as every command does (report, sankey, chart, convert alike).
+
+    Parameters
+    ----------
+    path : Path
+        The output file or folder; its parent is created.
+
+    Raises
+    ------
+    mfa.errors.MfaError
+        When the parent is a file or cannot be created.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> out = Path(tempfile.mkdtemp()) / "new" / "deeper" / "report.html"
+    >>> check_parent(out); out.parent.is_dir()
+    True
+    """
     parent = path.parent
     try:
         parent.mkdir(parents=True, exist_ok=True)
@@ -81,10 +112,24 @@ def _check_parent(path: Path) -> None:
 def atomic_write_bytes(path: Path, data: bytes) -> None:
     """Write ``data`` to ``path`` atomically: readers see the old file or the new one, never a part.
 
+    Parameters
+    ----------
+    path : Path
+        The target file.
+    data : bytes
+        Its new content.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> out = Path(tempfile.mkdtemp()) / "a.txt"
+    >>> atomic_write_bytes(out, b"new"); out.read_bytes()
+    b'new'
+
     The temporary file beside the target is named after this process, so that a later write removes what
     a killed one left behind."""
     path = Path(path)
-    _check_parent(path)
+    check_parent(path)
     prefix = _temp_prefix(path, "tmp")
     _sweep(path.parent, prefix)
     if path.is_dir():
@@ -110,11 +155,46 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
 
 
 def atomic_write_text(path: Path, text: str, encoding: str = "utf-8") -> None:
+    """:func:`atomic_write_bytes` of ``text`` encoded.
+
+    Parameters
+    ----------
+    path : Path
+        The target file.
+    text : str
+        Its new content.
+    encoding : str
+        Default UTF-8.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> out = Path(tempfile.mkdtemp()) / "a.txt"
+    >>> atomic_write_text(out, "粉煤灰"); out.read_text(encoding="utf-8")
+    '粉煤灰'
+    """
     atomic_write_bytes(path, text.encode(encoding))
 
 
-def tables_for_saving(park) -> dict[str, pd.DataFrame]:
-    """The park's tables as they are written to files (values in t/a with an explicit unit column)."""
+def tables_for_saving(park: "Park") -> dict[str, pd.DataFrame]:
+    """The park's tables as they are written to files (values in t/a with an explicit unit column).
+
+    Parameters
+    ----------
+    park : mfa.park.Park
+
+    Returns
+    -------
+    dict of str to DataFrame
+        Only the non-empty tables; generated flows are left out (their activity data are written).
+
+    Examples
+    --------
+    >>> import mfa
+    >>> tables = tables_for_saving(mfa.read_park("hazardous"))
+    >>> tables["flows"]["unit"].unique().tolist()
+    ['t/a']
+    """
     flows = park.flows
     flows = flows[flows["activity"] == ""].drop(columns=["activity"])
     flows.insert(flows.columns.get_loc("value") + 1, "unit", FLOW_UNIT)
@@ -147,7 +227,21 @@ FORMULA_LEAD = ("=", "+", "-", "@", "\t", "\r")
 def neutralise(text: str) -> str:
     """``text`` as a CSV cell that a spreadsheet shows but never runs as a formula. Text that already starts
     with quotes before a formula character gets one more, so that the reader (which takes one off) gives it
-    back unchanged."""
+    back unchanged.
+
+    Parameters
+    ----------
+    text : str
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> neutralise("=cmd|' /C calc'!A0"), neutralise("fly ash")
+    ("'=cmd|' /C calc'!A0", 'fly ash')
+    """
     return "'" + text if text.lstrip("'").startswith(FORMULA_LEAD) else text
 
 
@@ -174,12 +268,51 @@ PARK_FILES = frozenset(f"{n}.csv" for n in ("park", "processes", "flows", "mater
 
 
 def foreign_entries(folder: Path) -> list[str]:
-    """Entries of an existing folder that mfa would not have written there (sorted)."""
+    """Entries of an existing folder that mfa would not have written there (sorted).
+
+    Parameters
+    ----------
+    folder : Path
+
+    Returns
+    -------
+    list of str
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> _ = (folder / "flows.csv").write_text(""); _ = (folder / "thesis.docx").write_text("")
+    >>> foreign_entries(folder)
+    ['thesis.docx']
+    """
     return sorted(e for e in os.listdir(folder) if e not in PARK_FILES)
 
 
 def check_folder_target(folder: Path, force: bool = False) -> None:
-    """Refuse to replace a file, or a folder that holds anything mfa would not write, unless ``force``."""
+    """Refuse to replace a file, or a folder that holds anything mfa would not write, unless ``force``.
+
+    Parameters
+    ----------
+    folder : Path
+        The target folder.
+    force : bool
+        Replace a folder of other files anyway.
+
+    Raises
+    ------
+    mfa.errors.MfaError
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> _ = (folder / "thesis.docx").write_text("")
+    >>> check_folder_target(folder)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    mfa.errors.MfaError: ...thesis.docx...
+    >>> check_folder_target(folder, force=True)
+    """
     if folder.is_symlink() or (folder.exists() and not folder.is_dir()):
         raise MfaError(f"{folder} exists and is not a folder; a park without extension is written as a "
                        "folder of CSV files — give another name, or .yaml / .xlsx")
@@ -238,13 +371,31 @@ def _restore_interrupted(folder: Path) -> None:
                 return
 
 
-def replace_folder(folder: Path, fill, force: bool = False) -> None:
+def replace_folder(folder: Path, fill: "Callable[[Path], None]", force: bool = False) -> None:
     """Write a folder atomically: ``fill(tmp)`` writes the files into a temporary folder beside it, which
     then takes the folder's name in one step (an atomic exchange on Linux), so that a kill at any moment
     leaves the complete old or the complete new folder under its name. Concurrent writers each succeed;
-    the last one wins."""
+    the last one wins.
+
+    Parameters
+    ----------
+    folder : Path
+        The target folder.
+    fill : callable
+        Writes the new content into the folder it is given.
+    force : bool
+        Replace a folder holding files mfa would not write.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> folder = Path(tempfile.mkdtemp()) / "park"
+    >>> replace_folder(folder, lambda tmp: (tmp / "flows.csv").write_text("x"))
+    >>> sorted(p.name for p in folder.iterdir())
+    ['flows.csv']
+    """
     folder = Path(folder)
-    _check_parent(folder)
+    check_parent(folder)
     parent = folder.parent
     _restore_interrupted(folder)
     for kind in ("new", "old"):
@@ -288,7 +439,25 @@ def replace_folder(folder: Path, fill, force: bool = False) -> None:
         raise
 
 
-def write_csv_folder(park, folder: Path, force: bool = False) -> None:
+def write_csv_folder(park: "Park", folder: Path, force: bool = False) -> None:
+    """Write a park as a folder of CSV files (UTF-8 with BOM, formula-leading cells neutralised), replacing
+    the folder atomically (see :func:`replace_folder`).
+
+    Parameters
+    ----------
+    park : mfa.park.Park
+    folder : Path
+    force : bool
+        Replace a folder holding files mfa would not write.
+
+    Examples
+    --------
+    >>> import tempfile, mfa
+    >>> folder = Path(tempfile.mkdtemp()) / "park"
+    >>> write_csv_folder(mfa.read_park("hazardous"), folder)
+    >>> mfa.read_park(folder) == mfa.read_park("hazardous")
+    True
+    """
     tables = tables_for_saving(park)
     files = {f"{name}.csv": _csv_bytes(frame) for name, frame in tables.items()}
 
@@ -325,7 +494,23 @@ def _records(frame: pd.DataFrame, keep: tuple[str, ...] = ()) -> list[dict]:
     return out
 
 
-def yaml_text(park) -> str:
+def yaml_text(park: "Park") -> str:
+    """The park as the plain block YAML mfa writes (read back by :mod:`mfa.io.fastyaml`).
+
+    Parameters
+    ----------
+    park : mfa.park.Park
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> import mfa
+    >>> "park:" in yaml_text(mfa.read_park("hazardous")).splitlines()
+    True
+    """
     import yaml
 
     tables = tables_for_saving(park)
@@ -414,12 +599,45 @@ def _yaml_table(name: str, records: list[dict], options: dict) -> str:
     return "".join(lines)
 
 
-def write_yaml(park, path: Path) -> None:
+def write_yaml(park: "Park", path: Path) -> None:
+    """Write :func:`yaml_text` of the park to ``path`` atomically.
+
+    Parameters
+    ----------
+    park : mfa.park.Park
+    path : Path
+
+    Examples
+    --------
+    >>> import tempfile, mfa
+    >>> path = Path(tempfile.mkdtemp()) / "p.yaml"
+    >>> write_yaml(mfa.read_park("hazardous"), path)
+    >>> mfa.read_park(path) == mfa.read_park("hazardous")
+    True
+    """
     atomic_write_text(Path(path), yaml_text(park))
 
 
 def deterministic_zip(data: bytes) -> bytes:
-    """Rewrite a zip (xlsx) with fixed timestamps and order, so equal content gives equal bytes."""
+    """Rewrite a zip (xlsx) with fixed timestamps and order, so equal content gives equal bytes.
+
+    Parameters
+    ----------
+    data : bytes
+        A zip archive.
+
+    Returns
+    -------
+    bytes
+
+    Examples
+    --------
+    >>> buf = io.BytesIO()
+    >>> with zipfile.ZipFile(buf, "w") as z:
+    ...     z.writestr("b.txt", "b"); z.writestr("a.txt", "a")
+    >>> deterministic_zip(buf.getvalue()) == deterministic_zip(deterministic_zip(buf.getvalue()))
+    True
+    """
     src = zipfile.ZipFile(io.BytesIO(data))
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as dst:
@@ -457,7 +675,23 @@ def _exact_floats():
         cell_writer.safe_string = original
 
 
-def workbook_bytes(wb) -> bytes:
+def workbook_bytes(wb: Any) -> bytes:
+    """An openpyxl workbook saved as deterministic xlsx bytes (fixed metadata and timestamps).
+
+    Parameters
+    ----------
+    wb : openpyxl.Workbook
+
+    Returns
+    -------
+    bytes
+
+    Examples
+    --------
+    >>> from openpyxl import Workbook
+    >>> workbook_bytes(Workbook()) == workbook_bytes(Workbook())
+    True
+    """
     import datetime as dt
 
     stamp = dt.datetime(*FIXED_TIME)
@@ -475,7 +709,22 @@ def _excel_value(v: Any):
     return _plain(v)
 
 
-def write_excel(park, path: Path) -> None:
+def write_excel(park: "Park", path: Path) -> None:
+    """Write the park as an xlsx workbook (one sheet per table, strings kept as strings), atomically.
+
+    Parameters
+    ----------
+    park : mfa.park.Park
+    path : Path
+
+    Examples
+    --------
+    >>> import tempfile, mfa
+    >>> path = Path(tempfile.mkdtemp()) / "p.xlsx"
+    >>> write_excel(mfa.read_park("hazardous"), path)
+    >>> mfa.read_park(path) == mfa.read_park("hazardous")
+    True
+    """
     from openpyxl import Workbook
     from openpyxl.styles import Font
 

@@ -1,0 +1,503 @@
+"""The one table validator: columns of a raw table (every cell a string, every row located) checked into
+typed arrays and located :class:`~mfa.errors.Issue` objects.
+
+Every table mfa reads goes through here: the park's tables (:mod:`mfa.io.frames`), the shipped and park
+coefficient tables (:mod:`mfa.generation`), the targets (:mod:`mfa.targets`) and the symbiosis catalogue
+and prices (:mod:`mfa.catalogue`). Two ways in, one machinery:
+
+* :func:`check_columns` takes a declarative list of :class:`Column` specs (number ranges, choices,
+  patterns, years, required cells) and returns the parsed columns and the rows that failed;
+* :class:`TableChecker` holds the checks the park tables combine by hand (numbers with inline units,
+  ids, choices, booleans), and :meth:`TableChecker.add` is how every failing mask becomes issues.
+
+Identical problems are grouped: one issue per column, message and distinct value, naming its first row and
+listing every other (:attr:`Issue.more`), with at most :data:`MAX_DISTINCT` distinct values spelled out per
+column and message (the rest are one issue that still lists each row). A million rows naming a thousand
+unknown processes are a thousand issues and a thousand suggestions, built with array operations.
+
+>>> import pandas as pd
+>>> from mfa.errors import RawTable
+>>> raw = RawTable("prices", "prices.csv", pd.DataFrame({"fee": ["12", "x", "-3", "x"]}), [2, 3, 4, 5])
+>>> issues = []
+>>> checked = check_columns(raw, [Column("fee", "number", low=0)], issues)
+>>> checked.values["fee"].tolist()
+[12.0, nan, nan, nan]
+>>> for i in issues: print(i)
+prices.csv, row 3 (and 1 more: rows 5), column 'fee': not a number (value: 'x')
+prices.csv, row 4, column 'fee': must be ≥ 0 (value: -3.0)
+"""
+
+from __future__ import annotations
+
+import re
+from array import array
+from dataclasses import dataclass, field
+from typing import Any, Callable, Collection, Sequence
+
+import numpy as np
+import pandas as pd
+
+from mfa.errors import Issue, RawTable, suggest
+
+__all__ = ["Column", "Checked", "TableChecker", "check_columns", "grouped_issues", "cell_text"]
+
+MAX_SUGGESTIONS = 50  # distinct values per check that get a fuzzy 'did you mean' (each scans every choice)
+MAX_DISTINCT = 1000  # distinct values per check spelled out as their own issue; the rest are one issue
+
+TRUE_WORDS = frozenset({"true", "1", "yes", "y", "t", "是", "√", "x"})
+FALSE_WORDS = frozenset({"false", "0", "no", "n", "f", "否", ""})
+MISSING_MARKERS = ("nan", "na", "n/a", "null", "none", "-")
+_THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d*)?$")
+VALUE_WITH_UNIT = re.compile(r"^\s*([+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?)\s*(\S.*)$")
+# What may follow a number in a value cell as its unit: it starts like a unit (a letter, 万/亿/吨…, or %)
+# — "80,5", "1 000", "5\0" or a date are malformed numbers, not a number with a unit.
+_UNIT_START = re.compile(r"^[^\W\d_]")
+_DATE = re.compile(r"^\d{4}-\d{1,2}-\d{1,2}([ T].*)?$|^\d{1,2}/\d{1,2}/\d{2,4}$")
+_DECIMAL_COMMA = re.compile(r"^[+-]?\d+,\d+$")
+_SPACED = re.compile(r"^[+-]?\d{1,3}( \d{3})+(\.\d*)?$")
+
+
+def cell_text(v: Any) -> str:
+    """The text of one cell as a reader gives it: blank for None/NaN/NA, ``repr`` of a float, ``true``/
+    ``false`` for booleans.
+
+    Parameters
+    ----------
+    v : object
+        A cell from a DataFrame or a YAML/Excel reader.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> [cell_text(v) for v in (None, float("nan"), 2.5, 3, True, " a ")]
+    ['', '', '2.5', '3', 'true', ' a ']
+    """
+    if v is None:
+        return ""
+    if isinstance(v, float):
+        return "" if v != v else repr(v)
+    if isinstance(v, (bool, np.bool_)):
+        return "true" if v else "false"
+    if isinstance(v, (int, np.integer)):
+        return str(int(v))
+    if isinstance(v, np.floating):
+        return "" if np.isnan(v) else repr(float(v))
+    if v is pd.NA or v is pd.NaT:
+        return ""
+    return str(v)
+
+
+def grouped_issues(raw: RawTable, mask: np.ndarray, column: str, message: str, values: Sequence | None = None,
+                   suggestion: "str | Callable[[Any], str | None] | None" = None,
+                   severity: str = "error") -> list[Issue]:
+    """Located issues for the rows of ``raw`` where ``mask`` holds: one per distinct value.
+
+    Parameters
+    ----------
+    raw : RawTable
+        The table the rows belong to (its ``rows`` locate them).
+    mask : array of bool
+        The failing rows (one entry per row of ``raw.frame``).
+    column, message : str
+        Where and what.
+    values : sequence, optional
+        The value echoed for each row (default: the column's text).
+    suggestion : str or callable, optional
+        A fixed hint, or a function of the value called once per distinct value (for the first
+        :data:`MAX_SUGGESTIONS` of them).
+    severity : str
+        ``"error"`` or ``"warning"``.
+
+    Returns
+    -------
+    list of Issue
+        In the order of each value's first row; each issue names that row and lists the others in ``more``.
+        Past :data:`MAX_DISTINCT` distinct values, one last issue lists every remaining row.
+
+    Examples
+    --------
+    >>> raw = RawTable("flows", "flows.csv", pd.DataFrame({"source": ["a", "b", "a"]}), [2, 3, 4])
+    >>> [str(i) for i in grouped_issues(raw, np.array([True, True, True]), "source", "unknown process")]
+    ["flows.csv, row 2 (and 1 more: rows 4), column 'source': unknown process (value: 'a')", \
+"flows.csv, row 3, column 'source': unknown process (value: 'b')"]
+    """
+    idx = np.flatnonzero(np.asarray(mask))
+    if not len(idx):
+        return []
+    if values is None:
+        values = raw.frame[column] if column in raw.frame.columns else pd.Series("", index=raw.frame.index)
+    if not isinstance(values, pd.Series):
+        values = pd.Series(np.asarray(values, dtype=object))
+    # factorised in the column's own (Arrow) storage: no Python object per failing row
+    codes, uniques = pd.factorize(values.iloc[idx], sort=False, use_na_sentinel=False)
+    n_values = len(uniques)
+    shown = min(n_values, MAX_DISTINCT)
+    uniques = [None if isinstance(v, float) and v != v else v for v in uniques[:shown]]  # a blank: no value
+    codes = np.asarray(codes)
+    # rows of each shown value, by one stable sort; past MAX_DISTINCT values only a mask (no array per value)
+    head = codes < shown
+    order = idx[head][np.argsort(codes[head], kind="stable")]
+    bounds = np.concatenate([[0], np.cumsum(np.bincount(codes[head], minlength=shown))])
+    locs = raw.locations()
+    out: list[Issue] = []
+    for k in range(shown):
+        value = uniques[k]
+        hint = (suggestion(value) if k < MAX_SUGGESTIONS else None) if callable(suggestion) else suggestion
+        out.append(_issue(raw, locs, order[bounds[k]:bounds[k + 1]], column, message, value, hint, severity))
+    if n_values > shown:
+        rest = idx[~head]
+        out.append(_issue(raw, locs, rest, column,
+                          f"{message} ({n_values - shown:,} more distinct values in {len(rest):,} rows)",
+                          None, None, severity))
+    return out
+
+
+def _issue(raw: RawTable, locs: np.ndarray, rows: np.ndarray, column: str, message: str, value: Any,
+           hint: str | None, severity: str) -> Issue:
+    first = raw.issue(int(rows[0]), column, message, value, hint, severity)
+    if len(rows) == 1:
+        return first
+    rest = locs[rows[1:]]
+    if rest.dtype == np.int64:  # spreadsheet rows: 8 bytes each, where a tuple of ints takes 36
+        more: Sequence = array("q")
+        more.frombytes(rest.tobytes())
+    else:  # YAML paths
+        more = tuple(rest.tolist())
+    return Issue(first.file, first.message, row=first.row, column=first.column, value=first.value,
+                 suggestion=first.suggestion, path=first.path, severity=severity, more=more)
+
+
+@dataclass(frozen=True)
+class Column:
+    """How one column of a table is checked by :func:`check_columns`.
+
+    ``kind``: ``"text"`` (any text), ``"number"`` (finite float, within ``low``/``high``; ``percent``
+    reads ``60%`` as 0.6), ``"year"`` (a whole number), ``"choice"`` (one of ``choices``) or ``"pattern"``
+    (matches the regular expression ``pattern``). ``required``: a blank cell is an error
+    (``blank_message``). ``default`` replaces a blank before the check. ``message`` replaces the default
+    message for a bad value (and, for numbers, ``range_message`` for one out of range); ``suggestion`` is
+    a hint or a function of the value. ``when``: only rows where this other column is not blank.
+
+    Examples
+    --------
+    >>> Column("value", "number", low=0, high=1, percent=True).kind
+    'number'
+    """
+
+    name: str
+    kind: str = "text"
+    required: bool = False
+    low: float | None = None
+    high: float | None = None
+    percent: bool = False
+    choices: Collection[str] | None = None
+    pattern: str | None = None
+    default: str = ""
+    message: str | None = None
+    range_message: str | None = None
+    blank_message: str | None = None
+    suggestion: "str | Callable[[Any], str | None] | None" = None
+    blank_suggestion: str | None = None
+    when: str | None = None
+
+
+@dataclass
+class Checked:
+    """What :func:`check_columns` found: ``values`` (column → float array for numbers and years, text
+    Series otherwise; NaN or "" where bad) and ``bad`` (rows with at least one error)."""
+
+    values: dict[str, Any] = field(default_factory=dict)
+    bad: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
+
+
+def check_columns(raw: RawTable, columns: Sequence[Column], issues: list[Issue]) -> Checked:
+    """Check ``columns`` of ``raw`` (missing columns read as blank), appending located issues.
+
+    Parameters
+    ----------
+    raw : RawTable
+        The table, every cell text.
+    columns : sequence of Column
+        The specs, checked in this order (the issues follow it).
+    issues : list of Issue
+        Where problems go (grouped per distinct value, see :func:`grouped_issues`).
+
+    Returns
+    -------
+    Checked
+        The parsed columns and the rows with errors.
+
+    Examples
+    --------
+    >>> raw = RawTable("targets", "t.csv", pd.DataFrame({"value": ["60%", "2"], "comparison": ["", "<"]}), [2, 3])
+    >>> issues = []
+    >>> c = check_columns(raw, [Column("value", "number", low=0, high=1, percent=True),
+    ...                         Column("comparison", "choice", choices=(">=", "<="), default=">=")], issues)
+    >>> c.values["value"].tolist(), c.values["comparison"].tolist(), c.bad.tolist()
+    ([0.6, nan], ['>=', '<'], [False, True])
+    >>> [i.location() for i in issues]
+    ["t.csv, row 3, column 'value'", "t.csv, row 3, column 'comparison'"]
+    """
+    n = len(raw.frame)
+    bad = np.zeros(n, dtype=bool)
+    out = Checked(bad=bad)
+
+    def report(mask: np.ndarray, spec: Column, message: str, values: Sequence | None = None,
+               hint: Any = None) -> None:
+        if mask.any():
+            issues.extend(grouped_issues(raw, mask, spec.name, message, values, hint))
+            bad[mask] = True
+
+    for spec in columns:
+        text = _text(raw, spec.name)
+        if spec.default:
+            text = text.where(text != "", spec.default)
+        blank = (text == "").to_numpy()
+        active = np.ones(n, dtype=bool) if spec.when is None else (_text(raw, spec.when) != "").to_numpy()
+        if spec.required:  # a blank cell echoes no value
+            report(blank & active, spec, spec.blank_message or "missing value", pd.Series(None, index=text.index,
+                   dtype=object), spec.blank_suggestion)
+        check = ~blank & active
+        if spec.kind in ("number", "year"):
+            values, not_number, out_of_range = _parse_numbers(text, spec)
+            report(not_number & check, spec, spec.message or ("not a year" if spec.kind == "year"
+                                                                else "not a number"), text, spec.suggestion)
+            if spec.range_message:
+                report(out_of_range & check, spec, spec.range_message, text, spec.suggestion)
+            else:
+                finite = np.isfinite(values)
+                for bound, word, side in ((spec.low, "≥", -1), (spec.high, "≤", 1)):
+                    if bound is not None:
+                        with np.errstate(invalid="ignore"):
+                            wrong = finite & (side * (values - bound) > 0)
+                        report(wrong & check, spec, f"must be {word} {bound:g}", values, spec.suggestion)
+                report(np.isinf(values) & check, spec, "not a finite number", text, spec.suggestion)
+            values = np.where(not_number | out_of_range, np.nan, values)
+            out.values[spec.name] = values
+            continue
+        if spec.kind == "choice":
+            report(~text.isin(list(spec.choices or ())).to_numpy() & check, spec,
+                   spec.message or f"unknown {spec.name}", text, spec.suggestion)
+        elif spec.kind == "pattern":
+            report(~text.str.fullmatch(spec.pattern or "").fillna(False).to_numpy(dtype=bool) & check, spec,
+                   spec.message or f"not a valid {spec.name}", text, spec.suggestion)
+        out.values[spec.name] = text
+    return out
+
+
+def _text(raw: RawTable, column: str) -> pd.Series:
+    if column in raw.frame.columns:
+        return raw.frame[column].astype(str).str.strip()
+    return pd.Series([""] * len(raw.frame), index=raw.frame.index, dtype=object)
+
+
+def _parse_numbers(text: pd.Series, spec: Column) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Floats, the cells that are not numbers, and the numbers outside [low, high] or infinite."""
+    body = text
+    if spec.percent:
+        pct = text.str.endswith("%")
+        body = text.where(~pct, text.str[:-1].str.strip())
+    values = pd.to_numeric(body.where(body != "", None), errors="coerce").to_numpy(dtype=float, copy=True)
+    if spec.percent:
+        values = np.where(pct.to_numpy(), values / 100.0, values)
+    not_number = (text != "").to_numpy() & np.isnan(values)
+    if spec.kind == "year":
+        not_number |= ~np.isnan(values) & (np.isinf(values) | (values != np.round(values)))
+    with np.errstate(invalid="ignore"):
+        out_of_range = np.isinf(values)
+        if spec.low is not None:
+            out_of_range |= values < spec.low
+        if spec.high is not None:
+            out_of_range |= values > spec.high
+    return values, not_number, out_of_range
+
+
+# -- the checks the park tables combine -------------------------------------------------------------------
+class TableChecker:
+    """Validates the columns of one raw table of a park, collecting located issues.
+
+    Parameters
+    ----------
+    raw : RawTable
+        The table.
+    issues : list of Issue
+        Where problems go.
+
+    Examples
+    --------
+    >>> raw = RawTable("flows", "flows.csv", pd.DataFrame({"value": ["1,5", "2 t/d"]}), [2, 3])
+    >>> issues = []
+    >>> values, units = TableChecker(raw, issues).numbers("value", allow_unit=True)
+    >>> values.tolist(), units.tolist()
+    ([nan, 2.0], ['', 't/d'])
+    >>> print(issues[0])
+    flows.csv, row 2, column 'value': not a number (value: '1,5') — write the decimal separator as a point: 1.5
+    """
+
+    def __init__(self, raw: RawTable, issues: list[Issue]):
+        self.raw = raw
+        self.f = raw.frame
+        self.issues = issues
+        self.n = len(raw.frame)
+
+    def add(self, mask: np.ndarray, column: str, message: str, values: pd.Series | None = None,
+            suggestion: "str | Callable[[Any], str | None] | None" = None, severity: str = "error") -> None:
+        """Issues for the rows where ``mask`` holds (see :func:`grouped_issues`)."""
+        mask = np.asarray(mask, dtype=bool)
+        if mask.any():
+            self.issues.extend(grouped_issues(self.raw, mask, column, message,
+                                              values if values is not None else self.text(column),
+                                              suggestion, severity))
+
+    def has(self, column: str) -> bool:
+        """Whether the table has ``column``."""
+        return column in self.f.columns
+
+    def text(self, column: str) -> pd.Series:
+        """The column's text ("" for every row if the table lacks it)."""
+        if column in self.f.columns:
+            return self.f[column].astype(str)
+        return pd.Series("", index=self.f.index, dtype="str")
+
+    def required(self, columns: tuple[str, ...]) -> bool:
+        """Whether every column in ``columns`` is present; an issue for each missing one."""
+        ok = True
+        present = list(self.f.columns)
+        for c in columns:
+            if c not in present:
+                ok = False
+                self.issues.append(Issue(self.raw.file, f"missing required column '{c}'", column=c,
+                                         suggestion=suggest(c, present)
+                                         or f"add a column '{c}' (columns found: {', '.join(present) or 'none'})",
+                                         path=(f"{self.raw.name}[*].{c}" if self.raw.rows
+                                               and isinstance(self.raw.rows[0], str) else None)))
+        return ok
+
+    def numbers(self, column: str, *, nonnegative: bool = True, what: str = "a number",
+                allow_unit: bool = False) -> tuple[np.ndarray, pd.Series]:
+        """Parsed floats (NaN where blank or bad) and, with ``allow_unit``, any unit written in the cell."""
+        values = np.full(self.n, np.nan)
+        inline_unit = pd.Series("", index=self.f.index, dtype="str")
+        if column not in self.f.columns:
+            return values, inline_unit
+        s = self.text(column)
+        filled = (s != "").to_numpy()
+        if not filled.any():
+            return values, inline_unit
+        # only cells that start like a number go to the (slower) number parser: a column of a million
+        # words is refused without parsing each
+        numeric = filled & s.str.match(r"^ *[-+]?([0-9.]|[iI][nN][fF])").to_numpy(dtype=bool)
+        values = np.full(self.n, np.nan)
+        if numeric.all():
+            values = pd.to_numeric(s, errors="coerce").to_numpy(dtype=float, copy=True)
+        elif numeric.any():
+            values[numeric] = pd.to_numeric(s[numeric], errors="coerce").to_numpy(dtype=float)
+        # Only the cells that are not plain numbers get the slower looks (thousands separators, formulas,
+        # a unit in the cell): a valid million-row column never pays for them.
+        bad = filled & np.isnan(values)
+        formula = np.zeros(self.n, dtype=bool)
+        if bad.any():
+            at = np.flatnonzero(bad)
+            sub = s.iloc[at]
+            formula[at] = sub.str.startswith("=").to_numpy()
+            thousands = sub.str.contains(",", regex=False).to_numpy(copy=True)  # vectorised, then the pattern
+            thousands[thousands] = sub[thousands].str.match(_THOUSANDS).to_numpy()
+            if thousands.any():
+                values[at[thousands]] = pd.to_numeric(sub[thousands].str.replace(",", "", regex=False),
+                                                      errors="coerce").to_numpy(dtype=float)
+            if allow_unit:
+                rest = np.isnan(values[at]) & ~formula[at]
+                # only cells that start like a number can be a number with its unit (a vectorised test
+                # first: the extraction itself runs a regular expression per cell)
+                rest[rest] = sub[rest].str.match(r"^ *[+-]?\.?[0-9]").to_numpy()
+                if rest.any():
+                    m = sub[rest].str.extract(VALUE_WITH_UNIT)
+                    ok = (m[0].notna() & m[1].fillna("").str.match(_UNIT_START)).to_numpy()
+                    if ok.any():
+                        where = at[rest][ok]
+                        values[where] = m[0].to_numpy()[ok].astype(float)
+                        inline_unit.iloc[where] = m[1].to_numpy()[ok].astype(str)
+                        inline_unit = inline_unit.str.strip()
+            bad = filled & np.isnan(values)
+        if formula.any():
+            self.add(formula, column, "Excel formulas are not evaluated",
+                     suggestion="enter the number itself (copy, paste as values)")
+            bad &= ~formula
+        literal_nan = np.zeros(self.n, dtype=bool)
+        if bad.any():
+            literal_nan[bad] = s[bad].str.lower().isin(list(MISSING_MARKERS)).to_numpy()
+        self.add(literal_nan, column, f"'{what}' expected, not a missing-value marker",
+                 suggestion="leave the cell blank if the value is unknown")
+        self.add(bad & ~literal_nan, column, f"not {what}", suggestion=number_hint)
+        inf = np.isinf(values)
+        self.add(inf, column, "infinite value")
+        values[inf] = np.nan
+        if nonnegative:
+            neg = values < 0
+            self.add(neg, column, "negative value; flows and stocks are never negative",
+                     suggestion="reverse the flow (swap source and target) if it runs the other way")
+        return values, inline_unit
+
+    def ids(self, column: str, table: str) -> pd.Series:
+        """The id column; blanks and duplicates (each after its first use) are issues."""
+        s = self.text(column)
+        self.add((s == "").to_numpy(), column, f"blank {column}")
+        dup = (s.duplicated(keep="first") & (s != "")).to_numpy()
+        if dup.any():
+            first = pd.Series(np.arange(self.n), index=s.to_numpy()).groupby(level=0).min()
+            locs = self.raw.locations()
+            self.add(dup, column, f"duplicate {table} id",
+                     suggestion=lambda v: f"already used at {_place(locs[first[v]])}")
+        return s
+
+    def choice(self, column: str, allowed: Collection[str], what: str, *, blank_ok: bool = False) -> pd.Series:
+        """The column, with an issue for every value not in ``allowed`` (and blank unless ``blank_ok``)."""
+        s = self.text(column)
+        bad = ~s.isin(list(allowed))
+        if blank_ok:
+            bad &= s != ""
+        self.add(bad.to_numpy(), column, f"unknown {what}",
+                 suggestion=lambda v: suggest(v, allowed) or f"use one of: {', '.join(sorted(allowed))}")
+        return s
+
+    def booleans(self, column: str) -> np.ndarray:
+        """True/false cells (true, 1, yes, 是 … / false, 0, no, 否, blank) as bools."""
+        s = self.text(column).str.lower()
+        bad = ~s.isin(list(TRUE_WORDS | FALSE_WORDS))
+        self.add(bad.to_numpy(), column, "not true/false", suggestion="write true or false")
+        return s.isin(list(TRUE_WORDS)).to_numpy()
+
+
+def _place(loc: Any) -> str:
+    return loc if isinstance(loc, str) else f"row {loc}"
+
+
+def number_hint(v: str) -> str | None:
+    """What is wrong with a cell that is not a number, where it is obvious.
+
+    Parameters
+    ----------
+    v : str
+        The cell's text.
+
+    Returns
+    -------
+    str or None
+
+    Examples
+    --------
+    >>> number_hint("80,5"), number_hint("1 000"), number_hint("abc")
+    ('write the decimal separator as a point: 80.5', 'write the number without spaces: 1000', None)
+    """
+    if _DECIMAL_COMMA.match(v):
+        return f"write the decimal separator as a point: {v.replace(',', '.')}"
+    if _SPACED.match(v):
+        return f"write the number without spaces: {v.replace(' ', '')}"
+    if _DATE.match(v):
+        return "this looks like a date; enter the number itself (format the cell as a number)"
+    if any(ord(ch) < 32 for ch in v):
+        return "the cell holds a control character; type the number again"
+    return None
