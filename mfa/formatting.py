@@ -16,6 +16,16 @@ def number(x: float | None) -> str:
     scientific notation for a quantity a person reads — from 10,000 up whole numbers (12,460,000, not
     1.246e+07); below 10⁻⁴ (a p-value, say) three significant digits in scientific form; missing is blank.
 
+    Parameters
+    ----------
+    x : float or None
+        The number; None or NaN is missing.
+
+    Returns
+    -------
+    str
+        The text shown.
+
     Examples
     --------
     >>> number(12_460_000.0), number(3.14159), number(0.000012), number(None)
@@ -37,12 +47,22 @@ def number(x: float | None) -> str:
 def tonnes(x: float) -> str:
     """Whole tonnes from 1,000 up, four significant digits below (flows, fates, indicator values).
 
+    Parameters
+    ----------
+    x : float
+        A mass or a mass flow (t, t/a).
+
+    Returns
+    -------
+    str
+        The text shown.
+
+    Examples
+    --------
     >>> tonnes(1234.6), tonnes(12.345)
     ('1,235', '12.35')
     """
     return f"{x:,.0f}" if abs(x) >= 1000 else f"{x:.4g}"
-
-
 
 
 #: the languages of labels, reports and messages
@@ -52,6 +72,18 @@ LANGUAGES = ("en", "zh")
 def check_lang(lang: str) -> str:
     """``lang`` if it is one of :data:`LANGUAGES`, else a clear :class:`~mfa.errors.MfaError`.
 
+    Parameters
+    ----------
+    lang : str
+        The language asked for.
+
+    Returns
+    -------
+    str
+        ``lang``, checked.
+
+    Examples
+    --------
     >>> check_lang("zh")
     'zh'
     """

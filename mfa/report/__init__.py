@@ -410,8 +410,12 @@ def indicator_section(park, lang: str) -> dict:
 
         chart = chart_svg(utilisation_chart(res, lang=lang))
     except Exception as exc:
+        from dataclasses import replace  # results are frozen: a new one carries the chart's message
+
+        from mfa.errors import Issue
+
         chart = ""
-        res.issues.append(f"chart: {_why(exc)}")
+        res = replace(res, messages=res.messages + (Issue.note(f"chart: {_why(exc)}", severity="warning"),))
     skipped = _table(not_applied, [("id", "id", None), ("label", t["indicator"], None),
                                    ("region", t["region"], None), ("level", t["level"], None),
                                    ("why", t["why"], None)]) if len(not_applied) else _table(pd.DataFrame(), [])
