@@ -180,7 +180,8 @@ class _PlanEditor:
                                         self.src, tkind)
         self.sink_of = self._groups(pool & np.isin(tkind, ["landfill", "environment"]), self.src)
         self.in_by_mat = self._groups(known, self.tgt, mat)
-        self.stock_row = {(p, m): j for j, (p, m) in enumerate(zip(self.stocks["process"], self.stocks["material"]))}
+        self.stock_row = {(p, m): j for j, (p, m) in
+                          enumerate(zip(self.stocks["process"], self.stocks["material"]))}
 
     def _groups(self, mask: np.ndarray, *keys: np.ndarray) -> dict:
         if not mask.any():
