@@ -4,8 +4,8 @@
     python -m bench.bench_network            # everything (a few minutes on 2 cores)
     python -m bench.bench_network --quick    # smaller sizes, for a smoke run
 
-1. Coupling LP (:func:`mfa.coupling_optimisation.optimise_plan`, HiGHS via scipy) on 1000 streams × 1000 users with 100 random
-   candidate users per stream (10⁵ arcs), cost objective. Baseline: the same problem as a min-cost flow with
+1. Coupling LP (:func:`mfa.coupling_optimisation.optimise_plan`, HiGHS via scipy) on 1000 streams × 1000
+   users with 100 random candidate users per stream (10⁵ arcs), cost objective. Baseline: the same problem as a min-cost flow with
    networkx ``network_simplex`` (integer costs and capacities). Both optima are printed.
 2. Network metrics (:func:`mfa.network.analyse`) on a park-like web whose loops are local (recycling within
    a few neighbouring processes: many small strongly connected components). Baseline: FCI and cyclicity with

@@ -152,6 +152,22 @@ class Candidates:
     internal disposal target, the boundary outflows that can shrink. ``demand``: per (user, substituted
     material): D. ``notes``: why candidates were left out. ``existing_inputs``: every known flow's target,
     material and value (the inputs a user already has count towards ``max_share``).
+
+    Examples
+    --------
+    >>> import mfa
+    >>> park = mfa.Park.from_frames(
+    ...     processes=[{"id": "pvc", "name": "PVC", "kind": "production"},
+    ...                {"id": "yard", "name": "Slag yard", "kind": "storage"},
+    ...                {"id": "dump", "name": "Landfill", "kind": "landfill"}],
+    ...     flows=[{"source": "pvc", "target": "yard", "material": "carbide_slag", "value": 100},
+    ...            {"source": "yard", "target": "dump", "material": "carbide_slag", "value": 60}],
+    ...     stocks=[{"process": "yard", "material": "carbide_slag", "opening": 0, "closing": 40}])
+    >>> c = candidates(park)
+    >>> c.streams[["stream", "fate", "supply"]].values.tolist()  # the yard's release is a stream too
+    [['pvc>yard:carbide_slag', 'stored', 100.0], ['yard>dump:carbide_slag', 'disposed', 60.0]]
+    >>> c.relief.values.tolist()  # slag not sent to the yard: its stock grows up to 40 t/a less
+    [['yard', 'carbide_slag', 40.0]]
     """
 
     streams: pd.DataFrame

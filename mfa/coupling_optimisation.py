@@ -42,7 +42,8 @@ __all__ = ["OBJECTIVES", "objective_weights", "build_problem", "optimise_plan"]
 OBJECTIVES: tuple[str, ...] = ("utilisation", "cost", "co2")
 
 
-def objective_weights(objective: str = "utilisation", weights: Mapping[str, float] | None = None) -> dict[str, float]:
+def objective_weights(objective: str = "utilisation",
+                      weights: Mapping[str, float] | None = None) -> dict[str, float]:
     """The weight of each objective term: one objective (weight 1) or ``weights`` (which override it).
 
     Parameters
@@ -219,8 +220,8 @@ def _demand_index(c: "Candidates", arcs: pd.DataFrame) -> np.ndarray:
 
 
 def _share_rows(rows: _Rows, c: "Candidates", arcs: pd.DataFrame) -> None:
-    """max_share per (user, catalogue row): Σ_row q − s Σ_all (1 − γ) q ≤ s·I0 − what the user already takes
-    of the row's waste."""
+    """max_share per (user, catalogue row): Σ_row q − s Σ_all (1 − γ) q ≤ s·I0 − what the user already
+    takes of the row's waste."""
     share = arcs["max_share"].to_numpy(dtype=float)
     has_share = ~np.isnan(share)
     if not has_share.any():

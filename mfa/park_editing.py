@@ -180,7 +180,8 @@ class _PlanEditor:
                                         self.src, tkind)
         self.sink_of = self._groups(pool & np.isin(tkind, ["landfill", "environment"]), self.src)
         self.in_by_mat = self._groups(known, self.tgt, mat)
-        self.stock_row = {(p, m): j for j, (p, m) in enumerate(zip(self.stocks["process"], self.stocks["material"]))}
+        self.stock_row = {(p, m): j for j, (p, m) in
+                          enumerate(zip(self.stocks["process"], self.stocks["material"]))}
 
     def _groups(self, mask: np.ndarray, *keys: np.ndarray) -> dict:
         if not mask.any():
@@ -257,22 +258,18 @@ class _PlanEditor:
     def book_difference(self, p: str, u: str, delta: float) -> None:
         """The user's input changed by ``delta`` t/a: its largest output to export (then environment,
         landfill) grows, or its outputs to environment (then export, landfill) shrink proportionally."""
-        if delta > _EPS:
-            for k_ in ("export", "environment", "landfill"):
-                cand = self.out_by_kind.get((u, k_), _EMPTY)
-                if len(cand):
-                    self.value[cand[np.argmax(self.value[cand])]] += delta
-                    return
-            raise MfaError(f"coupling {p} → {u}: {u} has no outflow to a boundary process to carry the "
-                           f"extra {delta:,.3f} t/a")
-        if delta < -_EPS:
-            for k_ in ("environment", "export", "landfill"):
-                m_ = self.out_by_kind.get((u, k_), _EMPTY)
-                if len(m_):
-                    self.take(m_, -delta, f"the outflows of {u} to {k_}")
-                    return
-            raise MfaError(f"coupling {p} → {u}: {u} has no outflow to a boundary process to shrink by "
-                           f"{-delta:,.3f} t/a")
+        if abs(delta) <= _EPS:
+            return
+        grow = delta > 0
+        order = ("export", "environment", "landfill") if grow else ("environment", "export", "landfill")
+        k_, idx = next(((k, i) for k in order if len(i := self.out_by_kind.get((u, k), _EMPTY))), ("", _EMPTY))
+        if not len(idx):
+            raise MfaError(f"coupling {p} → {u}: {u} has no outflow to a boundary process to "
+                           + (f"carry the extra {delta:,.3f} t/a" if grow else f"shrink by {-delta:,.3f} t/a"))
+        if grow:
+            self.value[idx[np.argmax(self.value[idx])]] += delta
+        else:
+            self.take(idx, -delta, f"the outflows of {u} to {k_}")
 
     def couple(self, d: dict) -> None:
         """One coupling of the plan (a row with from, to, material, tonnes, stream, substitutes, ratio)."""

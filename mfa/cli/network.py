@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import argparse
+
 from mfa.cli._common import add_json_flag, add_park_argument, load_park, table_options
 
 HELP = "network metrics of the park: throughflow, Finn cycling index, cyclicity, food-web and ascendency"
@@ -16,7 +18,20 @@ fci (Finn), apl (TST/Σz), id_ratio (indirect/direct), prey/predator measures, a
 An acyclic park has cyclicity 0 and FCI 0. Formulas: docs/symbiosis.md and mfa.network."""
 
 
-def register(sub) -> None:
+def register(sub: argparse._SubParsersAction) -> None:
+    """Add ``mfa network`` to the command line's sub-commands.
+
+    Parameters
+    ----------
+    sub : the sub-parsers of ``mfa``.
+
+    Examples
+    --------
+    >>> parser = argparse.ArgumentParser(prog="mfa")
+    >>> register(parser.add_subparsers())
+    >>> parser.parse_args(["network", "wuhai", "--material", "fly_ash"]).material
+    'fly_ash'
+    """
     p = sub.add_parser("network", help=HELP, description=DESCRIPTION)
     add_park_argument(p)
     g = p.add_mutually_exclusive_group()
@@ -32,7 +47,27 @@ def register(sub) -> None:
     p.set_defaults(func=run)
 
 
-def run(args) -> int:
+def run(args: argparse.Namespace) -> int:
+    """Print the network metrics of ``args.park`` (or the ``--json`` document of
+    :class:`~mfa.network.NetworkResult`).
+
+    Parameters
+    ----------
+    args : parsed by the parser :func:`register` adds.
+
+    Returns
+    -------
+    int
+        0 (errors are raised as :class:`~mfa.errors.MfaError` and printed by :func:`mfa.cli.main`, exit 2).
+
+    Examples
+    --------
+    >>> from mfa.cli import main
+    >>> main(["network", "hazardous"])  # doctest: +ELLIPSIS
+    Network metrics of ... — currency: total mass
+    ...
+    0
+    """
     from mfa.formatting import number
     from mfa.network import metrics
 

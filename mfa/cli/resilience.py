@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import argparse
+
 from mfa.cli._common import add_json_flag, add_park_argument, load_park, table_options
 from mfa.formatting import number
 
@@ -15,7 +17,20 @@ supply, extra landfill, change of the utilisation rates, FCI, cyclicity and rela
 connected group of processes, and the keystone rank (1 = most critical). Conventions: docs/symbiosis.md."""
 
 
-def register(sub) -> None:
+def register(sub: argparse._SubParsersAction) -> None:
+    """Add ``mfa resilience`` to the command line's sub-commands.
+
+    Parameters
+    ----------
+    sub : the sub-parsers of ``mfa``.
+
+    Examples
+    --------
+    >>> parser = argparse.ArgumentParser(prog="mfa")
+    >>> register(parser.add_subparsers())
+    >>> parser.parse_args(["resilience", "wuhai", "--remove", "cement_plant", "brick_plant"]).remove
+    ['cement_plant', 'brick_plant']
+    """
     p = sub.add_parser("resilience", help=HELP, description=DESCRIPTION)
     add_park_argument(p)
     p.add_argument("--remove", nargs="+", metavar="ID", help="remove these processes together (one scenario)")
@@ -29,7 +44,27 @@ def register(sub) -> None:
     p.set_defaults(func=run)
 
 
-def run(args) -> int:
+def run(args: argparse.Namespace) -> int:
+    """Print the scenarios of ``args.park`` ranked by keystone (or the ``--json`` document of
+    :class:`~mfa.robustness.ResilienceResult`).
+
+    Parameters
+    ----------
+    args : parsed by the parser :func:`register` adds.
+
+    Returns
+    -------
+    int
+        0 (errors are raised as :class:`~mfa.errors.MfaError` and printed by :func:`mfa.cli.main`, exit 2).
+
+    Examples
+    --------
+    >>> from mfa.cli import main
+    >>> main(["resilience", "hazardous", "--target", "degree", "--limit", "1"])  # doctest: +ELLIPSIS
+    Resilience of ... (t/a; rank 1 = most critical)
+    ...
+    0
+    """
     from mfa.robustness import resilience
 
     park = load_park(args.park)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import argparse
+
 from mfa.cli._common import add_force_flag, add_json_flag, add_park_argument, load_park, table_options
 
 HELP = "find industrial-symbiosis couplings for disposed, stored or discarded waste and write the retrofit park"
@@ -15,6 +17,7 @@ retrofit park (a folder, .yaml or .xlsx); it passes `mfa check`. Conventions: do
 
 
 def _weights(text: str | None) -> dict[str, float] | None:
+    """``--weights`` as a dict (``utilisation=1,co2=0.5`` → {"utilisation": 1.0, "co2": 0.5}), or None."""
     from mfa.errors import MfaError
 
     if not text:
@@ -33,7 +36,20 @@ def _weights(text: str | None) -> dict[str, float] | None:
     return out
 
 
-def register(sub) -> None:
+def register(sub: argparse._SubParsersAction) -> None:
+    """Add ``mfa symbiosis`` to the command line's sub-commands.
+
+    Parameters
+    ----------
+    sub : the sub-parsers of ``mfa``.
+
+    Examples
+    --------
+    >>> parser = argparse.ArgumentParser(prog="mfa")
+    >>> register(parser.add_subparsers())
+    >>> parser.parse_args(["symbiosis", "wuhai", "--weights", "utilisation=1,co2=0.5"]).weights
+    'utilisation=1,co2=0.5'
+    """
     p = sub.add_parser("symbiosis", help=HELP, description=DESCRIPTION)
     add_park_argument(p)
     p.add_argument("--objective", choices=["utilisation", "cost", "co2"], default="utilisation",
@@ -60,7 +76,27 @@ def register(sub) -> None:
     p.set_defaults(func=run)
 
 
-def run(args) -> int:
+def run(args: argparse.Namespace) -> int:
+    """Print the ranked couplings of ``args.park`` (or the ``--json`` document of
+    :class:`~mfa.symbiosis.SymbiosisResult`) and write the retrofit park with ``-o``.
+
+    Parameters
+    ----------
+    args : parsed by the parser :func:`register` adds.
+
+    Returns
+    -------
+    int
+        0 (errors are raised as :class:`~mfa.errors.MfaError` and printed by :func:`mfa.cli.main`, exit 2).
+
+    Examples
+    --------
+    >>> from mfa.cli import main
+    >>> main(["symbiosis", "hazardous", "--no-assess"])  # doctest: +ELLIPSIS
+    Symbiosis plan for ... — objective: utilisation (...)
+    ...
+    0
+    """
     import sys
 
     import pandas as pd
