@@ -71,6 +71,7 @@ import pandas as pd
 
 from mfa.results import LegacyResult, frame_records
 from mfa.tracing import GENERATED_STAGES
+from mfa.errors import Message
 
 __all__ = ["indicators", "IndicatorResult", "INDICATORS", "STRAW_ROUTES", "CONVENTION_NOTE"]
 
@@ -400,12 +401,15 @@ def indicators(park, targets: "str | Path | pd.DataFrame | bool | None" = None, 
     odd = by_route[(by_route["category"] == "straw") & (by_route["fate"] == "utilised")
                    & ~by_route["route"].isin(STRAW_ROUTES)]
     for _, row in odd.iterrows():
-        issues.append(f"{row['tonnes']:,.6g} t/a of {row['material']} utilised by route '{row['route']}', which is "
-                      f"not one of the five straw uses ({', '.join(STRAW_ROUTES)}): set the flow's route")
+        issues.append(Message(f"{row['tonnes']:,.6g} t/a of {row['material']} utilised by route '{row['route']}', "
+                              f"which is not one of the five straw uses ({', '.join(STRAW_ROUTES)}): set the "
+                              "flow's route", "indicators.straw_route", tonnes=float(row["tonnes"]),
+                              material=str(row["material"]), route=str(row["route"])))
     for m, b in ub.items():
         if not np.isfinite(b):
-            issues.append(f"unknown flows of {m} are not determined by the data and cannot be bounded by the "
-                          "balances: the rates in its scope are bounded by 0 and 1")
+            issues.append(Message(f"unknown flows of {m} are not determined by the data and cannot be bounded by "
+                                  "the balances: the rates in its scope are bounded by 0 and 1",
+                                  "indicators.unbounded", material=str(m)))
     return IndicatorResult(table=table, by_material=by_material, by_category=by_category,
                            targets=target_table, by_route=by_route, issues=issues, solver_note=solver_note)
 
@@ -490,7 +494,7 @@ def _resource_productivity(park) -> dict:
     reason = reason_zh = None
     if va is None:
         reason = "the park gives no value_added (park.csv key value_added)"
-        reason_zh = "园区未给出工业增加值（park.csv 的 value_added）"
+        reason_zh = "园区基本信息中未填写工业增加值"
     elif den <= 0:
         reason = "no raw materials or fuels enter the park from import processes (denominator 0)"
         reason_zh = "没有原材料和燃料从输入过程进入园区（分母为0）"
