@@ -8,21 +8,57 @@ it, so ``incidence @ values`` is each process's inputs minus outputs.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
-from mfa.conventions import BOUNDARY_KINDS, PROCESS_KINDS
+from mfa.conventions import BOUNDARY_KINDS, PROCESS_KINDS, WASTE_CATEGORIES
 
 if TYPE_CHECKING:
     import scipy.sparse as sp
+
+    from mfa.park import Park
 
 __all__ = ["CompiledPark", "compile_park"]
 
 
 @dataclass(frozen=True, eq=False)
 class CompiledPark:
+    """A park as integer indices and arrays: what every engine reads instead of the frames.
+
+    Build it with :func:`compile_park` or read ``park.compiled`` (cached on the park). Processes are in the
+    order of ``park.processes``, flows in the order of ``park.flows``. String columns and lookups are built on
+    first use (docs/architecture.md lists them).
+
+    Attributes
+    ----------
+    process_ids, kind : ndarray of str
+        Per process.
+    process_index : dict
+        Process id → position.
+    is_boundary : ndarray of bool
+        Per process: import, export, environment or landfill.
+    src, tgt : ndarray of int
+        Per flow, the positions of its source and target.
+    value, sigma, tc, tc_sigma : ndarray of float
+        Per flow (t/a; NaN = unknown, exact, no coefficient).
+    delta_stock : ndarray of float
+        Per process, closing − opening (t; NaN without stock data).
+    process_table : pandas.DataFrame
+        The park's processes frame.
+
+    Examples
+    --------
+    >>> import mfa
+    >>> c = mfa.read_park("hazardous").compiled
+    >>> c.n_processes, c.n_flows, c.kind_of["hw_reception"]
+    (22, 63, 'collection')
+    >>> bool((c.incidence @ np.nan_to_num(c.value) == c.known_totals()[0] - c.known_totals()[1]).all())
+    True
+    """
+
     process_ids: np.ndarray
     process_index: dict
     kind: np.ndarray
@@ -34,131 +70,142 @@ class CompiledPark:
     tc: np.ndarray
     tc_sigma: np.ndarray
     delta_stock: np.ndarray
+    process_table: pd.DataFrame = field(repr=False)  # the park's processes frame (id, name, kind, …)
     _flows: object = field(repr=False)        # the park's flows frame: string columns converted on first use
-    _extra: dict = field(default_factory=dict, repr=False)
     _materials_table: object = field(default=None, repr=False)  # () -> park.materials, read on first use
 
-    @property
+    # Lookups, string columns as object arrays and the material factorisation cost more than a balance
+    # (Arrow-backed strings convert element by element), so each is built on first use and kept:
+    # cached_property writes to the instance's __dict__, which a frozen dataclass allows.
+
+    @cached_property
     def category_of(self) -> dict:
         """Material id → category, for every material the park defines (catalogue ∪ its own)."""
-        m = self._extra.get("category_of")
-        if m is None:
-            mats = self._materials_table() if self._materials_table is not None else None
-            m = self._extra["category_of"] = ({} if mats is None else
-                                              dict(zip(mats["id"].tolist(), mats["category"].tolist())))
-        return m
+        mats = self._materials_table() if self._materials_table is not None else None
+        return {} if mats is None else dict(zip(mats["id"].tolist(), mats["category"].tolist()))
 
-    @property
+    @cached_property
     def kind_of(self) -> dict:
-        """Process id → kind (one dict, built on first use)."""
-        m = self._extra.get("kind_of")
-        if m is None:
-            m = self._extra["kind_of"] = dict(zip(self.process_ids.tolist(), self.kind.tolist()))
-        return m
+        """Process id → kind."""
+        return dict(zip(self.process_ids.tolist(), self.kind.tolist()))
 
-    @property
+    @cached_property
+    def material_category(self) -> np.ndarray:
+        """Per entry of :attr:`material_ids`, its category (object array; ``""`` for a material the park does
+        not define)."""
+        return np.array([self.category_of.get(x, "") for x in self.material_ids.tolist()], dtype=object)
+
+    @cached_property
+    def is_waste_material(self) -> np.ndarray:
+        """Per entry of :attr:`material_ids`, whether its category is a waste category
+        (:data:`mfa.conventions.WASTE_CATEGORIES`); index it with :attr:`material_codes` for the flows."""
+        return np.isin(self.material_category, list(WASTE_CATEGORIES))
+
+    @cached_property
+    def process_fate(self) -> np.ndarray:
+        """Per process, the ``fate`` of the processes table (what happens to waste it receives; ``""``
+        blank)."""
+        if "fate" not in self.process_table:
+            return np.full(self.n_processes, "", dtype=object)
+        return self.process_table["fate"].fillna("").to_numpy(dtype=object)
+
+    @cached_property
+    def flow_fate(self) -> np.ndarray:
+        """Per flow, its own ``fate`` (``""`` blank: the target process or kind decides)."""
+        return self._flows["fate"].fillna("").to_numpy(dtype=object)
+
+    @cached_property
+    def flow_route(self) -> np.ndarray:
+        """Per flow, its ``route`` (``""`` blank)."""
+        return self._flows["route"].fillna("").to_numpy(dtype=object)
+
+    @cached_property
     def category(self) -> np.ndarray:
         """Per flow, its material's category (object array; None for a material the park does not define)."""
-        m = self._extra.get("category")
-        if m is None:
-            cats = np.array([self.category_of.get(x) for x in self.material_ids.tolist()], dtype=object)
-            m = self._extra["category"] = cats[self.material_codes] if len(cats) else np.zeros(0, dtype=object)
-        return m
+        cats = np.array([self.category_of.get(x) for x in self.material_ids.tolist()], dtype=object)
+        return cats[self.material_codes] if len(cats) else np.zeros(0, dtype=object)
 
-    # String columns as object arrays and the material factorisation cost more than a balance (Arrow-backed
-    # strings convert element by element), so they are built on first use.
-    @property
+    @cached_property
     def flow_ids(self) -> np.ndarray:
-        m = self._extra.get("flow_ids")
-        if m is None:
-            m = self._extra["flow_ids"] = self._flows["id"].to_numpy(dtype=object)
-        return m
+        """Per flow, its id (object array)."""
+        return self._flows["id"].to_numpy(dtype=object)
 
-    @property
+    @cached_property
     def material(self) -> np.ndarray:
-        m = self._extra.get("material")
-        if m is None:
-            m = self._extra["material"] = self._flows["material"].to_numpy(dtype=object)
-        return m
+        """Per flow, its material id (object array)."""
+        return self._flows["material"].to_numpy(dtype=object)
 
+    @cached_property
     def _materials(self) -> tuple[np.ndarray, np.ndarray]:
-        m = self._extra.get("materials")
-        if m is None:
-            if len(self._flows):
-                codes, ids = self._flows["material"].factorize(sort=True)
-            else:
-                codes, ids = np.zeros(0, int), []
-            m = self._extra["materials"] = (np.asarray(codes, dtype=np.int64), np.asarray(ids, dtype=object))
-        return m
+        if len(self._flows):
+            codes, ids = self._flows["material"].factorize(sort=True)
+        else:
+            codes, ids = np.zeros(0, int), []
+        return np.asarray(codes, dtype=np.int64), np.asarray(ids, dtype=object)
 
     @property
     def material_codes(self) -> np.ndarray:
-        return self._materials()[0]
+        """Per flow, the position of its material in :attr:`material_ids`."""
+        return self._materials[0]
 
     @property
     def material_ids(self) -> np.ndarray:
-        return self._materials()[1]
+        """The materials the flows carry, sorted (object array)."""
+        return self._materials[1]
 
-    @property
+    @cached_property
     def incidence(self) -> sp.csr_matrix:
         """n_processes × n_flows, +1 where the flow enters the process, −1 where it leaves (built on first
         use: balancing needs only ``src`` and ``tgt``, and scipy is not imported before)."""
-        m = self._extra.get("incidence")
-        if m is None:
-            import scipy.sparse as sp
+        import scipy.sparse as sp
 
-            n_p, n_f = self.n_processes, self.n_flows
-            cols = np.arange(n_f)
-            data = np.concatenate([np.ones(n_f), -np.ones(n_f)])
-            m = self._extra["incidence"] = sp.csr_matrix(
-                (data, (np.concatenate([self.tgt, self.src]), np.concatenate([cols, cols]))), shape=(n_p, n_f))
-        return m
+        n_p, n_f = self.n_processes, self.n_flows
+        cols = np.arange(n_f)
+        data = np.concatenate([np.ones(n_f), -np.ones(n_f)])
+        return sp.csr_matrix((data, (np.concatenate([self.tgt, self.src]), np.concatenate([cols, cols]))),
+                             shape=(n_p, n_f))
 
     @property
     def n_processes(self) -> int:
+        """The number of processes."""
         return len(self.process_ids)
 
     @property
     def n_flows(self) -> int:
-        return len(self.flow_ids)
+        """The number of flows."""
+        return len(self.src)
 
-    @property
+    @cached_property
     def kind_code(self) -> np.ndarray:
         """Process kinds as small integers, positions in :data:`mfa.conventions.PROCESS_KINDS`."""
-        k = self._extra.get("kind_code")
-        if k is None:
-            order = {kind: i for i, kind in enumerate(PROCESS_KINDS)}
-            k = self._extra["kind_code"] = np.array([order[x] for x in self.kind], dtype=np.int8)
-        return k
+        order = {kind: i for i, kind in enumerate(PROCESS_KINDS)}
+        return np.array([order[x] for x in self.kind], dtype=np.int8)
 
-    @property
+    @cached_property
     def touch(self) -> sp.csr_matrix:
         """n_processes × n_flows, 1 where the flow enters or leaves the process."""
-        m = self._extra.get("touch")
-        if m is None:
-            m = self._extra["touch"] = abs(self.incidence).tocsr()
-        return m
+        return abs(self.incidence).tocsr()
 
-    @property
+    @cached_property
     def inflow(self) -> sp.csr_matrix:
         """n_processes × n_flows, 1 where the flow enters the process."""
-        m = self._extra.get("inflow")
-        if m is None:
-            m = self._extra["inflow"] = self.incidence.multiply(self.incidence > 0).tocsr()
-        return m
+        return self.incidence.multiply(self.incidence > 0).tocsr()
 
-    @property
+    @cached_property
     def outflow(self) -> sp.csr_matrix:
         """n_processes × n_flows, 1 where the flow leaves the process."""
-        m = self._extra.get("outflow")
-        if m is None:
-            m = self._extra["outflow"] = (-self.incidence).multiply(self.incidence < 0).tocsr()
-        return m
+        return (-self.incidence).multiply(self.incidence < 0).tocsr()
 
     def known_totals(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """Per process: the known inputs and outputs (t/a, unknown flows counted as 0) and the number of
         unknown flows in and out — bincounts over the flows' endpoints, the incidence mat-vecs without
-        building the matrices."""
+        building the matrices.
+
+        Returns
+        -------
+        tuple of four ndarrays
+            Known inputs, known outputs (t/a), unknown flows in, unknown flows out (counts), per process.
+        """
         v = self.value
         unknown = np.isnan(v)
         kv = np.where(unknown, 0.0, v)
@@ -168,8 +215,26 @@ class CompiledPark:
                 np.bincount(self.src, weights=unknown, minlength=n))
 
 
-def compile_park(park) -> CompiledPark:
-    """Index a park's processes and flows and build its sparse incidence matrix (O(n_flows))."""
+def compile_park(park: Park) -> CompiledPark:
+    """Index a park's processes and flows (O(n_flows)); the sparse incidence matrix is built on first use.
+
+    Parameters
+    ----------
+    park : mfa.Park
+        A validated park.
+
+    Returns
+    -------
+    CompiledPark
+        Usually read as ``park.compiled``, which caches it.
+
+    Examples
+    --------
+    >>> import mfa
+    >>> c = compile_park(mfa.read_park("wuhai"))
+    >>> c.process_ids[c.src[0]] == mfa.read_park("wuhai").flows.at[0, "source"]
+    True
+    """
     procs = park.processes
     flows = park.flows
     ids = procs["id"].to_numpy(dtype=object)
@@ -196,6 +261,6 @@ def compile_park(park) -> CompiledPark:
         src=np.asarray(src, dtype=np.int64), tgt=np.asarray(tgt, dtype=np.int64),
         value=flows["value"].to_numpy(dtype=float), sigma=flows["sigma"].to_numpy(dtype=float),
         tc=flows["tc"].to_numpy(dtype=float), tc_sigma=flows["tc_sigma"].to_numpy(dtype=float),
-        delta_stock=delta, _flows=flows,
+        delta_stock=delta, process_table=procs, _flows=flows,
         _materials_table=lambda: park.materials,
     )

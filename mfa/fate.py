@@ -34,12 +34,17 @@ Conventions (normative; see also :mod:`mfa.conventions` and ``docs/indicators.md
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
 
-from mfa.conventions import DEFAULT_FATE_BY_KIND, WASTE_CATEGORIES
+from mfa.conventions import DEFAULT_FATE_BY_KIND
 
-__all__ = ["fates", "PASSED_ON", "STAGE_BY_SOURCE_KIND", "FATE_COLUMNS"]
+if TYPE_CHECKING:
+    from mfa.park import Park
+
+__all__ = ["fates", "classify", "PASSED_ON", "STAGE_BY_SOURCE_KIND", "FATE_COLUMNS"]
 
 PASSED_ON = "passed_on"
 #: Where a flow's material comes from, by the kind of its source process.
@@ -61,61 +66,100 @@ FATE_COLUMNS: tuple[str, ...] = (
 )
 
 
-def classify(park, materials: "list[str] | None" = None) -> pd.DataFrame:
-    """The fate table for the flows of ``materials`` (default: every waste material), in flow order.
+def classify(park: Park, materials: list[str] | None = None) -> pd.DataFrame:
+    """The fate table (columns :data:`FATE_COLUMNS`) for the flows of ``materials`` (default: every waste
+    material), in flow order, from the compiled park's arrays.
 
-    Internal helper shared with :mod:`mfa.trace`; :func:`fates` is the public view."""
-    flows = park.flows
-    mats = park.materials
-    category = dict(zip(mats["id"], mats["category"]))
+    Parameters
+    ----------
+    park : mfa.Park
+        The park (values in t/a).
+    materials : list of str, optional
+        Material ids to keep, of any category; None = every waste material.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per flow kept; see :func:`fates`.
+
+    Examples
+    --------
+    >>> import mfa
+    >>> f = classify(mfa.read_park("hazardous"), ["hw08_waste_mineral_oil"])
+    >>> f[["target", "fate", "rule"]].values.tolist()[0]
+    ['hw_reception', 'passed_on', 'target kind collection']
+    """
+    cp = park.compiled
     if materials is None:
-        keep = flows["material"].map(category).isin(WASTE_CATEGORIES).to_numpy()
+        keep = cp.is_waste_material[cp.material_codes]
     else:
-        keep = flows["material"].isin(materials).to_numpy()
-    f = flows.loc[keep, ["id", "source", "target", "material", "value", "sigma", "route", "fate"]]
-    f = f.reset_index(drop=True)
-    procs = park.processes.set_index("id")
-    kinds = procs["kind"]
-    skind = f["source"].map(kinds).astype(object).to_numpy()
-    tkind = f["target"].map(kinds).astype(object).to_numpy()
-    own = f["fate"].fillna("").astype(str).to_numpy()
-    pfate = (f["target"].map(procs["fate"]).fillna("").astype(str).to_numpy() if "fate" in procs
-             else np.full(len(f), ""))
-    default = pd.Series(tkind).map(DEFAULT_FATE_BY_KIND).fillna("").astype(object).to_numpy()
+        keep = np.isin(cp.material_ids, list(materials))[cp.material_codes]
+    idx = np.flatnonzero(keep)
+    src, tgt = cp.src[idx], cp.tgt[idx]
+    skind, tkind = cp.kind[src], cp.kind[tgt]
+    own, pfate = cp.flow_fate[idx], cp.process_fate[tgt]
+    default = pd.Series(tkind, dtype=object).map(DEFAULT_FATE_BY_KIND).fillna("").to_numpy(dtype=object)
     to_collection = tkind == "collection"
     fate = np.where(own != "", own, np.where(to_collection, PASSED_ON, np.where(pfate != "", pfate, default)))
     rule = np.where(own != "", "fate column",
                     np.where(~to_collection & (pfate != ""), "process fate",
                              np.char.add("target kind ", tkind.astype(str))))
-    stage = pd.Series(skind).map(STAGE_BY_SOURCE_KIND).fillna("other").to_numpy()
+    stage = pd.Series(skind, dtype=object).map(STAGE_BY_SOURCE_KIND).fillna("other").to_numpy(dtype=object)
     return pd.DataFrame({
-        "id": f["id"], "source": f["source"], "target": f["target"], "material": f["material"],
-        "category": f["material"].map(category).fillna("").astype(object), "value": f["value"].astype(float),
-        "sigma": f["sigma"].astype(float), "route": f["route"].fillna("").astype(object),
-        "fate": fate.astype(object), "rule": rule.astype(object), "stage": stage.astype(object),
+        "id": cp.flow_ids[idx], "source": cp.process_ids[src], "target": cp.process_ids[tgt],
+        "material": cp.material[idx], "category": cp.material_category[cp.material_codes[idx]],
+        "value": cp.value[idx], "sigma": cp.sigma[idx], "route": cp.flow_route[idx],
+        "fate": fate.astype(object), "rule": rule.astype(object), "stage": stage,
         "source_kind": skind, "target_kind": tkind,
-    })
+    }, columns=list(FATE_COLUMNS))
 
 
-def fates(park, material: str | None = None) -> pd.DataFrame:
+def fates(park: Park, material: str | None = None) -> pd.DataFrame:
     """One row per waste flow with its fate.
 
-    Columns: id, source, target, material, category, value (t/a), sigma (t/a), route, fate (utilised,
-    disposed, stored, discarded, exported, or ``passed_on`` for a flow into a collection process), rule (why:
-    ``fate column`` or ``target kind <kind>``), stage (generated, prior_year_storage, in_transit, imported,
-    treatment_residue — from the source's kind), source_kind, target_kind. ``material`` limits the table to
-    one material (of any category). The conventions are in the module docstring; the final fates of passed-on
-    material are given by :func:`mfa.trace`.
+    The conventions are in the module docstring; the final fates of passed-on material are given by
+    :func:`mfa.trace`.
+
+    Parameters
+    ----------
+    park : mfa.Park
+        The park (values in t/a); a name or a path gives an error saying to read it first.
+    material : str, optional
+        Only the flows of this material (of any category); by default every waste material.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns id, source, target, material, category, value (t/a), sigma (t/a), route, fate (utilised,
+        disposed, stored, discarded, exported, or ``passed_on`` for a flow into a collection process), rule
+        (why: ``fate column``, ``process fate`` or ``target kind <kind>``), stage (generated,
+        prior_year_storage, in_transit, imported, treatment_residue — from the source's kind), source_kind,
+        target_kind.
+
+    Raises
+    ------
+    mfa.MfaError
+        ``park`` is not a Park, or ``material`` is not one the park defines (with a suggestion).
+
+    Examples
+    --------
+    >>> import mfa
+    >>> f = fates(mfa.read_park("hazardous"))
+    >>> sorted(set(f["fate"]))
+    ['disposed', 'passed_on', 'stored', 'utilised']
+    >>> fates("hazardous")
+    Traceback (most recent call last):
+    mfa.errors.MfaError: fates() needs a Park, not the name or path 'hazardous': read it first, park = mfa.read_park('hazardous'); mfa.fates(park)
     """
     from mfa.park import require_park
 
     require_park(park, "fates")
     if material is not None:
-        from mfa.errors import MfaError, suggest
-
-        known = set(park.materials["id"])
+        known = park.compiled.category_of
         if material not in known:
-            raise MfaError(f"unknown material '{material}'" + (f" — {suggest(material, known)}"
-                                                               if suggest(material, known) else ""))
+            from mfa.errors import MfaError, suggest
+
+            hint = suggest(material, known)
+            raise MfaError(f"unknown material '{material}'" + (f" — {hint}" if hint else ""))
         return classify(park, [material])
     return classify(park)

@@ -16,6 +16,16 @@ def number(x: float | None) -> str:
     scientific notation for a quantity a person reads — from 10,000 up whole numbers (12,460,000, not
     1.246e+07); below 10⁻⁴ (a p-value, say) three significant digits in scientific form; missing is blank.
 
+    Parameters
+    ----------
+    x : float or None
+        The number; None or NaN is missing.
+
+    Returns
+    -------
+    str
+        The text shown.
+
     Examples
     --------
     >>> number(12_460_000.0), number(3.14159), number(0.000012), number(None)
@@ -142,6 +152,18 @@ LANGUAGES = ("en", "zh")
 def check_lang(lang: str) -> str:
     """``lang`` if it is one of :data:`LANGUAGES`, else a clear :class:`~mfa.errors.MfaError`.
 
+    Parameters
+    ----------
+    lang : str
+        The language asked for.
+
+    Returns
+    -------
+    str
+        ``lang``, checked.
+
+    Examples
+    --------
     >>> check_lang("zh")
     'zh'
     """

@@ -49,9 +49,27 @@ def _plain(v: Any) -> Any:
     return v
 
 
-def to_networkx(park: "Park") -> "nx.MultiDiGraph":
-    """The park as a ``MultiDiGraph`` of processes (nodes) and flows (edges keyed by flow id); see the module
-    docstring for the attributes. Values in t/a."""
+def to_networkx(park: Park) -> nx.MultiDiGraph:
+    """The park as a ``MultiDiGraph`` of processes (nodes) and flows (edges keyed by flow id).
+
+    Parameters
+    ----------
+    park : mfa.Park
+        The park (values in t/a); a name or a path gives an error saying to read it first.
+
+    Returns
+    -------
+    networkx.MultiDiGraph
+        Node and edge attributes as in the module docstring; ``G.graph`` holds what
+        :func:`from_networkx` needs to give the same park back.
+
+    Examples
+    --------
+    >>> import mfa
+    >>> G = to_networkx(mfa.read_park("hazardous"))
+    >>> G.nodes["hw_reception"]["kind"], sorted({d["status"] for *_, d in G.edges(data=True)})
+    ('collection', ['known', 'unknown'])
+    """
     import networkx as nx
 
     from mfa.park import require_park
@@ -81,12 +99,32 @@ def to_networkx(park: "Park") -> "nx.MultiDiGraph":
     return G
 
 
-def from_networkx(G: "nx.MultiDiGraph | nx.DiGraph") -> "Park":
+def from_networkx(G: nx.MultiDiGraph | nx.DiGraph) -> Park:
     """A :class:`~mfa.park.Park` from a graph made by :func:`to_networkx` or built by hand: node attributes
     are process columns (``kind`` is required; ``name`` defaults to the id), edge attributes flow columns
     (``material`` required; ``value`` in t/a unless ``unit`` says otherwise; the edge key, if a string, is the
     flow id). ``G.graph`` may hold ``park`` (metadata), ``materials`` and ``stocks``. Every row is validated as
-    for any park; problems are raised together as :class:`mfa.errors.ParkError`."""
+    for any park; problems are raised together as :class:`mfa.errors.ParkError`.
+
+    Parameters
+    ----------
+    G : networkx.MultiDiGraph or networkx.DiGraph
+        Processes as nodes, flows as edges.
+
+    Returns
+    -------
+    mfa.Park
+        The validated park.
+
+    Examples
+    --------
+    >>> import networkx as nx
+    >>> G = nx.DiGraph()
+    >>> G.add_node("mine", kind="import"); G.add_node("plant", kind="production")
+    >>> G.add_edge("mine", "plant", material="raw_coal", value=10.0, unit="万t/a")
+    >>> from_networkx(G).flows[["id", "value"]].values.tolist()
+    [['mine>plant:raw_coal', 100000.0]]
+    """
     from mfa.errors import MfaError
     from mfa.park import Park
 

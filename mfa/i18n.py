@@ -25,6 +25,8 @@ __all__ = ["MESSAGES_ZH", "WORDS_ZH", "CATEGORY_ZH", "REGION_ZH", "LEVEL_ZH", "S
 #: Chinese sentence of each engine message code (parameters as in the English message).
 MESSAGES_ZH: dict[str, str] = {
     # mfa.tracing
+    "trace.collection_origin": "“{process}”是收集过程：它把物质转送出去，只有送出多于收到的部分以它为产生源；"
+                               "请追踪其供应方",
     "trace.unvalued_flow_counted": "流 {flow} 没有数值：其来源经此流送出的量计为去向不明",
     "trace.unvalued_flow": "流 {flow} 没有数值，未追踪（其吨数计为去向不明；请填写数值，或由程序按平衡计算）",
     "trace.user_not_production": "“{process}”的类型为{kind}，却用收到的废物制成产品送出：如果它是废物利用单位，"

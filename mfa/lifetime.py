@@ -65,14 +65,14 @@ Examples
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Literal, Sequence
+from typing import Any, ClassVar, Literal, Sequence
 
 import numpy as np
+import pandas as pd
 from numpy.lib.stride_tricks import sliding_window_view
 from numpy.typing import ArrayLike
 
-if TYPE_CHECKING:  # pandas is imported by the frames only
-    import pandas as pd
+from mfa.results import Result
 
 __all__ = ["MODELS", "TIMINGS", "DEFAULT_TIMING", "Lifetime", "DynamicStock", "inflow_driven", "stock_driven",
            "cohort_inflows"]
@@ -184,6 +184,16 @@ class Lifetime:
     def survival_at(self, age: ArrayLike) -> np.ndarray:
         """S(age): the share of a cohort still in the stock at ``age`` years, broadcast against the parameters.
 
+        Parameters
+        ----------
+        age : array_like
+            Ages in years (≥ 0).
+
+        Returns
+        -------
+        numpy.ndarray
+            Shares between 0 and 1, non-increasing in age.
+
         Examples
         --------
         >>> Lifetime("fixed", mean=5).survival_at([4.5, 5.0]).tolist()
@@ -196,6 +206,16 @@ class Lifetime:
 
         Zero above the diagonal (t < c); ``sf[t, c] = S(t − c + δ)`` with δ from :attr:`timing`. The leading
         axes are those of the parameters without their cohort axis (none for scalar parameters).
+
+        Parameters
+        ----------
+        n_years : int
+            The number of years (cohorts) of the model.
+
+        Returns
+        -------
+        numpy.ndarray
+            ``[..., n_years, n_years]``, lower triangular.
 
         Examples
         --------
@@ -326,11 +346,13 @@ class _Kernel:
 # --- results --------------------------------------------------------------------------------------------
 
 @dataclass(frozen=True, eq=False)
-class DynamicStock:
+class DynamicStock(Result):
     """A dynamic stock model solved: inflow, outflow and stock per year, and by cohort on demand.
 
     Arrays have shape ``(n_years,)`` for one stock or ``(n_stocks, n_years)``. Build it with
-    :func:`inflow_driven` or :func:`stock_driven`.
+    :func:`inflow_driven` or :func:`stock_driven`. A :class:`~mfa.results.Result`: ``.table`` is the tidy
+    totals table (``totals``), ``.summary`` the headline figures; the cohort tables (``n_years²`` rows per
+    stock) are built only when asked, by :meth:`cohorts`.
 
     Attributes
     ----------
@@ -351,6 +373,22 @@ class DynamicStock:
     lifetime: Lifetime
     ids: list | None = None
     _kernel: _Kernel | None = field(default=None, repr=False, compare=False)
+
+    title: ClassVar[str] = "Dynamic stock"
+    main_table: ClassVar[str] = "totals"
+
+    @property
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """``{"totals": self.table}``: the arrays as one tidy table (the cohorts on demand only)."""
+        return {"totals": self._totals()}
+
+    @property
+    def summary(self) -> dict[str, Any]:
+        """Headline figures over every stock: first and last year, total inflow and outflow (t), and the
+        stock at the end of the last year (t)."""
+        return {"first_year": int(self.years[0]), "last_year": int(self.years[-1]),
+                "inflow": float(self.inflow.sum()), "outflow": float(self.outflow.sum()),
+                "final_stock": float(self.stock[..., -1].sum())}
 
     @property
     def stock_change(self) -> np.ndarray:
@@ -380,18 +418,21 @@ class DynamicStock:
         n = 1 if self.stock.ndim == 1 else self.stock.shape[0]
         return n, (self.ids if self.ids is not None else list(range(n)))
 
-    def table(self) -> "pd.DataFrame":
+    def _totals(self) -> pd.DataFrame:
         """Tidy totals: [id,] year, inflow, outflow, stock, stock_change (id only for several stocks).
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per (stock,) year: t/a for the flows, t for the stock.
 
         Examples
         --------
-        >>> inflow_driven([1.0, 1.0], Lifetime("fixed", mean=1, timing="end")).table()
+        >>> inflow_driven([1.0, 1.0], Lifetime("fixed", mean=1, timing="end")).table
            year  inflow  outflow  stock  stock_change
         0     0     1.0      0.0    1.0           1.0
         1     1     1.0      1.0    1.0           0.0
         """
-        import pandas as pd
-
         cols = {"inflow": self.inflow, "outflow": self.outflow, "stock": self.stock,
                 "stock_change": self.stock_change}
         frame = {"year": np.tile(self.years, 1 if self.stock.ndim == 1 else self.stock.shape[0])}
@@ -401,10 +442,15 @@ class DynamicStock:
         frame.update({k: np.broadcast_to(v, self.stock.shape).reshape(-1) for k, v in cols.items()})
         return pd.DataFrame(frame)
 
-    def cohorts(self) -> "pd.DataFrame":
+    def cohorts(self) -> pd.DataFrame:
         """Tidy cohort table: [id,] year, cohort, stock, outflow — one row per year ≥ cohort.
 
-        Summed over cohorts it gives :meth:`table`'s stock and outflow.
+        Summed over cohorts it gives :attr:`table`'s stock and outflow.
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per (stock,) year and cohort born by then.
 
         Examples
         --------
@@ -414,8 +460,6 @@ class DynamicStock:
         1     1       0    0.0      1.0
         2     1       1    2.0      0.0
         """
-        import pandas as pd
-
         n_t = len(self.years)
         t, c = np.tril_indices(n_t)
         sc = self.stock_by_cohort[..., t, c]

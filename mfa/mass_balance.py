@@ -17,35 +17,65 @@ Conventions
                                                           + stock_change (internal) + residual
 
 >>> import mfa
->>> b = mfa.balance(mfa.read_park("wuhai"))          # doctest: +SKIP
->>> b.processes[b.processes.status == "imbalanced"]  # doctest: +SKIP
+>>> b = mfa.balance(mfa.read_park("wuhai"))
+>>> b.ok, b.system["status"], b.system["unknown_flows"]
+(True, 'unknown', 1)
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 import pandas as pd
 
 from mfa.conventions import PROCESS_KINDS, STOCK_KINDS
-from mfa.results import LegacyResult, frame_records, jsonable
+from mfa.results import Result, frame_records, jsonable
+
+if TYPE_CHECKING:
+    from mfa.park import Park
 
 __all__ = ["BalanceResult", "balance"]
 
-STATUSES = ("balanced", "imbalanced", "unknown", "storage", "boundary")
+#: The status of a process in the balance table, in the order of the categorical's codes.
+STATUSES: tuple[str, ...] = ("balanced", "imbalanced", "unknown", "storage", "boundary")
 
 
-@dataclass(eq=False)
-class BalanceResult(LegacyResult):
-    """Per-process balance table, the system balance, and (optionally) per-material balances."""
+@dataclass(frozen=True, eq=False)
+class BalanceResult(Result):
+    """Per-process balance table, the system balance, and (optionally) per-material balances.
 
+    Attributes
+    ----------
+    processes : pandas.DataFrame
+        The main table (``.table``): one row per process with process, name, kind, inputs, outputs,
+        stock_change, residual (t/a), residual_rel, status (balanced, imbalanced, unknown, storage, boundary),
+        n_unknown, stock_source.
+    system : dict
+        The system balance: imports, inputs_from_environment_and_landfill, exports, environment, landfill,
+        stock_change, residual, residual_rel, sum_of_process_residuals, unknown_flows,
+        unknown_boundary_flows (t/a or counts) and status.
+    materials : pandas.DataFrame or None
+        One row per (process, material) when ``per_material=True``.
+    rel_tol, abs_tol : float
+        The tolerances used (share, t/a).
+
+    Examples
+    --------
+    >>> import mfa
+    >>> b = mfa.balance(mfa.read_park("hazardous"))
+    >>> b.ok, b.summary["imbalanced"], b.table is b.processes
+    (True, 0, True)
+    """
+
+    title: ClassVar[str] = "Mass balance"
+    main_table: ClassVar[str] = "processes"
     processes: pd.DataFrame
     system: dict
     materials: pd.DataFrame | None
     rel_tol: float
     abs_tol: float
-    title: str = "Mass balance"
 
     @property
     def ok(self) -> bool:
@@ -59,10 +89,20 @@ class BalanceResult(LegacyResult):
         bad = p[p["status"] == "imbalanced"]
         return bad.reindex(bad["residual"].abs().sort_values(ascending=False, kind="stable").index)
 
+    @property
+    def summary(self) -> dict[str, Any]:
+        """Headline figures: ok, the number of processes per status, the system residual (t/a) and status."""
+        counts = self.processes["status"].value_counts()
+        return {"ok": self.ok, **{s: int(counts.get(s, 0)) for s in STATUSES},
+                "system_residual": self.system["residual"], "system_status": self.system["status"]}
+
     def system_table(self) -> pd.DataFrame:
+        """The system balance as a two-column table (term, value)."""
         return pd.DataFrame({"term": list(self.system), "value": list(self.system.values())})
 
     def to_dict(self) -> dict:
+        """The ``mfa balance --json`` document: ok, rel_tol, abs_tol, unit, system, processes (and
+        materials with ``per_material``)."""
         out = {
             "ok": self.ok,
             "rel_tol": self.rel_tol,
@@ -81,9 +121,30 @@ def _within(residual: np.ndarray, scale: np.ndarray, rel_tol: float, abs_tol: fl
     return (r <= abs_tol) | (r <= rel_tol * scale)
 
 
-def check_tolerance(name: str, value: float) -> float:
+def check_tolerance(name: str, value: Any) -> float:
     """A balance tolerance as a float: finite and ≥ 0, or :class:`mfa.errors.MfaError` (an infinite or NaN
-    tolerance would switch the check off)."""
+    tolerance would switch the check off).
+
+    Parameters
+    ----------
+    name : str
+        The argument's name, for the message.
+    value : Any
+        What the caller gave.
+
+    Returns
+    -------
+    float
+        ``value`` as a float.
+
+    Examples
+    --------
+    >>> check_tolerance("rel_tol", "0.05")
+    0.05
+    >>> check_tolerance("abs_tol", float("inf"))
+    Traceback (most recent call last):
+    mfa.errors.MfaError: abs_tol must be a finite number ≥ 0, not inf
+    """
     from mfa.errors import MfaError
 
     try:
@@ -95,21 +156,47 @@ def check_tolerance(name: str, value: float) -> float:
     return v
 
 
-def balance(park, rel_tol: float | None = None, abs_tol: float | None = None,
+def balance(park: Park, rel_tol: float | None = None, abs_tol: float | None = None,
             per_material: bool = False) -> BalanceResult:
     """Balance every process of ``park`` and the park as a whole.
 
     Parameters
     ----------
-    rel_tol, abs_tol
+    park : mfa.Park
+        The park (values in t/a), from :func:`mfa.read_park` or :meth:`mfa.Park.from_frames`; a name or a
+        path gives an :class:`~mfa.errors.MfaError` saying to read it first.
+    rel_tol, abs_tol : float, optional
         Tolerances (share of max(inputs, outputs), and t/a); default from the park's settings
         (``rel_tol`` 1 %, ``abs_tol`` 0.01 t/a unless the park says otherwise).
-    per_material
+    per_material : bool
         Also balance each (process, material) pair; useful for collection and storage, which pass
         material on unchanged.
 
-    Returns a :class:`BalanceResult` whose ``processes`` frame has the columns process, name, kind,
-    inputs, outputs, stock_change, residual, residual_rel, status, n_unknown, stock_source.
+    Returns
+    -------
+    BalanceResult
+        ``processes`` (the main table) with the columns process, name, kind, inputs, outputs, stock_change,
+        residual, residual_rel, status, n_unknown, stock_source; ``system``; ``materials`` with
+        ``per_material``.
+
+    Examples
+    --------
+    >>> import mfa
+    >>> park = mfa.Park.from_frames(
+    ...     processes=[{"id": "mine", "name": "Mine", "kind": "import"},
+    ...                {"id": "plant", "name": "Plant", "kind": "production"},
+    ...                {"id": "dump", "name": "Dump", "kind": "landfill"}],
+    ...     flows=[{"source": "mine", "target": "plant", "material": "coal", "value": 100},
+    ...            {"source": "plant", "target": "dump", "material": "fly_ash", "value": 97}])
+    >>> b = balance(park)
+    >>> row = b.table.set_index("process").loc["plant"]
+    >>> float(row["residual"]), row["status"]
+    (3.0, 'imbalanced')
+    >>> balance(park, rel_tol=0.05).ok
+    True
+    >>> balance("wuhai")
+    Traceback (most recent call last):
+    mfa.errors.MfaError: balance() needs a Park, not the name or path 'wuhai': read it first, park = mfa.read_park('wuhai'); mfa.balance(park)
     """
     from mfa.park import require_park
 
@@ -146,7 +233,7 @@ def balance(park, rel_tol: float | None = None, abs_tol: float | None = None,
     stock_out = np.where(derived_stock & (n_unknown > 0), np.nan, stock_out)
     stock_source = pd.Categorical.from_codes(np.where(has_stock, 1, np.where(derived_stock, 2, 0)).astype(np.int8),
                                              categories=["", "stocks", "balance"])
-    procs = park._processes
+    procs = c.process_table
     table = pd.DataFrame({
         "process": procs["id"], "name": procs["name"], "kind": procs["kind"],
         "inputs": inputs, "outputs": outputs, "stock_change": stock_out, "residual": residual,
@@ -197,7 +284,7 @@ def _system(c, v, unknown, stock, residual, rel_tol, abs_tol) -> dict:
     }
 
 
-def _per_material(park, rel_tol, abs_tol) -> pd.DataFrame:
+def _per_material(park: Park, rel_tol: float, abs_tol: float) -> pd.DataFrame:
     c = park.compiled
     n_m = len(c.material_ids)
     v = c.value

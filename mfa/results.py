@@ -18,7 +18,24 @@ __all__ = ["Result", "frame_records", "jsonable", "dumps", "render_html"]
 
 
 def jsonable(obj: Any) -> Any:
-    """Plain JSON types: NaN/inf → None, numpy scalars → Python, DataFrames → list of records."""
+    """``obj`` in plain JSON types: NaN/inf → None, numpy scalars → Python, DataFrames → list of records.
+
+    Parameters
+    ----------
+    obj : Any
+        A dict, list, tuple, DataFrame, Series, ndarray, number, or anything with ``to_dict()``.
+
+    Returns
+    -------
+    Any
+        The same data, made of dict, list, str, int, float, bool and None only.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> jsonable({"a": np.float64("nan"), "b": np.int64(3), 1: (np.True_, float("inf"))})
+    {'a': None, 'b': 3, '1': [True, None]}
+    """
     if isinstance(obj, dict):
         return {str(k): jsonable(v) for k, v in obj.items()}
     if isinstance(obj, (list, tuple)):
@@ -44,12 +61,48 @@ def jsonable(obj: Any) -> Any:
 
 
 def frame_records(frame: pd.DataFrame) -> list[dict]:
+    """A DataFrame as a list of records in plain JSON types (column names as strings, NaN as None).
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        Any table; its index is dropped.
+
+    Returns
+    -------
+    list of dict
+        One dict per row, in row order.
+
+    Examples
+    --------
+    >>> frame_records(pd.DataFrame({"id": ["a", "b"], "value": [1.5, float("nan")]}))
+    [{'id': 'a', 'value': 1.5}, {'id': 'b', 'value': None}]
+    """
     cols = [str(c) for c in frame.columns]
     return [{c: jsonable(v) for c, v in zip(cols, row)}
             for row in zip(*(frame[c].tolist() for c in frame.columns))] if len(frame.columns) else []
 
 
 def dumps(obj: Any, indent: int | None = 2) -> str:
+    """The one JSON serialisation of mfa: deterministic, UTF-8 text kept as is, no NaN.
+
+    Parameters
+    ----------
+    obj : Any
+        Anything :func:`jsonable` accepts.
+    indent : int or None
+        Indentation; None for one line.
+
+    Returns
+    -------
+    str
+        The JSON document.
+
+    Examples
+    --------
+    >>> dumps({"园区": float("nan")}, indent=None)
+    '{"园区": null}'
+    """
     return json.dumps(jsonable(obj), ensure_ascii=False, indent=indent, allow_nan=False)
 
 
@@ -85,6 +138,7 @@ class Result:
 
     @property
     def tables(self) -> dict[str, pd.DataFrame]:
+        """Every table of the result by field name, the main one first (optional tables left out when None)."""
         found = {f.name: getattr(self, f.name) for f in fields(self)
                  if isinstance(getattr(self, f.name), pd.DataFrame)}
         if self.main_table in found:  # main first
@@ -93,23 +147,44 @@ class Result:
 
     @property
     def table(self) -> pd.DataFrame:
+        """The main table (the field named by ``main_table``)."""
         tables = self.tables
         return tables[self.main_table] if self.main_table in tables else next(iter(tables.values()))
 
     @property
     def summary(self) -> dict[str, Any]:
+        """Headline figures (name → number or text); a property returning a dict in every result."""
         return {}
 
     def to_frame(self) -> pd.DataFrame:
-        """A copy of the main table (one row per observation)."""
+        """A copy of the main table (one row per observation).
+
+        Returns
+        -------
+        pandas.DataFrame
+            The main table, copied: editing it leaves the result as it is.
+        """
         return self.table.copy()
 
     def to_dict(self) -> dict:
+        """The result as plain data: every table as records, and the messages (the ``--json`` document unless
+        the result overrides it)."""
         return {**{name: frame_records(t) for name, t in self.tables.items()},
                 "messages": [m.to_dict() for m in self.messages]}
 
     def to_json(self, indent: int | None = 2) -> str:
-        """The ``--json`` document: deterministic, no NaN (missing numbers are ``null``)."""
+        """The ``--json`` document: :meth:`to_dict` through :func:`dumps` (deterministic, no NaN).
+
+        Parameters
+        ----------
+        indent : int or None
+            Indentation; None for one line.
+
+        Returns
+        -------
+        str
+            The JSON document.
+        """
         return dumps(self.to_dict(), indent=indent)
 
     def _repr_html_(self) -> str:
@@ -122,9 +197,11 @@ class LegacyResult:
     title: str = "Result"
 
     def to_dict(self) -> dict:
+        """The result as plain data (each legacy result defines it)."""
         raise NotImplementedError
 
     def to_json(self, indent: int | None = 2) -> str:
+        """:meth:`to_dict` as JSON (see :func:`dumps`)."""
         return dumps(self.to_dict(), indent=indent)
 
     def _tables(self) -> dict[str, pd.DataFrame]:
@@ -140,7 +217,34 @@ SEVERITY_COLOURS = {"error": "#b00020", "warning": "#a15c00", "info": "#555"}
 def render_html(title: str, summary: dict[str, Any], messages: Iterable[Issue],
                 tables: dict[str, pd.DataFrame], max_rows: int = 50) -> str:
     """The rich display of every result in Jupyter: title, headline figures, messages, then each table
-    (its first ``max_rows`` rows). All text is escaped."""
+    (its first ``max_rows`` rows). All text is escaped.
+
+    Parameters
+    ----------
+    title : str
+        The heading.
+    summary : dict
+        Headline figures; numbers are shown with :func:`mfa.formatting.number`.
+    messages : iterable of mfa.Issue
+        Shown with their severity, coloured.
+    tables : dict of str to pandas.DataFrame
+        Each shown under its name.
+    max_rows : int
+        Rows shown per table.
+
+    Returns
+    -------
+    str
+        One ``<div>`` of HTML.
+
+    Examples
+    --------
+    >>> from mfa.errors import Issue
+    >>> html = render_html("T<1>", {"rate": 0.55114}, [Issue.note("look", severity="warning")],
+    ...                    {"rows": pd.DataFrame({"a": [1.0]})})
+    >>> "T&lt;1&gt;" in html, "rate: 0.5511" in html, "warning: look" in html
+    (True, True, True)
+    """
     from mfa.formatting import number
 
     esc = html.escape

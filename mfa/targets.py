@@ -53,12 +53,16 @@ from __future__ import annotations
 import math
 import re
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from mfa.errors import Issue, MfaError, ParkError, suggest
+from mfa.indicator_specs import INDICATOR_IDS
+
+if TYPE_CHECKING:
+    from mfa.park import ParkInfo
 
 __all__ = ["load_targets", "evaluate", "applicability", "province_of", "TARGET_COLUMNS", "RESULT_COLUMNS"]
 
@@ -92,11 +96,7 @@ def load_targets(path: str | Path | None = None, indicator_ids: "set[str] | None
         raise MfaError(f"{path}: cannot read as a CSV file ({exc})") from exc
     raw = raw.apply(lambda s: s.str.strip()) if len(raw.columns) else raw
     if indicator_ids is None:
-        from mfa.utilisation import INDICATORS
-
-        # resource_productivity is computed by indicators() beside the INDICATORS table (it is not a
-        # waste rate), so it has to be added here, as indicators._evaluate_targets does.
-        indicator_ids = {spec["id"] for spec in INDICATORS} | {"resource_productivity"}
+        indicator_ids = set(INDICATOR_IDS)
     issues: list[Issue] = []
     f = str(path)
     for col in _REQUIRED:
@@ -206,6 +206,18 @@ def province_of(region: Any) -> str | None:
     A Chinese address names its province first (内蒙古自治区乌海市; a later name such as 海南藏族自治州
     in 青海 is a prefecture), an English one last ("Wuhai, Inner Mongolia"): the first, resp. last, match wins.
 
+    Parameters
+    ----------
+    region : Any
+        A region text as a park gives it (Chinese or English); None or NaN is no region.
+
+    Returns
+    -------
+    str or None
+        The province's English name.
+
+    Examples
+    --------
     >>> province_of("内蒙古自治区乌海市"), province_of("Jinan, Shandong"), province_of("乌海市")
     ('Inner Mongolia', 'Shandong', None)
     """
@@ -245,10 +257,30 @@ def _park_designations(info: Any) -> set[str]:
     return out
 
 
-def applicability(targets: pd.DataFrame, info: Any) -> tuple[list[bool], list[str]]:
+def applicability(targets: pd.DataFrame, info: ParkInfo | None) -> tuple[list[bool], list[str]]:
     """Whether each target applies to a park with metadata ``info`` (a :class:`~mfa.park.ParkInfo`), and a
     short sentence saying why (rules in the module docstring). ``info`` None: every target applies (the
-    caller gave no park to check against)."""
+    caller gave no park to check against).
+
+    Parameters
+    ----------
+    targets : pandas.DataFrame
+        A targets table (:func:`load_targets`), read for its ``region`` and ``level`` columns.
+    info : mfa.ParkInfo or None
+        The park's metadata (``park.info``).
+
+    Returns
+    -------
+    tuple of (list of bool, list of str)
+        Per target: whether it applies, and why.
+
+    Examples
+    --------
+    >>> from mfa.park import ParkInfo
+    >>> t = pd.DataFrame({"region": ["内蒙古", "Shandong"], "level": ["", ""]})
+    >>> applicability(t, ParkInfo(region="内蒙古自治区乌海市"))
+    ([True, False], ['Inner Mongolia target: park region 内蒙古自治区乌海市 is in Inner Mongolia', 'Shandong target: park region 内蒙古自治区乌海市 is not in Shandong'])
+    """
     applies: list[bool] = []
     why: list[str] = []
     park_region = getattr(info, "region", None) if info is not None else None
@@ -311,14 +343,35 @@ def applicability(targets: pd.DataFrame, info: Any) -> tuple[list[bool], list[st
     return applies, why
 
 
-def evaluate(table: pd.DataFrame, targets: pd.DataFrame, info: Any = None) -> pd.DataFrame:
+def evaluate(table: pd.DataFrame, targets: pd.DataFrame, info: ParkInfo | None = None) -> pd.DataFrame:
     """Each target against the indicator table (columns id, value, numerator, denominator) of a park with
     metadata ``info`` (:class:`~mfa.park.ParkInfo`; None = check no region or level).
 
-    Returns one row per target, columns :data:`RESULT_COLUMNS`: id, indicator, kind, region, level, year,
-    comparison, target, value, passed (bool, null when the indicator has no value or the target does not
-    apply), gap_t (t/a, see module docstring; null likewise), source, note, applies (bool) and why (a
-    sentence: which rule made the target apply or not).
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        The indicators (``mfa.indicators(park).table``): id, value, numerator, denominator.
+    targets : pandas.DataFrame
+        A targets table (:func:`load_targets`).
+    info : mfa.ParkInfo, optional
+        The park's metadata; None checks no region or level.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per target, columns :data:`RESULT_COLUMNS`: id, indicator, kind, region, level, year,
+        comparison, target, value, passed (bool, null when the indicator has no value or the target does not
+        apply), gap_t (t/a, see module docstring; null likewise), source, note, applies (bool) and why (a
+        sentence: which rule made the target apply or not).
+
+    Examples
+    --------
+    >>> rates = pd.DataFrame({"id": ["straw_utilisation_rate"], "value": [0.8], "numerator": [80.0],
+    ...                       "denominator": [100.0]})
+    >>> t = load_targets()
+    >>> r = evaluate(rates, t[t.id == "cn_2025_straw"])
+    >>> r[["target", "value", "passed", "gap_t"]].values.tolist()   # 0.86 × 100 − 80 t/a still to utilise
+    [[0.86, 0.8, False, 6.0]]
     """
     applies_list, why = applicability(targets, info)
     applies = np.asarray(applies_list, dtype=bool)

@@ -54,17 +54,20 @@ transposed for the tonnes passing each state.
 
 from __future__ import annotations
 
-import html
-from dataclasses import dataclass, field
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 import pandas as pd
 
-from mfa.errors import Message, MfaError, suggest
+from mfa.errors import Issue, Message, MfaError, suggest
 from mfa.conventions import DEFAULT_FATE_BY_KIND, FATES, INTERNAL_KINDS, PROCESS_KINDS, WASTE_CATEGORIES
 from mfa.fate import STAGE_BY_SOURCE_KIND
+from mfa.results import Result, frame_records
 
-from mfa.results import LegacyResult, frame_records
+if TYPE_CHECKING:
+    from mfa.compile import CompiledPark
+    from mfa.park import Park
 
 __all__ = ["trace", "TraceResult", "UNRESOLVED", "CONVENTIONS", "GENERATED_STAGES"]
 
@@ -72,62 +75,90 @@ UNRESOLVED = "unresolved"
 _FATE_ORDER = {"utilised": 0, "disposed": 1, "stored": 2, "discarded": 3, "exported": 4, UNRESOLVED: 5}
 
 
-def _html_table(frame: pd.DataFrame, max_rows: int = 60) -> str:
-    return frame.head(max_rows).to_html(index=False, escape=True, float_format=lambda x: f"{x:,.4g}",
-                                        na_rep="")
-
-
-@dataclass
-class TraceResult(LegacyResult):
+@dataclass(frozen=True, eq=False)
+class TraceResult(Result):
     """Where each waste stream goes.
 
-    ``table``: one row per (material, origin, fate): material, category, origin (process id), stage
-    (generated, prior_year_storage, imported, treatment_residue), fate, tonnes (t/a), share (of what the
-    origin sent; the shares of an origin add up to 1).
-    ``by_route``: the same split further by the absorbing flow's route and its target's kind.
-    ``destinations``: one row per absorbing flow reached: flow id, material, source, target, fate, route,
-    tonnes (t/a) arriving there from the selected origins.
-    ``through``: tonnes passing each collection process (material, process, tonnes; re-entries in loops
-    counted each time).
-    ``origins``: what each origin sent (material, origin, stage, tonnes) and ``residual`` = sent − Σ fates
-    (zero up to rounding: checked).
-    ``issues``: messages about flows that could not be followed (no value, transfer coefficients over 1).
+    Attributes
+    ----------
+    fates : pandas.DataFrame
+        The main table (``.table``): one row per (material, origin, stage, fate): material, category,
+        origin (process id), stage (generated, prior_year_storage, imported, treatment_residue,
+        collection_excess), fate, tonnes (t/a), share (of what the origin sent; an origin's shares add up to
+        1).
+    by_route : pandas.DataFrame
+        The same split further by the absorbing flow's route and its target's kind.
+    destinations : pandas.DataFrame
+        One row per absorbing flow reached: flow id, material, source, target, fate, route, tonnes (t/a)
+        arriving there from the selected origins.
+    through : pandas.DataFrame
+        Tonnes passing each collection process (material, process, tonnes; re-entries in loops counted each
+        time).
+    origins : pandas.DataFrame
+        What each origin sent (material, origin, stage, tonnes) and ``residual`` = sent − Σ fates (zero up
+        to rounding: checked).
+    material, origin : str or None
+        The selection traced.
+    flows : pandas.DataFrame or None
+        Each waste flow with its own fate (:func:`mfa.fates`), when asked for (``mfa trace --flows``).
+    convention : str
+        ``official`` or ``traced``.
+    messages : tuple of mfa.Issue
+        Flows that could not be followed (no value, transfer coefficients over 1 …); ``.issues`` gives
+        their texts.
+
+    Examples
+    --------
+    >>> import mfa
+    >>> t = mfa.trace(mfa.read_park("hazardous"))
+    >>> t.table is t.fates, sorted(t.tables)[:2]
+    (True, ['by_route', 'destinations'])
     """
 
-    table: pd.DataFrame
+    title: ClassVar[str] = "Trace"
+    main_table: ClassVar[str] = "fates"
+    fates: pd.DataFrame
     by_route: pd.DataFrame
     destinations: pd.DataFrame
     through: pd.DataFrame
     origins: pd.DataFrame
-    issues: list[str] = field(default_factory=list)
     material: str | None = None
     origin: str | None = None
     convention: str = "official"
+    flows: pd.DataFrame | None = None
+
+    @property
+    def issues(self) -> list[str]:
+        """The messages' texts (the attribute of earlier versions)."""
+        return [m.message for m in self.messages]
+
+    @property
+    def summary(self) -> dict[str, Any]:
+        """Headline figures: the convention, and the tonnes (t/a) the selected origins sent and that end in
+        each fate."""
+        by_fate = self.fates.groupby("fate", observed=True, sort=False)["tonnes"].sum()
+        return {"convention": self.convention, "sent": float(self.origins["tonnes"].sum()),
+                **{str(f): float(t) for f, t in by_fate.items()}}
 
     def to_dict(self) -> dict:
+        """The ``mfa trace --json`` document: material, origin, convention, fates, routes, origins,
+        destinations, through, issues (and flows when given)."""
         return {
             "material": self.material,
             "origin": self.origin,
             "convention": self.convention,
-            "fates": frame_records(self.table),
+            "fates": frame_records(self.fates),
             "routes": frame_records(self.by_route),
             "origins": frame_records(self.origins),
             "destinations": frame_records(self.destinations),
             "through": frame_records(self.through),
-            "issues": list(self.issues),
+            "issues": self.issues,
+            **({} if self.flows is None else {"flows": frame_records(self.flows)}),
         }
 
-    def _repr_html_(self) -> str:
-        head = "<b>Trace</b>"
-        if self.material or self.origin:
-            head += " (" + ", ".join(html.escape(str(x)) for x in (self.material, self.origin) if x) + ")"
-        issues = "".join(f"<li>{html.escape(i)}</li>" for i in self.issues)
-        return (f"<div class='mfa-trace'>{head}{_html_table(self.table)}"
-                + (f"<ul>{issues}</ul>" if issues else "") + "</div>")
-
     def __repr__(self) -> str:
-        return (f"<TraceResult: {self.table['material'].nunique()} materials, "
-                f"{self.table['origin'].nunique()} origins, {len(self.issues)} issues>")
+        return (f"<TraceResult: {self.fates['material'].nunique()} materials, "
+                f"{self.fates['origin'].nunique()} origins, {len(self.messages)} issues>")
 
 
 def _empty(columns: list[str]) -> pd.DataFrame:
@@ -148,7 +179,7 @@ CONVENTIONS: tuple[str, ...] = ("official", "traced")
 GENERATED_STAGES: tuple[str, ...] = ("generated", "treatment_residue", "collection_excess")
 
 
-def trace(park, material: str | None = None, origin: str | None = None, *,
+def trace(park: Park, material: str | None = None, origin: str | None = None, *,
           convention: str = "official", solve: bool = True) -> TraceResult:
     """Shares of each waste stream ending in each fate, for every material and origin.
 
@@ -170,7 +201,14 @@ def trace(park, material: str | None = None, origin: str | None = None, *,
     Returns
     -------
     TraceResult
-        ``table``, ``by_route``, ``origins``, ``destinations``, ``through``, ``issues``.
+        ``table`` (= ``fates``), ``by_route``, ``origins``, ``destinations``, ``through``, and ``messages``
+        (their texts: ``issues``).
+
+    Raises
+    ------
+    mfa.MfaError
+        ``park`` is not a Park (a name or a path must be read first), or an unknown convention, material or
+        origin (with a suggestion).
 
     Examples
     --------
@@ -185,13 +223,12 @@ def trace(park, material: str | None = None, origin: str | None = None, *,
     require_park(park, "trace")
     if convention not in CONVENTIONS:
         raise MfaError(f"unknown convention '{convention}' — use one of: {', '.join(CONVENTIONS)}")
-    mats = park.materials
-    if material is not None and material not in set(mats["id"]):
-        hint = suggest(material, mats["id"])
+    cp = park.compiled
+    if material is not None and material not in cp.category_of:
+        hint = suggest(material, cp.category_of)
         raise MfaError(f"unknown material '{material}'" + (f" — {hint}" if hint else ""))
-    pids = park.processes["id"]
-    if origin is not None and origin not in set(pids):
-        hint = suggest(origin, pids)
+    if origin is not None and origin not in cp.process_index:
+        hint = suggest(origin, cp.process_ids)
         raise MfaError(f"unknown process '{origin}'" + (f" — {hint}" if hint else ""))
     if solve:
         from mfa.solved import solve_park
@@ -199,24 +236,25 @@ def trace(park, material: str | None = None, origin: str | None = None, *,
         s = solve_park(park)
         park = s.park
     result = _trace_arrays(park, material, origin, convention)
-    if origin is not None and (park.processes.set_index("id").at[origin, "kind"] == "collection"):
-        result.issues.insert(0, f"'{origin}' is a collection process: it passes material on, so it is an origin "
-                                "only of what it sends out beyond what it receives; trace its suppliers instead")
+    if origin is not None and park.compiled.kind_of[origin] == "collection":
+        note = Issue.note(Message(f"'{origin}' is a collection process: it passes material on, so it is an origin "
+                                  "only of what it sends out beyond what it receives; trace its suppliers instead",
+                                  "trace.collection_origin", process=str(origin)))
+        result = replace(result, messages=(note,) + result.messages)
     return result
 
 
-def _trace_arrays(park, material: str | None, origin: str | None, convention: str = "official") -> TraceResult:
+def _trace_arrays(park: Park, material: str | None, origin: str | None, convention: str = "official") -> TraceResult:
     """The chain on the compiled park's integer arrays (no per-flow Python work)."""
     from scipy import sparse
 
     cp = park.compiled
     issues: list[str] = []
     traced = convention == "traced"
-    mats = park.materials
-    category_of = dict(zip(mats["id"], mats["category"]))
+    category_of = cp.category_of
     mat_ids = np.asarray(cp.material_ids, dtype=object)
-    mat_cat = np.array([category_of.get(m, "") for m in mat_ids], dtype=object)
-    is_waste_mat = np.isin(mat_cat, list(WASTE_CATEGORIES)) if len(mat_ids) else np.zeros(0, bool)
+    mat_cat = cp.material_category
+    is_waste_mat = cp.is_waste_material
     # Every waste flow takes part in the chain (a residue of another material continues a stream in the traced
     # view); the material filter applies to the origins.
     wanted = is_waste_mat.copy()
@@ -228,10 +266,8 @@ def _trace_arrays(park, material: str | None, origin: str | None, convention: st
     src, tgt, mcode = cp.src[idx], cp.tgt[idx], cp.material_codes[idx]
     value = cp.value[idx].copy()
     tc = cp.tc[idx]
-    flows = park.flows
-    own = flows["fate"].to_numpy(dtype=object)[idx]
-    route_codes, route_names = pd.factorize(pd.Series(flows["route"].to_numpy(dtype=object)[idx], dtype=object)
-                                            .fillna(""), sort=True)
+    own = cp.flow_fate[idx]
+    route_codes, route_names = pd.factorize(pd.Series(cp.flow_route[idx], dtype=object), sort=True)
     route_names = np.asarray(route_names, dtype=object)
     if "" not in set(route_names):
         route_names = np.append(route_names, "")
@@ -245,9 +281,7 @@ def _trace_arrays(park, material: str | None, origin: str | None, convention: st
     K = {k: i for i, k in enumerate(PROCESS_KINDS)}
     fate_names = np.array(FATES + (UNRESOLVED,), dtype=object)
     F = {f: i for i, f in enumerate(fate_names)}
-    pfate_raw = park.processes["fate"].fillna("").to_numpy(dtype=object) if "fate" in park.processes else \
-        np.full(n_p, "", dtype=object)
-    pfate = pd.Index(FATES).get_indexer(pfate_raw)
+    pfate = pd.Index(FATES).get_indexer(cp.process_fate)
     pfate = pfate.astype(np.int64)
     default_fate = np.array([F[DEFAULT_FATE_BY_KIND[k]] if k in DEFAULT_FATE_BY_KIND else -1
                              for k in PROCESS_KINDS], dtype=np.int64)
@@ -352,7 +386,7 @@ def _trace_arrays(park, material: str | None, origin: str | None, convention: st
     # declared process fate takes it all, the rest is unresolved.
     mix_leak = np.clip(1.0 - mixed[mix_proc] / np.where(d_p[mix_proc] > 0, d_p[mix_proc], 1.0), 0.0, None)
     mix_decl = pfate[mix_proc]
-    mix_util = (_product_share(cp, category_of, mix_proc) if traced and n_x else np.zeros(n_x))
+    mix_util = (_product_share(cp, mix_proc) if traced and n_x else np.zeros(n_x))
     mix_util = np.where(mix_decl >= 0, 0.0, mix_util)
 
     # Classes: (fate, route, target kind) of absorbing flows, plus the states' own absorptions.
@@ -370,7 +404,7 @@ def _trace_arrays(park, material: str | None, origin: str | None, convention: st
     sp_fate = pfate[state_proc]
     declared = (sp_fate >= 0) & ~unknown_out
     treat = state_kind == K["treatment"]
-    product_share = _product_share(cp, category_of, state_proc) if traced else np.zeros(n_t)
+    product_share = _product_share(cp, state_proc) if traced else np.zeros(n_t)
     diff_share_util = np.where(np.isin(state_kind, [K["production"], K["consumption"]]), 1.0,
                                np.where(treat | (state_kind == K["collection"]), product_share, 0.0))
     diff_share_disp = np.where(treat, 1.0 - product_share, 0.0)
@@ -636,17 +670,18 @@ def _trace_arrays(park, material: str | None, origin: str | None, convention: st
                               "process a fate in processes (what the receiver does with it) or the flow a fate",
                               "trace.export_without_fate", tonnes=float(arrive[k]),
                               material=str(mat_ids[mcode[k]]), process=str(cp.process_ids[tgt[k]])))
-    return TraceResult(table=table, by_route=by_route, destinations=destinations, through=through,
-                       origins=origins, issues=issues, material=material, origin=origin, convention=convention)
+    return TraceResult(fates=table, by_route=by_route, destinations=destinations, through=through,
+                       origins=origins, material=material, origin=origin, convention=convention,
+                       messages=tuple(Issue.note(i, severity="warning") for i in issues))
 
 
-def _product_share(cp, category_of: dict, procs: np.ndarray) -> np.ndarray:
+def _product_share(cp: CompiledPark, procs: np.ndarray) -> np.ndarray:
     """For each process in ``procs``: the share of its non-waste outputs (by mass) that are products (goods,
     raw materials, fuels) rather than emissions, water or anything sent to the environment."""
     # per material first (few), then per flow by integer code: no string comparison per flow
-    mat_cat = [category_of.get(m, "") for m in cp.material_ids]
-    waste_m = np.array([c in WASTE_CATEGORIES for c in mat_cat], dtype=bool)
-    product_m = np.array([c in ("product", "raw_material", "fuel") for c in mat_cat], dtype=bool)
+    mat_cat = cp.material_category
+    waste_m = cp.is_waste_material
+    product_m = np.isin(mat_cat, ["product", "raw_material", "fuel"])
     codes = cp.material_codes
     v = np.nan_to_num(cp.value)
     non_waste = ~waste_m[codes] if len(mat_cat) else np.zeros(0, bool)

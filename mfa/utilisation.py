@@ -61,90 +61,24 @@ exceed 1 when a stock is drawn down.
 
 from __future__ import annotations
 
-import html
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 import pandas as pd
 
-from mfa.results import LegacyResult, frame_records
-from mfa.tracing import GENERATED_STAGES
-from mfa.errors import Message
+from mfa.indicator_specs import (CONVENTION_NOTE, CONVENTION_NOTE_ZH, INDICATOR_IDS, INDICATORS,
+                                 RESOURCE_PRODUCTIVITY, SCOPE_ZH, STRAW_ROUTES)
+from mfa.errors import Issue, Message
+from mfa.results import Result, frame_records
+from mfa.tracing import GENERATED_STAGES, trace
+
+if TYPE_CHECKING:
+    from mfa.park import Park
 
 __all__ = ["indicators", "IndicatorResult", "INDICATORS", "STRAW_ROUTES", "CONVENTION_NOTE"]
 
-#: The five uses of straw counted as utilised (五料化, S27): fertiliser (incl. return to the field), feed, fuel,
-#: substrate, raw material. A utilised straw flow's ``route`` should be one of them.
-STRAW_ROUTES: tuple[str, ...] = ("fertiliser", "feed", "fuel", "substrate", "raw_material")
-
-_UTIL = "utilised (this year's waste and prior-year storage) ÷ (generated + prior-year storage utilised)"
-_UTIL_ZH = "综合利用量（含综合利用往年贮存量）÷（产生量 + 综合利用往年贮存量）"
-
-#: The indicators, in output order. ``scope`` selects materials: a category, "bulk" or "waste". ``num`` and
-#: ``den`` are the terms added up, exactly as ``formula`` prints them.
-INDICATORS: tuple[dict[str, Any], ...] = (
-    {"id": "industrial_solid_waste_utilisation_rate", "name": "General industrial solid waste utilisation rate",
-     "name_zh": "一般工业固体废物综合利用率", "scope": "industrial_solid_waste", "num": ("utilised",),
-     "den": ("generated", "prior_utilised"), "formula": _UTIL, "formula_zh": _UTIL_ZH, "source": "S01;S02",
-     "assumption": False},
-    {"id": "industrial_solid_waste_disposal_rate", "name": "General industrial solid waste disposal rate",
-     "name_zh": "一般工业固体废物处置率", "scope": "industrial_solid_waste", "num": ("disposed",),
-     "den": ("generated", "prior_disposed"),
-     "formula": "disposed (this year's waste and prior-year storage) ÷ (generated + prior-year storage disposed)",
-     "formula_zh": "处置量（含处置往年贮存量）÷（产生量 + 处置往年贮存量）", "source": "S03", "assumption": False},
-    {"id": "bulk_solid_waste_utilisation_rate", "name": "Bulk solid waste utilisation rate",
-     "name_zh": "大宗固废综合利用率", "scope": "bulk", "num": ("utilised",),
-     "den": ("generated", "prior_utilised"), "formula": _UTIL + ", over the bulk wastes (straw included)",
-     "formula_zh": _UTIL_ZH + "（煤矸石、粉煤灰、尾矿、冶炼渣、工业副产石膏、建筑垃圾、农作物秸秆）",
-     "source": "S12;S50", "assumption": False},
-    {"id": "straw_utilisation_rate", "name": "Crop straw utilisation rate", "name_zh": "秸秆综合利用率",
-     "scope": "straw", "num": ("utilised",), "den": ("generated",),
-     "formula": "utilised (this year's straw and prior-year storage) ÷ collectable straw resource (generated)",
-     "formula_zh": "秸秆综合利用量 ÷ 秸秆可收集资源量", "source": "S27", "assumption": False},
-    {"id": "manure_utilisation_rate", "name": "Livestock manure utilisation rate",
-     "name_zh": "畜禽粪污综合利用率", "scope": "manure", "num": ("utilised",), "den": ("generated",),
-     "formula": "utilised (this year's manure and prior-year storage) ÷ generated",
-     "formula_zh": "畜禽粪污综合利用量 ÷ 畜禽粪污产生量", "source": "S27;S22", "assumption": False},
-    {"id": "hazardous_waste_utilisation_disposal_rate", "name": "Hazardous waste utilisation and disposal rate",
-     "name_zh": "危险废物利用处置率", "scope": "hazardous_waste", "num": ("utilised", "disposed"),
-     "den": ("generated", "prior_utilised", "prior_disposed"),
-     "formula": "(utilised + disposed, this year's waste and prior-year storage) ÷ (generated + prior-year "
-                "storage utilised + prior-year storage disposed)",
-     "formula_zh": "（利用量 + 处置量，含往年贮存量）÷（产生量 + 利用往年贮存量 + 处置往年贮存量）",
-     "source": "S36;S90;S08", "assumption": True},
-    {"id": "renewable_resource_recovery_rate", "name": "Main renewable resources recovery rate",
-     "name_zh": "主要再生资源回收率", "scope": "renewable_resource", "num": ("utilised",), "den": ("generated",),
-     "formula": "recovered and utilised ÷ generated (post-consumer waste of consumption processes and scrap "
-                "of production processes)",
-     "formula_zh": "回收利用量 ÷ 产生量（社会源废旧物资与生产过程废料）", "source": "S28", "assumption": True},
-    {"id": "construction_waste_utilisation_rate", "name": "Construction waste utilisation rate",
-     "name_zh": "建筑垃圾综合利用率", "scope": "construction_waste", "num": ("utilised",), "den": ("generated",),
-     "formula": "utilised (this year's waste and prior-year storage) ÷ generated",
-     "formula_zh": "建筑垃圾综合利用量 ÷ 建筑垃圾产生量", "source": "S27;S11", "assumption": False},
-    {"id": "landfill_diversion_rate", "name": "Landfill diversion rate", "name_zh": "填埋减量率",
-     "scope": "waste", "num": ("diverted",), "den": ("total",),
-     "formula": "(generated + prior-year storage drawn − landfilled) ÷ (generated + prior-year storage drawn); "
-                "landfilled = every tonne reaching a landfill, treatment residues included",
-     "formula_zh": "（产生量 + 往年贮存量 − 填埋量）÷（产生量 + 往年贮存量）；填埋量含处理残渣",
-     "source": "derived", "assumption": True},
-)
-#: Scopes in Chinese, for the reasons a rate has no value.
-_SCOPE_ZH = {"industrial_solid_waste": "一般工业固体废物", "hazardous_waste": "危险废物", "straw": "农作物秸秆",
-             "manure": "畜禽粪污", "renewable_resource": "再生资源", "construction_waste": "建筑垃圾",
-             "bulk": "大宗固废", "waste": "废物"}
-#: One sentence on how the two conventions differ, for the CLI and the report.
-CONVENTION_NOTE = ("value = official (enterprise reporting: waste handed to a user counts as utilised where it "
-                   "arises; a user's or handler's residue is its own generation); traced = each tonne followed to "
-                   "where it finally ends (a process that passes waste on utilises only the difference)")
-CONVENTION_NOTE_ZH = ("数值为统计口径（企业报表：交给利用单位即计为综合利用，利用或处置单位的残渣计为其自身产生量）；"
-                      "追踪口径 = 每吨废物追踪至最终去向（接收废物又送出废物的单位只计其差额为利用）")
-_RESOURCE_PRODUCTIVITY = {
-    "id": "resource_productivity", "name": "Resource productivity", "name_zh": "资源产出率",
-    "scope": "raw_material+fuel", "formula": "value added ÷ raw materials and fuels entering the park",
-    "formula_zh": "工业增加值 ÷ 主要资源消耗量", "source": "S29", "assumption": True,
-}
 _FATES = ("utilised", "disposed", "stored", "discarded", "exported", "unresolved")
 #: Stages of origins counted in the rates: this year's generation and prior-year storage drawn.
 _COUNTED = ("generated", "treatment_residue", "collection_excess", "prior_year_storage")
@@ -155,70 +89,110 @@ _TRACED_TERMS = ("generated", "prior_year_drawn", "prior_utilised", "prior_dispo
     "landfilled", "prior_unresolved")
 
 
-@dataclass
-class IndicatorResult(LegacyResult):
+@dataclass(frozen=True, eq=False)
+class IndicatorResult(Result):
     """Utilisation rates of a park.
 
-    ``table``: one row per indicator: id, name, name_zh, value (official convention, fraction 0–1, NaN when
-    the denominator is 0), numerator, denominator (t/a), unit, formula, formula_zh, scope, materials, source,
-    assumption, reason, and traced (the traced convention's value), traced_numerator, traced_denominator,
-    lower, upper (bounds over every unresolved tonne and both conventions), unresolved (t/a in scope whose
-    fate is unknown: exported without a declared fate, not passed on, or on flows that stay unknown).
-    ``by_material`` / ``by_category``: one row per waste material / category with the official terms
-    (generated, prior_year_drawn, prior_utilised, prior_disposed, utilised, disposed, stored, discarded,
-    exported, unresolved, landfilled, imported, imported_utilised, treatment_residue, collection_excess; t/a),
-    the rates utilisation_rate, disposal_rate, utilisation_disposal_rate, and the traced terms ``traced_*``.
-    ``by_route``: tonnes per category, material, fate and route (official view, counted stages), e.g. the
-    straw utilised by each of the five uses.
-    ``targets``: each target evaluated (see :mod:`mfa.targets`), or empty.
-    ``issues``: warnings (waste leaving the park with no declared fate, kinds that look wrong, flows that stay
-    unknown …). ``unresolved_flows``: one row per flow behind an unresolved tonne.
+    Attributes
+    ----------
+    indicators : pandas.DataFrame
+        The main table (``.table``): one row per indicator: id, name, name_zh, value (official convention,
+        fraction 0–1, NaN when the denominator is 0), numerator, denominator (t/a), unit, formula,
+        formula_zh, scope, materials, source, assumption, reason, and traced (the traced convention's
+        value), traced_numerator, traced_denominator, lower, upper (bounds over every unresolved tonne and
+        both conventions), unresolved (t/a in scope whose fate is unknown: exported without a declared fate,
+        not passed on, or on flows that stay unknown).
+    by_material, by_category : pandas.DataFrame
+        One row per waste material / category with the official terms (generated, prior_year_drawn,
+        prior_utilised, prior_disposed, utilised, disposed, stored, discarded, exported, unresolved,
+        landfilled, imported, imported_utilised, treatment_residue, collection_excess; t/a), the rates
+        utilisation_rate, disposal_rate, utilisation_disposal_rate, and the traced terms ``traced_*``.
+    targets : pandas.DataFrame
+        Each target evaluated (see :mod:`mfa.targets`), or empty.
+    by_route : pandas.DataFrame
+        Tonnes per category, material, fate and route (official view, counted stages), e.g. the straw
+        utilised by each of the five uses.
+    solver_note : str
+        What computing the determinable unknowns first did (blank: nothing, or as given).
+    coefficients : pandas.DataFrame or None
+        The generation coefficients in force, when asked for (``mfa indicators --coefficients``).
+    messages : tuple of mfa.Issue
+        Warnings (waste leaving the park with no declared fate, kinds that look wrong, flows that stay
+        unknown …); ``.issues`` gives their texts.
+
+    Examples
+    --------
+    >>> import mfa
+    >>> r = mfa.indicators(mfa.read_park("wuhai"), targets=False)
+    >>> round(r.summary["industrial_solid_waste_utilisation_rate"], 4), r.table is r.indicators
+    (0.5511, True)
     """
 
-    table: pd.DataFrame
+    title: ClassVar[str] = "Indicators"
+    main_table: ClassVar[str] = "indicators"
+    convention_note: ClassVar[str] = CONVENTION_NOTE
+    indicators: pd.DataFrame
     by_material: pd.DataFrame
     by_category: pd.DataFrame
     targets: pd.DataFrame
-    by_route: pd.DataFrame = field(default_factory=pd.DataFrame)
-    issues: list[str] = field(default_factory=list)
-    title: str = "Indicators"
-    convention_note: str = CONVENTION_NOTE
+    by_route: pd.DataFrame
     solver_note: str = ""
+    coefficients: pd.DataFrame | None = None
+
+    @property
+    def issues(self) -> list[str]:
+        """The messages' texts (the attribute of earlier versions)."""
+        return [m.message for m in self.messages]
+
+    @property
+    def summary(self) -> dict[str, Any]:
+        """Headline figures: indicator id → value (official convention; NaN when it has none)."""
+        return dict(zip(self.indicators["id"].tolist(), self.indicators["value"].astype(float).tolist()))
 
     def get(self, indicator_id: str) -> dict:
-        """One indicator as a dict (id, value, numerator, denominator, traced, lower, upper, …)."""
-        rows = self.table[self.table["id"] == indicator_id]
+        """One indicator as a dict (id, value, numerator, denominator, traced, lower, upper, …).
+
+        Parameters
+        ----------
+        indicator_id : str
+            An id of :data:`mfa.indicator_specs.INDICATOR_IDS`.
+
+        Returns
+        -------
+        dict
+            The indicator's row, JSON-ready (NaN as None).
+
+        Examples
+        --------
+        >>> import mfa
+        >>> r = mfa.indicators(mfa.read_park("wuhai"), targets=False)
+        >>> r.get("straw_rate")
+        Traceback (most recent call last):
+        mfa.errors.MfaError: unknown indicator 'straw_rate' — did you mean 'straw_utilisation_rate'?
+        """
+        rows = self.indicators[self.indicators["id"] == indicator_id]
         if not len(rows):
             from mfa.errors import MfaError, suggest
 
-            hint = suggest(indicator_id, self.table["id"])
+            hint = suggest(indicator_id, self.indicators["id"])
             raise MfaError(f"unknown indicator '{indicator_id}'" + (f" — {hint}" if hint else ""))
         return frame_records(rows)[0]
 
     def to_dict(self) -> dict:
+        """The ``mfa indicators --json`` document: indicators, by_material, by_category, by_route, targets,
+        issues, conventions, warnings, solver (and coefficients when given)."""
         return {
-            "indicators": frame_records(self.table),
+            "indicators": frame_records(self.indicators),
             "by_material": frame_records(self.by_material),
             "by_category": frame_records(self.by_category),
             "by_route": frame_records(self.by_route),
             "targets": frame_records(self.targets),
-            "issues": list(self.issues),
+            "issues": self.issues,
             "conventions": {"value": "official", "traced": "traced", "note": self.convention_note},
-            "warnings": list(self.issues),
+            "warnings": self.issues,
             "solver": self.solver_note,
+            **({} if self.coefficients is None else {"coefficients": frame_records(self.coefficients)}),
         }
-
-    def _repr_html_(self) -> str:
-        show = self.table[["id", "name_zh", "value", "traced", "lower", "upper", "numerator", "denominator",
-                           "formula"]]
-        parts = ["<div class='mfa-indicators'><b>Indicators</b>",
-                 f"<p>{html.escape(self.convention_note)}</p>",
-                 show.to_html(index=False, escape=True, na_rep="null", float_format=lambda x: f"{x:,.4g}")]
-        if len(self.targets):
-            parts.append(self.targets[["id", "indicator", "target", "value", "passed", "gap_t"]].to_html(
-                index=False, escape=True, na_rep="", float_format=lambda x: f"{x:,.4g}"))
-        parts += [f"<p>{html.escape(i)}</p>" for i in self.issues]
-        return "".join(parts) + "</div>"
 
 
 def _terms(tr, materials: pd.DataFrame) -> pd.DataFrame:
@@ -284,7 +258,7 @@ def _ratio(num, den) -> np.ndarray:
     return np.where(den > 0, num / np.where(den > 0, den, 1.0), np.nan)
 
 
-def indicators(park, targets: "str | Path | pd.DataFrame | bool | None" = None, *,
+def indicators(park: Park, targets: str | Path | pd.DataFrame | bool | None = None, *,
                solve: bool = True) -> IndicatorResult:
     """The utilisation rates of ``park`` for the park, per material and per category, in both conventions.
 
@@ -312,12 +286,13 @@ def indicators(park, targets: "str | Path | pd.DataFrame | bool | None" = None, 
     >>> r = indicators(mfa.read_park("wuhai"), targets=False)
     >>> round(r.get("industrial_solid_waste_utilisation_rate")["value"], 4)
     0.5511
+    >>> indicators("wuhai")
+    Traceback (most recent call last):
+    mfa.errors.MfaError: indicators() needs a Park, not the name or path 'wuhai': read it first, park = mfa.read_park('wuhai'); mfa.indicators(park)
     """
     from mfa.park import require_park
 
     require_park(park, "indicators")
-    from mfa.tracing import trace
-
     solver_note = ""
     undetermined: list[str] = list(park.flows.loc[park.flows["value"].isna(), "id"])  # as given: every blank
     if solve:
@@ -332,7 +307,8 @@ def indicators(park, targets: "str | Path | pd.DataFrame | bool | None" = None, 
         tr = trace(park, convention=convention, solve=False)
         terms = _terms(tr, mats)
         views[convention] = (tr, terms)
-        issues += [i for i in tr.issues if i not in issues]
+        issues += [Message(m.message, m.code, **m.params) if m.code else m.message  # the code travels on
+                   for m in tr.messages if m.message not in issues]
     tr, by_material = views["official"]
     by_material = _rates(by_material)
     traced_terms = views["traced"][1].set_index("material")
@@ -373,7 +349,7 @@ def indicators(park, targets: "str | Path | pd.DataFrame | bool | None" = None, 
             what = "bulk" if scope == "bulk" else scope.replace("_", " ")
             reason = (f"no {what} waste generated in the park (denominator 0)" if len(sel_ids)
                       else f"the park has no {what} materials")
-            what_zh = _SCOPE_ZH.get(scope, scope)
+            what_zh = SCOPE_ZH.get(scope, scope)
             reason_zh = (f"园区未产生{what_zh}（分母为0）" if len(sel_ids) else f"园区没有{what_zh}类物质")
         row.update({
             "value": off["value"], "numerator": off["num"], "denominator": off["den"],
@@ -410,8 +386,9 @@ def indicators(park, targets: "str | Path | pd.DataFrame | bool | None" = None, 
             issues.append(Message(f"unknown flows of {m} are not determined by the data and cannot be bounded by "
                                   "the balances: the rates in its scope are bounded by 0 and 1",
                                   "indicators.unbounded", material=str(m)))
-    return IndicatorResult(table=table, by_material=by_material, by_category=by_category,
-                           targets=target_table, by_route=by_route, issues=issues, solver_note=solver_note)
+    return IndicatorResult(indicators=table, by_material=by_material, by_category=by_category,
+                           targets=target_table, by_route=by_route, solver_note=solver_note,
+                           messages=tuple(Issue.note(i, severity="warning") for i in issues))
 
 
 def _evaluate(spec: dict, sums: dict) -> dict:
@@ -455,16 +432,13 @@ def _bounds(spec: dict, e: dict, extra: float) -> tuple[float, float]:
     return float(max(lo, 0.0)), float(max(hi, 0.0))
 
 
-def _undetermined_bounds(park, undetermined: list[str]) -> dict:
+def _undetermined_bounds(park: Park, undetermined: list[str]) -> dict:
     """For waste flows that stay unknown: the most each could carry, by material (t/a), from the balance of
     its source (known inputs − known outputs) or its target (known outputs − known inputs); inf when neither
     bounds it."""
     if not undetermined:
         return {}
-    from mfa.conventions import WASTE_CATEGORIES
-
     cp = park.compiled
-    cat = dict(zip(park.materials["id"], park.materials["category"]))
     inp, out, n_in, n_out = cp.known_totals()
     unk_in, unk_out = n_in > 0, n_out > 0
     internal = ~cp.is_boundary
@@ -473,22 +447,18 @@ def _undetermined_bounds(park, undetermined: list[str]) -> dict:
     from_tgt = np.where(internal & ~unk_out, np.maximum(out - inp + ds, 0.0), np.inf)
     pos = pd.Index(cp.flow_ids).get_indexer(undetermined)
     pos = pos[pos >= 0]
-    mats = cp.material[pos]
-    waste = np.array([cat.get(m, "") in WASTE_CATEGORIES for m in mats], dtype=bool)
+    waste = cp.is_waste_material[cp.material_codes[pos]]
     b = np.minimum(from_src[cp.src[pos]], from_tgt[cp.tgt[pos]])
-    out_d: dict = {}
-    for m, x in zip(mats[waste], b[waste]):  # undetermined flows are few: the loop is over them only
-        out_d[m] = out_d.get(m, 0.0) + float(x)
-    return out_d
+    by_material = pd.Series(b[waste]).groupby(cp.material[pos][waste], sort=False).sum()
+    return {m: float(x) for m, x in by_material.items()}
 
 
-def _resource_productivity(park) -> dict:
-    spec = _RESOURCE_PRODUCTIVITY
+def _resource_productivity(park: Park) -> dict:
+    spec = RESOURCE_PRODUCTIVITY
     cp = park.compiled
-    cat = dict(zip(park.materials["id"], park.materials["category"]))
-    primary_code = np.array([cat.get(m, "") in ("raw_material", "fuel") for m in cp.material_ids], dtype=bool)
-    keep = (cp.kind[cp.src] == "import") & primary_code[cp.material_codes] if len(primary_code) else []
-    den = float(np.nansum(cp.value[keep])) if len(primary_code) else 0.0
+    primary = np.isin(cp.material_category, ["raw_material", "fuel"])[cp.material_codes]
+    keep = (cp.kind[cp.src] == "import") & primary
+    den = float(np.nansum(cp.value[keep]))
     va = park.info.value_added
     unit = f"{park.info.value_added_unit or 'value added'}/t"
     reason = reason_zh = None
@@ -512,7 +482,7 @@ def _evaluate_targets(table: pd.DataFrame, targets, info=None) -> pd.DataFrame:
     if targets is False:
         frame = None
     elif targets is None or isinstance(targets, (str, Path)):
-        frame = load_targets(targets, {s["id"] for s in INDICATORS} | {"resource_productivity"})
+        frame = load_targets(targets, set(INDICATOR_IDS))
     else:
         frame = targets
     if frame is None or not len(frame):

@@ -82,3 +82,47 @@ def test_cli_check_and_balance(small_park, tmp_path):
 def test_cli_missing_park():
     r = run_cli("check", "no/such/park")
     assert r.returncode == 2 and "no such file" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_result_contract(small_park):
+    """BalanceResult is the one result shape: frozen, .table/.tables/.summary, --json = to_json()."""
+    import dataclasses
+
+    from mfa.results import Result
+
+    b = mfa.balance(mfa.read_park(small_park), per_material=True)
+    assert isinstance(b, Result) and b.table is b.processes
+    assert list(b.tables) == ["processes", "materials"]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        b.rel_tol = 1.0
+    # hand-computed above: 2 internal processes (plant balanced, yard a store without stock data), 3 boundary
+    assert b.summary == {"ok": True, "balanced": 1, "imbalanced": 0, "unknown": 0, "storage": 1, "boundary": 3,
+                         "system_residual": 0.0, "system_status": "balanced"}
+    assert json.loads(b.to_json()) == json.loads(json.dumps(b.to_dict()))
+    assert b.to_frame().equals(b.processes) and b.to_frame() is not b.processes
+    html = b._repr_html_()
+    assert "Mass balance" in html and "storage: 1" in html
+
+
+def test_cli_json_is_the_result_document(small_park, capsys):
+    from mfa.cli import main
+
+    assert main(["balance", str(small_park), "--json"]) == 0
+    assert capsys.readouterr().out == mfa.balance(mfa.read_park(small_park)).to_json() + "\n"
+
+
+def test_cli_exit_codes(small_park, tmp_path, monkeypatch, capsys):
+    """0 balanced, 2 a name that is no park (a located message), 3 an internal error (no traceback)."""
+    from mfa.cli import main
+
+    assert main(["check", str(small_park), "--as-given"]) == 1  # the ash yard has no stock data: unchecked
+    assert main(["balance", str(tmp_path / "nowhere")]) == 2
+    assert "error:" in capsys.readouterr().err
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr("mfa.mass_balance.balance", broken)
+    assert main(["balance", str(small_park)]) == 3
+    err = capsys.readouterr().err
+    assert "internal error: RuntimeError: boom" in err and "Traceback" not in err

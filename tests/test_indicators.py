@@ -316,3 +316,24 @@ def test_rates_are_fractions_and_terms_close(park):
         fates = row.utilised + row.disposed + row.stored + row.discarded + row.exported + row.unresolved
         assert fates == pytest.approx(row.generated + row.prior_year_drawn, rel=1e-9, abs=1e-6)
         assert row.prior_utilised + row.prior_disposed <= row.prior_year_drawn + 1e-6
+
+
+def test_result_contract(park):
+    """IndicatorResult: frozen, indicators is the main table, summary maps id → value, messages are Issues."""
+    import dataclasses
+
+    from mfa.errors import Issue
+    from mfa.indicator_specs import INDICATOR_IDS
+    from mfa.results import Result
+
+    r = indicators(park, targets=False)
+    assert isinstance(r, Result) and r.table is r.indicators
+    assert tuple(r.table["id"]) == INDICATOR_IDS  # the one spec list, in output order
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        r.solver_note = "x"
+    assert r.summary["industrial_solid_waste_utilisation_rate"] == pytest.approx(250 / 340)
+    assert r.summary["resource_productivity"] == pytest.approx(1000 / 500)  # 万元 ÷ t of raw coal imported
+    assert all(isinstance(m, Issue) for m in r.messages) and r.issues == [m.message for m in r.messages]
+    doc = json.loads(r.to_json())
+    assert doc["issues"] == doc["warnings"] == r.issues and "coefficients" not in doc
+    assert "<b>Indicators</b>" in r._repr_html_()

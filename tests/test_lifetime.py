@@ -448,7 +448,7 @@ def test_lifetime_by_cohort():
 def test_tables_are_tidy_and_sum_to_totals():
     m = inflow_driven([[1.0, 2.0, 3.0], [0.0, 5.0, 0.0]], Lifetime("normal", mean=2, std=1),
                       years=[2021, 2022, 2023], ids=["yard", "landfill"])
-    totals = m.table()
+    totals = m.table
     assert list(totals.columns) == ["id", "year", "inflow", "outflow", "stock", "stock_change"]
     assert totals.shape == (6, 6)
     assert totals.loc[totals.id == "landfill", "inflow"].tolist() == [0.0, 5.0, 0.0]
@@ -607,3 +607,18 @@ def test_results_are_values():
     assert Lifetime("normal", mean=3, std=1) != Lifetime("normal", mean=3, std=1, timing="end")
     with pytest.raises(ValueError, match="ids"):
         inflow_driven(np.ones((2, 3)), Lifetime("fixed", mean=2), ids=["a"])
+
+
+def test_dynamic_stock_is_a_result():
+    """The one result contract: .table (the totals), .summary, to_json; fixed lifetime of 1 year at the end
+    of it: each year's inflow leaves the next year, so 1 + 2 + 3 in, 1 + 2 out, 3 left."""
+    import json
+
+    from mfa.results import Result
+
+    m = inflow_driven([1.0, 2.0, 3.0], Lifetime("fixed", mean=1, timing="end"), years=[2021, 2022, 2023])
+    assert isinstance(m, Result) and list(m.tables) == ["totals"]
+    assert m.table["stock"].tolist() == [1.0, 2.0, 3.0]
+    assert m.summary == {"first_year": 2021, "last_year": 2023, "inflow": 6.0, "outflow": 3.0, "final_stock": 3.0}
+    assert json.loads(m.to_json())["totals"][2] == {"year": 2023, "inflow": 3.0, "outflow": 2.0, "stock": 3.0,
+                                                    "stock_change": 1.0}

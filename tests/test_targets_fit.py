@@ -179,3 +179,21 @@ def test_report_lists_applied_targets_with_why_and_the_others_apart():
     skipped = {r["id"]: r["why"] for r in sec["targets_not_applied"]["rows"]}
     assert set(skipped) == {"cn_2025_bulk_base", "park_iws"}
     assert skipped["park_iws"].startswith("eco-industrial park standard (Shandong)")
+
+
+def test_every_indicator_id_is_a_valid_target(tmp_path):
+    """load_targets accepts every id indicators() computes (resource_productivity included), from the one
+    spec list, and targets does not import the engine that computes them."""
+    import ast
+    from pathlib import Path
+
+    from mfa.indicator_specs import INDICATOR_IDS
+
+    own = tmp_path / "t.csv"
+    own.write_text("id,indicator,value,source\n" + "".join(f"t{i},{x},0.5,plan\n"
+                                                            for i, x in enumerate(INDICATOR_IDS)), encoding="utf-8")
+    assert tuple(load_targets(own)["indicator"]) == INDICATOR_IDS
+    assert "resource_productivity" in INDICATOR_IDS
+    source = ast.parse(Path(__file__).resolve().parents[1].joinpath("mfa", "targets.py").read_text("utf-8"))
+    imported = {n.module for n in ast.walk(source) if isinstance(n, ast.ImportFrom)}
+    assert "mfa.utilisation" not in imported and "mfa.indicator_specs" in imported

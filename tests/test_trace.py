@@ -347,3 +347,43 @@ def test_iterative_chain_solution_equals_the_lu(monkeypatch, convention):
     solver.iterative = True
     x = solver.solve(np.array([[1e-4 / 2], [1e-4 / 2]]))
     assert x == pytest.approx(np.array([[0.5], [0.5]]), rel=1e-9)
+
+
+def test_result_contract_messages_have_severity():
+    """TraceResult: frozen, fates is the main table, messages are Issues (their texts stay .issues)."""
+    import dataclasses
+
+    from mfa.errors import Issue
+    from mfa.results import Result
+
+    park = mfa.Park.from_frames(
+        processes=[P("a", "production"), P("c", "collection"), P("use", "production"), P("fill", "landfill")],
+        flows=[{"source": "a", "target": "c", "material": "coal_gangue", "value": 100},
+               {"source": "c", "target": "use", "material": "coal_gangue", "value": 60},
+               {"source": "c", "target": "fill", "material": "coal_gangue", "value": float("nan")}])
+    r = trace(park, solve=False)
+    assert isinstance(r, Result) and r.table is r.fates
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        r.convention = "traced"
+    assert r.messages and all(isinstance(m, Issue) and m.severity == "warning" for m in r.messages)
+    assert r.issues == [m.message for m in r.messages]
+    # 100 t sent by a: 60 utilised, 40 unresolved (not passed on)
+    assert r.summary == {"convention": "official", "sent": 100.0, "utilised": 60.0, "unresolved": 40.0}
+    assert json.loads(r.to_json())["issues"] == r.issues
+    # an origin that is a collection point gets an info message first
+    rc = trace(park, origin="c", solve=False)
+    assert rc.messages[0].severity == "info" and "is a collection process" in rc.messages[0].message
+
+
+def test_cli_json_is_the_result_document(capsys):
+    from dataclasses import replace
+
+    from mfa.errors import Issue
+    from mfa.solved import solve_park
+
+    assert main(["trace", "hazardous", "--json"]) == 0
+    solved = solve_park(mfa.read_park("hazardous"))
+    r = trace(solved.park, solve=False)
+    if solved.note:
+        r = replace(r, messages=(Issue.note(solved.note),) + r.messages)
+    assert capsys.readouterr().out == r.to_json() + "\n"

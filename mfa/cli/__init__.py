@@ -1,7 +1,8 @@
 """The ``mfa`` command. Each module in this package (not starting with ``_``) is one sub-command with
 ``register(subparsers)`` and ``run(args) -> int``; they are discovered by name, sorted.
 
-Exit codes: 0 success; 1 the check found a problem (e.g. imbalanced processes); 2 invalid input or usage.
+Exit codes: 0 success; 1 the check found a problem (e.g. imbalanced processes); 2 invalid input or usage;
+3 an internal error (a bug: the traceback only with ``--debug``).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ exit codes: 0 ok, 1 a check failed (e.g. imbalanced processes), 2 invalid input"
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The ``mfa`` parser with every command of this package (discovered by module name, sorted)."""
     import mfa
 
     parser = argparse.ArgumentParser(
@@ -46,6 +48,24 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run ``mfa`` with ``argv`` (default: the command line) and return the exit code: 0 ok, 1 a check
+    failed, 2 invalid input or usage (a located message, never a traceback), 3 an internal error.
+
+    Parameters
+    ----------
+    argv : list of str, optional
+        The arguments after ``mfa``.
+
+    Returns
+    -------
+    int
+        The exit code.
+
+    Examples
+    --------
+    >>> main(["balance", "no-such-park"])
+    2
+    """
     from mfa.cli._common import report_error
 
     parser = build_parser()

@@ -4,10 +4,16 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Any
+from contextlib import AbstractContextManager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from mfa.errors import MfaError, ParkError
 from mfa.formatting import number as significant, tonnes  # the one number formatter
+
+if TYPE_CHECKING:
+    from mfa.park import Park
+    from mfa.solved import SolvedPark
 
 MAX_PRINTED_ISSUES = 500
 
@@ -42,7 +48,26 @@ class _YearAction(argparse.Action):
 
 
 def park_year(text: str) -> int:
-    """argparse type of a year option: a whole year between 1900 and 2200."""
+    """argparse type of a year option: a whole year between 1900 and 2200.
+
+    Parameters
+    ----------
+    text : str
+        The option's value as typed.
+
+    Returns
+    -------
+    int
+        The year; ``argparse.ArgumentTypeError`` (a usage error, exit 2) otherwise.
+
+    Examples
+    --------
+    >>> park_year("2023")
+    2023
+    >>> park_year("23")
+    Traceback (most recent call last):
+    argparse.ArgumentTypeError: not a year between 1900 and 2200: 23
+    """
     try:
         y = int(text)
     except ValueError:
@@ -67,6 +92,7 @@ def add_park_argument(parser: argparse.ArgumentParser) -> None:
 
 
 def add_json_flag(parser: argparse.ArgumentParser) -> None:
+    """``--json``: print one JSON document on stdout (the command's ``result.to_json()``)."""
     parser.add_argument("--json", action="store_true", help="print one JSON document on stdout")
 
 
@@ -83,6 +109,7 @@ def _tolerance(text: str) -> float:
 
 
 def add_tolerance_flags(parser: argparse.ArgumentParser) -> None:
+    """``--rel-tol R`` and ``--abs-tol T``: the balance tolerances (None = the park's settings)."""
     parser.add_argument("--rel-tol", type=_tolerance, default=None, metavar="R",
                         help="relative balance tolerance, share of max(inputs, outputs) (park default 0.01)")
     parser.add_argument("--abs-tol", type=_tolerance, default=None, metavar="T",
@@ -90,11 +117,12 @@ def add_tolerance_flags(parser: argparse.ArgumentParser) -> None:
 
 
 def add_force_flag(parser: argparse.ArgumentParser) -> None:
+    """``--force``: replace an output folder holding files mfa did not write."""
     parser.add_argument("--force", action="store_true",
                         help="replace an existing output folder even if it holds files mfa did not write")
 
 
-def write_park_output(park, out: str, args: argparse.Namespace):
+def write_park_output(park: Park, out: str, args: argparse.Namespace) -> Path:
     """Write a park as a command's output, never over the park being read, nor over a folder holding files
     mfa did not write (unless --force)."""
     from mfa.io import resolve_park_path, write_park
@@ -109,7 +137,7 @@ def write_park_output(park, out: str, args: argparse.Namespace):
 MAX_DRAWN_MM = 1e5  # a link wider than 100 m is a mistake in --scale, and would overflow the renderers
 
 
-def check_scale(scale: float | None, park=None) -> None:
+def check_scale(scale: float | None, park: Park | None = None) -> None:
     """--scale (t/a per mm): a positive finite number that draws no flow of ``park`` wider than 100 m."""
     import math
 
@@ -126,7 +154,7 @@ def check_scale(scale: float | None, park=None) -> None:
 
 
 def table_options(width: int = 160, *, float_format: Any = None, max_columns: int | None = 20,
-                  max_colwidth: int | None = None):
+                  max_colwidth: int | None = None) -> AbstractContextManager:
     """pandas display options for a command's text tables: every row, lines up to ``width`` characters;
     ``float_format``, ``max_columns`` and ``max_colwidth`` are set when given (None: pandas' own)."""
     import pandas as pd
@@ -149,10 +177,19 @@ def add_solve_flags(parser: argparse.ArgumentParser, reconcile: bool = False) ->
                             help="compute unknown flows and also reconcile measured ones (mfa reconcile) first")
 
 
-def prepare_park(args: argparse.Namespace):
+def prepare_park(args: argparse.Namespace) -> tuple[Park, SolvedPark | None]:
     """Read the command's park and compute its determinable unknown flows (unless ``--as-given``).
 
-    Returns the park and the :class:`mfa.solved.SolvedPark` (None with ``--as-given``)."""
+    Parameters
+    ----------
+    args : argparse.Namespace
+        The command's arguments: ``park``, and ``as_given`` / ``reconcile`` when the command has them.
+
+    Returns
+    -------
+    tuple of (mfa.Park, mfa.solved.SolvedPark or None)
+        The park to compute on, and what solving did (None with ``--as-given``).
+    """
     park = load_park(args.park)
     if getattr(args, "as_given", False):
         return park, None
@@ -162,11 +199,26 @@ def prepare_park(args: argparse.Namespace):
     return solved.park, solved
 
 
-def load_park(path: str, year: int | None = None):
+def load_park(path: str, year: int | None = None) -> Park:
     """Read a park for a command; errors propagate to :func:`report_error` (exit 2).
 
-    ``year``: the period to keep; None takes the one given with ``--year`` (carried by ``path`` when it
-    is the PARK argument, a :class:`ParkSource`), else the park must be of one period."""
+    Parameters
+    ----------
+    path : str
+        The PARK argument (a :class:`ParkSource` carries ``--year``), a path or a shipped example's name.
+    year : int, optional
+        The period to keep; None takes the one given with ``--year``, else the park must be of one period.
+
+    Returns
+    -------
+    mfa.Park
+        The park read.
+
+    Examples
+    --------
+    >>> load_park(ParkSource("hazardous")).info.name
+    'Hazardous-waste chain of an industrial park'
+    """
     from mfa.io import read_park
 
     if year is None:
@@ -175,13 +227,71 @@ def load_park(path: str, year: int | None = None):
 
 
 def print_json(obj: Any) -> None:
+    """Print one JSON document (a dict of plain values, frames or results) on stdout.
+
+    Parameters
+    ----------
+    obj : Any
+        Anything :func:`mfa.results.jsonable` accepts.
+
+    Examples
+    --------
+    >>> print_json({"written": "out.yaml", "flows": float("nan")})
+    {
+      "written": "out.yaml",
+      "flows": null
+    }
+    """
     from mfa.results import dumps
 
     sys.stdout.write(dumps(obj) + "\n")
 
 
+def print_json_result(result: Any) -> None:
+    """Print a command's result as its ``--json`` document: ``result.to_json()``, the one serialisation.
+
+    Parameters
+    ----------
+    result : mfa.results.Result
+        Anything with ``to_json()``.
+
+    Examples
+    --------
+    >>> import mfa
+    >>> print_json_result(mfa.trace(mfa.read_park("hazardous"), origin="hw_reception"))  # doctest: +ELLIPSIS
+    {
+      "material": null,
+      "origin": "hw_reception",
+    ...
+    """
+    sys.stdout.write(result.to_json() + "\n")
+
+
 def report_error(exc: BaseException, args: argparse.Namespace | None = None) -> int:
-    """Print a user error (exit 2) or an internal error (exit 3), never a traceback unless --debug."""
+    """Print a user error (exit 2) or an internal error (exit 3), never a traceback unless --debug.
+
+    Parameters
+    ----------
+    exc : BaseException
+        What the command raised.
+    args : argparse.Namespace, optional
+        The command's arguments (``--json``: the error is also printed as a JSON document; ``--debug``: an
+        internal error is raised again, with its traceback).
+
+    Returns
+    -------
+    int
+        The exit code: 2 for :class:`~mfa.errors.MfaError` (a :class:`~mfa.errors.ParkError` prints every
+        located issue) and OSError, 3 for anything else.
+
+    Examples
+    --------
+    >>> import contextlib, io
+    >>> with contextlib.redirect_stderr(io.StringIO()) as err:
+    ...     code = report_error(KeyError("x"))
+    >>> code, err.getvalue().splitlines()[0]
+    (3, "internal error: KeyError: 'x'")
+    """
     as_json = bool(getattr(args, "json", False))
     if isinstance(exc, ParkError):
         if as_json:

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from mfa.cli._common import (add_json_flag, add_park_argument, add_tolerance_flags, load_park, print_json,
+import argparse
+from typing import Any
+
+from mfa.cli._common import (add_json_flag, add_park_argument, add_tolerance_flags, load_park, print_json_result,
                              table_options)
 
 HELP = "print the mass balance of every process and of the park (t/a)"
 
 
-def register(sub) -> None:
+def register(sub: Any) -> None:
+    """Add the command's parser to ``sub`` (the sub-parsers of ``mfa``)."""
     p = sub.add_parser("balance", help=HELP, description=HELP + ". residual = inputs − outputs − stock change "
                        "(closing − opening); storage without stock data takes its stock change from the flows.")
     add_park_argument(p)
@@ -18,13 +22,14 @@ def register(sub) -> None:
     p.set_defaults(func=run)
 
 
-def run(args) -> int:
+def run(args: argparse.Namespace) -> int:
+    """Run the command; the exit code (0 ok; errors are raised and become exit 2 in :func:`mfa.cli.main`)."""
     from mfa.mass_balance import balance
 
     park = load_park(args.park)
     b = balance(park, rel_tol=args.rel_tol, abs_tol=args.abs_tol, per_material=args.per_material)
     if args.json:
-        print_json(b.to_dict())
+        print_json_result(b)
         return 0
     with table_options(float_format=lambda x: f"{x:,.2f}"):
         cols = ["process", "kind", "inputs", "outputs", "stock_change", "residual", "residual_rel", "status"]

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import argparse
 import sys
+from typing import Any
 
 from mfa.cli._common import (add_json_flag, add_park_argument, add_solve_flags, add_tolerance_flags, prepare_park,
                              print_json)
@@ -11,7 +13,8 @@ HELP = ("validate a park and check that every process balances (exit 0 ok, 1 imb
         "2 invalid input)")
 
 
-def register(sub) -> None:
+def register(sub: Any) -> None:
+    """Add the command's parser to ``sub`` (the sub-parsers of ``mfa``)."""
     p = sub.add_parser("check", help=HELP, description=HELP + ". Residual = inputs − outputs − stock change; "
                        "a process balances when |residual| ≤ abs-tol or ≤ rel-tol × max(inputs, outputs). Unknown flows "
                        "that the balances determine are computed first (--as-given: not); exit 0 only when every "
@@ -23,7 +26,8 @@ def register(sub) -> None:
     p.set_defaults(func=run)
 
 
-def run(args) -> int:
+def run(args: argparse.Namespace) -> int:
+    """Run the command; the exit code (0 ok; errors are raised and become exit 2 in :func:`mfa.cli.main`)."""
     from mfa.mass_balance import balance
 
     park, solved = prepare_park(args)

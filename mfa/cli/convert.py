@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import argparse
+from typing import Any
+
 from mfa.cli._common import (add_force_flag, add_json_flag, add_park_argument, load_park, print_json,
                               write_park_output)
 
 HELP = "convert a park between formats: OUT.yaml, OUT.xlsx or a folder of CSV files (no extension)"
 
 
-def register(sub) -> None:
+def register(sub: Any) -> None:
+    """Add the command's parser to ``sub`` (the sub-parsers of ``mfa``)."""
     p = sub.add_parser("convert", help=HELP, description=HELP + ". Values are written in t/a and stocks in t.")
     add_park_argument(p)
     p.add_argument("out", metavar="OUT", help="output: a .yaml file, an .xlsx workbook, or a folder")
@@ -17,7 +21,8 @@ def register(sub) -> None:
     p.set_defaults(func=run)
 
 
-def run(args) -> int:
+def run(args: argparse.Namespace) -> int:
+    """Run the command; the exit code (0 ok; errors are raised and become exit 2 in :func:`mfa.cli.main`)."""
     park = load_park(args.park)
     out = write_park_output(park, args.out, args)
     if args.json:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from mfa.cli._common import (add_json_flag, add_park_argument, add_solve_flags, prepare_park, print_json,
+import argparse
+from typing import Any
+
+from mfa.cli._common import (add_json_flag, add_park_argument, add_solve_flags, prepare_park, print_json_result,
                              table_options, tonnes)
 
 HELP = "compute the official utilisation rates (一般工业固废、大宗固废、秸秆、畜禽粪污、危废 …) and check targets"
@@ -17,7 +20,8 @@ flows that the balances determine are computed first (--as-given: not). Targets:
 regional targets (flows/targets.csv) where they fit the park, unless --targets FILE."""
 
 
-def register(sub) -> None:
+def register(sub: Any) -> None:
+    """Add the command's parser to ``sub`` (the sub-parsers of ``mfa``)."""
     p = sub.add_parser("indicators", help=HELP, description=DESCRIPTION)
     add_park_argument(p)
     p.add_argument("--targets", metavar="FILE",
@@ -32,7 +36,10 @@ def register(sub) -> None:
     p.set_defaults(func=run)
 
 
-def run(args) -> int:
+def run(args: argparse.Namespace) -> int:
+    """Run the command; the exit code (0 ok; errors are raised and become exit 2 in :func:`mfa.cli.main`)."""
+    from dataclasses import replace
+
     import pandas as pd
 
     from mfa.utilisation import indicators
@@ -41,19 +48,15 @@ def run(args) -> int:
     targets = False if args.no_targets else args.targets
     result = indicators(park, targets=targets, solve=False)
     if solved is not None:
-        result.solver_note = solved.note
-    coefs = None
+        result = replace(result, solver_note=solved.note)
     if args.coefficients:
         from mfa.generation import coefficient_table
 
         coefs = coefficient_table(park)
         used = set(park.activities["activity"].astype(str).str.split(":").str[0]) if len(park.activities) else set()
-        coefs = coefs[coefs["activity"].isin(used)] if used else coefs
+        result = replace(result, coefficients=coefs[coefs["activity"].isin(used)] if used else coefs)
     if args.json:
-        doc = result.to_dict()
-        if coefs is not None:
-            doc["coefficients"] = coefs
-        print_json(doc)
+        print_json_result(result)
         return 0
     with table_options(200, max_colwidth=70, float_format=tonnes):
         t = result.table.copy()
@@ -94,7 +97,8 @@ def run(args) -> int:
                 print(f"  not applied: {i} — {w}")
             if (fits & ~shown).any():
                 print(f"  ({int((fits & ~shown).sum())} targets not applicable: the park has no waste in their scope)")
-        if coefs is not None:
+        if result.coefficients is not None:
+            coefs = result.coefficients
             print()
             print("Generation coefficients in force" + (" (activities of this park)" if len(park.activities) else ""))
             print(coefs[["activity", "key", "material", "parameter", "low", "central", "high", "unit", "source",

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import argparse
+from typing import Any
+
 from mfa.cli._common import add_json_flag, print_json
 
 HELP = "write an empty park workbook (sheets, notes row, drop-down lists for kind, material, category)"
 
 
-def register(sub) -> None:
+def register(sub: Any) -> None:
+    """Add the command's parser to ``sub`` (the sub-parsers of ``mfa``)."""
     p = sub.add_parser("new", help=HELP, description=HELP + ". Row 2 of every sheet is a notes row "
                        "(starting with '#'), skipped when the workbook is read.")
     p.add_argument("out", metavar="OUT.xlsx", help="workbook to write")
@@ -16,7 +20,8 @@ def register(sub) -> None:
     p.set_defaults(func=run)
 
 
-def run(args) -> int:
+def run(args: argparse.Namespace) -> int:
+    """Run the command; the exit code (0 ok; errors are raised and become exit 2 in :func:`mfa.cli.main`)."""
     from pathlib import Path
 
     from mfa.errors import MfaError

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from mfa.cli._common import (add_json_flag, add_park_argument, add_solve_flags, prepare_park, print_json,
+import argparse
+from typing import Any
+
+from mfa.cli._common import (add_json_flag, add_park_argument, add_solve_flags, prepare_park, print_json_result,
                              table_options, tonnes)
 
 HELP = "trace each waste stream from its origin to its fates (absorbing Markov chain; loops exact)"
@@ -17,7 +20,8 @@ or flows 'fate' column) is unresolved. Unknown flows that the balances determine
 (--as-given: not). For every origin the fates add up to what it sent (t/a)."""
 
 
-def register(sub) -> None:
+def register(sub: Any) -> None:
+    """Add the command's parser to ``sub`` (the sub-parsers of ``mfa``)."""
     p = sub.add_parser("trace", help=HELP, description=DESCRIPTION)
     add_park_argument(p)
     p.add_argument("--material", metavar="M", help="trace only this material (default: every waste material)")
@@ -31,25 +35,24 @@ def register(sub) -> None:
     p.set_defaults(func=run)
 
 
-def run(args) -> int:
+def run(args: argparse.Namespace) -> int:
+    """Run the command; the exit code (0 ok; errors are raised and become exit 2 in :func:`mfa.cli.main`)."""
+    from dataclasses import replace
+
+    from mfa.errors import Issue
     from mfa.tracing import trace
 
     park, solved = prepare_park(args)
     result = trace(park, material=args.material, origin=args.origin, convention=args.convention, solve=False)
     if solved is not None and solved.note:
-        result.issues.insert(0, solved.note)
-    flows = None
+        result = replace(result, messages=(Issue.note(solved.note),) + result.messages)
     if args.flows:
         from mfa.fate import fates
 
         flows = fates(park, args.material)
-        if args.origin:
-            flows = flows[flows["source"] == args.origin]
+        result = replace(result, flows=flows[flows["source"] == args.origin] if args.origin else flows)
     if args.json:
-        doc = result.to_dict()
-        if flows is not None:
-            doc["flows"] = flows
-        print_json(doc)
+        print_json_result(result)
         return 0
     with table_options(float_format=tonnes):
         print(f"Fates of the waste streams of {park.info.name} ({args.convention} convention; t/a; share of what "
@@ -62,10 +65,10 @@ def run(args) -> int:
             print()
             print("Destinations (t/a)")
             print(result.destinations.to_string(index=False))
-        if flows is not None:
+        if result.flows is not None:
             print()
             print("Waste flows and their own fates (passed_on = continues through a collection process)")
-            print(flows[["id", "material", "value", "fate", "rule", "stage", "route"]].to_string(index=False))
+            print(result.flows[["id", "material", "value", "fate", "rule", "stage", "route"]].to_string(index=False))
         for issue in result.issues:
             print(f"note: {issue}")
     return 0

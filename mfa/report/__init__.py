@@ -469,7 +469,7 @@ def indicator_section(park: Any, lang: str) -> dict:
                               ("source", t["source"], None)]
                          + ([("why", t["why"], None)] if "why" in tg.columns else []),
                          row_class=lambda r: "flag" if r["passed"] is False else "", empty=t["empty"])
-    issues = [v.message(i) for i in res.issues]
+    issues = [v.message(i) for i in res.messages]
     chart = ""
     try:
         from mfa.charts import chart_svg, utilisation_chart
@@ -531,7 +531,7 @@ def trace_section(park: Any, lang: str, max_rows: int = 200) -> dict:
                          ("tonnes", t["tonnes"], v.mass), ("share", t["share"], v.pct)],
                    max_rows=max_rows, more=t["more"], empty=t["empty"])
     fate_svg = gen_svg = ""
-    issues = [v.message(i) for i in tr.issues]
+    issues = [v.message(i) for i in tr.messages]
     try:
         from mfa.charts import chart_svg, fate_chart, generation_chart
 
