@@ -177,10 +177,16 @@ def compare(base: Any, other: Any, scale: float | None = None) -> Comparison:
     flows = _flow_diff(base, other)
     system = _system_diff(base, other)
     ind, notes = _indicator_diff(base, other)
-    return Comparison(base_name=base.info.name + (f" {base.info.year}" if base.info.year else ""),
-                      other_name=other.info.name + (f" {other.info.year}" if other.info.year else ""),
+    return Comparison(base_name=_label(base, "en"), other_name=_label(other, "en"),
                       flows=flows, system=system, indicators=ind, scale=scale,
                       messages=tuple(Issue.note(n, severity="warning") for n in notes))
+
+
+def _label(park: Any, lang: str) -> str:
+    """The park's name (its Chinese name in Chinese, where given) and year."""
+    info = park.info
+    name = (info.name_zh or info.name) if lang == "zh" else info.name
+    return name + (f" {info.year}" if info.year else "")
 
 
 def common_scale(diagrams: list) -> float:
@@ -255,7 +261,7 @@ def compare_html(base: Any, other: Any, lang: str = "en", scale: float | None = 
                           status_t=[v.word(x) for x in cmp.flows["status"]])
     ctx: dict[str, Any] = {
         "lang": lang, "version": mfa.__version__, "plotlyjs": plotly_js(), "t": t, "c": c,
-        "title": f"{c['compare']}: {cmp.base_name} → {cmp.other_name}",
+        "title": f"{c['compare']}: {_label(base, lang)} → {_label(other, lang)}",
         "note": c["note"].format(s=format_value(sc, lang)) if sc else "",
         "notes": [v.message(m) for m in cmp.messages], "sankeys": sankeys,
         "indicators": table(ind[ind["unit"] == "t/t"], [
