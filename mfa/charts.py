@@ -289,13 +289,35 @@ def save_chart(fig: "Figure", path: str | Path) -> Path:
 
 
 def chart_svg(fig: "Figure") -> str:
-    """SVG text of a chart (deterministic), without the XML prolog, for inline use in HTML."""
+    """SVG text of a chart for inline use in an HTML page (deterministic, without the XML prolog).
+
+    Text stays text (``svg.fonttype: none``): the page draws it with the CJK font it embeds (its CSS gives
+    ``.chart svg text`` that family), which is much smaller than every glyph as a path and lets the page's
+    text checks read the chart's labels. :func:`save_chart` writes glyphs as paths instead, for files that
+    must read anywhere.
+
+    Parameters
+    ----------
+    fig : matplotlib.figure.Figure
+
+    Returns
+    -------
+    str
+        ``<svg …>…</svg>``.
+
+    Examples
+    --------
+    >>> import mfa
+    >>> svg = chart_svg(utilisation_chart(mfa.read_park("hazardous"), lang="zh"))
+    >>> svg.startswith("<svg") and "综合利用率与目标" in svg
+    True
+    """
     import matplotlib
 
     from mfa.sankey_diagram.static import DETERMINISTIC_RC
 
     buf = io.StringIO()
-    with matplotlib.rc_context(DETERMINISTIC_RC):
+    with matplotlib.rc_context({**DETERMINISTIC_RC, "svg.fonttype": "none"}):
         fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": None})
     text = buf.getvalue()
     start = text.find("<svg")
