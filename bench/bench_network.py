@@ -4,7 +4,7 @@
     python -m bench.bench_network            # everything (a few minutes on 2 cores)
     python -m bench.bench_network --quick    # smaller sizes, for a smoke run
 
-1. Coupling LP (:func:`mfa.symbiosis.solve`, HiGHS via scipy) on 1000 streams × 1000 users with 100 random
+1. Coupling LP (:func:`mfa.coupling_optimisation.optimise_plan`, HiGHS via scipy) on 1000 streams × 1000 users with 100 random
    candidate users per stream (10⁵ arcs), cost objective. Baseline: the same problem as a min-cost flow with
    networkx ``network_simplex`` (integer costs and capacities). Both optima are printed.
 2. Network metrics (:func:`mfa.network.analyse`) on a park-like web whose loops are local (recycling within
@@ -84,10 +84,10 @@ def networkx_min_cost(w, u, cost, supply, demand) -> float:
 
 
 def bench_lp(n: int, per_stream: int) -> None:
-    from mfa.symbiosis import solve
+    from mfa.coupling_optimisation import optimise_plan
 
     cands, raw = coupling_problem(n, n, per_stream)
-    (q, info), t_lp = _t(solve, cands, "cost")
+    (q, info), t_lp = _t(optimise_plan, cands, "cost")
     lp_cost = float(np.dot(raw[2], q))
     nx_cost, t_nx = _t(networkx_min_cost, *raw)
     print(f"coupling LP {n} streams × {n} users, {len(cands.arcs):,} arcs: HiGHS {t_lp:.2f} s "
@@ -200,7 +200,8 @@ def bench_discover(n: int, nearest: int | None = None) -> None:
     from pathlib import Path
 
     from bench.synthetic import synthetic_park
-    from mfa.symbiosis import apply, candidates, compatibility, discover, solve
+    from mfa.coupling_optimisation import optimise_plan
+    from mfa.symbiosis import apply, candidates, compatibility, discover
 
     park = synthetic_park(n, seed=2)
     with tempfile.TemporaryDirectory() as d:
@@ -209,7 +210,7 @@ def bench_discover(n: int, nearest: int | None = None) -> None:
         compat = compatibility(path)
     res, t_all = _t(discover, park, compat=compat, assess=False, nearest=nearest)
     cands, t_cand = _t(candidates, park, compat=compat, nearest=nearest)
-    (_, info), t_solve = _t(solve, cands)
+    (_, info), t_solve = _t(optimise_plan, cands)
     retro, t_apply = _t(apply, park, res)
     k = f", {nearest} nearest users per stream" if nearest else ""
     print(f"discover() on synthetic_park({n:,}) ({len(park.flows):,} flows{k}): {len(cands.streams):,} streams, "

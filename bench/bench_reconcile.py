@@ -106,9 +106,9 @@ def kkt_baseline(park, result) -> tuple[float, float, float]:
     import scipy.sparse as sp
     from scipy.sparse.linalg import splu
 
-    from mfa.solve import _model_from_park
+    from mfa.solve.model import model_from_park
 
-    model = _model_from_park(park)
+    model = model_from_park(park)
     kind = model.kind
     x_idx = np.flatnonzero(kind == 1)
     y_idx = np.flatnonzero(kind == 2)
@@ -172,8 +172,7 @@ def _case(n: int, structure: str, pattern: str, repeat: int) -> dict:
             "iterations": r.iterations, "dof": r.dof, "chi2": r.chi2, "rss_mb": rss, "rss_park_mb": rss_park,
             "kkt": t_kkt, "kkt_chi2": kkt[0][1], "kkt_dx": kkt[0][2], "kkt_pivoting": kkt[0][3],
             "sigma_of": int(rc.flows.loc[has, "sigma"].notna().sum()), "determinable": int(has.sum()),
-            "counts": r.summary()["status_counts"],
-            "combinations_skipped": int(r.summary().get("combinations_skipped", 0))}
+            "counts": r.summary["status_counts"], "combinations_skipped": int(r.combinations_skipped)}
 
 
 def _run_case(n: int, structure: str, pattern: str, repeat: int, threads: int) -> dict:
@@ -222,24 +221,25 @@ def sigma_baseline(park, columns: int = 3000) -> None:
     outputs and scaled to all of them (the factorisation is timed in full)."""
     import scipy.sparse as sp
 
-    from mfa.solve import _model_from_park, _Normal, _solve
+    from mfa.solve.linear_algebra import NormalMatrix
+    from mfa.solve.model import model_from_park
+    from mfa.solve.reconciliation import estimate
 
-    model = _model_from_park(park)
-    out = _solve(model, bounds=False, max_iter=100, tol=1e-10, covariance=False, alpha=0.05)
-    el = out["el"]
-    K = -(el.Yplus @ out["Jx"]).tocsr()
-    O = sp.vstack([sp.identity(len(out["x_idx"]), format="csr"), K], format="csr")
-    H = (O @ out["QAt"]).T.tocsc()
-    M = (out["A"] @ out["QAt"]).tocsr()
+    model = model_from_park(park)
+    sol = estimate(model, covariance=False).solution
+    lin = sol.linearisation
+    K = -(lin.elimination.Yplus @ lin.Jx).tocsr()
+    O = sp.vstack([sp.identity(len(sol.x_idx), format="csr"), K], format="csr")
+    H = (O @ lin.QAt).T.tocsc()
+    M = (lin.A @ lin.QAt).tocsr()
 
     t = time.perf_counter()
-    ours = _Normal(M).inverse_quadratic(H)
+    ours = NormalMatrix(M).inverse_quadratic(H)
     t_ours = time.perf_counter() - t
 
-    lu = _Normal(M)
-    lu._no_chordal = True
+    lu = NormalMatrix(M, sparse_cholesky=False)
     t = time.perf_counter()
-    lu._factor()
+    lu.factorise()
     t_fac = time.perf_counter() - t
     sub = H[:, :columns]
     t = time.perf_counter()
@@ -263,7 +263,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from threadpoolctl import threadpool_limits
 
-    from mfa import _chordal
+    from mfa.solve import _chordal
 
     # load every BLAS before the limit, so that the limit covers it (scipy.linalg has its own OpenBLAS)
     import scipy.linalg  # noqa: F401
@@ -304,23 +304,24 @@ def main(argv: list[str] | None = None) -> int:
     print(f"vectorised: {n_samples} samples in {t_mc:.2f} s ({mc.failed_samples} failed) — target 10⁴ < 10 s")
 
     # (a) per-sample full reconciliation from scratch (naive loop)
-    from mfa.solve import _model_from_park, _solve
+    from mfa.solve.model import model_from_park
+    from mfa.solve.reconciliation import estimate
 
-    model = _model_from_park(park)
+    model = model_from_park(park)
     rng = np.random.default_rng(0)
     m = model.kind == 1
     k_a = 20
     t1 = time.perf_counter()
     for _ in range(k_a):
-        mod = _model_from_park(park)
+        mod = model_from_park(park)
         mod.value0 = model.value0.copy()
         mod.value0[m] = np.maximum(model.value0[m] + rng.normal(0, 1, m.sum()) * model.sigma[m], 0)
-        _solve(mod, bounds=False, max_iter=100, tol=1e-10, covariance=False, alpha=0.05)
+        estimate(mod, covariance=False)
     per_a = (time.perf_counter() - t1) / k_a
     # (b) per-sample loop over the shared factorisation
     rec = reconcile(park, covariance=False)
     lin = rec.linear_model
-    lin.normal._factor()
+    lin.normal.factorise()
     k_b = 300
     xs = lin.v_hat[lin.x_idx][:, None] + rng.normal(0, 1, (len(lin.x_idx), k_b)) * model.sigma[lin.x_idx][:, None]
     xs = np.maximum(xs, 0)
@@ -333,14 +334,13 @@ def main(argv: list[str] | None = None) -> int:
     print(f"(b) loop over the shared factorisation:       {per_b * 1e3:.2f} ms/sample (timed on {k_b}) → "
           f"{per_b * n_samples:.1f} s for {n_samples}; ratio {per_b * n_samples / t_mc:.1f}×")
 
-    from mfa.uncertainty import _fast_park
     from mfa.utilisation import indicators
 
-    base = _fast_park(park, np.maximum(rec.flows["value"].to_numpy(dtype=float), 0.0))
+    base = park.with_values(np.maximum(rec.flows["value"].to_numpy(dtype=float), 0.0))
     k_i = 5
     t1 = time.perf_counter()
     for j in range(k_i):
-        indicators(_fast_park(base, np.maximum(base.flows["value"].to_numpy() * (1 + 0.01 * j), 0)),
+        indicators(base.with_values(np.maximum(base.flows["value"].to_numpy() * (1 + 0.01 * j), 0)),
                    targets=False)
     per_i = (time.perf_counter() - t1) / k_i
     print(f"indicators per sample (trace of the park): {per_i:.2f} s (timed on {k_i}); the default "

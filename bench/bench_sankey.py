@@ -5,7 +5,11 @@ Prints each figure with its ratio to a baseline measured in the same run:
 * layout of random layered flow networks with return loops (n nodes, 3n links): the full layout (feedback
   arcs, 8 barycentre sweeps, 12 relaxation passes) against the same layout without sweeps and relaxation,
   and the weighted crossings each leaves;
-* the report of the example park wuhai against writing the plotly Sankey alone as a full HTML page;
+* the report of the example park wuhai against writing the Sankey alone as a full HTML page;
+* ``mfa sankey wuhai -o x.html`` and ``-o x.png`` as a user runs them (fresh process, median of 3) against
+  ``mfa check wuhai`` (reading and validating the park, which every command does first). Before the SVG
+  drawing of issue 14 (plotly page, air and flue gas drawn) these took 6.7 s and 7.9 s on the bench
+  machine;
 * ``mfa report`` of synthetic parks of 10⁴ and 10⁵ flows (regional structure), each in a fresh process (cold:
   as a user runs it) with its peak RSS, against ``pandas.read_csv`` + ``DataFrame.to_html`` of the same flows
   table in the same kind of process (what writing any HTML table of the flows costs). Targets: 10⁴ flows
@@ -101,11 +105,35 @@ def bench_report() -> None:
     t0 = time.perf_counter()
     sankey(park).save(out / "sankey.png")
     t_png = time.perf_counter() - t0
-    print("report of wuhai                   time [s]  ratio to the plotly Sankey page alone")
-    print(f"  plotly Sankey page (baseline)   {t_base:8.2f}  1.0×")
+    print("report of wuhai                   time [s]  ratio to the Sankey page alone")
+    print(f"  Sankey page (baseline)          {t_base:8.2f}  1.0×")
     print(f"  static Sankey PNG               {t_png:8.2f}  {t_png / t_base:.1f}×")
     print(f"  full report                     {t_rep:8.2f}  {t_rep / t_base:.1f}×  "
           f"({(out / 'report.html').stat().st_size / 1e6:.1f} MB)")
+
+
+def bench_cli() -> None:
+    import statistics
+    import subprocess
+    import sys
+
+    out = Path(tempfile.mkdtemp())
+
+    def cold(*args: str) -> float:
+        times = []
+        for _ in range(3):
+            t0 = time.perf_counter()
+            subprocess.run([sys.executable, "-m", "mfa", *args], check=True, capture_output=True)
+            times.append(time.perf_counter() - t0)
+        return statistics.median(times)
+
+    base = cold("check", "wuhai")
+    print("mfa sankey wuhai, fresh process   time [s]  ratio to mfa check wuhai")
+    print(f"  mfa check wuhai (baseline)      {base:8.2f}  1.0×")
+    for ext in ("html", "png"):
+        t = cold("sankey", "wuhai", "-o", str(out / f"x.{ext}"))
+        print(f"  mfa sankey wuhai -o x.{ext:4s}      {t:8.2f}  {t / base:.1f}×  "
+              f"({(out / f'x.{ext}').stat().st_size / 1e3:.0f} kB)")
 
 
 def _timed_process(code: str) -> tuple[float, float]:
@@ -161,6 +189,7 @@ def bench_crossings() -> None:
 
 
 if __name__ == "__main__":
+    bench_cli()
     bench_layout()
     bench_report()
     bench_crossings()

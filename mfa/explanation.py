@@ -26,34 +26,85 @@ Identifiers are used as symbol *names* only; no user text is ever parsed (no ``s
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 import pandas as pd
 
 from mfa.errors import MfaError, suggest
-from mfa.results import LegacyResult
+from mfa.results import Result, frame_records
+
+if TYPE_CHECKING:  # pragma: no cover
+    from mfa.park import Park
 
 __all__ = ["explain", "Explanation"]
 
 
-class Explanation(LegacyResult):
-    """flow, status, expression (text), sympy (the sympy expression or None), value (t/a), sigma,
-    equations (the equations used, as text) and terms (DataFrame: symbol, status, value)."""
+@dataclass(frozen=True, eq=False)
+class Explanation(Result):
+    """Why a flow has its value.
+
+    Attributes
+    ----------
+    flow : str
+        The flow id.
+    status : str
+        Its status in the reconciliation (exact, measured, reconciled, computed, unobservable).
+    expression : str or None
+        The expression of a computed flow in terms of the data (symbols named by flow id).
+    sympy : sympy.Expr or None
+        The same, as a sympy expression.
+    value, sigma : float or None
+        t/a.
+    equations : tuple of str
+        The equations used, as text.
+    terms : DataFrame
+        The main table (``.table``): symbol, status, value of every symbol in the expression.
+    note : str or None
+        Why a flow that is not computed has no expression.
+
+    Examples
+    --------
+    >>> from mfa.solve.model import example_park
+    >>> e = explain(example_park(), "in>plant:coal_gangue")
+    >>> e.status, e.note, e.table.empty
+    ('measured', 'measured and not redundant: no equation checks it, so it keeps its value', True)
+    """
 
     title = "Explanation"
+    main_table: ClassVar[str] = "terms"
 
-    def __init__(self, **kw: Any):
-        self.__dict__.update(kw)
+    flow: str
+    status: str
+    expression: str | None
+    sympy: Any
+    value: float | None
+    sigma: float | None
+    equations: tuple[str, ...]
+    terms: pd.DataFrame
+    note: str | None
 
-    def _tables(self) -> dict[str, pd.DataFrame]:
-        return {"terms": self.terms}
+    @property
+    def summary(self) -> dict[str, Any]:
+        """The flow, its status, expression, value and σ."""
+        return {"flow": self.flow, "status": self.status, "expression": self.expression, "value": self.value,
+                "sigma": self.sigma}
 
     def to_dict(self) -> dict:
-        from mfa.results import frame_records
+        """The ``--json`` document.
 
-        return {"flow": self.flow, "status": self.status, "expression": self.expression, "value": self.value,
-                "sigma": self.sigma, "equations": list(self.equations), "terms": frame_records(self.terms),
+        Returns
+        -------
+        dict
+
+        Examples
+        --------
+        >>> from mfa.solve.model import example_park
+        >>> list(explain(example_park(), "plant>dump:coal_gangue").to_dict())
+        ['flow', 'status', 'expression', 'value', 'sigma', 'equations', 'terms', 'note']
+        """
+        return {**self.summary, "equations": list(self.equations), "terms": frame_records(self.terms),
                 "note": self.note}
 
     def __str__(self) -> str:
@@ -71,18 +122,41 @@ class Explanation(LegacyResult):
         return "\n".join(lines)
 
 
-def explain(park: Any, flow: str, *, max_block: int = 400) -> Explanation:
-    """The expression of ``flow`` (a flow id) in terms of the measured and exact data of ``park``.
+def explain(park: "Park", flow: str, *, max_block: int = 400) -> Explanation:
+    """The expression of ``flow`` in terms of the measured and exact data of ``park``.
 
-    Raises :class:`mfa.errors.MfaError` for an unknown flow id (with a suggestion) or when the block of
-    unknowns that determines the flow has more than ``max_block`` equations (too big for symbolic algebra).
+    Parameters
+    ----------
+    park : mfa.Park
+    flow : str
+        A flow id.
+    max_block : int
+        Largest block of equations solved symbolically.
+
+    Returns
+    -------
+    Explanation
+
+    Raises
+    ------
+    mfa.errors.MfaError
+        An unknown flow id (with a suggestion), or a block of unknowns with more than ``max_block``
+        equations (too big for symbolic algebra).
+
+    Examples
+    --------
+    >>> from mfa.solve.model import example_park
+    >>> e = explain(example_park(), "plant>dump:coal_gangue")
+    >>> e.expression, e.terms["symbol"].tolist()
+    ('in>plant:coal_gangue - plant>out:coal_gangue', ['in>plant:coal_gangue', 'plant>out:coal_gangue'])
     """
     from mfa.park import require_park
 
     require_park(park, "explain")
     import sympy
 
-    from mfa.solve import _eliminate, reconcile
+    from mfa.solve import reconcile
+    from mfa.solve.elimination import components
 
     ids = [str(i) for i in park.flows["id"]]
     if flow not in ids:
@@ -112,7 +186,7 @@ def explain(park: Any, flow: str, *, max_block: int = 400) -> Explanation:
                     f"{e} = {v:.6g}" for e, v in zip(res.combinations["expression"], res.combinations["value"])
                     if e in hits)
         return Explanation(flow=flow, status=status, expression=None, sympy=None, value=value, sigma=sigma,
-                           equations=[], terms=empty_terms, note=note)
+                           equations=(), terms=empty_terms, note=note)
 
     model = res.linear_model.model
     lin = res.linear_model
@@ -120,12 +194,12 @@ def explain(park: Any, flow: str, *, max_block: int = 400) -> Explanation:
     y_idx = lin.y_idx
     J = model.jacobian(v)
     Jy = J[:, y_idx].tocsr()
-    el = _eliminate(Jy)
+    _, comp_of_row, comp_of_y = components(Jy)
     k = int(np.flatnonzero(model.flow_ids == flow)[0])
     yk = int(np.flatnonzero(y_idx == k)[0])
-    comp = el.comp_of_y[yk]
-    rows = np.flatnonzero(el.comp_of_row == comp)
-    cols = np.flatnonzero(el.comp_of_y == comp)
+    comp = comp_of_y[yk]
+    rows = np.flatnonzero(comp_of_row == comp)
+    cols = np.flatnonzero(comp_of_y == comp)
     if len(rows) > max_block:
         raise MfaError(f"flow {flow!r} is determined by a block of {len(rows)} equations; symbolic "
                        f"explanation is limited to {max_block} (raise max_block)")
@@ -198,4 +272,4 @@ def explain(park: Any, flow: str, *, max_block: int = 400) -> Explanation:
         raise MfaError(f"internal check failed: the expression of {flow!r} gives {numeric:.6g}, "
                        f"the solver {value:.6g}")
     return Explanation(flow=flow, status=status, expression=sympy.sstr(expr), sympy=expr, value=value,
-                       sigma=sigma, equations=used_text, terms=terms, note=None)
+                       sigma=sigma, equations=tuple(used_text), terms=terms, note=None)

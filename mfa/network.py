@@ -86,16 +86,14 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from mfa.conventions import BOUNDARY_KINDS
-from mfa.errors import MfaError, suggest
-
-from mfa.results import LegacyResult
+from mfa.errors import Issue, MfaError, suggest
+from mfa.results import Result, jsonable
 
 if TYPE_CHECKING:  # pragma: no cover
     from mfa.park import Park
@@ -156,9 +154,29 @@ METRIC_INFO: dict[str, tuple[str, str]] = {
 class FlowNetwork:
     """A park as an ENA network in one currency (all values t/a).
 
-    ``F`` is a sparse CSR matrix (row = donor, column = receiver) over ``nodes``; ``z`` are inputs from
-    outside, ``e`` exports, ``r`` dissipation (environment, landfill, stock accumulation), each already
-    including the closure of node residuals; ``residual`` is inputs − outputs − Δstock before closure.
+    Attributes
+    ----------
+    nodes : numpy.ndarray
+        Node ids (internal processes).
+    F : scipy.sparse.csr_matrix
+        n × n internal flows, row = donor, column = receiver.
+    z, e, r : numpy.ndarray
+        Inputs from outside, exports and dissipation (environment, landfill, stock accumulation) per node,
+        each already including the closure of node residuals.
+    currency : str
+        What the flows count.
+    residual : numpy.ndarray or None
+        inputs − outputs − Δstock per node before closure.
+    stock_change, inputs, outputs : numpy.ndarray or None
+        Per node, before closure.
+    notes : list of Issue
+        What was left out building the network.
+
+    Examples
+    --------
+    >>> net = FlowNetwork.from_arrays([[0, 5], [0, 0]], z=[10, 0], e=[5, 5])
+    >>> net.n, net.throughflow().tolist()
+    (2, [10.0, 5.0])
     """
 
     nodes: np.ndarray
@@ -171,16 +189,42 @@ class FlowNetwork:
     stock_change: np.ndarray | None = None
     inputs: np.ndarray | None = None
     outputs: np.ndarray | None = None
-    notes: list[str] = field(default_factory=list)
+    notes: list[Issue] = field(default_factory=list)
 
     @classmethod
     def from_arrays(cls, F: Any, z: Any, e: Any = None, r: Any = None, nodes: Any = None,
                     currency: str = "currency", close: bool = True) -> "FlowNetwork":
         """Build a network from plain arrays (e.g. a published ecosystem model).
 
-        ``F`` dense or sparse n × n (row = donor), ``z`` inputs, ``e`` exports, ``r`` dissipation. With
-        ``close=True`` node residuals (Σin − Σout) are closed at the boundary as described in the module
-        docstring and reported.
+        Parameters
+        ----------
+        F : array_like or sparse matrix
+            n × n internal flows, row = donor.
+        z : array_like
+            Inputs per node (None = 0).
+        e, r : array_like, optional
+            Exports and dissipation per node (0 when omitted).
+        nodes : sequence, optional
+            Node names (default "0", "1", …).
+        currency : str
+            What the flows count, for the messages.
+        close : bool
+            Close each node's residual (Σin − Σout) at the boundary (module docstring); it stays reported.
+
+        Returns
+        -------
+        FlowNetwork
+
+        Raises
+        ------
+        MfaError
+            For a non-square F or a negative flow.
+
+        Examples
+        --------
+        >>> net = FlowNetwork.from_arrays([[0, 8], [0, 0]], z=[10, 0], r=[0, 8])
+        >>> net.residual.tolist(), net.r.tolist()  # node 0 keeps 2 more than it passes on: dissipated
+        ([2.0, 0.0], [2.0, 8.0])
         """
         F = sp.csr_matrix(F, dtype=float)
         n = F.shape[0]
@@ -205,60 +249,87 @@ class FlowNetwork:
 
     @property
     def n(self) -> int:
+        """Number of nodes."""
         return len(self.nodes)
 
     def throughflow(self) -> np.ndarray:
-        """Input-side node throughflow T_j = Σ_i f_ij + z_j (t/a)."""
+        """Input-side node throughflow T_j = Σ_i f_ij + z_j (t/a).
+
+        Returns
+        -------
+        numpy.ndarray
+            One value per node.
+        """
         return np.asarray(self.F.sum(axis=0)).ravel() + self.z
 
 
-def _currency_mask(park, material: str | None, category: str | None) -> tuple[np.ndarray, str]:
-    flows = park.flows
-    mats = park.materials
+def _currency_mask(park: "Park", material: str | None, category: str | None) -> tuple[np.ndarray, str]:
+    c = park.compiled
     if material is not None and category is not None:
         raise MfaError("give either a material or a category as the currency, not both")
     if material is not None:
-        used = set(flows["material"])
+        used = set(c.material_ids.tolist())
         if material not in used:
             hint = suggest(material, sorted(used))
             raise MfaError(f"material {material!r} does not occur in the flows of park "
                            f"{park.info.name!r}" + (f" — {hint}" if hint else ""))
-        return (flows["material"] == material).to_numpy(), f"material {material}"
+        return c.material == material, f"material {material}"
     if category is not None:
-        cat = dict(zip(mats["id"], mats["category"]))
-        cats = flows["material"].map(cat).fillna("")
-        if category not in set(cats):
-            known = sorted(set(cats) - {""})
+        cats = np.where(pd.isna(c.category), "", c.category).astype(object)
+        if category not in set(cats.tolist()):
+            known = sorted(set(cats.tolist()) - {""})
             hint = suggest(category, known)
             raise MfaError(f"no flow of category {category!r} in park {park.info.name!r}; categories "
                            f"present: {', '.join(known)}" + (f" — {hint}" if hint else ""))
-        return (cats == category).to_numpy(), f"category {category}"
-    return np.ones(len(flows), dtype=bool), "total mass"
+        return cats == category, f"category {category}"
+    return np.ones(c.n_flows, dtype=bool), "total mass"
 
 
 def flow_network(park: "Park", material: str | None = None, category: str | None = None) -> FlowNetwork:
     """The park as an ENA :class:`FlowNetwork` in one currency (see the module docstring).
 
-    ``material`` (a material id) or ``category`` (a material category such as ``industrial_solid_waste``)
-    chooses the currency; by default all flows count (total mass, t/a).
+    Parameters
+    ----------
+    park : Park
+        The park (read through ``park.compiled``).
+    material : str, optional
+        A material id as the currency.
+    category : str, optional
+        A material category (such as ``industrial_solid_waste``) as the currency; by default all flows
+        count (total mass, t/a).
+
+    Returns
+    -------
+    FlowNetwork
+        Internal flows, boundary inputs and outputs with residuals closed, and notes on what was left out.
+
+    Examples
+    --------
+    >>> import mfa
+    >>> park = mfa.Park.from_frames(
+    ...     processes=[{"id": "in", "name": "Import", "kind": "import"},
+    ...                {"id": "a", "name": "A", "kind": "production"},
+    ...                {"id": "b", "name": "B", "kind": "production"},
+    ...                {"id": "out", "name": "Export", "kind": "export"}],
+    ...     flows=[{"source": "in", "target": "a", "material": "coal", "value": 100},
+    ...            {"source": "a", "target": "b", "material": "coal", "value": 100},
+    ...            {"source": "b", "target": "out", "material": "coal", "value": 100}])
+    >>> net = flow_network(park)
+    >>> net.nodes.tolist(), net.F.toarray().tolist(), net.z.tolist(), net.e.tolist()
+    (['a', 'b'], [[0.0, 100.0], [0.0, 0.0]], [100.0, 0.0], [0.0, 100.0])
     """
-    procs = park.processes
-    flows = park.flows
+    c = park.compiled
     mask, currency = _currency_mask(park, material, category)
-    notes: list[str] = []
-    values = flows["value"].to_numpy(dtype=float)
+    notes: list[Issue] = []
+    values = c.value
     unknown = mask & np.isnan(values)
     if unknown.any():
-        notes.append(f"{int(unknown.sum())} unknown flow(s) (blank value) left out of the network; run "
-                     f"`mfa reconcile` first to determine them")
+        notes.append(Issue.note(f"{int(unknown.sum())} unknown flow(s) (blank value) left out of the network; "
+                                f"run `mfa reconcile` first to determine them", severity="warning"))
     keep = mask & ~np.isnan(values) & (np.nan_to_num(values) > 0)  # a zero flow carries no currency
-    ids = procs["id"].to_numpy(dtype=object)
-    kinds = procs["kind"].to_numpy(dtype=object)
-    index = pd.Index(ids)
-    src = index.get_indexer(flows["source"].to_numpy(dtype=object)[keep])
-    tgt = index.get_indexer(flows["target"].to_numpy(dtype=object)[keep])
+    ids, kinds, boundary = c.process_ids, c.kind, c.is_boundary
+    src, tgt = c.src[keep], c.tgt[keep]
     val = values[keep]
-    boundary = np.isin(kinds, list(BOUNDARY_KINDS))
     s_int, t_int = ~boundary[src], ~boundary[tgt]
 
     # stock change in the currency (t over the reporting year, read as t/a)
@@ -269,11 +340,10 @@ def flow_network(park: "Park", material: str | None = None, category: str | None
         if material is not None:
             st = st[st["material"] == material]
         elif category is not None:
-            cat = dict(zip(park.materials["id"], park.materials["category"]))
-            st = st[st["material"].map(cat) == category]
+            st = st[st["material"].map(c.category_of) == category]
         d = (st["closing"].astype(float) - st["opening"].astype(float)).to_numpy()
         ok = ~np.isnan(d)
-        pi = index.get_indexer(st["process"].to_numpy(dtype=object)[ok])
+        pi = pd.Index(ids).get_indexer(st["process"].to_numpy(dtype=object)[ok])
         np.add.at(ds_proc, pi, d[ok])
 
     internal_all = np.flatnonzero(~boundary)
@@ -284,7 +354,7 @@ def flow_network(park: "Park", material: str | None = None, category: str | None
     nodes_idx = internal_all[active[internal_all]]
     dropped = len(internal_all) - len(nodes_idx)
     if dropped and currency == "total mass":
-        notes.append(f"{dropped} internal process(es) without any known flow left out")
+        notes.append(Issue.note(f"{dropped} internal process(es) without any known flow left out"))
     pos = np.full(n_all, -1)
     pos[nodes_idx] = np.arange(len(nodes_idx))
     n = len(nodes_idx)
@@ -301,8 +371,8 @@ def flow_network(park: "Park", material: str | None = None, category: str | None
     r = np.bincount(pos[src[to_other]], weights=val[to_other], minlength=n)
     bypass = ~s_int & ~t_int
     if bypass.any():
-        notes.append(f"{int(bypass.sum())} flow(s) between boundary processes ({val[bypass].sum():,.1f} t/a) "
-                     f"do not enter the network")
+        notes.append(Issue.note(f"{int(bypass.sum())} flow(s) between boundary processes "
+                                f"({val[bypass].sum():,.1f} t/a) do not enter the network"))
 
     ds = ds_proc[nodes_idx]
     inputs = np.asarray(F.sum(axis=0)).ravel() + z
@@ -360,15 +430,37 @@ def _diag_inverse_block(M: sp.csc_matrix) -> np.ndarray:
     return out
 
 
-def _ratio(num: float, den: float, name: str, why: str, notes: list[str]) -> float | None:
+def _ratio(num: float, den: float, name: str, why: str, notes: list[Issue]) -> float | None:
     if den == 0 or not np.isfinite(den):
-        notes.append(f"{name} undefined: {why}")
+        notes.append(Issue.note(f"{name} undefined: {why}"))
         return None
     return float(num / den)
 
 
-def analyse(net: FlowNetwork) -> tuple[dict[str, Any], pd.DataFrame, list[str]]:
-    """Every metric of the module docstring for ``net``: (metrics dict, per-node table, notes)."""
+def analyse(net: FlowNetwork) -> tuple[dict[str, Any], pd.DataFrame, list[Issue]]:
+    """Every metric of the module docstring for a network.
+
+    Parameters
+    ----------
+    net : FlowNetwork
+        The network (:func:`flow_network` or :meth:`FlowNetwork.from_arrays`).
+
+    Returns
+    -------
+    metrics : dict
+        Key of :data:`METRIC_INFO` → value (None where undefined).
+    nodes : pandas.DataFrame
+        Per node: inputs, outputs, residual and closure, throughflow, n_jj, cycled, component, degrees.
+    notes : list of Issue
+        The network's notes and why a metric is undefined.
+
+    Examples
+    --------
+    >>> # balanced two-node loop: T = (15, 15); n_jj = 1 / (1 − 15/15 · 5/15) = 1.5, TSTc = 2 · 15 · 0.5/1.5
+    >>> m, nodes, notes = analyse(FlowNetwork.from_arrays([[0, 15], [5, 0]], z=[10, 0], e=[0, 10]))
+    >>> m["tst"], m["tstc"], m["cyclicity"], round(m["fci"], 4)
+    (30.0, 10.0, 1.0, 0.3333)
+    """
     from scipy.sparse.csgraph import connected_components
 
     notes = list(net.notes)
@@ -424,7 +516,7 @@ def analyse(net: FlowNetwork) -> tuple[dict[str, Any], pd.DataFrame, list[str]]:
     tstc = float(np.sum((n_diag - 1.0) / n_diag * T)) if n else 0.0
     m["tstc"] = tstc
     if cyclic_nodes == 0:
-        notes.append("the network is acyclic: cyclicity 0 and FCI 0 (no flow returns to a node)")
+        notes.append(Issue.note("the network is acyclic: cyclicity 0 and FCI 0 (no flow returns to a node)"))
     m["fci"] = _ratio(tstc, tst, "fci", "total system throughflow is 0", notes)
     m["fci_b"] = _ratio(tstc, m["tstp"], "fci_b", "total system throughput is 0", notes)
     sz = float(z.sum())
@@ -496,7 +588,7 @@ def analyse(net: FlowNetwork) -> tuple[dict[str, Any], pd.DataFrame, list[str]]:
         for k in ("flow_diversity", "ami", "capacity", "ascendency", "overhead", "relative_ascendency",
                   "robustness"):
             m[k] = None
-        notes.append("information indices undefined: the network carries no flow")
+        notes.append(Issue.note("information indices undefined: the network carries no flow"))
     res = net.residual if net.residual is not None else np.zeros(n)
     m["max_residual"] = float(np.max(np.abs(res))) if n else 0.0
 
@@ -517,9 +609,9 @@ def analyse(net: FlowNetwork) -> tuple[dict[str, Any], pd.DataFrame, list[str]]:
     })
     big = np.abs(res) > 1e-6 * np.maximum(1.0, np.maximum(nodes["inputs"].to_numpy(), 0))
     if big.any():
-        notes.append(f"{int(big.sum())} node(s) not balanced in this currency (largest |residual| "
-                     f"{np.abs(res).max():,.1f} t/a); residuals closed at the boundary (positive → "
-                     f"dissipation, negative → input), see the node table")
+        notes.append(Issue.note(f"{int(big.sum())} node(s) not balanced in this currency (largest |residual| "
+                                f"{np.abs(res).max():,.1f} t/a); residuals closed at the boundary (positive → "
+                                f"dissipation, negative → input), see the node table", severity="warning"))
     for k, v in list(m.items()):
         if isinstance(v, (np.floating, np.integer)):
             m[k] = v.item()
@@ -529,97 +621,114 @@ def analyse(net: FlowNetwork) -> tuple[dict[str, Any], pd.DataFrame, list[str]]:
 # --------------------------------------------------------------------------------------------------
 # result
 # --------------------------------------------------------------------------------------------------
-def _clean(v: Any) -> Any:
-    if isinstance(v, (np.floating, float)):
-        f = float(v)
-        return None if not math.isfinite(f) else f
-    if isinstance(v, np.integer):
-        return int(v)
-    if isinstance(v, np.bool_):
-        return bool(v)
-    return v
+#: the figures a network result shows first (``.summary``)
+HEADLINE: tuple[str, ...] = ("n_nodes", "n_links", "cyclicity", "tst", "fci")
 
 
-class NetworkResult(LegacyResult):
+@dataclass(frozen=True, eq=False)
+class NetworkResult(Result):
     """Network metrics of a park in one currency.
 
-    ``metrics`` (dict, keys as in :data:`METRIC_INFO`), ``table`` (metric, value, unit, description),
-    ``nodes`` (per internal process: inputs, outputs, stock_change, residual and its closure, z, export,
-    dissipation, throughflow, n_jj, cycled, component, degrees), ``notes`` and ``currency``.
+    Attributes
+    ----------
+    metrics : dict
+        Metric key (as in :data:`METRIC_INFO`) → value (``None`` where undefined); also ``result[key]``.
+    nodes : pandas.DataFrame
+        Per internal process: inputs, outputs, stock_change, residual and its closure, z, export,
+        dissipation, throughflow, n_jj, cycled, component, degrees (t/a).
+    currency : str
+        "total mass", "material <id>" or "category <category>".
+    park_name : str
+        The park's name.
+    balance : pandas.DataFrame or None
+        The process balance (:func:`mfa.balance`) in total mass, else None.
+    messages : tuple of Issue
+        What was left out, closed or undefined (``.notes``: their texts).
+
+    The main table (``.table``, ``.tables["metrics"]``) lists metric, value, unit and description.
+
+    Examples
+    --------
+    >>> r = NetworkResult({"n_nodes": 2, "fci": 0.25}, pd.DataFrame({"process": ["a", "b"]}), "total mass")
+    >>> r.table["metric"].tolist(), r["fci"], r.summary
+    (['n_nodes', 'fci'], 0.25, {'n_nodes': 2, 'fci': 0.25})
     """
 
-    title = "Network metrics"
-
-    def __init__(self, metrics: dict[str, Any], nodes: pd.DataFrame, notes: list[str], currency: str,
-                 park_name: str = "", balance: pd.DataFrame | None = None):
-        self.metrics = metrics
-        self.nodes = nodes
-        self.notes = notes
-        self.currency = currency
-        self.park_name = park_name
-        self.balance = balance
+    title: ClassVar[str] = "Network metrics"
+    main_table: ClassVar[str] = "metrics"
+    metrics: dict[str, Any]
+    nodes: pd.DataFrame
+    currency: str
+    park_name: str = ""
+    balance: pd.DataFrame | None = None
 
     @property
-    def table(self) -> pd.DataFrame:
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """metrics (metric, value, unit, description), nodes and, in total mass, the balance."""
         rows = [{"metric": k, "value": self.metrics.get(k), "unit": METRIC_INFO[k][0],
                  "description": METRIC_INFO[k][1]} for k in METRIC_INFO if k in self.metrics]
-        return pd.DataFrame(rows, columns=["metric", "value", "unit", "description"])
+        out = {"metrics": pd.DataFrame(rows, columns=["metric", "value", "unit", "description"]),
+               "nodes": self.nodes}
+        if self.balance is not None:
+            out["balance"] = self.balance
+        return out
+
+    @property
+    def summary(self) -> dict[str, Any]:
+        """Nodes, links, cyclicity, TST (t/a) and FCI."""
+        return {k: self.metrics[k] for k in HEADLINE if k in self.metrics}
+
+    @property
+    def notes(self) -> list[str]:
+        """The texts of :attr:`messages`."""
+        return [m.message for m in self.messages]
 
     def __getitem__(self, key: str) -> Any:
         return self.metrics[key]
 
     def to_dict(self) -> dict[str, Any]:
         """``{"park", "currency", "metrics": {key: value}, "nodes": [...], "notes": [...]}`` (JSON-ready)."""
-        nodes = [{k: _clean(v) for k, v in rec.items()} for rec in self.nodes.to_dict("records")]
-        return {
-            "park": self.park_name,
-            "currency": self.currency,
-            "metrics": {k: _clean(v) for k, v in self.metrics.items()},
-            "nodes": nodes,
-            "notes": list(self.notes),
-        }
-
-    def _repr_html_(self) -> str:
-        import html
-
-        esc = html.escape
-        rows = "".join(
-            f"<tr><td>{esc(r.metric)}</td><td style='text-align:right'>{_fmt(r.value)}</td>"
-            f"<td>{esc(r.unit)}</td><td>{esc(r.description)}</td></tr>" for r in self.table.itertuples())
-        notes = "".join(f"<li>{esc(n)}</li>" for n in self.notes)
-        return (f"<div class='mfa-network'><b>Network metrics · {esc(self.park_name)} · "
-                f"{esc(self.currency)}</b><table><tr><th>metric</th><th>value</th><th>unit</th>"
-                f"<th>description</th></tr>{rows}</table>" + (f"<ul>{notes}</ul>" if notes else "")
-                + "</div>")
+        return jsonable({"park": self.park_name, "currency": self.currency, "metrics": self.metrics,
+                         "nodes": self.nodes, "notes": self.notes})
 
     def __repr__(self) -> str:
-        keys = ("n_nodes", "n_links", "cyclicity", "tst", "fci")
-        inner = ", ".join(f"{k}={_fmt(self.metrics.get(k))}" for k in keys)
+        from mfa.formatting import number
+
+        inner = ", ".join(f"{k}={number(v)}" for k, v in self.summary.items())
         return f"<NetworkResult {self.park_name!r} ({self.currency}): {inner}>"
-
-
-def _fmt(v: Any) -> str:
-    if v is None:
-        return "—"
-    if isinstance(v, (int, np.integer)):
-        return f"{int(v):d}"
-    f = float(v)
-    if f != 0 and (abs(f) >= 1e4 or abs(f) < 1e-3):
-        return f"{f:,.4g}" if abs(f) < 1e4 else f"{f:,.1f}"
-    return f"{f:.4f}"
 
 
 def metrics(park: "Park", material: str | None = None, category: str | None = None,
             reconcile: bool = False) -> NetworkResult:
-    """Network metrics of ``park`` in one currency (total mass by default; or one ``material`` id or one
-    material ``category``). Conventions: see the module docstring (internal nodes, z, y, input-side
-    throughflow, residual closure, t/a).
+    """Network metrics of ``park`` in one currency (conventions: the module docstring — internal nodes, z, y,
+    input-side throughflow, residual closure, t/a).
 
-    With ``reconcile=True`` unknown flows are first determined and measured flows reconciled
-    (:func:`mfa.solve.reconcile`, weighted least squares under the balances); the χ² test is noted and the
-    metrics are those of the reconciled park. Without it, unknown flows are left out and every residual is
-    closed at the boundary and reported.
+    Parameters
+    ----------
+    park : Park
+        The park.
+    material : str, optional
+        A material id: the currency is that material.
+    category : str, optional
+        A material category (e.g. ``industrial_solid_waste``): the currency is that category.
+    reconcile : bool
+        Determine unknown flows and reconcile measured ones first (:func:`mfa.solve.reconcile`, weighted
+        least squares under the balances); the χ² test is noted and the metrics are those of the reconciled
+        park. Without it, unknown flows are left out and every residual is closed at the boundary and
+        reported.
 
+    Returns
+    -------
+    NetworkResult
+        Metrics, node table, balance and messages.
+
+    Raises
+    ------
+    MfaError
+        For both a material and a category, or one the park's flows do not carry.
+
+    Examples
+    --------
     >>> import mfa
     >>> park = mfa.Park.from_frames(
     ...     processes=[{"id": "in", "name": "Import", "kind": "import"},
@@ -635,14 +744,14 @@ def metrics(park: "Park", material: str | None = None, category: str | None = No
     from mfa.park import require_park
 
     require_park(park, "network_metrics")
-    pre: list[str] = []
+    pre: list[Issue] = []
     if reconcile:
-        from mfa.solve import reconcile as _reconcile
+        from mfa.solve import reconcile as reconcile_park
 
-        rec = _reconcile(park)
-        pre.append(f"reconciled first (mfa.solve.reconcile): χ² = {rec.chi2:.3g} with {rec.dof} degree(s) of "
-                   f"freedom" + (f", p = {rec.p_value:.3g}" if rec.p_value is not None else "")
-                   + "; metrics are those of the reconciled park")
+        rec = reconcile_park(park)
+        pre.append(Issue.note(f"reconciled first (mfa.solve.reconcile): χ² = {rec.chi2:.3g} with {rec.dof} "
+                              f"degree(s) of freedom" + (f", p = {rec.p_value:.3g}" if rec.p_value is not None
+                                                          else "") + "; metrics are those of the reconciled park"))
         park = rec.park
     net = flow_network(park, material=material, category=category)
     m, nodes, notes = analyse(net)
@@ -654,8 +763,10 @@ def metrics(park: "Park", material: str | None = None, category: str | None = No
         balance_table = balance(park).processes
         bad = balance_table[balance_table["status"].astype(str) == "imbalanced"]
         if len(bad):
-            notes.append(f"mfa.balance flags {len(bad)} imbalanced process(es): "
-                         + ", ".join(map(str, bad["process"].head(10))) + (" …" if len(bad) > 10 else ""))
+            notes.append(Issue.note(f"mfa.balance flags {len(bad)} imbalanced process(es): "
+                                    + ", ".join(map(str, bad["process"].head(10)))
+                                    + (" …" if len(bad) > 10 else ""), severity="warning"))
     names = dict(zip(park.processes["id"], park.processes["name"]))
     nodes.insert(1, "name", nodes["process"].map(names))
-    return NetworkResult(m, nodes, notes, net.currency, park_name=park.info.name, balance=balance_table)
+    return NetworkResult(m, nodes, net.currency, park_name=park.info.name, balance=balance_table,
+                         messages=tuple(notes))

@@ -55,169 +55,207 @@ counts the fly ash it dispatched to users. Waste the removed processes generated
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar, Iterable
 
 import numpy as np
 import pandas as pd
 
-from mfa.conventions import BOUNDARY_KINDS, PROCESS_COLUMNS, WASTE_CATEGORIES
-from mfa.errors import MfaError, suggest
-from mfa.results import LegacyResult
+from mfa.coupling_candidates import matches_group
+from mfa.errors import Issue, MfaError, suggest
+from mfa.park_editing import remove_processes
+from mfa.results import Result, jsonable
 
 if TYPE_CHECKING:  # pragma: no cover
     from mfa.park import Park
 
-__all__ = ["remove_processes", "resilience", "ResilienceResult"]
+__all__ = ["remove_processes", "resilience", "ResilienceResult", "TARGETING"]
 
 
-def _pick(flows: pd.DataFrame, kinds: dict[str, str], kind: str, column: str) -> str | None:
-    ids = [p for p, k in kinds.items() if k == kind]
-    if not ids:
-        return None
-    v = flows.groupby(column)["value"].sum()
-    return max(sorted(ids), key=lambda p: float(v.get(p, 0.0)))
+@dataclass(frozen=True, eq=False)
+class ResilienceResult(Result):
+    """Scenarios of removed processes.
 
+    Attributes
+    ----------
+    park_name : str
+        The park's name.
+    scenarios : pandas.DataFrame
+        The main table (``.table``): one row per scenario with the measures of the module docstring and
+        ``keystone_rank`` (1 = most critical).
+    baseline : dict
+        The intact park's FCI, cyclicity, relative ascendency, links, t/a landfilled, largest component and
+        utilisation rates.
+    messages : tuple of Issue
+        Which processes were removed and why some were not assessed (``.notes``: their texts).
 
-def remove_processes(park: "Park", ids: Iterable[str]) -> tuple["Park", dict[str, Any]]:
-    """``park`` without the processes ``ids`` (module docstring: who takes their place), and a dict with
-    what changed: links and tonnes lost, producers now landfilling, consumers now on outside supply."""
-    ids = list(dict.fromkeys(str(i) for i in ids))
-    procs = park.processes
-    kinds = dict(zip(procs["id"], procs["kind"]))
-    for i in ids:
-        if i not in kinds:
-            hint = suggest(i, list(kinds))
-            raise MfaError(f"unknown process {i!r} in park {park.info.name!r}" + (f" — {hint}" if hint else ""))
-        if kinds[i] in BOUNDARY_KINDS:
-            raise MfaError(f"{i!r} is a {kinds[i]} process (system boundary); only internal processes "
-                           f"(production, collection, treatment, storage) can be removed")
-    gone = set(ids)
-    flows = park.flows.reset_index(drop=True).copy()
-    cat = dict(zip(park.materials["id"], park.materials["category"]))
-    src_in = flows["source"].isin(gone).to_numpy()
-    tgt_in = flows["target"].isin(gone).to_numpy()
-    skind = flows["source"].map(kinds).to_numpy(dtype=object)
-    tkind = flows["target"].map(kinds).to_numpy(dtype=object)
-    s_int = ~np.isin(skind, list(BOUNDARY_KINDS))
-    t_int = ~np.isin(tkind, list(BOUNDARY_KINDS))
-    waste = flows["material"].map(cat).isin(WASTE_CATEGORIES).to_numpy()
-    value = flows["value"].to_numpy(dtype=float)
-    known = ~np.isnan(value)
-    own = flows["fate"].fillna("").astype(str).to_numpy()
-    utilised = np.where(own != "", own == "utilised", tkind == "production")
+    Examples
+    --------
+    >>> import mfa
+    >>> park = mfa.Park.from_frames(
+    ...     processes=[{"id": "coal", "name": "Coal", "kind": "import"},
+    ...                {"id": "power", "name": "Power", "kind": "production"},
+    ...                {"id": "cement", "name": "Cement", "kind": "production"},
+    ...                {"id": "market", "name": "Market", "kind": "export"}],
+    ...     flows=[{"source": "coal", "target": "power", "material": "raw_coal", "value": 50},
+    ...            {"source": "power", "target": "cement", "material": "fly_ash", "value": 20},
+    ...            {"source": "power", "target": "market", "material": "raw_coal", "value": 30},
+    ...            {"source": "cement", "target": "market", "material": "cement", "value": 20}])
+    >>> r = resilience(park)
+    >>> r.summary["keystone"], r.table["scenario"].tolist()
+    ('cement', ['cement', 'power'])
+    """
 
-    internal_link = s_int & t_int & (flows["source"] != flows["target"]).to_numpy()
-    touch = internal_link & (src_in | tgt_in)
-    links = set(zip(flows["source"][touch], flows["target"][touch]))
-    into = ~src_in & tgt_in & s_int  # survivor → removed
-    out_of = src_in & ~tgt_in & t_int  # removed → survivor
-    to_landfill = into & waste
-    to_export = into & ~waste
-    new_procs = []
-    landfill = _pick(flows, kinds, "landfill", "target")
-    export = _pick(flows, kinds, "export", "target")
-    imp = _pick(flows, kinds, "import", "source")
-    if to_landfill.any() and landfill is None:
-        landfill = "landfill_fallback"
-        new_procs.append({"id": landfill, "name": "Landfill (added: waste of a removed user)",
-                          "kind": "landfill"})
-    if to_export.any() and export is None:
-        export = "export_fallback"
-        new_procs.append({"id": export, "name": "Export (added: sales to a removed process)", "kind": "export"})
-    if out_of.any() and imp is None:
-        imp = "import_fallback"
-        new_procs.append({"id": imp, "name": "Import (added: supply of a removed process)", "kind": "import"})
-    tag = "+".join(ids)
-    out = flows.copy()
-    out.loc[to_landfill, "target"] = landfill
-    out.loc[to_export, "target"] = export
-    out.loc[out_of, "source"] = imp
-    for mask, what in ((to_landfill, "landfilled"), (to_export, "exported"), (out_of, "supplied from outside")):
-        if mask.any():
-            out.loc[mask, "note"] = f"resilience: {tag} removed, {what}"
-            out.loc[mask, "fate"] = ""
-            out.loc[mask, "id"] = ""  # ids follow the new ends
-            out.loc[mask, "tc"] = np.nan
-    drop = (src_in & tgt_in) | (src_in & ~t_int) | (tgt_in & ~s_int)
-    out = out[~drop].reset_index(drop=True)
-    new_p = procs[~procs["id"].isin(gone)]
-    if new_procs:
-        add = pd.DataFrame(new_procs).reindex(columns=list(PROCESS_COLUMNS))
-        new_p = pd.concat([new_p, add], ignore_index=True)
-    stocks = park.stocks
-    stocks = stocks[~stocks["process"].isin(gone)]
-    changes: dict[str, Any] = {"processes": new_p, "flows": out, "stocks": stocks}
-    if (out["activity"].fillna("").astype(str) != "").any() and len(park.activities):
-        # generated flows of survivors stay as data; activities of removed processes would regenerate them
-        out["activity"] = ""
-        changes["flows"] = out
-        changes["activities"] = park.activities.iloc[0:0]
-    from mfa.symbiosis import _check_residuals_kept
+    title: ClassVar[str] = "Resilience"
+    main_table: ClassVar[str] = "scenarios"
+    park_name: str
+    scenarios: pd.DataFrame
+    baseline: dict[str, Any]
 
-    # survivors keep their balance; removed processes and boundary processes (no balance) are not compared
-    boundary = {p for p, k in kinds.items() if k in BOUNDARY_KINDS} | {x["id"] for x in new_procs}
-    _check_residuals_kept(flows, park.stocks, out, stocks, f"removing {tag}", skip=gone | boundary)
-    if not len(out):
-        raise MfaError(f"removing {tag} leaves no flow in the park")
-    new = park.replace(**changes)
-    lost_util = to_landfill & utilised & known
-    info = {
-        "exchanges_lost": len(links),
-        "tonnes_exchanged_lost": float(value[touch & known].sum()),
-        "tonnes_no_longer_utilised": float(value[lost_util].sum()),
-        "lost_utilised_flows": flows.loc[lost_util, ["source", "target", "material", "value"]],
-        "producers_to_landfill": sorted(set(flows["source"][to_landfill])),
-        "consumers_on_outside_supply": sorted(set(flows["target"][out_of])),
-        "tonnes_replaced_by_imports": float(value[out_of & known].sum()),
-    }
-    return new, info
+    @property
+    def summary(self) -> dict[str, Any]:
+        """Number of scenarios, the keystone (rank 1) and its t/a no longer utilised, the intact FCI."""
+        top = self.keystones(1)
+        return {"scenarios": int(len(self.scenarios)),
+                "keystone": str(top["scenario"].iloc[0]) if len(top) else None,
+                "keystone_tonnes_no_longer_utilised": (float(top["tonnes_no_longer_utilised"].iloc[0])
+                                                       if len(top) else None),
+                "fci": self.baseline.get("fci")}
 
-
-class ResilienceResult(LegacyResult):
-    """Scenarios of removed processes. ``table``: one row per scenario with the measures of the module
-    docstring and ``keystone_rank``; ``baseline``: the intact park's metrics and rates; ``notes``."""
-
-    title = "Resilience"
-
-    def __init__(self, park_name: str, table: pd.DataFrame, baseline: dict[str, Any], notes: list[str]):
-        self.park_name = park_name
-        self.table = table
-        self.baseline = baseline
-        self.notes = notes
+    @property
+    def notes(self) -> list[str]:
+        """The texts of :attr:`messages`."""
+        return [m.message for m in self.messages]
 
     def keystones(self, n: int = 5) -> pd.DataFrame:
-        """The ``n`` most critical scenarios (keystone rank 1 first)."""
-        return self.table.sort_values("keystone_rank").head(n).reset_index(drop=True)
+        """The ``n`` most critical scenarios.
+
+        Parameters
+        ----------
+        n : int
+            How many.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Scenario rows, keystone rank 1 first.
+        """
+        return self.scenarios.sort_values("keystone_rank").head(n).reset_index(drop=True)
 
     def to_dict(self) -> dict[str, Any]:
-        from mfa.results import jsonable
-
-        return jsonable({"park": self.park_name, "baseline": self.baseline, "scenarios": self.table,
+        """The ``--json`` document: park, baseline, scenarios (records) and notes."""
+        return jsonable({"park": self.park_name, "baseline": self.baseline, "scenarios": self.scenarios,
                          "notes": self.notes})
 
-    def _tables(self) -> dict[str, pd.DataFrame]:
-        return {"scenarios": self.table}
 
-
-def _co2_factor(compat: pd.DataFrame, material: str, category: str, user: str, group: str,
-                user_inputs: set[str]) -> float:
-    from mfa.symbiosis import _matches
-
-    for r in compat.itertuples():
-        w = r.waste
-        if not (w == material or (w.startswith("category:") and w.split(":", 1)[1] == category)):
-            continue
-        if np.isnan(r.co2_avoided):
-            continue
-        if r.accepting_group and not _matches(r.accepting_group, pd.Series([group]), pd.Series([user]))[0]:
-            continue
-        if r.substitutes and r.substitutes not in user_inputs:
-            continue
-        return float(r.co2_avoided)
-    return 0.0
+def _co2_factors(compat: pd.DataFrame, lost: pd.DataFrame, park: "Park") -> np.ndarray:
+    """t CO₂ avoided per t of each lost utilised flow: the first catalogue row with a sourced factor that
+    matches the material (or its category), the user's group and, for a substitution, one of its inputs."""
+    c = park.compiled
+    cat_of = c.category_of
+    group_of = dict(zip(park.processes["id"], park.processes["group"].fillna("").astype(str)))
+    inputs_of = park.flows.groupby("target")["material"].agg(set).to_dict()
+    rules = compat[~compat["co2_avoided"].isna()]
+    out = np.zeros(len(lost))
+    for i, (user, mat) in enumerate(zip(lost["target"], lost["material"])):
+        for r in rules.itertuples():
+            w = r.waste
+            if not (w == mat or (w.startswith("category:") and w.split(":", 1)[1] == cat_of.get(mat, ""))):
+                continue
+            if r.accepting_group and not matches_group(r.accepting_group, pd.Series([group_of.get(user, "")]),
+                                                       pd.Series([user]))[0]:
+                continue
+            if r.substitutes and r.substitutes not in inputs_of.get(user, set()):
+                continue
+            out[i] = float(r.co2_avoided)
+            break
+    return out
 
 
 TARGETING: tuple[str, ...] = ("all", "throughflow", "degree", "random")
+
+
+@dataclass
+class _Figures:
+    """What a scenario is compared on: network metrics, rates, t/a landfilled, traced utilisation, the
+    largest weakly connected set of internal processes."""
+
+    metrics: dict[str, Any]
+    rates: dict[str, float | None]
+    landfill: float
+    utilised: pd.Series
+    largest_component: int
+
+    @classmethod
+    def of(cls, park: "Park") -> "_Figures":
+        from mfa.network import metrics
+        from mfa.symbiosis import landfilled_tonnes, utilisation_rates
+
+        return cls(metrics(park).metrics, utilisation_rates(park), landfilled_tonnes(park),
+                   _utilised_by_origin(park), _largest_component(park))
+
+
+def _scenarios(park: "Park", remove: Iterable[str] | None, target: str, limit: int | None,
+               seed: int) -> tuple[list[list[str]], list[Issue]]:
+    if remove is not None:
+        scenarios = [list(dict.fromkeys(str(i) for i in remove))]
+        if not scenarios[0]:
+            raise MfaError("give at least one process to remove")
+    else:
+        scenarios = [[p] for p in _targets(park, target, limit, seed)]
+    if not scenarios:
+        raise MfaError("the park has no internal process to remove (production, collection, treatment or "
+                       "storage); resilience measures what is lost when one stops")
+    if not park.flows["value"].notna().any():
+        raise MfaError("no flow of the park has a known value; compute them first (mfa reconcile PARK -o OUT)")
+    notes = []
+    if remove is None and target != "all":
+        notes.append(Issue.note(f"{len(scenarios)} process(es) removed in turn, chosen by {target}"
+                                + (f" (seed {seed})" if target == "random" else "")))
+    return scenarios, notes
+
+
+def _delta(after: float | None, before: float | None) -> float:
+    return (after - before) if after is not None and before is not None else np.nan
+
+
+def _scenario_row(park: "Park", sc: list[str], new: "Park", info: dict[str, Any], base: _Figures,
+                  compat: pd.DataFrame) -> dict[str, Any]:
+    """The measures of one scenario (module docstring)."""
+    after = _Figures.of(new)
+    lost = info["lost_utilised_flows"]
+    co2 = sum(v * f for v, f in zip(lost["value"], _co2_factors(compat, lost, park)))
+    kind_of = park.compiled.kind_of
+    row: dict[str, Any] = {
+        "scenario": "+".join(sc), "kind": "+".join(sorted({kind_of[p] for p in sc})),
+        "exchanges_lost": info["exchanges_lost"],
+        "tonnes_exchanged_lost": info["tonnes_exchanged_lost"],
+        "tonnes_no_longer_utilised": _lost_utilisation(base.utilised, after.utilised, set(sc)),
+        "producers_to_landfill": ";".join(info["producers_to_landfill"]),
+        "consumers_on_outside_supply": ";".join(info["consumers_on_outside_supply"]),
+        "tonnes_replaced_by_imports": info["tonnes_replaced_by_imports"],
+        "extra_landfill": after.landfill - base.landfill,
+        "co2_benefit_lost": float(co2),
+    }
+    for c_ in sorted(set(base.rates) | set(after.rates)):
+        row[f"delta_{c_}"] = _delta(after.rates.get(c_), base.rates.get(c_))
+    m, m0 = after.metrics, base.metrics
+    row["fci_after"] = m["fci"]
+    row["delta_fci"] = (m["fci"] or 0.0) - (m0["fci"] or 0.0)
+    row["cyclicity_after"] = m["cyclicity"]
+    row["delta_cyclicity"] = m["cyclicity"] - m0["cyclicity"]
+    row["delta_relative_ascendency"] = _delta(m.get("relative_ascendency"), m0.get("relative_ascendency"))
+    row["largest_component_after"] = after.largest_component
+    return row
+
+
+def _keystone_ranked(table: pd.DataFrame) -> pd.DataFrame:
+    """``keystone_rank``: by tonnes no longer utilised, then exchanges lost, then |ΔFCI|, then id."""
+    key = table.assign(_abs_dfci=table["delta_fci"].abs())
+    order = key.sort_values(["tonnes_no_longer_utilised", "exchanges_lost", "_abs_dfci", "scenario"],
+                            ascending=[False, False, False, True], kind="mergesort").index
+    rank = pd.Series(np.arange(1, len(table) + 1), index=order)
+    return table.assign(keystone_rank=rank.reindex(table.index).astype(int))
 
 
 def resilience(park: "Park", remove: Iterable[str] | None = None, *, target: str = "all",
@@ -225,47 +263,59 @@ def resilience(park: "Park", remove: Iterable[str] | None = None, *, target: str
     """Remove each internal process in turn (or, with ``remove``, the given set at once) and measure what
     the park loses (module docstring for every convention; t/a).
 
-    Large parks: ``target`` chooses whom to remove one by one — ``"all"`` (default), the ``limit`` processes
-    with the largest ``"throughflow"`` (t/a, input side) or ``"degree"`` (internal links in and out), or a
-    ``"random"`` sample of ``limit`` processes drawn with ``seed`` (reproducible).
+    Parameters
+    ----------
+    park : Park
+        The park (flows of known value; solve or reconcile first).
+    remove : iterable of str, optional
+        Remove these internal processes together, as one scenario.
+    target : {"all", "throughflow", "degree", "random"}
+        Whom to remove one by one: every internal process (default), the ``limit`` ones with the largest
+        throughflow (t/a, input side) or degree (internal links in and out), or a random sample of
+        ``limit`` drawn with ``seed`` (reproducible).
+    limit : int, optional
+        How many processes ``target`` chooses (large parks).
+    seed : int
+        Seed of the random sample.
 
+    Returns
+    -------
+    ResilienceResult
+        One row per scenario with the keystone rank, the intact park's baseline and messages.
+
+    Raises
+    ------
+    MfaError
+        For an unknown or boundary process, an unknown target, or a park without known flows.
+
+    Examples
+    --------
     >>> import mfa
-    >>> r = resilience(mfa.read_park("wuhai"), target="degree", limit=2)   # doctest: +SKIP
-    >>> r.keystones(1)["scenario"].tolist()                              # doctest: +SKIP
-    ['cement_plant']
+    >>> park = mfa.Park.from_frames(
+    ...     processes=[{"id": "coal", "name": "Coal", "kind": "import"},
+    ...                {"id": "power", "name": "Power", "kind": "production"},
+    ...                {"id": "cement", "name": "Cement", "kind": "production"},
+    ...                {"id": "dump", "name": "Ash yard", "kind": "landfill"},
+    ...                {"id": "market", "name": "Market", "kind": "export"}],
+    ...     flows=[{"source": "coal", "target": "power", "material": "raw_coal", "value": 100},
+    ...            {"source": "power", "target": "cement", "material": "fly_ash", "value": 30},
+    ...            {"source": "power", "target": "dump", "material": "fly_ash", "value": 10},
+    ...            {"source": "power", "target": "market", "material": "raw_coal", "value": 60},
+    ...            {"source": "cement", "target": "market", "material": "cement", "value": 30}])
+    >>> row = resilience(park, remove=["cement"]).table.iloc[0]
+    >>> float(row["tonnes_no_longer_utilised"]), float(row["extra_landfill"])
+    (30.0, 30.0)
+    >>> round(float(row["delta_industrial_solid_waste"]), 4)  # 30 of 40 t/a utilised before, none after
+    -0.75
     """
     from mfa.park import require_park
 
     require_park(park, "resilience")
-    from mfa.network import metrics
-    from mfa.symbiosis import compatibility, utilisation_rates
+    from mfa.symbiosis import compatibility
 
-    procs = park.processes
-    kinds = dict(zip(procs["id"], procs["kind"]))
-    groups = dict(zip(procs["id"], procs["group"].fillna("").astype(str)))
-    cat = dict(zip(park.materials["id"], park.materials["category"]))
-    if remove is not None:
-        scenarios = [list(dict.fromkeys(str(i) for i in remove))]
-        if not scenarios[0]:
-            raise MfaError("give at least one process to remove")
-    else:
-        scenarios = [[p] for p in _targets(park, target, limit, seed)]
-    notes: list[str] = []
-    if not scenarios:
-        raise MfaError("the park has no internal process to remove (production, collection, treatment or "
-                       "storage); resilience measures what is lost when one stops")
-    if not park.flows["value"].notna().any():
-        raise MfaError("no flow of the park has a known value; compute them first (mfa reconcile PARK -o OUT)")
-    if remove is None and target != "all":
-        notes.append(f"{len(scenarios)} process(es) removed in turn, chosen by {target}"
-                     + (f" (seed {seed})" if target == "random" else ""))
-    base_m = metrics(park).metrics
-    base_rates = utilisation_rates(park)
-    base_landfill = _landfill_in(park)
-    base_lcc = _largest_component(park)
-    base_util = _utilised_by_origin(park)
+    scenarios, notes = _scenarios(park, remove, target, limit, seed)
+    base = _Figures.of(park)
     compat = compatibility()
-    inputs_of = park.flows.groupby("target")["material"].agg(lambda s: set(s)).to_dict()
     rows = []
     for sc in scenarios:
         try:
@@ -273,59 +323,28 @@ def resilience(park: "Park", remove: Iterable[str] | None = None, *, target: str
         except MfaError as e:
             if remove is not None:
                 raise
-            notes.append(f"{'+'.join(sc)} not assessed: {e}")
+            notes.append(Issue.note(f"{'+'.join(sc)} not assessed: {e}", severity="warning"))
             continue
-        m = metrics(new).metrics
-        rates = utilisation_rates(new)
-        lost = info.pop("lost_utilised_flows")
-        co2 = 0.0
-        for s_, t_, mat_, v_ in lost.itertuples(index=False):
-            co2 += v_ * _co2_factor(compat, mat_, cat.get(mat_, ""), t_, groups.get(t_, ""),
-                                    inputs_of.get(t_, set()))
-        row: dict[str, Any] = {
-            "scenario": "+".join(sc), "kind": "+".join(sorted({kinds[p] for p in sc})),
-            "exchanges_lost": info["exchanges_lost"],
-            "tonnes_exchanged_lost": info["tonnes_exchanged_lost"],
-            "tonnes_no_longer_utilised": _lost_utilisation(base_util, _utilised_by_origin(new), set(sc)),
-            "producers_to_landfill": ";".join(info["producers_to_landfill"]),
-            "consumers_on_outside_supply": ";".join(info["consumers_on_outside_supply"]),
-            "tonnes_replaced_by_imports": info["tonnes_replaced_by_imports"],
-            "extra_landfill": _landfill_in(new) - base_landfill,
-            "co2_benefit_lost": co2,
-        }
-        for c_ in sorted(set(base_rates) | set(rates)):
-            b0, b1 = base_rates.get(c_), rates.get(c_)
-            row[f"delta_{c_}"] = (b1 - b0) if (b0 is not None and b1 is not None) else np.nan
-        row["fci_after"] = m["fci"]
-        row["delta_fci"] = (m["fci"] or 0.0) - (base_m["fci"] or 0.0)
-        row["cyclicity_after"] = m["cyclicity"]
-        row["delta_cyclicity"] = m["cyclicity"] - base_m["cyclicity"]
-        ra0, ra1 = base_m.get("relative_ascendency"), m.get("relative_ascendency")
-        row["delta_relative_ascendency"] = (ra1 - ra0) if ra0 is not None and ra1 is not None else np.nan
-        row["largest_component_after"] = _largest_component(new)
-        rows.append(row)
+        rows.append(_scenario_row(park, sc, new, info, base, compat))
     if not rows:
-        raise MfaError("no process could be assessed: " + "; ".join(notes))
-    table = pd.DataFrame(rows)
-    table["_abs_dfci"] = table["delta_fci"].abs()
-    order = table.sort_values(["tonnes_no_longer_utilised", "exchanges_lost", "_abs_dfci", "scenario"],
-                              ascending=[False, False, False, True], kind="mergesort").index
-    table.loc[order, "keystone_rank"] = np.arange(1, len(table) + 1)
-    table["keystone_rank"] = table["keystone_rank"].astype(int)
-    table = table.drop(columns="_abs_dfci")
-    baseline = {"fci": base_m["fci"], "cyclicity": base_m["cyclicity"],
-                "relative_ascendency": base_m.get("relative_ascendency"), "n_links": base_m["n_links"],
-                "landfill": base_landfill, "largest_component": base_lcc, "utilisation_rates": base_rates}
+        raise MfaError("no process could be assessed: " + "; ".join(n.message for n in notes))
+    m0 = base.metrics
+    baseline = {"fci": m0["fci"], "cyclicity": m0["cyclicity"],
+                "relative_ascendency": m0.get("relative_ascendency"), "n_links": m0["n_links"],
+                "landfill": base.landfill, "largest_component": base.largest_component,
+                "utilisation_rates": base.rates}
     if remove is None and target == "all":
-        notes.append("each internal process removed in turn; no cascade (survivors keep their other flows)")
-    return ResilienceResult(park.info.name, table, baseline, notes)
+        notes.append(Issue.note("each internal process removed in turn; no cascade (survivors keep their other "
+                                "flows)"))
+    return ResilienceResult(park.info.name, _keystone_ranked(pd.DataFrame(rows)), baseline,
+                            messages=tuple(notes))
 
 
-def _targets(park, target: str, limit: int | None, seed: int) -> list[str]:
+def _targets(park: "Park", target: str, limit: int | None, seed: int) -> list[str]:
     from mfa.network import flow_network
 
-    kinds = dict(zip(park.processes["id"], park.processes["kind"]))
-    internal = sorted(p for p, k in kinds.items() if k not in BOUNDARY_KINDS)
+    c = park.compiled
+    internal = sorted(c.process_ids[~c.is_boundary].tolist())
     if target not in TARGETING:
         hint = suggest(target, TARGETING)
         raise MfaError(f"unknown target {target!r}; use one of {', '.join(TARGETING)}"
@@ -352,7 +371,7 @@ def _targets(park, target: str, limit: int | None, seed: int) -> list[str]:
     return order[:k]
 
 
-def _utilised_by_origin(park) -> pd.Series:
+def _utilised_by_origin(park: "Park") -> pd.Series:
     """Utilised t/a of every (origin, material), traced through collection and storage (mfa.trace)."""
     from mfa.tracing import trace
 
@@ -362,19 +381,13 @@ def _utilised_by_origin(park) -> pd.Series:
 
 
 def _lost_utilisation(before: pd.Series, after: pd.Series, removed: set[str]) -> float:
-    keep = [o not in removed for o in before.index.get_level_values(0)]
+    keep = ~before.index.get_level_values(0).isin(list(removed))
     b = before[keep]
     a = after.reindex(b.index).fillna(0.0)
     return float(np.clip(b - a, 0.0, None).sum())
 
 
-def _landfill_in(park) -> float:
-    kinds = dict(zip(park.processes["id"], park.processes["kind"]))
-    f = park.flows
-    return float(f.loc[f["target"].map(kinds) == "landfill", "value"].sum())
-
-
-def _largest_component(park) -> int:
+def _largest_component(park: "Park") -> int:
     from scipy.sparse.csgraph import connected_components
 
     from mfa.network import flow_network

@@ -54,6 +54,13 @@ class SolvedPark:
     sigma in t/a). ``undetermined``: ids of the unknown flows that stay blank. ``messages``: sentences for the
     user (what was computed, why the park is used as given). ``reconciled``: whether measured values were
     adjusted too.
+
+    Examples
+    --------
+    >>> from mfa.solve.model import example_park
+    >>> s = solve_park(example_park())
+    >>> s.undetermined, s.reconciled, s.note
+    ([], False, '1 of 1 unknown flow(s) computed from the balances (measured values kept as given)')
     """
 
     park: "Park"
@@ -64,7 +71,18 @@ class SolvedPark:
 
     @property
     def note(self) -> str:
-        """One sentence on what the solver did (empty when there was nothing to do)."""
+        """One sentence on what the solver did (empty when there was nothing to do).
+
+        Returns
+        -------
+        str
+
+        Examples
+        --------
+        >>> from mfa.solve.model import example_park
+        >>> solve_park(example_park().with_values([100.0, 60.0, 40.0])).note
+        ''
+        """
         return "; ".join(self.messages)
 
 
@@ -89,6 +107,15 @@ def solve_park(park: "Park", *, reconcile: bool = False) -> SolvedPark:
     SolvedPark
         ``.park`` (the solved park), ``.computed`` (id, value, sigma of each computed flow), ``.undetermined``
         (ids of flows that stay unknown), ``.messages``.
+
+    Examples
+    --------
+    >>> from mfa.solve.model import example_park
+    >>> s = solve_park(example_park())
+    >>> s.computed.round(3).to_dict("records")
+    [{'id': 'plant>dump:coal_gangue', 'value': 40.0, 'sigma': 5.831}]
+    >>> solve_park(example_park(), reconcile=True).park.flows["value"].tolist()
+    [100.0, 60.0, 40.0]
     """
     from mfa.errors import Message, MfaError
 

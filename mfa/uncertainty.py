@@ -35,7 +35,7 @@ whatever the number of workers or the executor.
 ...            {"source": "plant", "target": "out", "material": "coal_gangue", "value": 60, "sigma": 3},
 ...            {"source": "plant", "target": "dump", "material": "coal_gangue"}])
 >>> mc = monte_carlo(park, samples=2000, seed=1, progress=False, indicators=False)
->>> row = mc.flows.set_index("id").loc["plant>dump:coal_gangue"]
+>>> row = mc.table.set_index("id").loc["plant>dump:coal_gangue"]
 >>> float(round(row["value"], 1)), bool(abs(row["std"] - 34 ** 0.5) < 0.3)
 (40.0, True)
 """
@@ -44,16 +44,20 @@ from __future__ import annotations
 
 import sys
 from concurrent.futures import Executor
-from dataclasses import dataclass
-from typing import Any, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, ClassVar, Mapping
 
 import numpy as np
 import pandas as pd
 
 from mfa.errors import MfaError
-from mfa.results import LegacyResult
+from mfa.results import Result, frame_records
 
-__all__ = ["monte_carlo", "UncertaintyResult", "DISTRIBUTIONS"]
+if TYPE_CHECKING:  # pragma: no cover
+    from mfa.park import Park
+    from mfa.solve import LinearModel
+
+__all__ = ["monte_carlo", "UncertaintyResult", "DISTRIBUTIONS", "draw_samples"]
 
 DISTRIBUTIONS = ("normal", "lognormal", "uniform", "triangular")
 PERCENTILES = (2.5, 5.0, 25.0, 50.0, 75.0, 95.0, 97.5)
@@ -64,34 +68,70 @@ def _pct_name(p: float) -> str:
     return "p" + (f"{p:g}".replace(".", "_"))
 
 
-class UncertaintyResult(LegacyResult):
+@dataclass(frozen=True, eq=False)
+class UncertaintyResult(Result):
     """Monte Carlo percentiles.
 
     Attributes
     ----------
     flows : DataFrame
-        id, source, target, material, status, value (reconciled, t/a), mean, std, p2_5, p5, p25, p50, p75,
-        p95, p97_5 (t/a); statistics are NaN for unobservable flows.
+        The main table (``.table``): id, source, target, material, status, value (reconciled, t/a), mean,
+        std, p2_5, p5, p25, p50, p75, p95, p97_5 (t/a); statistics are NaN for unobservable flows.
     indicators : DataFrame
         id, name, value (at the reconciled values), mean, std, percentiles, n (samples evaluated).
-    samples, seed, distribution, failed_samples (samples whose equations could not be satisfied; excluded),
-    indicator_samples.
+    samples : int
+    seed : int or None
+    distribution : str
+        The default distribution.
+    failed_samples : int
+        Samples whose equations could not be satisfied (excluded).
+    indicator_samples : int
+        Samples the indicators were evaluated on.
+    flow_samples : numpy.ndarray or None
+        The sampled flows (n_flows × samples, park order) with ``keep_samples=True``.
+
+    Examples
+    --------
+    >>> import mfa
+    >>> from mfa.solve.model import example_park
+    >>> mc = monte_carlo(example_park(), samples=50, seed=0, progress=False, indicators=False)
+    >>> mc.table is mc.flows, mc.summary["samples"], list(mc.tables)
+    (True, 50, ['flows', 'indicators'])
     """
 
     title = "Monte Carlo uncertainty"
+    main_table: ClassVar[str] = "flows"
 
-    def __init__(self, **kw: Any):
-        self.__dict__.update(kw)
+    flows: pd.DataFrame
+    indicators: pd.DataFrame
+    samples: int
+    seed: int | None
+    distribution: str
+    failed_samples: int
+    indicator_samples: int
+    flow_samples: np.ndarray | None = field(default=None, repr=False)
 
-    def _tables(self) -> dict[str, pd.DataFrame]:
-        return {"flows": self.flows, "indicators": self.indicators}
+    @property
+    def summary(self) -> dict[str, Any]:
+        """Headline figures: samples, seed, distribution, failed samples."""
+        return {"samples": int(self.samples), "seed": self.seed, "distribution": self.distribution,
+                "failed_samples": int(self.failed_samples), "indicator_samples": int(self.indicator_samples)}
 
     def to_dict(self) -> dict:
-        from mfa.results import frame_records
+        """The ``--json`` document: the summary, the percentiles, then both tables as records.
 
-        return {"samples": int(self.samples), "seed": self.seed, "distribution": self.distribution,
-                "failed_samples": int(self.failed_samples), "indicator_samples": int(self.indicator_samples),
-                "percentiles": list(PERCENTILES), "flows": frame_records(self.flows),
+        Returns
+        -------
+        dict
+
+        Examples
+        --------
+        >>> from mfa.solve.model import example_park
+        >>> list(monte_carlo(example_park(), samples=5, progress=False, indicators=False).to_dict())
+        ['samples', 'seed', 'distribution', 'failed_samples', 'indicator_samples', 'percentiles', 'flows', \
+'indicators']
+        """
+        return {**self.summary, "percentiles": list(PERCENTILES), "flows": frame_records(self.flows),
                 "indicators": frame_records(self.indicators)}
 
 
@@ -99,7 +139,7 @@ class UncertaintyResult(LegacyResult):
 class _Task:
     """Everything a worker needs for one chunk (picklable)."""
 
-    lin: Any
+    lin: "LinearModel"
     mean: np.ndarray
     sd: np.ndarray
     dist: np.ndarray
@@ -108,12 +148,36 @@ class _Task:
     samples: int
     chunk_size: int
     indicator_samples: int
-    park: Any
+    park: "Park | None"
     n_f: int
 
 
-def _draw(rng: np.random.Generator, code: np.ndarray, mean: np.ndarray, sd: np.ndarray, n: int) -> np.ndarray:
-    """One block of draws (n_x × n); code: 0 normal, 1 lognormal, 2 uniform, 3 triangular."""
+def draw_samples(rng: np.random.Generator, code: np.ndarray, mean: np.ndarray, sd: np.ndarray,
+                 n: int) -> np.ndarray:
+    """One block of draws, each row from its distribution with the given mean and standard deviation.
+
+    Parameters
+    ----------
+    rng : numpy.random.Generator
+    code : numpy.ndarray
+        Per row, the index of its distribution in ``DISTRIBUTIONS`` (0 normal, 1 lognormal, 2 uniform,
+        3 triangular); lognormal needs a positive mean (normal otherwise).
+    mean, sd : numpy.ndarray
+        Per row.
+    n : int
+        Draws per row.
+
+    Returns
+    -------
+    numpy.ndarray
+        n_rows × n (not truncated to the physical range).
+
+    Examples
+    --------
+    >>> x = draw_samples(np.random.default_rng(0), np.array([2]), np.array([10.0]), np.array([1.0]), 1000)
+    >>> x.shape, bool(x.min() >= 10 - 3 ** 0.5), bool(x.max() <= 10 + 3 ** 0.5)
+    ((1, 1000), True, True)
+    """
     m = mean[:, None]
     s = sd[:, None]
     out = np.empty((len(mean), n))
@@ -139,12 +203,12 @@ def _draw(rng: np.random.Generator, code: np.ndarray, mean: np.ndarray, sd: np.n
 
 
 def _sample(rng: np.random.Generator, task: _Task, n: int) -> np.ndarray:
-    xs = _draw(rng, task.dist, task.mean, task.sd, n)
+    xs = draw_samples(rng, task.dist, task.mean, task.sd, n)
     bad = (xs < 0) | (xs > task.upper[:, None])
     for _ in range(_MAX_REDRAWS):
         if not bad.any():
             break
-        redo = _draw(rng, task.dist, task.mean, task.sd, n)
+        redo = draw_samples(rng, task.dist, task.mean, task.sd, n)
         xs = np.where(bad, redo, xs)
         bad = (xs < 0) | (xs > task.upper[:, None])
     # a distribution almost entirely outside the physical range: clip what is left (documented truncation)
@@ -169,12 +233,7 @@ def _run_chunk(task: _Task, index: int) -> tuple[int, np.ndarray, np.ndarray, np
     return index, flows, ok, ind
 
 
-def _fast_park(park, values: np.ndarray):
-    """The park with new flow values (already physical: ≥ 0 or NaN), without re-validating every row."""
-    return park.with_values(values)
-
-
-def _indicator_samples(park, flows: np.ndarray, ok: np.ndarray) -> np.ndarray:
+def _indicator_samples(park: "Park", flows: np.ndarray, ok: np.ndarray) -> np.ndarray:
     from mfa.utilisation import indicators
 
     cols = []
@@ -182,14 +241,14 @@ def _indicator_samples(park, flows: np.ndarray, ok: np.ndarray) -> np.ndarray:
         if not ok[j]:
             cols.append(None)
             continue
-        t = indicators(_fast_park(park, np.maximum(flows[:, j], 0.0)), targets=False).table
+        t = indicators(park.with_values(np.maximum(flows[:, j], 0.0)), targets=False).table
         cols.append(t["value"].to_numpy(dtype=float))
     width = next((len(c) for c in cols if c is not None), 0)
     return np.column_stack([c if c is not None else np.full(width, np.nan) for c in cols]) if width else \
         np.zeros((0, flows.shape[1]))
 
 
-def monte_carlo(park: Any, samples: int = 1000, seed: int | None = 0, *, distribution: str = "normal",
+def monte_carlo(park: "Park", samples: int = 1000, seed: int | None = 0, *, distribution: str = "normal",
                 distributions: Mapping[str, str] | None = None, executor: Executor | None = None,
                 chunk_size: int = 500, indicators: bool = True, indicator_samples: int | None = 200,
                 progress: bool = True, keep_samples: bool = False) -> UncertaintyResult:
@@ -197,19 +256,47 @@ def monte_carlo(park: Any, samples: int = 1000, seed: int | None = 0, *, distrib
 
     Parameters
     ----------
-    samples : number of samples.
-    seed : seed of ``numpy.random.SeedSequence``; same seed → byte-identical result.
-    distribution : default distribution of every measured value (normal, lognormal, uniform, triangular).
-    distributions : per-variable overrides ``{flow id or "tc[<flow id>]": distribution}``.
-    executor : any :class:`concurrent.futures.Executor` (a process or thread pool, or a dask
-        ``client.get_executor()``); chunks of ``chunk_size`` samples run on it. None = in this process.
-    indicators : also propagate to :func:`mfa.indicators` (on the first ``indicator_samples``
-        samples; None = all).
-    progress : show a progress bar on stderr.
-    keep_samples : keep the sampled flows (n_flows × samples) as ``result.flow_samples``.
+    park : mfa.Park
+        Measured values carry a ``sigma`` (t/a) or ``tc_sigma``; exact values stay fixed.
+    samples : int
+        Number of samples.
+    seed : int or None
+        Seed of ``numpy.random.SeedSequence``; the same seed gives a byte-identical result.
+    distribution : str
+        Default distribution of every measured value (normal, lognormal, uniform, triangular).
+    distributions : mapping, optional
+        Per-variable overrides ``{flow id or "tc[<flow id>]": distribution}``.
+    executor : concurrent.futures.Executor, optional
+        A process or thread pool, or a dask ``client.get_executor()``; chunks of ``chunk_size`` samples run
+        on it. None = in this process.
+    chunk_size : int
+        Samples per chunk (fixed, so results do not depend on the executor).
+    indicators : bool
+        Also propagate to :func:`mfa.indicators`.
+    indicator_samples : int or None
+        Evaluate the indicators on the first this many samples (None = all).
+    progress : bool
+        Show a progress bar on stderr.
+    keep_samples : bool
+        Keep the sampled flows (n_flows × samples) as ``result.flow_samples``.
 
-    Returns an :class:`UncertaintyResult` with ``.flows`` and ``.indicators`` tables (t/a; rates as
-    fractions).
+    Returns
+    -------
+    UncertaintyResult
+        ``.flows`` (the main table) and ``.indicators`` (t/a; rates as fractions).
+
+    Raises
+    ------
+    mfa.errors.MfaError
+        Bad arguments (with a suggestion for an unknown variable), or a park that cannot be reconciled.
+
+    Examples
+    --------
+    >>> from mfa.solve.model import example_park
+    >>> mc = monte_carlo(example_park(), samples=4000, seed=3, progress=False, indicators=False)
+    >>> row = mc.flows.set_index("id").loc["plant>dump:coal_gangue"]
+    >>> bool(abs(row["std"] - 34 ** 0.5) < 0.3)       # √(5² + 3²), the first-order σ
+    True
     """
     from mfa.park import require_park
 
@@ -224,7 +311,7 @@ def monte_carlo(park: Any, samples: int = 1000, seed: int | None = 0, *, distrib
         raise MfaError(f"chunk_size must be at least 1, got {chunk_size}")
     rec = reconcile(park, covariance=False)
     lin = rec.linear_model
-    lin.normal._factor()  # one factorisation shared by every chunk
+    lin.normal.factorise()  # one factorisation shared by every chunk
     model = lin.model
     labels = model.variable_labels()
     x_idx = lin.x_idx
@@ -245,7 +332,7 @@ def monte_carlo(park: Any, samples: int = 1000, seed: int | None = 0, *, distrib
     upper[x_idx >= model.n_f + model.n_t] = np.inf
     n_ind_samples = samples if indicator_samples is None else min(int(indicator_samples), samples)
     # indicators at the reconciled values (clipped at 0: without bounds a reconciled flow can dip below)
-    base_park = (_fast_park(park, np.maximum(rec.flows["value"].to_numpy(dtype=float), 0.0)) if indicators
+    base_park = (park.with_values(np.maximum(rec.flows["value"].to_numpy(dtype=float), 0.0)) if indicators
                  else None)
     n_chunks = -(-samples // chunk_size)
     seeds = np.random.SeedSequence(seed).spawn(n_chunks)
@@ -297,12 +384,9 @@ def monte_carlo(park: Any, samples: int = 1000, seed: int | None = 0, *, distrib
         ind_table = pd.concat([base[["id", "name", "value"]].reset_index(drop=True),
                                pd.DataFrame({"n": np.full(len(base), ind_ok.shape[1], dtype=np.int64)}), st],
                               axis=1)
-    res = UncertaintyResult(flows=out_flows, indicators=ind_table, samples=samples, seed=seed,
-                            distribution=distribution, failed_samples=int((~ok).sum()),
-                            indicator_samples=n_ind_samples)
-    if keep_samples:
-        res.flow_samples = flows_s
-    return res
+    return UncertaintyResult(flows=out_flows, indicators=ind_table, samples=samples, seed=seed,
+                             distribution=distribution, failed_samples=int((~ok).sum()),
+                             indicator_samples=n_ind_samples, flow_samples=flows_s if keep_samples else None)
 
 
 def _stats(a: np.ndarray) -> pd.DataFrame:

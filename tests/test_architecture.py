@@ -54,7 +54,6 @@ ALLOWED: dict[tuple[str, ...], str] = {
     ("layer", "mfa.io.frames", "mfa.generation"): "h-io",
     ("private", "mfa.io", "mfa.io.writers", "_check_parent"): "h-io",
     ("private", "mfa.io.readers", "mfa.io.frames", "_cell_text"): "h-io",
-    ("private", "mfa.explanation", "mfa.solve", "_eliminate"): "h-solve",
     ("private", "mfa.robustness", "mfa.symbiosis", "_check_residuals_kept"): "h-sym",
     ("private", "mfa.robustness", "mfa.symbiosis", "_matches"): "h-sym",
     ("private", "mfa.cli.network", "mfa.network", "_fmt"): "h-sym",

@@ -12,7 +12,9 @@ import re
 import shutil
 import subprocess
 from html.parser import HTMLParser
+from pathlib import Path
 
+import numpy as np
 import pytest
 
 import mfa
@@ -26,7 +28,7 @@ def _chromium() -> str | None:
     return shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
 
 
-def _render(url: str, tmp_path) -> str:
+def _render(url: str, tmp_path, *flags: str, dump: bool = True) -> str:
     browser = _chromium()
     if browser is None:
         pytest.skip("chromium not found: apt-get install chromium")
@@ -35,7 +37,8 @@ def _render(url: str, tmp_path) -> str:
     env = dict(os.environ, FONTCONFIG_FILE=str(fontconfig_file()))
     cmd = [browser, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
            "--disable-background-networking", "--disable-component-update", "--disable-sync",
-           f"--user-data-dir={tmp_path / 'profile'}", "--virtual-time-budget=20000", "--dump-dom", url]
+           f"--user-data-dir={tmp_path / 'profile'}", "--virtual-time-budget=20000", *flags,
+           *(["--dump-dom"] if dump else []), url]
     done = subprocess.run(cmd, capture_output=True, text=True, timeout=180, env=env)
     assert done.returncode == 0, done.stderr[-2000:]
     return done.stdout
@@ -71,13 +74,90 @@ def test_report_renders_in_chromium(tmp_path, name, lang):
     # a node label made it into the DOM text
     first = str(d.nodes["label"].iloc[0])
     assert first.split("\n")[0][:6] in dom
-    # link values are written on the links where they fit (loops and crowded links keep hover only)
-    from mfa.sankey_diagram import format_value
+    # link values are written on the links where they fit, exactly as the layout placed them
+    labels = re.findall(r'class="sankey-value"[^>]*><tspan[^>]*>([^<]*)<', first_div)
+    assert labels == d.layout.value_labels["text"].tolist()
 
-    labels = re.findall(r'class="mfa-link-label"[^>]*>([^<]*)<', first_div)
-    assert labels, "no link value labels in the interactive Sankey"
-    values = {format_value(float(v), lang) for v in d.links["value"]}
-    assert set(labels) <= values, set(labels) - values
+
+# ---- the Sankey as drawn by the browser ----------------------------------------------------------------
+SCREENSHOTS = Path(__file__).parent / "output" / "screenshots"
+
+# Collects the boxes the browser drew for every text and node of each Sankey on the page into the DOM, so that
+# --dump-dom carries them out.
+_RECTS_JS = """<script>(function () {
+  function box(e) { var r = e.getBoundingClientRect(); return [r.left, r.top, r.right, r.bottom]; }
+  var out = [];
+  document.querySelectorAll("svg.mfa-sankey-svg").forEach(function (svg) {
+    var texts = [], nodes = [];
+    svg.querySelectorAll("text.sankey-node-label, text.sankey-value").forEach(function (t) {
+      texts.push({text: t.textContent, cls: t.getAttribute("class"), box: box(t)}); });
+    svg.querySelectorAll("g.sankey-node rect").forEach(function (r) { nodes.push(box(r)); });
+    out.push({id: svg.id, texts: texts, nodes: nodes, box: box(svg)});
+  });
+  var pre = document.createElement("pre"); pre.id = "mfa-rects"; pre.textContent = JSON.stringify(out);
+  document.body.appendChild(pre);
+})();</script>"""
+
+
+def _drawn_boxes(page: Path, tmp_path) -> list[dict]:
+    import html as html_mod
+    import json
+
+    probe = tmp_path / ("probe-" + page.name)
+    probe.write_text(page.read_text(encoding="utf-8").replace("</body>", _RECTS_JS + "</body>"), encoding="utf-8")
+    dom = _render(probe.resolve().as_uri(), tmp_path, "--window-size=2400,1600")
+    m = re.search(r'<pre id="mfa-rects">(.*?)</pre>', dom, re.S)
+    assert m, "the probe did not run"
+    return json.loads(html_mod.unescape(m.group(1)))
+
+
+def _overlapping(boxes: list[list[float]], slack: float = 0.5) -> list[tuple[int, int]]:
+    b = np.array(boxes, dtype=float).reshape(-1, 4)
+    hit = ((b[:, None, 0] < b[None, :, 2] - slack) & (b[None, :, 0] < b[:, None, 2] - slack)
+           & (b[:, None, 1] < b[None, :, 3] - slack) & (b[None, :, 1] < b[:, None, 3] - slack))
+    i, j = np.nonzero(np.triu(hit, 1))
+    return list(zip(i.tolist(), j.tolist()))
+
+
+@pytest.mark.parametrize("name", ["wuhai", "baotou", "bayannur"])
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_sankey_labels_do_not_overlap_as_drawn_by_chromium(tmp_path, name, lang):
+    """What the browser drew (getBoundingClientRect): no label on another label, a link value or a node; a
+    screenshot of each diagram is kept in tests/output/screenshots for the next look by eye."""
+    from mfa.sankey_diagram import sankey
+    from mfa.solved import solve_park
+
+    park = solve_park(mfa.read_park(name)).park
+    d = sankey(park, lang=lang)
+    page = d.save(tmp_path / f"{name}-{lang}.html")
+    (drawing,) = _drawn_boxes(page, tmp_path)
+    texts = drawing["texts"]
+    # every label and every value the layout placed was drawn, with a real box
+    assert len([t for t in texts if t["cls"] == "sankey-node-label"]) == len(d.nodes)
+    assert len([t for t in texts if t["cls"] == "sankey-value"]) == len(d.layout.value_labels)
+    assert all(t["box"][2] > t["box"][0] and t["box"][3] > t["box"][1] for t in texts)
+    bad = _overlapping([t["box"] for t in texts] + drawing["nodes"])
+    names = [t["text"] for t in texts] + [f"node {i}" for i in range(len(drawing["nodes"]))]
+    assert not bad, [(names[i], names[j]) for i, j in bad]
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    shot = SCREENSHOTS / f"sankey-{name}-{lang}.png"
+    w, h = int(drawing["box"][2]) + 40, int(drawing["box"][3]) + 40
+    _render(page.resolve().as_uri(), tmp_path, f"--window-size={w},{h}", f"--screenshot={shot}", dump=False)
+    assert shot.stat().st_size > 10_000
+
+
+def test_report_sankeys_do_not_overlap_as_drawn_by_chromium(tmp_path):
+    """The report's two Sankeys (the wastes' on the first screen, the whole park's in its section), in
+    Chinese: drawn without a label on another."""
+    park = mfa.read_park("bayannur")
+    path = write_report(park, tmp_path / "report.html", lang="zh")
+    drawings = _drawn_boxes(path, tmp_path)
+    assert {x["id"] for x in drawings} == {"mfa-sankey", "mfa-sankey-waste"}
+    for drawing in drawings:
+        texts = drawing["texts"]
+        assert texts
+        bad = _overlapping([t["box"] for t in texts] + drawing["nodes"])
+        assert not bad, (drawing["id"], [(i, j) for i, j in bad])
 
 
 def test_error_recorder_catches_a_script_error(tmp_path):
@@ -175,10 +255,8 @@ def park_tokens(park) -> set[str]:
 @pytest.fixture(scope="module")
 def rendered(tmp_path_factory):
     """Each report of REPORT_PARKS written, opened in chromium (DOM after the scripts ran) and photographed
-    into out/browser/ (a folder git ignores) for the next look by eye."""
-    from tests.conftest import ROOT
-
-    shots = ROOT / "out" / "browser"
+    into tests/output/screenshots/ (git-ignored) for the next look by eye."""
+    shots = SCREENSHOTS
     shots.mkdir(parents=True, exist_ok=True)
     pages = {}
     for name, lang in REPORT_PARKS:
@@ -188,21 +266,12 @@ def rendered(tmp_path_factory):
         probe = tmp / "probe.html"
         probe.write_text(page, encoding="utf-8")
         dom = _render(probe.resolve().as_uri(), tmp)
-        _screenshot(path.resolve().as_uri(), tmp, shots / f"report-{name}-{lang}.png")
+        shot = shots / f"report-{name}-{lang}.png"
+        _render(path.resolve().as_uri(), tmp, "--hide-scrollbars", "--window-size=1300,3000",
+                f"--screenshot={shot}", dump=False)
+        assert shot.exists()
         pages[name, lang] = dom
     return pages
-
-
-def _screenshot(url: str, tmp_path, out) -> None:
-    from mfa.fonts import fontconfig_file
-
-    env = dict(os.environ, FONTCONFIG_FILE=str(fontconfig_file()))
-    cmd = [_chromium(), "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--no-first-run",
-           "--disable-background-networking", "--disable-component-update", "--disable-sync",
-           f"--user-data-dir={tmp_path / 'profile-shot'}", "--virtual-time-budget=20000",
-           "--window-size=1300,3000", f"--screenshot={out}", url]
-    done = subprocess.run(cmd, capture_output=True, text=True, timeout=180, env=env)
-    assert done.returncode == 0 and out.exists(), done.stderr[-2000:]
 
 
 @pytest.mark.parametrize("name,lang", REPORT_PARKS)

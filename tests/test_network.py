@@ -83,7 +83,7 @@ def test_chain_is_acyclic_with_hand_values():
     assert m["id_ratio"] == pytest.approx(1.0)
     assert m["connectance"] == pytest.approx(2 / 9) and m["link_density"] == pytest.approx(2 / 3)
     assert m["n_prey"] == 2 and m["n_predators"] == 2 and m["specialised_predators"] == 1.0
-    assert any("acyclic" in n for n in notes)
+    assert any("acyclic" in n for n in map(str, notes))
 
 
 def test_self_loop_and_two_node_cycle():
@@ -107,7 +107,7 @@ def test_interlocking_cycles_spectral_radius():
 def test_empty_network_is_reported_not_crashing():
     m, _, notes = analyse(FlowNetwork.from_arrays(np.zeros((0, 0)), [], None, None))
     assert m["n_nodes"] == 0 and m["fci"] is None and m["apl"] is None
-    assert any("undefined" in n for n in notes)
+    assert any("undefined" in n for n in map(str, notes))
 
 
 def test_sparse_components_match_dense_linear_algebra(monkeypatch):

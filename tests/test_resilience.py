@@ -154,6 +154,9 @@ def test_targeted_and_random_removal():
     assert list(by_flow.table["scenario"]) == ["cement", "power"]  # 100 and 100 t/a: ties by id
     a = resilience(park, target="random", limit=2, seed=5).table["scenario"].tolist()
     assert a == resilience(park, target="random", limit=2, seed=5).table["scenario"].tolist()
+    assert len(set(a)) == 2 and set(a) <= {"power", "cement", "board"}  # two distinct internal processes
+    drawn = {tuple(resilience(park, target="random", limit=2, seed=s_).table["scenario"]) for s_ in range(8)}
+    assert len(drawn) > 1  # the seed decides the sample
     with pytest.raises(MfaError, match="did you mean 'degree'"):
         resilience(park, target="degre")
 
@@ -164,7 +167,69 @@ def test_cli_text(tmp_path, capsys):
     park_dir = tmp_path / "k"
     mfa.write_park(kalundborg_like(), park_dir)
     assert main(["resilience", str(park_dir), "--top", "2"]) == 0
-    out = capsys.readouterr().out
-    assert "keystone_rank" in out and "cement" in out and "intact park" in out
+    out = capsys.readouterr().out.splitlines()
+    # the intact park: 35 of the 45 t/a of waste utilised, 10 landfilled; no cycle
+    assert out[1] == "intact park: FCI 0.00000, cyclicity 0.0000, 2 links, 10 t/a to landfill"
+    header = out.index(next(line for line in out if "keystone_rank" in line))
+    rows = [line.split() for line in out[header + 1:header + 3]]
+    # rank 1 the cement mill (20 t/a of fly ash no longer utilised), rank 2 the board plant (15 t/a)
+    assert [r[:4] for r in rows] == [["1", "cement", "1", "20.00"], ["2", "board", "1", "15.00"]]
+    assert len([line for line in out[header + 1:] if not line.startswith("note:")]) == 2  # --top 2
     assert main(["resilience", str(park_dir), "--target", "degree", "--limit", "0"]) == 2
     assert "at least 1" in capsys.readouterr().err
+
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@st.composite
+def balanced_parks(draw):
+    """A random balanced park: internal processes exchanging waste and products (loops allowed), each
+    closed by an import (deficit) or an output to export or landfill (surplus); and a non-empty set to
+    remove."""
+    n = draw(st.integers(2, 6))
+    kinds = [draw(st.sampled_from(["production", "production", "collection", "treatment"])) for _ in range(n)]
+    processes = [P("coal", "import"), P("fill", "landfill"), P("market", "export")]
+    processes += [P(f"p{i}", k) for i, k in enumerate(kinds)]
+    flows = {}
+    for _ in range(draw(st.integers(1, 2 * n))):
+        i, j = draw(st.integers(0, n - 1)), draw(st.integers(0, n - 1))
+        if i != j:
+            mat = draw(st.sampled_from(["fly_ash", "fgd_gypsum", "clinker"]))
+            flows[(f"p{i}", f"p{j}", mat)] = draw(st.floats(1, 1000))
+    net = {f"p{i}": 0.0 for i in range(n)}
+    for (a, b, _), v in flows.items():
+        net[a] -= v
+        net[b] += v
+    for p, r in net.items():
+        flows[("coal", p, "raw_coal")] = draw(st.floats(1, 500)) + max(-r, 0.0)
+        surplus = flows[("coal", p, "raw_coal")] + r
+        to_fill = draw(st.floats(0, 1)) * surplus
+        flows[(p, "fill", "fly_ash")] = to_fill
+        flows[(p, "market", "cement")] = surplus - to_fill
+    rows = [{"source": a, "target": b, "material": m, "value": v} for (a, b, m), v in flows.items() if v > 0]
+    park = mfa.Park.from_frames(processes=processes, flows=rows, materials=MATS)
+    gone = draw(st.sets(st.sampled_from([f"p{i}" for i in range(n)]), min_size=1, max_size=n - 1))
+    return park, sorted(gone)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(balanced_parks())
+def test_every_park_left_after_removal_balances(data):
+    """Invariant: the park resilience measures after removing any set of processes balances, every survivor
+    keeps its residual, and the system's mass balance holds (imports = exports + landfill)."""
+    park, gone = data
+    assert balance(park).ok
+    new, info = remove_processes(park, gone)
+    b = balance(new)
+    assert b.ok
+    assert abs(b.system["residual"]) <= 1e-9 * park.flows["value"].sum()
+    assert not set(gone) & set(new.processes["id"])
+    r0 = b.processes.set_index("process")["residual"]
+    survivors = [p for p in park.processes["id"] if p.startswith("p") and p not in gone]
+    assert (r0.reindex(survivors).abs() <= 1e-6).all()
+    # what the removed processes sent to survivors now comes from outside, tonne for tonne
+    f = park.flows
+    supplied = f[f["source"].isin(gone) & f["target"].isin(survivors)]["value"].sum()
+    assert info["tonnes_replaced_by_imports"] == pytest.approx(supplied)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import itertools
 import re
 
@@ -116,7 +117,7 @@ def test_layout_rejects_bad_scale():
 # ---- park → frames ------------------------------------------------------------------------------------
 def test_frames_show_stock_residual_loop_and_two_way_boundary():
     park = small_park()
-    nodes, links, notes = sankey_frames(park)
+    nodes, links, notes = sankey_frames(park, carriers=True)
     ids = set(nodes["id"])
     # the atmosphere gives air and takes flue gas: drawn as a source and as a sink
     src_air = [i for i in ids if i.startswith("air") and i != "air"]
@@ -136,6 +137,46 @@ def test_frames_show_stock_residual_loop_and_two_way_boundary():
     out = links.loc[links["target"].map(pins) == 1, "value"].sum()
     assert into == pytest.approx(1800.0)
     assert into == pytest.approx(out + 5.0)
+
+
+def test_carriers_are_off_in_the_whole_park_view_and_on_when_asked_for():
+    park = small_park()
+    nodes, links, notes = sankey_frames(park)
+    # combustion air (raw material drawn from the atmosphere, 300 t/a) and flue gas (emission, 700 t/a) are
+    # carriers; the coal, coke, gangue, fly ash and bricks are what the park manages
+    assert notes["carriers"] == pytest.approx(1000.0)
+    drawn = links.loc[links["type"] == "flow"]
+    assert set(drawn["material"]) == {"raw_coal", "coke", "gangue", "fly_ash", "bricks"}
+    assert drawn["value"].sum() == pytest.approx(1500 + 100 + 800 + 200 + 150 + 120 + 20 + 5)
+    assert "air" not in set(nodes["id"])  # the atmosphere carries nothing else
+    # asked for: every flow; a filter on the emission category shows the flue gas without being asked twice
+    _n, all_links, all_notes = sankey_frames(park, carriers=True)
+    assert all_notes["carriers"] == 0.0
+    assert all_links.loc[all_links["type"] == "flow", "value"].sum() == pytest.approx(2895.0 + 1000.0)
+    _n, em, _ = sankey_frames(park, category="emission")
+    assert em["value"].tolist() == pytest.approx([700.0])
+    # the diagram says what it leaves out, in the reader's language
+    d = sankey(park)
+    assert [m.message for m in d.messages] == [
+        "air, water and flue gas (1 kt/a) not drawn (carriers=True / --carriers shows them)"]
+    assert "空气、水和烟气（1,000 t/a）未绘出" in sankey(park, lang="zh").note()
+
+
+def test_carrier_flows_follow_the_catalogue_categories():
+    from mfa.sankey_diagram import carrier_flows
+
+    park = mfa.read_park("wuhai")
+    c = park.compiled
+    flows = park.flows
+    carrier = carrier_flows(park)
+    cats = flows["material"].map(c.category_of)
+    # every water and emission flow is a carrier, no waste is
+    assert carrier[cats.isin(["water", "emission"]).to_numpy()].all()
+    assert not carrier[cats.isin(["industrial_solid_waste", "hazardous_waste"]).to_numpy()].any()
+    # the 96 Mt/a of combustion air (the park's README) is the rest
+    rest = carrier & ~cats.isin(["water", "emission"]).to_numpy()
+    assert set(flows.loc[rest, "material"]) == {"air"}
+    assert flows.loc[rest, "value"].sum() == pytest.approx(96_000_000.0)
 
 
 def test_frames_filter_by_material_and_category():
@@ -178,9 +219,12 @@ def test_labels_in_chinese_and_value_format():
     d = sankey(small_park(), lang="zh")
     assert "焦化厂" in set(d.nodes["label"])
     assert d.title.startswith("小园区")
-    assert format_value(123456.0, "zh") == "12.3 万t/a"
-    assert format_value(2.5e6) == "2.50 Mt/a"
+    # four significant digits (mfa.formatting.number), no false decimals
+    assert format_value(123456.0, "zh") == "12.35 万t/a"
+    assert format_value(2.5e6) == "2.5 Mt/a"
     assert format_value(950.0) == "950 t/a"
+    assert format_value(3.2e9, "zh") == "32 亿t/a"
+    assert format_value(float("nan")) == "?"
 
 
 def test_from_frames_and_unknown_node():
@@ -204,10 +248,15 @@ def test_save_is_deterministic_and_offline(tmp_path, ext):
     assert magic in data[:200]
     if ext == "html":
         text = data.decode("utf-8")
-        # plotly.js is embedded, nothing is loaded from a server (the bundle itself mentions its CDN)
-        assert not re.search(r"<script[^>]*\ssrc=", text) and "Plotly.newPlot" in text
+        # an SVG drawn from the layout: no script at all, nothing loaded from anywhere
+        assert "<script" not in text and not re.search(r"\s(src|href)=", text)
         assert 'id="mfa-sankey"' in text
-        assert "Coking <plant>" not in text  # the figure JSON escapes < and > (\u003c)
+        assert text.count('class="sankey-node"') == len(d.nodes)
+        assert len(re.findall(r'class="sankey-link\b', text)) == len(d.links)
+        assert "Coking <plant>" not in text and "Coking &lt;plant&gt; &amp; co" in text
+        # every node label and every value the layout placed is in the page
+        for label in d.layout.nodes["label"]:
+            assert all(f">{html.escape(line)}<" in text for line in label.split("\n")), label
 
 
 def test_save_rejects_unknown_extension_and_creates_missing_folder(tmp_path):
@@ -262,6 +311,10 @@ def test_no_overlapping_labels_on_example_parks(name, lang, wastes_only):
 
     park = mfa.read_park(name)
     d = sankey(park, lang=lang, category=waste_categories(park) if wastes_only else None)
+    # from the label boxes the layout computed: node labels, nodes and link values keep apart
+    from mfa.sankey_diagram.layout import label_overlaps
+
+    assert label_overlaps(d.layout) == []
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 
     fig = d.matplotlib()
@@ -279,15 +332,47 @@ def test_no_overlapping_labels_on_example_parks(name, lang, wastes_only):
 
 # ---- command line ----------------------------------------------------------------------------------------
 def test_cli_sankey_writes_each_format(tmp_path, capsys):
+    import json
+
     from mfa.cli import main
 
+    from mfa.solved import solve_park
+
+    park = solve_park(mfa.read_park("wuhai")).park
+    expected = sankey(park, category="industrial_solid_waste", lang="zh", scale=50000)
     for ext in ("svg", "html"):
         out = tmp_path / f"w.{ext}"
         assert main(["sankey", "wuhai", "-o", str(out), "--category", "industrial_solid_waste",
                      "--lang", "zh", "--scale", "50000"]) == 0
-        assert out.stat().st_size > 1000
+        text = out.read_text(encoding="utf-8")
+        if ext == "html":
+            # the title names the category in Chinese; one node per process that handles the waste
+            assert "一般工业固废" in text and "粉煤灰" in text
+            assert text.count('class="sankey-node"') == len(expected.nodes)
+        else:
+            # the static drawing is the layout at 1 mm per unit: its width in points is the frame's in mm
+            w_pt = float(re.search(r'<svg[^>]*width="([0-9.]+)pt"', text).group(1))
+            assert w_pt == pytest.approx(expected.matplotlib().get_size_inches()[0] * 72, rel=1e-3)
+    capsys.readouterr()
     assert main(["sankey", "wuhai", "-o", str(tmp_path / "g.png"), "--group-by", "kind", "--json"]) == 0
-    assert '"scale_t_per_mm"' in capsys.readouterr().out
+    doc = json.loads(capsys.readouterr().out)
+    d = sankey(park, group_by="kind")
+    assert doc["nodes"] == len(d.nodes) and doc["links"] == len(d.links)
+    assert doc["scale_t_per_mm"] == pytest.approx(d.scale)
+    assert doc["total_t"] == pytest.approx(float(d.links["value"].sum()))
+    # the carriers of wuhai (96 Mt/a of air, the flue gas, the water) are left out and counted
+    assert doc["carriers_not_drawn_t"] == pytest.approx(d.notes["carriers"]) and doc["carriers_not_drawn_t"] > 96e6
+    assert doc["largest_node"] == "kind:production"
+    # the PNG is the figure at 200 dpi: its size in pixels is the drawing's size in mm
+    from PIL import Image
+
+    fig = d.matplotlib()
+    w_in, h_in = fig.get_size_inches()
+    assert Image.open(tmp_path / "g.png").size == (int(w_in * 200), int(h_in * 200))
+    assert main(["sankey", "wuhai", "-o", str(tmp_path / "c.png"), "--carriers", "--json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["carriers_not_drawn_t"] == 0.0
+    assert doc["total_t"] > 96e6 + 74e6  # air and flue gas drawn
 
 
 def test_cli_sankey_errors_exit_2(tmp_path, capsys):
@@ -351,11 +436,12 @@ def test_layout_invariants_on_random_networks(net):
     for _lay, col in nodes.groupby("layer"):
         col = col.sort_values("y0")
         assert (col["y0"].to_numpy()[1:] >= col["y1"].to_numpy()[:-1] - 1e-6).all()
-    # forward links go right; loops run above or below every node and come back into their target from
-    # the left
-    bottom, top = nodes["y1"].max(), nodes["y0"].min()
+    # forward links go right; loops run above or below every node of the columns they span and come back
+    # into their target from the left
     for li, pts in enumerate(lay.paths):
         if lay.links.loc[li, "loop"]:
+            spanned = nodes[nodes["layer"].between(nodes.loc[tgt[li], "layer"], nodes.loc[src[li], "layer"])]
+            bottom, top = spanned["y1"].max(), spanned["y0"].min()
             assert (pts[2][1] > bottom and pts[3][1] > bottom) or (pts[2][1] < top and pts[3][1] < top)
             assert pts[2][1] - lay.links.loc[li, "width"] / 2 >= -1e-6  # inside the drawing
             assert pts[-1][0] == pytest.approx(nodes.loc[tgt[li], "x0"])
@@ -375,3 +461,67 @@ def test_long_labels_wrap_without_orphaned_brackets():
     assert zh.replace("\n", "") == "包头城区居民、商户和企业（废旧物品来源）"
     en = wrap_label("Other industrial enterprises (incl. non-key survey units)")
     assert max(len(line) for line in en.split("\n")) <= 26 and en.replace("\n", " ").startswith("Other")
+
+
+def test_label_overlaps_finds_labels_moved_onto_each_other():
+    from dataclasses import replace
+
+    from mfa.sankey_diagram.layout import label_overlaps
+
+    lay = layout_sankey(["in", "a", "b", "out"], np.array([0, 0, 1, 2]), np.array([1, 2, 3, 3]),
+                        np.array([50.0, 50.0, 50.0, 50.0]), pin=np.array([-1, 0, 0, 1]),
+                        node_labels=["In", "Ash and slag yard", "Fly-ash collection", "Out"])
+    assert label_overlaps(lay) == []
+    nodes = lay.nodes.set_index("id")
+    assert nodes.loc["a", "layer"] == nodes.loc["b", "layer"]
+    # b's label drawn at a's height: the two names sit on each other, as they did in plotly's drawing
+    moved = lay.nodes.copy()
+    moved.loc[moved["id"] == "b", "label_y"] = nodes.loc["a", "label_y"] + 0.5
+    assert ("Ash and slag yard", "Fly-ash collection") in label_overlaps(replace(lay, nodes=moved))
+
+
+def test_diagram_is_a_result_with_links_nodes_and_messages():
+    import dataclasses
+    import json
+
+    d = sankey(small_park())
+    assert list(d.tables) == ["links", "nodes"]
+    pd.testing.assert_frame_equal(d.table, d.links)
+    doc = json.loads(d.to_json())
+    assert [r["value"] for r in doc["links"]] == d.links["value"].tolist()
+    assert [r["id"] for r in doc["nodes"]] == d.nodes["id"].tolist()
+    assert doc["messages"][0]["message"].startswith("air, water and flue gas (1 kt/a) not drawn")
+    assert d.summary["carriers_not_drawn_t"] == pytest.approx(1000.0)
+    assert d.summary["total_t"] == pytest.approx(float(d.links["value"].sum()))
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        d.lang = "zh"
+    # the plotly figure carries the same links; the inline PNG is a PNG
+    assert list(d.figure.data[0].link.value) == d.links["value"].tolist()
+    assert d._repr_png_()[:4] == b"\x89PNG"
+
+
+def test_return_links_run_under_the_columns_they_span_with_their_value():
+    # in → a → b → c → out, and c → b back (a return link spanning columns 2–3); a tall sink t in column 1
+    # only: the return link must not be pushed under it
+    labels = ["in", "a", "b", "c", "out", "t"]
+    src = np.array([0, 1, 2, 3, 3, 0])
+    tgt = np.array([1, 2, 3, 4, 2, 5])
+    val = np.array([100.0, 100.0, 120.0, 100.0, 20.0, 400.0])
+    lay = layout_sankey(labels, src, tgt, val, pin=np.array([-1, 0, 0, 0, 1, 0]), scale=4.0,
+                        link_labels=[f"{v:g} t/a" for v in val], loops_above=False)
+    nodes = lay.nodes.set_index("id")
+    assert nodes["layer"].to_dict() == {"in": 0, "a": 1, "b": 2, "c": 3, "out": 4, "t": 1}
+    assert lay.links["loop"].tolist() == [False, False, False, False, True, False]
+    channel = lay.paths[4][2][1]
+    spanned = nodes.loc[["b", "c"]]
+    top_edge = channel - lay.links.loc[4, "width"] / 2
+    # just beyond the slots of the spanned columns (clearance 1.5 × the 4 mm node gap) …
+    slot_bottom = max(spanned["y1"].max(), (spanned["label_y"] + spanned["label_h"] / 2).max())
+    assert top_edge == pytest.approx(slot_bottom + 6.0)
+    # … not under the whole drawing (t reaches far lower)
+    assert top_edge < nodes.loc["t", "y1"]
+    # the value is written beside the channel, between the legs; the link enters b from the left
+    vl = lay.value_labels.set_index("link")
+    assert vl.loc[4, "text"] == "20 t/a" and vl.loc[4, "y"] > channel
+    assert lay.paths[4][3][0] < vl.loc[4, "x"] < lay.paths[4][2][0]
+    assert lay.paths[4][-1][0] == pytest.approx(nodes.loc["b", "x0"])

@@ -282,7 +282,6 @@ def test_properties_constraints_hold_exact_stays_exact(pf):
     assume(r is not None)  # contradictory exact random data: not a case of this property
     # every balance and coefficient equation holds to 1e-9 of its throughput
     assert r.max_residual_rel <= 1e-9
-    known = r.flows[r.flows["status"] != "unobservable"].set_index("id")["value"]
     tc = r.transfer_coefficients.set_index("flow")["value"]
     fl = r.flows
     for p in [x["id"] for x in procs if x["kind"] not in ("import", "export", "landfill", "environment")]:
@@ -307,11 +306,18 @@ def test_properties_constraints_hold_exact_stays_exact(pf):
     # σ of reconciled values never exceeds the measurement's σ
     rec = r.flows["status"] == "reconciled"
     assert (r.flows.loc[rec, "sigma"] <= r.flows.loc[rec, "measured_sigma"] * (1 + 1e-9)).all()
+    # the statuses follow the data: computed or unobservable exactly where no value was given, exact where
+    # one was given without σ, measured or reconciled where it had a σ
+    st_ = r.flows["status"]
+    given = r.flows["measured"].notna().to_numpy()
+    with_sigma = r.flows["measured_sigma"].notna().to_numpy()
+    assert (st_.isin(["computed", "unobservable"]).to_numpy() == ~given).all()
+    assert (st_.eq("exact").to_numpy() == (given & ~with_sigma)).all()
+    assert (st_.isin(["measured", "reconciled"]).to_numpy() == with_sigma).all()
     # every flow the equations determine has a finite value (without bounds it may be negative: least
     # squares is unconstrained); an unobservable one has none
-    unobs = r.flows["status"] == "unobservable"
-    assert np.isfinite(known.to_numpy()).all()
-    assert r.flows.loc[unobs, "value"].isna().all()
+    assert np.isfinite(r.flows.loc[st_ == "computed", "value"].to_numpy()).all()
+    assert r.flows.loc[st_ == "unobservable", "value"].isna().all()
 
 
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -437,3 +443,33 @@ def test_reconciliation_does_not_depend_on_the_magnitude_of_the_data(name):
     for c, d, v in rest:
         assert d == d0 and c == pytest.approx(c0, rel=1e-6)
         assert np.allclose(v, v0, rtol=1e-9, equal_nan=True)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# the result contract (mfa.results.Result)
+# ---------------------------------------------------------------------------------------------------------
+def test_reconcile_result_follows_the_result_contract():
+    import dataclasses
+
+    from mfa.results import Result
+
+    # the case of test_one_balance_two_measurements: both flows flagged as gross errors (|z| = 2 > 1.96)
+    park = park_of([proc("in", "import"), proc("p", "production"), proc("out", "export")],
+                   [flow("in", "p", 100, 3), flow("p", "out", 110, 4)])
+    r = reconcile(park)
+    assert isinstance(r, Result) and dataclasses.is_dataclass(r)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        r.chi2 = 0.0
+    assert r.table is r.flows
+    assert list(r.tables) == ["flows", "transfer_coefficients", "stock_changes", "combinations"]
+    assert r.summary["chi2"] == pytest.approx(4.0, rel=1e-12) and r.summary["gross_errors"] == 2
+    assert r.summary["status_counts"] == {"exact": 0, "measured": 0, "reconciled": 2, "computed": 0,
+                                          "unobservable": 0}
+    assert [(m.severity, m.message) for m in r.messages] == [
+        ("warning", "2 measurement(s) flagged as gross errors (alpha = 0.05)")]
+    doc = json.loads(r.to_json())
+    assert doc["chi2"] == pytest.approx(4.0) and [f["value"] for f in doc["flows"]] == pytest.approx([103.6] * 2)
+    # the reconciled park is formed once and kept
+    assert r.park is r.park and r.park.flows["value"].tolist() == pytest.approx([103.6, 103.6])
+    # covariance of the two reconciled flows: both equal x̂, so fully correlated, σ̂² = 144/25
+    np.testing.assert_allclose(r.covariance(["in>p:m", "p>out:m"]).to_numpy(), np.full((2, 2), 5.76))

@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
-import mfa.solve as solve
-from mfa import _chordal
+import mfa.solve.linear_algebra as linear_algebra
+from mfa.solve import _chordal
 from mfa.solve import reconcile
 
 pytestmark = pytest.mark.skipif(not _chordal.available(), reason="chompack is a dependency; not installed")
@@ -35,7 +35,7 @@ def test_sparse_paths_give_the_dense_uncertainties(structure, monkeypatch):
     dense = reconcile(park)
     assert dense.uncertainty_propagated
     # every reduced system goes to the sparse Cholesky ...
-    monkeypatch.setattr(solve, "_DENSE_LIMIT", 0)
+    monkeypatch.setattr(linear_algebra, "DENSE_LIMIT", 0)
     chordal = reconcile(park)
     # ... or, without chompack, to the sparse LU
     monkeypatch.setattr(_chordal, "available", lambda: False)
@@ -100,8 +100,8 @@ def test_not_positive_definite_is_reported_as_arithmetic_error():
 
 def test_default_skips_only_what_is_predicted_too_costly(monkeypatch, tmp_path, capsys):
     park = _park(300, "regional")
-    monkeypatch.setattr(solve, "_DENSE_LIMIT", 0)
-    monkeypatch.setattr(solve, "_AUTO_COVARIANCE_FLOPS", 0.0)
+    monkeypatch.setattr(linear_algebra, "DENSE_LIMIT", 0)
+    monkeypatch.setattr(linear_algebra, "AUTO_COVARIANCE_FLOPS", 0.0)
     r = reconcile(park)
     assert not r.uncertainty_propagated
     assert "floating-point operations" in r.uncertainty_skipped and "--covariance" in r.uncertainty_skipped
@@ -126,10 +126,56 @@ def test_default_skips_only_what_is_predicted_too_costly(monkeypatch, tmp_path, 
 
 def test_factor_survives_pickling_for_executors(monkeypatch):
     park = _park(300, "random")
-    monkeypatch.setattr(solve, "_DENSE_LIMIT", 0)
+    monkeypatch.setattr(linear_algebra, "DENSE_LIMIT", 0)
     r = reconcile(park)
     normal = r.linear_model.normal
-    assert normal._chordal is not None and normal._chordal.L is not None
+    assert isinstance(normal.factor, _chordal.ChordalCholesky) and normal.factor.L is not None
     b = np.random.default_rng(0).normal(size=(normal.n, 4))
     again = pickle.loads(pickle.dumps(normal))
     np.testing.assert_allclose(again.solve(b), normal.solve(b), rtol=1e-10, atol=1e-12)
+
+
+def test_every_strategy_of_the_normal_matrix_gives_the_same_answers(monkeypatch):
+    """Dense Cholesky, the chordal sparse Cholesky, SuperLU and conjugate gradients (one right-hand side before
+    anything is factored) against numpy on the same matrix: M⁻¹b and diag(Hᵀ M⁻¹ H)."""
+    from mfa.solve.linear_algebra import DenseCholesky, NormalMatrix, SparseLU
+
+    rng = np.random.default_rng(11)
+    n = 700                                             # above DENSE_LIMIT: sparse by default
+    M = _random_spd(n, rng)
+    b = rng.normal(size=n)
+    H = sp.random(n, 25, density=0.02, random_state=4, format="csc")
+    Md = M.toarray()
+    x_ref = np.linalg.solve(Md, b)
+    q_ref = np.einsum("ij,ij->j", H.toarray(), np.linalg.solve(Md, H.toarray()))
+
+    cg = NormalMatrix(M)
+    np.testing.assert_allclose(cg.solve(b), x_ref, rtol=1e-9, atol=1e-12 * np.abs(x_ref).max())
+    assert cg.factor is None                           # values alone never factor
+    chol = NormalMatrix(M)
+    np.testing.assert_allclose(chol.inverse_quadratic(H), q_ref, rtol=1e-9)
+    assert isinstance(chol.factor, _chordal.ChordalCholesky)
+    np.testing.assert_allclose(chol.solve(b[:, None])[:, 0], x_ref, rtol=1e-9)
+    lu = NormalMatrix(M, sparse_cholesky=False)
+    np.testing.assert_allclose(lu.inverse_quadratic(H), q_ref, rtol=1e-9)
+    assert isinstance(lu.factor, SparseLU)
+    monkeypatch.setattr(linear_algebra, "DENSE_LIMIT", 10 * n)
+    dense = NormalMatrix(M)
+    assert isinstance(dense.factor, DenseCholesky) and dense.rank == n
+    np.testing.assert_allclose(dense.inverse_quadratic(H), q_ref, rtol=1e-9)
+    np.testing.assert_allclose(dense.solve(b), x_ref, rtol=1e-9)
+
+
+def test_dependent_equations_fall_back_to_the_pseudo_inverse_and_report_the_rank():
+    from mfa.solve.linear_algebra import DensePseudoInverse, NormalMatrix
+
+    rng = np.random.default_rng(5)
+    n = 600
+    A = sp.random(n - 1, 3 * n, density=0.01, random_state=6, format="csr") + sp.eye(n - 1, 3 * n)
+    A = sp.vstack([A, A[:1] + A[1:2]]).tocsr()          # the last equation is the sum of the first two
+    M = (A @ A.T).tocsr()
+    normal = NormalMatrix(M)
+    normal.factorise()
+    assert isinstance(normal.factor, DensePseudoInverse) and normal.rank == n - 1
+    b = M @ rng.normal(size=n)                          # consistent right-hand side
+    np.testing.assert_allclose(M @ normal.solve(b[:, None])[:, 0], b, rtol=1e-8, atol=1e-8 * np.abs(b).max())

@@ -1,5 +1,5 @@
 """Reconciliation by sparse triangular elimination (mfa._triangular) against the dense block-SVD reference
-(mfa.solve._eliminate_dense), on the data patterns of issue 13, and dependent balances."""
+(mfa.solve.elimination.eliminate_dense), on the data patterns of issue 13, and dependent balances."""
 
 from __future__ import annotations
 
@@ -8,8 +8,11 @@ import pytest
 import scipy.sparse as sp
 
 import mfa
-import mfa.solve as solve
-from mfa import _triangular
+import mfa.solve.gauss_newton as gauss_newton
+import mfa.solve.propagation as propagation
+from mfa.solve import _triangular
+from mfa.solve.elimination import eliminate_dense
+from mfa.solve.model import model_from_park
 from mfa.errors import MfaError
 from mfa.solve import reconcile
 
@@ -24,7 +27,7 @@ def _park(structure: str, pattern: str, tc_share: float = 0.02, seed: int = 5):
 
 def _dense(park, monkeypatch):
     with monkeypatch.context() as m:
-        m.setattr(solve, "_eliminate", solve._eliminate_dense)
+        m.setattr(gauss_newton, "eliminate", eliminate_dense)
         return reconcile(park)
 
 
@@ -68,7 +71,7 @@ def test_patterns_equal_the_dense_reference(structure, pattern, monkeypatch):
     new = reconcile(park)
     assert new.uncertainty_propagated
     ref = _dense(park, monkeypatch)
-    counts = new.summary()["status_counts"]
+    counts = new.summary["status_counts"]
     assert counts["reconciled"] > 0 and counts["computed"] > 0
     if pattern == "30/50/20":
         assert counts["unobservable"] > 0 and len(new.combinations) > 0
@@ -85,7 +88,7 @@ def test_combinations_of_a_linear_park_equal_the_dense_reference(monkeypatch):
 def test_coefficient_rows_that_close_cycles(monkeypatch):
     """Many measured coefficients: the triangular pivots leave a non-zero Schur complement, resolved densely."""
     park = _park("regional", "30/50/20", tc_share=0.3, seed=7)
-    model = solve._model_from_park(park)
+    model = model_from_park(park)
     v = np.nan_to_num(model.value0, nan=1.0)
     Jy = model.jacobian(v)[:, model.kind == 2]
     assert _triangular.reduce(Jy).blocks, "the case must exercise the Schur-complement blocks"
@@ -171,11 +174,11 @@ def test_dependent_balances_that_contradict_name_the_processes():
 def test_combinations_of_very_large_parts_are_counted_not_listed(monkeypatch):
     park = _park("regional", "30/50/20", tc_share=0.0)
     full = reconcile(park)
-    assert len(full.combinations) and full.summary()["combinations_skipped"] == 0
-    monkeypatch.setattr(solve, "_COMBINATION_LIMIT", 1)
+    assert len(full.combinations) and full.summary["combinations_skipped"] == 0
+    monkeypatch.setattr(propagation, "COMBINATION_LIMIT", 1)
     r = reconcile(park)
-    assert len(r.combinations) == 0 and r.summary()["combinations_skipped"] > 0
-    assert r.to_dict()["combinations_skipped"] == r.summary()["combinations_skipped"]
+    assert len(r.combinations) == 0 and r.summary["combinations_skipped"] > 0
+    assert r.to_dict()["combinations_skipped"] == r.summary["combinations_skipped"]
     # everything else is unchanged
     assert (r.flows["status"] == full.flows["status"]).all()
     np.testing.assert_allclose(r.flows["sigma"], full.flows["sigma"], rtol=1e-12)

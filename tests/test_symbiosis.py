@@ -195,8 +195,9 @@ def test_cost_objective_needs_prices_and_uses_them(tmp_path):
     # saving per t: 20 + 1.351·10 = 33.5 CNY; transport 1 CNY/t·km: cem_a 8.6 km pays, cem_b 59 km does not
     r = discover(park, "cost", compat=compat, prices=pr, transport_cost=1.0)
     assert set(r.couplings["to"]) == {"cem_a"}
-    assert (r.couplings["cost_change"] < 0).all()
     d = r.couplings.iloc[0]
+    assert d["tonnes"] == pytest.approx(27 / 1.351)  # all of cem_a's limestone replaced
+    assert d["distance_km"] == pytest.approx(haversine_km(106.80, 39.60, 106.90, 39.60))
     assert d["cost_change"] == pytest.approx(d["tonnes"] * (d["distance_km"] * 1.0 - 20 - 1.351 * 10))
     # fixed link cost as a MILP: 5000 CNY/a per link is more than any coupling saves → no link
     r2 = discover(park, "cost", compat=compat, prices=pr, transport_cost=1.0, fixed_cost=5000)
@@ -217,8 +218,16 @@ def test_co2_objective_and_weights(tmp_path):
     compat = compat_frame(tmp_path, "carbide_slag,limestone,,1.351,,0.594,,,,derived,\n")
     park = two_user_park()
     r = discover(park, "co2", compat=compat, transport_co2=0.01)
-    # 0.594 − 0.01·59 km ≈ 0.004 > 0: both users still worth it, near one first
-    assert r.couplings["co2_avoided"].sum() > 0
+    # per t: 0.594 − 0.01·8.57 km = 0.508 t CO₂ avoided at cem_a, but 0.594 − 0.01·59.97 km = −0.006 at cem_b
+    # (the haul emits more than the limestone saves): only cem_a, up to its limestone demand 27 t/a ÷ γ
+    c = r.couplings
+    assert c["to"].tolist() == ["cem_a"]
+    assert c["tonnes"].sum() == pytest.approx(27 / 1.351)
+    d_a = haversine_km(106.80, 39.60, 106.90, 39.60)
+    assert c["co2_avoided"].iloc[0] == pytest.approx(27 / 1.351 * (0.594 - 0.01 * d_a))
+    far = r.candidates[r.candidates["to"] == "cem_b"]
+    np.testing.assert_allclose(far["co2_per_t"], 0.594 - 0.01 * haversine_km(106.80, 39.60, 107.50, 39.60))
+    assert (far["co2_per_t"] < 0).all() and (far["tonnes"] == 0).all()
     r = discover(park, compat=compat, weights={"co2": 1.0}, transport_co2=0.02)  # far user now emits more
     assert set(r.couplings["to"]) == {"cem_a"}
     with pytest.raises(MfaError, match="unknown weight"):
@@ -259,11 +268,19 @@ def test_wuhai_retrofit(wuhai_result, tmp_path):
     retro = r.retrofit()
     assert balance(retro).ok
     kinds = dict(zip(retro.processes["id"], retro.processes["kind"]))
-    # every coupling added to (or created) an exchange with a production process, and says so in its note
+    # every coupling grew (or created) its exchange producer → user by exactly its tonnes, and says so
+    key = ["source", "target", "material"]
+    grown = (retro.flows.groupby(key)["value"].sum()
+             .sub(r.park.flows.groupby(key)["value"].sum(), fill_value=0.0))
+    planned = c.groupby(["from", "to", "material"])["tonnes"].sum()
+    np.testing.assert_allclose(grown.reindex(planned.index).to_numpy(), planned.to_numpy(), rtol=1e-9)
     touched = retro.flows[retro.flows["note"].str.contains("symbiosis retrofit", regex=False)]
-    assert len(touched) >= len(c)
     assert set(zip(c["from"], c["to"])) <= set(zip(touched["source"], touched["target"]))
     assert (touched["target"].map(kinds) == "production").all()
+    # the landfill receives exactly the rerouted tonnes less (every stream was landfilled)
+    from mfa.symbiosis import landfilled_tonnes
+
+    assert landfilled_tonnes(r.park) - landfilled_tonnes(retro) == pytest.approx(s["tonnes"])
 
 
 def test_wuhai_json_is_deterministic(wuhai_result):
@@ -297,12 +314,17 @@ def test_shipped_wuhai_retrofit_checks():
     retro = mfa.read_park("wuhai_retrofit")
     assert balance(retro).ok
     assert retro.info.name.endswith("(symbiosis retrofit)")
-    sym = retro.flows[retro.flows["note"].str.contains("symbiosis retrofit", regex=False)]
-    assert len(sym) >= 3
-    from mfa.symbiosis import utilisation_rates
+    from mfa.symbiosis import landfilled_tonnes, utilisation_rates
 
-    assert utilisation_rates(retro)["industrial_solid_waste"] > utilisation_rates(
-        mfa.read_park("wuhai"))["industrial_solid_waste"]
+    # 乌海 2015: 887.577 万t utilised of 1607.013 + 3.44 万t (S04); the retrofit moves the tonnes it takes off
+    # the landfill to users, over the same denominator (16,104,530 t/a) — to 10⁻³, as in test_wuhai_retrofit
+    wuhai = mfa.read_park("wuhai")
+    rerouted = landfilled_tonnes(wuhai) - landfilled_tonnes(retro)
+    assert rerouted == pytest.approx(925_530)
+    before = utilisation_rates(wuhai)["industrial_solid_waste"]
+    after = utilisation_rates(retro)["industrial_solid_waste"]
+    assert before == pytest.approx(887.577 / (1607.013 + 3.44), rel=1e-9)
+    assert after - before == pytest.approx(rerouted / 16_104_530, rel=1e-3)
 
 
 def test_nearest_users_only(tmp_path):

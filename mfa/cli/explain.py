@@ -2,12 +2,33 @@
 
 from __future__ import annotations
 
-from mfa.cli._common import add_json_flag, add_park_argument, load_park, print_json
+import argparse
+
+from mfa.cli._common import add_json_flag, add_park_argument, load_park, print_json_result
 
 HELP = "show how a computed flow follows from the measured and exact flows (symbolic, sympy)"
 
 
-def register(sub) -> None:
+def register(sub: argparse._SubParsersAction) -> None:
+    """Add the ``explain`` command to the CLI's sub-parsers.
+
+    Parameters
+    ----------
+    sub : argparse._SubParsersAction
+        The sub-parsers of ``mfa``.
+
+    Returns
+    -------
+    None
+
+    Examples
+    --------
+    >>> import argparse
+    >>> sub = argparse.ArgumentParser(prog="mfa").add_subparsers()
+    >>> register(sub)
+    >>> sub.choices["explain"].parse_args(["wuhai", "pc_power_plant>atmosphere:flue_gas"]).flow
+    'pc_power_plant>atmosphere:flue_gas'
+    """
     p = sub.add_parser("explain", help=HELP,
                        description=HELP + ". Symbols are flow ids, tc[<flow id>] for transfer coefficients and "
                        "Δstock[<process>] for unknown stock changes; values in t/a.")
@@ -17,13 +38,35 @@ def register(sub) -> None:
     p.set_defaults(func=run)
 
 
-def run(args) -> int:
+def run(args: argparse.Namespace) -> int:
+    """Run ``mfa explain`` with parsed arguments (errors are raised as :class:`mfa.errors.MfaError`; the CLI
+    turns them into a located message and exit 2).
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+
+    Returns
+    -------
+    int
+        The exit code (0).
+
+    Examples
+    --------
+    >>> import argparse, contextlib, io
+    >>> sub = argparse.ArgumentParser(prog="mfa").add_subparsers()
+    >>> register(sub)
+    >>> with contextlib.redirect_stdout(io.StringIO()) as out:
+    ...     code = run(sub.choices["explain"].parse_args(["wuhai", "pc_power_plant>atmosphere:flue_gas", "--json"]))
+    >>> code, '"expression"' in out.getvalue()
+    (0, True)
+    """
     from mfa.explanation import explain
 
     park = load_park(args.park)
     e = explain(park, args.flow)
     if args.json:
-        print_json(e.to_dict())
+        print_json_result(e)
     else:
         print(str(e))
     return 0

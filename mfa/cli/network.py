@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from mfa.cli._common import add_json_flag, add_park_argument, load_park, print_json, table_options
+from mfa.cli._common import add_json_flag, add_park_argument, load_park, table_options
 
 HELP = "network metrics of the park: throughflow, Finn cycling index, cyclicity, food-web and ascendency"
 DESCRIPTION = HELP + """.
@@ -33,7 +33,8 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
-    from mfa.network import _fmt, metrics
+    from mfa.formatting import number
+    from mfa.network import metrics
 
     park = load_park(args.park)
     if not args.reconcile and not args.as_given:
@@ -42,10 +43,10 @@ def run(args) -> int:
         park = solve_park(park).park
     r = metrics(park, material=args.material, category=args.category, reconcile=args.reconcile)
     if args.json:
-        print_json(r.to_dict())
+        print(r.to_json())
         return 0
     t = r.table.copy()
-    t["value"] = [_fmt(r.metrics.get(k)) for k in t["metric"]]
+    t["value"] = [("—" if v is None else number(v)) for v in (r.metrics.get(k) for k in t["metric"])]
     print(f"Network metrics of {park.info.name} — currency: {r.currency}")
     print(t.to_string(index=False))
     if args.nodes:

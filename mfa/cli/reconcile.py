@@ -4,13 +4,32 @@ from __future__ import annotations
 
 import argparse
 
-from mfa.cli._common import (add_force_flag, add_json_flag, add_park_argument, load_park, print_json,
+from mfa.cli._common import (add_force_flag, add_json_flag, add_park_argument, load_park, print_json_result,
                               significant, table_options)
 
 HELP = "solve unknown flows and reconcile measured flows and transfer coefficients (t/a)"
 
 
-def register(sub) -> None:
+def register(sub: argparse._SubParsersAction) -> None:
+    """Add the ``reconcile`` command to the CLI's sub-parsers.
+
+    Parameters
+    ----------
+    sub : argparse._SubParsersAction
+        The sub-parsers of ``mfa``.
+
+    Returns
+    -------
+    None
+
+    Examples
+    --------
+    >>> import argparse
+    >>> sub = argparse.ArgumentParser(prog="mfa").add_subparsers()
+    >>> register(sub)
+    >>> sub.choices["reconcile"].parse_args(["wuhai", "--bounds"]).bounds
+    True
+    """
     p = sub.add_parser(
         "reconcile", help=HELP,
         description=HELP + ". A flow without value is unknown; sigma (t/a) makes a value measured, none makes "
@@ -33,7 +52,29 @@ def register(sub) -> None:
     p.set_defaults(func=run)
 
 
-def run(args) -> int:
+def run(args: argparse.Namespace) -> int:
+    """Run ``mfa reconcile`` with parsed arguments (errors are raised as :class:`mfa.errors.MfaError`; the CLI
+    turns them into a located message and exit 2).
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+
+    Returns
+    -------
+    int
+        The exit code (0).
+
+    Examples
+    --------
+    >>> import argparse, contextlib, io
+    >>> sub = argparse.ArgumentParser(prog="mfa").add_subparsers()
+    >>> register(sub)
+    >>> with contextlib.redirect_stdout(io.StringIO()) as out:
+    ...     code = run(sub.choices["reconcile"].parse_args(["wuhai", "--json"]))
+    >>> code, '"chi2"' in out.getvalue()
+    (0, True)
+    """
     from mfa.errors import MfaError
     from mfa.solve import reconcile
 
@@ -76,9 +117,9 @@ def run(args) -> int:
 
         write_park_output(r.park, args.output, args)
     if args.json:
-        print_json(r.to_dict())
+        print_json_result(r)
         return 0
-    s = r.summary()
+    s = r.summary
     print(f"Reconciliation of {park.info.name} (t/a)")
     print(f"converged after {s['iterations']} iteration(s); chi2 = {s['chi2']:.4g}, dof = {s['dof']}, "
           f"p = {s['p_value']:.4g}; largest constraint residual {s['max_residual']:.3g} t/a")

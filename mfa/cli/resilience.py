@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from mfa.cli._common import add_json_flag, add_park_argument, load_park, print_json, significant, table_options
+from mfa.cli._common import add_json_flag, add_park_argument, load_park, table_options
+from mfa.formatting import number
 
 HELP = "remove each internal process in turn (or --remove a set) and rank the keystones of the exchange web"
 DESCRIPTION = HELP + """.
@@ -34,7 +35,7 @@ def run(args) -> int:
     park = load_park(args.park)
     r = resilience(park, remove=args.remove, target=args.target, limit=args.limit, seed=args.seed)
     if args.json:
-        print_json(r.to_dict())
+        print(r.to_json())
         return 0
     t = r.table.sort_values("keystone_rank")
     if args.top:
@@ -50,7 +51,7 @@ def run(args) -> int:
 
     print(f"intact park: FCI {num(b['fci'], '.5f')}, cyclicity {num(b['cyclicity'], '.4f')}, {b['n_links']} "
           f"links, {num(b['landfill'], ',.0f')} t/a to landfill")
-    with table_options(250, max_columns=30, max_colwidth=40, float_format=significant):
+    with table_options(250, max_columns=30, max_colwidth=40, float_format=number):
         print(t[cols].to_string(index=False))
     for n in r.notes:
         print(f"note: {n}")

@@ -2,20 +2,37 @@
 
 from __future__ import annotations
 
-from mfa.cli._common import add_json_flag, add_park_argument, load_park, print_json, significant
-from mfa.formatting import LANGUAGES
+import argparse
+
+from mfa.cli._common import add_json_flag, add_park_argument, load_park, print_json
+from mfa.formatting import LANGUAGES, number
 
 HELP = "draw a Sankey diagram of the park (interactive .html, or static .png/.svg/.pdf)"
 DESCRIPTION = HELP + """.
 
 Link widths are flows in t/a, coloured by material category; nodes are coloured by process kind and labelled
 with their total. Imports and stock released sit in the first column; exports, emissions, landfill and stock
-accumulated in the last; return flows are drawn as loops above or below the diagram. Imbalances beyond the park's
+accumulated in the last; return flows are drawn as links running back
+below (or above) the columns they span, with arrows. Air, water and flue gas are left out of the whole-park view
+unless --carriers is given (the note says how much). Imbalances beyond the park's
 tolerance are drawn to/from 'unaccounted (balance residual)'. The .html file is self-contained and works
 offline. --scale fixes the width scale (t/a per mm of the static diagram) so that diagrams compare."""
 
 
-def register(sub) -> None:
+def register(sub: argparse._SubParsersAction) -> None:
+    """Add ``mfa sankey`` to the command line's sub-commands.
+
+    Parameters
+    ----------
+    sub : the sub-parsers of ``mfa``.
+
+    Examples
+    --------
+    >>> parser = argparse.ArgumentParser(prog="mfa")
+    >>> register(parser.add_subparsers())
+    >>> parser.parse_args(["sankey", "wuhai", "-o", "w.html", "--carriers"]).carriers
+    True
+    """
     p = sub.add_parser("sankey", help=HELP, description=DESCRIPTION)
     add_park_argument(p)
     p.add_argument("-o", "--output", required=True, metavar="OUT",
@@ -28,6 +45,10 @@ def register(sub) -> None:
     p.add_argument("--lang", choices=LANGUAGES, default="en", help="label language (zh uses name_zh)")
     p.add_argument("--scale", type=float, default=None, metavar="T_PER_MM",
                    help="t/a per mm of link width (same number for diagrams that must compare)")
+    p.add_argument("--carriers", action="store_true",
+                   help="also draw air, water and flue gas (carrier flows: water and emission categories, and "
+                        "what is drawn from the environment that is not a waste, product or fuel); off by default "
+                        "in the whole-park view, where they would dwarf the wastes")
     p.add_argument("--no-residuals", action="store_true",
                    help="do not draw the residuals of imbalanced processes (to/from 'unaccounted')")
     p.add_argument("--reconcile", action="store_true",
@@ -39,7 +60,27 @@ def register(sub) -> None:
     p.set_defaults(func=run)
 
 
-def run(args) -> int:
+def run(args: argparse.Namespace) -> int:
+    """Draw the Sankey of ``args.park`` into ``args.output``; print what was written (or ``--json``).
+
+    Parameters
+    ----------
+    args : parsed by the parser :func:`register` adds.
+
+    Returns
+    -------
+    int
+        0 (errors are raised as :class:`~mfa.errors.MfaError` and printed by :func:`mfa.cli.main`, exit 2).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from mfa.cli import main
+    >>> main(["sankey", "hazardous", "-o", tempfile.mkdtemp() + "/h.html"])  # doctest: +ELLIPSIS
+    wrote .../h.html: ... nodes, ... links, scale ... t/a per mm
+    ...
+    0
+    """
     from mfa.errors import MfaError
     from mfa.sankey_diagram import sankey
 
@@ -65,22 +106,17 @@ def run(args) -> int:
         solved = solve_park(park)
         park, note = solved.park, solved.note
     diagram = sankey(park, material=args.material, category=args.category, group_by=args.group_by,
-                     lang=args.lang, scale=args.scale, residuals=not args.no_residuals)
+                     lang=args.lang, scale=args.scale, residuals=not args.no_residuals,
+                     carriers=True if args.carriers else None)
     path = diagram.save(args.output)
-    totals = diagram.node_totals()
-    summary = {"output": str(path), "nodes": len(diagram.nodes), "links": len(diagram.links),
-               "scale_t_per_mm": diagram.scale, "total_t": float(diagram.links["value"].sum()),
-               "unknown_flows_not_drawn": int(diagram.notes.get("n_unknown", 0)),
-               "within_groups_not_drawn_t": float(diagram.notes.get("internal", 0.0)),
-               "largest_node": (totals.sort_values("value", ascending=False, kind="stable").iloc[0]["id"]
-                                if len(totals) else None)}
+    summary = {"output": str(path), **diagram.summary}
     if args.json:
         print_json(summary)
     else:
         print(f"wrote {path}: {summary['nodes']} nodes, {summary['links']} links, "
-              f"scale {significant(diagram.scale)} t/a per mm")
+              f"scale {number(diagram.scale)} t/a per mm")
         if note:
             print(f"note: {note}")
-        if summary["unknown_flows_not_drawn"]:
-            print(f"note: {summary['unknown_flows_not_drawn']} flow(s) of unknown value not drawn")
+        for message in diagram.messages:
+            print(f"note: {message}")
     return 0

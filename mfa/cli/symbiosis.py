@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from mfa.cli._common import add_force_flag, add_json_flag, add_park_argument, load_park, print_json, table_options
+from mfa.cli._common import add_force_flag, add_json_flag, add_park_argument, load_park, table_options
 
 HELP = "find industrial-symbiosis couplings for disposed, stored or discarded waste and write the retrofit park"
 DESCRIPTION = HELP + """.
@@ -65,6 +65,7 @@ def run(args) -> int:
 
     import pandas as pd
 
+    from mfa.results import dumps
     from mfa.symbiosis import compatibility, discover, read_prices
 
     park = load_park(args.park)
@@ -84,10 +85,8 @@ def run(args) -> int:
 
         write_park_output(result.retrofit(), args.output, args)
     if args.json:
-        d = result.to_dict()
-        if args.output:
-            d["retrofit"] = str(args.output)
-        print_json(d)
+        # the document of the result, plus where the retrofit park went when it was written
+        print(result.to_json() if not args.output else dumps({**result.to_dict(), "retrofit": str(args.output)}))
         return 0
     solver = result.info["solver"] or "nothing to solve"
     print(f"Symbiosis plan for {park.info.name} — objective: {result.info['objective']} "
@@ -112,8 +111,7 @@ def run(args) -> int:
     if "fci_before" in s:
         print(f"FCI {s['fci_before']:.5f} → {s['fci_after']:.5f}; cyclicity {s['cyclicity_before']:.4f} → "
               f"{s['cyclicity_after']:.4f}")
-        cats = {c for c in park.materials.set_index("id")["category"].reindex(
-            result.couplings["material"]).tolist()}
+        cats = set(result.couplings["material"].map(park.compiled.category_of))
         for cat, v in s["utilisation_rates_after"].items():
             v0 = s["utilisation_rates_before"].get(cat)
             if v is not None and v0 is not None and cat in cats:

@@ -2,12 +2,34 @@
 
 from __future__ import annotations
 
-from mfa.cli._common import add_json_flag, add_park_argument, load_park, print_json, significant, table_options
+import argparse
+
+from mfa.cli._common import (add_json_flag, add_park_argument, load_park, print_json_result, significant,
+                              table_options)
 
 HELP = "Monte Carlo uncertainty of flows and indicators (measured values sampled, each sample reconciled)"
 
 
-def register(sub) -> None:
+def register(sub: argparse._SubParsersAction) -> None:
+    """Add the ``uncertainty`` command to the CLI's sub-parsers.
+
+    Parameters
+    ----------
+    sub : argparse._SubParsersAction
+        The sub-parsers of ``mfa``.
+
+    Returns
+    -------
+    None
+
+    Examples
+    --------
+    >>> import argparse
+    >>> sub = argparse.ArgumentParser(prog="mfa").add_subparsers()
+    >>> register(sub)
+    >>> sub.choices["uncertainty"].parse_args(["wuhai", "--samples", "20"]).samples
+    20
+    """
     p = sub.add_parser(
         "uncertainty", help=HELP,
         description=HELP + ". Measured flows (sigma, t/a) and coefficients (tc_sigma) are sampled, kept "
@@ -34,7 +56,29 @@ def _init_worker() -> None:
     threadpool_limits(1)
 
 
-def run(args) -> int:
+def run(args: argparse.Namespace) -> int:
+    """Run ``mfa uncertainty`` with parsed arguments (errors are raised as :class:`mfa.errors.MfaError`; the CLI
+    turns them into a located message and exit 2).
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+
+    Returns
+    -------
+    int
+        The exit code (0).
+
+    Examples
+    --------
+    >>> import argparse, contextlib, io
+    >>> sub = argparse.ArgumentParser(prog="mfa").add_subparsers()
+    >>> register(sub)
+    >>> with contextlib.redirect_stdout(io.StringIO()) as out:
+    ...     code = run(sub.choices["uncertainty"].parse_args(["wuhai", "--samples", "20", "--indicator-samples", "0", "--json"]))
+    >>> code, '"p97_5"' in out.getvalue()
+    (0, True)
+    """
     from mfa.errors import MfaError
     from mfa.uncertainty import monte_carlo
 
@@ -56,7 +100,7 @@ def run(args) -> int:
     else:
         res = monte_carlo(park, **kw)
     if args.json:
-        print_json(res.to_dict())
+        print_json_result(res)
         return 0
     print(f"Monte Carlo uncertainty of {park.info.name}: {res.samples} samples, seed {res.seed}, "
           f"{res.distribution} distributions" + (f"; {res.failed_samples} samples failed and were excluded"

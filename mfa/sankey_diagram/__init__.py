@@ -12,8 +12,11 @@ Conventions shown in every diagram
       "stock release" (Δstock < 0). Imbalances of internal processes beyond the park's tolerance are drawn
       as links to/from "unaccounted (balance residual)", so every tonne drawn in is drawn out.
     * Flows of unknown value (NaN) cannot be drawn; their number is given in the diagram's note.
-    * Return flows (recycling, reuse) that run against the main direction are drawn as loops above or
-      below the diagram, from right to left, ending in an arrowhead at their target.
+    * Return flows (recycling, reuse) that run against the main direction are drawn as return links just
+      under (or over) the columns they span, from right to left, with their value and an arrowhead at
+      their target.
+    * Air, water and flue gas (carriers, :func:`carrier_flows`) are left out of the whole-park view, which
+      they would dwarf; ``carriers=True`` draws them, and the note gives their total.
 
 >>> import mfa
 >>> park = mfa.Park.from_frames(
@@ -34,17 +37,26 @@ from __future__ import annotations
 
 import base64
 import os
+from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import TYPE_CHECKING, Any, ClassVar, Iterable, Sequence
 
 import numpy as np
 import pandas as pd
 
-from mfa.errors import MfaError, suggest
-from mfa.formatting import check_lang
+from mfa.errors import Issue, MfaError, suggest
+from mfa.formatting import check_lang, number
+from mfa.results import Result
+
+if TYPE_CHECKING:  # pragma: no cover
+    from matplotlib.figure import Figure
+
+    from mfa.park import Park
+    from mfa.sankey_diagram.layout import SankeyLayout
 
 __all__ = ["sankey", "sankey_frames", "SankeyDiagram", "format_value", "KIND_COLORS", "CATEGORY_COLORS",
-           "kind_label", "category_label"]
+           "kind_label", "category_label", "carrier_flows", "CARRIER_CATEGORIES", "wrap_label"]
 
 KIND_COLORS = {
     "import": "#4C72B0", "production": "#55A868", "collection": "#8C8C8C", "treatment": "#DD8452",
@@ -71,12 +83,16 @@ _TEXT = {
     "en": {"stock_in": "stock accumulation", "stock_out": "stock release",
            "res_out": "unaccounted (balance residual)", "res_in": "unaccounted (balance residual)",
            "unknown": "{n} flow(s) of unknown value not drawn (mfa reconcile computes them)", "internal": "{v} within groups not drawn",
+           "carriers": "air, water and flue gas ({v}) not drawn (carriers=True / --carriers shows them)",
            "scale": "scale: {s} per mm", "stock_mat": "stock change", "res_mat": "balance residual"},
     "zh": {"stock_in": "库存增加", "stock_out": "库存减少", "res_out": "未平衡量（残差）",
            "res_in": "未平衡量（残差）", "unknown": "{n} 条未知数值的流未绘出（可用 mfa reconcile 计算）",
-           "internal": "组内流 {v} 未绘出", "scale": "比例：每毫米 {s}", "stock_mat": "库存变化",
+           "internal": "组内流 {v} 未绘出", "carriers": "空气、水和烟气（{v}）未绘出（--carriers 可显示）",
+           "scale": "比例：每毫米 {s}", "stock_mat": "库存变化",
            "res_mat": "平衡残差"},
 }
+#: Material categories whose flows are carriers (see :func:`carrier_flows`).
+CARRIER_CATEGORIES: frozenset[str] = frozenset({"water", "emission"})
 # synthetic node ids cannot clash with process ids: they contain characters a park id may not use
 STOCK_IN, STOCK_OUT, RES_OUT, RES_IN = "⊕stock+", "⊕stock-", "⊕residual+", "⊕residual-"
 #: Appended to the id of a boundary process drawn a second time as a source (see :func:`sankey_frames`).
@@ -84,45 +100,87 @@ SOURCE_SUFFIX = "⊕source"
 
 
 def kind_label(kind: str, lang: str = "en") -> str:
+    """The name of a process kind in the reader's language.
+
+    Examples
+    --------
+    >>> kind_label("landfill", "zh"), kind_label("landfill")
+    ('填埋', 'landfill')
+    """
     return _KIND_ZH.get(kind, kind) if lang == "zh" else kind
 
 
 def category_label(category: str, lang: str = "en") -> str:
+    """The name of a material category in the reader's language.
+
+    Examples
+    --------
+    >>> category_label("industrial_solid_waste"), category_label("industrial_solid_waste", "zh")
+    ('industrial solid waste', '一般工业固废')
+    """
     return _CATEGORY_ZH.get(category, category) if lang == "zh" else category.replace("_", " ")
 
 
-def format_value(v: float, lang: str = "en") -> str:
-    """A flow in t/a as a short label: ``1.23 Mt/a``, ``45.6 kt/a``, ``789 t/a``; in Chinese ``123 万t/a``."""
+def format_value(v: float | None, lang: str = "en") -> str:
+    """A flow in t/a as a short label, in the reader's units: ``1.234 Mt/a``, ``45.6 kt/a``, ``789 t/a``;
+    in Chinese ``123.4 万t/a`` and ``1.2 亿t/a``. Four significant digits (:func:`mfa.formatting.number`).
+
+    Parameters
+    ----------
+    v : t/a (None or NaN gives ``"?"``).
+    lang : ``"en"`` or ``"zh"``.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> format_value(56_040_000.0), format_value(34_400.0), format_value(789.0), format_value(1_230_000, "zh")
+    ('56.04 Mt/a', '34.4 kt/a', '789 t/a', '123 万t/a')
+    """
     if v is None or not np.isfinite(v):
         return "?"
-    a = abs(v)
+    def short(x: float) -> str:  # no false decimals: 34.4, not 34.40
+        text = number(x)
+        return text.rstrip("0").rstrip(".") if "." in text else text
 
-    def sig(x: float) -> str:
-        if x >= 100:
-            return f"{x:,.0f}"
-        if x >= 10:
-            return f"{x:.1f}"
-        return f"{x:.2f}"
-
-    if lang == "zh":
-        if a >= 1e8:
-            return f"{sig(v / 1e8)} 亿t/a"
-        if a >= 1e4:
-            return f"{sig(v / 1e4)} 万t/a"
-        return f"{sig(v)} t/a"
-    if a >= 1e6:
-        return f"{sig(v / 1e6)} Mt/a"
-    if a >= 1e3:
-        return f"{sig(v / 1e3)} kt/a"
-    return f"{sig(v)} t/a"
+    steps = ((1e8, "亿t/a"), (1e4, "万t/a")) if lang == "zh" else ((1e6, "Mt/a"), (1e3, "kt/a"))
+    for factor, unit in steps:
+        if abs(v) >= factor:
+            return f"{short(v / factor)} {unit}"
+    return f"{short(float(v))} t/a"
 
 
 def wrap_label(text: str, width: int = 26) -> str:
-    """Break a long node name into lines of about ``width`` characters (CJK characters count double)."""
+    r"""Break a long node name into lines of about ``width`` characters (CJK characters count double).
+
+    Chinese text is cut between characters, never leaving an opening bracket at the end of a line or a
+    closing mark at the start of one (禁则); text that is mostly Latin (with an odd Chinese word) is cut at
+    spaces.
+
+    Parameters
+    ----------
+    text : the name.
+    width : characters per line (Latin).
+
+    Returns
+    -------
+    str
+        The lines joined by newlines.
+
+    Examples
+    --------
+    >>> wrap_label("Baotou city districts: households, shops and offices (社会源)")
+    'Baotou city districts:\nhouseholds, shops and\noffices (社会源)'
+    >>> wrap_label("包头城区居民、商户和企业（废旧物品来源）")
+    '包头城区居民、商户和企业\n（废旧物品来源）'
+    """
     import textwrap
 
     text = str(text)
-    if any(ord(ch) > 0x2E80 for ch in text):
+    n_cjk = sum(ord(ch) > 0x2E80 for ch in text)
+    if n_cjk * 2 > len(text.replace(" ", "")):
         step = max(width // 2, 4)
         if len(text) <= step + 2:
             return text
@@ -153,16 +211,86 @@ def _as_list(x: str | Iterable[str] | None) -> list[str] | None:
 # ------------------------------------------------------------------------------------------------
 # park → node and link frames
 # ------------------------------------------------------------------------------------------------
-def sankey_frames(park, material: str | Sequence[str] | None = None, category: str | Sequence[str] | None = None,
-                  group_by: str | None = None, lang: str = "en",
-                  residuals: bool = True) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
+def carrier_flows(park: "Park") -> np.ndarray:
+    """Which flows of ``park`` are carriers: air, water and gases that pass through the processes
+    (combustion air, flue gas, cooling and waste water …), as opposed to the materials a park manages.
+
+    Decided by the catalogue, not by ids: a flow is a carrier when its material's category is one of
+    :data:`CARRIER_CATEGORIES` (water, emission), or when it is drawn from the environment (a process of kind
+    ``environment``) and is neither a waste, a product nor a fuel (air, oxygen, river water taken in).
+
+    Parameters
+    ----------
+    park : the park.
+
+    Returns
+    -------
+    numpy.ndarray
+        bool per row of ``park.flows``.
+
+    Examples
+    --------
+    >>> import mfa
+    >>> park = mfa.Park.from_frames(
+    ...     processes=[{"id": "atm", "name": "Atmosphere", "kind": "environment"},
+    ...                {"id": "mine", "name": "Mine", "kind": "import"},
+    ...                {"id": "plant", "name": "Plant", "kind": "production"},
+    ...                {"id": "dump", "name": "Dump", "kind": "landfill"}],
+    ...     flows=[{"source": "atm", "target": "plant", "material": "air", "value": 300},
+    ...            {"source": "mine", "target": "plant", "material": "coal", "value": 100},
+    ...            {"source": "plant", "target": "atm", "material": "flue_gas", "value": 380},
+    ...            {"source": "plant", "target": "dump", "material": "fly_ash", "value": 20}])
+    >>> carrier_flows(park).tolist()
+    [True, False, True, False]
+    """
+    from mfa.conventions import WASTE_CATEGORIES
+
+    c = park.compiled
+    flows = park.flows
+    cat = flows["material"].map(c.category_of).fillna("other")
+    from_nature = flows["source"].map(c.kind_of).eq("environment")
+    managed = cat.isin(WASTE_CATEGORIES | {"product", "fuel"})
+    return (cat.isin(CARRIER_CATEGORIES) | (from_nature & ~managed)).to_numpy(dtype=bool)
+
+
+def sankey_frames(park: "Park", material: str | Sequence[str] | None = None,
+                  category: str | Sequence[str] | None = None, group_by: str | None = None, lang: str = "en",
+                  residuals: bool = True, carriers: bool | None = None) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
     """The nodes and links a Sankey of ``park`` draws, as tidy frames (t/a), plus notes.
 
-    nodes: id, label, kind, pin (−1 first column, +1 last, 0 free), members (process ids, ";"-joined).
-    links: source, target, material, material_name, category, value (t/a), type ("flow", "stock",
-    "residual"), flows (flow ids, ";"-joined).
-    notes: n_unknown (flows of unknown value, not drawn), internal (t/a between processes of one group, not
-    drawn), filtered (bool: a material or category filter was applied), throughput (t/a of the largest node).
+    Parameters
+    ----------
+    park : the park (:func:`mfa.read_park`).
+    material, category : keep only flows of these materials / material categories (an id, a
+        comma-separated string or a list).
+    group_by : ``"group"`` or ``"kind"`` aggregates processes.
+    lang : ``"en"`` or ``"zh"``.
+    residuals : draw the residuals of imbalanced processes (whole park only).
+    carriers : draw the carrier flows (:func:`carrier_flows`: air, water, flue gas …). ``None`` (default):
+        off in the whole-park view, where they would dwarf the wastes, on when a material or category is
+        asked for.
+
+    Returns
+    -------
+    nodes : id, label, kind, pin (−1 first column, +1 last, 0 free), members (process ids, ";"-joined).
+    links : source, target, material, material_name, category, value (t/a), type ("flow", "stock",
+        "residual"), flows (flow ids, ";"-joined).
+    notes : n_unknown (flows of unknown value, not drawn), internal (t/a between processes of one group, not
+        drawn), carriers (t/a of carrier flows not drawn), filtered (bool: a material or category filter was
+        applied), throughput (t/a of the largest node).
+
+    Examples
+    --------
+    >>> import mfa
+    >>> park = mfa.Park.from_frames(
+    ...     processes=[{"id": "mine", "name": "Mine", "kind": "import"},
+    ...                {"id": "plant", "name": "Plant", "kind": "production"},
+    ...                {"id": "dump", "name": "Dump", "kind": "landfill"}],
+    ...     flows=[{"source": "mine", "target": "plant", "material": "coal", "value": 100},
+    ...            {"source": "plant", "target": "dump", "material": "fly_ash", "value": 100}])
+    >>> nodes, links, notes = sankey_frames(park)
+    >>> nodes["id"].tolist(), links["value"].tolist(), notes["carriers"]
+    (['dump', 'mine', 'plant'], [100.0, 100.0], 0.0)
     """
     check_lang(lang)
     if group_by not in (None, "group", "kind"):
@@ -171,7 +299,8 @@ def sankey_frames(park, material: str | Sequence[str] | None = None, category: s
     procs = park.processes
     flows = park.flows
     mats = park.materials
-    mat_cat = dict(zip(mats["id"], mats["category"].fillna("other").replace("", "other")))
+    compiled = park.compiled
+    mat_cat = {m: (c if isinstance(c, str) and c else "other") for m, c in compiled.category_of.items()}
     name_col = "name_zh" if lang == "zh" and "name_zh" in mats.columns else "name"
 
     def pick(frame: pd.DataFrame, col: str) -> list[str]:
@@ -214,6 +343,12 @@ def sankey_frames(park, material: str | Sequence[str] | None = None, category: s
     value = flows["value"].to_numpy(dtype=float)
     unknown = np.isnan(value)
     sel = keep_material(flows["material"])
+    if carriers is False or (carriers is None and not filtered):
+        carrier = carrier_flows(park)
+        hidden_carriers = float(np.nansum(value[sel & carrier]))
+        sel &= ~carrier
+    else:
+        hidden_carriers = 0.0
     n_unknown = int((unknown & sel).sum())
     f = flows[sel & ~unknown & (np.nan_to_num(value) > 0)]
     links = pd.DataFrame({
@@ -223,13 +358,14 @@ def sankey_frames(park, material: str | Sequence[str] | None = None, category: s
     })
 
     # stock changes per (process, material): the stocks table, else inputs − outputs of storage processes
-    kind_of = dict(zip(procs["id"], procs["kind"]))
+    kind_of = compiled.kind_of
     from mfa.conventions import BOUNDARY_KINDS
 
     st = park.stocks
     extra = []
     if len(st):
-        s = st[keep_material(st["material"])]
+        s = st[keep_material(st["material"]) & ~st["material"].map(mat_cat).isin(CARRIER_CATEGORIES).to_numpy()
+               if carriers is False or (carriers is None and not filtered) else keep_material(st["material"])]
         d = (s["closing"].to_numpy(dtype=float) - s["opening"].to_numpy(dtype=float))
         for p, m, dv in zip(s["process"].tolist(), s["material"].tolist(), d.tolist()):
             if np.isfinite(dv) and dv != 0 and kind_of.get(p) not in BOUNDARY_KINDS:
@@ -347,7 +483,7 @@ def sankey_frames(park, material: str | Sequence[str] | None = None, category: s
             lab = labels.get(nid, nid)
         node_rows.append((nid, lab, kind, pin, ";".join(mem)))
     nodes = pd.DataFrame(node_rows, columns=["id", "label", "kind", "pin", "members"])
-    notes = {"n_unknown": n_unknown, "internal": internal, "filtered": filtered,
+    notes = {"n_unknown": n_unknown, "internal": internal, "filtered": filtered, "carriers": hidden_carriers,
              "throughput": float(throughput.max()) if len(throughput) else 0.0}
     return nodes.reset_index(drop=True), links.reset_index(drop=True), notes
 
@@ -355,42 +491,86 @@ def sankey_frames(park, material: str | Sequence[str] | None = None, category: s
 # ------------------------------------------------------------------------------------------------
 # the diagram object
 # ------------------------------------------------------------------------------------------------
-class SankeyDiagram:
-    """A Sankey diagram: tidy ``nodes``/``links`` frames plus their layout, drawable with plotly
-    (:attr:`figure`, interactive) or matplotlib (:meth:`matplotlib`, static), saved by extension
-    (:meth:`save`: .html, .png, .svg, .pdf), shown inline in Jupyter (an SVG image, which needs no widget
-    or JavaScript to display).
+@dataclass(frozen=True, eq=False)
+class SankeyDiagram(Result):
+    """A Sankey diagram: tidy ``nodes``/``links`` frames plus their layout, drawn as SVG (:meth:`to_html`,
+    interactive: hover shows every figure), with matplotlib (:meth:`matplotlib`, static) or plotly
+    (:attr:`figure`), saved by extension (:meth:`save`: .html, .png, .svg, .pdf), shown inline in Jupyter (an
+    SVG image, which needs no widget or JavaScript to display).
 
-    Build it with :func:`sankey` from a park, or from frames with :meth:`from_frames`.
+    A result like every engine's (:class:`mfa.results.Result`): ``.table`` is the links, ``.tables`` the
+    links and nodes, ``.messages`` what is not drawn and why. Build it with :func:`sankey` from a park, or
+    from frames with :meth:`from_frames`.
+
+    Parameters
+    ----------
+    nodes : id, label, kind, pin, members.
+    links : source, target, material, material_name, category, value (t/a), type, flows.
+    caption : the title shown above the diagram (:attr:`title`).
+    lang : ``"en"`` or ``"zh"``.
+    requested_scale : t/a per mm of link width; None fits the diagram to ``height``.
+    notes : figures of what is not drawn (see :func:`sankey_frames`).
+    font_size : points; height : mm; div_id : id of the drawing in HTML pages.
+
+    Examples
+    --------
+    >>> d = SankeyDiagram.from_frames(pd.DataFrame({"id": ["a", "b"], "label": ["A", "B"]}),
+    ...                               pd.DataFrame({"source": ["a"], "target": ["b"], "value": [5.0]}))
+    >>> d.table[["source", "target", "value"]].to_dict("records"), list(d.tables)
+    ([{'source': 'a', 'target': 'b', 'value': 5.0}], ['links', 'nodes'])
     """
 
-    def __init__(self, nodes: pd.DataFrame, links: pd.DataFrame, *, title: str | None = None,
-                 lang: str = "en", scale: float | None = None, notes: dict | None = None,
-                 font_size: float = 7.0, height: float = 120.0, div_id: str = "mfa-sankey"):
-        self.nodes = nodes.reset_index(drop=True)
-        self.links = links.reset_index(drop=True)
-        self.title = title
-        self.lang = lang
-        self.notes = dict(notes or {})
-        self.font_size = font_size
-        self.height = height
-        self.div_id = div_id
+    main_table: ClassVar[str] = "links"
+    nodes: pd.DataFrame
+    links: pd.DataFrame
+    caption: str | None = None
+    lang: str = "en"
+    requested_scale: float | None = None
+    notes: dict = field(default_factory=dict)
+    font_size: float = 7.0
+    height: float = 120.0
+    div_id: str = "mfa-sankey"
+
+    def __post_init__(self) -> None:
+        check_lang(self.lang)
+        scale = self.requested_scale
         if scale is not None and not (np.isfinite(scale) and scale > 0):
             raise MfaError(f"scale must be a positive number of t/a per mm, not {scale!r}")
-        self._scale = scale
-        self._layout = None
-        self._figure = None
+        object.__setattr__(self, "nodes", self.nodes.reset_index(drop=True))
+        object.__setattr__(self, "links", self.links.reset_index(drop=True))
+        object.__setattr__(self, "notes", dict(self.notes))
 
     # -- construction ---------------------------------------------------------------------------
     @classmethod
-    def from_frames(cls, nodes: pd.DataFrame, links: pd.DataFrame, **kwargs: Any) -> "SankeyDiagram":
-        """A diagram from plain frames. nodes: id, label, kind (optional pin: −1/0/+1); links: source,
-        target, value (t/a), optional material, category. Unknown node ids in links raise MfaError."""
+    def from_frames(cls, nodes: pd.DataFrame, links: pd.DataFrame, *, title: str | None = None,
+                    lang: str = "en", scale: float | None = None, notes: dict | None = None,
+                    font_size: float = 7.0, height: float = 120.0, div_id: str = "mfa-sankey",
+                    messages: tuple[Issue, ...] = ()) -> "SankeyDiagram":
+        """A diagram from plain frames.
+
+        Parameters
+        ----------
+        nodes : id, optional label, kind, pin (−1/0/+1).
+        links : source, target, value (t/a), optional material, material_name, category, type.
+        title, lang, scale, notes, font_size, height, div_id : as for :class:`SankeyDiagram`.
+        messages : what the diagram leaves out, for the reader.
+
+        Returns
+        -------
+        SankeyDiagram
+
+        Examples
+        --------
+        >>> d = SankeyDiagram.from_frames(pd.DataFrame({"id": ["a", "b"]}),
+        ...                               pd.DataFrame({"source": ["a"], "target": ["c"], "value": [1.0]}))
+        Traceback (most recent call last):
+        ...
+        mfa.errors.MfaError: links.target names unknown node 'c'
+        """
         nodes = pd.DataFrame(nodes).copy()
         links = pd.DataFrame(links).copy()
-        for col in ("id",):
-            if col not in nodes.columns:
-                raise MfaError(f"nodes need an '{col}' column")
+        if "id" not in nodes.columns:
+            raise MfaError("nodes need an 'id' column")
         for col in ("source", "target", "value"):
             if col not in links.columns:
                 raise MfaError(f"links need a '{col}' column")
@@ -406,43 +586,75 @@ class SankeyDiagram:
             if bad:
                 hint = suggest(bad[0], sorted(ids))
                 raise MfaError(f"links.{col} names unknown node {bad[0]!r}" + (f"; {hint}" if hint else ""))
-        links["material"] = links["material"] if "material" in links.columns else ""
+        defaults = {"material": "", "category": "other", "type": "flow", "flows": ""}
+        for col, default in defaults.items():
+            links[col] = links[col] if col in links.columns else default
         links["material_name"] = links["material_name"] if "material_name" in links.columns else links["material"]
-        links["category"] = links["category"] if "category" in links.columns else "other"
-        links["type"] = links["type"] if "type" in links.columns else "flow"
-        links["flows"] = links["flows"] if "flows" in links.columns else ""
         links["value"] = pd.to_numeric(links["value"], errors="coerce").astype(float)
-        return cls(nodes, links, **kwargs)
+        return cls(nodes, links, caption=title, lang=lang, requested_scale=scale, notes=dict(notes or {}),
+                   font_size=font_size, height=height, div_id=div_id, messages=tuple(messages))
+
+    @property  # type: ignore[override]  # the diagram's title, where a result class has its kind
+    def title(self) -> str | None:
+        """The title shown above the diagram."""
+        return self.caption
 
     # -- layout ---------------------------------------------------------------------------------
-    @property
-    def layout(self):
+    @cached_property
+    def layout(self) -> "SankeyLayout":
         """The :class:`~mfa.sankey_diagram.layout.SankeyLayout` (mm, with matplotlib's text metrics)."""
-        if self._layout is None:
-            from mfa.sankey_diagram.layout import layout_sankey
-            from mfa.sankey_diagram.static import text_measurer
+        from mfa.sankey_diagram.layout import layout_sankey
+        from mfa.sankey_diagram.static import text_measurer
 
-            idx = {nid: i for i, nid in enumerate(self.nodes["id"])}
-            src = self.links["source"].map(idx).to_numpy(dtype=int)
-            tgt = self.links["target"].map(idx).to_numpy(dtype=int)
-            val = self.links["value"].to_numpy(dtype=float)
-            totals = self.node_totals()
-            node_labels = [f"{wrap_label(lab)}\n{format_value(t, self.lang)}" for lab, t in
-                           zip(self.nodes["label"], totals["value"])]
-            link_labels = [format_value(v, self.lang) for v in val]
-            self._layout = layout_sankey(
-                list(self.nodes["id"]), src, tgt, val, pin=self.nodes["pin"].to_numpy(dtype=int),
-                node_labels=node_labels, link_labels=link_labels, scale=self._scale, height=self.height,
-                font_size=self.font_size, measure=text_measurer(self.font_size))
-        return self._layout
+        idx = {nid: i for i, nid in enumerate(self.nodes["id"])}
+        src = self.links["source"].map(idx).to_numpy(dtype=int)
+        tgt = self.links["target"].map(idx).to_numpy(dtype=int)
+        val = self.links["value"].to_numpy(dtype=float)
+        totals = self.node_totals()
+        node_labels = [f"{wrap_label(lab)}\n{format_value(t, self.lang)}" for lab, t in
+                       zip(self.nodes["label"], totals["value"])]
+        link_labels = [format_value(v, self.lang) for v in val]
+        return layout_sankey(
+            list(self.nodes["id"]), src, tgt, val, pin=self.nodes["pin"].to_numpy(dtype=int),
+            node_labels=node_labels, link_labels=link_labels, scale=self.requested_scale, height=self.height,
+            font_size=self.font_size, measure=text_measurer(self.font_size))
 
     @property
     def scale(self) -> float:
-        """t/a per mm of link width in the static diagram (given, or fitted to the height)."""
-        return self._scale if self._scale is not None else self.layout.scale
+        """t/a per mm of link width in the static diagram (given, or fitted to the height).
+
+        Examples
+        --------
+        >>> d = SankeyDiagram.from_frames(pd.DataFrame({"id": ["a", "b"]}),
+        ...                               pd.DataFrame({"source": ["a"], "target": ["b"], "value": [5.0]}), scale=0.5)
+        >>> d.scale, d.layout.links["width"].tolist()
+        (0.5, [10.0])
+        """
+        return self.requested_scale if self.requested_scale is not None else self.layout.scale
+
+    @property
+    def summary(self) -> dict[str, Any]:
+        """Headline figures: nodes, links, scale_t_per_mm, total_t, unknown_flows_not_drawn,
+        within_groups_not_drawn_t, largest_node, carriers_not_drawn_t."""
+        totals = self.node_totals()
+        return {"nodes": len(self.nodes), "links": len(self.links), "scale_t_per_mm": self.scale,
+                "total_t": float(self.links["value"].sum()),
+                "unknown_flows_not_drawn": int(self.notes.get("n_unknown", 0)),
+                "within_groups_not_drawn_t": float(self.notes.get("internal", 0.0)),
+                "largest_node": (totals.sort_values("value", ascending=False, kind="stable").iloc[0]["id"]
+                                 if len(totals) else None),
+                "carriers_not_drawn_t": float(self.notes.get("carriers", 0.0))}
 
     def node_totals(self) -> pd.DataFrame:
-        """Per node: id, label, kind, value_in, value_out, value (= max of the two), t/a."""
+        """Per node: id, label, kind, value_in, value_out, value (= max of the two), t/a.
+
+        Examples
+        --------
+        >>> d = SankeyDiagram.from_frames(pd.DataFrame({"id": ["a", "b"]}),
+        ...                               pd.DataFrame({"source": ["a"], "target": ["b"], "value": [5.0]}))
+        >>> d.node_totals()["value"].tolist()
+        [5.0, 5.0]
+        """
         val = self.links["value"].to_numpy(dtype=float)
         ok = np.isfinite(val) & (val > 0)
         v_in = self.links[ok].groupby("target")["value"].sum()
@@ -453,21 +665,55 @@ class SankeyDiagram:
         out["value"] = np.maximum(out["value_in"], out["value_out"])
         return out
 
-    def _note(self) -> str:
+    def note(self) -> str:
+        """The line under the diagram: its scale and what is not drawn.
+
+        Examples
+        --------
+        >>> d = SankeyDiagram.from_frames(pd.DataFrame({"id": ["a", "b"]}),
+        ...                               pd.DataFrame({"source": ["a"], "target": ["b"], "value": [5.0]}),
+        ...                               scale=2.0, notes={"n_unknown": 1})
+        >>> d.note()
+        'scale: 2 t/a per mm · 1 flow(s) of unknown value not drawn (mfa reconcile computes them)'
+        """
         t = _TEXT[self.lang]
         parts = [t["scale"].format(s=format_value(self.scale, self.lang))]
         if self.notes.get("n_unknown"):
             parts.append(t["unknown"].format(n=self.notes["n_unknown"]))
         if self.notes.get("internal"):
             parts.append(t["internal"].format(v=format_value(self.notes["internal"], self.lang)))
+        if self.notes.get("carriers"):
+            parts.append(t["carriers"].format(v=format_value(self.notes["carriers"], self.lang)))
         return " · ".join(parts)
 
-    def _colors(self) -> tuple[list[str], list[str]]:
+    _note = note  # the name the report used before it was public
+
+    def colors(self) -> tuple[list[str], list[str]]:
+        """Colours of the nodes (by kind, :data:`KIND_COLORS`) and of the links (by material category,
+        :data:`CATEGORY_COLORS`).
+
+        Examples
+        --------
+        >>> d = SankeyDiagram.from_frames(pd.DataFrame({"id": ["a", "b"], "kind": ["import", "landfill"]}),
+        ...     pd.DataFrame({"source": ["a"], "target": ["b"], "value": [5.0], "category": ["hazardous_waste"]}))
+        >>> d.colors()
+        (['#4C72B0', '#8B5A2B'], ['#D62728'])
+        """
         nc = [KIND_COLORS.get(k, "#777777") for k in self.nodes["kind"]]
         lc = [CATEGORY_COLORS.get(c, "#C7C7C7") for c in self.links["category"]]
         return nc, lc
 
-    def _legends(self) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    def legends(self) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+        """(label, colour) of the link categories and the node kinds drawn, in the diagram's language.
+
+        Examples
+        --------
+        >>> d = SankeyDiagram.from_frames(pd.DataFrame({"id": ["a", "b"], "kind": ["import", "landfill"]}),
+        ...     pd.DataFrame({"source": ["a"], "target": ["b"], "value": [5.0], "category": ["hazardous_waste"]}),
+        ...     lang="zh")
+        >>> d.legends()
+        ([('危险废物', '#D62728')], [('输入', '#4C72B0'), ('填埋', '#8B5A2B')])
+        """
         cats = sorted(set(self.links["category"]))
         # stock and residual nodes share the colour of their links, already in the category legend
         kinds = sorted(set(self.nodes["kind"]) - {"stock", "residual"})
@@ -475,44 +721,66 @@ class SankeyDiagram:
                 [(kind_label(k, self.lang), KIND_COLORS.get(k, "#777777")) for k in kinds])
 
     # -- drawing --------------------------------------------------------------------------------
-    def matplotlib(self):
-        """The static diagram as a matplotlib Figure (1 data unit = 1 mm)."""
+    def matplotlib(self) -> "Figure":
+        """The static diagram as a matplotlib Figure (1 data unit = 1 mm).
+
+        Examples
+        --------
+        >>> d = SankeyDiagram.from_frames(pd.DataFrame({"id": ["a", "b"]}),
+        ...                               pd.DataFrame({"source": ["a"], "target": ["b"], "value": [5.0]}))
+        >>> float(d.matplotlib().axes[0].get_xlim()[0])
+        -4.0
+        """
         from mfa.sankey_diagram.static import draw_sankey
 
-        nc, lc = self._colors()
-        leg, nleg = self._legends()
+        nc, lc = self.colors()
+        leg, nleg = self.legends()
         return draw_sankey(self.layout, node_colors=nc, link_colors=lc, title=self.title, legend=leg,
-                           node_legend=nleg, note=self._note())
+                           node_legend=nleg, note=self.note())
 
-    @property
-    def figure(self):
-        """The interactive plotly Figure (``go.Sankey``), positions taken from the static layout."""
-        if self._figure is None:
-            from mfa.sankey_diagram.plotly_sankey import plotly_figure
+    @cached_property
+    def figure(self) -> Any:
+        """The diagram as a plotly Figure (``go.Sankey``, positions from the layout), for users who work
+        in plotly; the HTML files are drawn as SVG from the layout itself."""
+        from mfa.sankey_diagram.plotly_sankey import plotly_figure
 
-            self._figure = plotly_figure(self)
-        return self._figure
+        return plotly_figure(self)
 
     def to_html(self, full_html: bool = True, include_plotlyjs: bool = True, div_id: str | None = None) -> str:
-        """HTML of the interactive diagram. ``full_html`` with ``include_plotlyjs`` is a self-contained
-        offline page; a fragment without plotly.js is for pages that embed plotly.js once. The div id is
-        fixed, so the output is byte-identical between runs."""
-        import plotly.io as pio
+        """HTML of the interactive diagram (SVG with hover texts; no script, no plotting library).
 
-        from mfa.sankey_diagram.plotly_sankey import link_label_script
+        Parameters
+        ----------
+        full_html : a whole self-contained page, else a fragment (a ``div``) to embed.
+        include_plotlyjs : ignored (kept so callers written for the plotly version keep working).
+        div_id : id of the drawing (default :attr:`div_id`); fixed, so the output is byte-identical between
+            runs.
 
-        return pio.to_html(self.figure, full_html=full_html, include_plotlyjs=include_plotlyjs,
-                           div_id=div_id or self.div_id, config={"displaylogo": False, "responsive": True},
-                           default_height=f"{self.plotly_height()}px", post_script=link_label_script(self))
+        Returns
+        -------
+        str
 
-    def plotly_height(self) -> int:
-        """Height in pixels of the interactive diagram; proportional to the static one, so a fixed
-        ``scale`` gives comparable heights."""
-        lay = self.layout
-        return int(round(max(360.0, min(4000.0, lay.height * 3.8 + 120))))
+        Examples
+        --------
+        >>> d = SankeyDiagram.from_frames(pd.DataFrame({"id": ["a", "b"]}),
+        ...                               pd.DataFrame({"source": ["a"], "target": ["b"], "value": [5.0]}))
+        >>> "<script" in d.to_html(), d.to_html(full_html=False).startswith('<div class="mfa-sankey"')
+        (False, True)
+        """
+        from mfa.sankey_diagram.svg import sankey_page
+
+        return sankey_page(self, full_html=full_html, div_id=div_id)
 
     def to_svg(self) -> str:
-        """The static diagram as SVG text (deterministic)."""
+        """The static diagram as SVG text (deterministic; glyphs drawn as paths, so it needs no font).
+
+        Examples
+        --------
+        >>> d = SankeyDiagram.from_frames(pd.DataFrame({"id": ["a", "b"]}),
+        ...                               pd.DataFrame({"source": ["a"], "target": ["b"], "value": [5.0]}))
+        >>> d.to_svg() == d.to_svg(), d.to_svg().count("<svg")
+        (True, 1)
+        """
         import io
 
         import matplotlib
@@ -520,31 +788,50 @@ class SankeyDiagram:
         from mfa.sankey_diagram.static import DETERMINISTIC_RC
 
         buf = io.StringIO()
-        fig = self.matplotlib()
         with matplotlib.rc_context(DETERMINISTIC_RC):
-            fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": None})
+            self.matplotlib().savefig(buf, format="svg", metadata={"Date": None, "Creator": None})
         return buf.getvalue()
 
     def save(self, path: str | os.PathLike) -> Path:
         """Write the diagram; the format follows the extension: .html (interactive, self-contained,
-        offline), .png, .svg, .pdf (static). Written atomically. Returns the path."""
+        offline), .png, .svg, .pdf (static). Written atomically.
+
+        Parameters
+        ----------
+        path : the file to write.
+
+        Returns
+        -------
+        pathlib.Path
+            ``path``.
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> d = SankeyDiagram.from_frames(pd.DataFrame({"id": ["a", "b"]}),
+        ...                               pd.DataFrame({"source": ["a"], "target": ["b"], "value": [5.0]}))
+        >>> d.save(Path(tempfile.mkdtemp()) / "d.svg").suffix
+        '.svg'
+        """
         path = Path(path)
         ext = path.suffix.lower().lstrip(".")
         if ext not in ("html", "htm", "png", "svg", "pdf"):
             raise MfaError(f"cannot save a Sankey as {path.name!r}: use a .html, .png, .svg or .pdf file name")
         if ext in ("html", "htm"):
-            page = self.to_html()
+            from mfa.io.writers import atomic_write_bytes
+            from mfa.sankey_diagram.svg import sankey_page
+
+            texts = " ".join([self.title or "", self.note()] + [str(x) for x in self.nodes["label"]]
+                             + [str(x) for x in self.links["material_name"]]
+                             + [lab for lab, _c in sum(self.legends(), [])])
             try:
                 from mfa.fonts import cjk_font_face
 
                 # the Chinese glyphs of the labels travel with the page (offline, any machine)
-                face = cjk_font_face(self.figure.to_json())
+                face = cjk_font_face(texts)
             except MfaError:
                 face = ""
-            if face:
-                page = page.replace("<head>", f"<head><style>{face}</style>", 1)
-            from mfa.io.writers import atomic_write_bytes
-
+            page = sankey_page(self, head=[f"<style>{face}</style>"] if face else [])
             atomic_write_bytes(path, page.encode("utf-8"))
         else:
             from mfa.sankey_diagram.static import save_figure
@@ -558,31 +845,58 @@ class SankeyDiagram:
         return (f"<div class='mfa-sankey'><img alt='Sankey diagram' style='max-width:100%' "
                 f"src='data:image/svg+xml;base64,{data}'/></div>")
 
+    def _repr_png_(self) -> bytes:
+        import io
+
+        buf = io.BytesIO()
+        self.matplotlib().savefig(buf, format="png", dpi=100, metadata={"Software": None})
+        return buf.getvalue()
+
     def __repr__(self) -> str:
         return f"<SankeyDiagram: {len(self.nodes)} nodes, {len(self.links)} links>"
 
 
-def sankey(park, material: str | Sequence[str] | None = None, category: str | Sequence[str] | None = None,
-           group_by: str | None = None, lang: str = "en", scale: float | None = None,
-           title: str | None = None, div_id: str = "mfa-sankey", residuals: bool = True) -> SankeyDiagram:
+def sankey(park: "Park", material: str | Sequence[str] | None = None,
+           category: str | Sequence[str] | None = None, group_by: str | None = None, lang: str = "en",
+           scale: float | None = None, title: str | None = None, div_id: str = "mfa-sankey",
+           residuals: bool = True, carriers: bool | None = None) -> SankeyDiagram:
     """A Sankey diagram of ``park`` (see the module docstring for what is drawn and how).
 
     Parameters
     ----------
+    park : the park (:func:`mfa.read_park`).
     material, category : keep only flows of these materials / material categories (a name, a
         comma-separated string or a list).
     group_by : ``"group"`` or ``"kind"`` aggregates processes (flows inside one group are not drawn; their
         total is given in the note).
     lang : ``"en"`` or ``"zh"`` (Chinese names from ``name_zh`` where given).
     scale : t/a per mm of link width in the static diagram; the same number makes two diagrams comparable.
+    title : above the diagram (default: the park's name and year, and what a filter keeps).
+    div_id : id of the drawing in HTML pages.
     residuals : draw the residuals of imbalanced processes (to/from "unaccounted"); not drawn when
         filtering by material or category, since materials change inside production processes.
+    carriers : draw air, water and flue gas (:func:`carrier_flows`); by default off in the whole-park view
+        (their total is given in the note) and on when a material or category is asked for.
+
+    Returns
+    -------
+    SankeyDiagram
+
+    Examples
+    --------
+    >>> import mfa
+    >>> d = sankey(mfa.read_park("wuhai"))
+    >>> d.notes["carriers"] > 1e8, "air" in set(d.links["material"])
+    (True, False)
+    >>> "air" in set(sankey(mfa.read_park("wuhai"), carriers=True).links["material"])
+    True
     """
     from mfa.park import require_park
 
     require_park(park, "sankey")
+    check_lang(lang)
     nodes, links, notes = sankey_frames(park, material=material, category=category, group_by=group_by,
-                                        lang=lang, residuals=residuals)
+                                        lang=lang, residuals=residuals, carriers=carriers)
     if title is None:
         info = park.info
         name = (info.name_zh or info.name) if lang == "zh" else info.name
@@ -594,7 +908,15 @@ def sankey(park, material: str | Sequence[str] | None = None, category: str | Se
         extra += [category_label(c, lang) for c in (_as_list(category) or [])]
         if extra:
             title += " — " + ("、" if lang == "zh" else ", ").join(extra)
-    return SankeyDiagram(nodes, links, title=title, lang=lang, scale=scale, notes=notes, div_id=div_id)
+    text = _TEXT[lang]
+    messages = []
+    if notes["n_unknown"]:
+        messages.append(Issue.note(text["unknown"].format(n=notes["n_unknown"]), severity="warning"))
+    for key in ("carriers", "internal"):
+        if notes[key]:
+            messages.append(Issue.note(text[key].format(v=format_value(notes[key], lang))))
+    return SankeyDiagram(nodes, links, caption=title, lang=lang, requested_scale=scale, notes=notes, div_id=div_id,
+                         messages=tuple(messages))
 
 
 def _s_or(value, default: str) -> str:

@@ -10,30 +10,58 @@ SVG hash salt.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Sequence
+from dataclasses import dataclass
+import os
+from typing import TYPE_CHECKING, Callable, Sequence
 
 import numpy as np
 
+from mfa.sankey_diagram.geometry import band_outline, loop_arrows, loop_centre_line
 from mfa.sankey_diagram.layout import MM_PER_PT, SankeyLayout
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.figure import Figure
 
-__all__ = ["draw_sankey", "text_measurer", "save_figure", "DETERMINISTIC_RC"]
+__all__ = ["draw_sankey", "text_measurer", "save_figure", "DETERMINISTIC_RC", "MIN_LOOP_WIDTH", "frame_geometry", "Frame"]
+
+#: Resolution (dpi) at which labels are measured: the figure's (150) and the PNG's (200) are close to it.
+MEASURE_DPI = 150.0
+#: Thinnest drawn return link (mm): a loop of a few tonnes must still be seen to be followed.
+MIN_LOOP_WIDTH = 0.35
 
 #: rcParams that make saved files byte-identical between runs.
 DETERMINISTIC_RC = {"svg.hashsalt": "circular-mfa", "pdf.fonttype": 42, "svg.fonttype": "path",
                     "path.simplify": False}
 
 
-def text_measurer(font_size: float):
-    """A ``text -> (width_mm, height_mm)`` function using matplotlib's own text metrics."""
+def text_measurer(font_size: float) -> Callable[[str], tuple[float, float]]:
+    r"""A ``text -> (width_mm, height_mm)`` function using matplotlib's own text metrics.
+
+    Parameters
+    ----------
+    font_size : points.
+
+    Returns
+    -------
+    callable
+        Measures one or more lines (cached per text).
+
+    Examples
+    --------
+    >>> measure = text_measurer(7.0)
+    >>> w1, h1 = measure("Fly ash")
+    >>> w2, h2 = measure("Fly ash\nFly ash collection")
+    >>> w2 > w1 and round(h2 / h1, 6) == 2.0
+    True
+    """
     from matplotlib.backends.backend_agg import RendererAgg
     from matplotlib.font_manager import FontProperties
 
     from mfa.fonts import font_family
 
-    renderer = RendererAgg(100, 100, 72.0)  # at 72 dpi one pixel is one point
+    # measured at the drawing's own resolution: glyphs hinted at 72 dpi come out about 10 % narrower than
+    # drawn at 150–200 dpi, enough for a label to run into its neighbour
+    renderer = RendererAgg(100, 100, MEASURE_DPI)
     prop = FontProperties(family=font_family(), size=font_size)
     cache: dict[str, tuple[float, float]] = {}
 
@@ -42,59 +70,22 @@ def text_measurer(font_size: float):
             lines = text.split("\n")
             w = max(renderer.get_text_width_height_descent(line or " ", prop, ismath=False)[0]
                     for line in lines)
-            cache[text] = (w * MM_PER_PT, len(lines) * font_size * 1.2 * MM_PER_PT)
+            cache[text] = (w * 72.0 / MEASURE_DPI * MM_PER_PT * 1.02, len(lines) * font_size * 1.2 * MM_PER_PT)
         return cache[text]
 
     return measure
 
 
-def _band_path(pts: Sequence[tuple[float, float]], width: float):
-    """A forward link as a filled band: top edge along the stations, bottom edge back.
-
-    A filled band keeps its vertical thickness everywhere; a stroked centre line as wide as a large flow
-    would bulge backwards where it bends (the stroke extends perpendicular to a steep curve)."""
+def _mpl_path(commands):
+    """A matplotlib Path of :mod:`mfa.sankey_diagram.geometry` drawing commands."""
     from matplotlib.path import Path
 
-    h = width / 2
-
-    def edge(points, dy):
-        verts, codes = [], []
-        for (xa, ya), (xb, yb) in zip(points[:-1], points[1:]):
-            if abs(ya - yb) < 1e-9:
-                verts.append((xb, yb + dy))
-                codes.append(Path.LINETO)
-            else:
-                xm = (xa + xb) / 2
-                verts += [(xm, ya + dy), (xm, yb + dy), (xb, yb + dy)]
-                codes += [Path.CURVE4] * 3
-        return verts, codes
-
-    top_v, top_c = edge(pts, -h)
-    back = list(reversed(pts))
-    bot_v, bot_c = edge(back, h)
-    verts = [(pts[0][0], pts[0][1] - h)] + top_v + [(back[0][0], back[0][1] + h)] + bot_v + [(0.0, 0.0)]
-    codes = [Path.MOVETO] + top_c + [Path.LINETO] + bot_c + [Path.CLOSEPOLY]
-    return Path(verts, codes)
-
-
-def _link_path(pts: Sequence[tuple[float, float]], loop: bool, radius: float):
-    from matplotlib.path import Path
-
-    verts = [pts[0]]
-    codes = [Path.MOVETO]
-    # straight legs with rounded corners (quadratic curves)
-    for i in range(1, len(pts) - 1):
-        p_prev, p, p_next = np.array(pts[i - 1]), np.array(pts[i]), np.array(pts[i + 1])
-        d1 = p - p_prev
-        d2 = p_next - p
-        l1, l2 = np.hypot(*d1), np.hypot(*d2)
-        r = min(radius, l1 / 2, l2 / 2)
-        a = p - d1 / l1 * r if l1 > 0 else p
-        b = p + d2 / l2 * r if l2 > 0 else p
-        verts += [tuple(a), tuple(p), tuple(b)]
-        codes += [Path.LINETO, Path.CURVE3, Path.CURVE3]
-    verts.append(pts[-1])
-    codes.append(Path.LINETO)
+    kinds = {"M": Path.MOVETO, "L": Path.LINETO, "Q": Path.CURVE3, "C": Path.CURVE4, "Z": Path.CLOSEPOLY}
+    verts, codes = [], []
+    for op, points in commands:
+        pts = points or [(0.0, 0.0)]
+        verts += pts
+        codes += [kinds[op]] * len(pts)
     return Path(verts, codes)
 
 
@@ -104,12 +95,81 @@ def _add(ax, patch) -> None:
     ax.add_artist(patch)
 
 
+@dataclass(frozen=True)
+class Frame:
+    """Where the drawing sits on the page (mm): the visible area starts at ``(x0, y0)``; the title,
+    legend entries ``(x, y, label, colour, "link"|"node")`` and the note around the diagram."""
+
+    x0: float
+    y0: float
+    width: float
+    height: float
+    title_xy: tuple[float, float]
+    entries: list[tuple[float, float, str, str, str]]
+    note_xy: tuple[float, float]
+
+
+def frame_geometry(layout: SankeyLayout, title: str | None, legend: Sequence[tuple[str, str]],
+                   node_legend: Sequence[tuple[str, str]], note: str | None, margin: float = 4.0) -> Frame:
+    """The page around a layout: title above, legend in rows of four and the note below.
+
+    Parameters
+    ----------
+    layout : the diagram's geometry.
+    title, note : texts (None or "" for none).
+    legend, node_legend : (label, colour) pairs of the link categories and node kinds shown.
+    margin : mm around everything.
+
+    Returns
+    -------
+    Frame
+
+    Examples
+    --------
+    >>> from mfa.sankey_diagram.layout import layout_sankey
+    >>> lay = layout_sankey(["a", "b"], np.array([0]), np.array([1]), np.array([10.0]), scale=1.0)
+    >>> f = frame_geometry(lay, "T", [("fuel", "#333333")], [], None)
+    >>> f.x0, len(f.entries), f.entries[0][2]
+    (-4.0, 1, 'fuel')
+    """
+    fs = layout.font_size
+    row_h = fs * 1.5 * MM_PER_PT
+    title_h = (fs * 1.6 * MM_PER_PT + 3.0) if title else 0.0
+    items = [(lab, col, "link") for lab, col in legend] + [(lab, col, "node") for lab, col in node_legend]
+    rows = int(np.ceil(len(items) / 4)) if items else 0
+    leg_h = rows * row_h + (4.0 if items else 0.0) + (fs * 1.4 * MM_PER_PT if note else 0)
+    y = layout.height + margin + 2.0
+    col_w = max(layout.width / 4, 30.0)
+    entries = [((i % 4) * col_w, y + (i // 4) * row_h, lab, col, what) for i, (lab, col, what) in enumerate(items)]
+    return Frame(x0=-margin, y0=-margin - title_h, width=layout.width + 2 * margin,
+                 height=layout.height + 2 * margin + title_h + leg_h, title_xy=(0.0, -margin - title_h / 2),
+                 entries=entries, note_xy=(0.0, y + rows * row_h + 1.0))
+
+
 def draw_sankey(layout: SankeyLayout, *, node_colors: Sequence[str], link_colors: Sequence[str],
                 title: str | None = None, legend: Sequence[tuple[str, str]] = (),
                 node_legend: Sequence[tuple[str, str]] = (), note: str | None = None) -> "Figure":
     """Draw a laid-out Sankey; returns a matplotlib Figure (not attached to pyplot).
 
-    ``legend``/``node_legend`` are (label, colour) pairs for the link categories and node kinds shown.
+    Parameters
+    ----------
+    layout : the geometry (:func:`~mfa.sankey_diagram.layout.layout_sankey`).
+    node_colors, link_colors : one colour per node and per link.
+    title, note : texts above and below the diagram.
+    legend, node_legend : (label, colour) pairs for the link categories and node kinds shown.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        One data unit is one millimetre.
+
+    Examples
+    --------
+    >>> from mfa.sankey_diagram.layout import layout_sankey
+    >>> lay = layout_sankey(["a", "b"], np.array([0]), np.array([1]), np.array([10.0]), scale=1.0)
+    >>> fig = draw_sankey(lay, node_colors=["#4C72B0", "#8B5A2B"], link_colors=["#7F7F7F"], title="T")
+    >>> [t.get_text() for t in fig.axes[0].texts]
+    ['a', 'b', 'T']
     """
     from matplotlib.figure import Figure
     from matplotlib.font_manager import FontProperties
@@ -120,17 +180,11 @@ def draw_sankey(layout: SankeyLayout, *, node_colors: Sequence[str], link_colors
     fam = font_family()
     fs = layout.font_size
     prop = FontProperties(family=fam, size=fs)
-    margin = 4.0
-    title_h = (fs * 1.6 * MM_PER_PT + 3.0) if title else 0.0
-    n_leg = len(legend) + len(node_legend)
-    leg_rows = int(np.ceil(n_leg / 4)) if n_leg else 0
-    leg_h = leg_rows * fs * 1.5 * MM_PER_PT + (4.0 if n_leg else 0.0) + (fs * 1.4 * MM_PER_PT if note else 0)
-    W = layout.width + 2 * margin
-    H = layout.height + 2 * margin + title_h + leg_h
-    fig = Figure(figsize=(W / 25.4, H / 25.4), dpi=150)
+    frame = frame_geometry(layout, title, legend, node_legend, note)
+    fig = Figure(figsize=(frame.width / 25.4, frame.height / 25.4), dpi=150)
     ax = fig.add_axes((0, 0, 1, 1))
-    ax.set_xlim(-margin, layout.width + margin)
-    ax.set_ylim(layout.height + margin + leg_h, -margin - title_h)
+    ax.set_xlim(frame.x0, frame.x0 + frame.width)
+    ax.set_ylim(frame.y0 + frame.height, frame.y0)
     ax.set_axis_off()
     pt_per_mm = 1.0 / MM_PER_PT
 
@@ -141,29 +195,18 @@ def draw_sankey(layout: SankeyLayout, *, node_colors: Sequence[str], link_colors
         if not row["drawn"]:
             continue
         if row["loop"]:
-            path = _link_path(layout.paths[li], True, radius=2.0 + row["width"] / 2)
+            path = _mpl_path(loop_centre_line(layout.paths[li], radius=2.0 + row["width"] / 2))
             _add(ax, PathPatch(path, facecolor="none", edgecolor=link_colors[li], alpha=0.55,
-                                   linewidth=row["width"] * pt_per_mm, capstyle="butt", joinstyle="round",
-                                   zorder=1))
+                               linewidth=max(row["width"], MIN_LOOP_WIDTH) * pt_per_mm, capstyle="butt",
+                               joinstyle="round", zorder=1))
+            # arrowhead into the target and a chevron in the return channel: loops read right to left
+            head, chevron = loop_arrows(layout.paths[li], max(row["width"], MIN_LOOP_WIDTH))
+            _add(ax, Polygon(head, closed=True, facecolor=link_colors[li], edgecolor="none", alpha=0.9, zorder=2))
+            _add(ax, Polygon(chevron, closed=True, facecolor="white", edgecolor="none", alpha=0.8, zorder=2))
         else:
             # hairline links stay visible: at least 0.15 mm
-            path = _band_path(layout.paths[li], max(row["width"], 0.15))
-            _add(ax, PathPatch(path, facecolor=link_colors[li], edgecolor="none", alpha=0.55,
-                                   linewidth=0, zorder=1))
-        if row["loop"]:
-            # arrowhead into the target and a chevron in the return channel: loops read right to left
-            x_end, y_end = layout.paths[li][-1]
-            hw = max(row["width"] / 2, 0.8)
-            head = min(max(1.6, 0.5 * hw), 4.0)
-            _add(ax, Polygon([(x_end - head, y_end - hw), (x_end, y_end), (x_end - head, y_end + hw)],
-                                 closed=True, facecolor=link_colors[li], edgecolor="none", alpha=0.9,
-                                 zorder=2))
-            (xa, yc), (xb, _) = layout.paths[li][2], layout.paths[li][3]
-            # a chevron near the right end of the channel, clear of the value written in its middle
-            xm = xa - min(8.0, abs(xa - xb) / 4)
-            chev = max(1.2, 0.6 * hw)
-            _add(ax, Polygon([(xm + chev, yc - hw * 0.8), (xm - chev / 2, yc), (xm + chev, yc + hw * 0.8)],
-                                 closed=True, facecolor="white", edgecolor="none", alpha=0.8, zorder=2))
+            path = _mpl_path(band_outline(layout.paths[li], max(row["width"], 0.15)))
+            _add(ax, PathPatch(path, facecolor=link_colors[li], edgecolor="none", alpha=0.55, linewidth=0, zorder=1))
 
     nodes = layout.nodes
     for row in nodes.itertuples(index=False):
@@ -178,29 +221,39 @@ def draw_sankey(layout: SankeyLayout, *, node_colors: Sequence[str], link_colors
         ax.text(row.x, row.y, row.text, ha="center", va="center", fontproperties=prop, color="#222222",
                 zorder=4)
     if title:
-        ax.text(0, -margin - title_h / 2, title, ha="left", va="center",
+        ax.text(*frame.title_xy, title, ha="left", va="center",
                 fontproperties=FontProperties(family=fam, size=fs * 1.4, weight="bold"))
-    # legend: link categories (lines) and node kinds (squares) in rows of four
-    entries = [(lab, col, "link") for lab, col in legend] + [(lab, col, "node") for lab, col in node_legend]
-    y = layout.height + margin + 2.0
-    col_w = max(layout.width / 4, 30.0)
-    for i, (lab, col, what) in enumerate(entries):
-        x = (i % 4) * col_w
-        yy = y + (i // 4) * fs * 1.5 * MM_PER_PT
+    # legend: link categories (bands) and node kinds (squares)
+    for x, yy, lab, col, what in frame.entries:
         if what == "link":
             _add(ax, Rectangle((x, yy - 0.8), 5, 1.6, facecolor=col, alpha=0.55, edgecolor="none"))
         else:
-            _add(ax, Rectangle((x + 1.5, yy - 1.2), 2.4, 2.4, facecolor=col, edgecolor="#333333",
-                                   linewidth=0.3))
+            _add(ax, Rectangle((x + 1.5, yy - 1.2), 2.4, 2.4, facecolor=col, edgecolor="#333333", linewidth=0.3))
         ax.text(x + 6.5, yy, lab, ha="left", va="center", fontproperties=prop)
     if note:
-        ax.text(0, y + leg_rows * fs * 1.5 * MM_PER_PT + 1.0, note, ha="left", va="center",
-                fontproperties=FontProperties(family=fam, size=fs * 0.9), color="#555555")
+        ax.text(*frame.note_xy, note, ha="left", va="center", fontproperties=FontProperties(family=fam, size=fs * 0.9),
+                color="#555555")
     return fig
 
 
-def save_figure(fig: "Figure", path, fmt: str) -> None:
-    """Save ``fig`` as ``fmt`` (png/svg/pdf) atomically and deterministically."""
+def save_figure(fig: "Figure", path: str | os.PathLike, fmt: str) -> None:
+    """Save ``fig`` as ``fmt`` (png/svg/pdf) atomically and deterministically.
+
+    Parameters
+    ----------
+    fig : the figure.
+    path : the file to write.
+    fmt : ``"png"`` (200 dpi), ``"svg"`` or ``"pdf"``.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from matplotlib.figure import Figure
+    >>> out = pathlib.Path(tempfile.mkdtemp()) / "f.svg"
+    >>> save_figure(Figure(figsize=(1, 1)), out, "svg")
+    >>> out.read_text().count("<svg")
+    1
+    """
     import io
     from pathlib import Path
 

@@ -38,7 +38,21 @@ def _ranges(indptr: np.ndarray, which: np.ndarray) -> tuple[np.ndarray, np.ndarr
 
 
 def clean(M: sp.spmatrix) -> sp.csr_matrix:
-    """CSR copy of M without explicit zeros and without entries below 1e-14 of their row's largest."""
+    """CSR copy of M without explicit zeros and without entries below 1e-14 of their row's largest.
+
+    Parameters
+    ----------
+    M : scipy.sparse matrix
+
+    Returns
+    -------
+    scipy.sparse.csr_matrix
+
+    Examples
+    --------
+    >>> clean(sp.csr_matrix(np.array([[1.0, 1e-16, 0.0]]))).nnz
+    1
+    """
     M = sp.csr_matrix(M, dtype=float, copy=True)
     M.sum_duplicates()
     if M.nnz:
@@ -57,7 +71,15 @@ class Peel:
 
     ``rows[k]``, ``cols[k]``: the k-th pivot; pivots are grouped in levels (``starts``: the first pivot of
     each level, plus the end). ``B = M[rows][:, cols]`` is upper triangular: row k holds its pivot and
-    columns pivoted in later levels only. ``rest_rows`` / ``rest_cols``: the rows and columns left over."""
+    columns pivoted in later levels only. ``rest_rows`` / ``rest_cols``: the rows and columns left over.
+
+    Examples
+    --------
+    >>> M = sp.csr_matrix(np.array([[1.0, -1.0, 0.0], [0.0, 1.0, -1.0]]))   # a chain: 2 balances, 3 flows
+    >>> pe = peel(M)
+    >>> pe.size, pe.rest_cols.tolist(), pe.rest_rows.tolist()
+    (2, [1], [])
+    """
 
     shape: tuple[int, int]
     rows: np.ndarray
@@ -72,12 +94,37 @@ class Peel:
 
     @property
     def size(self) -> int:
+        """Number of pivots."""
         return len(self.rows)
 
-    def solve(self, R, transpose: bool = False, absolute: bool = False):
+    def solve(self, R: np.ndarray | sp.spmatrix, transpose: bool = False,
+              absolute: bool = False) -> np.ndarray | sp.csr_matrix:
         """B⁻¹ R (or B⁻ᵀ R) for R with one row per pivot (dense 1-d/2-d array or sparse matrix). With
         ``absolute``, the same recurrence on absolute values (|B| with its off-diagonal negated, |R|): the
-        sum of the magnitudes of every term, the yardstick of cancellation."""
+        sum of the magnitudes of every term, the yardstick of cancellation.
+
+        Parameters
+        ----------
+        R : numpy.ndarray or scipy.sparse matrix
+            One row per pivot.
+        transpose : bool
+            Solve with Bᵀ.
+        absolute : bool
+            The recurrence on absolute values.
+
+        Returns
+        -------
+        numpy.ndarray or scipy.sparse.csr_matrix
+            Like ``R``.
+
+        Examples
+        --------
+    >>> M = sp.csr_matrix(np.array([[1.0, -1.0, 0.0], [0.0, 1.0, -1.0]]))   # a chain: 2 balances, 3 flows
+        >>> pe = peel(M)
+        >>> B = M[pe.rows][:, pe.cols].toarray()
+        >>> bool(np.allclose(B @ pe.solve(np.array([1.0, 2.0])), [1.0, 2.0]))
+        True
+        """
         Off = self.off_t if transpose else self.off
         diag = self.diag
         if absolute:
@@ -118,7 +165,24 @@ class Peel:
 def peel(M: sp.spmatrix, like: Peel | None = None, like_matrix: sp.csr_matrix | None = None) -> Peel:
     """Triangular pivots of M (see the module docstring); M should be :func:`clean`. With ``like`` (the
     pivots of ``like_matrix``) and M of the same sparsity pattern, the same pivots are used again: only the
-    numbers change (the Jacobian of the next iteration)."""
+    numbers change (the Jacobian of the next iteration).
+
+    Parameters
+    ----------
+    M : scipy.sparse matrix
+    like : Peel, optional
+    like_matrix : scipy.sparse.csr_matrix, optional
+
+    Returns
+    -------
+    Peel
+
+    Examples
+    --------
+    >>> M = sp.csr_matrix(np.array([[1.0, -1.0, 0.0], [0.0, 1.0, -1.0]]))   # a chain: 2 balances, 3 flows
+    >>> peel(M, peel(M), M).rows.tolist() == peel(M).rows.tolist()
+    True
+    """
     Mr = sp.csr_matrix(M)
     if (like is not None and like_matrix is not None and like_matrix.shape == Mr.shape
             and like_matrix.nnz == Mr.nnz and np.array_equal(like_matrix.indptr, Mr.indptr)
@@ -199,6 +263,32 @@ def _assemble(Mr: sp.csr_matrix, rows: np.ndarray, cols: np.ndarray, sizes: np.n
                 diag=diag, off=off, off_t=off.T.tocsr(), level_of=level_of)
 
 
+def _block_basis(n: int, blocks: list[tuple[np.ndarray, np.ndarray]]) -> tuple[sp.csr_matrix, np.ndarray]:
+    """Basis vectors over n positions, one per row: for each block (its positions, and its null vectors as
+    the rows of a k × |positions| array) its vectors, then a unit vector per position in no block; and a
+    representative position per vector."""
+    in_block = np.zeros(n, dtype=bool)
+    rows, cols, vals, reps = [], [], [], []
+    nxt = 0
+    for where, Z in blocks:
+        in_block[where] = True
+        k = Z.shape[0]
+        if k:
+            rows.append(np.repeat(nxt + np.arange(k), len(where)))
+            cols.append(np.tile(where, k))
+            vals.append(Z.ravel())
+            reps.append(np.full(k, where[0]))
+            nxt += k
+    plain = np.flatnonzero(~in_block)
+    rows.append(nxt + np.arange(len(plain)))
+    cols.append(plain)
+    vals.append(np.ones(len(plain)))
+    reps.append(plain)
+    nxt += len(plain)
+    Z = sp.csr_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))), shape=(nxt, n))
+    return Z, np.concatenate(reps).astype(np.int64)
+
+
 # Relative rank tolerance of the dense SVDs of Schur-complement blocks (as for the blocks of J_y before).
 _RANK_RTOL = 1e-10
 # Schur-complement entries this much smaller than the terms they come from are cancellation, not structure.
@@ -217,7 +307,15 @@ class _Block:
 
 @dataclass
 class Reduction:
-    """Triangular pivots of M and the dense resolution of what they leave (see :func:`reduce`)."""
+    """Triangular pivots of M and the dense resolution of what they leave (see :func:`reduce`).
+
+    Examples
+    --------
+    >>> M = sp.csr_matrix(np.array([[1.0, -1.0, 0.0], [0.0, 1.0, -1.0]]))   # a chain: 2 balances, 3 flows
+    >>> red = reduce(M)
+    >>> red.shape, red.rank, red.left_null()[0].shape, red.null()[0].shape
+    ((2, 3), 2, (0, 2), (3, 1))
+    """
 
     M: sp.csr_matrix
     pe: Peel
@@ -227,44 +325,36 @@ class Reduction:
 
     @property
     def shape(self) -> tuple[int, int]:
+        """The shape of M."""
         return self.M.shape
 
     @property
     def rank(self) -> int:
+        """The rank of M."""
         return self.pe.size + sum(b.rank for b in self.blocks)
 
     def _rest_row_basis(self) -> tuple[sp.csr_matrix, np.ndarray]:
         """Left null basis of S over the rest rows (k × |rest rows|) and a representative rest row per
         basis vector."""
-        n_r = len(self.pe.rest_rows)
-        in_block = np.zeros(n_r, dtype=bool)
-        rows, cols, vals, reps = [], [], [], []
-        nxt = 0
-        for b in self.blocks:
-            in_block[b.rows] = True
-            k = len(b.rows) - b.rank
-            if k:
-                Z = b.U[:, b.rank:].T                        # k × |rows|
-                rows.append(np.repeat(nxt + np.arange(k), len(b.rows)))
-                cols.append(np.tile(b.rows, k))
-                vals.append(Z.ravel())
-                reps.append(np.full(k, b.rows[0]))
-                nxt += k
-        plain = np.flatnonzero(~in_block)
-        rows.append(nxt + np.arange(len(plain)))
-        cols.append(plain)
-        vals.append(np.ones(len(plain)))
-        reps.append(plain)
-        nxt += len(plain)
-        Z = sp.csr_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
-                          shape=(nxt, n_r))
-        rep = np.concatenate(reps).astype(np.int64)
+        Z, rep = _block_basis(len(self.pe.rest_rows), [(b.rows, b.U[:, b.rank:].T) for b in self.blocks])
         # the plain rows last, in row order; blocks first: sort every basis vector by its representative
         order = np.argsort(self.pe.rest_rows[rep], kind="stable")
         return Z[order], rep[order]
 
     def left_null(self) -> tuple[sp.csr_matrix, np.ndarray]:
-        """Rows spanning the left null space of M (k × m) and a representative row of M for each."""
+        """Rows spanning the left null space of M and a representative row of M for each.
+
+        Returns
+        -------
+        tuple of (scipy.sparse.csr_matrix, numpy.ndarray)
+            k × m, and k row indices.
+
+        Examples
+        --------
+        >>> L, rep = reduce(sp.csr_matrix(np.array([[1.0, -1.0], [-1.0, 1.0]]))).left_null()
+        >>> L.toarray().tolist(), rep.tolist()
+        ([[1.0, 1.0]], [0])
+        """
         m = self.M.shape[0]
         pe = self.pe
         Z, rep = self._rest_row_basis()
@@ -277,32 +367,24 @@ class Reduction:
         return L, pe.rest_rows[rep]
 
     def null(self) -> tuple[sp.csr_matrix, np.ndarray]:
-        """Columns spanning the null space of M (n × k, CSC) and a representative column for each."""
+        """Columns spanning the null space of M and a representative column for each.
+
+        Returns
+        -------
+        tuple of (scipy.sparse.csc_matrix, numpy.ndarray)
+            n × k, and k column indices.
+
+        Examples
+        --------
+        >>> M = sp.csr_matrix(np.array([[1.0, -1.0, 0.0], [0.0, 1.0, -1.0]]))   # a chain: 2 balances, 3 flows
+        >>> N, rep = reduce(M).null()
+        >>> N.toarray().ravel().tolist(), rep.tolist()
+        ([1.0, 1.0, 1.0], [1])
+        """
         n = self.M.shape[1]
         pe = self.pe
-        n_c = len(pe.rest_cols)
-        in_block = np.zeros(n_c, dtype=bool)
-        rows, cols, vals, reps = [], [], [], []
-        nxt = 0
-        for b in self.blocks:
-            in_block[b.cols] = True
-            k = len(b.cols) - b.rank
-            if k:
-                Z = b.Vt[b.rank:].T                          # |cols| × k
-                rows.append(np.repeat(b.cols, k))
-                cols.append(np.tile(nxt + np.arange(k), len(b.cols)))
-                vals.append(Z.ravel())
-                reps.append(np.full(k, b.cols[0]))
-                nxt += k
-        plain = np.flatnonzero(~in_block)
-        rows.append(plain)
-        cols.append(nxt + np.arange(len(plain)))
-        vals.append(np.ones(len(plain)))
-        reps.append(plain)
-        nxt += len(plain)
-        NS = sp.csc_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
-                           shape=(n_c, nxt))
-        rep = np.concatenate(reps).astype(np.int64)
+        Z, rep = _block_basis(len(pe.rest_cols), [(b.cols, b.Vt[b.rank:]) for b in self.blocks])
+        NS = Z.T.tocsc()
         order = np.argsort(pe.rest_cols[rep], kind="stable")
         NS = NS[:, order].tocsr()
         rep = rep[order]
@@ -321,7 +403,17 @@ class Reduction:
         return N, pe.rest_cols[rep]
 
     def independent_rows(self) -> np.ndarray:
-        """A bool mask of rows of M that form a basis of its row space."""
+        """A bool mask of rows of M that form a basis of its row space.
+
+        Returns
+        -------
+        numpy.ndarray
+
+        Examples
+        --------
+        >>> reduce(sp.csr_matrix(np.array([[1.0, -1.0], [-1.0, 1.0]]))).independent_rows().sum().item()
+        1
+        """
         keep = np.zeros(self.M.shape[0], dtype=bool)
         keep[self.pe.rows] = True
         import scipy.linalg as la
@@ -334,6 +426,19 @@ class Reduction:
         return keep
 
     def pinv(self) -> "GeneralisedInverse":
+        """A generalised inverse G of M (M G M = M).
+
+        Returns
+        -------
+        GeneralisedInverse
+
+        Examples
+        --------
+        >>> M = sp.csr_matrix(np.array([[1.0, -1.0, 0.0], [0.0, 1.0, -1.0]]))   # a chain: 2 balances, 3 flows
+        >>> G = reduce(M).pinv()
+        >>> bool(np.allclose(M @ (G @ M.toarray()), M.toarray()))
+        True
+        """
         pe = self.pe
         n_r, n_c = len(pe.rest_rows), len(pe.rest_cols)
         rows, cols, vals = [], [], []
@@ -353,7 +458,14 @@ class Reduction:
 @dataclass
 class GeneralisedInverse:
     """G with M G M = M, as an operator (``G @ r`` for dense or sparse r): pivoted unknowns by the
-    triangular solve, the rest from the Schur complement's pseudo-inverse (zero where S is zero)."""
+    triangular solve, the rest from the Schur complement's pseudo-inverse (zero where S is zero).
+
+    Examples
+    --------
+    >>> M = sp.csr_matrix(np.array([[1.0, -1.0, 0.0], [0.0, 1.0, -1.0]]))   # a chain: 2 balances, 3 flows
+    >>> (reduce(M).pinv() @ np.array([1.0, 2.0])).tolist()       # the left-over flow taken as 0
+    [1.0, 0.0, -2.0]
+    """
 
     shape: tuple[int, int]
     pe: Peel
@@ -409,7 +521,24 @@ def _left_solve(pe: Peel, E: sp.csr_matrix, absolute: bool = False) -> sp.csr_ma
 def reduce(M: sp.spmatrix, like: Reduction | None = None) -> Reduction:
     """Triangular pivots of M (:func:`peel`) and, on the rows and columns they leave, the Schur complement
     ``S = N₂ − E B⁻¹ N₁`` resolved by a dense SVD per connected block (S is zero for incidence matrices).
-    ``like``: the reduction of a matrix of the same pattern, whose pivots are used again."""
+    ``like``: the reduction of a matrix of the same pattern, whose pivots are used again.
+
+    Parameters
+    ----------
+    M : scipy.sparse matrix
+    like : Reduction, optional
+
+    Returns
+    -------
+    Reduction
+
+    Examples
+    --------
+    >>> M = sp.csr_matrix(np.array([[1.0, -0.5, -0.5], [0.0, 1.0, -2.0], [2.0, -1.0, -1.0]]))
+    >>> red = reduce(M)
+    >>> red.rank, red.left_null()[0].shape[0]
+    (2, 1)
+    """
     from scipy.sparse.csgraph import connected_components
 
     M = clean(M)

@@ -1,0 +1,349 @@
+"""The coupling optimisation: how many t/a each candidate coupling carries (conventions and the formulation
+in :mod:`mfa.symbiosis` and ``docs/symbiosis.md``).
+
+Variables q_a ≥ 0 (t/a) per candidate arc; supply per stream, relief at internal disposal targets, demand per
+(user, substituted material), spare capacity, the user's shrinkable outflows and ``max_share`` as sparse
+inequality rows; the objective weighs utilisation (t/a), cost (CNY/a) and CO₂ avoided (t/a). Fixed link
+costs add a binary per arc (a MILP). Solved with HiGHS through :func:`scipy.optimize.linprog` /
+:func:`scipy.optimize.milp` (imported when a plan is optimised).
+
+>>> import mfa
+>>> from mfa.coupling_candidates import candidates
+>>> park = mfa.Park.from_frames(
+...     processes=[{"id": "quarry", "name": "Quarry", "kind": "import"},
+...                {"id": "pvc", "name": "PVC plant", "kind": "production"},
+...                {"id": "cement", "name": "Cement plant", "kind": "production"},
+...                {"id": "dump", "name": "Landfill", "kind": "landfill"},
+...                {"id": "market", "name": "Market", "kind": "export"}],
+...     flows=[{"source": "pvc", "target": "dump", "material": "carbide_slag", "value": 100},
+...            {"source": "quarry", "target": "pvc", "material": "limestone", "value": 100},
+...            {"source": "quarry", "target": "cement", "material": "limestone", "value": 500},
+...            {"source": "cement", "target": "market", "material": "cement", "value": 500}])
+>>> q, info = optimise_plan(candidates(park))
+>>> q.tolist(), info["status"]
+([100.0], 'optimal')
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Mapping
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+
+from mfa.errors import MfaError, suggest
+
+if TYPE_CHECKING:  # pragma: no cover
+    from mfa.coupling_candidates import Candidates
+
+__all__ = ["OBJECTIVES", "objective_weights", "build_problem", "optimise_plan"]
+
+OBJECTIVES: tuple[str, ...] = ("utilisation", "cost", "co2")
+
+
+def objective_weights(objective: str = "utilisation", weights: Mapping[str, float] | None = None) -> dict[str, float]:
+    """The weight of each objective term: one objective (weight 1) or ``weights`` (which override it).
+
+    Parameters
+    ----------
+    objective : {"utilisation", "cost", "co2"}
+        Maximise t/a rerouted, minimise CNY/a, or maximise t CO₂/a avoided.
+    weights : mapping, optional
+        Weights per objective name (missing ones are 0), e.g. ``{"utilisation": 1, "co2": 0.5}``.
+
+    Returns
+    -------
+    dict
+        Name → weight for every name of :data:`OBJECTIVES`.
+
+    Examples
+    --------
+    >>> objective_weights("co2")
+    {'utilisation': 0.0, 'cost': 0.0, 'co2': 1.0}
+    >>> objective_weights(weights={"utilisation": 1, "co2": 0.5})
+    {'utilisation': 1.0, 'cost': 0.0, 'co2': 0.5}
+    """
+    if weights:
+        bad = set(weights) - set(OBJECTIVES)
+        if bad:
+            raise MfaError(f"unknown weight(s) {sorted(bad)}; use " + ", ".join(OBJECTIVES))
+        w = {k: float(weights.get(k, 0.0)) for k in OBJECTIVES}
+        if not any(w.values()):
+            raise MfaError("all weights are 0: nothing to optimise")
+        return w
+    if objective not in OBJECTIVES:
+        hint = suggest(objective, OBJECTIVES)
+        raise MfaError(f"unknown objective {objective!r}; use one of " + ", ".join(OBJECTIVES)
+                       + (f" — {hint}" if hint else ""))
+    return {k: (1.0 if k == objective else 0.0) for k in OBJECTIVES}
+
+
+def build_problem(c: "Candidates", w: dict[str, float], fixed_cost: float | None = None
+                  ) -> tuple[np.ndarray, sp.csr_matrix, np.ndarray, np.ndarray, int, np.ndarray | None]:
+    """The LP / MILP of a candidate set as arrays (min c·x subject to A x ≤ b, 0 ≤ x ≤ ub).
+
+    Parameters
+    ----------
+    c : Candidates
+        From :func:`mfa.coupling_candidates.candidates`.
+    w : dict
+        Objective weights (:func:`objective_weights`).
+    fixed_cost : float, optional
+        CNY per coupling per year: adds a binary per arc (q_a ≤ ub_a·y_a) and turns the LP into a MILP.
+
+    Returns
+    -------
+    tuple
+        (cost vector, A_ub as sparse CSR, b_ub, upper bounds, number of arc variables, integrality or None);
+        the first variables are the arcs' t/a, then the relief variables, then the binaries.
+
+    Examples
+    --------
+    >>> import mfa
+    >>> from mfa.coupling_candidates import candidates
+    >>> park = mfa.Park.from_frames(
+    ...     processes=[{"id": "pvc", "name": "PVC", "kind": "production"},
+    ...                {"id": "bricks", "name": "Brickworks", "kind": "production", "capacity": 600},
+    ...                {"id": "dump", "name": "Landfill", "kind": "landfill"},
+    ...                {"id": "market", "name": "Market", "kind": "export"}],
+    ...     flows=[{"source": "pvc", "target": "dump", "material": "fly_ash", "value": 100},
+    ...            {"source": "bricks", "target": "market", "material": "fired_bricks", "value": 500}])
+    >>> cost, A, b, ub, n, integrality = build_problem(candidates(park), objective_weights())
+    >>> n, A.shape[1], integrality is None
+    (1, 1, True)
+    """
+    arcs = c.arcs
+    n = len(arcs)
+    gamma = arcs["ratio"].to_numpy(dtype=float)
+    rows = _Rows()
+    _supply_rows(rows, arcs)
+    n_aux = _relief_rows(rows, c, arcs)
+    d_idx = _demand_index(c, arcs)
+    on = d_idx >= 0
+    if on.any():  # demand per (user, substituted material): Σ γ q ≤ D
+        rows.add(d_idx[on], np.flatnonzero(on), gamma[on], c.demand["demand"].to_numpy(dtype=float))
+    u_codes = pd.Index(c.users["user"]).get_indexer(arcs["to"])
+    spare = c.users["spare_capacity"].to_numpy(dtype=float)
+    fin = np.isfinite(spare)
+    if fin.any():  # capacity: Σ (1 − γ) q ≤ spare (finite only)
+        umap = np.full(len(c.users), -1)
+        umap[fin] = np.arange(int(fin.sum()))
+        on = umap[u_codes] >= 0
+        rows.add(umap[u_codes][on], np.flatnonzero(on), (1.0 - gamma)[on], spare[fin])
+    # shrink pool: Σ (γ − 1) q ≤ outflows that can shrink
+    rows.add(u_codes, np.arange(n), gamma - 1.0, c.users["shrink_capacity"].to_numpy(dtype=float))
+    _share_rows(rows, c, arcs)
+    nvar = n + n_aux
+    A, b_ub = rows.matrix(nvar)
+    ub = arcs["supply"].to_numpy(dtype=float).copy()
+    pos = gamma > 0
+    dem_u = np.full(n, np.inf)
+    dem_u[d_idx >= 0] = c.demand["demand"].to_numpy(dtype=float)[d_idx[d_idx >= 0]]
+    ub[pos] = np.minimum(ub[pos], dem_u[pos] / gamma[pos])
+    c_full = np.concatenate([_objective(arcs, w), np.zeros(n_aux)])
+    ub_full = np.concatenate([ub, np.full(n_aux, np.inf)])
+    if fixed_cost is None or fixed_cost <= 0:
+        return c_full, A, b_ub, ub_full, n, None
+    if w["cost"] == 0:
+        raise MfaError("fixed link costs are a cost: use objective 'cost' or give a cost weight")
+    # binary y_a per arc: q_a − ub_a·y_a ≤ 0 ; objective + w_c·F·y_a
+    big = np.where(np.isfinite(ub), ub, arcs["supply"].to_numpy(dtype=float))
+    link = sp.csr_matrix((np.concatenate([np.ones(n), -big]),
+                          (np.concatenate([np.arange(n), np.arange(n)]),
+                           np.concatenate([np.arange(n), nvar + np.arange(n)]))), shape=(n, nvar + n))
+    A = sp.vstack([sp.hstack([A, sp.csr_matrix((A.shape[0], n))]), link]).tocsr()
+    return (np.concatenate([c_full, np.full(n, w["cost"] * float(fixed_cost))]), A,
+            np.concatenate([b_ub, np.zeros(n)]), np.concatenate([ub_full, np.ones(n)]), n,
+            np.concatenate([np.zeros(nvar), np.ones(n)]))
+
+
+class _Rows:
+    """Inequality rows A x ≤ b collected block by block as sparse triplets."""
+
+    def __init__(self) -> None:
+        self.rows: list[np.ndarray] = []
+        self.cols: list[np.ndarray] = []
+        self.vals: list[np.ndarray] = []
+        self.rhs: list[np.ndarray] = []
+        self.n = 0
+
+    def add(self, row_idx: np.ndarray, col_idx: np.ndarray, v: np.ndarray, b: np.ndarray) -> None:
+        """A block of ``len(b)`` rows; ``row_idx`` counts from the block's first row."""
+        self.rows.append(row_idx + self.n)
+        self.cols.append(col_idx)
+        self.vals.append(v)
+        self.rhs.append(b)
+        self.n += len(b)
+
+    def matrix(self, nvar: int) -> tuple[sp.csr_matrix, np.ndarray]:
+        A = sp.csr_matrix((np.concatenate(self.vals), (np.concatenate(self.rows), np.concatenate(self.cols))),
+                          shape=(self.n, nvar))
+        return A, np.concatenate(self.rhs)
+
+
+def _supply_rows(rows: _Rows, arcs: pd.DataFrame) -> None:
+    """Σ_u q_wu ≤ S_w per stream."""
+    s_codes, _ = pd.factorize(arcs["stream"])
+    supply = arcs.groupby(s_codes)["supply"].first().to_numpy(dtype=float)
+    rows.add(s_codes, np.arange(len(arcs)), np.ones(len(arcs)), supply)
+
+
+def _relief_rows(rows: _Rows, c: "Candidates", arcs: pd.DataFrame) -> int:
+    """Relief at internal targets with one extra variable u_tm per (target, material):
+    Σ_(t,m) q − u_tm ≤ stock accumulation_tm and Σ_m u_tm ≤ boundary outflow_t. Returns the number of u."""
+    n_aux = len(c.relief)
+    if not n_aux:
+        return 0
+    key_arc = arcs["disposal_target"].astype(str) + "\x00" + arcs["material"].astype(str)
+    key_rel = c.relief["target"].astype(str) + "\x00" + c.relief["material"].astype(str)
+    rel_idx = pd.Index(key_rel).get_indexer(key_arc)
+    on = rel_idx >= 0
+    aux = len(arcs) + np.arange(n_aux)
+    rows.add(np.concatenate([rel_idx[on], np.arange(n_aux)]), np.concatenate([np.flatnonzero(on), aux]),
+             np.concatenate([np.ones(int(on.sum())), -np.ones(n_aux)]),
+             c.relief["stock_accumulation"].to_numpy(dtype=float))
+    t_idx = pd.Index(c.relief_pool["target"]).get_indexer(c.relief["target"])
+    rows.add(t_idx, aux, np.ones(n_aux), c.relief_pool["boundary_outflow"].to_numpy(dtype=float))
+    return n_aux
+
+
+def _demand_index(c: "Candidates", arcs: pd.DataFrame) -> np.ndarray:
+    """Per arc, the row of ``c.demand`` (user, substituted material) it draws on, or −1."""
+    has_sub = arcs["substitutes"].astype(str).to_numpy() != ""
+    if not has_sub.any() or not len(c.demand):
+        return np.full(len(arcs), -1)
+    key_arc = arcs["to"].astype(str) + "\x00" + arcs["substitutes"].astype(str)
+    key_dem = c.demand["user"].astype(str) + "\x00" + c.demand["material"].astype(str)
+    return np.where(has_sub, pd.Index(key_dem).get_indexer(key_arc), -1)
+
+
+def _share_rows(rows: _Rows, c: "Candidates", arcs: pd.DataFrame) -> None:
+    """max_share per (user, catalogue row): Σ_row q − s Σ_all (1 − γ) q ≤ s·I0 − what the user already takes
+    of the row's waste."""
+    share = arcs["max_share"].to_numpy(dtype=float)
+    has_share = ~np.isnan(share)
+    if not has_share.any():
+        return
+    gamma = arcs["ratio"].to_numpy(dtype=float)
+    grp = arcs.loc[has_share, ["to", "rule"]].astype(str).agg("\x00".join, axis=1)
+    g_codes, g_uni = pd.factorize(grp)
+    ng = len(g_uni)
+    first = pd.Series(np.arange(int(has_share.sum()))).groupby(g_codes).first().to_numpy()
+    grp_user = arcs.loc[has_share, "to"].to_numpy(dtype=object)[first]
+    grp_rule = arcs.loc[has_share, "rule"].to_numpy()[first]
+    grp_share = share[has_share][first]
+    # every arc into the group's user contributes −s(1−γ)
+    pairs = pd.DataFrame({"user": grp_user, "g": np.arange(ng)}).merge(
+        pd.DataFrame({"user": arcs["to"].to_numpy(dtype=object), "a": np.arange(len(arcs))}), on="user")
+    gi, ai = pairs["g"].to_numpy(), pairs["a"].to_numpy()
+    i0 = c.users.set_index("user")["current_input"].reindex(grp_user).to_numpy(dtype=float)
+    b = grp_share * i0 - _existing_share_inputs(c, arcs.loc[has_share], grp_user, grp_rule)
+    rows.add(np.concatenate([g_codes, gi]), np.concatenate([np.flatnonzero(has_share), ai]),
+             np.concatenate([np.ones(int(has_share.sum())), -grp_share[gi] * (1.0 - gamma[ai])]), b)
+
+
+def _existing_share_inputs(c: "Candidates", share_arcs: pd.DataFrame, grp_user: np.ndarray,
+                           grp_rule: np.ndarray) -> np.ndarray:
+    """Per (user, rule) group, the t/a of the rule's waste material(s) the user already takes (they count
+    towards the share)."""
+    existing = c.existing_inputs
+    if existing is None or not len(grp_user):
+        return np.zeros(len(grp_user))
+    groups = pd.DataFrame({"g": np.arange(len(grp_user)), "user": grp_user, "rule": grp_rule})
+    gm = groups.merge(share_arcs[["rule", "material"]].drop_duplicates(), on="rule")
+    have = existing.groupby(["target", "material"])["value"].sum()
+    got = have.reindex(pd.MultiIndex.from_arrays([gm["user"], gm["material"]])).fillna(0.0).to_numpy()
+    return np.bincount(gm["g"].to_numpy(), weights=got, minlength=len(grp_user))
+
+
+def _objective(arcs: pd.DataFrame, w: dict[str, float]) -> np.ndarray:
+    """min −w_u Σq + w_c Σ cost q − w_co2 Σ co2 q, plus tie-breaks: between equally good plans towards
+    waste that would be landfilled, towards more CO₂ avoided and towards shorter hauls (weights far below
+    any real objective, so plans are deterministic)."""
+    n = len(arcs)
+    cost = np.nan_to_num(arcs["cost_per_t"].to_numpy(dtype=float))
+    co2 = arcs["co2_per_t"].to_numpy(dtype=float)
+    dist = np.nan_to_num(arcs["distance_km"].to_numpy(dtype=float))
+    landfilled = (arcs["disposal_kind"].astype(str).to_numpy() == "landfill") if "disposal_kind" in arcs else 0.0
+    tie = (-1e-6 * landfilled - 1e-8 * np.clip(co2, -1e3, 1e3)
+           + 1e-9 * (1.0 + dist / (1.0 + (dist.max() if n else 0.0))))
+    return -w["utilisation"] * np.ones(n) + w["cost"] * cost - w["co2"] * co2 + tie
+
+
+def optimise_plan(c: "Candidates", objective: str = "utilisation", weights: Mapping[str, float] | None = None,
+                  fixed_cost: float | None = None) -> tuple[np.ndarray, dict[str, Any]]:
+    """The t/a per candidate coupling that optimise the objective: the LP (or, with ``fixed_cost``, the MILP)
+    solved with HiGHS.
+
+    Parameters
+    ----------
+    c : Candidates
+        From :func:`mfa.coupling_candidates.candidates`.
+    objective : {"utilisation", "cost", "co2"}
+        See :func:`objective_weights`.
+    weights : mapping, optional
+        Weights per objective; override ``objective``.
+    fixed_cost : float, optional
+        CNY per coupling per year (MILP).
+
+    Returns
+    -------
+    q : numpy.ndarray
+        t/a per candidate arc (``c.arcs`` order; 0 = not chosen).
+    info : dict
+        status, objective_value, solver, variables, constraints, seconds and weights.
+
+    Raises
+    ------
+    MfaError
+        When the solver fails (the message names the solver and the problem size).
+
+    Examples
+    --------
+    >>> import mfa
+    >>> from mfa.coupling_candidates import candidates
+    >>> park = mfa.Park.from_frames(
+    ...     processes=[{"id": "quarry", "name": "Quarry", "kind": "import"},
+    ...                {"id": "pvc", "name": "PVC", "kind": "production"},
+    ...                {"id": "bricks", "name": "Brickworks", "kind": "production", "capacity": 530},
+    ...                {"id": "dump", "name": "Landfill", "kind": "landfill"},
+    ...                {"id": "market", "name": "Market", "kind": "export"}],
+    ...     flows=[{"source": "pvc", "target": "dump", "material": "fly_ash", "value": 100},
+    ...            {"source": "quarry", "target": "bricks", "material": "limestone", "value": 500},
+    ...            {"source": "bricks", "target": "market", "material": "fired_bricks", "value": 500}])
+    >>> q, info = optimise_plan(candidates(park))  # fly ash accepted by the brickworks: 30 t/a spare
+    >>> [round(float(x), 6) for x in q], info["solver"]
+    ([30.0], 'linprog(highs)')
+    """
+    import time
+
+    from scipy.optimize import Bounds, LinearConstraint, linprog, milp
+
+    w = objective_weights(objective, weights)
+    n = len(c.arcs)
+    if n == 0:
+        return np.zeros(0), {"status": "no candidates", "objective_value": 0.0, "solver": None,
+                             "variables": 0, "constraints": 0, "seconds": 0.0, "weights": w}
+    cost, A, b, ub, n_arcs, integ = build_problem(c, w, fixed_cost)
+    t0 = time.perf_counter()
+    if integ is None:
+        res = linprog(cost, A_ub=A, b_ub=b, bounds=np.column_stack([np.zeros(len(ub)), ub]), method="highs")
+        solver = "linprog(highs)"
+    else:
+        res = milp(cost, constraints=LinearConstraint(A, -np.inf, b), integrality=integ,
+                   bounds=Bounds(np.zeros(len(ub)), ub), options={"disp": False})
+        solver = "milp(highs)"
+    secs = time.perf_counter() - t0
+    ok = res.status == 0
+    x, fun = (res.x, res.fun) if ok else (None, None)
+    if not ok:
+        raise MfaError(f"the coupling optimisation failed ({solver}): {res.message} "
+                       f"[{n_arcs} candidate couplings, {A.shape[0]} constraints]")
+    q = np.clip(x[:n_arcs], 0.0, None)
+    supply = c.arcs["supply"].to_numpy(dtype=float)
+    q[q < 1e-7 * np.maximum(1.0, supply)] = 0.0
+    return q, {"status": "optimal", "objective_value": float(fun), "solver": solver, "variables": len(cost),
+               "constraints": int(A.shape[0]), "seconds": secs, "weights": w}
+
+

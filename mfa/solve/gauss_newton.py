@@ -1,0 +1,292 @@
+"""The reconciliation at one active set: Gauss–Newton on the park's equations (Cencic 2016).
+
+Linearise the equations at the current estimate, eliminate the unknowns (:mod:`mfa.solve.elimination`),
+reconcile the measurements subject to the reduced equations ``P J_x Δx = −P F`` (weighted least squares, weights
+1/σ², through the normal matrix of :mod:`mfa.solve.linear_algebra`), solve the unknowns from the rest, iterate.
+Linear equations (no measured transfer coefficient) need one pass and at most two refinements with the same
+factors.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+
+from mfa.errors import MfaError
+from mfa.solve.elimination import Elimination, eliminate
+from mfa.solve.linear_algebra import NormalMatrix
+from mfa.solve.model import EXACT, MEASURED, UNKNOWN, Model
+from mfa.solve.redundancy import drop_redundant_rows
+
+__all__ = ["Linearisation", "Solution", "linearise", "iterate"]
+
+
+@dataclass(frozen=True, eq=False)
+class Linearisation:
+    """The reduced least-squares problem at one point: ``min (x − x_m)ᵀ Q⁻¹ (x − x_m)`` subject to
+    ``A x = rhs``, with ``A = P J_x`` (rows that check only exact data or repeat others dropped).
+
+    Attributes
+    ----------
+    Jx : scipy.sparse.csr_matrix
+        The Jacobian of the measured variables (n_c × n_x).
+    elimination : Elimination
+        The elimination of the unknowns at this point.
+    A : scipy.sparse.csr_matrix
+        The kept reduced equations (n_a × n_x).
+    rhs : numpy.ndarray
+        Their right-hand sides.
+    keep : numpy.ndarray
+        Mask of the rows of ``P`` kept.
+    QAt : scipy.sparse.csr_matrix
+        ``Q Aᵀ``.
+    normal : NormalMatrix
+        ``A Q Aᵀ`` with its solver.
+
+    Examples
+    --------
+    >>> from mfa.solve.model import example_park, model_from_park
+    >>> m = model_from_park(example_park())
+    >>> lin = linearise(m, np.array([100.0, 60.0, 40.0]), np.array([0, 1]), np.array([2]), np.array([25.0, 9.0]))
+    >>> lin.A.shape, lin.normal.n
+    ((0, 2), 0)
+    """
+
+    Jx: sp.csr_matrix
+    elimination: Elimination
+    A: sp.csr_matrix
+    rhs: np.ndarray
+    keep: np.ndarray
+    QAt: sp.csr_matrix
+    normal: NormalMatrix
+
+    @property
+    def P_kept(self) -> sp.csr_matrix:
+        """The kept rows of ``P``."""
+        P = self.elimination.P
+        return P[self.keep] if not self.keep.all() else P
+
+
+def linearise(model: Model, v: np.ndarray, x_idx: np.ndarray, y_idx: np.ndarray, q: np.ndarray, *,
+              elimination: Elimination | None = None, previous: Elimination | None = None,
+              independent: list | None = None, labels_eq: np.ndarray | None = None) -> Linearisation:
+    """The reduced problem at ``v``.
+
+    Parameters
+    ----------
+    model : Model
+    v : numpy.ndarray
+        The point (n_v, no NaN).
+    x_idx, y_idx : numpy.ndarray
+        Indices of the measured and unknown variables.
+    q : numpy.ndarray
+        Variances of the measured variables.
+    elimination : Elimination, optional
+        An elimination already done at ``v`` (the first pass).
+    previous : Elimination, optional
+        The previous point's elimination (pattern reuse).
+    independent : list, optional
+        Patterns of reduced systems found independent (see :func:`~mfa.solve.redundancy.drop_dependent_rows`).
+    labels_eq : numpy.ndarray, optional
+        ``model.equation_labels()``, when the caller has them already.
+
+    Returns
+    -------
+    Linearisation
+
+    Examples
+    --------
+    >>> from mfa.solve.model import example_park, model_from_park
+    >>> m = model_from_park(example_park())
+    >>> lin = linearise(m, np.array([100.0, 60.0, 40.0]), np.array([0, 1]), np.array([2]), np.array([25.0, 9.0]))
+    >>> lin.elimination.observable.tolist()
+    [True]
+    """
+    J = model.jacobian(v)
+    Jx = J[:, x_idx]
+    el = elimination if elimination is not None else eliminate(J[:, y_idx], previous=previous)
+    F = model.residual(v)
+    A = (el.P @ Jx).tocsr()
+    rhs = A @ v[x_idx] - el.P @ F
+    if labels_eq is None:
+        labels_eq = model.equation_labels()
+    A, rhs, keep = drop_redundant_rows(A, rhs, el, model, v, labels_eq, independent, Jx)
+    QAt = (sp.diags(q) @ A.T).tocsr()
+    return Linearisation(Jx=Jx, elimination=el, A=A, rhs=rhs, keep=keep, QAt=QAt,
+                         normal=NormalMatrix((A @ QAt).tocsr()))
+
+
+@dataclass(frozen=True, eq=False)
+class Solution:
+    """The reconciled point at one active set, with the problem linearised there.
+
+    Attributes
+    ----------
+    v : numpy.ndarray
+        All variables (n_v; unobservable unknowns hold an arbitrary solution).
+    x_idx, y_idx, z_idx : numpy.ndarray
+        Indices of the measured, unknown and exact variables.
+    q : numpy.ndarray
+        Variances of the measured variables.
+    linearisation : Linearisation
+        The reduced problem at ``v``.
+    iterations : int
+    converged : bool
+    max_residual : float
+        Largest equation residual (t/a).
+    max_residual_rel : float
+        Largest residual relative to its equation's throughput.
+
+    Examples
+    --------
+    >>> from mfa.solve.model import example_park, model_from_park
+    >>> m = model_from_park(example_park())
+    >>> s = iterate(m, m.kind, m.value0, max_iter=100, tol=1e-10)
+    >>> s.v.round(6).tolist(), s.dof, s.observable.tolist()
+    ([100.0, 60.0, 40.0], 0, [True])
+    """
+
+    v: np.ndarray
+    x_idx: np.ndarray
+    y_idx: np.ndarray
+    z_idx: np.ndarray
+    q: np.ndarray
+    linearisation: Linearisation
+    iterations: int
+    converged: bool
+    max_residual: float
+    max_residual_rel: float
+
+    @property
+    def elimination(self) -> Elimination:
+        """The elimination of the unknowns at the solution."""
+        return self.linearisation.elimination
+
+    @property
+    def observable(self) -> np.ndarray:
+        """Per unknown: whether the equations determine it."""
+        return self.linearisation.elimination.observable
+
+    @property
+    def dof(self) -> int:
+        """Degrees of freedom of the χ² test: independent reduced equations."""
+        return int(self.linearisation.normal.rank)
+
+
+def iterate(model: Model, kind: np.ndarray, v_m: np.ndarray, *, max_iter: int, tol: float) -> Solution:
+    """Reconcile the measured variables of ``model`` and compute its unknowns, with the variables' kinds
+    and measured values given (the active set fixes some at a bound).
+
+    Parameters
+    ----------
+    model : Model
+    kind : numpy.ndarray
+        ``EXACT``, ``MEASURED`` or ``UNKNOWN`` per variable.
+    v_m : numpy.ndarray
+        Measured and exact values (NaN for unknowns).
+    max_iter : int
+        Iteration limit (bilinear equations).
+    tol : float
+        Relative step tolerance.
+
+    Returns
+    -------
+    Solution
+
+    Raises
+    ------
+    mfa.errors.MfaError
+        No convergence, with the last step and the largest residual.
+
+    Examples
+    --------
+    >>> from mfa.solve.model import example_park, model_from_park
+    >>> m = model_from_park(example_park())
+    >>> iterate(m, m.kind, m.value0, max_iter=100, tol=1e-10).v[2].round(6).item()
+    40.0
+    """
+    x_idx = np.flatnonzero(kind == MEASURED)
+    y_idx = np.flatnonzero(kind == UNKNOWN)
+    z_idx = np.flatnonzero(kind == EXACT)
+    q = model.sigma[x_idx] ** 2
+    xm = v_m[x_idx]
+    v = np.where(kind == UNKNOWN, 0.0, v_m)
+    labels_eq = model.equation_labels()
+    independent: list = []          # patterns of reduced systems found independent (bilinear iterations)
+
+    el = eliminate(model.jacobian(v)[:, y_idx])
+    # Starting unknowns from the measurements as given (exact where the unknowns enter linearly).
+    v[y_idx] = el.Yplus @ (-model.residual(v))
+    bilinear = model.bilinear
+
+    converged = False
+    it = 0
+    last_step = np.inf
+    unobs_v = np.zeros(model.n_v, dtype=bool)
+
+    def residuals(v: np.ndarray, el: Elimination) -> tuple[np.ndarray, np.ndarray]:
+        unobs_v[:] = False
+        unobs_v[y_idx[~el.observable]] = True
+        F = model.residual(v)
+        row_scale = model.row_scale(np.where(unobs_v, 0.0, v))
+        # a floor of 1e-10 of the largest throughput: below that, rounding of the big flows dominates
+        floor = 1e-10 * max(float(np.max(row_scale, initial=0.0)), 1e-300)
+        return F, np.abs(F) / np.maximum(row_scale, floor)
+
+    refine = 0
+    lin: Linearisation | None = None
+    for it in range(1, max_iter + 1):
+        if it == 1 or bilinear:
+            # (re-)linearise; for linear equations once: later passes only refine with the same factors
+            lin = linearise(model, v, x_idx, y_idx, q, elimination=el if it == 1 else None, previous=el,
+                            independent=independent, labels_eq=labels_eq)
+            el = lin.elimination
+            F = model.residual(v)
+            rhs = lin.rhs
+        else:
+            F = model.residual(v)
+            rhs = lin.A @ v[x_idx] - lin.P_kept @ F
+        x = v[x_idx]
+        lam = lin.normal.solve(lin.A @ xm - rhs)
+        x_new = xm - lin.QAt @ lam
+        y_new = v[y_idx] + el.Yplus @ (-F - lin.Jx @ (x_new - x))
+        step = max(np.max(np.abs(x_new - x), initial=0.0), np.max(np.abs(y_new - v[y_idx]), initial=0.0))
+        if not np.isfinite(step):
+            break
+        v[x_idx] = x_new
+        v[y_idx] = y_new
+        scale = max(np.max(np.abs(v), initial=0.0), 1.0)
+        last_step = step
+        if bilinear:
+            if step <= tol * scale:
+                converged = True
+                break
+        else:
+            # linear: the first pass is the solution; refine rounding (at most twice) with the same factors
+            converged = True
+            _, rel = residuals(v, el)
+            if float(np.max(rel, initial=0.0)) <= 1e-12 or refine >= 2:
+                break
+            refine += 1
+    if bilinear and converged:
+        # re-linearise at the solution for classification and uncertainty
+        lin = linearise(model, v, x_idx, y_idx, q, previous=el, independent=independent, labels_eq=labels_eq)
+        el = lin.elimination
+
+    F, rel = residuals(v, el)
+    max_res = float(np.max(np.abs(F), initial=0.0))
+    max_rel = float(np.max(rel, initial=0.0))
+    if not bilinear:
+        it = 1
+    if not converged or max_rel > 1e-6:
+        worst = int(np.argmax(rel)) if len(rel) else 0
+        raise MfaError(
+            f"reconciliation did not converge after {it} iteration(s) (limit {max_iter}): last step "
+            f"{last_step:.3g}, largest constraint residual {max_res:.3g} t/a ({max_rel:.3g} of the throughput, "
+            f"in the {labels_eq[worst] if len(labels_eq) else '-'}). The data may be contradictory or the "
+            "transfer coefficients ill-posed; try bounds=True (--bounds), check σ larger than the values, "
+            "or fix gross errors first.")
+    return Solution(v=v, x_idx=x_idx, y_idx=y_idx, z_idx=z_idx, q=q, linearisation=lin, iterations=it,
+                    converged=converged, max_residual=max_res, max_residual_rel=max_rel)
