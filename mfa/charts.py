@@ -9,17 +9,18 @@ Conventions: rates are fractions shown in %, computed by :func:`mfa.indicators` 
 includes prior-year storage utilised, as in the official formula); tonnes are t/a; a fate is where a waste
 stream finally ends according to :func:`mfa.trace` (through collection points and loops).
 
->>> import mfa
->>> from mfa.charts import fate_chart
->>> fig = fate_chart(mfa.read_park("wuhai"))     # doctest: +SKIP
->>> save_chart(fig, "fates.png")                   # doctest: +SKIP
+>>> import mfa, tempfile, pathlib
+>>> from mfa.charts import fate_chart, save_chart
+>>> fig = fate_chart(mfa.read_park("wuhai"))
+>>> save_chart(fig, pathlib.Path(tempfile.mkdtemp()) / "fates.png").suffix
+'.png'
 """
 
 from __future__ import annotations
 
 import io
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -90,7 +91,7 @@ def _indicators(park_or_result):
 RATE_COLORS = {"met": "#2CA02C", "missed": "#D9822B", "no_target": "#8C9BAB"}
 
 
-def utilisation_chart(park_or_indicators, lang: str = "en", target_kind: str | None = None) -> "Figure":
+def utilisation_chart(park_or_indicators: Any, lang: str = "en", target_kind: str | None = None) -> "Figure":
     """Horizontal bars: each utilisation rate of the park (%), coloured by whether it meets the targets that
     apply to it, with every applicable target drawn.
 
@@ -100,6 +101,24 @@ def utilisation_chart(park_or_indicators, lang: str = "en", target_kind: str | N
     Inner Mongolia's 40 % of 2020) as dashed grey ticks. ``target_kind`` limits them to one kind. A bar is
     green when the rate meets every applicable ``target`` (or, with none, every baseline), orange when it
     misses one, grey when none applies.
+
+    Parameters
+    ----------
+    park_or_indicators : mfa.Park or mfa.utilisation.IndicatorResult
+    lang : {"en", "zh"}
+    target_kind : {"target", "baseline"}, optional
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        One bar per rate (top to bottom in the engine's order), the targets as ticks.
+
+    Examples
+    --------
+    >>> import mfa
+    >>> fig = utilisation_chart(mfa.read_park("wuhai"))
+    >>> [round(float(b.get_width()), 2) for b in fig.axes[0].patches][:1]
+    [55.11]
     """
     check_lang(lang)
     res = _indicators(park_or_indicators)
@@ -161,10 +180,28 @@ def utilisation_chart(park_or_indicators, lang: str = "en", target_kind: str | N
     return fig
 
 
-def fate_chart(park_or_trace, lang: str = "en", park=None) -> "Figure":
+def fate_chart(park_or_trace: Any, lang: str = "en", park: Any = None) -> "Figure":
     """Stacked horizontal bars: where each waste material ends (utilised, disposed, stored, discarded,
-    exported, unresolved), t/a, from :func:`mfa.trace`. Accepts a Park or a TraceResult (then pass
-    ``park`` for the material names)."""
+    exported, unresolved), t/a (万t/a in Chinese for a park whose unit is 万t), from :func:`mfa.trace`.
+
+    Parameters
+    ----------
+    park_or_trace : mfa.Park or mfa.tracing.TraceResult
+    lang : {"en", "zh"}
+    park : mfa.Park, optional
+        For the material names and the unit when a TraceResult is given.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Examples
+    --------
+    >>> import mfa
+    >>> fig = fate_chart(mfa.read_park("hazardous"), lang="zh")
+    >>> fig.axes[0].get_xlabel()
+    't/a'
+    """
     check_lang(lang)
     if hasattr(park_or_trace, "table") and hasattr(park_or_trace, "origins"):
         tr = park_or_trace
@@ -211,10 +248,30 @@ def fate_chart(park_or_trace, lang: str = "en", park=None) -> "Figure":
     return fig
 
 
-def generation_chart(park, lang: str = "en", top: int = 15, trace_result=None) -> "Figure":
+def generation_chart(park: Any, lang: str = "en", top: int = 15, trace_result: Any = None) -> "Figure":
     """Stacked horizontal bars: waste generated (stage ``generated`` in :func:`mfa.trace`) by origin
     process and material category, t/a (万t/a in Chinese for a park whose unit is 万t); the ``top`` largest
-    origins, the rest summed as "other". ``trace_result``: the park's :func:`mfa.trace` result, if at hand.
+    origins, the rest summed as "other".
+
+    Parameters
+    ----------
+    park : mfa.Park
+    lang : {"en", "zh"}
+    top : int
+        Origins shown one by one.
+    trace_result : mfa.tracing.TraceResult, optional
+        The park's :func:`mfa.trace` result, if at hand (else it is computed).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Examples
+    --------
+    >>> import mfa
+    >>> fig = generation_chart(mfa.read_park("wuhai"), lang="zh")
+    >>> fig.axes[0].get_xlabel()
+    '万t/a'
     """
     check_lang(lang)
     from mfa.sankey_diagram import CATEGORY_COLORS, category_label
@@ -277,7 +334,24 @@ def _mass_axis(unit: str):
 
 
 def save_chart(fig: "Figure", path: str | Path) -> Path:
-    """Save a chart as .png, .svg or .pdf (by extension), atomically and without timestamps."""
+    """Save a chart as .png, .svg or .pdf (by extension), atomically and without timestamps.
+
+    Parameters
+    ----------
+    fig : matplotlib.figure.Figure
+    path : str or pathlib.Path
+
+    Returns
+    -------
+    pathlib.Path
+
+    Examples
+    --------
+    >>> import mfa, tempfile, pathlib
+    >>> out = save_chart(fate_chart(mfa.read_park("hazardous")), pathlib.Path(tempfile.mkdtemp()) / "f.svg")
+    >>> out.read_text(encoding="utf-8").count("<svg")
+    1
+    """
     from mfa.sankey_diagram.static import save_figure
 
     path = Path(path)

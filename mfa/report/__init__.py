@@ -543,9 +543,36 @@ def trace_section(park: Any, lang: str, max_rows: int = 200) -> dict:
             "trace_issues": issues}
 
 
-def sankey_section(park, lang: str, scale: float | None = None, div_id: str = "mfa-sankey",
-                   diagram=None, category=None, heading: str = "") -> dict:
-    """One Sankey of the report (interactive fragment + static SVG), or a note saying why it is missing."""
+def sankey_section(park: Any, lang: str, scale: float | None = None, div_id: str = "mfa-sankey",
+                   diagram: Any = None, category: Any = None, heading: str = "") -> dict:
+    """One Sankey of the report (interactive fragment + static SVG), or a note saying why it is missing.
+
+    Parameters
+    ----------
+    park : mfa.Park
+    lang : {"en", "zh"}
+    scale : float, optional
+        t/a per mm (default: fitted).
+    div_id : str
+        The plotly div's id (fixed, so the page is deterministic).
+    diagram : mfa.sankey_diagram.SankeyDiagram, optional
+        A diagram already drawn.
+    category : str or list of str, optional
+        Only flows of these material categories.
+    heading : str
+
+    Returns
+    -------
+    dict
+        ``sankey_html``, ``sankey_svg``, ``sankey_note``, ``diagram``, ``heading``, or ``sankey_missing``.
+
+    Examples
+    --------
+    >>> import mfa
+    >>> sec = sankey_section(mfa.read_park("hazardous"), "zh")
+    >>> sec["sankey_missing"], sec["sankey_svg"].startswith("<svg"), sec["sankey_note"][:3]
+    ('', True, '比例：')
+    """
     t = TEXT[lang]
     try:
         if diagram is None:
@@ -652,8 +679,15 @@ def aggregated(park: Any, max_processes: int = MAX_DRAWN_PROCESSES, lang: str = 
     return agg, note
 
 
-def waste_categories(park) -> list[str]:
-    """The waste categories (see :mod:`mfa.conventions`) that the park's flows carry, sorted."""
+def waste_categories(park: Any) -> list[str]:
+    """The waste categories (see :mod:`mfa.conventions`) that the park's flows carry, sorted.
+
+    Examples
+    --------
+    >>> import mfa
+    >>> waste_categories(mfa.read_park("wuhai"))
+    ['hazardous_waste', 'industrial_solid_waste']
+    """
     from mfa.conventions import WASTE_CATEGORIES
 
     cat = dict(zip(park.materials["id"], park.materials["category"]))
