@@ -81,7 +81,13 @@ def use_cjk_font() -> str:
 
 def cache_dir() -> Path:
     """Where derived font files are kept: ``$MFA_CACHE_DIR`` or ``$XDG_CACHE_HOME/circular-mfa``
-    (default ``~/.cache/circular-mfa``)."""
+    (default ``~/.cache/circular-mfa``).
+
+    Examples
+    --------
+    >>> cache_dir().name in ("circular-mfa", os.environ.get("MFA_CACHE_DIR", "circular-mfa").rstrip("/").split("/")[-1])
+    True
+    """
     env = os.environ.get("MFA_CACHE_DIR")
     if env:
         return Path(env)
@@ -133,7 +139,13 @@ def _save_atomic(target: Path, save) -> None:
 
 
 def font_family() -> list[str]:
-    """The font family list for plots: DejaVu Sans first, Noto Sans SC as per-glyph fallback."""
+    """The font family list for plots: DejaVu Sans first, Noto Sans SC as per-glyph fallback.
+
+    Examples
+    --------
+    >>> font_family()
+    ['DejaVu Sans', 'Noto Sans SC']
+    """
     return ["DejaVu Sans", use_cjk_font()]
 
 
@@ -160,7 +172,21 @@ def fontconfig_file() -> Path:
 
 def cjk_chars(text: str) -> str:
     """The CJK characters (and full-width punctuation) in ``text``, also those written as ``\\uXXXX``
-    escapes (as in plotly's JSON), sorted and without repeats."""
+    escapes (as in plotly's JSON), sorted and without repeats.
+
+    Parameters
+    ----------
+    text : str
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> cjk_chars("废物 waste 废渣，\\u7070")
+    '废渣灰物，'
+    """
     import re
 
     found = {ch for ch in set(text) if ord(ch) >= 0x2E80}   # distinct characters first: C speed
@@ -174,6 +200,22 @@ def cjk_font_face(text: str, family: str = WEB_FAMILY) -> str:
     HTML pages (the report, the interactive Sankey) then show Chinese on a machine without any CJK font,
     offline. A few hundred characters make 50–150 kB. Deterministic: the subset carries no timestamp of
     its own. Returns "" when ``text`` has no CJK characters.
+
+    Parameters
+    ----------
+    text : str
+        The page's text (its CJK characters are kept).
+    family : str
+        The CSS family name.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> cjk_font_face("no Chinese"), cjk_font_face("废物").startswith('@font-face { font-family: "MFA CJK"')
+    ('', True)
     """
     import base64
 
