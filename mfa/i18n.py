@@ -20,7 +20,7 @@ Examples
 
 from __future__ import annotations
 
-__all__ = ["MESSAGES_ZH", "WORDS_ZH", "CATEGORY_ZH", "REGION_ZH", "LEVEL_ZH", "SOURCE_ZH"]
+__all__ = ["MESSAGES_ZH", "WORDS_ZH", "WORDS_EN", "CATEGORY_ZH", "REGION_ZH", "LEVEL_ZH", "SOURCE_ZH"]
 
 #: Chinese sentence of each engine message code (parameters as in the English message).
 MESSAGES_ZH: dict[str, str] = {
@@ -64,6 +64,14 @@ WORDS_ZH: dict[str, str] = {
     "collection_excess": "收集超出", "in_transit": "转运中", "utilised": "综合利用", "disposed": "处置",
     "stored": "贮存", "discarded": "倾倒丢弃", "exported": "输出", "unresolved": "去向不明", "waste": "废物",
     "same": "相同", "changed": "变化", "added": "新增", "removed": "删除",
+}
+
+#: English of the engines' words where the word itself is not plain English (others: "_" read as a space).
+WORDS_EN: dict[str, str] = {
+    "inputs_from_environment_and_landfill": "inputs from environment and landfill",
+    "residual_rel": "residual, share of throughput", "sum_of_process_residuals": "sum of process residuals",
+    "unknown_flows": "unknown flows", "unknown_boundary_flows": "unknown flows at the boundary",
+    "unknown": "has unknown flows",
 }
 
 #: Chinese names of the material categories (mfa.conventions).

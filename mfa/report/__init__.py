@@ -38,7 +38,7 @@ import pandas as pd
 
 from mfa.errors import MfaError
 from mfa.formatting import check_lang, display_unit, number, percent, tonnes
-from mfa.i18n import CATEGORY_ZH, LEVEL_ZH, MESSAGES_ZH, REGION_ZH, SOURCE_ZH, WORDS_ZH
+from mfa.i18n import CATEGORY_ZH, LEVEL_ZH, MESSAGES_ZH, REGION_ZH, SOURCE_ZH, WORDS_EN, WORDS_ZH
 from mfa.report.page import plotly_js, render
 from mfa.report.page import table as _table
 from mfa.report.page import text as _s
@@ -169,11 +169,11 @@ def word(text: Any, lang: str) -> str:
 
     Examples
     --------
-    >>> word("utilised", "zh"), word("utilised", "en"), word(None, "zh")
-    ('综合利用', 'utilised', '')
+    >>> word("utilised", "zh"), word("utilised", "en"), word("stock_change", "en"), word(None, "zh")
+    ('综合利用', 'utilised', 'stock change', '')
     """
     text = _s(text)
-    return WORDS_ZH.get(text, text) if lang == "zh" else text
+    return WORDS_ZH.get(text, text) if lang == "zh" else WORDS_EN.get(text, text.replace("_", " "))
 
 
 def _number(v: Any) -> float | None:
@@ -585,7 +585,7 @@ def sankey_section(park: Any, lang: str, scale: float | None = None, div_id: str
     except Exception as exc:
         return {"sankey_missing": t["missing_sankey"].format(e=_why(exc)), "sankey_html": "", "sankey_svg": "",
                 "sankey_note": "", "diagram": None}
-    return {"sankey_missing": "", "sankey_html": frag, "sankey_svg": svg, "sankey_note": diagram._note(),
+    return {"sankey_missing": "", "sankey_html": frag, "sankey_svg": svg, "sankey_note": diagram.note(),
             "diagram": diagram, "heading": heading}
 
 
