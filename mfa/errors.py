@@ -13,7 +13,7 @@ from typing import Iterable, Sequence
 import numpy as np
 import pandas as pd
 
-__all__ = ["Issue", "MfaError", "ParkError", "RawTable", "excerpt", "suggest"]
+__all__ = ["Issue", "Message", "MfaError", "ParkError", "RawTable", "excerpt", "suggest"]
 
 
 MAX_SHOWN = 60  # characters of a value echoed in a message: enough to find it, never megabytes
@@ -46,6 +46,44 @@ def excerpt(value: object, limit: int = MAX_SHOWN) -> str:
     return text if len(text) <= limit + 2 else text[:limit] + f"… ({len(text):,} characters)"
 
 
+class Message(str):
+    """An engine's message: the English sentence itself (so it prints, compares and goes into ``--json`` as
+    the plain string it always was) carrying a stable ``code`` and the ``params`` it was built from, so that
+    a view can say it in another language (:mod:`mfa.i18n` holds the translations by code).
+
+    Parameters
+    ----------
+    text : str
+        The English sentence.
+    code : str
+        A stable identifier, ``"<engine>.<what>"``; never reused for another meaning.
+    **params
+        The values the sentence names (ids, tonnes …), as data.
+
+    Examples
+    --------
+    >>> m = Message("flow 'a>b:x' has no value", code="trace.unvalued_flow", flow="a>b:x")
+    >>> m == "flow 'a>b:x' has no value", m.code, m.params["flow"]
+    (True, 'trace.unvalued_flow', 'a>b:x')
+    """
+
+    code: str
+    params: dict
+
+    def __new__(cls, text: str, code: str, **params: object) -> "Message":
+        self = super().__new__(cls, text)
+        self.code = code
+        self.params = params
+        return self
+
+    def __reduce__(self):  # pickles (workers of mfa uncertainty) keep the code
+        return (_message, (str(self), self.code, self.params))
+
+
+def _message(text: str, code: str, params: dict) -> Message:
+    return Message(text, code, **params)
+
+
 class MfaError(Exception):
     """A problem the user can fix (bad argument, missing file, non-convergence...).
 
@@ -76,6 +114,10 @@ class Issue:
     suggestion: str | None = None
     path: str | None = None
     severity: str = "error"
+    #: stable identifier of the message (see :class:`Message`), None for messages about a file's content
+    code: str | None = None
+    #: the values the message names, by name (for translations); not part of equality
+    params: dict = field(default_factory=dict, compare=False, hash=False)
     more: Sequence = ()  # a tuple, or an array("q") of row numbers for a large group
 
     @property
@@ -84,11 +126,21 @@ class Issue:
         return 1 + len(self.more)
 
     @classmethod
-    def note(cls, message: str, *, severity: str = "info", file: str = "", **where) -> "Issue":
+    def note(cls, message: str, *, severity: str = "info", file: str = "", code: str | None = None,
+             params: dict | None = None, **where) -> "Issue":
         """A message from an engine rather than a file (``file`` blank unless it names one): ``severity``
         is ``"info"`` (a fact worth knowing), ``"warning"`` (the result holds but read it with care) or
-        ``"error"``."""
-        return cls(file, message, severity=severity, **where)
+        ``"error"``. A :class:`Message` brings its own ``code`` and ``params``.
+
+        Examples
+        --------
+        >>> i = Issue.note(Message("2 flows computed", code="solved.computed", n=2, total=2))
+        >>> i.code, i.params, i.severity, i.to_dict()["code"]
+        ('solved.computed', {'n': 2, 'total': 2}, 'info', 'solved.computed')
+        """
+        if code is None and isinstance(message, Message):
+            code, params = message.code, {**message.params, **(params or {})}
+        return cls(file, str(message), severity=severity, code=code, params=dict(params or {}), **where)
 
     def location(self) -> str:
         """File, row (or YAML path) and column, e.g. ``flows.csv, row 2, column 'value'``."""
@@ -135,6 +187,7 @@ class Issue:
             "message": self.message,
             "suggestion": self.suggestion,
             "severity": self.severity,
+            "code": self.code,
         }
         if self.more:  # grouped: every place stays listed (keys added, none changed)
             out["count"] = self.count

@@ -29,7 +29,7 @@ from pathlib import Path
 from mfa.errors import MfaError
 
 __all__ = ["CJK_FAMILY", "cjk_font_path", "regular_instance", "use_cjk_font", "font_family", "fontconfig_file",
-           "cache_dir", "cjk_font_face", "WEB_FAMILY"]
+           "cache_dir", "cjk_font_face", "subset_font", "WEB_FAMILY"]
 
 #: The family name under which HTML pages embed the subset CJK font (see :func:`cjk_font_face`).
 WEB_FAMILY = "MFA CJK"
@@ -81,7 +81,13 @@ def use_cjk_font() -> str:
 
 def cache_dir() -> Path:
     """Where derived font files are kept: ``$MFA_CACHE_DIR`` or ``$XDG_CACHE_HOME/circular-mfa``
-    (default ``~/.cache/circular-mfa``)."""
+    (default ``~/.cache/circular-mfa``).
+
+    Examples
+    --------
+    >>> cache_dir().name in ("circular-mfa", os.environ.get("MFA_CACHE_DIR", "circular-mfa").rstrip("/").split("/")[-1])
+    True
+    """
     env = os.environ.get("MFA_CACHE_DIR")
     if env:
         return Path(env)
@@ -114,20 +120,32 @@ def regular_instance() -> Path:
         if target.is_file():
             return target
     font = instancer.instantiateVariableFont(TTFont(str(src)), {"wght": 400}, updateFontNames=True)
-    fd, tmp = tempfile.mkstemp(prefix=".NotoSansSC-", suffix=".ttf", dir=str(folder))
+    _save_atomic(target, font.save)
+    return target
+
+
+def _save_atomic(target: Path, save) -> None:
+    """``save(tmp)`` into a temporary file beside ``target``, then rename: parallel first runs never see
+    half a file."""
+    fd, tmp = tempfile.mkstemp(prefix=".mfa-", suffix=target.suffix, dir=str(target.parent))
     os.close(fd)
     try:
-        font.save(tmp)
-        os.replace(tmp, target)  # atomic: parallel first runs do not see half a file
+        save(tmp)
+        os.replace(tmp, target)
     except BaseException:
         if os.path.exists(tmp):
             os.unlink(tmp)
         raise
-    return target
 
 
 def font_family() -> list[str]:
-    """The font family list for plots: DejaVu Sans first, Noto Sans SC as per-glyph fallback."""
+    """The font family list for plots: DejaVu Sans first, Noto Sans SC as per-glyph fallback.
+
+    Examples
+    --------
+    >>> font_family()
+    ['DejaVu Sans', 'Noto Sans SC']
+    """
     return ["DejaVu Sans", use_cjk_font()]
 
 
@@ -154,7 +172,21 @@ def fontconfig_file() -> Path:
 
 def cjk_chars(text: str) -> str:
     """The CJK characters (and full-width punctuation) in ``text``, also those written as ``\\uXXXX``
-    escapes (as in plotly's JSON), sorted and without repeats."""
+    escapes (as in plotly's JSON), sorted and without repeats.
+
+    Parameters
+    ----------
+    text : str
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> cjk_chars("废物 waste 废渣，\\u7070")
+    '废渣灰物，'
+    """
     import re
 
     found = {ch for ch in set(text) if ord(ch) >= 0x2E80}   # distinct characters first: C speed
@@ -168,13 +200,66 @@ def cjk_font_face(text: str, family: str = WEB_FAMILY) -> str:
     HTML pages (the report, the interactive Sankey) then show Chinese on a machine without any CJK font,
     offline. A few hundred characters make 50–150 kB. Deterministic: the subset carries no timestamp of
     its own. Returns "" when ``text`` has no CJK characters.
+
+    Parameters
+    ----------
+    text : str
+        The page's text (its CJK characters are kept).
+    family : str
+        The CSS family name.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> cjk_font_face("no Chinese"), cjk_font_face("废物").startswith('@font-face { font-family: "MFA CJK"')
+    ('', True)
     """
     import base64
-    import io
 
     chars = cjk_chars(text)
     if not chars:
         return ""
+    data = base64.b64encode(subset_font(chars)).decode("ascii")
+    return (f"@font-face {{ font-family: \"{family}\"; font-weight: normal; font-style: normal; "
+            f"src: url(data:font/ttf;base64,{data}) format(\"truetype\"); }}")
+
+
+_SUBSET_FORMAT = 1
+
+
+def subset_font(chars: str) -> bytes:
+    """Noto Sans SC (Regular) cut down to ``chars``: a TrueType file, the same bytes for the same characters.
+
+    The subset of a character set is kept in :func:`cache_dir` (cutting the 10 MB font takes a second or
+    more; a park's report asks for the same characters every time it is written).
+
+    Parameters
+    ----------
+    chars : str
+        The characters to keep (see :func:`cjk_chars`).
+
+    Returns
+    -------
+    bytes
+
+    Examples
+    --------
+    >>> a = subset_font("废物")
+    >>> a[:4] == b"\\x00\\x01\\x00\\x00" and a == subset_font("废物") and len(a) < 20_000
+    True
+    """
+    import hashlib
+    import io
+
+    instance = regular_instance()
+    # the options below are part of the key: change _SUBSET_FORMAT when changing them
+    key = hashlib.sha256(f"{_SUBSET_FORMAT}|{chars}".encode("utf-8")).hexdigest()[:24]
+    target = instance.parent / f"subset-{instance.stat().st_size}-{key}.ttf"
+    if target.is_file():
+        return target.read_bytes()
     from fontTools import subset
     from fontTools.ttLib import TTFont
 
@@ -183,13 +268,16 @@ def cjk_font_face(text: str, family: str = WEB_FAMILY) -> str:
     opts.hinting = False
     opts.notdef_outline = True
     opts.name_IDs = [0, 1, 2, 3, 4, 5, 6, 13, 14]  # keep the licence (OFL) with the font
-    font = TTFont(str(regular_instance()), recalcTimestamp=False, lazy=True)
+    font = TTFont(str(instance), recalcTimestamp=False, lazy=True)
     sub = subset.Subsetter(opts)
     sub.populate(text=chars)
     sub.subset(font)
     font["head"].modified = font["head"].created  # the cached instance's own time would vary by machine
     buf = io.BytesIO()
     font.save(buf)
-    data = base64.b64encode(buf.getvalue()).decode("ascii")
-    return (f"@font-face {{ font-family: \"{family}\"; font-weight: normal; font-style: normal; "
-            f"src: url(data:font/ttf;base64,{data}) format(\"truetype\"); }}")
+    data = buf.getvalue()
+    try:
+        _save_atomic(target, lambda tmp: Path(tmp).write_bytes(data))
+    except OSError:  # a read-only cache: the subset is simply made again next time
+        pass
+    return data

@@ -117,7 +117,7 @@ def solve_park(park: "Park", *, reconcile: bool = False) -> SolvedPark:
     >>> solve_park(example_park(), reconcile=True).park.flows["value"].tolist()
     [100.0, 60.0, 40.0]
     """
-    from mfa.errors import MfaError
+    from mfa.errors import Message, MfaError
 
     from mfa.park import require_park
 
@@ -135,7 +135,8 @@ def solve_park(park: "Park", *, reconcile: bool = False) -> SolvedPark:
     def as_given(exc: MfaError) -> SolvedPark:
         first = str(exc).splitlines()[0]
         return SolvedPark(park=park, computed=_empty_computed(), undetermined=list(ids[unknown]),
-                          messages=[f"the unknown flows could not be solved ({first}); the park is used as given"])
+                          messages=[Message(f"the unknown flows could not be solved ({first}); the park is used "
+                                            "as given", "solved.failed", error=first)])
 
     try:
         res = _reconcile(park)
@@ -158,8 +159,9 @@ def solve_park(park: "Park", *, reconcile: bool = False) -> SolvedPark:
         negative = computed & (value < -1e-9 * max(1.0, float(np.nanmax(np.abs(value), initial=0.0))))
         if negative.any():
             bad = ", ".join(f"'{i}' ({v:,.6g} t/a)" for i, v in zip(ids[negative][:5], value[negative][:5]))
-            messages.append(f"{int(negative.sum())} unknown flow(s) would come out negative from the balances, "
-                            f"so the data contradict each other there; left unknown: {bad}")
+            messages.append(Message(f"{int(negative.sum())} unknown flow(s) would come out negative from the "
+                                    f"balances, so the data contradict each other there; left unknown: {bad}",
+                                    "solved.negative", n=int(negative.sum()), flows=list(ids[negative][:5])))
             computed &= ~negative
         new = flows.copy()
         new.loc[computed, "value"] = np.clip(value[computed], 0.0, None)
@@ -167,13 +169,18 @@ def solve_park(park: "Park", *, reconcile: bool = False) -> SolvedPark:
     undetermined = list(ids[unknown & ~computed])
     n_c = int(computed.sum())
     if n_c:
-        messages.insert(0, f"{n_c} of {int(unknown.sum())} unknown flow(s) computed from the balances"
-                           + (" (measured values reconciled)" if reconcile else " (measured values kept as given)"))
+        messages.insert(0, Message(f"{n_c} of {int(unknown.sum())} unknown flow(s) computed from the balances"
+                                   + (" (measured values reconciled)" if reconcile
+                                      else " (measured values kept as given)"),
+                                   "solved.reconciled" if reconcile else "solved.computed", n=n_c,
+                                   total=int(unknown.sum())))
     elif reconcile:
-        messages.insert(0, "measured values reconciled")
+        messages.insert(0, Message("measured values reconciled", "solved.reconciled_only"))
     if undetermined:
-        messages.append(f"{len(undetermined)} unknown flow(s) not determined by the data: "
-                        + ", ".join(f"'{i}'" for i in undetermined[:8]) + (" …" if len(undetermined) > 8 else ""))
+        messages.append(Message(f"{len(undetermined)} unknown flow(s) not determined by the data: "
+                                + ", ".join(f"'{i}'" for i in undetermined[:8])
+                                + (" …" if len(undetermined) > 8 else ""), "solved.undetermined",
+                                n=len(undetermined), flows=list(undetermined[:8])))
     table = pd.DataFrame({"id": ids[computed], "value": np.clip(value[computed], 0.0, None),
                           "sigma": sigma[computed]})
     return SolvedPark(park=solved, computed=table.reset_index(drop=True), undetermined=undetermined,

@@ -60,7 +60,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import numpy as np
 import pandas as pd
 
-from mfa.errors import Issue, MfaError, suggest
+from mfa.errors import Issue, Message, MfaError, suggest
 from mfa.conventions import DEFAULT_FATE_BY_KIND, FATES, INTERNAL_KINDS, PROCESS_KINDS, WASTE_CATEGORIES
 from mfa.fate import STAGE_BY_SOURCE_KIND
 from mfa.results import Result, frame_records
@@ -237,8 +237,9 @@ def trace(park: Park, material: str | None = None, origin: str | None = None, *,
         park = s.park
     result = _trace_arrays(park, material, origin, convention)
     if origin is not None and park.compiled.kind_of[origin] == "collection":
-        note = Issue.note(f"'{origin}' is a collection process: it passes material on, so it is an origin only "
-                          "of what it sends out beyond what it receives; trace its suppliers instead")
+        note = Issue.note(Message(f"'{origin}' is a collection process: it passes material on, so it is an origin "
+                                  "only of what it sends out beyond what it receives; trace its suppliers instead",
+                                  "trace.collection_origin", process=str(origin)))
         result = replace(result, messages=(note,) + result.messages)
     return result
 
@@ -330,7 +331,8 @@ def _trace_arrays(park: Park, material: str | None, origin: str | None, conventi
     lost = from_chain & ~known & ~est
     flow_ids = cp.flow_ids[idx]
     for fid in flow_ids[lost][:20]:
-        issues.append(f"flow '{fid}' has no value: what its source passes through it is counted as unresolved")
+        issues.append(Message(f"flow '{fid}' has no value: what its source passes through it is counted as "
+                              "unresolved", "trace.unvalued_flow_counted", flow=str(fid)))
 
     # The storage rule: a store's stock change decides what is newly stored and what prior-year storage is
     # drawn; the rest passes through to the store's outflows as this year's waste.
@@ -413,9 +415,10 @@ def _trace_arrays(park: Park, material: str | None, origin: str | None, conventi
         wrong = (np.isin(state_kind, [K["treatment"], K["collection"]]) & (product_share > 0) & (diff > 0)
                  & ~declared)
         for k in np.flatnonzero(wrong)[:20]:
-            issues.append(f"'{cp.process_ids[state_proc[k]]}' is of kind {kind_names[state_kind[k]]} but sends "
-                          "out products made from the waste it receives: if it is a user of waste, give it "
-                          "the kind production")
+            issues.append(Message(f"'{cp.process_ids[state_proc[k]]}' is of kind {kind_names[state_kind[k]]} but "
+                                  "sends out products made from the waste it receives: if it is a user of waste, "
+                                  "give it the kind production", "trace.user_not_production",
+                                  process=str(cp.process_ids[state_proc[k]]), kind=str(kind_names[state_kind[k]])))
     diff_key_util = class_key(F["utilised"], state_kind)
     diff_key_disp = class_key(F["disposed"], state_kind)
     decl_key = class_key(sp_fate, state_kind)
@@ -464,8 +467,10 @@ def _trace_arrays(park: Park, material: str | None, origin: str | None, conventi
             known_sum = np.bincount(s_state[ok], weights=p[ok], minlength=n_t)
             over = known_sum + est_sum > 1.0 + 1e-9
             for k in np.flatnonzero(over)[:20]:
-                issues.append(f"outflow shares of '{cp.process_ids[state_proc[k]]}' add up to "
-                              f"{known_sum[k] + est_sum[k]:.4g} > 1: scaled to 1")
+                issues.append(Message(f"outflow shares of '{cp.process_ids[state_proc[k]]}' add up to "
+                                      f"{known_sum[k] + est_sum[k]:.4g} > 1: scaled to 1", "trace.shares_over_one",
+                                      process=str(cp.process_ids[state_proc[k]]),
+                                      total=float(known_sum[k] + est_sum[k])))
             scale = np.where(over, 1.0 / np.where(over, known_sum + est_sum, 1.0), 1.0)
             p[from_chain] *= scale[s_state[from_chain]]
             R[:n_t, c_unres] = np.where(est_sum > 0, np.clip(1.0 - (known_sum + est_sum) * scale, 0.0, None),
@@ -498,8 +503,10 @@ def _trace_arrays(park: Park, material: str | None, origin: str | None, conventi
         m = mix_decl >= 0
         R[rows_x[m], np.searchsorted(classes, mix_decl_key[m])] += mix_leak[m]
         for j in np.flatnonzero((mix_util > 0) & (mix_leak > 0))[:20]:
-            issues.append(f"'{cp.process_ids[mix_proc[j]]}' is of kind collection but sends out products made "
-                          "from the waste it receives: if it is a user of waste, give it the kind production")
+            issues.append(Message(f"'{cp.process_ids[mix_proc[j]]}' is of kind collection but sends out products "
+                                  "made from the waste it receives: if it is a user of waste, give it the kind "
+                                  "production", "trace.user_not_production",
+                                  process=str(cp.process_ids[mix_proc[j]]), kind="collection"))
 
     def _q(p_flows: np.ndarray, p_mix: np.ndarray):
         return sparse.csc_matrix((np.concatenate([p_flows[chain_edge], p_mix]),
@@ -518,8 +525,8 @@ def _trace_arrays(park: Park, material: str | None, origin: str | None, conventi
     stage_by_kind = np.array([S[stage_of_kind.get(k, "other")] for k in PROCESS_KINDS], dtype=np.int64)
     direct_src = ~from_chain & known
     for fid in flow_ids[~from_chain & ~known][:20]:
-        issues.append(f"flow '{fid}' has no value: not traced (its tonnes are unresolved; fill it in or let "
-                      "mfa solve it)")
+        issues.append(Message(f"flow '{fid}' has no value: not traced (its tonnes are unresolved; fill it in or "
+                              "let mfa solve it)", "trace.unvalued_flow", flow=str(fid)))
     out_known = from_chain & known
     k_out = np.flatnonzero(out_known)
     frac = v0[k_out] / safe_out[s_state[k_out]]
@@ -538,8 +545,10 @@ def _trace_arrays(park: Park, material: str | None, origin: str | None, conventi
     inj_flow, inj_amt, inj_stage = inj_flow[keep], inj_amt[keep], inj_stage[keep]
     for k in np.flatnonzero((excess > 1e-9 * np.maximum(1.0, outflow) + 1e-9)
                             & np.isin(state_kind, [K["collection"], K["storage"]]))[:20]:
-        issues.append(f"{excess[k]:.6g} t/a of waste leave '{cp.process_ids[state_proc[k]]}' beyond what enters "
-                      "it (and its stock change): traced from there (stage collection_excess)")
+        issues.append(Message(f"{excess[k]:.6g} t/a of waste leave '{cp.process_ids[state_proc[k]]}' beyond what "
+                              "enters it (and its stock change): traced from there (stage collection_excess)",
+                              "trace.collection_excess", tonnes=float(excess[k]),
+                              process=str(cp.process_ids[state_proc[k]])))
 
     # A loop of states that keeps everything it holds (no exit) makes I − Q singular.
     fed = np.zeros(n_T, dtype=bool)
@@ -645,17 +654,22 @@ def _trace_arrays(park: Park, material: str | None, origin: str | None, conventi
     }, columns=_THROUGH)
     leak_t = y * R[:n_t, c_unres] if n_t else np.zeros(0)
     for j in np.flatnonzero(y_mix * R[n_t:, c_unres] > 1e-9)[:20]:
-        issues.append(f"{y_mix[j] * R[n_t + j, c_unres]:.6g} t/a of waste enter '{cp.process_ids[mix_proc[j]]}' "
-                      "and leave it neither as themselves nor as its residues (unresolved)")
+        issues.append(Message(f"{y_mix[j] * R[n_t + j, c_unres]:.6g} t/a of waste enter "
+                              f"'{cp.process_ids[mix_proc[j]]}' and leave it neither as themselves nor as its "
+                              "residues (unresolved)", "trace.mixer_leak", tonnes=float(y_mix[j] * R[n_t + j, c_unres]),
+                              process=str(cp.process_ids[mix_proc[j]])))
     for k in np.flatnonzero(leak_t > 1e-9)[:20]:
         what = mat_ids[state_mat[k]] if state_mat[k] >= 0 else "waste"
-        issues.append(f"{leak_t[k]:.6g} t/a of {what} enter '{cp.process_ids[state_proc[k]]}' and are not passed on "
-                      "(unresolved)")
+        issues.append(Message(f"{leak_t[k]:.6g} t/a of {what} enter '{cp.process_ids[state_proc[k]]}' and are not "
+                              "passed on (unresolved)", "trace.not_passed_on", tonnes=float(leak_t[k]),
+                              material=str(what), process=str(cp.process_ids[state_proc[k]])))
     exp = absorbing & (fate == F["exported"]) & (arrive > tiny)
     for k in np.flatnonzero(exp)[:20]:
-        issues.append(f"{arrive[k]:,.6g} t/a of {mat_ids[mcode[k]]} leave the park to "
-                      f"'{cp.process_ids[tgt[k]]}' with no declared fate (unresolved): give the export process "
-                      "a fate in processes (what the receiver does with it) or the flow a fate")
+        issues.append(Message(f"{arrive[k]:,.6g} t/a of {mat_ids[mcode[k]]} leave the park to "
+                              f"'{cp.process_ids[tgt[k]]}' with no declared fate (unresolved): give the export "
+                              "process a fate in processes (what the receiver does with it) or the flow a fate",
+                              "trace.export_without_fate", tonnes=float(arrive[k]),
+                              material=str(mat_ids[mcode[k]]), process=str(cp.process_ids[tgt[k]])))
     return TraceResult(fates=table, by_route=by_route, destinations=destinations, through=through,
                        origins=origins, material=material, origin=origin, convention=convention,
                        messages=tuple(Issue.note(i, severity="warning") for i in issues))

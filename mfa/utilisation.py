@@ -70,7 +70,7 @@ import pandas as pd
 
 from mfa.indicator_specs import (CONVENTION_NOTE, CONVENTION_NOTE_ZH, INDICATOR_IDS, INDICATORS,
                                  RESOURCE_PRODUCTIVITY, SCOPE_ZH, STRAW_ROUTES)
-from mfa.errors import Issue
+from mfa.errors import Issue, Message
 from mfa.results import Result, frame_records
 from mfa.tracing import GENERATED_STAGES, trace
 
@@ -307,7 +307,8 @@ def indicators(park: Park, targets: str | Path | pd.DataFrame | bool | None = No
         tr = trace(park, convention=convention, solve=False)
         terms = _terms(tr, mats)
         views[convention] = (tr, terms)
-        issues += [i for i in tr.issues if i not in issues]
+        issues += [Message(m.message, m.code, **m.params) if m.code else m.message  # the code travels on
+                   for m in tr.messages if m.message not in issues]
     tr, by_material = views["official"]
     by_material = _rates(by_material)
     traced_terms = views["traced"][1].set_index("material")
@@ -376,12 +377,15 @@ def indicators(park: Park, targets: str | Path | pd.DataFrame | bool | None = No
     odd = by_route[(by_route["category"] == "straw") & (by_route["fate"] == "utilised")
                    & ~by_route["route"].isin(STRAW_ROUTES)]
     for _, row in odd.iterrows():
-        issues.append(f"{row['tonnes']:,.6g} t/a of {row['material']} utilised by route '{row['route']}', which is "
-                      f"not one of the five straw uses ({', '.join(STRAW_ROUTES)}): set the flow's route")
+        issues.append(Message(f"{row['tonnes']:,.6g} t/a of {row['material']} utilised by route '{row['route']}', "
+                              f"which is not one of the five straw uses ({', '.join(STRAW_ROUTES)}): set the "
+                              "flow's route", "indicators.straw_route", tonnes=float(row["tonnes"]),
+                              material=str(row["material"]), route=str(row["route"])))
     for m, b in ub.items():
         if not np.isfinite(b):
-            issues.append(f"unknown flows of {m} are not determined by the data and cannot be bounded by the "
-                          "balances: the rates in its scope are bounded by 0 and 1")
+            issues.append(Message(f"unknown flows of {m} are not determined by the data and cannot be bounded by "
+                                  "the balances: the rates in its scope are bounded by 0 and 1",
+                                  "indicators.unbounded", material=str(m)))
     return IndicatorResult(indicators=table, by_material=by_material, by_category=by_category,
                            targets=target_table, by_route=by_route, solver_note=solver_note,
                            messages=tuple(Issue.note(i, severity="warning") for i in issues))
@@ -460,7 +464,7 @@ def _resource_productivity(park: Park) -> dict:
     reason = reason_zh = None
     if va is None:
         reason = "the park gives no value_added (park.csv key value_added)"
-        reason_zh = "园区未给出工业增加值（park.csv 的 value_added）"
+        reason_zh = "园区基本信息中未填写工业增加值"
     elif den <= 0:
         reason = "no raw materials or fuels enter the park from import processes (denominator 0)"
         reason_zh = "没有原材料和燃料从输入过程进入园区（分母为0）"

@@ -51,9 +51,6 @@ CONVENIENCES: frozenset[tuple[str, str]] = frozenset({
 #: this to empty after merging everyone; a stale entry fails test_allow_list_is_not_stale.
 #: Keys: (rule, importer, imported[, name]).
 ALLOWED: dict[tuple[str, ...], str] = {
-    ("private", "mfa.report.compare", "mfa.report", "_table"): "h-report",
-    ("private", "mfa.report.compare", "mfa.report", "_why"): "h-report",
-    ("private", "mfa.report.compare", "mfa.report", "_write_atomic"): "h-report",
 }
 
 

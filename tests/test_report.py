@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import sys
 
@@ -52,7 +53,7 @@ def test_report_has_every_section(wuhai_html):
     assert 'id="mfa-js-errors"' in wuhai_html
     # the summary opens with the rates the park has a value for
     from mfa.utilisation import indicators
-    from mfa.report import fmt_pct
+    from mfa.formatting import percent as fmt_pct
 
     summary = wuhai_html[wuhai_html.index('id="summary"'):wuhai_html.index('id="quality"')]
     rate = indicators(mfa.read_park("wuhai")).get("industrial_solid_waste_utilisation_rate")["value"]
@@ -123,10 +124,14 @@ def test_cli_report(tmp_path, capsys):
     from mfa.cli import main
 
     out = tmp_path / "r.html"
-    assert main(["report", "hazardous", "-o", str(out), "--lang", "zh"]) == 0
-    assert out.stat().st_size > 1_000_000
+    assert main(["report", "hazardous", "-o", str(out), "--lang", "zh", "--json"]) == 0
+    # the command writes exactly the page of the Python API (solved park by default) and says its size
+    assert out.read_bytes() == report_html(mfa.read_park("hazardous"), lang="zh").encode("utf-8")
+    doc = json.loads(capsys.readouterr().out)
+    assert doc == {"output": str(out), "bytes": out.stat().st_size, "lang": "zh"}
     assert main(["report", "hazardous", "-o", str(tmp_path / "r.pdf")]) == 2
     assert "ending in .html" in capsys.readouterr().err
+    assert not (tmp_path / "r.pdf").exists()
 
 
 # ---- compare ----------------------------------------------------------------------------------------------
@@ -161,23 +166,36 @@ def test_compare_added_and_removed_flows():
 
 
 def test_compare_page_uses_one_scale(tmp_path, wuhai):
+    from mfa.sankey_diagram import format_value, sankey
+
     small = evil_park()
-    cmp = write_compare(small, small.replace(flows=small.flows.assign(value=small.flows["value"] * 2)),
-                        tmp_path / "c.html")
+    double = small.replace(flows=small.flows.assign(value=small.flows["value"] * 2))
+    cmp = write_compare(small, double, tmp_path / "c.html")
     page = (tmp_path / "c.html").read_text(encoding="utf-8")
     assert 'id="mfa-sankey-base"' in page and 'id="mfa-sankey-other"' in page
-    assert cmp.scale and cmp.scale > 0
+    # the common scale is the larger fitted one: the doubled park's, twice the small park's
+    fitted = sankey(small).layout.scale, sankey(double).layout.scale
+    assert cmp.scale == max(fitted) == pytest.approx(2 * fitted[0], rel=1e-9)
+    assert f"Both diagrams use the same scale: {format_value(cmp.scale)} per mm." in page
     assert EVIL not in page
 
 
 def test_cli_compare(tmp_path, capsys):
     from mfa.cli import main
 
+    from mfa.solved import solve_park
+
     assert main(["compare", "wuhai", "wuhai", "--json"]) == 0
-    out = capsys.readouterr().out
-    assert '"flows"' in out and '"status": "same"' in out
-    assert main(["compare", "wuhai", "hazardous", "-o", str(tmp_path / "c.html")]) == 0
-    assert (tmp_path / "c.html").stat().st_size > 1_000_000
+    doc = json.loads(capsys.readouterr().out)
+    # a park against itself: every flow of the (solved) park, each the same, no difference anywhere
+    n_flows = len(solve_park(mfa.read_park("wuhai")).park.flows)
+    assert [f["status"] for f in doc["flows"]] == ["same"] * n_flows
+    assert all(row["difference"] == 0 for row in doc["system"] + doc["indicators"] if row["difference"] is not None)
+    assert main(["compare", "wuhai", "wuhai_retrofit", "-o", str(tmp_path / "c.html"), "--json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    page = (tmp_path / "c.html").read_text(encoding="utf-8")
+    same = sum(f["status"] == "same" for f in doc["flows"])
+    assert 0 < same < len(doc["flows"]) and f"{same} flows are the same in both parks." in page
     assert main(["compare", "wuhai", "nowhere-park"]) == 2
 
 
@@ -225,3 +243,74 @@ def test_zh_report_gives_reasons_and_sankey_titles_in_chinese(wuhai):
     assert "园区没有农作物秸秆类物质" in page and "the park has no straw materials" not in page
     assert "一般工业固废、危险废物" in page or "危险废物、一般工业固废" in page
     assert "hazardous_waste, industrial_solid_waste" not in page
+
+
+# ---- Chinese throughout (issue 14, item 5) -----------------------------------------------------------------
+def _message_calls():
+    """Every ``Message(text, code, **params)`` written in the package: (file, code, parameter names)."""
+    import ast
+    from pathlib import Path
+
+    root = Path(mfa.__file__).parent
+    for path in sorted(root.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "Message" and len(node.args) >= 2:
+                code = node.args[1]
+                codes = ([code.body.value, code.orelse.value] if isinstance(code, ast.IfExp)
+                         else [code.value] if isinstance(code, ast.Constant) else [])
+                for c in codes:
+                    yield path.name, c, {k.arg for k in node.keywords}
+
+
+def test_every_engine_message_code_has_chinese():
+    import string
+
+    from mfa.i18n import MESSAGES_ZH
+
+    calls = list(_message_calls())
+    files = {f for f, _c, _p in calls}
+    assert {"tracing.py", "utilisation.py", "solved.py"} <= files  # the scan finds the engines' messages
+    for file, code, params in calls:
+        assert code in MESSAGES_ZH, f"{file}: message {code!r} has no Chinese in mfa.i18n.MESSAGES_ZH"
+        fields = {f for _t, f, _s, _c in string.Formatter().parse(MESSAGES_ZH[code]) if f}
+        assert fields <= params, f"{code}: the Chinese names {fields - params}, which the message does not give"
+
+
+def test_engine_messages_are_said_in_chinese_by_code():
+    from mfa.errors import Issue, Message
+    from mfa.report import Voice
+
+    park = mfa.read_park("wuhai")
+    v = Voice.of(park, "zh")
+    m = Message("123,456 t/a of fly_ash enter 'ash_yard' and are not passed on (unresolved)",
+                "trace.not_passed_on", tonnes=123456.0, material="fly_ash", process="ash_yard")
+    # ids become the park's Chinese names, tonnes the park's own unit (万t)
+    assert v.message(m) == "12.35 万t/a 粉煤灰进入“灰渣场”后未再送出（去向不明）"
+    assert v.message(Issue.note(m)) == v.message(m)  # the code travels into an Issue
+    assert Voice.of(park, "en").message(m) == m  # English: the engine's own sentence
+    assert v.message("a sentence without code") == "a sentence without code"
+
+
+def test_zh_report_says_the_solver_and_trace_messages_in_chinese():
+    # as given, the slag flow of unknown value cannot be traced: the trace's message is shown in Chinese
+    page = report_html(evil_park(), lang="zh", solve=False)
+    assert "流 plant&gt;dump:slag 没有数值，未追踪" in page and "has no value" not in page
+    page = report_html(mfa.read_park("bayannur"), lang="zh")
+    assert "已由过程平衡计算 46 条未知流（共 46 条；实测值保持原样）" in page
+    assert "unknown flow(s) computed" not in page
+
+
+def test_wan_tonnes_in_chinese_where_the_park_counts_in_wan_tonnes(wuhai):
+    """wuhai's own unit is 万t/a: the Chinese report shows 万t with two decimals at most, the English one
+    whole tonnes; --json keeps full precision (the cards' data-value)."""
+    from mfa.mass_balance import balance
+
+    imports = balance(wuhai).system["imports"]  # 42,439,230 t/a of the solved park
+    zh, en = report_html(wuhai, lang="zh"), report_html(wuhai, lang="en")
+    assert "系统平衡（万t/a）" in zh and f'<td class=" value">{imports / 1e4:,.2f}</td>' in zh
+    assert f'<td class=" value">{imports:,.0f}</td>' in en and "System balance (t/a)" in en
+    for page in (zh, en):
+        assert not re.search(r">[-\d,.]+e[-+]?\d+<", page)  # no scientific notation in a cell
+        assert not re.search(r">\d{1,3}(,\d{3})+\.0<", page)  # no false decimals (893,580.0)
+    # a park counted in t/a stays in t in Chinese too
+    assert "系统平衡（t/a）" in report_html(mfa.read_park("hazardous"), lang="zh")

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from mfa.cli._common import add_json_flag, add_year_flag, load_park, park_year, print_json, significant, table_options
+from mfa.cli._common import (add_json_flag, add_solve_flags, add_year_flag, load_park, park_year, print_json,
+                             significant, table_options)
 from mfa.formatting import LANGUAGES
 
 HELP = "compare two parks (years, scenarios, a retrofit): indicators, flows and Sankeys with differences"
@@ -26,8 +27,7 @@ def register(sub) -> None:
     p.add_argument("--scale", type=float, default=None, metavar="T_PER_MM",
                    help="Sankey scale, t/a per mm (default: the larger of the two fitted scales)")
     p.add_argument("--top", type=int, default=20, metavar="N", help="flows to print (largest changes first)")
-    p.add_argument("--reconcile", action="store_true",
-                   help="compute unknown flows of both parks with mfa reconcile first")
+    add_solve_flags(p, reconcile=True)
     add_json_flag(p)
     p.set_defaults(func=run)
 
@@ -48,10 +48,11 @@ def run(args) -> int:
     other = load_park(args.other, year=args.year)
     check_scale(args.scale, base)
     check_scale(args.scale, other)
-    if args.reconcile:
-        from mfa.report import reconciled
+    if not args.as_given:  # both parks with their determinable unknowns computed, as every command does
+        from mfa.solved import solve_park
 
-        base, other = reconciled(base)[0], reconciled(other)[0]
+        base = solve_park(base, reconcile=args.reconcile).park
+        other = solve_park(other, reconcile=args.reconcile).park
     if args.output:
         cmp = write_compare(base, other, args.output, lang=args.lang, scale=args.scale)
     else:

@@ -5,58 +5,94 @@ Flows are matched by flow id (``source>target:material``): a flow only in ``othe
 ``base`` ``removed``; a flow of unknown value (NaN) on either side is ``unknown``. Both Sankeys are drawn at
 the **same scale** (t/a per mm): the larger of the two fitted scales, so that equal widths mean equal flows.
 
+Examples
+--------
 >>> import mfa
 >>> from mfa.report.compare import compare
->>> c = compare(mfa.read_park("wuhai"), mfa.read_park("wuhai"))      # doctest: +SKIP
->>> (c.flows["status"] == "same").all()                             # doctest: +SKIP
+>>> c = compare(mfa.read_park("wuhai"), mfa.read_park("wuhai_retrofit"))
+>>> sum(c.summary[f"flows_{k}"] for k in STATUSES) == len(c.flows)
 True
 """
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
 
-from mfa.errors import MfaError
+from mfa.errors import Issue, Message
 from mfa.formatting import check_lang
-from mfa.results import LegacyResult, frame_records, jsonable
+from mfa.results import Result, frame_records, jsonable
 
-__all__ = ["compare", "Comparison", "compare_html", "write_compare"]
+__all__ = ["compare", "Comparison", "compare_html", "write_compare", "common_scale"]
 
 FLOW_DIFF_COLUMNS = ("id", "source", "target", "material", "base", "other", "difference", "rel_difference",
                      "status")
+STATUSES = ("same", "changed", "added", "removed", "unknown")
 
 
-@dataclass(eq=False)
-class Comparison(LegacyResult):
-    """Differences between two parks.
+@dataclass(frozen=True, eq=False)
+class Comparison(Result):
+    """Differences between two parks, on the result contract (:class:`mfa.results.Result`).
 
-    ``flows``: id, source, target, material, base, other, difference, rel_difference (difference ÷ base;
-    NaN when base is 0 or missing), status (same, changed, added, removed, unknown); largest absolute
-    difference first. ``system``: term, base, other, difference (the system balance terms, t/a).
-    ``indicators``: id, name, name_zh, unit, base, other, difference (empty when indicators are not
-    available; ``notes`` then says why). ``scale``: the common Sankey scale (t/a per mm), or None.
+    Attributes
+    ----------
+    base_name, other_name : str
+        The parks' names (with their year).
+    flows : pandas.DataFrame
+        id, source, target, material, base, other, difference, rel_difference (difference ÷ base; NaN when
+        base is 0 or missing), status (same, changed, added, removed, unknown); largest absolute difference
+        first. The main table.
+    system : pandas.DataFrame
+        term, base, other, difference (the system balance terms, t/a).
+    indicators : pandas.DataFrame
+        id, name, name_zh, unit, base, other, difference (empty when indicators are not available; the
+        messages then say why).
+    scale : float or None
+        The common Sankey scale (t/a per mm).
+    messages : tuple of Issue
+        What could not be compared (``.notes`` gives their sentences, as before).
+
+    Examples
+    --------
+    >>> import mfa
+    >>> c = compare(mfa.read_park("hazardous"), mfa.read_park("hazardous"))
+    >>> c.table is c.flows, c.summary["flows_changed"], list(c.to_dict())[:3]
+    (True, 0, ['base', 'other', 'unit'])
     """
+
+    title: ClassVar[str] = "Comparison"
+    main_table: ClassVar[str] = "flows"
 
     base_name: str
     other_name: str
     flows: pd.DataFrame
     system: pd.DataFrame
     indicators: pd.DataFrame
-    notes: list[str] = field(default_factory=list)
     scale: float | None = None
-    title: str = "Comparison"
+
+    @property
+    def notes(self) -> list[str]:
+        """The messages as sentences (the attribute's old form)."""
+        return [m.message for m in self.messages]
+
+    @property
+    def summary(self) -> dict[str, Any]:
+        """The flows counted by status, and the scale."""
+        counts = self.flows["status"].value_counts()
+        return {"base": self.base_name, "other": self.other_name,
+                **{f"flows_{k}": int(counts.get(k, 0)) for k in STATUSES}, "scale_t_per_mm": self.scale}
 
     def to_dict(self) -> dict:
+        """The ``mfa compare --json`` document (its keys as they always were)."""
         return {"base": self.base_name, "other": self.other_name, "unit": "t/a",
                 "scale_t_per_mm": jsonable(self.scale),
                 "indicators": frame_records(self.indicators), "system": frame_records(self.system),
-                "flows": frame_records(self.flows), "notes": list(self.notes)}
+                "flows": frame_records(self.flows), "notes": self.notes}
 
 
 def _flow_diff(base, other, rel_tol: float = 1e-9) -> pd.DataFrame:
@@ -93,7 +129,7 @@ def _system_diff(base, other) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["term", "base", "other", "difference"])
 
 
-def _indicator_diff(base, other) -> tuple[pd.DataFrame, list[str]]:
+def _indicator_diff(base, other) -> tuple[pd.DataFrame, list[Message]]:
     cols = ["id", "name", "name_zh", "unit", "base", "other", "difference"]
     try:
         from mfa.utilisation import indicators
@@ -101,14 +137,12 @@ def _indicator_diff(base, other) -> tuple[pd.DataFrame, list[str]]:
         ta = indicators(base, targets=False).table
         tb = indicators(other, targets=False).table
     except Exception as exc:  # the comparison still shows flows and balances
-        from mfa.report import _why
+        from mfa.report.page import why
 
-        return pd.DataFrame(columns=cols), [f"indicators are not available: {_why(exc)}"]
+        return pd.DataFrame(columns=cols), [Message(f"indicators are not available: {why(exc)}",
+                                                    "compare.no_indicators", error=why(exc))]
     m = ta[["id", "name", "name_zh", "unit", "value"]].merge(tb[["id", "value"]], on="id", how="outer",
                                                              suffixes=("_b", "_o"), sort=False)
-    # keep the engine's order of indicators (an outer merge sorts the keys)
-    rank = {k: i for i, k in enumerate(list(ta["id"]) + [x for x in tb["id"] if x not in set(ta["id"])])}
-    m = m.iloc[np.argsort(m["id"].map(rank).to_numpy(), kind="stable")].reset_index(drop=True)
     # keep the engine's order of indicators (an outer merge sorts the keys)
     rank = {k: i for i, k in enumerate(list(ta["id"]) + [x for x in tb["id"] if x not in set(ta["id"])])}
     m = m.iloc[np.argsort(m["id"].map(rank).to_numpy(), kind="stable")].reset_index(drop=True)
@@ -118,88 +152,163 @@ def _indicator_diff(base, other) -> tuple[pd.DataFrame, list[str]]:
     return out[cols], []
 
 
-def compare(base, other, scale: float | None = None) -> Comparison:
-    """Compare ``other`` against ``base`` (two Parks); see the module docstring for the conventions."""
+def compare(base: Any, other: Any, scale: float | None = None) -> Comparison:
+    """Compare ``other`` against ``base``; see the module docstring for the conventions.
+
+    Parameters
+    ----------
+    base, other : mfa.Park
+    scale : float, optional
+        The common Sankey scale (t/a per mm) to record.
+
+    Returns
+    -------
+    Comparison
+
+    Examples
+    --------
+    >>> import mfa
+    >>> w = mfa.read_park("wuhai")
+    >>> c = compare(w, w.replace(flows=w.flows.assign(value=w.flows["value"] * 2)))
+    >>> row = c.system.set_index("term").loc["imports"]
+    >>> bool(row["other"] == 2 * row["base"] == 2 * row["difference"])
+    True
+    """
     flows = _flow_diff(base, other)
     system = _system_diff(base, other)
     ind, notes = _indicator_diff(base, other)
-    return Comparison(base_name=base.info.name + (f" {base.info.year}" if base.info.year else ""),
-                      other_name=other.info.name + (f" {other.info.year}" if other.info.year else ""),
-                      flows=flows, system=system, indicators=ind, notes=notes, scale=scale)
+    return Comparison(base_name=_label(base, "en"), other_name=_label(other, "en"),
+                      flows=flows, system=system, indicators=ind, scale=scale,
+                      messages=tuple(Issue.note(n, severity="warning") for n in notes))
 
 
-def common_scale(diagrams) -> float:
+def _label(park: Any, lang: str) -> str:
+    """The park's name (its Chinese name in Chinese, where given) and year."""
+    info = park.info
+    name = (info.name_zh or info.name) if lang == "zh" else info.name
+    return name + (f" {info.year}" if info.year else "")
+
+
+def common_scale(diagrams: list) -> float:
     """The larger fitted scale of several Sankey diagrams (t/a per mm), so that all fit their height."""
     return max(d.layout.scale for d in diagrams)
 
 
-def compare_html(base, other, lang: str = "en", scale: float | None = None,
-                 max_flow_rows: int = 300) -> tuple[str, Comparison]:
-    """The comparison as one self-contained HTML page, and the :class:`Comparison` it shows."""
-    from mfa.report import (TEXT, _table, _why, fmt_pct, fmt_t, plotly_js, render)
-    import mfa
+_C = {"en": {"compare": "Comparison", "base": "base", "other": "other", "diff": "difference",
+             "rel": "change", "flows": "Flows", "sankeys": "Sankey diagrams at the same scale",
+             "status": "status", "system": "System balance ({u}/a)", "indicators": "Indicators",
+             "note": "Differences are other − base. Both diagrams use the same scale: {s} per mm.",
+             "n_same": "{n} flows are the same in both parks.", "diff_pt": "{v:+.1f} pt"},
+      "zh": {"compare": "对比", "base": "基准", "other": "对比方案", "diff": "差值", "rel": "变化率",
+             "flows": "流", "sankeys": "同一比例的桑基图", "status": "状态", "system": "系统平衡（{u}/a）",
+             "indicators": "指标", "note": "差值 = 对比方案 − 基准。两图比例相同：每毫米 {s}。",
+             "n_same": "两园区中有 {n} 条流相同。", "diff_pt": "{v:+.1f} 个百分点"}}
 
-    check_lang(lang)
-    t = TEXT[lang]
-    c = {"en": {"compare": "Comparison", "base": "base", "other": "other", "diff": "difference",
-                "rel": "change", "flows": "Flows", "sankeys": "Sankey diagrams at the same scale",
-                "status": "status", "system": "System balance (t/a)", "indicators": "Indicators",
-                "note": "Differences are other − base. Both diagrams use the same scale: {s} per mm."},
-         "zh": {"compare": "对比", "base": "基准", "other": "对比方案", "diff": "差值", "rel": "变化率",
-                "flows": "流", "sankeys": "同一比例的桑基图", "status": "状态", "system": "系统平衡（t/a）",
-                "indicators": "指标", "note": "差值 = 对比方案 − 基准。两图比例相同：每毫米 {s}。"}}[lang]
+
+def compare_html(base: Any, other: Any, lang: str = "en", scale: float | None = None,
+                 max_flow_rows: int = 300) -> tuple[str, Comparison]:
+    """The comparison as one self-contained HTML page, and the :class:`Comparison` it shows.
+
+    Parameters
+    ----------
+    base, other : mfa.Park
+    lang : {"en", "zh"}
+        Language of the page; masses in 万t in Chinese where the base park's unit is 万t.
+    scale : float, optional
+        Sankey scale (t/a per mm); default the larger of the two fitted scales.
+    max_flow_rows : int
+        Changed flows listed (largest first).
+
+    Returns
+    -------
+    (str, Comparison)
+
+    Examples
+    --------
+    >>> import mfa
+    >>> page, c = compare_html(mfa.read_park("hazardous"), mfa.read_park("hazardous"), lang="zh")
+    >>> "同一比例的桑基图" in page, c.summary["flows_changed"]
+    (True, 0)
+    """
+    import mfa
+    from mfa.report import Voice
+    from mfa.report.page import plotly_js, render, table, why
     from mfa.sankey_diagram import format_value, sankey
 
-    da = sankey(base, lang=lang, div_id="mfa-sankey-base")
-    db = sankey(other, lang=lang, div_id="mfa-sankey-other")
-    notes: list[str] = []
+    check_lang(lang)
+    v = Voice.of(base, lang)
+    t = v.t
+    c = {k: x.replace("{u}", v.unit) for k, x in _C[lang].items()}
+    notes: list[Message] = []
     sc = scale
     try:
-        sc = scale if scale is not None else common_scale([da, db])
-        da = sankey(base, lang=lang, scale=sc, div_id="mfa-sankey-base")
-        db = sankey(other, lang=lang, scale=sc, div_id="mfa-sankey-other")
+        if sc is None:
+            sc = common_scale([sankey(base, lang=lang), sankey(other, lang=lang)])
         sankeys = []
-        for d, role in ((da, c["base"]), (db, c["other"])):
+        for park, role, div in ((base, c["base"], "mfa-sankey-base"), (other, c["other"], "mfa-sankey-other")):
+            d = sankey(park, lang=lang, scale=sc, div_id=div)
             svg = d.to_svg()
             sankeys.append({"title": f"{role}: {d.title}", "html": d.to_html(full_html=False, include_plotlyjs=False),
                             "svg": svg[svg.find("<svg"):]})
     except Exception as exc:
         sankeys = []
-        notes.append(f"Sankey: {_why(exc)}")
+        notes.append(Message(f"Sankey: {why(exc)}", "compare.no_sankey", error=why(exc)))
     cmp = compare(base, other, scale=sc)
-    cmp.notes = notes + cmp.notes
+    cmp = replace(cmp, messages=tuple(Issue.note(n, severity="warning") for n in notes) + cmp.messages)
     ind = cmp.indicators.copy()
     ind["label"] = ind["name_zh"] if lang == "zh" else ind["name"]
-    pct = lambda v: fmt_pct(v)  # noqa: E731
-    pts = lambda v: "" if v is None or (isinstance(v, float) and np.isnan(v)) else f"{v * 100:+.1f} pt"  # noqa
-    fl = cmp.flows
+    fl = cmp.flows.assign(material=cmp.flows["material"].map(v.material),
+                          status_t=[v.word(x) for x in cmp.flows["status"]])
     ctx: dict[str, Any] = {
         "lang": lang, "version": mfa.__version__, "plotlyjs": plotly_js(), "t": t, "c": c,
-        "title": f"{c['compare']}: {cmp.base_name} → {cmp.other_name}",
+        "title": f"{c['compare']}: {_label(base, lang)} → {_label(other, lang)}",
         "note": c["note"].format(s=format_value(sc, lang)) if sc else "",
-        "notes": cmp.notes, "sankeys": sankeys,
-        "indicators": _table(ind[ind["unit"] == "t/t"], [
-            ("label", t["indicator"], None), ("base", c["base"], pct), ("other", c["other"], pct),
-            ("difference", c["diff"], pts)], empty=t["empty"]),
-        "system": _table(cmp.system, [("term", t["term"], None), ("base", c["base"], fmt_t),
-                                      ("other", c["other"], fmt_t), ("difference", c["diff"], fmt_t)]),
-        "flows": _table(fl[fl["status"] != "same"], [
-            ("id", t["id"], None), ("material", t["material"], None), ("base", c["base"], fmt_t),
-            ("other", c["other"], fmt_t), ("difference", c["diff"], fmt_t),
-            ("rel_difference", c["rel"], fmt_pct), ("status", c["status"], None)],
+        "notes": [v.message(m) for m in cmp.messages], "sankeys": sankeys,
+        "indicators": table(ind[ind["unit"] == "t/t"], [
+            ("label", t["indicator"], None), ("base", c["base"], v.pct), ("other", c["other"], v.pct),
+            ("difference", c["diff"], lambda x: "" if v.pct(x) == "" else c["diff_pt"].format(v=x * 100))],
+            empty=t["empty"]),
+        "system": table(cmp.system.assign(term=[v.word(x) for x in cmp.system["term"]]), [
+            ("term", t["term"], None), ("base", c["base"], v.mass), ("other", c["other"], v.mass),
+            ("difference", c["diff"], v.mass)]),
+        "flows": table(fl[fl["status"] != "same"], [
+            ("id", t["id"], None), ("material", t["material"], None), ("base", c["base"], v.mass),
+            ("other", c["other"], v.mass), ("difference", c["diff"], v.mass),
+            ("rel_difference", c["rel"], v.pct), ("status_t", c["status"], None)],
             max_rows=max_flow_rows, more=t["more"], empty=t["empty"],
             row_class=lambda r: {"added": "ok", "removed": "flag"}.get(r["status"], "")),
-        "n_same": int((fl["status"] == "same").sum()),
+        "n_same": c["n_same"].format(n=int((cmp.flows["status"] == "same").sum())),
         "footer": t["footer"].format(v=mfa.__version__),
     }
     return render("compare.html.j2", **ctx), cmp
 
 
-def write_compare(base, other, path: str | os.PathLike, lang: str = "en",
+def write_compare(base: Any, other: Any, path: str | os.PathLike, lang: str = "en",
                   scale: float | None = None) -> Comparison:
-    """Write :func:`compare_html` to ``path`` atomically; returns the :class:`Comparison`."""
-    from mfa.report import _write_atomic
+    """Write :func:`compare_html` to ``path`` atomically.
+
+    Parameters
+    ----------
+    base, other : mfa.Park
+    path : str or os.PathLike
+        The .html file.
+    lang, scale
+        As for :func:`compare_html`.
+
+    Returns
+    -------
+    Comparison
+
+    Examples
+    --------
+    >>> import mfa, tempfile, pathlib
+    >>> out = pathlib.Path(tempfile.mkdtemp()) / "c.html"
+    >>> c = write_compare(mfa.read_park("hazardous"), mfa.read_park("hazardous"), out)
+    >>> out.exists(), c.scale > 0
+    (True, True)
+    """
+    from mfa.report.page import write_text
 
     text, cmp = compare_html(base, other, lang=lang, scale=scale)
-    _write_atomic(Path(path), text)
+    write_text(Path(path), text)
     return cmp

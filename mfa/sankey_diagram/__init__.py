@@ -87,7 +87,7 @@ _TEXT = {
            "scale": "scale: {s} per mm", "stock_mat": "stock change", "res_mat": "balance residual"},
     "zh": {"stock_in": "库存增加", "stock_out": "库存减少", "res_out": "未平衡量（残差）",
            "res_in": "未平衡量（残差）", "unknown": "{n} 条未知数值的流未绘出（可用 mfa reconcile 计算）",
-           "internal": "组内流 {v} 未绘出", "carriers": "空气、水和烟气（{v}）未绘出（--carriers 可显示）",
+           "internal": "组内流 {v} 未绘出", "carriers": "空气、水和烟气（{v}）未绘出（另可选择绘出）",
            "scale": "比例：每毫米 {s}", "stock_mat": "库存变化",
            "res_mat": "平衡残差"},
 }
