@@ -311,7 +311,7 @@ def resilience(park: "Park", remove: Iterable[str] | None = None, *, target: str
     from mfa.park import require_park
 
     require_park(park, "resilience")
-    from mfa.symbiosis import compatibility
+    from mfa.catalogue import compatibility
 
     scenarios, notes = _scenarios(park, remove, target, limit, seed)
     base = _Figures.of(park)
