@@ -191,26 +191,6 @@ class Result:
         return render_html(self.title, self.summary, self.messages, self.tables)
 
 
-class LegacyResult:
-    """The old base, kept only while engines move to :class:`Result` (issue 12); delete when unused."""
-
-    title: str = "Result"
-
-    def to_dict(self) -> dict:
-        """The result as plain data (each legacy result defines it)."""
-        raise NotImplementedError
-
-    def to_json(self, indent: int | None = 2) -> str:
-        """:meth:`to_dict` as JSON (see :func:`dumps`)."""
-        return dumps(self.to_dict(), indent=indent)
-
-    def _tables(self) -> dict[str, pd.DataFrame]:
-        return {k: v for k, v in vars(self).items() if isinstance(v, pd.DataFrame)}
-
-    def _repr_html_(self) -> str:
-        return render_html(self.title, {}, (), self._tables())
-
-
 SEVERITY_COLOURS = {"error": "#b00020", "warning": "#a15c00", "info": "#555"}
 
 
