@@ -35,10 +35,12 @@ Conventions
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
 import pandas as pd
+
+from mfa.results import Result, frame_records
 
 if TYPE_CHECKING:  # pragma: no cover
     from mfa.park import Park
@@ -46,13 +48,14 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = ["solve_park", "SolvedPark"]
 
 
-@dataclass(frozen=True)
-class SolvedPark:
+@dataclass(frozen=True, eq=False)
+class SolvedPark(Result):
     """A park with its determinable unknowns computed.
 
     ``park``: the park used by the commands. ``computed``: one row per flow the solver computed (id, value,
-    sigma in t/a). ``undetermined``: ids of the unknown flows that stay blank. ``messages``: sentences for the
-    user (what was computed, why the park is used as given). ``reconciled``: whether measured values were
+    sigma in t/a). ``undetermined``: ids of the unknown flows that stay blank. ``messages``: :class:`~mfa.errors.Issue`
+    objects for the user (what was computed — info; why the park is used as given — warning), each with a
+    stable ``code``. ``reconciled``: whether measured values were
     adjusted too.
 
     Examples
@@ -63,10 +66,12 @@ class SolvedPark:
     ([], False, '1 of 1 unknown flow(s) computed from the balances (measured values kept as given)')
     """
 
+    title: ClassVar[str] = "Solved park"
+    main_table: ClassVar[str] = "computed"
+
     park: "Park"
     computed: pd.DataFrame
     undetermined: list[str] = field(default_factory=list)
-    messages: list[str] = field(default_factory=list)
     reconciled: bool = False
 
     @property
@@ -80,10 +85,32 @@ class SolvedPark:
         Examples
         --------
         >>> from mfa.solve.model import example_park
-        >>> solve_park(example_park().with_values([100.0, 60.0, 40.0])).note
-        ''
+        >>> solve_park(example_park()).note
+        '1 of 1 unknown flow(s) computed from the balances (measured values kept as given)'
         """
-        return "; ".join(self.messages)
+        return "; ".join(m.message for m in self.messages)
+
+    @property
+    def summary(self) -> dict:
+        """Flows computed, flows left undetermined, whether measured values were reconciled."""
+        return {"computed": len(self.computed), "undetermined": len(self.undetermined),
+                "reconciled": self.reconciled}
+
+    def to_dict(self) -> dict:
+        """The summary, the note, the computed flows and the messages as plain data."""
+        return {**self.summary, "note": self.note, "computed_flows": frame_records(self.computed),
+                "undetermined_flows": list(self.undetermined),
+                "messages": [m.to_dict() for m in self.messages]}
+
+
+#: messages that mean the park is used (partly) as given
+_WARNINGS = frozenset({"solved.failed", "solved.negative"})
+
+
+def _as_issues(messages: list) -> tuple:
+    from mfa.errors import Issue
+
+    return tuple(Issue.note(m, severity="warning" if m.code in _WARNINGS else "info") for m in messages)
 
 
 def _empty_computed() -> pd.DataFrame:
@@ -135,8 +162,8 @@ def solve_park(park: "Park", *, reconcile: bool = False) -> SolvedPark:
     def as_given(exc: MfaError) -> SolvedPark:
         first = str(exc).splitlines()[0]
         return SolvedPark(park=park, computed=_empty_computed(), undetermined=list(ids[unknown]),
-                          messages=[Message(f"the unknown flows could not be solved ({first}); the park is used "
-                                            "as given", "solved.failed", error=first)])
+                          messages=_as_issues([Message(f"the unknown flows could not be solved ({first}); the park "
+                                                       "is used as given", "solved.failed", error=first)]))
 
     try:
         res = _reconcile(park)
@@ -147,7 +174,7 @@ def solve_park(park: "Park", *, reconcile: bool = False) -> SolvedPark:
     sigma = r.loc[ids, "sigma"].to_numpy(dtype=float)
     status = r.loc[ids, "status"].to_numpy(dtype=object)
     computed = unknown & (status == "computed") & np.isfinite(value)
-    messages: list[str] = []
+    messages: list[Message] = []
     if reconcile:
         # the reconciled park as mfa reconcile forms it (flows, sigmas and transfer coefficients), which refuses
         # values outside their physical range
@@ -184,4 +211,4 @@ def solve_park(park: "Park", *, reconcile: bool = False) -> SolvedPark:
     table = pd.DataFrame({"id": ids[computed], "value": np.clip(value[computed], 0.0, None),
                           "sigma": sigma[computed]})
     return SolvedPark(park=solved, computed=table.reset_index(drop=True), undetermined=undetermined,
-                      messages=messages, reconciled=reconcile)
+                      messages=_as_issues(messages), reconciled=reconcile)

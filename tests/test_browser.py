@@ -164,7 +164,7 @@ def test_error_recorder_catches_a_script_error(tmp_path):
     # the recorder itself works: a page of the report's template with a failing script reports it
     from mfa.report import render
 
-    page = render("base.html.j2", lang="en", version="test", title="t", plotlyjs="")
+    page = render("base.html.j2", lang="en", version="test", title="t")
     page = page.replace("</body>", "<script>undefinedFunction();</script></body>")
     path = tmp_path / "broken.html"
     path.write_text(page, encoding="utf-8")
@@ -302,7 +302,7 @@ def test_resource_recorder_sees_a_fetch(tmp_path):
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
         url = f"http://127.0.0.1:{server.server_address[1]}/beside.png"
-        page = render("base.html.j2", lang="en", version="test", title="t", plotlyjs="")
+        page = render("base.html.j2", lang="en", version="test", title="t")
         page = page.replace("</body>", f'<img src="{url}">' + RESOURCE_RECORDER, 1)
         path = tmp_path / "fetching.html"
         path.write_text(page, encoding="utf-8")

@@ -232,7 +232,7 @@ def compare_html(base: Any, other: Any, lang: str = "en", scale: float | None = 
     """
     import mfa
     from mfa.report import Voice
-    from mfa.report.page import plotly_js, render, table, why
+    from mfa.report.page import render, table, why
     from mfa.sankey_diagram import format_value, sankey
 
     check_lang(lang)
@@ -260,7 +260,7 @@ def compare_html(base: Any, other: Any, lang: str = "en", scale: float | None = 
     fl = cmp.flows.assign(material=cmp.flows["material"].map(v.material),
                           status_t=[v.word(x) for x in cmp.flows["status"]])
     ctx: dict[str, Any] = {
-        "lang": lang, "version": mfa.__version__, "plotlyjs": plotly_js(), "t": t, "c": c,
+        "lang": lang, "version": mfa.__version__, "t": t, "c": c,
         "title": f"{c['compare']}: {_label(base, lang)} → {_label(other, lang)}",
         "note": c["note"].format(s=format_value(sc, lang)) if sc else "",
         "notes": [v.message(m) for m in cmp.messages], "sankeys": sankeys,

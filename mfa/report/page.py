@@ -14,7 +14,7 @@ import pandas as pd
 
 from mfa.errors import MfaError
 
-__all__ = ["FONT_FACE_MARKER", "render", "plotly_js", "table", "text", "why", "write_text"]
+__all__ = ["FONT_FACE_MARKER", "render", "table", "text", "why", "write_text"]
 
 
 def text(v: Any) -> str:
@@ -55,7 +55,7 @@ def render(template: str, **context: Any) -> str:
     template : str
         File name in ``mfa/report/templates``.
     **context
-        The template's variables (``plotlyjs``, when given, is left out of the glyph search).
+        The template's variables.
 
     Returns
     -------
@@ -64,14 +64,13 @@ def render(template: str, **context: Any) -> str:
 
     Examples
     --------
-    >>> page = render("base.html.j2", lang="en", version="0", title="t", plotlyjs="")
+    >>> page = render("base.html.j2", lang="en", version="0", title="t")
     >>> page.startswith("<!DOCTYPE html>") and 'id="mfa-js-errors"' in page
     True
     """
     page = _env().get_template(template).render(**context)
     if FONT_FACE_MARKER in page:
-        js = context.get("plotlyjs") or ""
-        face = _font_face(page.replace(js, "") if js else page)
+        face = _font_face(page)
         page = page.replace(FONT_FACE_MARKER, face, 1)
     return page
 
@@ -83,20 +82,6 @@ def _font_face(page: str) -> str:
         return cjk_font_face(page)
     except MfaError:  # no font package: the page still works with the reader's own fonts
         return ""
-
-
-@lru_cache(maxsize=1)
-def plotly_js() -> str:
-    """The plotly.js bundle shipped with the plotly package (embedded once per page).
-
-    Examples
-    --------
-    >>> "Plotly" in plotly_js()[:5000]
-    True
-    """
-    from plotly.offline import get_plotlyjs
-
-    return get_plotlyjs()
 
 
 def table(frame: pd.DataFrame, columns: list[tuple[str, str, Callable[[Any], str] | None]],
