@@ -171,6 +171,8 @@ class Issue:
         return text
 
     def to_dict(self) -> dict:
+        """The issue as plain JSON data (the ``--json`` form): a long or non-JSON value is shown as a short
+        text; ``count`` and ``more`` are added for a grouped issue."""
         value = self.value
         if value is not None and not isinstance(value, (str, int, float, bool)):
             value = str(value)

@@ -182,6 +182,7 @@ class Park:
 
     @property
     def info(self) -> ParkInfo:
+        """The park's own data: name, region, level, reporting year, unit, days per year, value added …"""
         return self._info
 
     @property

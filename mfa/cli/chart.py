@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import argparse
+
 from mfa.cli._common import add_park_argument, add_solve_flags, prepare_park
 from mfa.formatting import LANGUAGES
 
@@ -13,9 +15,10 @@ fates       per waste material, the t/a ending utilised, disposed, stored, disca
 generation  per origin process, the waste generated (t/a) by material category (mfa trace)"""
 
 
-def register(sub) -> None:
+def register(sub: argparse._SubParsersAction) -> None:
+    """Add ``mfa chart`` to the command line's sub-commands (see :data:`HELP` and the ``--help`` text)."""
     p = sub.add_parser("chart", help=HELP, description=DESCRIPTION,
-                       formatter_class=__import__("argparse").RawDescriptionHelpFormatter)
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
     add_park_argument(p)
     p.add_argument("kind", choices=("rates", "fates", "generation"), help="which chart")
     p.add_argument("-o", "--output", required=True, metavar="OUT", help="output .png, .svg or .pdf file")
@@ -24,7 +27,9 @@ def register(sub) -> None:
     p.set_defaults(func=run)
 
 
-def run(args) -> int:
+def run(args: argparse.Namespace) -> int:
+    """Run ``mfa chart`` with the parsed arguments; returns the exit code (a user's error is raised as
+    :class:`mfa.errors.MfaError` and becomes a located message and exit 2)."""
     from pathlib import Path
 
     from mfa.charts import fate_chart, generation_chart, save_chart, utilisation_chart

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import argparse
+
 from mfa.cli._common import (add_json_flag, add_solve_flags, add_year_flag, load_park, park_year, print_json,
                              significant, table_options)
 from mfa.formatting import LANGUAGES
@@ -14,7 +16,8 @@ Differences are OTHER − BASE (t/a; rates in percentage points). Flows are matc
 page with both Sankeys at the same scale (t/a per mm)."""
 
 
-def register(sub) -> None:
+def register(sub: argparse._SubParsersAction) -> None:
+    """Add ``mfa compare`` to the command line's sub-commands (see :data:`HELP` and the ``--help`` text)."""
     p = sub.add_parser("compare", help=HELP, description=DESCRIPTION)
     p.add_argument("base", metavar="BASE", help="the reference park (folder, .yaml, .xlsx or example name)")
     p.add_argument("other", metavar="OTHER", help="the park to compare with it")
@@ -32,7 +35,9 @@ def register(sub) -> None:
     p.set_defaults(func=run)
 
 
-def run(args) -> int:
+def run(args: argparse.Namespace) -> int:
+    """Run ``mfa compare`` with the parsed arguments; returns the exit code (a user's error is raised as
+    :class:`mfa.errors.MfaError` and becomes a located message and exit 2)."""
     from pathlib import Path
 
     from mfa.errors import MfaError

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import argparse
+
 from mfa.cli._common import add_json_flag, add_park_argument, load_park, print_json
 from mfa.formatting import LANGUAGES
 
 HELP = "write the park report: summary, balances, indicators vs targets, Sankey, trace, data quality (HTML)"
 DESCRIPTION = HELP + """.
 
-One HTML file that works offline (plotly.js embedded once, charts as inline SVG); all park text is escaped;
+One HTML file that works offline (Sankeys and charts as inline SVG, no script library); all park text is escaped;
 the same park gives a byte-identical file. Sections whose engine fails show a note instead."""
 
 
-def register(sub) -> None:
+def register(sub: argparse._SubParsersAction) -> None:
+    """Add ``mfa report`` to the command line's sub-commands (see :data:`HELP` and the ``--help`` text)."""
     p = sub.add_parser("report", help=HELP, description=DESCRIPTION)
     add_park_argument(p)
     p.add_argument("-o", "--output", required=True, metavar="FILE", help="output .html file")
@@ -28,7 +31,9 @@ def register(sub) -> None:
     p.set_defaults(func=run)
 
 
-def run(args) -> int:
+def run(args: argparse.Namespace) -> int:
+    """Run ``mfa report`` with the parsed arguments; returns the exit code (a user's error is raised as
+    :class:`mfa.errors.MfaError` and becomes a located message and exit 2)."""
     from pathlib import Path
 
     from mfa.errors import MfaError

@@ -1,5 +1,5 @@
 """The HTML machinery shared by the park report and the comparison page: templates (Jinja2, autoescaped),
-the embedded plotly.js and CJK font subset, tables for the templates, atomic writing, and why a section is
+the embedded CJK font subset, tables for the templates, atomic writing, and why a section is
 missing. Nothing here knows about parks.
 """
 
