@@ -541,3 +541,13 @@ def test_layout_labels_do_not_overlap_on_every_shipped_park(name):
             d = sankey(park, lang=lang, category=category)
             assert len(d.layout.nodes) == len(d.nodes)
             assert label_overlaps(d.layout) == [], (name, lang, category)
+
+
+@pytest.mark.parametrize("name", ["baotou", "hazardous"])
+def test_chinese_hover_texts_name_every_kind_in_chinese(name):
+    """Every process kind a shipped park uses (consumption included) is named in Chinese in the zh diagram."""
+    from mfa.conventions import PROCESS_KINDS
+
+    page = sankey(mfa.read_park(name), lang="zh").to_html()
+    assert not [k for k in PROCESS_KINDS if f"({k})" in page]
+    assert name != "baotou" or "(消费)" in page

@@ -71,8 +71,8 @@ CATEGORY_COLORS = {
     "residual": "#FF00FF",
 }
 _KIND_ZH = {"import": "输入", "production": "生产", "collection": "收集", "treatment": "处理",
-            "storage": "贮存", "landfill": "填埋", "environment": "环境", "export": "输出", "stock": "库存",
-            "residual": "未平衡"}
+            "storage": "贮存", "landfill": "填埋", "environment": "环境", "export": "输出", "consumption": "消费",
+            "stock": "库存", "residual": "未平衡"}
 _CATEGORY_ZH = {
     "industrial_solid_waste": "一般工业固废", "hazardous_waste": "危险废物", "straw": "秸秆",
     "manure": "畜禽粪污", "renewable_resource": "再生资源", "construction_waste": "建筑垃圾",
