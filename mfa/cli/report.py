@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from mfa.cli._common import add_json_flag, add_park_argument, load_park, print_json
+from mfa.cli._common import add_json_flag, add_park_argument, add_solve_flags, load_park, print_json
 from mfa.formatting import LANGUAGES
 
 HELP = "write the park report: summary, balances, indicators vs targets, Sankey, trace, data quality (HTML)"
@@ -22,11 +22,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--lang", choices=LANGUAGES, default="en", help="report language")
     p.add_argument("--scale", type=float, default=None, metavar="T_PER_MM",
                    help="Sankey width scale, t/a per mm (default: fitted)")
-    p.add_argument("--reconcile", action="store_true",
-                   help="compute unknown flows and also reconcile measured ones with mfa reconcile first")
-    p.add_argument("--as-given", action="store_true",
-                   help="report the data as given (by default the unknown flows that the balances determine are "
-                        "computed first, measured values kept)")
+    add_solve_flags(p, reconcile=True)
     add_json_flag(p)
     p.set_defaults(func=run)
 

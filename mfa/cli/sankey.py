@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from mfa.cli._common import add_json_flag, add_park_argument, load_park, print_json
+from mfa.cli._common import add_json_flag, add_park_argument, add_solve_flags, load_park, print_json
 from mfa.formatting import LANGUAGES, number
 
 HELP = "draw a Sankey diagram of the park (interactive .html, or static .png/.svg/.pdf)"
@@ -51,11 +51,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                         "in the whole-park view, where they would dwarf the wastes")
     p.add_argument("--no-residuals", action="store_true",
                    help="do not draw the residuals of imbalanced processes (to/from 'unaccounted')")
-    p.add_argument("--reconcile", action="store_true",
-                   help="compute unknown flows and also reconcile measured ones with mfa reconcile first")
-    p.add_argument("--as-given", action="store_true",
-                   help="use the data as given (by default the unknown flows that the balances determine are "
-                        "computed first, measured values kept)")
+    add_solve_flags(p, reconcile=True)
     add_json_flag(p)
     p.set_defaults(func=run)
 
