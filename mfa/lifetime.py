@@ -169,7 +169,14 @@ class Lifetime:
 
     @property
     def params(self) -> dict[str, np.ndarray]:
-        """The parameters the model uses, as read-only float arrays."""
+        """The parameters the model uses, as read-only float arrays.
+
+        Examples
+        --------
+        >>> p = Lifetime("normal", mean=10, std=2).params
+        >>> {k: float(v) for k, v in p.items()}, p["mean"].flags.writeable
+        ({'mean': 10.0, 'std': 2.0}, False)
+        """
         return dict(self._arrays)
 
     def __eq__(self, other: object) -> bool:
@@ -364,6 +371,12 @@ class DynamicStock(Result):
         The lifetime model used.
     ids : list or None
         Labels of the stocks (first axis) in the tables.
+
+    Examples
+    --------
+    >>> d = inflow_driven([10, 20, 30], Lifetime("fixed", mean=2), years=[2020, 2021, 2022])
+    >>> d.stock.tolist(), d.outflow.tolist()
+    ([10.0, 30.0, 50.0], [0.0, 0.0, 10.0])
     """
 
     years: np.ndarray
@@ -379,25 +392,53 @@ class DynamicStock(Result):
 
     @property
     def tables(self) -> dict[str, pd.DataFrame]:
-        """``{"totals": self.table}``: the arrays as one tidy table (the cohorts on demand only)."""
+        """``{"totals": self.table}``: the arrays as one tidy table (the cohorts on demand only).
+
+        Examples
+        --------
+        >>> d = inflow_driven([10, 20, 30], Lifetime("fixed", mean=2), years=[2020, 2021, 2022])
+        >>> d.tables["totals"].to_dict("records")[-1]
+        {'year': 2022, 'inflow': 30.0, 'outflow': 10.0, 'stock': 50.0, 'stock_change': 20.0}
+        """
         return {"totals": self._totals()}
 
     @property
     def summary(self) -> dict[str, Any]:
         """Headline figures over every stock: first and last year, total inflow and outflow (t), and the
-        stock at the end of the last year (t)."""
+        stock at the end of the last year (t).
+
+        Examples
+        --------
+        >>> d = inflow_driven([10, 20, 30], Lifetime("fixed", mean=2), years=[2020, 2021, 2022])
+        >>> d.summary  # doctest: +NORMALIZE_WHITESPACE
+        {'first_year': 2020, 'last_year': 2022, 'inflow': 60.0, 'outflow': 10.0, 'final_stock': 50.0}
+        """
         return {"first_year": int(self.years[0]), "last_year": int(self.years[-1]),
                 "inflow": float(self.inflow.sum()), "outflow": float(self.outflow.sum()),
                 "final_stock": float(self.stock[..., -1].sum())}
 
     @property
     def stock_change(self) -> np.ndarray:
-        """stock(t) − stock(t − 1), the stock before the first year being empty (= inflow − outflow)."""
+        """stock(t) − stock(t − 1), the stock before the first year being empty (= inflow − outflow).
+
+        Examples
+        --------
+        >>> d = inflow_driven([10, 20, 30], Lifetime("fixed", mean=2), years=[2020, 2021, 2022])
+        >>> d.stock_change.tolist()
+        [10.0, 20.0, 20.0]
+        """
         return np.diff(self.stock, axis=-1, prepend=0.0)
 
     @property
     def survival(self) -> np.ndarray:
-        """The survival matrix ``sf[..., t, c]`` used (see :meth:`Lifetime.survival`)."""
+        """The survival matrix ``sf[..., t, c]`` used (see :meth:`Lifetime.survival`).
+
+        Examples
+        --------
+        >>> d = inflow_driven([10, 20, 30], Lifetime("fixed", mean=2), years=[2020, 2021, 2022])
+        >>> d.survival.tolist()  # a cohort is in the stock for 2 years
+        [[1.0, 0.0, 0.0], [1.0, 1.0, 0.0], [0.0, 1.0, 1.0]]
+        """
         return self._kernel.matrix("s")
 
     @property
@@ -405,13 +446,26 @@ class DynamicStock(Result):
         """``[..., year, cohort]``: what is left of each cohort at the end of each year (t).
 
         Built on demand: ``n_stocks × n_years²`` values (720 MB for 10³ stocks × 300 years).
+
+        Examples
+        --------
+        >>> d = inflow_driven([10, 20, 30], Lifetime("fixed", mean=2), years=[2020, 2021, 2022])
+        >>> d.stock_by_cohort.tolist()
+        [[10.0, 0.0, 0.0], [10.0, 20.0, 0.0], [0.0, 20.0, 30.0]]
         """
         return self._kernel.matrix("s") * self.inflow[..., None, :]
 
     @property
     def outflow_by_cohort(self) -> np.ndarray:
         """``[..., year, cohort]``: what leaves each cohort in each year (t/a); built on demand like
-        :attr:`stock_by_cohort`."""
+        :attr:`stock_by_cohort`.
+
+        Examples
+        --------
+        >>> d = inflow_driven([10, 20, 30], Lifetime("fixed", mean=2), years=[2020, 2021, 2022])
+        >>> d.outflow_by_cohort[-1].tolist()  # in 2022 the cohort of 2020 leaves
+        [10.0, 0.0, 0.0]
+        """
         return self._kernel.matrix("q") * self.inflow[..., None, :]
 
     def _id_column(self) -> tuple[int, list]:

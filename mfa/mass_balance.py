@@ -79,30 +79,112 @@ class BalanceResult(Result):
 
     @property
     def ok(self) -> bool:
-        """True when no process is imbalanced beyond the tolerance."""
+        """True when no process is imbalanced beyond the tolerance.
+
+        Examples
+        --------
+        >>> import mfa
+        >>> park = mfa.Park.from_frames(
+        ...     processes=[{"id": "mine", "name": "Mine", "kind": "import"},
+        ...                {"id": "plant", "name": "Plant", "kind": "production"},
+        ...                {"id": "dump", "name": "Dump", "kind": "landfill"}],
+        ...     flows=[{"source": "mine", "target": "plant", "material": "raw_coal", "value": 100},
+        ...            {"source": "plant", "target": "dump", "material": "coal_gangue", "value": 60}])
+        >>> b = mfa.balance(park)  # the plant loses 40 t/a
+        >>> b.ok
+        False
+        """
         return not (self.processes["status"] == "imbalanced").any()
 
     @property
     def flagged(self) -> pd.DataFrame:
-        """The imbalanced processes, largest absolute residual first."""
+        """The imbalanced processes, largest absolute residual first.
+
+        Examples
+        --------
+        >>> import mfa
+        >>> park = mfa.Park.from_frames(
+        ...     processes=[{"id": "mine", "name": "Mine", "kind": "import"},
+        ...                {"id": "plant", "name": "Plant", "kind": "production"},
+        ...                {"id": "dump", "name": "Dump", "kind": "landfill"}],
+        ...     flows=[{"source": "mine", "target": "plant", "material": "raw_coal", "value": 100},
+        ...            {"source": "plant", "target": "dump", "material": "coal_gangue", "value": 60}])
+        >>> b = mfa.balance(park)  # the plant loses 40 t/a
+        >>> b.flagged[["process", "residual", "status"]].to_dict("records")
+        [{'process': 'plant', 'residual': 40.0, 'status': 'imbalanced'}]
+        """
         p = self.processes
         bad = p[p["status"] == "imbalanced"]
         return bad.reindex(bad["residual"].abs().sort_values(ascending=False, kind="stable").index)
 
     @property
     def summary(self) -> dict[str, Any]:
-        """Headline figures: ok, the number of processes per status, the system residual (t/a) and status."""
+        """Headline figures: ok, the number of processes per status, the system residual (t/a) and status.
+
+        Examples
+        --------
+        >>> import mfa
+        >>> park = mfa.Park.from_frames(
+        ...     processes=[{"id": "mine", "name": "Mine", "kind": "import"},
+        ...                {"id": "plant", "name": "Plant", "kind": "production"},
+        ...                {"id": "dump", "name": "Dump", "kind": "landfill"}],
+        ...     flows=[{"source": "mine", "target": "plant", "material": "raw_coal", "value": 100},
+        ...            {"source": "plant", "target": "dump", "material": "coal_gangue", "value": 60}])
+        >>> b = mfa.balance(park)  # the plant loses 40 t/a
+        >>> b.summary  # doctest: +NORMALIZE_WHITESPACE
+        {'ok': False, 'balanced': 0, 'imbalanced': 1, 'unknown': 0, 'storage': 0, 'boundary': 2,
+         'system_residual': 40.0, 'system_status': 'imbalanced'}
+        """
         counts = self.processes["status"].value_counts()
         return {"ok": self.ok, **{s: int(counts.get(s, 0)) for s in STATUSES},
                 "system_residual": self.system["residual"], "system_status": self.system["status"]}
 
     def system_table(self) -> pd.DataFrame:
-        """The system balance as a two-column table (term, value)."""
+        """The system balance as a two-column table (term, value).
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns term and value, one row per term of :attr:`system`.
+
+        Examples
+        --------
+        >>> import mfa
+        >>> park = mfa.Park.from_frames(
+        ...     processes=[{"id": "mine", "name": "Mine", "kind": "import"},
+        ...                {"id": "plant", "name": "Plant", "kind": "production"},
+        ...                {"id": "dump", "name": "Dump", "kind": "landfill"}],
+        ...     flows=[{"source": "mine", "target": "plant", "material": "raw_coal", "value": 100},
+        ...            {"source": "plant", "target": "dump", "material": "coal_gangue", "value": 60}])
+        >>> b = mfa.balance(park)  # the plant loses 40 t/a
+        >>> b.system_table().set_index("term")["value"][["imports", "landfill", "residual", "status"]].tolist()
+        [100.0, 60.0, 40.0, 'imbalanced']
+        """
         return pd.DataFrame({"term": list(self.system), "value": list(self.system.values())})
 
     def to_dict(self) -> dict:
         """The ``mfa balance --json`` document: ok, rel_tol, abs_tol, unit, system, processes (and
-        materials with ``per_material``)."""
+        materials with ``per_material``).
+
+        Returns
+        -------
+        dict
+            JSON-ready.
+
+        Examples
+        --------
+        >>> import mfa
+        >>> park = mfa.Park.from_frames(
+        ...     processes=[{"id": "mine", "name": "Mine", "kind": "import"},
+        ...                {"id": "plant", "name": "Plant", "kind": "production"},
+        ...                {"id": "dump", "name": "Dump", "kind": "landfill"}],
+        ...     flows=[{"source": "mine", "target": "plant", "material": "raw_coal", "value": 100},
+        ...            {"source": "plant", "target": "dump", "material": "coal_gangue", "value": 60}])
+        >>> b = mfa.balance(park)  # the plant loses 40 t/a
+        >>> d = b.to_dict()
+        >>> sorted(d), d["processes"][1]["residual"]
+        (['abs_tol', 'ok', 'processes', 'rel_tol', 'system', 'unit'], 40.0)
+        """
         out = {
             "ok": self.ok,
             "rel_tol": self.rel_tol,

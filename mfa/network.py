@@ -249,7 +249,14 @@ class FlowNetwork:
 
     @property
     def n(self) -> int:
-        """Number of nodes."""
+        """Number of nodes.
+
+        Examples
+        --------
+        >>> net = FlowNetwork.from_arrays([[0, 5], [0, 0]], z=[10, 0], e=[5, 5])
+        >>> net.n
+        2
+        """
         return len(self.nodes)
 
     def throughflow(self) -> np.ndarray:
@@ -259,6 +266,12 @@ class FlowNetwork:
         -------
         numpy.ndarray
             One value per node.
+
+        Examples
+        --------
+        >>> net = FlowNetwork.from_arrays([[0, 5], [0, 0]], z=[10, 0], e=[5, 5])
+        >>> net.throughflow().tolist()
+        [10.0, 5.0]
         """
         return np.asarray(self.F.sum(axis=0)).ravel() + self.z
 
@@ -664,7 +677,14 @@ class NetworkResult(Result):
 
     @property
     def tables(self) -> dict[str, pd.DataFrame]:
-        """metrics (metric, value, unit, description), nodes and, in total mass, the balance."""
+        """metrics (metric, value, unit, description), nodes and, in total mass, the balance.
+
+        Examples
+        --------
+        >>> r = NetworkResult({"n_nodes": 2, "fci": 0.25}, pd.DataFrame({"process": ["a", "b"]}), "total mass")
+        >>> sorted(r.tables), r.tables["metrics"]["metric"].tolist()
+        (['metrics', 'nodes'], ['n_nodes', 'fci'])
+        """
         rows = [{"metric": k, "value": self.metrics.get(k), "unit": METRIC_INFO[k][0],
                  "description": METRIC_INFO[k][1]} for k in METRIC_INFO if k in self.metrics]
         out = {"metrics": pd.DataFrame(rows, columns=["metric", "value", "unit", "description"]),
@@ -675,19 +695,46 @@ class NetworkResult(Result):
 
     @property
     def summary(self) -> dict[str, Any]:
-        """Nodes, links, cyclicity, TST (t/a) and FCI."""
+        """Nodes, links, cyclicity, TST (t/a) and FCI.
+
+        Examples
+        --------
+        >>> r = NetworkResult({"n_nodes": 2, "fci": 0.25}, pd.DataFrame({"process": ["a", "b"]}), "total mass")
+        >>> r.summary
+        {'n_nodes': 2, 'fci': 0.25}
+        """
         return {k: self.metrics[k] for k in HEADLINE if k in self.metrics}
 
     @property
     def notes(self) -> list[str]:
-        """The texts of :attr:`messages`."""
+        """The texts of :attr:`messages`.
+
+        Examples
+        --------
+        >>> r = NetworkResult({"n_nodes": 2}, pd.DataFrame({"process": ["a", "b"]}), "total mass",
+        ...                   messages=(Issue("flows", "2 flows of unknown value left out", severity="warning"),))
+        >>> r.notes
+        ['2 flows of unknown value left out']
+        """
         return [m.message for m in self.messages]
 
     def __getitem__(self, key: str) -> Any:
         return self.metrics[key]
 
     def to_dict(self) -> dict[str, Any]:
-        """``{"park", "currency", "metrics": {key: value}, "nodes": [...], "notes": [...]}`` (JSON-ready)."""
+        """``{"park", "currency", "metrics": {key: value}, "nodes": [...], "notes": [...]}`` (JSON-ready).
+
+        Returns
+        -------
+        dict
+
+        Examples
+        --------
+        >>> r = NetworkResult({"n_nodes": 2, "fci": 0.25}, pd.DataFrame({"process": ["a", "b"]}), "total mass")
+        >>> r.to_dict()  # doctest: +NORMALIZE_WHITESPACE
+        {'park': '', 'currency': 'total mass', 'metrics': {'n_nodes': 2, 'fci': 0.25},
+         'nodes': [{'process': 'a'}, {'process': 'b'}], 'notes': []}
+        """
         return jsonable({"park": self.park_name, "currency": self.currency, "metrics": self.metrics,
                          "nodes": self.nodes, "notes": self.notes})
 

@@ -47,7 +47,20 @@ def _records(obj: Any) -> pd.DataFrame | None:
 
 class Park:
     """An immutable material-flow model of a park. Build it with :func:`mfa.read_park` or
-    :meth:`Park.from_frames`; read it through the table properties, which return fresh DataFrames."""
+    :meth:`Park.from_frames`; read it through the table properties, which return fresh DataFrames.
+
+    Examples
+    --------
+    >>> import mfa
+    >>> park = mfa.Park.from_frames(
+    ...     processes=[{"id": "mine", "name": "Mine", "kind": "import"},
+    ...                {"id": "plant", "name": "Plant", "kind": "production"},
+    ...                {"id": "dump", "name": "Dump", "kind": "landfill"}],
+    ...     flows=[{"source": "mine", "target": "plant", "material": "raw_coal", "value": 100},
+    ...            {"source": "plant", "target": "dump", "material": "coal_gangue", "value": 100}])
+    >>> park
+    <Park 'park': 3 processes, 2 flows, 2 materials>
+    """
 
     __slots__ = ("_processes", "_flows", "_materials", "_stocks", "_activities", "_coefficients", "_info",
                  "_cache")
@@ -76,6 +89,36 @@ class Park:
         A park is one period: rows of different ``year`` are refused unless ``year`` selects one (its rows
         and the undated rows of the park's year are kept; ``year`` becomes ``info.year``).
         Raises :class:`mfa.errors.ParkError` listing every problem.
+
+        Parameters
+        ----------
+        processes, flows : DataFrame or iterable of dict
+            The process and flow rows (file columns).
+        materials, stocks, activities, coefficients : DataFrame or iterable of dict, optional
+            The other tables; materials default to the catalogue's.
+        info : ParkInfo or mapping, optional
+            The park's own data (name, year, unit …).
+        year : int, optional
+            The period to keep when rows carry different years.
+
+        Returns
+        -------
+        Park
+
+        Examples
+        --------
+        >>> import mfa
+        >>> park = mfa.Park.from_frames(
+        ...     processes=[{"id": "mine", "name": "Mine", "kind": "import"},
+        ...                {"id": "plant", "name": "Plant", "kind": "production"},
+        ...                {"id": "dump", "name": "Dump", "kind": "landfill"}],
+        ...     flows=[{"source": "mine", "target": "plant", "material": "raw_coal", "value": "1 万t/a"},
+        ...            {"source": "plant", "target": "dump", "material": "coal_gangue", "value": 100}],
+        ...     info={"name": "Tiny"})
+        >>> park
+        <Park 'Tiny': 3 processes, 2 flows, 2 materials>
+        >>> park.flows["value"].tolist()
+        [10000.0, 100.0]
         """
         from mfa.io.frames import park_from_frames
 
@@ -90,6 +133,24 @@ class Park:
 
         Flows generated from activity data (``activity`` not blank) are regenerated, so pass the flows
         without them (``park.flows[park.flows.activity == ""]``) or with them: they are dropped first.
+
+        Parameters
+        ----------
+        **changes : DataFrame, iterable of dict, ParkInfo or mapping
+            The tables (or ``info``) to replace, by name.
+
+        Returns
+        -------
+        Park
+            A new, validated park; this one is unchanged.
+
+        Examples
+        --------
+        >>> from mfa.solve.model import example_park
+        >>> park = example_park()
+        >>> renamed = park.replace(info={"name": "Small"})
+        >>> renamed, park.info.name
+        (<Park 'Small': 4 processes, 3 flows, 1 materials>, 'park')
         """
         unknown = set(changes) - {"processes", "flows", "materials", "stocks", "info", "activities",
                                   "coefficients"}
@@ -151,49 +212,125 @@ class Park:
     # -- tables -----------------------------------------------------------------------------------
     @property
     def processes(self) -> pd.DataFrame:
-        """id, name, name_zh, kind, group, x, y, capacity (t/a of input), note."""
+        """id, name, name_zh, kind, group, x, y, capacity (t/a of input), note.
+
+        Examples
+        --------
+        >>> from mfa.solve.model import example_park
+        >>> park = example_park()
+        >>> park.processes[["id", "kind"]].to_dict("records")  # doctest: +NORMALIZE_WHITESPACE
+        [{'id': 'in', 'kind': 'import'}, {'id': 'plant', 'kind': 'production'},
+         {'id': 'out', 'kind': 'export'}, {'id': 'dump', 'kind': 'landfill'}]
+        """
         return self._processes.copy(deep=False)
 
     @property
     def flows(self) -> pd.DataFrame:
         """id, source, target, material, value (t/a; NaN = unknown), sigma (t/a; NaN = exact), tc, tc_sigma,
-        route, fate, year, note, estimated, activity (id of the activity that generated the flow, or "")."""
+        route, fate, year, note, estimated, activity (id of the activity that generated the flow, or "").
+
+        Examples
+        --------
+        >>> from mfa.solve.model import example_park
+        >>> park = example_park()
+        >>> park.flows[["id", "value"]].to_dict("records")  # doctest: +NORMALIZE_WHITESPACE
+        [{'id': 'in>plant:coal_gangue', 'value': 100.0}, {'id': 'plant>out:coal_gangue', 'value': 60.0},
+         {'id': 'plant>dump:coal_gangue', 'value': nan}]
+        """
         return self._flows.copy(deep=False)
 
     @property
     def materials(self) -> pd.DataFrame:
-        """Definitions of every material the park uses or defines (catalogue ∪ park; the park wins)."""
+        """Definitions of every material the park uses or defines (catalogue ∪ park; the park wins).
+
+        Examples
+        --------
+        >>> from mfa.solve.model import example_park
+        >>> park = example_park()
+        >>> park.materials[["id", "category"]].to_dict("records")
+        [{'id': 'coal_gangue', 'category': 'industrial_solid_waste'}]
+        """
         return self._materials.copy(deep=False)
 
     @property
     def stocks(self) -> pd.DataFrame:
-        """process, material, opening, closing (t), note."""
+        """process, material, opening, closing (t), note.
+
+        Examples
+        --------
+        >>> from mfa.solve.model import example_park
+        >>> park = example_park()
+        >>> list(park.stocks.columns[:4]), len(park.stocks)
+        (['process', 'material', 'opening', 'closing'], 0)
+        """
         return self._stocks.copy(deep=False)
 
     @property
     def activities(self) -> pd.DataFrame:
-        """Activity data from which flows were generated (see :mod:`mfa.generation`); may be empty."""
+        """Activity data from which flows were generated (see :mod:`mfa.generation`); may be empty.
+
+        Examples
+        --------
+        >>> from mfa.solve.model import example_park
+        >>> park = example_park()
+        >>> park.activities.empty
+        True
+        """
         return self._activities.copy(deep=False)
 
     @property
     def coefficients(self) -> pd.DataFrame:
-        """The park's overrides of generation coefficients; may be empty."""
+        """The park's overrides of generation coefficients; may be empty.
+
+        Examples
+        --------
+        >>> from mfa.solve.model import example_park
+        >>> park = example_park()
+        >>> park.coefficients.empty
+        True
+        """
         return self._coefficients.copy(deep=False)
 
     @property
     def info(self) -> ParkInfo:
-        """The park's own data: name, region, level, reporting year, unit, days per year, value added …"""
+        """The park's own data: name, region, level, reporting year, unit, days per year, value added …
+
+        Examples
+        --------
+        >>> from mfa.solve.model import example_park
+        >>> park = example_park()
+        >>> park.info.name, park.info.unit, park.info.days_per_year
+        ('park', 't/a', 365.0)
+        """
         return self._info
 
     @property
     def warnings(self) -> list:
         """Problems found while reading that did not stop it (:class:`mfa.errors.Issue` with severity
-        ``warning``), e.g. an unknown extra file or waste generated at a process that is not production."""
+        ``warning``), e.g. an unknown extra file or waste generated at a process that is not production.
+
+        Examples
+        --------
+        >>> from mfa.solve.model import example_park
+        >>> park = example_park()
+        >>> park.warnings
+        []
+        """
         return list(self._cache.get("warnings", []))
 
     @property
     def compiled(self) -> "CompiledPark":
-        """The compiled (indexed, sparse) form shared by every engine; built once."""
+        """The compiled (indexed, sparse) form shared by every engine; built once.
+
+        Examples
+        --------
+        >>> from mfa.solve.model import example_park
+        >>> park = example_park()
+        >>> park.compiled.kind_of["plant"]
+        'production'
+        >>> park.compiled is park.compiled
+        True
+        """
         c = self._cache.get("compiled")
         if c is None:
             from mfa.compile import compile_park
@@ -203,7 +340,24 @@ class Park:
 
     def to_frames(self) -> dict[str, Any]:
         """The tables as a dict of DataFrames plus ``info`` (a dict), ready for :meth:`from_frames`; flows and
-        stocks carry a ``unit`` column (t/a, t) so that the park's default unit does not rescale them."""
+        stocks carry a ``unit`` column (t/a, t) so that the park's default unit does not rescale them.
+
+        Returns
+        -------
+        dict
+            processes, flows, materials, stocks, activities, coefficients (DataFrames) and info (a dict).
+
+        Examples
+        --------
+        >>> from mfa.solve.model import example_park
+        >>> park = example_park()
+        >>> frames = park.to_frames()
+        >>> sorted(frames)
+        ['activities', 'coefficients', 'flows', 'info', 'materials', 'processes', 'stocks']
+        >>> import mfa
+        >>> mfa.Park.from_frames(**frames) == park
+        True
+        """
         return {
             "processes": self.processes, "flows": self.flows.assign(unit="t/a"), "materials": self.materials,
             "stocks": self.stocks.assign(unit="t"), "activities": self.activities,
@@ -234,7 +388,20 @@ class Park:
                 f"{len(self._materials)} materials>")
 
     def summary(self) -> pd.DataFrame:
-        """Processes per kind with their total input and output (t/a)."""
+        """Processes per kind with their total input and output (t/a).
+
+        Returns
+        -------
+        DataFrame
+            Indexed by kind; columns (inputs|outputs, count|sum).
+
+        Examples
+        --------
+        >>> from mfa.solve.model import example_park
+        >>> park = example_park()
+        >>> park.summary()[("outputs", "sum")].to_dict()
+        {'export': 0.0, 'import': 100.0, 'landfill': 0.0, 'production': 60.0}
+        """
         from mfa.mass_balance import balance
 
         b = balance(self).processes
@@ -259,20 +426,68 @@ class Park:
 
     def to_networkx(self) -> Any:
         """The park as a networkx ``MultiDiGraph`` (processes as nodes, flows as edges keyed by flow id, with
-        their attributes); see :mod:`mfa.graph`. :meth:`from_networkx` turns it back into the same park."""
+        their attributes); see :mod:`mfa.graph`. :meth:`from_networkx` turns it back into the same park.
+
+        Returns
+        -------
+        networkx.MultiDiGraph
+
+        Examples
+        --------
+        >>> from mfa.solve.model import example_park
+        >>> park = example_park()
+        >>> sorted(park.to_networkx().edges(keys=True))  # doctest: +NORMALIZE_WHITESPACE
+        [('in', 'plant', 'in>plant:coal_gangue'), ('plant', 'dump', 'plant>dump:coal_gangue'),
+         ('plant', 'out', 'plant>out:coal_gangue')]
+        """
         from mfa.graph import to_networkx
 
         return to_networkx(self)
 
     @classmethod
     def from_networkx(cls, graph: Any) -> "Park":
-        """A validated Park from a networkx directed graph (see :func:`mfa.graph.from_networkx`)."""
+        """A validated Park from a networkx directed graph (see :func:`mfa.graph.from_networkx`).
+
+        Parameters
+        ----------
+        graph : networkx.DiGraph or networkx.MultiDiGraph
+            Processes as nodes, flows as edges with their attributes.
+
+        Returns
+        -------
+        Park
+
+        Examples
+        --------
+        >>> from mfa.solve.model import example_park
+        >>> park = example_park()
+        >>> import mfa
+        >>> mfa.Park.from_networkx(park.to_networkx()) == park
+        True
+        """
         from mfa.graph import from_networkx
 
         return from_networkx(graph)
 
     def sankey(self, **kwargs: Any) -> Any:
-        """A Sankey diagram of the park (shown inline in Jupyter); see :func:`mfa.sankey`."""
+        """A Sankey diagram of the park (shown inline in Jupyter); see :func:`mfa.sankey`.
+
+        Parameters
+        ----------
+        **kwargs
+            Passed to :func:`mfa.sankey`.
+
+        Returns
+        -------
+        mfa.sankey_diagram.SankeyDiagram
+
+        Examples
+        --------
+        >>> from mfa.solve.model import example_park
+        >>> park = example_park()
+        >>> type(park.sankey()).__name__
+        'SankeyDiagram'
+        """
         from mfa.sankey_diagram import sankey
 
         return sankey(self, **kwargs)

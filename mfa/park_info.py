@@ -15,7 +15,18 @@ __all__ = ["ParkInfo"]
 
 
 class ParkInfo(BaseModel):
-    """Metadata of a park (the ``park`` sheet, ``park.csv`` key/value file or YAML ``park:`` mapping)."""
+    """Metadata of a park (the ``park`` sheet, ``park.csv`` key/value file or YAML ``park:`` mapping).
+
+    Frozen, and strict: an unknown field or a value out of range is refused; blank values count as missing.
+
+    Examples
+    --------
+    >>> info = ParkInfo(name="Wuhai", year="2015", region="  ", rel_tol=0.02)
+    >>> info.name, info.year, info.region, info.unit, info.rel_tol
+    ('Wuhai', 2015, None, 't/a', 0.02)
+    >>> info.model_copy(update={"year": 2016}).year
+    2016
+    """
 
     # NaN or infinite settings would switch checks off (a tolerance of inf passes any imbalance)
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)

@@ -515,6 +515,14 @@ class ParkTables:
 
     The reader only reads and validates; :func:`mfa.park.assemble_park` runs generation on these tables and
     builds the :class:`~mfa.park.Park`.
+
+    Examples
+    --------
+    >>> t = park_from_frames(pd.DataFrame({"id": ["a", "b"], "name": ["A", "B"], "kind": ["import", "production"]}),
+    ...                      pd.DataFrame({"source": ["a"], "target": ["b"], "material": ["raw_coal"],
+    ...                                    "value": ["2 万t/a"]}))
+    >>> t.source, t.issues, t.flows[["id", "value"]].to_dict("records")
+    ('DataFrames', [], [{'id': 'a>b:raw_coal', 'value': 20000.0}])
     """
 
     processes: pd.DataFrame
@@ -530,13 +538,51 @@ class ParkTables:
 
     @property
     def errors(self) -> list[Issue]:
-        """The issues of severity ``error``."""
+        """The issues of severity ``error``.
+
+        Examples
+        --------
+        >>> t = park_from_frames(pd.DataFrame({"id": ["a"], "name": ["A"], "kind": ["import"]}),
+        ...                      pd.DataFrame({"source": ["a"], "target": ["a"], "material": ["coal"], "value": [1]}))
+        >>> [i.message for i in t.errors]
+        ['self-loop: source and target are the same process', 'a flow into an import process']
+        """
         return [i for i in self.issues if i.severity == "error"]
 
     def park_frames(self, generated: pd.DataFrame | None = None) -> dict[str, Any]:
         """The keyword arguments of :class:`~mfa.park.Park`: canonical tables, with ``generated`` flows (from
         :mod:`mfa.generation`) after the park's own. Raises :class:`ParkError` if a generated flow takes the
-        id of another flow."""
+        id of another flow.
+
+        Parameters
+        ----------
+        generated : pandas.DataFrame, optional
+            Flows generated from activity data, with the flow columns.
+
+        Returns
+        -------
+        dict
+            processes, flows, materials, stocks, info, activities and coefficients.
+
+        Raises
+        ------
+        ParkError
+            If a generated flow has the id of another flow.
+
+        Examples
+        --------
+        >>> t = park_from_frames(pd.DataFrame({"id": ["a", "b"], "name": ["A", "B"], "kind": ["import", "production"]}),
+        ...                      pd.DataFrame({"source": ["a"], "target": ["b"], "material": ["raw_coal"],
+        ...                                    "value": [1]}))
+        >>> frames = t.park_frames()
+        >>> sorted(frames), frames["flows"]["id"].tolist()
+        (['activities', 'coefficients', 'flows', 'info', 'materials', 'processes', 'stocks'], ['a>b:raw_coal'])
+        >>> t.park_frames(frames["flows"])  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        mfa.errors.ParkError: 1 problem in the input:
+          - DataFrames, column 'id': duplicate flow id (a generated flow has the id of another flow) ...
+        """
         flows = self.flows
         if generated is not None and len(generated):
             flows = pd.concat([flows, generated.reindex(columns=list(FLOW_COLUMNS))], ignore_index=True)
