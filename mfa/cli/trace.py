@@ -76,7 +76,8 @@ def run(args: argparse.Namespace) -> int:
     >>> code
     0
     >>> [(f["material"], f["fate"], f["tonnes"]) for f in json.loads(out.getvalue())["fates"]]
-    [('hw08_waste_mineral_oil', 'utilised', 1100.0), ('hw49_other_wastes', 'disposed', 170.0), ('waste_lead_acid_batteries', 'utilised', 50.0)]
+    [('hw08_waste_mineral_oil', 'utilised', 1100.0), ('hw49_other_wastes', 'disposed', 170.0),
+     ('waste_lead_acid_batteries', 'utilised', 50.0)]
     """
     from dataclasses import replace
 
