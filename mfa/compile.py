@@ -80,59 +80,130 @@ class CompiledPark:
 
     @cached_property
     def category_of(self) -> dict:
-        """Material id → category, for every material the park defines (catalogue ∪ its own)."""
+        """Material id → category, for every material the park defines (catalogue ∪ its own).
+
+        Examples
+        --------
+        >>> from mfa.solve.model import example_park
+        >>> example_park().compiled.category_of
+        {'coal_gangue': 'industrial_solid_waste'}
+        """
         mats = self._materials_table() if self._materials_table is not None else None
         return {} if mats is None else dict(zip(mats["id"].tolist(), mats["category"].tolist()))
 
     @cached_property
     def kind_of(self) -> dict:
-        """Process id → kind."""
+        """Process id → kind.
+
+        Examples
+        --------
+        >>> from mfa.solve.model import example_park
+        >>> example_park().compiled.kind_of
+        {'in': 'import', 'plant': 'production', 'out': 'export', 'dump': 'landfill'}
+        """
         return dict(zip(self.process_ids.tolist(), self.kind.tolist()))
 
     @cached_property
     def material_category(self) -> np.ndarray:
         """Per entry of :attr:`material_ids`, its category (object array; ``""`` for a material the park does
-        not define)."""
+        not define).
+
+        Examples
+        --------
+        >>> from mfa.solve.model import example_park
+        >>> example_park().compiled.material_category.tolist()
+        ['industrial_solid_waste']
+        """
         return np.array([self.category_of.get(x, "") for x in self.material_ids.tolist()], dtype=object)
 
     @cached_property
     def is_waste_material(self) -> np.ndarray:
         """Per entry of :attr:`material_ids`, whether its category is a waste category
-        (:data:`mfa.conventions.WASTE_CATEGORIES`); index it with :attr:`material_codes` for the flows."""
+        (:data:`mfa.conventions.WASTE_CATEGORIES`); index it with :attr:`material_codes` for the flows.
+
+        Examples
+        --------
+        >>> from mfa.solve.model import example_park
+        >>> c = example_park().compiled
+        >>> c.is_waste_material.tolist(), c.is_waste_material[c.material_codes].tolist()
+        ([True], [True, True, True])
+        """
         return np.isin(self.material_category, list(WASTE_CATEGORIES))
 
     @cached_property
     def process_fate(self) -> np.ndarray:
         """Per process, the ``fate`` of the processes table (what happens to waste it receives; ``""``
-        blank)."""
+        blank).
+
+        Examples
+        --------
+        >>> from mfa.solve.model import example_park
+        >>> example_park().compiled.process_fate.tolist()
+        ['', '', '', '']
+        """
         if "fate" not in self.process_table:
             return np.full(self.n_processes, "", dtype=object)
         return self.process_table["fate"].fillna("").to_numpy(dtype=object)
 
     @cached_property
     def flow_fate(self) -> np.ndarray:
-        """Per flow, its own ``fate`` (``""`` blank: the target process or kind decides)."""
+        """Per flow, its own ``fate`` (``""`` blank: the target process or kind decides).
+
+        Examples
+        --------
+        >>> from mfa.solve.model import example_park
+        >>> example_park().compiled.flow_fate.tolist()
+        ['', '', '']
+        """
         return self._flows["fate"].fillna("").to_numpy(dtype=object)
 
     @cached_property
     def flow_route(self) -> np.ndarray:
-        """Per flow, its ``route`` (``""`` blank)."""
+        """Per flow, its ``route`` (``""`` blank).
+
+        Examples
+        --------
+        >>> from mfa.solve.model import example_park
+        >>> example_park().compiled.flow_route.tolist()
+        ['', '', '']
+        """
         return self._flows["route"].fillna("").to_numpy(dtype=object)
 
     @cached_property
     def category(self) -> np.ndarray:
-        """Per flow, its material's category (object array; None for a material the park does not define)."""
+        """Per flow, its material's category (object array; None for a material the park does not define).
+
+        Examples
+        --------
+        >>> from mfa.solve.model import example_park
+        >>> example_park().compiled.category.tolist()
+        ['industrial_solid_waste', 'industrial_solid_waste', 'industrial_solid_waste']
+        """
         cats = np.array([self.category_of.get(x) for x in self.material_ids.tolist()], dtype=object)
         return cats[self.material_codes] if len(cats) else np.zeros(0, dtype=object)
 
     @cached_property
     def flow_ids(self) -> np.ndarray:
-        """Per flow, its id (object array)."""
+        """Per flow, its id (object array).
+
+        Examples
+        --------
+        >>> from mfa.solve.model import example_park
+        >>> example_park().compiled.flow_ids.tolist()
+        ['in>plant:coal_gangue', 'plant>out:coal_gangue', 'plant>dump:coal_gangue']
+        """
         return self._flows["id"].to_numpy(dtype=object)
 
     @cached_property
     def material(self) -> np.ndarray:
-        """Per flow, its material id (object array)."""
+        """Per flow, its material id (object array).
+
+        Examples
+        --------
+        >>> from mfa.solve.model import example_park
+        >>> example_park().compiled.material.tolist()
+        ['coal_gangue', 'coal_gangue', 'coal_gangue']
+        """
         return self._flows["material"].to_numpy(dtype=object)
 
     @cached_property
@@ -145,18 +216,39 @@ class CompiledPark:
 
     @property
     def material_codes(self) -> np.ndarray:
-        """Per flow, the position of its material in :attr:`material_ids`."""
+        """Per flow, the position of its material in :attr:`material_ids`.
+
+        Examples
+        --------
+        >>> from mfa.solve.model import example_park
+        >>> example_park().compiled.material_codes.tolist()
+        [0, 0, 0]
+        """
         return self._materials[0]
 
     @property
     def material_ids(self) -> np.ndarray:
-        """The materials the flows carry, sorted (object array)."""
+        """The materials the flows carry, sorted (object array).
+
+        Examples
+        --------
+        >>> from mfa.solve.model import example_park
+        >>> example_park().compiled.material_ids.tolist()
+        ['coal_gangue']
+        """
         return self._materials[1]
 
     @cached_property
     def incidence(self) -> sp.csr_matrix:
         """n_processes × n_flows, +1 where the flow enters the process, −1 where it leaves (built on first
-        use: balancing needs only ``src`` and ``tgt``, and scipy is not imported before)."""
+        use: balancing needs only ``src`` and ``tgt``, and scipy is not imported before).
+
+        Examples
+        --------
+        >>> from mfa.solve.model import example_park
+        >>> example_park().compiled.incidence.toarray().tolist()
+        [[-1.0, 0.0, 0.0], [1.0, -1.0, -1.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]]
+        """
         import scipy.sparse as sp
 
         n_p, n_f = self.n_processes, self.n_flows
@@ -167,33 +259,76 @@ class CompiledPark:
 
     @property
     def n_processes(self) -> int:
-        """The number of processes."""
+        """The number of processes.
+
+        Examples
+        --------
+        >>> from mfa.solve.model import example_park
+        >>> example_park().compiled.n_processes
+        4
+        """
         return len(self.process_ids)
 
     @property
     def n_flows(self) -> int:
-        """The number of flows."""
+        """The number of flows.
+
+        Examples
+        --------
+        >>> from mfa.solve.model import example_park
+        >>> example_park().compiled.n_flows
+        3
+        """
         return len(self.src)
 
     @cached_property
     def kind_code(self) -> np.ndarray:
-        """Process kinds as small integers, positions in :data:`mfa.conventions.PROCESS_KINDS`."""
+        """Process kinds as small integers, positions in :data:`mfa.conventions.PROCESS_KINDS`.
+
+        Examples
+        --------
+        >>> from mfa.solve.model import example_park
+        >>> c = example_park().compiled
+        >>> [PROCESS_KINDS[i] for i in c.kind_code] == c.kind.tolist()
+        True
+        """
         order = {kind: i for i, kind in enumerate(PROCESS_KINDS)}
         return np.array([order[x] for x in self.kind], dtype=np.int8)
 
     @cached_property
     def touch(self) -> sp.csr_matrix:
-        """n_processes × n_flows, 1 where the flow enters or leaves the process."""
+        """n_processes × n_flows, 1 where the flow enters or leaves the process.
+
+        Examples
+        --------
+        >>> from mfa.solve.model import example_park
+        >>> example_park().compiled.touch.toarray().tolist()
+        [[1.0, 0.0, 0.0], [1.0, 1.0, 1.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]]
+        """
         return abs(self.incidence).tocsr()
 
     @cached_property
     def inflow(self) -> sp.csr_matrix:
-        """n_processes × n_flows, 1 where the flow enters the process."""
+        """n_processes × n_flows, 1 where the flow enters the process.
+
+        Examples
+        --------
+        >>> from mfa.solve.model import example_park
+        >>> example_park().compiled.inflow.toarray().tolist()
+        [[0.0, 0.0, 0.0], [1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]]
+        """
         return self.incidence.multiply(self.incidence > 0).tocsr()
 
     @cached_property
     def outflow(self) -> sp.csr_matrix:
-        """n_processes × n_flows, 1 where the flow leaves the process."""
+        """n_processes × n_flows, 1 where the flow leaves the process.
+
+        Examples
+        --------
+        >>> from mfa.solve.model import example_park
+        >>> example_park().compiled.outflow.toarray().tolist()
+        [[1.0, 0.0, 0.0], [0.0, 1.0, 1.0], [0.0, 0.0, 0.0], [0.0, 0.0, 0.0]]
+        """
         return (-self.incidence).multiply(self.incidence < 0).tocsr()
 
     def known_totals(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -205,6 +340,15 @@ class CompiledPark:
         -------
         tuple of four ndarrays
             Known inputs, known outputs (t/a), unknown flows in, unknown flows out (counts), per process.
+
+        Examples
+        --------
+        >>> from mfa.solve.model import example_park
+        >>> known_in, known_out, unknown_in, unknown_out = example_park().compiled.known_totals()
+        >>> known_in.tolist(), known_out.tolist()
+        ([0.0, 100.0, 60.0, 0.0], [100.0, 60.0, 0.0, 0.0])
+        >>> unknown_in.tolist(), unknown_out.tolist()
+        ([0.0, 0.0, 0.0, 1.0], [0.0, 1.0, 0.0, 0.0])
         """
         v = self.value
         unknown = np.isnan(v)

@@ -88,6 +88,16 @@ class MfaError(Exception):
     """A problem the user can fix (bad argument, missing file, non-convergence...).
 
     The command line prints the message and exits with code 2; it never shows a traceback.
+
+    Examples
+    --------
+    >>> try:
+    ...     raise MfaError("no such park: 'wuhia'")
+    ... except MfaError as e:
+    ...     print(e)
+    no such park: 'wuhia'
+    >>> issubclass(ParkError, MfaError)
+    True
     """
 
 
@@ -122,7 +132,15 @@ class Issue:
 
     @property
     def count(self) -> int:
-        """How many places this issue stands for (1 plus the ``more`` places)."""
+        """How many places this issue stands for (1 plus the ``more`` places).
+
+        Examples
+        --------
+        >>> Issue("flows.csv", "unknown process", row=2, more=(5, 9)).count
+        3
+        >>> Issue("flows.csv", "unknown process", row=2).count
+        1
+        """
         return 1 + len(self.more)
 
     @classmethod
@@ -143,7 +161,20 @@ class Issue:
         return cls(file, str(message), severity=severity, code=code, params=dict(params or {}), **where)
 
     def location(self) -> str:
-        """File, row (or YAML path) and column, e.g. ``flows.csv, row 2, column 'value'``."""
+        """File, row (or YAML path) and column, e.g. ``flows.csv, row 2, column 'value'``.
+
+        Returns
+        -------
+        str
+            ``""`` when the issue names no file, row, path or column.
+
+        Examples
+        --------
+        >>> Issue("flows.csv", "unknown process", row=2, column="source", more=(5, 9)).location()
+        "flows.csv, row 2 (and 2 more: rows 5, 9), column 'source'"
+        >>> Issue("park.yaml", "not a number", path="flows[3].value").location()
+        'park.yaml, flows[3].value'
+        """
         parts = [self.file] if self.file else []
         if self.path:
             parts.append(self.path + self._more_text("at"))
@@ -172,7 +203,19 @@ class Issue:
 
     def to_dict(self) -> dict:
         """The issue as plain JSON data (the ``--json`` form): a long or non-JSON value is shown as a short
-        text; ``count`` and ``more`` are added for a grouped issue."""
+        text; ``count`` and ``more`` are added for a grouped issue.
+
+        Returns
+        -------
+        dict
+            file, row, path, column, value, message, suggestion, severity and code (plus count and more).
+
+        Examples
+        --------
+        >>> d = Issue("flows.csv", "unknown process", row=2, column="source", value="mien", more=(5, 9)).to_dict()
+        >>> d["row"], d["value"], d["severity"], d["count"], d["more"]
+        (2, 'mien', 'error', 3, [5, 9])
+        """
         value = self.value
         if value is not None and not isinstance(value, (str, int, float, bool)):
             value = str(value)
@@ -198,7 +241,24 @@ class Issue:
 
 
 class ParkError(MfaError):
-    """The input has errors; ``issues`` lists every one of them."""
+    """The input has errors; ``issues`` lists every one of them.
+
+    Parameters
+    ----------
+    issues : sequence of Issue
+        Every problem found; the message lists the first ones.
+
+    Examples
+    --------
+    >>> e = ParkError([Issue("flows.csv", "unknown process", row=2, column="source", value="mien"),
+    ...                Issue("processes.csv", "duplicate id", row=4, column="id", value="plant")])
+    >>> print(e)
+    2 problems in the input:
+      - flows.csv, row 2, column 'source': unknown process (value: 'mien')
+      - processes.csv, row 4, column 'id': duplicate id (value: 'plant')
+    >>> len(e.issues), isinstance(e, MfaError)
+    (2, True)
+    """
 
     def __init__(self, issues: Sequence[Issue]):
         self.issues = list(issues)
@@ -216,6 +276,12 @@ class RawTable:
 
     ``rows[i]`` locates data row ``i``: a spreadsheet row number (int) for CSV/Excel, or a YAML path
     prefix such as ``"flows[3]"`` for YAML. Readers turn it into typed, validated frames.
+
+    Examples
+    --------
+    >>> t = RawTable("flows", "flows.csv", pd.DataFrame({"value": ["12.5", ""]}), [2, 3])
+    >>> t.frame["value"].tolist(), t.rows
+    (['12.5', ''], [2, 3])
     """
 
     name: str

@@ -87,7 +87,15 @@ class Explanation(Result):
 
     @property
     def summary(self) -> dict[str, Any]:
-        """The flow, its status, expression, value and σ."""
+        """The flow, its status, expression, value and σ.
+
+        Examples
+        --------
+        >>> from mfa.solve.model import example_park
+        >>> s = explain(example_park(), "plant>dump:coal_gangue").summary
+        >>> s["status"], s["expression"], s["value"], round(s["sigma"], 2)
+        ('computed', 'in>plant:coal_gangue - plant>out:coal_gangue', 40.0, 5.83)
+        """
         return {"flow": self.flow, "status": self.status, "expression": self.expression, "value": self.value,
                 "sigma": self.sigma}
 

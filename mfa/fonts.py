@@ -44,6 +44,16 @@ def cjk_font_path() -> Path:
     """Path of NotoSansSC[wght].ttf inside the installed ``justmytype-intl-cjk`` package.
 
     Raises :class:`MfaError` with the install command when the package is missing.
+
+    Returns
+    -------
+    pathlib.Path
+
+    Examples
+    --------
+    >>> path = cjk_font_path()
+    >>> path.name, path.is_file()
+    ('NotoSansSC[wght].ttf', True)
     """
     try:
         import justmytype_intl_cjk
@@ -65,6 +75,16 @@ def use_cjk_font() -> str:
 
     Does not change global rcParams; pass :func:`font_family` to the text you draw (the Sankey and the
     charts do) or use ``matplotlib.rc_context({"font.family": font_family()})``.
+
+    Returns
+    -------
+    str
+        The family name, :data:`CJK_FAMILY`.
+
+    Examples
+    --------
+    >>> use_cjk_font()
+    'Noto Sans SC'
     """
     from matplotlib import font_manager
 
@@ -102,6 +122,17 @@ def regular_instance() -> Path:
     matplotlib cannot select an axis of a variable font and would draw the default instance, which for
     this font is Thin (100). fontTools (a matplotlib dependency) cuts the Regular instance; this takes
     about 20 s the first time on a small machine, then the cached file is reused.
+
+    Returns
+    -------
+    pathlib.Path
+        The cached ``NotoSansSC-Regular-<size of the variable font>.ttf``.
+
+    Examples
+    --------
+    >>> path = regular_instance()
+    >>> path.name == f"NotoSansSC-Regular-{cjk_font_path().stat().st_size}.ttf", path.is_file()
+    (True, True)
     """
     src = cjk_font_path()
     folder = cache_dir() / "fonts"
@@ -155,6 +186,16 @@ def fontconfig_file() -> Path:
 
     Written once per process into a temporary folder; set ``FONTCONFIG_FILE`` to it in the environment of
     the browser process. Includes the system configuration when there is one.
+
+    Returns
+    -------
+    pathlib.Path
+
+    Examples
+    --------
+    >>> path = fontconfig_file()
+    >>> path.name, html.escape(str(cjk_font_path().parent)) in path.read_text(encoding="utf-8")
+    ('fonts.conf', True)
     """
     folder = cjk_font_path().parent
     cache = Path(tempfile.mkdtemp(prefix="mfa-fontconfig-"))

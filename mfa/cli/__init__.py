@@ -27,7 +27,19 @@ exit codes: 0 ok, 1 a check failed (e.g. imbalanced processes), 2 invalid input"
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The ``mfa`` parser with every command of this package (discovered by module name, sorted)."""
+    """The ``mfa`` parser with every command of this package (discovered by module name, sorted).
+
+    Returns
+    -------
+    argparse.ArgumentParser
+        ``parse_args`` sets ``command`` and ``func`` (the command's ``run``).
+
+    Examples
+    --------
+    >>> args = build_parser().parse_args(["check", "hazardous"])
+    >>> args.command, args.park, args.func.__module__
+    ('check', 'hazardous', 'mfa.cli.check')
+    """
     import mfa
 
     parser = argparse.ArgumentParser(

@@ -12,7 +12,26 @@ HELP = "print the mass balance of every process and of the park (t/a)"
 
 
 def register(sub: Any) -> None:
-    """Add the command's parser to ``sub`` (the sub-parsers of ``mfa``)."""
+    """Add the command's parser to ``sub`` (the sub-parsers of ``mfa``).
+
+    Parameters
+    ----------
+    sub : argparse._SubParsersAction
+        The sub-parsers of ``mfa``.
+
+    Returns
+    -------
+    None
+
+    Examples
+    --------
+    >>> import argparse
+    >>> sub = argparse.ArgumentParser(prog="mfa").add_subparsers()
+    >>> register(sub)
+    >>> args = sub.choices["balance"].parse_args(["hazardous", "--per-material"])
+    >>> args.park, args.per_material, args.json
+    ('hazardous', True, False)
+    """
     p = sub.add_parser("balance", help=HELP, description=HELP + ". residual = inputs − outputs − stock change "
                        "(closing − opening); storage without stock data takes its stock change from the flows.")
     add_park_argument(p)
@@ -23,7 +42,28 @@ def register(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Run the command; the exit code (0 ok; errors are raised and become exit 2 in :func:`mfa.cli.main`)."""
+    """Run the command; the exit code (0 ok; errors are raised and become exit 2 in :func:`mfa.cli.main`).
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+
+    Returns
+    -------
+    int
+        The exit code (0).
+
+    Examples
+    --------
+    >>> import argparse, contextlib, io, json
+    >>> sub = argparse.ArgumentParser(prog="mfa").add_subparsers()
+    >>> register(sub)
+    >>> with contextlib.redirect_stdout(io.StringIO()) as out:
+    ...     code = run(sub.choices["balance"].parse_args(["hazardous", "--json"]))
+    >>> doc = json.loads(out.getvalue())
+    >>> code, doc["unit"], doc["system"]["imports"]
+    (0, 't/a', 243030.0)
+    """
     from mfa.mass_balance import balance
 
     park = load_park(args.park)

@@ -16,7 +16,26 @@ generation  per origin process, the waste generated (t/a) by material category (
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    """Add ``mfa chart`` to the command line's sub-commands (see :data:`HELP` and the ``--help`` text)."""
+    """Add ``mfa chart`` to the command line's sub-commands (see :data:`HELP` and the ``--help`` text).
+
+    Parameters
+    ----------
+    sub : argparse._SubParsersAction
+        The sub-parsers of ``mfa``.
+
+    Returns
+    -------
+    None
+
+    Examples
+    --------
+    >>> import argparse
+    >>> sub = argparse.ArgumentParser(prog="mfa").add_subparsers()
+    >>> register(sub)
+    >>> args = sub.choices["chart"].parse_args(["hazardous", "fates", "-o", "fates.svg"])
+    >>> args.park, args.kind, args.output, args.lang
+    ('hazardous', 'fates', 'fates.svg', 'en')
+    """
     p = sub.add_parser("chart", help=HELP, description=DESCRIPTION,
                        formatter_class=argparse.RawDescriptionHelpFormatter)
     add_park_argument(p)
@@ -29,7 +48,28 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run ``mfa chart`` with the parsed arguments; returns the exit code (a user's error is raised as
-    :class:`mfa.errors.MfaError` and becomes a located message and exit 2)."""
+    :class:`mfa.errors.MfaError` and becomes a located message and exit 2).
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+
+    Returns
+    -------
+    int
+        The exit code (0).
+
+    Examples
+    --------
+    >>> import argparse, contextlib, io, os, tempfile
+    >>> sub = argparse.ArgumentParser(prog="mfa").add_subparsers()
+    >>> register(sub)
+    >>> with tempfile.TemporaryDirectory() as d, contextlib.redirect_stdout(io.StringIO()) as out:
+    ...     code = run(sub.choices["chart"].parse_args(["hazardous", "rates", "-o", os.path.join(d, "rates.svg")]))
+    ...     written = os.path.getsize(os.path.join(d, "rates.svg")) > 0
+    >>> code, written, out.getvalue().startswith("wrote ")
+    (0, True, True)
+    """
     from pathlib import Path
 
     from mfa.charts import fate_chart, generation_chart, save_chart, utilisation_chart

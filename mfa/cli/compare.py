@@ -17,7 +17,26 @@ page with both Sankeys at the same scale (t/a per mm)."""
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    """Add ``mfa compare`` to the command line's sub-commands (see :data:`HELP` and the ``--help`` text)."""
+    """Add ``mfa compare`` to the command line's sub-commands (see :data:`HELP` and the ``--help`` text).
+
+    Parameters
+    ----------
+    sub : argparse._SubParsersAction
+        The sub-parsers of ``mfa``.
+
+    Returns
+    -------
+    None
+
+    Examples
+    --------
+    >>> import argparse
+    >>> sub = argparse.ArgumentParser(prog="mfa").add_subparsers()
+    >>> register(sub)
+    >>> args = sub.choices["compare"].parse_args(["wuhai", "wuhai_retrofit", "--top", "5"])
+    >>> args.base, args.other, args.top
+    ('wuhai', 'wuhai_retrofit', 5)
+    """
     p = sub.add_parser("compare", help=HELP, description=DESCRIPTION)
     p.add_argument("base", metavar="BASE", help="the reference park (folder, .yaml, .xlsx or example name)")
     p.add_argument("other", metavar="OTHER", help="the park to compare with it")
@@ -37,7 +56,28 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run ``mfa compare`` with the parsed arguments; returns the exit code (a user's error is raised as
-    :class:`mfa.errors.MfaError` and becomes a located message and exit 2)."""
+    :class:`mfa.errors.MfaError` and becomes a located message and exit 2).
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+
+    Returns
+    -------
+    int
+        The exit code (0).
+
+    Examples
+    --------
+    >>> import argparse, contextlib, io, json
+    >>> sub = argparse.ArgumentParser(prog="mfa").add_subparsers()
+    >>> register(sub)
+    >>> with contextlib.redirect_stdout(io.StringIO()) as out:
+    ...     code = run(sub.choices["compare"].parse_args(["hazardous", "hazardous", "--json"]))
+    >>> doc = json.loads(out.getvalue())
+    >>> code, len(doc["flows"]), {f["status"] for f in doc["flows"]}
+    (0, 63, {'same'})
+    """
     from pathlib import Path
 
     from mfa.errors import MfaError

@@ -21,7 +21,26 @@ regional targets (flows/targets.csv) where they fit the park, unless --targets F
 
 
 def register(sub: Any) -> None:
-    """Add the command's parser to ``sub`` (the sub-parsers of ``mfa``)."""
+    """Add the command's parser to ``sub`` (the sub-parsers of ``mfa``).
+
+    Parameters
+    ----------
+    sub : argparse._SubParsersAction
+        The sub-parsers of ``mfa``.
+
+    Returns
+    -------
+    None
+
+    Examples
+    --------
+    >>> import argparse
+    >>> sub = argparse.ArgumentParser(prog="mfa").add_subparsers()
+    >>> register(sub)
+    >>> args = sub.choices["indicators"].parse_args(["hazardous", "--no-targets"])
+    >>> args.park, args.no_targets, args.coefficients
+    ('hazardous', True, False)
+    """
     p = sub.add_parser("indicators", help=HELP, description=DESCRIPTION)
     add_park_argument(p)
     p.add_argument("--targets", metavar="FILE",
@@ -37,7 +56,28 @@ def register(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Run the command; the exit code (0 ok; errors are raised and become exit 2 in :func:`mfa.cli.main`)."""
+    """Run the command; the exit code (0 ok; errors are raised and become exit 2 in :func:`mfa.cli.main`).
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+
+    Returns
+    -------
+    int
+        The exit code (0).
+
+    Examples
+    --------
+    >>> import argparse, contextlib, io, json
+    >>> sub = argparse.ArgumentParser(prog="mfa").add_subparsers()
+    >>> register(sub)
+    >>> with contextlib.redirect_stdout(io.StringIO()) as out:
+    ...     code = run(sub.choices["indicators"].parse_args(["hazardous", "--no-targets", "--json"]))
+    >>> doc = json.loads(out.getvalue())
+    >>> code, doc["indicators"][0]["id"], doc["targets"]
+    (0, 'industrial_solid_waste_utilisation_rate', [])
+    """
     from dataclasses import replace
 
     import pandas as pd

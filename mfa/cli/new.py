@@ -11,7 +11,26 @@ HELP = "write an empty park workbook (sheets, notes row, drop-down lists for kin
 
 
 def register(sub: Any) -> None:
-    """Add the command's parser to ``sub`` (the sub-parsers of ``mfa``)."""
+    """Add the command's parser to ``sub`` (the sub-parsers of ``mfa``).
+
+    Parameters
+    ----------
+    sub : argparse._SubParsersAction
+        The sub-parsers of ``mfa``.
+
+    Returns
+    -------
+    None
+
+    Examples
+    --------
+    >>> import argparse
+    >>> sub = argparse.ArgumentParser(prog="mfa").add_subparsers()
+    >>> register(sub)
+    >>> args = sub.choices["new"].parse_args(["park.xlsx", "--force"])
+    >>> args.out, args.force
+    ('park.xlsx', True)
+    """
     p = sub.add_parser("new", help=HELP, description=HELP + ". Row 2 of every sheet is a notes row "
                        "(starting with '#'), skipped when the workbook is read.")
     p.add_argument("out", metavar="OUT.xlsx", help="workbook to write")
@@ -21,7 +40,28 @@ def register(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Run the command; the exit code (0 ok; errors are raised and become exit 2 in :func:`mfa.cli.main`)."""
+    """Run the command; the exit code (0 ok; errors are raised and become exit 2 in :func:`mfa.cli.main`).
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+
+    Returns
+    -------
+    int
+        The exit code (0).
+
+    Examples
+    --------
+    >>> import argparse, contextlib, io, json, os, tempfile
+    >>> sub = argparse.ArgumentParser(prog="mfa").add_subparsers()
+    >>> register(sub)
+    >>> with tempfile.TemporaryDirectory() as d, contextlib.redirect_stdout(io.StringIO()) as out:
+    ...     code = run(sub.choices["new"].parse_args([os.path.join(d, "park.xlsx"), "--json"]))
+    ...     written = os.path.isfile(json.loads(out.getvalue())["written"])
+    >>> code, written
+    (0, True)
+    """
     from pathlib import Path
 
     from mfa.errors import MfaError

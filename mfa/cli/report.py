@@ -15,7 +15,26 @@ the same park gives a byte-identical file. Sections whose engine fails show a no
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    """Add ``mfa report`` to the command line's sub-commands (see :data:`HELP` and the ``--help`` text)."""
+    """Add ``mfa report`` to the command line's sub-commands (see :data:`HELP` and the ``--help`` text).
+
+    Parameters
+    ----------
+    sub : argparse._SubParsersAction
+        The sub-parsers of ``mfa``.
+
+    Returns
+    -------
+    None
+
+    Examples
+    --------
+    >>> import argparse
+    >>> sub = argparse.ArgumentParser(prog="mfa").add_subparsers()
+    >>> register(sub)
+    >>> args = sub.choices["report"].parse_args(["hazardous", "-o", "hazardous.html", "--lang", "zh"])
+    >>> args.park, args.output, args.lang, args.as_given
+    ('hazardous', 'hazardous.html', 'zh', False)
+    """
     p = sub.add_parser("report", help=HELP, description=DESCRIPTION)
     add_park_argument(p)
     p.add_argument("-o", "--output", required=True, metavar="FILE", help="output .html file")
@@ -29,7 +48,28 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run ``mfa report`` with the parsed arguments; returns the exit code (a user's error is raised as
-    :class:`mfa.errors.MfaError` and becomes a located message and exit 2)."""
+    :class:`mfa.errors.MfaError` and becomes a located message and exit 2).
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+
+    Returns
+    -------
+    int
+        The exit code (0).
+
+    Examples
+    --------
+    >>> import argparse, contextlib, io, json, os, tempfile
+    >>> sub = argparse.ArgumentParser(prog="mfa").add_subparsers()
+    >>> register(sub)
+    >>> with tempfile.TemporaryDirectory() as d, contextlib.redirect_stdout(io.StringIO()) as out:
+    ...     code = run(sub.choices["report"].parse_args(["hazardous", "-o", os.path.join(d, "r.html"), "--json"]))
+    >>> doc = json.loads(out.getvalue())
+    >>> code, doc["lang"], doc["output"].endswith("r.html"), doc["bytes"] > 0
+    (0, 'en', True, True)
+    """
     from pathlib import Path
 
     from mfa.errors import MfaError

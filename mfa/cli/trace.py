@@ -21,7 +21,26 @@ or flows 'fate' column) is unresolved. Unknown flows that the balances determine
 
 
 def register(sub: Any) -> None:
-    """Add the command's parser to ``sub`` (the sub-parsers of ``mfa``)."""
+    """Add the command's parser to ``sub`` (the sub-parsers of ``mfa``).
+
+    Parameters
+    ----------
+    sub : argparse._SubParsersAction
+        The sub-parsers of ``mfa``.
+
+    Returns
+    -------
+    None
+
+    Examples
+    --------
+    >>> import argparse
+    >>> sub = argparse.ArgumentParser(prog="mfa").add_subparsers()
+    >>> register(sub)
+    >>> args = sub.choices["trace"].parse_args(["hazardous", "--origin", "maintenance_centre"])
+    >>> args.park, args.origin, args.convention
+    ('hazardous', 'maintenance_centre', 'official')
+    """
     p = sub.add_parser("trace", help=HELP, description=DESCRIPTION)
     add_park_argument(p)
     p.add_argument("--material", metavar="M", help="trace only this material (default: every waste material)")
@@ -36,7 +55,30 @@ def register(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Run the command; the exit code (0 ok; errors are raised and become exit 2 in :func:`mfa.cli.main`)."""
+    """Run the command; the exit code (0 ok; errors are raised and become exit 2 in :func:`mfa.cli.main`).
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+
+    Returns
+    -------
+    int
+        The exit code (0).
+
+    Examples
+    --------
+    >>> import argparse, contextlib, io, json
+    >>> sub = argparse.ArgumentParser(prog="mfa").add_subparsers()
+    >>> register(sub)
+    >>> with contextlib.redirect_stdout(io.StringIO()) as out:
+    ...     code = run(sub.choices["trace"].parse_args(["hazardous", "--origin", "maintenance_centre", "--json"]))
+    >>> code
+    0
+    >>> [(f["material"], f["fate"], f["tonnes"]) for f in json.loads(out.getvalue())["fates"]]
+    [('hw08_waste_mineral_oil', 'utilised', 1100.0), ('hw49_other_wastes', 'disposed', 170.0),
+     ('waste_lead_acid_batteries', 'utilised', 50.0)]
+    """
     from dataclasses import replace
 
     from mfa.errors import Issue
