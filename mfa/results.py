@@ -138,7 +138,20 @@ class Result:
 
     @property
     def tables(self) -> dict[str, pd.DataFrame]:
-        """Every table of the result by field name, the main one first (optional tables left out when None)."""
+        """Every table of the result by field name, the main one first (optional tables left out when None).
+
+        Returns
+        -------
+        dict of str to pandas.DataFrame
+            Field name → table.
+
+        Examples
+        --------
+        >>> import mfa
+        >>> t = mfa.trace(mfa.read_park("hazardous"))
+        >>> list(t.tables)[0], t.tables["fates"] is t.table
+        ('fates', True)
+        """
         found = {f.name: getattr(self, f.name) for f in fields(self)
                  if isinstance(getattr(self, f.name), pd.DataFrame)}
         if self.main_table in found:  # main first
@@ -147,13 +160,47 @@ class Result:
 
     @property
     def table(self) -> pd.DataFrame:
-        """The main table (the field named by ``main_table``)."""
+        """The main table (the field named by ``main_table``).
+
+        Returns
+        -------
+        pandas.DataFrame
+
+        Examples
+        --------
+        >>> import mfa
+        >>> t = mfa.trace(mfa.read_park("hazardous"))
+        >>> t.table is t.fates
+        True
+        """
         tables = self.tables
         return tables[self.main_table] if self.main_table in tables else next(iter(tables.values()))
 
     @property
     def summary(self) -> dict[str, Any]:
-        """Headline figures (name → number or text); a property returning a dict in every result."""
+        """Headline figures (name → number or text); a property returning a dict in every result.
+
+        Returns
+        -------
+        dict
+            Name → number or text (empty unless a result overrides it).
+
+        Examples
+        --------
+        >>> from dataclasses import dataclass
+        >>> import pandas as pd
+        >>> @dataclass(frozen=True, eq=False)
+        ... class Example(Result):
+        ...     main_table = "rows"
+        ...     rows: pd.DataFrame
+        ...
+        >>> r = Example(rows=pd.DataFrame({"a": [1.0]}))
+        >>> r.summary
+        {}
+        >>> import mfa
+        >>> sorted(mfa.trace(mfa.read_park("hazardous")).summary)
+        ['convention', 'disposed', 'sent', 'stored', 'utilised']
+        """
         return {}
 
     def to_frame(self) -> pd.DataFrame:
@@ -163,12 +210,39 @@ class Result:
         -------
         pandas.DataFrame
             The main table, copied: editing it leaves the result as it is.
+
+        Examples
+        --------
+        >>> import mfa
+        >>> t = mfa.trace(mfa.read_park("hazardous"))
+        >>> f = t.to_frame()
+        >>> f is t.table, f.equals(t.table)
+        (False, True)
         """
         return self.table.copy()
 
     def to_dict(self) -> dict:
         """The result as plain data: every table as records, and the messages (the ``--json`` document unless
-        the result overrides it)."""
+        the result overrides it).
+
+        Returns
+        -------
+        dict
+            Table name → records, and ``messages``.
+
+        Examples
+        --------
+        >>> from dataclasses import dataclass
+        >>> import pandas as pd
+        >>> @dataclass(frozen=True, eq=False)
+        ... class Example(Result):
+        ...     main_table = "rows"
+        ...     rows: pd.DataFrame
+        ...
+        >>> r = Example(rows=pd.DataFrame({"a": [1.0]}))
+        >>> r.to_dict()
+        {'rows': [{'a': 1.0}], 'messages': []}
+        """
         return {**{name: frame_records(t) for name, t in self.tables.items()},
                 "messages": [m.to_dict() for m in self.messages]}
 
@@ -184,6 +258,26 @@ class Result:
         -------
         str
             The JSON document.
+
+        Examples
+        --------
+        >>> from dataclasses import dataclass
+        >>> import pandas as pd
+        >>> @dataclass(frozen=True, eq=False)
+        ... class Example(Result):
+        ...     main_table = "rows"
+        ...     rows: pd.DataFrame
+        ...
+        >>> r = Example(rows=pd.DataFrame({"a": [1.0]}))
+        >>> print(r.to_json())
+        {
+          "rows": [
+            {
+              "a": 1.0
+            }
+          ],
+          "messages": []
+        }
         """
         return dumps(self.to_dict(), indent=indent)
 

@@ -114,7 +114,29 @@ class ResilienceResult(Result):
 
     @property
     def summary(self) -> dict[str, Any]:
-        """Number of scenarios, the keystone (rank 1) and its t/a no longer utilised, the intact FCI."""
+        """Number of scenarios, the keystone (rank 1) and its t/a no longer utilised, the intact FCI.
+
+        Returns
+        -------
+        dict
+            Name → number or text.
+
+        Examples
+        --------
+        >>> import mfa
+        >>> park = mfa.Park.from_frames(
+        ...     processes=[{"id": "coal", "name": "Coal", "kind": "import"},
+        ...                {"id": "power", "name": "Power", "kind": "production"},
+        ...                {"id": "cement", "name": "Cement", "kind": "production"},
+        ...                {"id": "market", "name": "Market", "kind": "export"}],
+        ...     flows=[{"source": "coal", "target": "power", "material": "raw_coal", "value": 50},
+        ...            {"source": "power", "target": "cement", "material": "fly_ash", "value": 20},
+        ...            {"source": "power", "target": "market", "material": "raw_coal", "value": 30},
+        ...            {"source": "cement", "target": "market", "material": "cement", "value": 20}])
+        >>> r = resilience(park)
+        >>> r.summary["scenarios"], r.summary["keystone"]
+        (2, 'cement')
+        """
         top = self.keystones(1)
         return {"scenarios": int(len(self.scenarios)),
                 "keystone": str(top["scenario"].iloc[0]) if len(top) else None,
@@ -124,7 +146,28 @@ class ResilienceResult(Result):
 
     @property
     def notes(self) -> list[str]:
-        """The texts of :attr:`messages`."""
+        """The texts of :attr:`messages`.
+
+        Returns
+        -------
+        list of str
+
+        Examples
+        --------
+        >>> import mfa
+        >>> park = mfa.Park.from_frames(
+        ...     processes=[{"id": "coal", "name": "Coal", "kind": "import"},
+        ...                {"id": "power", "name": "Power", "kind": "production"},
+        ...                {"id": "cement", "name": "Cement", "kind": "production"},
+        ...                {"id": "market", "name": "Market", "kind": "export"}],
+        ...     flows=[{"source": "coal", "target": "power", "material": "raw_coal", "value": 50},
+        ...            {"source": "power", "target": "cement", "material": "fly_ash", "value": 20},
+        ...            {"source": "power", "target": "market", "material": "raw_coal", "value": 30},
+        ...            {"source": "cement", "target": "market", "material": "cement", "value": 20}])
+        >>> r = resilience(park)
+        >>> r.notes == [m.message for m in r.messages]
+        True
+        """
         return [m.message for m in self.messages]
 
     def keystones(self, n: int = 5) -> pd.DataFrame:
@@ -139,11 +182,49 @@ class ResilienceResult(Result):
         -------
         pandas.DataFrame
             Scenario rows, keystone rank 1 first.
+
+        Examples
+        --------
+        >>> import mfa
+        >>> park = mfa.Park.from_frames(
+        ...     processes=[{"id": "coal", "name": "Coal", "kind": "import"},
+        ...                {"id": "power", "name": "Power", "kind": "production"},
+        ...                {"id": "cement", "name": "Cement", "kind": "production"},
+        ...                {"id": "market", "name": "Market", "kind": "export"}],
+        ...     flows=[{"source": "coal", "target": "power", "material": "raw_coal", "value": 50},
+        ...            {"source": "power", "target": "cement", "material": "fly_ash", "value": 20},
+        ...            {"source": "power", "target": "market", "material": "raw_coal", "value": 30},
+        ...            {"source": "cement", "target": "market", "material": "cement", "value": 20}])
+        >>> r = resilience(park)
+        >>> r.keystones(1)["scenario"].tolist()
+        ['cement']
         """
         return self.scenarios.sort_values("keystone_rank").head(n).reset_index(drop=True)
 
     def to_dict(self) -> dict[str, Any]:
-        """The ``--json`` document: park, baseline, scenarios (records) and notes."""
+        """The ``--json`` document: park, baseline, scenarios (records) and notes.
+
+        Returns
+        -------
+        dict
+            Plain data (JSON-serialisable).
+
+        Examples
+        --------
+        >>> import mfa
+        >>> park = mfa.Park.from_frames(
+        ...     processes=[{"id": "coal", "name": "Coal", "kind": "import"},
+        ...                {"id": "power", "name": "Power", "kind": "production"},
+        ...                {"id": "cement", "name": "Cement", "kind": "production"},
+        ...                {"id": "market", "name": "Market", "kind": "export"}],
+        ...     flows=[{"source": "coal", "target": "power", "material": "raw_coal", "value": 50},
+        ...            {"source": "power", "target": "cement", "material": "fly_ash", "value": 20},
+        ...            {"source": "power", "target": "market", "material": "raw_coal", "value": 30},
+        ...            {"source": "cement", "target": "market", "material": "cement", "value": 20}])
+        >>> r = resilience(park)
+        >>> list(r.to_dict())
+        ['park', 'baseline', 'scenarios', 'notes']
+        """
         return jsonable({"park": self.park_name, "baseline": self.baseline, "scenarios": self.scenarios,
                          "notes": self.notes})
 

@@ -92,12 +92,37 @@ class SolvedPark(Result):
 
     @property
     def summary(self) -> dict:
-        """Flows computed, flows left undetermined, whether measured values were reconciled."""
+        """Flows computed, flows left undetermined, whether measured values were reconciled.
+
+        Returns
+        -------
+        dict
+
+        Examples
+        --------
+        >>> from mfa.solve.model import example_park
+        >>> s = solve_park(example_park())
+        >>> s.summary
+        {'computed': 1, 'undetermined': 0, 'reconciled': False}
+        """
         return {"computed": len(self.computed), "undetermined": len(self.undetermined),
                 "reconciled": self.reconciled}
 
     def to_dict(self) -> dict:
-        """The summary, the note, the computed flows and the messages as plain data."""
+        """The summary, the note, the computed flows and the messages as plain data.
+
+        Returns
+        -------
+        dict
+            Plain data (JSON-serialisable).
+
+        Examples
+        --------
+        >>> from mfa.solve.model import example_park
+        >>> s = solve_park(example_park())
+        >>> list(s.to_dict())
+        ['computed', 'undetermined', 'reconciled', 'note', 'computed_flows', 'undetermined_flows', 'messages']
+        """
         return {**self.summary, "note": self.note, "computed_flows": frame_records(self.computed),
                 "undetermined_flows": list(self.undetermined),
                 "messages": [m.to_dict() for m in self.messages]}

@@ -257,12 +257,55 @@ class SymbiosisResult(Result):
 
     @property
     def summary(self) -> dict[str, Any]:
-        """Totals (t/a, t CO₂/a, CNY/a) and, when assessed, FCI, cyclicity, links and rates before/after."""
+        """Totals (t/a, t CO₂/a, CNY/a) and, when assessed, FCI, cyclicity, links and rates before/after.
+
+        Returns
+        -------
+        dict
+            Name → number or text.
+
+        Examples
+        --------
+        >>> import mfa
+        >>> park = mfa.Park.from_frames(
+        ...     processes=[{"id": "quarry", "name": "Quarry", "kind": "import"},
+        ...                {"id": "pvc", "name": "PVC", "kind": "production"},
+        ...                {"id": "bricks", "name": "Brickworks", "kind": "production", "capacity": 530},
+        ...                {"id": "dump", "name": "Landfill", "kind": "landfill"},
+        ...                {"id": "market", "name": "Market", "kind": "export"}],
+        ...     flows=[{"source": "pvc", "target": "dump", "material": "fly_ash", "value": 100},
+        ...            {"source": "quarry", "target": "bricks", "material": "limestone", "value": 500},
+        ...            {"source": "bricks", "target": "market", "material": "fired_bricks", "value": 500}])
+        >>> r = discover(park)
+        >>> r.summary["tonnes"]
+        30.0
+        """
         return dict(self.totals)
 
     @property
     def notes(self) -> list[str]:
-        """The texts of :attr:`messages`."""
+        """The texts of :attr:`messages`.
+
+        Returns
+        -------
+        list of str
+
+        Examples
+        --------
+        >>> import mfa
+        >>> park = mfa.Park.from_frames(
+        ...     processes=[{"id": "quarry", "name": "Quarry", "kind": "import"},
+        ...                {"id": "pvc", "name": "PVC", "kind": "production"},
+        ...                {"id": "bricks", "name": "Brickworks", "kind": "production", "capacity": 530},
+        ...                {"id": "dump", "name": "Landfill", "kind": "landfill"},
+        ...                {"id": "market", "name": "Market", "kind": "export"}],
+        ...     flows=[{"source": "pvc", "target": "dump", "material": "fly_ash", "value": 100},
+        ...            {"source": "quarry", "target": "bricks", "material": "limestone", "value": 500},
+        ...            {"source": "bricks", "target": "market", "material": "fired_bricks", "value": 500}])
+        >>> r = discover(park)
+        >>> r.notes == [m.message for m in r.messages]
+        True
+        """
         return [m.message for m in self.messages]
 
     def retrofit(self) -> "Park":
@@ -272,6 +315,23 @@ class SymbiosisResult(Result):
         -------
         Park
             The park with every coupling built in.
+
+        Examples
+        --------
+        >>> import mfa
+        >>> park = mfa.Park.from_frames(
+        ...     processes=[{"id": "quarry", "name": "Quarry", "kind": "import"},
+        ...                {"id": "pvc", "name": "PVC", "kind": "production"},
+        ...                {"id": "bricks", "name": "Brickworks", "kind": "production", "capacity": 530},
+        ...                {"id": "dump", "name": "Landfill", "kind": "landfill"},
+        ...                {"id": "market", "name": "Market", "kind": "export"}],
+        ...     flows=[{"source": "pvc", "target": "dump", "material": "fly_ash", "value": 100},
+        ...            {"source": "quarry", "target": "bricks", "material": "limestone", "value": 500},
+        ...            {"source": "bricks", "target": "market", "material": "fired_bricks", "value": 500}])
+        >>> r = discover(park)
+        >>> flows = r.retrofit().flows.set_index("id")
+        >>> r.retrofit() is r.retrofit(), float(flows.loc["pvc>bricks:fly_ash", "value"])
+        (True, 30.0)
         """
         if "park" not in self._retrofit:
             self._retrofit["park"] = apply_plan(self.park, self)
@@ -279,7 +339,29 @@ class SymbiosisResult(Result):
 
     def to_dict(self) -> dict[str, Any]:
         """The ``--json`` document: park, objective, weights, solver, status, objective_value, summary,
-        couplings (records) and notes."""
+        couplings (records) and notes.
+
+        Returns
+        -------
+        dict
+            Plain data (JSON-serialisable).
+
+        Examples
+        --------
+        >>> import mfa
+        >>> park = mfa.Park.from_frames(
+        ...     processes=[{"id": "quarry", "name": "Quarry", "kind": "import"},
+        ...                {"id": "pvc", "name": "PVC", "kind": "production"},
+        ...                {"id": "bricks", "name": "Brickworks", "kind": "production", "capacity": 530},
+        ...                {"id": "dump", "name": "Landfill", "kind": "landfill"},
+        ...                {"id": "market", "name": "Market", "kind": "export"}],
+        ...     flows=[{"source": "pvc", "target": "dump", "material": "fly_ash", "value": 100},
+        ...            {"source": "quarry", "target": "bricks", "material": "limestone", "value": 500},
+        ...            {"source": "bricks", "target": "market", "material": "fired_bricks", "value": 500}])
+        >>> r = discover(park)
+        >>> list(r.to_dict())
+        ['park', 'objective', 'weights', 'solver', 'status', 'objective_value', 'summary', 'couplings', 'notes']
+        """
         return jsonable({
             "park": self.park.info.name,
             "objective": self.info.get("objective"),

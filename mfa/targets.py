@@ -82,6 +82,26 @@ def load_targets(path: str | Path | None = None, indicator_ids: "set[str] | None
 
     Every problem (missing column, value not a fraction, unknown comparison or indicator, missing source) is
     reported at once as :class:`~mfa.errors.ParkError`, located by file, row and column.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path, optional
+        A targets CSV file; None for the shipped one.
+    indicator_ids : set of str, optional
+        The indicator ids allowed (default: every indicator).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per target.
+
+    Examples
+    --------
+    >>> t = load_targets()
+    >>> list(t.columns[:4])
+    ['id', 'indicator', 'comparison', 'value']
+    >>> bool(len(t))
+    True
     """
     from mfa.catalogue import data_path
 

@@ -129,20 +129,58 @@ class TraceResult(Result):
 
     @property
     def issues(self) -> list[str]:
-        """The messages' texts (the attribute of earlier versions)."""
+        """The messages' texts (the attribute of earlier versions).
+
+        Returns
+        -------
+        list of str
+
+        Examples
+        --------
+        >>> import mfa
+        >>> t = mfa.trace(mfa.read_park("hazardous"))
+        >>> t.issues == [m.message for m in t.messages]
+        True
+        """
         return [m.message for m in self.messages]
 
     @property
     def summary(self) -> dict[str, Any]:
         """Headline figures: the convention, and the tonnes (t/a) the selected origins sent and that end in
-        each fate."""
+        each fate.
+
+        Returns
+        -------
+        dict
+            Name → number or text.
+
+        Examples
+        --------
+        >>> import mfa
+        >>> t = mfa.trace(mfa.read_park("hazardous"))
+        >>> t.summary["convention"], sorted(t.summary)
+        ('official', ['convention', 'disposed', 'sent', 'stored', 'utilised'])
+        """
         by_fate = self.fates.groupby("fate", observed=True, sort=False)["tonnes"].sum()
         return {"convention": self.convention, "sent": float(self.origins["tonnes"].sum()),
                 **{str(f): float(t) for f, t in by_fate.items()}}
 
     def to_dict(self) -> dict:
         """The ``mfa trace --json`` document: material, origin, convention, fates, routes, origins,
-        destinations, through, issues (and flows when given)."""
+        destinations, through, issues (and flows when given).
+
+        Returns
+        -------
+        dict
+            Plain data (JSON-serialisable).
+
+        Examples
+        --------
+        >>> import mfa
+        >>> t = mfa.trace(mfa.read_park("hazardous"))
+        >>> list(t.to_dict())
+        ['material', 'origin', 'convention', 'fates', 'routes', 'origins', 'destinations', 'through', 'issues']
+        """
         return {
             "material": self.material,
             "origin": self.origin,

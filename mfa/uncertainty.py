@@ -113,7 +113,20 @@ class UncertaintyResult(Result):
 
     @property
     def summary(self) -> dict[str, Any]:
-        """Headline figures: samples, seed, distribution, failed samples."""
+        """Headline figures: samples, seed, distribution, failed samples.
+
+        Returns
+        -------
+        dict
+            Name → number or text.
+
+        Examples
+        --------
+        >>> from mfa.solve.model import example_park
+        >>> mc = monte_carlo(example_park(), samples=5, seed=0, progress=False, indicators=False)
+        >>> mc.summary["samples"], mc.summary["seed"]
+        (5, 0)
+        """
         return {"samples": int(self.samples), "seed": self.seed, "distribution": self.distribution,
                 "failed_samples": int(self.failed_samples), "indicator_samples": int(self.indicator_samples)}
 

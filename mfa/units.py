@@ -40,7 +40,19 @@ _DEFINITIONS = (
 
 
 class UnitError(ValueError):
-    """A unit that cannot be read, or that is not a mass (stocks) or mass flow (flows)."""
+    """A unit that cannot be read, or that is not a mass (stocks) or mass flow (flows).
+
+    Examples
+    --------
+    >>> try:
+    ...     stock_factor("t/a")
+    ... except UnitError as exc:
+    ...     print(exc)
+    ...
+    unit 't/a' is not a mass; stocks are masses such as t or 万t
+    >>> issubclass(UnitError, ValueError)
+    True
+    """
 
 
 @functools.lru_cache(maxsize=1)

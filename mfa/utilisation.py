@@ -141,12 +141,37 @@ class IndicatorResult(Result):
 
     @property
     def issues(self) -> list[str]:
-        """The messages' texts (the attribute of earlier versions)."""
+        """The messages' texts (the attribute of earlier versions).
+
+        Returns
+        -------
+        list of str
+
+        Examples
+        --------
+        >>> import mfa
+        >>> r = mfa.indicators(mfa.read_park("wuhai"), targets=False)
+        >>> r.issues == [m.message for m in r.messages]
+        True
+        """
         return [m.message for m in self.messages]
 
     @property
     def summary(self) -> dict[str, Any]:
-        """Headline figures: indicator id → value (official convention; NaN when it has none)."""
+        """Headline figures: indicator id → value (official convention; NaN when it has none).
+
+        Returns
+        -------
+        dict
+            Indicator id → value.
+
+        Examples
+        --------
+        >>> import mfa
+        >>> r = mfa.indicators(mfa.read_park("wuhai"), targets=False)
+        >>> round(r.summary["industrial_solid_waste_utilisation_rate"], 4)
+        0.5511
+        """
         return dict(zip(self.indicators["id"].tolist(), self.indicators["value"].astype(float).tolist()))
 
     def get(self, indicator_id: str) -> dict:
@@ -180,7 +205,20 @@ class IndicatorResult(Result):
 
     def to_dict(self) -> dict:
         """The ``mfa indicators --json`` document: indicators, by_material, by_category, by_route, targets,
-        issues, conventions, warnings, solver (and coefficients when given)."""
+        issues, conventions, warnings, solver (and coefficients when given).
+
+        Returns
+        -------
+        dict
+            Plain data (JSON-serialisable).
+
+        Examples
+        --------
+        >>> import mfa
+        >>> r = mfa.indicators(mfa.read_park("wuhai"), targets=False)
+        >>> list(r.to_dict())[:4]
+        ['indicators', 'by_material', 'by_category', 'by_route']
+        """
         return {
             "indicators": frame_records(self.indicators),
             "by_material": frame_records(self.by_material),

@@ -207,7 +207,15 @@ class Column:
 @dataclass
 class Checked:
     """What :func:`check_columns` found: ``values`` (column → float array for numbers and years, text
-    Series otherwise; NaN or "" where bad) and ``bad`` (rows with at least one error)."""
+    Series otherwise; NaN or "" where bad) and ``bad`` (rows with at least one error).
+
+    Examples
+    --------
+    >>> raw = RawTable("flows", "flows.csv", pd.DataFrame({"value": ["1", "x"]}), [2, 3])
+    >>> checked = check_columns(raw, [Column("value", kind="number")], [])
+    >>> checked.values["value"].tolist(), checked.bad.tolist()
+    ([1.0, nan], [False, True])
+    """
 
     values: dict[str, Any] = field(default_factory=dict)
     bad: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
@@ -345,7 +353,38 @@ class TableChecker:
 
     def add(self, mask: np.ndarray, column: str, message: str, values: pd.Series | None = None,
             suggestion: "str | Callable[[Any], str | None] | None" = None, severity: str = "error") -> None:
-        """Issues for the rows where ``mask`` holds (see :func:`grouped_issues`)."""
+        """Issues for the rows where ``mask`` holds (see :func:`grouped_issues`).
+
+        Parameters
+        ----------
+        mask : numpy.ndarray of bool
+            The rows with the problem.
+        column : str
+            The column.
+        message : str
+            What is wrong.
+        values : pandas.Series, optional
+            The cell values shown (default: the column's text).
+        suggestion : str or callable, optional
+            A fix, or a function of the value giving one.
+        severity : str
+            ``"error"`` or ``"warning"``.
+
+        Returns
+        -------
+        None
+
+        Examples
+        --------
+        >>> frame = pd.DataFrame({"id": ["a", "a", ""], "kind": ["import", "mine", "export"],
+        ...                       "value": ["1", "-2", "x"]})
+        >>> raw = RawTable("processes", "processes.csv", frame, [2, 3, 4])
+        >>> issues = []
+        >>> c = TableChecker(raw, issues)
+        >>> c.add(np.array([False, True, False]), "kind", "unknown kind")
+        >>> print(issues[0])
+        processes.csv, row 3, column 'kind': unknown kind (value: 'mine')
+        """
         mask = np.asarray(mask, dtype=bool)
         if mask.any():
             self.issues.extend(grouped_issues(self.raw, mask, column, message,
@@ -353,17 +392,78 @@ class TableChecker:
                                               suggestion, severity))
 
     def has(self, column: str) -> bool:
-        """Whether the table has ``column``."""
+        """Whether the table has ``column``.
+
+        Parameters
+        ----------
+        column : str
+
+        Returns
+        -------
+        bool
+
+        Examples
+        --------
+        >>> frame = pd.DataFrame({"id": ["a", "a", ""], "kind": ["import", "mine", "export"],
+        ...                       "value": ["1", "-2", "x"]})
+        >>> raw = RawTable("processes", "processes.csv", frame, [2, 3, 4])
+        >>> issues = []
+        >>> c = TableChecker(raw, issues)
+        >>> c.has("kind"), c.has("name")
+        (True, False)
+        """
         return column in self.f.columns
 
     def text(self, column: str) -> pd.Series:
-        """The column's text ("" for every row if the table lacks it)."""
+        """The column's text ("" for every row if the table lacks it).
+
+        Parameters
+        ----------
+        column : str
+
+        Returns
+        -------
+        pandas.Series
+            One str per row.
+
+        Examples
+        --------
+        >>> frame = pd.DataFrame({"id": ["a", "a", ""], "kind": ["import", "mine", "export"],
+        ...                       "value": ["1", "-2", "x"]})
+        >>> raw = RawTable("processes", "processes.csv", frame, [2, 3, 4])
+        >>> issues = []
+        >>> c = TableChecker(raw, issues)
+        >>> c.text("kind").tolist(), c.text("name").tolist()
+        (['import', 'mine', 'export'], ['', '', ''])
+        """
         if column in self.f.columns:
             return self.f[column].astype(str)
         return pd.Series("", index=self.f.index, dtype="str")
 
     def required(self, columns: tuple[str, ...]) -> bool:
-        """Whether every column in ``columns`` is present; an issue for each missing one."""
+        """Whether every column in ``columns`` is present; an issue for each missing one.
+
+        Parameters
+        ----------
+        columns : tuple of str
+
+        Returns
+        -------
+        bool
+
+        Examples
+        --------
+        >>> frame = pd.DataFrame({"id": ["a", "a", ""], "kind": ["import", "mine", "export"],
+        ...                       "value": ["1", "-2", "x"]})
+        >>> raw = RawTable("processes", "processes.csv", frame, [2, 3, 4])
+        >>> issues = []
+        >>> c = TableChecker(raw, issues)
+        >>> c.required(("id", "name"))
+        False
+        >>> print(issues[0])
+        processes.csv, column 'name': missing required column 'name' — add a column 'name' (columns found: id,
+        kind, value)
+        """
         ok = True
         present = list(self.f.columns)
         for c in columns:
@@ -378,7 +478,39 @@ class TableChecker:
 
     def numbers(self, column: str, *, nonnegative: bool = True, what: str = "a number",
                 allow_unit: bool = False) -> tuple[np.ndarray, pd.Series]:
-        """Parsed floats (NaN where blank or bad) and, with ``allow_unit``, any unit written in the cell."""
+        """Parsed floats (NaN where blank or bad) and, with ``allow_unit``, any unit written in the cell.
+
+        Parameters
+        ----------
+        column : str
+            The column.
+        nonnegative : bool
+            Whether negative values are issues.
+        what : str
+            What the cells should be, for the messages.
+        allow_unit : bool
+            Whether a unit may follow the number in the cell.
+
+        Returns
+        -------
+        values : numpy.ndarray
+            Floats, NaN where blank or bad.
+        units : pandas.Series
+            The unit written in each cell ("" where none).
+
+        Examples
+        --------
+        >>> frame = pd.DataFrame({"id": ["a", "a", ""], "kind": ["import", "mine", "export"],
+        ...                       "value": ["1", "-2", "x"]})
+        >>> raw = RawTable("processes", "processes.csv", frame, [2, 3, 4])
+        >>> issues = []
+        >>> c = TableChecker(raw, issues)
+        >>> values, units = c.numbers("value")
+        >>> values.tolist()
+        [1.0, -2.0, nan]
+        >>> [i.message for i in issues]
+        ['not a number', 'negative value; flows and stocks are never negative']
+        """
         values = np.full(self.n, np.nan)
         inline_unit = pd.Series("", index=self.f.index, dtype="str")
         if column not in self.f.columns:
@@ -442,7 +574,32 @@ class TableChecker:
         return values, inline_unit
 
     def ids(self, column: str, table: str) -> pd.Series:
-        """The id column; blanks and duplicates (each after its first use) are issues."""
+        """The id column; blanks and duplicates (each after its first use) are issues.
+
+        Parameters
+        ----------
+        column : str
+            The id column.
+        table : str
+            The table's name, for the messages.
+
+        Returns
+        -------
+        pandas.Series
+            The ids' text.
+
+        Examples
+        --------
+        >>> frame = pd.DataFrame({"id": ["a", "a", ""], "kind": ["import", "mine", "export"],
+        ...                       "value": ["1", "-2", "x"]})
+        >>> raw = RawTable("processes", "processes.csv", frame, [2, 3, 4])
+        >>> issues = []
+        >>> c = TableChecker(raw, issues)
+        >>> c.ids("id", "process").tolist()
+        ['a', 'a', '']
+        >>> [i.message for i in issues]
+        ['blank id', 'duplicate process id']
+        """
         s = self.text(column)
         self.add((s == "").to_numpy(), column, f"blank {column}")
         dup = (s.duplicated(keep="first") & (s != "")).to_numpy()
@@ -454,7 +611,35 @@ class TableChecker:
         return s
 
     def choice(self, column: str, allowed: Collection[str], what: str, *, blank_ok: bool = False) -> pd.Series:
-        """The column, with an issue for every value not in ``allowed`` (and blank unless ``blank_ok``)."""
+        """The column, with an issue for every value not in ``allowed`` (and blank unless ``blank_ok``).
+
+        Parameters
+        ----------
+        column : str
+        allowed : collection of str
+        what : str
+            What the values are, for the messages.
+        blank_ok : bool
+            Whether blank cells are allowed.
+
+        Returns
+        -------
+        pandas.Series
+            The column's text.
+
+        Examples
+        --------
+        >>> frame = pd.DataFrame({"id": ["a", "a", ""], "kind": ["import", "mine", "export"],
+        ...                       "value": ["1", "-2", "x"]})
+        >>> raw = RawTable("processes", "processes.csv", frame, [2, 3, 4])
+        >>> issues = []
+        >>> c = TableChecker(raw, issues)
+        >>> c.choice("kind", {"import", "export", "production"}, "process kind").tolist()
+        ['import', 'mine', 'export']
+        >>> print(issues[0])
+        processes.csv, row 3, column 'kind': unknown process kind (value: 'mine') — use one of: export, import,
+        production
+        """
         s = self.text(column)
         bad = ~s.isin(list(allowed))
         if blank_ok:
@@ -464,7 +649,26 @@ class TableChecker:
         return s
 
     def booleans(self, column: str) -> np.ndarray:
-        """True/false cells (true, 1, yes, 是 … / false, 0, no, 否, blank) as bools."""
+        """True/false cells (true, 1, yes, 是 … / false, 0, no, 否, blank) as bools.
+
+        Parameters
+        ----------
+        column : str
+
+        Returns
+        -------
+        numpy.ndarray of bool
+            True where the cell says true (bad cells are False).
+
+        Examples
+        --------
+        >>> raw = RawTable("processes", "processes.csv", pd.DataFrame({"ok": ["yes", "0", "maybe"]}), [2, 3, 4])
+        >>> issues = []
+        >>> TableChecker(raw, issues).booleans("ok").tolist()
+        [True, False, False]
+        >>> [i.message for i in issues]
+        ['not true/false']
+        """
         s = self.text(column).str.lower()
         bad = ~s.isin(list(TRUE_WORDS | FALSE_WORDS))
         self.add(bad.to_numpy(), column, "not true/false", suggestion="write true or false")

@@ -205,41 +205,208 @@ class Voice:
 
     @classmethod
     def of(cls, park: Any, lang: str) -> "Voice":
-        """The voice of ``park``'s report in ``lang``."""
+        """The voice of ``park``'s report in ``lang``.
+
+        Parameters
+        ----------
+        park : mfa.Park
+        lang : {"en", "zh"}
+
+        Returns
+        -------
+        Voice
+
+        Examples
+        --------
+        >>> import mfa
+        >>> v = Voice.of(mfa.read_park("wuhai"), "zh")
+        >>> v.lang, v.unit
+        ('zh', '万t')
+        >>> Voice.of(mfa.read_park("wuhai"), "en").unit
+        't'
+        """
         check_lang(lang)
         unit = display_unit(park.info.unit, lang)
         texts = {k: v.replace("{u}", unit) for k, v in TEXT[lang].items()}
         return cls(lang, unit, texts, _labels(park.processes, lang), _labels(park.materials, lang))
 
     def mass(self, v: Any) -> str:
-        """t or 万t (the voice's unit), thousands separators, no false decimals; blank when missing."""
+        """t or 万t (the voice's unit), thousands separators, no false decimals; blank when missing.
+
+        Parameters
+        ----------
+        v : Any
+            Tonnes (t/a or t).
+
+        Returns
+        -------
+        str
+
+        Examples
+        --------
+        >>> import mfa
+        >>> v = Voice.of(mfa.read_park("wuhai"), "zh")
+        >>> v.mass(28_862_680.0), v.mass(None)
+        ('2,886.27', '')
+        >>> Voice.of(mfa.read_park("wuhai"), "en").mass(1234.5)
+        '1,234'
+        """
         return tonnes(_number(v), self.unit)
 
     def pct(self, v: Any, digits: int = 1) -> str:
-        """A fraction as a percentage; blank when missing."""
+        """A fraction as a percentage; blank when missing.
+
+        Parameters
+        ----------
+        v : Any
+            A fraction.
+        digits : int
+            Decimals shown.
+
+        Returns
+        -------
+        str
+
+        Examples
+        --------
+        >>> import mfa
+        >>> v = Voice.of(mfa.read_park("wuhai"), "zh")
+        >>> v.pct(0.5511), v.pct(0.5511, 2), v.pct(None)
+        ('55.1 %', '55.11 %', '')
+        """
         return percent(_number(v), digits)
 
     def pct2(self, v: Any) -> str:
+        """A fraction as a percentage with two decimals; blank when missing.
+
+        Parameters
+        ----------
+        v : Any
+            A fraction.
+
+        Returns
+        -------
+        str
+
+        Examples
+        --------
+        >>> import mfa
+        >>> v = Voice.of(mfa.read_park("wuhai"), "zh")
+        >>> v.pct2(0.5511)
+        '55.11 %'
+        """
         return self.pct(v, 2)
 
     def word(self, text: Any) -> str:
+        """An engine word (status, kind, fate …) in this voice (see :func:`word`).
+
+        Parameters
+        ----------
+        text : Any
+            The engine's word.
+
+        Returns
+        -------
+        str
+
+        Examples
+        --------
+        >>> import mfa
+        >>> v = Voice.of(mfa.read_park("wuhai"), "zh")
+        >>> v.word("utilised"), Voice.of(mfa.read_park("wuhai"), "en").word("stock_change")
+        ('综合利用', 'stock change')
+        """
         return word(text, self.lang)
 
     def sources(self, text: Any) -> str:
-        """A ``source`` cell (reference ids such as ``S12;S50``, or words such as ``derived``) in this voice."""
+        """A ``source`` cell (reference ids such as ``S12;S50``, or words such as ``derived``) in this voice.
+
+        Parameters
+        ----------
+        text : Any
+
+        Returns
+        -------
+        str
+
+        Examples
+        --------
+        >>> import mfa
+        >>> v = Voice.of(mfa.read_park("wuhai"), "zh")
+        >>> v.sources("derived"), Voice.of(mfa.read_park("wuhai"), "en").sources("derived")
+        ('推导', 'derived')
+        """
         if self.lang != "zh":
             return _s(text)
         return ";".join(SOURCE_ZH.get(x.strip(), x.strip()) for x in _s(text).split(";"))
 
     def process(self, pid: Any) -> str:
+        """A process's name in this voice (its id when the park does not name it).
+
+        Parameters
+        ----------
+        pid : Any
+            A process id.
+
+        Returns
+        -------
+        str
+
+        Examples
+        --------
+        >>> import mfa
+        >>> v = Voice.of(mfa.read_park("wuhai"), "zh")
+        >>> v.process("cement_plant"), v.process("nowhere")
+        ('水泥厂（电石渣配料）', 'nowhere')
+        """
         return self.processes.get(pid, _s(pid))
 
     def material(self, mid: Any) -> str:
+        """A material's name in this voice (its id when the park does not name it).
+
+        Parameters
+        ----------
+        mid : Any
+            A material id.
+
+        Returns
+        -------
+        str
+
+        Examples
+        --------
+        >>> import mfa
+        >>> v = Voice.of(mfa.read_park("wuhai"), "zh")
+        >>> v.material("aac_blocks"), v.material("nothing")
+        ('蒸压加气混凝土砌块', 'nothing')
+        """
         return self.materials.get(mid, _s(mid))
 
     def message(self, m: Any) -> str:
         """An engine message (:class:`mfa.errors.Message` or :class:`mfa.errors.Issue`) in this voice: by its
-        code from :data:`mfa.i18n.MESSAGES_ZH` in Chinese, its own text otherwise."""
+        code from :data:`mfa.i18n.MESSAGES_ZH` in Chinese, its own text otherwise.
+
+        Parameters
+        ----------
+        m : Message, Issue or str
+
+        Returns
+        -------
+        str
+
+        Examples
+        --------
+        >>> import mfa
+        >>> v = Voice.of(mfa.read_park("wuhai"), "zh")
+        >>> from mfa.solve.model import example_park
+        >>> m = mfa.solve_park(example_park()).messages[0]
+        >>> m.code
+        'solved.computed'
+        >>> v.message(m)
+        '已由过程平衡计算 1 条未知流（共 1 条；实测值保持原样）'
+        >>> Voice.of(mfa.read_park("wuhai"), "en").message(m)
+        '1 of 1 unknown flow(s) computed from the balances (measured values kept as given)'
+        """
         code = getattr(m, "code", None)
         template = MESSAGES_ZH.get(code) if self.lang == "zh" and code else None
         text = getattr(m, "message", m) if not isinstance(m, str) else m

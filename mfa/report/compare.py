@@ -77,18 +77,58 @@ class Comparison(Result):
 
     @property
     def notes(self) -> list[str]:
-        """The messages as sentences (the attribute's old form)."""
+        """The messages as sentences (the attribute's old form).
+
+        Returns
+        -------
+        list of str
+
+        Examples
+        --------
+        >>> import mfa
+        >>> c = compare(mfa.read_park("hazardous"), mfa.read_park("hazardous"))
+        >>> c.notes == [m.message for m in c.messages]
+        True
+        """
         return [m.message for m in self.messages]
 
     @property
     def summary(self) -> dict[str, Any]:
-        """The flows counted by status, and the scale."""
+        """The flows counted by status, and the scale.
+
+        Returns
+        -------
+        dict
+            Name → number or text.
+
+        Examples
+        --------
+        >>> import mfa
+        >>> c = compare(mfa.read_park("hazardous"), mfa.read_park("hazardous"))
+        >>> s = c.summary
+        >>> s["base"] == s["other"], s["flows_changed"], s["flows_added"], s["flows_removed"]
+        (True, 0, 0, 0)
+        """
         counts = self.flows["status"].value_counts()
         return {"base": self.base_name, "other": self.other_name,
                 **{f"flows_{k}": int(counts.get(k, 0)) for k in STATUSES}, "scale_t_per_mm": self.scale}
 
     def to_dict(self) -> dict:
-        """The ``mfa compare --json`` document (its keys as they always were)."""
+        """The ``mfa compare --json`` document (its keys as they always were).
+
+        Returns
+        -------
+        dict
+            Plain data (JSON-serialisable).
+
+        Examples
+        --------
+        >>> import mfa
+        >>> c = compare(mfa.read_park("hazardous"), mfa.read_park("hazardous"))
+        >>> d = c.to_dict()
+        >>> list(d), d["unit"]
+        (['base', 'other', 'unit', 'scale_t_per_mm', 'indicators', 'system', 'flows', 'notes'], 't/a')
+        """
         return {"base": self.base_name, "other": self.other_name, "unit": "t/a",
                 "scale_t_per_mm": jsonable(self.scale),
                 "indicators": frame_records(self.indicators), "system": frame_records(self.system),
@@ -190,7 +230,27 @@ def _label(park: Any, lang: str) -> str:
 
 
 def common_scale(diagrams: list) -> float:
-    """The larger fitted scale of several Sankey diagrams (t/a per mm), so that all fit their height."""
+    """The larger fitted scale of several Sankey diagrams (t/a per mm), so that all fit their height.
+
+    Parameters
+    ----------
+    diagrams : list of mfa.sankey_diagram.SankeyDiagram
+
+    Returns
+    -------
+    float
+        t/a per mm.
+
+    Examples
+    --------
+    >>> from mfa.sankey_diagram import SankeyDiagram
+    >>> def diagram(value):
+    ...     return SankeyDiagram.from_frames(pd.DataFrame({"id": ["a", "b"]}),
+    ...         pd.DataFrame({"source": ["a"], "target": ["b"], "value": [value]}), scale=value / 10)
+    ...
+    >>> common_scale([diagram(5.0), diagram(20.0)])
+    2.0
+    """
     return max(d.layout.scale for d in diagrams)
 
 

@@ -127,7 +127,27 @@ def table(frame: pd.DataFrame, columns: list[tuple[str, str, Callable[[Any], str
 
 
 def write_text(path: str | Path, page: str) -> None:
-    """Write ``page`` (UTF-8) to ``path`` atomically (:func:`mfa.io.writers.atomic_write_bytes`)."""
+    """Write ``page`` (UTF-8) to ``path`` atomically (:func:`mfa.io.writers.atomic_write_bytes`).
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        The file (replaced if it exists).
+    page : str
+        The text.
+
+    Returns
+    -------
+    None
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     write_text(pathlib.Path(d) / "page.html", "<p>园区</p>")
+    ...     print((pathlib.Path(d) / "page.html").read_text(encoding="utf-8"))
+    <p>园区</p>
+    """
     from mfa.io.writers import atomic_write_bytes
 
     atomic_write_bytes(Path(path), page.encode("utf-8"))

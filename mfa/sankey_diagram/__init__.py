@@ -596,13 +596,40 @@ class SankeyDiagram(Result):
 
     @property  # type: ignore[override]  # the diagram's title, where a result class has its kind
     def title(self) -> str | None:
-        """The title shown above the diagram."""
+        """The title shown above the diagram.
+
+        Returns
+        -------
+        str or None
+
+        Examples
+        --------
+        >>> d = SankeyDiagram.from_frames(pd.DataFrame({"id": ["a", "b"]}),
+        ...                               pd.DataFrame({"source": ["a"], "target": ["b"], "value": [5.0]}), scale=0.5,
+        ...                               title="Plant")
+        >>> d.title
+        'Plant'
+        """
         return self.caption
 
     # -- layout ---------------------------------------------------------------------------------
     @cached_property
     def layout(self) -> "SankeyLayout":
-        """The :class:`~mfa.sankey_diagram.layout.SankeyLayout` (mm, with matplotlib's text metrics)."""
+        """The :class:`~mfa.sankey_diagram.layout.SankeyLayout` (mm, with matplotlib's text metrics).
+
+        Returns
+        -------
+        SankeyLayout
+
+        Examples
+        --------
+        >>> d = SankeyDiagram.from_frames(pd.DataFrame({"id": ["a", "b"]}),
+        ...                               pd.DataFrame({"source": ["a"], "target": ["b"], "value": [5.0]}), scale=0.5,
+        ...                               title="Plant")
+        >>> lay = d.layout
+        >>> lay.scale, lay.links["width"].tolist()
+        (0.5, [10.0])
+        """
         from mfa.sankey_diagram.layout import layout_sankey
         from mfa.sankey_diagram.static import text_measurer
 
@@ -635,7 +662,22 @@ class SankeyDiagram(Result):
     @property
     def summary(self) -> dict[str, Any]:
         """Headline figures: nodes, links, scale_t_per_mm, total_t, unknown_flows_not_drawn,
-        within_groups_not_drawn_t, largest_node, carriers_not_drawn_t."""
+        within_groups_not_drawn_t, largest_node, carriers_not_drawn_t.
+
+        Returns
+        -------
+        dict
+            Name → number or text.
+
+        Examples
+        --------
+        >>> d = SankeyDiagram.from_frames(pd.DataFrame({"id": ["a", "b"]}),
+        ...                               pd.DataFrame({"source": ["a"], "target": ["b"], "value": [5.0]}), scale=0.5,
+        ...                               title="Plant")
+        >>> s = d.summary
+        >>> s["nodes"], s["links"], s["total_t"], s["largest_node"]
+        (2, 1, 5.0, 'a')
+        """
         totals = self.node_totals()
         return {"nodes": len(self.nodes), "links": len(self.links), "scale_t_per_mm": self.scale,
                 "total_t": float(self.links["value"].sum()),
@@ -741,7 +783,21 @@ class SankeyDiagram(Result):
     @cached_property
     def figure(self) -> Any:
         """The diagram as a plotly Figure (``go.Sankey``, positions from the layout), for users who work
-        in plotly; the HTML files are drawn as SVG from the layout itself."""
+        in plotly; the HTML files are drawn as SVG from the layout itself.
+
+        Returns
+        -------
+        plotly.graph_objects.Figure
+
+        Examples
+        --------
+        >>> d = SankeyDiagram.from_frames(pd.DataFrame({"id": ["a", "b"]}),
+        ...                               pd.DataFrame({"source": ["a"], "target": ["b"], "value": [5.0]}), scale=0.5,
+        ...                               title="Plant")
+        >>> fig = d.figure
+        >>> type(fig).__name__, fig.data[0].type, fig is d.figure
+        ('Figure', 'sankey', True)
+        """
         from mfa.sankey_diagram.plotly_sankey import plotly_figure
 
         return plotly_figure(self)

@@ -275,6 +275,13 @@ class Stations:
     that long links are routed between nodes, not through them. ``chains[b]`` lists the stations of bundle
     ``b`` (source, dummies …, target); ``seg_u → seg_v`` (weight ``seg_w``, t/a) are the pieces of the
     bundles between consecutive columns.
+
+    Examples
+    --------
+    >>> st = build_stations(3, np.array([0, 0]), np.array([1, 2]), np.array([5.0, 2.0]), np.array([True, True]),
+    ...                     np.array([0, 1, 2]), np.array([7.0, 5.0, 2.0]))
+    >>> st.layer.tolist(), st.seg_u.tolist(), st.seg_v.tolist(), st.seg_w.tolist()
+    ([0, 1, 2, 1], [0, 0, 3], [1, 3, 2], [5.0, 2.0, 2.0])
     """
 
     fwd_idx: np.ndarray
@@ -289,7 +296,19 @@ class Stations:
 
     @property
     def n(self) -> int:
-        """Number of stations (nodes and dummies)."""
+        """Number of stations (nodes and dummies).
+
+        Returns
+        -------
+        int
+
+        Examples
+        --------
+        >>> st = build_stations(3, np.array([0, 0]), np.array([1, 2]), np.array([5.0, 2.0]), np.array([True, True]),
+        ...                     np.array([0, 1, 2]), np.array([7.0, 5.0, 2.0]))
+        >>> st.n
+        4
+        """
         return len(self.layer)
 
 

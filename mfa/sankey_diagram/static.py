@@ -98,7 +98,16 @@ def _add(ax, patch) -> None:
 @dataclass(frozen=True)
 class Frame:
     """Where the drawing sits on the page (mm): the visible area starts at ``(x0, y0)``; the title,
-    legend entries ``(x, y, label, colour, "link"|"node")`` and the note around the diagram."""
+    legend entries ``(x, y, label, colour, "link"|"node")`` and the note around the diagram.
+
+    Examples
+    --------
+    >>> from mfa.sankey_diagram.layout import layout_sankey
+    >>> lay = layout_sankey(["a", "b"], np.array([0]), np.array([1]), np.array([10.0]), scale=1.0)
+    >>> f = frame_geometry(lay, None, [], [], None)
+    >>> f.x0, f.y0, f.entries
+    (-4.0, -4.0, [])
+    """
 
     x0: float
     y0: float

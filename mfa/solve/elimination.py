@@ -92,7 +92,19 @@ class Elimination:
 
     @property
     def null(self) -> NullSpace:
-        """The null space of J_y (computed once, on first use)."""
+        """The null space of J_y (computed once, on first use).
+
+        Returns
+        -------
+        NullSpace
+            Basis, component of each column, and which unknowns it leaves determined.
+
+        Examples
+        --------
+        >>> el = eliminate(sp.csr_matrix(np.array([[1.0, -1.0, 1.0]])))
+        >>> el.null.basis.shape
+        (3, 2)
+        """
         if self._null is None:
             ns = self.null_space
             self._null = ns if isinstance(ns, NullSpace) else self._observability(*ns())
@@ -111,12 +123,36 @@ class Elimination:
 
     @property
     def null_comp(self) -> np.ndarray:
-        """Component of each null-space column."""
+        """Component of each null-space column.
+
+        Returns
+        -------
+        numpy.ndarray
+
+        Examples
+        --------
+        >>> el = eliminate(sp.csr_matrix(np.array([[1.0, -1.0, 1.0]])))
+        >>> el.null_comp.tolist()
+        [0, 0]
+        """
         return self.null.comp
 
     @property
     def observable(self) -> np.ndarray:
-        """Per unknown: whether the equations determine it."""
+        """Per unknown: whether the equations determine it.
+
+        Returns
+        -------
+        numpy.ndarray of bool
+
+        Examples
+        --------
+        >>> el = eliminate(sp.csr_matrix(np.array([[1.0, -1.0, 1.0]])))
+        >>> el.observable.tolist()
+        [False, False, False]
+        >>> eliminate(sp.csr_matrix(np.array([[1.0, -1.0], [0.0, 1.0]]))).observable.tolist()
+        [True, True]
+        """
         return self.null.observable
 
 

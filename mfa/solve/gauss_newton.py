@@ -64,7 +64,28 @@ class Linearisation:
 
     @property
     def P_kept(self) -> sp.csr_matrix:
-        """The kept rows of ``P``."""
+        """The kept rows of ``P``.
+
+        Returns
+        -------
+        scipy.sparse.csr_matrix
+            One row per kept reduced equation, one column per equation.
+
+        Examples
+        --------
+        >>> import mfa
+        >>> park = mfa.Park.from_frames(
+        ...     processes=[{"id": "in", "name": "Supply", "kind": "import"},
+        ...                {"id": "plant", "name": "Plant", "kind": "production"},
+        ...                {"id": "dump", "name": "Dump", "kind": "landfill"}],
+        ...     flows=[{"source": "in", "target": "plant", "material": "coal_gangue", "value": 100, "sigma": 5},
+        ...            {"source": "plant", "target": "dump", "material": "coal_gangue", "value": 90, "sigma": 4}])
+        >>> from mfa.solve.model import model_from_park
+        >>> m = model_from_park(park)
+        >>> s = iterate(m, m.kind, m.value0, max_iter=100, tol=1e-10)
+        >>> s.linearisation.P_kept.shape, s.v.round(1).tolist()
+        ((1, 1), [93.9, 93.9])
+        """
         P = self.elimination.P
         return P[self.keep] if not self.keep.all() else P
 
@@ -161,17 +182,64 @@ class Solution:
 
     @property
     def elimination(self) -> Elimination:
-        """The elimination of the unknowns at the solution."""
+        """The elimination of the unknowns at the solution.
+
+        Returns
+        -------
+        Elimination
+
+        Examples
+        --------
+        >>> from mfa.solve.model import example_park, model_from_park
+        >>> m = model_from_park(example_park())
+        >>> s = iterate(m, m.kind, m.value0, max_iter=100, tol=1e-10)
+        >>> s.elimination.P.shape, s.elimination.observable.tolist()
+        ((0, 1), [True])
+        """
         return self.linearisation.elimination
 
     @property
     def observable(self) -> np.ndarray:
-        """Per unknown: whether the equations determine it."""
+        """Per unknown: whether the equations determine it.
+
+        Returns
+        -------
+        numpy.ndarray of bool
+            One per unknown (here the landfill flow).
+
+        Examples
+        --------
+        >>> from mfa.solve.model import example_park, model_from_park
+        >>> m = model_from_park(example_park())
+        >>> s = iterate(m, m.kind, m.value0, max_iter=100, tol=1e-10)
+        >>> s.observable.tolist()
+        [True]
+        """
         return self.linearisation.elimination.observable
 
     @property
     def dof(self) -> int:
-        """Degrees of freedom of the χ² test: independent reduced equations."""
+        """Degrees of freedom of the χ² test: independent reduced equations.
+
+        Returns
+        -------
+        int
+
+        Examples
+        --------
+        >>> import mfa
+        >>> park = mfa.Park.from_frames(
+        ...     processes=[{"id": "in", "name": "Supply", "kind": "import"},
+        ...                {"id": "plant", "name": "Plant", "kind": "production"},
+        ...                {"id": "dump", "name": "Dump", "kind": "landfill"}],
+        ...     flows=[{"source": "in", "target": "plant", "material": "coal_gangue", "value": 100, "sigma": 5},
+        ...            {"source": "plant", "target": "dump", "material": "coal_gangue", "value": 90, "sigma": 4}])
+        >>> from mfa.solve.model import model_from_park
+        >>> m = model_from_park(park)
+        >>> s = iterate(m, m.kind, m.value0, max_iter=100, tol=1e-10)
+        >>> s.dof
+        1
+        """
         return int(self.linearisation.normal.rank)
 
 

@@ -112,37 +112,114 @@ class Model:
 
     @property
     def n_f(self) -> int:
-        """Number of flows."""
+        """Number of flows.
+
+        Returns
+        -------
+        int
+            Flows of the park.
+
+        Examples
+        --------
+        >>> model_from_park(example_park()).n_f
+        3
+        """
         return len(self.flow_ids)
 
     @property
     def n_t(self) -> int:
-        """Number of transfer coefficients."""
+        """Number of transfer coefficients.
+
+        Returns
+        -------
+        int
+            Transfer coefficients of the park.
+
+        Examples
+        --------
+        >>> model_from_park(example_park()).n_t
+        0
+        """
         return len(self.tc_flow)
 
     @property
     def n_s(self) -> int:
-        """Number of stock-change variables."""
+        """Number of stock-change variables.
+
+        Returns
+        -------
+        int
+            Unknown stock changes of the park.
+
+        Examples
+        --------
+        >>> model_from_park(example_park()).n_s
+        0
+        """
         return len(self.ds_var)
 
     @property
     def n_v(self) -> int:
-        """Number of variables."""
+        """Number of variables.
+
+        Returns
+        -------
+        int
+            ``n_f + n_t + n_s``.
+
+        Examples
+        --------
+        >>> model_from_park(example_park()).n_v
+        3
+        """
         return self.n_f + self.n_t + self.n_s
 
     @property
     def n_b(self) -> int:
-        """Number of balance equations."""
+        """Number of balance equations.
+
+        Returns
+        -------
+        int
+            One per balanced (internal) process.
+
+        Examples
+        --------
+        >>> model_from_park(example_park()).n_b
+        1
+        """
         return len(self.balance_proc)
 
     @property
     def n_c(self) -> int:
-        """Number of equations."""
+        """Number of equations.
+
+        Returns
+        -------
+        int
+            ``n_b + n_t``.
+
+        Examples
+        --------
+        >>> model_from_park(example_park()).n_c
+        1
+        """
         return self.n_b + self.n_t
 
     @property
     def bilinear(self) -> bool:
-        """True when a measured coefficient multiplies a flow that is not exact."""
+        """True when a measured coefficient multiplies a flow that is not exact.
+
+        Returns
+        -------
+        bool
+            Whether the constraints are bilinear (not linear).
+
+        Examples
+        --------
+        >>> model_from_park(example_park()).bilinear
+        False
+        """
         return bool(np.any(self.kind[self.n_f:self.n_f + self.n_t] == 1))
 
     def variable_labels(self) -> np.ndarray:

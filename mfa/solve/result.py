@@ -93,6 +93,18 @@ class ReconcileResult(Result):
         ------
         mfa.errors.MfaError
             A reconciled value outside its physical range (reconcile with bounds).
+
+        Returns
+        -------
+        mfa.Park
+
+        Examples
+        --------
+        >>> from mfa.solve import reconcile
+        >>> from mfa.solve.model import example_park
+        >>> r = reconcile(example_park())
+        >>> float(r.park.flows.set_index("id").loc["plant>dump:coal_gangue", "value"])
+        40.0
         """
         return _reconciled_park(self)
 
@@ -120,7 +132,22 @@ class ReconcileResult(Result):
 
     @property
     def summary(self) -> dict[str, Any]:
-        """Headline figures: convergence, the χ² test, residuals, gross errors and status counts."""
+        """Headline figures: convergence, the χ² test, residuals, gross errors and status counts.
+
+        Returns
+        -------
+        dict
+            Name → number, text or dict.
+
+        Examples
+        --------
+        >>> from mfa.solve import reconcile
+        >>> from mfa.solve.model import example_park
+        >>> r = reconcile(example_park())
+        >>> s = r.summary
+        >>> s["converged"], s["dof"], s["status_counts"]
+        (True, 0, {'exact': 0, 'measured': 2, 'reconciled': 0, 'computed': 1, 'unobservable': 0})
+        """
         counts = self.flows["status"].value_counts()
         return {
             "converged": bool(self.converged), "iterations": int(self.iterations), "chi2": float(self.chi2),
