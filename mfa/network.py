@@ -705,18 +705,7 @@ class NetworkResult(Result):
         """
         return {k: self.metrics[k] for k in HEADLINE if k in self.metrics}
 
-    @property
-    def notes(self) -> list[str]:
-        """The texts of :attr:`messages`.
-
-        Examples
-        --------
-        >>> r = NetworkResult({"n_nodes": 2}, pd.DataFrame({"process": ["a", "b"]}), "total mass",
-        ...                   messages=(Issue("flows", "2 flows of unknown value left out", severity="warning"),))
-        >>> r.notes
-        ['2 flows of unknown value left out']
-        """
-        return [m.message for m in self.messages]
+    notes = Result.message_texts  # the name earlier versions used
 
     def __getitem__(self, key: str) -> Any:
         return self.metrics[key]

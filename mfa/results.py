@@ -203,6 +203,24 @@ class Result:
         """
         return {}
 
+    @property
+    def message_texts(self) -> list[str]:
+        """The sentences of :attr:`messages` (what ``.issues`` or ``.notes`` held in earlier versions; those
+        names stay as aliases of this property).
+
+        Returns
+        -------
+        list of str
+
+        Examples
+        --------
+        >>> import mfa
+        >>> t = mfa.trace(mfa.read_park("hazardous"))
+        >>> t.message_texts == [m.message for m in t.messages] == t.issues
+        True
+        """
+        return [m.message for m in self.messages]
+
     def to_frame(self) -> pd.DataFrame:
         """A copy of the main table (one row per observation).
 

@@ -144,31 +144,7 @@ class ResilienceResult(Result):
                                                        if len(top) else None),
                 "fci": self.baseline.get("fci")}
 
-    @property
-    def notes(self) -> list[str]:
-        """The texts of :attr:`messages`.
-
-        Returns
-        -------
-        list of str
-
-        Examples
-        --------
-        >>> import mfa
-        >>> park = mfa.Park.from_frames(
-        ...     processes=[{"id": "coal", "name": "Coal", "kind": "import"},
-        ...                {"id": "power", "name": "Power", "kind": "production"},
-        ...                {"id": "cement", "name": "Cement", "kind": "production"},
-        ...                {"id": "market", "name": "Market", "kind": "export"}],
-        ...     flows=[{"source": "coal", "target": "power", "material": "raw_coal", "value": 50},
-        ...            {"source": "power", "target": "cement", "material": "fly_ash", "value": 20},
-        ...            {"source": "power", "target": "market", "material": "raw_coal", "value": 30},
-        ...            {"source": "cement", "target": "market", "material": "cement", "value": 20}])
-        >>> r = resilience(park)
-        >>> r.notes == [m.message for m in r.messages]
-        True
-        """
-        return [m.message for m in self.messages]
+    notes = Result.message_texts  # the name earlier versions used
 
     def keystones(self, n: int = 5) -> pd.DataFrame:
         """The ``n`` most critical scenarios.

@@ -282,31 +282,7 @@ class SymbiosisResult(Result):
         """
         return dict(self.totals)
 
-    @property
-    def notes(self) -> list[str]:
-        """The texts of :attr:`messages`.
-
-        Returns
-        -------
-        list of str
-
-        Examples
-        --------
-        >>> import mfa
-        >>> park = mfa.Park.from_frames(
-        ...     processes=[{"id": "quarry", "name": "Quarry", "kind": "import"},
-        ...                {"id": "pvc", "name": "PVC", "kind": "production"},
-        ...                {"id": "bricks", "name": "Brickworks", "kind": "production", "capacity": 530},
-        ...                {"id": "dump", "name": "Landfill", "kind": "landfill"},
-        ...                {"id": "market", "name": "Market", "kind": "export"}],
-        ...     flows=[{"source": "pvc", "target": "dump", "material": "fly_ash", "value": 100},
-        ...            {"source": "quarry", "target": "bricks", "material": "limestone", "value": 500},
-        ...            {"source": "bricks", "target": "market", "material": "fired_bricks", "value": 500}])
-        >>> r = discover(park)
-        >>> r.notes == [m.message for m in r.messages]
-        True
-        """
-        return [m.message for m in self.messages]
+    notes = Result.message_texts  # the name earlier versions used
 
     def retrofit(self) -> "Park":
         """The retrofit park (:func:`mfa.park_editing.apply_plan` of this plan), built once.

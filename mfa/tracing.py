@@ -127,22 +127,7 @@ class TraceResult(Result):
     convention: str = "official"
     flows: pd.DataFrame | None = None
 
-    @property
-    def issues(self) -> list[str]:
-        """The messages' texts (the attribute of earlier versions).
-
-        Returns
-        -------
-        list of str
-
-        Examples
-        --------
-        >>> import mfa
-        >>> t = mfa.trace(mfa.read_park("hazardous"))
-        >>> t.issues == [m.message for m in t.messages]
-        True
-        """
-        return [m.message for m in self.messages]
+    issues = Result.message_texts  # the name earlier versions used
 
     @property
     def summary(self) -> dict[str, Any]:

@@ -139,22 +139,7 @@ class IndicatorResult(Result):
     solver_note: str = ""
     coefficients: pd.DataFrame | None = None
 
-    @property
-    def issues(self) -> list[str]:
-        """The messages' texts (the attribute of earlier versions).
-
-        Returns
-        -------
-        list of str
-
-        Examples
-        --------
-        >>> import mfa
-        >>> r = mfa.indicators(mfa.read_park("wuhai"), targets=False)
-        >>> r.issues == [m.message for m in r.messages]
-        True
-        """
-        return [m.message for m in self.messages]
+    issues = Result.message_texts  # the name earlier versions used
 
     @property
     def summary(self) -> dict[str, Any]:

@@ -75,22 +75,7 @@ class Comparison(Result):
     indicators: pd.DataFrame
     scale: float | None = None
 
-    @property
-    def notes(self) -> list[str]:
-        """The messages as sentences (the attribute's old form).
-
-        Returns
-        -------
-        list of str
-
-        Examples
-        --------
-        >>> import mfa
-        >>> c = compare(mfa.read_park("hazardous"), mfa.read_park("hazardous"))
-        >>> c.notes == [m.message for m in c.messages]
-        True
-        """
-        return [m.message for m in self.messages]
+    notes = Result.message_texts  # the name earlier versions used
 
     @property
     def summary(self) -> dict[str, Any]:
