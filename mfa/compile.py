@@ -179,8 +179,8 @@ class CompiledPark:
         >>> example_park().compiled.category.tolist()
         ['industrial_solid_waste', 'industrial_solid_waste', 'industrial_solid_waste']
         """
-        cats = np.array([self.category_of.get(x) for x in self.material_ids.tolist()], dtype=object)
-        return cats[self.material_codes] if len(cats) else np.zeros(0, dtype=object)
+        cats = self.material_category[self.material_codes]
+        return np.where(cats == "", None, cats).astype(object)
 
     @cached_property
     def flow_ids(self) -> np.ndarray:
