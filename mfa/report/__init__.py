@@ -746,7 +746,7 @@ def sankey_section(park: Any, lang: str, scale: float | None = None, div_id: str
             from mfa.sankey_diagram import sankey
 
             diagram = sankey(park, lang=lang, scale=scale, div_id=div_id, category=category)
-        frag = diagram.to_html(full_html=False, include_plotlyjs=False)
+        frag = diagram.to_html(full_html=False)
         svg = diagram.to_svg()
         svg = svg[svg.find("<svg"):]
     except Exception as exc:

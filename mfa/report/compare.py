@@ -293,7 +293,7 @@ def compare_html(base: Any, other: Any, lang: str = "en", scale: float | None = 
         for park, role, div in ((base, c["base"], "mfa-sankey-base"), (other, c["other"], "mfa-sankey-other")):
             d = sankey(park, lang=lang, scale=sc, div_id=div)
             svg = d.to_svg()
-            sankeys.append({"title": f"{role}: {d.title}", "html": d.to_html(full_html=False, include_plotlyjs=False),
+            sankeys.append({"title": f"{role}: {d.title}", "html": d.to_html(full_html=False),
                             "svg": svg[svg.find("<svg"):]})
     except Exception as exc:
         sankeys = []
