@@ -244,5 +244,7 @@ def indicator_series(park: "Park", *, targets: Any = None, solve: bool = True) -
         messages.extend(r.messages)
     series = pd.concat(rows, ignore_index=True)[list(SERIES_COLUMNS)]
     series["year"] = series["year"].astype("Int64")
+    for c in ("target_id", "comparison", "target_source"):  # None, not NaN, where no target applies
+        series[c] = series[c].astype(object).where(series[c].notna(), None)
     return SeriesResult(series=series, targets=pd.concat(evaluated, ignore_index=True) if evaluated
                         else pd.DataFrame(), messages=tuple({str(m): m for m in messages}.values()))

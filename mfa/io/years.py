@@ -82,7 +82,7 @@ class YearSeries:
         >>> YearSeries({2021: None, 2020: None}, pd.DataFrame()).years
         [2020, 2021]
         """
-        return sorted(self.tables)
+        return sorted(self.tables, key=lambda y: -1 if y is None else y)
 
 
 def park_year_of(info: Any, source: str = "park") -> int | None:
@@ -136,9 +136,11 @@ def needs_series(tables: Mapping[str, RawTable | None], info: Any) -> bool:
     return len(periods_of(tables, ParkInfo(year=park_year_of(info)))) > 1
 
 
-def _kept(raw: RawTable, park_year: int | None, year: int) -> np.ndarray:
+def _kept(raw: RawTable, park_year: int | None, year: int | None) -> np.ndarray:
     """The rows of ``raw`` that the one-year reader keeps for ``year`` (as :func:`select_period` does)."""
     years, dated, undated = row_periods(raw)
+    if year is None:
+        return np.arange(len(raw.frame))
     undated_is_y = park_year is None or park_year == year
     return np.flatnonzero((dated & (years == year)) | (undated & undated_is_y) | ~(dated | undated))
 
@@ -292,14 +294,14 @@ def series_tables(tables: Mapping[str, RawTable | None], info: Any, source: str,
                 issues.extend(grouped_issues(raw, undated, "year", "a row without a year in a park of several "
                                              "years that has no reporting year", raw.frame["year"],
                                              "give the row's year, or the park's year (the year of undated rows)"))
-    per_year = {y: validate_tables(tables, info, source, year=y, refused=refused) for y in years}
-    first = per_year[years[0]] if years else None
-    lifetimes = lifetimes_table(tables.get("lifetimes"), first.processes if first is not None else pd.DataFrame(),
-                                first.known_materials if first is not None and "materials" not in refused else None,
-                                issues)
+    # a park of one period without any year (no reporting year, no dated row) is one series year, None
+    per_year = {y: validate_tables(tables, info, source, year=y, refused=refused) for y in years or [None]}
+    first = next(iter(per_year.values()))
+    lifetimes = lifetimes_table(tables.get("lifetimes"), first.processes,
+                                first.known_materials if "materials" not in refused else None, issues)
     series = YearSeries(per_year, lifetimes, issues)
     # the ties between years are checked on years that read well, one by one and as a run
-    if years and not issues and not any(t.errors for t in per_year.values()):
+    if not issues and not any(t.errors for t in per_year.values()):
         _missing_flows(series, tables.get("flows"), park_year)
         if len(lifetimes) and not issues:
             if model is None:
