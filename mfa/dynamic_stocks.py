@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Mapping
 import numpy as np
 import pandas as pd
 
-from mfa.errors import Issue
+from mfa.errors import Issue, Message
 from mfa.results import Result
 
 if TYPE_CHECKING:
@@ -206,7 +206,9 @@ def stocks(park: "Park", *, solve: bool = True) -> StockResult:
         off = (table["inflow"] - table["outflow"] - table["stock_change"]).abs()
         scale = table[["inflow", "outflow"]].abs().max(axis=1).fillna(0)
         for r in table[off > np.maximum(0.01, 0.01 * scale)].itertuples():
-            messages.append(Issue.note(f"{r.material} in {r.process} in {r.year}: inflow − outflow = "
-                                       f"{r.inflow - r.outflow:,.6g} t/a, the stock changes by "
-                                       f"{r.stock_change:,.6g} t", severity="warning"))
+            text = (f"{r.material} in {r.process} in {r.year}: inflow − outflow = {r.inflow - r.outflow:,.6g} t/a, "
+                    f"the stock changes by {r.stock_change:,.6g} t")
+            messages.append(Issue.note(Message(text, "stocks.imbalanced", material=r.material, process=r.process,
+                                               year=r.year, net=r.inflow - r.outflow, change=r.stock_change),
+                                       severity="warning"))
     return StockResult(stocks=table, lifetimes=park.lifetimes, messages=tuple(messages))

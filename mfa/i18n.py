@@ -47,6 +47,8 @@ MESSAGES_ZH: dict[str, str] = {
     "solved.negative": "{n} 条未知流由平衡算出为负值，说明该处数据相互矛盾，仍保留为未知：{flows}",
     "solved.undetermined": "{n} 条未知流无法由数据确定：{flows}",
     "solved.failed": "未知流无法求解（{error}），按原始数据报告",
+    # mfa.dynamic_stocks
+    "stocks.imbalanced": "{year} 年“{process}”中的{material}：流入 − 流出 = {net} t/a，库存变化 {change} t",
     # mfa.report.compare
     "compare.no_indicators": "指标不可用：{error}",
     "compare.no_sankey": "桑基图不可用：{error}",

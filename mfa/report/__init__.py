@@ -1028,8 +1028,11 @@ def report_html(park: Any, lang: str = "en", scale: float | None = None, reconci
     (True, True)
     """
     import mfa
+    from mfa.report.series import series_section
 
     check_lang(lang)
+    series = series_section(park, lang)  # a multi-year park: its rates by year, then its latest year
+    park = park.for_year(park.years[-1]) if len(park.years) > 1 else park
     note = ""
     if reconcile:
         park, note = reconciled(park, lang)
@@ -1071,6 +1074,7 @@ def report_html(park: Any, lang: str = "en", scale: float | None = None, reconci
     ctx["glance_sankey"] = ctx["sankeys"][1] if len(ctx["sankeys"]) > 1 else None
     ctx["sankeys"] = ctx["sankeys"][:1]
     ctx.update(opportunity_section(park, lang))
+    ctx.update(series)
     warnings = ([note] if note else []) + bal["warnings"] + [f"{t['trace']}: {i}" for i in tra["trace_issues"]]
     ctx.update({k: x for k, x in bal.items() if k not in ("balance_result", "warnings")})
     ctx.update({k: x for k, x in ind.items() if k != "indicator_result"})
