@@ -114,8 +114,8 @@ class StockResult(Result):
         Examples
         --------
         >>> import mfa
-        >>> mfa.stocks(mfa.read_park("farm_film")).summary["stocks"]
-        1
+        >>> mfa.stocks(mfa.read_park("farm_film")).summary["stocks"]   # the fields and the soil
+        2
         """
         s = self.stocks
         if not len(s):

@@ -61,7 +61,7 @@ def film_recovery(park: "Park") -> pd.DataFrame:
     --------
     >>> import mfa
     >>> row = film_recovery(mfa.read_park("farm_film").for_year(2021)).iloc[0]
-    >>> row["numerator"], row["denominator"], row["value"]
+    >>> float(row["numerator"]), float(row["denominator"]), float(row["value"])
     (4800.0, 6000.0, 0.8)
     """
     from mfa.park import require_park
@@ -209,7 +209,7 @@ def indicator_series(park: "Park", *, targets: Any = None, solve: bool = True) -
     >>> import mfa
     >>> s = mfa.indicator_series(mfa.read_park("farm_film"))
     >>> r = s.get("farm_film_recovery_rate").iloc[2]
-    >>> int(r.year), r.value, r.target, r.target_id, bool(r.passed)
+    >>> int(r.year), float(r.value), float(r.target), r.target_id, bool(r.passed)
     (2023, 0.82, 0.81, 'im_2023_film', True)
     """
     from mfa.park import Park, require_park
