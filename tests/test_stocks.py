@@ -87,6 +87,7 @@ plant,Plant,production
 city,City,consumption
 scrap,Scrap yard,collection
 out,Market,export
+mine,Mine,import
 """
 
 
@@ -174,9 +175,10 @@ plant,steel_products,weibull,,,0,10,late
 
 
 def test_inflows_must_be_known_and_one_outflow_left_blank(tmp_path):
+    # an import into the in-use stock, blank in 2020: no balance determines it
     flows = """source,target,material,value,year
-plant,city,steel_products,,2020
-plant,city,steel_products,20,2021
+mine,city,steel_products,,2020
+mine,city,steel_products,20,2021
 city,scrap,steel_products,,2020
 city,scrap,steel_products,,2021
 """
@@ -185,7 +187,7 @@ city,scrap,steel_products,,2021
         mfa.read_park(lifetime_park(tmp_path, lt, flows))
     (issue,) = e.value.issues
     assert (issue.row, issue.column) == (2, "value") and "inflow of steel_products to city" in issue.message
-    flows = (flows.replace("steel_products,,2020", "steel_products,10,2020", 1)
+    flows = (flows.replace("mine,city,steel_products,,2020", "mine,city,steel_products,10,2020", 1)
              + "city,out,steel_products,,2021\ncity,out,steel_products,0,2020\n")
     with pytest.raises(ParkError) as e:
         mfa.read_park(lifetime_park(tmp_path, lt, flows))

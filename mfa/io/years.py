@@ -269,7 +269,8 @@ def unique_issues(issues: list[Issue]) -> list[Issue]:
 
 
 def series_tables(tables: Mapping[str, RawTable | None], info: Any, source: str, refused: set[str] = frozenset(),
-                  model: LifetimeModel | None = None) -> YearSeries:
+                  model: LifetimeModel | None = None,
+                  solve: Callable[[Any], "np.ndarray | None"] | None = None) -> YearSeries:
     """Validate a park's raw tables once per year and check what ties the years together.
 
     Parameters
@@ -285,6 +286,10 @@ def series_tables(tables: Mapping[str, RawTable | None], info: Any, source: str,
     model : callable, optional
         The lifetime engine, ``model(inflow, lifetime_row, opening) -> (outflow, stock)``; needed when
         the park has a lifetimes table.
+    solve : callable, optional
+        ``solve(tables_of_a_year) -> values`` (the flow values with the unknowns the balances determine
+        computed, in the order of the year's flows, or None): a blank inflow of a stock with a lifetime is
+        taken from it (the flow itself stays blank for the commands' own solving).
 
     Returns
     -------
@@ -335,7 +340,7 @@ def series_tables(tables: Mapping[str, RawTable | None], info: Any, source: str,
         if len(lifetimes) and not issues:
             if model is None:
                 raise TypeError("series_tables: a park with a lifetimes table needs the lifetime model")
-            _apply_lifetimes(series, tables.get("flows"), tables.get("stocks"), rows, model)
+            _apply_lifetimes(series, tables.get("flows"), tables.get("stocks"), rows, model, solve)
         _carry_stocks(series, tables.get("stocks"), rows)
     series.issues = unique_issues(issues)
     return series
@@ -423,7 +428,7 @@ def _carry_stocks(series: YearSeries, raw: RawTable | None, kept: _Rows) -> None
 
 
 def _apply_lifetimes(series: YearSeries, flows_raw: RawTable | None, stocks_raw: RawTable | None,
-                     kept: _Rows, model: LifetimeModel) -> None:
+                     kept: _Rows, model: LifetimeModel, solve: Callable[[Any], Any] | None = None) -> None:
     """Fill the blank outflows and the stock rows of every stock with a lifetime, year by year."""
     years = series.years
     n = len(years)
@@ -436,6 +441,16 @@ def _apply_lifetimes(series: YearSeries, flows_raw: RawTable | None, stocks_raw:
             return flows_raw.issue(int(flow_rows[y][i]), column, message, value, suggestion)
         return Issue(t.source, message, column=column, value=value, suggestion=suggestion)
 
+    solved: dict[Any, np.ndarray] = {}
+
+    def values_of(y: Any) -> np.ndarray:
+        """The year's flow values, its unknowns computed (once) when a lifetime needs one of them."""
+        if y not in solved:
+            got = solve(series.tables[y]) if solve is not None else None
+            solved[y] = (np.asarray(got, dtype=float) if got is not None
+                         else series.tables[y].flows["value"].to_numpy(dtype=float))
+        return solved[y]
+
     for lt in series.lifetimes.to_dict("records"):
         p, m = lt["process"], lt["material"]
         inflow = np.zeros(n)
@@ -444,11 +459,14 @@ def _apply_lifetimes(series: YearSeries, flows_raw: RawTable | None, stocks_raw:
             f = series.tables[y].flows
             into = np.flatnonzero(((f["target"] == p) & (f["material"] == m)).to_numpy())
             v = f["value"].to_numpy(dtype=float)[into]
+            if np.isnan(v).any():
+                v = values_of(y)[into]
             for i in into[np.isnan(v)]:
                 bad = True
                 series.issues.append(locate(y, int(i), "value", f"the inflow of {m} to {p} (a stock with a "
-                                            f"lifetime) in {y} is blank: its outflows are computed from it",
-                                            "", "give the inflow"))
+                                            f"lifetime) in {y} is blank and the balances do not determine it: "
+                                            "its outflows are computed from it", "",
+                                            "give the inflow, or the flows that determine it"))
             inflow[k] = np.nansum(v)
         if bad:
             continue
