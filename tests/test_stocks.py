@@ -20,7 +20,7 @@ import pytest
 import mfa
 from mfa.cli import main
 from mfa.errors import ParkError
-from tests.conftest import write_park
+from tests.conftest import ROOT, write_park
 
 USED = [6000, 6000, 6100, 6100, 6200]
 RATES = [0.80, 0.81, 0.82, 0.84, 0.85]
@@ -219,3 +219,57 @@ def test_engines_refuse_a_multi_year_park_and_point_to_the_series():
             engine(park)
     assert mfa.trace(park.for_year(2021)).table["tonnes"].sum() > 0
     assert isinstance(park.lifetimes, pd.DataFrame) and park.lifetimes["model"].tolist() == ["weibull"]
+
+
+def _soil_path(start: float, residues: list[float]) -> list[float]:
+    stock, out = start, []
+    for r in residues:
+        stock = stock * math.exp(-1 / 50) + r * math.exp(-1 / 100)
+        out.append(stock)
+    return out
+
+
+def test_projection_of_residual_film_to_2030_current_and_target_rate(tmp_path, capsys):
+    from mfa.projection import project
+
+    park = mfa.read_park("farm_film")
+    end_2025 = mfa.stocks(park).table.query("process == 'soil'")["stock"].iat[-1]
+    # current: the 2025 figures held, 930 t/a of residue a year
+    held = mfa.stocks(project(park, 2030)).table.query("process == 'soil' and year > 2025")
+    assert held["inflow"].tolist() == [930] * 5
+    assert held["stock"].tolist() == pytest.approx(_soil_path(end_2025, [930] * 5), rel=1e-12)
+    # target: recovery 85 % → 90 % by 2030, linear; residue and landfill from the balances
+    scenario = ROOT / "parks" / "farm_film" / "scenarios" / "recovery_90_by_2030.csv"
+    p = project(park, 2030, scenario)
+    soil = mfa.stocks(p).table.query("process == 'soil' and year > 2025")
+    residues = [6200 * (1 - r) for r in (0.86, 0.87, 0.88, 0.89, 0.90)]
+    assert soil["inflow"].tolist() == pytest.approx(residues)
+    assert soil["stock"].tolist() == pytest.approx(_soil_path(end_2025, residues), rel=1e-12)
+    assert round(soil["stock"].iat[-1]) == 24492 and round(held["stock"].iat[-1]) == 25389
+    rate = mfa.indicator_series(p).get("farm_film_recovery_rate")
+    assert rate["value"].tolist()[-5:] == pytest.approx([0.86, 0.87, 0.88, 0.89, 0.90])
+    # every projected year balances on its own
+    for y in range(2026, 2031):
+        b = mfa.balance(mfa.solve_park(p.for_year(y)).park)
+        assert b.ok, y
+    # the command line, and the projected park written and read back
+    out = tmp_path / "film2030.yaml"
+    assert main(["project", "farm_film", str(scenario), "--until", "2030", "-o", str(out), "--json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["written"] == str(out) and doc["stocks"][-1]["year"] == 2030
+    assert mfa.stocks(mfa.read_park(out)).table["stock"].iat[-1] == pytest.approx(soil["stock"].iat[-1])
+
+
+def test_scenario_errors_are_located(tmp_path):
+    bad = tmp_path / "bad.csv"
+    bad.write_text("flow,column,year,value\nfields>colection:farm_film,tc,2030,0.9\n"
+                   "fields>collection:farm_film,share,2024,1.5\n", encoding="utf-8")
+    from mfa.projection import project
+
+    with pytest.raises(ParkError) as e:
+        project(mfa.read_park("farm_film"), 2030, bad)
+    got = {(i.row, i.column) for i in e.value.issues}
+    assert {(2, "flow"), (3, "column"), (3, "year")} <= got
+    assert all(i.file.endswith("bad.csv") for i in e.value.issues)
+    with pytest.raises(mfa.MfaError, match="after the park's last year 2025"):
+        project(mfa.read_park("farm_film"), 2025)

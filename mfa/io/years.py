@@ -337,11 +337,12 @@ def series_tables(tables: Mapping[str, RawTable | None], info: Any, source: str,
     # the ties between years are checked on years that read well, one by one and as a run
     if not issues and not any(t.errors for t in per_year.values()):
         _missing_flows(series, tables.get("flows"), rows)
+        # openings first: a year's balances (which may give a lifetime's inflow) need its stocks
+        _carry_stocks(series, tables.get("stocks"), rows)
         if len(lifetimes) and not issues:
             if model is None:
                 raise TypeError("series_tables: a park with a lifetimes table needs the lifetime model")
             _apply_lifetimes(series, tables.get("flows"), tables.get("stocks"), rows, model, solve)
-        _carry_stocks(series, tables.get("stocks"), rows)
     series.issues = unique_issues(issues)
     return series
 
