@@ -155,7 +155,7 @@ class Park:
         (<Park 'Small': 4 processes, 3 flows, 1 materials>, 'park')
         """
         unknown = set(changes) - {"processes", "flows", "materials", "stocks", "info", "activities",
-                                  "coefficients"}
+                                  "coefficients", "lifetimes"}
         if unknown:
             raise TypeError(f"replace() got unknown tables {sorted(unknown)}")
         info = changes.get("info", self._info)
@@ -177,6 +177,7 @@ class Park:
             info=info,
             activities=changes.get("activities", self._activities),
             coefficients=changes.get("coefficients", self._coefficients),
+            lifetimes=changes.get("lifetimes", self.lifetimes if len(self.lifetimes) else None),
         )
 
     def with_values(self, value: Any, sigma: Any = None) -> "Park":
