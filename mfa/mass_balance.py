@@ -31,6 +31,7 @@ import numpy as np
 import pandas as pd
 
 from mfa.conventions import PROCESS_KINDS, STOCK_KINDS
+from mfa.compile import kind_codes
 from mfa.results import Result, frame_records, jsonable
 
 if TYPE_CHECKING:
@@ -291,8 +292,7 @@ def balance(park: Park, rel_tol: float | None = None, abs_tol: float | None = No
     known_v = np.where(unknown, 0.0, v)
     inputs, outputs, unknown_in, unknown_out = c.known_totals()
     n_unknown = unknown_in + unknown_out
-    kind = c.kind
-    is_storage = np.isin(kind, list(STOCK_KINDS))
+    is_storage = np.isin(c.kind_code, kind_codes(STOCK_KINDS))
     has_stock = ~np.isnan(c.delta_stock)
     stock = np.where(has_stock, c.delta_stock, 0.0)
     derived_stock = is_storage & ~has_stock

@@ -291,19 +291,21 @@ def _repeats(ids: pd.Series) -> bool:
 
 
 def _flows(raw: RawTable | None, issues: list[Issue], processes: pd.DataFrame,
-           known_materials: set[str] | None, info: Any, check_processes: bool = True) -> pd.DataFrame:
-    """The flows table. ``check_processes`` False / ``known_materials`` None: the table they are checked
+           known_materials: set[str] | None, info: Any,
+           check_processes: bool = True) -> tuple[pd.DataFrame, tuple[np.ndarray, np.ndarray] | None]:
+    """The flows table, and the rows of each flow's source and target among ``processes`` (None when there
+    are no flows to locate). ``check_processes`` False / ``known_materials`` None: the table they are checked
     against was refused, so checking them would only repeat its refusal on every row."""
     cols = list(FLOW_COLUMNS)
     empty = pd.DataFrame({col: pd.Series(dtype=object) for col in cols})
     if raw is None:
         issues.append(Issue("flows", "no flows given"))
-        return empty
+        return empty, None
     c = TableChecker(raw, issues)
     if c.n == 0:
         issues.append(Issue(raw.file, "no flows: the table has no rows"))
     if not c.required(REQUIRED["flows"]):
-        return empty
+        return empty, None
     from mfa.units import UnitError, flow_factor
 
     pids = processes["id"] if len(processes) else pd.Series([], dtype=object)
@@ -404,12 +406,13 @@ def _flows(raw: RawTable | None, issues: list[Issue], processes: pd.DataFrame,
         c.ids("id", "flow")  # reports the duplicates among explicit ids with their first place
     # With errors no park is built: the default ids (a string join per row) are not worth making.
     ids = given if any(i.severity == "error" for i in issues) else _flow_ids(source, target, material, route, given)
-    return pd.DataFrame({
+    frame = pd.DataFrame({
         "id": ids, "source": source, "target": target, "material": material,
         "value": value, "sigma": sigma, "tc": tc, "tc_sigma": tc_sigma, "route": route,
         "fate": fate, "year": pd.arrays.IntegerArray(np.nan_to_num(year_num).astype(np.int64), np.isnan(year_num)),
         "note": c.text("note"), "estimated": est, "activity": pd.Series([""] * c.n, dtype=object),
     })
+    return frame, (ends["source"], ends["target"])
 
 
 def _stocks(raw: RawTable | None, issues: list[Issue], processes: pd.DataFrame,
@@ -554,6 +557,9 @@ class ParkTables:
     coefficients: RawTable | None = None
     known_materials: set[str] = field(default_factory=set)
     issues: list[Issue] = field(default_factory=list)
+    # per flow, the rows of its source and target in ``processes``, as validation found them: compiling the
+    # park reuses them instead of hashing every id again
+    endpoints: tuple[np.ndarray, np.ndarray] | None = None
 
     @property
     def errors(self) -> list[Issue]:
@@ -605,7 +611,8 @@ class ParkTables:
         flows = self.flows
         if generated is not None and len(generated):
             flows = pd.concat([flows, generated.reindex(columns=list(FLOW_COLUMNS))], ignore_index=True)
-        dup = flows["id"].duplicated(keep="first")
+        codes, uniques = pd.factorize(flows["id"])
+        dup = flows["id"].duplicated(keep="first") if len(uniques) < len(flows) else pd.Series(False)
         if dup.any():
             raise ParkError([Issue(self.source, "duplicate flow id (a generated flow has the id of another flow)",
                                    column="id", value=v) for v in flows.loc[dup, "id"]])
@@ -616,6 +623,36 @@ class ParkTables:
                     stocks=_canonical(self.stocks, STOCK_COLUMNS), info=self.info,
                     activities=_tidy_free_table(frame(self.activities)),
                     coefficients=_tidy_free_table(frame(self.coefficients)))
+
+    def flow_endpoints(self, generated: pd.DataFrame | None = None) -> tuple[np.ndarray, np.ndarray] | None:
+        """Per flow of :meth:`park_frames` (``generated`` ones last), the rows of its source and target in
+        ``processes``; None when validation did not locate them.
+
+        Parameters
+        ----------
+        generated : pandas.DataFrame, optional
+            The flows generated from activity data, as given to :meth:`park_frames`.
+
+        Returns
+        -------
+        tuple of two int64 arrays, or None
+
+        Examples
+        --------
+        >>> t = park_from_frames(pd.DataFrame({"id": ["a", "b"], "name": ["A", "B"], "kind": ["import", "production"]}),
+        ...                      pd.DataFrame({"source": ["a"], "target": ["b"], "material": ["raw_coal"],
+        ...                                    "value": [1]}))
+        >>> [e.tolist() for e in t.flow_endpoints()]
+        [[0], [1]]
+        """
+        if self.endpoints is None:
+            return None
+        src, tgt = self.endpoints
+        if generated is not None and len(generated):
+            ids = self.processes["id"]
+            src = np.concatenate([src, row_of(generated["source"], ids)])
+            tgt = np.concatenate([tgt, row_of(generated["target"], ids)])
+        return src, tgt
 
 
 def validate_tables(tables: Mapping[str, RawTable | None], info: Any, source: str, year: int | None = None,
@@ -677,11 +714,11 @@ def validate_tables(tables: Mapping[str, RawTable | None], info: Any, source: st
     check_processes = "processes" not in refused
     checkable = known if "materials" not in refused else None
     processes = _processes(tables.get("processes"), issues, refused=not check_processes)
-    flows = _flows(tables.get("flows"), issues, processes, checkable, park_info, check_processes)
+    flows, endpoints = _flows(tables.get("flows"), issues, processes, checkable, park_info, check_processes)
     stocks = _stocks(tables.get("stocks"), issues, processes, checkable, check_processes)
     return ParkTables(processes=processes, flows=flows, materials=own, stocks=stocks, info=park_info,
                       source=source, activities=tables.get("activities"), coefficients=tables.get("coefficients"),
-                      known_materials=known, issues=issues)
+                      known_materials=known, issues=issues, endpoints=endpoints)
 
 
 def park_from_frames(processes: pd.DataFrame | None, flows: pd.DataFrame | None,
