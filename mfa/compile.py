@@ -399,6 +399,10 @@ class CompiledPark:
         unknown = np.isnan(v)
         kv = np.where(unknown, 0.0, v)
         n = len(self.delta_stock)  # one per process, without making the ids' strings
+        if not unknown.any():  # most parks as checked: no unknown flow to count
+            none = np.zeros(n)
+            return np.bincount(self.tgt, weights=kv, minlength=n), np.bincount(self.src, weights=kv, minlength=n), \
+                none, none.copy()
         return (np.bincount(self.tgt, weights=kv, minlength=n), np.bincount(self.src, weights=kv, minlength=n),
                 np.bincount(self.tgt, weights=unknown, minlength=n),
                 np.bincount(self.src, weights=unknown, minlength=n))
