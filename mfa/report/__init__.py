@@ -827,11 +827,13 @@ def aggregated(park: Any, max_processes: int = MAX_DRAWN_PROCESSES, lang: str = 
     new_stocks = None
     if len(st):
         s2 = st.assign(process=st["process"].map(node_of))
-        new_stocks = s2.groupby(["process", "material"], sort=True)[["opening", "closing"]].sum().reset_index()
+        new_stocks = (s2.groupby(["process", "material"], sort=True)[["opening", "closing"]].sum().reset_index()
+                      .assign(unit="t"))
     mats = park.materials
     used = mats[mats["id"].isin(f["material"].unique())]
     info = park.info.model_dump()
-    agg = mfa.Park.from_frames(processes=new_procs, flows=f.reset_index(drop=True), materials=used,
+    # values are t/a already: the unit column keeps the park's own unit (万t/a, say) from rescaling them
+    agg = mfa.Park.from_frames(processes=new_procs, flows=f.reset_index(drop=True).assign(unit="t/a"), materials=used,
                                stocks=new_stocks, info=info)
     drawn = len(new_procs)
     if lang == "zh":
