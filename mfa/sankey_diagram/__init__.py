@@ -255,7 +255,8 @@ def carrier_flows(park: "Park") -> np.ndarray:
 
 def sankey_frames(park: "Park", material: str | Sequence[str] | None = None,
                   category: str | Sequence[str] | None = None, group_by: str | None = None, lang: str = "en",
-                  residuals: bool = True, carriers: bool | None = None) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
+                  residuals: bool = True, carriers: bool | None = None,
+                  carrier_mask: np.ndarray | None = None) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
     """The nodes and links a Sankey of ``park`` draws, as tidy frames (t/a), plus notes.
 
     Parameters
@@ -269,6 +270,7 @@ def sankey_frames(park: "Park", material: str | Sequence[str] | None = None,
     carriers : draw the carrier flows (:func:`carrier_flows`: air, water, flue gas …). ``None`` (default):
         off in the whole-park view, where they would dwarf the wastes, on when a material or category is
         asked for.
+    carrier_mask : which rows of ``park.flows`` are carriers (default :func:`carrier_flows` of ``park``).
 
     Returns
     -------
@@ -344,7 +346,7 @@ def sankey_frames(park: "Park", material: str | Sequence[str] | None = None,
     unknown = np.isnan(value)
     sel = keep_material(flows["material"])
     if carriers is False or (carriers is None and not filtered):
-        carrier = carrier_flows(park)
+        carrier = carrier_flows(park) if carrier_mask is None else np.asarray(carrier_mask, dtype=bool)
         hidden_carriers = float(np.nansum(value[sel & carrier]))
         sel &= ~carrier
     else:
@@ -964,9 +966,11 @@ def sankey(park: "Park", material: str | Sequence[str] | None = None,
     if around is not None:
         from mfa.sankey_diagram.neighbourhood import REST_IN, REST_OUT, neighbourhood
 
-        park, near = neighbourhood(park, around, depth=depth, lang=lang)
+        # carriers are decided on the whole park: air cut off from its atmosphere stays air
+        park, near = neighbourhood(park, around, depth=depth, lang=lang, carriers=carrier_flows(park))
     nodes, links, notes = sankey_frames(park, material=material, category=category, group_by=group_by,
-                                        lang=lang, residuals=residuals, carriers=carriers)
+                                        lang=lang, residuals=residuals, carriers=carriers,
+                                        carrier_mask=near.get("carriers"))
     if near:
         nodes.loc[nodes["id"].isin([REST_IN, REST_OUT]), "kind"] = "rest"
         notes["internal"] = notes.get("internal", 0.0) + near["internal"]

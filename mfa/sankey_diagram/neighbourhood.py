@@ -47,7 +47,8 @@ def _selection(park: "Park", around: str) -> tuple[np.ndarray, str, str]:
                    + (f"; {hint}" if hint else ""))
 
 
-def neighbourhood(park: "Park", around: str, depth: int = 1, lang: str = "en") -> tuple["Park", dict[str, Any]]:
+def neighbourhood(park: "Park", around: str, depth: int = 1, lang: str = "en",
+                  carriers: np.ndarray | None = None) -> tuple["Park", dict[str, Any]]:
     """The processes within ``depth`` flows of ``around`` and the flows between them, as a park; what they
     exchange with the rest of the park summed into *rest of park* processes (see the module docstring).
 
@@ -60,6 +61,10 @@ def neighbourhood(park: "Park", around: str, depth: int = 1, lang: str = "en") -
         1: the selection and the processes it exchanges with; 2: also theirs; …
     lang : {"en", "zh"}
         Language of the *rest of park* names and of the message.
+    carriers : numpy.ndarray of bool, optional
+        Per row of ``park.flows``: the carrier flows (:func:`mfa.sankey_diagram.carrier_flows` of the whole
+        park, so air cut off from its atmosphere stays a carrier). They do not widen the neighbourhood;
+        they are kept in it (so every balance is the park's) and ``info["carriers"]`` marks them.
 
     Returns
     -------
@@ -68,7 +73,8 @@ def neighbourhood(park: "Park", around: str, depth: int = 1, lang: str = "en") -
         :data:`REST_OUT` of kind export where used).
     info : dict
         ``node`` (id of the selection's node), ``label``, ``members`` (process ids), ``processes`` (drawn),
-        ``rest_in``, ``rest_out`` (t/a), ``internal`` (t/a inside a group, not drawn), ``message``
+        ``rest_in``, ``rest_out`` (t/a), ``internal`` (t/a inside a group, not drawn), ``carriers`` (bool per
+        row of the neighbourhood's flows), ``message``
         (:class:`mfa.errors.Message` in ``lang``).
 
     Examples
@@ -99,9 +105,10 @@ def neighbourhood(park: "Park", around: str, depth: int = 1, lang: str = "en") -
     tgt = flows["target"].map(node_of).to_numpy(dtype=object)
     value = flows["value"].to_numpy(dtype=float)
     inside = src == tgt  # only flows within the group: they cancel in its balance
+    carrier = np.zeros(len(flows), dtype=bool) if carriers is None else np.asarray(carriers, dtype=bool)
     reached = np.array([node], dtype=object)
     for _ in range(int(depth)):
-        touch = (np.isin(src, reached) | np.isin(tgt, reached)) & ~inside
+        touch = (np.isin(src, reached) | np.isin(tgt, reached)) & ~inside & ~carrier
         reached = np.union1d(reached, np.concatenate([src[touch], tgt[touch]]))
     s_in, t_in = np.isin(src, reached), np.isin(tgt, reached)
     keep = s_in & t_in & ~inside
@@ -110,19 +117,25 @@ def neighbourhood(park: "Park", around: str, depth: int = 1, lang: str = "en") -
 
     def cut(mask: np.ndarray, end: np.ndarray, rest: str, towards: bool) -> pd.DataFrame:
         f = pd.DataFrame({"process": end[mask], "material": flows["material"].to_numpy(dtype=object)[mask],
-                          "value": value[mask]})
-        f = f.groupby(["process", "material"], sort=True)["value"].sum(min_count=1).reset_index()
-        f = f[f["value"].notna() & (f["value"] != 0)]
+                          "value": value[mask], "carrier": carrier[mask]})
+        g = f.groupby(["process", "material", "carrier"], sort=True)["value"]
+        # a sum with an unknown flow in it is unknown: the process's balance stays "unknown", as in the park
+        f = g.sum().where(g.count() == g.size()).reset_index()
+        f = f[f["value"] != 0]
         a, b = (f["process"], rest) if towards else (rest, f["process"])
-        return pd.DataFrame({"id": a + ">" + b + ":" + f["material"], "source": a, "target": b,
-                             "material": f["material"], "value": f["value"]})
+        # a material both carried and not (rare) gets two rows: ids stay unique
+        tag = np.where(f["carrier"].to_numpy(dtype=bool), "~carrier", "")
+        return pd.DataFrame({"id": a + ">" + b + ":" + f["material"] + tag, "source": a, "target": b,
+                             "material": f["material"], "value": f["value"], "carrier": f["carrier"]})
 
     into = cut(~s_in & t_in, tgt, REST_IN, towards=False)
     out_of = cut(s_in & ~t_in, src, REST_OUT, towards=True)
     cols = ["id", "source", "target", "material", "value", "sigma", "note", "estimated"]
     # values are t/a already: the unit column keeps the park's own unit (万t/a, say) from rescaling them
-    new_flows = pd.concat([kept[[c for c in cols if c in kept.columns]], into, out_of],
-                          ignore_index=True).assign(unit="t/a")
+    kept = kept[[c for c in cols if c in kept.columns]].assign(carrier=carrier[keep])
+    new_flows = pd.concat([kept, into, out_of], ignore_index=True)
+    sub_carriers = new_flows.pop("carrier").to_numpy(dtype=bool)
+    new_flows = new_flows.assign(unit="t/a")
     drawn = procs[procs["id"].map(node_of).isin(reached).to_numpy() & ~is_member]
     rows = [drawn[["id", "name", "name_zh", "kind", "group"]]]
     if node.startswith(GROUP_PREFIX):
@@ -164,4 +177,5 @@ def neighbourhood(park: "Park", around: str, depth: int = 1, lang: str = "en") -
         text = _AROUND_EN.format(**shown)
     return sub, {"node": node, "label": label, "members": [str(m) for m in members], "processes": len(reached),
                  "rest_in": rest_in, "rest_out": rest_out, "internal": float(np.nansum(value[inside])),
+                 "carriers": sub_carriers,
                  "message": Message(text, "sankey.around", **params)}
