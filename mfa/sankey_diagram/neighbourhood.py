@@ -165,10 +165,10 @@ def neighbourhood(park: "Park", around: str, depth: int = 1, lang: str = "en",
     rest_in, rest_out = float(into["value"].sum()), float(out_of["value"].sum())
     shown_name = new_procs.set_index("id")["name_zh" if lang == "zh" else "name"].get(node)
     shown_name = shown_name if isinstance(shown_name, str) and shown_name else label
-    params = {"process": shown_name, "depth": int(depth), "n": len(reached), "rest_in": rest_in, "rest_out": rest_out}
     from mfa.sankey_diagram import format_value
 
-    shown = {**params, "rest_in": format_value(rest_in, lang), "rest_out": format_value(rest_out, lang)}
+    shown = {"process": shown_name, "depth": int(depth), "n": len(reached), "rest_in": format_value(rest_in, lang),
+             "rest_out": format_value(rest_out, lang)}
     if lang == "zh":
         from mfa.i18n import MESSAGES_ZH
 
@@ -178,4 +178,5 @@ def neighbourhood(park: "Park", around: str, depth: int = 1, lang: str = "en",
     return sub, {"node": node, "label": label, "members": [str(m) for m in members], "processes": len(reached),
                  "rest_in": rest_in, "rest_out": rest_out, "internal": float(np.nansum(value[inside])),
                  "carriers": sub_carriers,
-                 "message": Message(text, "sankey.around", **params)}
+                 "message": Message(text, "sankey.around", process=shown_name, depth=int(depth), n=len(reached),
+                                    rest_in=rest_in, rest_out=rest_out)}
