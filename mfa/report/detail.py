@@ -37,6 +37,7 @@ DETAIL_TEXT: dict[str, dict[str, str]] = {
         "depth": "depth", "carriers_box": "air, water and flue gas", "table_heading": "Every flow and process",
         "flows_tab": "flows", "processes_tab": "processes", "search_ph": "search", "prev": "◀ previous",
         "next": "next ▶", "noscript": "The table and this diagram need JavaScript; the CSV file has every flow.",
+        "csv_link": "",
         "sort": "sort", "rows": "{n} of {total} rows",
         "col_id": "flow", "col_from": "from", "col_to": "to", "col_material": "material", "col_tonnes": "{u}/a",
         "col_sigma": "σ {u}/a", "col_status": "value", "col_process": "process", "col_name": "name",
@@ -55,14 +56,14 @@ DETAIL_TEXT: dict[str, dict[str, str]] = {
     },
     "zh": {
         "detail": "全部明细", "detail_note": "按报告口径列出园区的每一条流和每一个过程，可在此搜索、排序（点击列名）和翻页；"
-        "同样的流也写在本页旁边的 CSV 文件中（单位 t/a，全精度，合计即园区总量）：",
+        "同样的流也写在本页旁边的逗号分隔表格文件中（单位 t/a，全精度，合计即园区总量）：",
         "no_csv": "（由报告命令写出）",
         "around_heading": "单个过程、分组或物质的桑基图", "around_ph": "输入过程、分组或物质",
         "around_help": "选择一个过程或分组，查看它与各个过程之间的流入和流出（深度 2：再向外一层）；选择一种物质，"
         "查看其最大的流。所绘过程与园区其余部分之间的流绘为“园区其余部分”，因此所绘过程的每一吨都绘出。",
         "depth": "深度", "carriers_box": "空气、水和烟气", "table_heading": "全部流和过程",
         "flows_tab": "流", "processes_tab": "过程", "search_ph": "搜索", "prev": "◀ 上一页", "next": "下一页 ▶",
-        "noscript": "表格和此图需要启用脚本；CSV 文件中有全部流。",
+        "noscript": "表格和此图需要启用脚本；逗号分隔表格文件中有全部流。", "csv_link": "下载全部流",
         "sort": "排序", "rows": "共 {total} 行，显示 {n} 行",
         "col_id": "流", "col_from": "从", "col_to": "到", "col_material": "物质", "col_tonnes": "{u}/a",
         "col_sigma": "标准差 {u}/a", "col_status": "数值来源", "col_process": "过程", "col_name": "名称",
