@@ -288,7 +288,7 @@ class Park:
         if c is None:
             from mfa.compile import compile_park
 
-            c = self._cache["compiled"] = compile_park(self)
+            c = self._cache["compiled"] = compile_park(self, self._cache.get("endpoints"))
         return c
 
     def to_frames(self) -> dict[str, Any]:
@@ -482,6 +482,7 @@ def assemble_park(tables: "ParkTables") -> Park:
         raise ParkError(errors)
     park = Park(**tables.park_frames(generated))
     park._cache["warnings"] = [i for i in issues if i.severity != "error"]
+    park._cache["endpoints"] = tables.flow_endpoints(generated)  # compiling reuses validation's look-ups
     return park
 
 
