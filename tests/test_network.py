@@ -15,7 +15,7 @@ import scipy.sparse as sp
 import mfa
 from mfa.errors import MfaError
 from mfa.network import ORIENTATIONS, FlowNetwork, analyse, flow_network, metrics
-from tests.conftest import P
+from tests.conftest import P, park_csv
 
 FUEL = [{"id": "coal", "name": "Coal", "category": "fuel"}]
 
@@ -204,20 +204,27 @@ def test_sparse_components_match_dense_linear_algebra(monkeypatch):
     np.testing.assert_allclose(nodes["n_jj"].to_numpy(), d, rtol=1e-8)
 
 
-def small_park(**kw):
-    processes = [P("mine", "import"), P("air", "environment"), P("a", "production"), P("b", "production"),
-                 P("yard", "storage"), P("market", "export"), P("fill", "landfill")]
-    flows = [{"source": "mine", "target": "a", "material": "coal", "value": 100},
-             {"source": "air", "target": "a", "material": "coal", "value": 20},
-             {"source": "a", "target": "b", "material": "coal", "value": 90},
-             {"source": "b", "target": "a", "material": "coal", "value": 10},
-             {"source": "b", "target": "market", "material": "coal", "value": 40},
-             {"source": "b", "target": "yard", "material": "coal", "value": 40},
-             {"source": "yard", "target": "fill", "material": "coal", "value": 10},
-             {"source": "a", "target": "fill", "material": "coal", "value": 40}]
-    stocks = [{"process": "yard", "material": "coal", "opening": 100, "closing": 130}]
-    flows += kw.get("extra", [])
-    return mfa.Park.from_frames(processes=processes, flows=flows, stocks=stocks, materials=FUEL)
+def small_park(extra: str = "") -> mfa.Park:
+    """a ⇄ b with an import, air drawn from the environment, an export, a landfill and a yard whose stock grows
+    by 30 t; ``extra`` adds flow rows."""
+    return park_csv("""id,kind
+        mine,import
+        air,environment
+        a,production
+        b,production
+        yard,storage
+        market,export
+        fill,landfill""", """source,target,material,value
+        mine,a,coal,100
+        air,a,coal,20
+        a,b,coal,90
+        b,a,coal,10
+        b,market,coal,40
+        b,yard,coal,40
+        yard,fill,coal,10
+        a,fill,coal,40
+        """ + extra, stocks="""process,material,opening,closing
+        yard,coal,100,130""")
 
 
 def test_park_conventions_boundary_and_stock():
@@ -242,7 +249,7 @@ def test_park_conventions_boundary_and_stock():
     # yard 40; input side after closing the 25 as dissipation: b 115
     ("output", 0.0, 130 + 90 + 40), ("input", 25.0, 130 + 115 + 40)])
 def test_unbalanced_node_is_reported_and_closed_only_on_the_input_side(orientation, closure_out, tst):
-    park = small_park(extra=[{"source": "mine", "target": "b", "material": "coal", "value": 25}])
+    park = small_park(extra="mine,b,coal,25")
     r = metrics(park, orientation=orientation)
     row = r.nodes.set_index("process").loc["b"]
     assert row["residual"] == pytest.approx(25)
