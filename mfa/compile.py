@@ -21,7 +21,36 @@ if TYPE_CHECKING:
 
     from mfa.park import Park
 
-__all__ = ["CompiledPark", "compile_park", "kind_codes"]
+__all__ = ["CompiledPark", "compile_park", "Count", "kind_codes"]
+
+
+class Count(property):
+    """A read-only count: the summed lengths of the named array attributes (one, or several for a total).
+
+    A property (so ``help()`` and the doctests see its docstring), written as one line per count so that each
+    count says what it counts; the compiled park and the linear model (:mod:`mfa.solve.model`) use it.
+
+    Parameters
+    ----------
+    *arrays : str
+        Names of the owner's sized attributes (arrays, tuples, indexes) whose lengths are summed.
+    doc : str
+        The count's docstring.
+
+    Examples
+    --------
+    >>> class Shape:
+    ...     rows, cols = (1, 2, 3), (4, 5)
+    ...     n_rows = Count("rows", doc="Rows.")
+    ...     n_cells = Count("rows", "cols", doc="Rows and columns.")
+    >>> Shape().n_rows, Shape().n_cells, Shape.n_rows.__doc__
+    (3, 5, 'Rows.')
+    """
+
+    def __init__(self, *arrays: str, doc: str) -> None:
+        super().__init__(lambda obj: sum(len(getattr(obj, name)) for name in arrays))
+        self.__doc__ = doc  # on the instance: the class's own docstring would shadow property's doc slot
+        self.arrays = arrays
 
 
 @dataclass(frozen=True, eq=False)
@@ -301,29 +330,8 @@ class CompiledPark:
         return sp.csr_matrix((data, (np.concatenate([self.tgt, self.src]), np.concatenate([cols, cols]))),
                              shape=(n_p, n_f))
 
-    @property
-    def n_processes(self) -> int:
-        """The number of processes.
-
-        Examples
-        --------
-        >>> from mfa.solve.model import example_park
-        >>> example_park().compiled.n_processes
-        4
-        """
-        return len(self.process_ids)
-
-    @property
-    def n_flows(self) -> int:
-        """The number of flows.
-
-        Examples
-        --------
-        >>> from mfa.solve.model import example_park
-        >>> example_park().compiled.n_flows
-        3
-        """
-        return len(self.src)
+    n_processes = Count("process_ids", doc="The number of processes (``example_park()``: 4).")
+    n_flows = Count("src", doc="The number of flows (``example_park()``: 3).")
 
     @cached_property
     def kind_code(self) -> np.ndarray:

@@ -560,6 +560,10 @@ class TableChecker:
                 allow_unit: bool = False) -> tuple[np.ndarray, pd.Series]:
         """Parsed floats (NaN where blank or bad) and, with ``allow_unit``, any unit written in the cell.
 
+        A bad cell — not a number, a formula, a missing-value marker, infinite, or negative where
+        ``nonnegative`` — is reported once as an issue and read as NaN, so that no later check of the same
+        column reports it again (e.g. as out of range).
+
         Parameters
         ----------
         column : str
@@ -574,7 +578,7 @@ class TableChecker:
         Returns
         -------
         values : numpy.ndarray
-            Floats, NaN where blank or bad.
+            Floats, NaN where blank or bad (negative included, where ``nonnegative``).
         units : pandas.Series
             The unit written in each cell ("" where none).
 
@@ -587,9 +591,11 @@ class TableChecker:
         >>> c = TableChecker(raw, issues)
         >>> values, units = c.numbers("value")
         >>> values.tolist()
-        [1.0, -2.0, nan]
+        [1.0, nan, nan]
         >>> [i.message for i in issues]
         ['not a number', 'negative value; flows and stocks are never negative']
+        >>> c.numbers("value", nonnegative=False)[0].tolist()
+        [1.0, -2.0, nan]
         """
         values = np.full(self.n, np.nan)
         inline_unit = pd.Series("", index=self.f.index, dtype="str")
@@ -653,6 +659,7 @@ class TableChecker:
             neg = values < 0
             self.add(neg, column, "negative value; flows and stocks are never negative",
                      suggestion="reverse the flow (swap source and target) if it runs the other way")
+            values[neg] = np.nan
         return values, inline_unit
 
     def ids(self, column: str, table: str) -> pd.Series:
