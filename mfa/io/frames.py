@@ -82,9 +82,7 @@ def _out_of_range(c: "TableChecker", values: np.ndarray, column: str, unit: str)
 
 # -- tables -----------------------------------------------------------------------------------------
 def _info(raw_info: Any, issues: list[Issue], file: str):
-    from pydantic import ValidationError
-
-    from mfa.park_info import ParkInfo
+    from mfa.park_info import ParkInfo, ParkInfoError
 
     if raw_info is None:
         return ParkInfo()
@@ -113,7 +111,7 @@ def _info(raw_info: Any, issues: list[Issue], file: str):
         loc = None
     try:
         info = ParkInfo(**data)
-    except ValidationError as exc:
+    except ParkInfoError as exc:
         for err in exc.errors():
             key = str(err["loc"][0]) if err["loc"] else ""
             msg = err["msg"]
