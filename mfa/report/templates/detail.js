@@ -87,17 +87,28 @@
   var count = document.getElementById("mfa-table-count");
   var pageLabel = document.getElementById("mfa-table-page");
 
+  /* what a search looks in, built once per view: the text columns and the ids of the processes and
+     materials shown by name */
+  var searchText = {};
+  VIEWS.flows.extra = function (j) { return P.id[F.s[j]] + " " + P.id[F.t[j]] + " " + M.id[F.m[j]]; };
+  VIEWS.processes.extra = function () { return ""; };
+  function haystack(view) {
+    if (!searchText[view]) {
+      var v = VIEWS[view], text = v.cols.filter(function (c) { return !c[2]; }), out = new Array(v.n);
+      for (var i = 0; i < v.n; i++) {
+        var parts = [v.extra(i)];
+        for (var c = 0; c < text.length; c++) { parts.push(text[c][1](i)); }
+        out[i] = parts.join("\u0001").toLowerCase();
+      }
+      searchText[view] = out;
+    }
+    return searchText[view];
+  }
   function filterRows() {
     var v = VIEWS[state.view], q = state.query.toLowerCase().trim(), rows = [];
-    var text = v.cols.filter(function (c) { return !c[2]; });
+    var hay = q ? haystack(state.view) : null;
     for (var i = 0; i < v.n; i++) {
-      if (q) {
-        var hit = false;
-        for (var c = 0; c < text.length && !hit; c++) {
-          hit = String(text[c][1](i)).toLowerCase().indexOf(q) >= 0;
-        }
-        if (!hit) { continue; }
-      }
+      if (q && hay[i].indexOf(q) < 0) { continue; }
       rows.push(i);
     }
     if (state.sort >= 0) {
