@@ -383,7 +383,8 @@
         : "M" + x0 + "," + y0 + "C" + mx + "," + y0 + " " + mx + "," + y1 + " " + x1 + "," + y1;
       var colour = D.categoryColors[catIndex[l.cat]] || "#C7C7C7";
       var path = sv("path", {"class": "sankey-link", "d": d, "fill": "none", "stroke": colour,
-                              "stroke-width": w.toFixed(2), "stroke-opacity": "0.55", "data-value": l.v});
+                              "stroke-width": w.toFixed(2), "stroke-opacity": "0.55", "data-value": l.v,
+                              "data-source": l.s, "data-target": l.t});
       var matName = l.mat >= 0 ? M.name[l.mat] : (l.cat === "stock" ? T.stock_mat : T.res_mat);
       path.appendChild(sv("title", {}, s.name + " → " + t.name + "\n" + matName + " (" +
         D.categoryLabels[catIndex[l.cat]] + "): " + flowValue(l.v)));
