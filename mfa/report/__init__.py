@@ -30,8 +30,9 @@ from __future__ import annotations
 import math
 import os
 from dataclasses import dataclass
+from importlib import import_module
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 import pandas as pd
@@ -546,6 +547,16 @@ def _why_zh(region: Any, level: Any, applies: bool, info: Any) -> str:
     return head + "：" + ("，且".join(reasons) or "不适用于本园区")
 
 
+def _engine_or_reason(run: Callable[[], Any], missing: str) -> tuple[Any, str]:
+    """Run a section's engine: (its result, "") or (None, ``missing`` with why it failed), so that the report
+    degrades section by section, never as a whole (an engine that cannot be imported included: ``run`` imports
+    it)."""
+    try:
+        return run(), ""
+    except Exception as exc:
+        return None, missing.format(e=_why(exc))
+
+
 def indicator_section(park: Any, lang: str) -> dict:
     """Indicators against targets, with the utilisation chart; or a note saying why they are missing.
 
@@ -570,12 +581,9 @@ def indicator_section(park: Any, lang: str) -> dict:
     """
     v = Voice.of(park, lang)
     t = v.t
-    try:
-        from mfa.utilisation import indicators
-
-        res = indicators(park)
-    except Exception as exc:  # the report degrades section by section, never as a whole
-        return {"indicators_missing": t["missing_indicators"].format(e=_why(exc)), "indicators": None,
+    res, missing = _engine_or_reason(lambda: import_module("mfa.utilisation").indicators(park), t["missing_indicators"])
+    if res is None:
+        return {"indicators_missing": missing, "indicators": None,
                 "targets": None, "targets_not_applied": None, "util_chart": "", "indicator_issues": [],
                 "indicator_result": None}
     zh = lang == "zh"
@@ -681,12 +689,9 @@ def trace_section(park: Any, lang: str, max_rows: int = 200) -> dict:
     """
     v = Voice.of(park, lang)
     t = v.t
-    try:
-        from mfa.tracing import trace
-
-        tr = trace(park)
-    except Exception as exc:
-        return {"trace_missing": t["missing_trace"].format(e=_why(exc)), "trace": None, "fate_chart": "",
+    tr, missing = _engine_or_reason(lambda: import_module("mfa.tracing").trace(park), t["missing_trace"])
+    if tr is None:
+        return {"trace_missing": missing, "trace": None, "fate_chart": "",
                 "gen_chart": "", "trace_issues": []}
     tab = tr.table.copy()
     tab["material_t"] = tab["material"].map(v.material)
@@ -966,12 +971,9 @@ def opportunity_section(park: Any, lang: str) -> dict:
     """
     v = Voice.of(park, lang)
     t = v.t
-    try:
-        from mfa.symbiosis import discover
-
-        res = discover(park)
-    except Exception as exc:  # the report degrades section by section, never as a whole
-        return {"opportunities_missing": t["opp_missing"].format(e=_why(exc)), "opportunities": [],
+    res, missing = _engine_or_reason(lambda: import_module("mfa.symbiosis").discover(park), t["opp_missing"])
+    if res is None:
+        return {"opportunities_missing": missing, "opportunities": [],
                 "retrofit_rates": None}
     rows = []
     for c in res.couplings.to_dict("records"):
