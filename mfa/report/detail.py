@@ -198,7 +198,9 @@ def _codes(values: pd.Series | np.ndarray, levels: list) -> list[int]:
 
 def _floats(x: np.ndarray) -> list:
     """Full precision (JSON numbers are shortest round-trip reprs); missing as null."""
-    return [None if np.isnan(v) else v for v in x.tolist()]
+    out = x.astype(object)
+    out[np.isnan(x)] = None
+    return out.tolist()
 
 
 def detail_data(park: Any, table: pd.DataFrame, balance_processes: pd.DataFrame, lang: str, unit: str,
