@@ -590,3 +590,17 @@ def test_neighbourhood_of_a_group_and_bad_selections():
         sankey(park, around="cement_plan")
     with pytest.raises(mfa.MfaError, match="--depth"):
         sankey(park, around="cement_plant", depth=0)
+
+
+def test_cli_sankey_around(tmp_path):
+    import json
+
+    from tests.conftest import run_cli
+
+    out = tmp_path / "near.svg"
+    done = run_cli("sankey", "wuhai", "-o", str(out), "--around", "cement_plant", "--depth", "2", "--json")
+    doc = json.loads(done.stdout)
+    assert done.returncode == 0 and out.exists() and doc["nodes"] > 12
+    bad = run_cli("sankey", "wuhai", "-o", str(out), "--around", "cement")
+    assert bad.returncode == 2 and "--around 'cement' is neither a process id nor a group" in bad.stderr
+    assert "Traceback" not in bad.stderr
