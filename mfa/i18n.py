@@ -47,6 +47,9 @@ MESSAGES_ZH: dict[str, str] = {
     "solved.negative": "{n} 条未知流由平衡算出为负值，说明该处数据相互矛盾，仍保留为未知：{flows}",
     "solved.undetermined": "{n} 条未知流无法由数据确定：{flows}",
     "solved.failed": "未知流无法求解（{error}），按原始数据报告",
+    # mfa.sankey_diagram
+    "sankey.around": "{process} 周边（深度 {depth}）：{n} 个过程；与园区其余部分之间的流（流入 {rest_in}，流出 {rest_out}）"
+                     "合并绘为“园区其余部分”",
     # mfa.report.compare
     "compare.no_indicators": "指标不可用：{error}",
     "compare.no_sankey": "桑基图不可用：{error}",
