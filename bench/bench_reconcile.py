@@ -367,6 +367,8 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="only the 10³ and 10⁴ parks, 2000 samples")
     ap.add_argument("--threads", type=int, default=1, help="BLAS threads (default 1)")
+    ap.add_argument("--skip-patterns", action="store_true",
+                    help="leave out the pattern table (the random structure, σ and Monte Carlo only)")
     ap.add_argument("--case", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
 
@@ -392,8 +394,8 @@ def main(argv: list[str] | None = None) -> int:
 
     print(f"bench_reconcile: python {sys.version.split()[0]}, {os.cpu_count()} cores, BLAS threads "
           f"{args.threads}, load average {os.getloadavg()[0]:.1f}")
-    sizes = [2000] if args.quick else [2000, 20000]
-    pattern_table(sizes, args.threads)
+    if not args.skip_patterns:
+        pattern_table([2000] if args.quick else [2000, 20000], args.threads)
     parks = {}
     print("\n== the random structure (an expander: the stress case), 5/85/10 with 2 % measured coefficients ==")
     # 10⁴ flows only: at 10⁵ the KKT baseline's LU fills in for minutes on an expander
