@@ -43,6 +43,10 @@ _EXPORTS = {
     "Lifetime": "mfa.lifetime",
     "inflow_driven": "mfa.lifetime",
     "stock_driven": "mfa.lifetime",
+    "SubstanceLayer": "mfa.substance",
+    "read_substances": "mfa.substance",
+    "reconcile_substances": "mfa.substance",
+    "substance_fates": "mfa.substance",
 }
 
 __all__ = sorted(_EXPORTS) + ["__version__"]
@@ -63,6 +67,7 @@ if TYPE_CHECKING:  # what type checkers and IDEs see; at run time the names load
     from mfa.sankey_diagram import sankey
     from mfa.solve import reconcile
     from mfa.solved import solve_park
+    from mfa.substance import SubstanceLayer, read_substances, reconcile_substances, substance_fates
     from mfa.symbiosis import discover as discover_couplings
     from mfa.tracing import trace
     from mfa.uncertainty import monte_carlo

@@ -902,7 +902,12 @@ def reconcile_substances(park: "Park", layer: SubstanceLayer, *, max_iter: int =
     cp = park.compiled
     flows = park.flows
     c_sl, m_sl = slice(model.off_c, model.off_m), slice(model.off_m, model.off_s)
-    m_status = np.where(status[c_sl] == "computed", "computed", status[c_sl]).astype(object)
+    # a substance flow is as good as the weaker of its goods flow and its concentration
+    rank = {"exact": 0, "measured": 1, "reconciled": 2, "computed": 3, "unobservable": 4}
+    names = np.array(list(rank), dtype=object)
+    f_rank = pd.Series(np.tile(status[:n_f], S)).map(rank).to_numpy()
+    c_rank = pd.Series(status[c_sl]).map(rank).to_numpy()
+    m_status = names[np.maximum(f_rank, c_rank)]
     m_status[np.isnan(v[m_sl]) | np.isnan(v[c_sl])] = "unobservable"
     sub_col = np.repeat(np.array(model.substances, dtype=object), n_f)
     table = pd.DataFrame({
@@ -923,7 +928,7 @@ def reconcile_substances(park: "Park", layer: SubstanceLayer, *, max_iter: int =
                              dtype=object), len(proc)), "inputs": ins.ravel(), "outputs": outs.ravel()})
     balances["stock_change"] = balances["inputs"] - balances["outputs"]
     balances, imbalance = _as_given_check(park, model, balances)
-    recovery = _recovery(park, model, m)
+    recovery = _recovery(park, model, v[m_sl].reshape(S, n_f))
     messages = list(imbalance)
     n_unobs = int((m_status == "unobservable").sum())
     if n_unobs:
@@ -983,15 +988,19 @@ def _as_given_check(park: "Park", model: JointModel, balances: pd.DataFrame) -> 
 
 def _recovery(park: "Park", model: JointModel, m: np.ndarray) -> pd.DataFrame:
     """Per process that uses waste (production, treatment, consumption): substance in its waste inputs, in its
-    non-waste outputs, their ratio."""
+    non-waste outputs (NaN when one of them is not determined), their ratio."""
     cp = park.compiled
     waste = np.asarray(cp.is_waste_material, dtype=bool)[np.asarray(cp.material_codes)]
     src, tgt = np.asarray(cp.src), np.asarray(cp.tgt)
     n_p = cp.n_processes
     rows = []
     for i, s in enumerate(model.substances):
-        w_in = np.bincount(tgt, weights=m[i] * waste, minlength=n_p)
-        p_out = np.bincount(src, weights=m[i] * ~waste, minlength=n_p)
+        known = np.nan_to_num(m[i])
+        w_in = np.bincount(tgt, weights=known * waste, minlength=n_p)
+        p_out = np.bincount(src, weights=known * ~waste, minlength=n_p)
+        # a process with a non-waste output the data do not determine has no recovery figure
+        open_out = np.bincount(src, weights=(np.isnan(m[i]) & ~waste).astype(float), minlength=n_p) > 0
+        p_out[open_out] = np.nan
         # collection points and stores pass waste on: recovery is a property of the processes that use it
         users = np.isin(np.asarray(cp.kind, dtype=object), ["production", "treatment", "consumption"])
         hit = np.flatnonzero(users & (w_in > 0))

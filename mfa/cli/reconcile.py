@@ -116,8 +116,18 @@ def run(args: argparse.Namespace) -> int:
         from mfa.cli._common import write_park_output
 
         write_park_output(r.park, args.output, args)
+    from mfa.substance import read_substances, reconcile_substances
+
+    layer = read_substances(args.park, park)
+    sub = None if layer.empty else reconcile_substances(park, layer, max_iter=args.max_iter,
+                                                        covariance=args.covariance)
     if args.json:
-        print_json_result(r)
+        if sub is None:
+            print_json_result(r)
+        else:
+            from mfa.cli._common import print_json
+
+            print_json({**r.to_dict(), "substance_flows": sub.records()})
         return 0
     s = r.summary
     print(f"Reconciliation of {park.info.name} (t/a)")
@@ -144,6 +154,10 @@ def run(args: argparse.Namespace) -> int:
             print()
             print("Determined combinations of unobservable flows")
             print(r.combinations[["expression", "value", "sigma"]].to_string(index=False, na_rep=""))
+    if sub is not None:
+        from mfa.cli._substance import print_substance_flows
+
+        print_substance_flows(sub)
     if s["gross_errors"]:
         print(f"\n{s['gross_errors']} measurement(s) flagged as gross errors (alpha = {args.alpha})")
     if args.output:
