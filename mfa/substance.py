@@ -48,7 +48,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = ["UNIT_FACTORS", "SubstanceLayer", "read_substances", "check_substances", "concentration_arrays",
            "JointModel", "joint_model", "reconcile_substances", "SubstanceResult", "substance_fates",
-           "SubstanceFates", "substance_park", "example", "FATE_CLASSES"]
+           "SubstanceFates", "substance_park", "compositions", "example", "FATE_CLASSES"]
 
 #: Factor from each accepted unit to a mass fraction (blank = already a fraction).
 UNIT_FACTORS: dict[str, float] = {"": 1.0, "fraction": 1.0, "%": 1e-2, "wt%": 1e-2, "g/kg": 1e-3, "kg/t": 1e-3,
@@ -1199,6 +1199,55 @@ def substance_fates(park: "Park", layer: SubstanceLayer, substance: str | None =
         g = pd.DataFrame(columns=columns)
     rec = r.recovery if substance is None else r.recovery[r.recovery["substance"] == substance]
     return SubstanceFates(fates=g[columns], recovery=rec.reset_index(drop=True), substance=substance)
+
+
+def compositions() -> pd.DataFrame:
+    """The shipped typical compositions of wastes (``flows/compositions.csv``), every row with its source.
+
+    Returns
+    -------
+    pandas.DataFrame
+        material, substance, low, central, high (mass fractions 0–1; NaN where the source gives none), unit
+        (as published), scope, source, note.
+
+    Raises
+    ------
+    mfa.errors.ParkError
+        A malformed row (located): unknown unit or material, a number out of order, an unknown source id.
+
+    Examples
+    --------
+    >>> c = compositions()
+    >>> c.loc[(c.material == "fly_ash") & (c.substance == "Al2O3"), ["low", "central", "high"]].values.tolist()
+    [[0.25, 0.271, 0.28]]
+    """
+    from mfa.catalogue import check_sources, data_path, materials
+    from mfa.validation import Column, check_columns
+
+    path = data_path("flows", "compositions.csv")
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+    raw = RawTable("compositions", str(path), frame, range(2, len(frame) + 2))
+    issues: list[Issue] = []
+    known = set(materials()["id"])
+    checked = check_columns(raw, [
+        Column("material", "choice", required=True, choices=known, message="not a catalogue material"),
+        Column("substance", required=True),
+        Column("unit", "choice", choices=tuple(u for u in UNIT_FACTORS if u), required=True,
+               message="unknown concentration unit"),
+        *(Column(c, "number", low=0) for c in ("low", "central", "high"))], issues)
+    check_sources(raw, issues, required=True)
+    factor = frame["unit"].map(UNIT_FACTORS).to_numpy(dtype=float)
+    out = frame.assign(**{c: checked.values[c] * factor for c in ("low", "central", "high")})
+    lo, mid, hi = (out[c].to_numpy() for c in ("low", "central", "high"))
+    with np.errstate(invalid="ignore"):
+        disorder = (lo > mid) | (mid > hi) | (lo > hi) | (np.nan_to_num(hi) > 1) | (np.nan_to_num(mid) > 1)
+    if disorder.any():
+        from mfa.validation import grouped_issues
+
+        issues.extend(grouped_issues(raw, disorder, "central", "low ≤ central ≤ high ≤ 100 % does not hold"))
+    if issues:
+        raise ParkError(issues)
+    return out[["material", "substance", "low", "central", "high", "unit", "scope", "source", "note"]]
 
 
 def example() -> tuple["Park", SubstanceLayer]:

@@ -347,3 +347,21 @@ def test_cli_trace_substance_and_located_errors(tmp_path):
     bad = run_cli("reconcile", str(folder))
     assert bad.returncode == 2 and "concentrations.csv, row 5, column 'unit'" in bad.stderr
     assert "Traceback" not in bad.stderr
+
+
+def test_shipped_compositions_are_sourced_and_ordered():
+    from mfa.catalogue import known_sources
+    from mfa.substance import compositions
+
+    c = compositions()
+    assert len(c) >= 10 and c["source"].str.len().gt(0).all()
+    ids = known_sources()
+    assert all(set(s.split(";")) <= ids for s in c["source"])
+    key = c.set_index(["material", "substance", "scope"])
+    # the published figures, normalised to mass fractions
+    assert key.loc[("high_alumina_fly_ash", "Al2O3", "fly ash of the 托克托 power plant"), "central"] == pytest.approx(0.5477)
+    assert key.loc[("straw_maize", "P", "maize straw, China"), "central"] == pytest.approx(1.3e-3)
+    assert key.loc[("straw_soybean", "N", "soybean straw, China"), "central"] == pytest.approx(0.0181)
+    lo, hi = key.loc[("high_alumina_fly_ash", "Al2O3", "high-alumina coal fly ash of the 准格尔 field"),
+                     ["low", "high"]]
+    assert (lo, hi) == pytest.approx((0.40, 0.55))
