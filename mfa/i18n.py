@@ -50,6 +50,7 @@ MESSAGES_ZH: dict[str, str] = {
     # mfa.substance
     "substance.unobservable": "{n} 条物质流无法由数据确定（未给出含量，也无法由平衡计算）",
     "substance.over_goods": "{n} 条物质流大于其货物流（含量高于 1）：{flows}；含量或物质传递系数与货物数据相互矛盾",
+    "substance.negative": "{n} 条物质流算出为负值：{flows}；给定的含量使某过程其他流出中的该物质多于其流入",
     "substance.imbalance": "“{process}”的{substance}平衡按原始数据无法闭合：流入与流出相差 {excess}，超出不确定度",
     # mfa.report.compare
     "compare.no_indicators": "指标不可用：{error}",

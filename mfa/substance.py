@@ -6,7 +6,8 @@ folder, sections or sheets of the same names in YAML or Excel):
 
 * ``concentrations``: ``material`` *or* ``flow``, ``substance``, ``value``, ``unit`` (``%``, ``g/kg``,
   ``mg/kg``, ``kg/t``, ``ppm``, or blank = mass fraction 0–1), ``sigma`` (same unit; blank = exact), ``note``.
-  A flow row overrides its material's row. Every value is normalised to a mass fraction 0–1.
+  A flow row overrides its material's row; a flow row with a blank value makes that flow's content unknown (a
+  residue of the same material as the feed, to be computed). Every value is normalised to a mass fraction 0–1.
 * ``substance_tc``: ``process``, ``substance``, ``flow`` (an output of the process), ``share`` (0–1): the
   share of the process's substance input leaving through that flow.
 
@@ -294,8 +295,11 @@ def check_substances(park: "Park", concentrations: RawTable | None,
               suggestion=f"use one of: {', '.join(sorted(u for u in UNIT_FACTORS if u))} (blank: mass fraction "
                          "0–1)")
         value, _ = c.numbers("value", what="a concentration")
-        c.add((c.text("value") == "").to_numpy() & c.has("value"), "value", "missing value",
-              suggestion="give the concentration; leave the row out if it is unknown")
+        # a flow row with a blank value says "unknown here" (a residue of the same material as the feed)
+        blank = (c.text("value") == "").to_numpy() & c.has("value")
+        c.add(blank & (flow == "").to_numpy(), "value", "missing value",
+              suggestion="give the concentration; leave the row out if it is unknown (a flow row with a blank "
+                         "value makes one flow's content unknown)")
         sigma, _ = c.numbers("sigma", what="a standard uncertainty")
         factor = unit.map(UNIT_FACTORS).fillna(np.nan).to_numpy(dtype=float)
         frac, sig = value * factor, sigma * factor
@@ -307,7 +311,8 @@ def check_substances(park: "Park", concentrations: RawTable | None,
         dup = pd.Series(key).duplicated().to_numpy() & ~neither
         c.add(dup, "substance", "a second concentration of this substance for the same material or flow",
               suggestion="give each (material or flow, substance) once")
-        ok = ~(both | neither | bad_m | bad_f | bad_u.to_numpy() | np.isnan(frac) | over | dup
+        ok = ~(both | neither | bad_m | bad_f | bad_u.to_numpy() | (np.isnan(frac) & ~(blank & (flow != "")
+                                                                                    .to_numpy())) | over | dup
                | (substance == "").to_numpy() | (~np.isnan(sigma) & np.isnan(sig)))
         conc = pd.DataFrame({"material": material.to_numpy()[ok], "flow": flow.to_numpy()[ok],
                              "substance": substance.to_numpy()[ok], "value": frac[ok],
@@ -713,14 +718,16 @@ def joint_model(park: "Park", layer: SubstanceLayer) -> JointModel:
 
 
 def _same_stream(cp: Any, c_value: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Pairs of flows of one material out of one process whose concentrations are not given: one stream split,
-    so one concentration (each tied to the group's first flow)."""
+    """Pairs of flows of one material out of one internal process whose concentrations are not given: one
+    stream split, so one concentration (each tied to the group's first flow). An import process stands for
+    many suppliers, so its flows are not tied."""
     n_f = cp.n_flows
+    internal_src = ~np.asarray(cp.is_boundary, dtype=bool)[np.asarray(cp.src, dtype=np.int64)]
     group = np.asarray(cp.src, dtype=np.int64) * (int(np.max(cp.material_codes, initial=0)) + 1) + np.asarray(
         cp.material_codes, dtype=np.int64)
     a, b = [], []
     for i in range(c_value.shape[0]):
-        unknown = np.flatnonzero(np.isnan(c_value[i]))
+        unknown = np.flatnonzero(np.isnan(c_value[i]) & internal_src)
         if len(unknown) < 2:
             continue
         g = group[unknown]
@@ -750,7 +757,8 @@ class SubstanceResult(Result):
     balances : pandas.DataFrame
         Per internal process and substance: inputs, outputs, stock_change (t/a of the substance).
     recovery : pandas.DataFrame
-        Per process receiving waste and substance: waste_in, products_out (non-waste outputs), recovery.
+        Per process using waste and substance: waste_in, inputs, products_out (non-waste outputs), recovery
+        (products_out ÷ waste_in).
     chi2, dof, p_value : float, int, float
         The χ² test of all measurements (goods and concentrations).
 
@@ -935,6 +943,15 @@ def reconcile_substances(park: "Park", layer: SubstanceLayer, *, max_iter: int =
         messages.append(Issue.note(Message(f"{n_unobs} substance flow(s) not determined by the data (no "
                                            "concentration given, none computable)", "substance.unobservable",
                                            n=n_unobs)))
+    scale = max(float(np.nanmax(np.abs(v[m_sl]), initial=0.0)), 1e-300)
+    negative = np.flatnonzero(v[m_sl] < -1e-9 * scale)
+    if len(negative):
+        named = ", ".join(f"{table['substance'].iat[i]} in '{table['flow'].iat[i]}' ({v[m_sl][i]:.4g} t/a)"
+                          for i in negative[:5])
+        messages.append(Issue.note(Message(
+            f"{len(negative)} substance flow(s) computed negative: {named}; the given concentrations put more "
+            "of the substance into a process's other outputs than its inputs bring", "substance.negative",
+            n=len(negative), flows=named), severity="warning"))
     over = np.flatnonzero(v[c_sl] > 1 + 1e-9)
     if len(over):
         named = ", ".join(f"{table['substance'].iat[i]} in '{table['flow'].iat[i]}' ({v[c_sl][i]:.4g})"
@@ -987,28 +1004,34 @@ def _as_given_check(park: "Park", model: JointModel, balances: pd.DataFrame) -> 
 
 
 def _recovery(park: "Park", model: JointModel, m: np.ndarray) -> pd.DataFrame:
-    """Per process that uses waste (production, treatment, consumption): substance in its waste inputs, in its
-    non-waste outputs (NaN when one of them is not determined), their ratio."""
+    """Per process that uses waste (production, treatment, consumption): substance in its waste inputs, in all
+    its inputs, in its products (non-waste outputs not sent to the environment or a landfill; NaN when one of
+    them is not determined), and the recovery rate = products ÷ waste inputs (above 1 where other inputs carry
+    the substance too: ``inputs`` says)."""
     cp = park.compiled
     waste = np.asarray(cp.is_waste_material, dtype=bool)[np.asarray(cp.material_codes)]
     src, tgt = np.asarray(cp.src), np.asarray(cp.tgt)
     n_p = cp.n_processes
+    # a product: a non-waste output that does not go to the environment or a landfill (emissions are not)
+    target_kind = np.asarray(cp.kind, dtype=object)[tgt]
+    product = ~waste & ~np.isin(target_kind, ["environment", "landfill"])
     rows = []
     for i, s in enumerate(model.substances):
         known = np.nan_to_num(m[i])
         w_in = np.bincount(tgt, weights=known * waste, minlength=n_p)
-        p_out = np.bincount(src, weights=known * ~waste, minlength=n_p)
-        # a process with a non-waste output the data do not determine has no recovery figure
-        open_out = np.bincount(src, weights=(np.isnan(m[i]) & ~waste).astype(float), minlength=n_p) > 0
+        all_in = np.bincount(tgt, weights=known, minlength=n_p)
+        p_out = np.bincount(src, weights=known * product, minlength=n_p)
+        # a process with a product the data do not determine has no recovery figure
+        open_out = np.bincount(src, weights=(np.isnan(m[i]) & product).astype(float), minlength=n_p) > 0
         p_out[open_out] = np.nan
         # collection points and stores pass waste on: recovery is a property of the processes that use it
         users = np.isin(np.asarray(cp.kind, dtype=object), ["production", "treatment", "consumption"])
         hit = np.flatnonzero(users & (w_in > 0))
         rows.append(pd.DataFrame({"process": np.asarray(cp.process_ids, dtype=object)[hit], "substance": s,
-                                  "waste_in": w_in[hit], "products_out": p_out[hit],
+                                  "waste_in": w_in[hit], "inputs": all_in[hit], "products_out": p_out[hit],
                                   "recovery": p_out[hit] / w_in[hit]}))
     return pd.concat(rows, ignore_index=True) if rows else pd.DataFrame(
-        columns=["process", "substance", "waste_in", "products_out", "recovery"])
+        columns=["process", "substance", "waste_in", "inputs", "products_out", "recovery"])
 
 
 def substance_park(park: "Park", result: SubstanceResult, substance: str) -> "Park":
@@ -1053,7 +1076,7 @@ class SubstanceFates(Result):
         The main table: substance, material (the waste), fate (one of :data:`FATE_CLASSES`), tonnes (t/a of
         the substance), share (of the substance in that waste).
     recovery : pandas.DataFrame
-        Per process receiving waste and substance: waste_in, products_out, recovery.
+        Per process using waste and substance: waste_in, inputs, products_out, recovery.
 
     Examples
     --------
@@ -1070,7 +1093,7 @@ class SubstanceFates(Result):
     substance: str | None = None
 
 
-_MEDIA = (("air", ("air", "atmosphere", "gas", "大气", "空气")),
+_MEDIA = (("air", ("air", "atmosphere", "gas", "burn", "大气", "空气", "焚烧")),
           ("water", ("water", "sewer", "river", "lake", "sea", "水")),
           ("soil", ("soil", "field", "land", "土", "田")))
 
@@ -1151,42 +1174,57 @@ def substance_fates(park: "Park", layer: SubstanceLayer, substance: str | None =
     stock_proc = np.zeros(n_p, dtype=bool)
     delta = np.asarray(cp.delta_stock, dtype=float)
     stock_proc[(np.isfinite(delta) & (delta != 0)) | (np.isnan(delta) & np.isin(kinds, list(STOCK_KINDS)))] = True
+    # Collection points and stores pass each material on as it is (one state per material there, as in
+    # mfa.tracing); a transforming process mixes everything it receives (one state).
+    per_material = np.isin(kinds, ["collection", "storage"])
+    mc = np.asarray(cp.material_codes, dtype=np.int64)
+    n_m = int(mc.max(initial=0)) + 1
+    raw_s = np.where(per_material[src], n_p + src * n_m + mc, src)
+    raw_t = np.where(per_material[tgt], n_p + tgt * n_m + mc, tgt)
+    keys, inv = np.unique(np.concatenate([np.arange(n_p), raw_s, raw_t]), return_inverse=True)
+    s_state, t_state = inv[n_p:n_p + len(src)], inv[n_p + len(src):]
+    n_s = len(keys)
+    state_proc = np.where(keys < n_p, keys, (keys - n_p) // n_m)
+    internal_s = internal[state_proc]
+    stock_s = stock_proc[state_proc]
     table = r.substance_flows
     rows = []
     for s in subs:
         m = table.loc[table["substance"] == s, "value"].to_numpy(dtype=float)
         m = np.where(np.isnan(m) | (m < 0), 0.0, m)
-        ins = np.bincount(tgt, weights=m, minlength=n_p)
-        outs = np.bincount(src, weights=m, minlength=n_p)
+        ins = np.bincount(t_state, weights=m, minlength=n_s)
+        outs = np.bincount(s_state, weights=m, minlength=n_s)
         denom = np.maximum(ins, outs)
         safe = np.where(denom > 0, denom, 1.0)
-        p = m / safe[src]                                    # share of the source's substance per flow
-        Q = sp.csr_matrix((p[inner], (src[inner], tgt[inner])), shape=(n_p, n_p))
+        p = m / safe[s_state]                                # share of the source state's substance per flow
+        Q = sp.csr_matrix((p[inner], (s_state[inner], t_state[inner])), shape=(n_s, n_s))
         mats = sorted(set(mat[origin & (m > 0)]))
         if not mats:
             continue
         mi = {x: i for i, x in enumerate(mats)}
         sel = np.flatnonzero(origin & (m > 0))
         col = np.array([mi[x] for x in mat[sel]], dtype=np.int64)
-        x0 = np.zeros((n_p, len(mats)))
-        np.add.at(x0, (tgt[sel], col), m[sel])
+        x0 = np.zeros((n_s, len(mats)))
+        np.add.at(x0, (t_state[sel], col), m[sel])
         direct = np.zeros((len(FATE_CLASSES), len(mats)))
         np.add.at(direct, (cls_code[sel[to_boundary[sel]]], col[to_boundary[sel]]), m[sel[to_boundary[sel]]])
-        x0[~internal] = 0.0
-        # throughput of every process: y = x0 + Qᵀ y
-        A = (sp.identity(n_p, format="csc") - Q.T.tocsc())
+        x0[~internal_s] = 0.0
+        # throughput of every state: y = x0 + Qᵀ y
+        A = (sp.identity(n_s, format="csc") - Q.T.tocsc())
         y = splu(A).solve(x0)
         absorbed = direct.copy()
         out_b = np.flatnonzero(to_boundary & internal[src])
-        contrib = y[src[out_b]] * p[out_b][:, None]          # n_out_b × n_mats
+        contrib = y[s_state[out_b]] * p[out_b][:, None]      # n_out_b × n_mats
         np.add.at(absorbed, cls_code[out_b], contrib)
-        kept = np.where(internal & (denom > 0), np.maximum(ins - outs, 0.0) / safe, 0.0)
+        kept = np.where(internal_s & (denom > 0), np.maximum(ins - outs, 0.0) / safe, 0.0)
         kept_y = y * kept[:, None]
-        absorbed[codes["stored"]] += kept_y[stock_proc].sum(axis=0)
-        absorbed[codes["unresolved"]] += kept_y[~stock_proc].sum(axis=0)
+        absorbed[codes["stored"]] += kept_y[stock_s].sum(axis=0)
+        absorbed[codes["unresolved"]] += kept_y[~stock_s].sum(axis=0)
+        # below 1e-9 of what the waste carries is the rounding of the chain, not a fate
+        floor = 1e-9 * absorbed.sum(axis=0)
         for i, c in enumerate(FATE_CLASSES):
-            for x, t in zip(mats, absorbed[i]):
-                if t > 0:
+            for x, t, lo in zip(mats, absorbed[i], floor):
+                if t > lo:
                     rows.append((s, x, c, float(t)))
     columns = ["substance", "material", "fate", "tonnes", "share"]
     g = pd.DataFrame(rows, columns=columns[:4])

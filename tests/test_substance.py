@@ -365,3 +365,16 @@ def test_shipped_compositions_are_sourced_and_ordered():
     lo, hi = key.loc[("high_alumina_fly_ash", "Al2O3", "high-alumina coal fly ash of the 准格尔 field"),
                      ["low", "high"]]
     assert (lo, hi) == pytest.approx((0.40, 0.55))
+
+
+def test_negative_computed_substance_flow_is_flagged():
+    # the slag cannot hold −11.6 t of Al2O3: the alumina carries more than the ash brings
+    park, _ = example()
+    layer = SubstanceLayer.from_frames(park, [
+        {"material": "high_alumina_fly_ash", "substance": "Al2O3", "value": 28, "unit": "%"},
+        {"material": "quicklime", "substance": "Al2O3", "value": 0},
+        {"material": "alumina", "substance": "Al2O3", "value": 98.5, "unit": "%"}])
+    r = reconcile_substances(park, layer)
+    assert r.substance_flows.set_index("flow").loc["line>dump:silicon_calcium_slag", "value"] == pytest.approx(-11.4)
+    warn = [m for m in r.messages if m.code == "substance.negative"]
+    assert warn and "line>dump:silicon_calcium_slag" in warn[0].message
