@@ -1063,7 +1063,18 @@ def substance_park(park: "Park", result: SubstanceResult, substance: str) -> "Pa
                        f" (substances: {', '.join(sorted(set(t['substance'])))})"))
     sel = t[t["substance"] == substance].set_index("flow")["value"]
     values = sel.reindex(park.flows["id"]).to_numpy(dtype=float)
-    return park.with_values(np.where(values < 0, 0.0, values), sigma=np.full(len(values), np.nan))
+    view = park.with_values(np.where(values < 0, 0.0, values), sigma=np.full(len(values), np.nan))
+    stocks = park.stocks
+    if not len(stocks):
+        return view
+    # the stock rows become the substance's stock change of each process (t of the substance), on the
+    # process's first stocked material: a view balances the substance, not the goods
+    bal = result.balances[result.balances["substance"] == substance].set_index("process")["stock_change"]
+    first = stocks.drop_duplicates("process")[["process", "material"]].reset_index(drop=True)
+    change = bal.reindex(first["process"]).fillna(0.0).to_numpy()
+    rows = first.assign(opening=np.maximum(-change, 0.0), closing=np.maximum(change, 0.0), unit="t",
+                        note=f"{substance} stock change (substance view)")
+    return view.replace(flows=view.flows.drop(columns=["sigma"]).assign(sigma=np.nan), stocks=rows)
 
 
 @dataclass(frozen=True, eq=False)

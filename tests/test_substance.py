@@ -378,3 +378,21 @@ def test_negative_computed_substance_flow_is_flagged():
     assert r.substance_flows.set_index("flow").loc["line>dump:silicon_calcium_slag", "value"] == pytest.approx(-11.4)
     warn = [m for m in r.messages if m.code == "substance.negative"]
     assert warn and "line>dump:silicon_calcium_slag" in warn[0].message
+
+
+def test_sankey_per_substance_draws_the_substance_flows(tmp_path):
+    import json
+
+    from mfa.sankey_diagram import sankey_frames
+    from mfa.substance import substance_park
+    from tests.conftest import run_cli
+
+    park, layer = example()
+    view = substance_park(park, reconcile_substances(park, layer), "Al2O3")
+    _, links, _ = sankey_frames(view, carriers=True)
+    assert sorted(links["value"].round(9).tolist()) == sorted([48.0, 39.4, 8.6])   # lime carries none
+    folder = _alumina_folder(tmp_path, CONC)
+    out = run_cli("sankey", str(folder), "--substance", "Al2O3", "-o", str(tmp_path / "al.svg"), "--json")
+    assert out.returncode == 0, out.stderr
+    doc = json.loads(out.stdout)
+    assert doc["links"] == 3 and "Al2O3 (t/a of Al2O3)" in (tmp_path / "al.svg").read_text(encoding="utf-8")

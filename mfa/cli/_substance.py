@@ -79,6 +79,46 @@ def print_substance_flows(sub: "SubstanceResult") -> None:
             print(f"warning: {m.message}")
 
 
+def substance_view(source: str, park: "Park", substance: str) -> tuple["Park", str]:
+    """The park whose flows are those of ``substance`` (t/a of it), for the goods views (the Sankey diagram),
+    and the note that says so.
+
+    Parameters
+    ----------
+    source : str
+        The PARK argument (where the substance tables are read).
+    park : mfa.Park
+        The park read from it.
+    substance : str
+
+    Returns
+    -------
+    tuple of (mfa.Park, str)
+
+    Examples
+    --------
+    >>> import mfa
+    >>> view, note = substance_view("hazardous", mfa.read_park("hazardous"), "Hg")
+    >>> note
+    'flows of Hg in t/a of Hg (joint goods and substance reconciliation); 27 substance flow(s) not determined by the data are not drawn'
+    """
+    from mfa.errors import MfaError
+    from mfa.substance import read_substances, reconcile_substances, substance_park
+
+    layer = read_substances(source, park)
+    if layer.empty:
+        raise MfaError(f"{source}: the park has no concentrations table, so no substance to draw "
+                       "(add concentrations.csv: material or flow, substance, value, unit, sigma)")
+    result = reconcile_substances(park, layer)
+    view = substance_park(park, result, substance)
+    t = result.substance_flows
+    hidden = int(((t["substance"] == substance) & (t["status"] == "unobservable")).sum())
+    note = f"flows of {substance} in t/a of {substance} (joint goods and substance reconciliation)"
+    if hidden:
+        note += f"; {hidden} substance flow(s) not determined by the data are not drawn"
+    return view, note
+
+
 def trace_substance(args: argparse.Namespace, park: "Park") -> int:
     """``mfa trace PARK --substance S``: where the substance of each waste ends, and the recovery per process.
 
