@@ -100,7 +100,7 @@ def substance_view(source: str, park: "Park", substance: str) -> tuple["Park", s
     >>> import mfa
     >>> view, note = substance_view("hazardous", mfa.read_park("hazardous"), "Hg")
     >>> note
-    'flows of Hg in t/a of Hg (joint goods and substance reconciliation); 27 substance flow(s) not determined by the data are not drawn'
+    'flows of Hg in t/a of Hg (joint goods and substance reconciliation); 9 substance flow(s) not determined by the data are not drawn'
     """
     from mfa.errors import MfaError
     from mfa.substance import read_substances, reconcile_substances, substance_park
