@@ -47,6 +47,9 @@ MESSAGES_ZH: dict[str, str] = {
     "solved.negative": "{n} 条未知流由平衡算出为负值，说明该处数据相互矛盾，仍保留为未知：{flows}",
     "solved.undetermined": "{n} 条未知流无法由数据确定：{flows}",
     "solved.failed": "未知流无法求解（{error}），按原始数据报告",
+    # mfa.symbiosis
+    "symbiosis.market_unchecked": "市场未核查：未给出{products}的需求量（coupling/demand.csv），方案可能使其产量超出市场容量",
+    "symbiosis.rule_not_applied": "{status}：规则 {rule} 未用于 {couplings}——{missing}",
     # mfa.report.compare
     "compare.no_indicators": "指标不可用：{error}",
     "compare.no_sankey": "桑基图不可用：{error}",

@@ -36,6 +36,24 @@ def _weights(text: str | None) -> dict[str, float] | None:
     return out
 
 
+def _site_folder(args: argparse.Namespace) -> str | None:
+    """``--site``, else the park folder (an example park's by name) whose ``coupling/`` holds the site data."""
+    from pathlib import Path
+
+    from mfa.catalogue import example_park_path
+
+    if args.site:
+        if not Path(args.site).is_dir():
+            from mfa.errors import MfaError
+
+            raise MfaError(f"--site: folder not found: {args.site}")
+        return args.site
+    p = Path(args.park)
+    if not p.exists():
+        p = example_park_path(str(args.park)) or p
+    return str(p) if p.is_dir() else None
+
+
 def register(sub: argparse._SubParsersAction) -> None:
     """Add ``mfa symbiosis`` to the command line's sub-commands.
 
@@ -68,6 +86,11 @@ def register(sub: argparse._SubParsersAction) -> None:
                         "computed first, measured values kept)")
     p.add_argument("--nearest", type=int, metavar="K", help="consider only the K nearest users of each stream")
     p.add_argument("--compatibility", metavar="FILE", help="a compatibility catalogue instead of the shipped one")
+    p.add_argument("--site", metavar="DIR",
+                   help="the park's properties.csv, capacities.csv and demand.csv for the coupling rules "
+                        "(default: the park folder's coupling/ sub-folder when there is one)")
+    p.add_argument("--max-links", type=int, metavar="N",
+                   help="the best plan of at most N new couplings (MILP) and the order to build them in")
     p.add_argument("--no-assess", action="store_true",
                    help="skip the per-coupling ΔFCI / Δcyclicity / rate gains (faster on large parks)")
     p.add_argument("-o", "--output", metavar="RETROFIT", help="write the retrofit park here")
@@ -114,7 +137,7 @@ def run(args: argparse.Namespace) -> int:
     result = discover(park, args.objective, _weights(args.weights), compat=compat, prices=prices,
                       transport_cost=args.transport_cost, transport_co2=args.transport_co2,
                       fixed_cost=args.fixed_cost, max_distance_km=args.max_distance, nearest=args.nearest,
-                      reconcile=args.reconcile,
+                      reconcile=args.reconcile, site=_site_folder(args), max_links=args.max_links,
                       assess=False if args.no_assess else None)
     if args.output:
         from mfa.cli._common import write_park_output
