@@ -50,6 +50,9 @@ MESSAGES_ZH: dict[str, str] = {
     # mfa.symbiosis
     "symbiosis.market_unchecked": "市场未核查：未给出{products}的需求量（coupling/demand.csv），方案可能使其产量超出市场容量",
     "symbiosis.rule_not_applied": "{status}：规则 {rule} 未用于 {couplings}——{missing}",
+    # mfa.sankey_diagram
+    "sankey.around": "{process} 周边（深度 {depth}）：{n} 个过程；与园区其余部分之间的流（流入 {rest_in}，流出 {rest_out}）"
+                     "合并绘为“园区其余部分”",
     # mfa.report.compare
     "compare.no_indicators": "指标不可用：{error}",
     "compare.no_sankey": "桑基图不可用：{error}",

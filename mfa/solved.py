@@ -69,8 +69,8 @@ class SolvedPark(Result):
     title: ClassVar[str] = "Solved park"
     main_table: ClassVar[str] = "computed"
 
+    computed: pd.DataFrame  # the main table first, as in every result
     park: "Park"
-    computed: pd.DataFrame
     undetermined: list[str] = field(default_factory=list)
     reconciled: bool = False
 

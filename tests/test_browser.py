@@ -358,3 +358,58 @@ def test_cards_and_opportunities_equal_the_commands(rendered, name, lang):
         assert 'class="top-opportunities"' not in dom and TEXT[lang]["opp_none"] in visible_text(dom)
     if name == "wuhai":  # 55.11 % misses the national 73 % (2020): its card says so
         assert re.search(r'class="card missed" data-indicator="industrial_solid_waste_utilisation_rate"', dom)
+
+
+# ---- the full detail: neighbourhood Sankey and table drawn by the page's script (issue 13, item 2) -------------
+# Types into the report's filter one character at a time, then reads what the script drew and what the table
+# shows after a search, into a <pre> the DOM dump carries out.
+_DETAIL_JS = """<script>window.addEventListener("load", function () {
+  var out = {};
+  try {
+    var inp = document.getElementById("mfa-around-input"), text = %s;
+    for (var i = 1; i <= text.length; i++) { inp.value = text.slice(0, i); inp.dispatchEvent(new Event("input")); }
+    out.suggestions = document.querySelectorAll("#mfa-around-list option").length;
+    var svg = document.querySelector("#mfa-around svg");
+    out.links = Array.prototype.map.call(svg.querySelectorAll("path.sankey-link"),
+                                         function (p) { return Number(p.getAttribute("data-value")); });
+    out.values = Array.prototype.map.call(svg.querySelectorAll("text.sankey-value"), function (t) { return t.textContent; });
+    out.title = svg.querySelector(".sankey-title").textContent;
+    var s = document.getElementById("mfa-table-search"); s.value = %s; s.dispatchEvent(new Event("change"));
+    out.rows = Number(document.getElementById("mfa-table-count").getAttribute("data-rows"));
+    out.shown = document.querySelectorAll("#mfa-detail-table tbody tr").length;
+  } catch (e) { out.error = String(e); }
+  var pre = document.createElement("pre"); pre.id = "mfa-detail-probe"; pre.textContent = JSON.stringify(out);
+  document.body.appendChild(pre);
+});</script></body>"""
+
+
+def test_detail_filter_draws_the_neighbourhood_and_filters_the_table(tmp_path):
+    """Typing a process into the report's filter draws its neighbourhood: the same links and values as
+    ``sankey(park, around=…)`` (so every tonne in and out of it), value labels in the main diagram's format;
+    a search shows the matching flows only."""
+    import html as html_mod
+    import json
+
+    from mfa.sankey_diagram import format_value, sankey
+    from mfa.solved import solve_park
+
+    park = mfa.read_park("wuhai")
+    path = write_report(park, tmp_path / "report.html", lang="en")
+    name = park.processes.set_index("id").at["cement_plant", "name"]
+    probe = tmp_path / "detail-probe.html"
+    probe.write_text(path.read_text(encoding="utf-8").replace(
+        "</body>", _DETAIL_JS % (json.dumps(f"process: {name} [cement_plant]"), json.dumps("cement_plant")), 1),
+        encoding="utf-8")
+    dom = _render(probe.resolve().as_uri(), tmp_path)
+    errors = re.search(r'<pre id="mfa-js-errors"[^>]*data-count="(\d+)"[^>]*>(.*?)</pre>', dom, re.S)
+    assert errors.group(1) == "0", errors.group(2)
+    got = json.loads(html_mod.unescape(re.search(r'<pre id="mfa-detail-probe">(.*?)</pre>', dom, re.S).group(1)))
+    assert "error" not in got, got.get("error")
+    solved = solve_park(park).park
+    expected = sankey(solved, around="cement_plant")
+    assert sorted(got["links"]) == pytest.approx(sorted(expected.links["value"].tolist()), rel=1e-12)
+    assert got["title"] == f"around {name}" and 0 < got["suggestions"] <= 30
+    formatted = {format_value(v) for v in expected.links["value"]}
+    assert got["values"] and set(got["values"]) <= formatted
+    matching = solved.flows["id"].str.lower().str.contains("cement_plant").sum()
+    assert got["rows"] == matching and got["shown"] == min(matching, 50)

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import argparse
 
-from mfa.cli._common import add_force_flag, add_json_flag, add_park_argument, load_park, table_options
+from typing import TYPE_CHECKING
+
+from mfa.cli._common import (add_force_flag, add_json_flag, add_solve_flags, emit, park_command, solved_unless_given,
+                             table_options)
+
+if TYPE_CHECKING:
+    from mfa.park import Park
+    from mfa.symbiosis import SymbiosisResult
 
 HELP = "find industrial-symbiosis couplings for disposed, stored or discarded waste and write the retrofit park"
 DESCRIPTION = HELP + """.
@@ -68,8 +75,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     >>> parser.parse_args(["symbiosis", "wuhai", "--weights", "utilisation=1,co2=0.5"]).weights
     'utilisation=1,co2=0.5'
     """
-    p = sub.add_parser("symbiosis", help=HELP, description=DESCRIPTION)
-    add_park_argument(p)
+    p = park_command(sub, "symbiosis", HELP, DESCRIPTION)
     p.add_argument("--objective", choices=["utilisation", "cost", "co2"], default="utilisation",
                    help="maximise t/a utilised (default), minimise cost, or maximise CO₂ avoided")
     p.add_argument("--weights", metavar="W", help="combine objectives, e.g. utilisation=1,co2=0.5,cost=0.001 "
@@ -79,11 +85,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--transport-co2", type=float, metavar="T", help="transport emissions in t CO₂ per t·km")
     p.add_argument("--fixed-cost", type=float, metavar="CNY", help="fixed cost per coupling in CNY/a (MILP)")
     p.add_argument("--max-distance", type=float, metavar="KM", help="leave out couplings longer than KM")
-    p.add_argument("--reconcile", action="store_true",
-                   help="determine unknown flows first (mfa reconcile); the retrofit is built on the reconciled park")
-    p.add_argument("--as-given", action="store_true",
-                   help="use the data as given (by default the unknown flows that the balances determine are "
-                        "computed first, measured values kept)")
+    add_solve_flags(p, reconcile=True)
     p.add_argument("--nearest", type=int, metavar="K", help="consider only the K nearest users of each stream")
     p.add_argument("--compatibility", metavar="FILE", help="a compatibility catalogue instead of the shipped one")
     p.add_argument("--site", metavar="DIR",
@@ -120,18 +122,9 @@ def run(args: argparse.Namespace) -> int:
     ...
     0
     """
-    import sys
-
-    import pandas as pd
-
-    from mfa.results import dumps
     from mfa.symbiosis import compatibility, discover, read_prices
 
-    park = load_park(args.park)
-    if not args.reconcile and not args.as_given:
-        from mfa.solved import solve_park
-
-        park = solve_park(park).park
+    park = solved_unless_given(args)
     compat = compatibility(args.compatibility) if args.compatibility else None
     prices = read_prices(args.prices) if args.prices else None
     result = discover(park, args.objective, _weights(args.weights), compat=compat, prices=prices,
@@ -143,10 +136,15 @@ def run(args: argparse.Namespace) -> int:
         from mfa.cli._common import write_park_output
 
         write_park_output(result.retrofit(), args.output, args)
-    if args.json:
-        # the document of the result, plus where the retrofit park went when it was written
-        print(result.to_json() if not args.output else dumps({**result.to_dict(), "retrofit": str(args.output)}))
-        return 0
+    where = {"retrofit": str(args.output)} if args.output else {}  # the document says where it was written
+    return emit(args, result, lambda: _show_text(park, result, args.output), **where)
+
+
+def _show_text(park: Park, result: SymbiosisResult, output: str | None) -> None:
+    import sys
+
+    import pandas as pd
+
     solver = result.info["solver"] or "nothing to solve"
     print(f"Symbiosis plan for {park.info.name} — objective: {result.info['objective']} "
           f"({solver}, {result.summary['candidates']} candidate couplings)")
@@ -177,6 +175,5 @@ def run(args: argparse.Namespace) -> int:
                 print(f"{cat} utilisation rate {v0:.2%} → {v:.2%}")
     for n in result.notes:
         print(f"note: {n}")
-    if args.output:
-        print(f"retrofit park written to {args.output}", file=sys.stderr)
-    return 0
+    if output:
+        print(f"retrofit park written to {output}", file=sys.stderr)
