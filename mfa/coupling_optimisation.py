@@ -41,7 +41,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from mfa.coupling_candidates import Candidates
 
 __all__ = ["OBJECTIVES", "objective_weights", "build_problem", "optimise_plan", "binding_capacities",
-           "market_coefficients", "build_order"]
+           "market_coefficients", "build_order", "link_index"]
 
 OBJECTIVES: tuple[str, ...] = ("utilisation", "cost", "co2")
 
@@ -96,7 +96,8 @@ def build_problem(c: "Candidates", w: dict[str, float], fixed_cost: float | None
     w : dict
         Objective weights (:func:`objective_weights`).
     fixed_cost : float, optional
-        CNY per coupling per year: adds a binary per arc (q_a ≤ ub_a·y_a) and turns the LP into a MILP.
+        CNY per link per year: adds a binary per link (producer, user, material; q_a ≤ ub_a·y_l for its arcs)
+        and turns the LP into a MILP.
     max_links : int, optional
         At most this many couplings (Σ y_a ≤ N, a MILP as with ``fixed_cost``).
 
@@ -163,21 +164,49 @@ def build_problem(c: "Candidates", w: dict[str, float], fixed_cost: float | None
         return c_full, A, b_ub, ub_full, n, None
     if priced_links and w["cost"] == 0:
         raise MfaError("fixed link costs are a cost: use objective 'cost' or give a cost weight")
-    # binary y_a per arc: q_a − ub_a·y_a ≤ 0 ; objective + w_c·F·y_a
+    # a binary y_l per link l = (producer, user, material) — several streams of one producer to one user are
+    # one link to build: q_a − ub_a·y_l(a) ≤ 0 ; objective + w_c·F·y_l ; Σ y_l ≤ N
+    l_codes, l_uni = link_index(arcs)
+    nl = len(l_uni)
     big = np.where(np.isfinite(ub), ub, arcs["supply"].to_numpy(dtype=float))
     link = sp.csr_matrix((np.concatenate([np.ones(n), -big]),
                           (np.concatenate([np.arange(n), np.arange(n)]),
-                           np.concatenate([np.arange(n), nvar + np.arange(n)]))), shape=(n, nvar + n))
-    blocks = [sp.hstack([A, sp.csr_matrix((A.shape[0], n))]), link]
+                           np.concatenate([np.arange(n), nvar + l_codes]))), shape=(n, nvar + nl))
+    blocks = [sp.hstack([A, sp.csr_matrix((A.shape[0], nl))]), link]
     rhs = [b_ub, np.zeros(n)]
     if max_links is not None:  # the budget of new links: Σ y ≤ N
-        blocks.append(sp.csr_matrix((np.ones(n), (np.zeros(n, dtype=int), nvar + np.arange(n))),
-                                    shape=(1, nvar + n)))
+        blocks.append(sp.csr_matrix((np.ones(nl), (np.zeros(nl, dtype=int), nvar + np.arange(nl))),
+                                    shape=(1, nvar + nl)))
         rhs.append(np.array([float(max_links)]))
     A = sp.vstack(blocks).tocsr()
     link_cost = w["cost"] * float(fixed_cost) if priced_links else 0.0
-    return (np.concatenate([c_full, np.full(n, link_cost)]), A, np.concatenate(rhs),
-            np.concatenate([ub_full, np.ones(n)]), n, np.concatenate([np.zeros(nvar), np.ones(n)]))
+    return (np.concatenate([c_full, np.full(nl, link_cost)]), A, np.concatenate(rhs),
+            np.concatenate([ub_full, np.ones(nl)]), n, np.concatenate([np.zeros(nvar), np.ones(nl)]))
+
+
+def link_index(arcs: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Per arc, its link: one per (producer, user, material) — the exchange to build, whatever stream of the
+    producer it carries.
+
+    Parameters
+    ----------
+    arcs : pandas.DataFrame
+        from, to, material.
+
+    Returns
+    -------
+    (codes, names) : numpy.ndarray
+        The link of each arc and the link names ``from→to:material``.
+
+    Examples
+    --------
+    >>> arcs = pd.DataFrame({"from": ["pvc", "pvc"], "to": ["kiln", "kiln"], "material": ["carbide_slag"] * 2})
+    >>> [x.tolist() for x in link_index(arcs)]
+    [[0, 0], ['pvc→kiln:carbide_slag']]
+    """
+    names = arcs["from"].astype(str) + "→" + arcs["to"].astype(str) + ":" + arcs["material"].astype(str)
+    codes, uni = pd.factorize(names)
+    return codes, np.asarray(uni, dtype=object)
 
 
 def _plain(arcs: pd.DataFrame) -> np.ndarray:
@@ -586,8 +615,8 @@ def build_order(c: "Candidates", objective: str = "utilisation", weights: Mappin
     [[1, 'pvc→bricks:fly_ash', 100.0, 100.0], [2, 'pvc→blocks:fly_ash', 130.0, 30.0]]
     """
     arcs = c.arcs
-    names = (arcs["from"].astype(str) + "→" + arcs["to"].astype(str) + ":" + arcs["material"].astype(str)
-             ).to_numpy(dtype=object) if len(arcs) else np.zeros(0, dtype=object)
+    codes, uni = link_index(arcs) if len(arcs) else (np.zeros(0, dtype=int), np.zeros(0, dtype=object))
+    names = uni[codes]
     rows, prev, prev_value = [], set(), 0.0
     for k in range(1, int(max_links) + 1):
         q, info = optimise_plan(c, objective, weights, fixed_cost, max_links=k)

@@ -149,12 +149,15 @@ def _show_text(park: Park, result: SymbiosisResult, output: str | None) -> None:
     print(f"Symbiosis plan for {park.info.name} — objective: {result.info['objective']} "
           f"({solver}, {result.summary['candidates']} candidate couplings)")
     cols = ["rank", "from", "to", "material", "tonnes", "distance_km", "utilisation_rate_gain",
-            "landfill_avoided", "co2_avoided", "cost_change", "delta_fci", "delta_cyclicity"]
+            "landfill_avoided", "co2_avoided", "cost_change", "delta_fci", "delta_cyclicity", "binding_capacity"]
     if len(result.couplings):
         with table_options(220):
             t = result.couplings[cols].copy()
             for c in ("tonnes", "landfill_avoided", "co2_avoided", "cost_change"):
                 t[c] = [("" if pd.isna(v) else f"{v:,.0f}") for v in t[c]]
+            # a cost built from some prices only is marked: the prices it lacks are in --json (cost_missing)
+            t["cost_change"] = [v + ("*" if p and v else "") for v, p in
+                                zip(t["cost_change"], result.couplings["cost_partial"])]
             t["distance_km"] = [("" if pd.isna(v) else f"{v:.1f}") for v in t["distance_km"]]
             t["utilisation_rate_gain"] = [("" if pd.isna(v) else f"{v:+.2%}") for v in t["utilisation_rate_gain"]]
             for c in ("delta_fci", "delta_cyclicity"):
@@ -173,6 +176,12 @@ def _show_text(park: Park, result: SymbiosisResult, output: str | None) -> None:
             v0 = s["utilisation_rates_before"].get(cat)
             if v is not None and v0 is not None and cat in cats:
                 print(f"{cat} utilisation rate {v0:.2%} → {v:.2%}")
+    if result.couplings["cost_partial"].any() if len(result.couplings) else False:
+        print("* partial cost: some prices are missing (cost_missing in --json; give them with --prices)")
+    if len(result.build_order):
+        print("build order (best plan of 1, 2, … links; marginal gain in the objective's units):")
+        with table_options(220):
+            print(result.build_order.to_string(index=False))
     for n in result.notes:
         print(f"note: {n}")
     if output:
