@@ -542,12 +542,12 @@ def optimise_plan(c: "Candidates", objective: str = "utilisation", weights: Mapp
     from scipy.optimize import Bounds, LinearConstraint, linprog, milp
 
     w = objective_weights(objective, weights)
+    if max_links is not None and max_links < 1:
+        raise MfaError(f"max_links must be at least 1 (got {max_links})")
     n = len(c.arcs)
     if n == 0:
         return np.zeros(0), {"status": "no candidates", "objective_value": 0.0, "solver": None,
                              "variables": 0, "constraints": 0, "seconds": 0.0, "weights": w}
-    if max_links is not None and max_links < 1:
-        raise MfaError(f"max_links must be at least 1 (got {max_links})")
     cost, A, b, ub, n_arcs, integ = build_problem(c, w, fixed_cost, max_links)
     t0 = time.perf_counter()
     if integ is None:

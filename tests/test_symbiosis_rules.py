@@ -306,7 +306,11 @@ def test_cli_max_links_and_site(tmp_path, capsys):
     site = park_dir / "coupling"
     site.mkdir()
     pd.DataFrame(GANGUE_SITE).to_csv(site / "properties.csv", index=False)
-    assert main(["symbiosis", str(park_dir), "--json", "--max-links", "1"]) == 0
+    assert main(["symbiosis", str(park_dir)]) == 0  # not read unasked, but pointed at
+    out = capsys.readouterr()
+    assert "needs data" in out.out and f"--site {site}" in out.err
+    assert main(["symbiosis", str(park_dir), "--json", "--max-links", "1", "--site", str(site)]) == 0
     doc = json.loads(capsys.readouterr().out)
     assert doc["couplings"][0]["rule_id"] == "gangue_cfb" and len(doc["build_order"]) == 1
     assert main(["symbiosis", str(park_dir), "--max-links", "0"]) == 2
+    assert main(["symbiosis", str(park_dir), "--site", str(tmp_path / "nowhere")]) == 2

@@ -44,21 +44,33 @@ def _weights(text: str | None) -> dict[str, float] | None:
 
 
 def _site_folder(args: argparse.Namespace) -> str | None:
-    """``--site``, else the park folder (an example park's by name) whose ``coupling/`` holds the site data."""
+    """``--site`` (checked), or None. A park folder's ``coupling/`` is not read unasked, so that the command
+    and every other caller of :func:`mfa.symbiosis.discover` (the report) give the same plan for the same
+    park; :func:`run` points at it instead."""
+    from pathlib import Path
+
+    if not args.site:
+        return None
+    if not Path(args.site).is_dir():
+        from mfa.errors import MfaError
+
+        raise MfaError(f"--site: folder not found: {args.site}")
+    return args.site
+
+
+def _unused_site(args: argparse.Namespace) -> str | None:
+    """The park folder's ``coupling/`` when it exists and ``--site`` was not given."""
     from pathlib import Path
 
     from mfa.catalogue import example_park_path
+    from mfa.coupling_rules import SITE_FOLDER
 
     if args.site:
-        if not Path(args.site).is_dir():
-            from mfa.errors import MfaError
-
-            raise MfaError(f"--site: folder not found: {args.site}")
-        return args.site
-    p = Path(args.park)
+        return None
+    p = Path(str(args.park))
     if not p.exists():
         p = example_park_path(str(args.park)) or p
-    return str(p) if p.is_dir() else None
+    return str(p / SITE_FOLDER) if (p / SITE_FOLDER).is_dir() else None
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -89,8 +101,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--nearest", type=int, metavar="K", help="consider only the K nearest users of each stream")
     p.add_argument("--compatibility", metavar="FILE", help="a compatibility catalogue instead of the shipped one")
     p.add_argument("--site", metavar="DIR",
-                   help="the park's properties.csv, capacities.csv and demand.csv for the coupling rules "
-                        "(default: the park folder's coupling/ sub-folder when there is one)")
+                   help="the park's properties.csv, capacities.csv and demand.csv for the coupling rules, "
+                        "e.g. parks/wuhai/coupling (docs/coupling-rules.md)")
     p.add_argument("--max-links", type=int, metavar="N",
                    help="the best plan of at most N new couplings (MILP) and the order to build them in")
     p.add_argument("--no-assess", action="store_true",
@@ -137,10 +149,10 @@ def run(args: argparse.Namespace) -> int:
 
         write_park_output(result.retrofit(), args.output, args)
     where = {"retrofit": str(args.output)} if args.output else {}  # the document says where it was written
-    return emit(args, result, lambda: _show_text(park, result, args.output), **where)
+    return emit(args, result, lambda: _show_text(park, result, args.output, _unused_site(args)), **where)
 
 
-def _show_text(park: Park, result: SymbiosisResult, output: str | None) -> None:
+def _show_text(park: Park, result: SymbiosisResult, output: str | None, unused: str | None = None) -> None:
     import sys
 
     import pandas as pd
@@ -186,3 +198,6 @@ def _show_text(park: Park, result: SymbiosisResult, output: str | None) -> None:
         print(f"note: {n}")
     if output:
         print(f"retrofit park written to {output}", file=sys.stderr)
+    if unused:
+        print(f"the park has site data for the coupling rules in {unused}: pass --site {unused} to use it",
+              file=sys.stderr)
