@@ -255,6 +255,21 @@ def check_sources(raw: "RawTable", issues: list, required: bool) -> None:
                                      suggestion=lambda v: suggest(v, known) or "add it to flows/sources.csv"))
 
 
+def _catalogue_table(path: str | Path | None, shipped: str, what: str, columns: tuple[str, ...]) -> "RawTable":
+    """A catalogue CSV (the shipped ``flows/<shipped>`` unless ``path``) as a raw table with all ``columns``."""
+    from mfa.errors import Issue, MfaError, ParkError
+
+    p = Path(path) if path is not None else data_path("flows", shipped)
+    if not p.is_file():
+        raise MfaError(f"{what} not found: {p}")
+    raw = raw_csv(p, Path(shipped).stem)
+    missing = [c for c in columns if c not in raw.frame.columns]
+    if missing:
+        raise ParkError([Issue(raw.file, f"missing column(s) {', '.join(missing)}", row=1,
+                               suggestion="columns: " + ",".join(columns))])
+    return raw
+
+
 def compatibility(path: str | Path | None = None) -> pd.DataFrame:
     """The waste compatibility catalogue (default ``flows/compatibility.csv``), validated.
 
@@ -292,15 +307,8 @@ def compatibility(path: str | Path | None = None) -> pd.DataFrame:
     from mfa.errors import Issue, MfaError, ParkError, suggest
     from mfa.validation import Column, check_columns, grouped_issues
 
-    p = Path(path) if path is not None else data_path("flows", "compatibility.csv")
-    if not p.is_file():
-        raise MfaError(f"compatibility catalogue not found: {p}")
-    raw = raw_csv(p, "compatibility")
+    raw = _catalogue_table(path, "compatibility.csv", "compatibility catalogue", COMPATIBILITY_COLUMNS)
     frame = raw.frame
-    missing = [c for c in COMPATIBILITY_COLUMNS if c not in frame.columns]
-    if missing:
-        raise ParkError([Issue(raw.file, f"missing column(s) {', '.join(missing)}", row=1,
-                               suggestion="columns: " + ",".join(COMPATIBILITY_COLUMNS))])
     issues: list[Issue] = []
     checked = check_columns(raw, [
         Column("waste", required=True, blank_message="missing waste material"),
@@ -440,15 +448,8 @@ def coupling_coefficients(path: str | Path | None = None) -> pd.DataFrame:
     from mfa.errors import Issue, MfaError, ParkError
     from mfa.validation import Column, check_columns, grouped_issues
 
-    p = Path(path) if path is not None else data_path("flows", "coupling_coefficients.csv")
-    if not p.is_file():
-        raise MfaError(f"coupling rules not found: {p}")
-    raw = raw_csv(p, "coupling_coefficients")
+    raw = _catalogue_table(path, "coupling_coefficients.csv", "coupling rules", COEFFICIENT_RULE_COLUMNS)
     frame = raw.frame
-    missing = [c for c in COEFFICIENT_RULE_COLUMNS if c not in frame.columns]
-    if missing:
-        raise ParkError([Issue(raw.file, f"missing column(s) {', '.join(missing)}", row=1,
-                               suggestion="columns: " + ",".join(COEFFICIENT_RULE_COLUMNS))])
     issues: list[Issue] = []
     checked = check_columns(raw, [
         Column("rule", required=True, blank_message="missing rule id"),

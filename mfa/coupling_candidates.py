@@ -292,10 +292,8 @@ def counted_input(park: "Park", material: np.ndarray) -> np.ndarray:
     Examples
     --------
     >>> import mfa
-    >>> park = mfa.Park.from_frames(processes=[{"id": "a", "name": "A", "kind": "import"},
-    ...                                        {"id": "b", "name": "B", "kind": "production"}],
-    ...                             flows=[{"source": "a", "target": "b", "material": "air", "value": 1}])
-    >>> counted_input(park, np.array(["air", "fresh_water", "raw_coal"], dtype=object)).tolist()
+    >>> wuhai = mfa.read_park("wuhai")
+    >>> counted_input(wuhai, np.array(["air", "fresh_water", "raw_coal"], dtype=object)).tolist()
     [False, False, True]
     """
     from mfa.coupling_rules import EXCLUDED_MATERIALS, EXCLUDED_FROM_CAPACITY, material_categories

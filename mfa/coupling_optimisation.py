@@ -259,16 +259,10 @@ def market_coefficients(c: "Candidates", arcs: pd.DataFrame, products: pd.Series
     --------
     >>> import mfa
     >>> from mfa.coupling_candidates import candidates
-    >>> park = mfa.Park.from_frames(
-    ...     processes=[{"id": "pvc", "name": "PVC", "kind": "production"},
-    ...                {"id": "bricks", "name": "Brickworks", "kind": "production", "capacity": 600},
-    ...                {"id": "dump", "name": "Landfill", "kind": "landfill"},
-    ...                {"id": "market", "name": "Market", "kind": "export"}],
-    ...     flows=[{"source": "pvc", "target": "dump", "material": "fly_ash", "value": 100},
-    ...            {"source": "bricks", "target": "market", "material": "fired_bricks", "value": 500}])
-    >>> c = candidates(park)
-    >>> [x.tolist() for x in market_coefficients(c, c.arcs, pd.Series(["fired_bricks"]))]
-    [[0], [0], [1.0]]
+    >>> c = candidates(mfa.solve_park(mfa.read_park("wuhai")).park)
+    >>> g, a, per_t = market_coefficients(c, c.arcs, pd.Series(["fired_bricks"]))
+    >>> sorted(set(c.arcs["to"].iloc[a])), set(per_t.tolist())  # 1 t of brick per t of waste accepted
+    (['brick_plant'], {1.0})
     """
     pidx = pd.Index(products)
     parts_g, parts_a, parts_v = [], [], []
@@ -308,24 +302,16 @@ def binding_capacities(c: "Candidates", q: np.ndarray, tol: float = 1e-6) -> lis
     Returns
     -------
     list of str
+        One entry per arc, in ``c.arcs`` order.
 
     Examples
     --------
     >>> import mfa
     >>> from mfa.coupling_candidates import candidates
-    >>> park = mfa.Park.from_frames(
-    ...     processes=[{"id": "quarry", "name": "Quarry", "kind": "import"},
-    ...                {"id": "pvc", "name": "PVC", "kind": "production"},
-    ...                {"id": "bricks", "name": "Brickworks", "kind": "production", "capacity": 530},
-    ...                {"id": "dump", "name": "Landfill", "kind": "landfill"},
-    ...                {"id": "market", "name": "Market", "kind": "export"}],
-    ...     flows=[{"source": "pvc", "target": "dump", "material": "fly_ash", "value": 100},
-    ...            {"source": "quarry", "target": "bricks", "material": "clay", "value": 500},
-    ...            {"source": "bricks", "target": "market", "material": "fired_bricks", "value": 500}])
-    >>> c = candidates(park)
+    >>> c = candidates(mfa.solve_park(mfa.read_park("wuhai")).park)
     >>> q, _ = optimise_plan(c)
-    >>> binding_capacities(c, q)
-    ['bricks:input']
+    >>> sorted(set(binding_capacities(c, q)) - {"none"})  # the fly ash couplings fill these plants
+    ['aac_plant:input', 'brick_plant:input']
     """
     n = len(c.arcs)
     out = ["none"] * n
@@ -598,21 +584,9 @@ def build_order(c: "Candidates", objective: str = "utilisation", weights: Mappin
     --------
     >>> import mfa
     >>> from mfa.coupling_candidates import candidates
-    >>> park = mfa.Park.from_frames(
-    ...     processes=[{"id": "quarry", "name": "Quarry", "kind": "import"},
-    ...                {"id": "pvc", "name": "PVC", "kind": "production"},
-    ...                {"id": "bricks", "name": "Brickworks", "kind": "production", "capacity": 600},
-    ...                {"id": "blocks", "name": "Block plant", "kind": "production", "capacity": 530},
-    ...                {"id": "dump", "name": "Landfill", "kind": "landfill"},
-    ...                {"id": "market", "name": "Market", "kind": "export"}],
-    ...     flows=[{"source": "pvc", "target": "dump", "material": "fly_ash", "value": 200},
-    ...            {"source": "quarry", "target": "bricks", "material": "clay", "value": 500},
-    ...            {"source": "quarry", "target": "blocks", "material": "clay", "value": 500},
-    ...            {"source": "bricks", "target": "market", "material": "fired_bricks", "value": 500},
-    ...            {"source": "blocks", "target": "market", "material": "aac_blocks", "value": 500}])
-    >>> t = build_order(candidates(park), max_links=2)
-    >>> t[["step", "added", "tonnes", "marginal_gain"]].values.tolist()
-    [[1, 'pvc→bricks:fly_ash', 100.0, 100.0], [2, 'pvc→blocks:fly_ash', 130.0, 30.0]]
+    >>> c = candidates(mfa.solve_park(mfa.read_park("wuhai")).park)  # without its site data: acceptance only
+    >>> build_order(c, max_links=2)[["step", "added", "marginal_gain"]].values.tolist()
+    [[1, 'ash_logistics→aac_plant:fly_ash', 69400.0], [2, 'coal_washing→brick_plant:coal_gangue', 38600.0]]
     """
     arcs = c.arcs
     codes, uni = link_index(arcs) if len(arcs) else (np.zeros(0, dtype=int), np.zeros(0, dtype=object))

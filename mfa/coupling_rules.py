@@ -133,7 +133,7 @@ class SiteData:
         Raises
         ------
         mfa.errors.ParkError
-            Every problem, located by table and row.
+            Every problem, located by table name and row (the rows are numbered as in a CSV file: 2, 3 …).
 
         Examples
         --------
@@ -273,6 +273,7 @@ def read_site(folder: str | Path | None) -> SiteData:
     Returns
     -------
     SiteData
+        What the folder holds (empty tables for the files it lacks).
 
     Raises
     ------

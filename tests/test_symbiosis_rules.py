@@ -38,23 +38,28 @@ def _residual(park, process) -> float:
     return float(p.loc[process, "residual"])
 
 
+_BOUNDARY = [{"id": "buy", "name": "Suppliers", "kind": "import"}, {"id": "mine", "name": "Mine", "kind": "import"},
+             {"id": "air", "name": "Atmosphere", "kind": "environment"},
+             {"id": "gully", "name": "Gully", "kind": "environment"},
+             {"id": "dump", "name": "Landfill", "kind": "landfill"}, {"id": "market", "name": "Market", "kind": "export"}]
+
+
+def small_park(plants: dict, flows: list, capacity: dict | None = None) -> "mfa.Park":
+    """Production processes ``plants`` (id → group) between the boundary processes buy, mine (imports), air,
+    gully (environment), dump (landfill) and market (export); ``flows`` as (source, target, material, t/a)."""
+    cap = capacity or {}
+    procs = _BOUNDARY + [{"id": p, "name": p, "kind": "production", "group": g, "capacity": cap.get(p)}
+                         for p, g in plants.items()]
+    return mfa.Park.from_frames(processes=procs,
+                                flows=[dict(zip(("source", "target", "material", "value"), f)) for f in flows])
+
+
 def cfb_park() -> "mfa.Park":
     """A washery landfilling 100 t gangue and a CFB plant burning 1000 t coal (balanced)."""
-    return mfa.Park.from_frames(
-        processes=[{"id": "mine", "name": "Mine", "kind": "import"},
-                   {"id": "wash", "name": "Washery", "kind": "production", "group": "coal"},
-                   {"id": "cfb", "name": "CFB plant", "kind": "production", "group": "power"},
-                   {"id": "air", "name": "Atmosphere", "kind": "environment"},
-                   {"id": "dump", "name": "Landfill", "kind": "landfill"},
-                   {"id": "market", "name": "Market", "kind": "export"}],
-        flows=[{"source": "mine", "target": "wash", "material": "raw_coal", "value": 1100},
-               {"source": "wash", "target": "market", "material": "washed_coal", "value": 1000},
-               {"source": "wash", "target": "dump", "material": "coal_gangue", "value": 100},
-               {"source": "mine", "target": "cfb", "material": "raw_coal", "value": 1000},
-               {"source": "air", "target": "cfb", "material": "air", "value": 8000},
-               {"source": "cfb", "target": "dump", "material": "fly_ash", "value": 212.5},
-               {"source": "cfb", "target": "dump", "material": "boiler_slag", "value": 37.5},
-               {"source": "cfb", "target": "air", "material": "flue_gas", "value": 8750}])
+    return small_park({"wash": "coal", "cfb": "power"}, [
+        ("mine", "wash", "raw_coal", 1100), ("wash", "market", "washed_coal", 1000),
+        ("wash", "dump", "coal_gangue", 100), ("mine", "cfb", "raw_coal", 1000), ("air", "cfb", "air", 8000),
+        ("cfb", "dump", "fly_ash", 212.5), ("cfb", "dump", "boiler_slag", 37.5), ("cfb", "air", "flue_gas", 8750)])
 
 
 def test_gangue_in_a_cfb_boiler_reproduces_the_hand_calculation():
@@ -101,17 +106,9 @@ def test_gangue_below_the_lhv_limit_fails_quality():
 def cement_park(fly_ash: float = 100.0) -> "mfa.Park":
     """A power plant landfilling fly ash; a cement mill grinding 950 t clinker and 50 t gypsum into 1000 t
     cement; the clinker kiln is outside the park."""
-    return mfa.Park.from_frames(
-        processes=[{"id": "buy", "name": "Suppliers", "kind": "import"},
-                   {"id": "power", "name": "Power plant", "kind": "production"},
-                   {"id": "mill", "name": "Cement mill", "kind": "production", "group": "cement"},
-                   {"id": "dump", "name": "Landfill", "kind": "landfill"},
-                   {"id": "market", "name": "Market", "kind": "export"}],
-        flows=[{"source": "buy", "target": "power", "material": "raw_coal", "value": fly_ash},
-               {"source": "power", "target": "dump", "material": "fly_ash", "value": fly_ash},
-               {"source": "buy", "target": "mill", "material": "clinker", "value": 950},
-               {"source": "buy", "target": "mill", "material": "natural_gypsum", "value": 50},
-               {"source": "mill", "target": "market", "material": "cement", "value": 1000}])
+    return small_park({"power": "", "mill": "cement"}, [
+        ("buy", "power", "raw_coal", fly_ash), ("power", "dump", "fly_ash", fly_ash),
+        ("buy", "mill", "clinker", 950), ("buy", "mill", "natural_gypsum", 50), ("mill", "market", "cement", 1000)])
 
 
 def test_fly_ash_in_cement_displaces_clinker_and_avoids_kiln_co2():
@@ -131,18 +128,9 @@ def test_fly_ash_in_cement_displaces_clinker_and_avoids_kiln_co2():
 
 def kiln_park(slag: float = 100.0) -> "mfa.Park":
     """A PVC plant landfilling 100 t carbide slag; a kiln burning 1000 t limestone (balanced)."""
-    return mfa.Park.from_frames(
-        processes=[{"id": "buy", "name": "Suppliers", "kind": "import"},
-                   {"id": "pvc", "name": "PVC plant", "kind": "production"},
-                   {"id": "kiln", "name": "Clinker kiln", "kind": "production", "group": "cement"},
-                   {"id": "air", "name": "Atmosphere", "kind": "environment"},
-                   {"id": "dump", "name": "Landfill", "kind": "landfill"},
-                   {"id": "market", "name": "Market", "kind": "export"}],
-        flows=[{"source": "buy", "target": "pvc", "material": "calcium_carbide", "value": slag},
-               {"source": "pvc", "target": "dump", "material": "carbide_slag", "value": slag},
-               {"source": "buy", "target": "kiln", "material": "limestone", "value": 1000},
-               {"source": "kiln", "target": "market", "material": "clinker", "value": 560.3},
-               {"source": "kiln", "target": "air", "material": "co2", "value": 439.7}])
+    return small_park({"pvc": "", "kiln": "cement"}, [
+        ("buy", "pvc", "calcium_carbide", slag), ("pvc", "dump", "carbide_slag", slag),
+        ("buy", "kiln", "limestone", 1000), ("kiln", "market", "clinker", 560.3), ("kiln", "air", "co2", 439.7)])
 
 
 def test_carbide_slag_in_raw_meal_reproduces_the_hand_calculation():
@@ -216,16 +204,9 @@ def test_capacity_is_per_input_group_never_air(tmp_path):
 
 # ---- market limits --------------------------------------------------------------------------------------
 def test_market_limit_bounds_a_products_growth():
-    park = mfa.Park.from_frames(
-        processes=[{"id": "buy", "name": "Suppliers", "kind": "import"},
-                   {"id": "power", "name": "Power plant", "kind": "production"},
-                   {"id": "bricks", "name": "Brickworks", "kind": "production", "capacity": 700},
-                   {"id": "dump", "name": "Landfill", "kind": "landfill"},
-                   {"id": "market", "name": "Market", "kind": "export"}],
-        flows=[{"source": "buy", "target": "power", "material": "raw_coal", "value": 300},
-               {"source": "power", "target": "dump", "material": "fly_ash", "value": 300},
-               {"source": "buy", "target": "bricks", "material": "clay", "value": 500},
-               {"source": "bricks", "target": "market", "material": "fired_bricks", "value": 500}])
+    park = small_park({"power": "", "bricks": "building_material"}, [
+        ("buy", "power", "raw_coal", 300), ("power", "dump", "fly_ash", 300), ("buy", "bricks", "clay", 500),
+        ("bricks", "market", "fired_bricks", 500)], capacity={"bricks": 700})
     r = discover(park)
     assert r.couplings["tonnes"].iloc[0] == pytest.approx(200)  # capacity
     assert r.summary["market_unchecked"] == ["fired_bricks"]
@@ -237,19 +218,9 @@ def test_market_limit_bounds_a_products_growth():
 
 # ---- costs ----------------------------------------------------------------------------------------------
 def test_cost_change_has_components_range_and_missing_prices():
-    park = mfa.Park.from_frames(
-        processes=[{"id": "buy", "name": "Suppliers", "kind": "import"},
-                   {"id": "power", "name": "Power plant", "kind": "production"},
-                   {"id": "mill", "name": "Cement mill", "kind": "production", "group": "cement"},
-                   {"id": "gully", "name": "Gully", "kind": "environment"},
-                   {"id": "dump", "name": "Landfill", "kind": "landfill"},
-                   {"id": "market", "name": "Market", "kind": "export"}],
-        flows=[{"source": "buy", "target": "power", "material": "raw_coal", "value": 150},
-               {"source": "power", "target": "dump", "material": "fgd_gypsum", "value": 100},
-               {"source": "power", "target": "gully", "material": "fgd_gypsum", "value": 50},
-               {"source": "buy", "target": "mill", "material": "clinker", "value": 800},
-               {"source": "buy", "target": "mill", "material": "natural_gypsum", "value": 200},
-               {"source": "mill", "target": "market", "material": "cement", "value": 1000}])
+    park = small_park({"power": "", "mill": "cement"}, [
+        ("buy", "power", "raw_coal", 150), ("power", "dump", "fgd_gypsum", 100), ("power", "gully", "fgd_gypsum", 50),
+        ("buy", "mill", "clinker", 800), ("buy", "mill", "natural_gypsum", 200), ("mill", "market", "cement", 1000)])
     r = discover(park)
     c = r.couplings.set_index("stream")
     dumped, dropped = c.loc["power>dump:fgd_gypsum"], c.loc["power>gully:fgd_gypsum"]
@@ -272,19 +243,10 @@ def test_cost_change_has_components_range_and_missing_prices():
 
 # ---- multi-step plans ----------------------------------------------------------------------------------
 def test_max_links_gives_the_best_plan_and_the_build_order():
-    park = mfa.Park.from_frames(
-        processes=[{"id": "buy", "name": "Suppliers", "kind": "import"},
-                   {"id": "power", "name": "Power plant", "kind": "production"},
-                   {"id": "bricks", "name": "Brickworks", "kind": "production", "capacity": 600},
-                   {"id": "blocks", "name": "AAC block plant", "kind": "production", "capacity": 530},
-                   {"id": "dump", "name": "Landfill", "kind": "landfill"},
-                   {"id": "market", "name": "Market", "kind": "export"}],
-        flows=[{"source": "buy", "target": "power", "material": "raw_coal", "value": 200},
-               {"source": "power", "target": "dump", "material": "fly_ash", "value": 200},
-               {"source": "buy", "target": "bricks", "material": "clay", "value": 500},
-               {"source": "buy", "target": "blocks", "material": "clay", "value": 500},
-               {"source": "bricks", "target": "market", "material": "fired_bricks", "value": 500},
-               {"source": "blocks", "target": "market", "material": "aac_blocks", "value": 500}])
+    park = small_park({"power": "", "bricks": "brick", "blocks": "aac"}, [
+        ("buy", "power", "raw_coal", 200), ("power", "dump", "fly_ash", 200), ("buy", "bricks", "clay", 500),
+        ("buy", "blocks", "clay", 500), ("bricks", "market", "fired_bricks", 500),
+        ("blocks", "market", "aac_blocks", 500)], capacity={"bricks": 600, "blocks": 530})
     full = discover(park)
     assert full.summary["tonnes"] == pytest.approx(130) and len(full.couplings) == 2
     one = discover(park, max_links=1)
