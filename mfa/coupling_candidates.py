@@ -605,8 +605,8 @@ def _price_arcs(arcs: pd.DataFrame, coord: pd.DataFrame, pt: pd.DataFrame, trans
     }
     known = np.zeros(len(arcs), dtype=bool)
     cost, low, high = np.zeros(len(arcs)), np.zeros(len(arcs)), np.zeros(len(arcs))
-    missing = [[] for _ in range(len(arcs))]
-    for name, (mid, lo, hi) in parts.items():
+    missing = pd.Series("", index=arcs.index, dtype=object)
+    for name, (mid, lo, hi) in parts.items():  # four parts, each over every arc at once
         arcs[name] = mid
         k = ~np.isnan(mid)
         known |= k
@@ -618,12 +618,12 @@ def _price_arcs(arcs: pd.DataFrame, coord: pd.DataFrame, pt: pd.DataFrame, trans
             lacking &= arcs["disposal_kind"].astype(str).isin(["landfill", "treatment"]).to_numpy()
         elif name == "transport_per_t":
             lacking &= d0 > 0
-        for i in np.flatnonzero(lacking):  # the few arcs a price is missing for, named once each
-            missing[i].append(_MISSING_TEXT[name].format(w=arcs["material"].iat[i], d=arcs["substitutes"].iat[i]))
+        text = _missing_text(name, arcs)
+        missing = missing.where(~lacking, missing + np.where(missing == "", "", "; ") + text)
     arcs["cost_per_t"] = np.where(known, cost, np.nan)
     arcs["cost_low_per_t"] = np.where(known, low, np.nan)
     arcs["cost_high_per_t"] = np.where(known, high, np.nan)
-    arcs["cost_missing"] = ["; ".join(m) for m in missing]
+    arcs["cost_missing"] = missing.to_numpy(dtype=object)
     arcs["transport_t_km"] = d0
     te = 0.0 if transport_co2 is None else float(transport_co2)
     arcs["co2_per_t"] = arcs["co2_per_t"].to_numpy(dtype=float) - te * d0
@@ -632,8 +632,16 @@ def _price_arcs(arcs: pd.DataFrame, coord: pd.DataFrame, pt: pd.DataFrame, trans
 
 #: the parts of a coupling's cost per t (CNY/t, negative = saving)
 _COST_PARTS = ("disposal_fee_per_t", "virgin_per_t", "env_tax_per_t", "transport_per_t")
-_MISSING_TEXT = {"disposal_fee_per_t": "disposal fee of {w}", "virgin_per_t": "price of {d}",
-                 "env_tax_per_t": "environmental protection tax on {w}", "transport_per_t": "transport cost per t·km"}
+def _missing_text(part: str, arcs: pd.DataFrame) -> pd.Series:
+    """Per arc, the name of the price ``part`` needs (what ``cost_missing`` lists when it is unknown)."""
+    w = arcs["material"].astype(str)
+    if part == "disposal_fee_per_t":
+        return "disposal fee of " + w
+    if part == "virgin_per_t":
+        return "price of " + arcs["substitutes"].fillna("").astype(str)
+    if part == "env_tax_per_t":
+        return "environmental protection tax on " + w
+    return pd.Series("transport cost per t·km", index=arcs.index)
 
 
 def _substitutable(fv: _FlowView, material: str, have_export: bool) -> np.ndarray:
