@@ -21,7 +21,36 @@ if TYPE_CHECKING:
 
     from mfa.park import Park
 
-__all__ = ["CompiledPark", "compile_park"]
+__all__ = ["CompiledPark", "compile_park", "Count", "kind_codes"]
+
+
+class Count(property):
+    """A read-only count: the summed lengths of the named array attributes (one, or several for a total).
+
+    A property (so ``help()`` and the doctests see its docstring), written as one line per count so that each
+    count says what it counts; the compiled park and the linear model (:mod:`mfa.solve.model`) use it.
+
+    Parameters
+    ----------
+    *arrays : str
+        Names of the owner's sized attributes (arrays, tuples, indexes) whose lengths are summed.
+    doc : str
+        The count's docstring.
+
+    Examples
+    --------
+    >>> class Shape:
+    ...     rows, cols = (1, 2, 3), (4, 5)
+    ...     n_rows = Count("rows", doc="Rows.")
+    ...     n_cells = Count("rows", "cols", doc="Rows and columns.")
+    >>> Shape().n_rows, Shape().n_cells, Shape.n_rows.__doc__
+    (3, 5, 'Rows.')
+    """
+
+    def __init__(self, *arrays: str, doc: str) -> None:
+        super().__init__(lambda obj: sum(len(getattr(obj, name)) for name in arrays))
+        self.__doc__ = doc  # on the instance: the class's own docstring would shadow property's doc slot
+        self.arrays = arrays
 
 
 @dataclass(frozen=True, eq=False)
@@ -59,10 +88,6 @@ class CompiledPark:
     True
     """
 
-    process_ids: np.ndarray
-    process_index: dict
-    kind: np.ndarray
-    is_boundary: np.ndarray
     src: np.ndarray
     tgt: np.ndarray
     value: np.ndarray
@@ -77,6 +102,54 @@ class CompiledPark:
     # Lookups, string columns as object arrays and the material factorisation cost more than a balance
     # (Arrow-backed strings convert element by element), so each is built on first use and kept:
     # cached_property writes to the instance's __dict__, which a frozen dataclass allows.
+
+    @cached_property
+    def process_ids(self) -> np.ndarray:
+        """Per process, its id (object array).
+
+        Examples
+        --------
+        >>> from mfa.solve.model import example_park
+        >>> example_park().compiled.process_ids.tolist()
+        ['in', 'plant', 'out', 'dump']
+        """
+        return self.process_table["id"].to_numpy(dtype=object)
+
+    @cached_property
+    def process_index(self) -> dict:
+        """Process id → position.
+
+        Examples
+        --------
+        >>> from mfa.solve.model import example_park
+        >>> example_park().compiled.process_index["out"]
+        2
+        """
+        return {p: i for i, p in enumerate(self.process_ids.tolist())}
+
+    @cached_property
+    def kind(self) -> np.ndarray:
+        """Per process, its kind (object array; :attr:`kind_code` is the same as small integers).
+
+        Examples
+        --------
+        >>> from mfa.solve.model import example_park
+        >>> example_park().compiled.kind.tolist()
+        ['import', 'production', 'export', 'landfill']
+        """
+        return self.process_table["kind"].to_numpy(dtype=object)
+
+    @cached_property
+    def is_boundary(self) -> np.ndarray:
+        """Per process: import, export, environment or landfill.
+
+        Examples
+        --------
+        >>> from mfa.solve.model import example_park
+        >>> example_park().compiled.is_boundary.tolist()
+        [True, False, True, True]
+        """
+        return np.isin(self.kind_code, kind_codes(BOUNDARY_KINDS))
 
     @cached_property
     def category_of(self) -> dict:
@@ -257,29 +330,8 @@ class CompiledPark:
         return sp.csr_matrix((data, (np.concatenate([self.tgt, self.src]), np.concatenate([cols, cols]))),
                              shape=(n_p, n_f))
 
-    @property
-    def n_processes(self) -> int:
-        """The number of processes.
-
-        Examples
-        --------
-        >>> from mfa.solve.model import example_park
-        >>> example_park().compiled.n_processes
-        4
-        """
-        return len(self.process_ids)
-
-    @property
-    def n_flows(self) -> int:
-        """The number of flows.
-
-        Examples
-        --------
-        >>> from mfa.solve.model import example_park
-        >>> example_park().compiled.n_flows
-        3
-        """
-        return len(self.src)
+    n_processes = Count("process_ids", doc="The number of processes (``example_park()``: 4).")
+    n_flows = Count("src", doc="The number of flows (``example_park()``: 3).")
 
     @cached_property
     def kind_code(self) -> np.ndarray:
@@ -292,8 +344,9 @@ class CompiledPark:
         >>> [PROCESS_KINDS[i] for i in c.kind_code] == c.kind.tolist()
         True
         """
-        order = {kind: i for i, kind in enumerate(PROCESS_KINDS)}
-        return np.array([order[x] for x in self.kind], dtype=np.int8)
+        # the few distinct kinds are looked up, not every process's (no string per process is made)
+        codes, kinds = pd.factorize(self.process_table["kind"])
+        return kind_codes(kinds.tolist())[codes] if len(codes) else np.zeros(0, dtype=np.int8)
 
     @cached_property
     def touch(self) -> sp.csr_matrix:
@@ -353,19 +406,49 @@ class CompiledPark:
         v = self.value
         unknown = np.isnan(v)
         kv = np.where(unknown, 0.0, v)
-        n = self.n_processes
+        n = len(self.delta_stock)  # one per process, without making the ids' strings
+        if not unknown.any():  # most parks as checked: no unknown flow to count
+            none = np.zeros(n)
+            return np.bincount(self.tgt, weights=kv, minlength=n), np.bincount(self.src, weights=kv, minlength=n), \
+                none, none.copy()
         return (np.bincount(self.tgt, weights=kv, minlength=n), np.bincount(self.src, weights=kv, minlength=n),
                 np.bincount(self.tgt, weights=unknown, minlength=n),
                 np.bincount(self.src, weights=unknown, minlength=n))
 
 
-def compile_park(park: Park) -> CompiledPark:
-    """Index a park's processes and flows (O(n_flows)); the sparse incidence matrix is built on first use.
+def kind_codes(kinds) -> np.ndarray:
+    """The positions of process kinds in :data:`mfa.conventions.PROCESS_KINDS` (int8).
+
+    Parameters
+    ----------
+    kinds : iterable of str
+        Process kinds.
+
+    Returns
+    -------
+    numpy.ndarray of int8
+
+    Examples
+    --------
+    >>> kind_codes(["import", "production"]).tolist() == [PROCESS_KINDS.index("import"),
+    ...                                                   PROCESS_KINDS.index("production")]
+    True
+    """
+    order = {kind: i for i, kind in enumerate(PROCESS_KINDS)}
+    return np.array([order[k] for k in kinds], dtype=np.int8)
+
+
+def compile_park(park: Park, endpoints: tuple[np.ndarray, np.ndarray] | None = None) -> CompiledPark:
+    """Index a park's flows (O(n_flows)); per-process strings, lookups and the sparse incidence matrix are
+    built on first use.
 
     Parameters
     ----------
     park : mfa.Park
         A validated park.
+    endpoints : tuple of two int arrays, optional
+        Per flow, the rows of its source and of its target in ``park.processes``, when the reader already
+        looked them up (then no id is hashed here again).
 
     Returns
     -------
@@ -381,13 +464,12 @@ def compile_park(park: Park) -> CompiledPark:
     """
     procs = park.processes
     flows = park.flows
-    ids = procs["id"].to_numpy(dtype=object)
-    index = {p: i for i, p in enumerate(ids)}
-    kind = procs["kind"].to_numpy(dtype=object)
-    n_p, n_f = len(ids), len(flows)
-    # One factorisation of process ids, sources and targets together (hashing in the string array's own
-    # kernel): the process ids come first and are unique, so their codes are their positions.
-    if n_f:
+    n_p, n_f = len(procs), len(flows)
+    if endpoints is not None and len(endpoints[0]) == n_f:
+        src, tgt = endpoints
+    elif n_f:
+        # One factorisation of process ids, sources and targets together (hashing in the string array's own
+        # kernel): the process ids come first and are unique, so their codes are their positions.
         codes, _ = pd.factorize(pd.concat([procs["id"], flows["source"], flows["target"]], ignore_index=True))
         codes = np.where(codes < n_p, codes, -1)  # a flow to an undeclared process (validated before)
         src, tgt = codes[n_p:n_p + n_f], codes[n_p + n_f:]
@@ -400,8 +482,6 @@ def compile_park(park: Park) -> CompiledPark:
         pos = procs.set_index("id").index.get_indexer(d.index)
         delta[pos] = d.to_numpy()
     return CompiledPark(
-        process_ids=ids, process_index=index, kind=kind,
-        is_boundary=np.isin(kind, list(BOUNDARY_KINDS)),
         src=np.asarray(src, dtype=np.int64), tgt=np.asarray(tgt, dtype=np.int64),
         value=flows["value"].to_numpy(dtype=float), sigma=flows["sigma"].to_numpy(dtype=float),
         tc=flows["tc"].to_numpy(dtype=float), tc_sigma=flows["tc_sigma"].to_numpy(dtype=float),

@@ -31,6 +31,7 @@ import numpy as np
 import pandas as pd
 
 from mfa.conventions import PROCESS_KINDS, STOCK_KINDS
+from mfa.compile import kind_codes
 from mfa.results import Result, frame_records, jsonable
 
 if TYPE_CHECKING:
@@ -291,8 +292,7 @@ def balance(park: Park, rel_tol: float | None = None, abs_tol: float | None = No
     known_v = np.where(unknown, 0.0, v)
     inputs, outputs, unknown_in, unknown_out = c.known_totals()
     n_unknown = unknown_in + unknown_out
-    kind = c.kind
-    is_storage = np.isin(kind, list(STOCK_KINDS))
+    is_storage = np.isin(c.kind_code, kind_codes(STOCK_KINDS))
     has_stock = ~np.isnan(c.delta_stock)
     stock = np.where(has_stock, c.delta_stock, 0.0)
     derived_stock = is_storage & ~has_stock
@@ -307,14 +307,14 @@ def balance(park: Park, rel_tol: float | None = None, abs_tol: float | None = No
     code[derived_stock] = 3
     code[n_unknown > 0] = 2
     code[c.is_boundary] = 4
-    status = pd.Categorical.from_codes(code, categories=list(STATUSES))
+    status = pd.Categorical.from_codes(code, categories=list(STATUSES), validate=False)
     boundary = c.is_boundary
     residual = np.where(boundary, np.nan, residual)
     rel = np.where(boundary | (n_unknown > 0), np.nan, rel)
     stock_out = np.where(boundary, np.nan, np.where(has_stock | derived_stock, stock, 0.0))
     stock_out = np.where(derived_stock & (n_unknown > 0), np.nan, stock_out)
     stock_source = pd.Categorical.from_codes(np.where(has_stock, 1, np.where(derived_stock, 2, 0)).astype(np.int8),
-                                             categories=["", "stocks", "balance"])
+                                             categories=["", "stocks", "balance"], validate=False)
     procs = c.process_table
     table = pd.DataFrame({
         "process": procs["id"], "name": procs["name"], "kind": procs["kind"],
@@ -322,18 +322,17 @@ def balance(park: Park, rel_tol: float | None = None, abs_tol: float | None = No
         "residual_rel": rel, "status": status, "n_unknown": n_unknown.astype(np.int64),
         "stock_source": stock_source,
     })
-    system = _system(c, known_v, unknown, stock_out, residual, rel_tol, abs_tol)
+    system = _system(c, inputs, outputs, unknown, stock_out, residual, rel_tol, abs_tol)
     materials = _per_material(park, rel_tol, abs_tol) if per_material else None
     return BalanceResult(table, system, materials, rel_tol, abs_tol)
 
 
-def _system(c, v, unknown, stock, residual, rel_tol, abs_tol) -> dict:
+def _system(c, inputs, outputs, unknown, stock, residual, rel_tol, abs_tol) -> dict:
     k = {kind: i for i, kind in enumerate(PROCESS_KINDS)}
-    # Sum flow values by the kind of their source and of their target: two bincounts, no string compares.
-    by_src = np.bincount(c.kind_code[c.src], weights=v, minlength=len(PROCESS_KINDS))
-    by_tgt = np.bincount(c.kind_code[c.tgt], weights=v, minlength=len(PROCESS_KINDS))
-    b_src = c.is_boundary[c.src]
-    b_tgt = c.is_boundary[c.tgt]
+    # The known flows out of and into each kind of process: the per-process totals summed by kind (a
+    # bincount over the processes, not over the flows again).
+    by_src = np.bincount(c.kind_code, weights=outputs, minlength=len(PROCESS_KINDS))
+    by_tgt = np.bincount(c.kind_code, weights=inputs, minlength=len(PROCESS_KINDS))
     imports = float(by_src[k["import"]])
     from_env = float(by_src[k["environment"]] + by_src[k["landfill"]] + by_src[k["export"]])
     exports = float(by_tgt[k["export"]])
@@ -347,7 +346,8 @@ def _system(c, v, unknown, stock, residual, rel_tol, abs_tol) -> dict:
     res = total_in - total_out - d_stock
     scale = max(total_in, total_out)
     n_unknown = int(unknown.sum())
-    boundary_unknown = int((unknown & (b_src | b_tgt)).sum())
+    boundary_unknown = (int((unknown & (c.is_boundary[c.src] | c.is_boundary[c.tgt])).sum()) if n_unknown
+                        else 0)
     status = ("unknown" if n_unknown else
               ("balanced" if _within(np.array([res]), np.array([scale]), rel_tol, abs_tol)[0] else "imbalanced"))
     return {

@@ -45,6 +45,15 @@ def _records(obj: Any) -> pd.DataFrame | None:
     return pd.DataFrame(list(obj))
 
 
+class _Table(property):
+    """A table of the park, read-only: each read returns a shallow copy of the frame in the named slot, so that
+    a caller adding or dropping columns never reaches the park (its frames are never modified in place)."""
+
+    def __init__(self, slot: str, doc: str) -> None:
+        super().__init__(lambda park: getattr(park, slot).copy(deep=False))
+        self.__doc__ = doc  # on the instance: the class's own docstring would shadow property's doc slot
+
+
 class Park:
     """An immutable material-flow model of a park. Build it with :func:`mfa.read_park` or
     :meth:`Park.from_frames`; read it through the table properties, which return fresh DataFrames.
@@ -60,6 +69,20 @@ class Park:
     ...            {"source": "plant", "target": "dump", "material": "coal_gangue", "value": 100}])
     >>> park
     <Park 'park': 3 processes, 2 flows, 2 materials>
+
+    The tables (``processes``, ``flows``, ``materials``, ``stocks``, ``activities``, ``coefficients``) are
+    new DataFrame objects on every read: adding or dropping a column leaves the park as it was.
+
+    >>> park.flows[["id", "value"]].to_dict("records")  # doctest: +NORMALIZE_WHITESPACE
+    [{'id': 'mine>plant:raw_coal', 'value': 100.0}, {'id': 'plant>dump:coal_gangue', 'value': 100.0}]
+    >>> park.processes[["id", "kind"]].values.tolist()
+    [['mine', 'import'], ['plant', 'production'], ['dump', 'landfill']]
+    >>> park.materials.set_index("id").loc["coal_gangue", "category"]
+    'industrial_solid_waste'
+    >>> list(park.stocks.columns[:4]), len(park.stocks), park.activities.empty, park.coefficients.empty
+    (['process', 'material', 'opening', 'closing'], 0, True, True)
+    >>> park.flows is park.flows
+    False
     """
 
     __slots__ = ("_processes", "_flows", "_materials", "_stocks", "_activities", "_coefficients", "_info",
@@ -213,86 +236,16 @@ class Park:
         return park
 
     # -- tables -----------------------------------------------------------------------------------
-    @property
-    def processes(self) -> pd.DataFrame:
-        """id, name, name_zh, kind, group, x, y, capacity (t/a of input), note.
-
-        Examples
-        --------
-        >>> from mfa.solve.model import example_park
-        >>> park = example_park()
-        >>> park.processes[["id", "kind"]].to_dict("records")  # doctest: +NORMALIZE_WHITESPACE
-        [{'id': 'in', 'kind': 'import'}, {'id': 'plant', 'kind': 'production'},
-         {'id': 'out', 'kind': 'export'}, {'id': 'dump', 'kind': 'landfill'}]
-        """
-        return self._processes.copy(deep=False)
-
-    @property
-    def flows(self) -> pd.DataFrame:
-        """id, source, target, material, value (t/a; NaN = unknown), sigma (t/a; NaN = exact), tc, tc_sigma,
-        route, fate, year, note, estimated, activity (id of the activity that generated the flow, or "").
-
-        Examples
-        --------
-        >>> from mfa.solve.model import example_park
-        >>> park = example_park()
-        >>> park.flows[["id", "value"]].to_dict("records")  # doctest: +NORMALIZE_WHITESPACE
-        [{'id': 'in>plant:coal_gangue', 'value': 100.0}, {'id': 'plant>out:coal_gangue', 'value': 60.0},
-         {'id': 'plant>dump:coal_gangue', 'value': nan}]
-        """
-        return self._flows.copy(deep=False)
-
-    @property
-    def materials(self) -> pd.DataFrame:
-        """Definitions of every material the park uses or defines (catalogue ∪ park; the park wins).
-
-        Examples
-        --------
-        >>> from mfa.solve.model import example_park
-        >>> park = example_park()
-        >>> park.materials[["id", "category"]].to_dict("records")
-        [{'id': 'coal_gangue', 'category': 'industrial_solid_waste'}]
-        """
-        return self._materials.copy(deep=False)
-
-    @property
-    def stocks(self) -> pd.DataFrame:
-        """process, material, opening, closing (t), note.
-
-        Examples
-        --------
-        >>> from mfa.solve.model import example_park
-        >>> park = example_park()
-        >>> list(park.stocks.columns[:4]), len(park.stocks)
-        (['process', 'material', 'opening', 'closing'], 0)
-        """
-        return self._stocks.copy(deep=False)
-
-    @property
-    def activities(self) -> pd.DataFrame:
-        """Activity data from which flows were generated (see :mod:`mfa.generation`); may be empty.
-
-        Examples
-        --------
-        >>> from mfa.solve.model import example_park
-        >>> park = example_park()
-        >>> park.activities.empty
-        True
-        """
-        return self._activities.copy(deep=False)
-
-    @property
-    def coefficients(self) -> pd.DataFrame:
-        """The park's overrides of generation coefficients; may be empty.
-
-        Examples
-        --------
-        >>> from mfa.solve.model import example_park
-        >>> park = example_park()
-        >>> park.coefficients.empty
-        True
-        """
-        return self._coefficients.copy(deep=False)
+    processes = _Table("_processes", "id, name, name_zh, kind, group, x, y, capacity (t/a of input), note.")
+    flows = _Table("_flows", "id, source, target, material, value (t/a; NaN = unknown), sigma (t/a; NaN = exact), "
+                   "tc, tc_sigma, route, fate, year, note, estimated, activity (id of the activity that generated "
+                   "the flow, or \"\").")
+    materials = _Table("_materials", "Definitions of every material the park uses or defines (catalogue ∪ park; "
+                       "the park wins).")
+    stocks = _Table("_stocks", "process, material, opening, closing (t), note.")
+    activities = _Table("_activities", "Activity data from which flows were generated (see :mod:`mfa.generation`); "
+                        "may be empty.")
+    coefficients = _Table("_coefficients", "The park's overrides of generation coefficients; may be empty.")
 
     @property
     def info(self) -> ParkInfo:
@@ -405,7 +358,7 @@ class Park:
         if c is None:
             from mfa.compile import compile_park
 
-            c = self._cache["compiled"] = compile_park(self)
+            c = self._cache["compiled"] = compile_park(self, self._cache.get("endpoints"))
         return c
 
     def to_frames(self) -> dict[str, Any]:
@@ -599,6 +552,7 @@ def assemble_park(tables: "ParkTables") -> Park:
         raise ParkError(errors)
     park = Park(**tables.park_frames(generated))
     park._cache["warnings"] = [i for i in issues if i.severity != "error"]
+    park._cache["endpoints"] = tables.flow_endpoints(generated)  # compiling reuses validation's look-ups
     return park
 
 

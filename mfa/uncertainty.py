@@ -74,11 +74,6 @@ class UncertaintyResult(Result):
 
     Attributes
     ----------
-    flows : DataFrame
-        The main table (``.table``): id, source, target, material, status, value (reconciled, t/a), mean,
-        std, p2_5, p5, p25, p50, p75, p95, p97_5 (t/a); statistics are NaN for unobservable flows.
-    indicators : DataFrame
-        id, name, value (at the reconciled values), mean, std, percentiles, n (samples evaluated).
     samples : int
     seed : int or None
     distribution : str
@@ -87,6 +82,11 @@ class UncertaintyResult(Result):
         Samples whose equations could not be satisfied (excluded).
     indicator_samples : int
         Samples the indicators were evaluated on.
+    flows : DataFrame
+        The main table (``.table``): id, source, target, material, status, value (reconciled, t/a), mean,
+        std, p2_5, p5, p25, p50, p75, p95, p97_5 (t/a); statistics are NaN for unobservable flows.
+    indicators : DataFrame
+        id, name, value (at the reconciled values), mean, std, percentiles, n (samples evaluated).
     flow_samples : numpy.ndarray or None
         The sampled flows (n_flows × samples, park order) with ``keep_samples=True``.
 
@@ -99,16 +99,17 @@ class UncertaintyResult(Result):
     (True, 50, ['flows', 'indicators'])
     """
 
-    title = "Monte Carlo uncertainty"
+    title: ClassVar[str] = "Monte Carlo uncertainty"
     main_table: ClassVar[str] = "flows"
 
-    flows: pd.DataFrame
-    indicators: pd.DataFrame
+    # how the run was made, then what it found
     samples: int
     seed: int | None
     distribution: str
     failed_samples: int
     indicator_samples: int
+    flows: pd.DataFrame
+    indicators: pd.DataFrame
     flow_samples: np.ndarray | None = field(default=None, repr=False)
 
     @property

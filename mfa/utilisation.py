@@ -61,7 +61,7 @@ exceed 1 when a stock is drawn down.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -134,8 +134,8 @@ class IndicatorResult(Result):
     indicators: pd.DataFrame
     by_material: pd.DataFrame
     by_category: pd.DataFrame
-    targets: pd.DataFrame
     by_route: pd.DataFrame
+    targets: pd.DataFrame = field(default_factory=pd.DataFrame)  # none asked for: empty
     solver_note: str = ""
     coefficients: pd.DataFrame | None = None
 

@@ -39,7 +39,7 @@ import pandas as pd
 
 from mfa.errors import Issue, RawTable, suggest
 
-__all__ = ["Column", "Checked", "TableChecker", "check_columns", "grouped_issues", "cell_text"]
+__all__ = ["Column", "Checked", "TableChecker", "check_columns", "grouped_issues", "cell_text", "in_set", "row_of"]
 
 MAX_SUGGESTIONS = 50  # distinct values per check that get a fuzzy 'did you mean' (each scans every choice)
 MAX_DISTINCT = 1000  # distinct values per check spelled out as their own issue; the rest are one issue
@@ -88,6 +88,67 @@ def cell_text(v: Any) -> str:
     if v is pd.NA or v is pd.NaT:
         return ""
     return str(v)
+
+
+def in_set(values: pd.Series, allowed: Collection[str]) -> np.ndarray:
+    """Whether each value is one of ``allowed``, as ``values.isin(allowed)`` (NaN is never in it).
+
+    ``Series.isin`` on Arrow text converts every allowed value to an Arrow scalar (20,000 process ids
+    against 10⁵ flows: 50 ms a column); here each distinct value is looked up once in a set.
+
+    Parameters
+    ----------
+    values : pandas.Series
+        The cells (text).
+    allowed : collection of str
+        The accepted values.
+
+    Returns
+    -------
+    numpy.ndarray of bool
+
+    Examples
+    --------
+    >>> in_set(pd.Series(["a", "b", "a", None]), ["a", "c"]).tolist()
+    [True, False, True, False]
+    """
+    codes, uniques = pd.factorize(values)
+    allowed = allowed if isinstance(allowed, (set, frozenset, dict)) else set(allowed)
+    hit = np.fromiter((u in allowed for u in uniques.tolist()), dtype=bool, count=len(uniques))
+    # factorize marks NaN with -1: the extra False at the end answers it
+    return np.append(hit, False)[codes]
+
+
+def row_of(values: pd.Series, keys: pd.Series) -> np.ndarray:
+    """The row of each value in ``keys`` (its first, if a key repeats), -1 where it is not a key.
+
+    Each distinct value is looked up once (the ends of 10⁵ flows among 2·10⁴ process ids: 2 ms).
+
+    Parameters
+    ----------
+    values : pandas.Series
+        The cells looked up (text).
+    keys : pandas.Series
+        The ids.
+
+    Returns
+    -------
+    numpy.ndarray of int64
+
+    Examples
+    --------
+    >>> row_of(pd.Series(["b", "x", "a", None]), pd.Series(["a", "b", "a"])).tolist()
+    [1, -1, 0, -1]
+    """
+    codes, uniques = pd.factorize(values)
+    index = pd.Index(keys)
+    first = np.arange(len(index))
+    if not index.is_unique:
+        first = np.flatnonzero(~index.duplicated(keep="first"))
+        index = index[first]
+    at = index.get_indexer(uniques)
+    rows = np.where(at >= 0, first[np.maximum(at, 0)] if len(first) else -1, -1)
+    return np.append(rows, -1)[codes].astype(np.int64)
 
 
 def grouped_issues(raw: RawTable, mask: np.ndarray, column: str, message: str, values: Sequence | None = None,
@@ -323,6 +384,25 @@ def _parse_numbers(text: pd.Series, spec: Column) -> tuple[np.ndarray, np.ndarra
     return values, not_number, out_of_range
 
 
+def _arrow_floats(text: pd.Series) -> np.ndarray | None:
+    """The cells of Arrow text as floats (NaN where blank) when every filled cell is a number Arrow reads,
+    else None (then pandas parses the column and the checks locate each bad cell). Arrow's cast is ten
+    times faster than ``pd.to_numeric`` and gives the same doubles (both round correctly); where both
+    accept a cell they agree, and every cell Arrow refuses is one the slower path looks at."""
+    if getattr(text.dtype, "storage", None) != "pyarrow":
+        return None
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    cells = pa.array(text.array)
+    cells = pc.if_else(pc.equal(cells, ""), pa.scalar(None, pa.string()), cells)
+    try:
+        floats = pc.cast(cells, pa.float64())
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return None
+    return floats.to_numpy(zero_copy_only=False).copy()
+
+
 # -- the checks the park tables combine -------------------------------------------------------------------
 class TableChecker:
     """Validates the columns of one raw table of a park, collecting located issues.
@@ -480,6 +560,10 @@ class TableChecker:
                 allow_unit: bool = False) -> tuple[np.ndarray, pd.Series]:
         """Parsed floats (NaN where blank or bad) and, with ``allow_unit``, any unit written in the cell.
 
+        A bad cell — not a number, a formula, a missing-value marker, infinite, or negative where
+        ``nonnegative`` — is reported once as an issue and read as NaN, so that no later check of the same
+        column reports it again (e.g. as out of range).
+
         Parameters
         ----------
         column : str
@@ -494,7 +578,7 @@ class TableChecker:
         Returns
         -------
         values : numpy.ndarray
-            Floats, NaN where blank or bad.
+            Floats, NaN where blank or bad (negative included, where ``nonnegative``).
         units : pandas.Series
             The unit written in each cell ("" where none).
 
@@ -507,9 +591,11 @@ class TableChecker:
         >>> c = TableChecker(raw, issues)
         >>> values, units = c.numbers("value")
         >>> values.tolist()
-        [1.0, -2.0, nan]
+        [1.0, nan, nan]
         >>> [i.message for i in issues]
         ['not a number', 'negative value; flows and stocks are never negative']
+        >>> c.numbers("value", nonnegative=False)[0].tolist()
+        [1.0, -2.0, nan]
         """
         values = np.full(self.n, np.nan)
         inline_unit = pd.Series("", index=self.f.index, dtype="str")
@@ -519,14 +605,16 @@ class TableChecker:
         filled = (s != "").to_numpy()
         if not filled.any():
             return values, inline_unit
-        # only cells that start like a number go to the (slower) number parser: a column of a million
-        # words is refused without parsing each
-        numeric = filled & s.str.match(r"^ *[-+]?([0-9.]|[iI][nN][fF])").to_numpy(dtype=bool)
-        values = np.full(self.n, np.nan)
-        if numeric.all():
-            values = pd.to_numeric(s, errors="coerce").to_numpy(dtype=float, copy=True)
-        elif numeric.any():
-            values[numeric] = pd.to_numeric(s[numeric], errors="coerce").to_numpy(dtype=float)
+        values = _arrow_floats(s)
+        if values is None:
+            # only cells that start like a number go to the (slower) number parser: a column of a million
+            # words is refused without parsing each
+            numeric = filled & s.str.match(r"^ *[-+]?([0-9.]|[iI][nN][fF])").to_numpy(dtype=bool)
+            values = np.full(self.n, np.nan)
+            if numeric.all():
+                values = pd.to_numeric(s, errors="coerce").to_numpy(dtype=float, copy=True)
+            elif numeric.any():
+                values[numeric] = pd.to_numeric(s[numeric], errors="coerce").to_numpy(dtype=float)
         # Only the cells that are not plain numbers get the slower looks (thousands separators, formulas,
         # a unit in the cell): a valid million-row column never pays for them.
         bad = filled & np.isnan(values)
@@ -571,6 +659,7 @@ class TableChecker:
             neg = values < 0
             self.add(neg, column, "negative value; flows and stocks are never negative",
                      suggestion="reverse the flow (swap source and target) if it runs the other way")
+            values[neg] = np.nan
         return values, inline_unit
 
     def ids(self, column: str, table: str) -> pd.Series:
@@ -641,10 +730,10 @@ class TableChecker:
         production
         """
         s = self.text(column)
-        bad = ~s.isin(list(allowed))
+        bad = ~in_set(s, allowed)
         if blank_ok:
             bad &= s != ""
-        self.add(bad.to_numpy(), column, f"unknown {what}",
+        self.add(bad, column, f"unknown {what}",
                  suggestion=lambda v: suggest(v, allowed) or f"use one of: {', '.join(sorted(allowed))}")
         return s
 
@@ -670,9 +759,9 @@ class TableChecker:
         ['not true/false']
         """
         s = self.text(column).str.lower()
-        bad = ~s.isin(list(TRUE_WORDS | FALSE_WORDS))
-        self.add(bad.to_numpy(), column, "not true/false", suggestion="write true or false")
-        return s.isin(list(TRUE_WORDS)).to_numpy()
+        bad = ~in_set(s, TRUE_WORDS | FALSE_WORDS)
+        self.add(bad, column, "not true/false", suggestion="write true or false")
+        return in_set(s, TRUE_WORDS)
 
 
 def _place(loc: Any) -> str:

@@ -71,9 +71,11 @@ def test_report_is_offline_and_carries_no_script_library(wuhai_html):
 
 
 def test_report_is_deterministic(tmp_path, wuhai):
-    a = write_report(wuhai, tmp_path / "a.html", lang="zh")
-    b = write_report(mfa.read_park("wuhai"), tmp_path / "b.html", lang="zh")
+    # same name in two folders: the page links its CSV by name
+    a = write_report(wuhai, tmp_path / "a" / "r.html", lang="zh")
+    b = write_report(mfa.read_park("wuhai"), tmp_path / "b" / "r.html", lang="zh")
     assert a.read_bytes() == b.read_bytes()
+    assert (tmp_path / "a" / "r.flows.csv").read_bytes() == (tmp_path / "b" / "r.flows.csv").read_bytes()
     assert "各过程物质平衡" in a.read_text(encoding="utf-8")
 
 
@@ -125,9 +127,11 @@ def test_cli_report(tmp_path, capsys):
     out = tmp_path / "r.html"
     assert main(["report", "hazardous", "-o", str(out), "--lang", "zh", "--json"]) == 0
     # the command writes exactly the page of the Python API (solved park by default) and says its size
-    assert out.read_bytes() == report_html(mfa.read_park("hazardous"), lang="zh").encode("utf-8")
+    assert out.read_bytes() == report_html(mfa.read_park("hazardous"), lang="zh",
+                                           flows_csv="r.flows.csv").encode("utf-8")
     doc = json.loads(capsys.readouterr().out)
-    assert doc == {"output": str(out), "bytes": out.stat().st_size, "lang": "zh"}
+    assert doc == {"output": str(out), "bytes": out.stat().st_size, "lang": "zh",
+                   "flows_csv": str(tmp_path / "r.flows.csv")}
     assert main(["report", "hazardous", "-o", str(tmp_path / "r.pdf")]) == 2
     assert "ending in .html" in capsys.readouterr().err
     assert not (tmp_path / "r.pdf").exists()

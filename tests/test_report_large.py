@@ -68,3 +68,12 @@ def test_report_of_a_large_park_says_it_is_aggregated():
     assert "aggregated by group" in html
     # every process is still in the balance table
     assert all(p in html for p in park.processes["id"][:50])
+
+
+def test_aggregating_a_park_counted_in_wan_tonnes_does_not_rescale_it():
+    """wuhai's own unit is 万t/a: the aggregated park's values are t/a already and must stay so."""
+    park = mfa.read_park("wuhai").replace(flows=mfa.read_park("wuhai").flows.dropna(subset=["value"]))
+    agg, _note = aggregated(park, max_processes=10)
+    a, b = mfa.balance(park).system, mfa.balance(agg).system
+    for k in SYSTEM:
+        assert b[k] == pytest.approx(a[k], rel=1e-9, abs=1e-3), k

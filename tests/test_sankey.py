@@ -552,3 +552,56 @@ def test_chinese_hover_texts_name_every_kind_in_chinese(name):
     page = sankey(mfa.read_park(name), lang="zh").to_html()
     assert not [k for k in PROCESS_KINDS if f"({k})" in page]
     assert name != "baotou" or "(消费)" in page
+
+
+# ---- the neighbourhood of a process or group (--around) -----------------------------------------------------
+@pytest.mark.parametrize("depth", [1, 2])
+def test_neighbourhood_conserves_every_drawn_process(depth):
+    """Every process drawn around a selection keeps its inputs and outputs (the rest of the park is summed into
+    'rest of park' nodes), including where the park's own unit is 万t (wuhai)."""
+    from mfa.mass_balance import balance
+    from mfa.sankey_diagram import sankey
+    from mfa.sankey_diagram.neighbourhood import REST_IN, REST_OUT
+    from mfa.solved import solve_park
+
+    park = solve_park(mfa.read_park("wuhai")).park
+    b = balance(park).processes.set_index("process")
+    d = sankey(park, around="cement_plant", depth=depth, carriers=True, residuals=False)
+    tot = d.node_totals().set_index("id")
+    assert {REST_IN, REST_OUT} <= set(tot.index) and (d.nodes["kind"] == "rest").sum() == 2
+    drawn = [p for p in tot.index if p in b.index and b.at[p, "kind"] not in ("import", "export", "environment",
+                                                                                "landfill")]
+    assert "cement_plant" in drawn and len(drawn) >= 4
+    for p in drawn:
+        dst = b.at[p, "stock_change"] if np.isfinite(b.at[p, "stock_change"]) else 0.0
+        # a stock release is drawn into the node, an accumulation out of it
+        assert tot.at[p, "value_in"] == pytest.approx(b.at[p, "inputs"] + max(-dst, 0.0), rel=1e-12), p
+        assert tot.at[p, "value_out"] == pytest.approx(b.at[p, "outputs"] + max(dst, 0.0), rel=1e-12), p
+    assert tot.at["cement_plant", "value_in"] == pytest.approx(6_992_550.0)  # t/a, not 万t rescaled again
+
+
+def test_neighbourhood_of_a_group_and_bad_selections():
+    from mfa.sankey_diagram import sankey
+
+    park = mfa.read_park("wuhai")
+    d = sankey(park, around="building materials", lang="zh")
+    assert "⊕group:building materials" in set(d.nodes["id"]) and d.title.endswith("building materials 周边")
+    assert d.messages[0].code == "sankey.around" and "周边（深度 1）" in d.messages[0].message
+    with pytest.raises(mfa.MfaError, match="did you mean 'cement_plant'"):
+        sankey(park, around="cement_plan")
+    with pytest.raises(mfa.MfaError, match="--depth"):
+        sankey(park, around="cement_plant", depth=0)
+
+
+def test_cli_sankey_around(tmp_path):
+    import json
+
+    from tests.conftest import run_cli
+
+    out = tmp_path / "near.svg"
+    done = run_cli("sankey", "wuhai", "-o", str(out), "--around", "cement_plant", "--depth", "2", "--json")
+    doc = json.loads(done.stdout)
+    assert done.returncode == 0 and out.exists() and doc["nodes"] > 12
+    bad = run_cli("sankey", "wuhai", "-o", str(out), "--around", "cement")
+    assert bad.returncode == 2 and "--around 'cement' is neither a process id nor a group" in bad.stderr
+    assert "Traceback" not in bad.stderr

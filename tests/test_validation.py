@@ -72,6 +72,17 @@ def test_bad_values(tmp_path, cell, message):
     assert i.row == 3
 
 
+@pytest.mark.parametrize("table,column", [("flows", "value"), ("processes", "capacity")])
+def test_a_negative_number_is_one_issue_and_read_as_nan(tmp_path, table, column):
+    # numbers() reads a negative cell as NaN (as its docstring says of every bad cell), so the range check of
+    # the same column does not report it a second time as out of range
+    head, *rows = {"flows": FLOWS, "processes": PROCESSES}[table].splitlines()
+    text = "\n".join([head + ",extra"] + [r + ",-1e20" if i == 1 else r + "," for i, r in enumerate(rows)])
+    park = write_park(tmp_path / "p", **{table: text.replace("extra", column) if column == "capacity" else
+                                         text.replace(",30,t/a,,-1e20", ",-1e20,t/a,,")})
+    assert [(i.column, i.row, i.message.split(";")[0]) for i in issues_of(park)] == [(column, 3, "negative value")]
+
+
 def test_unknown_and_incompatible_units(tmp_path):
     flows = (FLOWS.replace("plant,dump,coal_gangue,30,t/a", "plant,dump,coal_gangue,30,tonnes per moon")
              .replace("yard,market,fly_ash,15,", "yard,market,fly_ash,15,m^3/a"))

@@ -6,13 +6,14 @@ import argparse
 import sys
 from contextlib import AbstractContextManager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable
 
 from mfa.errors import MfaError, ParkError
 from mfa.formatting import number as significant, tonnes  # the one number formatter
 
 if TYPE_CHECKING:
     from mfa.park import Park
+    from mfa.results import Result
     from mfa.solved import SolvedPark
 
 MAX_PRINTED_ISSUES = 500
@@ -89,6 +90,37 @@ def add_park_argument(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("park", metavar="PARK", action=_ParkAction,
                         help="a folder of CSV files, a .yaml file, an .xlsx workbook, or a shipped example name")
     add_year_flag(parser)
+
+
+def park_command(sub: Any, name: str, help: str, description: str | None = None) -> argparse.ArgumentParser:
+    """Add a command that reads one park: its parser, with PARK and ``--year`` already added.
+
+    Parameters
+    ----------
+    sub : argparse._SubParsersAction
+        The sub-parsers of ``mfa``.
+    name : str
+        The command's name.
+    help : str
+        One line for ``mfa --help``.
+    description : str, optional
+        The command's ``--help`` text (default: ``help``).
+
+    Returns
+    -------
+    argparse.ArgumentParser
+        The command's parser, to which the command adds its own options.
+
+    Examples
+    --------
+    >>> sub = argparse.ArgumentParser(prog="mfa").add_subparsers()
+    >>> p = park_command(sub, "look", "look at a park")
+    >>> p.parse_args(["wuhai", "--year", "2023"]).park.year
+    2023
+    """
+    parser = sub.add_parser(name, help=help, description=description or help)
+    add_park_argument(parser)
+    return parser
 
 
 def add_json_flag(parser: argparse.ArgumentParser) -> None:
@@ -199,6 +231,70 @@ def prepare_park(args: argparse.Namespace, park: Park | None = None) -> tuple[Pa
 
     solved = solve_park(park, reconcile=bool(getattr(args, "reconcile", False)))
     return solved.park, solved
+
+
+def solved_unless_given(args: argparse.Namespace) -> Park:
+    """Read the command's park with its determinable unknown flows computed, unless ``--as-given``, or
+    ``--reconcile`` (an engine with a ``reconcile`` argument then reconciles the park as read).
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        The command's arguments: ``park``, ``as_given`` and ``reconcile``.
+
+    Returns
+    -------
+    mfa.Park
+        The park to hand to the engine.
+
+    Examples
+    --------
+    >>> args = argparse.Namespace(park=ParkSource("hazardous"), as_given=False, reconcile=False)
+    >>> solved_unless_given(args).flows["value"].isna().sum()
+    0
+    """
+    park = load_park(args.park)
+    if args.as_given or args.reconcile:
+        return park
+    from mfa.solved import solve_park
+
+    return solve_park(park).park
+
+
+def emit(args: argparse.Namespace, result: Result, show_text: Callable[[], object], **extra: Any) -> int:
+    """Print a command's result: with ``--json`` its document, else the text that ``show_text`` prints.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        The command's arguments (``json``).
+    result : mfa.results.Result
+        What the engine returned; its ``to_json()`` is the ``--json`` document.
+    show_text : callable
+        Prints the text output (called without arguments, only without ``--json``).
+    **extra
+        Keys a command adds to the document (e.g. where it wrote a file).
+
+    Returns
+    -------
+    int
+        The exit code, 0.
+
+    Examples
+    --------
+    >>> import mfa
+    >>> r = mfa.trace(mfa.read_park("hazardous"), origin="hw_reception")
+    >>> emit(argparse.Namespace(json=False), r, lambda: print("traced"))
+    traced
+    0
+    """
+    if not args.json:
+        show_text()
+    elif extra:
+        print_json({**result.to_dict(), **extra})
+    else:
+        print_json_result(result)
+    return 0
 
 
 def load_park(path: str, year: int | None = None) -> Park:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import argparse
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from mfa.cli._common import (add_json_flag, add_park_argument, add_tolerance_flags, load_park, print_json_result,
-                             table_options)
+from mfa.cli._common import add_json_flag, add_tolerance_flags, emit, load_park, park_command, table_options
+
+if TYPE_CHECKING:
+    from mfa.mass_balance import BalanceResult
 
 HELP = "print the mass balance of every process and of the park (t/a)"
 
@@ -32,9 +34,8 @@ def register(sub: Any) -> None:
     >>> args.park, args.per_material, args.json
     ('hazardous', True, False)
     """
-    p = sub.add_parser("balance", help=HELP, description=HELP + ". residual = inputs − outputs − stock change "
-                       "(closing − opening); storage without stock data takes its stock change from the flows.")
-    add_park_argument(p)
+    p = park_command(sub, "balance", HELP, HELP + ". residual = inputs − outputs − stock change (closing − "
+                     "opening); storage without stock data takes its stock change from the flows.")
     add_tolerance_flags(p)
     p.add_argument("--per-material", action="store_true", help="also balance each process and material")
     add_json_flag(p)
@@ -68,12 +69,13 @@ def run(args: argparse.Namespace) -> int:
 
     park = load_park(args.park)
     b = balance(park, rel_tol=args.rel_tol, abs_tol=args.abs_tol, per_material=args.per_material)
-    if args.json:
-        print_json_result(b)
-        return 0
+    return emit(args, b, lambda: _show_text(park.info.name, b))
+
+
+def _show_text(park_name: str, b: BalanceResult) -> None:
     with table_options(float_format=lambda x: f"{x:,.2f}"):
         cols = ["process", "kind", "inputs", "outputs", "stock_change", "residual", "residual_rel", "status"]
-        print(f"Mass balance of {park.info.name} (t/a)")
+        print(f"Mass balance of {park_name} (t/a)")
         print(b.processes[cols].to_string(index=False, na_rep=""))
         print()
         print("System balance (t/a)")
@@ -81,4 +83,3 @@ def run(args: argparse.Namespace) -> int:
         if b.materials is not None:
             print()
             print(b.materials.to_string(index=False))
-    return 0

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from mfa.cli._common import add_json_flag, add_park_argument, load_park, print_json_result
+from mfa.cli._common import add_json_flag, emit, load_park, park_command
 
 HELP = "show how a computed flow follows from the measured and exact flows (symbolic, sympy)"
 
@@ -29,10 +29,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     >>> sub.choices["explain"].parse_args(["wuhai", "pc_power_plant>atmosphere:flue_gas"]).flow
     'pc_power_plant>atmosphere:flue_gas'
     """
-    p = sub.add_parser("explain", help=HELP,
-                       description=HELP + ". Symbols are flow ids, tc[<flow id>] for transfer coefficients and "
-                       "Δstock[<process>] for unknown stock changes; values in t/a.")
-    add_park_argument(p)
+    p = park_command(sub, "explain", HELP, HELP + ". Symbols are flow ids, tc[<flow id>] for transfer "
+                     "coefficients and Δstock[<process>] for unknown stock changes; values in t/a.")
     p.add_argument("flow", metavar="FLOW", help="flow id, e.g. plant>dump:coal_gangue")
     add_json_flag(p)
     p.set_defaults(func=run)
@@ -63,10 +61,5 @@ def run(args: argparse.Namespace) -> int:
     """
     from mfa.explanation import explain
 
-    park = load_park(args.park)
-    e = explain(park, args.flow)
-    if args.json:
-        print_json_result(e)
-    else:
-        print(str(e))
-    return 0
+    e = explain(load_park(args.park), args.flow)
+    return emit(args, e, lambda: print(str(e)))

@@ -4,15 +4,22 @@ from __future__ import annotations
 
 import argparse
 
-from mfa.cli._common import add_json_flag, add_park_argument, load_park, table_options
+from typing import TYPE_CHECKING
+
+from mfa.cli._common import add_json_flag, add_solve_flags, emit, park_command, solved_unless_given, table_options
+
+if TYPE_CHECKING:
+    from mfa.network import NetworkResult
 
 HELP = "network metrics of the park: throughflow, Finn cycling index, cyclicity, food-web and ascendency"
 DESCRIPTION = HELP + """.
 
 Internal nodes are processes not of kind import, export, environment or landfill; inputs z are flows from
 boundary processes, outputs y flows to export (e), environment and landfill (r). One currency at a time:
-total mass (t/a) by default, or --material M / --category C. Throughflow is measured on the input side; a
-node's residual (inputs − outputs − stock change) is closed at the boundary and reported (--nodes).
+total mass (t/a) by default, or --material M / --category C. Where a node does not balance (residual =
+inputs − outputs − stock change, reported with --nodes), --orientation output (default, as enaR's published
+figures) measures throughflow on the output side of the data as given; --orientation input closes each
+residual at the boundary first and measures the input side.
 Keys: n_nodes, n_links, connectance (L/n²), link_density (L/n), cyclicity (spectral radius), tst, tstp,
 fci (Finn), apl (TST/Σz), id_ratio (indirect/direct), prey/predator measures, ascendency and robustness.
 An acyclic park has cyclicity 0 and FCI 0. Formulas: docs/symbiosis.md and mfa.network."""
@@ -32,16 +39,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     >>> parser.parse_args(["network", "wuhai", "--material", "fly_ash"]).material
     'fly_ash'
     """
-    p = sub.add_parser("network", help=HELP, description=DESCRIPTION)
-    add_park_argument(p)
+    p = park_command(sub, "network", HELP, DESCRIPTION)
     g = p.add_mutually_exclusive_group()
     g.add_argument("--material", metavar="M", help="use one material as the currency (a material id)")
     g.add_argument("--category", metavar="C", help="use one material category as the currency")
-    p.add_argument("--reconcile", action="store_true",
-                   help="determine unknown flows and reconcile measured ones first (mfa reconcile)")
-    p.add_argument("--as-given", action="store_true",
-                   help="use the data as given (by default the unknown flows that the balances determine are "
-                        "computed first, measured values kept)")
+    add_solve_flags(p, reconcile=True)
+    p.add_argument("--orientation", choices=["output", "input"], default="output",
+                   help="side of throughflow where a node does not balance: output, the data as given (default, "
+                        "enaR), or input, after closing the residuals at the boundary")
     p.add_argument("--nodes", action="store_true", help="also print the node table (throughflow, residual, n_jj)")
     add_json_flag(p)
     p.set_defaults(func=run)
@@ -64,31 +69,29 @@ def run(args: argparse.Namespace) -> int:
     --------
     >>> from mfa.cli import main
     >>> main(["network", "hazardous"])  # doctest: +ELLIPSIS
-    Network metrics of ... — currency: total mass
+    Network metrics of ... — currency: total mass; throughflow: output side
     ...
     0
     """
-    from mfa.formatting import number
     from mfa.network import metrics
 
-    park = load_park(args.park)
-    if not args.reconcile and not args.as_given:
-        from mfa.solved import solve_park
+    park = solved_unless_given(args)
+    r = metrics(park, material=args.material, category=args.category, reconcile=args.reconcile,
+                orientation=args.orientation)
+    return emit(args, r, lambda: _show_text(park.info.name, r, args.nodes))
 
-        park = solve_park(park).park
-    r = metrics(park, material=args.material, category=args.category, reconcile=args.reconcile)
-    if args.json:
-        print(r.to_json())
-        return 0
+
+def _show_text(park_name: str, r: NetworkResult, nodes: bool) -> None:
+    from mfa.formatting import number
+
     t = r.table.copy()
     t["value"] = [("—" if v is None else number(v)) for v in (r.metrics.get(k) for k in t["metric"])]
-    print(f"Network metrics of {park.info.name} — currency: {r.currency}")
+    print(f"Network metrics of {park_name} — currency: {r.currency}; throughflow: {r.orientation} side")
     print(t.to_string(index=False))
-    if args.nodes:
+    if nodes:
         cols = ["process", "throughflow", "inputs", "outputs", "stock_change", "residual", "n_jj", "cycled"]
         with table_options(200, max_columns=None, float_format=lambda x: f"{x:,.2f}"):
             print()
             print(r.nodes[cols].to_string(index=False))
     for n in r.notes:
         print(f"note: {n}")
-    return 0

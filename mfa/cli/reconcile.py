@@ -4,10 +4,20 @@ from __future__ import annotations
 
 import argparse
 
-from mfa.cli._common import (add_force_flag, add_json_flag, add_park_argument, load_park, print_json_result,
-                              significant, table_options)
+from typing import TYPE_CHECKING
+
+from mfa.cli._common import add_force_flag, add_json_flag, emit, load_park, park_command, significant, table_options
+
+if TYPE_CHECKING:
+    from mfa.solve import ReconcileResult
+    from mfa.substance import SubstanceResult
 
 HELP = "solve unknown flows and reconcile measured flows and transfer coefficients (t/a)"
+DESCRIPTION = HELP + """. A flow without value is unknown; sigma (t/a) makes a value measured, none makes it
+exact; tc is the share of the source process's total input leaving through the flow. Each flow gets a status:
+exact, measured (not redundant, unchanged), reconciled, computed or unobservable (never given a value). The
+chi-square test uses dof = redundancy; |normalised adjustment| above the two-sided critical value at --alpha
+flags a gross error."""
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -30,14 +40,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     >>> sub.choices["reconcile"].parse_args(["wuhai", "--bounds"]).bounds
     True
     """
-    p = sub.add_parser(
-        "reconcile", help=HELP,
-        description=HELP + ". A flow without value is unknown; sigma (t/a) makes a value measured, none makes "
-        "it exact; tc is the share of the source process's total input leaving through the flow. Each flow "
-        "gets a status: exact, measured (not redundant, unchanged), reconciled, computed or unobservable "
-        "(never given a value). The chi-square test uses dof = redundancy; |normalised adjustment| above the "
-        "two-sided critical value at --alpha flags a gross error.")
-    add_park_argument(p)
+    p = park_command(sub, "reconcile", HELP, DESCRIPTION)
     p.add_argument("-o", "--output", metavar="OUT",
                    help="write the reconciled park (CSV folder, .yaml or .xlsx, chosen by the name)")
     p.add_argument("--bounds", action="store_true", help="keep flows >= 0 and 0 <= tc <= 1")
@@ -116,11 +119,19 @@ def run(args: argparse.Namespace) -> int:
         from mfa.cli._common import write_park_output
 
         write_park_output(r.park, args.output, args)
-    if args.json:
-        print_json_result(r)
-        return 0
+    from mfa.substance import read_substances, reconcile_substances
+
+    layer = read_substances(args.park, park)
+    sub = None if layer.empty else reconcile_substances(park, layer, max_iter=args.max_iter,
+                                                        covariance=args.covariance)
+    extra = {} if sub is None else {"substance_flows": sub.records()}
+    return emit(args, r, lambda: _show_text(park.info.name, r, args.alpha, args.output, sub), **extra)
+
+
+def _show_text(park_name: str, r: ReconcileResult, alpha: float, output: str | None,
+               sub: "SubstanceResult | None" = None) -> None:
     s = r.summary
-    print(f"Reconciliation of {park.info.name} (t/a)")
+    print(f"Reconciliation of {park_name} (t/a)")
     print(f"converged after {s['iterations']} iteration(s); chi2 = {s['chi2']:.4g}, dof = {s['dof']}, "
           f"p = {s['p_value']:.4g}; largest constraint residual {s['max_residual']:.3g} t/a")
     print("status: " + ", ".join(f"{k} {v}" for k, v in s["status_counts"].items()))
@@ -144,8 +155,11 @@ def run(args: argparse.Namespace) -> int:
             print()
             print("Determined combinations of unobservable flows")
             print(r.combinations[["expression", "value", "sigma"]].to_string(index=False, na_rep=""))
+    if sub is not None:
+        from mfa.cli._substance import print_substance_flows
+
+        print_substance_flows(sub)
     if s["gross_errors"]:
-        print(f"\n{s['gross_errors']} measurement(s) flagged as gross errors (alpha = {args.alpha})")
-    if args.output:
-        print(f"\nreconciled park written to {args.output}")
-    return 0
+        print(f"\n{s['gross_errors']} measurement(s) flagged as gross errors (alpha = {alpha})")
+    if output:
+        print(f"\nreconciled park written to {output}")

@@ -86,8 +86,11 @@ def run(args: argparse.Namespace) -> int:
     path = write_report(park, out, lang=args.lang, scale=args.scale, reconcile=args.reconcile,
                         solve=not args.as_given)
     size = path.stat().st_size
+    from mfa.report.detail import flows_csv_path
+
+    csv = flows_csv_path(path)
     if args.json:
-        print_json({"output": str(path), "bytes": size, "lang": args.lang})
+        print_json({"output": str(path), "bytes": size, "lang": args.lang, "flows_csv": str(csv)})
     else:
-        print(f"wrote {path} ({size / 1e6:.1f} MB, self-contained)")
+        print(f"wrote {path} ({size / 1e6:.1f} MB, self-contained) and every flow in {csv}")
     return 0

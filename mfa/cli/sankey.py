@@ -32,6 +32,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     >>> register(parser.add_subparsers())
     >>> parser.parse_args(["sankey", "wuhai", "-o", "w.html", "--carriers"]).carriers
     True
+    >>> args = parser.parse_args(["sankey", "wuhai", "-o", "w.html", "--around", "cement_plant", "--depth", "2"])
+    >>> args.around, args.depth
+    ('cement_plant', 2)
     """
     p = sub.add_parser("sankey", help=HELP, description=DESCRIPTION)
     add_park_argument(p)
@@ -49,9 +52,18 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="also draw air, water and flue gas (carrier flows: water and emission categories, and "
                         "what is drawn from the environment that is not a waste, product or fuel); off by default "
                         "in the whole-park view, where they would dwarf the wastes")
+    p.add_argument("--around", metavar="PROCESS_OR_GROUP",
+                   help="draw only the neighbourhood of this process (id) or group, process by process; what it "
+                        "exchanges with the rest of the park is drawn as 'rest of park' nodes")
+    p.add_argument("--depth", type=int, default=1, metavar="N",
+                   help="with --around: 1 draws the processes it exchanges with, 2 also theirs (default 1)")
     p.add_argument("--no-residuals", action="store_true",
                    help="do not draw the residuals of imbalanced processes (to/from 'unaccounted')")
     add_solve_flags(p, reconcile=True)
+    from mfa.cli._substance import add_substance_option
+
+    add_substance_option(p, "draw the flows of this substance (t/a of it, at its own scale; carriers included), "
+                            "from the joint goods and substance reconciliation")
     add_json_flag(p)
     p.set_defaults(func=run)
 
@@ -92,7 +104,11 @@ def run(args: argparse.Namespace) -> int:
     park = load_park(args.park)
     check_scale(args.scale, park)
     note = ""
-    if args.reconcile:
+    if args.substance:
+        from mfa.cli._substance import substance_view
+
+        park, note = substance_view(args.park, park, args.substance)
+    elif args.reconcile:
         from mfa.report import reconciled
 
         park, note = reconciled(park)
@@ -103,7 +119,9 @@ def run(args: argparse.Namespace) -> int:
         park, note = solved.park, solved.note
     diagram = sankey(park, material=args.material, category=args.category, group_by=args.group_by,
                      lang=args.lang, scale=args.scale, residuals=not args.no_residuals,
-                     carriers=True if args.carriers else None)
+                     carriers=True if args.carriers or args.substance else None, around=args.around,
+                     depth=args.depth,
+                     title=f"{park.info.name} — {args.substance} (t/a of {args.substance})" if args.substance else None)
     path = diagram.save(args.output)
     summary = {"output": str(path), **diagram.summary}
     if args.json:

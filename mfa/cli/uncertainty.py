@@ -4,10 +4,17 @@ from __future__ import annotations
 
 import argparse
 
-from mfa.cli._common import (add_json_flag, add_park_argument, load_park, print_json_result, significant,
-                              table_options)
+from typing import TYPE_CHECKING
+
+from mfa.cli._common import add_json_flag, emit, load_park, park_command, significant, table_options
+
+if TYPE_CHECKING:
+    from mfa.uncertainty import UncertaintyResult
 
 HELP = "Monte Carlo uncertainty of flows and indicators (measured values sampled, each sample reconciled)"
+DESCRIPTION = HELP + """. Measured flows (sigma, t/a) and coefficients (tc_sigma) are sampled, kept physical
+(flows >= 0, 0 <= tc <= 1), reconciled and the unknowns computed; percentiles 2.5 … 97.5 of every flow (t/a) and
+indicator. The same --seed gives identical output for any --workers."""
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -30,12 +37,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     >>> sub.choices["uncertainty"].parse_args(["wuhai", "--samples", "20"]).samples
     20
     """
-    p = sub.add_parser(
-        "uncertainty", help=HELP,
-        description=HELP + ". Measured flows (sigma, t/a) and coefficients (tc_sigma) are sampled, kept "
-        "physical (flows >= 0, 0 <= tc <= 1), reconciled and the unknowns computed; percentiles 2.5 … 97.5 "
-        "of every flow (t/a) and indicator. The same --seed gives identical output for any --workers.")
-    add_park_argument(p)
+    p = park_command(sub, "uncertainty", HELP, DESCRIPTION)
     p.add_argument("--samples", type=int, default=1000, metavar="N", help="number of samples (default 1000)")
     p.add_argument("--seed", type=int, default=0, metavar="S", help="random seed (default 0)")
     p.add_argument("--workers", type=int, default=1, metavar="K",
@@ -99,10 +101,11 @@ def run(args: argparse.Namespace) -> int:
             res = monte_carlo(park, executor=ex, **kw)
     else:
         res = monte_carlo(park, **kw)
-    if args.json:
-        print_json_result(res)
-        return 0
-    print(f"Monte Carlo uncertainty of {park.info.name}: {res.samples} samples, seed {res.seed}, "
+    return emit(args, res, lambda: _show_text(park.info.name, res))
+
+
+def _show_text(park_name: str, res: UncertaintyResult) -> None:
+    print(f"Monte Carlo uncertainty of {park_name}: {res.samples} samples, seed {res.seed}, "
           f"{res.distribution} distributions" + (f"; {res.failed_samples} samples failed and were excluded"
                                                  if res.failed_samples else ""))
     with table_options(float_format=significant):
@@ -113,4 +116,3 @@ def run(args: argparse.Namespace) -> int:
         print("\nFlows (t/a)")
         print(res.flows[["id", "status", "value", "mean", "std", "p2_5", "p50", "p97_5"]].to_string(
             index=False, na_rep=""))
-    return 0

@@ -17,7 +17,7 @@ import pandas as pd
 from mfa.conventions import (CATEGORIES, FATES, FLOW_COLUMNS, MATERIAL_COLUMNS,
                              PROCESS_COLUMNS, PROCESS_KINDS, STOCK_COLUMNS)
 from mfa.errors import Issue, ParkError, RawTable, suggest
-from mfa.validation import TableChecker, cell_text, grouped_issues
+from mfa.validation import TableChecker, cell_text, grouped_issues, in_set, row_of
 
 
 __all__ = ["ParkTables", "validate_tables", "park_from_frames", "raw_from_frame", "raw_tables_from_frames"]
@@ -82,9 +82,7 @@ def _out_of_range(c: "TableChecker", values: np.ndarray, column: str, unit: str)
 
 # -- tables -----------------------------------------------------------------------------------------
 def _info(raw_info: Any, issues: list[Issue], file: str):
-    from pydantic import ValidationError
-
-    from mfa.park_info import ParkInfo
+    from mfa.park_info import ParkInfo, ParkInfoError
 
     if raw_info is None:
         return ParkInfo()
@@ -113,7 +111,7 @@ def _info(raw_info: Any, issues: list[Issue], file: str):
         loc = None
     try:
         info = ParkInfo(**data)
-    except ValidationError as exc:
+    except ParkInfoError as exc:
         for err in exc.errors():
             key = str(err["loc"][0]) if err["loc"] else ""
             msg = err["msg"]
@@ -283,44 +281,65 @@ def _material_hint(value: str, known: set[str]) -> str:
                                 "(flows/materials.csv)")
 
 
+def _repeats(ids: pd.Series) -> bool:
+    """Whether a non-blank id occurs twice (one factorisation: a tenth of ``duplicated`` on Arrow text)."""
+    codes, uniques = pd.factorize(ids)
+    filled = int((ids != "").sum())
+    return filled > len(uniques) - int((uniques == "").any())
+
+
 def _flows(raw: RawTable | None, issues: list[Issue], processes: pd.DataFrame,
-           known_materials: set[str] | None, info: Any, check_processes: bool = True) -> pd.DataFrame:
-    """The flows table. ``check_processes`` False / ``known_materials`` None: the table they are checked
+           known_materials: set[str] | None, info: Any,
+           check_processes: bool = True) -> tuple[pd.DataFrame, tuple[np.ndarray, np.ndarray] | None]:
+    """The flows table, and the rows of each flow's source and target among ``processes`` (None when there
+    are no flows to locate). ``check_processes`` False / ``known_materials`` None: the table they are checked
     against was refused, so checking them would only repeat its refusal on every row."""
     cols = list(FLOW_COLUMNS)
     empty = pd.DataFrame({col: pd.Series(dtype=object) for col in cols})
     if raw is None:
         issues.append(Issue("flows", "no flows given"))
-        return empty
+        return empty, None
     c = TableChecker(raw, issues)
     if c.n == 0:
         issues.append(Issue(raw.file, "no flows: the table has no rows"))
     if not c.required(REQUIRED["flows"]):
-        return empty
+        return empty, None
     from mfa.units import UnitError, flow_factor
 
-    pids = processes["id"].tolist() if len(processes) else []
-    ids_of_kind = (lambda kind: processes.loc[processes["kind"] == kind, "id"].tolist()) if len(processes) \
-        else (lambda kind: [])
+    pids = processes["id"] if len(processes) else pd.Series([], dtype=object)
+    kinds = processes["kind"].to_numpy(dtype=object) if len(processes) else np.array([], dtype=object)
     source = c.text("source")
     target = c.text("target")
     material = c.text("material")
-    for col, s, choices, what in (("source", source, pids if check_processes else None, "process"),
-                                  ("target", target, pids if check_processes else None, "process"),
-                                  ("material", material, known_materials, "material")):
-        blank = s == ""
-        c.add(blank.to_numpy(), col, f"blank {col}")
-        if choices is None:
+    # each end is looked up once: the row of its process (-1: none), whose kind the checks below read
+    ends = {"source": row_of(source, pids), "target": row_of(target, pids)}
+    for col, s, what in (("source", source, "process"), ("target", target, "process"),
+                         ("material", material, "material")):
+        blank = (s == "").to_numpy()
+        c.add(blank, col, f"blank {col}")
+        if what == "process":
+            if not check_processes:
+                continue
+            unknown = ~blank & (ends[col] < 0)
+        elif known_materials is None:
             continue
-        unknown = ~blank & ~s.isin(list(choices))
+        else:
+            unknown = ~blank & ~in_set(s, known_materials)
         if unknown.any():
-            c.add(unknown.to_numpy(), col, f"unknown {what}",
+            choices = pids.tolist() if what == "process" else known_materials
+            c.add(unknown, col, f"unknown {what}",
                   suggestion=(lambda v, ch=choices, w=what: (_material_hint(v, ch) if w == "material"
                                                               else suggest(v, ch) or "define it in processes")))
     c.add(((source == target) & (source != "")).to_numpy(), "target", "self-loop: source and target are the same process")
-    c.add(target.isin(ids_of_kind("import")).to_numpy(), "target", "a flow into an import process",
+    kind_at = np.append(kinds, "")  # row -1 (no such process) has no kind
+    if pids.is_unique:
+        into_import, out_of_export = kind_at[ends["target"]] == "import", kind_at[ends["source"]] == "export"
+    else:  # the checks name every process of that id (the duplicate itself is reported with the processes)
+        into_import = in_set(target, set(pids[kinds == "import"]))
+        out_of_export = in_set(source, set(pids[kinds == "export"]))
+    c.add(into_import, "target", "a flow into an import process",
           suggestion="imports only send material into the park; use an export or landfill process instead")
-    c.add(source.isin(ids_of_kind("export")).to_numpy(), "source", "a flow out of an export process",
+    c.add(out_of_export, "source", "a flow out of an export process",
           suggestion="exports only receive material; use an import process as the source")
 
     value, inline = c.numbers("value", allow_unit=True)
@@ -381,16 +400,17 @@ def _flows(raw: RawTable | None, issues: list[Issue], processes: pd.DataFrame,
     route = c.text("route")
     est = c.booleans("estimated") if c.has("estimated") else np.zeros(c.n, dtype=bool)
     given = c.text("id")
-    if c.has("id") and given[given != ""].duplicated().any():
+    if c.has("id") and _repeats(given):
         c.ids("id", "flow")  # reports the duplicates among explicit ids with their first place
     # With errors no park is built: the default ids (a string join per row) are not worth making.
     ids = given if any(i.severity == "error" for i in issues) else _flow_ids(source, target, material, route, given)
-    return pd.DataFrame({
+    frame = pd.DataFrame({
         "id": ids, "source": source, "target": target, "material": material,
         "value": value, "sigma": sigma, "tc": tc, "tc_sigma": tc_sigma, "route": route,
-        "fate": fate, "year": pd.array(np.where(np.isnan(year_num), None, year_num), dtype="Int64"),
+        "fate": fate, "year": pd.arrays.IntegerArray(np.nan_to_num(year_num).astype(np.int64), np.isnan(year_num)),
         "note": c.text("note"), "estimated": est, "activity": pd.Series([""] * c.n, dtype=object),
     })
+    return frame, (ends["source"], ends["target"])
 
 
 def _stocks(raw: RawTable | None, issues: list[Issue], processes: pd.DataFrame,
@@ -535,6 +555,9 @@ class ParkTables:
     coefficients: RawTable | None = None
     known_materials: set[str] = field(default_factory=set)
     issues: list[Issue] = field(default_factory=list)
+    # per flow, the rows of its source and target in ``processes``, as validation found them: compiling the
+    # park reuses them instead of hashing every id again
+    endpoints: tuple[np.ndarray, np.ndarray] | None = None
 
     @property
     def errors(self) -> list[Issue]:
@@ -586,17 +609,48 @@ class ParkTables:
         flows = self.flows
         if generated is not None and len(generated):
             flows = pd.concat([flows, generated.reindex(columns=list(FLOW_COLUMNS))], ignore_index=True)
-        dup = flows["id"].duplicated(keep="first")
+        codes, uniques = pd.factorize(flows["id"])
+        dup = flows["id"].duplicated(keep="first") if len(uniques) < len(flows) else pd.Series(False)
         if dup.any():
             raise ParkError([Issue(self.source, "duplicate flow id (a generated flow has the id of another flow)",
                                    column="id", value=v) for v in flows.loc[dup, "id"]])
-        used = set(flows["material"]) | set(self.stocks["material"])
+        used = set(flows["material"].unique()) | set(self.stocks["material"].unique())
         frame = lambda raw: raw.frame if raw is not None else pd.DataFrame()  # noqa: E731
         return dict(processes=_canonical(self.processes, PROCESS_COLUMNS), flows=_canonical(flows, FLOW_COLUMNS),
                     materials=_canonical(_effective_materials(self.materials, used), MATERIAL_COLUMNS),
                     stocks=_canonical(self.stocks, STOCK_COLUMNS), info=self.info,
                     activities=_tidy_free_table(frame(self.activities)),
                     coefficients=_tidy_free_table(frame(self.coefficients)))
+
+    def flow_endpoints(self, generated: pd.DataFrame | None = None) -> tuple[np.ndarray, np.ndarray] | None:
+        """Per flow of :meth:`park_frames` (``generated`` ones last), the rows of its source and target in
+        ``processes``; None when validation did not locate them.
+
+        Parameters
+        ----------
+        generated : pandas.DataFrame, optional
+            The flows generated from activity data, as given to :meth:`park_frames`.
+
+        Returns
+        -------
+        tuple of two int64 arrays, or None
+
+        Examples
+        --------
+        >>> t = park_from_frames(pd.DataFrame({"id": ["a", "b"], "name": ["A", "B"], "kind": ["import", "production"]}),
+        ...                      pd.DataFrame({"source": ["a"], "target": ["b"], "material": ["raw_coal"],
+        ...                                    "value": [1]}))
+        >>> [e.tolist() for e in t.flow_endpoints()]
+        [[0], [1]]
+        """
+        if self.endpoints is None:
+            return None
+        src, tgt = self.endpoints
+        if generated is not None and len(generated):
+            ids = self.processes["id"]
+            src = np.concatenate([src, row_of(generated["source"], ids)])
+            tgt = np.concatenate([tgt, row_of(generated["target"], ids)])
+        return src, tgt
 
 
 def validate_tables(tables: Mapping[str, RawTable | None], info: Any, source: str, year: int | None = None,
@@ -658,11 +712,11 @@ def validate_tables(tables: Mapping[str, RawTable | None], info: Any, source: st
     check_processes = "processes" not in refused
     checkable = known if "materials" not in refused else None
     processes = _processes(tables.get("processes"), issues, refused=not check_processes)
-    flows = _flows(tables.get("flows"), issues, processes, checkable, park_info, check_processes)
+    flows, endpoints = _flows(tables.get("flows"), issues, processes, checkable, park_info, check_processes)
     stocks = _stocks(tables.get("stocks"), issues, processes, checkable, check_processes)
     return ParkTables(processes=processes, flows=flows, materials=own, stocks=stocks, info=park_info,
                       source=source, activities=tables.get("activities"), coefficients=tables.get("coefficients"),
-                      known_materials=known, issues=issues)
+                      known_materials=known, issues=issues, endpoints=endpoints)
 
 
 def park_from_frames(processes: pd.DataFrame | None, flows: pd.DataFrame | None,

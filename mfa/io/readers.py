@@ -31,7 +31,9 @@ from mfa.errors import Issue, ParkError, RawTable, suggest
 from mfa.io.limits import check_file_size, check_rows
 
 TABLES = ("processes", "flows", "materials", "stocks", "activities", "coefficients", "lifetimes")
-SECTIONS = ("park",) + TABLES
+#: The substance layer's tables (read and checked by :mod:`mfa.substance`, not part of the goods Park).
+SUBSTANCE_TABLES = ("concentrations", "substance_tc")
+SECTIONS = ("park",) + TABLES + SUBSTANCE_TABLES
 
 
 _ENCODING_NAMES = {"cp1252": "Windows-1252 (Western European)", "latin_1": "Latin-1 (ISO-8859-1)"}
@@ -195,6 +197,61 @@ def _csv_header(text: str) -> list[str] | None:
         return None
 
 
+def _arrow_cells(payload: bytes, header: list[str] | None) -> pd.DataFrame | None:
+    """Every cell as text through Arrow's CSV reader (several times faster than pandas' C parser asked for
+    text: no Python string per cell), or None when the file is not a plain rectangle of cells — a header
+    that pandas would rename (blank, duplicate, quoted), a row of another width, a line of blanks — which
+    pandas' parser then reads and locates as before. On the files Arrow accepts both give the same frame."""
+    if not header or len(set(header)) != len(header) or not all(h.strip() for h in header):
+        return None
+    if b'"' in payload[:payload.find(b"\n")]:
+        return None
+    import pyarrow as pa
+    import pyarrow.csv as pcsv
+
+    names = [f"c{i}" for i in range(len(header))]
+    try:
+        table = pcsv.read_csv(
+            io.BytesIO(payload), read_options=pcsv.ReadOptions(skip_rows=1, column_names=names, use_threads=False),
+            # blank lines stay rows (row numbers stay the spreadsheet's); blank cells are "", never null
+            parse_options=pcsv.ParseOptions(newlines_in_values=True, ignore_empty_lines=False),
+            convert_options=pcsv.ConvertOptions(column_types=dict.fromkeys(names, pa.large_string()),
+                                                strings_can_be_null=False, quoted_strings_can_be_null=False))
+    except pa.ArrowException:
+        return None
+    frame = table.combine_chunks().to_pandas()
+    frame.columns = header
+    return frame
+
+
+def _pandas_cells(payload: bytes, file: str) -> pd.DataFrame:
+    """Every cell as text through pandas' C parser, which locates what Arrow's reader only refuses (a row
+    with more cells than the header, a quote not closed)."""
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", pd.errors.ParserWarning)
+            # index_col=False: a row with more cells than the header must not turn column A into an index
+            # in chunks: the parser makes a Python string per cell before the column becomes Arrow text,
+            # so a whole million-row file at once would hold them all
+            chunks = pd.read_csv(io.BytesIO(payload), dtype=str, keep_default_na=False, skip_blank_lines=False,
+                                 na_filter=False, skipinitialspace=False, engine="c", index_col=False,
+                                 encoding="utf-8-sig", chunksize=CSV_CHUNK_ROWS)
+            parts = list(chunks)
+            frame = parts[0] if len(parts) == 1 else pd.concat(parts, ignore_index=True)
+            del parts
+        if any(issubclass(w.category, pd.errors.ParserWarning) for w in caught):
+            _refuse_long_rows(payload.decode("utf-8"), file)
+    except (pd.errors.ParserError, ValueError, OverflowError) as e:
+        msg = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+        m = _CSV_LINE.search(msg)
+        row = int(m.group(1)) if m else None
+        hint = ("a row has more cells than the header: a comma inside a value needs quotes"
+                if "fields" in msg else "a quote is not closed" if "EOF" in msg or "quote" in msg.lower()
+                else None)
+        raise ParkError([Issue(file, f"not a valid CSV file: {msg[:200]}", row=row, suggestion=hint)]) from None
+    return frame
+
+
 def read_csv_table(path: Path, name: str, issues: list[Issue] | None = None) -> RawTable | None:
     """One CSV file as a :class:`RawTable` (every cell stripped text, note and blank rows dropped, rows
     numbered as a spreadsheet shows them), within the limits of :mod:`mfa.io.limits`.
@@ -253,28 +310,9 @@ def read_csv_table(path: Path, name: str, issues: list[Issue] | None = None) -> 
     # hold four bytes per character (a 24 MB file cost 100 MB more).
     payload = data if utf8 else text.encode("utf-8")
     del text, data
-    try:
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always", pd.errors.ParserWarning)
-            # index_col=False: a row with more cells than the header must not turn column A into an index
-            # in chunks: the parser makes a Python string per cell before the column becomes Arrow text,
-            # so a whole million-row file at once would hold them all
-            chunks = pd.read_csv(io.BytesIO(payload), dtype=str, keep_default_na=False, skip_blank_lines=False,
-                                 na_filter=False, skipinitialspace=False, engine="c", index_col=False,
-                                 encoding="utf-8-sig", chunksize=CSV_CHUNK_ROWS)
-            parts = list(chunks)
-            frame = parts[0] if len(parts) == 1 else pd.concat(parts, ignore_index=True)
-            del parts
-        if any(issubclass(w.category, pd.errors.ParserWarning) for w in caught):
-            _refuse_long_rows(payload.decode("utf-8"), file)
-    except (pd.errors.ParserError, ValueError, OverflowError) as e:
-        msg = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-        m = _CSV_LINE.search(msg)
-        row = int(m.group(1)) if m else None
-        hint = ("a row has more cells than the header: a comma inside a value needs quotes"
-                if "fields" in msg else "a quote is not closed" if "EOF" in msg or "quote" in msg.lower()
-                else None)
-        raise ParkError([Issue(file, f"not a valid CSV file: {msg[:200]}", row=row, suggestion=hint)]) from None
+    frame = _arrow_cells(payload, header)
+    if frame is None:
+        frame = _pandas_cells(payload, file)
     del payload
     if header is not None and len(header) == len(frame.columns):
         names = [h.strip().lstrip("\ufeff") for h in header]
@@ -403,7 +441,7 @@ def read_yaml(path: Path) -> tuple[dict[str, RawTable | None], Any, list[Issue]]
     from mfa.io.fastyaml import fast_tables
 
     try:
-        fast = fast_tables(text, TABLES)
+        fast = fast_tables(text, TABLES + SUBSTANCE_TABLES)
         if fast is None:
             doc = load_yaml(text)
         else:
@@ -424,7 +462,7 @@ def read_yaml(path: Path) -> tuple[dict[str, RawTable | None], Any, list[Issue]]
             issues.append(Issue(file, f"unknown section '{key}'", path=str(key),
                                 suggestion=suggest(str(key), SECTIONS) or "sections: " + ", ".join(SECTIONS)))
     tables: dict[str, RawTable | None] = {}
-    for name in TABLES:
+    for name in TABLES + SUBSTANCE_TABLES:
         items = doc.get(name)
         if items is None:
             tables[name] = None

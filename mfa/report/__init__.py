@@ -30,8 +30,9 @@ from __future__ import annotations
 import math
 import os
 from dataclasses import dataclass
+from importlib import import_module
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 import pandas as pd
@@ -546,6 +547,16 @@ def _why_zh(region: Any, level: Any, applies: bool, info: Any) -> str:
     return head + "：" + ("，且".join(reasons) or "不适用于本园区")
 
 
+def _engine_or_reason(run: Callable[[], Any], missing: str) -> tuple[Any, str]:
+    """Run a section's engine: (its result, "") or (None, ``missing`` with why it failed), so that the report
+    degrades section by section, never as a whole (an engine that cannot be imported included: ``run`` imports
+    it)."""
+    try:
+        return run(), ""
+    except Exception as exc:
+        return None, missing.format(e=_why(exc))
+
+
 def indicator_section(park: Any, lang: str) -> dict:
     """Indicators against targets, with the utilisation chart; or a note saying why they are missing.
 
@@ -570,12 +581,9 @@ def indicator_section(park: Any, lang: str) -> dict:
     """
     v = Voice.of(park, lang)
     t = v.t
-    try:
-        from mfa.utilisation import indicators
-
-        res = indicators(park)
-    except Exception as exc:  # the report degrades section by section, never as a whole
-        return {"indicators_missing": t["missing_indicators"].format(e=_why(exc)), "indicators": None,
+    res, missing = _engine_or_reason(lambda: import_module("mfa.utilisation").indicators(park), t["missing_indicators"])
+    if res is None:
+        return {"indicators_missing": missing, "indicators": None,
                 "targets": None, "targets_not_applied": None, "util_chart": "", "indicator_issues": [],
                 "indicator_result": None}
     zh = lang == "zh"
@@ -681,12 +689,9 @@ def trace_section(park: Any, lang: str, max_rows: int = 200) -> dict:
     """
     v = Voice.of(park, lang)
     t = v.t
-    try:
-        from mfa.tracing import trace
-
-        tr = trace(park)
-    except Exception as exc:
-        return {"trace_missing": t["missing_trace"].format(e=_why(exc)), "trace": None, "fate_chart": "",
+    tr, missing = _engine_or_reason(lambda: import_module("mfa.tracing").trace(park), t["missing_trace"])
+    if tr is None:
+        return {"trace_missing": missing, "trace": None, "fate_chart": "",
                 "gen_chart": "", "trace_issues": []}
     tab = tr.table.copy()
     tab["material_t"] = tab["material"].map(v.material)
@@ -827,22 +832,26 @@ def aggregated(park: Any, max_processes: int = MAX_DRAWN_PROCESSES, lang: str = 
     new_stocks = None
     if len(st):
         s2 = st.assign(process=st["process"].map(node_of))
-        new_stocks = s2.groupby(["process", "material"], sort=True)[["opening", "closing"]].sum().reset_index()
+        new_stocks = (s2.groupby(["process", "material"], sort=True)[["opening", "closing"]].sum().reset_index()
+                      .assign(unit="t"))
     mats = park.materials
     used = mats[mats["id"].isin(f["material"].unique())]
     info = park.info.model_dump()
-    agg = mfa.Park.from_frames(processes=new_procs, flows=f.reset_index(drop=True), materials=used,
+    # values are t/a already: the unit column keeps the park's own unit (万t/a, say) from rescaling them
+    agg = mfa.Park.from_frames(processes=new_procs, flows=f.reset_index(drop=True).assign(unit="t/a"), materials=used,
                                stocks=new_stocks, info=info)
     drawn = len(new_procs)
     if lang == "zh":
         note = (f"园区有 {n:,} 个过程，无法逐个绘出。图中按{'分组' if by == 'group' else '类型'}合并（边界过程按类型合并；"
                 f"共 {drawn} 个节点，{'组' if by == 'group' else '类型'}内部的流不绘出）。园区的输入、输出、排放、"
-                "填埋和库存变化，即系统平衡，保持不变；每个过程都列在平衡表中。")
+                "填埋和库存变化，即系统平衡，保持不变；每个过程都列在平衡表中，“全部明细”一节列出每一条流，"
+                "并可单独绘出任一过程、分组或物质的桑基图。")
     else:
         note = (f"The park has {n:,} processes: too many to draw one by one. The diagrams show them aggregated "
                 f"by {by} and, for the boundary, by kind ({drawn} nodes; flows inside a {by} are left out). The "
                 "park's imports, exports, emissions, landfill and stock change, hence its system balance, are "
-                "unchanged; every process is listed in the balance table.")
+                "unchanged; every process is listed in the balance table, and the Full detail section lists every "
+                "flow and draws any process, group or material on its own.")
     return agg, note
 
 
@@ -962,12 +971,9 @@ def opportunity_section(park: Any, lang: str) -> dict:
     """
     v = Voice.of(park, lang)
     t = v.t
-    try:
-        from mfa.symbiosis import discover
-
-        res = discover(park)
-    except Exception as exc:  # the report degrades section by section, never as a whole
-        return {"opportunities_missing": t["opp_missing"].format(e=_why(exc)), "opportunities": [],
+    res, missing = _engine_or_reason(lambda: import_module("mfa.symbiosis").discover(park), t["opp_missing"])
+    if res is None:
+        return {"opportunities_missing": missing, "opportunities": [],
                 "retrofit_rates": None}
     rows = []
     for c in res.couplings.to_dict("records"):
@@ -998,7 +1004,7 @@ def _category_label(category: str, lang: str) -> str:
 # the report
 # ------------------------------------------------------------------------------------------------
 def report_html(park: Any, lang: str = "en", scale: float | None = None, reconcile: bool = False,
-                solve: bool = True) -> str:
+                solve: bool = True, flows_csv: str = "") -> str:
     """The report of ``park`` as one self-contained HTML document (see the module docstring).
 
     Parameters
@@ -1014,6 +1020,9 @@ def report_html(park: Any, lang: str = "en", scale: float | None = None, reconci
         Report the park with every unknown flow that the balances determine computed
         (:func:`mfa.solved.solve_park`; measured values as given). A note in the data-quality section says
         what was computed.
+    flows_csv : str
+        File name of the flows' CSV beside the page, linked from the *Full detail* section
+        (:func:`write_report` writes it).
 
     Returns
     -------
@@ -1027,12 +1036,20 @@ def report_html(park: Any, lang: str = "en", scale: float | None = None, reconci
     >>> page.startswith("<!DOCTYPE html>"), "物质流分析报告" in page
     (True, True)
     """
+    return _report(park, lang, scale, reconcile, solve, flows_csv)[0]
+
+
+def _report(park: Any, lang: str, scale: float | None, reconcile: bool, solve: bool,
+            flows_csv: str) -> tuple[str, pd.DataFrame]:
+    """The page and the flow table of its *Full detail* section (see :func:`report_html`)."""
     import mfa
+    from mfa.report.detail import detail_section
     from mfa.report.series import series_section
 
     check_lang(lang)
     series = series_section(park, lang)  # a multi-year park: its rates by year, then its latest year
     park = park.for_year(park.years[-1]) if len(park.years) > 1 else park
+    given = park
     note = ""
     if reconcile:
         park, note = reconciled(park, lang)
@@ -1080,6 +1097,9 @@ def report_html(park: Any, lang: str = "en", scale: float | None = None, reconci
     ctx.update({k: x for k, x in ind.items() if k != "indicator_result"})
     ctx.update({k: x for k, x in tra.items() if k != "trace_issues"})
     ctx["warnings"] = warnings
+    detail = detail_section(park, given, bal["balance_result"].processes, lang, voice.unit, flows_csv)
+    ctx.update({k: x for k, x in detail.items() if k != "flow_table"})
+    ctx["nav"].append(("detail", detail["d"]["detail"]))
     res = ind.get("indicator_result")
     if res is not None:
         # the rates the park has a value for, up front: what a bureau reads first
@@ -1090,12 +1110,13 @@ def report_html(park: Any, lang: str = "en", scale: float | None = None, reconci
         ctx["cards"] = headline_cards(res, voice)
     else:
         ctx["cards"] = []
-    return render("park.html.j2", **ctx)
+    return render("park.html.j2", **ctx), detail["flow_table"]
 
 
 def write_report(park: Any, path: str | os.PathLike, lang: str = "en", scale: float | None = None,
                  reconcile: bool = False, solve: bool = True) -> Path:
-    """Write :func:`report_html` to ``path`` atomically.
+    """Write :func:`report_html` to ``path`` atomically, and every flow beside it as CSV
+    (``report.flows.csv`` for ``report.html``, :func:`mfa.report.detail.write_flows_csv`), linked from the page.
 
     Parameters
     ----------
@@ -1117,6 +1138,12 @@ def write_report(park: Any, path: str | os.PathLike, lang: str = "en", scale: fl
     >>> out.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
     True
     """
+    from mfa.report.detail import flows_csv_path, write_flows_csv
+
     path = Path(path)
-    _write_atomic(path, report_html(park, lang=lang, scale=scale, reconcile=reconcile, solve=solve))
+    csv = flows_csv_path(path)
+    page, flows = _report(park, lang, scale, reconcile, solve, csv.name)
+    # the CSV first: a page is never left linking to a file that was not written
+    write_flows_csv(flows, csv)
+    _write_atomic(path, page)
     return path

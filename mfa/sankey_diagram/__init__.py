@@ -61,7 +61,7 @@ __all__ = ["sankey", "sankey_frames", "SankeyDiagram", "format_value", "KIND_COL
 KIND_COLORS = {
     "import": "#4C72B0", "production": "#55A868", "collection": "#8C8C8C", "treatment": "#DD8452",
     "storage": "#CCB974", "landfill": "#8B5A2B", "environment": "#C44E52", "export": "#64B5CD",
-    "stock": "#B8860B", "residual": "#FF00FF", "group": "#777777",
+    "stock": "#B8860B", "residual": "#FF00FF", "group": "#777777", "rest": "#BBBBBB",
 }
 CATEGORY_COLORS = {
     "industrial_solid_waste": "#7F7F7F", "hazardous_waste": "#D62728", "straw": "#BCBD22",
@@ -72,7 +72,7 @@ CATEGORY_COLORS = {
 }
 _KIND_ZH = {"import": "输入", "production": "生产", "collection": "收集", "treatment": "处理",
             "storage": "贮存", "landfill": "填埋", "environment": "环境", "export": "输出", "consumption": "消费",
-            "stock": "库存", "residual": "未平衡"}
+            "stock": "库存", "residual": "未平衡", "rest": "园区其余部分"}
 _CATEGORY_ZH = {
     "industrial_solid_waste": "一般工业固废", "hazardous_waste": "危险废物", "straw": "秸秆",
     "manure": "畜禽粪污", "renewable_resource": "再生资源", "construction_waste": "建筑垃圾",
@@ -255,7 +255,8 @@ def carrier_flows(park: "Park") -> np.ndarray:
 
 def sankey_frames(park: "Park", material: str | Sequence[str] | None = None,
                   category: str | Sequence[str] | None = None, group_by: str | None = None, lang: str = "en",
-                  residuals: bool = True, carriers: bool | None = None) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
+                  residuals: bool = True, carriers: bool | None = None,
+                  carrier_mask: np.ndarray | None = None) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
     """The nodes and links a Sankey of ``park`` draws, as tidy frames (t/a), plus notes.
 
     Parameters
@@ -269,6 +270,7 @@ def sankey_frames(park: "Park", material: str | Sequence[str] | None = None,
     carriers : draw the carrier flows (:func:`carrier_flows`: air, water, flue gas …). ``None`` (default):
         off in the whole-park view, where they would dwarf the wastes, on when a material or category is
         asked for.
+    carrier_mask : which rows of ``park.flows`` are carriers (default :func:`carrier_flows` of ``park``).
 
     Returns
     -------
@@ -344,7 +346,7 @@ def sankey_frames(park: "Park", material: str | Sequence[str] | None = None,
     unknown = np.isnan(value)
     sel = keep_material(flows["material"])
     if carriers is False or (carriers is None and not filtered):
-        carrier = carrier_flows(park)
+        carrier = carrier_flows(park) if carrier_mask is None else np.asarray(carrier_mask, dtype=bool)
         hidden_carriers = float(np.nansum(value[sel & carrier]))
         sel &= ~carrier
     else:
@@ -915,7 +917,8 @@ class SankeyDiagram(Result):
 def sankey(park: "Park", material: str | Sequence[str] | None = None,
            category: str | Sequence[str] | None = None, group_by: str | None = None, lang: str = "en",
            scale: float | None = None, title: str | None = None, div_id: str = "mfa-sankey",
-           residuals: bool = True, carriers: bool | None = None) -> SankeyDiagram:
+           residuals: bool = True, carriers: bool | None = None, around: str | None = None,
+           depth: int = 1) -> SankeyDiagram:
     """A Sankey diagram of ``park`` (see the module docstring for what is drawn and how).
 
     Parameters
@@ -933,6 +936,10 @@ def sankey(park: "Park", material: str | Sequence[str] | None = None,
         filtering by material or category, since materials change inside production processes.
     carriers : draw air, water and flue gas (:func:`carrier_flows`); by default off in the whole-park view
         (their total is given in the note) and on when a material or category is asked for.
+    around : a process id or a group: draw only its neighbourhood, process by process, with what the
+        neighbourhood exchanges with the rest of the park summed into *rest of park* nodes, so every tonne
+        entering or leaving a drawn process is drawn (:func:`mfa.sankey_diagram.neighbourhood.neighbourhood`).
+    depth : with ``around``: 1 draws the processes it exchanges with, 2 also theirs, …
 
     Returns
     -------
@@ -946,17 +953,34 @@ def sankey(park: "Park", material: str | Sequence[str] | None = None,
     (True, False)
     >>> "air" in set(sankey(mfa.read_park("wuhai"), carriers=True).links["material"])
     True
+    >>> near = sankey(mfa.read_park("wuhai"), around="cement_plant")
+    >>> sorted(set(near.nodes["kind"]))[-2:], near.title.split(" — ")[1]
+    (['production', 'rest'], 'around Cement plant (carbide-slag raw meal)')
     """
     from mfa.park import require_park
 
     require_park(park, "sankey")
     check_lang(lang)
+    whole = park
+    near: dict[str, Any] = {}
+    if around is not None:
+        from mfa.sankey_diagram.neighbourhood import REST_IN, REST_OUT, neighbourhood
+
+        # carriers are decided on the whole park: air cut off from its atmosphere stays air
+        park, near = neighbourhood(park, around, depth=depth, lang=lang, carriers=carrier_flows(park))
     nodes, links, notes = sankey_frames(park, material=material, category=category, group_by=group_by,
-                                        lang=lang, residuals=residuals, carriers=carriers)
+                                        lang=lang, residuals=residuals, carriers=carriers,
+                                        carrier_mask=near.get("carriers"))
+    if near:
+        nodes.loc[nodes["id"].isin([REST_IN, REST_OUT]), "kind"] = "rest"
+        notes["internal"] = notes.get("internal", 0.0) + near["internal"]
     if title is None:
-        info = park.info
+        info = whole.info
         name = (info.name_zh or info.name) if lang == "zh" else info.name
         title = name + (f" {info.year}" if info.year else "")
+        if near:
+            centre = dict(zip(nodes["id"], nodes["label"])).get(near["node"], near["label"])
+            title += (f" — {centre} 周边" if lang == "zh" else f" — around {centre}")
         # the title names what is drawn in the reader's language: materials by name, categories by name
         mats = park.materials.set_index("id")
         col = "name_zh" if lang == "zh" else "name"
@@ -965,7 +989,7 @@ def sankey(park: "Park", material: str | Sequence[str] | None = None,
         if extra:
             title += " — " + ("、" if lang == "zh" else ", ").join(extra)
     text = _TEXT[lang]
-    messages = []
+    messages = [Issue.note(near["message"])] if near else []
     if notes["n_unknown"]:
         messages.append(Issue.note(text["unknown"].format(n=notes["n_unknown"]), severity="warning"))
     for key in ("carriers", "internal"):

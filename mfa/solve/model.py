@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from mfa.compile import Count
 from mfa.conventions import STOCK_KINDS
 from mfa.errors import MfaError
 
@@ -87,12 +88,18 @@ class Model:
         Balance rows of the incidence matrix (n_b × n_f).
     inflow : scipy.sparse.csr_matrix
         n_p × n_f, 1 where the flow enters the process.
+    n_f, n_t, n_s, n_v : int
+        Numbers of flows, transfer coefficients, stock-change variables, and all variables (their sum).
+    n_b, n_c : int
+        Numbers of balance equations, and of all equations (``n_b + n_t``).
 
     Examples
     --------
     >>> m = model_from_park(example_park())
     >>> m.n_f, m.n_b, m.n_t, m.kind.tolist()
     (3, 1, 0, [1, 1, 2])
+    >>> m.n_s, m.n_v, m.n_c
+    (0, 3, 1)
     """
 
     flow_ids: np.ndarray
@@ -110,101 +117,13 @@ class Model:
     inc_b: sp.csr_matrix           # balance rows of the incidence matrix (n_b × n_f)
     inflow: sp.csr_matrix          # n_p × n_f, 1 where the flow enters the process
 
-    @property
-    def n_f(self) -> int:
-        """Number of flows.
-
-        Returns
-        -------
-        int
-            Flows of the park.
-
-        Examples
-        --------
-        >>> model_from_park(example_park()).n_f
-        3
-        """
-        return len(self.flow_ids)
-
-    @property
-    def n_t(self) -> int:
-        """Number of transfer coefficients.
-
-        Returns
-        -------
-        int
-            Transfer coefficients of the park.
-
-        Examples
-        --------
-        >>> model_from_park(example_park()).n_t
-        0
-        """
-        return len(self.tc_flow)
-
-    @property
-    def n_s(self) -> int:
-        """Number of stock-change variables.
-
-        Returns
-        -------
-        int
-            Unknown stock changes of the park.
-
-        Examples
-        --------
-        >>> model_from_park(example_park()).n_s
-        0
-        """
-        return len(self.ds_var)
-
-    @property
-    def n_v(self) -> int:
-        """Number of variables.
-
-        Returns
-        -------
-        int
-            ``n_f + n_t + n_s``.
-
-        Examples
-        --------
-        >>> model_from_park(example_park()).n_v
-        3
-        """
-        return self.n_f + self.n_t + self.n_s
-
-    @property
-    def n_b(self) -> int:
-        """Number of balance equations.
-
-        Returns
-        -------
-        int
-            One per balanced (internal) process.
-
-        Examples
-        --------
-        >>> model_from_park(example_park()).n_b
-        1
-        """
-        return len(self.balance_proc)
-
-    @property
-    def n_c(self) -> int:
-        """Number of equations.
-
-        Returns
-        -------
-        int
-            ``n_b + n_t``.
-
-        Examples
-        --------
-        >>> model_from_park(example_park()).n_c
-        1
-        """
-        return self.n_b + self.n_t
+    # the sizes of the variable vector and of the equations (counts, in the class docstring's example)
+    n_f = Count("flow_ids", doc="Number of flows.")
+    n_t = Count("tc_flow", doc="Number of transfer coefficients.")
+    n_s = Count("ds_var", doc="Number of unknown (or measured) stock-change variables.")
+    n_v = Count("flow_ids", "tc_flow", "ds_var", doc="Number of variables: ``n_f + n_t + n_s``.")
+    n_b = Count("balance_proc", doc="Number of balance equations, one per balanced (internal) process.")
+    n_c = Count("balance_proc", "tc_flow", doc="Number of equations: ``n_b + n_t``.")
 
     @property
     def bilinear(self) -> bool:
