@@ -273,3 +273,37 @@ def test_scenario_errors_are_located(tmp_path):
     assert all(i.file.endswith("bad.csv") for i in e.value.issues)
     with pytest.raises(mfa.MfaError, match="after the park's last year 2025"):
         project(mfa.read_park("farm_film"), 2025)
+
+
+def test_a_recycling_loop_whose_share_changes_every_year_against_its_closed_form():
+    # 100 t/a of scrap enter a smelter; a share s of the smelter's total input goes to a recycler and comes
+    # back: R = s (100 + R), so R = 100 s / (1 − s), different each year, never written by the user
+    shares = {2021: 0.2, 2022: 0.3, 2023: 0.5}
+    procs = [{"id": "supply", "name": "Supply", "kind": "import"},
+             {"id": "smelter", "name": "Smelter", "kind": "production"},
+             {"id": "recycler", "name": "Recycler", "kind": "treatment"},
+             {"id": "market", "name": "Market", "kind": "export"}]
+    flows = []
+    for y, s in shares.items():
+        flows += [{"source": "supply", "target": "smelter", "material": "scrap_steel", "value": 100, "year": y},
+                  {"source": "smelter", "target": "recycler", "material": "scrap_steel", "value": None, "tc": s,
+                   "year": y},
+                  {"source": "recycler", "target": "smelter", "material": "scrap_steel", "value": None, "year": y},
+                  {"source": "smelter", "target": "market", "material": "scrap_steel", "value": None, "year": y}]
+    park = mfa.Park.from_frames(procs, flows, info={"year": 2021})
+    for y, s in shares.items():
+        solved = mfa.solve_park(park.for_year(y)).park.flows.set_index("id")["value"]
+        assert solved["smelter>recycler:scrap_steel"] == pytest.approx(100 * s / (1 - s), rel=1e-9)
+        assert solved["recycler>smelter:scrap_steel"] == pytest.approx(100 * s / (1 - s), rel=1e-9)
+        assert solved["smelter>market:scrap_steel"] == pytest.approx(100, rel=1e-9)
+
+
+def test_the_report_and_the_chart_of_a_multi_year_park(tmp_path, capsys):
+    from mfa.report import report_html
+
+    page = report_html(mfa.read_park("farm_film"), lang="zh")
+    assert '<h2 id="series">各年指标</h2>' in page and "以下各节为 2025 年" in page
+    assert "80.0 % (≥80.0 % ✓)" in page and page.count("<svg") >= 2
+    out = tmp_path / "rates.svg"
+    assert main(["chart", "farm_film", "series", "-o", str(out)]) == 0
+    assert out.read_text(encoding="utf-8").startswith("<?xml") and "wrote" in capsys.readouterr().out
