@@ -307,3 +307,15 @@ def test_the_report_and_the_chart_of_a_multi_year_park(tmp_path, capsys):
     out = tmp_path / "rates.svg"
     assert main(["chart", "farm_film", "series", "-o", str(out)]) == 0
     assert out.read_text(encoding="utf-8").startswith("<?xml") and "wrote" in capsys.readouterr().out
+
+
+def test_a_lifetime_that_cannot_hold_the_opening_stock_is_located(tmp_path):
+    flows = "source,target,material,value,year\nplant,city,steel_products,5,2020\ncity,scrap,steel_products,,2020\n"
+    stocks = "process,material,opening,closing,year\ncity,steel_products,40,,2020\n"
+    folder = lifetime_park(tmp_path, "process,material,model,mean\ncity,steel_products,fixed,0\n", flows, stocks)
+    assert main(["stocks", str(folder)]) == 2
+    with pytest.raises(ParkError) as e:
+        mfa.read_park(folder)
+    (issue,) = e.value.issues
+    assert (issue.file.endswith("lifetimes.csv"), issue.row, issue.column) == (True, 2, "model")
+    assert "cannot hold an opening stock" in issue.message

@@ -342,7 +342,8 @@ def series_tables(tables: Mapping[str, RawTable | None], info: Any, source: str,
         if len(lifetimes) and not issues:
             if model is None:
                 raise TypeError("series_tables: a park with a lifetimes table needs the lifetime model")
-            _apply_lifetimes(series, tables.get("flows"), tables.get("stocks"), rows, model, solve)
+            _apply_lifetimes(series, tables.get("flows"), tables.get("stocks"), rows, model, solve,
+                             tables.get("lifetimes"))
     series.issues = unique_issues(issues)
     return series
 
@@ -429,7 +430,8 @@ def _carry_stocks(series: YearSeries, raw: RawTable | None, kept: _Rows) -> None
 
 
 def _apply_lifetimes(series: YearSeries, flows_raw: RawTable | None, stocks_raw: RawTable | None,
-                     kept: _Rows, model: LifetimeModel, solve: Callable[[Any], Any] | None = None) -> None:
+                     kept: _Rows, model: LifetimeModel, solve: Callable[[Any], Any] | None = None,
+                     lifetimes_raw: RawTable | None = None) -> None:
     """Fill the blank outflows and the stock rows of every stock with a lifetime, year by year."""
     years = series.years
     n = len(years)
@@ -452,7 +454,7 @@ def _apply_lifetimes(series: YearSeries, flows_raw: RawTable | None, stocks_raw:
                          else series.tables[y].flows["value"].to_numpy(dtype=float))
         return solved[y]
 
-    for lt in series.lifetimes.to_dict("records"):
+    for row, lt in enumerate(series.lifetimes.to_dict("records")):
         p, m = lt["process"], lt["material"]
         inflow = np.zeros(n)
         bad = False
@@ -474,7 +476,14 @@ def _apply_lifetimes(series: YearSeries, flows_raw: RawTable | None, stocks_raw:
         first = series.tables[years[0]].stocks
         at = np.flatnonzero(((first["process"] == p) & (first["material"] == m)).to_numpy())
         legacy = float(first["opening"].iat[at[0]]) if len(at) and not np.isnan(first["opening"].iat[at[0]]) else 0.0
-        outflow, stock = model(inflow, lt, legacy)
+        try:
+            outflow, stock = model(inflow, lt, legacy)
+        except ValueError as e:  # parameters the table allows but the model cannot use with this stock
+            msg = f"the lifetime of {m} in {p}: {e}"
+            series.issues.append(lifetimes_raw.issue(row, "model", msg, lt["model"], "check the lifetime's "
+                                                     "parameters and the stock's opening")
+                                 if lifetimes_raw is not None else Issue(series.tables[years[0]].source, msg))
+            continue
         opening = np.concatenate([[legacy], stock[:-1]])
         for k, y in enumerate(years):
             t = series.tables[y]
