@@ -30,6 +30,7 @@ from typing import Any, Callable, Mapping
 import numpy as np
 import pandas as pd
 
+from mfa.conventions import LIFETIME_COLUMNS
 from mfa.errors import Issue, RawTable
 from mfa.io.periods import PERIOD_TABLES, periods_of, row_periods
 from mfa.validation import TableChecker, grouped_issues
@@ -37,9 +38,6 @@ from mfa.validation import TableChecker, grouped_issues
 __all__ = ["LIFETIME_COLUMNS", "LIFETIME_MODELS", "LIFETIME_TIMINGS", "YearSeries", "needs_series",
            "series_tables", "lifetimes_table", "park_year_of", "unique_issues"]
 
-#: The columns of the ``lifetimes`` table (process, material and model are required).
-LIFETIME_COLUMNS: tuple[str, ...] = ("process", "material", "model", "mean", "std", "shape", "scale", "timing",
-                                     "note")
 #: The lifetime models (:class:`mfa.lifetime.Lifetime`).
 LIFETIME_MODELS: tuple[str, ...] = ("fixed", "normal", "foldednormal", "lognormal", "weibull")
 #: When in its year a cohort enters; blank = ``middle`` (docs/time.md).
