@@ -217,6 +217,8 @@ class Park:
 
         from mfa.errors import MfaError
 
+        if len(self.years) > 1:  # the one-year parks behind it would keep the old values
+            raise MfaError(f"with_values() takes one year: park.for_year({self.years[0]}).with_values(...)")
         flows = self._flows.copy()
         for column, new in (("value", value), ("sigma", sigma)):
             if new is None:
@@ -407,7 +409,9 @@ class Park:
     __hash__ = None  # type: ignore[assignment]
 
     def __repr__(self) -> str:
-        return (f"<Park {self._info.name!r}: {len(self._processes)} processes, {len(self._flows)} flows, "
+        years = self.years
+        span = f" {years[0]}–{years[-1]}" if len(years) > 1 else ""
+        return (f"<Park {self._info.name!r}{span}: {len(self._processes)} processes, {len(self._flows)} flows, "
                 f"{len(self._materials)} materials>")
 
     def summary(self) -> pd.DataFrame:
