@@ -320,3 +320,13 @@ def test_a_lifetime_that_cannot_hold_the_opening_stock_is_located(tmp_path):
     (issue,) = e.value.issues
     assert (issue.file.endswith("lifetimes.csv"), issue.row, issue.column) == (True, 2, "model")
     assert "cannot hold an opening stock" in issue.message
+
+
+def test_fates_by_year_follow_each_tonne_of_film():
+    f = mfa.trace_series(mfa.read_park("farm_film"), convention="traced").table
+    y21 = f[f.year == 2021].set_index("fate")["tonnes"]
+    # 6 000 t used: 3 400 t recycled × 90 % yield utilised; 1 400 + 340 t landfilled; the soil's growth stored,
+    # and what it released (the lifetime's outflow) discarded
+    assert y21["utilised"] == pytest.approx(3060) and y21["disposed"] == pytest.approx(1740)
+    assert y21["stored"] == pytest.approx(792.0333, abs=1e-3) and y21["discarded"] == pytest.approx(407.9667, abs=1e-3)
+    assert f.groupby("year")["tonnes"].sum().tolist() == pytest.approx(USED)
