@@ -200,12 +200,9 @@ def stocks(park: "Park", *, solve: bool = True) -> StockResult:
         require_park(park, "stocks")
     rows = []
     messages: list[Issue] = []
-    for year in park.years or (None,):
-        p = park.for_year(year) if year is not None else park
-        if solve:
-            from mfa.solved import solve_park
+    from mfa.time_series import year_parks
 
-            p = solve_park(p).park
+    for year, p in year_parks(park, solve):
         s = p.stocks
         if not len(s):
             continue

@@ -18,7 +18,7 @@ burnt or dumped is not recovered). Its targets are in ``flows/film_targets.csv``
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Iterator
 
 import numpy as np
 import pandas as pd
@@ -28,7 +28,7 @@ from mfa.results import Result
 if TYPE_CHECKING:
     from mfa.park import Park
 
-__all__ = ["indicator_series", "trace_series", "film_recovery", "SeriesResult", "FateSeries", "FILM_RATE",
+__all__ = ["indicator_series", "trace_series", "year_parks", "film_recovery", "SeriesResult", "FateSeries", "FILM_RATE",
            "SERIES_COLUMNS"]
 
 #: The farm-film recovery rate (地膜回收率): recovered ÷ used (S27).
@@ -79,6 +79,36 @@ def film_recovery(park: "Park") -> pd.DataFrame:
                           "traced": recovered / used if used > 0 else np.nan, "numerator": recovered,
                           "denominator": used, "unit": "t/t", "formula": FILM_RATE["formula"],
                           "source": FILM_RATE["source"]}])
+
+
+def year_parks(park: "Park", solve: bool = True) -> "Iterator[tuple[int | None, Park]]":
+    """Each year of the park and its one-year park, with the unknowns the balances determine computed
+    (``solve``): what every series function runs its engine on.
+
+    Parameters
+    ----------
+    park : Park
+        One year (its year may be None) or several.
+    solve : bool
+        Compute each year's determinable unknown flows (:func:`mfa.solve_park`).
+
+    Returns
+    -------
+    iterator of (int or None, Park)
+
+    Examples
+    --------
+    >>> import mfa
+    >>> [y for y, _ in year_parks(mfa.read_park("farm_film"), solve=False)]
+    [2021, 2022, 2023, 2024, 2025]
+    """
+    for year in park.years or (None,):
+        p = park.for_year(year) if year is not None else park
+        if solve:
+            from mfa.solved import solve_park
+
+            p = solve_park(p).park
+        yield year, p
 
 
 def _film_targets() -> pd.DataFrame:
@@ -221,12 +251,8 @@ def indicator_series(park: "Park", *, targets: Any = None, solve: bool = True) -
         require_park(park, "indicator_series")
     rows, evaluated, messages = [], [], []
     film_targets = _film_targets() if targets is not False else None
-    for year in park.years or (park.info.year,):
-        p = park.for_year(year) if year is not None else park
-        if solve:
-            from mfa.solved import solve_park
-
-            p = solve_park(p).park
+    for year, p in year_parks(park, solve):
+        year = year if year is not None else p.info.year
         r = indicators(p, targets=targets, solve=False)
         table = r.table[[c for c in ("id", "name", "name_zh", "value", "traced", "numerator", "denominator", "unit")
                          if c in r.table.columns]]
@@ -318,12 +344,7 @@ def trace_series(park: "Park", *, convention: str = "official", solve: bool = Tr
     if not isinstance(park, Park):
         require_park(park, "trace_series")
     rows = []
-    for year in park.years or (park.info.year,):
-        p = park.for_year(year) if year is not None else park
-        if solve:
-            from mfa.solved import solve_park
-
-            p = solve_park(p).park
+    for year, p in year_parks(park, solve):
         t = trace(p, convention=convention, solve=False).table
         g = t.groupby(["material", "fate"], sort=True)["tonnes"].sum().reset_index()
         g["share"] = g["tonnes"] / g.groupby("material")["tonnes"].transform("sum")
