@@ -1044,8 +1044,11 @@ def _report(park: Any, lang: str, scale: float | None, reconcile: bool, solve: b
     """The page and the flow table of its *Full detail* section (see :func:`report_html`)."""
     import mfa
     from mfa.report.detail import detail_section
+    from mfa.report.series import series_section
 
     check_lang(lang)
+    series = series_section(park, lang)  # a multi-year park: its rates by year, then its latest year
+    park = park.for_year(park.years[-1]) if len(park.years) > 1 else park
     given = park
     note = ""
     if reconcile:
@@ -1088,6 +1091,7 @@ def _report(park: Any, lang: str, scale: float | None, reconcile: bool, solve: b
     ctx["glance_sankey"] = ctx["sankeys"][1] if len(ctx["sankeys"]) > 1 else None
     ctx["sankeys"] = ctx["sankeys"][:1]
     ctx.update(opportunity_section(park, lang))
+    ctx.update(series)
     warnings = ([note] if note else []) + bal["warnings"] + [f"{t['trace']}: {i}" for i in tra["trace_issues"]]
     ctx.update({k: x for k, x in bal.items() if k not in ("balance_result", "warnings")})
     ctx.update({k: x for k, x in ind.items() if k != "indicator_result"})
