@@ -67,6 +67,10 @@ def test_a_large_park_keeps_its_totals_in_the_page_and_the_csv(tmp_path):
     np.testing.assert_array_equal(csv["value_t_a"].to_numpy(), solved.flows["value"].to_numpy(dtype=float))
     assert set(csv["status"]) <= set(STATUSES) and (csv["status"] == "unknown").sum() == back["value"].isna().sum()
     assert f'href="{flows_csv_path(path).name}"' in page
+    # each node of the aggregated diagram that stands for a group opens that group in the filter
+    groups = {data["groups"][k] for k in data["nodeGroups"].values()}
+    assert groups == set(park.processes["group"]) - {""}
+    assert all(f'data-node="{node}"' in page for node in data["nodeGroups"])
 
 
 def test_hostile_names_stay_data(tmp_path):

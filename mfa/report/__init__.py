@@ -1097,7 +1097,10 @@ def _report(park: Any, lang: str, scale: float | None, reconcile: bool, solve: b
     ctx.update({k: x for k, x in ind.items() if k != "indicator_result"})
     ctx.update({k: x for k, x in tra.items() if k != "trace_issues"})
     ctx["warnings"] = warnings
-    detail = detail_section(park, given, bal["balance_result"].processes, lang, voice.unit, flows_csv)
+    # a node of the aggregated diagrams that stands for a group opens that group's neighbourhood on a click
+    node_groups = dict(zip(drawn.processes["id"], drawn.processes["group"].fillna(""))) if agg_note else {}
+    detail = detail_section(park, given, bal["balance_result"].processes, lang, voice.unit, flows_csv,
+                            node_groups)
     ctx.update({k: x for k, x in detail.items() if k != "flow_table"})
     ctx["nav"].append(("detail", detail["d"]["detail"]))
     res = ind.get("indicator_result")
