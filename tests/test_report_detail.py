@@ -100,3 +100,21 @@ def test_the_cli_lists_the_csv(tmp_path):
     done = run_cli("report", "hazardous", "-o", str(out), "--json")
     doc = json.loads(done.stdout)
     assert doc["flows_csv"] == str(flows_csv_path(out)) and flows_csv_path(out).exists()
+
+
+def test_every_word_of_the_detail_section_is_in_both_languages():
+    from mfa.report.detail import DETAIL_TEXT
+
+    assert DETAIL_TEXT["en"].keys() == DETAIL_TEXT["zh"].keys()
+    for key, text in DETAIL_TEXT["zh"].items():
+        latin = set(re.findall(r"[A-Za-z]{2,}", text.replace("{u}", "").replace("t/a", "")))
+        assert not latin - {"n", "v", "i", "o", "x", "total"}, (key, text)
+    # the script asks only for words that exist
+    from pathlib import Path
+
+    import mfa.report
+
+    script = (Path(mfa.report.__file__).parent / "templates" / "detail.js").read_text(encoding="utf-8")
+    asked = set(re.findall(r"\bT\.([a-z_]+)", script)) | {f"col_{c}" for c in re.findall(r'\["([a-z_]+)", function', script)}
+    asked |= {f"st_{s}" for s in STATUSES}
+    assert asked <= DETAIL_TEXT["en"].keys(), asked - DETAIL_TEXT["en"].keys()
