@@ -118,3 +118,17 @@ def test_every_word_of_the_detail_section_is_in_both_languages():
     asked = set(re.findall(r"\bT\.([a-z_]+)", script)) | {f"col_{c}" for c in re.findall(r'\["([a-z_]+)", function', script)}
     asked |= {f"st_{s}" for s in STATUSES}
     assert asked <= DETAIL_TEXT["en"].keys(), asked - DETAIL_TEXT["en"].keys()
+
+
+def test_a_reconciled_report_says_which_values_moved_and_their_sigma():
+    from mfa.report import reconciled
+
+    park = mfa.read_park("wuhai")
+    data = embedded(report_html(park, reconcile=True))
+    back = flows_of(data)
+    rec = reconciled(park)[0].flows
+    moved = ~np.isclose(rec["value"], park.flows["value"], rtol=1e-12) & park.flows["value"].notna()
+    assert moved.any() and (back["status"][moved.to_numpy()] == "reconciled").all()
+    assert (back["status"] == "computed").sum() == park.flows["value"].isna().sum()
+    sd = np.array([np.nan if v is None else v for v in data["flows"]["sd"]])
+    np.testing.assert_array_equal(sd, rec["sigma"].to_numpy(dtype=float))  # the reconciled σ, in full
