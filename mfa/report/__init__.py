@@ -3,7 +3,9 @@
 Sections: summary and system balance; data-quality warnings (unknown flows, estimated flows, imbalanced
 processes, flows the trace could not follow); the balance table with flagged processes; the utilisation
 rates against targets (with a chart); the interactive Sankey (plus a static SVG for printing); fate and
-generation charts and the trace table.
+generation charts and the trace table; the full detail — every flow and process in a searchable table and a
+Sankey of any process, group or material, drawn in the page from the rows embedded once as JSON
+(:mod:`mfa.report.detail`), with every flow also written beside the page as ``<name>.flows.csv``.
 
 Guarantees
     * **Offline**: Sankeys and charts are inline SVG (no script library, no CDN); no external fonts.
