@@ -148,6 +148,9 @@ def test_carbide_slag_in_raw_meal_reproduces_the_hand_calculation():
     assert _flow(new, "kiln", "market", "clinker") == pytest.approx(560.3)  # same CaO, same clinker
     assert abs(_residual(new, "kiln")) < 1e-9 and balance(new).ok
     assert c["co2_avoided"] == pytest.approx(59.4)
+    # the plan as --json writes it builds the same retrofit
+    again = apply(park, pd.DataFrame(json.loads(r.to_json())["couplings"]))
+    assert _flow(again, "kiln", "air", "water_vapour") == pytest.approx(24.3)
     # without the park's word the early dry process's 15 % of the kiln's input binds (S45)
     r15 = discover(kiln_park(300.0))
     q = r15.couplings["tonnes"].iloc[0]
