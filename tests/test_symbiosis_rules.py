@@ -279,3 +279,27 @@ def test_cli_max_links_and_site(tmp_path, capsys):
     assert doc["couplings"][0]["rule_id"] == "gangue_cfb" and len(doc["build_order"]) == 1
     assert main(["symbiosis", str(park_dir), "--max-links", "0"]) == 2
     assert main(["symbiosis", str(park_dir), "--site", str(tmp_path / "nowhere")]) == 2
+
+
+def test_cli_wuhai_json_is_a_plan_an_engineer_can_check(tmp_path, capsys):
+    """Issue 15, done when: `mfa symbiosis wuhai --json` lists no coupling whose receiving process fails its
+    balance, states the binding capacity of each and gives every coupling a cost_change with its components."""
+    from mfa.catalogue import example_park_path
+    from mfa.cli import main
+
+    site = example_park_path("wuhai") / "coupling"
+    out = tmp_path / "retro"
+    assert main(["symbiosis", "wuhai", "--json", "--site", str(site), "-o", str(out)]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["couplings"]
+    for c in doc["couplings"]:
+        assert isinstance(c["binding_capacity"], str) and c["binding_capacity"]
+        assert c["cost_change"] is not None
+        assert set(c["cost_components"]) == {"disposal_fee_avoided", "virgin_material_avoided", "env_tax_avoided",
+                                             "transport"}
+    assert "cfb_power_plant:fuel" in {c["binding_capacity"] for c in doc["couplings"]}
+    before = balance(mfa.solve_park(mfa.read_park("wuhai")).park).processes.set_index("process")
+    after = balance(mfa.read_park(out)).processes.set_index("process")
+    for u in {c["to"] for c in doc["couplings"]}:
+        assert after.loc[u, "status"] == "balanced", u
+        assert abs(after.loc[u, "residual"] - before.loc[u, "residual"]) < 1e-3, u
