@@ -467,10 +467,10 @@ def price_table(compat: pd.DataFrame, prices: pd.DataFrame | None, park: "Park",
     table = pd.DataFrame(index=pd.Index([], name="material"), columns=list(_PRICE_FIELDS), dtype=float)
     for p in parts:  # a later table's figure replaces an earlier one's, cell by cell
         t = p.set_index("material").reindex(columns=list(_PRICE_FIELDS)).astype(float)
+        for k in ("disposal_fee", "virgin_price"):  # a new central figure without a range is its own range
+            for end in ("_low", "_high"):
+                t[k + end] = t[k + end].fillna(t[k])
         table = t[~t.index.duplicated(keep="first")].combine_first(table)
-    for k in ("disposal_fee", "virgin_price"):
-        for end in ("_low", "_high"):
-            table[k + end] = table[k + end].fillna(table[k])
     mats = sorted(set(park.compiled.category_of) | set(compat["substitutes"][compat["substitutes"] != ""]))
     own = table.reindex(mats)
     cat = pd.Series(mats, index=mats).map(park.compiled.category_of).fillna("")

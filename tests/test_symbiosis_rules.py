@@ -238,6 +238,16 @@ def test_cost_change_has_components_range_and_missing_prices():
     assert dropped["cost_change"] == pytest.approx(-225 * t2)
     assert (dropped["cost_low"], dropped["cost_high"]) == (pytest.approx(-275 * t2), pytest.approx(-175 * t2))
     assert dumped["cost_partial"] and "disposal fee of fgd_gypsum" in dumped["cost_missing"]
+    # a landfill the park marks non-compliant: the tax (EPTL art. 4-5) is due on what it received, so avoided
+    site = SiteData.from_frames(properties=[{"process": "dump", "property": "compliant", "value": 0}])
+    r2 = discover(park, site=site).couplings.set_index("stream")
+    assert r2.loc["power>dump:fgd_gypsum", "cost_components"]["env_tax_avoided"] == pytest.approx(-25 * t1)
+    # --prices overrides the shipped price figure by figure
+    own = pd.DataFrame({"material": ["natural_gypsum"], "disposal_fee": [np.nan], "virgin_price": [300.0],
+                        "source": [""], "note": [""]})
+    r3 = discover(park, prices=own).couplings.set_index("stream")
+    assert r3.loc["power>gully:fgd_gypsum", "cost_change"] == pytest.approx(-325 * t2)
+    assert r3.loc["power>gully:fgd_gypsum", "cost_low"] == pytest.approx(-325 * t2)  # no range of its own
     doc = json.loads(r.to_json())
     assert {"cost_components", "cost_missing", "cost_partial", "binding_capacity"} <= set(doc["couplings"][0])
     assert set(doc["couplings"][0]["cost_components"]) == {"disposal_fee_avoided", "virgin_material_avoided",
