@@ -503,8 +503,9 @@ def _totals(park: "Park", couplings: pd.DataFrame, cands: Candidates, n_arcs: in
         "candidates": int(n_arcs), "streams": int(len(cands.streams)),
         "couplings": int(len(couplings)), "tonnes": float(couplings["tonnes"].sum()),
         "co2_avoided": float(np.nansum(co2)),
+        # nothing built costs nothing; couplings none of whose parts is priced cost an unknown amount
         "cost_change": (float(couplings["cost_change"].sum()) if couplings["cost_change"].notna().any()
-                        else None),
+                        else (0.0 if not len(couplings) else None)),
         "virgin_avoided": float(couplings["virgin_avoided"].sum()),
         "landfill_avoided": (float(np.nansum(couplings["landfill_avoided"].to_numpy(dtype=float)))
                              if len(couplings) else 0.0),
