@@ -323,12 +323,11 @@ def binding_capacities(c: "Candidates", q: np.ndarray, tol: float = 1e-6) -> lis
     spare = caps["spare_capacity"].to_numpy(dtype=float)
     full = spare - used <= tol * np.maximum(1.0, spare)
     names = (caps["user"].astype(str) + ":" + caps["group"].astype(str)).to_numpy(dtype=object)
-    hit: dict[int, list[str]] = {}
-    for g, a, v in zip(gi, ai, coef):  # the non-zero pairs: a few per arc
-        if full[g] and v > 0 and q[a] > 0:
-            hit.setdefault(int(a), []).append(str(names[g]))
-    for a, gs in hit.items():
-        out[a] = "; ".join(gs)
+    hit = full[gi] & (coef > 0) & (q[ai] > 0)
+    if hit.any():
+        joined = pd.Series(names[gi[hit]]).groupby(ai[hit]).agg("; ".join)
+        for a, text in joined.items():  # the arcs a full group binds: the chosen few
+            out[int(a)] = text
     return out
 
 
