@@ -60,7 +60,7 @@ from mfa.errors import MfaError
 if TYPE_CHECKING:  # pragma: no cover
     from mfa.park import Park
 
-__all__ = ["SiteData", "read_site", "RuleEffect", "rule_effect", "rules", "residue_route", "capacity_groups",
+__all__ = ["SiteData", "read_site", "RuleEffect", "rule_effect", "rules", "residue_route",
            "SITE_FOLDER", "EXCLUDED_FROM_CAPACITY", "EXCLUDED_MATERIALS", "material_categories"]
 
 #: the sub-folder of a park folder that holds its site data
@@ -666,26 +666,3 @@ def material_categories(park: "Park", material: Any) -> np.ndarray:
     if cat.isna().any():
         cat = cat.fillna(s.map(materials().set_index("id")["category"]))
     return cat.fillna("").to_numpy(dtype=object)
-
-
-def capacity_groups(site: SiteData, process: str) -> pd.DataFrame:
-    """The input groups ``process`` declares (rows of ``site.capacities``).
-
-    Parameters
-    ----------
-    site : SiteData
-    process : str
-
-    Returns
-    -------
-    pandas.DataFrame
-
-    Examples
-    --------
-    >>> s = SiteData.from_frames(capacities=[{"process": "kiln", "group": "raw meal",
-    ...                                       "materials": "limestone|clay", "capacity": 10}])
-    >>> capacity_groups(s, "kiln")["group"].tolist()
-    ['raw meal']
-    """
-    cap = site.capacities
-    return cap[cap["process"] == process]
