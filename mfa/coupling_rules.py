@@ -206,6 +206,8 @@ class SiteData:
         return text or material
 
 
+#: properties that are fractions (t/t)
+_FRACTION = r"(?:_share|_content|^purity|^al2o3|^compliant|^moisture)$"
 _SITE_FILES = {"properties": ("process", "material", "property", "value", "source", "note"),
                "capacities": ("process", "group", "materials", "capacity", "source", "note"),
                "demand": ("material", "demand", "source", "note")}
@@ -236,6 +238,12 @@ def _site_from_raw(props: Any, caps: Any, dem: Any, folder: str) -> SiteData:
             issues.extend(grouped_issues(raw, ~textual & np.isnan(number) & (frame["value"] != "").to_numpy(),
                                          "value", "not a number"))
             frame["number"] = np.where(textual, np.nan, number)
+            # shares, contents and purities are fractions (t/t): 60 for 60 % is a typo, not an analysis
+            fraction = frame["property"].str.contains(_FRACTION, regex=True).to_numpy()
+            with np.errstate(invalid="ignore"):
+                out_of = fraction & ((number < 0) | (number > 1))
+            issues.extend(grouped_issues(raw, out_of, "value", "a share or content is a fraction between 0 and 1",
+                                         suggestion="write 0.6 for 60 %"))
             dup = frame.duplicated(["process", "material", "property"], keep="first").to_numpy()
         elif name == "capacities":
             checked = check_columns(raw, [Column("process", required=True, blank_message="missing process"),

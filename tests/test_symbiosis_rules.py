@@ -182,9 +182,12 @@ def test_coefficient_table_errors_are_located(tmp_path):
 def test_site_files_are_validated_with_locations(tmp_path):
     (tmp_path / "capacities.csv").write_text("process,group,materials,capacity\ncfb,fuel,raw_coal,lots\n",
                                               encoding="utf-8")
+    (tmp_path / "properties.csv").write_text("process,material,property,value\n,coal_gangue,ash_content,55\n",
+                                             encoding="utf-8")
     with pytest.raises(ParkError) as e:
         read_site(tmp_path)
     assert "capacities.csv, row 2, column 'capacity'" in str(e.value)
+    assert "properties.csv, row 2, column 'value': a share or content is a fraction" in str(e.value)
 
 
 # ---- capacities per input group -------------------------------------------------------------------------
