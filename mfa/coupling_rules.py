@@ -422,12 +422,14 @@ class _Props:
         self.default = {(m, p): c for m, p, c in zip(pr["material"], pr["parameter"], pr["central"])
                         if not math.isnan(c)}
         self.missing: list[str] = []
+        self.from_park = False  # whether the park gave any value used
 
     def get(self, name: str, material: str, rule_material: str | None = None, record: bool = True
             ) -> float | None:
         v, _ = self.site.property(name, material, self.process)
         if v is None and rule_material and rule_material != material:
             v, _ = self.site.property(name, rule_material, self.process)
+        self.from_park |= v is not None
         if v is None:
             v = self.default.get((rule_material or material, name), self.default.get((material, name)))
         if v is None and record:
@@ -564,6 +566,11 @@ def rule_effect(rule: str, waste: str, process: str, park: "Park", site: SiteDat
     if missing:
         return RuleEffect("needs data", tuple(missing), displaced, gamma, {}, co2, share, quality)
     balance = (1.0 - gamma) - sum(outputs.values())
+    if abs(balance) > 1e-6 and props.from_park:  # the park's figures, not the rule table, do not add up
+        return RuleEffect("needs data", (f"with the park's properties the outputs change by "
+                                         f"{sum(outputs.values()):+.6g} t per t of {waste} but the inputs by "
+                                         f"{1 - gamma:+.6g} t: check coupling/properties.csv",),
+                          displaced, gamma, outputs, co2, share, quality)
     if abs(balance) > 1e-6:
         raise MfaError(f"coupling rule {rule!r} does not conserve mass at {process}: per t of {waste} the inputs "
                        f"change by {1 - gamma:+.6g} t, the outputs by {sum(outputs.values()):+.6g} t "

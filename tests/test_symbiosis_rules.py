@@ -162,6 +162,12 @@ def test_rule_effect_conserves_mass_and_names_the_missing():
     assert 1 - e.ratio == pytest.approx(sum(e.outputs.values()))
     e = rule_effect("boiler_slag_cement", "boiler_slag", "kiln", kiln_park(), SiteData.empty())
     assert e.status == "needs data" and any("clay" in m for m in e.missing)
+    # a park figure that breaks the balance makes the coupling "needs data", saying why; a rule table that does
+    # (below) is an error of the table
+    alumina = small_park({"al": "alumina"}, [("al", "market", "alumina", 1)])
+    e = rule_effect("ha_fly_ash_alumina", "high_alumina_fly_ash", "al", alumina, SiteData.from_frames(
+        properties=[{"process": "al", "property": "slag_per_alumina", "value": 2.5}]))
+    assert e.status == "needs data" and "coupling/properties.csv" in e.missing[0]
     bad = mfa.catalogue.coupling_coefficients()
     bad.loc[(bad["rule"] == "carbide_slag_raw_meal") & (bad["term"] == "adds"), "central"] = 0.5
     with pytest.raises(MfaError, match="does not conserve mass"):
