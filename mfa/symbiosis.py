@@ -457,8 +457,11 @@ def _assessed(park: "Park", chosen: pd.DataFrame, base: _Baseline | None) -> pd.
     rows = []
     for d in chosen.to_dict("records"):
         if base is None:
-            rows.append((np.nan, d["tonnes"] if kind_of.get(d["disposal_target"]) == "landfill" else np.nan,
-                         np.nan, np.nan))
+            # unassessed, a landfilled stream's tonnes are the landfill avoided — unless its rule adds a solid
+            # residue (gangue's ash), whose share going to landfill only the assessment knows
+            residue = bool(_adds_residue(park, pd.DataFrame([d]))[0])
+            rows.append((np.nan, d["tonnes"] if kind_of.get(d["disposal_target"]) == "landfill" and not residue
+                         else np.nan, np.nan, np.nan))
             continue
         one = apply_plan(park, pd.DataFrame([d]))
         m1 = network_metrics(one).metrics
@@ -473,6 +476,15 @@ def _assessed(park: "Park", chosen: pd.DataFrame, base: _Baseline | None) -> pd.
     for c in cols:
         chosen[c] = effects[c].to_numpy()
     return chosen
+
+
+def _adds_residue(park: "Park", couplings: pd.DataFrame) -> np.ndarray:
+    """Per coupling, whether its rule adds a solid residue (a waste) to the user's outputs."""
+    if "outputs" not in couplings:
+        return np.zeros(len(couplings), dtype=bool)
+    cat_of = park.compiled.category_of
+    return np.array([isinstance(o, dict) and any(v > 0 and cat_of.get(m, "") in WASTE_CATEGORIES
+                                                 for m, v in o.items()) for o in couplings["outputs"]], dtype=bool)
 
 
 def _ranked(chosen: pd.DataFrame, w: dict[str, float]) -> pd.DataFrame:
@@ -510,6 +522,8 @@ def _totals(park: "Park", couplings: pd.DataFrame, cands: Candidates, n_arcs: in
         "landfill_avoided": (float(np.nansum(couplings["landfill_avoided"].to_numpy(dtype=float)))
                              if len(couplings) else 0.0),
     }
+    if base is None and len(couplings) and _adds_residue(park, couplings).any():
+        totals["landfill_avoided"] = None  # where a rule's new residue goes is known only once assessed
     if base is None or not len(couplings):
         return totals
     after = apply_plan(park, couplings)
