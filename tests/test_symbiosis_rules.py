@@ -80,6 +80,9 @@ def test_gangue_in_a_cfb_boiler_reproduces_the_hand_calculation():
     # the gangue no longer landfilled, the new ash is: 100 − 52.75 t/a less landfill
     assert _flow(park, "wash", "dump", "coal_gangue") - _flow(new, "wash", "dump", "coal_gangue") == 100
     assert r.summary["landfill_avoided"] == pytest.approx(100 - 52.75)
+    # not assessed, the landfill avoided is unknown (the new ash's route is known only by applying it)
+    quick = discover(park, site=SiteData.from_frames(properties=GANGUE_SITE), assess=False)
+    assert np.isnan(quick.couplings["landfill_avoided"].iloc[0]) and quick.summary["landfill_avoided"] is None
 
 
 def test_gangue_without_the_parks_analysis_needs_data_and_is_never_applied():
