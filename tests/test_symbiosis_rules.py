@@ -80,6 +80,11 @@ def test_gangue_in_a_cfb_boiler_reproduces_the_hand_calculation():
     # the gangue no longer landfilled, the new ash is: 100 − 52.75 t/a less landfill
     assert _flow(park, "wash", "dump", "coal_gangue") - _flow(new, "wash", "dump", "coal_gangue") == 100
     assert r.summary["landfill_avoided"] == pytest.approx(100 - 52.75)
+    # both accounting conventions count the new ash: officially the 100 t of gangue are utilised over a
+    # generation grown by the ash, 100 / (100 + 212.5 + 44.8375 + 37.5 + 7.9125) = 100 / 402.75; traced, the
+    # gangue ends where the boiler's outputs go (ash to the landfill, flue gas to the air): 0
+    t = mfa.indicators(new, targets=False).table.set_index("id").loc["industrial_solid_waste_utilisation_rate"]
+    assert t["value"] == pytest.approx(100 / 402.75) and t["traced"] == pytest.approx(0.0)
     # not assessed, the landfill avoided is unknown (the new ash's route is known only by applying it)
     quick = discover(park, site=SiteData.from_frames(properties=GANGUE_SITE), assess=False)
     assert np.isnan(quick.couplings["landfill_avoided"].iloc[0]) and quick.summary["landfill_avoided"] is None
