@@ -597,9 +597,10 @@ def build_order(c: "Candidates", objective: str = "utilisation", weights: Mappin
         if chosen == prev:  # another link adds nothing: the plan is complete
             break
         w = info["weights"]
-        value = float(w["utilisation"] * q.sum() - w["cost"] * np.dot(np.nan_to_num(
-            arcs["cost_per_t"].to_numpy(dtype=float)), q) + w["co2"] * np.dot(arcs["co2_per_t"].to_numpy(dtype=float), q)
-            - w["cost"] * (fixed_cost or 0.0) * len(chosen))
+        cost = np.dot(np.nan_to_num(arcs["cost_per_t"].to_numpy(dtype=float)), q)
+        co2 = np.dot(arcs["co2_per_t"].to_numpy(dtype=float), q)
+        value = float(w["utilisation"] * q.sum() - w["cost"] * cost + w["co2"] * co2
+                      - w["cost"] * (fixed_cost or 0.0) * len(chosen))
         rows.append({"step": k, "added": ", ".join(sorted(chosen - prev)),
                      "dropped": ", ".join(sorted(prev - chosen)), "tonnes": round(float(q.sum()), 9),
                      "value": round(value, 9), "marginal_gain": round(value - prev_value, 9)})

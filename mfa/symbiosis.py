@@ -26,8 +26,8 @@ the park's own properties (``site=``, a ``coupling/`` folder); a rule that lacks
 ``needs_data``, never applied (``docs/coupling-rules.md``).
 
 ``accepting_group`` on a substitution row filters its users. A row's waste is a material id or
-``category:<category>``. Without a rule, the user's input changes by (1 − γ)·q; that mass difference is booked on the user's
-boundary outflows — added to its largest output to an export process (then environment, landfill) when the
+``category:<category>``. Without a rule, the user's input changes by (1 − γ)·q; that mass difference is
+booked on the user's boundary outflows — added to its largest output to an export process (then environment, landfill) when the
 input grows, taken proportionally off its outputs to the environment (then export, landfill) when it shrinks
 (e.g. less process CO₂ when carbide slag replaces limestone) — so the user still balances. A coupling that
 would need such a booking at a user without boundary outflows is not a candidate (noted).

@@ -41,7 +41,8 @@ def _residual(park, process) -> float:
 _BOUNDARY = [{"id": "buy", "name": "Suppliers", "kind": "import"}, {"id": "mine", "name": "Mine", "kind": "import"},
              {"id": "air", "name": "Atmosphere", "kind": "environment"},
              {"id": "gully", "name": "Gully", "kind": "environment"},
-             {"id": "dump", "name": "Landfill", "kind": "landfill"}, {"id": "market", "name": "Market", "kind": "export"}]
+             {"id": "dump", "name": "Landfill", "kind": "landfill"},
+             {"id": "market", "name": "Market", "kind": "export"}]
 
 
 def small_park(plants: dict, flows: list, capacity: dict | None = None) -> "mfa.Park":
