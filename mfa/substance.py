@@ -741,8 +741,8 @@ def joint_model(park: "Park", layer: SubstanceLayer) -> JointModel:
     ('Al2O3',)
     """
     from mfa.conventions import STOCK_KINDS
-    from mfa.solve.elimination import eliminate
     from mfa.solve.model import model_from_park
+    from mfa.solve.reconciliation import estimate
 
     goods = model_from_park(park)
     # the goods-only solution is the start point of the goods unknowns (values only, no σ needed)
@@ -750,16 +750,18 @@ def joint_model(park: "Park", layer: SubstanceLayer) -> JointModel:
     start = goods.value0
     y = np.flatnonzero(goods.kind == 2)
     if len(y):
-        # the linear first step of the goods estimator: start values of the goods unknowns, and which of them
-        # the goods data determine (one elimination, not a goods reconciliation)
-        start = np.where(goods.kind == 2, 0.0, goods.value0)
-        el = eliminate(goods.jacobian(start)[:, y])
-        start[y] = el.Yplus @ (-goods.residual(start))
-        undetermined = y[~el.observable]
+        # The goods-only solution (values only) is the start point of the goods unknowns and says which of them
+        # the goods data determine and which are zero. The linear first step alone is not enough: with measured
+        # transfer coefficients it can put at 211 t/a a flow that converges to 0, whose content then has no
+        # bound (m = f·c with f → 0) and stalls the iteration.
+        sol = estimate(goods, covariance=False).solution
+        start = sol.v
+        undetermined = sol.y_idx[~sol.observable]
         linked = np.setdiff1d(np.arange(goods.n_f), undetermined[undetermined < goods.n_f])
     f0 = np.nan_to_num(start[:goods.n_f])
-    # a flow the goods data put at (almost) zero: its content is undetermined, its substance flow zero
-    empty = np.flatnonzero(np.abs(f0) <= 1e-9 * max(float(np.max(np.abs(f0), initial=0.0)), 1.0))
+    # a flow the goods data put at zero (within 1e-8 of the largest flow: the rounding of a large network):
+    # its content is undetermined, its substance flow zero
+    empty = np.flatnonzero(np.abs(f0) <= 1e-8 * max(float(np.max(np.abs(f0), initial=0.0)), 1.0))
     if linked is None:
         linked = np.arange(goods.n_f)
     empty = np.intersect1d(empty, linked)
