@@ -30,7 +30,7 @@ import pandas as pd
 from mfa.errors import Issue, ParkError, RawTable, suggest
 from mfa.io.limits import check_file_size, check_rows
 
-TABLES = ("processes", "flows", "materials", "stocks", "activities", "coefficients")
+TABLES = ("processes", "flows", "materials", "stocks", "activities", "coefficients", "lifetimes")
 #: The substance layer's tables (read and checked by :mod:`mfa.substance`, not part of the goods Park).
 SUBSTANCE_TABLES = ("concentrations", "substance_tc")
 SECTIONS = ("park",) + TABLES + SUBSTANCE_TABLES
