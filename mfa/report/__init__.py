@@ -969,7 +969,7 @@ def opportunity_section(park: Any, lang: str) -> dict:
     >>> import mfa
     >>> sec = opportunity_section(mfa.read_park("wuhai"), "zh")
     >>> sec["opportunities"][0]["rank"], sec["opportunities"][0]["from"]
-    (1, '选煤厂')
+    (1, '粉煤灰收集调配中心')
     """
     v = Voice.of(park, lang)
     t = v.t
