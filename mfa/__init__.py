@@ -46,7 +46,10 @@ _EXPORTS = {
     "stocks": "mfa.dynamic_stocks",
     "indicator_series": "mfa.time_series",
     "trace_series": "mfa.time_series",
+    "reconcile_series": "mfa.time_series",
     "project": "mfa.projection",
+    "what_it_takes": "mfa.scenarios",
+    "sweep": "mfa.scenarios",
     "SubstanceLayer": "mfa.substance",
     "read_substances": "mfa.substance",
     "reconcile_substances": "mfa.substance",
@@ -65,8 +68,9 @@ if TYPE_CHECKING:  # what type checkers and IDEs see; at run time the names load
     from mfa.park import read_park
     from mfa.lifetime import Lifetime, inflow_driven, stock_driven
     from mfa.dynamic_stocks import stocks
-    from mfa.time_series import indicator_series, trace_series
+    from mfa.time_series import indicator_series, reconcile_series, trace_series
     from mfa.projection import project
+    from mfa.scenarios import sweep, what_it_takes
     from mfa.mass_balance import balance
     from mfa.network import metrics as network_metrics
     from mfa.park import Park, ParkInfo

@@ -28,7 +28,7 @@ from mfa.results import Result
 if TYPE_CHECKING:
     from mfa.park import Park
 
-__all__ = ["indicator_series", "trace_series", "year_parks", "film_recovery", "SeriesResult", "FateSeries", "FILM_RATE",
+__all__ = ["indicator_series", "trace_series", "reconcile_series", "ReconcileSeries", "year_parks", "film_recovery", "SeriesResult", "FateSeries", "FILM_RATE",
            "SERIES_COLUMNS"]
 
 #: The farm-film recovery rate (地膜回收率): recovered ÷ used (S27).
@@ -352,3 +352,83 @@ def trace_series(park: "Park", *, convention: str = "official", solve: bool = Tr
     fates = pd.concat(rows, ignore_index=True)[["year", "material", "fate", "tonnes", "share"]]
     fates["year"] = fates["year"].astype("Int64")
     return FateSeries(fates=fates)
+
+
+@dataclass(frozen=True, eq=False)
+class ReconcileSeries(Result):
+    """The reconciliation of every year (issue 16, item 3): ``years`` (one row per year: chi2, dof, p_value,
+    iterations, gross_errors, max_residual) and ``flows`` (each year's reconciled flows, with their year).
+
+    Examples
+    --------
+    >>> import mfa
+    >>> r = reconcile_series(mfa.read_park("farm_film"))
+    >>> r.summary["years"]
+    [2021, 2022, 2023, 2024, 2025]
+    """
+
+    years: pd.DataFrame
+    flows: pd.DataFrame
+
+    title: ClassVar[str] = "Reconciliation by year"
+    main_table: ClassVar[str] = "years"
+
+    @property
+    def summary(self) -> dict[str, Any]:
+        """The years, the largest chi2 and the gross errors over all years.
+
+        Examples
+        --------
+        >>> import mfa
+        >>> reconcile_series(mfa.read_park("farm_film")).summary["gross_errors"]
+        0
+        """
+        return {"years": [int(y) for y in self.years["year"]],
+                "max_chi2": float(self.years["chi2"].max()) if len(self.years) else 0.0,
+                "gross_errors": int(self.years["gross_errors"].sum())}
+
+
+def reconcile_series(park: "Park", **options: Any) -> ReconcileSeries:
+    """:func:`mfa.reconcile` of every year of the park, each year on its own (its unknown flows, its transfer
+    coefficients of that year, its measured flows reconciled against that year's balances).
+
+    Parameters
+    ----------
+    park : Park
+        One year or several.
+    **options
+        Passed to :func:`mfa.reconcile` (``bounds``, ``alpha``, ``max_iter``, ``covariance``).
+
+    Returns
+    -------
+    ReconcileSeries
+
+    Examples
+    --------
+    The soil's outflow of each year is unknown in ``flows.csv`` (its lifetime gives it when the park is read);
+    the recycled film of 2021 is exact data:
+
+    >>> import mfa
+    >>> r = reconcile_series(mfa.read_park("farm_film"))
+    >>> f = r.flows.set_index(["year", "id"])["value"]
+    >>> round(float(f[(2021, "soil>degraded:farm_film")]), 2), float(f[(2021, "collection>pellet_plant:farm_film")])
+    (407.97, 3400.0)
+    """
+    from mfa.park import Park, require_park
+    from mfa.solve import reconcile
+
+    if not isinstance(park, Park):
+        require_park(park, "reconcile_series")
+    rows, flows = [], []
+    for year in park.years or (None,):
+        r = reconcile(park.for_year(year) if year is not None else park, **options)
+        s = r.summary
+        rows.append({"year": year, "chi2": s["chi2"], "dof": s["dof"], "p_value": s["p_value"],
+                     "iterations": s["iterations"], "gross_errors": s["gross_errors"],
+                     "max_residual": s["max_residual"]})
+        flows.append(r.flows.assign(year=year))
+    table = pd.DataFrame(rows)
+    table["year"] = table["year"].astype("Int64")
+    all_flows = pd.concat(flows, ignore_index=True)
+    all_flows = all_flows[["year"] + [c for c in all_flows.columns if c != "year"]]
+    return ReconcileSeries(years=table, flows=all_flows)

@@ -46,6 +46,9 @@ def register(sub: Any) -> None:
     p.add_argument("scenario", nargs="?", metavar="SCENARIO", help="a CSV file: flow,column,year,value[,note]")
     p.add_argument("--until", type=park_year, required=True, metavar="Y", help="the last projected year")
     p.add_argument("-o", "--output", metavar="OUT", help="write the projected park (folder, .yaml or .xlsx)")
+    p.add_argument("--what-it-takes", nargs="?", const="", default=None, metavar="TARGETS",
+                   help="the tonnes of extra utilisation, per year, that would meet each target in its year "
+                   "(the shipped targets, or a CSV file: indicator,comparison,value,year[,id,source])")
     add_force_flag(p)
     add_json_flag(p)
     p.set_defaults(func=run)
@@ -83,9 +86,16 @@ def run(args: argparse.Namespace) -> int:
     written = str(write_park_output(park, args.output, args)) if args.output else None
     series = indicator_series(park)
     held = stocks(park)
+    wanted = getattr(args, "what_it_takes", None)
+    needed = None
+    if wanted is not None:
+        from mfa.scenarios import what_it_takes
+
+        needed = what_it_takes(park, targets=wanted or None)
     if args.json:
+        extra = {} if needed is None else {"what_it_takes": needed.to_dict()["what_it_takes"]}
         print_json({"until": args.until, "written": written, "indicators": series.series,
-                    "stocks": held.to_dict()["stocks"]})
+                    "stocks": held.to_dict()["stocks"], **extra})
         return 0
     from mfa.cli._series import print_indicator_series
 
@@ -94,6 +104,59 @@ def run(args: argparse.Namespace) -> int:
     print("Stocks by year (t on 31 December)")
     with table_options(160, float_format=tonnes):
         print(held.table.pivot(index=["process", "material"], columns="year", values="stock").to_string())
+    if needed is not None:
+        print()
+        print("What it takes: tonnes more utilised (≥ target) or less disposed (≤ target) to meet each target")
+        with table_options(160, float_format=tonnes):
+            print(needed.table.drop(columns=["target_source"]).to_string(index=False, na_rep=""))
     if written:
         print(f"wrote {written}")
     return 0
+
+
+def show_reconcile_series(args: argparse.Namespace, park: Any) -> int:
+    """``mfa reconcile`` of a multi-year park without ``--year``: every year reconciled on its own, a table of
+    one row per year (--json: ``{"years": [...], "flows": [...], "messages": [...]}``, each flow with its year).
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        The arguments of ``mfa reconcile`` (``bounds``, ``alpha``, ``max_iter``, ``covariance``, ``json``,
+        ``output``).
+    park : Park
+        A park of several years.
+
+    Returns
+    -------
+    int
+        The exit code (0).
+
+    Examples
+    --------
+    >>> import argparse, contextlib, io, json
+    >>> import mfa
+    >>> a = argparse.Namespace(bounds=False, alpha=0.05, max_iter=100, covariance=None, json=True, output=None)
+    >>> with contextlib.redirect_stdout(io.StringIO()) as out:
+    ...     code = show_reconcile_series(a, mfa.read_park("farm_film"))
+    >>> code, [y["year"] for y in json.loads(out.getvalue())["years"]]
+    (0, [2021, 2022, 2023, 2024, 2025])
+    """
+    from mfa.cli._common import emit, significant
+    from mfa.errors import MfaError
+    from mfa.time_series import reconcile_series
+
+    if args.output:
+        raise MfaError(f"-o writes one year's reconciled park: add --year Y (years {park.years[0]}–"
+                       f"{park.years[-1]})")
+    r = reconcile_series(park, bounds=args.bounds, alpha=args.alpha, max_iter=args.max_iter,
+                         covariance=args.covariance)
+
+    def text() -> None:
+        print(f"Reconciliation of {park.info.name} by year (t/a); --year Y shows one year in full")
+        with table_options(160, float_format=significant):
+            print(r.years.to_string(index=False, na_rep=""))
+            print()
+            wide = r.flows.pivot(index="id", columns="year", values="value")
+            print(wide.loc[r.flows["id"].drop_duplicates()].to_string(na_rep=""))
+
+    return emit(args, r, text)

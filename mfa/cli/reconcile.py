@@ -84,6 +84,10 @@ def run(args: argparse.Namespace) -> int:
     if not 0 < args.alpha < 1:
         raise MfaError(f"--alpha must be between 0 and 1, got {args.alpha}")
     park = load_park(args.park)
+    if len(park.years) > 1:
+        from mfa.cli.project import show_reconcile_series
+
+        return show_reconcile_series(args, park)
     import warnings
 
     with warnings.catch_warnings():

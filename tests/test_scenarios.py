@@ -1,0 +1,172 @@
+"""Issue 16 items 3–4: reconciliation per year, what it takes to meet each target, sweeps and Monte Carlo of
+scenarios on executors (processes, threads, a dask LocalCluster) with identical results."""
+
+from __future__ import annotations
+
+import json
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import mfa
+from mfa.cli import main
+from mfa.errors import ParkError
+from tests.conftest import F, P, ROOT, flow, park_of
+
+SCENARIO = str(ROOT / "parks" / "farm_film" / "scenarios" / "recovery_90_by_2030.csv")
+
+
+def measured_park() -> mfa.Park:
+    # the plant's input x is measured (a ± σa) and so is what its share s sends through the sorter (b ± σb):
+    # weighted least squares gives x = (a/σa² + s·b/σb²) / (1/σa² + s²/σb²), each year with its own share:
+    # 2021: a = 100 ± 10, s = 0.3, b = 33 ± 3 → x = (1 + 1.1) / 0.02 = 105;
+    # 2022: a = 200 ± 10, s = 0.5, b = 110 ± 5 → x = (2 + 2.2) / 0.02 = 210
+    procs = [P("supply", "import"), P("plant", "production"), P("sorter", "treatment"), P("market", "export")]
+    flows = []
+    for y, (a, sa, b, sb, s) in {2021: (100, 10, 33, 3, 0.3), 2022: (200, 10, 110, 5, 0.5)}.items():
+        flows += [flow("supply", "plant", a, sa, year=y), flow("plant", "market", None, year=y),
+                  flow("plant", "sorter", None, tc=s, year=y), flow("sorter", "market", b, sb, year=y)]
+    return park_of(procs, flows)
+
+
+def test_reconcile_every_year_of_a_multi_year_park():
+    r = mfa.reconcile_series(measured_park())
+    assert r.years["year"].tolist() == [2021, 2022]
+    v = r.flows.set_index(["year", "id"])["value"]
+    assert v[(2021, "supply>plant:m")] == pytest.approx(105, rel=1e-6)
+    assert v[(2021, "plant>sorter:m")] == pytest.approx(0.3 * 105, rel=1e-6)
+    assert v[(2021, "plant>market:m")] == pytest.approx(0.7 * 105, rel=1e-6)
+    assert v[(2022, "supply>plant:m")] == pytest.approx(210, rel=1e-6)
+    assert v[(2022, "sorter>market:m")] == pytest.approx(105, rel=1e-6)
+    assert v[(2022, "plant>market:m")] == pytest.approx(105, rel=1e-6)
+    # χ² = (x − a)²/σa² + (s·x − b)²/σb²: 2021 0.25 + 0.25 = 0.5; 2022 1 + 1 = 2
+    assert r.years["dof"].tolist() == [1, 1]
+    assert r.years["chi2"].tolist() == pytest.approx([0.5, 2.0], rel=1e-6)
+
+
+def test_reconcile_cli_per_year_table_and_one_year_unchanged(tmp_path, capsys):
+    park = measured_park()
+    folder = tmp_path / "two_years"
+    mfa.write_park(park, folder)
+    assert main(["reconcile", str(folder), "--json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert [y["year"] for y in doc["years"]] == [2021, 2022]
+    assert {f["year"] for f in doc["flows"]} == {2021, 2022}
+    # --year Y prints the one-year document, the same as for a park holding only that year
+    assert main(["reconcile", str(folder), "--year", "2022", "--json"]) == 0
+    one = json.loads(capsys.readouterr().out)
+    mfa.write_park(park.for_year(2022), tmp_path / "only_2022")
+    assert main(["reconcile", str(tmp_path / "only_2022"), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out) == one
+    assert main(["reconcile", str(folder)]) == 0
+    assert "Reconciliation of" in capsys.readouterr().out
+    assert main(["reconcile", str(folder), "-o", str(tmp_path / "out")]) == 2
+    assert "--year" in capsys.readouterr().err
+
+
+def test_what_it_takes_on_farm_film_by_hand():
+    targets = [{"id": "demo_2023", "indicator": "farm_film_recovery_rate", "comparison": ">=", "value": 0.85,
+                "year": 2023},
+               {"id": "demo_2030", "indicator": "farm_film_recovery_rate", "comparison": ">=", "value": 0.90,
+                "year": 2030}]
+    # 2023: 0.85 × 6 100 t used − 5 002 t recovered = 183 t
+    t = mfa.what_it_takes(mfa.read_park("farm_film"), targets=targets).table
+    assert t[["year", "extra_t", "met"]].values.tolist() == [[2023, 183.0, False]]  # 2030 is not in the park
+    # the park held to 2030 (85 % of 6 200 t): 0.90 × 6 200 − 5 270 = 310 t more in 2030
+    held = mfa.project(mfa.read_park("farm_film"), 2030)
+    t = mfa.what_it_takes(held, targets=targets).table.set_index("year")
+    assert t.loc[2030, "extra_t"] == pytest.approx(310.0)
+    # with the scenario reaching 90 % in 2030, nothing more is needed
+    t = mfa.what_it_takes(mfa.project(mfa.read_park("farm_film"), 2030, SCENARIO), targets=targets).table
+    assert t.set_index("year").loc[2030, "extra_t"] == 0 and t.set_index("year").loc[2030, "met"]
+
+
+def test_what_it_takes_on_a_small_park_both_directions(tmp_path):
+    procs = [P("coal", "import"), P("plant", "production"), P("bricks", "production"), P("yard", "landfill"),
+             P("market", "export")]
+    flows = []
+    for y, u in ((2024, 40), (2025, 50)):
+        flows += [F("coal", "plant", "coal", 300, year=y), F("plant", "market", "coal", 200, year=y),
+                  F("plant", "bricks", "fly_ash", u, year=y), F("plant", "yard", "fly_ash", 100 - u, year=y),
+                  F("bricks", "market", "fly_ash", u, year=y)]
+    park = park_of(procs, flows)
+    s = mfa.indicator_series(park, targets=False).series.set_index(["year", "id"])
+    n, d = s.loc[(2024, "industrial_solid_waste_utilisation_rate"), ["numerator", "denominator"]]
+    dn, dd = s.loc[(2025, "industrial_solid_waste_disposal_rate"), ["numerator", "denominator"]]
+    assert (n, dn) == (40, 50)  # the tonnes utilised in 2024, landfilled in 2025
+    t = mfa.what_it_takes(park, targets=[
+        {"indicator": "industrial_solid_waste_utilisation_rate", "comparison": ">=", "value": 0.6, "year": 2024},
+        {"indicator": "industrial_solid_waste_disposal_rate", "comparison": "<=", "value": 0.25, "year": 2025},
+        {"indicator": "industrial_solid_waste_disposal_rate", "comparison": "<=", "value": 0.9, "year": 2025}])
+    t = t.table
+    assert t["extra_t"].tolist() == pytest.approx([0.6 * d - 40, 50 - 0.25 * dd, 0.0])
+    assert t["met"].tolist() == [False, False, True]
+    bad = tmp_path / "targets.csv"
+    bad.write_text("indicator,comparison,value,year\nx,=>,0.5,2024\nx,>=,abc,2024.5\n", encoding="utf-8")
+    with pytest.raises(ParkError) as e:
+        mfa.what_it_takes(park, targets=bad)
+    got = {(i.row, i.column) for i in e.value.issues}
+    assert {(2, "comparison"), (3, "value"), (3, "year")} <= got
+    assert all(i.file.endswith("targets.csv") for i in e.value.issues)
+
+
+def test_project_what_it_takes_on_the_command_line(tmp_path, capsys):
+    targets = tmp_path / "t.csv"
+    targets.write_text("id,indicator,comparison,value,year\nt30,farm_film_recovery_rate,>=,0.9,2030\n")
+    assert main(["project", "farm_film", "--until", "2030", "--what-it-takes", str(targets), "--json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert {"until", "written", "indicators", "stocks"} <= set(doc)
+    [row] = doc["what_it_takes"]
+    assert row["year"] == 2030 and row["extra_t"] == pytest.approx(310.0)
+
+
+def test_sweep_values_and_identical_on_every_executor():
+    park = mfa.read_park("farm_film")
+    serial = mfa.sweep(park, 2030, [SCENARIO], draws=3, spread=0.05, seed=7, workers=1)
+    soil = serial.stocks.query("process == 'soil' and year == 2030")["stock"].to_numpy()
+    assert len(set(np.round(soil, 6))) == 3  # each draw its own stream
+    with ThreadPoolExecutor(2) as pool:
+        threads = mfa.sweep(park, 2030, [SCENARIO], draws=3, spread=0.05, seed=7, executor=pool)
+    with ProcessPoolExecutor(2) as pool:
+        procs = mfa.sweep(park, 2030, [SCENARIO], draws=3, spread=0.05, seed=7, executor=pool)
+    for other in (threads, procs):
+        pd.testing.assert_frame_equal(serial.stocks, other.stocks)
+        pd.testing.assert_frame_equal(serial.indicators, other.indicators)
+    other_seed = mfa.sweep(park, 2030, [SCENARIO], draws=3, spread=0.05, seed=8, workers=1)
+    assert not np.allclose(other_seed.stocks["stock"], serial.stocks["stock"])
+    # no spread: every draw is the scenario itself (24 492 t in the soil in 2030, docs/time.md)
+    flat = mfa.sweep(park, 2030, [SCENARIO], draws=2, spread=0.0, workers=1)
+    assert flat.stocks.query("process == 'soil' and year == 2030")["stock"].round().tolist() == [24492, 24492]
+
+
+def test_sweep_on_a_dask_local_cluster():
+    distributed = pytest.importorskip("distributed")
+    park = mfa.read_park("farm_film")
+    named = {"held": None, "90%": [
+        {"flow": "fields>collection:farm_film", "column": "tc", "year": 2027, "value": 0.90},
+        {"flow": "fields>soil:farm_film", "column": "value", "year": 2026, "value": None},
+        {"flow": "collection>landfill:farm_film", "column": "value", "year": 2026, "value": None}]}
+    serial = mfa.sweep(park, 2027, named, workers=1)
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
+                                  dashboard_address=None) as cluster, distributed.Client(cluster) as client:
+        on_dask = mfa.sweep(park, 2027, named, executor=client)
+    pd.testing.assert_frame_equal(serial.stocks, on_dask.stocks)
+    pd.testing.assert_frame_equal(serial.indicators, on_dask.indicators)
+    soil = serial.stocks.query("process == 'soil' and year == 2027").set_index("scenario")["stock"]
+    # held: docs/time.md's 24 084 t; at 90 % in 2027 (87.5 % in 2026) less residue enters the soil:
+    # 2026 6 200 × 0.125 = 775 t, 2027 620 t instead of 930 t each year
+    assert round(soil["held"]) == 24084
+    assert soil["held"] - soil["90%"] == pytest.approx((930 - 775) * np.exp(-1.5 / 50) + (930 - 620) * np.exp(-0.5 / 50),
+                                                      rel=1e-9)
+
+
+def test_sweep_refuses_bad_requests():
+    park = mfa.read_park("farm_film")
+    with pytest.raises(mfa.MfaError, match="exactly one scenario"):
+        mfa.sweep(park, 2030, [SCENARIO, SCENARIO], draws=3, workers=1)
+    with pytest.raises(mfa.MfaError, match="at least one"):
+        mfa.sweep(park, 2027, [], workers=1)
+    with pytest.raises(ParkError):
+        mfa.sweep(park, 2027, [[{"flow": "nope", "column": "tc", "year": 2026, "value": 0.5}]], workers=1)
