@@ -4,8 +4,9 @@ says, its stocks with lifetimes running on.
 Each projected year repeats the park's last year: its own flows (values, transfer coefficients), its stocks
 (the opening carried from the year before, the closing held), and a stock with a lifetime takes the inflows
 of the new years and releases what its lifetime says. A **scenario** changes flows over the years: a table of
-rows ``flow, column, year, value`` (``column`` = ``value`` or ``tc``) gives the flow's value, or its transfer
-coefficient, in a year; between two years of a flow the change is linear, after the last one it is held, and
+rows ``flow, column, year, value`` (``column`` = ``value``, ``tc`` or ``growth``) gives the flow's value, or its
+transfer coefficient, in a year, or its growth in %/a from that year on (compounded, held until the flow's next
+growth row); between two years of a flow the change is linear, after the last one it is held, and
 before the first one it starts from the last year's own figure. A blank ``value`` makes the flow unknown from
 that year on (the balances then compute it); a ``tc`` makes the flow's value unknown (the transfer coefficient
 decides it). The projected park is read and checked like any multi-year park (:mod:`mfa.io.years`).
@@ -93,7 +94,7 @@ def read_scenario(scenario: Any, park: "Park", until: int) -> pd.DataFrame:
         raise ParkError(issues)
     ids = park.flows["id"].drop_duplicates().tolist()
     flow = c.choice("flow", ids, "flow")
-    column = c.choice("column", ("value", "tc"), "scenario column")
+    column = c.choice("column", ("value", "tc", "growth"), "scenario column")
     year, _ = c.numbers("year", what="a year")
     last = park.years[-1] if park.years else None
     bad_year = ~np.isfinite(year) | (year != np.round(year)) | (year <= (last or 0)) | (year > until)
@@ -101,8 +102,12 @@ def read_scenario(scenario: Any, park: "Park", until: int) -> pd.DataFrame:
           f"a scenario year is a projected year, {last + 1 if last else '…'}–{until}",
           suggestion="the park's own years are its data; a scenario changes the years after them")
     c.add((c.text("year") == "").to_numpy(), "year", "blank year")
-    value, _ = c.numbers("value", what="a value in t/a or a transfer coefficient")
+    value, _ = c.numbers("value", nonnegative=False, what="a value in t/a, a transfer coefficient or a growth in %/a")
     c.add((column == "tc").to_numpy() & (value > 1), "value", "a transfer coefficient is a share, at most 1")
+    is_growth = (column == "growth").to_numpy()
+    c.add(~is_growth & (value < 0), "value", "a flow's value or share is not negative")
+    c.add(is_growth & (value <= -100), "value", "a growth in %/a above −100 (−100 % would remove the flow)")
+    c.add(is_growth & (c.text("value") == "").to_numpy(), "value", "a growth rate needs its %/a (0 stops it)")
     dup = pd.Series(list(zip(flow, column, year))).duplicated().to_numpy()
     c.add(dup, "year", "the same flow, column and year twice", suggestion="give one row per flow, column and year")
     if issues:
@@ -128,6 +133,19 @@ def _ramp(start: float, points: pd.DataFrame, years: list[int], last: int) -> np
             keep = np.asarray(years) < blank.min()
             out[keep] = np.interp(np.asarray(years)[keep], xs, ys)
     return out
+
+
+def _grow(new: pd.DataFrame, growth: pd.DataFrame, steps: list[int]) -> None:
+    """Scale the projected flows of each growth row by (1 + g/100) a year from the row's year on, the rate
+    held until the flow's next growth row (compounded on the flow's value path)."""
+    years = np.asarray(steps)
+    for fid, points in growth.sort_values("year").groupby("flow", sort=False):
+        idx = np.searchsorted(points["year"].to_numpy(), years, side="right") - 1
+        rate = np.where(idx >= 0, points["value"].to_numpy(dtype=float)[np.maximum(idx, 0)], 0.0)
+        factor = np.cumprod(1 + rate / 100)
+        rows = new.index[new["id"] == fid]
+        new.loc[rows, "value"] = new.loc[rows, "value"].to_numpy(dtype=float) * factor[
+            new.loc[rows, "year"].to_numpy(dtype=int) - steps[0]]
 
 
 def project(park: "Park", until: int, scenario: Any = None) -> "Park":
@@ -196,6 +214,9 @@ def project(park: "Park", until: int, scenario: Any = None) -> "Park":
         if out.any():
             last_out = new[out].groupby("year").tail(1).index
             new.loc[last_out, "value"] = np.nan
+    growth = changes[changes["column"] == "growth"] if changes is not None else None
+    if changes is not None:
+        changes = changes[changes["column"] != "growth"]
     if changes is not None and len(changes):
         for (fid, col), points in changes.groupby(["flow", "column"], sort=False):
             rows = new.index[new["id"] == fid]
@@ -209,6 +230,8 @@ def project(park: "Park", until: int, scenario: Any = None) -> "Park":
             new.loc[rows, col] = ramp[new.loc[rows, "year"].to_numpy(dtype=int) - steps[0]]
             if col == "tc":
                 new.loc[rows, "value"] = np.nan  # the transfer coefficient decides the value
+    if growth is not None and len(growth):
+        _grow(new, growth, steps)
     stocks = park.stocks
     if "year" not in stocks.columns:
         stocks = stocks.assign(year=last)

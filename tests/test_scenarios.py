@@ -170,3 +170,25 @@ def test_sweep_refuses_bad_requests():
         mfa.sweep(park, 2027, [], workers=1)
     with pytest.raises(ParkError):
         mfa.sweep(park, 2027, [[{"flow": "nope", "column": "tc", "year": 2026, "value": 0.5}]], workers=1)
+
+
+def test_scenario_growth_in_percent_a_year(tmp_path):
+    # the film used grows 2 %/a from 2026 and 5 %/a from 2028; the residue (fields → soil) comes from the
+    # fields' balance: used − recovered (5 270 t, held)
+    from mfa.projection import project
+
+    rows = [{"flow": "film_market>fields:farm_film", "column": "growth", "year": 2026, "value": 2},
+            {"flow": "film_market>fields:farm_film", "column": "growth", "year": 2028, "value": 5},
+            {"flow": "fields>soil:farm_film", "column": "value", "year": 2026, "value": None}]
+    p = project(mfa.read_park("farm_film"), 2028, rows)
+    used = p.flows.query("id == 'film_market>fields:farm_film' and year > 2025")["value"].tolist()
+    assert used == pytest.approx([6200 * 1.02, 6200 * 1.02 ** 2, 6200 * 1.02 ** 2 * 1.05])
+    soil = mfa.stocks(p).table.query("process == 'soil' and year > 2025")["inflow"].tolist()
+    assert soil == pytest.approx([u - 5270 for u in used])
+    bad = tmp_path / "bad.csv"
+    bad.write_text("flow,column,year,value\nfilm_market>fields:farm_film,growth,2026,-120\n"
+                   "film_market>fields:farm_film,value,2027,-5\nfilm_market>fields:farm_film,growth,2028,\n",
+                   encoding="utf-8")
+    with pytest.raises(ParkError) as e:
+        project(mfa.read_park("farm_film"), 2028, bad)
+    assert {(i.row, i.column) for i in e.value.issues} >= {(2, "value"), (3, "value"), (4, "value")}
