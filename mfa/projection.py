@@ -30,10 +30,50 @@ from mfa.errors import Issue, MfaError, ParkError, RawTable
 if TYPE_CHECKING:
     from mfa.park import Park
 
-__all__ = ["project", "read_scenario", "SCENARIO_COLUMNS"]
+__all__ = ["project", "read_scenario", "read_rows", "SCENARIO_COLUMNS"]
 
 #: The columns of a scenario table.
 SCENARIO_COLUMNS: tuple[str, ...] = ("flow", "column", "year", "value", "note")
+
+
+def read_rows(source: Any, name: str) -> RawTable:
+    """A small table given as a CSV file, a DataFrame or an iterable of dicts, every cell as text with its
+    location (the file's rows, or ``name[i]``), ready for :class:`mfa.validation.TableChecker`.
+
+    Parameters
+    ----------
+    source : path, DataFrame or iterable of dict
+    name : str
+        What the table is (``scenario``, ``targets``): named in its problems.
+
+    Returns
+    -------
+    RawTable
+
+    Raises
+    ------
+    mfa.errors.ParkError
+        An unreadable or empty file.
+
+    Examples
+    --------
+    >>> read_rows([{"flow": "a>b:m", "year": 2030}], "scenario").frame.values.tolist()
+    [['a>b:m', '2030']]
+    """
+    from mfa.io.frames import raw_from_frame
+
+    if isinstance(source, (str, bytes)) or hasattr(source, "__fspath__"):
+        from pathlib import Path
+
+        from mfa.io.readers import read_csv_table
+
+        issues: list[Issue] = []
+        raw = read_csv_table(Path(source), name, issues)
+        if issues or raw is None:
+            raise ParkError(issues or [Issue(str(source), f"empty {name} file")])
+        return raw
+    frame = source if isinstance(source, pd.DataFrame) else pd.DataFrame(list(source))
+    return raw_from_frame(name, frame)
 
 
 def read_scenario(scenario: Any, park: "Park", until: int) -> pd.DataFrame:
@@ -72,22 +112,10 @@ def read_scenario(scenario: Any, park: "Park", until: int) -> pd.DataFrame:
     mfa.errors.ParkError: 3 problems in the input:
       - scenario (DataFrame), scenario[0].flow: unknown flow (value: 'fields>colection:farm_film') — did you mean ...
     """
-    from mfa.io.frames import raw_from_frame
     from mfa.validation import TableChecker
 
-    if isinstance(scenario, (str, bytes)) or hasattr(scenario, "__fspath__"):
-        from pathlib import Path
-
-        from mfa.io.readers import read_csv_table
-
-        issues: list[Issue] = []
-        raw = read_csv_table(Path(scenario), "scenario", issues)
-        if issues or raw is None:
-            raise ParkError(issues or [Issue(str(scenario), "empty scenario file")])
-    else:
-        frame = scenario if isinstance(scenario, pd.DataFrame) else pd.DataFrame(list(scenario))
-        raw = raw_from_frame("scenario", frame)
-    issues = []
+    raw = read_rows(scenario, "scenario")
+    issues: list[Issue] = []
     c = TableChecker(raw, issues)
     empty = pd.DataFrame({"flow": [], "column": [], "year": [], "value": []})
     if not c.required(("flow", "column", "year", "value")):

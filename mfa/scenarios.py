@@ -143,22 +143,11 @@ def _own_targets(targets: Any) -> pd.DataFrame:
     """A user's targets (a CSV file, a DataFrame or dicts: indicator, comparison, value, year, id, source),
     each applied to its year of the park; every problem located."""
     from mfa.errors import Issue, ParkError
-    from mfa.io.frames import raw_from_frame
+    from mfa.projection import read_rows
     from mfa.validation import TableChecker
 
-    if isinstance(targets, (str, bytes)) or hasattr(targets, "__fspath__"):
-        from pathlib import Path
-
-        from mfa.io.readers import read_csv_table
-
-        issues: list[Issue] = []
-        raw = read_csv_table(Path(targets), "targets", issues)
-        if issues or raw is None:
-            raise ParkError(issues or [Issue(str(targets), "empty targets file")])
-    else:
-        frame = targets if isinstance(targets, pd.DataFrame) else pd.DataFrame(list(targets))
-        raw = raw_from_frame("targets", frame)
-    issues = []
+    raw = read_rows(targets, "targets")
+    issues: list[Issue] = []
     c = TableChecker(raw, issues)
     if not c.required(("indicator", "comparison", "value", "year")):
         raise ParkError(issues)

@@ -192,3 +192,26 @@ def test_scenario_growth_in_percent_a_year(tmp_path):
     with pytest.raises(ParkError) as e:
         project(mfa.read_park("farm_film"), 2028, bad)
     assert {(i.row, i.column) for i in e.value.issues} >= {(2, "value"), (3, "value"), (4, "value")}
+
+
+def test_compare_two_trajectories(tmp_path, capsys):
+    park = mfa.read_park("farm_film")
+    held, target = tmp_path / "held", tmp_path / "target"
+    assert main(["project", "farm_film", "--until", "2030", "-o", str(held)]) == 0
+    assert main(["project", "farm_film", SCENARIO, "--until", "2030", "-o", str(target)]) == 0
+    capsys.readouterr()
+    page = tmp_path / "cmp.html"
+    assert main(["compare", str(held), str(target), "--json", "-o", str(page)]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["years"] == list(range(2021, 2031)) and doc["output"] == str(page)
+    rate = {(r["year"]): r["difference"] for r in doc["indicators"] if r["id"] == "farm_film_recovery_rate"}
+    # the same data to 2025, then the recovery rate rises by 1 point a year to 90 % in 2030
+    assert all(rate[y] == pytest.approx(0, abs=1e-12) for y in range(2021, 2026))
+    assert [rate[y] for y in range(2026, 2031)] == pytest.approx([0.01, 0.02, 0.03, 0.04, 0.05])
+    soil = {r["year"]: r["difference"] for r in doc["stocks"] if r["process"] == "soil"}
+    # 2026: 62 t less residue (6 200 × 1 %) entering mid-year, kept e^(−0.5/50)
+    assert soil[2026] == pytest.approx(-62 * np.exp(-0.5 / 50), rel=1e-9)
+    assert round(soil[2030]) == -897
+    assert "farm_film_recovery_rate" in page.read_text(encoding="utf-8")
+    assert main(["compare", str(held), "farm_film"]) == 0
+    assert "Trajectories compared" in capsys.readouterr().out

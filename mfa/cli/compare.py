@@ -91,6 +91,10 @@ def run(args: argparse.Namespace) -> int:
     check_scale(args.scale)
     base = load_park(args.base, year=args.base_year or args.year)
     other = load_park(args.other, year=args.year)
+    if len(base.years) > 1 or len(other.years) > 1:
+        from mfa.cli.project import show_trajectory_compare
+
+        return show_trajectory_compare(args, base, other)
     check_scale(args.scale, base)
     check_scale(args.scale, other)
     if not args.as_given:  # both parks with their determinable unknowns computed, as every command does

@@ -160,3 +160,55 @@ def show_reconcile_series(args: argparse.Namespace, park: Any) -> int:
             print(wide.loc[r.flows["id"].drop_duplicates()].to_string(na_rep=""))
 
     return emit(args, r, text)
+
+
+def show_trajectory_compare(args: argparse.Namespace, base: Any, other: Any) -> int:
+    """``mfa compare`` of two trajectories (a park of several years on either side, no ``--year``): each rate
+    and each stock per year, other − base (--json: ``{"base", "other", "years", "indicators", "stocks",
+    "messages"}``; ``-o`` an HTML page, with the key ``output``).
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        The arguments of ``mfa compare`` (``json``, ``output``).
+    base, other : Park
+        The two trajectories.
+
+    Returns
+    -------
+    int
+        The exit code (0).
+
+    Examples
+    --------
+    >>> import argparse, contextlib, io, json
+    >>> import mfa
+    >>> park = mfa.read_park("farm_film")
+    >>> with contextlib.redirect_stdout(io.StringIO()) as out:
+    ...     code = show_trajectory_compare(argparse.Namespace(json=True, output=None), park, park)
+    >>> code, json.loads(out.getvalue())["years"][0]
+    (0, 2021)
+    """
+    from mfa.cli._common import significant
+    from mfa.report.compare import compare_trajectories, write_trajectory_compare
+
+    cmp = compare_trajectories(base, other)
+    if args.output:
+        write_trajectory_compare(cmp, args.output)
+    if args.json:
+        out = cmp.to_dict()
+        if args.output:
+            out["output"] = str(args.output)
+        print_json(out)
+        return 0
+    with table_options(160, float_format=significant):
+        print(f"Trajectories compared: {cmp.base_name} → {cmp.other_name} (other − base, per year)")
+        print("\nRates (fraction points)")
+        print(cmp.indicators.pivot(index="id", columns="year", values="difference").to_string(na_rep=""))
+        if len(cmp.stocks):
+            print("\nStocks on 31 December (t)")
+            print(cmp.stocks.pivot(index=["process", "material"], columns="year",
+                                   values="difference").to_string(na_rep=""))
+    if args.output:
+        print(f"\nwrote {args.output}")
+    return 0

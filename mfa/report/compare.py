@@ -28,7 +28,8 @@ from mfa.errors import Issue, Message
 from mfa.formatting import check_lang
 from mfa.results import Result, frame_records, jsonable
 
-__all__ = ["compare", "Comparison", "compare_html", "write_compare", "common_scale"]
+__all__ = ["compare", "Comparison", "compare_html", "write_compare", "common_scale", "compare_trajectories",
+           "TrajectoryComparison", "write_trajectory_compare"]
 
 FLOW_DIFF_COLUMNS = ("id", "source", "target", "material", "base", "other", "difference", "rel_difference",
                      "status")
@@ -357,3 +358,149 @@ def write_compare(base: Any, other: Any, path: str | os.PathLike, lang: str = "e
     text, cmp = compare_html(base, other, lang=lang, scale=scale)
     write_text(Path(path), text)
     return cmp
+
+
+@dataclass(frozen=True, eq=False)
+class TrajectoryComparison(Result):
+    """Two trajectories (multi-year parks: two projections, or a projection and its base) compared year by
+    year: ``indicators`` (year, id, base, other, difference in fraction points) and ``stocks`` (year, process,
+    material, base, other, difference in t) over the years both hold.
+
+    Examples
+    --------
+    >>> import mfa
+    >>> park = mfa.read_park("farm_film")
+    >>> c = compare_trajectories(park, park)
+    >>> c.summary["years"][:2], float(c.indicators["difference"].abs().max())
+    ([2021, 2022], 0.0)
+    """
+
+    indicators: pd.DataFrame
+    stocks: pd.DataFrame
+    base_name: str = ""
+    other_name: str = ""
+
+    title: ClassVar[str] = "Trajectories compared"
+    main_table: ClassVar[str] = "indicators"
+
+    @property
+    def summary(self) -> dict[str, Any]:
+        """The years compared and the largest rate difference.
+
+        Examples
+        --------
+        >>> import mfa
+        >>> compare_trajectories(mfa.read_park("farm_film"), mfa.read_park("farm_film")).summary["years"][-1]
+        2025
+        """
+        d = self.indicators["difference"].abs()
+        return {"years": sorted(int(y) for y in self.indicators["year"].unique()),
+                "max_rate_difference": float(d.max()) if d.notna().any() else 0.0}
+
+    def to_dict(self) -> dict[str, Any]:
+        """``{"base", "other", "years", "indicators", "stocks", "messages"}``.
+
+        Examples
+        --------
+        >>> import mfa
+        >>> sorted(compare_trajectories(mfa.read_park("farm_film"), mfa.read_park("farm_film")).to_dict())
+        ['base', 'indicators', 'messages', 'other', 'stocks', 'years']
+        """
+        return {"base": self.base_name, "other": self.other_name, "years": self.summary["years"],
+                "indicators": frame_records(self.indicators), "stocks": frame_records(self.stocks),
+                "messages": [m.to_dict() for m in self.messages]}
+
+
+def compare_trajectories(base: Any, other: Any) -> TrajectoryComparison:
+    """Compare two multi-year parks year by year: each rate (:func:`mfa.indicator_series`) and each stock on
+    31 December (:func:`mfa.stocks`), other − base, over the years both hold.
+
+    Parameters
+    ----------
+    base, other : mfa.Park
+        Parks of one or more years (e.g. :func:`mfa.project` of one park under two scenarios).
+
+    Returns
+    -------
+    TrajectoryComparison
+
+    Raises
+    ------
+    mfa.errors.MfaError
+        The two parks share no year.
+
+    Examples
+    --------
+    The farm-film park held to 2030 against the 90 %-by-2030 scenario: 5 points more recovered in 2030,
+    897 t less film in the soil (docs/time.md).
+
+    >>> import mfa
+    >>> park = mfa.read_park("farm_film")
+    >>> c = compare_trajectories(mfa.project(park, 2030),
+    ...                          mfa.project(park, 2030, "parks/farm_film/scenarios/recovery_90_by_2030.csv"))
+    >>> r = c.indicators.query("year == 2030 and id == 'farm_film_recovery_rate'")
+    >>> round(float(r["difference"].iat[0]), 4), round(float(c.stocks.query("year == 2030")["difference"].sum()))
+    (0.05, -897)
+    """
+    from mfa.dynamic_stocks import stocks
+    from mfa.errors import MfaError
+    from mfa.time_series import indicator_series
+
+    common = sorted(set(base.years or (base.info.year,)) & set(other.years or (other.info.year,)) - {None})
+    if not common:
+        raise MfaError(f"the trajectories share no year: {base.info.name} holds {base.years}, "
+                       f"{other.info.name} holds {other.years}")
+    keys = ["year", "id"]
+    sides = [indicator_series(p, targets=False).series[keys + ["value"]] for p in (base, other)]
+    ind = sides[0].merge(sides[1], on=keys, how="outer", suffixes=("_base", "_other"))
+    ind = ind[ind["year"].isin(common) & (ind["value_base"].notna() | ind["value_other"].notna())]
+    ind = ind.rename(columns={"value_base": "base", "value_other": "other"})
+    ind["difference"] = ind["other"] - ind["base"]
+    keys = ["year", "process", "material"]
+    sides = [stocks(p).table[keys + ["stock"]] for p in (base, other)]
+    st = sides[0].merge(sides[1], on=keys, how="outer", suffixes=("_base", "_other"))
+    st = st[st["year"].isin(common)].rename(columns={"stock_base": "base", "stock_other": "other"})
+    st["difference"] = st["other"] - st["base"]
+    return TrajectoryComparison(indicators=ind.sort_values(["year", "id"]).reset_index(drop=True),
+                                stocks=st.sort_values(keys).reset_index(drop=True),
+                                base_name=base.info.name, other_name=other.info.name)
+
+
+def write_trajectory_compare(cmp: TrajectoryComparison, path: str | os.PathLike) -> None:
+    """Write a trajectory comparison as an HTML page (each rate and stock per year, base, other, difference),
+    atomically.
+
+    Parameters
+    ----------
+    cmp : TrajectoryComparison
+    path : str or os.PathLike
+        The .html file.
+
+    Returns
+    -------
+    None
+
+    Examples
+    --------
+    >>> import mfa, tempfile, pathlib
+    >>> out = pathlib.Path(tempfile.mkdtemp()) / "t.html"
+    >>> park = mfa.read_park("farm_film")
+    >>> write_trajectory_compare(compare_trajectories(park, park), out)
+    >>> "Trajectories compared" in out.read_text(encoding="utf-8")
+    True
+    """
+    import html
+
+    from mfa.report.page import write_text
+
+    def table(frame: pd.DataFrame, index: list[str]) -> str:
+        wide = frame.pivot_table(index=index, columns="year", values="difference", aggfunc="first")
+        return wide.to_html(float_format=lambda v: f"{v:,.4g}", na_rep="", border=0)
+
+    title = f"Trajectories compared: {cmp.base_name} → {cmp.other_name} (other − base)"
+    body = (f"<h1>{html.escape(title)}</h1><h2>Rates by year (difference, fraction points)</h2>"
+            f"{table(cmp.indicators, ['id'])}<h2>Stocks on 31 December (difference, t)</h2>"
+            f"{table(cmp.stocks, ['process', 'material'])}")
+    page = (f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title></head>"
+            f"<body>{body}</body></html>\n")
+    write_text(Path(path), page)
