@@ -379,3 +379,10 @@ def test_cli_wuhai_json_is_a_plan_an_engineer_can_check(tmp_path, capsys):
     for u in {c["to"] for c in doc["couplings"]}:
         assert after.loc[u, "status"] == "balanced", u
         assert abs(after.loc[u, "residual"] - before.loc[u, "residual"]) < 1e-3, u
+    # the shipped parks/wuhai_retrofit is what this default command writes, file for file
+    from mfa.catalogue import example_park_path
+
+    shipped = example_park_path("wuhai_retrofit")
+    for f in sorted(p.name for p in out.glob("*.csv")):
+        assert (out / f).read_bytes() == (shipped / f).read_bytes(), f
+    assert doc["summary"]["needs_data"] == 6 and doc["summary"]["landfill_avoided"] == pytest.approx(686_281, abs=1)
