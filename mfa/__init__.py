@@ -43,6 +43,12 @@ _EXPORTS = {
     "Lifetime": "mfa.lifetime",
     "inflow_driven": "mfa.lifetime",
     "stock_driven": "mfa.lifetime",
+    "stocks": "mfa.dynamic_stocks",
+    "indicator_series": "mfa.time_series",
+    "SubstanceLayer": "mfa.substance",
+    "read_substances": "mfa.substance",
+    "reconcile_substances": "mfa.substance",
+    "substance_fates": "mfa.substance",
 }
 
 __all__ = sorted(_EXPORTS) + ["__version__"]
@@ -56,6 +62,8 @@ if TYPE_CHECKING:  # what type checkers and IDEs see; at run time the names load
     from mfa.io import write_park
     from mfa.park import read_park
     from mfa.lifetime import Lifetime, inflow_driven, stock_driven
+    from mfa.dynamic_stocks import stocks
+    from mfa.time_series import indicator_series
     from mfa.mass_balance import balance
     from mfa.network import metrics as network_metrics
     from mfa.park import Park, ParkInfo
@@ -63,6 +71,7 @@ if TYPE_CHECKING:  # what type checkers and IDEs see; at run time the names load
     from mfa.sankey_diagram import sankey
     from mfa.solve import reconcile
     from mfa.solved import solve_park
+    from mfa.substance import SubstanceLayer, read_substances, reconcile_substances, substance_fates
     from mfa.symbiosis import discover as discover_couplings
     from mfa.tracing import trace
     from mfa.uncertainty import monte_carlo
