@@ -10,8 +10,8 @@ the same two methods, ``solve(b)`` and ``inverse_quadratic(H)``:
 * :class:`~mfa.solve._chordal.ChordalCholesky` — large systems: supernodal sparse Cholesky (chompack) whose
   projected inverse gives the uncertainties for about the price of the factorisation;
 * :class:`SparseLU` — large systems without chompack, or not positive definite (SuperLU);
-* :func:`conjugate_gradients` — one right-hand side before anything is factored (tens of iterations on a
-  unit-diagonal balance network), so that values alone never pay for a factorisation.
+* :func:`conjugate_gradients` — one right-hand side before anything is factored (tens to a few hundred
+  iterations on a unit-diagonal balance network), so that values alone never pay for a factorisation.
 """
 
 from __future__ import annotations
