@@ -150,6 +150,30 @@ EXCEL_ERRORS = frozenset({"#REF!", "#N/A", "#VALUE!", "#DIV/0!", "#NAME?", "#NUM
                           "#N/A!"})
 
 
+def _starting_with(text: pd.Series, prefix: str) -> np.ndarray:
+    """The cells that start with ``prefix``; Arrow text answers "none" in one pass, without a Series."""
+    if getattr(text.dtype, "storage", None) == "pyarrow":
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        if not pc.any(pc.starts_with(pa.array(text.array), prefix)).as_py():
+            return np.zeros(len(text), dtype=bool)
+    return text.str.startswith(prefix).to_numpy(dtype=bool)
+
+
+def _longer_than(text: pd.Series, limit: int) -> np.ndarray:
+    """The cells of more than ``limit`` characters. Arrow text first bounds them by its byte lengths (one pass
+    over the offsets): a column whose longest cell holds at most ``limit`` bytes is not measured."""
+    if getattr(text.dtype, "storage", None) == "pyarrow":
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        longest = pc.max(pc.binary_length(pa.array(text.array))).as_py()
+        if longest is None or longest <= limit:
+            return np.zeros(len(text), dtype=bool)
+    return (text.str.len() > limit).to_numpy(dtype=bool)
+
+
 def _check_cells(raw: RawTable, issues: list[Issue]) -> RawTable:
     """Refuse Excel error values and cells longer than MAX_CELL (blanked, so that no later check spends
     time on them)."""
@@ -161,17 +185,17 @@ def _check_cells(raw: RawTable, issues: list[Issue]) -> RawTable:
         s = frame[col]
         if not len(s):
             continue
-        text = s.astype(str)
-        err = text.str.startswith("#")
+        text = s if isinstance(s.dtype, pd.StringDtype) else s.astype(str)
+        err = _starting_with(text, "#")
         if err.any():
-            err &= text.where(err, "").str.upper().isin(EXCEL_ERRORS)
-        issues.extend(grouped_issues(raw, err.to_numpy(), str(col), "an Excel error value, not data", text,
-                                     "correct the formula in the original sheet, then paste the values"))
-        long = (text.str.len() > MAX_CELL).to_numpy()
+            err = err & in_set(text.where(err, "").str.upper(), EXCEL_ERRORS)
+            issues.extend(grouped_issues(raw, err, str(col), "an Excel error value, not data", text,
+                                         "correct the formula in the original sheet, then paste the values"))
+        long = _longer_than(text, MAX_CELL)
         for i in np.flatnonzero(long):  # a handful at most: the file-size limit bounds them
             issues.append(raw.issue(int(i), str(col), f"a cell of {len(text.iat[i]):,} characters: more than "
                                     f"a cell holds ({MAX_CELL:,})", text.iat[i]))
-        bad = err.to_numpy() | long
+        bad = err | long
         if bad.any():
             if not changed:
                 frame = frame.copy()
@@ -282,8 +306,9 @@ def _material_hint(value: str, known: set[str]) -> str:
 
 
 def _repeats(ids: pd.Series) -> bool:
-    """Whether a non-blank id occurs twice (one factorisation: a tenth of ``duplicated`` on Arrow text)."""
-    codes, uniques = pd.factorize(ids)
+    """Whether a non-blank id occurs twice (the distinct values counted: a tenth of ``duplicated`` on Arrow
+    text)."""
+    uniques = ids.unique()
     filled = int((ids != "").sum())
     return filled > len(uniques) - int((uniques == "").any())
 
@@ -423,8 +448,13 @@ def _stocks(raw: RawTable | None, issues: list[Issue], processes: pd.DataFrame,
         return pd.DataFrame({col: pd.Series(dtype=object) for col in cols})
     from mfa.units import UnitError, stock_factor
 
-    proc = (c.choice("process", processes["id"].tolist() if len(processes) else [], "process")
-            if check_processes else c.text("process"))
+    proc = c.text("process")
+    if check_processes:  # as the ends of the flows: one look-up in the process ids, no list of them
+        unknown = (row_of(proc, processes["id"] if len(processes) else pd.Series([], dtype=object)) < 0)
+        if unknown.any():
+            pids = processes["id"].tolist() if len(processes) else []
+            c.add(unknown, "process", "unknown process",
+                  suggestion=lambda v: suggest(v, pids) or f"use one of: {', '.join(sorted(pids))}")
     mat = c.choice("material", known_materials, "material") if known_materials is not None else c.text("material")
     opening, _ = c.numbers("opening", what="a stock in t")
     closing, _ = c.numbers("closing", what="a stock in t")
@@ -514,7 +544,7 @@ def _chinese_names(tables: dict) -> dict:
             return raw
         col = raw.frame[column].astype(str)
         stripped = col.str.strip()
-        hit = ~stripped.isin(keep) & stripped.isin(list(mapping))
+        hit = ~in_set(stripped, keep) & in_set(stripped, mapping)
         if not hit.any():
             return raw
         frame = raw.frame.copy()
@@ -609,8 +639,7 @@ class ParkTables:
         flows = self.flows
         if generated is not None and len(generated):
             flows = pd.concat([flows, generated.reindex(columns=list(FLOW_COLUMNS))], ignore_index=True)
-        codes, uniques = pd.factorize(flows["id"])
-        dup = flows["id"].duplicated(keep="first") if len(uniques) < len(flows) else pd.Series(False)
+        dup = pd.Series(False) if flows["id"].is_unique else flows["id"].duplicated(keep="first")
         if dup.any():
             raise ParkError([Issue(self.source, "duplicate flow id (a generated flow has the id of another flow)",
                                    column="id", value=v) for v in flows.loc[dup, "id"]])
