@@ -13,7 +13,8 @@ Prints each figure with its ratio to a baseline measured in the same run:
 * ``mfa report`` of synthetic parks of 10⁴ and 10⁵ flows (regional structure), each in a fresh process (cold:
   as a user runs it) with its peak RSS, against ``pandas.read_csv`` + ``DataFrame.to_html`` of the same flows
   table in the same kind of process (what writing any HTML table of the flows costs). Targets: 10⁴ flows
-  < 15 s, 10⁵ flows < 60 s and < 2 GB;
+  < 15 s, 10⁵ flows < 60 s and < 2 GB. The page's size is printed with the part that embeds every flow and
+  process (the full-detail table and filterable diagram) and the ``.flows.csv`` written beside it;
 * crossing counts of 10⁴ edge pairs: the sweep against the k × k comparison.
 
 Run: python -m bench.bench_sankey
@@ -168,6 +169,13 @@ def bench_large_reports() -> None:
         ok = t < target and (n < 20000 or rss < 2048)
         print(f"  {len(park.flows):>7} flows                {t:8.2f}  {rss:6.0f} MB  {base:27.2f}  {t / base:5.1f}×  "
               f"< {target} s{' and < 2 GB' if n >= 20000 else ''}: {'holds' if ok else 'FAILS'}")
+        page = out.read_text(encoding="utf-8")
+        start = page.find('id="mfa-detail-data">')
+        detail = len(page[start:page.find("</script>", start)].encode()) if start >= 0 else 0
+        csv = out.with_name(out.stem + ".flows.csv")
+        print(f"      page {out.stat().st_size / 1e6:.1f} MB, of which the embedded detail (every flow and process) "
+              f"{detail / 1e6:.1f} MB ({detail / (folder / 'flows.csv').stat().st_size:.2f}× the park's flows.csv); "
+              f"{csv.name} {csv.stat().st_size / 1e6:.1f} MB")
 
 
 def bench_crossings() -> None:

@@ -43,6 +43,8 @@ _EXPORTS = {
     "Lifetime": "mfa.lifetime",
     "inflow_driven": "mfa.lifetime",
     "stock_driven": "mfa.lifetime",
+    "stocks": "mfa.dynamic_stocks",
+    "indicator_series": "mfa.time_series",
 }
 
 __all__ = sorted(_EXPORTS) + ["__version__"]
@@ -56,6 +58,8 @@ if TYPE_CHECKING:  # what type checkers and IDEs see; at run time the names load
     from mfa.io import write_park
     from mfa.park import read_park
     from mfa.lifetime import Lifetime, inflow_driven, stock_driven
+    from mfa.dynamic_stocks import stocks
+    from mfa.time_series import indicator_series
     from mfa.mass_balance import balance
     from mfa.network import metrics as network_metrics
     from mfa.park import Park, ParkInfo

@@ -32,8 +32,8 @@ from mfa.i18n import WORDS_ZH
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.figure import Figure
 
-__all__ = ["utilisation_chart", "fate_chart", "generation_chart", "save_chart", "chart_svg", "FATE_COLORS",
-           "RATE_COLORS"]
+__all__ = ["utilisation_chart", "fate_chart", "generation_chart", "series_chart", "save_chart", "chart_svg",
+           "FATE_COLORS", "RATE_COLORS"]
 
 FATE_COLORS = {"utilised": "#2CA02C", "disposed": "#8B5A2B", "stored": "#CCB974", "discarded": "#D62728",
                "exported": "#64B5CD", "unresolved": "#BBBBBB"}
@@ -318,6 +318,66 @@ def generation_chart(park: Any, lang: str = "en", top: int = 15, trace_result: A
     ax.set_xlabel(t["tonnes"], fontproperties=fp)
     ax.set_title(t["gen"], fontproperties=_props(10), loc="left")
     ax.legend(prop=fp, loc="lower right", frameon=False)
+    _style(ax, fp)
+    return fig
+
+
+def series_chart(park_or_series: Any, lang: str = "en") -> "Figure":
+    """Each rate of a multi-year park per year (%, one line per rate with a value), with the target of each
+    year that applies to the park as a marker (filled: met, open: missed).
+
+    Accepts a Park (its :func:`mfa.indicator_series` is computed) or a :class:`mfa.time_series.SeriesResult`.
+
+    Parameters
+    ----------
+    park_or_series : mfa.Park or mfa.time_series.SeriesResult
+    lang : {"en", "zh"}
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        One line per rate; the targets as markers.
+
+    Examples
+    --------
+    >>> import mfa
+    >>> fig = series_chart(mfa.read_park("farm_film"))
+    >>> line = [ln for ln in fig.axes[0].get_lines() if ln.get_label() == "Farm film recovery rate"][0]
+    >>> [round(float(y), 1) for y in line.get_ydata()]
+    [80.0, 81.0, 82.0, 84.0, 85.0]
+    """
+    check_lang(lang)
+    if hasattr(park_or_series, "series"):
+        res = park_or_series
+    else:
+        from mfa.time_series import indicator_series
+
+        res = indicator_series(park_or_series)
+    s = res.series[res.series["unit"] == "t/t"]
+    s = s[s.groupby("id", sort=False)["value"].transform(lambda v: v.notna().any()).astype(bool)]
+    fig = _fig(7.0, 3.6)
+    ax = fig.add_subplot()
+    fp = _props()
+    title = {"en": "Rates by year, with the target of each year", "zh": "各年指标及当年目标"}[lang]
+    ax.set_title(title, fontproperties=_props(10))
+    ax.set_ylabel(_T[lang]["rate"], fontproperties=fp)
+    if not len(s):
+        ax.text(0.5, 0.5, _T[lang]["empty"], ha="center", va="center", transform=ax.transAxes, fontproperties=fp)
+        _style(ax, fp)
+        return fig
+    for k, (ind, rows) in enumerate(s.groupby("id", sort=False)):
+        color = f"C{k % 10}"
+        label = str(rows["name_zh" if lang == "zh" else "name"].iat[0])
+        years = rows["year"].astype(int).to_numpy()
+        ax.plot(years, rows["value"].to_numpy(dtype=float) * 100, marker="o", ms=3, color=color, label=label)
+        tg = rows[rows["target"].notna()]
+        if len(tg):
+            met = tg["passed"].fillna(False).astype(bool).to_numpy()
+            x, y = tg["year"].astype(int).to_numpy(), tg["target"].to_numpy(dtype=float) * 100
+            ax.scatter(x[met], y[met], marker="_", s=300, color=color, linewidths=2)
+            ax.scatter(x[~met], y[~met], marker="x", s=40, color=color)
+    ax.set_xticks(sorted(s["year"].astype(int).unique()))
+    ax.legend(prop=_props(7), frameon=False, loc="best")
     _style(ax, fp)
     return fig
 

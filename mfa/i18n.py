@@ -50,6 +50,8 @@ MESSAGES_ZH: dict[str, str] = {
     # mfa.sankey_diagram
     "sankey.around": "{process} 周边（深度 {depth}）：{n} 个过程；与园区其余部分之间的流（流入 {rest_in}，流出 {rest_out}）"
                      "合并绘为“园区其余部分”",
+    # mfa.dynamic_stocks
+    "stocks.imbalanced": "{year} 年“{process}”中的{material}：流入 − 流出 = {net} t/a，库存变化 {change} t",
     # mfa.report.compare
     "compare.no_indicators": "指标不可用：{error}",
     "compare.no_sankey": "桑基图不可用：{error}",

@@ -16,13 +16,21 @@ material category):
   (Δstock < 0) to z. Stocks are in t, read as t/a over the reporting year.
 * Unknown flows (NaN) are left out and counted in the notes; reconcile first (``mfa reconcile``) to fill them.
 
-**Balance.** ENA assumes every node balances. Node residual = inputs − outputs − Δstock (t/a, the
-:mod:`mfa.balance` convention). The residual is closed explicitly at the boundary — a positive residual
-(more in than out) is added to r, a negative one to z — and every residual is reported in
-:attr:`NetworkResult.nodes` (columns ``residual``, ``closure_in``, ``closure_out``). In a single-material
-currency the residual is mostly conversion (fly ash entering a cement plant leaves as cement), which this
-rule books as dissipation of the material. After closure the input- and output-side throughflows are equal,
-and throughflow is measured on the **input side**: ``T_j = Σ_i f_ij + z_j``.
+**Balance and orientation.** ENA assumes every node balances. Node residual = inputs − outputs − Δstock
+(t/a, the :mod:`mfa.balance` convention), reported per node in :attr:`NetworkResult.nodes`. Where a node does
+not balance, its input-side and output-side throughflows differ, and the ``orientation`` argument says which
+one the metrics use (named in the result, its summary, the text output and the ``--json`` document):
+
+* ``"output"`` (default) — the data as given: ``T_i = Σ_j f_ij + y_i``, and ``g_ij = f_ij / T_i`` never
+  exceeds a node's outputs, so ``N = (I − G)⁻¹`` exists for any data with an outlet. This reproduces enaR's
+  published figures on unbalanced models: on the Oyster Reef (Dame & Patten 1981; residuals up to
+  0.0005 kcal m⁻² d⁻¹) TST = 83.5833 as published. (enaR's ``enaFlow`` sums the input side of the data as
+  given; on that model the two totals are equal and every flow statistic agrees to the published digits.)
+* ``"input"`` — residuals closed at the boundary first (a positive residual, more in than out, added to r,
+  a negative one to z; columns ``closure_in``, ``closure_out``), then ``T_j = Σ_i f_ij + z_j``; after closure
+  both sides are equal. On the Oyster Reef TST = 83.5839. In a single-material currency the residual is mostly
+  conversion (fly ash entering a cement plant leaves as cement), which closure books as dissipation of the
+  material and, where a node makes the material, as an input from outside (so APL and BFI count it).
 
 Metrics (keys of :attr:`NetworkResult.metrics`; formulas after enaR, Borrett & Lau 2014, and NetIndices,
 Soetaert & Kones; Fath & Borrett 2006 row → column form):
@@ -64,7 +72,8 @@ diagonal blocks and (ii) the diagonal of N = (I − G)⁻¹ is the diagonal of t
 blocks. A node in no cycle (a singleton SCC without self-loop) has n_jj = 1 exactly; only cyclic SCCs are
 factorised. Small blocks use dense linear algebra, large ones ``scipy.sparse.linalg`` (``eigs`` on A + I,
 whose Perron root is strictly dominant, and ``splu`` solves in column blocks for diag(N)). The realised
-indirect flow needs no inverse: the input-side throughflow satisfies T = Nᵀz, so Σ zᵀN = TST.
+indirect flow needs no inverse where every node balances (T = Nᵀz, so Σ zᵀN = TST); otherwise one
+sparse solve of (I − G)ᵀx = residual corrects it (Nᵀz = T + Nᵀ·residual on the output side).
 
 >>> import mfa
 >>> park = mfa.Park.from_frames(
@@ -98,7 +107,11 @@ from mfa.results import Result, jsonable
 if TYPE_CHECKING:  # pragma: no cover
     from mfa.park import Park
 
-__all__ = ["FlowNetwork", "NetworkResult", "flow_network", "analyse", "metrics", "METRIC_INFO"]
+__all__ = ["FlowNetwork", "NetworkResult", "flow_network", "analyse", "metrics", "METRIC_INFO", "ORIENTATIONS"]
+
+#: the sides throughflow is measured on (module docstring): "output", the data as given (enaR; the default),
+#: or "input", after closing each node's residual at the boundary
+ORIENTATIONS: tuple[str, ...] = ("output", "input")
 
 #: component sizes above which sparse solvers replace dense LAPACK: ARPACK beats a dense eigenvalue solve
 #: early; on fill-prone (random-like) SCCs a dense inverse beats sparse LU by far (bench/bench_network.py:
@@ -115,14 +128,14 @@ METRIC_INFO: dict[str, tuple[str, str]] = {
     "connectance_community": ("", "2 L without self-loops / (n(n−1)) (Hardy & Graedel 2002)"),
     "link_density": ("", "L / n"),
     "cyclicity": ("", "spectral radius of the adjacency matrix (0 acyclic, 1 simple, >1 interlocking)"),
-    "tst": ("t/a", "total system throughflow, input side"),
+    "tst": ("t/a", "total system throughflow Σ T (on the side the result's orientation names)"),
     "tstp": ("t/a", "total system throughput: internal flows + inputs + outputs"),
     "tstc": ("t/a", "cycled throughflow"),
     "fci": ("", "Finn cycling index TSTc / TST"),
     "fci_b": ("", "TSTc / TSTp (NetIndices variant)"),
     "apl": ("", "average path length TST / Σ inputs"),
-    "boundary_input": ("t/a", "Σ z, inputs from outside incl. closure of residuals"),
-    "boundary_output": ("t/a", "Σ y, outputs to outside incl. closure of residuals"),
+    "boundary_input": ("t/a", "Σ z, inputs from outside (with orientation input: incl. closure of residuals)"),
+    "boundary_output": ("t/a", "Σ y, outputs to outside (with orientation input: incl. closure of residuals)"),
     "direct_flow": ("t/a", "realised direct flow Σ z_i Σ_j g_ij"),
     "indirect_flow": ("t/a", "realised indirect flow Σ z_i Σ_j (N − I − G)_ij"),
     "bfi": ("", "boundary flow intensity Σz / TST"),
@@ -161,8 +174,8 @@ class FlowNetwork:
     F : scipy.sparse.csr_matrix
         n × n internal flows, row = donor, column = receiver.
     z, e, r : numpy.ndarray
-        Inputs from outside, exports and dissipation (environment, landfill, stock accumulation) per node,
-        each already including the closure of node residuals.
+        Inputs from outside, exports and dissipation (environment, landfill, stock accumulation) per node;
+        z and r include the closure of node residuals when ``closed``.
     currency : str
         What the flows count.
     residual : numpy.ndarray or None
@@ -171,6 +184,8 @@ class FlowNetwork:
         Per node, before closure.
     notes : list of Issue
         What was left out building the network.
+    closed : bool
+        Whether z and r include the closure of the residuals (:meth:`boundary` gives either form).
 
     Examples
     --------
@@ -190,6 +205,7 @@ class FlowNetwork:
     inputs: np.ndarray | None = None
     outputs: np.ndarray | None = None
     notes: list[Issue] = field(default_factory=list)
+    closed: bool = True
 
     @classmethod
     def from_arrays(cls, F: Any, z: Any, e: Any = None, r: Any = None, nodes: Any = None,
@@ -241,7 +257,7 @@ class FlowNetwork:
         outputs = np.asarray(F.sum(axis=1)).ravel() + e + r
         residual = inputs - outputs
         net = cls(nodes=nodes, F=F, z=z.copy(), e=e.copy(), r=r.copy(), currency=currency,
-                  residual=residual, stock_change=np.zeros(n), inputs=inputs, outputs=outputs)
+                  residual=residual, stock_change=np.zeros(n), inputs=inputs, outputs=outputs, closed=close)
         if close:
             net.z = net.z + np.maximum(-residual, 0.0)
             net.r = net.r + np.maximum(residual, 0.0)
@@ -259,8 +275,42 @@ class FlowNetwork:
         """
         return len(self.nodes)
 
-    def throughflow(self) -> np.ndarray:
-        """Input-side node throughflow T_j = Σ_i f_ij + z_j (t/a).
+    def boundary(self, orientation: str = "output") -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The boundary vectors (z, e, r) for an orientation: as given ("output"), or with every node's residual
+        closed ("input": a positive residual added to r, a negative one to z).
+
+        Parameters
+        ----------
+        orientation : {"output", "input"}
+            See the module docstring.
+
+        Returns
+        -------
+        z, e, r : numpy.ndarray
+            Inputs, exports and dissipation per node (t/a).
+
+        Examples
+        --------
+        >>> net = FlowNetwork.from_arrays([[0, 8], [0, 0]], z=[10, 0], r=[0, 8])  # node 0 keeps 2
+        >>> [v.tolist() for v in net.boundary("output")], net.boundary("input")[2].tolist()
+        ([[10.0, 0.0], [0.0, 0.0], [0.0, 8.0]], [2.0, 8.0])
+        """
+        check_orientation(orientation)
+        res = self.residual if self.residual is not None else np.zeros(self.n)
+        closure_in, closure_out = np.maximum(-res, 0.0), np.maximum(res, 0.0)
+        z, r = (self.z - closure_in, self.r - closure_out) if self.closed else (self.z, self.r)
+        if orientation == "input":
+            return z + closure_in, self.e, r + closure_out
+        return z, self.e, r
+
+    def throughflow(self, orientation: str = "output") -> np.ndarray:
+        """Node throughflow (t/a): ``T_i = Σ_j f_ij + y_i`` on the output side of the data as given, or
+        ``T_j = Σ_i f_ij + z_j`` on the input side after closing the residuals (module docstring).
+
+        Parameters
+        ----------
+        orientation : {"output", "input"}
+            The side; both give the same for a network whose nodes balance.
 
         Returns
         -------
@@ -272,8 +322,42 @@ class FlowNetwork:
         >>> net = FlowNetwork.from_arrays([[0, 5], [0, 0]], z=[10, 0], e=[5, 5])
         >>> net.throughflow().tolist()
         [10.0, 5.0]
+        >>> unbalanced = FlowNetwork.from_arrays([[0, 5], [0, 0]], z=[10, 0], e=[4, 5])  # node 0 keeps 1
+        >>> unbalanced.throughflow("output").tolist(), unbalanced.throughflow("input").tolist()
+        ([9.0, 5.0], [10.0, 5.0])
         """
-        return np.asarray(self.F.sum(axis=0)).ravel() + self.z
+        z, e, r = self.boundary(orientation)
+        if orientation == "input":
+            return np.asarray(self.F.sum(axis=0)).ravel() + z
+        return np.asarray(self.F.sum(axis=1)).ravel() + e + r
+
+
+def check_orientation(orientation: str) -> str:
+    """The orientation if it is one of :data:`ORIENTATIONS`, else an :class:`~mfa.errors.MfaError`.
+
+    Parameters
+    ----------
+    orientation : str
+        As given by the caller.
+
+    Returns
+    -------
+    str
+        ``orientation``.
+
+    Examples
+    --------
+    >>> check_orientation("input")
+    'input'
+    >>> check_orientation("inputs")
+    Traceback (most recent call last):
+    mfa.errors.MfaError: orientation must be 'output' or 'input', not 'inputs' — did you mean 'input'?
+    """
+    if orientation not in ORIENTATIONS:
+        hint = suggest(str(orientation), list(ORIENTATIONS))
+        raise MfaError(f"orientation must be 'output' or 'input', not {orientation!r}"
+                       + (f" — {hint}" if hint else ""))
+    return orientation
 
 
 def _currency_mask(park: "Park", material: str | None, category: str | None) -> tuple[np.ndarray, str]:
@@ -450,13 +534,16 @@ def _ratio(num: float, den: float, name: str, why: str, notes: list[Issue]) -> f
     return float(num / den)
 
 
-def analyse(net: FlowNetwork) -> tuple[dict[str, Any], pd.DataFrame, list[Issue]]:
+def analyse(net: FlowNetwork, orientation: str = "output") -> tuple[dict[str, Any], pd.DataFrame, list[Issue]]:
     """Every metric of the module docstring for a network.
 
     Parameters
     ----------
     net : FlowNetwork
         The network (:func:`flow_network` or :meth:`FlowNetwork.from_arrays`).
+    orientation : {"output", "input"}
+        The side throughflow is measured on where a node does not balance (module docstring): "output", the
+        data as given (enaR's published figures), or "input", after closing the residuals at the boundary.
 
     Returns
     -------
@@ -476,11 +563,13 @@ def analyse(net: FlowNetwork) -> tuple[dict[str, Any], pd.DataFrame, list[Issue]
     """
     from scipy.sparse.csgraph import connected_components
 
+    check_orientation(orientation)
     notes = list(net.notes)
     n = net.n
     F = net.F.tocsr()
-    T = net.throughflow()
-    z, e, r = net.z, net.e, net.r
+    T = net.throughflow(orientation)
+    z, e, r = net.boundary(orientation)
+    res = net.residual if net.residual is not None else np.zeros(n)
     y = e + r
     m: dict[str, Any] = {}
     m["n_nodes"] = n
@@ -538,7 +627,12 @@ def analyse(net: FlowNetwork) -> tuple[dict[str, Any], pd.DataFrame, list[Issue]
     m["boundary_output"] = float(y.sum())
     out_int = np.asarray(F.sum(axis=1)).ravel()
     direct = float(np.sum(np.divide(z * out_int, T, out=np.zeros(n), where=T > 0)))
-    indirect = tst - sz - direct  # Σ zᵀN = TST since T = Nᵀz
+    indirect = tst - sz - direct  # Σ zᵀN = TST since T = Nᵀz where every node balances …
+    if orientation == "output" and n and np.abs(res).max() > 1e-12 * max(1.0, tst):
+        # … and on the output side of unbalanced data Nᵀz = T + Nᵀ·residual: one sparse solve
+        from scipy.sparse.linalg import spsolve
+
+        indirect += float(np.sum(spsolve((sp.identity(n, format="csc") - G).T.tocsc(), res)))
     if abs(indirect) < 1e-9 * max(1.0, tst):
         indirect = 0.0
     m["direct_flow"] = direct
@@ -602,8 +696,8 @@ def analyse(net: FlowNetwork) -> tuple[dict[str, Any], pd.DataFrame, list[Issue]
                   "robustness"):
             m[k] = None
         notes.append(Issue.note("information indices undefined: the network carries no flow"))
-    res = net.residual if net.residual is not None else np.zeros(n)
     m["max_residual"] = float(np.max(np.abs(res))) if n else 0.0
+    closed = orientation == "input"
 
     nodes = pd.DataFrame({
         "process": pd.Series(net.nodes, dtype=object),
@@ -611,8 +705,8 @@ def analyse(net: FlowNetwork) -> tuple[dict[str, Any], pd.DataFrame, list[Issue]
         "outputs": net.outputs if net.outputs is not None else T,
         "stock_change": net.stock_change if net.stock_change is not None else np.zeros(n),
         "residual": res,
-        "closure_in": np.maximum(-res, 0.0),
-        "closure_out": np.maximum(res, 0.0),
+        "closure_in": np.maximum(-res, 0.0) if closed else np.zeros(n),
+        "closure_out": np.maximum(res, 0.0) if closed else np.zeros(n),
         "z": z, "export": e, "dissipation": r,
         "throughflow": T,
         "n_jj": n_diag,
@@ -622,9 +716,11 @@ def analyse(net: FlowNetwork) -> tuple[dict[str, Any], pd.DataFrame, list[Issue]
     })
     big = np.abs(res) > 1e-6 * np.maximum(1.0, np.maximum(nodes["inputs"].to_numpy(), 0))
     if big.any():
+        how = ("residuals closed at the boundary (positive → dissipation, negative → input), throughflow on the "
+               "input side" if closed else "throughflow on the output side of the data as given (enaR); "
+               "orientation input closes the residuals at the boundary instead")
         notes.append(Issue.note(f"{int(big.sum())} node(s) not balanced in this currency (largest |residual| "
-                                f"{np.abs(res).max():,.1f} t/a); residuals closed at the boundary (positive → "
-                                f"dissipation, negative → input), see the node table", severity="warning"))
+                                f"{np.abs(res).max():,.1f} t/a); {how}, see the node table", severity="warning"))
     for k, v in list(m.items()):
         if isinstance(v, (np.floating, np.integer)):
             m[k] = v.item()
@@ -655,6 +751,8 @@ class NetworkResult(Result):
         The park's name.
     balance : pandas.DataFrame or None
         The process balance (:func:`mfa.balance`) in total mass, else None.
+    orientation : {"output", "input"}
+        The side throughflow was measured on (module docstring).
     messages : tuple of Issue
         What was left out, closed or undefined (``.notes``: their texts).
 
@@ -664,7 +762,7 @@ class NetworkResult(Result):
     --------
     >>> r = NetworkResult({"n_nodes": 2, "fci": 0.25}, pd.DataFrame({"process": ["a", "b"]}), "total mass")
     >>> r.table["metric"].tolist(), r["fci"], r.summary
-    (['n_nodes', 'fci'], 0.25, {'n_nodes': 2, 'fci': 0.25})
+    (['n_nodes', 'fci'], 0.25, {'n_nodes': 2, 'fci': 0.25, 'orientation': 'output'})
     """
 
     title: ClassVar[str] = "Network metrics"
@@ -674,6 +772,7 @@ class NetworkResult(Result):
     currency: str
     park_name: str = ""
     balance: pd.DataFrame | None = None
+    orientation: str = "output"
 
     @property
     def tables(self) -> dict[str, pd.DataFrame]:
@@ -695,15 +794,15 @@ class NetworkResult(Result):
 
     @property
     def summary(self) -> dict[str, Any]:
-        """Nodes, links, cyclicity, TST (t/a) and FCI.
+        """Nodes, links, cyclicity, TST (t/a), FCI and the orientation throughflow was measured in.
 
         Examples
         --------
         >>> r = NetworkResult({"n_nodes": 2, "fci": 0.25}, pd.DataFrame({"process": ["a", "b"]}), "total mass")
         >>> r.summary
-        {'n_nodes': 2, 'fci': 0.25}
+        {'n_nodes': 2, 'fci': 0.25, 'orientation': 'output'}
         """
-        return {k: self.metrics[k] for k in HEADLINE if k in self.metrics}
+        return {**{k: self.metrics[k] for k in HEADLINE if k in self.metrics}, "orientation": self.orientation}
 
     notes = Result.message_texts  # the name earlier versions used
 
@@ -711,7 +810,8 @@ class NetworkResult(Result):
         return self.metrics[key]
 
     def to_dict(self) -> dict[str, Any]:
-        """``{"park", "currency", "metrics": {key: value}, "nodes": [...], "notes": [...]}`` (JSON-ready).
+        """``{"park", "currency", "orientation", "metrics": {key: value}, "nodes": [...], "notes": [...]}``
+        (JSON-ready).
 
         Returns
         -------
@@ -721,23 +821,23 @@ class NetworkResult(Result):
         --------
         >>> r = NetworkResult({"n_nodes": 2, "fci": 0.25}, pd.DataFrame({"process": ["a", "b"]}), "total mass")
         >>> r.to_dict()  # doctest: +NORMALIZE_WHITESPACE
-        {'park': '', 'currency': 'total mass', 'metrics': {'n_nodes': 2, 'fci': 0.25},
+        {'park': '', 'currency': 'total mass', 'orientation': 'output', 'metrics': {'n_nodes': 2, 'fci': 0.25},
          'nodes': [{'process': 'a'}, {'process': 'b'}], 'notes': []}
         """
-        return jsonable({"park": self.park_name, "currency": self.currency, "metrics": self.metrics,
-                         "nodes": self.nodes, "notes": self.notes})
+        return jsonable({"park": self.park_name, "currency": self.currency, "orientation": self.orientation,
+                         "metrics": self.metrics, "nodes": self.nodes, "notes": self.notes})
 
     def __repr__(self) -> str:
         from mfa.formatting import number
 
-        inner = ", ".join(f"{k}={number(v)}" for k, v in self.summary.items())
+        inner = ", ".join(f"{k}={v if isinstance(v, str) else number(v)}" for k, v in self.summary.items())
         return f"<NetworkResult {self.park_name!r} ({self.currency}): {inner}>"
 
 
 def metrics(park: "Park", material: str | None = None, category: str | None = None,
-            reconcile: bool = False) -> NetworkResult:
+            reconcile: bool = False, orientation: str = "output") -> NetworkResult:
     """Network metrics of ``park`` in one currency (conventions: the module docstring — internal nodes, z, y,
-    input-side throughflow, residual closure, t/a).
+    orientation of throughflow, residuals, t/a).
 
     Parameters
     ----------
@@ -750,8 +850,11 @@ def metrics(park: "Park", material: str | None = None, category: str | None = No
     reconcile : bool
         Determine unknown flows and reconcile measured ones first (:func:`mfa.solve.reconcile`, weighted
         least squares under the balances); the χ² test is noted and the metrics are those of the reconciled
-        park. Without it, unknown flows are left out and every residual is closed at the boundary and
-        reported.
+        park. Without it, unknown flows are left out and every residual is reported.
+    orientation : {"output", "input"}
+        Where a node does not balance: throughflow on the output side of the data as given ("output", the
+        default, as enaR's published figures), or on the input side after closing each residual at the
+        boundary ("input"). Named in the result.
 
     Returns
     -------
@@ -780,6 +883,7 @@ def metrics(park: "Park", material: str | None = None, category: str | None = No
     from mfa.park import require_park
 
     require_park(park, "network_metrics")
+    check_orientation(orientation)
     pre: list[Issue] = []
     if reconcile:
         from mfa.solve import reconcile as reconcile_park
@@ -790,7 +894,7 @@ def metrics(park: "Park", material: str | None = None, category: str | None = No
                                                           else "") + "; metrics are those of the reconciled park"))
         park = rec.park
     net = flow_network(park, material=material, category=category)
-    m, nodes, notes = analyse(net)
+    m, nodes, notes = analyse(net, orientation)
     notes = pre + notes
     balance_table = None
     if material is None and category is None:
@@ -805,4 +909,4 @@ def metrics(park: "Park", material: str | None = None, category: str | None = No
     names = dict(zip(park.processes["id"], park.processes["name"]))
     nodes.insert(1, "name", nodes["process"].map(names))
     return NetworkResult(m, nodes, net.currency, park_name=park.info.name, balance=balance_table,
-                         messages=tuple(notes))
+                         orientation=orientation, messages=tuple(notes))

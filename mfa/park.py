@@ -34,7 +34,7 @@ if TYPE_CHECKING:
     from mfa.compile import CompiledPark
     from mfa.io.frames import ParkTables
 
-__all__ = ["Park", "ParkInfo", "assemble_park", "read_park", "require_park"]
+__all__ = ["Park", "ParkInfo", "assemble_park", "read_park", "park_from_raw", "require_park"]
 
 
 def _records(obj: Any) -> pd.DataFrame | None:
@@ -105,19 +105,19 @@ class Park:
     @classmethod
     def from_frames(cls, processes: Any, flows: Any, materials: Any = None, stocks: Any = None,
                     info: ParkInfo | Mapping[str, Any] | None = None, activities: Any = None,
-                    coefficients: Any = None, year: int | None = None) -> "Park":
+                    coefficients: Any = None, year: int | None = None, lifetimes: Any = None) -> "Park":
         """Build and validate a Park from DataFrames (or lists of dicts) with the file columns.
 
         Values may carry units (``value`` ``"2 万t/a"`` or a ``unit`` column); they are normalised to t/a.
-        A park is one period: rows of different ``year`` are refused unless ``year`` selects one (its rows
-        and the undated rows of the park's year are kept; ``year`` becomes ``info.year``).
+        Rows of several ``year`` make a multi-year park (:attr:`years`, :meth:`for_year`); ``year`` keeps
+        one (its rows and the undated rows of the park's year; ``year`` becomes ``info.year``).
         Raises :class:`mfa.errors.ParkError` listing every problem.
 
         Parameters
         ----------
         processes, flows : DataFrame or iterable of dict
             The process and flow rows (file columns).
-        materials, stocks, activities, coefficients : DataFrame or iterable of dict, optional
+        materials, stocks, activities, coefficients, lifetimes : DataFrame or iterable of dict, optional
             The other tables; materials default to the catalogue's.
         info : ParkInfo or mapping, optional
             The park's own data (name, year, unit …).
@@ -143,12 +143,14 @@ class Park:
         >>> park.flows["value"].tolist()
         [10000.0, 100.0]
         """
-        from mfa.io.frames import park_from_frames
+        from mfa.io import RawPark
+        from mfa.io.frames import raw_tables_from_frames
 
-        return assemble_park(park_from_frames(
+        tables, info = raw_tables_from_frames(
             processes=_records(processes), flows=_records(flows), materials=_records(materials),
             stocks=_records(stocks), info=info, activities=_records(activities),
-            coefficients=_records(coefficients), year=year))
+            coefficients=_records(coefficients), lifetimes=_records(lifetimes))
+        return park_from_raw(RawPark(tables, info, [], set(), "DataFrames"), year)
 
     def replace(self, **changes: Any) -> "Park":
         """A new Park with some tables (processes, flows, materials, stocks, activities, coefficients) or
@@ -270,6 +272,73 @@ class Park:
         []
         """
         return list(self._cache.get("warnings", []))
+
+    @property
+    def years(self) -> tuple[int, ...]:
+        """The years of the park: one for a one-year park (its reporting year; empty when it has none),
+        several for a multi-year park (see :meth:`for_year`).
+
+        Examples
+        --------
+        >>> from mfa.solve.model import example_park
+        >>> example_park().years
+        ()
+        """
+        parks = self._cache.get("years")
+        if parks is not None:
+            return tuple(sorted(parks))
+        return (self._info.year,) if self._info.year is not None else ()
+
+    def for_year(self, year: int) -> "Park":
+        """The one-year park of ``year``: what every engine takes (each year balances on its own).
+
+        Parameters
+        ----------
+        year : int
+
+        Returns
+        -------
+        Park
+
+        Raises
+        ------
+        mfa.errors.MfaError
+            If the park has no such year.
+
+        Examples
+        --------
+        >>> import mfa
+        >>> park = mfa.read_park("hazardous")
+        >>> park.for_year(2023) is park
+        True
+        """
+        from mfa.errors import MfaError
+
+        parks = self._cache.get("years")
+        if parks is None and (year == self._info.year or self._info.year is None):
+            return self
+        if parks is not None and year in parks:
+            return parks[year]
+        raise MfaError(f"the park has no year {year}: its years are "
+                       f"{', '.join(map(str, self.years)) or 'not given (no reporting year)'}")
+
+    @property
+    def lifetimes(self) -> pd.DataFrame:
+        """The lifetimes of stocks (process, material, model, mean, std, shape, scale, timing, note); empty
+        when the park has none (see docs/time.md).
+
+        Examples
+        --------
+        >>> from mfa.solve.model import example_park
+        >>> example_park().lifetimes.empty
+        True
+        """
+        lt = self._cache.get("lifetimes")
+        if lt is None:
+            from mfa.io.years import LIFETIME_COLUMNS
+
+            return pd.DataFrame(columns=list(LIFETIME_COLUMNS))
+        return lt.copy()
 
     @property
     def compiled(self) -> "CompiledPark":
@@ -490,8 +559,9 @@ def read_park(path_or_name: str | Path, year: int | None = None) -> Park:
     """Read a park from a CSV folder, a YAML file or an Excel workbook (or a shipped example by name).
 
     The reader (:func:`mfa.io.read_tables`) reads and validates; :func:`assemble_park` generates the flows
-    of activity data and builds the Park. A park is one period: rows whose ``year`` differ are refused,
-    unless ``year`` selects one (see :mod:`mfa.io.periods`). Every value is normalised to t/a (stocks to t).
+    of activity data and builds the Park. Rows of several years make a multi-year park (:attr:`Park.years`,
+    :meth:`Park.for_year`; see :mod:`mfa.io.years`); ``year`` reads one year. Every value is normalised to
+    t/a (stocks to t).
 
     Parameters
     ----------
@@ -516,9 +586,103 @@ def read_park(path_or_name: str | Path, year: int | None = None) -> Park:
     >>> park.info.year
     2015
     """
-    from mfa.io import read_tables
+    from mfa.io import read_raw
 
-    return assemble_park(read_tables(path_or_name, year=year))
+    return park_from_raw(read_raw(path_or_name), year)
+
+
+def park_from_raw(raw: Any, year: int | None = None) -> Park:
+    """The Park of a park's raw tables (:func:`mfa.io.read_raw`): one year, or a multi-year park when the
+    rows carry several years or the park has a lifetimes table (see :mod:`mfa.io.years`).
+
+    With ``year``, the park of that year: for a multi-year park, the year of the series (its stocks carried
+    forward and its lifetime outflows computed from the past years), otherwise the rows of that period.
+
+    Parameters
+    ----------
+    raw : mfa.io.RawPark
+    year : int, optional
+
+    Returns
+    -------
+    Park
+
+    Raises
+    ------
+    mfa.errors.ParkError
+        Every problem of every year, located.
+
+    Examples
+    --------
+    >>> from mfa.io import read_raw
+    >>> park_from_raw(read_raw("hazardous")).years
+    (2023,)
+    """
+    from mfa.errors import ParkError
+    from mfa.io.frames import validate_tables
+    from mfa.io.periods import periods_of
+    from mfa.io.years import needs_series, park_year_of, unique_issues
+
+    if needs_series(raw.tables, raw.info):
+        from mfa.park_info import ParkInfo
+
+        periods = periods_of(raw.tables, ParkInfo(year=park_year_of(raw.info, raw.source)))
+        if year is None or year in periods:
+            parks, lifetimes, errors = _series_parks(raw)
+            has_lifetimes = len(lifetimes) > 0 or raw.tables.get("lifetimes") is not None
+            # Year Y of a series whose years do not tie together is read on its own, as its rows say,
+            # unless its stocks age over the years (a lifetime needs the past inflows).
+            if not errors and year is not None:
+                return parks[year]
+            if not errors:
+                return next(iter(parks.values())) if len(parks) == 1 else _multi_year(parks, lifetimes)
+            if year is None or has_lifetimes:
+                raise ParkError(unique_issues(errors))
+    tables = validate_tables(raw.tables, raw.info, raw.source, year=year, refused=raw.refused)
+    tables.issues[:0] = raw.issues  # the reading problems first, as the files were met
+    return assemble_park(tables)
+
+
+def _series_parks(raw: Any) -> tuple[dict[int, Park], pd.DataFrame, list]:
+    """The one-year parks of a series (:func:`mfa.io.years.series_tables`), its lifetimes, and every error."""
+    from mfa.dynamic_stocks import lifetime_model
+    from mfa.errors import ParkError
+    from mfa.io.years import series_tables
+
+    series = series_tables(raw.tables, raw.info, raw.source, raw.refused, model=lifetime_model)
+    parks: dict[int, Park] = {}
+    errors = [i for i in raw.issues if i.severity == "error"]
+    for y, tables in series.tables.items():
+        try:
+            parks[y] = assemble_park(tables)
+        except ParkError as e:
+            errors.extend(e.issues)
+    errors += [i for i in series.issues if i.severity == "error"]
+    warnings = [i for i in list(raw.issues) + series.issues if i.severity != "error"]
+    for p in parks.values():
+        p._cache["lifetimes"] = series.lifetimes
+        p._cache["warnings"] = warnings + p.warnings
+    return parks, series.lifetimes, errors
+
+
+def _multi_year(parks: dict[int, Park], lifetimes: pd.DataFrame) -> Park:
+    """One Park holding the years: every table stacked with its ``year`` (flows and stocks), the one-year
+    parks kept for :meth:`Park.for_year`."""
+    years = sorted(parks)
+    first = parks[years[0]]
+    flows = pd.concat([parks[y]._flows.assign(year=y) for y in years], ignore_index=True)
+    flows["year"] = flows["year"].astype("Int64")
+    stocks = pd.concat([parks[y]._stocks.assign(year=y) for y in years], ignore_index=True)
+    stocks["year"] = stocks["year"].astype("Int64")
+    materials = pd.concat([parks[y]._materials for y in years]).drop_duplicates("id").sort_values(
+        "id", kind="stable").reset_index(drop=True)
+    acts = [parks[y]._activities.assign(year=y) for y in years if len(parks[y]._activities)]
+    park = Park(processes=first._processes, flows=flows, materials=materials, stocks=stocks,
+                info=first._info.model_copy(update={"year": None}),
+                activities=pd.concat(acts, ignore_index=True) if acts else None,
+                coefficients=first._coefficients)
+    park._cache.update(years=parks, lifetimes=lifetimes, warnings=first.warnings)
+    return park
 
 
 def require_park(obj: Any, function: str) -> None:
@@ -542,9 +706,15 @@ def require_park(obj: Any, function: str) -> None:
     Traceback (most recent call last):
     mfa.errors.MfaError: balance() needs a Park, not the name or path 'wuhai': read it first, park = mfa.read_park('wuhai'); mfa.balance(park)
     """
-    if isinstance(obj, Park):
-        return
     from mfa.errors import MfaError
+
+    if isinstance(obj, Park):
+        if len(obj.years) > 1:
+            y = obj.years
+            raise MfaError(f"{function}() takes one year, and this park holds {y[0]}–{y[-1]}: "
+                           f"mfa.{function}(park.for_year({y[0]})), or on the command line --year {y[0]}; "
+                           "mfa.indicator_series(park) and mfa.stocks(park) take every year")
+        return
 
     if isinstance(obj, (str, bytes)) or hasattr(obj, "__fspath__"):
         raise MfaError(f"{function}() needs a Park, not the name or path {str(obj)!r}: read it first, "

@@ -1,12 +1,14 @@
 """What the test files share: the small CSV park (``write_park``, the ``small_park`` fixture), the Wuhai park
 read once (``wuhai``), the builders of small hand-made parks (``P``/``proc``, ``F``, ``flow``, ``park_of``,
-``MAT``), and the command line run in a child process (``run_cli``, ``run_python``).
+``MAT``, and ``park_csv`` for a park written as the CSV tables a user writes), and the command line run in a
+child process (``run_cli``, ``run_python``).
 
 Import them with ``from tests.conftest import …``; no test file defines its own builders.
 """
 
 from __future__ import annotations
 
+import io
 import os
 import subprocess
 import sys
@@ -96,6 +98,23 @@ def park_of(processes, flows, stocks=None, materials=None, **tables) -> mfa.Park
     if materials is None and (pd.DataFrame(flows).get("material", pd.Series(dtype=object)) == "m").any():
         materials = MAT
     return mfa.Park.from_frames(processes=processes, flows=flows, stocks=stocks, materials=materials, **tables)
+
+
+def csv_rows(text: str) -> list[dict]:
+    """Rows of a CSV table written in a test (header first; blank lines and the indentation are ignored, a
+    blank cell is missing), e.g. ``"source,target,material,value\n mine,plant,coal,100"``."""
+    lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
+    frame = pd.read_csv(io.StringIO("\n".join(lines)), dtype=str, keep_default_na=False, skipinitialspace=True)
+    return [{k: v for k, v in row.items() if v != ""} for row in frame.to_dict("records")]
+
+
+def park_csv(processes: str, flows: str, stocks: str | None = None, materials: str | None = None,
+             **info) -> mfa.Park:
+    """A validated Park from CSV text with the file columns, as a user writes processes.csv and flows.csv
+    (a process without a name is named after its id; materials not given come from the catalogue)."""
+    procs = [{"name": row["id"], **row} for row in csv_rows(processes)]
+    return park_of(procs, csv_rows(flows), stocks=csv_rows(stocks) if stocks else None,
+                   materials=csv_rows(materials) if materials else None, **({"info": info} if info else {}))
 
 
 def run_python(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:

@@ -38,6 +38,10 @@ def commands(tmp: Path) -> dict[str, list[str]]:
     out["report wuhai"] = ["report", "wuhai", "-o", str(tmp / "r.html"), "--json"]
     out["convert wuhai"] = ["convert", "wuhai", str(tmp / "w.yaml"), "--json"]
     out["new"] = ["new", str(tmp / "n.xlsx"), "--json"]
+    # a multi-year park (issue 16): every year checked, the rates by year, the stocks by year
+    out["check farm_film"] = ["check", "farm_film", "--json"]
+    out["indicators farm_film"] = ["indicators", "farm_film", "--json"]
+    out["stocks farm_film"] = ["stocks", "farm_film", "--json"]
     out["error"] = ["check", str(tmp / "missing.yaml"), "--json"]
     return out
 

@@ -374,6 +374,13 @@ _DETAIL_JS = """<script>window.addEventListener("load", function () {
                                          function (p) { return Number(p.getAttribute("data-value")); });
     out.values = Array.prototype.map.call(svg.querySelectorAll("text.sankey-value"), function (t) { return t.textContent; });
     out.title = svg.querySelector(".sankey-title").textContent;
+    inp.value = %s; inp.dispatchEvent(new Event("input"));
+    out.group = {};
+    document.querySelectorAll("#mfa-around path.sankey-link").forEach(function (p) {
+      var v = Number(p.getAttribute("data-value"));
+      if (p.getAttribute("data-source") === "centre") { out.group.out = (out.group.out || 0) + v; }
+      if (p.getAttribute("data-target") === "centre") { out.group["in"] = (out.group["in"] || 0) + v; }
+    });
     var s = document.getElementById("mfa-table-search"); s.value = %s; s.dispatchEvent(new Event("change"));
     out.rows = Number(document.getElementById("mfa-table-count").getAttribute("data-rows"));
     out.shown = document.querySelectorAll("#mfa-detail-table tbody tr").length;
@@ -398,7 +405,8 @@ def test_detail_filter_draws_the_neighbourhood_and_filters_the_table(tmp_path):
     name = park.processes.set_index("id").at["cement_plant", "name"]
     probe = tmp_path / "detail-probe.html"
     probe.write_text(path.read_text(encoding="utf-8").replace(
-        "</body>", _DETAIL_JS % (json.dumps(f"process: {name} [cement_plant]"), json.dumps("cement_plant")), 1),
+        "</body>", _DETAIL_JS % (json.dumps(f"process: {name} [cement_plant]"), json.dumps("group: building materials"),
+                                 json.dumps("cement_plant")), 1),
         encoding="utf-8")
     dom = _render(probe.resolve().as_uri(), tmp_path)
     errors = re.search(r'<pre id="mfa-js-errors"[^>]*data-count="(\d+)"[^>]*>(.*?)</pre>', dom, re.S)
@@ -411,5 +419,45 @@ def test_detail_filter_draws_the_neighbourhood_and_filters_the_table(tmp_path):
     assert got["title"] == f"around {name}" and 0 < got["suggestions"] <= 30
     formatted = {format_value(v) for v in expected.links["value"]}
     assert got["values"] and set(got["values"]) <= formatted
+    # a group is one node: what enters and leaves it, every tonne, as sankey(park, around=group) draws it
+    grp = sankey(solved, around="building materials").node_totals().set_index("id").loc["⊕group:building materials"]
+    assert got["group"]["in"] == pytest.approx(grp["value_in"], rel=1e-12)
+    assert got["group"]["out"] == pytest.approx(grp["value_out"], rel=1e-12)
     matching = solved.flows["id"].str.lower().str.contains("cement_plant").sum()
     assert got["rows"] == matching and got["shown"] == min(matching, 50)
+
+
+def test_detail_draws_hostile_names_as_text(tmp_path):
+    """Process names that would close the data script or run code are drawn as text by the filter, the
+    diagram and the table: nothing they carry runs."""
+    import html as html_mod
+    import json
+
+    evil = "</script><script>window.pwned=1</script><img src=x onerror=\"window.pwned=2\">"
+    park = mfa.Park.from_frames(
+        processes=[dict(id="mine", name=evil, kind="import"), dict(id="plant", name="Plant", kind="production"),
+                   dict(id="dump", name="Dump", kind="landfill")],
+        flows=[dict(source="mine", target="plant", material="raw_coal", value=10.0),
+               dict(source="plant", target="dump", material="fly_ash", value=10.0)],
+        info={"name": evil})
+    path = write_report(park, tmp_path / "report.html")
+    probe_js = """<script>window.addEventListener("load", function () {
+      var inp = document.getElementById("mfa-around-input");
+      inp.value = "mine"; inp.dispatchEvent(new Event("change"));
+      var s = document.getElementById("mfa-table-search"); s.value = "onerror"; s.dispatchEvent(new Event("change"));
+      var out = {pwned: window.pwned || 0, title: document.querySelector("#mfa-around .sankey-title").textContent,
+                 labels: Array.prototype.map.call(document.querySelectorAll("#mfa-around .sankey-node-label"),
+                                                  function (t) { return t.firstChild.textContent; }),
+                 rows: Number(document.getElementById("mfa-table-count").getAttribute("data-rows")),
+                 imgs: document.querySelectorAll("#detail ~ * img, #mfa-detail-table img").length};
+      var pre = document.createElement("pre"); pre.id = "mfa-evil-probe"; pre.textContent = JSON.stringify(out);
+      document.body.appendChild(pre);
+    });</script></body>"""
+    probe = tmp_path / "evil-probe.html"
+    probe.write_text(path.read_text(encoding="utf-8").replace("</body>", probe_js, 1), encoding="utf-8")
+    dom = _render(probe.resolve().as_uri(), tmp_path)
+    got = json.loads(html_mod.unescape(re.search(r'<pre id="mfa-evil-probe">(.*?)</pre>', dom, re.S).group(1)))
+    assert got["pwned"] == 0 and got["imgs"] == 0
+    assert got["title"] == "around " + evil  # the name, whole, as text
+    assert any(lab.startswith(evil[:20]) for lab in got["labels"])  # cut to its width, as text
+    assert got["rows"] == 1  # the flow from the hostile process, found by its name

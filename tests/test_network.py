@@ -14,8 +14,8 @@ import scipy.sparse as sp
 
 import mfa
 from mfa.errors import MfaError
-from mfa.network import FlowNetwork, analyse, flow_network, metrics
-from tests.conftest import P
+from mfa.network import ORIENTATIONS, FlowNetwork, analyse, flow_network, metrics
+from tests.conftest import P, park_csv
 
 FUEL = [{"id": "coal", "name": "Coal", "category": "fuel"}]
 
@@ -57,6 +57,70 @@ def test_cone_spring_published_values():
     # BFI + DFI + IFI = 1 (partition of TST)
     assert m["bfi"] + m["dfi"] + m["ifi"] == pytest.approx(1.0)
     assert m["robustness"] == pytest.approx(-m["relative_ascendency"] * math.log(m["relative_ascendency"]))
+
+
+def oyster_reef() -> FlowNetwork:
+    """Oyster Reef (Dame & Patten 1981) energy flows in kcal m⁻² d⁻¹ as used by enaR (Borrett & Lau 2014, the
+    ``oyster`` model): filter feeders, microbiota, meiofauna, deposit feeders, predators, deposited detritus.
+    Not at steady state: residuals +0.0005, +0.0001, −0.0001, 0, 0, −0.0005."""
+    F = np.zeros((6, 6))
+    F[5, 1] = 8.1721
+    F[1, 2], F[5, 2] = 1.2060, 7.2745
+    F[1, 3], F[2, 3], F[5, 3] = 1.2060, 0.6609, 0.6431
+    F[0, 4], F[3, 4] = 0.5135, 0.1721
+    F[0, 5], F[2, 5], F[3, 5], F[4, 5] = 15.7910, 4.2403, 1.9076, 0.3262
+    z = [41.47, 0, 0, 0, 0, 0]
+    respiration = [25.1650, 5.76, 3.5794, 0.4303, 0.3594, 6.1759]
+    return FlowNetwork.from_arrays(F, z, None, respiration, nodes=["filter_feeders", "microbiota", "meiofauna",
+                                                                  "deposit_feeders", "predators", "detritus"])
+
+
+def test_oyster_reef_published_values_under_the_default_orientation():
+    m, nodes, notes = analyse(oyster_reef())
+    # TST = 83.5833 kcal m⁻² d⁻¹ (enaR enaFlow on the oyster model, Borrett & Lau 2014)
+    assert round(m["tst"], 4) == 83.5833
+    # hand-computed from the published data: TSTp = internal 42.1133 + inputs 41.47 + outputs 41.47;
+    # APL = TST / Σz; BFI = Σz / TST; nothing closed, so Σz stays 41.47
+    assert m["tstp"] == pytest.approx(42.1133 + 41.47 + 41.47, abs=1e-9)
+    assert m["boundary_input"] == pytest.approx(41.47, abs=1e-12)
+    assert m["apl"] == pytest.approx(83.5833 / 41.47, abs=1e-6)
+    assert m["bfi"] == pytest.approx(41.47 / 83.5833, abs=1e-6)
+    assert m["max_residual"] == pytest.approx(0.0005, abs=1e-9)
+    assert nodes["closure_in"].sum() == 0 and nodes["closure_out"].sum() == 0
+    assert any("output side" in n.message for n in notes)
+    # enaR's own enaFlow formulas (input side of the data as given, g_ij = f_ij / T_i, N = (I − G)⁻¹) give
+    # every flow statistic to the published 4 decimals
+    net = oyster_reef()
+    F, z = net.F.toarray(), net.boundary("output")[0]
+    T = F.sum(axis=0) + z
+    G = F / T[:, None]
+    N = np.linalg.inv(np.eye(6) - G)
+    d = np.diag(N)
+    direct, indirect = (z @ G).sum(), (z @ (N - np.eye(6) - G)).sum()
+    enar = {"tst": T.sum(), "fci": ((d - 1) / d * T).sum() / T.sum(), "dfi": direct / T.sum(),
+            "ifi": indirect / T.sum(), "id_ratio": indirect / direct}
+    assert {k: round(m[k], 4) for k in enar} == {k: round(float(v), 4) for k, v in enar.items()}
+
+
+def test_oyster_reef_input_orientation_closes_the_residuals():
+    m, nodes, _ = analyse(oyster_reef(), "input")
+    # the 0.0006 of negative residuals (meiofauna 0.0001, detritus 0.0005) enter as closure inputs
+    assert round(m["tst"], 4) == 83.5839
+    assert m["boundary_input"] == pytest.approx(41.47 + 0.0006, abs=1e-9)
+    assert nodes["closure_in"].sum() == pytest.approx(0.0006, abs=1e-9)
+    # cycling barely moves: FCI agrees with the default orientation to 4 decimals
+    assert round(m["fci"], 4) == round(analyse(oyster_reef())[0]["fci"], 4)
+
+
+def test_orientation_is_checked_and_named_in_the_result(capsys):
+    from mfa.cli import main
+
+    with pytest.raises(MfaError, match="did you mean 'input'"):
+        analyse(oyster_reef(), "inputs")
+    r = metrics(small_park(), orientation="input")
+    assert r.summary["orientation"] == "input" and r.to_dict()["orientation"] == "input"
+    assert main(["network", "hazardous", "--orientation", "input"]) == 0
+    assert "throughflow: input side" in capsys.readouterr().out
 
 
 def test_indirect_flow_matches_the_dense_definition():
@@ -140,20 +204,27 @@ def test_sparse_components_match_dense_linear_algebra(monkeypatch):
     np.testing.assert_allclose(nodes["n_jj"].to_numpy(), d, rtol=1e-8)
 
 
-def small_park(**kw):
-    processes = [P("mine", "import"), P("air", "environment"), P("a", "production"), P("b", "production"),
-                 P("yard", "storage"), P("market", "export"), P("fill", "landfill")]
-    flows = [{"source": "mine", "target": "a", "material": "coal", "value": 100},
-             {"source": "air", "target": "a", "material": "coal", "value": 20},
-             {"source": "a", "target": "b", "material": "coal", "value": 90},
-             {"source": "b", "target": "a", "material": "coal", "value": 10},
-             {"source": "b", "target": "market", "material": "coal", "value": 40},
-             {"source": "b", "target": "yard", "material": "coal", "value": 40},
-             {"source": "yard", "target": "fill", "material": "coal", "value": 10},
-             {"source": "a", "target": "fill", "material": "coal", "value": 40}]
-    stocks = [{"process": "yard", "material": "coal", "opening": 100, "closing": 130}]
-    flows += kw.get("extra", [])
-    return mfa.Park.from_frames(processes=processes, flows=flows, stocks=stocks, materials=FUEL)
+def small_park(extra: str = "") -> mfa.Park:
+    """a ⇄ b with an import, air drawn from the environment, an export, a landfill and a yard whose stock grows
+    by 30 t; ``extra`` adds flow rows."""
+    return park_csv("""id,kind
+        mine,import
+        air,environment
+        a,production
+        b,production
+        yard,storage
+        market,export
+        fill,landfill""", """source,target,material,value
+        mine,a,coal,100
+        air,a,coal,20
+        a,b,coal,90
+        b,a,coal,10
+        b,market,coal,40
+        b,yard,coal,40
+        yard,fill,coal,10
+        a,fill,coal,40
+        """ + extra, stocks="""process,material,opening,closing
+        yard,coal,100,130""")
 
 
 def test_park_conventions_boundary_and_stock():
@@ -173,13 +244,18 @@ def test_park_conventions_boundary_and_stock():
     assert 0 < r.metrics["fci"] < 1
 
 
-def test_unbalanced_node_is_closed_and_reported():
-    park = small_park(extra=[{"source": "mine", "target": "b", "material": "coal", "value": 25}])
-    r = metrics(park)
+@pytest.mark.parametrize("orientation,closure_out,tst", [
+    # b receives 90 + 25 and passes on 10 + 40 + 40: residual 25. Output side as given: T = a 130, b 90,
+    # yard 40; input side after closing the 25 as dissipation: b 115
+    ("output", 0.0, 130 + 90 + 40), ("input", 25.0, 130 + 115 + 40)])
+def test_unbalanced_node_is_reported_and_closed_only_on_the_input_side(orientation, closure_out, tst):
+    park = small_park(extra="mine,b,coal,25")
+    r = metrics(park, orientation=orientation)
     row = r.nodes.set_index("process").loc["b"]
     assert row["residual"] == pytest.approx(25)
-    assert row["closure_out"] == pytest.approx(25) and row["closure_in"] == 0
-    assert any("not balanced" in n for n in r.notes)
+    assert row["closure_out"] == pytest.approx(closure_out) and row["closure_in"] == 0
+    assert r.metrics["tst"] == pytest.approx(tst) and r.orientation == orientation
+    assert any("not balanced" in n and f"{orientation} side" in n for n in r.notes)
     assert any("imbalanced" in n for n in r.notes)  # mfa.balance agrees
 
 
@@ -196,9 +272,11 @@ def test_unknown_flow_noted_and_currency_selection():
     assert any("unknown flow" in n for n in r.notes)
     ash = metrics(park, material="fly_ash")
     assert ash.currency == "material fly_ash" and ash.metrics["n_links"] == 1
-    # in one material a is a source (conversion) and b a sink: closed at the boundary
-    assert ash.metrics["tst"] == pytest.approx(60)
-    cat = metrics(park, category="industrial_solid_waste")
+    # in one material a is a source (conversion) and b a sink: as given, only a's 30 t/a leave a node; closed
+    # at the boundary (orientation input), a's 30 come in from outside and b's 30 are dissipated
+    assert ash.metrics["tst"] == pytest.approx(30)
+    assert metrics(park, material="fly_ash", orientation="input").metrics["tst"] == pytest.approx(60)
+    cat = metrics(park, category="industrial_solid_waste", orientation="input")
     assert cat.metrics["tst"] == pytest.approx(60)
     with pytest.raises(MfaError, match="did you mean 'fly_ash'"):
         metrics(park, material="flyash")
@@ -293,19 +371,24 @@ def random_networks(draw):
 
 
 @settings(max_examples=60, deadline=None)
-@given(random_networks(), st.floats(0.01, 100), st.randoms(use_true_random=False))
-def test_metrics_invariant_to_scale_and_node_order(data, c, rnd):
+@given(random_networks(), st.floats(0.01, 100), st.randoms(use_true_random=False), st.sampled_from(ORIENTATIONS))
+def test_metrics_invariant_to_scale_and_node_order(data, c, rnd, orientation):
     F, z, r = data
-    m, nodes, _ = analyse(FlowNetwork.from_arrays(F, z, None, r))
-    # every node balances after closure; the partition of TST adds up
+    m, nodes, _ = analyse(FlowNetwork.from_arrays(F, z, None, r), orientation)
+    # throughflow is the output side (after closure, in orientation input, both sides are equal)
     T = nodes["throughflow"].to_numpy()
     out = np.asarray(F.sum(axis=1)).ravel() + nodes["export"].to_numpy() + nodes["dissipation"].to_numpy()
     np.testing.assert_allclose(T, out, rtol=1e-9, atol=1e-9)
     if m["tst"] > 0 and m["bfi"] is not None:
-        assert m["bfi"] + m["dfi"] + m["ifi"] == pytest.approx(1.0)
+        # BFI + DFI + IFI = Σ zᵀN / TST: 1 where every node balances (always after closure)
+        G = F.toarray() / np.where(T > 0, T, 1)[:, None]
+        reached = float(nodes["z"].to_numpy() @ np.linalg.inv(np.eye(len(T)) - G).sum(axis=1))
+        assert m["bfi"] + m["dfi"] + m["ifi"] == pytest.approx(reached / m["tst"])
+        if orientation == "input":
+            assert reached == pytest.approx(m["tst"])
     assert m["fci"] is None or 0.0 <= m["fci"] < 1.0
     # the currency's unit does not matter: ratios unchanged, totals scale
-    ms, _, _ = analyse(FlowNetwork.from_arrays(F * c, z * c, None, r * c))
+    ms, _, _ = analyse(FlowNetwork.from_arrays(F * c, z * c, None, r * c), orientation)
     assert ms["tst"] == pytest.approx(c * m["tst"])
     for key in ("fci", "cyclicity", "apl", "id_ratio", "relative_ascendency", "connectance"):
         if m[key] is None:
@@ -318,7 +401,7 @@ def test_metrics_invariant_to_scale_and_node_order(data, c, rnd):
     rnd.shuffle(perm)
     p = np.array(perm)
     Fp = F[p][:, p]
-    mp, _, _ = analyse(FlowNetwork.from_arrays(Fp, z[p], None, r[p]))
+    mp, _, _ = analyse(FlowNetwork.from_arrays(Fp, z[p], None, r[p]), orientation)
     for key in ("tst", "tstp", "fci", "cyclicity", "n_links", "ascendency", "id_ratio"):
         if m[key] is None:
             assert mp[key] is None

@@ -12,31 +12,27 @@ import mfa.solved
 from mfa.mass_balance import balance
 from mfa.errors import MfaError
 from mfa.robustness import remove_processes, resilience
-from tests.conftest import P
-
-MATS = [{"id": "raw_coal", "name": "Raw coal", "category": "raw_material"},
-        {"id": "fly_ash", "name": "Fly ash", "category": "industrial_solid_waste"},
-        {"id": "fgd_gypsum", "name": "FGD gypsum", "category": "industrial_solid_waste"},
-        {"id": "clinker", "name": "Clinker", "category": "product"},
-        {"id": "cement", "name": "Cement", "category": "product"},
-        {"id": "gypsum_board", "name": "Gypsum board", "category": "product"}]
-
+from tests.conftest import P, park_csv
 
 def kalundborg_like():
     """A power station feeding fly ash to a cement mill and FGD gypsum to a board plant (cf. Asnæs → cement,
-    Asnæs → Gyproc in the Kalundborg accounts); some ash is landfilled."""
-    processes = [P("coal", "import"), P("clinker_in", "import"), P("power", "production", group="power"),
-                 P("cement", "production", group="cement"), P("board", "production", group="gypsum_board"),
-                 P("fill", "landfill"), P("market", "export")]
-    flows = [{"source": "coal", "target": "power", "material": "raw_coal", "value": 100},
-             {"source": "power", "target": "cement", "material": "fly_ash", "value": 20},
-             {"source": "power", "target": "fill", "material": "fly_ash", "value": 10},
-             {"source": "power", "target": "board", "material": "fgd_gypsum", "value": 15},
-             {"source": "power", "target": "market", "material": "raw_coal", "value": 55},
-             {"source": "clinker_in", "target": "cement", "material": "clinker", "value": 80},
-             {"source": "cement", "target": "market", "material": "cement", "value": 100},
-             {"source": "board", "target": "market", "material": "gypsum_board", "value": 15}]
-    return mfa.Park.from_frames(processes=processes, flows=flows, materials=MATS)
+    Asnæs → Gyproc in the Kalundborg accounts); some ash is landfilled. Materials from the catalogue."""
+    return park_csv("""id,kind,group
+        coal,import,
+        clinker_in,import,
+        power,production,power
+        cement,production,cement
+        board,production,gypsum_board
+        fill,landfill,
+        market,export,""", """source,target,material,value
+        coal,power,raw_coal,100
+        power,cement,fly_ash,20
+        power,fill,fly_ash,10
+        power,board,fgd_gypsum,15
+        power,market,raw_coal,55
+        clinker_in,cement,clinker,80
+        cement,market,cement,100
+        board,market,gypsum_board,15""")
 
 
 def test_remove_user_sends_waste_to_landfill():
@@ -93,12 +89,14 @@ def test_remove_a_set_and_bad_ids():
 
 
 def test_removal_adds_a_landfill_when_the_park_has_none():
-    park = mfa.Park.from_frames(
-        processes=[P("coal", "import"), P("power", "production"), P("cement", "production"), P("market", "export")],
-        flows=[{"source": "coal", "target": "power", "material": "raw_coal", "value": 50},
-               {"source": "power", "target": "cement", "material": "fly_ash", "value": 50},
-               {"source": "cement", "target": "market", "material": "cement", "value": 50}],
-        materials=MATS)
+    park = park_csv("""id,kind
+        coal,import
+        power,production
+        cement,production
+        market,export""", """source,target,material,value
+        coal,power,raw_coal,50
+        power,cement,fly_ash,50
+        cement,market,cement,50""")
     new, info = remove_processes(park, ["cement"])
     assert "landfill_fallback" in set(new.processes["id"]) and balance(new).ok
 
@@ -128,16 +126,19 @@ def test_wuhai_resilience_and_cli(capsys):
 
 def test_collection_centre_removal_is_traced():
     """Fly ash dispatched by a collection centre: its removal stops utilisation two hops away."""
-    park = mfa.Park.from_frames(
-        processes=[P("coal", "import"), P("power", "production"), P("hub", "collection"),
-                   P("cement", "production"), P("fill", "landfill"), P("market", "export")],
-        flows=[{"source": "coal", "target": "power", "material": "raw_coal", "value": 100},
-               {"source": "power", "target": "hub", "material": "fly_ash", "value": 40},
-               {"source": "power", "target": "market", "material": "raw_coal", "value": 60},
-               {"source": "hub", "target": "cement", "material": "fly_ash", "value": 30},
-               {"source": "hub", "target": "fill", "material": "fly_ash", "value": 10},
-               {"source": "cement", "target": "market", "material": "cement", "value": 30}],
-        materials=MATS)
+    park = park_csv("""id,kind
+        coal,import
+        power,production
+        hub,collection
+        cement,production
+        fill,landfill
+        market,export""", """source,target,material,value
+        coal,power,raw_coal,100
+        power,hub,fly_ash,40
+        power,market,raw_coal,60
+        hub,cement,fly_ash,30
+        hub,fill,fly_ash,10
+        cement,market,cement,30""")
     t = resilience(park).table.set_index("scenario")
     assert t.loc["hub", "tonnes_no_longer_utilised"] == pytest.approx(30)
     assert t.loc["hub", "producers_to_landfill"] == "power"
@@ -209,7 +210,7 @@ def balanced_parks(draw):
         flows[(p, "fill", "fly_ash")] = to_fill
         flows[(p, "market", "cement")] = surplus - to_fill
     rows = [{"source": a, "target": b, "material": m, "value": v} for (a, b, m), v in flows.items() if v > 0]
-    park = mfa.Park.from_frames(processes=processes, flows=rows, materials=MATS)
+    park = mfa.Park.from_frames(processes=processes, flows=rows)  # materials from the catalogue
     gone = draw(st.sets(st.sampled_from([f"p{i}" for i in range(n)]), min_size=1, max_size=n - 1))
     return park, sorted(gone)
 

@@ -535,7 +535,8 @@ def test_layout_labels_do_not_overlap_on_every_shipped_park(name):
     from mfa.sankey_diagram.layout import label_overlaps
     from mfa.solved import solve_park
 
-    park = solve_park(mfa.read_park(name)).park
+    park = mfa.read_park(name)
+    park = solve_park(park.for_year(park.years[-1]) if len(park.years) > 1 else park).park  # a multi-year park: its last year
     for lang in ("en", "zh"):
         for category in (None, waste_categories(park) or None):
             d = sankey(park, lang=lang, category=category)
@@ -590,3 +591,17 @@ def test_neighbourhood_of_a_group_and_bad_selections():
         sankey(park, around="cement_plan")
     with pytest.raises(mfa.MfaError, match="--depth"):
         sankey(park, around="cement_plant", depth=0)
+
+
+def test_cli_sankey_around(tmp_path):
+    import json
+
+    from tests.conftest import run_cli
+
+    out = tmp_path / "near.svg"
+    done = run_cli("sankey", "wuhai", "-o", str(out), "--around", "cement_plant", "--depth", "2", "--json")
+    doc = json.loads(done.stdout)
+    assert done.returncode == 0 and out.exists() and doc["nodes"] > 12
+    bad = run_cli("sankey", "wuhai", "-o", str(out), "--around", "cement")
+    assert bad.returncode == 2 and "--around 'cement' is neither a process id nor a group" in bad.stderr
+    assert "Traceback" not in bad.stderr

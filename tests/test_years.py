@@ -1,8 +1,8 @@
-"""Years (issue 10, item 8): a row's ``year`` is its period (blank = the park's year); rows of two periods
-are never summed into one balance: refused with located issues, or one period selected with ``year=`` /
-``--year``.
+"""Years (issue 10 item 8, issue 16 item 1): a row's ``year`` is its period (blank = the park's year); rows
+of several years make a multi-year park (``park.years``, ``park.for_year(Y)``), each year balanced on its
+own and never summed; ``year=`` / ``--year`` reads one year.
 
-The two-period park: a power plant sends fly ash to cement and to a landfill; 2022 (the park's year; the
+The two-year park: a power plant sends fly ash to cement and to a landfill; 2022 (the park's year; the
 first row undated): 70 t utilised + 30 t landfilled → rate 0.70; 2023: 80 t + 20 t → 0.80. Summed, the two
 years would give 150 ÷ 200 = 0.75, a rate of no year at all.
 """
@@ -85,30 +85,22 @@ def xlsx_park(tmp_path):
     return path
 
 
-def test_two_periods_in_csv_are_refused_with_rows_and_years(tmp_path):
-    with pytest.raises(ParkError) as e:
-        mfa.read_park(csv_park(tmp_path))
-    issues = e.value.issues
-    # one issue per row outside the park's year 2022, located as the spreadsheet shows it
-    assert [(i.row, i.column, i.value) for i in issues] == [(4, "year", "2023"), (5, "year", "2023")]
-    text = str(issues[0])
-    assert "flows.csv, row 4, column 'year'" in text
-    assert "2022 (park year; undated: flows 1 row; flows row 3)" in text and "2023 (flows rows 4–5)" in text
-    assert "--year 2022 or --year 2023" in issues[0].suggestion
-
-
-def test_two_periods_in_yaml_are_refused_by_path(tmp_path):
-    with pytest.raises(ParkError) as e:
-        mfa.read_park(yaml_park(tmp_path))
-    assert [i.path for i in e.value.issues] == ["flows[2].year", "flows[3].year"]
-    assert "2022" in e.value.issues[0].message and "flows[2], flows[3]" in e.value.issues[0].message
-
-
-def test_two_periods_in_xlsx_are_refused_by_sheet_row(tmp_path):
-    with pytest.raises(ParkError) as e:
-        mfa.read_park(xlsx_park(tmp_path))
-    assert [(i.row, i.column, i.value) for i in e.value.issues] == [(5, "year", "2023"), (6, "year", "2023")]
-    assert e.value.issues[0].file.endswith("[sheet flows]")
+@pytest.mark.parametrize("make", [csv_park, yaml_park, xlsx_park])
+def test_two_years_read_as_a_series_each_year_on_its_own(tmp_path, make):
+    path = make(tmp_path)
+    park = mfa.read_park(path)
+    assert park.years == (2022, 2023) and park.info.year is None
+    assert park.flows["year"].tolist() == [2022, 2022, 2023, 2023]
+    rates = [indicators(park.for_year(y), targets=False).get(RATE)["value"] for y in park.years]
+    assert rates == [pytest.approx(0.70), pytest.approx(0.80)]
+    # the year of the series is the park read with year=Y
+    assert park.for_year(2023) == mfa.read_park(path, year=2023)
+    assert park.for_year(2022).info.year == 2022
+    # an engine never sums the years
+    with pytest.raises(mfa.MfaError, match=r"balance\(\) takes one year, and this park holds 2022–2023"):
+        mfa.balance(park)
+    with pytest.raises(mfa.MfaError, match="no year 2021"):
+        park.for_year(2021)
 
 
 @pytest.mark.parametrize("make", [csv_park, yaml_park, xlsx_park])
@@ -116,27 +108,72 @@ def test_year_selects_one_period(tmp_path, make):
     path = make(tmp_path)
     p22 = mfa.read_park(path, year=2022)
     p23 = mfa.read_park(path, year=2023)
-    assert (p22.info.year, p23.info.year) == (2022, 2023)
+    assert (p22.info.year, p23.info.year) == (2022, 2023) and p23.years == (2023,)
     assert sorted(p22.flows["value"]) == [30, 70] and sorted(p23.flows["value"]) == [20, 80]
     assert indicators(p22, targets=False).get(RATE)["value"] == pytest.approx(0.70)
     assert indicators(p23, targets=False).get(RATE)["value"] == pytest.approx(0.80)
 
 
-def test_undated_rows_belong_to_the_park_year_only(tmp_path):
-    # the park's year is 2021: undated rows are 2021 and leave with --year 2023
-    park = PARK.replace("2022", "2021")
-    flows = FLOWS.replace(",2022\n", ",2023\n")
-    folder = write_park(tmp_path / "p", processes=PROCESSES, flows=flows, materials=None, park=park)
-    with pytest.raises(ParkError) as e:  # every dated row is 2023, the park says 2021
+def test_a_flow_missing_in_some_years_is_located_not_a_zero(tmp_path):
+    flows = FLOWS + "plant,fill,fly_ash,5,2024\nplant,cement,fly_ash,95,2024\n"
+    flows = flows.replace("plant,fill,fly_ash,20,2023\n", "")  # landfill not given for 2023
+    folder = write_park(tmp_path / "p", processes=PROCESSES, flows=flows, materials=None, park=PARK)
+    with pytest.raises(ParkError) as e:
         mfa.read_park(folder)
-    assert [i.row for i in e.value.issues] == [3, 4, 5]
-    assert "reporting year is 2021" in e.value.issues[0].message
-    only = mfa.read_park(folder, year=2023)
-    assert sorted(only.flows["value"]) == [20, 30, 80]
-    # without a park year, undated rows go with the one dated period, and with any selected period
-    no_year = write_park(tmp_path / "q", processes=PROCESSES, flows=FLOWS.replace("2023", "2022"),
-                         materials=None)
-    assert len(mfa.read_park(no_year).flows) == 4 and mfa.read_park(no_year).info.year is None
+    (issue,) = e.value.issues
+    assert (issue.row, issue.column) == (3, "year")
+    assert "flow plant>fill:fly_ash is given for 2022, 2024 but not for 2023" in issue.message
+    # YAML: located by path
+    doc = yaml.safe_load(yaml_park(tmp_path).read_text(encoding="utf-8"))
+    del doc["flows"][3]
+    path = tmp_path / "gap.yaml"
+    path.write_text(yaml.safe_dump(doc, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(ParkError) as e:
+        mfa.read_park(path)
+    assert [(i.path, i.message.split(": a ")[0]) for i in e.value.issues] == [
+        ("flows[1].year", "flow plant>fill:fly_ash is given for 2022 but not for 2023")]
+
+
+def test_years_follow_each_other_and_undated_rows_need_a_park_year(tmp_path):
+    folder = write_park(tmp_path / "p", processes=PROCESSES, materials=None, park=PARK,
+                        flows=FLOWS.replace("2023", "2024"))
+    with pytest.raises(ParkError) as e:
+        mfa.read_park(folder)
+    assert [i.message for i in e.value.issues] == ["the years of a multi-year park follow each other: 2023 is missing"]
+    # the park's year is 2021 and every dated row 2023: 2022 missing, and the flows of 2021 are only row 2
+    folder = write_park(tmp_path / "q", processes=PROCESSES, materials=None, park=PARK.replace("2022", "2021"),
+                        flows=FLOWS.replace(",2022\n", ",2023\n"))
+    with pytest.raises(ParkError) as e:
+        mfa.read_park(folder)
+    assert "2022 is missing" in e.value.issues[0].message
+    # undated rows with no park year, in a park of two years: located, not put in every year
+    folder = write_park(tmp_path / "r", processes=PROCESSES, flows=FLOWS, materials=None)
+    with pytest.raises(ParkError) as e:
+        mfa.read_park(folder)
+    assert [(i.row, i.column) for i in e.value.issues] == [(2, "year")]
+    assert "no reporting year" in e.value.issues[0].message
+    only = mfa.read_park(folder, year=2023)  # one year: undated rows go with any selected period
+    assert sorted(only.flows["value"]) == [20, 70, 80]
+
+
+def test_closing_stock_is_next_opening_carried_forward_or_refused(tmp_path):
+    procs = PROCESSES + "yard,Ash yard,storage\n"
+    flows = FLOWS.replace("plant,fill", "plant,yard") + "yard,fill,fly_ash,10,2022\nyard,fill,fly_ash,25,2023\n"
+    # the yard receives 30 and sends 10 in 2022 (+20 t), receives 20 and sends 25 in 2023 (−5 t)
+    stocks = "process,material,opening,closing,year\nyard,fly_ash,100,120,2022\nyard,fly_ash,,115,2023\n"
+    folder = write_park(tmp_path / "p", processes=procs, flows=flows, stocks=stocks, materials=None, park=PARK)
+    park = mfa.read_park(folder)
+    assert park.stocks[["opening", "closing", "year"]].values.tolist() == [[100, 120, 2022], [120, 115, 2023]]
+    assert mfa.balance(park.for_year(2023)).processes.set_index("process").loc["yard", "stock_change"] == -5
+    rows = mfa.stocks(park).table
+    assert rows[["year", "inflow", "outflow", "stock", "stock_change"]].values.tolist() == [
+        [2022, 30, 10, 120, 20], [2023, 20, 25, 115, -5]]
+    (folder / "stocks.csv").write_text(stocks.replace(",,115", ",118,115"), encoding="utf-8")
+    with pytest.raises(ParkError) as e:
+        mfa.read_park(folder)
+    (issue,) = e.value.issues
+    assert (issue.file.endswith("stocks.csv"), issue.row, issue.column, issue.value) == (True, 3, "opening", 118)
+    assert "the closing of 2022 is 120 t" in issue.message
 
 
 def test_from_frames_and_stocks_with_a_year_column():
@@ -144,11 +181,8 @@ def test_from_frames_and_stocks_with_a_year_column():
     flows = [dict(r, value=float(r["value"])) for r in rows_of(FLOWS)]
     stocks = [{"process": "yard", "material": "fly_ash", "opening": 0, "closing": 5, "year": 2022},
               {"process": "yard", "material": "fly_ash", "opening": 5, "closing": 9, "year": 2023}]
-    with pytest.raises(ParkError) as e:
-        mfa.Park.from_frames(processes=procs, flows=flows, stocks=stocks, info={"year": 2022})
-    # (the two stock rows also share process and material: reported too, as the same input)
-    assert [i.path for i in e.value.issues if i.column == "year"] == ["flows[2].year", "flows[3].year",
-                                                                       "stocks[1].year"]
+    park = mfa.Park.from_frames(processes=procs, flows=flows, stocks=stocks, info={"year": 2022})
+    assert park.years == (2022, 2023) and park.for_year(2023).stocks["closing"].tolist() == [9.0]
     p = mfa.Park.from_frames(processes=procs, flows=flows, stocks=stocks, info={"year": 2022},
                              year=np.int64(2023))
     assert p.stocks[["opening", "closing"]].values.tolist() == [[5.0, 9.0]] and p.info.year == 2023
@@ -159,7 +193,7 @@ def test_every_issue_at_once_and_a_period_without_rows(tmp_path):
                         flows=FLOWS.replace("plant,fill,fly_ash,20", "plant,fill,fly_ashh,20"))
     with pytest.raises(ParkError) as e:
         mfa.read_park(folder)
-    assert {(i.row, i.column) for i in e.value.issues} == {(4, "year"), (5, "year"), (5, "material")}
+    assert {(i.row, i.column) for i in e.value.issues} == {(5, "material")}
     with pytest.raises(ParkError) as e:
         mfa.read_park(csv_park(tmp_path), year=2024)
     assert len(e.value.issues) == 1 and "no flow of period 2024" in e.value.issues[0].message
@@ -169,23 +203,24 @@ def test_every_issue_at_once_and_a_period_without_rows(tmp_path):
     assert e.value.issues[0].message == "the selected period must be a year between 1900 and 2200"
 
 
-def test_cli_refuses_two_periods_and_year_selects_one(tmp_path, capsys):
+def test_cli_takes_every_year_or_one(tmp_path, capsys):
     path = str(csv_park(tmp_path))
-    assert main(["indicators", path, "--json"]) == 2
+    # a command of one year on a multi-year park: exit 2, saying how to choose
+    assert main(["balance", path, "--json"]) == 2
     out, err = capsys.readouterr()
-    doc = json.loads(out)
-    assert doc["error"] == "invalid input"
-    assert [(i["row"], i["column"], i["value"]) for i in doc["issues"]] == [(4, "year", "2023"),
-                                                                          (5, "year", "2023")]
-    assert "Traceback" not in err and "2 problems" in err and "--year 2022 or --year 2023" in err
+    assert "takes one year" in json.loads(out)["error"] and "--year 2022" in err and "Traceback" not in err
     for year, rate in (("2023", 0.80), ("2022", 0.70)):
         assert main(["indicators", "--year", year, path, "--json"]) == 0
         doc = json.loads(capsys.readouterr().out)
         assert [r["value"] for r in doc["indicators"] if r["id"] == RATE] == [pytest.approx(rate)]
-    # --year after PARK, on another command: the plant sends out 80 + 20 t in 2023, not 200 t
-    assert main(["balance", path, "--year", "2023", "--json"]) == 0
-    rows = {r["process"]: r for r in json.loads(capsys.readouterr().out)["processes"]}
-    assert rows["plant"]["outputs"] == pytest.approx(100.0)
+    # --year Y prints exactly the document of a park file holding only that year
+    one = write_park(tmp_path / "only23", processes=PROCESSES, materials=None, park=PARK.replace("2022", "2023"),
+                     flows="source,target,material,value\nplant,cement,fly_ash,80\nplant,fill,fly_ash,20\n")
+    for command in (["indicators"], ["balance"], ["trace"]):
+        assert main(command + [path, "--year", "2023", "--json"]) == 0
+        series_doc = capsys.readouterr().out
+        assert main(command + [str(one), "--json"]) == 0
+        assert series_doc == capsys.readouterr().out, command
     assert main(["balance", path, "--year", "2024"]) == 2
     assert "no flow of period 2024" in capsys.readouterr().err
     with pytest.raises(SystemExit) as bad:

@@ -209,20 +209,22 @@ def add_solve_flags(parser: argparse.ArgumentParser, reconcile: bool = False) ->
                             help="compute unknown flows and also reconcile measured ones (mfa reconcile) first")
 
 
-def prepare_park(args: argparse.Namespace) -> tuple[Park, SolvedPark | None]:
+def prepare_park(args: argparse.Namespace, park: Park | None = None) -> tuple[Park, SolvedPark | None]:
     """Read the command's park and compute its determinable unknown flows (unless ``--as-given``).
 
     Parameters
     ----------
     args : argparse.Namespace
         The command's arguments: ``park``, and ``as_given`` / ``reconcile`` when the command has them.
+    park : mfa.Park, optional
+        The park, when the command has read it already.
 
     Returns
     -------
     tuple of (mfa.Park, mfa.solved.SolvedPark or None)
         The park to compute on, and what solving did (None with ``--as-given``).
     """
-    park = load_park(args.park)
+    park = load_park(args.park) if park is None else park
     if getattr(args, "as_given", False):
         return park, None
     from mfa.solved import solve_park

@@ -39,7 +39,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("chart", help=HELP, description=DESCRIPTION,
                        formatter_class=argparse.RawDescriptionHelpFormatter)
     add_park_argument(p)
-    p.add_argument("kind", choices=("rates", "fates", "generation"), help="which chart")
+    p.add_argument("kind", choices=("rates", "fates", "generation", "series"),
+                   help="which chart (series: each rate per year of a multi-year park, with the targets of its year)")
     p.add_argument("-o", "--output", required=True, metavar="OUT", help="output .png, .svg or .pdf file")
     p.add_argument("--lang", choices=LANGUAGES, default="en", help="label language (zh uses name_zh)")
     add_solve_flags(p)
@@ -78,6 +79,14 @@ def run(args: argparse.Namespace) -> int:
     out = Path(args.output)
     if out.suffix.lower() not in (".png", ".svg", ".pdf"):
         raise MfaError(f"cannot save a chart as {out.name!r}: use a .png, .svg or .pdf file name")
+    if args.kind == "series":
+        from mfa.charts import series_chart
+        from mfa.cli._common import load_park
+        from mfa.time_series import indicator_series
+
+        save_chart(series_chart(indicator_series(load_park(args.park), solve=not args.as_given), lang=args.lang), out)
+        print(f"wrote {out}")
+        return 0
     park, _solved = prepare_park(args)
     draw = {"rates": utilisation_chart, "fates": fate_chart, "generation": generation_chart}[args.kind]
     save_chart(draw(park, lang=args.lang), out)

@@ -6,8 +6,8 @@ import argparse
 import sys
 from typing import Any
 
-from mfa.cli._common import (add_json_flag, add_park_argument, add_solve_flags, add_tolerance_flags, prepare_park,
-                             print_json)
+from mfa.cli._common import (add_json_flag, add_park_argument, add_solve_flags, add_tolerance_flags, load_park,
+                             prepare_park, print_json)
 
 HELP = ("validate a park and check that every process balances (exit 0 ok, 1 imbalanced or not checkable, "
         "2 invalid input)")
@@ -73,9 +73,42 @@ def run(args: argparse.Namespace) -> int:
     all processes checked and balanced within 0.50% or 0.01 t/a
     <BLANKLINE>
     """
+    park = load_park(args.park)
+    if len(park.years) > 1:
+        return _check_years(park, args)
+    park, solved = prepare_park(args, park)
+    code, doc = _check(park, solved, args)
+    if args.json:
+        print_json(doc)
+    return code
+
+
+def _check_years(park: Any, args: argparse.Namespace) -> int:
+    """Each year of a multi-year park checked on its own (its stocks carried from the year before)."""
+    from mfa.solved import solve_park
+
+    docs, codes = [], []
+    for year in park.years:
+        one = park.for_year(year)
+        solved = None if args.as_given else solve_park(one)
+        if not args.json:
+            print(f"== {year} ==")
+        code, doc = _check(solved.park if solved is not None else one, solved, args)
+        docs.append({"year": year, **doc})
+        codes.append(code)
+    ok = all(c == 0 for c in codes)
+    if args.json:
+        print_json({"park": park.info.name, "valid": True, "ok": ok, "years": docs})
+    else:
+        print(f"{park.info.name}: {len(park.years)} years {park.years[0]}–{park.years[-1]}, "
+              f"{'every year checked and balanced' if ok else 'not every year checked and balanced'}")
+    return 0 if ok else 1
+
+
+def _check(park: Any, solved: Any, args: argparse.Namespace) -> tuple[int, dict]:
+    """The check of one year: the exit code and the --json document (the text is printed here)."""
     from mfa.mass_balance import balance
 
-    park, solved = prepare_park(args)
     b = balance(park, rel_tol=args.rel_tol, abs_tol=args.abs_tol)
     warnings = park.warnings
     p = b.processes
@@ -87,17 +120,16 @@ def run(args: argparse.Namespace) -> int:
     computed = solved.computed if solved is not None else None
     n_computed = 0 if computed is None else len(computed)
     if args.json:
-        print_json({"park": park.info.name, "valid": True, "ok": ok,
-                    "warnings": [w.to_dict() for w in warnings],
-                    "processes": len(p), "flows": len(park.flows), "status_counts": counts,
-                    "imbalanced": b.flagged[["process", "name", "inputs", "outputs", "stock_change",
-                                             "residual", "residual_rel"]],
-                    "system": b.system,
-                    "computed_flows": n_computed,
-                    "computed": computed if computed is not None else [],
-                    "unchecked": unchecked[["process", "name", "kind", "status", "n_unknown"]],
-                    "solver": solved.note if solved is not None else ""})
-        return 0 if ok else 1
+        return 0 if ok else 1, {"park": park.info.name, "valid": True, "ok": ok,
+                                "warnings": [w.to_dict() for w in warnings],
+                                "processes": len(p), "flows": len(park.flows), "status_counts": counts,
+                                "imbalanced": b.flagged[["process", "name", "inputs", "outputs", "stock_change",
+                                                         "residual", "residual_rel"]],
+                                "system": b.system,
+                                "computed_flows": n_computed,
+                                "computed": computed if computed is not None else [],
+                                "unchecked": unchecked[["process", "name", "kind", "status", "n_unknown"]],
+                                "solver": solved.note if solved is not None else ""}
     for w in warnings:
         print(f"warning: {w}", file=sys.stderr)
     print(f"{park.info.name}: {len(p)} processes, {len(park.flows)} flows — input valid")
@@ -117,9 +149,9 @@ def run(args: argparse.Namespace) -> int:
             print(f"all processes checked and balanced within {b.rel_tol:.2%} or {b.abs_tol:g} t/a")
         else:
             print(f"every checked process balances within {b.rel_tol:.2%} or {b.abs_tol:g} t/a")
-        return 0 if ok else 1
+        return 0 if ok else 1, {}
     print(f"{len(b.flagged)} process(es) do not balance:")
     for r in b.flagged.itertuples():
         print(f"  {r.process} ({r.name}): in {r.inputs:,.2f} − out {r.outputs:,.2f} − Δstock "
               f"{r.stock_change:,.2f} = residual {r.residual:,.2f} t/a ({r.residual_rel:.2%})")
-    return 1
+    return 1, {}

@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from mfa.cli._common import (add_json_flag, add_park_argument, add_solve_flags, prepare_park, print_json_result,
-                             table_options, tonnes)
+from mfa.cli._common import (add_json_flag, add_park_argument, add_solve_flags, load_park, prepare_park,
+                             print_json_result, table_options, tonnes)
 
 HELP = "compute the official utilisation rates (一般工业固废、大宗固废、秸秆、畜禽粪污、危废 …) and check targets"
 DESCRIPTION = HELP + """.
@@ -38,8 +38,8 @@ def register(sub: Any) -> None:
     >>> sub = argparse.ArgumentParser(prog="mfa").add_subparsers()
     >>> register(sub)
     >>> args = sub.choices["indicators"].parse_args(["hazardous", "--no-targets"])
-    >>> args.park, args.no_targets, args.coefficients
-    ('hazardous', True, False)
+    >>> args.park, args.no_targets, args.coefficients, args.series
+    ('hazardous', True, False, False)
     """
     p = sub.add_parser("indicators", help=HELP, description=DESCRIPTION)
     add_park_argument(p)
@@ -48,6 +48,9 @@ def register(sub: Any) -> None:
                         "source,note) instead of the shipped national / Inner Mongolia targets")
     p.add_argument("--no-targets", action="store_true", help="do not evaluate any targets")
     add_solve_flags(p)
+    p.add_argument("--series", action="store_true",
+                   help="the rates of every year of the park, each with the target of its year (automatic "
+                        "when the park holds several years; --year Y: that year only)")
     p.add_argument("--coefficients", action="store_true",
                    help="also list the generation coefficients in force (shipped tables and the park's "
                         "overrides, with low/central/high and sources) behind the generated waste")
@@ -84,8 +87,13 @@ def run(args: argparse.Namespace) -> int:
 
     from mfa.utilisation import indicators
 
-    park, solved = prepare_park(args)
+    park = load_park(args.park)
     targets = False if args.no_targets else args.targets
+    if args.series or len(park.years) > 1:
+        from mfa.cli._series import print_indicator_series
+
+        return print_indicator_series(park, args, targets)
+    park, solved = prepare_park(args, park)
     result = indicators(park, targets=targets, solve=False)
     if solved is not None:
         result = replace(result, solver_note=solved.note)

@@ -16,8 +16,10 @@ DESCRIPTION = HELP + """.
 
 Internal nodes are processes not of kind import, export, environment or landfill; inputs z are flows from
 boundary processes, outputs y flows to export (e), environment and landfill (r). One currency at a time:
-total mass (t/a) by default, or --material M / --category C. Throughflow is measured on the input side; a
-node's residual (inputs − outputs − stock change) is closed at the boundary and reported (--nodes).
+total mass (t/a) by default, or --material M / --category C. Where a node does not balance (residual =
+inputs − outputs − stock change, reported with --nodes), --orientation output (default, as enaR's published
+figures) measures throughflow on the output side of the data as given; --orientation input closes each
+residual at the boundary first and measures the input side.
 Keys: n_nodes, n_links, connectance (L/n²), link_density (L/n), cyclicity (spectral radius), tst, tstp,
 fci (Finn), apl (TST/Σz), id_ratio (indirect/direct), prey/predator measures, ascendency and robustness.
 An acyclic park has cyclicity 0 and FCI 0. Formulas: docs/symbiosis.md and mfa.network."""
@@ -42,6 +44,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     g.add_argument("--material", metavar="M", help="use one material as the currency (a material id)")
     g.add_argument("--category", metavar="C", help="use one material category as the currency")
     add_solve_flags(p, reconcile=True)
+    p.add_argument("--orientation", choices=["output", "input"], default="output",
+                   help="side of throughflow where a node does not balance: output, the data as given (default, "
+                        "enaR), or input, after closing the residuals at the boundary")
     p.add_argument("--nodes", action="store_true", help="also print the node table (throughflow, residual, n_jj)")
     add_json_flag(p)
     p.set_defaults(func=run)
@@ -64,14 +69,15 @@ def run(args: argparse.Namespace) -> int:
     --------
     >>> from mfa.cli import main
     >>> main(["network", "hazardous"])  # doctest: +ELLIPSIS
-    Network metrics of ... — currency: total mass
+    Network metrics of ... — currency: total mass; throughflow: output side
     ...
     0
     """
     from mfa.network import metrics
 
     park = solved_unless_given(args)
-    r = metrics(park, material=args.material, category=args.category, reconcile=args.reconcile)
+    r = metrics(park, material=args.material, category=args.category, reconcile=args.reconcile,
+                orientation=args.orientation)
     return emit(args, r, lambda: _show_text(park.info.name, r, args.nodes))
 
 
@@ -80,7 +86,7 @@ def _show_text(park_name: str, r: NetworkResult, nodes: bool) -> None:
 
     t = r.table.copy()
     t["value"] = [("—" if v is None else number(v)) for v in (r.metrics.get(k) for k in t["metric"])]
-    print(f"Network metrics of {park_name} — currency: {r.currency}")
+    print(f"Network metrics of {park_name} — currency: {r.currency}; throughflow: {r.orientation} side")
     print(t.to_string(index=False))
     if nodes:
         cols = ["process", "throughflow", "inputs", "outputs", "stock_change", "residual", "n_jj", "cycled"]

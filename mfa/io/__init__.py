@@ -12,12 +12,12 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from mfa.errors import Issue, MfaError, ParkError
 from mfa.io.writers import write_csv_folder, write_excel, write_yaml
 
-__all__ = ["read_tables", "write_park", "resolve_park_path"]
+__all__ = ["read_tables", "read_raw", "RawPark", "write_park", "resolve_park_path"]
 
 if TYPE_CHECKING:
     from mfa.io.frames import ParkTables
@@ -97,6 +97,50 @@ def read_tables(path_or_name: str | Path, year: int | None = None) -> "ParkTable
     (True, [])
     """
     from mfa.io.frames import validate_tables
+
+    raw = read_raw(path_or_name)
+    tables = validate_tables(raw.tables, raw.info, raw.source, year=year, refused=raw.refused)
+    tables.issues[:0] = raw.issues  # the reading problems first, as the files were met
+    return tables
+
+
+class RawPark(NamedTuple):
+    """What the readers found before validation: the tables as text cells (rows located), the park's
+    settings, the reading problems, the tables refused whole, and the file or folder read."""
+
+    tables: dict
+    info: Any
+    issues: list
+    refused: set
+    source: str
+
+
+def read_raw(path_or_name: str | Path) -> RawPark:
+    """Read a park's files without validating them (every cell text, every row located).
+
+    :func:`read_tables` validates what this returns; a multi-year park (:mod:`mfa.io.years`) validates it
+    once per year.
+
+    Parameters
+    ----------
+    path_or_name : str or Path
+        A CSV folder, a YAML file, an Excel workbook, or the name of a shipped example park.
+
+    Returns
+    -------
+    RawPark
+
+    Raises
+    ------
+    mfa.errors.ParkError
+        When a file cannot be read at all.
+
+    Examples
+    --------
+    >>> raw = read_raw("wuhai")
+    >>> raw.tables["flows"].name, raw.issues, raw.refused
+    ('flows', [], set())
+    """
     from mfa.io.readers import read_csv_folder, read_excel, read_yaml
 
     p = resolve_park_path(path_or_name)
@@ -117,9 +161,7 @@ def read_tables(path_or_name: str | Path, year: int | None = None) -> "ParkTable
     else:
         raise ParkError([Issue(str(p), f"unknown park format '{suffix}'",
                                suggestion="use a folder of CSV files, a .yaml file or an .xlsx workbook")])
-    tables = validate_tables(tables, info, str(p), year=year, refused=refused)
-    tables.issues[:0] = issues  # the reading problems first, as the files were met
-    return tables
+    return RawPark(tables, info, issues, refused, str(p))
 
 
 def _same_place(a: Path, b: Path) -> bool:

@@ -20,7 +20,7 @@ from mfa.errors import Issue, ParkError, RawTable, suggest
 from mfa.validation import TableChecker, cell_text, grouped_issues, in_set, row_of
 
 
-__all__ = ["ParkTables", "validate_tables", "park_from_frames", "raw_from_frame"]
+__all__ = ["ParkTables", "validate_tables", "park_from_frames", "raw_from_frame", "raw_tables_from_frames"]
 
 REQUIRED = {
     "processes": ("id", "name", "kind"),
@@ -774,9 +774,39 @@ def park_from_frames(processes: pd.DataFrame | None, flows: pd.DataFrame | None,
     >>> [i.message for i in t.errors]
     ['self-loop: source and target are the same process', 'a flow into an import process']
     """
+    tables, info = raw_tables_from_frames(processes, flows, materials, stocks, info, activities, coefficients)
+    return validate_tables(tables, info, "DataFrames", year=year)
+
+
+def raw_tables_from_frames(processes: pd.DataFrame | None, flows: pd.DataFrame | None,
+                           materials: pd.DataFrame | None = None, stocks: pd.DataFrame | None = None,
+                           info: Any = None, activities: pd.DataFrame | None = None,
+                           coefficients: pd.DataFrame | None = None,
+                           lifetimes: pd.DataFrame | None = None) -> tuple[dict[str, RawTable | None], Any]:
+    """DataFrames as the raw tables of a park (every cell text, rows located as ``flows[3]``) and the info
+    as a mapping, ready for :func:`validate_tables`.
+
+    Parameters
+    ----------
+    processes, flows, materials, stocks, activities, coefficients, lifetimes : DataFrame or None
+        The tables with the file columns (flows generated from activity data are left out).
+    info : mapping, ParkInfo or None
+
+    Returns
+    -------
+    tables : dict of str to RawTable or None
+    info : mapping or None
+
+    Examples
+    --------
+    >>> tables, info = raw_tables_from_frames(pd.DataFrame({"id": ["a"]}), pd.DataFrame({"value": [1.5]}))
+    >>> tables["flows"].frame["value"].tolist(), tables["stocks"], info
+    (['1.5'], None, None)
+    """
     tables: dict[str, RawTable | None] = {}
     for name, frame in (("processes", processes), ("flows", flows), ("materials", materials),
-                        ("stocks", stocks), ("activities", activities), ("coefficients", coefficients)):
+                        ("stocks", stocks), ("activities", activities), ("coefficients", coefficients),
+                        ("lifetimes", lifetimes)):
         if frame is None or (len(frame) == 0 and len(frame.columns) == 0 and name not in ("processes", "flows")):
             tables[name] = None
             continue
@@ -785,4 +815,4 @@ def park_from_frames(processes: pd.DataFrame | None, flows: pd.DataFrame | None,
         tables[name] = raw_from_frame(name, frame)
     if info is not None and not isinstance(info, Mapping):
         info = info.model_dump() if hasattr(info, "model_dump") else dict(info)
-    return validate_tables(tables, info, "DataFrames", year=year)
+    return tables, info

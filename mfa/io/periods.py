@@ -27,7 +27,7 @@ import pandas as pd
 
 from mfa.errors import Issue, RawTable
 
-__all__ = ["select_period", "PERIOD_TABLES"]
+__all__ = ["select_period", "PERIOD_TABLES", "row_periods", "periods_of"]
 
 #: Tables whose rows may carry a ``year`` (stocks only if the file has the column).
 PERIOD_TABLES: tuple[str, ...] = ("flows", "activities", "stocks")
@@ -48,6 +48,61 @@ def _periods(raw: RawTable) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     with np.errstate(invalid="ignore"):
         dated = np.isfinite(num) & (num == np.round(num)) & ~undated
     return np.where(dated, num, 0).astype(np.int64), dated, undated
+
+
+def row_periods(raw: RawTable) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The period of each row of ``raw``: its year (meaningful where dated), the dated rows, the undated
+    (blank) rows. A cell that is not a whole year is neither dated nor undated.
+
+    Parameters
+    ----------
+    raw : RawTable
+
+    Returns
+    -------
+    years, dated, undated : numpy.ndarray
+
+    Examples
+    --------
+    >>> raw = RawTable("flows", "flows.csv", pd.DataFrame({"year": ["2020", "", "x"]}), [2, 3, 4])
+    >>> [a.tolist() for a in row_periods(raw)]
+    [[2020, 0, 0], [True, False, False], [False, True, False]]
+    """
+    return _periods(raw)
+
+
+def periods_of(tables: Mapping[str, RawTable | None], info: Any) -> list[int]:
+    """The periods of a park's rows: every year a row carries, and the park's reporting year when it is set
+    (the period of the undated rows).
+
+    Parameters
+    ----------
+    tables : mapping of str to RawTable or None
+    info : ParkInfo
+
+    Returns
+    -------
+    list of int
+        Sorted.
+
+    Examples
+    --------
+    >>> from mfa.park_info import ParkInfo
+    >>> flows = RawTable("flows", "flows.csv", pd.DataFrame({"year": ["2021", "", "2023"]}), [2, 3, 4])
+    >>> periods_of({"flows": flows}, ParkInfo(year=2022))
+    [2021, 2022, 2023]
+    """
+    found: set[int] = set()
+    for name in PERIOD_TABLES:
+        raw = tables.get(name)
+        if raw is None or len(raw.frame) == 0:
+            continue
+        years, dated, _ = _periods(raw)
+        found.update(int(y) for y in np.unique(years[dated]))
+    park_year = getattr(info, "year", None)
+    if park_year is not None:
+        found.add(int(park_year))
+    return sorted(found)
 
 
 def _ranges(rows: list[int]) -> str:

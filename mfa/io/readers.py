@@ -31,7 +31,7 @@ import pandas as pd
 from mfa.errors import Issue, ParkError, RawTable, suggest
 from mfa.io.limits import check_file_size, check_rows
 
-TABLES = ("processes", "flows", "materials", "stocks", "activities", "coefficients")
+TABLES = ("processes", "flows", "materials", "stocks", "activities", "coefficients", "lifetimes")
 SECTIONS = ("park",) + TABLES
 
 

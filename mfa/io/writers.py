@@ -208,6 +208,8 @@ def tables_for_saving(park: "Park") -> dict[str, pd.DataFrame]:
         out["activities"] = park.activities
     if len(park.coefficients):
         out["coefficients"] = park.coefficients
+    if len(park.lifetimes):
+        out["lifetimes"] = park.lifetimes
     return out
 
 
@@ -264,7 +266,7 @@ def _csv_bytes(frame: pd.DataFrame) -> bytes:
 
 # The files mfa writes in a park folder; a folder holding anything else is not replaced without --force.
 PARK_FILES = frozenset(f"{n}.csv" for n in ("park", "processes", "flows", "materials", "stocks",
-                                              "activities", "coefficients"))
+                                              "activities", "coefficients", "lifetimes"))
 
 
 def foreign_entries(folder: Path) -> list[str]:

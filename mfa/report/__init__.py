@@ -844,12 +844,14 @@ def aggregated(park: Any, max_processes: int = MAX_DRAWN_PROCESSES, lang: str = 
     if lang == "zh":
         note = (f"园区有 {n:,} 个过程，无法逐个绘出。图中按{'分组' if by == 'group' else '类型'}合并（边界过程按类型合并；"
                 f"共 {drawn} 个节点，{'组' if by == 'group' else '类型'}内部的流不绘出）。园区的输入、输出、排放、"
-                "填埋和库存变化，即系统平衡，保持不变；每个过程都列在平衡表中。")
+                "填埋和库存变化，即系统平衡，保持不变；每个过程都列在平衡表中，“全部明细”一节列出每一条流，"
+                "并可单独绘出任一过程、分组或物质的桑基图。")
     else:
         note = (f"The park has {n:,} processes: too many to draw one by one. The diagrams show them aggregated "
                 f"by {by} and, for the boundary, by kind ({drawn} nodes; flows inside a {by} are left out). The "
                 "park's imports, exports, emissions, landfill and stock change, hence its system balance, are "
-                "unchanged; every process is listed in the balance table.")
+                "unchanged; every process is listed in the balance table, and the Full detail section lists every "
+                "flow and draws any process, group or material on its own.")
     return agg, note
 
 
@@ -1042,8 +1044,11 @@ def _report(park: Any, lang: str, scale: float | None, reconcile: bool, solve: b
     """The page and the flow table of its *Full detail* section (see :func:`report_html`)."""
     import mfa
     from mfa.report.detail import detail_section
+    from mfa.report.series import series_section
 
     check_lang(lang)
+    series = series_section(park, lang)  # a multi-year park: its rates by year, then its latest year
+    park = park.for_year(park.years[-1]) if len(park.years) > 1 else park
     given = park
     note = ""
     if reconcile:
@@ -1086,6 +1091,7 @@ def _report(park: Any, lang: str, scale: float | None, reconcile: bool, solve: b
     ctx["glance_sankey"] = ctx["sankeys"][1] if len(ctx["sankeys"]) > 1 else None
     ctx["sankeys"] = ctx["sankeys"][:1]
     ctx.update(opportunity_section(park, lang))
+    ctx.update(series)
     warnings = ([note] if note else []) + bal["warnings"] + [f"{t['trace']}: {i}" for i in tra["trace_issues"]]
     ctx.update({k: x for k, x in bal.items() if k not in ("balance_result", "warnings")})
     ctx.update({k: x for k, x in ind.items() if k != "indicator_result"})

@@ -120,8 +120,10 @@ def flow_table(park: Any, given: Any = None, lang: str = "en") -> pd.DataFrame:
     v = Voice.of(park, lang)
     f = park.flows
     value = f["value"].to_numpy(dtype=float)
-    before = f["id"].map(dict(zip(given.flows["id"], given.flows["value"]))).to_numpy(dtype=float)
-    sigma_given = f["id"].map(dict(zip(given.flows["id"], given.flows["sigma"]))).to_numpy(dtype=float)
+    g = given.flows
+    if not (len(g) == len(f) and (g["id"].to_numpy() == f["id"].to_numpy()).all()):
+        g = g.set_index("id").reindex(f["id"]).reset_index()  # the solvers keep the order: rarely needed
+    before, sigma_given = g["value"].to_numpy(dtype=float), g["sigma"].to_numpy(dtype=float)
     unknown = np.isnan(value)
     computed = np.isnan(before) & ~unknown
     changed = ~np.isnan(before) & ~unknown & (np.abs(value - before) > 1e-12 * np.abs(before))
@@ -153,7 +155,7 @@ def flows_csv_path(report: str | Path) -> Path:
 
 def write_flows_csv(table: pd.DataFrame, path: str | Path) -> Path:
     """Write :func:`flow_table` as CSV, atomically: UTF-8 with BOM (Chinese Excel reads it), text cells that
-    a spreadsheet would run as a formula neutralised (:func:`mfa.io.writers.neutralise`), values and σ in
+    a spreadsheet would run as a formula neutralised (as :func:`mfa.io.writers.neutralise` does), values and σ in
     t/a as exact decimal representations (the column sums are the park's totals).
 
     Parameters
@@ -174,12 +176,15 @@ def write_flows_csv(table: pd.DataFrame, path: str | Path) -> Path:
     >>> p.read_text(encoding="utf-8-sig")
     "id,value_t_a\\n'=1+1,0.30000000000000004\\n"
     """
-    from mfa.io.writers import atomic_write_bytes, neutralise
+    from mfa.io.writers import FORMULA_LEAD, atomic_write_bytes
 
     out = table.rename(columns={"value": "value_t_a", "sigma": "sigma_t_a"}).copy()
     for c in out.columns:
-        if out[c].dtype == object or pd.api.types.is_string_dtype(out[c]):
-            out[c] = [neutralise(x) if isinstance(x, str) else x for x in out[c]]
+        if not pd.api.types.is_numeric_dtype(out[c]):
+            # as mfa.io.writers.neutralise, on the whole column at once
+            text = out[c].astype(str)
+            risky = out[c].notna() & text.str.lstrip("'").str.startswith(FORMULA_LEAD)
+            out[c] = out[c].where(~risky, "'" + text)
     text = out.to_csv(index=False, lineterminator="\n", float_format=None)
     path = Path(path)
     atomic_write_bytes(path, text.encode("utf-8-sig"))
@@ -193,7 +198,9 @@ def _codes(values: pd.Series | np.ndarray, levels: list) -> list[int]:
 
 def _floats(x: np.ndarray) -> list:
     """Full precision (JSON numbers are shortest round-trip reprs); missing as null."""
-    return [None if np.isnan(v) else v for v in x.tolist()]
+    out = x.astype(object)
+    out[np.isnan(x)] = None
+    return out.tolist()
 
 
 def detail_data(park: Any, table: pd.DataFrame, balance_processes: pd.DataFrame, lang: str, unit: str,

@@ -87,17 +87,28 @@
   var count = document.getElementById("mfa-table-count");
   var pageLabel = document.getElementById("mfa-table-page");
 
+  /* what a search looks in, built once per view: the text columns and the ids of the processes and
+     materials shown by name */
+  var searchText = {};
+  VIEWS.flows.extra = function (j) { return P.id[F.s[j]] + " " + P.id[F.t[j]] + " " + M.id[F.m[j]]; };
+  VIEWS.processes.extra = function () { return ""; };
+  function haystack(view) {
+    if (!searchText[view]) {
+      var v = VIEWS[view], text = v.cols.filter(function (c) { return !c[2]; }), out = new Array(v.n);
+      for (var i = 0; i < v.n; i++) {
+        var parts = [v.extra(i)];
+        for (var c = 0; c < text.length; c++) { parts.push(text[c][1](i)); }
+        out[i] = parts.join("\u0001").toLowerCase();
+      }
+      searchText[view] = out;
+    }
+    return searchText[view];
+  }
   function filterRows() {
     var v = VIEWS[state.view], q = state.query.toLowerCase().trim(), rows = [];
-    var text = v.cols.filter(function (c) { return !c[2]; });
+    var hay = q ? haystack(state.view) : null;
     for (var i = 0; i < v.n; i++) {
-      if (q) {
-        var hit = false;
-        for (var c = 0; c < text.length && !hit; c++) {
-          hit = String(text[c][1](i)).toLowerCase().indexOf(q) >= 0;
-        }
-        if (!hit) { continue; }
-      }
+      if (q && hay[i].indexOf(q) < 0) { continue; }
       rows.push(i);
     }
     if (state.sort >= 0) {
@@ -210,6 +221,7 @@
     }
     var matCat = function (m) { return D.categories[M.category[m]]; };
     if (choice[1] === "m") {
+      carriers = true;  /* a material asked for is drawn, carrier or not (as sankey(park, material=…)) */
       var list = [];
       for (var j = 0; j < nF; j++) { if (F.m[j] === choice[2] && usable(j)) { list.push(j); } }
       list.sort(function (a, b) { return F.v[b] - F.v[a] || a - b; });
@@ -331,6 +343,15 @@
     return col;
   }
 
+  /* a node name cut to about 28 Latin characters (a Chinese character counts two), the whole in its hover */
+  function short(name) {
+    var width = 0;
+    for (var i = 0; i < name.length; i++) {
+      width += name.charCodeAt(i) > 0x2E80 ? 2 : 1;
+      if (width > 28) { return name.slice(0, i) + "…"; }
+    }
+    return name;
+  }
   function draw(g, title) {
     var col = columns(g), keys = Object.keys(g.nodes), byCol = {}, cmin = Infinity, cmax = -Infinity;
     keys.forEach(function (k) {
@@ -338,7 +359,7 @@
       (byCol[n.col] = byCol[n.col] || []).push(n);
       cmin = Math.min(cmin, n.col); cmax = Math.max(cmax, n.col);
     });
-    var GAP = 16, NODE_W = 10, COL_W = 250, TOP = 46, MIN_H = 1.5, maxSum = 0, maxN = 1;
+    var GAP = 16, NODE_W = 10, COL_W = 300, TOP = 46, MIN_H = 1.5, maxSum = 0, maxN = 1;
     Object.keys(byCol).forEach(function (c) {
       var s = 0; byCol[c].forEach(function (n) { s += n.value; }); maxSum = Math.max(maxSum, s);
       maxN = Math.max(maxN, byCol[c].length);
@@ -372,14 +393,17 @@
         : "M" + x0 + "," + y0 + "C" + mx + "," + y0 + " " + mx + "," + y1 + " " + x1 + "," + y1;
       var colour = D.categoryColors[catIndex[l.cat]] || "#C7C7C7";
       var path = sv("path", {"class": "sankey-link", "d": d, "fill": "none", "stroke": colour,
-                              "stroke-width": w.toFixed(2), "stroke-opacity": "0.55", "data-value": l.v});
+                              "stroke-width": w.toFixed(2), "stroke-opacity": "0.55", "data-value": l.v,
+                              "data-source": l.s, "data-target": l.t});
       var matName = l.mat >= 0 ? M.name[l.mat] : (l.cat === "stock" ? T.stock_mat : T.res_mat);
       path.appendChild(sv("title", {}, s.name + " → " + t.name + "\n" + matName + " (" +
         D.categoryLabels[catIndex[l.cat]] + "): " + flowValue(l.v)));
       linkLayer.appendChild(path);
+      /* the value where the band enters its target: node labels sit right of their nodes, so just left
+         of a node there is room, and stacked bands 12 px or taller never share a line */
       if (w >= 12 && !back) {
-        textLayer.appendChild(sv("text", {"class": "sankey-value", "x": mx, "y": (y0 + y1) / 2,
-          "text-anchor": "middle", "dominant-baseline": "central", "fill": "#222"}, flowValue(l.v)));
+        textLayer.appendChild(sv("text", {"class": "sankey-value", "x": x1 - 4, "y": y1,
+          "text-anchor": "end", "dominant-baseline": "central", "fill": "#222"}, flowValue(l.v)));
       }
     });
     keys.forEach(function (k) {
@@ -389,11 +413,9 @@
       gEl.appendChild(sv("rect", {"x": n.x, "y": n.y, "width": NODE_W, "height": n.h.toFixed(2),
         "fill": D.kindColors[kindIndex[n.kind]] || "#777777", "stroke": "#333", "stroke-width": "0.5"}));
       nodeLayer.appendChild(gEl);
-      var right = n.col < cmax || cmax === cmin;
-      var label = sv("text", {"class": "sankey-node-label", "x": right ? n.x + NODE_W + 4 : n.x - 4,
-        "y": n.y + n.h / 2, "text-anchor": right ? "start" : "end", "dominant-baseline": "central",
-        "font-weight": k === g.centre ? "bold" : "normal"});
-      label.appendChild(sv("tspan", {}, n.name.length > 40 ? n.name.slice(0, 39) + "…" : n.name));
+      var label = sv("text", {"class": "sankey-node-label", "x": n.x + NODE_W + 4, "y": n.y + n.h / 2,
+        "text-anchor": "start", "dominant-baseline": "central", "font-weight": k === g.centre ? "bold" : "normal"});
+      label.appendChild(sv("tspan", {}, short(n.name)));
       label.appendChild(sv("tspan", {"fill": "#555"}, " " + flowValue(n.value)));
       textLayer.appendChild(label);
     });

@@ -1,0 +1,95 @@
+"""mfa stocks PARK — every stock of the park, year by year: inflow, outflow, stock, stock change."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from mfa.cli._common import (add_json_flag, add_park_argument, add_solve_flags, load_park, print_json_result,
+                             table_options, tonnes)
+
+HELP = "list every stock (stores, in-use stocks, stocks with a lifetime) year by year"
+DESCRIPTION = HELP + """.
+
+One row per stock (a process and material of the stocks or lifetimes table) and year: inflow and outflow
+(t/a, the flows of the material into and out of the process), stock (t on 31 December) and stock_change
+(closing − opening, t/a). A stock with a lifetime (lifetimes table) has its blank outflows computed from its
+past inflows, and its legacy opening stock ages as if left by a constant inflow (docs/time.md). Unknown flows
+that the balances determine are computed first (--as-given: not)."""
+
+
+def register(sub: Any) -> None:
+    """Add the command's parser to ``sub`` (the sub-parsers of ``mfa``).
+
+    Parameters
+    ----------
+    sub : argparse._SubParsersAction
+        The sub-parsers of ``mfa``.
+
+    Returns
+    -------
+    None
+
+    Examples
+    --------
+    >>> import argparse
+    >>> sub = argparse.ArgumentParser(prog="mfa").add_subparsers()
+    >>> register(sub)
+    >>> args = sub.choices["stocks"].parse_args(["farm_film", "--json"])
+    >>> args.park, args.json
+    ('farm_film', True)
+    """
+    p = sub.add_parser("stocks", help=HELP, description=DESCRIPTION)
+    add_park_argument(p)
+    add_solve_flags(p)
+    add_json_flag(p)
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run the command; the exit code (0 ok; errors are raised and become exit 2 in :func:`mfa.cli.main`).
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+
+    Returns
+    -------
+    int
+        The exit code (0).
+
+    Examples
+    --------
+    >>> import argparse, contextlib, io, json
+    >>> sub = argparse.ArgumentParser(prog="mfa").add_subparsers()
+    >>> register(sub)
+    >>> with contextlib.redirect_stdout(io.StringIO()) as out:
+    ...     code = run(sub.choices["stocks"].parse_args(["farm_film", "--json"]))
+    >>> rows = json.loads(out.getvalue())["stocks"]
+    >>> code, rows[0]["year"], round(rows[-1]["stock"], 2)
+    (0, 2021, 23168.75)
+    """
+    from mfa.dynamic_stocks import stocks
+
+    park = load_park(args.park)
+    result = stocks(park, solve=not args.as_given)
+    if args.json:
+        print_json_result(result)
+        return 0
+    t = result.table
+    years = park.years
+    span = f"{years[0]}–{years[-1]}" if len(years) > 1 else (str(years[0]) if years else "")
+    print(f"Stocks of {park.info.name} {span} (inflow, outflow, stock change in t/a; stock in t on 31 December)")
+    if not len(t):
+        print("  no stocks: give them in the stocks table (opening, closing) or the lifetimes table")
+        return 0
+    with table_options(160, float_format=tonnes):
+        print(t.to_string(index=False, na_rep="unknown"))
+    lt = result.lifetimes
+    if len(lt):
+        print()
+        print("Lifetimes (outflows left blank are computed from the past inflows)")
+        print(lt.drop(columns=["note"]).to_string(index=False, na_rep=""))
+    for m in result.messages:
+        print(f"warning: {m.message}")
+    return 0

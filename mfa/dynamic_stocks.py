@@ -1,0 +1,214 @@
+"""The stocks of a park through its years: inflow, outflow, stock and stock change of every stock, and the
+lifetime model that computes a stock's outflows from its past inflows (issue 16, item 2).
+
+A stock is a material held by a storage or consumption process: a row of the park's ``stocks`` table, or a
+row of its ``lifetimes`` table. For a stock with a lifetime, the reader (:mod:`mfa.io.years`) calls
+:func:`lifetime_model` with the inflows of every year and fills the outflow left blank and the stock rows;
+:func:`stocks` then lists every stock, year by year, as the park holds it (see docs/time.md).
+
+>>> import mfa
+>>> s = mfa.stocks(mfa.read_park("farm_film"))
+>>> list(s.table.columns)
+['process', 'material', 'year', 'inflow', 'outflow', 'stock', 'stock_change']
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar, Mapping
+
+import numpy as np
+import pandas as pd
+
+from mfa.errors import Issue, Message
+from mfa.results import Result
+
+if TYPE_CHECKING:
+    from mfa.park import Park
+
+__all__ = ["lifetime_model", "stocks", "StockResult", "STOCK_KEYS", "LEGACY_YEARS"]
+
+#: The keys of each row of ``mfa stocks --json`` (a public contract: never renamed or removed).
+STOCK_KEYS: tuple[str, ...] = ("process", "material", "year", "inflow", "outflow", "stock", "stock_change")
+#: Years of constant inflow behind a legacy (first opening) stock: long enough for any lifetime the tables
+#: take to have aged out its oldest cohorts (a lognormal of mean 100 a keeps < 10⁻⁶ after 600 a).
+LEGACY_YEARS = 600
+
+
+def lifetime_model(inflow: np.ndarray, row: Mapping[str, Any], opening: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
+    """The outflow and the stock of each year of a stock with a lifetime, from its inflows.
+
+    The opening stock of the first year (a legacy stock) is taken as what a **constant inflow in every
+    earlier year** would have left (its cohorts aged as the lifetime says); it leaves over the following
+    years with the same lifetime. Without it the stock starts empty.
+
+    Parameters
+    ----------
+    inflow : ndarray, shape (n_years,)
+        What enters the stock each year (t/a).
+    row : mapping
+        A row of the lifetimes table: model, mean, std, shape, scale (NaN = not given), timing.
+    opening : float
+        The stock at the start of the first year (t).
+
+    Returns
+    -------
+    outflow : ndarray
+        t/a, per year.
+    stock : ndarray
+        t at the end of each year.
+
+    Examples
+    --------
+    A fixed lifetime of 2 years, entering at the end of the year: each inflow leaves two years later.
+
+    >>> row = {"model": "fixed", "mean": 2, "timing": "end"}
+    >>> [a.tolist() for a in lifetime_model(np.array([10.0, 20.0, 30.0]), row)]
+    [[0.0, 0.0, 10.0], [10.0, 30.0, 50.0]]
+
+    A legacy stock of 40 t as left by 20 t/a in every earlier year: 20 t/a leave each year.
+
+    >>> [a.tolist() for a in lifetime_model(np.zeros(3), row, opening=40.0)]
+    [[20.0, 20.0, 0.0], [20.0, 0.0, 0.0]]
+    """
+    from mfa.lifetime import MODELS, Lifetime, inflow_driven
+
+    params = {k: float(row[k]) for k in ("mean", "std", "shape", "scale")
+              if row.get(k) is not None and not np.isnan(float(row[k]))}
+    lt = Lifetime(row["model"], timing=row.get("timing") or "middle", **{k: params[k] for k in MODELS[row["model"]]})
+    x = np.asarray(inflow, dtype=float)
+    if opening > 0:
+        unit = inflow_driven(np.concatenate([np.ones(LEGACY_YEARS), np.zeros(len(x))]), lt)
+        left = float(unit.stock[LEGACY_YEARS - 1])
+        if left <= 0:
+            # nothing of any cohort survives a year: a stock cannot be left by past inflows
+            raise ValueError("a lifetime that keeps nothing to the end of a year cannot hold an opening stock")
+        m = inflow_driven(np.concatenate([np.full(LEGACY_YEARS, opening / left), x]), lt)
+        return m.outflow[LEGACY_YEARS:], m.stock[LEGACY_YEARS:]
+    m = inflow_driven(x, lt)
+    return m.outflow, m.stock
+
+
+@dataclass(frozen=True, eq=False)
+class StockResult(Result):
+    """The stocks of a park, one row per stock and year (``stocks``): process, material, year, inflow,
+    outflow (t/a), stock (t at 31 December), stock_change (t/a), and the lifetimes behind them.
+
+    Examples
+    --------
+    >>> r = StockResult(stocks=pd.DataFrame(columns=list(STOCK_KEYS)), lifetimes=pd.DataFrame())
+    >>> r.to_dict()
+    {'stocks': []}
+    """
+
+    stocks: pd.DataFrame
+    lifetimes: pd.DataFrame
+
+    title: ClassVar[str] = "Stocks"
+    main_table: ClassVar[str] = "stocks"
+
+    @property
+    def summary(self) -> dict[str, Any]:
+        """Number of stocks, first and last year, and the stock at the end of the last year (t).
+
+        Examples
+        --------
+        >>> import mfa
+        >>> mfa.stocks(mfa.read_park("farm_film")).summary["stocks"]   # the fields and the soil
+        2
+        """
+        s = self.stocks
+        if not len(s):
+            return {"stocks": 0}
+        last = s[s["year"] == s["year"].max()]
+        return {"stocks": int(len(s.drop_duplicates(["process", "material"]))), "first_year": int(s["year"].min()),
+                "last_year": int(s["year"].max()), "final_stock": float(last["stock"].sum())}
+
+    def to_dict(self) -> dict[str, Any]:
+        """The ``--json`` document: ``{"stocks": [rows with exactly the keys of STOCK_KEYS]}``.
+
+        Returns
+        -------
+        dict
+
+        Examples
+        --------
+        >>> import mfa
+        >>> sorted(mfa.stocks(mfa.read_park("farm_film")).to_dict()["stocks"][0])
+        ['inflow', 'material', 'outflow', 'process', 'stock', 'stock_change', 'year']
+        """
+        from mfa.results import jsonable
+
+        return {"stocks": jsonable(self.stocks[list(STOCK_KEYS)])}
+
+
+def stocks(park: "Park", *, solve: bool = True) -> StockResult:
+    """Every stock of the park, year by year: what entered, what left, what is held at the end of the year.
+
+    A stock is a process and material of the ``stocks`` table (or of the ``lifetimes`` table: its rows are
+    computed when the park is read). Inflow and outflow are the flows of the material into and out of the
+    process in that year; stock is the closing stock; stock_change is closing − opening. Unknown flows that
+    the balances determine are computed first (``solve``); a flow that stays unknown leaves its sum NaN.
+
+    Parameters
+    ----------
+    park : Park
+        One year or several (:attr:`mfa.Park.years`).
+    solve : bool
+        Compute the determinable unknown flows of each year first (as every command does).
+
+    Returns
+    -------
+    StockResult
+
+    Examples
+    --------
+    >>> import mfa
+    >>> s = mfa.stocks(mfa.read_park("farm_film"))
+    >>> row = s.table.iloc[0]
+    >>> bool(abs(row.inflow - row.outflow - row.stock_change) < 1e-6)
+    True
+    """
+    from mfa.park import Park, require_park
+
+    if not isinstance(park, Park):
+        require_park(park, "stocks")
+    rows = []
+    messages: list[Issue] = []
+    for year in park.years or (None,):
+        p = park.for_year(year) if year is not None else park
+        if solve:
+            from mfa.solved import solve_park
+
+            p = solve_park(p).park
+        s = p.stocks
+        if not len(s):
+            continue
+        f = p.flows
+        keys = pd.MultiIndex.from_frame(s[["process", "material"]])
+        inflow = f.groupby(["target", "material"])["value"].sum(min_count=1)
+        outflow = f.groupby(["source", "material"])["value"].sum(min_count=1)
+        # a sum with an unknown flow is unknown, not the sum of the known ones
+        unknown_in = f["value"].isna().groupby([f["target"], f["material"]]).any()
+        unknown_out = f["value"].isna().groupby([f["source"], f["material"]]).any()
+        i = np.array(inflow.reindex(keys).fillna(0.0), dtype=float)
+        o = np.array(outflow.reindex(keys).fillna(0.0), dtype=float)
+        i[unknown_in.reindex(keys, fill_value=False).to_numpy(dtype=bool)] = np.nan
+        o[unknown_out.reindex(keys, fill_value=False).to_numpy(dtype=bool)] = np.nan
+        rows.append(pd.DataFrame({"process": s["process"].to_numpy(), "material": s["material"].to_numpy(),
+                                  "year": year if year is not None else pd.NA, "inflow": i, "outflow": o,
+                                  "stock": s["closing"].to_numpy(dtype=float),
+                                  "stock_change": (s["closing"] - s["opening"]).to_numpy(dtype=float)}))
+    table = (pd.concat(rows, ignore_index=True) if rows else pd.DataFrame(columns=list(STOCK_KEYS)))
+    if len(table):
+        table["year"] = table["year"].astype("Int64")
+        table = table.sort_values(["process", "material", "year"], kind="stable").reset_index(drop=True)
+        off = (table["inflow"] - table["outflow"] - table["stock_change"]).abs()
+        scale = table[["inflow", "outflow"]].abs().max(axis=1).fillna(0)
+        for r in table[off > np.maximum(0.01, 0.01 * scale)].itertuples():
+            text = (f"{r.material} in {r.process} in {r.year}: inflow − outflow = {r.inflow - r.outflow:,.6g} t/a, "
+                    f"the stock changes by {r.stock_change:,.6g} t")
+            messages.append(Issue.note(Message(text, "stocks.imbalanced", material=r.material, process=r.process,
+                                               year=r.year, net=r.inflow - r.outflow, change=r.stock_change),
+                                       severity="warning"))
+    return StockResult(stocks=table, lifetimes=park.lifetimes, messages=tuple(messages))

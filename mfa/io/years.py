@@ -1,0 +1,465 @@
+"""Multi-year parks (issue 16, item 1): a park whose rows carry several years is a time series of one-year
+parks, each validated and balanced on its own.
+
+A row's ``year`` is its period (blank = the park's reporting year, see :mod:`mfa.io.periods`). When the rows
+of a park carry more than one year, :func:`series_tables` validates the raw tables once per year and checks
+what ties the years together, every problem located:
+
+- the years are consecutive (a gap is an error: stocks and lifetimes run year by year);
+- a park of several years has a reporting year, or every row is dated (an undated row would otherwise
+  belong to no year in particular);
+- every flow (by id, ``source>target:material`` by default) is given in every year: a flow missing in some
+  years is an error naming the flow and the missing years, never a zero;
+- a store's closing stock of one year is the next year's opening: a blank opening is carried forward from
+  the previous closing, a different one is an error;
+- a ``lifetimes`` table (process, material, model, mean, std, shape, scale, timing) attaches a lifetime
+  model to the stock of a material in a storage or consumption process: the outflow of the material left
+  blank in each year is computed from the past inflows, and the stock rows (opening, closing) come from the
+  model. The model itself is an engine (:func:`mfa.dynamic_stocks.lifetime_model`) passed in by
+  :func:`mfa.park.read_park`: the data layer never imports an engine.
+
+The tables of one year are exactly those :func:`mfa.read_park(path, year=Y) <mfa.park.read_park>` reads, so
+``--year Y`` prints the one-year document.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable, Mapping
+
+import numpy as np
+import pandas as pd
+
+from mfa.errors import Issue, RawTable
+from mfa.io.periods import periods_of, row_periods
+from mfa.validation import TableChecker, grouped_issues
+
+__all__ = ["LIFETIME_COLUMNS", "LIFETIME_MODELS", "LIFETIME_TIMINGS", "YearSeries", "needs_series",
+           "series_tables", "lifetimes_table", "park_year_of", "unique_issues"]
+
+#: The columns of the ``lifetimes`` table (process, material and model are required).
+LIFETIME_COLUMNS: tuple[str, ...] = ("process", "material", "model", "mean", "std", "shape", "scale", "timing",
+                                     "note")
+#: The lifetime models (:class:`mfa.lifetime.Lifetime`).
+LIFETIME_MODELS: tuple[str, ...] = ("fixed", "normal", "foldednormal", "lognormal", "weibull")
+#: When in its year a cohort enters; blank = ``middle`` (docs/time.md).
+LIFETIME_TIMINGS: tuple[str, ...] = ("start", "middle", "end")
+#: The parameters each model needs.
+_NEEDS = {"fixed": ("mean",), "normal": ("mean", "std"), "foldednormal": ("mean", "std"),
+          "lognormal": ("mean", "std"), "weibull": ("shape", "scale")}
+#: Kinds of process that hold a stock with a lifetime: an in-use stock, a store.
+_STOCK_KINDS = ("storage", "consumption")
+
+#: ``model(inflow, lifetime_row, opening) -> (outflow, stock)``: the lifetime engine (arrays per year).
+LifetimeModel = Callable[[np.ndarray, Mapping[str, Any], float], "tuple[np.ndarray, np.ndarray]"]
+
+
+@dataclass
+class YearSeries:
+    """The validated tables of every year of a park (:class:`mfa.io.frames.ParkTables` by year), its
+    lifetimes table, and the problems that tie the years together (``issues``).
+
+    Examples
+    --------
+    >>> YearSeries({}, pd.DataFrame(), []).years
+    []
+    """
+
+    tables: dict
+    lifetimes: pd.DataFrame
+    issues: list[Issue] = field(default_factory=list)
+
+    @property
+    def years(self) -> list[int]:
+        """The years, in order.
+
+        Returns
+        -------
+        list of int
+
+        Examples
+        --------
+        >>> YearSeries({2021: None, 2020: None}, pd.DataFrame()).years
+        [2020, 2021]
+        """
+        return sorted(self.tables, key=lambda y: -1 if y is None else y)
+
+
+def park_year_of(info: Any, source: str = "park") -> int | None:
+    """The reporting year of a park's raw settings (``park.csv``, the YAML ``park:`` mapping, a ParkInfo).
+
+    Parameters
+    ----------
+    info : RawTable, mapping, ParkInfo or None
+    source : str
+
+    Returns
+    -------
+    int or None
+
+    Examples
+    --------
+    >>> park_year_of({"year": "2021", "name": "x"})
+    2021
+    >>> park_year_of(None) is None
+    True
+    """
+    from mfa.io.frames import validate_tables
+
+    return validate_tables({"processes": None, "flows": None}, info, source).info.year
+
+
+def needs_series(tables: Mapping[str, RawTable | None], info: Any) -> bool:
+    """Whether a park is read as a time series: its rows carry more than one year, or it has a lifetimes
+    table (whose outflows come from the inflows of every year).
+
+    Parameters
+    ----------
+    tables : mapping of str to RawTable or None
+    info : RawTable, mapping, ParkInfo or None
+
+    Returns
+    -------
+    bool
+
+    Examples
+    --------
+    >>> flows = RawTable("flows", "flows.csv", pd.DataFrame({"year": ["2021", "2022"]}), [2, 3])
+    >>> needs_series({"flows": flows}, None), needs_series({"flows": flows}, {"year": 2021})
+    (True, True)
+    """
+    lifetimes = tables.get("lifetimes")
+    if lifetimes is not None and len(lifetimes.frame):
+        return True
+    from mfa.park_info import ParkInfo
+
+    return len(periods_of(tables, ParkInfo(year=park_year_of(info)))) > 1
+
+
+def _kept(raw: RawTable, park_year: int | None, year: int | None) -> np.ndarray:
+    """The rows of ``raw`` that the one-year reader keeps for ``year`` (as :func:`select_period` does)."""
+    years, dated, undated = row_periods(raw)
+    if year is None:
+        return np.arange(len(raw.frame))
+    undated_is_y = park_year is None or park_year == year
+    return np.flatnonzero((dated & (years == year)) | (undated & undated_is_y) | ~(dated | undated))
+
+
+def lifetimes_table(raw: RawTable | None, processes: pd.DataFrame, known_materials: set[str] | None,
+                    issues: list[Issue]) -> pd.DataFrame:
+    """The ``lifetimes`` table, validated (every problem located, in ``issues``).
+
+    Parameters
+    ----------
+    raw : RawTable or None
+        The table as read.
+    processes : DataFrame
+        The park's processes (id, kind).
+    known_materials : set of str or None
+        Every material id the park may use (None: not checked).
+    issues : list of Issue
+        Where problems go.
+
+    Returns
+    -------
+    DataFrame
+        process, material, model, mean, std, shape, scale (floats, NaN blank), timing, note; one row per
+        process and material.
+
+    Examples
+    --------
+    >>> procs = pd.DataFrame({"id": ["soil"], "kind": ["storage"]})
+    >>> raw = RawTable("lifetimes", "lifetimes.csv", pd.DataFrame(
+    ...     {"process": ["soil", "soil"], "material": ["farm_film", "farm_film"], "model": ["weibull", "lognormal"],
+    ...      "shape": ["1.5", ""], "scale": ["20", ""], "mean": ["", "30"]}), [2, 3])
+    >>> issues = []
+    >>> lifetimes_table(raw, procs, {"farm_film"}, issues)[["model", "shape", "timing"]].values.tolist()
+    [['weibull', 1.5, 'middle'], ['lognormal', nan, 'middle']]
+    >>> [i.message for i in issues]
+    ['the lognormal model needs std', 'duplicate lifetime for this process and material']
+    """
+    cols = list(LIFETIME_COLUMNS)
+    empty = pd.DataFrame({c: pd.Series(dtype=float if c in ("mean", "std", "shape", "scale") else object)
+                          for c in cols})
+    if raw is None or len(raw.frame) == 0:
+        return empty
+    c = TableChecker(raw, issues)
+    if not c.required(("process", "material", "model")):
+        return empty
+    kinds = dict(zip(processes["id"], processes["kind"])) if len(processes) else {}
+    proc = c.choice("process", list(kinds), "process")
+    wrong = proc.map(lambda p: p in kinds and kinds[p] not in _STOCK_KINDS).to_numpy(dtype=bool)
+    c.add(wrong, "process", "a lifetime is for the stock of a storage or consumption process",
+          suggestion="attach it to the store or the in-use stock (kind storage or consumption)")
+    mat = c.choice("material", known_materials, "material") if known_materials is not None else c.text("material")
+    model = c.choice("model", LIFETIME_MODELS, "lifetime model")
+    timing = c.choice("timing", LIFETIME_TIMINGS, "timing", blank_ok=True)
+    params = {p: c.numbers(p, what=f"a lifetime {p} in years" if p != "shape" else "a Weibull shape")[0]
+              for p in ("mean", "std", "shape", "scale")}
+    for name, needs in _NEEDS.items():
+        rows = (model == name).to_numpy()
+        for p in needs:
+            c.add(rows & np.isnan(params[p]), p, f"the {name} model needs {p}",
+                  suggestion=f"{name}: give {', '.join(needs)}")
+    positive = {"std": (model.isin(["normal", "foldednormal", "lognormal"])).to_numpy(),
+                "shape": (model == "weibull").to_numpy()}
+    for p, rows in positive.items():
+        c.add(rows & (params[p] == 0), p, f"{p} must be more than 0",
+              suggestion="a sharp lifetime is the fixed model" if p == "std" else None)
+    dup = (proc + "\x00" + mat).duplicated(keep="first").to_numpy()
+    c.add(dup, "material", "duplicate lifetime for this process and material",
+          suggestion="give one row per process and material")
+    return pd.DataFrame({"process": proc, "material": mat, "model": model, **params,
+                         "timing": timing.where(timing != "", "middle"), "note": c.text("note")})
+
+
+def unique_issues(issues: list[Issue]) -> list[Issue]:
+    """The issues once each: the settings and the undated rows are validated once per year.
+
+    Parameters
+    ----------
+    issues : list of Issue
+
+    Returns
+    -------
+    list of Issue
+        In their first order.
+
+    Examples
+    --------
+    >>> len(unique_issues([Issue("f", "bad"), Issue("f", "bad")]))
+    1
+    """
+    seen: set[tuple] = set()
+    out = []
+    for i in issues:
+        key = (i.file, i.row, i.path, i.column, i.message, str(i.value), i.severity)
+        if key not in seen:
+            seen.add(key)
+            out.append(i)
+    return out
+
+
+def series_tables(tables: Mapping[str, RawTable | None], info: Any, source: str, refused: set[str] = frozenset(),
+                  model: LifetimeModel | None = None) -> YearSeries:
+    """Validate a park's raw tables once per year and check what ties the years together.
+
+    Parameters
+    ----------
+    tables : mapping of str to RawTable or None
+        The raw tables (:func:`mfa.io.read_raw`).
+    info : RawTable, mapping, ParkInfo or None
+        The park's settings.
+    source : str
+        The file or folder, for messages.
+    refused : set of str
+        Tables refused whole while reading.
+    model : callable, optional
+        The lifetime engine, ``model(inflow, lifetime_row, opening) -> (outflow, stock)``; needed when
+        the park has a lifetimes table.
+
+    Returns
+    -------
+    YearSeries
+        The tables of each year (their issues included) and the issues of the series; no issue is raised.
+
+    Examples
+    --------
+    >>> procs = pd.DataFrame({"id": ["a", "b"], "name": ["A", "B"], "kind": ["import", "landfill"]})
+    >>> flows = pd.DataFrame({"source": ["a", "a", "a"], "target": ["b"] * 3, "material": ["fly_ash"] * 3,
+    ...                       "value": [1, 2, 3], "year": [2020, 2021, 2023]})
+    >>> from mfa.io.frames import raw_tables_from_frames
+    >>> raw, info = raw_tables_from_frames(procs, flows)
+    >>> s = series_tables(raw, info, "DataFrames")
+    >>> s.years, [i.message for i in s.issues]
+    ([2020, 2021, 2023], ['the years of a multi-year park follow each other: 2022 is missing'])
+    """
+    from mfa.io.frames import validate_tables
+    from mfa.park_info import ParkInfo
+
+    park_year = park_year_of(info, source)
+    years = periods_of(tables, ParkInfo(year=park_year))
+    issues: list[Issue] = []
+    missing = sorted(set(range(years[0], years[-1] + 1)) - set(years)) if years else []
+    if missing:
+        issues.append(Issue(source, "the years of a multi-year park follow each other: "
+                            f"{', '.join(map(str, missing))} {'is' if len(missing) == 1 else 'are'} missing",
+                            column="year", suggestion="give the rows of every year from the first to the last"))
+    if park_year is None and len(years) > 1:
+        for name in ("flows", "stocks", "activities"):
+            raw = tables.get(name)
+            if raw is not None and len(raw.frame) and "year" in raw.frame.columns:
+                undated = row_periods(raw)[2]
+                issues.extend(grouped_issues(raw, undated, "year", "a row without a year in a park of several "
+                                             "years that has no reporting year", raw.frame["year"],
+                                             "give the row's year, or the park's year (the year of undated rows)"))
+    # a park of one period without any year (no reporting year, no dated row) is one series year, None
+    per_year = {y: validate_tables(tables, info, source, year=y, refused=refused) for y in years or [None]}
+    first = next(iter(per_year.values()))
+    lifetimes = lifetimes_table(tables.get("lifetimes"), first.processes,
+                                first.known_materials if "materials" not in refused else None, issues)
+    series = YearSeries(per_year, lifetimes, issues)
+    # the ties between years are checked on years that read well, one by one and as a run
+    if not issues and not any(t.errors for t in per_year.values()):
+        _missing_flows(series, tables.get("flows"), park_year)
+        if len(lifetimes) and not issues:
+            if model is None:
+                raise TypeError("series_tables: a park with a lifetimes table needs the lifetime model")
+            _apply_lifetimes(series, tables.get("flows"), tables.get("stocks"), park_year, model)
+        _carry_stocks(series, tables.get("stocks"), park_year)
+    series.issues = unique_issues(issues)
+    return series
+
+
+def _missing_flows(series: YearSeries, raw: RawTable | None, park_year: int | None) -> None:
+    """A flow given in some years and not in others: one issue per flow, at its first row."""
+    if raw is None or len(series.tables) < 2:
+        return
+    present: dict[str, dict[int, int]] = {}
+    for y, t in series.tables.items():
+        rows = _kept(raw, park_year, y)
+        for fid, r in zip(t.flows["id"].tolist(), rows.tolist()):
+            present.setdefault(fid, {}).setdefault(y, r)
+    years = series.years
+    for fid, where in present.items():
+        if len(where) == len(years):
+            continue
+        lacking = [y for y in years if y not in where]
+        first = min(where.values())
+        series.issues.append(raw.issue(
+            first, "year", f"flow {fid} is given for {_span(sorted(where))} but not for {_span(lacking)}: a "
+                           "multi-year park gives every flow in every year", raw.frame["year"].iat[first]
+            if "year" in raw.frame.columns else "",
+            "add its rows for the missing years (0 if it stopped, blank if unknown)"))
+
+
+def _span(years: list[int]) -> str:
+    """2020, 2021, 2022, 2024 → '2020–2022, 2024'."""
+    out: list[str] = []
+    for y in years:
+        if out and out[-1][1] == y - 1:
+            out[-1][1] = y
+        else:
+            out.append([y, y])
+    return ", ".join(f"{a}–{b}" if b > a else f"{a}" for a, b in out)
+
+
+def _stock_rows(series: YearSeries, raw: RawTable | None, park_year: int | None) -> dict[int, np.ndarray]:
+    """The raw row of each validated stock row, per year."""
+    if raw is None:
+        return {y: np.zeros(0, dtype=np.int64) for y in series.tables}
+    return {y: _kept(raw, park_year, y) for y in series.tables}
+
+
+def _tolerance(info: Any, *values: float) -> float:
+    return max(getattr(info, "abs_tol", 0.01), getattr(info, "rel_tol", 0.01) * max(map(abs, values), default=0))
+
+
+def _carry_stocks(series: YearSeries, raw: RawTable | None, park_year: int | None) -> None:
+    """Closing of year Y = opening of Y + 1: a blank opening is carried forward, a different one refused."""
+    rows = _stock_rows(series, raw, park_year)
+    years = series.years
+    for prev, year in zip(years, years[1:]):
+        before, t = series.tables[prev].stocks, series.tables[year].stocks
+        if not len(before) or not len(t):
+            continue
+        closing = dict(zip(zip(before["process"], before["material"]), before["closing"]))
+        opening = t["opening"].to_numpy(dtype=float).copy()
+        for i, key in enumerate(zip(t["process"], t["material"])):
+            c = closing.get(key)
+            if c is None or np.isnan(c):
+                continue
+            if np.isnan(opening[i]):
+                opening[i] = c
+            elif abs(opening[i] - c) > _tolerance(series.tables[year].info, c, opening[i]):
+                where = int(rows[year][i]) if i < len(rows[year]) else None
+                issue = (raw.issue(where, "opening", "", opening[i]) if raw is not None and where is not None
+                         else Issue(series.tables[year].source, "", column="opening"))
+                series.issues.append(Issue(
+                    issue.file, f"opening stock of {key[1]} in {key[0]} in {year} is {opening[i]:,.6g} t, the "
+                                f"closing of {prev} is {c:,.6g} t: a closing stock is the next year's opening",
+                    row=issue.row, column="opening", value=opening[i], path=issue.path,
+                    suggestion=f"leave the opening of {year} blank (it is carried forward) or correct one of them"))
+        t = t.copy()
+        t["opening"] = opening
+        series.tables[year].stocks = t
+
+
+def _apply_lifetimes(series: YearSeries, flows_raw: RawTable | None, stocks_raw: RawTable | None,
+                     park_year: int | None, model: LifetimeModel) -> None:
+    """Fill the blank outflows and the stock rows of every stock with a lifetime, year by year."""
+    years = series.years
+    n = len(years)
+    flow_rows = {y: _kept(flows_raw, park_year, y) for y in years} if flows_raw is not None else {}
+    stock_rows = _stock_rows(series, stocks_raw, park_year)
+
+    def locate(y: int, i: int, column: str, message: str, value: Any, suggestion: str | None = None) -> Issue:
+        t = series.tables[y]
+        if flows_raw is not None and i < len(flow_rows[y]):
+            return flows_raw.issue(int(flow_rows[y][i]), column, message, value, suggestion)
+        return Issue(t.source, message, column=column, value=value, suggestion=suggestion)
+
+    for lt in series.lifetimes.to_dict("records"):
+        p, m = lt["process"], lt["material"]
+        inflow = np.zeros(n)
+        bad = False
+        for k, y in enumerate(years):
+            f = series.tables[y].flows
+            into = np.flatnonzero(((f["target"] == p) & (f["material"] == m)).to_numpy())
+            v = f["value"].to_numpy(dtype=float)[into]
+            for i in into[np.isnan(v)]:
+                bad = True
+                series.issues.append(locate(y, int(i), "value", f"the inflow of {m} to {p} (a stock with a "
+                                            f"lifetime) in {y} is blank: its outflows are computed from it",
+                                            "", "give the inflow"))
+            inflow[k] = np.nansum(v)
+        if bad:
+            continue
+        first = series.tables[years[0]].stocks
+        at = np.flatnonzero(((first["process"] == p) & (first["material"] == m)).to_numpy())
+        legacy = float(first["opening"].iat[at[0]]) if len(at) and not np.isnan(first["opening"].iat[at[0]]) else 0.0
+        outflow, stock = model(inflow, lt, legacy)
+        opening = np.concatenate([[legacy], stock[:-1]])
+        for k, y in enumerate(years):
+            t = series.tables[y]
+            f = t.flows
+            out = np.flatnonzero(((f["source"] == p) & (f["material"] == m)).to_numpy())
+            values = f["value"].to_numpy(dtype=float).copy()
+            blank = out[np.isnan(values[out])]
+            known = float(np.nansum(values[out]))
+            tol = _tolerance(t.info, outflow[k])
+            if len(blank) > 1:
+                series.issues.append(locate(y, int(blank[1]), "value", f"{len(blank)} blank outflows of {m} from "
+                                            f"{p} in {y}: the lifetime gives only their total, "
+                                            f"{outflow[k]:,.6g} t/a", "", "give all of them but one"))
+            elif len(blank) == 1:
+                rest = outflow[k] - known
+                if rest < -tol:
+                    series.issues.append(locate(y, int(blank[0]), "value", f"the lifetime of {m} in {p} releases "
+                                                f"{outflow[k]:,.6g} t/a in {y}, less than the other outflows "
+                                                f"given ({known:,.6g} t/a)", "", "check the outflows or the lifetime"))
+                    continue
+                values[blank[0]] = max(rest, 0.0)
+                t.flows = f.assign(value=values)
+            s = t.stocks
+            here = np.flatnonzero(((s["process"] == p) & (s["material"] == m)).to_numpy())
+            if len(here):
+                i = int(here[0])
+                given = float(s["closing"].iat[i])
+                if not np.isnan(given) and abs(given - stock[k]) > _tolerance(t.info, given, stock[k]):
+                    where = stock_rows[y][i] if i < len(stock_rows[y]) else None
+                    msg = (f"closing stock {given:,.6g} t of {m} in {p} in {y}, but its lifetime model gives "
+                           f"{stock[k]:,.6g} t")
+                    series.issues.append(stocks_raw.issue(int(where), "closing", msg, given,
+                                                          "leave the closing of a stock with a lifetime blank")
+                                         if stocks_raw is not None and where is not None
+                                         else Issue(t.source, msg, column="closing", value=given))
+                    continue
+                s = s.copy()
+                s.loc[s.index[i], ["opening", "closing"]] = [opening[k], stock[k]]
+            else:
+                row = {c: "" for c in s.columns}
+                row.update(process=p, material=m, opening=opening[k], closing=stock[k],
+                           note=f"lifetime model ({lt['model']})", sigma=np.nan)
+                s = pd.concat([s, pd.DataFrame([row])], ignore_index=True)
+            t.stocks = s

@@ -1,0 +1,219 @@
+"""Stocks through the years (issue 16 items 1, 2 and 5): the lifetimes table, ``mfa.stocks`` / ``mfa stocks``,
+the indicator series with the targets of their year, and the shipped multi-year park ``farm_film``.
+
+Hand-checked figures of ``parks/farm_film`` (README): film used U = 6000, 6000, 6100, 6100, 6200 t/a and
+recovered R = 0.80 U, 0.81 U, 0.82 U, 0.84 U, 0.85 U (地膜回收率 = R ÷ U, S27); the residue U − R enters the soil,
+whose lifetime is Weibull of shape 1 and scale 50 a (exponential: 1 − e^(−1/50) of the stock leaves each year,
+and of a year's residue, entering mid-year, 1 − e^(−1/100) in its own year). From 20 000 t at the start of 2021:
+stock(2021) = 20 000 e^(−0.02) + 1200 e^(−0.01) = 20 792.03 t, outflow = 20 000 + 1200 − 20 792.03 = 407.97 t.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import mfa
+from mfa.cli import main
+from mfa.errors import ParkError
+from tests.conftest import write_park
+
+USED = [6000, 6000, 6100, 6100, 6200]
+RATES = [0.80, 0.81, 0.82, 0.84, 0.85]
+
+
+def test_farm_film_pins_its_hand_checked_figures():
+    park = mfa.read_park("farm_film")
+    assert park.years == (2021, 2022, 2023, 2024, 2025)
+    soil = mfa.stocks(park).table.query("process == 'soil'")
+    residue = [u - round(u * r) for u, r in zip(USED, RATES)]
+    assert soil["inflow"].tolist() == residue == [1200, 1140, 1098, 976, 930]
+    # the exponential recursion, independent of mfa.lifetime
+    stock, expected = 20000.0, []
+    for inflow in residue:
+        new = stock * math.exp(-1 / 50) + inflow * math.exp(-1 / 100)
+        expected.append((stock + inflow - new, new))
+        stock = new
+    assert soil[["outflow", "stock"]].to_numpy().ravel().tolist() == pytest.approx(np.ravel(expected), rel=1e-12)
+    assert (round(soil["stock"].iat[0], 2), round(soil["outflow"].iat[0], 2)) == (20792.03, 407.97)
+    # each year balances on its own; the closing of one year is the opening of the next
+    assert np.allclose(soil["stock_change"], soil["inflow"] - soil["outflow"], rtol=0, atol=1e-9)
+    assert np.allclose(np.diff(soil["stock"]), soil["stock_change"].iloc[1:])
+    # the computed outflow is the flow soil → degraded of each year
+    degraded = park.flows.query("source == 'soil'").sort_values("year")["value"]
+    assert degraded.tolist() == pytest.approx(soil["outflow"].tolist(), rel=1e-12)
+
+
+def test_farm_film_recovery_rate_and_the_targets_of_its_year():
+    s = mfa.indicator_series(mfa.read_park("farm_film"))
+    film = s.get("farm_film_recovery_rate")
+    assert film["value"].tolist() == pytest.approx(RATES)
+    assert film["denominator"].tolist() == USED
+    # 2021: national > 80 % (S69); 2023: Inner Mongolia > 81 % (S09); no target sourced for the other years
+    assert film["target"].tolist() == pytest.approx([0.80, np.nan, 0.81, np.nan, np.nan], nan_ok=True)
+    assert film["target_id"].tolist() == ["cn_2021_film", None, "im_2023_film", None, None]
+    assert film["passed"].tolist()[0] is True and film["passed"].tolist()[2] is True
+    assert s.wide().loc[2025, "farm_film_recovery_rate"] == pytest.approx(0.85)
+    # a lower recovery misses the target of its year
+    park = mfa.read_park("farm_film")
+    y = park.for_year(2023)
+    flows = y.flows
+    low = y.with_values(np.where(flows["target"] == "collection", 4800.0, flows["value"]))
+    assert mfa.indicator_series(low).get("farm_film_recovery_rate")["passed"].tolist() == [False]
+
+
+def test_cli_stocks_json_keys_and_year(capsys):
+    assert main(["stocks", "farm_film", "--json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert list(doc) == ["stocks"]
+    assert all(list(r) == ["process", "material", "year", "inflow", "outflow", "stock", "stock_change"]
+               for r in doc["stocks"])
+    assert len(doc["stocks"]) == 10  # two stocks (fields, soil) × five years
+    assert main(["stocks", "farm_film", "--year", "2023", "--json"]) == 0
+    one = json.loads(capsys.readouterr().out)["stocks"]
+    assert one == [r for r in doc["stocks"] if r["year"] == 2023]
+    assert main(["check", "farm_film"]) == 0
+    assert "every year checked and balanced" in capsys.readouterr().out
+    assert main(["indicators", "farm_film"]) == 0
+    assert "80.00% (≥80% ✓)" in capsys.readouterr().out
+
+
+PROCESSES = """id,name,kind
+plant,Plant,production
+city,City,consumption
+scrap,Scrap yard,collection
+out,Market,export
+"""
+
+
+def lifetime_park(tmp_path, lifetimes: str, flows: str | None = None, stocks: str | None = None):
+    # products enter the city's in-use stock: 10, 20, 30 t/a; what leaves goes to the scrap yard
+    flows = flows or """source,target,material,value,year
+plant,city,steel_products,10,2020
+plant,city,steel_products,20,2021
+plant,city,steel_products,30,2022
+city,scrap,scrap_steel,,2020
+city,scrap,scrap_steel,,2021
+city,scrap,scrap_steel,,2022
+scrap,out,scrap_steel,,2020
+scrap,out,scrap_steel,,2021
+scrap,out,scrap_steel,,2022
+"""
+    folder = write_park(tmp_path / "p", processes=PROCESSES, flows=flows, materials=None, stocks=stocks)
+    (folder / "lifetimes.csv").write_text(lifetimes, encoding="utf-8")
+    return folder
+
+
+def test_a_fixed_lifetime_returns_each_inflow_after_its_lifetime(tmp_path):
+    # material of the stock is what enters; the blank outflow of that material is computed
+    flows = """source,target,material,value,year
+plant,city,steel_products,10,2020
+plant,city,steel_products,20,2021
+plant,city,steel_products,30,2022
+city,scrap,steel_products,,2020
+city,scrap,steel_products,,2021
+city,scrap,steel_products,,2022
+"""
+    folder = lifetime_park(tmp_path, "process,material,model,mean,timing\ncity,steel_products,fixed,2,end\n", flows)
+    park = mfa.read_park(folder)
+    assert park.flows.query("source == 'city'")["value"].tolist() == [0, 0, 10]
+    t = mfa.stocks(park).table
+    assert t[["year", "inflow", "outflow", "stock", "stock_change"]].values.tolist() == [
+        [2020, 10, 0, 10, 10], [2021, 20, 0, 30, 20], [2022, 30, 10, 50, 20]]
+    # the year of the series: the outflow of 2022 comes from the inflow of 2020
+    assert mfa.read_park(folder, year=2022).flows.query("source == 'city'")["value"].tolist() == [10]
+    assert mfa.balance(park.for_year(2022)).processes.set_index("process").loc["city", "status"] == "balanced"
+
+
+def test_a_legacy_opening_stock_ages_with_the_lifetime(tmp_path):
+    flows = """source,target,material,value,year
+plant,city,steel_products,0,2020
+plant,city,steel_products,0,2021
+city,scrap,steel_products,,2020
+city,scrap,steel_products,,2021
+"""
+    stocks = "process,material,opening,closing,year\ncity,steel_products,40,,2020\n"
+    folder = lifetime_park(tmp_path, "process,material,model,mean,timing\ncity,steel_products,fixed,2,end\n",
+                           flows, stocks)
+    # 40 t as left by 20 t/a in every earlier year with a lifetime of 2 a: 20 t/a leave in each of two years
+    t = mfa.stocks(mfa.read_park(folder)).table
+    assert t[["outflow", "stock"]].values.tolist() == [[20, 20], [20, 0]]
+
+
+def test_one_year_park_with_a_lifetime(tmp_path):
+    flows = "source,target,material,value\nplant,city,steel_products,100\ncity,scrap,steel_products,\n"
+    folder = lifetime_park(tmp_path, "process,material,model,shape,scale\ncity,steel_products,weibull,1,10\n",
+                           flows)
+    park = mfa.read_park(folder)
+    assert park.years == ()  # no reporting year, one period
+    out = park.flows.query("source == 'city'")["value"].iat[0]
+    assert out == pytest.approx(100 * (1 - math.exp(-0.5 / 10)))  # enters mid-year, exponential of mean 10 a
+    assert mfa.balance(park).processes.set_index("process").loc["city", "residual"] == pytest.approx(0, abs=1e-9)
+
+
+def test_lifetimes_table_errors_are_located(tmp_path):
+    lifetimes = """process,material,model,mean,std,shape,scale,timing
+city,steel_products,lognormal,30,,,,
+scrap,steel_products,fixed,5,,,,
+city,steel_products,gamma,5,,,,
+plant,steel_products,weibull,,,0,10,late
+"""
+    with pytest.raises(ParkError) as e:
+        mfa.read_park(lifetime_park(tmp_path, lifetimes))
+    got = {(i.row, i.column, i.message.split(" (")[0]) for i in e.value.issues}
+    assert (2, "std", "the lognormal model needs std") in got
+    assert (3, "process", "a lifetime is for the stock of a storage or consumption process") in got
+    assert (4, "model", "unknown lifetime model") in got or any(r == 4 and c == "model" for r, c, _ in got)
+    assert (4, "material", "duplicate lifetime for this process and material") in got
+    assert any(r == 5 and c == "timing" for r, c, _ in got) and (5, "shape", "shape must be more than 0") in got
+    assert all(i.file.endswith("lifetimes.csv") for i in e.value.issues), [str(i) for i in e.value.issues]
+
+
+def test_inflows_must_be_known_and_one_outflow_left_blank(tmp_path):
+    flows = """source,target,material,value,year
+plant,city,steel_products,,2020
+plant,city,steel_products,20,2021
+city,scrap,steel_products,,2020
+city,scrap,steel_products,,2021
+"""
+    lt = "process,material,model,mean\ncity,steel_products,fixed,2\n"
+    with pytest.raises(ParkError) as e:
+        mfa.read_park(lifetime_park(tmp_path, lt, flows))
+    (issue,) = e.value.issues
+    assert (issue.row, issue.column) == (2, "value") and "inflow of steel_products to city" in issue.message
+    flows = (flows.replace("steel_products,,2020", "steel_products,10,2020", 1)
+             + "city,out,steel_products,,2021\ncity,out,steel_products,0,2020\n")
+    with pytest.raises(ParkError) as e:
+        mfa.read_park(lifetime_park(tmp_path, lt, flows))
+    (issue,) = e.value.issues
+    assert issue.row == 6 and "2 blank outflows of steel_products from city in 2021" in issue.message
+
+
+def test_a_closing_given_against_the_lifetime_is_refused(tmp_path):
+    flows = """source,target,material,value,year
+plant,city,steel_products,10,2020
+plant,city,steel_products,20,2021
+city,scrap,steel_products,,2020
+city,scrap,steel_products,,2021
+"""
+    stocks = "process,material,opening,closing,year\ncity,steel_products,0,10,2020\ncity,steel_products,,25,2021\n"
+    folder = lifetime_park(tmp_path, "process,material,model,mean,timing\ncity,steel_products,fixed,5,end\n",
+                           flows, stocks)
+    with pytest.raises(ParkError) as e:
+        mfa.read_park(folder)
+    (issue,) = e.value.issues
+    assert (issue.row, issue.column, issue.value) == (3, "closing", 25)
+    assert "its lifetime model gives 30 t" in issue.message
+
+
+def test_engines_refuse_a_multi_year_park_and_point_to_the_series():
+    park = mfa.read_park("farm_film")
+    for engine in (mfa.trace, mfa.indicators, mfa.solve_park):
+        with pytest.raises(mfa.MfaError, match="park.for_year\\(2021\\)"):
+            engine(park)
+    assert mfa.trace(park.for_year(2021)).table["tonnes"].sum() > 0
+    assert isinstance(park.lifetimes, pd.DataFrame) and park.lifetimes["model"].tolist() == ["weibull"]
