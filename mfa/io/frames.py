@@ -433,7 +433,7 @@ def _flows(raw: RawTable | None, issues: list[Issue], processes: pd.DataFrame,
         "id": ids, "source": source, "target": target, "material": material,
         "value": value, "sigma": sigma, "tc": tc, "tc_sigma": tc_sigma, "route": route,
         "fate": fate, "year": pd.arrays.IntegerArray(np.nan_to_num(year_num).astype(np.int64), np.isnan(year_num)),
-        "note": c.text("note"), "estimated": est, "activity": pd.Series([""] * c.n, dtype=object),
+        "note": c.text("note"), "estimated": est, "activity": pd.Series("", index=pd.RangeIndex(c.n), dtype="str"),
     })
     return frame, (ends["source"], ends["target"])
 
@@ -492,6 +492,8 @@ def _effective_materials(own: pd.DataFrame, used: set[str]) -> pd.DataFrame:
 
 
 _NUMERIC = {"x", "y", "capacity", "value", "sigma", "tc", "tc_sigma", "opening", "closing"}
+_TEXT = pd.Series([], dtype=str).astype(str).dtype  # what ``astype(str)`` makes
+_YEAR = pd.Int64Dtype()
 
 
 def _canonical(frame: pd.DataFrame, columns) -> pd.DataFrame:
@@ -501,14 +503,15 @@ def _canonical(frame: pd.DataFrame, columns) -> pd.DataFrame:
     n = len(frame)
     for c in columns:
         s = frame[c] if c in frame.columns else pd.Series([None] * n, index=frame.index)
+        # a column the validator already made canonical is kept (each conversion copies 10⁵ cells)
         if c in _NUMERIC:
-            out[c] = s.astype(float)
+            out[c] = s if s.dtype == np.float64 else s.astype(float)
         elif c in ("estimated", "bulk"):
-            out[c] = s.fillna(False).astype(bool)
+            out[c] = s if s.dtype == bool else s.fillna(False).astype(bool)
         elif c == "year":
-            out[c] = s.astype("Int64")
+            out[c] = s if s.dtype == _YEAR else s.astype("Int64")
         else:
-            out[c] = s.fillna("").astype(str)
+            out[c] = s if s.dtype == _TEXT and not s.hasnans else s.fillna("").astype(str)
     return pd.DataFrame(out, index=frame.index).reset_index(drop=True)
 
 
