@@ -38,10 +38,11 @@ import mfa
 from mfa.mass_balance import balance
 t1 = time.perf_counter()
 park = mfa.read_park(sys.argv[1])
-t2 = time.perf_counter()
+t2, c2 = time.perf_counter(), time.process_time()
 result = balance(park)
-t3 = time.perf_counter()
-print(json.dumps({"import": t1 - t0, "read": t2 - t1, "balance": t3 - t2, "ok": bool(result.ok)}))
+t3, c3 = time.perf_counter(), time.process_time()
+print(json.dumps({"import": t1 - t0, "read": t2 - t1, "balance": t3 - t2, "balance_cpu": c3 - c2,
+                  "ok": bool(result.ok)}))
 """
 COLD_PANDAS = """
 import time, json, sys, glob
@@ -60,6 +61,17 @@ def best_of(fn, repeat: int = 5) -> float:
         t = time.perf_counter()
         fn()
         times.append(time.perf_counter() - t)
+    return min(times)
+
+
+def best_cpu(fn, repeat: int = 5) -> float:
+    """The least CPU time of ``repeat`` calls: on a machine shared with other work the wall time of a
+    10-100 ms call swings with the load; the CPU time it needs does not."""
+    times = []
+    for _ in range(repeat):
+        t = time.process_time()
+        fn()
+        times.append(time.process_time() - t)
     return min(times)
 
 
@@ -110,6 +122,8 @@ def main(sizes: list[int]) -> None:
             assert loaded == park
             csvs = sorted(folder.glob("*.csv"))
             raw = best_of(lambda: [pd.read_csv(f) for f in csvs], repeat=3)
+            load_cpu = best_cpu(lambda: mfa.read_park(folder))
+            raw_cpu = best_cpu(lambda: [pd.read_csv(f) for f in csvs])
 
             def fresh_balance():
                 fresh = mfa.read_park(folder)
@@ -141,7 +155,8 @@ def main(sizes: list[int]) -> None:
                   f"{fresh * 1e3:7.2f} | {nx_t:9.3f} {nx_t / bal:7.1f} | {mv * 1e3:9.3f} {bal / mv:6.1f} "
                   f"{user['balance'] / mv:7.1f} | {res.ok and user['ok']}")
             sys.stdout.flush()
-            last = dict(flows=len(f), load=load, raw=raw, cold_load=cold_load, cold_csv=cold_csv, user=user,
+            last = dict(flows=len(f), load=load, raw=raw, load_cpu=load_cpu, raw_cpu=raw_cpu, cold_load=cold_load,
+                        cold_csv=cold_csv, user=user,
                         base=base, bal=bal, fresh=fresh, nx=nx_t, mv=mv)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -154,8 +169,11 @@ def report_targets(r: dict) -> None:
     print(f"\ntargets at {r['flows']:,} flows (load average {os.getloadavg()[0]:.1f}):")
     rows = [
         ("load < 2 s", f"{r['load']:.3f} s", r["load"] < 2),
-        ("load within 5× read_csv (warm)", f"{r['load']:.3f} s / {r['raw']:.3f} s = {r['load'] / r['raw']:.1f}×",
-         r["load"] / r["raw"] <= 5),
+        ("load within 5× read_csv (warm, wall time)",
+         f"{r['load']:.3f} s / {r['raw']:.3f} s = {r['load'] / r['raw']:.1f}×", r["load"] / r["raw"] <= 5),
+        ("  the same in CPU time (what the load average does not change)",
+         f"{r['load_cpu']:.3f} s / {r['raw_cpu']:.3f} s = {r['load_cpu'] / r['raw_cpu']:.1f}×",
+         r["load_cpu"] / r["raw_cpu"] <= 5),
         ("cold: import mfa + read_park vs import pandas + read_csv",
          f"{r['cold_load']:.3f} s / {r['cold_csv']:.3f} s = {r['cold_load'] / r['cold_csv']:.1f}×", None),
         ("balance ≥ 20× faster than the networkx loop", f"{r['nx'] / r['bal']:.0f}×", r["nx"] / r["bal"] >= 20),
@@ -164,6 +182,9 @@ def report_targets(r: dict) -> None:
         ("balance of a freshly read park, compiling included, within 30× one mat-vec (fresh process)",
          f"{r['user']['balance'] * 1e3:.2f} ms = {r['user']['balance'] / r['mv']:.1f}×",
          r["user"]["balance"] / r["mv"] <= 30),
+        ("  the same in CPU time (a fresh process's first call, preempted on a loaded machine)",
+         f"{r['user']['balance_cpu'] * 1e3:.2f} ms = {r['user']['balance_cpu'] / r['mv']:.1f}×",
+         r["user"]["balance_cpu"] / r["mv"] <= 30),
         ("  the same in this process (best of 5 fresh parks)",
          f"{r['fresh'] * 1e3:.2f} ms = {r['fresh'] / r['mv']:.1f}×", r["fresh"] / r["mv"] <= 30),
     ]
