@@ -20,7 +20,8 @@ from mfa.errors import Issue, ParkError, RawTable, suggest
 from mfa.validation import TableChecker, cell_text, grouped_issues, in_set, row_of
 
 
-__all__ = ["ParkTables", "validate_tables", "park_from_frames", "raw_from_frame", "raw_tables_from_frames"]
+__all__ = ["ParkTables", "validate_tables", "park_from_frames", "park_settings", "raw_from_frame",
+           "raw_tables_from_frames"]
 
 REQUIRED = {
     "processes": ("id", "name", "kind"),
@@ -683,6 +684,32 @@ class ParkTables:
             src = np.concatenate([src, row_of(generated["source"], ids)])
             tgt = np.concatenate([tgt, row_of(generated["target"], ids)])
         return src, tgt
+
+
+def park_settings(info: Any, source: str = "park") -> Any:
+    """The park's settings (a :class:`~mfa.park_info.ParkInfo`) as :func:`validate_tables` reads them — bad
+    ones left at their defaults, their problems not reported — without reading the tables.
+
+    Parameters
+    ----------
+    info : RawTable, mapping, ParkInfo or None
+        ``park.csv``, the YAML ``park:`` mapping…
+    source : str
+        The file or folder read.
+
+    Returns
+    -------
+    ParkInfo
+
+    Examples
+    --------
+    >>> park_settings({"year": "2021", "name": "x"}).year
+    2021
+    """
+    issues: list[Issue] = []
+    if isinstance(info, RawTable):
+        info = _check_cells(info, issues)
+    return _info(info, issues, source)
 
 
 def validate_tables(tables: Mapping[str, RawTable | None], info: Any, source: str, year: int | None = None,
