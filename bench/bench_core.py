@@ -55,23 +55,15 @@ print(json.dumps({"import": t1 - t0, "read": t2 - t1}))
 """
 
 
-def best_of(fn, repeat: int = 5) -> float:
+def best_of(fn, repeat: int = 5, clock=time.perf_counter) -> float:
+    """The least time of ``repeat`` calls by ``clock``: wall time by default; ``time.process_time`` for the
+    CPU time, which the load of a machine shared with other work does not swing as it does a 10–100 ms
+    wall time."""
     times = []
     for _ in range(repeat):
-        t = time.perf_counter()
+        t = clock()
         fn()
-        times.append(time.perf_counter() - t)
-    return min(times)
-
-
-def best_cpu(fn, repeat: int = 5) -> float:
-    """The least CPU time of ``repeat`` calls: on a machine shared with other work the wall time of a
-    10-100 ms call swings with the load; the CPU time it needs does not."""
-    times = []
-    for _ in range(repeat):
-        t = time.process_time()
-        fn()
-        times.append(time.process_time() - t)
+        times.append(clock() - t)
     return min(times)
 
 
@@ -122,8 +114,8 @@ def main(sizes: list[int]) -> None:
             assert loaded == park
             csvs = sorted(folder.glob("*.csv"))
             raw = best_of(lambda: [pd.read_csv(f) for f in csvs], repeat=3)
-            load_cpu = best_cpu(lambda: mfa.read_park(folder))
-            raw_cpu = best_cpu(lambda: [pd.read_csv(f) for f in csvs])
+            load_cpu = best_of(lambda: mfa.read_park(folder), clock=time.process_time)
+            raw_cpu = best_of(lambda: [pd.read_csv(f) for f in csvs], clock=time.process_time)
 
             def fresh_balance():
                 fresh = mfa.read_park(folder)
