@@ -45,6 +45,10 @@ _EXPORTS = {
     "stock_driven": "mfa.lifetime",
     "stocks": "mfa.dynamic_stocks",
     "indicator_series": "mfa.time_series",
+    "SubstanceLayer": "mfa.substance",
+    "read_substances": "mfa.substance",
+    "reconcile_substances": "mfa.substance",
+    "substance_fates": "mfa.substance",
 }
 
 __all__ = sorted(_EXPORTS) + ["__version__"]
@@ -67,6 +71,7 @@ if TYPE_CHECKING:  # what type checkers and IDEs see; at run time the names load
     from mfa.sankey_diagram import sankey
     from mfa.solve import reconcile
     from mfa.solved import solve_park
+    from mfa.substance import SubstanceLayer, read_substances, reconcile_substances, substance_fates
     from mfa.symbiosis import discover as discover_couplings
     from mfa.tracing import trace
     from mfa.uncertainty import monte_carlo

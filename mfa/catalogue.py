@@ -17,7 +17,8 @@ if TYPE_CHECKING:
     from mfa.errors import RawTable
 
 __all__ = ["data_path", "materials", "material_aliases", "example_parks", "example_park_path", "compatibility",
-           "read_prices", "known_sources", "check_sources", "COMPATIBILITY_COLUMNS", "PRICE_COLUMNS"]
+           "read_prices", "known_sources", "check_sources", "coupling_coefficients", "raw_csv", "COMPATIBILITY_COLUMNS",
+           "PRICE_COLUMNS", "PRICE_RANGE_COLUMNS", "COEFFICIENT_RULE_COLUMNS", "RULE_TERMS", "RULE_STATUSES"]
 
 _PACKAGE = Path(__file__).resolve().parent
 
@@ -160,10 +161,30 @@ COMPATIBILITY_COLUMNS: tuple[str, ...] = (
     "disposal_fee", "virgin_price", "source", "note")
 #: columns of a price table (see :func:`read_prices`)
 PRICE_COLUMNS: tuple[str, ...] = ("material", "disposal_fee", "virgin_price", "source", "note")
+#: optional numeric columns of a price table: the ranges and the environmental protection tax (CNY/t)
+PRICE_RANGE_COLUMNS: tuple[str, ...] = ("disposal_fee_low", "disposal_fee_high", "virgin_price_low",
+                                        "virgin_price_high", "env_tax")
 
 
-def _raw_csv(path: Path, name: str) -> "RawTable":
-    """A shipped or user CSV table as text cells, rows numbered as a spreadsheet shows them."""
+def raw_csv(path: Path, name: str) -> "RawTable":
+    """A shipped or user CSV table as text cells (stripped), rows numbered as a spreadsheet shows them.
+
+    Parameters
+    ----------
+    path : Path
+        The CSV file (UTF-8, with or without BOM).
+    name : str
+        The table's name in messages.
+
+    Returns
+    -------
+    mfa.errors.RawTable
+
+    Examples
+    --------
+    >>> raw_csv(data_path("flows", "prices.csv"), "prices").rows[0]
+    2
+    """
     from mfa.errors import RawTable
 
     frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
@@ -234,6 +255,21 @@ def check_sources(raw: "RawTable", issues: list, required: bool) -> None:
                                      suggestion=lambda v: suggest(v, known) or "add it to flows/sources.csv"))
 
 
+def _catalogue_table(path: str | Path | None, shipped: str, what: str, columns: tuple[str, ...]) -> "RawTable":
+    """A catalogue CSV (the shipped ``flows/<shipped>`` unless ``path``) as a raw table with all ``columns``."""
+    from mfa.errors import Issue, MfaError, ParkError
+
+    p = Path(path) if path is not None else data_path("flows", shipped)
+    if not p.is_file():
+        raise MfaError(f"{what} not found: {p}")
+    raw = raw_csv(p, Path(shipped).stem)
+    missing = [c for c in columns if c not in raw.frame.columns]
+    if missing:
+        raise ParkError([Issue(raw.file, f"missing column(s) {', '.join(missing)}", row=1,
+                               suggestion="columns: " + ",".join(columns))])
+    return raw
+
+
 def compatibility(path: str | Path | None = None) -> pd.DataFrame:
     """The waste compatibility catalogue (default ``flows/compatibility.csv``), validated.
 
@@ -271,15 +307,8 @@ def compatibility(path: str | Path | None = None) -> pd.DataFrame:
     from mfa.errors import Issue, MfaError, ParkError, suggest
     from mfa.validation import Column, check_columns, grouped_issues
 
-    p = Path(path) if path is not None else data_path("flows", "compatibility.csv")
-    if not p.is_file():
-        raise MfaError(f"compatibility catalogue not found: {p}")
-    raw = _raw_csv(p, "compatibility")
+    raw = _catalogue_table(path, "compatibility.csv", "compatibility catalogue", COMPATIBILITY_COLUMNS)
     frame = raw.frame
-    missing = [c for c in COMPATIBILITY_COLUMNS if c not in frame.columns]
-    if missing:
-        raise ParkError([Issue(raw.file, f"missing column(s) {', '.join(missing)}", row=1,
-                               suggestion="columns: " + ",".join(COMPATIBILITY_COLUMNS))])
     issues: list[Issue] = []
     checked = check_columns(raw, [
         Column("waste", required=True, blank_message="missing waste material"),
@@ -307,13 +336,18 @@ def compatibility(path: str | Path | None = None) -> pd.DataFrame:
     out["ratio"] = np.where(np.isnan(ratio), 0.0, ratio)
     for c in ("max_share", "co2_avoided", "disposal_fee", "virgin_price"):
         out[c] = numbers[c]
+    if "rule" not in out.columns:  # a catalogue written before the coupling rules: no row refers to one
+        out["rule"] = ""
     out.insert(0, "row", np.arange(len(out)) + 2)
     return out
 
 
 def read_prices(path: str | Path) -> pd.DataFrame:
     """A price table (CSV): material, disposal_fee (CNY per t of waste disposed), virgin_price (CNY per t of
-    virgin material bought), source, note. Blank = unknown.
+    virgin material bought), source, note; optionally the ranges ``disposal_fee_low/high`` and
+    ``virgin_price_low/high`` and the environmental protection tax ``env_tax`` (CNY/t, due only on waste
+    discarded or disposed in a non-compliant site) with its ``env_tax_item``. Blank = unknown. A ``material``
+    ``category:<category>`` prices every material of that category that has no row of its own.
 
     Parameters
     ----------
@@ -323,7 +357,8 @@ def read_prices(path: str | Path) -> pd.DataFrame:
     Returns
     -------
     DataFrame
-        material, disposal_fee, virgin_price (floats, NaN = unknown), source, note.
+        material, disposal_fee, virgin_price (floats, NaN = unknown), source, note, then
+        :data:`PRICE_RANGE_COLUMNS` (floats) and env_tax_item.
 
     Raises
     ------
@@ -344,7 +379,7 @@ def read_prices(path: str | Path) -> pd.DataFrame:
     p = Path(path)
     if not p.is_file():
         raise MfaError(f"price file not found: {p}")
-    raw = _raw_csv(p, "prices")
+    raw = raw_csv(p, "prices")
     frame = raw.frame
     if "material" not in frame.columns:
         raise ParkError([Issue(raw.file, "missing column 'material'", row=1,
@@ -353,8 +388,11 @@ def read_prices(path: str | Path) -> pd.DataFrame:
         if c not in frame.columns:
             frame[c] = ""
     issues: list[Issue] = []
-    numbers = check_columns(raw, [Column("disposal_fee", "number"), Column("virgin_price", "number")],
-                            issues).values
+    for c in PRICE_RANGE_COLUMNS + ("env_tax_item",):
+        if c not in frame.columns:
+            frame[c] = ""
+    numbers = check_columns(raw, [Column("disposal_fee", "number"), Column("virgin_price", "number")]
+                            + [Column(c, "number", low=0.0) for c in PRICE_RANGE_COLUMNS], issues).values
     issues.extend(grouped_issues(raw, frame["material"].duplicated(keep="first").to_numpy(), "material",
                                  "duplicate material"))
     check_sources(raw, issues, required=False)
@@ -362,4 +400,80 @@ def read_prices(path: str | Path) -> pd.DataFrame:
         raise ParkError(issues)
     return pd.DataFrame({"material": frame["material"], "disposal_fee": numbers["disposal_fee"],
                          "virgin_price": numbers["virgin_price"], "source": frame["source"].astype(str),
-                         "note": frame["note"].astype(str)})
+                         "note": frame["note"].astype(str),
+                         **{c: numbers[c] for c in PRICE_RANGE_COLUMNS},
+                         "env_tax_item": frame["env_tax_item"].astype(str)})
+
+
+#: columns of ``flows/coupling_coefficients.csv`` (see :func:`coupling_coefficients`)
+COEFFICIENT_RULE_COLUMNS: tuple[str, ...] = (
+    "rule", "waste", "receiver", "term", "material", "parameter", "low", "central", "high", "unit", "basis",
+    "status", "source", "note")
+#: what a row of ``flows/coupling_coefficients.csv`` says about the receiving process (docs/coupling-rules.md)
+RULE_TERMS: tuple[str, ...] = ("displaces", "adds", "removes", "avoids", "yields", "limit", "quality", "property")
+RULE_STATUSES: tuple[str, ...] = ("sourced", "derived", "needs data")
+
+
+def coupling_coefficients(path: str | Path | None = None) -> pd.DataFrame:
+    """The coupling rules (default ``flows/coupling_coefficients.csv``), validated: one row per (rule, term),
+    as ``docs/coupling-rules.md`` describes.
+
+    Parameters
+    ----------
+    path : str or Path, optional
+        A table of the same columns; default the shipped one.
+
+    Returns
+    -------
+    DataFrame
+        The columns of :data:`COEFFICIENT_RULE_COLUMNS` (``low``, ``central``, ``high`` as floats, NaN =
+        blank) plus ``row`` (the spreadsheet row).
+
+    Raises
+    ------
+    mfa.errors.ParkError
+        Every problem, named by file, row and column: an unknown term or status, a value that is not a
+        number, a value on a ``needs data`` row or none on another, a row without a source (unless it
+        needs data), an unknown source id.
+
+    Examples
+    --------
+    >>> rules = coupling_coefficients()
+    >>> row = rules[(rules["rule"] == "carbide_slag_raw_meal") & (rules["term"] == "displaces")]
+    >>> float(row["central"].iloc[0]), int(row["row"].iloc[0]) > 1
+    (1.351, True)
+    """
+    import numpy as np
+
+    from mfa.errors import Issue, MfaError, ParkError
+    from mfa.validation import Column, check_columns, grouped_issues
+
+    raw = _catalogue_table(path, "coupling_coefficients.csv", "coupling rules", COEFFICIENT_RULE_COLUMNS)
+    frame = raw.frame
+    issues: list[Issue] = []
+    checked = check_columns(raw, [
+        Column("rule", required=True, blank_message="missing rule id"),
+        Column("waste", required=True, blank_message="missing waste material"),
+        Column("term", "choice", required=True, choices=RULE_TERMS),
+        Column("status", "choice", required=True, choices=RULE_STATUSES),
+    ] + [Column(c, "number") for c in ("low", "central", "high")], issues)
+    vals = np.column_stack([checked.values[c] for c in ("low", "central", "high")])
+    blank = (frame[["low", "central", "high"]] == "").all(axis=1).to_numpy()
+    needs = (frame["status"] == "needs data").to_numpy()
+    issues.extend(grouped_issues(raw, needs & ~blank, "status",
+                                 "a 'needs data' row has no value: blank low/central/high or change the status"))
+    issues.extend(grouped_issues(raw, ~needs & blank & (frame["status"] != "").to_numpy(), "central",
+                                 "no value: give low/central/high or mark the row 'needs data'"))
+    with np.errstate(invalid="ignore"):
+        disorder = (vals[:, 0] > vals[:, 1]) | (vals[:, 1] > vals[:, 2])
+    issues.extend(grouped_issues(raw, disorder, "central", "low ≤ central ≤ high does not hold"))
+    issues.extend(grouped_issues(raw, ~needs & (frame["source"] == "").to_numpy(), "source",
+                                 "every row with a value needs a source id (see flows/sources.csv)"))
+    check_sources(raw, issues, required=False)
+    if issues:
+        raise ParkError(issues)
+    out = frame[list(COEFFICIENT_RULE_COLUMNS)].copy()
+    for c in ("low", "central", "high"):
+        out[c] = checked.values[c]
+    out.insert(0, "row", np.arange(len(out)) + 2)
+    return out

@@ -14,14 +14,16 @@ costs add a binary per arc (a MILP). Solved with HiGHS through :func:`scipy.opti
 ...                {"id": "pvc", "name": "PVC plant", "kind": "production"},
 ...                {"id": "cement", "name": "Cement plant", "kind": "production"},
 ...                {"id": "dump", "name": "Landfill", "kind": "landfill"},
+...                {"id": "air", "name": "Atmosphere", "kind": "environment"},
 ...                {"id": "market", "name": "Market", "kind": "export"}],
 ...     flows=[{"source": "pvc", "target": "dump", "material": "carbide_slag", "value": 100},
 ...            {"source": "quarry", "target": "pvc", "material": "limestone", "value": 100},
 ...            {"source": "quarry", "target": "cement", "material": "limestone", "value": 500},
-...            {"source": "cement", "target": "market", "material": "cement", "value": 500}])
->>> q, info = optimise_plan(candidates(park))
->>> q.tolist(), info["status"]
-([100.0], 'optimal')
+...            {"source": "cement", "target": "market", "material": "cement", "value": 300},
+...            {"source": "cement", "target": "air", "material": "co2", "value": 200}])
+>>> q, info = optimise_plan(candidates(park))  # at most 15 % of the kiln's input (S45): q + 0.15·0.351·q = 75
+>>> [round(float(x), 2) for x in q], info["status"]
+([71.25], 'optimal')
 """
 
 from __future__ import annotations
@@ -32,12 +34,14 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from mfa.coupling_candidates import group_coefficients
 from mfa.errors import MfaError, suggest
 
 if TYPE_CHECKING:  # pragma: no cover
     from mfa.coupling_candidates import Candidates
 
-__all__ = ["OBJECTIVES", "objective_weights", "build_problem", "optimise_plan"]
+__all__ = ["OBJECTIVES", "objective_weights", "build_problem", "optimise_plan", "binding_capacities",
+           "market_coefficients", "build_order", "link_index"]
 
 OBJECTIVES: tuple[str, ...] = ("utilisation", "cost", "co2")
 
@@ -80,7 +84,8 @@ def objective_weights(objective: str = "utilisation",
     return {k: (1.0 if k == objective else 0.0) for k in OBJECTIVES}
 
 
-def build_problem(c: "Candidates", w: dict[str, float], fixed_cost: float | None = None
+def build_problem(c: "Candidates", w: dict[str, float], fixed_cost: float | None = None,
+                  max_links: int | None = None
                   ) -> tuple[np.ndarray, sp.csr_matrix, np.ndarray, np.ndarray, int, np.ndarray | None]:
     """The LP / MILP of a candidate set as arrays (min c·x subject to A x ≤ b, 0 ≤ x ≤ ub).
 
@@ -91,7 +96,10 @@ def build_problem(c: "Candidates", w: dict[str, float], fixed_cost: float | None
     w : dict
         Objective weights (:func:`objective_weights`).
     fixed_cost : float, optional
-        CNY per coupling per year: adds a binary per arc (q_a ≤ ub_a·y_a) and turns the LP into a MILP.
+        CNY per link per year: adds a binary per link (producer, user, material; q_a ≤ ub_a·y_l for its arcs)
+        and turns the LP into a MILP.
+    max_links : int, optional
+        At most this many couplings (Σ y_a ≤ N, a MILP as with ``fixed_cost``).
 
     Returns
     -------
@@ -125,15 +133,22 @@ def build_problem(c: "Candidates", w: dict[str, float], fixed_cost: float | None
     if on.any():  # demand per (user, substituted material): Σ γ q ≤ D
         rows.add(d_idx[on], np.flatnonzero(on), gamma[on], c.demand["demand"].to_numpy(dtype=float))
     u_codes = pd.Index(c.users["user"]).get_indexer(arcs["to"])
-    spare = c.users["spare_capacity"].to_numpy(dtype=float)
-    fin = np.isfinite(spare)
-    if fin.any():  # capacity: Σ (1 − γ) q ≤ spare (finite only)
-        umap = np.full(len(c.users), -1)
-        umap[fin] = np.arange(int(fin.sum()))
-        on = umap[u_codes] >= 0
-        rows.add(umap[u_codes][on], np.flatnonzero(on), (1.0 - gamma)[on], spare[fin])
-    # shrink pool: Σ (γ − 1) q ≤ outflows that can shrink
-    rows.add(u_codes, np.arange(n), gamma - 1.0, c.users["shrink_capacity"].to_numpy(dtype=float))
+    if c.capacities is not None:  # capacity per input group: Σ (in group − γ·displaced in group) q ≤ spare
+        gi, ai, coef = group_coefficients(arcs, c.capacities)
+        rows.add(gi, ai, coef, c.capacities["spare_capacity"].to_numpy(dtype=float))
+    else:
+        spare = c.users["spare_capacity"].to_numpy(dtype=float)
+        fin = np.isfinite(spare)
+        if fin.any():  # capacity: Σ (1 − γ) q ≤ spare (finite only)
+            umap = np.full(len(c.users), -1)
+            umap[fin] = np.arange(int(fin.sum()))
+            on = umap[u_codes] >= 0
+            rows.add(umap[u_codes][on], np.flatnonzero(on), (1.0 - gamma)[on], spare[fin])
+    # shrink pool: Σ (γ − 1) q ≤ outflows that can shrink (a rule books its outputs itself)
+    plain = _plain(arcs)
+    rows.add(u_codes[plain], np.flatnonzero(plain), (gamma - 1.0)[plain],
+             c.users["shrink_capacity"].to_numpy(dtype=float))
+    _rule_rows(rows, c, arcs)
     _share_rows(rows, c, arcs)
     nvar = n + n_aux
     A, b_ub = rows.matrix(nvar)
@@ -144,19 +159,177 @@ def build_problem(c: "Candidates", w: dict[str, float], fixed_cost: float | None
     ub[pos] = np.minimum(ub[pos], dem_u[pos] / gamma[pos])
     c_full = np.concatenate([_objective(arcs, w), np.zeros(n_aux)])
     ub_full = np.concatenate([ub, np.full(n_aux, np.inf)])
-    if fixed_cost is None or fixed_cost <= 0:
+    priced_links = fixed_cost is not None and fixed_cost > 0
+    if not priced_links and max_links is None:
         return c_full, A, b_ub, ub_full, n, None
-    if w["cost"] == 0:
+    if priced_links and w["cost"] == 0:
         raise MfaError("fixed link costs are a cost: use objective 'cost' or give a cost weight")
-    # binary y_a per arc: q_a − ub_a·y_a ≤ 0 ; objective + w_c·F·y_a
+    # a binary y_l per link l = (producer, user, material) — several streams of one producer to one user are
+    # one link to build: q_a − ub_a·y_l(a) ≤ 0 ; objective + w_c·F·y_l ; Σ y_l ≤ N
+    l_codes, l_uni = link_index(arcs)
+    nl = len(l_uni)
     big = np.where(np.isfinite(ub), ub, arcs["supply"].to_numpy(dtype=float))
     link = sp.csr_matrix((np.concatenate([np.ones(n), -big]),
                           (np.concatenate([np.arange(n), np.arange(n)]),
-                           np.concatenate([np.arange(n), nvar + np.arange(n)]))), shape=(n, nvar + n))
-    A = sp.vstack([sp.hstack([A, sp.csr_matrix((A.shape[0], n))]), link]).tocsr()
-    return (np.concatenate([c_full, np.full(n, w["cost"] * float(fixed_cost))]), A,
-            np.concatenate([b_ub, np.zeros(n)]), np.concatenate([ub_full, np.ones(n)]), n,
-            np.concatenate([np.zeros(nvar), np.ones(n)]))
+                           np.concatenate([np.arange(n), nvar + l_codes]))), shape=(n, nvar + nl))
+    blocks = [sp.hstack([A, sp.csr_matrix((A.shape[0], nl))]), link]
+    rhs = [b_ub, np.zeros(n)]
+    if max_links is not None:  # the budget of new links: Σ y ≤ N
+        blocks.append(sp.csr_matrix((np.ones(nl), (np.zeros(nl, dtype=int), nvar + np.arange(nl))),
+                                    shape=(1, nvar + nl)))
+        rhs.append(np.array([float(max_links)]))
+    A = sp.vstack(blocks).tocsr()
+    link_cost = w["cost"] * float(fixed_cost) if priced_links else 0.0
+    return (np.concatenate([c_full, np.full(nl, link_cost)]), A, np.concatenate(rhs),
+            np.concatenate([ub_full, np.ones(nl)]), n, np.concatenate([np.zeros(nvar), np.ones(nl)]))
+
+
+def link_index(arcs: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Per arc, its link: one per (producer, user, material) — the exchange to build, whatever stream of the
+    producer it carries.
+
+    Parameters
+    ----------
+    arcs : pandas.DataFrame
+        from, to, material.
+
+    Returns
+    -------
+    (codes, names) : numpy.ndarray
+        The link of each arc and the link names ``from→to:material``.
+
+    Examples
+    --------
+    >>> arcs = pd.DataFrame({"from": ["pvc", "pvc"], "to": ["kiln", "kiln"], "material": ["carbide_slag"] * 2})
+    >>> [x.tolist() for x in link_index(arcs)]
+    [[0, 0], ['pvc→kiln:carbide_slag']]
+    """
+    names = arcs["from"].astype(str) + "→" + arcs["to"].astype(str) + ":" + arcs["material"].astype(str)
+    codes, uni = pd.factorize(names)
+    return codes, np.asarray(uni, dtype=object)
+
+
+def _plain(arcs: pd.DataFrame) -> np.ndarray:
+    """The arcs of catalogue rows without a rule (their mass difference is booked on boundary outflows)."""
+    if "rule_id" not in arcs:
+        return np.ones(len(arcs), dtype=bool)
+    return arcs["rule_id"].fillna("").astype(str).to_numpy() == ""
+
+
+def _rule_rows(rows: "_Rows", c: "Candidates", arcs: pd.DataFrame) -> None:
+    """A rule's outputs that shrink stay within the user's outflows of them (Σ −per_t·q ≤ outflow); a
+    product's output grows at most to its market demand (Σ δ q ≤ headroom)."""
+    out = c.outputs
+    if out is not None and len(out) and c.removal is not None and len(c.removal):
+        neg = out[out["per_t"] < 0]
+        key = pd.MultiIndex.from_frame(c.removal[["user", "material"]])
+        r_idx = key.get_indexer(pd.MultiIndex.from_frame(neg[["user", "material"]]))
+        ok = r_idx >= 0
+        rows.add(r_idx[ok], neg["arc"].to_numpy()[ok], -neg["per_t"].to_numpy(dtype=float)[ok],
+                 c.removal["capacity"].to_numpy(dtype=float))
+    mk = c.market
+    if mk is None or not len(mk):
+        return
+    mk = mk[np.isfinite(mk["headroom"].to_numpy(dtype=float))].reset_index(drop=True)
+    if not len(mk):
+        return
+    gi, ai, coef = market_coefficients(c, arcs, mk["material"])
+    rows.add(gi, ai, coef, mk["headroom"].to_numpy(dtype=float))
+
+
+def market_coefficients(c: "Candidates", arcs: pd.DataFrame, products: pd.Series
+                        ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """How much each t of each arc's waste raises each product's output: a rule's ``adds``/``yields`` of it,
+    or, for a catalogue row without a rule, the mass difference (1 − γ) booked on the user's largest export
+    when that export is the product.
+
+    Parameters
+    ----------
+    c : Candidates
+    arcs : pandas.DataFrame
+        ``c.arcs`` (or a copy in the same order).
+    products : pandas.Series
+        Product material ids.
+
+    Returns
+    -------
+    (product index, arc index, t per t) : numpy.ndarray
+
+    Examples
+    --------
+    >>> import mfa
+    >>> from mfa.coupling_candidates import candidates
+    >>> c = candidates(mfa.solve_park(mfa.read_park("wuhai")).park)
+    >>> g, a, per_t = market_coefficients(c, c.arcs, pd.Series(["fired_bricks"]))
+    >>> sorted(set(c.arcs["to"].iloc[a])), set(per_t.tolist())  # 1 t of brick per t of waste accepted
+    (['brick_plant'], {1.0})
+    """
+    pidx = pd.Index(products)
+    parts_g, parts_a, parts_v = [], [], []
+    out = c.outputs
+    if out is not None and len(out):
+        pos = out[out["per_t"] > 0]
+        g = pidx.get_indexer(pos["material"])
+        ok = g >= 0
+        parts_g.append(g[ok])
+        parts_a.append(pos["arc"].to_numpy()[ok])
+        parts_v.append(pos["per_t"].to_numpy(dtype=float)[ok])
+    if "grow_material" in c.users and len(arcs):
+        gm = c.users.set_index("user")["grow_material"].reindex(arcs["to"]).fillna("").to_numpy(dtype=object)
+        g = pidx.get_indexer(gm)
+        gamma = arcs["ratio"].to_numpy(dtype=float)
+        ok = (g >= 0) & _plain(arcs) & (gamma < 1)
+        parts_g.append(g[ok])
+        parts_a.append(np.flatnonzero(ok))
+        parts_v.append((1.0 - gamma)[ok])
+    if not parts_g:
+        return np.zeros(0, dtype=int), np.zeros(0, dtype=int), np.zeros(0)
+    return np.concatenate(parts_g), np.concatenate(parts_a), np.concatenate(parts_v)
+
+
+def binding_capacities(c: "Candidates", q: np.ndarray, tol: float = 1e-6) -> list[str]:
+    """Per arc, the input groups of its user that the plan ``q`` fills and that the arc draws on
+    (``user:group``, ``;``-separated), or ``"none"``.
+
+    Parameters
+    ----------
+    c : Candidates
+    q : numpy.ndarray
+        t/a per arc (``c.arcs`` order).
+    tol : float
+        Relative slack under which a group counts as full.
+
+    Returns
+    -------
+    list of str
+        One entry per arc, in ``c.arcs`` order.
+
+    Examples
+    --------
+    >>> import mfa
+    >>> from mfa.coupling_candidates import candidates
+    >>> c = candidates(mfa.solve_park(mfa.read_park("wuhai")).park)
+    >>> q, _ = optimise_plan(c)
+    >>> sorted(set(binding_capacities(c, q)) - {"none"})  # the fly ash couplings fill these plants
+    ['aac_plant:input', 'brick_plant:input']
+    """
+    n = len(c.arcs)
+    out = ["none"] * n
+    caps = c.capacities
+    if caps is None or not len(caps) or not n:
+        return out
+    gi, ai, coef = group_coefficients(c.arcs, caps)
+    used = np.bincount(gi, weights=coef * q[ai], minlength=len(caps))
+    spare = caps["spare_capacity"].to_numpy(dtype=float)
+    full = spare - used <= tol * np.maximum(1.0, spare)
+    names = (caps["user"].astype(str) + ":" + caps["group"].astype(str)).to_numpy(dtype=object)
+    hit: dict[int, list[str]] = {}
+    for g, a, v in zip(gi, ai, coef):  # the non-zero pairs: a few per arc
+        if full[g] and v > 0 and q[a] > 0:
+            hit.setdefault(int(a), []).append(str(names[g]))
+    for a, gs in hit.items():
+        out[a] = "; ".join(gs)
+    return out
 
 
 class _Rows:
@@ -220,8 +393,10 @@ def _demand_index(c: "Candidates", arcs: pd.DataFrame) -> np.ndarray:
 
 
 def _share_rows(rows: _Rows, c: "Candidates", arcs: pd.DataFrame) -> None:
-    """max_share per (user, catalogue row): Σ_row q − s Σ_all (1 − γ) q ≤ s·I0 − what the user already
-    takes of the row's waste."""
+    """max_share per (user, catalogue row): Σ_row q − s Σ_all Δbasis q ≤ s·B0 − what the user already takes
+    of the row's waste. The basis is the smallest input group the user declares that holds the waste (its
+    current input B0, each arc's Δ per :func:`~mfa.coupling_candidates.group_coefficients`), else every input
+    but air and water (Δ = 1 − γ)."""
     share = arcs["max_share"].to_numpy(dtype=float)
     has_share = ~np.isnan(share)
     if not has_share.any():
@@ -233,15 +408,44 @@ def _share_rows(rows: _Rows, c: "Candidates", arcs: pd.DataFrame) -> None:
     first = pd.Series(np.arange(int(has_share.sum()))).groupby(g_codes).first().to_numpy()
     grp_user = arcs.loc[has_share, "to"].to_numpy(dtype=object)[first]
     grp_rule = arcs.loc[has_share, "rule"].to_numpy()[first]
+    grp_waste = arcs.loc[has_share, "material"].to_numpy(dtype=object)[first]
     grp_share = share[has_share][first]
-    # every arc into the group's user contributes −s(1−γ)
+    # every arc into the group's user contributes −s·Δbasis
     pairs = pd.DataFrame({"user": grp_user, "g": np.arange(ng)}).merge(
         pd.DataFrame({"user": arcs["to"].to_numpy(dtype=object), "a": np.arange(len(arcs))}), on="user")
     gi, ai = pairs["g"].to_numpy(), pairs["a"].to_numpy()
+    dv = 1.0 - gamma[ai]
     i0 = c.users.set_index("user")["current_input"].reindex(grp_user).to_numpy(dtype=float)
-    b = grp_share * i0 - _existing_share_inputs(c, arcs.loc[has_share], grp_user, grp_rule)
+    basis = _share_basis(c, grp_user, grp_waste)
+    if (basis >= 0).any():
+        cg, ca, cv = group_coefficients(arcs, c.capacities)
+        delta = pd.Series(cv, index=pd.MultiIndex.from_arrays([cg, ca]))
+        b_of = basis[gi]
+        on = b_of >= 0
+        dv = np.where(on, delta.reindex(pd.MultiIndex.from_arrays([np.where(on, b_of, -1), ai]))
+                      .fillna(0.0).to_numpy(), dv)
+        i0 = np.where(basis >= 0, c.capacities["current_input"].to_numpy(dtype=float)[np.maximum(basis, 0)], i0)
+    # a user already beyond the share takes no more (b = 0), rather than making the whole plan infeasible
+    b = np.maximum(grp_share * i0 - _existing_share_inputs(c, arcs.loc[has_share], grp_user, grp_rule), 0.0)
     rows.add(np.concatenate([g_codes, gi]), np.concatenate([np.flatnonzero(has_share), ai]),
-             np.concatenate([np.ones(int(has_share.sum())), -grp_share[gi] * (1.0 - gamma[ai])]), b)
+             np.concatenate([np.ones(int(has_share.sum())), -grp_share[gi] * dv]), b)
+
+
+def _share_basis(c: "Candidates", users: np.ndarray, wastes: np.ndarray) -> np.ndarray:
+    """Per share group, the row of ``c.capacities`` that is its basis (the smallest declared group of the
+    user holding the waste), or −1."""
+    out = np.full(len(users), -1)
+    caps = c.capacities
+    if caps is None or not len(caps):
+        return out
+    size = caps["materials"].map(lambda m: len(m) if m is not None else np.inf).to_numpy(dtype=float)
+    by_user = pd.Series(np.arange(len(caps))).groupby(caps["user"].to_numpy(dtype=object)).apply(list)
+    for k, (u, w) in enumerate(zip(users, wastes)):  # one per (user, catalogue row): a handful
+        best = [j for j in by_user.get(u, []) if caps["materials"].iloc[j] is not None
+                and w in caps["materials"].iloc[j]]
+        if best:
+            out[k] = min(best, key=lambda j: size[j])
+    return out
 
 
 def _existing_share_inputs(c: "Candidates", share_arcs: pd.DataFrame, grp_user: np.ndarray,
@@ -273,7 +477,7 @@ def _objective(arcs: pd.DataFrame, w: dict[str, float]) -> np.ndarray:
 
 
 def optimise_plan(c: "Candidates", objective: str = "utilisation", weights: Mapping[str, float] | None = None,
-                  fixed_cost: float | None = None) -> tuple[np.ndarray, dict[str, Any]]:
+                  fixed_cost: float | None = None, max_links: int | None = None) -> tuple[np.ndarray, dict[str, Any]]:
     """The t/a per candidate coupling that optimise the objective: the LP (or, with ``fixed_cost``, the MILP)
     solved with HiGHS.
 
@@ -287,6 +491,8 @@ def optimise_plan(c: "Candidates", objective: str = "utilisation", weights: Mapp
         Weights per objective; override ``objective``.
     fixed_cost : float, optional
         CNY per coupling per year (MILP).
+    max_links : int, optional
+        At most this many couplings (MILP, exact: HiGHS branch and bound).
 
     Returns
     -------
@@ -322,11 +528,13 @@ def optimise_plan(c: "Candidates", objective: str = "utilisation", weights: Mapp
     from scipy.optimize import Bounds, LinearConstraint, linprog, milp
 
     w = objective_weights(objective, weights)
+    if max_links is not None and max_links < 1:
+        raise MfaError(f"max_links must be at least 1 (got {max_links})")
     n = len(c.arcs)
     if n == 0:
         return np.zeros(0), {"status": "no candidates", "objective_value": 0.0, "solver": None,
                              "variables": 0, "constraints": 0, "seconds": 0.0, "weights": w}
-    cost, A, b, ub, n_arcs, integ = build_problem(c, w, fixed_cost)
+    cost, A, b, ub, n_arcs, integ = build_problem(c, w, fixed_cost, max_links)
     t0 = time.perf_counter()
     if integ is None:
         res = linprog(cost, A_ub=A, b_ub=b, bounds=np.column_stack([np.zeros(len(ub)), ub]), method="highs")
@@ -348,3 +556,53 @@ def optimise_plan(c: "Candidates", objective: str = "utilisation", weights: Mapp
                "constraints": int(A.shape[0]), "seconds": secs, "weights": w}
 
 
+
+
+def build_order(c: "Candidates", objective: str = "utilisation", weights: Mapping[str, float] | None = None,
+                fixed_cost: float | None = None, max_links: int = 3) -> pd.DataFrame:
+    """The order to build the couplings in: the best plan of 1, 2, … ``max_links`` links (each an exact
+    MILP, HiGHS), and what each added link gains.
+
+    Parameters
+    ----------
+    c : Candidates
+    objective, weights, fixed_cost
+        As for :func:`optimise_plan`.
+    max_links : int
+        The largest budget of new links.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per budget k that adds a link: step (k), added (the link(s) new in the best plan of k links,
+        ``from→to:material``), dropped (links of the best k − 1 plan it no longer has; blank when the plans
+        are nested), tonnes (t/a of the whole plan), value (of the whole plan in the objective's units: t/a
+        for utilisation, CNY/a saved for cost, t CO₂/a for co2, weighted for weights) and marginal_gain (value
+        − the value of the best plan of k − 1 links).
+
+    Examples
+    --------
+    >>> import mfa
+    >>> from mfa.coupling_candidates import candidates
+    >>> c = candidates(mfa.solve_park(mfa.read_park("wuhai")).park)  # without its site data: acceptance only
+    >>> build_order(c, max_links=2)[["step", "added", "marginal_gain"]].values.tolist()
+    [[1, 'ash_logistics→aac_plant:fly_ash', 69400.0], [2, 'coal_washing→brick_plant:coal_gangue', 38600.0]]
+    """
+    arcs = c.arcs
+    codes, uni = link_index(arcs) if len(arcs) else (np.zeros(0, dtype=int), np.zeros(0, dtype=object))
+    names = uni[codes]
+    rows, prev, prev_value = [], set(), 0.0
+    for k in range(1, int(max_links) + 1):
+        q, info = optimise_plan(c, objective, weights, fixed_cost, max_links=k)
+        chosen = set(names[q > 0])
+        if chosen == prev:  # another link adds nothing: the plan is complete
+            break
+        w = info["weights"]
+        value = float(w["utilisation"] * q.sum() - w["cost"] * np.dot(np.nan_to_num(
+            arcs["cost_per_t"].to_numpy(dtype=float)), q) + w["co2"] * np.dot(arcs["co2_per_t"].to_numpy(dtype=float), q)
+            - w["cost"] * (fixed_cost or 0.0) * len(chosen))
+        rows.append({"step": k, "added": ", ".join(sorted(chosen - prev)),
+                     "dropped": ", ".join(sorted(prev - chosen)), "tonnes": round(float(q.sum()), 9),
+                     "value": round(value, 9), "marginal_gain": round(value - prev_value, 9)})
+        prev, prev_value = chosen, value
+    return pd.DataFrame(rows, columns=["step", "added", "dropped", "tonnes", "value", "marginal_gain"])

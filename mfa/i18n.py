@@ -47,6 +47,14 @@ MESSAGES_ZH: dict[str, str] = {
     "solved.negative": "{n} 条未知流由平衡算出为负值，说明该处数据相互矛盾，仍保留为未知：{flows}",
     "solved.undetermined": "{n} 条未知流无法由数据确定：{flows}",
     "solved.failed": "未知流无法求解（{error}），按原始数据报告",
+    # mfa.substance
+    "substance.unobservable": "{n} 条物质流无法由数据确定（未给出含量，也无法由平衡计算）",
+    "substance.over_goods": "{n} 条物质流大于其货物流（含量高于 1）：{flows}；含量或物质传递系数与货物数据相互矛盾",
+    "substance.negative": "{n} 条物质流算出为负值：{flows}；给定的含量使某过程其他流出中的该物质多于其流入",
+    "substance.imbalance": "“{process}”的{substance}平衡按原始数据无法闭合：流入与流出相差 {excess}，超出不确定度",
+    # mfa.symbiosis
+    "symbiosis.market_unchecked": "市场未核查：未给出{products}的需求量（coupling/demand.csv），方案可能使其产量超出市场容量",
+    "symbiosis.rule_not_applied": "{status}：规则 {rule} 未用于 {couplings}——{missing}",
     # mfa.sankey_diagram
     "sankey.around": "{process} 周边（深度 {depth}）：{n} 个过程；与园区其余部分之间的流（流入 {rest_in}，流出 {rest_out}）"
                      "合并绘为“园区其余部分”",

@@ -143,7 +143,8 @@ def _plan_frame(park: "Park", plan: Any) -> pd.DataFrame:
             raise MfaError(f"no compatible coupling {d['from']} → {d['to']} for {d['material']} in the "
                            f"catalogue (flows/compatibility.csv)")
         first = m.iloc[0]
-        rows.append({**{k: first[k] for k in ("stream", "substitutes", "ratio", "source")}, **d})
+        rows.append({**{k: first[k] for k in ("stream", "substitutes", "ratio", "source", "rule_id", "outputs")
+                        if k in first.index}, **d})
     return pd.DataFrame(rows)
 
 
@@ -180,6 +181,9 @@ class _PlanEditor:
                                         self.src, tkind)
         self.sink_of = self._groups(pool & np.isin(tkind, ["landfill", "environment"]), self.src)
         self.in_by_mat = self._groups(known, self.tgt, mat)
+        self.out_by_mat = self._groups(known, self.src, mat)
+        self.tkind = tkind
+        self.category_of = c.category_of
         self.stock_row = {(p, m): j for j, (p, m) in
                           enumerate(zip(self.stocks["process"], self.stocks["material"]))}
 
@@ -271,6 +275,72 @@ class _PlanEditor:
         else:
             self.take(idx, -delta, f"the outflows of {u} to {k_}")
 
+    def push(self, u: str, m: str, amount: float, depth: int = 4) -> None:
+        """``amount`` t/a more ``m`` leaves ``u`` where its ``m`` goes today: its outflows of ``m`` to boundary
+        processes and storage yards grow proportionally (a yard's stock grows by what it receives); lacking
+        those, its largest outflow of ``m`` to a collection/treatment process grows and that process passes
+        it on the same way; lacking any outflow of ``m``, a new flow goes where its largest outflow of a
+        material of the same category goes (:func:`mfa.coupling_rules.residue_route` says whether one
+        exists)."""
+        if amount <= _EPS:
+            return
+        idx = self.out_by_mat.get((u, m), _EMPTY)
+        idx = idx[~np.isnan(self.value[idx])]
+        kinds = np.array([self.kind_of.get(t) for t in self.tgt[idx]], dtype=object)
+        end = idx[np.isin(kinds, ["landfill", "environment", "export", "storage"])]
+        if len(end):
+            v = self.value[end]
+            shares = v / v.sum() if v.sum() > 0 else np.full(len(end), 1.0 / len(end))
+            for i, sh in zip(end, shares):
+                self._grow(int(i), amount * sh, m)
+            return
+        via = idx[np.isin(kinds, ["collection", "treatment"])]
+        if len(via) and depth > 0:
+            i = int(via[np.argmax(self.value[via])])
+            self._grow(i, amount, m)
+            self.push(str(self.tgt[i]), m, amount, depth - 1)
+            return
+        from mfa.coupling_rules import material_categories
+
+        cat = str(material_categories(self.park, [m])[0])
+        same = [i for k, ix in self.out_by_mat.items() if k[0] == u and self.category_of.get(k[1], "") == cat
+                for i in ix if self.kind_of.get(self.tgt[i]) in ("landfill", "environment", "export", "storage")
+                and not np.isnan(self.value[i])]
+        if not same:
+            raise MfaError(f"{u}: no route for {amount:,.3f} t/a more {m} (it has no outflow of {m} or of another "
+                           f"{cat or 'material'} to a boundary process or a yard)")
+        i = max(same, key=lambda j: (self.value[j], str(self.tgt[j])))
+        t = str(self.tgt[i])
+        self.add_flow(u, t, m, amount, "symbiosis_residue", f"residue of a symbiosis coupling at {u}")
+        if self.kind_of.get(t) == "storage":
+            self._stock_grows(t, m, amount)
+
+    def _grow(self, i: int, amount: float, m: str) -> None:
+        self.value[i] += amount
+        self.notes[i] = "; ".join(x for x in (self.notes[i], f"+{amount:,.1f} t/a: residue of a symbiosis "
+                                                               f"coupling") if x)
+        t = str(self.tgt[i])
+        if self.kind_of.get(t) == "storage":
+            self._stock_grows(t, m, amount)
+
+    def _stock_grows(self, t: str, m: str, amount: float) -> None:
+        j = self.stock_row.get((t, m))
+        if j is None:
+            row = {c: np.nan for c in self.stocks.columns}
+            row.update({"process": t, "material": m, "opening": 0.0, "closing": 0.0,
+                        "note": "residue of a symbiosis coupling"})
+            self.stocks = pd.concat([self.stocks, pd.DataFrame([row])], ignore_index=True)
+            j = len(self.stocks) - 1
+            self.stock_row[(t, m)] = j
+        self.stocks.at[j, "closing"] = float(self.stocks.at[j, "closing"]) + amount
+
+    def shrink_output(self, u: str, m: str, amount: float) -> None:
+        """``amount`` t/a less ``m`` leaves ``u``: its outflows of ``m`` to boundary processes shrink
+        proportionally."""
+        idx = self.out_by_mat.get((u, m), _EMPTY)
+        idx = idx[np.isin(self.tkind[idx], ["landfill", "environment", "export"]) & ~np.isnan(self.value[idx])]
+        self.take(idx, amount, f"the outflows of {m} from {u}")
+
     def couple(self, d: dict) -> None:
         """One coupling of the plan (a row with from, to, material, tonnes, stream, substitutes, ratio)."""
         q = float(d["tonnes"])
@@ -300,6 +370,16 @@ class _PlanEditor:
         self.add_flow(p, u, m, q, "symbiosis", note)
         if sub and gamma > 0:
             self.substitute(p, u, sub, gamma * q)
+        rule = d.get("rule_id")
+        if isinstance(rule, str) and rule:
+            # the rule's outputs carry the mass difference (1 − γ)·q themselves
+            outputs = d.get("outputs") or {}
+            for mat, per_t in sorted(outputs.items()):
+                if per_t > 0:
+                    self.push(u, mat, per_t * q)
+                else:
+                    self.shrink_output(u, mat, -per_t * q)
+            return
         self.book_difference(p, u, (1.0 - (gamma if sub else 0.0)) * q)
 
     def edited_flows(self) -> tuple[pd.DataFrame, np.ndarray]:

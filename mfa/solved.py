@@ -195,7 +195,10 @@ def solve_park(park: "Park", *, reconcile: bool = False) -> SolvedPark:
     except MfaError as exc:
         return as_given(exc)
     r = res.flows.set_index("id")
-    value = r.loc[ids, "value"].to_numpy(dtype=float)
+    # measured values kept as given: the unknowns are computed from them, not from the reconciled values
+    # (else the balance that fixes an unknown would miss by the adjustments of its neighbours)
+    value = (r.loc[ids, "value"].to_numpy(dtype=float) if reconcile
+             else res.linear_model.as_given()[:len(flows)][r.index.get_indexer(ids)])
     sigma = r.loc[ids, "sigma"].to_numpy(dtype=float)
     status = r.loc[ids, "status"].to_numpy(dtype=object)
     computed = unknown & (status == "computed") & np.isfinite(value)

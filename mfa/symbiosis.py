@@ -68,9 +68,12 @@ The steps live in their own modules: :mod:`mfa.coupling_candidates` (streams, us
 ...                {"id": "limestone", "name": "Limestone", "category": "raw_material"},
 ...                {"id": "cement", "name": "Cement", "category": "product"},
 ...                {"id": "co2", "name": "CO2", "category": "emission"}])
->>> result = discover(park)
->>> result.couplings[["from", "to", "material", "tonnes"]].values.tolist()
-[['pvc', 'cement', 'carbide_slag', 100.0]]
+>>> from mfa.coupling_rules import SiteData
+>>> new_dry_line = SiteData.from_frames(properties=[  # 70-100 % of the raw meal (S45); early lines 15 %
+...     {"process": "cement", "material": "carbide_slag", "property": "max_share", "value": 0.8}])
+>>> result = discover(park, site=new_dry_line)
+>>> result.couplings[["from", "to", "material", "tonnes", "rule_id"]].values.tolist()
+[['pvc', 'cement', 'carbide_slag', 100.0, 'carbide_slag_raw_meal']]
 >>> retrofit = apply(park, result)
 >>> from mfa.mass_balance import balance
 >>> bool(balance(retrofit).ok)
@@ -93,7 +96,7 @@ from mfa.catalogue import COMPATIBILITY_COLUMNS, PRICE_COLUMNS, compatibility, r
 from mfa.conventions import WASTE_CATEGORIES
 from mfa.coupling_candidates import STREAM_FATES, Candidates, candidates, haversine_km
 from mfa.coupling_optimisation import OBJECTIVES, objective_weights, optimise_plan
-from mfa.errors import Issue, MfaError, ParkError, suggest
+from mfa.errors import Issue, Message, MfaError, ParkError, suggest
 from mfa.park_editing import RETROFIT_SUFFIX, apply_plan
 from mfa.results import Result, jsonable
 
@@ -228,6 +231,15 @@ class SymbiosisResult(Result):
         objective, weights, solver, status, objective_value, variables, constraints, seconds.
     messages : tuple of Issue
         Why candidates were left out, what was reconciled first (``.notes``: their texts).
+    needs_data : pandas.DataFrame
+        Couplings whose rule (``flows/coupling_coefficients.csv``) needs data the park does not give, or
+        whose waste fails a quality limit: stream, from, to, material, supply, rule_id, status, missing,
+        quality_note — listed, never applied.
+    build_order : pandas.DataFrame
+        With ``max_links``: the best plan of 1, 2, … N links and the marginal gain of each
+        (:func:`mfa.coupling_optimisation.build_order`); empty otherwise.
+    market : pandas.DataFrame
+        Per product a coupling could raise: current_output, demand (NaN = market unchecked), headroom.
 
     Examples
     --------
@@ -253,6 +265,9 @@ class SymbiosisResult(Result):
     candidates: pd.DataFrame
     totals: dict[str, Any]
     info: dict[str, Any]
+    needs_data: pd.DataFrame = field(default_factory=pd.DataFrame)
+    build_order: pd.DataFrame = field(default_factory=pd.DataFrame)
+    market: pd.DataFrame = field(default_factory=pd.DataFrame)
     _retrofit: dict = field(default_factory=dict, init=False, repr=False)
 
     @property
@@ -315,7 +330,7 @@ class SymbiosisResult(Result):
 
     def to_dict(self) -> dict[str, Any]:
         """The ``--json`` document: park, objective, weights, solver, status, objective_value, summary,
-        couplings (records) and notes.
+        couplings (records) and notes, then needs_data, build_order and market (records).
 
         Returns
         -------
@@ -335,7 +350,7 @@ class SymbiosisResult(Result):
         ...            {"source": "quarry", "target": "bricks", "material": "limestone", "value": 500},
         ...            {"source": "bricks", "target": "market", "material": "fired_bricks", "value": 500}])
         >>> r = discover(park)
-        >>> list(r.to_dict())
+        >>> list(r.to_dict())[:9]
         ['park', 'objective', 'weights', 'solver', 'status', 'objective_value', 'summary', 'couplings', 'notes']
         """
         return jsonable({
@@ -346,8 +361,11 @@ class SymbiosisResult(Result):
             "status": self.info.get("status"),
             "objective_value": self.info.get("objective_value"),
             "summary": self.totals,
-            "couplings": self.couplings,
+            "couplings": _outputs_as_records(self.couplings),
             "notes": self.notes,
+            "needs_data": self.needs_data,
+            "build_order": self.build_order,
+            "market": self.market,
         })
 
     def __repr__(self) -> str:
@@ -386,14 +404,31 @@ def _prepared(park: "Park", reconcile: bool) -> tuple["Park", list[Issue]]:
 
 
 def _costed(chosen: pd.DataFrame) -> pd.DataFrame:
-    """virgin_avoided, co2_avoided (NaN where the catalogue row has no sourced CO₂ factor: unknown, not zero)
-    and cost_change of every chosen coupling."""
+    """virgin_avoided, co2_avoided (NaN where the rule or catalogue row has no sourced CO₂ factor: unknown, not
+    zero) and the cost of every chosen coupling: cost_change (CNY/a, negative = saving; NaN when no part is
+    priced) with its range cost_low / cost_high, its parts cost_components (disposal_fee_avoided,
+    virgin_material_avoided, env_tax_avoided, transport; CNY/a, None where not priced), cost_missing (the
+    prices it lacks) and cost_partial (some are missing)."""
     gamma = chosen["ratio"].to_numpy(dtype=float)
     t = chosen["tonnes"].to_numpy(dtype=float)
     chosen["virgin_avoided"] = np.where(chosen["substitutes"].astype(str) != "", gamma * t, 0.0)
     chosen["co2_avoided"] = np.where(chosen["co2_known"].to_numpy(dtype=bool),
                                      chosen["co2_per_t"].to_numpy(dtype=float) * t, np.nan)
     chosen["cost_change"] = chosen["cost_per_t"].to_numpy(dtype=float) * t
+    for k in ("low", "high"):
+        col = f"cost_{k}_per_t"
+        chosen[f"cost_{k}"] = (chosen[col].to_numpy(dtype=float) * t if col in chosen
+                               else chosen["cost_change"].to_numpy(dtype=float))
+    names = {"disposal_fee_per_t": "disposal_fee_avoided", "virgin_per_t": "virgin_material_avoided",
+             "env_tax_per_t": "env_tax_avoided", "transport_per_t": "transport"}
+    have = [k for k in names if k in chosen]
+    parts = chosen[have].to_numpy(dtype=float) * t[:, None] if have else np.zeros((len(chosen), 0))
+    chosen["cost_components"] = [{names[k]: (None if k not in have or np.isnan(row[have.index(k)])
+                                             else float(row[have.index(k)])) for k in names} for row in parts]
+    missing = chosen["cost_missing"].fillna("").astype(str) if "cost_missing" in chosen else pd.Series(
+        [""] * len(chosen), index=chosen.index)
+    chosen["cost_missing"] = [[m for m in x.split("; ") if m] for x in missing]
+    chosen["cost_partial"] = [bool(m) for m in chosen["cost_missing"]]
     return chosen
 
 
@@ -450,7 +485,11 @@ def _ranked(chosen: pd.DataFrame, w: dict[str, float]) -> pd.DataFrame:
                                 ascending=[False, False, True, True, True], kind="mergesort")
     chosen.insert(0, "rank", np.arange(1, len(chosen) + 1))
     extra = ["rank", "stream", "disposal_target", "substitutes", "ratio", "virgin_avoided", "source",
-             "quality_note", "objective_contribution"]
+             "quality_note", "objective_contribution", "rule_id", "outputs", "binding_capacity", "cost_low",
+             "cost_high", "cost_components", "cost_missing", "cost_partial"]
+    for c, default in (("rule_id", ""), ("outputs", None), ("binding_capacity", "none")):
+        if c not in chosen:
+            chosen[c] = default
     return chosen[list(COUPLING_COLUMNS) + extra].reset_index(drop=True)
 
 
@@ -489,7 +528,7 @@ def discover(park: "Park", objective: str = "utilisation", weights: Mapping[str,
              transport_cost: float | None = None, transport_co2: float | None = None,
              fixed_cost: float | None = None, max_distance_km: float | None = None,
              nearest: int | None = None, assess: bool | None = None,
-             reconcile: bool = False) -> SymbiosisResult:
+             reconcile: bool = False, site: Any = None, max_links: int | None = None) -> SymbiosisResult:
     """Find the best couplings of ``park``: the candidates, the LP/MILP and the ranked table with each
     coupling's effect (module docstring for every convention).
 
@@ -519,6 +558,12 @@ def discover(park: "Park", objective: str = "utilisation", weights: Mapping[str,
     reconcile : bool
         Determine unknown flows first (:func:`mfa.solve.reconcile`); the plan and the retrofit are built on
         the reconciled park.
+    site : SiteData or str or Path, optional
+        The park's properties, capacities per input group and market demand
+        (:func:`mfa.coupling_rules.read_site`; a folder is read, a park folder's ``coupling/``).
+    max_links : int, optional
+        The best plan of at most this many couplings (a MILP, exact) and ``build_order``: the best plan of
+        1, 2, … links and the marginal gain of each added link.
 
     Returns
     -------
@@ -550,13 +595,22 @@ def discover(park: "Park", objective: str = "utilisation", weights: Mapping[str,
     w = objective_weights(objective, weights)
     _check_cost_prices(w, compat, prices, transport_cost, fixed_cost)
     park, messages = _prepared(park, reconcile)
+    from mfa.coupling_optimisation import binding_capacities, build_order
+    from mfa.coupling_rules import SiteData, read_site
+
+    site_data = site if isinstance(site, SiteData) else read_site(site)
     cands = candidates(park, compat=compat, prices=prices, transport_cost=transport_cost,
-                       transport_co2=transport_co2, max_distance_km=max_distance_km, nearest=nearest)
-    q, info = optimise_plan(cands, objective, weights, fixed_cost)
+                       transport_co2=transport_co2, max_distance_km=max_distance_km, nearest=nearest,
+                       site=site_data)
+    q, info = optimise_plan(cands, objective, weights, fixed_cost, max_links=max_links)
     info["objective"] = objective if not weights else "weighted"
     arcs = cands.arcs.copy()
     arcs["tonnes"] = q
+    arcs["binding_capacity"] = binding_capacities(cands, q)
+    order = (build_order(cands, objective, weights, fixed_cost, max_links) if max_links is not None
+             else pd.DataFrame(columns=["step", "added", "dropped", "tonnes", "value", "marginal_gain"]))
     messages += [Issue.note(n) for n in cands.notes]
+    messages += _rule_messages(cands)
     if not len(cands.streams):
         messages.append(Issue.note("no waste stream is disposed, stored or discarded: nothing to couple"))
     elif not len(arcs):
@@ -571,4 +625,43 @@ def discover(park: "Park", objective: str = "utilisation", weights: Mapping[str,
     base = _Baseline.of(park) if assess and len(chosen) else None
     couplings = _ranked(_assessed(park, chosen, base), info["weights"])
     totals = _totals(park, couplings, cands, len(arcs), base)
-    return SymbiosisResult(park, couplings, arcs, totals, info, messages=tuple(messages))
+    market = cands.market if cands.market is not None else pd.DataFrame()
+    unchecked = sorted(market.loc[market["raised"] & market["demand"].isna(), "material"]) if len(market) else []
+    totals["market_unchecked"] = unchecked
+    totals["needs_data"] = int(len(cands.not_applied)) if cands.not_applied is not None else 0
+    totals["cost_partial"] = bool(couplings["cost_partial"].any()) if len(couplings) else False
+    if unchecked:
+        messages.append(Issue.note(Message(
+            "market unchecked: no demand given for " + ", ".join(unchecked) + " (coupling/demand.csv): the plan "
+            "may raise their output beyond what the market takes", code="symbiosis.market_unchecked",
+            products=", ".join(unchecked)), severity="warning"))
+    if info.get("solver") == "milp(highs)" and max_links is not None:
+        info["max_links"] = int(max_links)
+    return SymbiosisResult(park, couplings, arcs, totals, info, messages=tuple(messages),
+                           needs_data=(cands.not_applied if cands.not_applied is not None else pd.DataFrame()),
+                           build_order=order, market=market)
+
+
+def _outputs_as_records(couplings: pd.DataFrame) -> pd.DataFrame:
+    """The couplings with ``outputs`` (material → t per t of waste) as a list of {material, per_t}, so that the
+    ``--json`` keys do not depend on the materials."""
+    if "outputs" not in couplings or not len(couplings):
+        return couplings
+    out = couplings.copy()
+    out["outputs"] = [[{"material": m, "per_t": v} for m, v in sorted(o.items())] if isinstance(o, dict) else []
+                      for o in out["outputs"]]
+    return out
+
+
+def _rule_messages(cands: Candidates) -> list[Issue]:
+    """Say which couplings a rule could not be applied to, and why (they are listed, never applied)."""
+    na = cands.not_applied
+    if na is None or not len(na):
+        return []
+    out = []
+    for (rule, status, missing), g in na.groupby(["rule_id", "status", "missing"], sort=True):
+        pairs = ", ".join(sorted(set(g["material"] + "→" + g["to"])))
+        out.append(Issue.note(Message(f"{status}: rule {rule} not applied to {pairs} — {missing}",
+                                      code="symbiosis.rule_not_applied", rule=rule, status=status,
+                                      couplings=pairs, missing=missing), severity="warning"))
+    return out

@@ -30,6 +30,8 @@ def commands(tmp: Path) -> dict[str, list[str]]:
         out[f"resilience {p}"] = ["resilience", p, "--seed", "1", "--json"]
         out[f"symbiosis {p}"] = ["symbiosis", p, "--json"]
         out[f"sankey {p}"] = ["sankey", p, "-o", str(tmp / f"{p}.html"), "--json"]
+    out["reconcile tuoketuo"] = ["reconcile", "tuoketuo", "--json"]
+    out["trace hazardous --substance Cr"] = ["trace", "hazardous", "--substance", "Cr", "--json"]
     out["indicators wuhai --coefficients"] = ["indicators", "wuhai", "--coefficients", "--json"]
     out["uncertainty wuhai"] = ["uncertainty", "wuhai", "--samples", "20", "--seed", "1", "--no-progress",
                                 "--json"]

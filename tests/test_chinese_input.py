@@ -17,7 +17,7 @@ KINDS_ZH = {"production": "生产", "collection": "收集", "treatment": "处理
 
 def _chinese_twin(park, path):
     """Write ``park`` as a workbook, then retype it as a park's staff would: Chinese kinds and material names,
-    values in 万吨/年, one value as a formula whose saved value is stored with it."""
+    values and sigmas in 万吨/年, one value as a formula whose saved value is stored with it."""
     mfa.write_park(park, path)
     wb = load_workbook(path)
     ws = wb["processes"]
@@ -29,7 +29,7 @@ def _chinese_twin(park, path):
     aliases = mfa.catalogue.material_aliases()
     wf = wb["flows"]
     head = [c.value for c in wf[1]]
-    m, v, u = head.index("material"), head.index("value"), head.index("unit")
+    m, v, u, sd = head.index("material"), head.index("value"), head.index("unit"), head.index("sigma")
     formula_ref = None
     for row in wf.iter_rows(min_row=2):
         zh = names.get(row[m].value)
@@ -37,7 +37,9 @@ def _chinese_twin(park, path):
             row[m].value = zh
         if isinstance(row[v].value, (int, float)):
             row[v].value = row[v].value / 1e4
-            row[u].value = "万吨/年"
+            row[u].value = "万吨/年"  # the unit of the row: its sigma is in 万吨/年 too
+            if isinstance(row[sd].value, (int, float)):
+                row[sd].value = row[sd].value / 1e4
             if formula_ref is None:
                 formula_ref = (row[v].coordinate, row[v].value)
                 row[v].value = f"={row[v].value}*1"
@@ -75,11 +77,11 @@ def test_the_report_of_the_chinese_workbook_equals_the_english_twins(tmp_path):
     _chinese_twin(park, zh)
     en = tmp_path / "en.xlsx"
     mfa.write_park(park, en)
-    # values typed in 万吨/年 differ from the t/a ones by the last bit at most: round both to compare
+    # values and sigmas typed in 万吨/年 differ from the t/a ones by the last bit at most: round both to compare
     a = mfa.read_park(en)
     b = mfa.read_park(zh)
-    b = b.with_values(b.flows["value"].round(6))
-    a = a.with_values(a.flows["value"].round(6))
+    b = b.with_values(b.flows["value"].round(6), b.flows["sigma"].round(6))
+    a = a.with_values(a.flows["value"].round(6), a.flows["sigma"].round(6))
     assert report_html(b, lang="zh") == report_html(a, lang="zh")
 
 

@@ -42,6 +42,33 @@ def test_one_balance_two_measurements():
     assert r.converged and r.iterations == 1
 
 
+def test_solved_park_computes_unknowns_from_the_values_as_given():
+    # in → a (100 ± 5) → b (110 ± 5) → dump (unknown). a's balance makes the two measurements redundant:
+    # reconciled both are 105, and the unknown follows b's balance: 105. Kept as given (solve_park), the
+    # unknown must close b's balance with 110 as given: 110; a's balance keeps the data's own 10 t/a.
+    park = park_of([proc("in", "import"), proc("a", "production"), proc("b", "production"),
+                    proc("dump", "landfill")],
+                   [flow("in", "a", 100, 5), flow("a", "b", 110, 5), flow("b", "dump", None)])
+    r = reconcile(park)
+    assert row(r, "b>dump:m")["value"] == pytest.approx(105.0, rel=1e-12)
+    assert r.linear_model.as_given()[:3].tolist() == pytest.approx([100.0, 110.0, 110.0], rel=1e-12)
+    s = mfa.solve_park(park)
+    assert s.park.flows.set_index("id").loc["b>dump:m", "value"] == pytest.approx(110.0, rel=1e-12)
+    assert s.computed["value"].tolist() == pytest.approx([110.0], rel=1e-12)
+
+
+def test_baotou_solved_park_keeps_the_captive_power_balance_closed():
+    # captive_power burns coke-oven gas 80, blast-furnace gas 1,892.7, converter gas 60 and air 1,500 万t/a
+    # (as given); its only output, the flue gas, is unknown: 3,532.7 万t/a = 35,327,000 t/a. It was
+    # computed from the reconciled blast-furnace gas (35,325,757.4) while the gas kept its given value.
+    s = mfa.solve_park(mfa.read_park("parks/baotou"))
+    f = s.park.flows.set_index("id")
+    assert f.loc["captive_power>atmosphere:flue_gas", "value"] == pytest.approx(35_327_000.0, rel=1e-12)
+    into = f.loc[f["target"] == "captive_power", "value"].sum()
+    out = f.loc[f["source"] == "captive_power", "value"].sum()
+    assert out == pytest.approx(into, rel=1e-12)
+
+
 def test_non_redundant_measurement_stays_unchanged():
     # a = b + c with b unknown: no redundancy; a and c unchanged, b = 70 with σ² = 5² + 3².
     park = park_of([proc("in", "import"), proc("p", "production"), proc("out", "export"), proc("ld", "landfill")],

@@ -182,3 +182,22 @@ def test_combinations_of_very_large_parts_are_counted_not_listed(monkeypatch):
     # everything else is unchanged
     assert (r.flows["status"] == full.flows["status"]).all()
     np.testing.assert_allclose(r.flows["sigma"], full.flows["sigma"], rtol=1e-12)
+
+
+@pytest.mark.parametrize("tc_share", [0.0, 0.02])
+@pytest.mark.parametrize("pattern", list(PATTERNS))
+def test_the_benchmark_kkt_baseline_reaches_our_answer(pattern, tc_share):
+    # bench/bench_reconcile.py times ours against this baseline: it must solve the same problem. Linear
+    # parks: one factorisation; bilinear ones: Gauss–Newton passes, as many as ours give or take two.
+    from bench.bench_reconcile import kkt_baseline
+
+    park = _park("regional", pattern, tc_share=tc_share)
+    ours = reconcile(park, covariance=False)
+    model = model_from_park(park)
+    kkt = kkt_baseline(model)
+    assert kkt.converged and kkt.pivoted == 0
+    assert kkt.passes == 1 if tc_share == 0 else abs(kkt.passes - ours.iterations) <= 2
+    assert kkt.chi2 == pytest.approx(ours.chi2, rel=1e-6)
+    x = model.kind == 1
+    v = np.concatenate([ours.flows["value"], ours.transfer_coefficients["value"], ours.stock_changes["value"]])
+    assert np.max(np.abs(kkt.v[x] - v[x]) / model.sigma[x]) < 1e-4

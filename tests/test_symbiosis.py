@@ -242,9 +242,16 @@ def test_no_stream_is_a_note_not_an_error(tmp_path):
     assert json.loads(r.to_json())["couplings"] == []
 
 
+def _wuhai():
+    from mfa.catalogue import example_park_path
+
+    return mfa.solve_park(mfa.read_park("wuhai")).park, example_park_path("wuhai")
+
+
 @pytest.fixture(scope="module")
 def wuhai_result():
-    return discover(mfa.read_park("wuhai"))
+    park, folder = _wuhai()
+    return discover(park, site=folder)
 
 
 def test_wuhai_retrofit(wuhai_result, tmp_path):
@@ -256,18 +263,33 @@ def test_wuhai_retrofit(wuhai_result, tmp_path):
     after = s["utilisation_rates_after"]["industrial_solid_waste"]
     # before: the published 887.577 ÷ (1607.013 + 3.44) 万t (S04)
     assert before == pytest.approx(887.577 / (1607.013 + 3.44), rel=1e-9)
-    # every rerouted tonne was landfilled and now goes to a user, so it moves from disposed to utilised over
-    # the denominator (16,104,530 t/a): the rate gain is the tonnes over it — to 10⁻³, because a user that
-    # accepts waste books a little more residue of its own (1,490 t/a here; issue 15 makes this physical)
-    assert s["landfill_avoided"] == pytest.approx(s["tonnes"]) and s["tonnes"] == pytest.approx(c["tonnes"].sum())
-    assert s["tonnes"] == pytest.approx(925_530)
-    assert after - before == pytest.approx(s["tonnes"] / 16_104_530, rel=1e-3)
-    # the per-coupling gains are each coupling alone; their sum matches the plan within interactions
-    assert c["utilisation_rate_gain"].sum() == pytest.approx(after - before, rel=0.05)
+    assert s["tonnes"] == pytest.approx(c["tonnes"].sum())
+    # gangue burnt in the CFB plant (rule gangue_cfb, the park's analysis in parks/wuhai/coupling): the fuel
+    # group binds, 0.71 t of it per t gangue (each t displaces 5.799 / 20 t coal)
+    g = c[c["material"] == "coal_gangue"]
+    assert set(g["to"]) == {"cfb_power_plant"} and (g["rule_id"] == "gangue_cfb").all()
+    assert (g["binding_capacity"] == "cfb_power_plant:fuel").all()
+    assert (g["tonnes"].sum() * (1 - 5.799 / 20)) == pytest.approx(480_000)
+    # no coupling whose rule lacks data is applied, and each is listed with what is missing
+    nd = r.needs_data
+    assert {"boiler_slag_cement", "fly_ash_cement"} <= set(nd["rule_id"]) and (nd["missing"] != "").all()
+    assert not set(zip(nd["stream"], nd["to"])) & set(zip(c["stream"], c["to"]))
     retro = r.retrofit()
     assert balance(retro).ok
+    p0 = balance(r.park).processes.set_index("process")["residual"]
+    p1 = balance(retro).processes.set_index("process")["residual"]
+    for u in set(c["to"]):  # every receiving process keeps its balance
+        assert abs(p1[u] - p0[u]) < 1e-6 * max(1.0, abs(p0[u])) + 1e-3, u
+    # the new ash is traced: the gangue's ash (A = 0.50) minus the displaced coal's (A = 0.25)
+    q = g["tonnes"].sum()
+    key = ["source", "material"]
+    grown = (retro.flows.groupby(key)["value"].sum().sub(r.park.flows.groupby(key)["value"].sum(), fill_value=0.0))
+    ash = 0.5 * q - (5.799 / 20) * q * 0.25
+    assert grown[("cfb_power_plant", "fly_ash")] == pytest.approx(0.85 * ash)
+    assert grown[("cfb_power_plant", "boiler_slag")] == pytest.approx(0.15 * ash, rel=1e-9)
+    # the rate gain is less than the tonnes rerouted over the denominator: the new ash is mostly not used
+    assert after - before < s["tonnes"] / 16_104_530
     kinds = dict(zip(retro.processes["id"], retro.processes["kind"]))
-    # every coupling grew (or created) its exchange producer → user by exactly its tonnes, and says so
     key = ["source", "target", "material"]
     grown = (retro.flows.groupby(key)["value"].sum()
              .sub(r.park.flows.groupby(key)["value"].sum(), fill_value=0.0))
@@ -276,14 +298,14 @@ def test_wuhai_retrofit(wuhai_result, tmp_path):
     touched = retro.flows[retro.flows["note"].str.contains("symbiosis retrofit", regex=False)]
     assert set(zip(c["from"], c["to"])) <= set(zip(touched["source"], touched["target"]))
     assert (touched["target"].map(kinds) == "production").all()
-    # the landfill receives exactly the rerouted tonnes less (every stream was landfilled)
     from mfa.symbiosis import landfilled_tonnes
 
-    assert landfilled_tonnes(r.park) - landfilled_tonnes(retro) == pytest.approx(s["tonnes"])
+    assert landfilled_tonnes(r.park) - landfilled_tonnes(retro) == pytest.approx(s["landfill_avoided"])
 
 
 def test_wuhai_json_is_deterministic(wuhai_result):
-    a = discover(mfa.read_park("wuhai")).to_json()
+    park, folder = _wuhai()
+    a = discover(park, site=folder).to_json()
     assert a == wuhai_result.to_json()
     d = json.loads(a)
     assert set(d["couplings"][0]) >= set(COUPLING_COLUMNS)
@@ -308,22 +330,24 @@ def test_cli_symbiosis(tmp_path, capsys):
     assert "not a number" in capsys.readouterr().err
 
 
-def test_shipped_wuhai_retrofit_checks():
-    """parks/wuhai_retrofit was written by `mfa symbiosis wuhai -o parks/wuhai_retrofit`."""
+def test_shipped_wuhai_retrofit_checks(wuhai_result):
+    """parks/wuhai_retrofit was written by `mfa symbiosis wuhai --site parks/wuhai/coupling -o
+    parks/wuhai_retrofit`: it is the retrofit of that plan, flow by flow, and its README's figures hold."""
     retro = mfa.read_park("wuhai_retrofit")
     assert balance(retro).ok
     assert retro.info.name.endswith("(symbiosis retrofit)")
     from mfa.symbiosis import landfilled_tonnes, utilisation_rates
 
-    # 乌海 2015: 887.577 万t utilised of 1607.013 + 3.44 万t (S04); the retrofit moves the tonnes it takes off
-    # the landfill to users, over the same denominator (16,104,530 t/a) — to 10⁻³, as in test_wuhai_retrofit
+    key = ["source", "target", "material"]
+    shipped = retro.flows.groupby(key)["value"].sum()
+    made = wuhai_result.retrofit().flows.groupby(key)["value"].sum()
+    np.testing.assert_allclose(shipped.reindex(made.index).to_numpy(), made.to_numpy(), rtol=1e-6)
+    # 乌海 2015: 887.577 万t utilised of 1607.013 + 3.44 万t (S04) → 60.16 % (README)
     wuhai = mfa.read_park("wuhai")
-    rerouted = landfilled_tonnes(wuhai) - landfilled_tonnes(retro)
-    assert rerouted == pytest.approx(925_530)
-    before = utilisation_rates(wuhai)["industrial_solid_waste"]
-    after = utilisation_rates(retro)["industrial_solid_waste"]
-    assert before == pytest.approx(887.577 / (1607.013 + 3.44), rel=1e-9)
-    assert after - before == pytest.approx(rerouted / 16_104_530, rel=1e-3)
+    assert utilisation_rates(wuhai)["industrial_solid_waste"] == pytest.approx(887.577 / (1607.013 + 3.44),
+                                                                              rel=1e-9)
+    assert utilisation_rates(retro)["industrial_solid_waste"] == pytest.approx(0.6016, abs=5e-5)
+    assert landfilled_tonnes(mfa.solve_park(wuhai).park) - landfilled_tonnes(retro) == pytest.approx(686_281, abs=1)
 
 
 def test_nearest_users_only(tmp_path):

@@ -10,6 +10,7 @@ from mfa.cli._common import add_force_flag, add_json_flag, emit, load_park, park
 
 if TYPE_CHECKING:
     from mfa.solve import ReconcileResult
+    from mfa.substance import SubstanceResult
 
 HELP = "solve unknown flows and reconcile measured flows and transfer coefficients (t/a)"
 DESCRIPTION = HELP + """. A flow without value is unknown; sigma (t/a) makes a value measured, none makes it
@@ -118,10 +119,17 @@ def run(args: argparse.Namespace) -> int:
         from mfa.cli._common import write_park_output
 
         write_park_output(r.park, args.output, args)
-    return emit(args, r, lambda: _show_text(park.info.name, r, args.alpha, args.output))
+    from mfa.substance import read_substances, reconcile_substances
+
+    layer = read_substances(args.park, park)
+    sub = None if layer.empty else reconcile_substances(park, layer, max_iter=args.max_iter,
+                                                        covariance=args.covariance)
+    extra = {} if sub is None else {"substance_flows": sub.records()}
+    return emit(args, r, lambda: _show_text(park.info.name, r, args.alpha, args.output, sub), **extra)
 
 
-def _show_text(park_name: str, r: ReconcileResult, alpha: float, output: str | None) -> None:
+def _show_text(park_name: str, r: ReconcileResult, alpha: float, output: str | None,
+               sub: "SubstanceResult | None" = None) -> None:
     s = r.summary
     print(f"Reconciliation of {park_name} (t/a)")
     print(f"converged after {s['iterations']} iteration(s); chi2 = {s['chi2']:.4g}, dof = {s['dof']}, "
@@ -147,6 +155,10 @@ def _show_text(park_name: str, r: ReconcileResult, alpha: float, output: str | N
             print()
             print("Determined combinations of unobservable flows")
             print(r.combinations[["expression", "value", "sigma"]].to_string(index=False, na_rep=""))
+    if sub is not None:
+        from mfa.cli._substance import print_substance_flows
+
+        print_substance_flows(sub)
     if s["gross_errors"]:
         print(f"\n{s['gross_errors']} measurement(s) flagged as gross errors (alpha = {alpha})")
     if output:

@@ -60,6 +60,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--no-residuals", action="store_true",
                    help="do not draw the residuals of imbalanced processes (to/from 'unaccounted')")
     add_solve_flags(p, reconcile=True)
+    from mfa.cli._substance import add_substance_option
+
+    add_substance_option(p, "draw the flows of this substance (t/a of it, at its own scale; carriers included), "
+                            "from the joint goods and substance reconciliation")
     add_json_flag(p)
     p.set_defaults(func=run)
 
@@ -100,7 +104,11 @@ def run(args: argparse.Namespace) -> int:
     park = load_park(args.park)
     check_scale(args.scale, park)
     note = ""
-    if args.reconcile:
+    if args.substance:
+        from mfa.cli._substance import substance_view
+
+        park, note = substance_view(args.park, park, args.substance)
+    elif args.reconcile:
         from mfa.report import reconciled
 
         park, note = reconciled(park)
@@ -111,7 +119,9 @@ def run(args: argparse.Namespace) -> int:
         park, note = solved.park, solved.note
     diagram = sankey(park, material=args.material, category=args.category, group_by=args.group_by,
                      lang=args.lang, scale=args.scale, residuals=not args.no_residuals,
-                     carriers=True if args.carriers else None, around=args.around, depth=args.depth)
+                     carriers=True if args.carriers or args.substance else None, around=args.around,
+                     depth=args.depth,
+                     title=f"{park.info.name} — {args.substance} (t/a of {args.substance})" if args.substance else None)
     path = diagram.save(args.output)
     summary = {"output": str(path), **diagram.summary}
     if args.json:

@@ -43,6 +43,36 @@ def _weights(text: str | None) -> dict[str, float] | None:
     return out
 
 
+def _site_folder(args: argparse.Namespace) -> str | None:
+    """``--site`` (checked), or None. A park folder's ``coupling/`` is not read unasked, so that the command
+    and every other caller of :func:`mfa.symbiosis.discover` (the report) give the same plan for the same
+    park; :func:`run` points at it instead."""
+    from pathlib import Path
+
+    if not args.site:
+        return None
+    if not Path(args.site).is_dir():
+        from mfa.errors import MfaError
+
+        raise MfaError(f"--site: folder not found: {args.site}")
+    return args.site
+
+
+def _unused_site(args: argparse.Namespace) -> str | None:
+    """The park folder's ``coupling/`` when it exists and ``--site`` was not given."""
+    from pathlib import Path
+
+    from mfa.catalogue import example_park_path
+    from mfa.coupling_rules import SITE_FOLDER
+
+    if args.site:
+        return None
+    p = Path(str(args.park))
+    if not p.exists():
+        p = example_park_path(str(args.park)) or p
+    return str(p / SITE_FOLDER) if (p / SITE_FOLDER).is_dir() else None
+
+
 def register(sub: argparse._SubParsersAction) -> None:
     """Add ``mfa symbiosis`` to the command line's sub-commands.
 
@@ -70,6 +100,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_solve_flags(p, reconcile=True)
     p.add_argument("--nearest", type=int, metavar="K", help="consider only the K nearest users of each stream")
     p.add_argument("--compatibility", metavar="FILE", help="a compatibility catalogue instead of the shipped one")
+    p.add_argument("--site", metavar="DIR",
+                   help="the park's properties.csv, capacities.csv and demand.csv for the coupling rules, "
+                        "e.g. parks/wuhai/coupling (docs/coupling-rules.md)")
+    p.add_argument("--max-links", type=int, metavar="N",
+                   help="the best plan of at most N new couplings (MILP) and the order to build them in")
     p.add_argument("--no-assess", action="store_true",
                    help="skip the per-coupling ΔFCI / Δcyclicity / rate gains (faster on large parks)")
     p.add_argument("-o", "--output", metavar="RETROFIT", help="write the retrofit park here")
@@ -107,17 +142,17 @@ def run(args: argparse.Namespace) -> int:
     result = discover(park, args.objective, _weights(args.weights), compat=compat, prices=prices,
                       transport_cost=args.transport_cost, transport_co2=args.transport_co2,
                       fixed_cost=args.fixed_cost, max_distance_km=args.max_distance, nearest=args.nearest,
-                      reconcile=args.reconcile,
+                      reconcile=args.reconcile, site=_site_folder(args), max_links=args.max_links,
                       assess=False if args.no_assess else None)
     if args.output:
         from mfa.cli._common import write_park_output
 
         write_park_output(result.retrofit(), args.output, args)
     where = {"retrofit": str(args.output)} if args.output else {}  # the document says where it was written
-    return emit(args, result, lambda: _show_text(park, result, args.output), **where)
+    return emit(args, result, lambda: _show_text(park, result, args.output, _unused_site(args)), **where)
 
 
-def _show_text(park: Park, result: SymbiosisResult, output: str | None) -> None:
+def _show_text(park: Park, result: SymbiosisResult, output: str | None, unused: str | None = None) -> None:
     import sys
 
     import pandas as pd
@@ -126,12 +161,15 @@ def _show_text(park: Park, result: SymbiosisResult, output: str | None) -> None:
     print(f"Symbiosis plan for {park.info.name} — objective: {result.info['objective']} "
           f"({solver}, {result.summary['candidates']} candidate couplings)")
     cols = ["rank", "from", "to", "material", "tonnes", "distance_km", "utilisation_rate_gain",
-            "landfill_avoided", "co2_avoided", "cost_change", "delta_fci", "delta_cyclicity"]
+            "landfill_avoided", "co2_avoided", "cost_change", "delta_fci", "delta_cyclicity", "binding_capacity"]
     if len(result.couplings):
         with table_options(220):
             t = result.couplings[cols].copy()
             for c in ("tonnes", "landfill_avoided", "co2_avoided", "cost_change"):
                 t[c] = [("" if pd.isna(v) else f"{v:,.0f}") for v in t[c]]
+            # a cost built from some prices only is marked: the prices it lacks are in --json (cost_missing)
+            t["cost_change"] = [v + ("*" if p and v else "") for v, p in
+                                zip(t["cost_change"], result.couplings["cost_partial"])]
             t["distance_km"] = [("" if pd.isna(v) else f"{v:.1f}") for v in t["distance_km"]]
             t["utilisation_rate_gain"] = [("" if pd.isna(v) else f"{v:+.2%}") for v in t["utilisation_rate_gain"]]
             for c in ("delta_fci", "delta_cyclicity"):
@@ -150,7 +188,16 @@ def _show_text(park: Park, result: SymbiosisResult, output: str | None) -> None:
             v0 = s["utilisation_rates_before"].get(cat)
             if v is not None and v0 is not None and cat in cats:
                 print(f"{cat} utilisation rate {v0:.2%} → {v:.2%}")
+    if result.couplings["cost_partial"].any() if len(result.couplings) else False:
+        print("* partial cost: some prices are missing (cost_missing in --json; give them with --prices)")
+    if len(result.build_order):
+        print("build order (best plan of 1, 2, … links; marginal gain in the objective's units):")
+        with table_options(220):
+            print(result.build_order.to_string(index=False))
     for n in result.notes:
         print(f"note: {n}")
     if output:
         print(f"retrofit park written to {output}", file=sys.stderr)
+    if unused:
+        print(f"the park has site data for the coupling rules in {unused}: pass --site {unused} to use it",
+              file=sys.stderr)

@@ -48,6 +48,10 @@ def register(sub: Any) -> None:
     p.add_argument("--convention", choices=("official", "traced"), default="official",
                    help="official (enterprise reporting, default) or traced (each tonne to where it finally ends)")
     add_solve_flags(p)
+    from mfa.cli._substance import add_substance_option
+
+    add_substance_option(p, "where this substance of each waste ends (products, landfill, air, water, soil …) "
+                            "and the recovery per process, from the joint goods and substance reconciliation")
     p.add_argument("--flows", action="store_true",
                    help="also list every waste flow with its own fate, the rule that gave it, and its stage")
     add_json_flag(p)
@@ -84,6 +88,11 @@ def run(args: argparse.Namespace) -> int:
     from mfa.errors import Issue
     from mfa.tracing import trace
 
+    if args.substance:
+        from mfa.cli._common import load_park
+        from mfa.cli._substance import trace_substance
+
+        return trace_substance(args, load_park(args.park))
     park, solved = prepare_park(args)
     result = trace(park, material=args.material, origin=args.origin, convention=args.convention, solve=False)
     if solved is not None and solved.note:

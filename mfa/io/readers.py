@@ -32,7 +32,9 @@ from mfa.errors import Issue, ParkError, RawTable, suggest
 from mfa.io.limits import check_file_size, check_rows
 
 TABLES = ("processes", "flows", "materials", "stocks", "activities", "coefficients", "lifetimes")
-SECTIONS = ("park",) + TABLES
+#: The substance layer's tables (read and checked by :mod:`mfa.substance`, not part of the goods Park).
+SUBSTANCE_TABLES = ("concentrations", "substance_tc")
+SECTIONS = ("park",) + TABLES + SUBSTANCE_TABLES
 
 
 _ENCODING_NAMES = {"cp1252": "Windows-1252 (Western European)", "latin_1": "Latin-1 (ISO-8859-1)"}
@@ -457,7 +459,7 @@ def read_yaml(path: Path) -> tuple[dict[str, RawTable | None], Any, list[Issue]]
     from mfa.io.fastyaml import fast_tables
 
     try:
-        fast = fast_tables(text, TABLES)
+        fast = fast_tables(text, TABLES + SUBSTANCE_TABLES)
         if fast is None:
             doc = load_yaml(text)
         else:
@@ -478,7 +480,7 @@ def read_yaml(path: Path) -> tuple[dict[str, RawTable | None], Any, list[Issue]]
             issues.append(Issue(file, f"unknown section '{key}'", path=str(key),
                                 suggestion=suggest(str(key), SECTIONS) or "sections: " + ", ".join(SECTIONS)))
     tables: dict[str, RawTable | None] = {}
-    for name in TABLES:
+    for name in TABLES + SUBSTANCE_TABLES:
         items = doc.get(name)
         if items is None:
             tables[name] = None

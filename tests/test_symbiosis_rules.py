@@ -1,0 +1,278 @@
+"""Coupling rules (flows/coupling_coefficients.csv) applied to small parks: the three hand calculations of
+docs/coupling-rules.md reproduced exactly, the receiving process balanced after apply_plan, "needs data"
+instead of a guess, quality limits, capacities per input group, market limits, costs and multi-step plans."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+mfa = pytest.importorskip("mfa")
+
+from mfa.coupling_rules import SiteData, read_site, rule_effect  # noqa: E402
+from mfa.errors import MfaError, ParkError  # noqa: E402
+from mfa.mass_balance import balance  # noqa: E402
+from mfa.symbiosis import apply, discover  # noqa: E402
+
+# the hand calculation's own analyses (docs/coupling-rules.md §1): gangue A = 0.60, LHV 5.8; coal LHV 20, A 0.25
+GANGUE_SITE = [
+    {"material": "coal_gangue", "property": "ash_content", "value": 0.60},
+    {"material": "coal_gangue", "property": "lhv", "value": 5.8},
+    {"material": "raw_coal", "property": "lhv", "value": 20},
+    {"material": "raw_coal", "property": "ash_content", "value": 0.25},
+    {"process": "cfb", "property": "fly_ash_share", "value": 0.85},
+    {"process": "cfb", "material": "coal", "property": "booked_as", "value": "raw_coal"},
+]
+
+
+def _flow(park, s, t, m) -> float:
+    f = park.flows
+    return float(f[(f["source"] == s) & (f["target"] == t) & (f["material"] == m)]["value"].sum())
+
+
+def _residual(park, process) -> float:
+    p = balance(park).processes.set_index("process")
+    return float(p.loc[process, "residual"])
+
+
+_BOUNDARY = [{"id": "buy", "name": "Suppliers", "kind": "import"}, {"id": "mine", "name": "Mine", "kind": "import"},
+             {"id": "air", "name": "Atmosphere", "kind": "environment"},
+             {"id": "gully", "name": "Gully", "kind": "environment"},
+             {"id": "dump", "name": "Landfill", "kind": "landfill"}, {"id": "market", "name": "Market", "kind": "export"}]
+
+
+def small_park(plants: dict, flows: list, capacity: dict | None = None) -> "mfa.Park":
+    """Production processes ``plants`` (id → group) between the boundary processes buy, mine (imports), air,
+    gully (environment), dump (landfill) and market (export); ``flows`` as (source, target, material, t/a)."""
+    cap = capacity or {}
+    procs = _BOUNDARY + [{"id": p, "name": p, "kind": "production", "group": g, "capacity": cap.get(p)}
+                         for p, g in plants.items()]
+    return mfa.Park.from_frames(processes=procs,
+                                flows=[dict(zip(("source", "target", "material", "value"), f)) for f in flows])
+
+
+def cfb_park() -> "mfa.Park":
+    """A washery landfilling 100 t gangue and a CFB plant burning 1000 t coal (balanced)."""
+    return small_park({"wash": "coal", "cfb": "power"}, [
+        ("mine", "wash", "raw_coal", 1100), ("wash", "market", "washed_coal", 1000),
+        ("wash", "dump", "coal_gangue", 100), ("mine", "cfb", "raw_coal", 1000), ("air", "cfb", "air", 8000),
+        ("cfb", "dump", "fly_ash", 212.5), ("cfb", "dump", "boiler_slag", 37.5), ("cfb", "air", "flue_gas", 8750)])
+
+
+def test_gangue_in_a_cfb_boiler_reproduces_the_hand_calculation():
+    park = cfb_park()
+    r = discover(park, site=SiteData.from_frames(properties=GANGUE_SITE))
+    c = r.couplings.set_index("to")
+    assert c.loc["cfb", "tonnes"] == pytest.approx(100)
+    assert c.loc["cfb", "rule_id"] == "gangue_cfb" and c.loc["cfb", "substitutes"] == "raw_coal"
+    assert c.loc["cfb", "ratio"] == pytest.approx(0.29)  # 5.8 / 20
+    new = r.retrofit()
+    d = {m: _flow(new, "cfb", t, m) - _flow(park, "cfb", t, m)
+         for t, m in (("dump", "fly_ash"), ("dump", "boiler_slag"), ("air", "flue_gas"))}
+    assert _flow(park, "mine", "cfb", "raw_coal") - _flow(new, "mine", "cfb", "raw_coal") == pytest.approx(29)
+    assert d["fly_ash"] == pytest.approx(44.8375) and d["boiler_slag"] == pytest.approx(7.9125)
+    assert d["flue_gas"] == pytest.approx(18.25)
+    assert sum(d.values()) == pytest.approx(100 - 29)  # inputs +71 = outputs +71
+    assert abs(_residual(new, "cfb")) < 1e-9 and balance(new).ok
+    # the gangue no longer landfilled, the new ash is: 100 − 52.75 t/a less landfill
+    assert _flow(park, "wash", "dump", "coal_gangue") - _flow(new, "wash", "dump", "coal_gangue") == 100
+    assert r.summary["landfill_avoided"] == pytest.approx(100 - 52.75)
+
+
+def test_gangue_without_the_parks_analysis_needs_data_and_is_never_applied():
+    r = discover(cfb_park())
+    assert len(r.couplings) == 0
+    nd = r.needs_data.set_index("to")
+    assert nd.loc["cfb", "status"] == "needs data"
+    assert "ash_content of coal_gangue" in nd.loc["cfb", "missing"]
+    assert "lhv of coal at cfb" in nd.loc["cfb", "missing"]
+    assert any("needs data: rule gangue_cfb" in n for n in r.notes)
+    doc = json.loads(r.to_json())
+    assert doc["needs_data"][0]["missing"] == nd.loc["cfb", "missing"]
+
+
+def test_gangue_below_the_lhv_limit_fails_quality():
+    site = [dict(p) for p in GANGUE_SITE]
+    site[1]["value"] = 4.0  # below lhv_min 5.799 (WANG2013-GANGUE)
+    r = discover(cfb_park(), site=SiteData.from_frames(properties=site))
+    assert len(r.couplings) == 0
+    assert r.needs_data["status"].tolist() == ["quality fails"]
+    assert "lhv 4 < 5.799" in r.needs_data["missing"].iloc[0]
+
+
+def cement_park(fly_ash: float = 100.0) -> "mfa.Park":
+    """A power plant landfilling fly ash; a cement mill grinding 950 t clinker and 50 t gypsum into 1000 t
+    cement; the clinker kiln is outside the park."""
+    return small_park({"power": "", "mill": "cement"}, [
+        ("buy", "power", "raw_coal", fly_ash), ("power", "dump", "fly_ash", fly_ash),
+        ("buy", "mill", "clinker", 950), ("buy", "mill", "natural_gypsum", 50), ("mill", "market", "cement", 1000)])
+
+
+def test_fly_ash_in_cement_displaces_clinker_and_avoids_kiln_co2():
+    park = cement_park()
+    r = discover(park)
+    c = r.couplings.iloc[0]
+    assert (c["to"], c["tonnes"], c["rule_id"]) == ("mill", pytest.approx(100), "fly_ash_cement")
+    assert c["co2_avoided"] == pytest.approx(87.5)  # 100 × 0.875 (S54)
+    new = r.retrofit()
+    assert _flow(park, "buy", "mill", "clinker") - _flow(new, "buy", "mill", "clinker") == pytest.approx(100)
+    assert _flow(new, "mill", "market", "cement") == pytest.approx(1000)  # output unchanged
+    assert abs(_residual(new, "mill")) < 1e-9 and balance(new).ok
+    # 10 % of the mill's input ≤ 20 %: at most 200 t; with 300 t of ash the share binds at 200
+    r3 = discover(cement_park(300.0))
+    assert r3.couplings["tonnes"].iloc[0] == pytest.approx(200)
+
+
+def kiln_park(slag: float = 100.0) -> "mfa.Park":
+    """A PVC plant landfilling 100 t carbide slag; a kiln burning 1000 t limestone (balanced)."""
+    return small_park({"pvc": "", "kiln": "cement"}, [
+        ("buy", "pvc", "calcium_carbide", slag), ("pvc", "dump", "carbide_slag", slag),
+        ("buy", "kiln", "limestone", 1000), ("kiln", "market", "clinker", 560.3), ("kiln", "air", "co2", 439.7)])
+
+
+def test_carbide_slag_in_raw_meal_reproduces_the_hand_calculation():
+    park = kiln_park()
+    # the new dry process takes 70-100 %: the park says its line is one (max_share 1.0)
+    site = SiteData.from_frames(properties=[{"process": "kiln", "material": "carbide_slag",
+                                             "property": "max_share", "value": 1.0}])
+    r = discover(park, site=site)
+    c = r.couplings.iloc[0]
+    assert c["tonnes"] == pytest.approx(100) and c["rule_id"] == "carbide_slag_raw_meal"
+    new = r.retrofit()
+    assert _flow(park, "buy", "kiln", "limestone") - _flow(new, "buy", "kiln", "limestone") == pytest.approx(135.1)
+    assert _flow(park, "kiln", "air", "co2") - _flow(new, "kiln", "air", "co2") == pytest.approx(59.4)
+    assert _flow(new, "kiln", "air", "water_vapour") == pytest.approx(24.3)
+    assert _flow(new, "kiln", "market", "clinker") == pytest.approx(560.3)  # same CaO, same clinker
+    assert abs(_residual(new, "kiln")) < 1e-9 and balance(new).ok
+    assert c["co2_avoided"] == pytest.approx(59.4)
+    # without the park's word the early dry process's 15 % of the kiln's input binds (S45)
+    r15 = discover(kiln_park(300.0))
+    q = r15.couplings["tonnes"].iloc[0]
+    assert q + 0.15 * 0.351 * q == pytest.approx(0.15 * 1000)
+
+
+def test_rule_effect_conserves_mass_and_names_the_missing():
+    e = rule_effect("carbide_slag_raw_meal", "carbide_slag", "kiln", kiln_park(), SiteData.empty())
+    assert 1 - e.ratio == pytest.approx(sum(e.outputs.values()))
+    e = rule_effect("boiler_slag_cement", "boiler_slag", "kiln", kiln_park(), SiteData.empty())
+    assert e.status == "needs data" and any("clay" in m for m in e.missing)
+    bad = mfa.catalogue.coupling_coefficients()
+    bad.loc[(bad["rule"] == "carbide_slag_raw_meal") & (bad["term"] == "adds"), "central"] = 0.5
+    with pytest.raises(MfaError, match="does not conserve mass"):
+        rule_effect("carbide_slag_raw_meal", "carbide_slag", "kiln", kiln_park(), SiteData.empty(), bad)
+
+
+def test_coefficient_table_errors_are_located(tmp_path):
+    src = mfa.catalogue.data_path("flows", "coupling_coefficients.csv").read_text(encoding="utf-8")
+    lines = src.splitlines()
+    lines[3] = lines[3].replace(",property,", ",propery,")
+    p = tmp_path / "rules.csv"
+    p.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.raises(ParkError) as e:
+        mfa.catalogue.coupling_coefficients(p)
+    assert "row 4" in str(e.value) and "term" in str(e.value)
+
+
+def test_site_files_are_validated_with_locations(tmp_path):
+    (tmp_path / "capacities.csv").write_text("process,group,materials,capacity\ncfb,fuel,raw_coal,lots\n",
+                                              encoding="utf-8")
+    with pytest.raises(ParkError) as e:
+        read_site(tmp_path)
+    assert "capacities.csv, row 2, column 'capacity'" in str(e.value)
+
+
+# ---- capacities per input group -------------------------------------------------------------------------
+def test_capacity_is_per_input_group_never_air(tmp_path):
+    park = cfb_park()
+    # fuel 1000 t coal today; a fuel group of 1050 t: gangue takes 0.71 t of it per t (it displaces 0.29 t coal)
+    site = SiteData.from_frames(properties=GANGUE_SITE, capacities=[
+        {"process": "cfb", "group": "fuel", "materials": "raw_coal|coal_gangue", "capacity": 1050}])
+    r = discover(park, site=site)
+    c = r.couplings.iloc[0]
+    assert c["tonnes"] == pytest.approx(50 / 0.71)
+    assert c["binding_capacity"] == "cfb:fuel"
+    # the 8000 t of air are no capacity: a total-input nameplate of 1050 t counts only the coal
+    park2 = park.replace(processes=park.processes.assign(
+        capacity=np.where(park.processes["id"] == "cfb", 1050.0, np.nan)))
+    r2 = discover(park2, site=SiteData.from_frames(properties=GANGUE_SITE))
+    assert r2.couplings["tonnes"].iloc[0] == pytest.approx(50 / 0.71)
+    assert r2.couplings["binding_capacity"].iloc[0] == "cfb:input"
+
+
+# ---- market limits --------------------------------------------------------------------------------------
+def test_market_limit_bounds_a_products_growth():
+    park = small_park({"power": "", "bricks": "building_material"}, [
+        ("buy", "power", "raw_coal", 300), ("power", "dump", "fly_ash", 300), ("buy", "bricks", "clay", 500),
+        ("bricks", "market", "fired_bricks", 500)], capacity={"bricks": 700})
+    r = discover(park)
+    assert r.couplings["tonnes"].iloc[0] == pytest.approx(200)  # capacity
+    assert r.summary["market_unchecked"] == ["fired_bricks"]
+    assert any("market unchecked" in n for n in r.notes)
+    r2 = discover(park, site=SiteData.from_frames(demand=[{"material": "fired_bricks", "demand": 560}]))
+    assert r2.couplings["tonnes"].iloc[0] == pytest.approx(60)  # 560 − 500 t/a more bricks sell
+    assert r2.summary["market_unchecked"] == []
+
+
+# ---- costs ----------------------------------------------------------------------------------------------
+def test_cost_change_has_components_range_and_missing_prices():
+    park = small_park({"power": "", "mill": "cement"}, [
+        ("buy", "power", "raw_coal", 150), ("power", "dump", "fgd_gypsum", 100), ("power", "gully", "fgd_gypsum", 50),
+        ("buy", "mill", "clinker", 800), ("buy", "mill", "natural_gypsum", 200), ("mill", "market", "cement", 1000)])
+    r = discover(park)
+    c = r.couplings.set_index("stream")
+    dumped, dropped = c.loc["power>dump:fgd_gypsum"], c.loc["power>gully:fgd_gypsum"]
+    assert (dumped["tonnes"], dropped["tonnes"]) == (pytest.approx(100), pytest.approx(50))
+    # natural gypsum 200 (150–250) CNY/t (GYPSUM-PRICE); the tax (25 CNY/t, EPTL) only on the discarded stream
+    t1, t2 = dumped["tonnes"], dropped["tonnes"]
+    assert dumped["cost_components"]["disposal_fee_avoided"] is None  # no sourced landfill fee
+    assert dumped["cost_components"]["transport"] is None
+    assert dumped["cost_components"]["virgin_material_avoided"] == pytest.approx(-200 * t1)
+    assert dumped["cost_components"]["env_tax_avoided"] == pytest.approx(0.0)
+    assert dropped["cost_components"]["env_tax_avoided"] == pytest.approx(-25 * t2)
+    assert dropped["cost_change"] == pytest.approx(-225 * t2)
+    assert (dropped["cost_low"], dropped["cost_high"]) == (pytest.approx(-275 * t2), pytest.approx(-175 * t2))
+    assert dumped["cost_partial"] and "disposal fee of fgd_gypsum" in dumped["cost_missing"]
+    doc = json.loads(r.to_json())
+    assert {"cost_components", "cost_missing", "cost_partial", "binding_capacity"} <= set(doc["couplings"][0])
+    assert set(doc["couplings"][0]["cost_components"]) == {"disposal_fee_avoided", "virgin_material_avoided",
+                                                           "env_tax_avoided", "transport"}
+
+
+# ---- multi-step plans ----------------------------------------------------------------------------------
+def test_max_links_gives_the_best_plan_and_the_build_order():
+    park = small_park({"power": "", "bricks": "brick", "blocks": "aac"}, [
+        ("buy", "power", "raw_coal", 200), ("power", "dump", "fly_ash", 200), ("buy", "bricks", "clay", 500),
+        ("buy", "blocks", "clay", 500), ("bricks", "market", "fired_bricks", 500),
+        ("blocks", "market", "aac_blocks", 500)], capacity={"bricks": 600, "blocks": 530})
+    full = discover(park)
+    assert full.summary["tonnes"] == pytest.approx(130) and len(full.couplings) == 2
+    one = discover(park, max_links=1)
+    assert one.info["solver"] == "milp(highs)" and one.couplings["to"].tolist() == ["bricks"]
+    order = one.build_order
+    assert order["added"].tolist() == ["power→bricks:fly_ash"] and order["marginal_gain"].tolist() == [100.0]
+    two = discover(park, max_links=3).build_order  # the third link adds nothing: two steps
+    assert two["added"].tolist() == ["power→bricks:fly_ash", "power→blocks:fly_ash"]
+    assert two["marginal_gain"].tolist() == [100.0, 30.0]
+    with pytest.raises(MfaError, match="max_links"):
+        discover(park, max_links=0)
+
+
+def test_cli_max_links_and_site(tmp_path, capsys):
+    from mfa.cli import main
+
+    park_dir = tmp_path / "p"
+    mfa.write_park(cfb_park(), park_dir)
+    site = park_dir / "coupling"
+    site.mkdir()
+    pd.DataFrame(GANGUE_SITE).to_csv(site / "properties.csv", index=False)
+    assert main(["symbiosis", str(park_dir)]) == 0  # not read unasked, but pointed at
+    out = capsys.readouterr()
+    assert "needs data" in out.out and f"--site {site}" in out.err
+    assert main(["symbiosis", str(park_dir), "--json", "--max-links", "1", "--site", str(site)]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["couplings"][0]["rule_id"] == "gangue_cfb" and len(doc["build_order"]) == 1
+    assert main(["symbiosis", str(park_dir), "--max-links", "0"]) == 2
+    assert main(["symbiosis", str(park_dir), "--site", str(tmp_path / "nowhere")]) == 2
