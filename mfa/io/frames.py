@@ -548,7 +548,10 @@ def _chinese_names(tables: dict) -> dict:
             return raw
         col = raw.frame[column].astype(str)
         stripped = col.str.strip()
-        hit = ~in_set(stripped, keep) & in_set(stripped, mapping)
+        hit = in_set(stripped, mapping)
+        if not hit.any():  # the usual table: no name to translate, and no need to look for ids
+            return raw
+        hit &= ~in_set(stripped, keep)
         if not hit.any():
             return raw
         frame = raw.frame.copy()
