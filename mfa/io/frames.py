@@ -63,11 +63,27 @@ def raw_from_frame(name: str, frame: pd.DataFrame, file: str | None = None) -> R
     (['1.5', ''], ['flows[0]', 'flows[1]'])
     """
     file = file or f"{name} (DataFrame)"
-    text = pd.DataFrame({str(c): [cell_text(v) for v in frame[c].tolist()] for c in frame.columns},
-                        index=pd.RangeIndex(len(frame)))
+    text = pd.DataFrame({str(c): _column_text(frame[c]) for c in frame.columns}, index=pd.RangeIndex(len(frame)))
     text = text.apply(lambda s: s.str.strip()) if len(text.columns) else text
     rows = [f"{name}[{label}]" for label in frame.index]
     return RawTable(name, file, text, rows)
+
+
+def _column_text(column: pd.Series) -> Any:
+    """The cells of one column as :func:`~mfa.validation.cell_text` gives them, a column at a time where its
+    dtype says what every cell is (float64, int64, bool, text); cell by cell only for mixed objects."""
+    values = column.to_numpy()
+    kind = column.dtype.kind if isinstance(column.dtype, np.dtype) else None
+    if kind == "b":
+        return np.where(values, "true", "false")
+    if kind == "i" or kind == "u":
+        return column.astype(str).to_numpy()
+    if column.dtype == np.float64:  # str of a float is its repr: the shortest text that reads back the same
+        return np.where(np.isnan(values), "", column.astype(str).to_numpy(dtype=object))
+    if kind == "O" or isinstance(column.dtype, pd.StringDtype):
+        if pd.api.types.infer_dtype(values, skipna=True) in ("string", "empty"):
+            return np.where(pd.isna(values), "", values)
+    return [cell_text(v) for v in column.tolist()]
 
 
 def _out_of_range(c: "TableChecker", values: np.ndarray, column: str, unit: str) -> np.ndarray:
