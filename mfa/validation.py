@@ -419,7 +419,7 @@ def _arrow_floats(text: pd.Series) -> np.ndarray | None:
     import pyarrow.compute as pc
 
     cells = pa.array(text.array)
-    cells = pc.if_else(pc.equal(cells, ""), pa.scalar(None, pa.string()), cells)
+    cells = pc.if_else(pc.equal(cells, ""), pa.scalar(None, cells.type), cells)
     try:
         floats = pc.cast(cells, pa.float64())
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
