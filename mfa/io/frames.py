@@ -63,27 +63,31 @@ def raw_from_frame(name: str, frame: pd.DataFrame, file: str | None = None) -> R
     (['1.5', ''], ['flows[0]', 'flows[1]'])
     """
     file = file or f"{name} (DataFrame)"
-    text = pd.DataFrame({str(c): _column_text(frame[c]) for c in frame.columns}, index=pd.RangeIndex(len(frame)))
-    text = text.apply(lambda s: s.str.strip()) if len(text.columns) else text
+    cells = {str(c): _column_text(frame[c]) for c in frame.columns}
+    text = pd.DataFrame({c: v for c, (v, _) in cells.items()}, index=pd.RangeIndex(len(frame)))
+    for c, (_, written) in cells.items():
+        if written:  # the text of a number or a bool has no blanks around it; written text may
+            text[c] = text[c].str.strip()
     rows = [f"{name}[{label}]" for label in frame.index]
     return RawTable(name, file, text, rows)
 
 
-def _column_text(column: pd.Series) -> Any:
-    """The cells of one column as :func:`~mfa.validation.cell_text` gives them, a column at a time where its
-    dtype says what every cell is (float64, int64, bool, text); cell by cell only for mixed objects."""
+def _column_text(column: pd.Series) -> tuple[Any, bool]:
+    """The cells of one column as :func:`~mfa.validation.cell_text` gives them, and whether they are text as
+    written (which may need stripping): a column at a time where its dtype says what every cell is (float64,
+    int64, bool, text); cell by cell only for mixed objects."""
     values = column.to_numpy()
     kind = column.dtype.kind if isinstance(column.dtype, np.dtype) else None
     if kind == "b":
-        return np.where(values, "true", "false")
+        return np.where(values, "true", "false"), False
     if kind == "i" or kind == "u":
-        return column.astype(str).to_numpy()
+        return column.astype(str).to_numpy(), False
     if column.dtype == np.float64:  # str of a float is its repr: the shortest text that reads back the same
-        return np.where(np.isnan(values), "", column.astype(str).to_numpy(dtype=object))
+        return np.where(np.isnan(values), "", column.astype(str).to_numpy(dtype=object)), False
     if kind == "O" or isinstance(column.dtype, pd.StringDtype):
         if pd.api.types.infer_dtype(values, skipna=True) in ("string", "empty"):
-            return np.where(pd.isna(values), "", values)
-    return [cell_text(v) for v in column.tolist()]
+            return np.where(pd.isna(values), "", values), True
+    return [cell_text(v) for v in column.tolist()], True
 
 
 def _out_of_range(c: "TableChecker", values: np.ndarray, column: str, unit: str) -> np.ndarray:
