@@ -344,12 +344,12 @@ def _flows(raw: RawTable | None, issues: list[Issue], processes: pd.DataFrame,
     empty = pd.DataFrame({col: pd.Series(dtype=object) for col in cols})
     if raw is None:
         issues.append(Issue("flows", "no flows given"))
-        return empty, None
+        return empty, None, False
     c = TableChecker(raw, issues)
     if c.n == 0:
         issues.append(Issue(raw.file, "no flows: the table has no rows"))
     if not c.required(REQUIRED["flows"]):
-        return empty, None
+        return empty, None, False
     from mfa.units import UnitError, flow_factor
 
     pids = processes["id"] if len(processes) else pd.Series([], dtype=object)
@@ -446,7 +446,8 @@ def _flows(raw: RawTable | None, issues: list[Issue], processes: pd.DataFrame,
     route = c.text("route")
     est = c.booleans("estimated") if c.has("estimated") else np.zeros(c.n, dtype=bool)
     given = c.text("id")
-    if c.has("id") and _repeats(given):
+    repeats = c.has("id") and _repeats(given)
+    if repeats:
         c.ids("id", "flow")  # reports the duplicates among explicit ids with their first place
     # With errors no park is built: the default ids (a string join per row) are not worth making.
     ids = given if any(i.severity == "error" for i in issues) else _flow_ids(source, target, material, route, given)
@@ -456,7 +457,9 @@ def _flows(raw: RawTable | None, issues: list[Issue], processes: pd.DataFrame,
         "fate": fate, "year": pd.arrays.IntegerArray(np.nan_to_num(year_num).astype(np.int64), np.isnan(year_num)),
         "note": c.text("note"), "estimated": est, "activity": pd.Series("", index=pd.RangeIndex(c.n), dtype="str"),
     })
-    return frame, (ends["source"], ends["target"])
+    # every id given and none repeated: the park's ids need no second look (generated flows aside)
+    unique = c.has("id") and not repeats and not (given == "").any()
+    return frame, (ends["source"], ends["target"]), unique
 
 
 def _stocks(raw: RawTable | None, issues: list[Issue], processes: pd.DataFrame,
@@ -615,6 +618,7 @@ class ParkTables:
     # per flow, the rows of its source and target in ``processes``, as validation found them: compiling the
     # park reuses them instead of hashing every id again
     endpoints: tuple[np.ndarray, np.ndarray] | None = None
+    unique_flow_ids: bool = False  # validation saw every flow's id given, none twice
 
     @property
     def errors(self) -> list[Issue]:
@@ -666,7 +670,8 @@ class ParkTables:
         flows = self.flows
         if generated is not None and len(generated):
             flows = pd.concat([flows, generated.reindex(columns=list(FLOW_COLUMNS))], ignore_index=True)
-        dup = pd.Series(False) if flows["id"].is_unique else flows["id"].duplicated(keep="first")
+        checked = self.unique_flow_ids and flows is self.flows
+        dup = pd.Series(False) if checked or flows["id"].is_unique else flows["id"].duplicated(keep="first")
         if dup.any():
             raise ParkError([Issue(self.source, "duplicate flow id (a generated flow has the id of another flow)",
                                    column="id", value=v) for v in flows.loc[dup, "id"]])
@@ -794,11 +799,12 @@ def validate_tables(tables: Mapping[str, RawTable | None], info: Any, source: st
     check_processes = "processes" not in refused
     checkable = known if "materials" not in refused else None
     processes = _processes(tables.get("processes"), issues, refused=not check_processes)
-    flows, endpoints = _flows(tables.get("flows"), issues, processes, checkable, park_info, check_processes)
+    flows, endpoints, unique_ids = _flows(tables.get("flows"), issues, processes, checkable, park_info,
+                                          check_processes)
     stocks = _stocks(tables.get("stocks"), issues, processes, checkable, check_processes)
     return ParkTables(processes=processes, flows=flows, materials=own, stocks=stocks, info=park_info,
                       source=source, activities=tables.get("activities"), coefficients=tables.get("coefficients"),
-                      known_materials=known, issues=issues, endpoints=endpoints)
+                      known_materials=known, issues=issues, endpoints=endpoints, unique_flow_ids=unique_ids)
 
 
 def park_from_frames(processes: pd.DataFrame | None, flows: pd.DataFrame | None,
