@@ -117,13 +117,14 @@ def main(sizes: list[int]) -> None:
             load_cpu = best_of(lambda: mfa.read_park(folder), clock=time.process_time)
             raw_cpu = best_of(lambda: [pd.read_csv(f) for f in csvs], clock=time.process_time)
 
-            def fresh_balance():
+            def fresh_balance(clock):
                 fresh = mfa.read_park(folder)
-                t = time.perf_counter()
+                t = clock()
                 balance(fresh)                     # compiles the park: nothing cached on a fresh one
-                return time.perf_counter() - t
+                return clock() - t
 
-            fresh = min(fresh_balance() for _ in range(5))
+            fresh = min(fresh_balance(time.perf_counter) for _ in range(5))
+            fresh_cpu = min(fresh_balance(time.process_time) for _ in range(5))
             user = cold(COLD_MFA, folder)
             base = cold(COLD_PANDAS, folder)
             _ = loaded.compiled
@@ -149,7 +150,7 @@ def main(sizes: list[int]) -> None:
             sys.stdout.flush()
             runs.append(dict(flows=len(f), load=load, raw=raw, load_cpu=load_cpu, raw_cpu=raw_cpu,
                              cold_load=cold_load, cold_csv=cold_csv, user=user, base=base, bal=bal, fresh=fresh,
-                             nx=nx_t, mv=mv))
+                             fresh_cpu=fresh_cpu, nx=nx_t, mv=mv))
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     if runs:  # the targets are set at 10⁵ flows: the size run nearest to it
@@ -179,6 +180,8 @@ def report_targets(r: dict) -> None:
          r["user"]["balance_cpu"] / r["mv"] <= 30),
         ("  the same in this process (best of 5 fresh parks)",
          f"{r['fresh'] * 1e3:.2f} ms = {r['fresh'] / r['mv']:.1f}×", r["fresh"] / r["mv"] <= 30),
+        ("  the same in this process, CPU time",
+         f"{r['fresh_cpu'] * 1e3:.2f} ms = {r['fresh_cpu'] / r['mv']:.1f}×", r["fresh_cpu"] / r["mv"] <= 30),
     ]
     for name, figure, ok in rows:
         mark = "" if ok is None else ("met" if ok else "NOT MET")
