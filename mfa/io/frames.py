@@ -67,7 +67,7 @@ def raw_from_frame(name: str, frame: pd.DataFrame, file: str | None = None) -> R
     cells = {str(c): _column_text(frame[c]) for c in frame.columns}
     text = pd.DataFrame({c: v for c, (v, _) in cells.items()}, index=pd.RangeIndex(len(frame)))
     for c, (_, written) in cells.items():
-        if written:  # the text of a number or a bool has no blanks around it; written text may
+        if written and len(text):  # the text of a number or a bool has no blanks around it; written text may
             text[c] = text[c].str.strip()
     rows = [f"{name}[{label}]" for label in frame.index]
     return RawTable(name, file, text, rows)
@@ -88,7 +88,7 @@ def _column_text(column: pd.Series) -> tuple[Any, bool]:
     if kind == "O" or isinstance(column.dtype, pd.StringDtype):
         if pd.api.types.infer_dtype(values, skipna=True) in ("string", "empty"):
             return np.where(pd.isna(values), "", values), True
-    return [cell_text(v) for v in column.tolist()], True
+    return np.array([cell_text(v) for v in column.tolist()], dtype=object), True
 
 
 def _out_of_range(c: "TableChecker", values: np.ndarray, column: str, unit: str) -> np.ndarray:
