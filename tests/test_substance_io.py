@@ -79,3 +79,23 @@ def test_convert_of_a_park_without_substances_writes_none(tmp_path):
     assert run_cli("convert", "wuhai", str(tmp_path / "w")).returncode == 0
     assert not (tmp_path / "w" / "concentrations.csv").exists()
     assert read_substances(tmp_path / "w", mfa.read_park(tmp_path / "w")).empty
+
+
+def test_reconcile_json_reports_the_joint_reconciliation(tmp_path):
+    # the slag's Al2O3 measured at 7 ± 1 % against 8.6/110 = 7.82 % from the goods: the joint χ² is positive
+    # and moves the measured goods flows, where the goods alone balance exactly
+    folder = _folder(tmp_path, CONC + "silicon_calcium_slag,Al2O3,7,%,1,\n")
+    park = mfa.read_park(folder)
+    joint = mfa.reconcile_substances(park, read_substances(folder, park))
+    goods = mfa.reconcile(park)
+    doc = json.loads(run_cli("reconcile", str(folder), "--json").stdout)
+    assert set(goods.to_dict()) < set(doc)  # every key of today's document, plus the added ones
+    assert doc["chi2"] == pytest.approx(joint.chi2) and doc["dof"] == joint.dof and joint.chi2 > 1e-3
+    assert doc["reconciliation"]["goods_only"]["chi2"] == pytest.approx(goods.chi2, abs=1e-12)
+    assert doc["reconciliation"]["layers"] == "goods and substances"
+    got = {f["id"]: f for f in doc["flows"]}
+    ash = "ash>line:high_alumina_fly_ash"
+    want = joint.flows.set_index("id").loc[ash]
+    assert got[ash]["value"] == pytest.approx(want["value"]) and got[ash]["value"] != pytest.approx(100.0)
+    assert got[ash]["adjustment"] == pytest.approx(want["value"] - 100.0)
+    assert list(got[ash]) == list(goods.to_dict()["flows"][0])  # each flow keeps its keys
