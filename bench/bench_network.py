@@ -219,6 +219,23 @@ def bench_discover(n: int, nearest: int | None = None) -> None:
           f"(end to end / LP alone = {t_all / t_solve:.1f}×); retrofit park (apply + validation) {t_apply:.2f} s")
 
 
+def bench_rules() -> None:
+    """The coupling rules' own cost on a real park: wuhai with its site data (rules applied, capacities per
+    input group) against wuhai without (rules needing data, listed), same run, not assessed."""
+    import mfa
+    from mfa.catalogue import example_park_path
+    from mfa.symbiosis import discover
+
+    park = mfa.solve_park(mfa.read_park("wuhai")).park
+    site = example_park_path("wuhai") / "coupling"
+    discover(park, assess=False)  # warm: catalogue, rules and prices read once
+    plain, t_plain = _t(discover, park, assess=False)
+    ruled, t_rules = _t(discover, park, site=site, assess=False)
+    print(f"discover(wuhai) without site data {t_plain:.2f} s ({len(plain.couplings)} couplings, "
+          f"{len(plain.needs_data)} needing data); with parks/wuhai/coupling {t_rules:.2f} s "
+          f"({len(ruled.couplings)} couplings, {len(ruled.needs_data)} needing data): {t_rules / t_plain:.2f}×")
+
+
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="smaller sizes (smoke run)")
@@ -230,6 +247,7 @@ def main(argv=None) -> None:
     import scipy.sparse.linalg  # noqa: F401
 
     with threadpool_limits(2):
+        bench_rules()
         if args.quick:
             bench_lp(200, 20)
             bench_discover(1000)

@@ -45,6 +45,8 @@ _EXPORTS = {
     "stock_driven": "mfa.lifetime",
     "stocks": "mfa.dynamic_stocks",
     "indicator_series": "mfa.time_series",
+    "trace_series": "mfa.time_series",
+    "project": "mfa.projection",
     "SubstanceLayer": "mfa.substance",
     "read_substances": "mfa.substance",
     "reconcile_substances": "mfa.substance",
@@ -63,7 +65,8 @@ if TYPE_CHECKING:  # what type checkers and IDEs see; at run time the names load
     from mfa.park import read_park
     from mfa.lifetime import Lifetime, inflow_driven, stock_driven
     from mfa.dynamic_stocks import stocks
-    from mfa.time_series import indicator_series
+    from mfa.time_series import indicator_series, trace_series
+    from mfa.projection import project
     from mfa.mass_balance import balance
     from mfa.network import metrics as network_metrics
     from mfa.park import Park, ParkInfo

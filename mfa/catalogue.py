@@ -304,7 +304,7 @@ def compatibility(path: str | Path | None = None) -> pd.DataFrame:
     import numpy as np
 
     from mfa.conventions import WASTE_CATEGORIES
-    from mfa.errors import Issue, MfaError, ParkError, suggest
+    from mfa.errors import Issue, ParkError, suggest
     from mfa.validation import Column, check_columns, grouped_issues
 
     raw = _catalogue_table(path, "compatibility.csv", "compatibility catalogue", COMPATIBILITY_COLUMNS)
@@ -445,7 +445,7 @@ def coupling_coefficients(path: str | Path | None = None) -> pd.DataFrame:
     """
     import numpy as np
 
-    from mfa.errors import Issue, MfaError, ParkError
+    from mfa.errors import Issue, ParkError
     from mfa.validation import Column, check_columns, grouped_issues
 
     raw = _catalogue_table(path, "coupling_coefficients.csv", "coupling rules", COEFFICIENT_RULE_COLUMNS)

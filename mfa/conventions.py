@@ -89,3 +89,6 @@ FLOW_COLUMNS: tuple[str, ...] = (
 )
 MATERIAL_COLUMNS: tuple[str, ...] = ("id", "name", "name_zh", "category", "bulk", "hw_code", "source", "note")
 STOCK_COLUMNS: tuple[str, ...] = ("process", "material", "opening", "closing", "note", "sigma")
+#: The lifetimes table: a lifetime model per stock of a material in a process (docs/time.md).
+LIFETIME_COLUMNS: tuple[str, ...] = ("process", "material", "model", "mean", "std", "shape", "scale", "timing",
+                                     "note")

@@ -360,6 +360,36 @@ def _capacities(park: "Park", users: pd.DataFrame, fv: _FlowView, site: Any, not
     return out
 
 
+def _memberships(arcs: pd.DataFrame, groups: pd.DataFrame, park: "Park | None"
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Per (group, arc into the group's user): whether the arc's waste, and the material it displaces, are in
+    the group."""
+    if groups is None or not len(groups) or not len(arcs):
+        empty = np.zeros(0, dtype=int)
+        return empty, empty, np.zeros(0, dtype=bool), np.zeros(0, dtype=bool)
+    pairs = pd.DataFrame({"user": groups["user"].to_numpy(dtype=object), "g": np.arange(len(groups))}).merge(
+        pd.DataFrame({"user": arcs["to"].to_numpy(dtype=object), "a": np.arange(len(arcs))}), on="user")
+    gi, ai = pairs["g"].to_numpy(), pairs["a"].to_numpy()
+    w = arcs["material"].to_numpy(dtype=object)[ai]
+    d = arcs["substitutes"].fillna("").astype(str).to_numpy(dtype=object)[ai]
+    mats = groups["materials"].to_numpy(dtype=object)
+    allin = np.array([m is None for m in mats], dtype=bool)[gi]
+    keys = sorted({f"{g}\x00{m}" for g, ms in enumerate(mats) if ms is not None for m in ms})
+    g_txt = pd.Series(gi.astype(str)) + "\x00"
+    key_w = g_txt + pd.Series(w).astype(str)
+    key_d = g_txt + pd.Series(d).astype(str)
+    if park is not None:
+        counted_w, counted_d = counted_input(park, w), counted_input(park, d) & (d != "")
+    elif "w_counted" in arcs:
+        counted_w = arcs["w_counted"].to_numpy(dtype=bool)[ai]
+        counted_d = arcs["d_counted"].to_numpy(dtype=bool)[ai] & (d != "")
+    else:
+        counted_w, counted_d = w != "air", (d != "air") & (d != "")
+    in_w = np.where(allin, counted_w, key_w.isin(keys).to_numpy())
+    in_d = np.where(allin, counted_d, key_d.isin(keys).to_numpy())
+    return gi, ai, in_w.astype(bool), in_d.astype(bool)
+
+
 def group_coefficients(arcs: pd.DataFrame, groups: pd.DataFrame, park: "Park | None" = None
                        ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """How much of each input group a t of each arc's waste takes: 1 if the waste is in the group, minus γ
@@ -387,30 +417,8 @@ def group_coefficients(arcs: pd.DataFrame, groups: pd.DataFrame, park: "Park | N
     >>> [x.tolist() for x in group_coefficients(arcs, groups)]
     [[0], [0], [0.71]]
     """
-    if groups is None or not len(groups) or not len(arcs):
-        return np.zeros(0, dtype=int), np.zeros(0, dtype=int), np.zeros(0)
-    pairs = pd.DataFrame({"user": groups["user"].to_numpy(dtype=object), "g": np.arange(len(groups))}).merge(
-        pd.DataFrame({"user": arcs["to"].to_numpy(dtype=object), "a": np.arange(len(arcs))}), on="user")
-    gi, ai = pairs["g"].to_numpy(), pairs["a"].to_numpy()
-    w = arcs["material"].to_numpy(dtype=object)[ai]
-    d = arcs["substitutes"].fillna("").astype(str).to_numpy(dtype=object)[ai]
-    gamma = arcs["ratio"].to_numpy(dtype=float)[ai]
-    mats = groups["materials"].to_numpy(dtype=object)
-    allin = np.array([m is None for m in mats], dtype=bool)[gi]
-    keys = sorted({f"{g}\x00{m}" for g, ms in enumerate(mats) if ms is not None for m in ms})
-    g_txt = pd.Series(gi.astype(str)) + "\x00"
-    key_w = g_txt + pd.Series(w).astype(str)
-    key_d = g_txt + pd.Series(d).astype(str)
-    if park is not None:
-        counted_w, counted_d = counted_input(park, w), counted_input(park, d) & (d != "")
-    elif "w_counted" in arcs:
-        counted_w = arcs["w_counted"].to_numpy(dtype=bool)[ai]
-        counted_d = arcs["d_counted"].to_numpy(dtype=bool)[ai] & (d != "")
-    else:
-        counted_w, counted_d = w != "air", (d != "air") & (d != "")
-    in_w = np.where(allin, counted_w, key_w.isin(keys).to_numpy())
-    in_d = np.where(allin, counted_d, key_d.isin(keys).to_numpy())
-    coef = in_w.astype(float) - gamma * in_d
+    gi, ai, in_w, in_d = _memberships(arcs, groups, park)
+    coef = in_w.astype(float) - arcs["ratio"].to_numpy(dtype=float)[ai] * in_d
     nz = np.abs(coef) > 1e-12
     return gi[nz], ai[nz], coef[nz]
 
@@ -467,10 +475,10 @@ def price_table(compat: pd.DataFrame, prices: pd.DataFrame | None, park: "Park",
     table = pd.DataFrame(index=pd.Index([], name="material"), columns=list(_PRICE_FIELDS), dtype=float)
     for p in parts:  # a later table's figure replaces an earlier one's, cell by cell
         t = p.set_index("material").reindex(columns=list(_PRICE_FIELDS)).astype(float)
+        for k in ("disposal_fee", "virgin_price"):  # a new central figure without a range is its own range
+            for end in ("_low", "_high"):
+                t[k + end] = t[k + end].fillna(t[k])
         table = t[~t.index.duplicated(keep="first")].combine_first(table)
-    for k in ("disposal_fee", "virgin_price"):
-        for end in ("_low", "_high"):
-            table[k + end] = table[k + end].fillna(table[k])
     mats = sorted(set(park.compiled.category_of) | set(compat["substitutes"][compat["substitutes"] != ""]))
     own = table.reindex(mats)
     cat = pd.Series(mats, index=mats).map(park.compiled.category_of).fillna("")
@@ -933,12 +941,8 @@ def _fit_groups(arcs: pd.DataFrame, caps: pd.DataFrame, park: "Park", notes: lis
     declared = caps[caps["materials"].map(lambda m: m is not None)] if len(caps) else caps
     if not len(declared) or not len(arcs):
         return arcs
-    gi, ai, coef = group_coefficients(arcs, declared, park)
-    takes_w = np.zeros(len(arcs), dtype=bool)
-    mats = declared["materials"].to_numpy(dtype=object)
-    w = arcs["material"].to_numpy(dtype=object)
-    for g, a in zip(gi, ai):  # the non-zero pairs only: a few per arc
-        takes_w[a] |= w[a] in mats[g]
+    _, ai, in_w, _ = _memberships(arcs, declared, park)
+    takes_w = np.bincount(ai, weights=in_w.astype(float), minlength=len(arcs)) > 0
     grouped = arcs["to"].isin(set(declared["user"])).to_numpy()
     drop = grouped & ~takes_w
     if drop.any():

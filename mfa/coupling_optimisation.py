@@ -323,12 +323,11 @@ def binding_capacities(c: "Candidates", q: np.ndarray, tol: float = 1e-6) -> lis
     spare = caps["spare_capacity"].to_numpy(dtype=float)
     full = spare - used <= tol * np.maximum(1.0, spare)
     names = (caps["user"].astype(str) + ":" + caps["group"].astype(str)).to_numpy(dtype=object)
-    hit: dict[int, list[str]] = {}
-    for g, a, v in zip(gi, ai, coef):  # the non-zero pairs: a few per arc
-        if full[g] and v > 0 and q[a] > 0:
-            hit.setdefault(int(a), []).append(str(names[g]))
-    for a, gs in hit.items():
-        out[a] = "; ".join(gs)
+    hit = full[gi] & (coef > 0) & (q[ai] > 0)
+    if hit.any():
+        joined = pd.Series(names[gi[hit]]).groupby(ai[hit]).agg("; ".join)
+        for a, text in joined.items():  # the arcs a full group binds: the chosen few
+            out[int(a)] = text
     return out
 
 
@@ -598,9 +597,10 @@ def build_order(c: "Candidates", objective: str = "utilisation", weights: Mappin
         if chosen == prev:  # another link adds nothing: the plan is complete
             break
         w = info["weights"]
-        value = float(w["utilisation"] * q.sum() - w["cost"] * np.dot(np.nan_to_num(
-            arcs["cost_per_t"].to_numpy(dtype=float)), q) + w["co2"] * np.dot(arcs["co2_per_t"].to_numpy(dtype=float), q)
-            - w["cost"] * (fixed_cost or 0.0) * len(chosen))
+        cost = np.dot(np.nan_to_num(arcs["cost_per_t"].to_numpy(dtype=float)), q)
+        co2 = np.dot(arcs["co2_per_t"].to_numpy(dtype=float), q)
+        value = float(w["utilisation"] * q.sum() - w["cost"] * cost + w["co2"] * co2
+                      - w["cost"] * (fixed_cost or 0.0) * len(chosen))
         rows.append({"step": k, "added": ", ".join(sorted(chosen - prev)),
                      "dropped": ", ".join(sorted(prev - chosen)), "tonnes": round(float(q.sum()), 9),
                      "value": round(value, 9), "marginal_gain": round(value - prev_value, 9)})

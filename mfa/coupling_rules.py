@@ -60,7 +60,7 @@ from mfa.errors import MfaError
 if TYPE_CHECKING:  # pragma: no cover
     from mfa.park import Park
 
-__all__ = ["SiteData", "read_site", "RuleEffect", "rule_effect", "rules", "residue_route", "capacity_groups",
+__all__ = ["SiteData", "read_site", "RuleEffect", "rule_effect", "rules", "residue_route",
            "SITE_FOLDER", "EXCLUDED_FROM_CAPACITY", "EXCLUDED_MATERIALS", "material_categories"]
 
 #: the sub-folder of a park folder that holds its site data
@@ -206,6 +206,8 @@ class SiteData:
         return text or material
 
 
+#: properties that are fractions (t/t)
+_FRACTION = r"(?:_share|_content|^purity|^al2o3|^compliant|^moisture)$"
 _SITE_FILES = {"properties": ("process", "material", "property", "value", "source", "note"),
                "capacities": ("process", "group", "materials", "capacity", "source", "note"),
                "demand": ("material", "demand", "source", "note")}
@@ -236,6 +238,12 @@ def _site_from_raw(props: Any, caps: Any, dem: Any, folder: str) -> SiteData:
             issues.extend(grouped_issues(raw, ~textual & np.isnan(number) & (frame["value"] != "").to_numpy(),
                                          "value", "not a number"))
             frame["number"] = np.where(textual, np.nan, number)
+            # shares, contents and purities are fractions (t/t): 60 for 60 % is a typo, not an analysis
+            fraction = frame["property"].str.contains(_FRACTION, regex=True).to_numpy()
+            with np.errstate(invalid="ignore"):
+                out_of = fraction & ((number < 0) | (number > 1))
+            issues.extend(grouped_issues(raw, out_of, "value", "a share or content is a fraction between 0 and 1",
+                                         suggestion="write 0.6 for 60 %"))
             dup = frame.duplicated(["process", "material", "property"], keep="first").to_numpy()
         elif name == "capacities":
             checked = check_columns(raw, [Column("process", required=True, blank_message="missing process"),
@@ -414,12 +422,14 @@ class _Props:
         self.default = {(m, p): c for m, p, c in zip(pr["material"], pr["parameter"], pr["central"])
                         if not math.isnan(c)}
         self.missing: list[str] = []
+        self.from_park = False  # whether the park gave any value used
 
     def get(self, name: str, material: str, rule_material: str | None = None, record: bool = True
             ) -> float | None:
         v, _ = self.site.property(name, material, self.process)
         if v is None and rule_material and rule_material != material:
             v, _ = self.site.property(name, rule_material, self.process)
+        self.from_park |= v is not None
         if v is None:
             v = self.default.get((rule_material or material, name), self.default.get((material, name)))
         if v is None and record:
@@ -556,6 +566,11 @@ def rule_effect(rule: str, waste: str, process: str, park: "Park", site: SiteDat
     if missing:
         return RuleEffect("needs data", tuple(missing), displaced, gamma, {}, co2, share, quality)
     balance = (1.0 - gamma) - sum(outputs.values())
+    if abs(balance) > 1e-6 and props.from_park:  # the park's figures, not the rule table, do not add up
+        return RuleEffect("needs data", (f"with the park's properties the outputs change by "
+                                         f"{sum(outputs.values()):+.6g} t per t of {waste} but the inputs by "
+                                         f"{1 - gamma:+.6g} t: check coupling/properties.csv",),
+                          displaced, gamma, outputs, co2, share, quality)
     if abs(balance) > 1e-6:
         raise MfaError(f"coupling rule {rule!r} does not conserve mass at {process}: per t of {waste} the inputs "
                        f"change by {1 - gamma:+.6g} t, the outputs by {sum(outputs.values()):+.6g} t "
@@ -666,26 +681,3 @@ def material_categories(park: "Park", material: Any) -> np.ndarray:
     if cat.isna().any():
         cat = cat.fillna(s.map(materials().set_index("id")["category"]))
     return cat.fillna("").to_numpy(dtype=object)
-
-
-def capacity_groups(site: SiteData, process: str) -> pd.DataFrame:
-    """The input groups ``process`` declares (rows of ``site.capacities``).
-
-    Parameters
-    ----------
-    site : SiteData
-    process : str
-
-    Returns
-    -------
-    pandas.DataFrame
-
-    Examples
-    --------
-    >>> s = SiteData.from_frames(capacities=[{"process": "kiln", "group": "raw meal",
-    ...                                       "materials": "limestone|clay", "capacity": 10}])
-    >>> capacity_groups(s, "kiln")["group"].tolist()
-    ['raw meal']
-    """
-    cap = site.capacities
-    return cap[cap["process"] == process]

@@ -26,7 +26,7 @@ from mfa.results import Result
 if TYPE_CHECKING:
     from mfa.park import Park
 
-__all__ = ["lifetime_model", "stocks", "StockResult", "STOCK_KEYS", "LEGACY_YEARS"]
+__all__ = ["lifetime_model", "solved_values", "stocks", "StockResult", "STOCK_KEYS", "LEGACY_YEARS"]
 
 #: The keys of each row of ``mfa stocks --json`` (a public contract: never renamed or removed).
 STOCK_KEYS: tuple[str, ...] = ("process", "material", "year", "inflow", "outflow", "stock", "stock_change")
@@ -87,6 +87,31 @@ def lifetime_model(inflow: np.ndarray, row: Mapping[str, Any], opening: float = 
         return m.outflow[LEGACY_YEARS:], m.stock[LEGACY_YEARS:]
     m = inflow_driven(x, lt)
     return m.outflow, m.stock
+
+
+def solved_values(park: "Park") -> np.ndarray:
+    """The flow values of a one-year park with the unknowns that the balances and transfer coefficients
+    determine computed (:func:`mfa.solve_park`), in the order of ``park.flows``; NaN where still unknown.
+    The reader takes a stock's blank inflow from it before running the stock's lifetime.
+
+    Parameters
+    ----------
+    park : Park
+        One year.
+
+    Returns
+    -------
+    ndarray
+
+    Examples
+    --------
+    >>> from mfa.solve.model import example_park
+    >>> solved_values(example_park()).tolist()
+    [100.0, 60.0, 40.0]
+    """
+    from mfa.solved import solve_park
+
+    return solve_park(park).park.flows["value"].to_numpy(dtype=float)
 
 
 @dataclass(frozen=True, eq=False)
@@ -175,12 +200,9 @@ def stocks(park: "Park", *, solve: bool = True) -> StockResult:
         require_park(park, "stocks")
     rows = []
     messages: list[Issue] = []
-    for year in park.years or (None,):
-        p = park.for_year(year) if year is not None else park
-        if solve:
-            from mfa.solved import solve_park
+    from mfa.time_series import year_parks
 
-            p = solve_park(p).park
+    for year, p in year_parks(park, solve):
         s = p.stocks
         if not len(s):
             continue

@@ -21,16 +21,18 @@ material category):
 not balance, its input-side and output-side throughflows differ, and the ``orientation`` argument says which
 one the metrics use (named in the result, its summary, the text output and the ``--json`` document):
 
-* ``"output"`` (default) — the data as given: ``T_i = Σ_j f_ij + y_i``, and ``g_ij = f_ij / T_i`` never
-  exceeds a node's outputs, so ``N = (I − G)⁻¹`` exists for any data with an outlet. This reproduces enaR's
-  published figures on unbalanced models: on the Oyster Reef (Dame & Patten 1981; residuals up to
-  0.0005 kcal m⁻² d⁻¹) TST = 83.5833 as published. (enaR's ``enaFlow`` sums the input side of the data as
-  given; on that model the two totals are equal and every flow statistic agrees to the published digits.)
-* ``"input"`` — residuals closed at the boundary first (a positive residual, more in than out, added to r,
-  a negative one to z; columns ``closure_in``, ``closure_out``), then ``T_j = Σ_i f_ij + z_j``; after closure
-  both sides are equal. On the Oyster Reef TST = 83.5839. In a single-material currency the residual is mostly
-  conversion (fly ash entering a cement plant leaves as cement), which closure books as dissipation of the
-  material and, where a node makes the material, as an input from outside (so APL and BFI count it).
+* ``"output"`` (the default in total mass) — the data as given: ``T_i = Σ_j f_ij + y_i``, and
+  ``g_ij = f_ij / T_i`` never exceeds a node's outputs, so ``N = (I − G)⁻¹`` exists for any data with an
+  outlet. This reproduces enaR's published figures on unbalanced models: on the Oyster Reef (Dame & Patten
+  1981; residuals up to 0.0005 kcal m⁻² d⁻¹) TST = 83.5833 as published. (enaR's ``enaFlow`` sums the input
+  side of the data as given; on that model the two totals are equal and every flow statistic agrees to the
+  published digits.)
+* ``"input"`` (the default in one material or category) — residuals closed at the boundary first (a positive
+  residual, more in than out, added to r, a negative one to z; columns ``closure_in``, ``closure_out``), then
+  ``T_j = Σ_i f_ij + z_j``; after closure both sides are equal. On the Oyster Reef TST = 83.5839. In a
+  single-material currency the residual is mostly conversion (fly ash entering a cement plant leaves as
+  cement), which closure books as dissipation of the material and, where a node makes the material, as an
+  input from outside (so APL and BFI count it).
 
 Metrics (keys of :attr:`NetworkResult.metrics`; formulas after enaR, Borrett & Lau 2014, and NetIndices,
 Soetaert & Kones; Fath & Borrett 2006 row → column form):
@@ -835,7 +837,7 @@ class NetworkResult(Result):
 
 
 def metrics(park: "Park", material: str | None = None, category: str | None = None,
-            reconcile: bool = False, orientation: str = "output") -> NetworkResult:
+            reconcile: bool = False, orientation: str | None = None) -> NetworkResult:
     """Network metrics of ``park`` in one currency (conventions: the module docstring — internal nodes, z, y,
     orientation of throughflow, residuals, t/a).
 
@@ -851,10 +853,12 @@ def metrics(park: "Park", material: str | None = None, category: str | None = No
         Determine unknown flows and reconcile measured ones first (:func:`mfa.solve.reconcile`, weighted
         least squares under the balances); the χ² test is noted and the metrics are those of the reconciled
         park. Without it, unknown flows are left out and every residual is reported.
-    orientation : {"output", "input"}
-        Where a node does not balance: throughflow on the output side of the data as given ("output", the
-        default, as enaR's published figures), or on the input side after closing each residual at the
-        boundary ("input"). Named in the result.
+    orientation : {"output", "input"}, optional
+        Where a node does not balance: throughflow on the output side of the data as given ("output", as
+        enaR's published figures), or on the input side after closing each residual at the boundary
+        ("input"). Default: "output" in total mass; "input" in one material or category, whose residuals are
+        conversions (a process making the material counts as an input from outside, one turning it into
+        something else as dissipation). Named in the result.
 
     Returns
     -------
@@ -883,6 +887,8 @@ def metrics(park: "Park", material: str | None = None, category: str | None = No
     from mfa.park import require_park
 
     require_park(park, "network_metrics")
+    if orientation is None:
+        orientation = "output" if material is None and category is None else "input"
     check_orientation(orientation)
     pre: list[Issue] = []
     if reconcile:

@@ -178,7 +178,7 @@ class Park:
         (<Park 'Small': 4 processes, 3 flows, 1 materials>, 'park')
         """
         unknown = set(changes) - {"processes", "flows", "materials", "stocks", "info", "activities",
-                                  "coefficients"}
+                                  "coefficients", "lifetimes"}
         if unknown:
             raise TypeError(f"replace() got unknown tables {sorted(unknown)}")
         info = changes.get("info", self._info)
@@ -200,6 +200,7 @@ class Park:
             info=info,
             activities=changes.get("activities", self._activities),
             coefficients=changes.get("coefficients", self._coefficients),
+            lifetimes=changes.get("lifetimes", self.lifetimes if len(self.lifetimes) else None),
         )
 
     def with_values(self, value: Any, sigma: Any = None) -> "Park":
@@ -216,6 +217,8 @@ class Park:
 
         from mfa.errors import MfaError
 
+        if len(self.years) > 1:  # the one-year parks behind it would keep the old values
+            raise MfaError(f"with_values() takes one year: park.for_year({self.years[0]}).with_values(...)")
         flows = self._flows.copy()
         for column, new in (("value", value), ("sigma", sigma)):
             if new is None:
@@ -406,7 +409,9 @@ class Park:
     __hash__ = None  # type: ignore[assignment]
 
     def __repr__(self) -> str:
-        return (f"<Park {self._info.name!r}: {len(self._processes)} processes, {len(self._flows)} flows, "
+        years = self.years
+        span = f" {years[0]}–{years[-1]}" if len(years) > 1 else ""
+        return (f"<Park {self._info.name!r}{span}: {len(self._processes)} processes, {len(self._flows)} flows, "
                 f"{len(self._materials)} materials>")
 
     def summary(self) -> pd.DataFrame:
@@ -645,11 +650,17 @@ def park_from_raw(raw: Any, year: int | None = None) -> Park:
 
 def _series_parks(raw: Any) -> tuple[dict[int, Park], pd.DataFrame, list]:
     """The one-year parks of a series (:func:`mfa.io.years.series_tables`), its lifetimes, and every error."""
-    from mfa.dynamic_stocks import lifetime_model
+    from mfa.dynamic_stocks import lifetime_model, solved_values
     from mfa.errors import ParkError
     from mfa.io.years import series_tables
 
-    series = series_tables(raw.tables, raw.info, raw.source, raw.refused, model=lifetime_model)
+    def solve(tables: Any) -> Any:
+        try:
+            return solved_values(assemble_park(tables))[:len(tables.flows)]
+        except ParkError:
+            return None  # the year's own errors are reported by its assembly below
+
+    series = series_tables(raw.tables, raw.info, raw.source, raw.refused, model=lifetime_model, solve=solve)
     parks: dict[int, Park] = {}
     errors = [i for i in raw.issues if i.severity == "error"]
     for y, tables in series.tables.items():

@@ -374,6 +374,8 @@ class _PlanEditor:
         if isinstance(rule, str) and rule:
             # the rule's outputs carry the mass difference (1 − γ)·q themselves
             outputs = d.get("outputs") or {}
+            if isinstance(outputs, list):  # as --json writes them: [{"material", "per_t"}]
+                outputs = {o["material"]: float(o["per_t"]) for o in outputs}
             for mat, per_t in sorted(outputs.items()):
                 if per_t > 0:
                     self.push(u, mat, per_t * q)

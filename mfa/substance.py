@@ -438,7 +438,8 @@ class JointModel:
     def __init__(self, goods: "Model", subs: tuple[str, ...], c_value: np.ndarray, c_sigma: np.ndarray,
                  internal: np.ndarray, inc_int: "sp.csr_matrix", stock_rows: np.ndarray, tc: pd.DataFrame,
                  tc_rows: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray], start_goods: np.ndarray,
-                 same: tuple[np.ndarray, np.ndarray] = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64))):
+                 same: tuple[np.ndarray, np.ndarray] = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)),
+                 linked: np.ndarray | None = None, empty: np.ndarray | None = None):
         from mfa.solve.model import EXACT, MEASURED, UNKNOWN
 
         self.goods = goods
@@ -447,6 +448,13 @@ class JointModel:
         self.n_f = goods.n_f
         self.n_t = goods.n_t
         self.n_pairs = self.n_sub * self.n_f
+        # flows whose link m = f·c is an equation: not those whose goods value the goods data leave
+        # undetermined (a product of two undetermined factors would drift from one iteration to the next)
+        self.linked = np.arange(self.n_f) if linked is None else np.asarray(linked, dtype=np.int64)
+        self.link_pairs = (np.arange(self.n_sub)[:, None] * self.n_f + self.linked[None, :]).ravel()
+        # flows of (almost) no goods carry no substance, whatever their content (which they leave undetermined)
+        empty = np.zeros(0, dtype=np.int64) if empty is None else np.asarray(empty, dtype=np.int64)
+        self.zero_pairs = (np.arange(self.n_sub)[:, None] * self.n_f + empty[None, :]).ravel()
         self.internal = internal
         self.inc_int = inc_int
         self.stock_rows = stock_rows          # internal-process rows with a substance stock change
@@ -462,12 +470,11 @@ class JointModel:
         self.value0 = np.concatenate([goods.value0, np.where(c_kind == UNKNOWN, np.nan, cv), np.full(P + Q, np.nan)])
         self.sigma = np.concatenate([goods.sigma, np.where(c_kind == MEASURED, cs, np.nan), np.full(P + Q, np.nan)])
         # start point of the unknowns (see the class docstring)
-        typical = np.array([np.nanmedian(row) if np.isfinite(row).any() else 0.01 for row in c_value])
-        c_start = np.broadcast_to(np.maximum(typical, 1e-3)[:, None], c_value.shape).ravel()
         self.start = np.zeros(self._n_v)
         self.start[:n_g] = np.where(goods.kind == UNKNOWN, np.nan_to_num(start_goods), 0.0)
-        self.start[n_g:n_g + P] = np.where(c_kind == UNKNOWN, c_start, 0.0)
         f0 = np.where(goods.kind[:self.n_f] == UNKNOWN, self.start[:self.n_f], np.nan_to_num(goods.value0[:self.n_f]))
+        c_start = _mixing_start(goods, np.maximum(f0, 0.0), c_value, internal).ravel()
+        self.start[n_g:n_g + P] = np.where(c_kind == UNKNOWN, c_start, 0.0)
         self.start[self.off_m:self.off_s] = (np.where(np.isnan(cv), c_start, cv).reshape(self.n_sub, -1)
                                              * f0[None, :]).ravel()
         self.n_b = goods.n_b
@@ -502,7 +509,8 @@ class JointModel:
         >>> joint_model(*example()).n_c
         6
         """
-        return self.goods.n_c + self.n_bal + len(self.tc_sub) + self.n_pairs + len(self.same_a)
+        return (self.goods.n_c + self.n_bal + len(self.tc_sub) + len(self.link_pairs) + len(self.same_a)
+                + len(self.zero_pairs))
 
     bilinear = True  # m − f·c
 
@@ -556,9 +564,10 @@ class JointModel:
             bal[:, self.stock_rows] -= ds
         tin = (self.inc_int.maximum(0) @ m.T).T            # substance input per internal process
         tcr = m[self.tc_sub, self.tc_flow_k] - self.tc_share * tin[self.tc_sub, self.tc_proc_row]
-        link = (m - c * f[None, :]).ravel()
+        link = (m - c * f[None, :]).ravel()[self.link_pairs]
         cf = c.ravel()
-        return np.concatenate([g, bal.ravel(), tcr, link, cf[self.same_a] - cf[self.same_b]])
+        return np.concatenate([g, bal.ravel(), tcr, link, cf[self.same_a] - cf[self.same_b],
+                               m.ravel()[self.zero_pairs]])
 
     def jacobian(self, v: np.ndarray) -> "sp.csr_matrix":
         """∂F/∂v at v (sparse).
@@ -607,17 +616,23 @@ class JointModel:
             cols.append(self.off_m + self.tc_sub[infl.row] * n_f + infl.col)
             vals.append(-self.tc_share[infl.row] * infl.data)
         r2 = r1 + n_tc
-        pair = np.arange(self.n_pairs)
-        k = np.tile(np.arange(n_f), S)
-        rows += [r2 + pair, r2 + pair, r2 + pair]
-        cols += [self.off_m + pair, k, self.off_c + pair]
-        vals += [np.ones(self.n_pairs), -c.ravel(), -np.repeat(f[None, :], S, axis=0).ravel()]
+        pair = self.link_pairs
+        n_link = len(pair)
+        row = r2 + np.arange(n_link)
+        rows += [row, row, row]
+        cols += [self.off_m + pair, pair % n_f, self.off_c + pair]
+        vals += [np.ones(n_link), -c.ravel()[pair], -f[pair % n_f]]
         n_same = len(self.same_a)
         if n_same:
-            r3 = r2 + self.n_pairs + np.arange(n_same)
+            r3 = r2 + n_link + np.arange(n_same)
             rows += [r3, r3]
             cols += [self.off_c + self.same_a, self.off_c + self.same_b]
             vals += [np.ones(n_same), -np.ones(n_same)]
+        n_zero = len(self.zero_pairs)
+        if n_zero:
+            rows.append(r2 + n_link + n_same + np.arange(n_zero))
+            cols.append(self.off_m + self.zero_pairs)
+            vals.append(np.ones(n_zero))
         J = sp.csr_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
                           shape=(self.n_c, self.n_v))
         J.sum_duplicates()
@@ -687,11 +702,45 @@ class JointModel:
         tc = (self.tc["substance"].to_numpy(dtype=object) + " transfer coefficient of flow '"
               + self.tc["flow"].to_numpy(dtype=object) + "'")
         link = (np.repeat(subs, self.n_f) + " content of flow '"
-                + np.tile(self.goods.flow_ids.astype(object), self.n_sub) + "'")
+                + np.tile(self.goods.flow_ids.astype(object), self.n_sub) + "'")[self.link_pairs]
         pairs = np.tile(self.goods.flow_ids.astype(object), self.n_sub)
         same = (np.repeat(subs, self.n_f)[self.same_a] + " content of flow '" + pairs[self.same_a] + "' = of '"
                 + pairs[self.same_b] + "' (one material from one process)")
-        return np.concatenate([self.goods.equation_labels(), bal, tc, link, same])
+        zero = (np.repeat(subs, self.n_f) + " flow '" + pairs + "' carries no goods")[self.zero_pairs]
+        return np.concatenate([self.goods.equation_labels(), bal, tc, link, same, zero])
+
+
+def _mixing_start(goods: "Model", f: np.ndarray, c_value: np.ndarray, internal: np.ndarray) -> np.ndarray:
+    """Start values of the concentrations: given ones as given; an unknown one carries the mean content of
+    what its source process receives (every process mixing its inputs, solved through loops by one sparse
+    system per substance); out of a boundary process, the median of the given contents."""
+    import scipy.sparse as sp
+    from scipy.sparse.linalg import splu
+
+    src, tgt, n_p = goods.src, goods.tgt, goods.n_p
+    is_int = np.zeros(n_p, dtype=bool)
+    is_int[internal] = True
+    inflow = np.bincount(tgt, weights=f, minlength=n_p)
+    safe = np.where(inflow > 0, inflow, 1.0)
+    out = np.empty_like(c_value)
+    for i, row in enumerate(c_value):
+        typical = float(np.nanmedian(row)) if np.isfinite(row).any() else 0.01
+        known = np.isfinite(row)
+        # an unknown content out of a boundary process is the typical one; out of an internal process, it
+        # follows from what that process receives: S = z + Qᵀ S (S: substance received per process)
+        fixed = known | ~is_int[src]
+        c_fixed = np.where(known, row, typical)
+        z = np.bincount(tgt, weights=np.where(fixed, f * c_fixed, 0.0), minlength=n_p)
+        chain = ~fixed & is_int[tgt]
+        Q = sp.csr_matrix((f[chain] / safe[src[chain]], (src[chain], tgt[chain])), shape=(n_p, n_p))
+        A = sp.identity(n_p, format="csc") - Q.T.tocsc()
+        try:
+            S = splu(A).solve(z)
+        except RuntimeError:  # a closed loop that receives nothing: start from the typical content there
+            S = typical * inflow
+        c_proc = np.clip(S / safe, 0.0, 1.0)
+        out[i] = np.where(known, row, np.where(is_int[src] & (inflow[src] > 0), c_proc[src], typical))
+    return np.maximum(np.nan_to_num(out), 0.0)
 
 
 def joint_model(park: "Park", layer: SubstanceLayer) -> JointModel:
@@ -717,7 +766,26 @@ def joint_model(park: "Park", layer: SubstanceLayer) -> JointModel:
 
     goods = model_from_park(park)
     # the goods-only solution is the start point of the goods unknowns (values only, no σ needed)
-    start = estimate(goods, covariance=False).solution.v if (goods.kind == 2).any() else goods.value0
+    linked = None
+    start = goods.value0
+    y = np.flatnonzero(goods.kind == 2)
+    if len(y):
+        # The goods-only solution (values only) is the start point of the goods unknowns and says which of them
+        # the goods data determine and which are zero. The linear first step alone is not enough: with measured
+        # transfer coefficients it can put at 211 t/a a flow that converges to 0, whose content then has no
+        # bound (m = f·c with f → 0) and stalls the iteration.
+        sol = estimate(goods, covariance=False).solution
+        start = sol.v
+        undetermined = sol.y_idx[~sol.observable]
+        linked = np.setdiff1d(np.arange(goods.n_f), undetermined[undetermined < goods.n_f])
+    f0 = np.nan_to_num(start[:goods.n_f])
+    # a flow the goods data put at zero (within 1e-8 of the largest flow: the rounding of a large network):
+    # its content is undetermined, its substance flow zero
+    empty = np.flatnonzero(np.abs(f0) <= 1e-8 * max(float(np.max(np.abs(f0), initial=0.0)), 1.0))
+    if linked is None:
+        linked = np.arange(goods.n_f)
+    empty = np.intersect1d(empty, linked)
+    linked = np.setdiff1d(linked, empty)
     cp = park.compiled
     internal = np.flatnonzero(~np.asarray(cp.is_boundary, dtype=bool))
     inc_int = cp.incidence.tocsr()[internal]
@@ -734,7 +802,7 @@ def joint_model(park: "Park", layer: SubstanceLayer) -> JointModel:
                pd.Index(cp.flow_ids).get_indexer(tc["flow"]).astype(np.int64),
                tc["process"].map(row_of).to_numpy(dtype=np.int64), tc["share"].to_numpy(dtype=float))
     return JointModel(goods, subs, c_value, c_sigma, internal, inc_int, stock_rows, tc, tc_rows, start,
-                      _same_stream(cp, c_value))
+                      _same_stream(cp, c_value), linked, empty)
 
 
 def _same_stream(cp: Any, c_value: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -18,11 +18,16 @@ then its outflows to landfill and environment shrink proportionally — so every
   then exported through the park's export process); or
 * an *acceptance* row (``accepting_group``, no ``substitutes``): users are production processes whose
   ``group`` or ``id`` contains one of the ``|``-separated tokens; nothing is substituted (γ = 0) and the
-  user's spare ``capacity`` (t/a of input) limits the tonnes — a user without a capacity is not a candidate.
+  user's spare capacity limits the tonnes — a user without a capacity is not a candidate.
+
+A row that names a ``rule`` (``flows/coupling_coefficients.csv``) is applied by :mod:`mfa.coupling_rules`: the
+rule says what the waste displaces at the user and what it adds to or removes from the user's outputs, with
+the park's own properties (``site=``, a ``coupling/`` folder); a rule that lacks data is listed in
+``needs_data``, never applied (``docs/coupling-rules.md``).
 
 ``accepting_group`` on a substitution row filters its users. A row's waste is a material id or
-``category:<category>``. The user's input changes by (1 − γ)·q; that mass difference is booked on the user's
-boundary outflows — added to its largest output to an export process (then environment, landfill) when the
+``category:<category>``. Without a rule, the user's input changes by (1 − γ)·q; that mass difference is
+booked on the user's boundary outflows — added to its largest output to an export process (then environment, landfill) when the
 input grows, taken proportionally off its outputs to the environment (then export, landfill) when it shrinks
 (e.g. less process CO₂ when carbide slag replaces limestone) — so the user still balances. A coupling that
 would need such a booking at a user without boundary outflows is not a candidate (noted).
@@ -33,18 +38,22 @@ would need such a booking at a user without boundary outflows is not a candidate
 * supply Σ_u q_wu ≤ S_w; relief at an internal disposal target within its stock accumulation and boundary
   outflows;
 * demand Σ_w γ_a q_a ≤ D_{u,m} per user and substituted material;
-* capacity Σ_a (1 − γ_a) q_a ≤ capacity_u − current input_u (when the capacity is known);
-* ``max_share`` of a catalogue row: the waste may make up at most that share of the user's total input;
+* capacity per input group g of the user (declared in the site's ``capacities.csv``, else its ``capacity``
+  over every input but air and water): Σ_a ([w_a ∈ g] − γ_a [d_a ∈ g]) q_a ≤ capacity_g − current input_g;
+* ``max_share`` of a catalogue row or rule: the waste may make up at most that share of the input group;
+* a rule's shrinking outputs within the user's outflows of them; a product's growth within its demand;
 * objective: minimise w_u·(−Σq) + w_c·Σ c_a q_a + w_co2·(−Σ e_a q_a) (+ Σ F·y_a with fixed link costs, a
-  MILP with binary y_a and q_a ≤ ub_a·y_a), where c_a = transport cost·distance − disposal fee − γ·virgin price
-  (CNY/t; negative = saving) and e_a = avoided CO₂ per t − transport CO₂·distance (t CO₂/t).
+  MILP with a binary per link and q_a ≤ ub_a·y_l; ``max_links`` bounds Σ y_l), where c_a = transport
+  cost·distance − disposal fee − γ·virgin price − environmental protection tax where due (CNY/t; negative =
+  saving) and e_a = avoided CO₂ per t − transport CO₂·distance (t CO₂/t).
 
 ``objective="utilisation"`` (w_u = 1), ``"cost"`` (w_c = 1) or ``"co2"`` (w_co2 = 1), or any ``weights``.
 Solved with HiGHS through :func:`scipy.optimize.linprog` / :func:`scipy.optimize.milp`.
 
 Units: tonnes in t/a, distance in km (haversine on the processes' x = longitude, y = latitude in degrees),
-cost in CNY/a, CO₂ in t/a. Prices are not in the catalogue unless sourced: give them with ``prices=`` (a
-table material, disposal_fee, virgin_price in CNY/t) and ``transport_cost=`` (CNY per t·km).
+cost in CNY/a, CO₂ in t/a. Prices come from ``flows/prices.csv`` (sourced: the environmental protection tax,
+hazardous-waste fees, natural gypsum); give others with ``prices=`` (a table material, disposal_fee,
+virgin_price in CNY/t, optionally ranges) and ``transport_cost=`` (CNY per t·km).
 
 The steps live in their own modules: :mod:`mfa.coupling_candidates` (streams, users, arcs),
 :mod:`mfa.coupling_optimisation` (the LP/MILP, :func:`~mfa.coupling_optimisation.optimise_plan`) and
@@ -457,8 +466,11 @@ def _assessed(park: "Park", chosen: pd.DataFrame, base: _Baseline | None) -> pd.
     rows = []
     for d in chosen.to_dict("records"):
         if base is None:
-            rows.append((np.nan, d["tonnes"] if kind_of.get(d["disposal_target"]) == "landfill" else np.nan,
-                         np.nan, np.nan))
+            # unassessed, a landfilled stream's tonnes are the landfill avoided — unless its rule adds a solid
+            # residue (gangue's ash), whose share going to landfill only the assessment knows
+            residue = bool(_adds_residue(park, pd.DataFrame([d]))[0])
+            rows.append((np.nan, d["tonnes"] if kind_of.get(d["disposal_target"]) == "landfill" and not residue
+                         else np.nan, np.nan, np.nan))
             continue
         one = apply_plan(park, pd.DataFrame([d]))
         m1 = network_metrics(one).metrics
@@ -473,6 +485,15 @@ def _assessed(park: "Park", chosen: pd.DataFrame, base: _Baseline | None) -> pd.
     for c in cols:
         chosen[c] = effects[c].to_numpy()
     return chosen
+
+
+def _adds_residue(park: "Park", couplings: pd.DataFrame) -> np.ndarray:
+    """Per coupling, whether its rule adds a solid residue (a waste) to the user's outputs."""
+    if "outputs" not in couplings:
+        return np.zeros(len(couplings), dtype=bool)
+    cat_of = park.compiled.category_of
+    return np.array([isinstance(o, dict) and any(v > 0 and cat_of.get(m, "") in WASTE_CATEGORIES
+                                                 for m, v in o.items()) for o in couplings["outputs"]], dtype=bool)
 
 
 def _ranked(chosen: pd.DataFrame, w: dict[str, float]) -> pd.DataFrame:
@@ -503,12 +524,15 @@ def _totals(park: "Park", couplings: pd.DataFrame, cands: Candidates, n_arcs: in
         "candidates": int(n_arcs), "streams": int(len(cands.streams)),
         "couplings": int(len(couplings)), "tonnes": float(couplings["tonnes"].sum()),
         "co2_avoided": float(np.nansum(co2)),
+        # nothing built costs nothing; couplings none of whose parts is priced cost an unknown amount
         "cost_change": (float(couplings["cost_change"].sum()) if couplings["cost_change"].notna().any()
-                        else None),
+                        else (0.0 if not len(couplings) else None)),
         "virgin_avoided": float(couplings["virgin_avoided"].sum()),
         "landfill_avoided": (float(np.nansum(couplings["landfill_avoided"].to_numpy(dtype=float)))
                              if len(couplings) else 0.0),
     }
+    if base is None and len(couplings) and _adds_residue(park, couplings).any():
+        totals["landfill_avoided"] = None  # where a rule's new residue goes is known only once assessed
     if base is None or not len(couplings):
         return totals
     after = apply_plan(park, couplings)

@@ -1,7 +1,7 @@
 """What the test files share: the small CSV park (``write_park``, the ``small_park`` fixture), the Wuhai park
 read once (``wuhai``), the builders of small hand-made parks (``P``/``proc``, ``F``, ``flow``, ``park_of``,
-``MAT``, and ``park_csv`` for a park written as the CSV tables a user writes), and the command line run in a
-child process (``run_cli``, ``run_python``).
+``MAT``, and ``park_csv`` for a park written as the CSV tables a user writes), ``located_issues`` (the issues
+of a file a reader refuses), and the command line run in a child process (``run_cli``, ``run_python``).
 
 Import them with ``from tests.conftest import …``; no test file defines its own builders.
 """
@@ -115,6 +115,16 @@ def park_csv(processes: str, flows: str, stocks: str | None = None, materials: s
     procs = [{"name": row["id"], **row} for row in csv_rows(processes)]
     return park_of(procs, csv_rows(flows), stocks=csv_rows(stocks) if stocks else None,
                    materials=csv_rows(materials) if materials else None, **({"info": info} if info else {}))
+
+
+def located_issues(read, path: Path, text: str) -> list:
+    """Write ``text`` to ``path`` and read it with ``read``, which must refuse it: the issues of its ParkError."""
+    from mfa.errors import ParkError
+
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ParkError) as e:
+        read(path)
+    return e.value.issues
 
 
 def run_python(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:

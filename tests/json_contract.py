@@ -44,6 +44,7 @@ def commands(tmp: Path) -> dict[str, list[str]]:
     out["check farm_film"] = ["check", "farm_film", "--json"]
     out["indicators farm_film"] = ["indicators", "farm_film", "--json"]
     out["stocks farm_film"] = ["stocks", "farm_film", "--json"]
+    out["project farm_film"] = ["project", "farm_film", "--until", "2027", "--json"]
     out["error"] = ["check", str(tmp / "missing.yaml"), "--json"]
     return out
 

@@ -381,6 +381,8 @@ _DETAIL_JS = """<script>window.addEventListener("load", function () {
       if (p.getAttribute("data-source") === "centre") { out.group.out = (out.group.out || 0) + v; }
       if (p.getAttribute("data-target") === "centre") { out.group["in"] = (out.group["in"] || 0) + v; }
     });
+    document.querySelector('#mfa-sankey g.sankey-node[data-node="coking_plant"]').dispatchEvent(new Event("click"));
+    out.clicked = document.querySelector("#mfa-around .sankey-title").textContent;
     var s = document.getElementById("mfa-table-search"); s.value = %s; s.dispatchEvent(new Event("change"));
     out.rows = Number(document.getElementById("mfa-table-count").getAttribute("data-rows"));
     out.shown = document.querySelectorAll("#mfa-detail-table tbody tr").length;
@@ -419,6 +421,8 @@ def test_detail_filter_draws_the_neighbourhood_and_filters_the_table(tmp_path):
     assert got["title"] == f"around {name}" and 0 < got["suggestions"] <= 30
     formatted = {format_value(v) for v in expected.links["value"]}
     assert got["values"] and set(got["values"]) <= formatted
+    # a click on a node of the report's own diagram draws its neighbourhood
+    assert got["clicked"] == "around " + park.processes.set_index("id").at["coking_plant", "name"]
     # a group is one node: what enters and leaves it, every tonne, as sankey(park, around=group) draws it
     grp = sankey(solved, around="building materials").node_totals().set_index("id").loc["⊕group:building materials"]
     assert got["group"]["in"] == pytest.approx(grp["value_in"], rel=1e-12)

@@ -160,14 +160,18 @@ def test_sources_unique_and_complete(sources):
     assert years.str.fullmatch(r"(19|20)\d\d").all(), years[~years.str.fullmatch(r"(19|20)\d\d")].tolist()
 
 
+def other_flows_tables():
+    """(path, table as text) of every CSV in flows/ other than the materials and sources catalogues."""
+    for path in sorted(FLOWS.rglob("*.csv")):
+        if path.name not in ("materials.csv", "sources.csv"):
+            yield path, pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+
+
 def test_other_flows_tables_cite_known_sources(sources):
     """Coefficient, target and compatibility tables owned by other engineers cite ids listed here."""
     known = set(sources["id"])
     problems = {}
-    for path in sorted(FLOWS.rglob("*.csv")):
-        if path.name in ("materials.csv", "sources.csv"):
-            continue
-        frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+    for path, frame in other_flows_tables():
         if "source" not in frame.columns:
             continue
         cited = {s.strip() for cell in frame["source"] for s in re.split(r"[;,]", cell) if s.strip()}
@@ -190,10 +194,7 @@ def test_other_flows_tables_name_known_materials(materials):
     entries name a valid category)."""
     known = set(materials["id"])
     problems = {}
-    for path in sorted(FLOWS.rglob("*.csv")):
-        if path.name in ("materials.csv", "sources.csv"):
-            continue
-        frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+    for path, frame in other_flows_tables():
         for col in ("material", "waste", "substitutes"):
             if col not in frame.columns:
                 continue

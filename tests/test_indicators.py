@@ -11,10 +11,9 @@ import pytest
 
 import mfa
 from mfa.cli import main
-from mfa.errors import ParkError
 from mfa.utilisation import indicators
 from mfa.targets import load_targets
-from tests.conftest import F, P
+from tests.conftest import F, P, located_issues
 
 
 @pytest.fixture(scope="module")
@@ -135,17 +134,13 @@ def test_shipped_and_own_targets_pass_fail_gap(park, tmp_path):
 
 
 def test_bad_targets_file_every_problem_located(tmp_path):
-    bad = tmp_path / "t.csv"
-    bad.write_text("id,indicator,comparison,value,source\n"
-                   "a,straw_utilisation_rat,>=,0.9,x\n"
-                   "b,straw_utilisation_rate,>,0.9,x\n"
-                   "c,straw_utilisation_rate,>=,90,x\n"
-                   "d,straw_utilisation_rate,>=,0.9,\n", encoding="utf-8")
-    with pytest.raises(ParkError) as e:
-        load_targets(bad)
-    got = {(i.row, i.column) for i in e.value.issues}
-    assert got == {(2, "indicator"), (3, "comparison"), (4, "value"), (5, "source")}
-    assert "straw_utilisation_rate" in e.value.issues[0].suggestion
+    issues = located_issues(load_targets, tmp_path / "t.csv", "id,indicator,comparison,value,source\n"
+                            "a,straw_utilisation_rat,>=,0.9,x\n"
+                            "b,straw_utilisation_rate,>,0.9,x\n"
+                            "c,straw_utilisation_rate,>=,90,x\n"
+                            "d,straw_utilisation_rate,>=,0.9,\n")
+    assert {(i.row, i.column) for i in issues} == {(2, "indicator"), (3, "comparison"), (4, "value"), (5, "source")}
+    assert "straw_utilisation_rate" in issues[0].suggestion
 
 
 def test_shipped_targets_have_listed_sources():

@@ -272,12 +272,15 @@ def test_unknown_flow_noted_and_currency_selection():
     assert any("unknown flow" in n for n in r.notes)
     ash = metrics(park, material="fly_ash")
     assert ash.currency == "material fly_ash" and ash.metrics["n_links"] == 1
-    # in one material a is a source (conversion) and b a sink: as given, only a's 30 t/a leave a node; closed
-    # at the boundary (orientation input), a's 30 come in from outside and b's 30 are dissipated
-    assert ash.metrics["tst"] == pytest.approx(30)
-    assert metrics(park, material="fly_ash", orientation="input").metrics["tst"] == pytest.approx(60)
-    cat = metrics(park, category="industrial_solid_waste", orientation="input")
-    assert cat.metrics["tst"] == pytest.approx(60)
+    # in one material a is a source (conversion) and b a sink: closed at the boundary (orientation input, the
+    # default in one material or category), a's 30 come in from outside and b's 30 are dissipated; as given
+    # (orientation output) only a's 30 t/a leave a node and nothing enters from outside
+    assert ash.orientation == "input" and ash.metrics["tst"] == pytest.approx(60)
+    as_given = metrics(park, material="fly_ash", orientation="output").metrics
+    assert as_given["tst"] == pytest.approx(30) and as_given["boundary_input"] == 0
+    cat = metrics(park, category="industrial_solid_waste")
+    assert cat.orientation == "input" and cat.metrics["tst"] == pytest.approx(60)
+    assert r.orientation == "output"  # total mass: enaR's convention
     with pytest.raises(MfaError, match="did you mean 'fly_ash'"):
         metrics(park, material="flyash")
     with pytest.raises(MfaError, match="category"):

@@ -125,13 +125,18 @@ def test_tuoketuo_figures_equal_the_sourced_ones():
     assert _rate(park) == pytest.approx(230.0 / 500.6, abs=1e-6)                               # README hand check
 
 
+def carbide_slag_in_raw_meal(coef):
+    """Per t of carbide slag in clinker raw meal: t limestone displaced, t CO₂ no longer released, t water vapour
+    added (the sourced central values of the rule)."""
+    return tuple(_central(coef, "carbide_slag_raw_meal", effect, material)
+                 for effect, material in (("displaces", "limestone"), ("removes", "co2"), ("adds", "water_vapour")))
+
+
 def test_otog_retrofit_applies_the_carbide_slag_rule_by_hand(coef):
     before, after = mfa.read_park("otog"), mfa.read_park("otog_retrofit")
     q = _flow(after, "zhonggu_pvc", "shuangxin_clinker", "carbide_slag")
     assert q == pytest.approx(26.8 * WAN)
-    gamma = _central(coef, "carbide_slag_raw_meal", "displaces", "limestone")
-    co2 = _central(coef, "carbide_slag_raw_meal", "removes", "co2")
-    h2o = _central(coef, "carbide_slag_raw_meal", "adds", "water_vapour")
+    gamma, co2, h2o = carbide_slag_in_raw_meal(coef)
     ls = [_flow(p, "external_suppliers", "shuangxin_clinker", "limestone") for p in (before, after)]
     assert ls[0] - ls[1] == pytest.approx(gamma * q, rel=1e-6)
     c = [_flow(p, "shuangxin_clinker", "atmosphere", "co2") for p in (before, after)]
@@ -148,9 +153,7 @@ def test_tuoketuo_retrofit_applies_the_sourced_rules_by_hand(coef):
     q = _flow(after, "pvc_plant", "alumina_plant", "carbide_slag") - _flow(before, "pvc_plant", "alumina_plant",
                                                                            "carbide_slag")
     assert q == pytest.approx(4.6 * WAN)
-    gamma = _central(coef, "carbide_slag_raw_meal", "displaces", "limestone")
-    co2 = _central(coef, "carbide_slag_raw_meal", "removes", "co2")
-    h2o = _central(coef, "carbide_slag_raw_meal", "adds", "water_vapour")
+    gamma, co2, h2o = carbide_slag_in_raw_meal(coef)
     ls = [_flow(p, "external_suppliers", "alumina_plant", "limestone") for p in (before, after)]
     assert ls[0] - ls[1] == pytest.approx(gamma * q, rel=1e-6)
     assert _flow(after, "alumina_plant", "atmosphere", "water_vapour") == pytest.approx(h2o * q, rel=1e-6)
@@ -203,9 +206,7 @@ def test_every_coefficient_is_sourced_or_marked_needs_data(coef, sources):
 
 
 def test_carbide_slag_rule_conserves_mass(coef):
-    gamma = _central(coef, "carbide_slag_raw_meal", "displaces", "limestone")
-    co2 = _central(coef, "carbide_slag_raw_meal", "removes", "co2")
-    h2o = _central(coef, "carbide_slag_raw_meal", "adds", "water_vapour")
+    gamma, co2, h2o = carbide_slag_in_raw_meal(coef)
     assert 1 - gamma == pytest.approx(h2o - co2, abs=1e-3)  # inputs change = outputs change per t Ca(OH)2
     assert gamma == pytest.approx(100.09 / 74.09, abs=5e-4) and co2 == pytest.approx(44.01 / 74.09, abs=5e-4)
 

@@ -67,6 +67,10 @@ def test_a_large_park_keeps_its_totals_in_the_page_and_the_csv(tmp_path):
     np.testing.assert_array_equal(csv["value_t_a"].to_numpy(), solved.flows["value"].to_numpy(dtype=float))
     assert set(csv["status"]) <= set(STATUSES) and (csv["status"] == "unknown").sum() == back["value"].isna().sum()
     assert f'href="{flows_csv_path(path).name}"' in page
+    # each node of the aggregated diagram that stands for a group opens that group in the filter
+    groups = {data["groups"][k] for k in data["nodeGroups"].values()}
+    assert groups == set(park.processes["group"]) - {""}
+    assert all(f'data-node="{node}"' in page for node in data["nodeGroups"])
 
 
 def test_hostile_names_stay_data(tmp_path):
@@ -96,3 +100,35 @@ def test_the_cli_lists_the_csv(tmp_path):
     done = run_cli("report", "hazardous", "-o", str(out), "--json")
     doc = json.loads(done.stdout)
     assert doc["flows_csv"] == str(flows_csv_path(out)) and flows_csv_path(out).exists()
+
+
+def test_every_word_of_the_detail_section_is_in_both_languages():
+    from mfa.report.detail import DETAIL_TEXT
+
+    assert DETAIL_TEXT["en"].keys() == DETAIL_TEXT["zh"].keys()
+    for key, text in DETAIL_TEXT["zh"].items():
+        latin = set(re.findall(r"[A-Za-z]{2,}", text.replace("{u}", "").replace("t/a", "")))
+        assert not latin - {"n", "v", "i", "o", "x", "total"}, (key, text)
+    # the script asks only for words that exist
+    from pathlib import Path
+
+    import mfa.report
+
+    script = (Path(mfa.report.__file__).parent / "templates" / "detail.js").read_text(encoding="utf-8")
+    asked = set(re.findall(r"\bT\.([a-z_]+)", script)) | {f"col_{c}" for c in re.findall(r'\["([a-z_]+)", function', script)}
+    asked |= {f"st_{s}" for s in STATUSES}
+    assert asked <= DETAIL_TEXT["en"].keys(), asked - DETAIL_TEXT["en"].keys()
+
+
+def test_a_reconciled_report_says_which_values_moved_and_their_sigma():
+    from mfa.report import reconciled
+
+    park = mfa.read_park("wuhai")
+    data = embedded(report_html(park, reconcile=True))
+    back = flows_of(data)
+    rec = reconciled(park)[0].flows
+    moved = ~np.isclose(rec["value"], park.flows["value"], rtol=1e-12) & park.flows["value"].notna()
+    assert moved.any() and (back["status"][moved.to_numpy()] == "reconciled").all()
+    assert (back["status"] == "computed").sum() == park.flows["value"].isna().sum()
+    sd = np.array([np.nan if v is None else v for v in data["flows"]["sd"]])
+    np.testing.assert_array_equal(sd, rec["sigma"].to_numpy(dtype=float))  # the reconciled σ, in full

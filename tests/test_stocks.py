@@ -20,7 +20,7 @@ import pytest
 import mfa
 from mfa.cli import main
 from mfa.errors import ParkError
-from tests.conftest import write_park
+from tests.conftest import ROOT, write_park
 
 USED = [6000, 6000, 6100, 6100, 6200]
 RATES = [0.80, 0.81, 0.82, 0.84, 0.85]
@@ -87,6 +87,7 @@ plant,Plant,production
 city,City,consumption
 scrap,Scrap yard,collection
 out,Market,export
+mine,Mine,import
 """
 
 
@@ -174,9 +175,10 @@ plant,steel_products,weibull,,,0,10,late
 
 
 def test_inflows_must_be_known_and_one_outflow_left_blank(tmp_path):
+    # an import into the in-use stock, blank in 2020: no balance determines it
     flows = """source,target,material,value,year
-plant,city,steel_products,,2020
-plant,city,steel_products,20,2021
+mine,city,steel_products,,2020
+mine,city,steel_products,20,2021
 city,scrap,steel_products,,2020
 city,scrap,steel_products,,2021
 """
@@ -185,7 +187,7 @@ city,scrap,steel_products,,2021
         mfa.read_park(lifetime_park(tmp_path, lt, flows))
     (issue,) = e.value.issues
     assert (issue.row, issue.column) == (2, "value") and "inflow of steel_products to city" in issue.message
-    flows = (flows.replace("steel_products,,2020", "steel_products,10,2020", 1)
+    flows = (flows.replace("mine,city,steel_products,,2020", "mine,city,steel_products,10,2020", 1)
              + "city,out,steel_products,,2021\ncity,out,steel_products,0,2020\n")
     with pytest.raises(ParkError) as e:
         mfa.read_park(lifetime_park(tmp_path, lt, flows))
@@ -217,3 +219,114 @@ def test_engines_refuse_a_multi_year_park_and_point_to_the_series():
             engine(park)
     assert mfa.trace(park.for_year(2021)).table["tonnes"].sum() > 0
     assert isinstance(park.lifetimes, pd.DataFrame) and park.lifetimes["model"].tolist() == ["weibull"]
+
+
+def _soil_path(start: float, residues: list[float]) -> list[float]:
+    stock, out = start, []
+    for r in residues:
+        stock = stock * math.exp(-1 / 50) + r * math.exp(-1 / 100)
+        out.append(stock)
+    return out
+
+
+def test_projection_of_residual_film_to_2030_current_and_target_rate(tmp_path, capsys):
+    from mfa.projection import project
+
+    park = mfa.read_park("farm_film")
+    end_2025 = mfa.stocks(park).table.query("process == 'soil'")["stock"].iat[-1]
+    # current: the 2025 figures held, 930 t/a of residue a year
+    held = mfa.stocks(project(park, 2030)).table.query("process == 'soil' and year > 2025")
+    assert held["inflow"].tolist() == [930] * 5
+    assert held["stock"].tolist() == pytest.approx(_soil_path(end_2025, [930] * 5), rel=1e-12)
+    # target: recovery 85 % → 90 % by 2030, linear; residue and landfill from the balances
+    scenario = ROOT / "parks" / "farm_film" / "scenarios" / "recovery_90_by_2030.csv"
+    p = project(park, 2030, scenario)
+    soil = mfa.stocks(p).table.query("process == 'soil' and year > 2025")
+    residues = [6200 * (1 - r) for r in (0.86, 0.87, 0.88, 0.89, 0.90)]
+    assert soil["inflow"].tolist() == pytest.approx(residues)
+    assert soil["stock"].tolist() == pytest.approx(_soil_path(end_2025, residues), rel=1e-12)
+    assert round(soil["stock"].iat[-1]) == 24492 and round(held["stock"].iat[-1]) == 25389
+    rate = mfa.indicator_series(p).get("farm_film_recovery_rate")
+    assert rate["value"].tolist()[-5:] == pytest.approx([0.86, 0.87, 0.88, 0.89, 0.90])
+    # every projected year balances on its own
+    for y in range(2026, 2031):
+        b = mfa.balance(mfa.solve_park(p.for_year(y)).park)
+        assert b.ok, y
+    # the command line, and the projected park written and read back
+    out = tmp_path / "film2030.yaml"
+    assert main(["project", "farm_film", str(scenario), "--until", "2030", "-o", str(out), "--json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["written"] == str(out) and doc["stocks"][-1]["year"] == 2030
+    assert mfa.stocks(mfa.read_park(out)).table["stock"].iat[-1] == pytest.approx(soil["stock"].iat[-1])
+
+
+def test_scenario_errors_are_located(tmp_path):
+    bad = tmp_path / "bad.csv"
+    bad.write_text("flow,column,year,value\nfields>colection:farm_film,tc,2030,0.9\n"
+                   "fields>collection:farm_film,share,2024,1.5\n", encoding="utf-8")
+    from mfa.projection import project
+
+    with pytest.raises(ParkError) as e:
+        project(mfa.read_park("farm_film"), 2030, bad)
+    got = {(i.row, i.column) for i in e.value.issues}
+    assert {(2, "flow"), (3, "column"), (3, "year")} <= got
+    assert all(i.file.endswith("bad.csv") for i in e.value.issues)
+    with pytest.raises(mfa.MfaError, match="after the park's last year 2025"):
+        project(mfa.read_park("farm_film"), 2025)
+
+
+def test_a_recycling_loop_whose_share_changes_every_year_against_its_closed_form():
+    # 100 t/a of scrap enter a smelter; a share s of the smelter's total input goes to a recycler and comes
+    # back: R = s (100 + R), so R = 100 s / (1 − s), different each year, never written by the user
+    shares = {2021: 0.2, 2022: 0.3, 2023: 0.5}
+    procs = [{"id": "supply", "name": "Supply", "kind": "import"},
+             {"id": "smelter", "name": "Smelter", "kind": "production"},
+             {"id": "recycler", "name": "Recycler", "kind": "treatment"},
+             {"id": "market", "name": "Market", "kind": "export"}]
+    flows = []
+    for y, s in shares.items():
+        flows += [{"source": "supply", "target": "smelter", "material": "scrap_steel", "value": 100, "year": y},
+                  {"source": "smelter", "target": "recycler", "material": "scrap_steel", "value": None, "tc": s,
+                   "year": y},
+                  {"source": "recycler", "target": "smelter", "material": "scrap_steel", "value": None, "year": y},
+                  {"source": "smelter", "target": "market", "material": "scrap_steel", "value": None, "year": y}]
+    park = mfa.Park.from_frames(procs, flows, info={"year": 2021})
+    for y, s in shares.items():
+        solved = mfa.solve_park(park.for_year(y)).park.flows.set_index("id")["value"]
+        assert solved["smelter>recycler:scrap_steel"] == pytest.approx(100 * s / (1 - s), rel=1e-9)
+        assert solved["recycler>smelter:scrap_steel"] == pytest.approx(100 * s / (1 - s), rel=1e-9)
+        assert solved["smelter>market:scrap_steel"] == pytest.approx(100, rel=1e-9)
+
+
+def test_the_report_and_the_chart_of_a_multi_year_park(tmp_path, capsys):
+    from mfa.report import report_html
+
+    page = report_html(mfa.read_park("farm_film"), lang="zh")
+    assert '<h2 id="series">各年指标</h2>' in page and "以下各节为 2025 年" in page
+    assert "80.0 % (≥80.0 % ✓)" in page and page.count("<svg") >= 2
+    assert "各年末库存（吨）" in page and "23,169" in page  # the soil's residual film at the end of 2025
+    out = tmp_path / "rates.svg"
+    assert main(["chart", "farm_film", "series", "-o", str(out)]) == 0
+    assert out.read_text(encoding="utf-8").startswith("<?xml") and "wrote" in capsys.readouterr().out
+
+
+def test_a_lifetime_that_cannot_hold_the_opening_stock_is_located(tmp_path):
+    flows = "source,target,material,value,year\nplant,city,steel_products,5,2020\ncity,scrap,steel_products,,2020\n"
+    stocks = "process,material,opening,closing,year\ncity,steel_products,40,,2020\n"
+    folder = lifetime_park(tmp_path, "process,material,model,mean\ncity,steel_products,fixed,0\n", flows, stocks)
+    assert main(["stocks", str(folder)]) == 2
+    with pytest.raises(ParkError) as e:
+        mfa.read_park(folder)
+    (issue,) = e.value.issues
+    assert (issue.file.endswith("lifetimes.csv"), issue.row, issue.column) == (True, 2, "model")
+    assert "cannot hold an opening stock" in issue.message
+
+
+def test_fates_by_year_follow_each_tonne_of_film():
+    f = mfa.trace_series(mfa.read_park("farm_film"), convention="traced").table
+    y21 = f[f.year == 2021].set_index("fate")["tonnes"]
+    # 6 000 t used: 3 400 t recycled × 90 % yield utilised; 1 400 + 340 t landfilled; the soil's growth stored,
+    # and what it released (the lifetime's outflow) discarded
+    assert y21["utilised"] == pytest.approx(3060) and y21["disposed"] == pytest.approx(1740)
+    assert y21["stored"] == pytest.approx(792.0333, abs=1e-3) and y21["discarded"] == pytest.approx(407.9667, abs=1e-3)
+    assert f.groupby("year")["tonnes"].sum().tolist() == pytest.approx(USED)

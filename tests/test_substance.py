@@ -396,3 +396,38 @@ def test_sankey_per_substance_draws_the_substance_flows(tmp_path):
     assert out.returncode == 0, out.stderr
     doc = json.loads(out.stdout)
     assert doc["links"] == 3 and "Al2O3 (t/a of Al2O3)" in (tmp_path / "al.svg").read_text(encoding="utf-8")
+
+
+def test_substance_tables_in_a_yaml_park(tmp_path):
+    park, _ = example()
+    path = mfa.write_park(park, tmp_path / "line.yaml")
+    with open(path, "a", encoding="utf-8") as fh:
+        fh.write("concentrations:\n"
+                 "- material: high_alumina_fly_ash\n  substance: Al2O3\n  value: 48\n  unit: '%'\n"
+                 "- material: quicklime\n  substance: Al2O3\n  value: 0\n"
+                 "- material: alumina\n  substance: Al2O3\n  value: 98.5\n  unit: '%'\n")
+    park = mfa.read_park(path)
+    assert not [w for w in park.warnings if "concentrations" in str(w)]
+    r = reconcile_substances(park, read_substances(path, park))
+    assert round(r.concentration("line>dump:silicon_calcium_slag", "Al2O3") * 100, 3) == 7.818
+    with open(path, "a", encoding="utf-8") as fh:
+        fh.write("- material: silicon_calcium_slag\n  substance: Al2O3\n  value: 7.8\n  unit: 'pct'\n")
+    with pytest.raises(ParkError) as e:
+        read_substances(path, mfa.read_park(path))
+    assert e.value.issues[0].path == "concentrations[3].unit"
+
+
+def test_substance_tables_in_a_workbook(tmp_path):
+    import openpyxl
+
+    park, _ = example()
+    path = mfa.write_park(park, tmp_path / "line.xlsx")
+    wb = openpyxl.load_workbook(path)
+    ws = wb.create_sheet("concentrations")
+    for row in (["material", "substance", "value", "unit"], ["high_alumina_fly_ash", "Al2O3", 48, "%"],
+                ["quicklime", "Al2O3", 0, None], ["alumina", "Al2O3", 98.5, "%"]):
+        ws.append(row)
+    wb.save(path)
+    park = mfa.read_park(path)
+    r = reconcile_substances(park, read_substances(path, park))
+    assert r.recovery.loc[0, "recovery"] == pytest.approx(39.4 / 48)

@@ -41,7 +41,8 @@ def _residual(park, process) -> float:
 _BOUNDARY = [{"id": "buy", "name": "Suppliers", "kind": "import"}, {"id": "mine", "name": "Mine", "kind": "import"},
              {"id": "air", "name": "Atmosphere", "kind": "environment"},
              {"id": "gully", "name": "Gully", "kind": "environment"},
-             {"id": "dump", "name": "Landfill", "kind": "landfill"}, {"id": "market", "name": "Market", "kind": "export"}]
+             {"id": "dump", "name": "Landfill", "kind": "landfill"},
+             {"id": "market", "name": "Market", "kind": "export"}]
 
 
 def small_park(plants: dict, flows: list, capacity: dict | None = None) -> "mfa.Park":
@@ -80,6 +81,14 @@ def test_gangue_in_a_cfb_boiler_reproduces_the_hand_calculation():
     # the gangue no longer landfilled, the new ash is: 100 − 52.75 t/a less landfill
     assert _flow(park, "wash", "dump", "coal_gangue") - _flow(new, "wash", "dump", "coal_gangue") == 100
     assert r.summary["landfill_avoided"] == pytest.approx(100 - 52.75)
+    # both accounting conventions count the new ash: officially the 100 t of gangue are utilised over a
+    # generation grown by the ash, 100 / (100 + 212.5 + 44.8375 + 37.5 + 7.9125) = 100 / 402.75; traced, the
+    # gangue ends where the boiler's outputs go (ash to the landfill, flue gas to the air): 0
+    t = mfa.indicators(new, targets=False).table.set_index("id").loc["industrial_solid_waste_utilisation_rate"]
+    assert t["value"] == pytest.approx(100 / 402.75) and t["traced"] == pytest.approx(0.0)
+    # not assessed, the landfill avoided is unknown (the new ash's route is known only by applying it)
+    quick = discover(park, site=SiteData.from_frames(properties=GANGUE_SITE), assess=False)
+    assert np.isnan(quick.couplings["landfill_avoided"].iloc[0]) and quick.summary["landfill_avoided"] is None
 
 
 def test_gangue_without_the_parks_analysis_needs_data_and_is_never_applied():
@@ -148,6 +157,9 @@ def test_carbide_slag_in_raw_meal_reproduces_the_hand_calculation():
     assert _flow(new, "kiln", "market", "clinker") == pytest.approx(560.3)  # same CaO, same clinker
     assert abs(_residual(new, "kiln")) < 1e-9 and balance(new).ok
     assert c["co2_avoided"] == pytest.approx(59.4)
+    # the plan as --json writes it builds the same retrofit
+    again = apply(park, pd.DataFrame(json.loads(r.to_json())["couplings"]))
+    assert _flow(again, "kiln", "air", "water_vapour") == pytest.approx(24.3)
     # without the park's word the early dry process's 15 % of the kiln's input binds (S45)
     r15 = discover(kiln_park(300.0))
     q = r15.couplings["tonnes"].iloc[0]
@@ -159,6 +171,12 @@ def test_rule_effect_conserves_mass_and_names_the_missing():
     assert 1 - e.ratio == pytest.approx(sum(e.outputs.values()))
     e = rule_effect("boiler_slag_cement", "boiler_slag", "kiln", kiln_park(), SiteData.empty())
     assert e.status == "needs data" and any("clay" in m for m in e.missing)
+    # a park figure that breaks the balance makes the coupling "needs data", saying why; a rule table that does
+    # (below) is an error of the table
+    alumina = small_park({"al": "alumina"}, [("al", "market", "alumina", 1)])
+    e = rule_effect("ha_fly_ash_alumina", "high_alumina_fly_ash", "al", alumina, SiteData.from_frames(
+        properties=[{"process": "al", "property": "slag_per_alumina", "value": 2.5}]))
+    assert e.status == "needs data" and "coupling/properties.csv" in e.missing[0]
     bad = mfa.catalogue.coupling_coefficients()
     bad.loc[(bad["rule"] == "carbide_slag_raw_meal") & (bad["term"] == "adds"), "central"] = 0.5
     with pytest.raises(MfaError, match="does not conserve mass"):
@@ -179,9 +197,12 @@ def test_coefficient_table_errors_are_located(tmp_path):
 def test_site_files_are_validated_with_locations(tmp_path):
     (tmp_path / "capacities.csv").write_text("process,group,materials,capacity\ncfb,fuel,raw_coal,lots\n",
                                               encoding="utf-8")
+    (tmp_path / "properties.csv").write_text("process,material,property,value\n,coal_gangue,ash_content,55\n",
+                                             encoding="utf-8")
     with pytest.raises(ParkError) as e:
         read_site(tmp_path)
     assert "capacities.csv, row 2, column 'capacity'" in str(e.value)
+    assert "properties.csv, row 2, column 'value': a share or content is a fraction" in str(e.value)
 
 
 # ---- capacities per input group -------------------------------------------------------------------------
@@ -235,6 +256,16 @@ def test_cost_change_has_components_range_and_missing_prices():
     assert dropped["cost_change"] == pytest.approx(-225 * t2)
     assert (dropped["cost_low"], dropped["cost_high"]) == (pytest.approx(-275 * t2), pytest.approx(-175 * t2))
     assert dumped["cost_partial"] and "disposal fee of fgd_gypsum" in dumped["cost_missing"]
+    # a landfill the park marks non-compliant: the tax (EPTL art. 4-5) is due on what it received, so avoided
+    site = SiteData.from_frames(properties=[{"process": "dump", "property": "compliant", "value": 0}])
+    r2 = discover(park, site=site).couplings.set_index("stream")
+    assert r2.loc["power>dump:fgd_gypsum", "cost_components"]["env_tax_avoided"] == pytest.approx(-25 * t1)
+    # --prices overrides the shipped price figure by figure
+    own = pd.DataFrame({"material": ["natural_gypsum"], "disposal_fee": [np.nan], "virgin_price": [300.0],
+                        "source": [""], "note": [""]})
+    r3 = discover(park, prices=own).couplings.set_index("stream")
+    assert r3.loc["power>gully:fgd_gypsum", "cost_change"] == pytest.approx(-325 * t2)
+    assert r3.loc["power>gully:fgd_gypsum", "cost_low"] == pytest.approx(-325 * t2)  # no range of its own
     doc = json.loads(r.to_json())
     assert {"cost_components", "cost_missing", "cost_partial", "binding_capacity"} <= set(doc["couplings"][0])
     assert set(doc["couplings"][0]["cost_components"]) == {"disposal_fee_avoided", "virgin_material_avoided",
@@ -276,3 +307,27 @@ def test_cli_max_links_and_site(tmp_path, capsys):
     assert doc["couplings"][0]["rule_id"] == "gangue_cfb" and len(doc["build_order"]) == 1
     assert main(["symbiosis", str(park_dir), "--max-links", "0"]) == 2
     assert main(["symbiosis", str(park_dir), "--site", str(tmp_path / "nowhere")]) == 2
+
+
+def test_cli_wuhai_json_is_a_plan_an_engineer_can_check(tmp_path, capsys):
+    """Issue 15, done when: `mfa symbiosis wuhai --json` lists no coupling whose receiving process fails its
+    balance, states the binding capacity of each and gives every coupling a cost_change with its components."""
+    from mfa.catalogue import example_park_path
+    from mfa.cli import main
+
+    site = example_park_path("wuhai") / "coupling"
+    out = tmp_path / "retro"
+    assert main(["symbiosis", "wuhai", "--json", "--site", str(site), "-o", str(out)]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["couplings"]
+    for c in doc["couplings"]:
+        assert isinstance(c["binding_capacity"], str) and c["binding_capacity"]
+        assert c["cost_change"] is not None
+        assert set(c["cost_components"]) == {"disposal_fee_avoided", "virgin_material_avoided", "env_tax_avoided",
+                                             "transport"}
+    assert "cfb_power_plant:fuel" in {c["binding_capacity"] for c in doc["couplings"]}
+    before = balance(mfa.solve_park(mfa.read_park("wuhai")).park).processes.set_index("process")
+    after = balance(mfa.read_park(out)).processes.set_index("process")
+    for u in {c["to"] for c in doc["couplings"]}:
+        assert after.loc[u, "status"] == "balanced", u
+        assert abs(after.loc[u, "residual"] - before.loc[u, "residual"]) < 1e-3, u

@@ -15,7 +15,7 @@ import mfa
 from mfa.cli import main
 from mfa.errors import MfaError
 from mfa.tracing import trace
-from tests.conftest import P
+from tests.conftest import P, park_csv
 
 
 def shares(result, origin, material=None):
@@ -26,15 +26,20 @@ def shares(result, origin, material=None):
 
 
 def test_multi_hop_through_collection():
-    park = mfa.Park.from_frames(
-        processes=[P("a", "production"), P("b", "production"), P("c1", "collection"), P("c2", "collection"),
-                   P("use", "production"), P("fill", "landfill"), P("yard", "storage")],
-        flows=[{"source": "a", "target": "c1", "material": "fly_ash", "value": 100},
-               {"source": "b", "target": "c2", "material": "fly_ash", "value": 50},
-               {"source": "c1", "target": "c2", "material": "fly_ash", "value": 60},
-               {"source": "c1", "target": "fill", "material": "fly_ash", "value": 40},
-               {"source": "c2", "target": "use", "material": "fly_ash", "value": 88},
-               {"source": "c2", "target": "yard", "material": "fly_ash", "value": 22}])
+    park = park_csv("""id,kind
+        a,production
+        b,production
+        c1,collection
+        c2,collection
+        use,production
+        fill,landfill
+        yard,storage""", """source,target,material,value
+        a,c1,fly_ash,100
+        b,c2,fly_ash,50
+        c1,c2,fly_ash,60
+        c1,fill,fly_ash,40
+        c2,use,fly_ash,88
+        c2,yard,fly_ash,22""")
     r = trace(park)
     # c2 sends 80 % to use and 20 % to the yard; a: 60 % reaches c2
     assert shares(r, "a") == pytest.approx({"utilised": 0.6 * 0.8, "disposed": 0.4, "stored": 0.6 * 0.2})
@@ -51,14 +56,17 @@ def test_multi_hop_through_collection():
 def test_loop_between_collection_points_is_exact():
     # c1 → c2 70 %, c1 → use 30 %; c2 → c1 50 %, c2 → fill 50 %: absorption to 'use' from c1 is
     # x = 0.3 + 0.7 · 0.5 · x  →  x = 0.3 / 0.65
-    park = mfa.Park.from_frames(
-        processes=[P("a", "production"), P("c1", "collection"), P("c2", "collection"), P("use", "production"),
-                   P("fill", "landfill")],
-        flows=[{"source": "a", "target": "c1", "material": "steel_slag", "value": 100},
-               {"source": "c1", "target": "c2", "material": "steel_slag", "tc": 0.7},
-               {"source": "c1", "target": "use", "material": "steel_slag", "tc": 0.3},
-               {"source": "c2", "target": "c1", "material": "steel_slag", "tc": 0.5},
-               {"source": "c2", "target": "fill", "material": "steel_slag", "tc": 0.5}])
+    park = park_csv("""id,kind
+        a,production
+        c1,collection
+        c2,collection
+        use,production
+        fill,landfill""", """source,target,material,value,tc
+        a,c1,steel_slag,100,
+        c1,c2,steel_slag,,0.7
+        c1,use,steel_slag,,0.3
+        c2,c1,steel_slag,,0.5
+        c2,fill,steel_slag,,0.5""")
     r = trace(park)
     assert shares(r, "a") == pytest.approx({"utilised": 0.3 / 0.65, "disposed": 0.35 / 0.65})
     # the same loop with the values mfa.reconcile would compute
@@ -78,15 +86,18 @@ def test_loop_between_collection_points_is_exact():
 def test_storage_outflow_is_prior_year_origin():
     # the yard's stock falls 100 → 80: 20 t of prior-year storage are drawn; the 30 t arriving this year pass
     # through with them (50 t out), and both share the collection point's fates (75 % used, 25 % disposed)
-    park = mfa.Park.from_frames(
-        processes=[P("a", "production"), P("yard", "storage"), P("c", "collection"), P("use", "production"),
-                   P("out", "export")],
-        flows=[{"source": "a", "target": "yard", "material": "fgd_gypsum", "value": 30},
-               {"source": "a", "target": "use", "material": "fgd_gypsum", "value": 70},
-               {"source": "yard", "target": "c", "material": "fgd_gypsum", "value": 50},
-               {"source": "c", "target": "use", "material": "fgd_gypsum", "value": 37.5},
-               {"source": "c", "target": "out", "material": "fgd_gypsum", "value": 12.5, "fate": "disposed"}],
-        stocks=[{"process": "yard", "material": "fgd_gypsum", "opening": 100, "closing": 80}])
+    park = park_csv("""id,kind
+        a,production
+        yard,storage
+        c,collection
+        use,production
+        out,export""", """source,target,material,value,fate
+        a,yard,fgd_gypsum,30,
+        a,use,fgd_gypsum,70,
+        yard,c,fgd_gypsum,50,
+        c,use,fgd_gypsum,37.5,
+        c,out,fgd_gypsum,12.5,disposed""", stocks="""process,material,opening,closing
+        yard,fgd_gypsum,100,80""")
     r = trace(park)
     o = r.origins.set_index("origin")
     assert o.loc["yard", "stage"] == "prior_year_storage" and o.loc["yard", "tonnes"] == pytest.approx(20)
@@ -99,12 +110,20 @@ def test_storage_outflow_is_prior_year_origin():
     assert shares(r2, "yard") == pytest.approx({"utilised": 0.75, "disposed": 0.25})
 
 
+def collection_keeps_40():
+    """a sends 100 t coal gangue to collection c, which passes 60 t to use and 40 t on a flow without value."""
+    return park_csv("""id,kind
+        a,production
+        c,collection
+        use,production
+        fill,landfill""", """source,target,material,value
+        a,c,coal_gangue,100
+        c,use,coal_gangue,60
+        c,fill,coal_gangue,""")
+
+
 def test_unresolved_when_collection_keeps_material_and_issues():
-    park = mfa.Park.from_frames(
-        processes=[P("a", "production"), P("c", "collection"), P("use", "production"), P("fill", "landfill")],
-        flows=[{"source": "a", "target": "c", "material": "coal_gangue", "value": 100},
-               {"source": "c", "target": "use", "material": "coal_gangue", "value": 60},
-               {"source": "c", "target": "fill", "material": "coal_gangue", "value": float("nan")}])
+    park = collection_keeps_40()
     r = trace(park)
     assert shares(r, "a") == pytest.approx({"utilised": 0.6, "unresolved": 0.4})
     assert any("has no value" in i for i in r.issues)
@@ -112,25 +131,31 @@ def test_unresolved_when_collection_keeps_material_and_issues():
 
 
 def test_closed_loop_without_exit_is_a_clear_error():
-    park = mfa.Park.from_frames(
-        processes=[P("a", "production"), P("c1", "collection"), P("c2", "collection")],
-        flows=[{"source": "a", "target": "c1", "material": "red_mud", "value": 10},
-               {"source": "c1", "target": "c2", "material": "red_mud", "tc": 1.0},
-               {"source": "c2", "target": "c1", "material": "red_mud", "tc": 1.0}])
+    park = park_csv("""id,kind
+        a,production
+        c1,collection
+        c2,collection""", """source,target,material,value,tc
+        a,c1,red_mud,10,
+        c1,c2,red_mud,,1
+        c2,c1,red_mud,,1""")
     with pytest.raises(MfaError, match="circulates forever"):
         trace(park)
 
 
 def test_tc_share_in_a_multi_material_collection_point():
     # c receives 100 t fly ash and 300 t raw coal; tc = share of the total input (400 t)
-    park = mfa.Park.from_frames(
-        processes=[P("a", "production"), P("m", "import"), P("c", "collection"), P("use", "production"),
-                   P("fill", "landfill"), P("out", "export")],
-        flows=[{"source": "a", "target": "c", "material": "fly_ash", "value": 100},
-               {"source": "m", "target": "c", "material": "raw_coal", "value": 300},
-               {"source": "c", "target": "use", "material": "fly_ash", "tc": 0.15},
-               {"source": "c", "target": "fill", "material": "fly_ash", "tc": 0.10},
-               {"source": "c", "target": "out", "material": "raw_coal", "tc": 0.75}])
+    park = park_csv("""id,kind
+        a,production
+        m,import
+        c,collection
+        use,production
+        fill,landfill
+        out,export""", """source,target,material,value,tc
+        a,c,fly_ash,100,
+        m,c,raw_coal,300,
+        c,use,fly_ash,,0.15
+        c,fill,fly_ash,,0.1
+        c,out,raw_coal,,0.75""")
     assert shares(trace(park), "a") == pytest.approx({"utilised": 0.6, "disposed": 0.4})
 
 
@@ -217,11 +242,14 @@ def test_json_is_deterministic():
 def test_sorting_residue_continues_the_streams_that_lack_on_the_way_out():
     # the sorting centre receives 100 t waste paper and sends out 80 t paper and 20 t sorting residue: the
     # 20 t of paper that do not leave as paper leave as the residue (the same stream, not new generation)
-    park = mfa.Park.from_frames(
-        processes=[P("city", "import"), P("sort", "collection"), P("mill", "production"), P("fill", "landfill")],
-        flows=[{"source": "city", "target": "sort", "material": "waste_paper", "value": 100},
-               {"source": "sort", "target": "mill", "material": "waste_paper", "value": 80},
-               {"source": "sort", "target": "fill", "material": "sorting_residue", "value": 20}])
+    park = park_csv("""id,kind
+        city,import
+        sort,collection
+        mill,production
+        fill,landfill""", """source,target,material,value
+        city,sort,waste_paper,100
+        sort,mill,waste_paper,80
+        sort,fill,sorting_residue,20""")
     for convention in ("official", "traced"):
         r = trace(park, convention=convention)
         assert set(r.origins["origin"]) == {"city"}
@@ -311,13 +339,16 @@ def test_public_functions_are_not_shadowed_by_their_modules():
 
 
 def test_closed_loop_that_nothing_reaches_is_harmless():
-    park = mfa.Park.from_frames(
-        processes=[P("a", "production"), P("c1", "collection"), P("c2", "collection"), P("c3", "collection"),
-                   P("use", "production")],
-        flows=[{"source": "a", "target": "c3", "material": "red_mud", "value": 10},
-               {"source": "c3", "target": "use", "material": "red_mud", "value": 10},
-               {"source": "c1", "target": "c2", "material": "red_mud", "value": 5},
-               {"source": "c2", "target": "c1", "material": "red_mud", "value": 5}])
+    park = park_csv("""id,kind
+        a,production
+        c1,collection
+        c2,collection
+        c3,collection
+        use,production""", """source,target,material,value
+        a,c3,red_mud,10
+        c3,use,red_mud,10
+        c1,c2,red_mud,5
+        c2,c1,red_mud,5""")
     r = trace(park)
     assert shares(r, "a") == {"utilised": 1.0}
 
@@ -355,11 +386,7 @@ def test_result_contract_messages_have_severity():
     from mfa.errors import Issue
     from mfa.results import Result
 
-    park = mfa.Park.from_frames(
-        processes=[P("a", "production"), P("c", "collection"), P("use", "production"), P("fill", "landfill")],
-        flows=[{"source": "a", "target": "c", "material": "coal_gangue", "value": 100},
-               {"source": "c", "target": "use", "material": "coal_gangue", "value": 60},
-               {"source": "c", "target": "fill", "material": "coal_gangue", "value": float("nan")}])
+    park = collection_keeps_40()
     r = trace(park, solve=False)
     assert isinstance(r, Result) and r.table is r.fates
     with pytest.raises(dataclasses.FrozenInstanceError):

@@ -246,3 +246,13 @@ def test_shipped_parks_are_of_one_period():
     # baotou's 2011 steel figure is a publication year, now in the note
     steel = mfa.read_park("baotou").flows.set_index("material").loc["crude_steel"]
     assert pd.isna(steel["year"]) and "figure of ~2011 (S83)" in steel["note"]
+
+
+def test_a_multi_year_park_is_never_taken_for_one_year(tmp_path):
+    park = mfa.read_park(csv_park(tmp_path))
+    assert repr(park).startswith("<Park 'two years' 2022–2023:")
+    with pytest.raises(mfa.MfaError, match="with_values\\(\\) takes one year"):
+        park.with_values(park.flows["value"])
+    # replace() rebuilds the series: still two years, each its own
+    again = park.replace(info={"name": "renamed"})
+    assert again.years == (2022, 2023) and again.for_year(2023).flows["value"].tolist() == [80, 20]

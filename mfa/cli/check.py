@@ -6,8 +6,8 @@ import argparse
 import sys
 from typing import Any
 
-from mfa.cli._common import (add_json_flag, add_park_argument, add_solve_flags, add_tolerance_flags, load_park,
-                             prepare_park, print_json)
+from mfa.cli._common import (add_json_flag, add_solve_flags, add_tolerance_flags, load_park, park_command, prepare_park,
+                             print_json)
 
 HELP = ("validate a park and check that every process balances (exit 0 ok, 1 imbalanced or not checkable, "
         "2 invalid input)")
@@ -34,11 +34,10 @@ def register(sub: Any) -> None:
     >>> args.park, args.json
     ('hazardous', True)
     """
-    p = sub.add_parser("check", help=HELP, description=HELP + ". Residual = inputs − outputs − stock change; "
-                       "a process balances when |residual| ≤ abs-tol or ≤ rel-tol × max(inputs, outputs). Unknown flows "
-                       "that the balances determine are computed first (--as-given: not); exit 0 only when every "
-                       "internal process was checked and balances.")
-    add_park_argument(p)
+    p = park_command(sub, "check", HELP, HELP + ". Residual = inputs − outputs − stock change; a process balances "
+                     "when |residual| ≤ abs-tol or ≤ rel-tol × max(inputs, outputs). Unknown flows that the "
+                     "balances determine are computed first (--as-given: not); exit 0 only when every internal "
+                     "process was checked and balances.")
     add_tolerance_flags(p)
     add_solve_flags(p)
     add_json_flag(p)

@@ -18,7 +18,8 @@ Internal nodes are processes not of kind import, export, environment or landfill
 boundary processes, outputs y flows to export (e), environment and landfill (r). One currency at a time:
 total mass (t/a) by default, or --material M / --category C. Where a node does not balance (residual =
 inputs − outputs − stock change, reported with --nodes), --orientation output (default, as enaR's published
-figures) measures throughflow on the output side of the data as given; --orientation input closes each
+figures; the default in total mass) measures throughflow on the output side of the data as given;
+--orientation input (the default with --material or --category, whose residuals are conversions) closes each
 residual at the boundary first and measures the input side.
 Keys: n_nodes, n_links, connectance (L/n²), link_density (L/n), cyclicity (spectral radius), tst, tstp,
 fci (Finn), apl (TST/Σz), id_ratio (indirect/direct), prey/predator measures, ascendency and robustness.
@@ -44,9 +45,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     g.add_argument("--material", metavar="M", help="use one material as the currency (a material id)")
     g.add_argument("--category", metavar="C", help="use one material category as the currency")
     add_solve_flags(p, reconcile=True)
-    p.add_argument("--orientation", choices=["output", "input"], default="output",
-                   help="side of throughflow where a node does not balance: output, the data as given (default, "
-                        "enaR), or input, after closing the residuals at the boundary")
+    p.add_argument("--orientation", choices=["output", "input"], default=None,
+                   help="side of throughflow where a node does not balance: output, the data as given (as enaR; "
+                        "default in total mass), or input, after closing the residuals at the boundary (default "
+                        "with --material or --category)")
     p.add_argument("--nodes", action="store_true", help="also print the node table (throughflow, residual, n_jj)")
     add_json_flag(p)
     p.set_defaults(func=run)

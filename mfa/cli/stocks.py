@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import argparse
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from mfa.cli._common import (add_json_flag, add_park_argument, add_solve_flags, load_park, print_json_result,
-                             table_options, tonnes)
+from mfa.cli._common import add_json_flag, add_solve_flags, emit, load_park, park_command, table_options, tonnes
+
+if TYPE_CHECKING:
+    from mfa.dynamic_stocks import StockResult
+    from mfa.park import Park
 
 HELP = "list every stock (stores, in-use stocks, stocks with a lifetime) year by year"
 DESCRIPTION = HELP + """.
@@ -39,8 +42,7 @@ def register(sub: Any) -> None:
     >>> args.park, args.json
     ('farm_film', True)
     """
-    p = sub.add_parser("stocks", help=HELP, description=DESCRIPTION)
-    add_park_argument(p)
+    p = park_command(sub, "stocks", HELP, DESCRIPTION)
     add_solve_flags(p)
     add_json_flag(p)
     p.set_defaults(func=run)
@@ -73,16 +75,17 @@ def run(args: argparse.Namespace) -> int:
 
     park = load_park(args.park)
     result = stocks(park, solve=not args.as_given)
-    if args.json:
-        print_json_result(result)
-        return 0
+    return emit(args, result, lambda: _show_text(park, result))
+
+
+def _show_text(park: Park, result: StockResult) -> None:
     t = result.table
     years = park.years
     span = f"{years[0]}–{years[-1]}" if len(years) > 1 else (str(years[0]) if years else "")
     print(f"Stocks of {park.info.name} {span} (inflow, outflow, stock change in t/a; stock in t on 31 December)")
     if not len(t):
         print("  no stocks: give them in the stocks table (opening, closing) or the lifetimes table")
-        return 0
+        return
     with table_options(160, float_format=tonnes):
         print(t.to_string(index=False, na_rep="unknown"))
     lt = result.lifetimes
@@ -92,4 +95,3 @@ def run(args: argparse.Namespace) -> int:
         print(lt.drop(columns=["note"]).to_string(index=False, na_rep=""))
     for m in result.messages:
         print(f"warning: {m.message}")
-    return 0

@@ -178,8 +178,10 @@ def _show_text(park: Park, result: SymbiosisResult, output: str | None, unused: 
     else:
         print("no coupling found")
     s = result.summary
-    print(f"total: {s['tonnes']:,.0f} t/a rerouted, {s.get('landfill_avoided', float('nan')):,.0f} t/a less "
-          f"landfill, {s['co2_avoided']:,.0f} t CO₂/a avoided, {s['virgin_avoided']:,.0f} t/a virgin input avoided")
+    lf = s.get("landfill_avoided")
+    less = "landfill avoided unknown (new residues: assess to know)" if lf is None else f"{lf:,.0f} t/a less landfill"
+    print(f"total: {s['tonnes']:,.0f} t/a rerouted, {less}, "
+          f"{s['co2_avoided']:,.0f} t CO₂/a avoided, {s['virgin_avoided']:,.0f} t/a virgin input avoided")
     if "fci_before" in s:
         print(f"FCI {s['fci_before']:.5f} → {s['fci_after']:.5f}; cyclicity {s['cyclicity_before']:.4f} → "
               f"{s['cyclicity_after']:.4f}")
@@ -193,7 +195,10 @@ def _show_text(park: Park, result: SymbiosisResult, output: str | None, unused: 
     if len(result.build_order):
         print("build order (best plan of 1, 2, … links; marginal gain in the objective's units):")
         with table_options(220):
-            print(result.build_order.to_string(index=False))
+            b = result.build_order.copy()
+            for c in ("tonnes", "value", "marginal_gain"):
+                b[c] = [f"{v:,.0f}" for v in b[c]]
+            print(b.to_string(index=False))
     for n in result.notes:
         print(f"note: {n}")
     if output:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import argparse
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from mfa.cli._common import (add_json_flag, add_park_argument, add_solve_flags, prepare_park, print_json_result,
-                             table_options, tonnes)
+from mfa.cli._common import add_json_flag, add_solve_flags, emit, park_command, prepare_park, table_options, tonnes
+
+if TYPE_CHECKING:
+    from mfa.tracing import TraceResult
 
 HELP = "trace each waste stream from its origin to its fates (absorbing Markov chain; loops exact)"
 DESCRIPTION = HELP + """.
@@ -41,8 +43,7 @@ def register(sub: Any) -> None:
     >>> args.park, args.origin, args.convention
     ('hazardous', 'maintenance_centre', 'official')
     """
-    p = sub.add_parser("trace", help=HELP, description=DESCRIPTION)
-    add_park_argument(p)
+    p = park_command(sub, "trace", HELP, DESCRIPTION)
     p.add_argument("--material", metavar="M", help="trace only this material (default: every waste material)")
     p.add_argument("--origin", metavar="P", help="trace only the waste sent by this process")
     p.add_argument("--convention", choices=("official", "traced"), default="official",
@@ -102,11 +103,12 @@ def run(args: argparse.Namespace) -> int:
 
         flows = fates(park, args.material)
         result = replace(result, flows=flows[flows["source"] == args.origin] if args.origin else flows)
-    if args.json:
-        print_json_result(result)
-        return 0
+    return emit(args, result, lambda: _show_text(park.info.name, result, args))
+
+
+def _show_text(park_name: str, result: TraceResult, args: argparse.Namespace) -> None:
     with table_options(float_format=tonnes):
-        print(f"Fates of the waste streams of {park.info.name} ({args.convention} convention; t/a; share of what "
+        print(f"Fates of the waste streams of {park_name} ({args.convention} convention; t/a; share of what "
               "the origin sent)")
         if len(result.table):
             print(result.table.to_string(index=False))
@@ -122,4 +124,3 @@ def run(args: argparse.Namespace) -> int:
             print(result.flows[["id", "material", "value", "fate", "rule", "stage", "route"]].to_string(index=False))
         for issue in result.issues:
             print(f"note: {issue}")
-    return 0

@@ -14,7 +14,7 @@ from typing import Any, Collection, Mapping
 import numpy as np
 import pandas as pd
 
-from mfa.conventions import (CATEGORIES, FATES, FLOW_COLUMNS, MATERIAL_COLUMNS,
+from mfa.conventions import (CATEGORIES, FATES, FLOW_COLUMNS, LIFETIME_COLUMNS, MATERIAL_COLUMNS,
                              PROCESS_COLUMNS, PROCESS_KINDS, STOCK_COLUMNS)
 from mfa.errors import Issue, ParkError, RawTable, suggest
 from mfa.validation import TableChecker, cell_text, grouped_issues, in_set, row_of
@@ -32,7 +32,8 @@ KNOWN_COLUMNS = {
     "processes": PROCESS_COLUMNS,
     "flows": tuple(c for c in FLOW_COLUMNS if c != "activity") + ("unit",),
     "materials": MATERIAL_COLUMNS,
-    "stocks": STOCK_COLUMNS + ("unit",),
+    "stocks": STOCK_COLUMNS + ("unit", "year"),
+    "lifetimes": LIFETIME_COLUMNS,
 }
 _HW = re.compile(r"^HW\d{2}$")
 MAX_TONNES = 1e13  # t/a or t: a thousand times the world's yearly material extraction

@@ -30,16 +30,14 @@ from typing import Any, Callable, Mapping
 import numpy as np
 import pandas as pd
 
+from mfa.conventions import LIFETIME_COLUMNS
 from mfa.errors import Issue, RawTable
-from mfa.io.periods import periods_of, row_periods
+from mfa.io.periods import PERIOD_TABLES, periods_of, row_periods
 from mfa.validation import TableChecker, grouped_issues
 
 __all__ = ["LIFETIME_COLUMNS", "LIFETIME_MODELS", "LIFETIME_TIMINGS", "YearSeries", "needs_series",
            "series_tables", "lifetimes_table", "park_year_of", "unique_issues"]
 
-#: The columns of the ``lifetimes`` table (process, material and model are required).
-LIFETIME_COLUMNS: tuple[str, ...] = ("process", "material", "model", "mean", "std", "shape", "scale", "timing",
-                                     "note")
 #: The lifetime models (:class:`mfa.lifetime.Lifetime`).
 LIFETIME_MODELS: tuple[str, ...] = ("fixed", "normal", "foldednormal", "lognormal", "weibull")
 #: When in its year a cohort enters; blank = ``middle`` (docs/time.md).
@@ -136,13 +134,41 @@ def needs_series(tables: Mapping[str, RawTable | None], info: Any) -> bool:
     return len(periods_of(tables, ParkInfo(year=park_year_of(info)))) > 1
 
 
-def _kept(raw: RawTable, park_year: int | None, year: int | None) -> np.ndarray:
-    """The rows of ``raw`` that the one-year reader keeps for ``year`` (as :func:`select_period` does)."""
-    years, dated, undated = row_periods(raw)
+class _Rows:
+    """Which raw rows are of which year: each table's row periods computed once (reading them is the
+    expensive part), then the rows of a year by integer comparisons."""
+
+    def __init__(self, park_year: int | None):
+        self.park_year = park_year
+        self._periods: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+
+    def kept(self, raw: RawTable, year: int | None) -> np.ndarray:
+        """The rows of ``raw`` that the one-year reader keeps for ``year`` (as :func:`select_period` does)."""
+        if year is None:
+            return np.arange(len(raw.frame))
+        if raw.name not in self._periods:
+            self._periods[raw.name] = row_periods(raw)
+        years, dated, undated = self._periods[raw.name]
+        undated_is_y = self.park_year is None or self.park_year == year
+        return np.flatnonzero((dated & (years == year)) | (undated & undated_is_y) | ~(dated | undated))
+
+
+def _rows_of_year(tables: Mapping[str, RawTable | None], rows: _Rows,
+                  year: int | None) -> dict[str, RawTable | None]:
+    """The raw tables with only the rows of ``year`` in the dated tables, so that each year validates its own
+    rows and not every row of every year (the rows keep their locations)."""
     if year is None:
-        return np.arange(len(raw.frame))
-    undated_is_y = park_year is None or park_year == year
-    return np.flatnonzero((dated & (years == year)) | (undated & undated_is_y) | ~(dated | undated))
+        return dict(tables)
+    out = dict(tables)
+    for name in PERIOD_TABLES:
+        raw = tables.get(name)
+        if raw is None or not len(raw.frame):
+            continue
+        idx = rows.kept(raw, year)
+        if len(idx) < len(raw.frame):
+            out[name] = RawTable(raw.name, raw.file, raw.frame.iloc[idx].reset_index(drop=True),
+                                 [raw.rows[i] for i in idx])
+    return out
 
 
 def lifetimes_table(raw: RawTable | None, processes: pd.DataFrame, known_materials: set[str] | None,
@@ -241,7 +267,8 @@ def unique_issues(issues: list[Issue]) -> list[Issue]:
 
 
 def series_tables(tables: Mapping[str, RawTable | None], info: Any, source: str, refused: set[str] = frozenset(),
-                  model: LifetimeModel | None = None) -> YearSeries:
+                  model: LifetimeModel | None = None,
+                  solve: Callable[[Any], "np.ndarray | None"] | None = None) -> YearSeries:
     """Validate a park's raw tables once per year and check what ties the years together.
 
     Parameters
@@ -257,6 +284,10 @@ def series_tables(tables: Mapping[str, RawTable | None], info: Any, source: str,
     model : callable, optional
         The lifetime engine, ``model(inflow, lifetime_row, opening) -> (outflow, stock)``; needed when
         the park has a lifetimes table.
+    solve : callable, optional
+        ``solve(tables_of_a_year) -> values`` (the flow values with the unknowns the balances determine
+        computed, in the order of the year's flows, or None): a blank inflow of a stock with a lifetime is
+        taken from it (the flow itself stays blank for the commands' own solving).
 
     Returns
     -------
@@ -294,40 +325,51 @@ def series_tables(tables: Mapping[str, RawTable | None], info: Any, source: str,
                                              "years that has no reporting year", raw.frame["year"],
                                              "give the row's year, or the park's year (the year of undated rows)"))
     # a park of one period without any year (no reporting year, no dated row) is one series year, None
-    per_year = {y: validate_tables(tables, info, source, year=y, refused=refused) for y in years or [None]}
+    rows = _Rows(park_year)
+    per_year = {y: validate_tables(_rows_of_year(tables, rows, y), info, source, year=y, refused=refused)
+                for y in years or [None]}
     first = next(iter(per_year.values()))
     lifetimes = lifetimes_table(tables.get("lifetimes"), first.processes,
                                 first.known_materials if "materials" not in refused else None, issues)
     series = YearSeries(per_year, lifetimes, issues)
     # the ties between years are checked on years that read well, one by one and as a run
     if not issues and not any(t.errors for t in per_year.values()):
-        _missing_flows(series, tables.get("flows"), park_year)
+        _missing_flows(series, tables.get("flows"), rows)
+        # openings first: a year's balances (which may give a lifetime's inflow) need its stocks
+        _carry_stocks(series, tables.get("stocks"), rows)
         if len(lifetimes) and not issues:
             if model is None:
                 raise TypeError("series_tables: a park with a lifetimes table needs the lifetime model")
-            _apply_lifetimes(series, tables.get("flows"), tables.get("stocks"), park_year, model)
-        _carry_stocks(series, tables.get("stocks"), park_year)
+            _apply_lifetimes(series, tables.get("flows"), tables.get("stocks"), rows, model, solve,
+                             tables.get("lifetimes"))
     series.issues = unique_issues(issues)
     return series
 
 
-def _missing_flows(series: YearSeries, raw: RawTable | None, park_year: int | None) -> None:
+def _missing_flows(series: YearSeries, raw: RawTable | None, rows: _Rows) -> None:
     """A flow given in some years and not in others: one issue per flow, at its first row."""
     if raw is None or len(series.tables) < 2:
         return
-    present: dict[str, dict[int, int]] = {}
-    for y, t in series.tables.items():
-        rows = _kept(raw, park_year, y)
-        for fid, r in zip(t.flows["id"].tolist(), rows.tolist()):
-            present.setdefault(fid, {}).setdefault(y, r)
     years = series.years
-    for fid, where in present.items():
-        if len(where) == len(years):
-            continue
+    ids, at, of = [], [], []
+    for y, t in series.tables.items():
+        kept = rows.kept(raw, y)
+        own = t.flows["id"].to_numpy(dtype=object)  # the park's own rows, in the order of the raw rows kept
+        ids.append(own)
+        at.append(kept[:len(own)])
+        of.append(np.full(len(own), y))
+    frame = pd.DataFrame({"id": np.concatenate(ids), "row": np.concatenate(at), "year": np.concatenate(of)})
+    counts = frame.drop_duplicates(["id", "year"]).groupby("id", sort=False)["year"]
+    short = counts.size()
+    short = short[short < len(years)]
+    if not len(short):
+        return
+    for fid, g in frame[frame["id"].isin(short.index)].groupby("id", sort=False):
+        where = sorted(set(g["year"].tolist()))
         lacking = [y for y in years if y not in where]
-        first = min(where.values())
+        first = int(g["row"].min())
         series.issues.append(raw.issue(
-            first, "year", f"flow {fid} is given for {_span(sorted(where))} but not for {_span(lacking)}: a "
+            first, "year", f"flow {fid} is given for {_span(where)} but not for {_span(lacking)}: a "
                            "multi-year park gives every flow in every year", raw.frame["year"].iat[first]
             if "year" in raw.frame.columns else "",
             "add its rows for the missing years (0 if it stopped, blank if unknown)"))
@@ -344,20 +386,20 @@ def _span(years: list[int]) -> str:
     return ", ".join(f"{a}–{b}" if b > a else f"{a}" for a, b in out)
 
 
-def _stock_rows(series: YearSeries, raw: RawTable | None, park_year: int | None) -> dict[int, np.ndarray]:
+def _stock_rows(series: YearSeries, raw: RawTable | None, rows: _Rows) -> dict[int, np.ndarray]:
     """The raw row of each validated stock row, per year."""
     if raw is None:
         return {y: np.zeros(0, dtype=np.int64) for y in series.tables}
-    return {y: _kept(raw, park_year, y) for y in series.tables}
+    return {y: rows.kept(raw, y) for y in series.tables}
 
 
 def _tolerance(info: Any, *values: float) -> float:
     return max(getattr(info, "abs_tol", 0.01), getattr(info, "rel_tol", 0.01) * max(map(abs, values), default=0))
 
 
-def _carry_stocks(series: YearSeries, raw: RawTable | None, park_year: int | None) -> None:
+def _carry_stocks(series: YearSeries, raw: RawTable | None, kept: _Rows) -> None:
     """Closing of year Y = opening of Y + 1: a blank opening is carried forward, a different one refused."""
-    rows = _stock_rows(series, raw, park_year)
+    rows = _stock_rows(series, raw, kept)
     years = series.years
     for prev, year in zip(years, years[1:]):
         before, t = series.tables[prev].stocks, series.tables[year].stocks
@@ -386,12 +428,13 @@ def _carry_stocks(series: YearSeries, raw: RawTable | None, park_year: int | Non
 
 
 def _apply_lifetimes(series: YearSeries, flows_raw: RawTable | None, stocks_raw: RawTable | None,
-                     park_year: int | None, model: LifetimeModel) -> None:
+                     kept: _Rows, model: LifetimeModel, solve: Callable[[Any], Any] | None = None,
+                     lifetimes_raw: RawTable | None = None) -> None:
     """Fill the blank outflows and the stock rows of every stock with a lifetime, year by year."""
     years = series.years
     n = len(years)
-    flow_rows = {y: _kept(flows_raw, park_year, y) for y in years} if flows_raw is not None else {}
-    stock_rows = _stock_rows(series, stocks_raw, park_year)
+    flow_rows = {y: kept.kept(flows_raw, y) for y in years} if flows_raw is not None else {}
+    stock_rows = _stock_rows(series, stocks_raw, kept)
 
     def locate(y: int, i: int, column: str, message: str, value: Any, suggestion: str | None = None) -> Issue:
         t = series.tables[y]
@@ -399,7 +442,17 @@ def _apply_lifetimes(series: YearSeries, flows_raw: RawTable | None, stocks_raw:
             return flows_raw.issue(int(flow_rows[y][i]), column, message, value, suggestion)
         return Issue(t.source, message, column=column, value=value, suggestion=suggestion)
 
-    for lt in series.lifetimes.to_dict("records"):
+    solved: dict[Any, np.ndarray] = {}
+
+    def values_of(y: Any) -> np.ndarray:
+        """The year's flow values, its unknowns computed (once) when a lifetime needs one of them."""
+        if y not in solved:
+            got = solve(series.tables[y]) if solve is not None else None
+            solved[y] = (np.asarray(got, dtype=float) if got is not None
+                         else series.tables[y].flows["value"].to_numpy(dtype=float))
+        return solved[y]
+
+    for row, lt in enumerate(series.lifetimes.to_dict("records")):
         p, m = lt["process"], lt["material"]
         inflow = np.zeros(n)
         bad = False
@@ -407,18 +460,28 @@ def _apply_lifetimes(series: YearSeries, flows_raw: RawTable | None, stocks_raw:
             f = series.tables[y].flows
             into = np.flatnonzero(((f["target"] == p) & (f["material"] == m)).to_numpy())
             v = f["value"].to_numpy(dtype=float)[into]
+            if np.isnan(v).any():
+                v = values_of(y)[into]
             for i in into[np.isnan(v)]:
                 bad = True
                 series.issues.append(locate(y, int(i), "value", f"the inflow of {m} to {p} (a stock with a "
-                                            f"lifetime) in {y} is blank: its outflows are computed from it",
-                                            "", "give the inflow"))
+                                            f"lifetime) in {y} is blank and the balances do not determine it: "
+                                            "its outflows are computed from it", "",
+                                            "give the inflow, or the flows that determine it"))
             inflow[k] = np.nansum(v)
         if bad:
             continue
         first = series.tables[years[0]].stocks
         at = np.flatnonzero(((first["process"] == p) & (first["material"] == m)).to_numpy())
         legacy = float(first["opening"].iat[at[0]]) if len(at) and not np.isnan(first["opening"].iat[at[0]]) else 0.0
-        outflow, stock = model(inflow, lt, legacy)
+        try:
+            outflow, stock = model(inflow, lt, legacy)
+        except ValueError as e:  # parameters the table allows but the model cannot use with this stock
+            msg = f"the lifetime of {m} in {p}: {e}"
+            series.issues.append(lifetimes_raw.issue(row, "model", msg, lt["model"], "check the lifetime's "
+                                                     "parameters and the stock's opening")
+                                 if lifetimes_raw is not None else Issue(series.tables[years[0]].source, msg))
+            continue
         opening = np.concatenate([[legacy], stock[:-1]])
         for k, y in enumerate(years):
             t = series.tables[y]

@@ -3,7 +3,9 @@
 Sections: summary and system balance; data-quality warnings (unknown flows, estimated flows, imbalanced
 processes, flows the trace could not follow); the balance table with flagged processes; the utilisation
 rates against targets (with a chart); the interactive Sankey (plus a static SVG for printing); fate and
-generation charts and the trace table.
+generation charts and the trace table; the full detail — every flow and process in a searchable table and a
+Sankey of any process, group or material, drawn in the page from the rows embedded once as JSON
+(:mod:`mfa.report.detail`), with every flow also written beside the page as ``<name>.flows.csv``.
 
 Guarantees
     * **Offline**: Sankeys and charts are inline SVG (no script library, no CDN); no external fonts.
@@ -967,7 +969,7 @@ def opportunity_section(park: Any, lang: str) -> dict:
     >>> import mfa
     >>> sec = opportunity_section(mfa.read_park("wuhai"), "zh")
     >>> sec["opportunities"][0]["rank"], sec["opportunities"][0]["from"]
-    (1, '选煤厂')
+    (1, '粉煤灰收集调配中心')
     """
     v = Voice.of(park, lang)
     t = v.t
@@ -1105,7 +1107,10 @@ def _report(park: Any, lang: str, scale: float | None, reconcile: bool, solve: b
     ctx.update({k: x for k, x in ind.items() if k != "indicator_result"})
     ctx.update({k: x for k, x in tra.items() if k != "trace_issues"})
     ctx["warnings"] = warnings
-    detail = detail_section(park, given, bal["balance_result"].processes, lang, voice.unit, flows_csv)
+    # a node of the aggregated diagrams that stands for a group opens that group's neighbourhood on a click
+    node_groups = dict(zip(drawn.processes["id"], drawn.processes["group"].fillna(""))) if agg_note else {}
+    detail = detail_section(park, given, bal["balance_result"].processes, lang, voice.unit, flows_csv,
+                            node_groups)
     ctx.update({k: x for k, x in detail.items() if k != "flow_table"})
     ctx["nav"].append(("detail", detail["d"]["detail"]))
     res = ind.get("indicator_result")

@@ -204,7 +204,7 @@ def _floats(x: np.ndarray) -> list:
 
 
 def detail_data(park: Any, table: pd.DataFrame, balance_processes: pd.DataFrame, lang: str, unit: str,
-                texts: dict[str, str]) -> dict:
+                texts: dict[str, str], node_groups: dict[str, str] | None = None) -> dict:
     """What the page's script needs, as column arrays: processes (id, name, kind, group, inputs, outputs,
     stock change, residual, imbalanced), materials (id, name, category), flows (source, target and material
     as indices, value, σ, status; the id only where it is not ``source>target:material``), the carriers'
@@ -222,6 +222,9 @@ def detail_data(park: Any, table: pd.DataFrame, balance_processes: pd.DataFrame,
         The unit the table shows.
     texts : dict
         The words of the page.
+    node_groups : dict, optional
+        Node id of the report's aggregated diagrams → the group it stands for (clicking the node draws the
+        group's neighbourhood).
 
     Returns
     -------
@@ -274,6 +277,7 @@ def detail_data(park: Any, table: pd.DataFrame, balance_processes: pd.DataFrame,
                   "sd": _floats(table["sigma"].to_numpy(dtype=float)),
                   "st": _codes(table["status"], list(STATUSES)), "id": ids.tolist()},
         "carriers": np.flatnonzero(carrier_flows(park)).tolist(),
+        "nodeGroups": {k: groups.index(g) for k, g in sorted((node_groups or {}).items()) if g in groups},
     }
 
 
@@ -306,7 +310,7 @@ def script_json(data: Any) -> str:
 
 
 def detail_section(park: Any, given: Any, balance_processes: pd.DataFrame, lang: str, unit: str,
-                   flows_csv: str = "") -> dict:
+                   flows_csv: str = "", node_groups: dict[str, str] | None = None) -> dict:
     """The template context of the report's *Full detail* section and the flow table behind it.
 
     Parameters
@@ -320,6 +324,8 @@ def detail_section(park: Any, given: Any, balance_processes: pd.DataFrame, lang:
         The unit the table shows.
     flows_csv : str
         File name of the CSV beside the page ("" when none is written).
+    node_groups : dict, optional
+        See :func:`detail_data`.
 
     Returns
     -------
@@ -337,5 +343,5 @@ def detail_section(park: Any, given: Any, balance_processes: pd.DataFrame, lang:
     """
     words = {k: v.replace("{u}", unit) for k, v in DETAIL_TEXT[lang].items()}
     table = flow_table(park, given, lang)
-    data = detail_data(park, table, balance_processes, lang, unit, words)
+    data = detail_data(park, table, balance_processes, lang, unit, words, node_groups)
     return {"d": words, "detail_json": script_json(data), "flows_csv": flows_csv, "flow_table": table}

@@ -12,11 +12,12 @@ from mfa.report.page import table as _table
 from mfa.report.page import why as _why
 
 #: The section's words.
-TEXT = {"en": {"series": "Indicators by year", "indicator": "indicator",
+TEXT = {"en": {"series": "Indicators by year", "indicator": "indicator", "stocks": "Stocks on 31 December (t)",
+               "stock": "stock",
                "note": "Each year is balanced on its own; the target of a year is the strictest that applies to the "
                        "park's region and level (✓ met, ✗ missed). The sections below are for {year}.",
                "missing": "The rates by year could not be computed: {e}"},
-        "zh": {"series": "各年指标", "indicator": "指标",
+        "zh": {"series": "各年指标", "indicator": "指标", "stocks": "各年末库存（吨）", "stock": "库存",
                "note": "每年单独平衡；当年目标为适用于本园区所在地区和级别的最严格目标（✓ 达到，✗ 未达到）。"
                        "以下各节为 {year} 年。",
                "missing": "无法计算各年指标：{e}"}}
@@ -34,8 +35,9 @@ def series_section(park: Any, lang: str) -> dict:
     Returns
     -------
     dict
-        ``series`` (None for a one-year park, else a dict: ``heading``, ``note``, ``table``, ``chart`` (SVG)
-        and ``missing`` (why it failed, or "")).
+        ``series`` (None for a one-year park, else a dict: ``heading``, ``note``, ``table``, ``chart`` (SVG),
+        ``stocks`` (each stock's closing per year, or None), ``stocks_heading`` and ``missing`` (why it
+        failed, or "")).
 
     Examples
     --------
@@ -43,6 +45,8 @@ def series_section(park: Any, lang: str) -> dict:
     >>> sec = series_section(mfa.read_park("farm_film"), "zh")["series"]
     >>> sec["table"]["rows"][-1]["indicator"], sec["table"]["rows"][-1]["y2021"]
     ('地膜回收率', '80.0 % (≥80.0 % ✓)')
+    >>> sec["stocks"]["rows"][-1]["stock_name"], sec["stocks"]["rows"][-1]["y2025"]
+    ('soil · farm_film', '23,169')
     >>> series_section(mfa.read_park("hazardous"), "en")
     {'series': None}
     """
@@ -52,7 +56,7 @@ def series_section(park: Any, lang: str) -> dict:
         return {"series": None}
     t = TEXT[lang]
     out = {"heading": t["series"], "note": t["note"].format(year=years[-1]), "table": None, "chart": "",
-           "missing": ""}
+           "missing": "", "stocks": None, "stocks_heading": t["stocks"]}
     try:
         from mfa.time_series import indicator_series
 
@@ -71,6 +75,7 @@ def series_section(park: Any, lang: str) -> dict:
     wide = wide.reset_index()
     out["table"] = _table(wide, [("indicator", t["indicator"], None)]
                           + [(f"y{y}", str(y), None) for y in years])
+    out["stocks"] = _stocks_table(park, years, t)
     try:
         from mfa.charts import chart_svg, series_chart
 
@@ -78,3 +83,17 @@ def series_section(park: Any, lang: str) -> dict:
     except Exception as exc:
         out["missing"] = f"chart: {_why(exc)}"
     return {"series": out}
+
+
+def _stocks_table(park: Any, years: tuple, t: dict) -> dict | None:
+    """Each stock's closing per year (:func:`mfa.stocks`), one row per stock; None when the park has none."""
+    from mfa.dynamic_stocks import stocks
+    from mfa.formatting import tonnes
+
+    table = stocks(park).table
+    if not len(table):
+        return None
+    wide = table.assign(stock_name=table["process"] + " · " + table["material"],
+                        col="y" + table["year"].astype(str)).pivot(index="stock_name", columns="col",
+                                                                     values="stock").reset_index()
+    return _table(wide, [("stock_name", t["stock"], None)] + [(f"y{y}", str(y), tonnes) for y in years])

@@ -128,7 +128,7 @@ def sankey_svg(diagram: "SankeyDiagram", div_id: str | None = None) -> str:
         name = str(nodes["label"].iat[row.node])
         tip = (f"{name} ({kind_label(str(kind), lang)})\n"
                + _IN_OUT[lang].format(i=format_value(vi, lang), o=format_value(vo, lang)))
-        out.append(f'<g class="sankey-node"><title>{_e(tip)}</title><rect x="{_n(row.x0)}" y="{_n(row.y0)}" '
+        out.append(f'<g class="sankey-node" data-node="{_e(row.id)}"><title>{_e(tip)}</title><rect x="{_n(row.x0)}" y="{_n(row.y0)}" '
                    f'width="{_n(row.x1 - row.x0)}" height="{_n(max(row.y1 - row.y0, 0.3))}" '
                    f'fill="{node_colors[row.node]}" stroke="#333" stroke-width="0.3"/></g>')
     for row in lay.nodes.itertuples(index=False):

@@ -456,6 +456,21 @@
     }
     current = c; render();
   }
+  /* a node of the report's own diagrams opens its neighbourhood here: a process, or the group an
+     aggregated node stands for */
+  var procIndex = {};
+  P.id.forEach(function (p, k) { procIndex[p] = k; });
+  document.querySelectorAll("svg.mfa-sankey-svg:not(.mfa-around-svg) g.sankey-node[data-node]").forEach(function (gEl) {
+    var id = gEl.getAttribute("data-node").replace("⊕source", ""), c = null;
+    if (D.nodeGroups.hasOwnProperty(id)) { c = choices[nP + D.nodeGroups[id]]; }
+    else if (procIndex.hasOwnProperty(id)) { c = choices[procIndex[id]]; }
+    if (!c) { return; }
+    gEl.style.cursor = "pointer";
+    gEl.addEventListener("click", function () {
+      input.value = c[0]; current = c; render();
+      document.getElementById("mfa-around-input").scrollIntoView();
+    });
+  });
   input.addEventListener("input", function () { suggest(); if (byLabel[input.value]) { pick(); } });
   input.addEventListener("change", pick);
   input.addEventListener("keydown", function (e) { if (e.key === "Enter") { pick(); } });
