@@ -4,7 +4,7 @@ they need — properties, capacities per input group and market demand — read 
 
 **Site data** (all optional) is the park's own: a park read from a folder uses its ``coupling/``
 sub-folder, a park read from a YAML file or an Excel workbook the ``coupling/`` folder beside the file
-(:func:`site_of`); any folder given with ``--site`` (``site=``) overrides it, ``--no-site`` (``site=False``)
+(:func:`site_folder`); any folder given with ``--site`` (``site=``) overrides it, ``--no-site`` (``site=False``)
 ignores it. The files: ``properties.csv`` (process, material, property, value, source, note: the park's analyses such
 as the gangue's ``ash_content`` or the coal's ``lhv``; a process-level property such as ``fly_ash_share``
 leaves ``material`` blank; ``booked_as`` (text value) says which of the park's materials stands for a
@@ -62,7 +62,7 @@ from mfa.errors import MfaError
 if TYPE_CHECKING:  # pragma: no cover
     from mfa.park import Park
 
-__all__ = ["SiteData", "read_site", "site_folder", "site_of", "resolve_site", "RuleEffect", "rule_effect", "rules", "residue_route",
+__all__ = ["SiteData", "read_site", "site_folder", "resolve_site", "RuleEffect", "rule_effect", "rules", "residue_route",
            "SITE_FOLDER", "EXCLUDED_FROM_CAPACITY", "EXCLUDED_MATERIALS", "material_categories"]
 
 #: the sub-folder of a park folder that holds its site data
@@ -340,39 +340,13 @@ def site_folder(park: "Park") -> Path | None:
     return folder if folder.is_dir() else None
 
 
-def site_of(park: "Park") -> SiteData:
-    """The park's own site data (:func:`site_folder`, read by :func:`read_site`); empty when it has none.
-
-    Parameters
-    ----------
-    park : Park
-
-    Returns
-    -------
-    SiteData
-
-    Raises
-    ------
-    mfa.errors.ParkError
-        Every problem of the site files, located by file, row and column.
-
-    Examples
-    --------
-    >>> import mfa
-    >>> site_of(mfa.read_park("wuhai")).property("ash_content", "coal_gangue", "cfb_power_plant")[0]
-    0.5
-    """
-    folder = site_folder(park)
-    return read_site(folder) if folder is not None else SiteData.empty()
-
-
 def resolve_site(site: Any, park: "Park") -> SiteData:
     """The site data a computation uses: the park's own by default, none, or the one given.
 
     Parameters
     ----------
     site : None, False, SiteData, str or Path
-        None: the park's own (:func:`site_of`); False: none (the rules' sourced values only); a
+        None: the park's own (read from :func:`site_folder`; empty when it has none); False: none (the rules' sourced values only); a
         :class:`SiteData` as it is; a folder: :func:`read_site` of it.
     park : Park
 
@@ -391,9 +365,12 @@ def resolve_site(site: Any, park: "Park") -> SiteData:
     >>> park = mfa.read_park("wuhai")
     >>> len(resolve_site(None, park).capacities) > 0, len(resolve_site(False, park).capacities)
     (True, 0)
+    >>> resolve_site(None, park).property("ash_content", "coal_gangue", "cfb_power_plant")[0]
+    0.5
     """
     if site is None:
-        return site_of(park)
+        folder = site_folder(park)
+        return read_site(folder) if folder is not None else SiteData.empty()
     if site is False:
         return SiteData.empty()
     if isinstance(site, SiteData):

@@ -249,7 +249,7 @@ class Park:
         """The file or folder the park was read from (None for a park built in code).
 
         Parks derived from it (:meth:`replace`, :meth:`with_values`, a solved or retrofitted park) keep it:
-        they model the same site, whose own data (:func:`mfa.coupling_rules.site_of`) they share.
+        they model the same site, whose own data (:func:`mfa.coupling_rules.site_folder`) they share.
 
         Returns
         -------

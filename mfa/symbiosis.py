@@ -586,7 +586,7 @@ def discover(park: "Park", objective: str = "utilisation", weights: Mapping[str,
     site : SiteData or str or Path or False, optional
         The properties, capacities per input group and market demand the coupling rules use. By default
         the park's own (the ``coupling/`` folder of the folder it was read from, or beside its YAML file or
-        workbook: :func:`mfa.coupling_rules.site_of`); a folder or a SiteData overrides it; False ignores it.
+        workbook: :func:`mfa.coupling_rules.resolve_site`); a folder or a SiteData overrides it; False ignores it.
     max_links : int, optional
         The best plan of at most this many couplings (a MILP, exact) and ``build_order``: the best plan of
         1, 2, … links and the marginal gain of each added link.
