@@ -302,7 +302,10 @@ def test_cli_max_links_and_site(tmp_path, capsys):
     pd.DataFrame(GANGUE_SITE).to_csv(site / "properties.csv", index=False)
     assert main(["symbiosis", str(park_dir), "--no-site"]) == 0  # the rules' sourced values lack the LHVs
     out = capsys.readouterr()
-    assert "needs data" in out.out and "--site" not in out.err
+    assert "needs data" in out.out and "coupling data: none (--no-site" in out.err
+    assert main(["symbiosis", str(park_dir)]) == 0  # the park's own, and the text says whose data it is
+    out = capsys.readouterr()
+    assert "needs data" not in out.out and f"coupling data: {site.resolve()}" in out.err
     assert main(["symbiosis", str(park_dir), "--json", "--max-links", "1"]) == 0  # the park's coupling/
     doc = json.loads(capsys.readouterr().out)
     assert doc["couplings"][0]["rule_id"] == "gangue_cfb" and len(doc["build_order"]) == 1

@@ -133,10 +133,20 @@ def run(args: argparse.Namespace) -> int:
 
         write_park_output(result.retrofit(), args.output, args)
     where = {"retrofit": str(args.output)} if args.output else {}  # the document says where it was written
-    return emit(args, result, lambda: _show_text(park, result, args.output), **where)
+    return emit(args, result, lambda: _show_text(park, result, args.output, _site_said(args, park)), **where)
 
 
-def _show_text(park: Park, result: SymbiosisResult, output: str | None) -> None:
+def _site_said(args: argparse.Namespace, park: Park) -> str:
+    """Which data the coupling rules used, for the text output (a manager should see whose figures these are)."""
+    from mfa.coupling_rules import site_folder
+
+    if args.no_site:
+        return "coupling data: none (--no-site: the rules' sourced values only)"
+    folder = args.site or site_folder(park)
+    return f"coupling data: {folder}" if folder else "coupling data: none (the park has no coupling/ folder)"
+
+
+def _show_text(park: Park, result: SymbiosisResult, output: str | None, site: str = "") -> None:
     import sys
 
     import pandas as pd
@@ -185,5 +195,7 @@ def _show_text(park: Park, result: SymbiosisResult, output: str | None) -> None:
             print(b.to_string(index=False))
     for n in result.notes:
         print(f"note: {n}")
+    if site:
+        print(site, file=sys.stderr)
     if output:
         print(f"retrofit park written to {output}", file=sys.stderr)
