@@ -121,7 +121,11 @@ def read_scenario(scenario: Any, park: "Park", until: int) -> pd.DataFrame:
     if not c.required(("flow", "column", "year", "value")):
         raise ParkError(issues)
     ids = park.flows["id"].drop_duplicates().tolist()
-    flow = c.choice("flow", ids, "flow")
+    # a flow the park lacks, between two of its processes, may be switched on by its values (a new coupling)
+    parts = c.text("flow").str.extract(r"^([^>]+)>([^:]+):(.+)$")
+    procs = set(park.processes["id"])
+    added = parts[0].isin(procs) & parts[1].isin(procs) & parts[2].notna() & (c.text("column") == "value")
+    flow = c.choice("flow", ids + sorted(set(c.text("flow")[added.to_numpy()]) - set(ids)), "flow")
     column = c.choice("column", ("value", "tc", "growth"), "scenario column")
     year, _ = c.numbers("year", what="a year")
     last = park.years[-1] if park.years else None
@@ -161,6 +165,24 @@ def _ramp(start: float, points: pd.DataFrame, years: list[int], last: int) -> np
             keep = np.asarray(years) < blank.min()
             out[keep] = np.interp(np.asarray(years)[keep], xs, ys)
     return out
+
+
+def _switched_on(changes: pd.DataFrame, base: pd.DataFrame, steps: list[int]) -> pd.DataFrame:
+    """The rows of each flow a scenario adds (a coupling switched on) in every year of ``steps`` (the park's own
+    years too: a multi-year park gives every flow in every year): 0 t/a before its first year, its values from
+    then on (linear between them, held after the last)."""
+    fresh = changes[~changes["flow"].isin(base["id"])]
+    rows = []
+    for fid, points in fresh.sort_values("year").groupby("flow", sort=False):
+        source, rest = fid.split(">", 1)
+        target, material = rest.split(":", 1)
+        xs, ys = points["year"].to_numpy(dtype=float), points["value"].to_numpy(dtype=float)
+        values = np.where(np.asarray(steps) < xs[0], 0.0, np.interp(steps, xs, ys))
+        rows.append(pd.DataFrame({"id": fid, "source": source, "target": target, "material": material,
+                                  "value": values, "year": steps, "note": "switched on by the scenario"}))
+    if not rows:
+        return base.iloc[:0]
+    return pd.concat(rows, ignore_index=True).reindex(columns=base.columns)
 
 
 def _grow(new: pd.DataFrame, growth: pd.DataFrame, steps: list[int]) -> None:
@@ -242,6 +264,9 @@ def project(park: "Park", until: int, scenario: Any = None) -> "Park":
         if out.any():
             last_out = new[out].groupby("year").tail(1).index
             new.loc[last_out, "value"] = np.nan
+    if changes is not None:
+        new = pd.concat([new, _switched_on(changes, base, list(years) + steps)], ignore_index=True)
+        changes = changes[changes["flow"].isin(base["id"])]
     growth = changes[changes["column"] == "growth"] if changes is not None else None
     if changes is not None:
         changes = changes[changes["column"] != "growth"]

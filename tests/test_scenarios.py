@@ -215,3 +215,20 @@ def test_compare_two_trajectories(tmp_path, capsys):
     assert "farm_film_recovery_rate" in page.read_text(encoding="utf-8")
     assert main(["compare", str(held), "farm_film"]) == 0
     assert "Trajectories compared" in capsys.readouterr().out
+
+
+def test_a_coupling_switched_on_from_a_year():
+    # from 2027 the collection network sends 300 t/a of film to a (park's own) pellet plant instead of the
+    # landfill: the new flow is 0 in 2026, 300 t from 2027; the landfill takes the rest by balance
+    from mfa.projection import project
+
+    rows = [{"flow": "collection>soil:farm_film", "column": "value", "year": 2027, "value": 300},
+            {"flow": "collection>landfill:farm_film", "column": "value", "year": 2026, "value": None}]
+    p = project(mfa.read_park("farm_film"), 2028, rows)
+    f = p.flows.query("id == 'collection>soil:farm_film'").set_index("year")["value"]
+    assert f.to_dict() == {2021: 0.0, 2022: 0.0, 2023: 0.0, 2024: 0.0, 2025: 0.0, 2026: 0.0, 2027: 300.0,
+                           2028: 300.0}  # the park's own years hold it at 0: every flow in every year
+    soil = mfa.stocks(p).table.query("process == 'soil' and year > 2025").set_index("year")["inflow"]
+    assert soil.to_dict() == pytest.approx({2026: 930.0, 2027: 1230.0, 2028: 1230.0})
+    solved = mfa.solve_park(p.for_year(2027)).park.flows.set_index("id")["value"]
+    assert solved["collection>landfill:farm_film"] == pytest.approx(1270 - 300)
