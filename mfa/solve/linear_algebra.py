@@ -25,7 +25,7 @@ from mfa.errors import MfaError
 from mfa.solve import _chordal
 
 __all__ = ["NormalMatrix", "Factor", "DenseCholesky", "DensePseudoInverse", "SparseLU", "dense_factor",
-           "conjugate_gradients", "DENSE_LIMIT"]
+           "conjugate_gradients", "connected_components", "DENSE_LIMIT"]
 
 # Above this many reduced equations the normal matrix is factored sparse instead of dense.
 DENSE_LIMIT = 500
@@ -632,3 +632,59 @@ class NormalMatrix:
         self.__dict__.update(state)
         if refactor:
             self.factorise()
+
+
+# Up to this many nodes connected components are labelled with numpy alone: scipy.sparse.csgraph costs about
+# 0.1 s to import (it pulls in scipy.sparse.linalg), more than a small park's whole reconciliation.
+CSGRAPH_ABOVE = 5000
+
+
+def connected_components(graph: sp.spmatrix) -> tuple[int, np.ndarray]:
+    """Connected components of an undirected graph, labelled as :func:`scipy.sparse.csgraph.connected_components`
+    labels them (in the order of each component's lowest node).
+
+    Parameters
+    ----------
+    graph : scipy.sparse matrix
+        n × n; a non-zero (i, j) joins nodes i and j (either triangle, or both).
+
+    Returns
+    -------
+    tuple of (int, numpy.ndarray)
+        The number of components and the component of each node (int64).
+
+    Examples
+    --------
+    >>> g = sp.csr_matrix(np.array([[0, 0, 1, 0], [0, 0, 0, 0], [0, 0, 0, 1], [0, 0, 0, 0]]))
+    >>> n, labels = connected_components(g)
+    >>> n, labels.tolist()
+    (2, [0, 1, 0, 0])
+    """
+    n = graph.shape[0]
+    if n > CSGRAPH_ABOVE:
+        from scipy.sparse.csgraph import connected_components as csgraph_components
+
+        n_comp, labels = csgraph_components(graph, directed=False)
+        return int(n_comp), labels.astype(np.int64, copy=False)
+    coo = graph.tocoo()
+    i, j = coo.row.astype(np.int64), coo.col.astype(np.int64)
+    root = np.arange(n, dtype=np.int64)
+    # union-find, vectorised: every edge hooks the larger of its two roots under the smaller, then paths are
+    # compressed by pointer jumping; roots only decrease, so this ends with each node under its component's
+    # lowest node
+    while True:
+        ri, rj = root[i], root[j]
+        if np.array_equal(ri, rj):
+            break
+        low = np.minimum(ri, rj)
+        np.minimum.at(root, ri, low)
+        np.minimum.at(root, rj, low)
+        while True:
+            up = root[root]
+            if np.array_equal(up, root):
+                break
+            root = up
+    if not n:
+        return 0, root
+    _, labels = np.unique(root, return_inverse=True)
+    return int(labels.max()) + 1, labels.astype(np.int64).reshape(-1)
