@@ -20,7 +20,7 @@ from mfa.solve.linear_algebra import connected_components
 from mfa.solve.reconciliation import chi2_pvalue
 from mfa.solved import solve_park
 
-HEAVY = ("scipy.sparse.csgraph", "scipy.special", "scipy.optimize", "pydantic", "dask", "pint", "matplotlib",
+HEAVY = ("scipy.sparse.csgraph", "scipy.special", "scipy.optimize", "scipy.linalg", "pydantic", "dask", "pint", "matplotlib",
          "plotly", "sympy")
 
 # runs the CLI's main as `mfa check wuhai` does, then lists what it imported (on stderr, after the output)
@@ -93,3 +93,22 @@ def test_chi2_pvalue_matches_scipy():
             want = float(chdtrc(dof, x))
             assert chi2_pvalue(x, dof) == pytest.approx(want, rel=1e-9, abs=1e-300)
     assert chi2_pvalue(0.0, 3) == 1.0
+
+
+def test_numpy_cholesky_solves_as_scipy_does():
+    import scipy.linalg as la
+
+    from mfa.solve.linear_algebra import NUMPY_CHOLESKY_LIMIT, DenseCholesky, dense_factor
+
+    rng = np.random.default_rng(3)
+    for n in (1, 7, NUMPY_CHOLESKY_LIMIT):
+        A = rng.normal(size=(n, n))
+        M = A @ A.T + n * np.eye(n)
+        b = rng.normal(size=(n, 2))
+        f = dense_factor(M)
+        assert isinstance(f, DenseCholesky)
+        want = la.cho_solve(la.cho_factor(M, lower=True), b)
+        np.testing.assert_allclose(f.solve(b), want, rtol=1e-10, atol=1e-12)
+        H = sp.csc_matrix(rng.normal(size=(n, 3)))
+        np.testing.assert_allclose(f.inverse_quadratic(H), np.diag(H.T @ np.linalg.solve(M, H.toarray())),
+                                   rtol=1e-10)
