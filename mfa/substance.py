@@ -226,19 +226,13 @@ def read_substances(path_or_name: str | Path, park: "Park") -> SubstanceLayer:
     True
     """
     from mfa.io import resolve_park_path
-    from mfa.io.readers import read_csv_table, read_excel, read_yaml
+    from mfa.io.readers import SUBSTANCE_TABLES, read_excel, read_folder_tables, read_yaml
 
     p = resolve_park_path(path_or_name)
     issues: list[Issue] = []
     raws: dict[str, RawTable | None] = {}
     if p.is_dir():
-        for name in ("concentrations", "substance_tc"):
-            f = p / f"{name}.csv"
-            if f.is_file():
-                try:
-                    raws[name] = read_csv_table(f, name, issues)
-                except ParkError as e:
-                    issues.extend(e.issues)
+        raws = read_folder_tables(p, SUBSTANCE_TABLES, issues)
     elif p.suffix.lower() in (".yaml", ".yml"):
         tables, _, _ = read_yaml(p)
         raws = {k: tables.get(k) for k in ("concentrations", "substance_tc")}
@@ -858,8 +852,6 @@ class SubstanceResult(Result):
      ['line>out:alumina', 39.4, 'exact'], ['line>dump:silicon_calcium_slag', 8.6, 'computed']]
     """
 
-    title: ClassVar[str] = "Substance flows"
-    main_table: ClassVar[str] = "substance_flows"
     substance_flows: pd.DataFrame
     flows: pd.DataFrame
     balances: pd.DataFrame
@@ -868,6 +860,8 @@ class SubstanceResult(Result):
     dof: int = 0
     p_value: float = 1.0
     iterations: int = 0
+    title: ClassVar[str] = "Substance flows"
+    main_table: ClassVar[str] = "substance_flows"
 
     @property
     def summary(self) -> dict[str, Any]:
@@ -1185,11 +1179,11 @@ class SubstanceFates(Result):
      ['silicon_calcium_slag', 'landfill', 1.0]]
     """
 
-    title: ClassVar[str] = "Substance fates"
-    main_table: ClassVar[str] = "fates"
     fates: pd.DataFrame
     recovery: pd.DataFrame
     substance: str | None = None
+    title: ClassVar[str] = "Substance fates"
+    main_table: ClassVar[str] = "fates"
 
 
 _MEDIA = (("air", ("air", "atmosphere", "gas", "burn", "大气", "空气", "焚烧")),
