@@ -755,8 +755,8 @@ def joint_model(park: "Park", layer: SubstanceLayer) -> JointModel:
     ('Al2O3',)
     """
     from mfa.conventions import STOCK_KINDS
+    from mfa.solve.gauss_newton import iterate
     from mfa.solve.model import model_from_park
-    from mfa.solve.reconciliation import estimate
 
     goods = model_from_park(park)
     # the goods-only solution is the start point of the goods unknowns (values only, no σ needed)
@@ -768,7 +768,9 @@ def joint_model(park: "Park", layer: SubstanceLayer) -> JointModel:
         # the goods data determine and which are zero. The linear first step alone is not enough: with measured
         # transfer coefficients it can put at 211 t/a a flow that converges to 0, whose content then has no
         # bound (m = f·c with f → 0) and stalls the iteration.
-        sol = estimate(goods, covariance=False).solution
+        # iterate, not estimate: the start needs neither σ nor the determined combinations of the unobservable
+        # flows (a second elimination pass at 10⁵ flows), and without bounds estimate is this very call
+        sol = iterate(goods, goods.kind.copy(), goods.value0.copy(), max_iter=100, tol=1e-10)
         start = sol.v
         undetermined = sol.y_idx[~sol.observable]
         linked = np.setdiff1d(np.arange(goods.n_f), undetermined[undetermined < goods.n_f])
