@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from mfa.errors import Issue, MfaError, ParkError
-from mfa.io.writers import write_csv_folder, write_excel, write_yaml
 
 __all__ = ["read_tables", "read_raw", "RawPark", "write_park", "resolve_park_path"]
 
@@ -204,7 +203,8 @@ def write_park(park: "Park", path: str | Path, *, force: bool = False,
     >>> out.suffix
     '.yaml'
     """
-    from mfa.io.writers import check_parent
+    # the writers are imported when a park is written: reading (mfa check) does not pay for them
+    from mfa.io.writers import check_parent, write_csv_folder, write_excel, write_yaml
 
     p = Path(path)
     suffix = p.suffix.lower()
