@@ -507,3 +507,22 @@ def test_sankey_slider_switches_the_visible_year(tmp_path, lang):
     assert drawn == series.diagram(2021).layout.value_labels["text"].tolist()
     if lang == "zh":
         assert "年份" in dom
+
+
+def test_report_of_a_multi_year_park_has_the_slider_sankey(tmp_path):
+    """The report of farm_film carries the Sankeys of every year; the slider shows the year asked for,
+    with no script error on the page."""
+    from mfa.sankey_diagram.series import sankey_series
+
+    park = mfa.read_park("farm_film")
+    path = write_report(park, tmp_path / "report.html", lang="zh")
+    probe = tmp_path / "probe.html"
+    probe.write_text(path.read_text(encoding="utf-8").replace("</body>", _SLIDE_JS % 1, 1), encoding="utf-8")
+    dom = _render(probe.resolve().as_uri(), tmp_path)
+    errors = re.search(r'<pre id="mfa-js-errors"[^>]*data-count="(\d+)"[^>]*>(.*?)</pre>', dom, re.S)
+    assert errors is not None and errors.group(1) == "0", errors and errors.group(2)
+    blocks = re.findall(r'<div class="mfa-sankey-year" data-year="(\d+)"([^>]*)>(.*?)</svg></div>', dom, re.S)
+    visible = [(y, body) for y, attrs, body in blocks if "hidden" not in attrs]
+    assert [b[0] for b in blocks] == [str(y) for y in park.years] and [y for y, _b in visible] == ["2022"]
+    expected = sankey_series(park, lang="zh").diagram(2022)
+    assert len(re.findall(r'class="sankey-link\b(?!s)', visible[0][1])) == len(expected.links)

@@ -106,3 +106,45 @@ def test_cli_writes_the_slider_page_and_year_draws_one(tmp_path, series):
         sankey(solve_park(mfa.read_park("farm_film", year=2023)).park).scale)
     done = _cli("sankey", "farm_film", "-o", "f.png", cwd=tmp_path)
     assert done.returncode == 2 and "--year 2025" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_wuhai_ash_yard_is_a_multi_year_stock_drawn_down():
+    """parks/wuhai_ash_yard: every year balances, the yard's stock carries over, the sourced S04 figures are
+    in the flows, and the retrofit draws the legacy fly ash down from 2023."""
+    from pathlib import Path
+
+    park = mfa.read_park(Path(__file__).parent.parent / "parks" / "wuhai_ash_yard")
+    assert park.years == (2021, 2022, 2023, 2024, 2025)
+    for year in park.years:
+        b = mfa.balance(park.for_year(year))
+        assert not (b.processes["status"] == "imbalanced").any()
+    st = mfa.stocks(park).table
+    for material, g in st.groupby("material"):
+        g = g.sort_values("year")
+        # stock(t) − stock(t−1) = inflow − outflow, and the closing carries to the next year
+        np.testing.assert_allclose(g["stock"].diff().iloc[1:], (g["inflow"] - g["outflow"]).iloc[1:], rtol=1e-9)
+    fa = st[st["material"] == "fly_ash"].set_index("year")["stock"]
+    # hand-computed: 500 + 40 − 3.44 = 536.56万t at the end of 2021, then 536.56 + 35 − 10 = 561.56
+    assert fa[2021] == pytest.approx(5_365_600) and fa[2022] == pytest.approx(5_615_600)
+    assert fa[2023] < fa[2022] and fa[2025] < fa[2024]
+    f = park.flows
+    one = f[(f["year"] == 2021)]
+    assert one.loc[(one["source"] == "ash_yard") & (one["material"] == "fly_ash"), "value"].sum() == \
+        pytest.approx(34_400)  # S04 综合利用往年贮存量 3.44万t
+    assert one.loc[(one["source"] == "power_plants") & (one["material"] == "fly_ash"), "value"].sum() == \
+        pytest.approx(3_657_560)  # S04: 22.76 % of 1607.013万t
+
+
+def test_wuhai_ash_yard_readme_commands_run(tmp_path):
+    from pathlib import Path
+
+    here = Path(__file__).parent.parent / "parks" / "wuhai_ash_yard"
+    readme = (here / "README.md").read_text(encoding="utf-8")
+    commands = [line.split("#")[0].split() for line in readme.splitlines() if line.startswith("mfa ")]
+    assert [c[1] for c in commands] == ["check", "stocks", "sankey", "trace", "report"]
+    for c in commands:
+        argv = [str(here) if a == "parks/wuhai_ash_yard" else a for a in c[1:]]
+        done = _cli(*argv, cwd=tmp_path)
+        assert done.returncode == 0, (c, done.stderr[-1000:])
+    page = (tmp_path / "ash_yard_report.html").read_text(encoding="utf-8")
+    assert page.count('class="mfa-sankey-year"') == 5 and "各年物质流" in page
