@@ -123,21 +123,28 @@ def run(args: argparse.Namespace) -> int:
 
         solved = solve_park(park)
         park, note = solved.park, solved.note
-    diagram = sankey(park, material=args.material, category=args.category, group_by=args.group_by,
-                     lang=args.lang, scale=args.scale, residuals=not args.no_residuals,
-                     carriers=True if args.carriers or args.substance else None, around=args.around,
-                     depth=args.depth,
+    diagram = sankey(park, **_drawing(args), carriers=True if args.carriers or args.substance else None,
                      title=f"{park.info.name} — {args.substance} (t/a of {args.substance})" if args.substance else None)
     path = diagram.save(args.output)
     summary = {"output": str(path), **diagram.summary}
+    return _tell(args, summary, f"{summary['nodes']} nodes, {summary['links']} links, "
+                                f"scale {number(diagram.scale)} t/a per mm",
+                 ([note] if note else []) + list(diagram.messages))
+
+
+def _drawing(args: argparse.Namespace) -> dict:
+    """What to draw, as :func:`mfa.sankey` takes it (carriers aside)."""
+    return dict(material=args.material, category=args.category, group_by=args.group_by, lang=args.lang,
+                scale=args.scale, residuals=not args.no_residuals, around=args.around, depth=args.depth)
+
+
+def _tell(args: argparse.Namespace, summary: dict, what: str, notes: list) -> int:
+    """Print the ``--json`` summary, or what was written and the notes."""
     if args.json:
         print_json(summary)
     else:
-        print(f"wrote {path}: {summary['nodes']} nodes, {summary['links']} links, "
-              f"scale {number(diagram.scale)} t/a per mm")
-        if note:
-            print(f"note: {note}")
-        for message in diagram.messages:
+        print(f"wrote {summary['output']}: {what}")
+        for message in notes:
             print(f"note: {message}")
     return 0
 
@@ -156,17 +163,9 @@ def _run_series(args: argparse.Namespace, park) -> int:
     if args.substance or args.reconcile:
         flag = "--substance" if args.substance else "--reconcile"
         raise MfaError(f"{flag} draws one year: the park holds {years}; add --year {park.years[-1]}")
-    series = sankey_series(park, solve=not args.as_given, material=args.material, category=args.category,
-                           group_by=args.group_by, lang=args.lang, scale=args.scale,
-                           residuals=not args.no_residuals, carriers=True if args.carriers else None,
-                           around=args.around, depth=args.depth)
+    series = sankey_series(park, solve=not args.as_given, **_drawing(args),
+                           carriers=True if args.carriers else None)
     path = series.save(args.output)
-    summary = {"output": str(path), **series.summary}
-    if args.json:
-        print_json(summary)
-    else:
-        print(f"wrote {path}: {len(series.years)} years ({years}) with a time slider, {summary['links']} links, "
-              f"one scale {number(series.scale)} t/a per mm")
-        for message in series.messages:
-            print(f"note: {message}")
-    return 0
+    return _tell(args, {"output": str(path), **series.summary},
+                 f"{len(series.years)} years ({years}) with a time slider, {len(series.links)} links, "
+                 f"one scale {number(series.scale)} t/a per mm", list(series.messages))

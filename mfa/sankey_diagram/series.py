@@ -128,6 +128,7 @@ class SankeySeries(Result):
         Returns
         -------
         str
+            HTML: the slider, the scale's note and one ``div.mfa-sankey-year`` per year.
 
         Examples
         --------
