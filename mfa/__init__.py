@@ -34,6 +34,7 @@ _EXPORTS = {
     "reconcile": "mfa.solve",
     "network_metrics": ("mfa.network", "metrics"),
     "sankey": "mfa.sankey_diagram",
+    "sankey_series": "mfa.sankey_diagram.series",
     "monte_carlo": "mfa.uncertainty",
     "explain": "mfa.explanation",
     "discover_couplings": ("mfa.symbiosis", "discover"),
@@ -76,6 +77,7 @@ if TYPE_CHECKING:  # what type checkers and IDEs see; at run time the names load
     from mfa.park import Park, ParkInfo
     from mfa.robustness import resilience
     from mfa.sankey_diagram import sankey
+    from mfa.sankey_diagram.series import sankey_series
     from mfa.solve import reconcile
     from mfa.solved import solve_park
     from mfa.substance import SubstanceLayer, read_substances, reconcile_substances, substance_fates

@@ -218,9 +218,18 @@ def solve_park(park: "Park", *, reconcile: bool = False) -> SolvedPark:
                                     f"balances, so the data contradict each other there; left unknown: {bad}",
                                     "solved.negative", n=int(negative.sum()), flows=list(ids[negative][:5])))
             computed &= ~negative
-        new = flows.copy()
-        new.loc[computed, "value"] = np.clip(value[computed], 0.0, None)
-        solved = park.replace(flows=new) if computed.any() else park
+        solved = park
+        if computed.any():
+            filled = flows["value"].to_numpy(dtype=float, copy=True)
+            filled[computed] = np.clip(value[computed], 0.0, None)
+            if len(park.years) <= 1:
+                # only values change, and they are checked as a column: validating every table again cost
+                # ``mfa check wuhai`` 40 ms
+                solved = park.with_values(filled)
+            else:
+                new = flows.copy()
+                new["value"] = filled
+                solved = park.replace(flows=new)
     undetermined = list(ids[unknown & ~computed])
     n_c = int(computed.sum())
     if n_c:

@@ -226,19 +226,13 @@ def read_substances(path_or_name: str | Path, park: "Park") -> SubstanceLayer:
     True
     """
     from mfa.io import resolve_park_path
-    from mfa.io.readers import read_csv_table, read_excel, read_yaml
+    from mfa.io.readers import SUBSTANCE_TABLES, read_excel, read_folder_tables, read_yaml
 
     p = resolve_park_path(path_or_name)
     issues: list[Issue] = []
     raws: dict[str, RawTable | None] = {}
     if p.is_dir():
-        for name in ("concentrations", "substance_tc"):
-            f = p / f"{name}.csv"
-            if f.is_file():
-                try:
-                    raws[name] = read_csv_table(f, name, issues)
-                except ParkError as e:
-                    issues.extend(e.issues)
+        raws = read_folder_tables(p, SUBSTANCE_TABLES, issues)
     elif p.suffix.lower() in (".yaml", ".yml"):
         tables, _, _ = read_yaml(p)
         raws = {k: tables.get(k) for k in ("concentrations", "substance_tc")}
@@ -761,8 +755,8 @@ def joint_model(park: "Park", layer: SubstanceLayer) -> JointModel:
     ('Al2O3',)
     """
     from mfa.conventions import STOCK_KINDS
+    from mfa.solve.gauss_newton import iterate
     from mfa.solve.model import model_from_park
-    from mfa.solve.reconciliation import estimate
 
     goods = model_from_park(park)
     # the goods-only solution is the start point of the goods unknowns (values only, no σ needed)
@@ -774,7 +768,9 @@ def joint_model(park: "Park", layer: SubstanceLayer) -> JointModel:
         # the goods data determine and which are zero. The linear first step alone is not enough: with measured
         # transfer coefficients it can put at 211 t/a a flow that converges to 0, whose content then has no
         # bound (m = f·c with f → 0) and stalls the iteration.
-        sol = estimate(goods, covariance=False).solution
+        # iterate, not estimate: the start needs neither σ nor the determined combinations of the unobservable
+        # flows (a second elimination pass at 10⁵ flows), and without bounds estimate is this very call
+        sol = iterate(goods, goods.kind.copy(), goods.value0.copy(), max_iter=100, tol=1e-10)
         start = sol.v
         undetermined = sol.y_idx[~sol.observable]
         linked = np.setdiff1d(np.arange(goods.n_f), undetermined[undetermined < goods.n_f])
@@ -858,8 +854,6 @@ class SubstanceResult(Result):
      ['line>out:alumina', 39.4, 'exact'], ['line>dump:silicon_calcium_slag', 8.6, 'computed']]
     """
 
-    title: ClassVar[str] = "Substance flows"
-    main_table: ClassVar[str] = "substance_flows"
     substance_flows: pd.DataFrame
     flows: pd.DataFrame
     balances: pd.DataFrame
@@ -868,6 +862,8 @@ class SubstanceResult(Result):
     dof: int = 0
     p_value: float = 1.0
     iterations: int = 0
+    title: ClassVar[str] = "Substance flows"
+    main_table: ClassVar[str] = "substance_flows"
 
     @property
     def summary(self) -> dict[str, Any]:
@@ -1185,11 +1181,11 @@ class SubstanceFates(Result):
      ['silicon_calcium_slag', 'landfill', 1.0]]
     """
 
-    title: ClassVar[str] = "Substance fates"
-    main_table: ClassVar[str] = "fates"
     fates: pd.DataFrame
     recovery: pd.DataFrame
     substance: str | None = None
+    title: ClassVar[str] = "Substance fates"
+    main_table: ClassVar[str] = "fates"
 
 
 _MEDIA = (("air", ("air", "atmosphere", "gas", "burn", "大气", "空气", "焚烧")),

@@ -45,6 +45,9 @@ def commands(tmp: Path) -> dict[str, list[str]]:
     out["indicators farm_film"] = ["indicators", "farm_film", "--json"]
     out["stocks farm_film"] = ["stocks", "farm_film", "--json"]
     out["project farm_film"] = ["project", "farm_film", "--until", "2027", "--json"]
+    out["trace farm_film"] = ["trace", "farm_film", "--json"]
+    out["trace farm_film --series --year 2023"] = ["trace", "farm_film", "--series", "--year", "2023", "--json"]
+    out["sankey farm_film"] = ["sankey", "farm_film", "-o", str(tmp / "farm_film.html"), "--json"]
     out["error"] = ["check", str(tmp / "missing.yaml"), "--json"]
     return out
 

@@ -465,3 +465,64 @@ def test_detail_draws_hostile_names_as_text(tmp_path):
     assert got["title"] == "around " + evil  # the name, whole, as text
     assert any(lab.startswith(evil[:20]) for lab in got["labels"])  # cut to its width, as text
     assert got["rows"] == 1  # the flow from the hostile process, found by its name
+
+
+_SLIDE_JS = """<script>window.addEventListener('load', function () {
+  var r = document.querySelector('.mfa-sankey-series input[type=range]');
+  r.value = %d; r.dispatchEvent(new Event('input'));
+});</script></body>"""
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_sankey_slider_switches_the_visible_year(tmp_path, lang):
+    """The time slider of a multi-year park's Sankey page: moved to a year, that year's SVG is the one
+    shown, and its links are that year's diagram's links (not the last year's)."""
+    from mfa.sankey_diagram.series import sankey_series
+
+    series = sankey_series(mfa.read_park("farm_film"), lang=lang)
+    page = series.save(tmp_path / "film.html").read_text(encoding="utf-8")
+
+    def shown(dom: str) -> tuple[str, int]:
+        blocks = re.findall(r'<div class="mfa-sankey-year" data-year="(\d+)"([^>]*)>(.*?)</svg></div>', dom, re.S)
+        visible = [(y, body) for y, attrs, body in blocks if "hidden" not in attrs]
+        assert len(blocks) == len(series.years) and len(visible) == 1, [(y, a) for y, a, _b in blocks]
+        year, body = visible[0]
+        return year, len(re.findall(r'class="sankey-link\b(?!s)', body))
+
+    last = _render((tmp_path / "film.html").resolve().as_uri(), tmp_path)
+    assert shown(last)[0] == "2025"
+    probe = tmp_path / "probe.html"
+    probe.write_text(page.replace("</body>", _SLIDE_JS % 0, 1), encoding="utf-8")
+    dom = _render(probe.resolve().as_uri(), tmp_path)
+    year, n_links = shown(dom)
+    assert year == "2021" and n_links == len(series.diagram(2021).links)
+    assert re.search(r'<output id="[^"]*-year">2021</output>', dom)
+    # the visible diagram's link values are 2021's, which differ from 2025's
+    values = lambda d: sorted(format_value(v, lang) for v in d.links["value"])  # noqa: E731
+    from mfa.sankey_diagram import format_value
+
+    assert values(series.diagram(2021)) != values(series.diagram(2025))
+    block = dom[dom.index('data-year="2021"'):dom.index('data-year="2022"')]
+    drawn = re.findall(r'class="sankey-value"[^>]*><tspan[^>]*>([^<]*)<', block)
+    assert drawn == series.diagram(2021).layout.value_labels["text"].tolist()
+    if lang == "zh":
+        assert "年份" in dom
+
+
+def test_report_of_a_multi_year_park_has_the_slider_sankey(tmp_path):
+    """The report of farm_film carries the Sankeys of every year; the slider shows the year asked for,
+    with no script error on the page."""
+    from mfa.sankey_diagram.series import sankey_series
+
+    park = mfa.read_park("farm_film")
+    path = write_report(park, tmp_path / "report.html", lang="zh")
+    probe = tmp_path / "probe.html"
+    probe.write_text(path.read_text(encoding="utf-8").replace("</body>", _SLIDE_JS % 1, 1), encoding="utf-8")
+    dom = _render(probe.resolve().as_uri(), tmp_path)
+    errors = re.search(r'<pre id="mfa-js-errors"[^>]*data-count="(\d+)"[^>]*>(.*?)</pre>', dom, re.S)
+    assert errors is not None and errors.group(1) == "0", errors and errors.group(2)
+    blocks = re.findall(r'<div class="mfa-sankey-year" data-year="(\d+)"([^>]*)>(.*?)</svg></div>', dom, re.S)
+    visible = [(y, body) for y, attrs, body in blocks if "hidden" not in attrs]
+    assert [b[0] for b in blocks] == [str(y) for y in park.years] and [y for y, _b in visible] == ["2022"]
+    expected = sankey_series(park, lang="zh").diagram(2022)
+    assert len(re.findall(r'class="sankey-link\b(?!s)', visible[0][1])) == len(expected.links)

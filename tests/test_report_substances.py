@@ -65,9 +65,13 @@ def test_hand_figures_in_the_page(pages):
         ("hw18_incineration_residues", "landfill")] == 1.0
 
 
-def test_no_section_without_a_layer():
-    page = report_html(mfa.read_park("hazardous"))
-    assert 'id="substances"' not in page and 'class="mfa-view-panel"' not in page
+def test_the_parks_own_layer_by_default_and_none_when_asked():
+    park = mfa.read_park("hazardous")
+    assert report_html(park) == report_html(park, substances=read_substances("hazardous", park))
+    for page in (report_html(park, substances=False), report_html(park.replace(), substances=False)):
+        assert 'id="substances"' not in page and 'class="mfa-view-panel"' not in page
+    built = mfa.Park.from_frames(processes=park.processes, flows=park.flows, materials=park.materials)
+    assert built.source is None and 'id="substances"' not in report_html(built)
 
 
 def test_chinese_section_speaks_chinese():

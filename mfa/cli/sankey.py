@@ -16,7 +16,11 @@ accumulated in the last; return flows are drawn as links running back
 below (or above) the columns they span, with arrows. Air, water and flue gas are left out of the whole-park view
 unless --carriers is given (the note says how much). Imbalances beyond the park's
 tolerance are drawn to/from 'unaccounted (balance residual)'. The .html file is self-contained and works
-offline. --scale fixes the width scale (t/a per mm of the static diagram) so that diagrams compare."""
+offline. --scale fixes the width scale (t/a per mm of the static diagram) so that diagrams compare.
+
+A park of several years gives one .html page with a diagram per year, all at one scale (the largest of the
+years' fitted scales, unless --scale is given), and a time slider; without JavaScript the page shows the last
+year. --year Y draws one year as for a one-year park (and any format)."""
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -103,6 +107,8 @@ def run(args: argparse.Namespace) -> int:
                        "file name")
     park = load_park(args.park)
     check_scale(args.scale, park)
+    if len(park.years) > 1:
+        return _run_series(args, park)
     note = ""
     if args.substance:
         from mfa.cli._substance import substance_view
@@ -117,20 +123,49 @@ def run(args: argparse.Namespace) -> int:
 
         solved = solve_park(park)
         park, note = solved.park, solved.note
-    diagram = sankey(park, material=args.material, category=args.category, group_by=args.group_by,
-                     lang=args.lang, scale=args.scale, residuals=not args.no_residuals,
-                     carriers=True if args.carriers or args.substance else None, around=args.around,
-                     depth=args.depth,
+    diagram = sankey(park, **_drawing(args), carriers=True if args.carriers or args.substance else None,
                      title=f"{park.info.name} — {args.substance} (t/a of {args.substance})" if args.substance else None)
     path = diagram.save(args.output)
     summary = {"output": str(path), **diagram.summary}
+    return _tell(args, summary, f"{summary['nodes']} nodes, {summary['links']} links, "
+                                f"scale {number(diagram.scale)} t/a per mm",
+                 ([note] if note else []) + list(diagram.messages))
+
+
+def _drawing(args: argparse.Namespace) -> dict:
+    """What to draw, as :func:`mfa.sankey` takes it (carriers aside)."""
+    return dict(material=args.material, category=args.category, group_by=args.group_by, lang=args.lang,
+                scale=args.scale, residuals=not args.no_residuals, around=args.around, depth=args.depth)
+
+
+def _tell(args: argparse.Namespace, summary: dict, what: str, notes: list) -> int:
+    """Print the ``--json`` summary, or what was written and the notes."""
     if args.json:
         print_json(summary)
     else:
-        print(f"wrote {path}: {summary['nodes']} nodes, {summary['links']} links, "
-              f"scale {number(diagram.scale)} t/a per mm")
-        if note:
-            print(f"note: {note}")
-        for message in diagram.messages:
+        print(f"wrote {summary['output']}: {what}")
+        for message in notes:
             print(f"note: {message}")
     return 0
+
+
+def _run_series(args: argparse.Namespace, park) -> int:
+    """The slider page of a multi-year park (:func:`mfa.sankey_diagram.series.sankey_series`)."""
+    from pathlib import Path
+
+    from mfa.errors import MfaError
+    from mfa.sankey_diagram.series import sankey_series
+
+    years = f"{park.years[0]}–{park.years[-1]}"
+    if Path(args.output).suffix.lower() not in (".html", ".htm"):
+        raise MfaError(f"{args.output}: the park holds {years}; the Sankeys of every year go to one .html page "
+                       f"with a time slider; for a .png/.svg/.pdf draw one year with --year {park.years[-1]}")
+    if args.substance or args.reconcile:
+        flag = "--substance" if args.substance else "--reconcile"
+        raise MfaError(f"{flag} draws one year: the park holds {years}; add --year {park.years[-1]}")
+    series = sankey_series(park, solve=not args.as_given, **_drawing(args),
+                           carriers=True if args.carriers else None)
+    path = series.save(args.output)
+    return _tell(args, {"output": str(path), **series.summary},
+                 f"{len(series.years)} years ({years}) with a time slider, {len(series.links)} links, "
+                 f"one scale {number(series.scale)} t/a per mm", list(series.messages))

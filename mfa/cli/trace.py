@@ -53,6 +53,9 @@ def register(sub: Any) -> None:
 
     add_substance_option(p, "where this substance of each waste ends (products, landfill, air, water, soil …) "
                             "and the recovery per process, from the joint goods and substance reconciliation")
+    p.add_argument("--series", action="store_true",
+                   help="the fates of every year of the park, summed by material and fate (automatic when the "
+                        "park holds several years; --year Y: that year only)")
     p.add_argument("--flows", action="store_true",
                    help="also list every waste flow with its own fate, the rule that gave it, and its stage")
     add_json_flag(p)
@@ -89,12 +92,16 @@ def run(args: argparse.Namespace) -> int:
     from mfa.errors import Issue
     from mfa.tracing import trace
 
+    from mfa.cli._common import load_park
+
     if args.substance:
-        from mfa.cli._common import load_park
         from mfa.cli._substance import trace_substance
 
         return trace_substance(args, load_park(args.park))
-    park, solved = prepare_park(args)
+    park = load_park(args.park)
+    if args.series or len(park.years) > 1:
+        return _run_series(args, park)
+    park, solved = prepare_park(args, park)
     result = trace(park, material=args.material, origin=args.origin, convention=args.convention, solve=False)
     if solved is not None and solved.note:
         result = replace(result, messages=(Issue.note(solved.note),) + result.messages)
@@ -104,6 +111,34 @@ def run(args: argparse.Namespace) -> int:
         flows = fates(park, args.material)
         result = replace(result, flows=flows[flows["source"] == args.origin] if args.origin else flows)
     return emit(args, result, lambda: _show_text(park.info.name, result, args))
+
+
+def _run_series(args: argparse.Namespace, park: Any) -> int:
+    """``--series``: the fates of every year (:func:`mfa.trace_series`), as a table of tonnes per material,
+    fate and year (``--json``: the :class:`mfa.time_series.FateSeries` document)."""
+    from mfa.errors import MfaError
+    from mfa.time_series import trace_series
+
+    if args.origin or args.material or args.flows:
+        flag = "--origin" if args.origin else "--material" if args.material else "--flows"
+        year = park.years[-1] if park.years else 2025
+        raise MfaError(f"{flag} traces one year; --series (or a park of several years) traces every year: "
+                       f"add --year {year}")
+    result = trace_series(park, convention=args.convention, solve=not args.as_given)
+
+    def show() -> None:
+        fates = result.fates
+        years = park.years
+        span = f"{years[0]}–{years[-1]}" if len(years) > 1 else str(years[0]) if years else ""
+        print(f"Fates of the waste streams of {park.info.name} by year {span} ({args.convention} convention; t/a)")
+        wide = fates.pivot_table(index=["material", "fate"], columns="year", values="tonnes", aggfunc="sum",
+                                 sort=False, fill_value=0.0)
+        with table_options(float_format=tonnes):
+            print(wide.to_string() if len(wide) else "(nothing to trace: no waste with known values)")
+        for issue in result.messages:
+            print(f"note: {issue}")
+
+    return emit(args, result, show)
 
 
 def _show_text(park_name: str, result: TraceResult, args: argparse.Namespace) -> None:

@@ -347,6 +347,45 @@ def read_csv_table(path: Path, name: str, issues: list[Issue] | None = None) -> 
     return RawTable(name, file, frame, rows)
 
 
+def read_folder_tables(folder: Path, names: tuple[str, ...], issues: list[Issue],
+                       refused: set[str] | None = None) -> dict[str, RawTable | None]:
+    """The tables ``names`` of a park folder that have a file (``<name>.csv``), as text cells with rows
+    located; problems go to ``issues`` and the names of tables refused whole to ``refused``.
+
+    Parameters
+    ----------
+    folder : Path
+    names : tuple of str
+    issues : list of Issue
+        Appended to.
+    refused : set of str, optional
+        Added to.
+
+    Returns
+    -------
+    dict of str to RawTable or None
+
+    Examples
+    --------
+    >>> from mfa.catalogue import example_park_path
+    >>> found: list = []
+    >>> sorted(read_folder_tables(example_park_path("hazardous"), ("flows", "substance_tc", "nothing"), found))
+    ['flows', 'substance_tc']
+    """
+    tables: dict[str, RawTable | None] = {}
+    for name in names:
+        p = folder / f"{name}.csv"
+        if not p.is_file():
+            continue
+        try:
+            tables[name] = read_csv_table(p, name, issues)
+        except ParkError as e:
+            issues.extend(e.issues)
+            if refused is not None:
+                refused.add(name)
+    return tables
+
+
 def read_csv_folder(folder: Path) -> tuple[dict[str, RawTable | None], RawTable | None, list[Issue], set[str]]:
     """The raw tables of a park folder, its ``park.csv``, the problems found while reading, and the names
     of the tables that were refused whole (their checks against other tables are then skipped).
@@ -375,17 +414,11 @@ def read_csv_folder(folder: Path) -> tuple[dict[str, RawTable | None], RawTable 
     (['flows', 'processes'], [], set())
     """
     issues: list[Issue] = []
-    tables: dict[str, RawTable | None] = {}
     refused: set[str] = set()
-    for name in TABLES:
+    tables = read_folder_tables(folder, TABLES, issues, refused)
+    for name in ("processes", "flows"):
         p = folder / f"{name}.csv"
-        if p.is_file():
-            try:
-                tables[name] = read_csv_table(p, name, issues)
-            except ParkError as e:
-                issues.extend(e.issues)
-                refused.add(name)
-        elif name in ("processes", "flows"):
+        if not p.is_file():
             issues.append(Issue(str(p), "missing file", suggestion=f"a park folder needs {name}.csv"))
     info = None
     p = folder / "park.csv"

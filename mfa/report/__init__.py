@@ -1026,9 +1026,11 @@ def report_html(park: Any, lang: str = "en", scale: float | None = None, reconci
     flows_csv : str
         File name of the flows' CSV beside the page, linked from the *Full detail* section
         (:func:`write_report` writes it).
-    substances : mfa.substance.SubstanceLayer, optional
+    substances : mfa.substance.SubstanceLayer or False, optional
         The park's substance layer (:func:`mfa.read_substances`): adds the *Substances* section (fates,
-        recovery, the goods/substance Sankey toggle; :mod:`mfa.report.substances`).
+        recovery, the goods/substance Sankey toggle; :mod:`mfa.report.substances`). By default the layer
+        stored with the park (read from :attr:`mfa.Park.source`, none for a park built in code); ``False``
+        leaves the section out.
 
     Returns
     -------
@@ -1056,6 +1058,12 @@ def _report(park: Any, lang: str, scale: float | None, reconcile: bool, solve: b
     check_lang(lang)
     series = series_section(park, lang)  # a multi-year park: its rates by year, then its latest year
     park = park.for_year(park.years[-1]) if len(park.years) > 1 else park
+    if substances is None and park.source is not None:
+        from mfa.substance import read_substances
+
+        substances = read_substances(park.source, park)  # the park's own layer, as `mfa report` reads it
+    elif substances is False:
+        substances = None
     given = park
     note = ""
     if reconcile:

@@ -13,11 +13,12 @@ from mfa.report.page import why as _why
 
 #: The section's words.
 TEXT = {"en": {"series": "Indicators by year", "indicator": "indicator", "stocks": "Stocks on 31 December (t)",
-               "stock": "stock",
+               "stock": "stock", "sankey": "Flows by year (move the slider to change the year)",
                "note": "Each year is balanced on its own; the target of a year is the strictest that applies to the "
                        "park's region and level (✓ met, ✗ missed). The sections below are for {year}.",
                "missing": "The rates by year could not be computed: {e}"},
         "zh": {"series": "各年指标", "indicator": "指标", "stocks": "各年末库存（吨）", "stock": "库存",
+               "sankey": "各年物质流（拖动滑块切换年份）",
                "note": "每年单独平衡；当年目标为适用于本园区所在地区和级别的最严格目标（✓ 达到，✗ 未达到）。"
                        "以下各节为 {year} 年。",
                "missing": "无法计算各年指标：{e}"}}
@@ -36,8 +37,9 @@ def series_section(park: Any, lang: str) -> dict:
     -------
     dict
         ``series`` (None for a one-year park, else a dict: ``heading``, ``note``, ``table``, ``chart`` (SVG),
-        ``stocks`` (each stock's closing per year, or None), ``stocks_heading`` and ``missing`` (why it
-        failed, or "")).
+        ``stocks`` (each stock's closing per year, or None), ``stocks_heading``, ``sankey`` (the Sankey of
+        every year at one scale with a time slider, :func:`mfa.sankey_diagram.series.sankey_series`, HTML),
+        ``sankey_heading`` and ``missing`` (why it failed, or "")).
 
     Examples
     --------
@@ -47,6 +49,8 @@ def series_section(park: Any, lang: str) -> dict:
     ('地膜回收率', '80.0 % (≥80.0 % ✓)')
     >>> sec["stocks"]["rows"][-1]["stock_name"], sec["stocks"]["rows"][-1]["y2025"]
     ('soil · farm_film', '23,169')
+    >>> sec["sankey"].count('class="mfa-sankey-year"'), sec["sankey_heading"][:5]
+    (5, '各年物质流')
     >>> series_section(mfa.read_park("hazardous"), "en")
     {'series': None}
     """
@@ -56,7 +60,7 @@ def series_section(park: Any, lang: str) -> dict:
         return {"series": None}
     t = TEXT[lang]
     out = {"heading": t["series"], "note": t["note"].format(year=years[-1]), "table": None, "chart": "",
-           "missing": "", "stocks": None, "stocks_heading": t["stocks"]}
+           "missing": "", "stocks": None, "stocks_heading": t["stocks"], "sankey": "", "sankey_heading": t["sankey"]}
     try:
         from mfa.time_series import indicator_series
 
@@ -76,6 +80,12 @@ def series_section(park: Any, lang: str) -> dict:
     out["table"] = _table(wide, [("indicator", t["indicator"], None)]
                           + [(f"y{y}", str(y), None) for y in years])
     out["stocks"] = _stocks_table(park, years, t)
+    try:
+        from mfa.sankey_diagram.series import sankey_series
+
+        out["sankey"] = sankey_series(park, lang=lang).to_html(full_html=False)
+    except Exception as exc:  # the section keeps its table without the diagrams
+        out["missing"] = f"Sankey: {_why(exc)}"
     try:
         from mfa.charts import chart_svg, series_chart
 

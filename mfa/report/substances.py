@@ -13,35 +13,29 @@ from mfa.report.page import why as _why
 
 __all__ = ["SUBSTANCE_TEXT", "substance_section"]
 
-#: The section's sentences, in both languages ({s}: the substance's id).
-SUBSTANCE_TEXT: dict[str, dict[str, str]] = {
-    "en": {"substances": "Substances",
-           "note": "The substances inside the goods (the park's concentrations table), from the joint goods and "
-                   "substance reconciliation. Fates: where the substance each waste carries ends, in t/a of the "
-                   "substance and as a share of what the waste carries. Recovery: substance in a process's "
-                   "products ÷ substance in its waste inputs.",
-           "toggle": "Sankey of", "goods": "goods (t/a)", "of_substance": "{s} (t/a of {s})",
-           "fates": "Fates of {s}", "recovery": "Recovery of {s}",
-           "material": "Waste", "fate": "Fate", "tonnes": "t/a of {s}", "share": "Share",
-           "process": "Process", "waste_in": "In waste inputs", "inputs": "In all inputs",
-           "products_out": "In products", "rate": "Recovery",
-           "no_fates": "No waste of the park carries {s} in the data given.",
-           "no_recovery": "No process uses a waste that carries {s}.",
-           "missing": "The substance layer could not be computed: {e}",
-           "missing_sankey": "Sankey not available: {e}"},
-    "zh": {"substances": "物质（元素与化合物）",
-           "note": "货物中的物质（园区的含量表），按货物与物质联合平差计算。去向：各废物所含物质的最终去处，"
-                   "以该物质的吨/年和占废物所含量的比例表示。回收率：过程产品中的物质 ÷ 其废物输入中的物质。",
-           "toggle": "桑基图：", "goods": "货物（吨/年）", "of_substance": "{s}（{s} 吨/年）",
-           "fates": "{s} 的去向", "recovery": "{s} 的回收率",
-           "material": "废物", "fate": "去向", "tonnes": "{s} 吨/年", "share": "比例",
-           "process": "过程", "waste_in": "废物输入中", "inputs": "全部输入中",
-           "products_out": "产品中", "rate": "回收率",
-           "no_fates": "按所给数据，园区没有废物含 {s}。",
-           "no_recovery": "没有过程利用含 {s} 的废物。",
-           "missing": "无法计算物质层：{e}",
-           "missing_sankey": "桑基图不可用：{e}"},
+# key: (English, Chinese); {s} is the substance's id
+_PAIRS: dict[str, tuple[str, str]] = {
+    "substances": ("Substances", "物质（元素与化合物）"),
+    "note": ("The substances inside the goods (the park's concentrations table), from the joint goods and substance "
+             "reconciliation. Fates: where the substance each waste carries ends, in t/a of the substance and as "
+             "a share of what the waste carries. Recovery: substance in a process's products ÷ substance in its "
+             "waste inputs.",
+             "货物中的物质（园区的含量表），按货物与物质联合平差计算。去向：各废物所含物质的最终去处，以该物质的"
+             "吨/年和占废物所含量的比例表示。回收率：过程产品中的物质 ÷ 其废物输入中的物质。"),
+    "toggle": ("Sankey of", "桑基图："), "goods": ("goods (t/a)", "货物（吨/年）"),
+    "of_substance": ("{s} (t/a of {s})", "{s}（{s} 吨/年）"),
+    "fates": ("Fates of {s}", "{s} 的去向"), "recovery": ("Recovery of {s}", "{s} 的回收率"),
+    "material": ("Waste", "废物"), "fate": ("Fate", "去向"), "tonnes": ("t/a of {s}", "{s} 吨/年"),
+    "share": ("Share", "比例"), "process": ("Process", "过程"), "waste_in": ("In waste inputs", "废物输入中"),
+    "inputs": ("In all inputs", "全部输入中"), "products_out": ("In products", "产品中"), "rate": ("Recovery", "回收率"),
+    "no_fates": ("No waste of the park carries {s} in the data given.", "按所给数据，园区没有废物含 {s}。"),
+    "no_recovery": ("No process uses a waste that carries {s}.", "没有过程利用含 {s} 的废物。"),
+    "missing": ("The substance layer could not be computed: {e}", "无法计算物质层：{e}"),
+    "missing_sankey": ("Sankey not available: {e}", "桑基图不可用：{e}"),
 }
+#: The section's sentences, in both languages ({s}: the substance's id).
+SUBSTANCE_TEXT: dict[str, dict[str, str]] = {lang: {k: pair[i] for k, pair in _PAIRS.items()}
+                                             for i, lang in enumerate(("en", "zh"))}
 
 
 def _sankey_fragment(park: Any, lang: str, div_id: str, title: str | None = None) -> str:

@@ -54,6 +54,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
     from mfa.park import Park
     from mfa.sankey_diagram.layout import SankeyLayout
+    from mfa.sankey_diagram.series import SankeySeries
 
 __all__ = ["sankey", "sankey_frames", "SankeyDiagram", "format_value", "KIND_COLORS", "CATEGORY_COLORS",
            "kind_label", "category_label", "carrier_flows", "CARRIER_CATEGORIES", "wrap_label"]
@@ -918,8 +919,9 @@ def sankey(park: "Park", material: str | Sequence[str] | None = None,
            category: str | Sequence[str] | None = None, group_by: str | None = None, lang: str = "en",
            scale: float | None = None, title: str | None = None, div_id: str = "mfa-sankey",
            residuals: bool = True, carriers: bool | None = None, around: str | None = None,
-           depth: int = 1) -> SankeyDiagram:
-    """A Sankey diagram of ``park`` (see the module docstring for what is drawn and how).
+           depth: int = 1) -> "SankeyDiagram | SankeySeries":
+    """A Sankey diagram of ``park`` (see the module docstring for what is drawn and how); of a multi-year
+    park, the diagram of every year at one scale (:func:`mfa.sankey_diagram.series.sankey_series`).
 
     Parameters
     ----------
@@ -944,10 +946,13 @@ def sankey(park: "Park", material: str | Sequence[str] | None = None,
     Returns
     -------
     SankeyDiagram
+        Or, for a park of several years, a :class:`~mfa.sankey_diagram.series.SankeySeries`.
 
     Examples
     --------
     >>> import mfa
+    >>> type(sankey(mfa.read_park("farm_film"))).__name__
+    'SankeySeries'
     >>> d = sankey(mfa.read_park("wuhai"))
     >>> d.notes["carriers"] > 1e8, "air" in set(d.links["material"])
     (True, False)
@@ -957,8 +962,15 @@ def sankey(park: "Park", material: str | Sequence[str] | None = None,
     >>> sorted(set(near.nodes["kind"]))[-2:], near.title.split(" — ")[1]
     (['production', 'rest'], 'around Cement plant (carbide-slag raw meal)')
     """
-    from mfa.park import require_park
+    from mfa.park import Park, require_park
 
+    if isinstance(park, Park) and len(park.years) > 1:
+        # one diagram per year at one scale (drawn as given, like a one-year park)
+        from mfa.sankey_diagram.series import sankey_series
+
+        return sankey_series(park, solve=False, material=material, category=category, group_by=group_by,
+                             lang=lang, scale=scale, residuals=residuals, carriers=carriers, around=around,
+                             depth=depth)
     require_park(park, "sankey")
     check_lang(lang)
     whole = park

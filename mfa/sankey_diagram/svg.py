@@ -19,7 +19,7 @@ from mfa.sankey_diagram.layout import MM_PER_PT
 if TYPE_CHECKING:  # pragma: no cover
     from mfa.sankey_diagram import SankeyDiagram
 
-__all__ = ["sankey_svg", "FONT_FAMILY", "PX_PER_MM"]
+__all__ = ["sankey_svg", "sankey_page", "page", "FONT_FAMILY", "PX_PER_MM"]
 
 #: CSS font list; "MFA CJK" is the subset font the HTML pages embed, DejaVu Sans the face the layout measured.
 FONT_FAMILY = '"DejaVu Sans", "MFA CJK", "Noto Sans SC", Verdana, sans-serif'
@@ -167,7 +167,29 @@ def sankey_page(diagram: "SankeyDiagram", full_html: bool = True, div_id: str | 
     frag = f'<div class="mfa-sankey" style="overflow-x:auto">{sankey_svg(diagram, div_id)}</div>'
     if not full_html:
         return frag
-    title = _e(diagram.title or "Sankey")
-    return (f'<!DOCTYPE html>\n<html lang="{"zh-CN" if diagram.lang == "zh" else "en"}"><head><meta charset="utf-8">'
-            f"<title>{title}</title>{''.join(head)}</head><body style=\"margin:12px;background:#fff\">{frag}"
+    return page(frag, diagram.title or "Sankey", diagram.lang, head)
+
+
+def page(body: str, title: str, lang: str, head: Sequence[str] = ()) -> str:
+    """A whole self-contained HTML page around ``body`` (a diagram, or the slider of several years).
+
+    Parameters
+    ----------
+    body : HTML of the page's body.
+    title : the page title (escaped here).
+    lang : ``"en"`` or ``"zh"``.
+    head : extra elements of ``<head>`` (the embedded font).
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> text = page("<p>x</p>", "A & B", "zh")
+    >>> '<html lang="zh-CN">' in text, "<title>A &amp; B</title>" in text
+    (True, True)
+    """
+    return (f'<!DOCTYPE html>\n<html lang="{"zh-CN" if lang == "zh" else "en"}"><head><meta charset="utf-8">'
+            f"<title>{_e(title)}</title>{''.join(head)}</head><body style=\"margin:12px;background:#fff\">{body}"
             "</body></html>\n")

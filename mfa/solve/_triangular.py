@@ -229,7 +229,7 @@ def peel(M: sp.spmatrix, like: Peel | None = None, like_matrix: sp.csr_matrix | 
             break
         # Stuck: every remaining column has two or more remaining rows (cycles without a boundary flow).
         # Set aside one root row per connected part: the row with the most remaining columns.
-        from scipy.sparse.csgraph import connected_components
+        from mfa.solve.linear_algebra import connected_components
 
         sub = Mc[:, alive_c].tocsr()
         alive_r = np.flatnonzero(row_alive & (np.diff(sub.indptr) > 0))
@@ -237,7 +237,7 @@ def peel(M: sp.spmatrix, like: Peel | None = None, like_matrix: sp.csr_matrix | 
         pat = sp.csr_matrix((np.ones(sub.nnz), sub.indices, sub.indptr), shape=sub.shape)
         k = len(alive_r)
         graph = sp.bmat([[None, pat], [pat.T, None]], format="csr")
-        _, lab = connected_components(graph, directed=False)
+        _, lab = connected_components(graph)
         lab_r = lab[:k]
         deg = np.diff(pat.indptr)
         order = np.lexsort((alive_r, -deg, lab_r))
@@ -532,7 +532,7 @@ def reduce(M: sp.spmatrix, like: Reduction | None = None) -> Reduction:
     >>> red.rank, red.left_null()[0].shape[0]
     (2, 1)
     """
-    from scipy.sparse.csgraph import connected_components
+    from mfa.solve.linear_algebra import connected_components
 
     M = clean(M)
     pe = peel(M, like.pe if like is not None else None, like.M if like is not None else None)
@@ -553,7 +553,7 @@ def reduce(M: sp.spmatrix, like: Reduction | None = None) -> Reduction:
         nr, nc = S.shape
         pat = sp.csr_matrix((np.ones(S.nnz), (coo.row, coo.col)), shape=S.shape)
         graph = sp.bmat([[None, pat], [pat.T, None]], format="csr")
-        _, lab = connected_components(graph, directed=False)
+        _, lab = connected_components(graph)
         used_r = np.diff(pat.indptr) > 0
         used_c = np.diff(pat.tocsc().indptr) > 0
         lab_r, lab_c = lab[:nr], lab[nr:]

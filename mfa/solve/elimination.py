@@ -175,7 +175,7 @@ def components(Jy: sp.csr_matrix) -> tuple[int, np.ndarray, np.ndarray]:
     >>> n, rows.tolist(), cols.tolist()
     (2, [0, 1, 1], [0, 1])
     """
-    from scipy.sparse.csgraph import connected_components
+    from mfa.solve.linear_algebra import connected_components
 
     n_c, n_y = Jy.shape
     pattern = Jy.copy()
@@ -184,7 +184,7 @@ def components(Jy: sp.csr_matrix) -> tuple[int, np.ndarray, np.ndarray]:
     if graph.shape[0] == 0:
         n_comp, labels = 0, np.zeros(0, dtype=np.int64)
     else:
-        n_comp, labels = connected_components(graph, directed=False)
+        n_comp, labels = connected_components(graph)
     return n_comp, labels[:n_c], labels[n_c:]
 
 

@@ -25,10 +25,13 @@ from mfa.errors import MfaError
 from mfa.solve import _chordal
 
 __all__ = ["NormalMatrix", "Factor", "DenseCholesky", "DensePseudoInverse", "SparseLU", "dense_factor",
-           "conjugate_gradients", "DENSE_LIMIT"]
+           "conjugate_gradients", "connected_components", "DENSE_LIMIT"]
 
 # Above this many reduced equations the normal matrix is factored sparse instead of dense.
 DENSE_LIMIT = 500
+# Up to this many equations the dense Cholesky is numpy's: scipy.linalg costs about 0.1 s to import, more than
+# a small park's whole reconciliation; above it, scipy's O(n²) triangular solves beat numpy's general solve.
+NUMPY_CHOLESKY_LIMIT = 100
 # Dependent equations are resolved densely up to this many reduced equations.
 DEPENDENT_LIMIT = 10_000
 # Uncertainty propagation by default (reconcile(covariance=None)) while its predicted cost stays within
@@ -115,7 +118,8 @@ class DenseCholesky:
     Parameters
     ----------
     factor : tuple
-        The result of :func:`scipy.linalg.cho_factor` (lower).
+        ``(L, True)``: the lower factor as :func:`scipy.linalg.cho_factor` (lower) gives it, or, up to
+        ``NUMPY_CHOLESKY_LIMIT`` equations, as :func:`numpy.linalg.cholesky` gives it (zero above the diagonal).
 
     Examples
     --------
@@ -145,6 +149,9 @@ class DenseCholesky:
         >>> dense_factor(np.eye(2) * 2).solve(np.array([2.0, 4.0])).round(12).tolist()
         [1.0, 2.0]
         """
+        if self.rank <= NUMPY_CHOLESKY_LIMIT:
+            L = self.factor[0]
+            return np.linalg.solve(L.T, np.linalg.solve(L, b))
         import scipy.linalg as la
 
         return la.cho_solve(self.factor, b, check_finite=False)
@@ -168,9 +175,7 @@ class DenseCholesky:
         [1.0]
         """
         if self._inverse is None:
-            import scipy.linalg as la
-
-            self._inverse = la.cho_solve(self.factor, np.eye(self.rank), check_finite=False)
+            self._inverse = self.solve(np.eye(self.rank))
         return _explicit_inverse_quadratic(self._inverse, H)
 
 
@@ -253,14 +258,17 @@ def dense_factor(M: np.ndarray) -> DenseCholesky | DensePseudoInverse:
     >>> type(dense_factor(np.eye(3))).__name__
     'DenseCholesky'
     """
-    import scipy.linalg as la
-
     try:
-        c = la.cho_factor(M, lower=True, check_finite=False)
+        if M.shape[0] <= NUMPY_CHOLESKY_LIMIT:
+            c = (np.linalg.cholesky(M), True)
+        else:
+            import scipy.linalg as la
+
+            c = la.cho_factor(M, lower=True, check_finite=False)
         d = np.abs(np.diag(c[0]))
         if d.min() ** 2 > 1e-12:
             return DenseCholesky(c)
-    except la.LinAlgError:
+    except np.linalg.LinAlgError:
         pass
     w, V = np.linalg.eigh(M)
     keep = w > 1e-11 * max(w.max(), 1e-300)
@@ -632,3 +640,59 @@ class NormalMatrix:
         self.__dict__.update(state)
         if refactor:
             self.factorise()
+
+
+# Up to this many nodes connected components are labelled with numpy alone: scipy.sparse.csgraph costs about
+# 0.1 s to import (it pulls in scipy.sparse.linalg), more than a small park's whole reconciliation.
+CSGRAPH_ABOVE = 5000
+
+
+def connected_components(graph: sp.spmatrix) -> tuple[int, np.ndarray]:
+    """Connected components of an undirected graph, labelled as :func:`scipy.sparse.csgraph.connected_components`
+    labels them (in the order of each component's lowest node).
+
+    Parameters
+    ----------
+    graph : scipy.sparse matrix
+        n × n; a non-zero (i, j) joins nodes i and j (either triangle, or both).
+
+    Returns
+    -------
+    tuple of (int, numpy.ndarray)
+        The number of components and the component of each node (int64).
+
+    Examples
+    --------
+    >>> g = sp.csr_matrix(np.array([[0, 0, 1, 0], [0, 0, 0, 0], [0, 0, 0, 1], [0, 0, 0, 0]]))
+    >>> n, labels = connected_components(g)
+    >>> n, labels.tolist()
+    (2, [0, 1, 0, 0])
+    """
+    n = graph.shape[0]
+    if n > CSGRAPH_ABOVE:
+        from scipy.sparse.csgraph import connected_components as csgraph_components
+
+        n_comp, labels = csgraph_components(graph, directed=False)
+        return int(n_comp), labels.astype(np.int64, copy=False)
+    coo = graph.tocoo()
+    i, j = coo.row.astype(np.int64), coo.col.astype(np.int64)
+    root = np.arange(n, dtype=np.int64)
+    # union-find, vectorised: every edge hooks the larger of its two roots under the smaller, then paths are
+    # compressed by pointer jumping; roots only decrease, so this ends with each node under its component's
+    # lowest node
+    while True:
+        ri, rj = root[i], root[j]
+        if np.array_equal(ri, rj):
+            break
+        low = np.minimum(ri, rj)
+        np.minimum.at(root, ri, low)
+        np.minimum.at(root, rj, low)
+        while True:
+            up = root[root]
+            if np.array_equal(up, root):
+                break
+            root = up
+    if not n:
+        return 0, root
+    _, labels = np.unique(root, return_inverse=True)
+    return int(labels.max()) + 1, labels.astype(np.int64).reshape(-1)
