@@ -77,6 +77,8 @@ WORDS_ZH: dict[str, str] = {
     "collection_excess": "收集超出", "in_transit": "转运中", "utilised": "综合利用", "disposed": "处置",
     "stored": "贮存", "discarded": "倾倒丢弃", "exported": "输出", "unresolved": "去向不明", "waste": "废物",
     "same": "相同", "changed": "变化", "added": "新增", "removed": "删除",
+    # the fates of a substance (mfa.substance.FATE_CLASSES)
+    "products": "进入产品", "air": "排入大气", "water": "排入水体", "soil": "进入土壤",
 }
 
 #: English of the engines' words where the word itself is not plain English (others: "_" read as a space).

@@ -113,6 +113,26 @@ class SubstanceLayer:
         """
         return len(self.concentrations) == 0 and len(self.transfer) == 0
 
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """The layer as the tables of a park's files (``concentrations``, ``substance_tc``; empty ones left out):
+        values and sigmas as mass fractions with a blank unit, so that reading them back gives this layer.
+
+        Returns
+        -------
+        dict of str to DataFrame
+
+        Examples
+        --------
+        >>> park, layer = example()
+        >>> t = layer.tables()["concentrations"]
+        >>> list(t.columns), t["value"].tolist(), t["unit"].tolist()
+        (['material', 'flow', 'substance', 'value', 'unit', 'sigma', 'note'], [0.48, 0.0, 0.985], ['', '', ''])
+        """
+        conc = self.concentrations[["material", "flow", "substance", "value", "sigma", "note"]].copy()
+        conc.insert(4, "unit", "")
+        out = {"concentrations": conc, "substance_tc": self.transfer[list(_TC_COLUMNS)].copy()}
+        return {name: frame.reset_index(drop=True) for name, frame in out.items() if len(frame)}
+
     @classmethod
     def empty_layer(cls) -> "SubstanceLayer":
         """A layer without data.

@@ -153,3 +153,36 @@ def test_checking_a_park_builds_no_sparse_matrix():
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=120)
     assert r.returncode == 0, r.stderr
     assert r.stdout.split("\n")[:2] == ["[]", "True"]
+
+
+@pytest.mark.parametrize("name", ["bayannur", "wuhai"])
+def test_endpoints_found_by_validation_are_the_compiled_ones(name):
+    """A park read from files compiles from the endpoints its validation looked up (the flows generated from
+    activity data, bayannur's, appended): the same as hashing the ids again."""
+    import mfa
+    from mfa.compile import compile_park
+
+    park = mfa.read_park(name)
+    assert park.flows["estimated"].any() == (name == "bayannur")
+    fresh = compile_park(park)  # without endpoints: one factorisation of the ids
+    np.testing.assert_array_equal(park.compiled.src, fresh.src)
+    np.testing.assert_array_equal(park.compiled.tgt, fresh.tgt)
+    ids = park.processes["id"].to_numpy()
+    assert (ids[park.compiled.src] == park.flows["source"].to_numpy()).all()
+    assert (ids[park.compiled.tgt] == park.flows["target"].to_numpy()).all()
+
+
+def test_endpoints_of_another_length_are_not_used(park):
+    stale = (np.zeros(2, dtype=np.int64), np.zeros(2, dtype=np.int64))
+    c = compile_park(park, stale)
+    assert c.src.tolist() == [0, 1, 1, 2, 1] and c.tgt.tolist() == [1, 2, 3, 4, 4]
+
+
+def test_per_process_strings_are_built_on_first_use(park):
+    """Balancing needs the kinds as codes only: the ids and kinds as strings wait until an engine asks."""
+    c = compile_park(park)
+    c.known_totals()
+    _ = c.kind_code, c.is_boundary
+    assert "process_ids" not in vars(c) and "kind" not in vars(c) and "process_index" not in vars(c)
+    assert c.kind.tolist() == ["import", "production", "storage", "landfill", "export"]
+    assert c.process_index["fill"] == 3

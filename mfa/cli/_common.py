@@ -154,16 +154,16 @@ def add_force_flag(parser: argparse.ArgumentParser) -> None:
                         help="replace an existing output folder even if it holds files mfa did not write")
 
 
-def write_park_output(park: Park, out: str, args: argparse.Namespace) -> Path:
-    """Write a park as a command's output, never over the park being read, nor over a folder holding files
-    mfa did not write (unless --force)."""
+def write_park_output(park: Park, out: str, args: argparse.Namespace, extra: dict | None = None) -> Path:
+    """Write a park as a command's output (with the ``extra`` tables, e.g. its substance layer's), never over
+    the park being read, nor over a folder holding files mfa did not write (unless --force)."""
     from mfa.io import resolve_park_path, write_park
 
     try:
         source = resolve_park_path(args.park)
     except MfaError:
         source = None
-    return write_park(park, out, force=bool(getattr(args, "force", False)), source=source)
+    return write_park(park, out, force=bool(getattr(args, "force", False)), source=source, extra=extra)
 
 
 MAX_DRAWN_MM = 1e5  # a link wider than 100 m is a mistake in --scale, and would overflow the renderers

@@ -119,6 +119,74 @@ def substance_view(source: str, park: "Park", substance: str) -> tuple["Park", s
     return view, note
 
 
+def joint_document(doc: dict, sub: "SubstanceResult", alpha: float) -> dict:
+    """The ``reconcile --json`` document of a park with a substance layer: with concentrations measured with σ
+    the joint goods and substance reconciliation *is* the reconciliation, so ``chi2``, ``dof``, ``p_value``
+    the goods ``flows`` (value, sigma, status, adjustment, normalised_adjustment, gross_error), ``status_counts``
+    and ``gross_errors`` are the joint ones (transfer coefficients, stock changes and combinations stay those of
+    the goods reconciliation); ``reconciliation`` says so and keeps the goods-only test; ``substance_flows`` is added.
+
+    Parameters
+    ----------
+    doc : dict
+        The goods-only document (:meth:`mfa.solve.ReconcileResult.to_dict`).
+    sub : mfa.substance.SubstanceResult
+    alpha : float
+        Significance level of the gross-error test.
+
+    Returns
+    -------
+    dict
+        A new document with the same keys, plus ``reconciliation`` and ``substance_flows``.
+
+    Examples
+    --------
+    >>> import mfa
+    >>> from mfa.substance import read_substances, reconcile_substances
+    >>> park = mfa.read_park("hazardous")
+    >>> sub = reconcile_substances(park, read_substances("hazardous", park))
+    >>> doc = joint_document(mfa.reconcile(park).to_dict(), sub, 0.05)
+    >>> doc["reconciliation"]["layers"], doc["chi2"] == sub.chi2, doc["dof"] == sub.dof
+    ('goods and substances', True, True)
+    """
+    import numpy as np
+    from scipy.special import ndtri
+
+    out = dict(doc)
+    out["reconciliation"] = {"layers": "goods and substances", "substances": sorted(set(sub.substance_flows[
+        "substance"])), "goods_only": {k: doc.get(k) for k in ("chi2", "dof", "p_value")}}
+    out.update(chi2=float(sub.chi2), dof=int(sub.dof), p_value=float(sub.p_value))
+    g = sub.flows
+    meas = g["measured_sigma"].to_numpy(dtype=float)
+    is_meas = np.isfinite(meas) & (meas > 0)
+    v = g["value"].to_numpy(dtype=float)
+    sig = g["sigma"].to_numpy(dtype=float)
+    adj = np.where(is_meas, v - g["measured"].to_numpy(dtype=float), np.nan)
+    # as the goods reconciliation: var(adjustment) = σ_measured² − σ_reconciled² (weighted least squares)
+    sd_adj = np.sqrt(np.maximum(meas ** 2 - np.nan_to_num(sig) ** 2, 0.0))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        z = np.where(is_meas & (sd_adj > 1e-12 * np.where(is_meas, meas, 1.0)), adj / sd_adj, np.nan)
+    status = g["status"].to_numpy(dtype=object)
+    z = np.where(is_meas & (status == "measured"), 0.0, z)
+    gross = np.nan_to_num(np.abs(z)) > float(ndtri(1 - alpha / 2))
+    pos = {fid: i for i, fid in enumerate(g["id"])}
+
+    def num(x: float) -> float | None:
+        return float(x) if np.isfinite(x) else None
+
+    flows = []
+    for rec in doc["flows"]:
+        i = pos[rec["id"]]
+        flows.append({**rec, "value": num(v[i]), "sigma": num(sig[i]), "status": str(status[i]),
+                      "adjustment": num(adj[i]), "normalised_adjustment": num(z[i]),
+                      "gross_error": bool(gross[i])})
+    out["flows"] = flows
+    out["status_counts"] = {k: int((status == k).sum()) for k in doc["status_counts"]}
+    out["gross_errors"] = int(gross.sum()) + sum(bool(t.get("gross_error")) for t in doc["transfer_coefficients"])
+    out["substance_flows"] = sub.records()
+    return out
+
+
 def trace_substance(args: argparse.Namespace, park: "Park") -> int:
     """``mfa trace PARK --substance S``: where the substance of each waste ends, and the recovery per process.
 

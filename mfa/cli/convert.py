@@ -63,8 +63,11 @@ def run(args: argparse.Namespace) -> int:
     >>> code, doc["processes"], doc["flows"], doc["written"].endswith("h.yaml")
     (0, 22, 63, True)
     """
+    from mfa.substance import read_substances
+
     park = load_park(args.park)
-    out = write_park_output(park, args.out, args)
+    # the substance tables go along, checked against the park (a bad row: located, exit 2)
+    out = write_park_output(park, args.out, args, extra=read_substances(args.park, park).tables())
     if args.json:
         print_json({"written": str(out), "processes": len(park.processes), "flows": len(park.flows)})
     else:

@@ -124,8 +124,13 @@ def run(args: argparse.Namespace) -> int:
     layer = read_substances(args.park, park)
     sub = None if layer.empty else reconcile_substances(park, layer, max_iter=args.max_iter,
                                                         covariance=args.covariance)
-    extra = {} if sub is None else {"substance_flows": sub.records()}
-    return emit(args, r, lambda: _show_text(park.info.name, r, args.alpha, args.output, sub), **extra)
+    if sub is not None and args.json:
+        from mfa.cli._common import print_json
+        from mfa.cli._substance import joint_document
+
+        print_json(joint_document(r.to_dict(), sub, args.alpha))
+        return 0
+    return emit(args, r, lambda: _show_text(park.info.name, r, args.alpha, args.output, sub))
 
 
 def _show_text(park_name: str, r: ReconcileResult, alpha: float, output: str | None,

@@ -83,8 +83,10 @@ def run(args: argparse.Namespace) -> int:
     check_scale(args.scale)
     park = load_park(args.park)
     check_scale(args.scale, park)
+    from mfa.substance import read_substances
+
     path = write_report(park, out, lang=args.lang, scale=args.scale, reconcile=args.reconcile,
-                        solve=not args.as_given)
+                        solve=not args.as_given, substances=read_substances(args.park, park))
     size = path.stat().st_size
     from mfa.report.detail import flows_csv_path
 

@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from mfa.errors import Issue, MfaError, ParkError
-from mfa.io.writers import write_csv_folder, write_excel, write_yaml
 
 __all__ = ["read_tables", "read_raw", "RawPark", "write_park", "resolve_park_path"]
 
@@ -172,7 +171,7 @@ def _same_place(a: Path, b: Path) -> bool:
 
 
 def write_park(park: "Park", path: str | Path, *, force: bool = False,
-               source: str | Path | None = None) -> Path:
+               source: str | Path | None = None, extra: dict | None = None) -> Path:
     """Write a park; the format follows the extension (.yaml/.yml, .xlsx) or, without one, a CSV folder.
 
     Written atomically; the same park gives byte-identical files. An existing folder that holds anything
@@ -189,6 +188,9 @@ def write_park(park: "Park", path: str | Path, *, force: bool = False,
         Replace a folder holding files mfa would not write.
     source : str or Path, optional
         Where the park was read from (refused as the target).
+    extra : dict of str to DataFrame, optional
+        More tables written with the park's (its substance layer's,
+        :meth:`mfa.substance.SubstanceLayer.tables`).
 
     Returns
     -------
@@ -201,7 +203,8 @@ def write_park(park: "Park", path: str | Path, *, force: bool = False,
     >>> out.suffix
     '.yaml'
     """
-    from mfa.io.writers import check_parent
+    # the writers are imported when a park is written: reading (mfa check) does not pay for them
+    from mfa.io.writers import check_parent, write_csv_folder, write_excel, write_yaml
 
     p = Path(path)
     suffix = p.suffix.lower()
@@ -214,9 +217,9 @@ def write_park(park: "Park", path: str | Path, *, force: bool = False,
             raise MfaError(f"{p} is the park being read ({src}); write to another name — rewriting it in "
                            "place would drop what mfa does not keep (notes, extra columns, other files)")
     if suffix in _YAML:
-        write_yaml(park, p)
+        write_yaml(park, p, extra)
     elif suffix in _EXCEL:
-        write_excel(park, p)
+        write_excel(park, p, extra)
     else:
-        write_csv_folder(park, p, force=force)
+        write_csv_folder(park, p, force=force, extra=extra)
     return p

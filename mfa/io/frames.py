@@ -20,7 +20,8 @@ from mfa.errors import Issue, ParkError, RawTable, suggest
 from mfa.validation import TableChecker, cell_text, grouped_issues, in_set, row_of
 
 
-__all__ = ["ParkTables", "validate_tables", "park_from_frames", "raw_from_frame", "raw_tables_from_frames"]
+__all__ = ["ParkTables", "validate_tables", "park_from_frames", "park_settings", "raw_from_frame",
+           "raw_tables_from_frames"]
 
 REQUIRED = {
     "processes": ("id", "name", "kind"),
@@ -63,11 +64,31 @@ def raw_from_frame(name: str, frame: pd.DataFrame, file: str | None = None) -> R
     (['1.5', ''], ['flows[0]', 'flows[1]'])
     """
     file = file or f"{name} (DataFrame)"
-    text = pd.DataFrame({str(c): [cell_text(v) for v in frame[c].tolist()] for c in frame.columns},
-                        index=pd.RangeIndex(len(frame)))
-    text = text.apply(lambda s: s.str.strip()) if len(text.columns) else text
+    cells = {str(c): _column_text(frame[c]) for c in frame.columns}
+    text = pd.DataFrame({c: v for c, (v, _) in cells.items()}, index=pd.RangeIndex(len(frame)))
+    for c, (_, written) in cells.items():
+        if written and len(text):  # the text of a number or a bool has no blanks around it; written text may
+            text[c] = text[c].str.strip()
     rows = [f"{name}[{label}]" for label in frame.index]
     return RawTable(name, file, text, rows)
+
+
+def _column_text(column: pd.Series) -> tuple[Any, bool]:
+    """The cells of one column as :func:`~mfa.validation.cell_text` gives them, and whether they are text as
+    written (which may need stripping): a column at a time where its dtype says what every cell is (float64,
+    int64, bool, text); cell by cell only for mixed objects."""
+    values = column.to_numpy()
+    kind = column.dtype.kind if isinstance(column.dtype, np.dtype) else None
+    if kind == "b":
+        return np.where(values, "true", "false"), False
+    if kind == "i" or kind == "u":
+        return column.astype(str).to_numpy(), False
+    if column.dtype == np.float64:  # str of a float is its repr: the shortest text that reads back the same
+        return np.where(np.isnan(values), "", column.astype(str).to_numpy(dtype=object)), False
+    if kind == "O" or isinstance(column.dtype, pd.StringDtype):
+        if pd.api.types.infer_dtype(values, skipna=True) in ("string", "empty"):
+            return np.where(pd.isna(values), "", values), True
+    return np.array([cell_text(v) for v in column.tolist()], dtype=object), True
 
 
 def _out_of_range(c: "TableChecker", values: np.ndarray, column: str, unit: str) -> np.ndarray:
@@ -151,6 +172,30 @@ EXCEL_ERRORS = frozenset({"#REF!", "#N/A", "#VALUE!", "#DIV/0!", "#NAME?", "#NUM
                           "#N/A!"})
 
 
+def _starting_with(text: pd.Series, prefix: str) -> np.ndarray:
+    """The cells that start with ``prefix``; Arrow text answers "none" in one pass, without a Series."""
+    if getattr(text.dtype, "storage", None) == "pyarrow":
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        if not pc.any(pc.starts_with(pa.array(text.array), prefix)).as_py():
+            return np.zeros(len(text), dtype=bool)
+    return text.str.startswith(prefix).to_numpy(dtype=bool)
+
+
+def _longer_than(text: pd.Series, limit: int) -> np.ndarray:
+    """The cells of more than ``limit`` characters. Arrow text first bounds them by its byte lengths (one pass
+    over the offsets): a column whose longest cell holds at most ``limit`` bytes is not measured."""
+    if getattr(text.dtype, "storage", None) == "pyarrow":
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        longest = pc.max(pc.binary_length(pa.array(text.array))).as_py()
+        if longest is None or longest <= limit:
+            return np.zeros(len(text), dtype=bool)
+    return (text.str.len() > limit).to_numpy(dtype=bool)
+
+
 def _check_cells(raw: RawTable, issues: list[Issue]) -> RawTable:
     """Refuse Excel error values and cells longer than MAX_CELL (blanked, so that no later check spends
     time on them)."""
@@ -162,17 +207,17 @@ def _check_cells(raw: RawTable, issues: list[Issue]) -> RawTable:
         s = frame[col]
         if not len(s):
             continue
-        text = s.astype(str)
-        err = text.str.startswith("#")
+        text = s if isinstance(s.dtype, pd.StringDtype) else s.astype(str)
+        err = _starting_with(text, "#")
         if err.any():
-            err &= text.where(err, "").str.upper().isin(EXCEL_ERRORS)
-        issues.extend(grouped_issues(raw, err.to_numpy(), str(col), "an Excel error value, not data", text,
-                                     "correct the formula in the original sheet, then paste the values"))
-        long = (text.str.len() > MAX_CELL).to_numpy()
+            err = err & in_set(text.where(err, "").str.upper(), EXCEL_ERRORS)
+            issues.extend(grouped_issues(raw, err, str(col), "an Excel error value, not data", text,
+                                         "correct the formula in the original sheet, then paste the values"))
+        long = _longer_than(text, MAX_CELL)
         for i in np.flatnonzero(long):  # a handful at most: the file-size limit bounds them
             issues.append(raw.issue(int(i), str(col), f"a cell of {len(text.iat[i]):,} characters: more than "
                                     f"a cell holds ({MAX_CELL:,})", text.iat[i]))
-        bad = err.to_numpy() | long
+        bad = err | long
         if bad.any():
             if not changed:
                 frame = frame.copy()
@@ -283,8 +328,9 @@ def _material_hint(value: str, known: set[str]) -> str:
 
 
 def _repeats(ids: pd.Series) -> bool:
-    """Whether a non-blank id occurs twice (one factorisation: a tenth of ``duplicated`` on Arrow text)."""
-    codes, uniques = pd.factorize(ids)
+    """Whether a non-blank id occurs twice (the distinct values counted: a tenth of ``duplicated`` on Arrow
+    text)."""
+    uniques = ids.unique()
     filled = int((ids != "").sum())
     return filled > len(uniques) - int((uniques == "").any())
 
@@ -299,12 +345,12 @@ def _flows(raw: RawTable | None, issues: list[Issue], processes: pd.DataFrame,
     empty = pd.DataFrame({col: pd.Series(dtype=object) for col in cols})
     if raw is None:
         issues.append(Issue("flows", "no flows given"))
-        return empty, None
+        return empty, None, False
     c = TableChecker(raw, issues)
     if c.n == 0:
         issues.append(Issue(raw.file, "no flows: the table has no rows"))
     if not c.required(REQUIRED["flows"]):
-        return empty, None
+        return empty, None, False
     from mfa.units import UnitError, flow_factor
 
     pids = processes["id"] if len(processes) else pd.Series([], dtype=object)
@@ -401,7 +447,8 @@ def _flows(raw: RawTable | None, issues: list[Issue], processes: pd.DataFrame,
     route = c.text("route")
     est = c.booleans("estimated") if c.has("estimated") else np.zeros(c.n, dtype=bool)
     given = c.text("id")
-    if c.has("id") and _repeats(given):
+    repeats = c.has("id") and _repeats(given)
+    if repeats:
         c.ids("id", "flow")  # reports the duplicates among explicit ids with their first place
     # With errors no park is built: the default ids (a string join per row) are not worth making.
     ids = given if any(i.severity == "error" for i in issues) else _flow_ids(source, target, material, route, given)
@@ -409,9 +456,11 @@ def _flows(raw: RawTable | None, issues: list[Issue], processes: pd.DataFrame,
         "id": ids, "source": source, "target": target, "material": material,
         "value": value, "sigma": sigma, "tc": tc, "tc_sigma": tc_sigma, "route": route,
         "fate": fate, "year": pd.arrays.IntegerArray(np.nan_to_num(year_num).astype(np.int64), np.isnan(year_num)),
-        "note": c.text("note"), "estimated": est, "activity": pd.Series([""] * c.n, dtype=object),
+        "note": c.text("note"), "estimated": est, "activity": pd.Series("", index=pd.RangeIndex(c.n), dtype="str"),
     })
-    return frame, (ends["source"], ends["target"])
+    # every id given and none repeated: the park's ids need no second look (generated flows aside)
+    unique = c.has("id") and not repeats and not (given == "").any()
+    return frame, (ends["source"], ends["target"]), unique
 
 
 def _stocks(raw: RawTable | None, issues: list[Issue], processes: pd.DataFrame,
@@ -424,8 +473,13 @@ def _stocks(raw: RawTable | None, issues: list[Issue], processes: pd.DataFrame,
         return pd.DataFrame({col: pd.Series(dtype=object) for col in cols})
     from mfa.units import UnitError, stock_factor
 
-    proc = (c.choice("process", processes["id"].tolist() if len(processes) else [], "process")
-            if check_processes else c.text("process"))
+    proc = c.text("process")
+    if check_processes:  # as the ends of the flows: one look-up in the process ids, no list of them
+        unknown = (row_of(proc, processes["id"] if len(processes) else pd.Series([], dtype=object)) < 0)
+        if unknown.any():
+            pids = processes["id"].tolist() if len(processes) else []
+            c.add(unknown, "process", "unknown process",
+                  suggestion=lambda v: suggest(v, pids) or f"use one of: {', '.join(sorted(pids))}")
     mat = c.choice("material", known_materials, "material") if known_materials is not None else c.text("material")
     opening, _ = c.numbers("opening", what="a stock in t")
     closing, _ = c.numbers("closing", what="a stock in t")
@@ -463,6 +517,8 @@ def _effective_materials(own: pd.DataFrame, used: set[str]) -> pd.DataFrame:
 
 
 _NUMERIC = {"x", "y", "capacity", "value", "sigma", "tc", "tc_sigma", "opening", "closing"}
+_TEXT = pd.Series([], dtype=str).astype(str).dtype  # what ``astype(str)`` makes
+_YEAR = pd.Int64Dtype()
 
 
 def _canonical(frame: pd.DataFrame, columns) -> pd.DataFrame:
@@ -472,14 +528,15 @@ def _canonical(frame: pd.DataFrame, columns) -> pd.DataFrame:
     n = len(frame)
     for c in columns:
         s = frame[c] if c in frame.columns else pd.Series([None] * n, index=frame.index)
+        # a column the validator already made canonical is kept (each conversion copies 10⁵ cells)
         if c in _NUMERIC:
-            out[c] = s.astype(float)
+            out[c] = s if s.dtype == np.float64 else s.astype(float)
         elif c in ("estimated", "bulk"):
-            out[c] = s.fillna(False).astype(bool)
+            out[c] = s if s.dtype == bool else s.fillna(False).astype(bool)
         elif c == "year":
-            out[c] = s.astype("Int64")
+            out[c] = s if s.dtype == _YEAR else s.astype("Int64")
         else:
-            out[c] = s.fillna("").astype(str)
+            out[c] = s if s.dtype == _TEXT and not s.hasnans else s.fillna("").astype(str)
     return pd.DataFrame(out, index=frame.index).reset_index(drop=True)
 
 
@@ -515,7 +572,10 @@ def _chinese_names(tables: dict) -> dict:
             return raw
         col = raw.frame[column].astype(str)
         stripped = col.str.strip()
-        hit = ~stripped.isin(keep) & stripped.isin(list(mapping))
+        hit = in_set(stripped, mapping)
+        if not hit.any():  # the usual table: no name to translate, and no need to look for ids
+            return raw
+        hit &= ~in_set(stripped, keep)
         if not hit.any():
             return raw
         frame = raw.frame.copy()
@@ -559,6 +619,7 @@ class ParkTables:
     # per flow, the rows of its source and target in ``processes``, as validation found them: compiling the
     # park reuses them instead of hashing every id again
     endpoints: tuple[np.ndarray, np.ndarray] | None = None
+    unique_flow_ids: bool = False  # validation saw every flow's id given, none twice
 
     @property
     def errors(self) -> list[Issue]:
@@ -610,8 +671,8 @@ class ParkTables:
         flows = self.flows
         if generated is not None and len(generated):
             flows = pd.concat([flows, generated.reindex(columns=list(FLOW_COLUMNS))], ignore_index=True)
-        codes, uniques = pd.factorize(flows["id"])
-        dup = flows["id"].duplicated(keep="first") if len(uniques) < len(flows) else pd.Series(False)
+        checked = self.unique_flow_ids and flows is self.flows
+        dup = pd.Series(False) if checked or flows["id"].is_unique else flows["id"].duplicated(keep="first")
         if dup.any():
             raise ParkError([Issue(self.source, "duplicate flow id (a generated flow has the id of another flow)",
                                    column="id", value=v) for v in flows.loc[dup, "id"]])
@@ -652,6 +713,32 @@ class ParkTables:
             src = np.concatenate([src, row_of(generated["source"], ids)])
             tgt = np.concatenate([tgt, row_of(generated["target"], ids)])
         return src, tgt
+
+
+def park_settings(info: Any, source: str = "park") -> Any:
+    """The park's settings (a :class:`~mfa.park_info.ParkInfo`) as :func:`validate_tables` reads them — bad
+    ones left at their defaults, their problems not reported — without reading the tables.
+
+    Parameters
+    ----------
+    info : RawTable, mapping, ParkInfo or None
+        ``park.csv``, the YAML ``park:`` mapping…
+    source : str
+        The file or folder read.
+
+    Returns
+    -------
+    ParkInfo
+
+    Examples
+    --------
+    >>> park_settings({"year": "2021", "name": "x"}).year
+    2021
+    """
+    issues: list[Issue] = []
+    if isinstance(info, RawTable):
+        info = _check_cells(info, issues)
+    return _info(info, issues, source)
 
 
 def validate_tables(tables: Mapping[str, RawTable | None], info: Any, source: str, year: int | None = None,
@@ -713,11 +800,12 @@ def validate_tables(tables: Mapping[str, RawTable | None], info: Any, source: st
     check_processes = "processes" not in refused
     checkable = known if "materials" not in refused else None
     processes = _processes(tables.get("processes"), issues, refused=not check_processes)
-    flows, endpoints = _flows(tables.get("flows"), issues, processes, checkable, park_info, check_processes)
+    flows, endpoints, unique_ids = _flows(tables.get("flows"), issues, processes, checkable, park_info,
+                                          check_processes)
     stocks = _stocks(tables.get("stocks"), issues, processes, checkable, check_processes)
     return ParkTables(processes=processes, flows=flows, materials=own, stocks=stocks, info=park_info,
                       source=source, activities=tables.get("activities"), coefficients=tables.get("coefficients"),
-                      known_materials=known, issues=issues, endpoints=endpoints)
+                      known_materials=known, issues=issues, endpoints=endpoints, unique_flow_ids=unique_ids)
 
 
 def park_from_frames(processes: pd.DataFrame | None, flows: pd.DataFrame | None,

@@ -42,6 +42,8 @@ def _periods(raw: RawTable) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         return np.zeros(n, dtype=np.int64), np.zeros(n, dtype=bool), np.ones(n, dtype=bool)
     text = raw.frame["year"].astype(str).str.strip()
     undated = (text == "").to_numpy()
+    if undated.all():  # the usual park: one period, no year on its rows
+        return np.zeros(n, dtype=np.int64), np.zeros(n, dtype=bool), undated
     num = pd.to_numeric(text.where(~undated, None), errors="coerce").to_numpy(dtype=float)
     with np.errstate(invalid="ignore"):
         dated = np.isfinite(num) & (num == np.round(num)) & ~undated

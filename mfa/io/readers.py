@@ -25,6 +25,7 @@ import warnings
 from pathlib import Path
 from typing import Any, Sequence
 
+import numpy as np
 import pandas as pd
 
 from mfa.errors import Issue, ParkError, RawTable, suggest
@@ -104,8 +105,13 @@ def _drop_notes(frame: pd.DataFrame, rows: Sequence[int]) -> tuple[pd.DataFrame,
     if len(frame) == 0 or len(frame.columns) == 0:
         return frame, rows
     first = frame.iloc[:, 0].astype(str)
-    blank = (frame == "").all(axis=1)
-    keep = ~(is_note(first) | blank)
+    # column by column, stopping at the first that leaves no row blank (usually the first: the ids)
+    blank = np.ones(len(frame), dtype=bool)
+    for col in frame.columns:
+        blank &= (frame[col] == "").to_numpy(dtype=bool)
+        if not blank.any():
+            break
+    keep = ~(is_note(first).to_numpy(dtype=bool) | blank)
     if keep.all():
         return frame, rows
     kept_rows = [r for r, k in zip(rows, keep.tolist()) if k]
@@ -151,19 +157,17 @@ def _refuse_long_rows(text: str, file: str) -> None:
         raise ParkError(issues)
 
 
-def _longest_line_bytes(data: bytes) -> int:
-    """The length in bytes of the longest line: an upper bound of its length in characters, found with
-    array operations (the regular expression that locates a long line takes a second per 25 MB)."""
-    import numpy as np
-
-    view = np.frombuffer(data, dtype=np.uint8)
-    prev, longest = -1, 0
-    for start in range(0, len(view), 1 << 22):  # in blocks: no array as large as the file
-        ends = np.flatnonzero(view[start:start + (1 << 22)] == 10) + start
-        if len(ends):
-            longest = max(longest, int((np.diff(ends, prepend=prev) - 1).max()))
-            prev = int(ends[-1])
-    return max(longest, len(view) - prev - 1)
+def _has_long_line(data: bytes, limit: int) -> bool:
+    """Whether a line holds more than ``limit`` bytes (an upper bound of its characters). Each step searches
+    back from ``limit`` bytes ahead for the last line end: a few steps per ``limit`` bytes of file, where
+    the regular expression that locates a long line takes a second per 25 MB."""
+    start = 0  # the start of a line
+    while len(data) - start > limit:
+        end = data.rfind(b"\n", start, start + limit + 1)
+        if end < 0:
+            return True
+        start = end + 1
+    return False
 
 
 def _longest_cell(text: str, start: int, end: int) -> str | None:
@@ -197,15 +201,17 @@ def _csv_header(text: str) -> list[str] | None:
         return None
 
 
-def _arrow_cells(payload: bytes, header: list[str] | None) -> pd.DataFrame | None:
-    """Every cell as text through Arrow's CSV reader (several times faster than pandas' C parser asked for
-    text: no Python string per cell), or None when the file is not a plain rectangle of cells — a header
-    that pandas would rename (blank, duplicate, quoted), a row of another width, a line of blanks — which
-    pandas' parser then reads and locates as before. On the files Arrow accepts both give the same frame."""
+def _arrow_cells(payload: bytes, header: list[str] | None) -> tuple[pd.DataFrame, list[int]] | None:
+    """Every cell as stripped text through Arrow's CSV reader (several times faster than pandas' C parser
+    asked for text: no Python string per cell), and the positions of the columns with a cell that starts
+    with a quote (for :func:`_unneutralise`); or None when the file is not a plain rectangle of cells — a
+    header that pandas would rename (blank, duplicate, quoted), a row of another width, a line of blanks, an
+    odd number of quotes — which pandas' parser then reads and locates as before. On the files Arrow accepts
+    both give the same frame (tests/test_io_csv.py)."""
     if not header or len(set(header)) != len(header) or not all(h.strip() for h in header):
         return None
-    if b'"' in payload[:payload.find(b"\n")]:
-        return None
+    if b'"' in payload[:payload.find(b"\n")] or payload.count(b'"') % 2:
+        return None  # a quoted header, or a quote not closed: Arrow would take the rest of the file as one cell
     import pyarrow as pa
     import pyarrow.csv as pcsv
 
@@ -219,9 +225,14 @@ def _arrow_cells(payload: bytes, header: list[str] | None) -> pd.DataFrame | Non
                                                 strings_can_be_null=False, quoted_strings_can_be_null=False))
     except pa.ArrowException:
         return None
-    frame = table.combine_chunks().to_pandas()
+    import pyarrow.compute as pc
+
+    # stripped here (the kernel pandas' str.strip calls), without a pandas Series around each step
+    columns = [pc.utf8_trim_whitespace(col) for col in table.combine_chunks().columns]
+    quoted = [i for i, col in enumerate(columns) if pc.any(pc.starts_with(col, "'")).as_py()]
+    frame = pa.table(columns, names=names).to_pandas()
     frame.columns = header
-    return frame
+    return frame, quoted
 
 
 def _pandas_cells(payload: bytes, file: str) -> pd.DataFrame:
@@ -287,7 +298,7 @@ def read_csv_table(path: Path, name: str, issues: list[Issue] | None = None) -> 
     file = str(path)
     check_file_size(path)
     data = path.read_bytes()
-    if not data.strip():
+    if not data[:4096].strip() and not data.strip():  # the first bytes tell, unless the file starts blank
         raise ParkError([Issue(file, "empty file", suggestion="give a header row with the column names")])
     try:
         text = data.decode("utf-8-sig")
@@ -295,7 +306,7 @@ def read_csv_table(path: Path, name: str, issues: list[Issue] | None = None) -> 
     except UnicodeDecodeError:
         text, utf8 = _decode_other(data, file, issues), False
     m = None
-    if _longest_line_bytes(data) > MAX_LINE:
+    if _has_long_line(data, MAX_LINE):
         del data  # the long line is located in the text; the bytes are read again only if it passes
         data, utf8 = None, False
         m = _LONG_LINE.search(text)
@@ -310,9 +321,11 @@ def read_csv_table(path: Path, name: str, issues: list[Issue] | None = None) -> 
     # hold four bytes per character (a 24 MB file cost 100 MB more).
     payload = data if utf8 else text.encode("utf-8")
     del text, data
-    frame = _arrow_cells(payload, header)
-    if frame is None:
-        frame = _pandas_cells(payload, file)
+    cells = _arrow_cells(payload, header)
+    if cells is None:
+        frame, quoted = _pandas_cells(payload, file), None
+    else:
+        frame, quoted = cells
     del payload
     if header is not None and len(header) == len(frame.columns):
         names = [h.strip().lstrip("\ufeff") for h in header]
@@ -323,7 +336,12 @@ def read_csv_table(path: Path, name: str, issues: list[Issue] | None = None) -> 
                              for c in dup])
     frame.columns = [str(c).strip().lstrip("\ufeff") for c in frame.columns]
     check_rows(file, len(frame))
-    frame = frame.apply(_unneutralise) if len(frame) else frame
+    if quoted is None:  # pandas' cells are neither stripped nor looked at yet
+        frame = frame.apply(_unneutralise) if len(frame) else frame
+    elif quoted:
+        frame = frame.copy()
+        for i in quoted:
+            frame.isetitem(i, _unneutralise(frame.iloc[:, i]))
     rows = range(2, len(frame) + 2)  # a range, not a million ints, unless note rows are dropped
     frame, rows = _drop_notes(frame, rows)
     return RawTable(name, file, frame, rows)

@@ -176,12 +176,15 @@ def atomic_write_text(path: Path, text: str, encoding: str = "utf-8") -> None:
     atomic_write_bytes(path, text.encode(encoding))
 
 
-def tables_for_saving(park: "Park") -> dict[str, pd.DataFrame]:
+def tables_for_saving(park: "Park", extra: dict[str, pd.DataFrame] | None = None) -> dict[str, pd.DataFrame]:
     """The park's tables as they are written to files (values in t/a with an explicit unit column).
 
     Parameters
     ----------
     park : mfa.park.Park
+    extra : dict of str to DataFrame, optional
+        Tables written after the park's own (the substance layer's,
+        :meth:`mfa.substance.SubstanceLayer.tables`).
 
     Returns
     -------
@@ -210,6 +213,7 @@ def tables_for_saving(park: "Park") -> dict[str, pd.DataFrame]:
         out["coefficients"] = park.coefficients
     if len(park.lifetimes):
         out["lifetimes"] = park.lifetimes
+    out.update({name: frame for name, frame in (extra or {}).items() if len(frame)})
     return out
 
 
@@ -266,7 +270,8 @@ def _csv_bytes(frame: pd.DataFrame) -> bytes:
 
 # The files mfa writes in a park folder; a folder holding anything else is not replaced without --force.
 PARK_FILES = frozenset(f"{n}.csv" for n in ("park", "processes", "flows", "materials", "stocks",
-                                              "activities", "coefficients", "lifetimes"))
+                                              "activities", "coefficients", "lifetimes",
+                                              "concentrations", "substance_tc"))
 
 
 def foreign_entries(folder: Path) -> list[str]:
@@ -441,7 +446,8 @@ def replace_folder(folder: Path, fill: "Callable[[Path], None]", force: bool = F
         raise
 
 
-def write_csv_folder(park: "Park", folder: Path, force: bool = False) -> None:
+def write_csv_folder(park: "Park", folder: Path, force: bool = False,
+                     extra: dict[str, pd.DataFrame] | None = None) -> None:
     """Write a park as a folder of CSV files (UTF-8 with BOM, formula-leading cells neutralised), replacing
     the folder atomically (see :func:`replace_folder`).
 
@@ -451,6 +457,8 @@ def write_csv_folder(park: "Park", folder: Path, force: bool = False) -> None:
     folder : Path
     force : bool
         Replace a folder holding files mfa would not write.
+    extra : dict of str to DataFrame, optional
+        More tables, one file each (see :func:`tables_for_saving`).
 
     Examples
     --------
@@ -460,7 +468,7 @@ def write_csv_folder(park: "Park", folder: Path, force: bool = False) -> None:
     >>> mfa.read_park(folder) == mfa.read_park("hazardous")
     True
     """
-    tables = tables_for_saving(park)
+    tables = tables_for_saving(park, extra)
     files = {f"{name}.csv": _csv_bytes(frame) for name, frame in tables.items()}
 
     def fill(tmp: Path) -> None:
@@ -496,12 +504,14 @@ def _records(frame: pd.DataFrame, keep: tuple[str, ...] = ()) -> list[dict]:
     return out
 
 
-def yaml_text(park: "Park") -> str:
+def yaml_text(park: "Park", extra: dict[str, pd.DataFrame] | None = None) -> str:
     """The park as the plain block YAML mfa writes (read back by :mod:`mfa.io.fastyaml`).
 
     Parameters
     ----------
     park : mfa.park.Park
+    extra : dict of str to DataFrame, optional
+        More tables, one section each (see :func:`tables_for_saving`).
 
     Returns
     -------
@@ -515,7 +525,7 @@ def yaml_text(park: "Park") -> str:
     """
     import yaml
 
-    tables = tables_for_saving(park)
+    tables = tables_for_saving(park, extra)
     doc: dict[str, Any] = {"park": park.info.model_dump(exclude_none=True)}
     for name, frame in tables.items():
         if name == "park":
@@ -526,7 +536,7 @@ def yaml_text(park: "Park") -> str:
         if name == "stocks":
             frame = frame.drop(columns=["unit"])
         # A blank value is an unknown flow; keep the key so that the column exists even if all are unknown.
-        keep: tuple[str, ...] = ("value",) if name == "flows" else ()
+        keep: tuple[str, ...] = ("value",) if name in ("flows", "concentrations") else ()
         if name in ("activities", "coefficients"):  # free-form tables: keep every column, even if blank
             keep = tuple(frame.columns)
         doc[name] = _records(frame, keep=keep)
@@ -601,13 +611,15 @@ def _yaml_table(name: str, records: list[dict], options: dict) -> str:
     return "".join(lines)
 
 
-def write_yaml(park: "Park", path: Path) -> None:
+def write_yaml(park: "Park", path: Path, extra: dict[str, pd.DataFrame] | None = None) -> None:
     """Write :func:`yaml_text` of the park to ``path`` atomically.
 
     Parameters
     ----------
     park : mfa.park.Park
     path : Path
+    extra : dict of str to DataFrame, optional
+        More tables (see :func:`tables_for_saving`).
 
     Examples
     --------
@@ -617,7 +629,7 @@ def write_yaml(park: "Park", path: Path) -> None:
     >>> mfa.read_park(path) == mfa.read_park("hazardous")
     True
     """
-    atomic_write_text(Path(path), yaml_text(park))
+    atomic_write_text(Path(path), yaml_text(park, extra))
 
 
 def deterministic_zip(data: bytes) -> bytes:
@@ -711,13 +723,15 @@ def _excel_value(v: Any):
     return _plain(v)
 
 
-def write_excel(park: "Park", path: Path) -> None:
+def write_excel(park: "Park", path: Path, extra: dict[str, pd.DataFrame] | None = None) -> None:
     """Write the park as an xlsx workbook (one sheet per table, strings kept as strings), atomically.
 
     Parameters
     ----------
     park : mfa.park.Park
     path : Path
+    extra : dict of str to DataFrame, optional
+        More tables, one sheet each (see :func:`tables_for_saving`).
 
     Examples
     --------
@@ -733,7 +747,7 @@ def write_excel(park: "Park", path: Path) -> None:
     wb = Workbook()
     wb.remove(wb.active)
     bold = Font(bold=True)
-    for name, frame in tables_for_saving(park).items():
+    for name, frame in tables_for_saving(park, extra).items():
         ws = wb.create_sheet(name)
         ws.append(list(frame.columns))
         for cell in ws[1]:

@@ -102,9 +102,9 @@ def park_year_of(info: Any, source: str = "park") -> int | None:
     >>> park_year_of(None) is None
     True
     """
-    from mfa.io.frames import validate_tables
+    from mfa.io.frames import park_settings
 
-    return validate_tables({"processes": None, "flows": None}, info, source).info.year
+    return park_settings(info, source).year
 
 
 def needs_series(tables: Mapping[str, RawTable | None], info: Any) -> bool:

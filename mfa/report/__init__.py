@@ -1006,7 +1006,7 @@ def _category_label(category: str, lang: str) -> str:
 # the report
 # ------------------------------------------------------------------------------------------------
 def report_html(park: Any, lang: str = "en", scale: float | None = None, reconcile: bool = False,
-                solve: bool = True, flows_csv: str = "") -> str:
+                solve: bool = True, flows_csv: str = "", substances: Any = None) -> str:
     """The report of ``park`` as one self-contained HTML document (see the module docstring).
 
     Parameters
@@ -1025,6 +1025,9 @@ def report_html(park: Any, lang: str = "en", scale: float | None = None, reconci
     flows_csv : str
         File name of the flows' CSV beside the page, linked from the *Full detail* section
         (:func:`write_report` writes it).
+    substances : mfa.substance.SubstanceLayer, optional
+        The park's substance layer (:func:`mfa.read_substances`): adds the *Substances* section (fates,
+        recovery, the goods/substance Sankey toggle; :mod:`mfa.report.substances`).
 
     Returns
     -------
@@ -1038,15 +1041,16 @@ def report_html(park: Any, lang: str = "en", scale: float | None = None, reconci
     >>> page.startswith("<!DOCTYPE html>"), "物质流分析报告" in page
     (True, True)
     """
-    return _report(park, lang, scale, reconcile, solve, flows_csv)[0]
+    return _report(park, lang, scale, reconcile, solve, flows_csv, substances)[0]
 
 
 def _report(park: Any, lang: str, scale: float | None, reconcile: bool, solve: bool,
-            flows_csv: str) -> tuple[str, pd.DataFrame]:
+            flows_csv: str, substances: Any = None) -> tuple[str, pd.DataFrame]:
     """The page and the flow table of its *Full detail* section (see :func:`report_html`)."""
     import mfa
     from mfa.report.detail import detail_section
     from mfa.report.series import series_section
+    from mfa.report.substances import substance_section
 
     check_lang(lang)
     series = series_section(park, lang)  # a multi-year park: its rates by year, then its latest year
@@ -1094,6 +1098,10 @@ def _report(park: Any, lang: str, scale: float | None, reconcile: bool, solve: b
     ctx["sankeys"] = ctx["sankeys"][:1]
     ctx.update(opportunity_section(park, lang))
     ctx.update(series)
+    # the substances of the park as read: their joint reconciliation computes its own unknowns
+    ctx.update(substance_section(given, substances, lang, goods=drawn))
+    if ctx["substances"] is not None:
+        ctx["nav"].append(("substances", ctx["substances"]["heading"]))
     warnings = ([note] if note else []) + bal["warnings"] + [f"{t['trace']}: {i}" for i in tra["trace_issues"]]
     ctx.update({k: x for k, x in bal.items() if k not in ("balance_result", "warnings")})
     ctx.update({k: x for k, x in ind.items() if k != "indicator_result"})
@@ -1119,7 +1127,7 @@ def _report(park: Any, lang: str, scale: float | None, reconcile: bool, solve: b
 
 
 def write_report(park: Any, path: str | os.PathLike, lang: str = "en", scale: float | None = None,
-                 reconcile: bool = False, solve: bool = True) -> Path:
+                 reconcile: bool = False, solve: bool = True, substances: Any = None) -> Path:
     """Write :func:`report_html` to ``path`` atomically, and every flow beside it as CSV
     (``report.flows.csv`` for ``report.html``, :func:`mfa.report.detail.write_flows_csv`), linked from the page.
 
@@ -1128,7 +1136,7 @@ def write_report(park: Any, path: str | os.PathLike, lang: str = "en", scale: fl
     park : mfa.Park
     path : str or os.PathLike
         The .html file to write.
-    lang, scale, reconcile, solve
+    lang, scale, reconcile, solve, substances
         As for :func:`report_html`.
 
     Returns
@@ -1147,7 +1155,7 @@ def write_report(park: Any, path: str | os.PathLike, lang: str = "en", scale: fl
 
     path = Path(path)
     csv = flows_csv_path(path)
-    page, flows = _report(park, lang, scale, reconcile, solve, csv.name)
+    page, flows = _report(park, lang, scale, reconcile, solve, csv.name, substances)
     # the CSV first: a page is never left linking to a file that was not written
     write_flows_csv(flows, csv)
     _write_atomic(path, page)

@@ -143,23 +143,27 @@ class Peel:
                 acc = R[s:e] - block @ Y if block.nnz else R[s:e]
                 Y[s:e] = acc / d[s:e]
             return Y
-        R = sp.csr_matrix(R)
-        blocks: list = [None] * n_lev
-        for lv in levels:
-            s, e = self.starts[lv], self.starts[lv + 1]
-            block = Off[s:e]
-            acc = R[s:e]
-            if block.nnz:
-                # only the levels this block refers to (breadth-first levels: mostly the next one)
-                cmin, cmax = int(block.indices.min()), int(block.indices.max())
-                l0, l1 = int(self.level_of[cmin]), int(self.level_of[cmax])
-                lo, hi = self.starts[l0], self.starts[l1 + 1]
-                Ysub = sp.vstack([blocks[k] for k in range(l0, l1 + 1)], format="csr")
-                acc = acc - block[:, lo:hi] @ Ysub
-            blocks[lv] = sp.csr_matrix(sp.diags(1.0 / diag[s:e]) @ acc)
+        # Sparse right-hand sides: Y ← D⁻¹ (R − Off Y) on the whole matrix at once. Off is strictly
+        # triangular by levels, so after k sweeps the first k levels (in solve order) hold their final
+        # values, computed from the same terms as by substitution; the iteration stops when a sweep changes
+        # nothing, after at most one sweep per level — usually after a few, since a right-hand side reaches
+        # only a few levels. Whole-matrix products instead of one slice and one stack per level.
+        R = sp.csr_matrix(R, dtype=float)
         if not n_lev:
             return sp.csr_matrix((0, R.shape[1]))
-        return sp.vstack(blocks, format="csr")
+        Dinv = sp.diags(1.0 / diag)
+        Y = (Dinv @ R).tocsr()
+        Y.eliminate_zeros()
+        Y.sort_indices()
+        for _ in range(n_lev):
+            Y_new = (Dinv @ (R - Off @ Y)).tocsr() if Off.nnz else Y
+            Y_new.eliminate_zeros()
+            Y_new.sort_indices()
+            if (Y_new.nnz == Y.nnz and np.array_equal(Y_new.indptr, Y.indptr)
+                    and np.array_equal(Y_new.indices, Y.indices) and np.array_equal(Y_new.data, Y.data)):
+                break
+            Y = Y_new
+        return Y
 
 
 def peel(M: sp.spmatrix, like: Peel | None = None, like_matrix: sp.csr_matrix | None = None) -> Peel:
@@ -499,22 +503,11 @@ class GeneralisedInverse:
         return out
 
 
-# Up to this many entries (pivots × rows with entries) a left solve runs on a dense block: one sparse
-# product per level instead of several sparse constructions.
-_DENSE_LEFT_SOLVE = 2_000_000
-
-
 def _left_solve(pe: Peel, E: sp.csr_matrix, absolute: bool = False) -> sp.csr_matrix:
     """E B⁻¹ (rows × pivots, sparse) for E with one column per pivot."""
     E = sp.csr_matrix(E)
     if not E.nnz or not pe.size:
         return sp.csr_matrix(E.shape)
-    rows = np.flatnonzero(np.diff(E.indptr) > 0)
-    if len(rows) * pe.size <= _DENSE_LEFT_SOLVE:
-        Z = pe.solve(E[rows].T.toarray(), transpose=True, absolute=absolute)      # pivots × rows
-        Zs = sp.csr_matrix(Z.T)
-        coo = Zs.tocoo()
-        return sp.csr_matrix((coo.data, (rows[coo.row], coo.col)), shape=E.shape)
     return pe.solve(E.T.tocsr(), transpose=True, absolute=absolute).T.tocsr()
 
 

@@ -305,6 +305,7 @@ def iterate(model: Model, kind: np.ndarray, v_m: np.ndarray, *, max_iter: int, t
 
     refine = 0
     lin: Linearisation | None = None
+    lam: np.ndarray | None = None
     for it in range(1, max_iter + 1):
         if it == 1 or bilinear:
             # (re-)linearise; for linear equations once: later passes only refine with the same factors
@@ -317,7 +318,9 @@ def iterate(model: Model, kind: np.ndarray, v_m: np.ndarray, *, max_iter: int, t
             F = model.residual(v)
             rhs = lin.A @ v[x_idx] - lin.P_kept @ F
         x = v[x_idx]
-        lam = lin.normal.solve(lin.A @ xm - rhs)
+        # the previous pass's multipliers start conjugate gradients (a poor guess costs iterations, not accuracy)
+        lam = lin.normal.solve(lin.A @ xm - rhs, guess=lam if lam is not None and len(lam) == lin.normal.n
+                               else None)
         x_new = xm - lin.QAt @ lam
         y_new = v[y_idx] + el.Yplus @ (-F - lin.Jx @ (x_new - x))
         step = max(np.max(np.abs(x_new - x), initial=0.0), np.max(np.abs(y_new - v[y_idx]), initial=0.0))

@@ -10,8 +10,8 @@ the same two methods, ``solve(b)`` and ``inverse_quadratic(H)``:
 * :class:`~mfa.solve._chordal.ChordalCholesky` — large systems: supernodal sparse Cholesky (chompack) whose
   projected inverse gives the uncertainties for about the price of the factorisation;
 * :class:`SparseLU` — large systems without chompack, or not positive definite (SuperLU);
-* :func:`conjugate_gradients` — one right-hand side before anything is factored (tens of iterations on a
-  unit-diagonal balance network), so that values alone never pay for a factorisation.
+* :func:`conjugate_gradients` — one right-hand side before anything is factored (tens to a few hundred
+  iterations on a unit-diagonal balance network), so that values alone never pay for a factorisation.
 """
 
 from __future__ import annotations
@@ -361,9 +361,9 @@ class SparseLU:
         return out
 
 
-def conjugate_gradients(M: sp.spmatrix, b: np.ndarray) -> np.ndarray | None:
+def conjugate_gradients(M: sp.spmatrix, b: np.ndarray, x0: np.ndarray | None = None) -> np.ndarray | None:
     """M⁻¹ b by conjugate gradients for one right-hand side, on a unit-diagonal matrix (well conditioned for
-    balance networks: tens of iterations).
+    balance networks: tens to a few hundred iterations).
 
     Parameters
     ----------
@@ -371,6 +371,9 @@ def conjugate_gradients(M: sp.spmatrix, b: np.ndarray) -> np.ndarray | None:
         Symmetric positive definite, scaled to unit diagonal.
     b : numpy.ndarray
         One right-hand side.
+    x0 : numpy.ndarray, optional
+        A starting guess (the previous Gauss–Newton pass's solution): fewer iterations, the same stopping
+        test on the residual.
 
     Returns
     -------
@@ -387,7 +390,7 @@ def conjugate_gradients(M: sp.spmatrix, b: np.ndarray) -> np.ndarray | None:
     nb = float(np.linalg.norm(b))
     if nb == 0:
         return np.zeros_like(b)
-    x, info = cg(M, b, rtol=1e-14, atol=0.0, maxiter=max(1000, 2 * M.shape[0]))
+    x, info = cg(M, b, x0=x0, rtol=1e-14, atol=0.0, maxiter=max(1000, 2 * M.shape[0]))
     if info != 0 and np.linalg.norm(M @ x - b) > 1e-12 * nb:
         return None
     return x
@@ -490,13 +493,15 @@ class NormalMatrix:
                            "transfer coefficients?) and too many to resolve densely")
         self._use(dense_factor(self.scaled.toarray()))
 
-    def solve(self, b: np.ndarray) -> np.ndarray:
+    def solve(self, b: np.ndarray, guess: np.ndarray | None = None) -> np.ndarray:
         """M⁻¹ b for a vector or a matrix of right-hand sides.
 
         Parameters
         ----------
         b : numpy.ndarray
             n or n × k.
+        guess : numpy.ndarray, optional
+            An approximate solution (n), the start of conjugate gradients when nothing is factored.
 
         Returns
         -------
@@ -512,7 +517,7 @@ class NormalMatrix:
         d = self.scale if b.ndim == 1 else self.scale[:, None]
         bs = np.asarray(b, dtype=float) * d
         if self.factor is None and bs.ndim == 1:
-            z = conjugate_gradients(self.scaled, bs)
+            z = conjugate_gradients(self.scaled, bs, None if guess is None else guess / self.scale)
             if z is not None:
                 return z * d
         self.factorise()

@@ -11,7 +11,7 @@ Every variable is *exact* (kind 0), *measured* (kind 1, with a σ) or *unknown* 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -116,6 +116,8 @@ class Model:
     kind: np.ndarray               # 0 exact, 1 measured, 2 unknown (per variable)
     inc_b: sp.csr_matrix           # balance rows of the incidence matrix (n_b × n_f)
     inflow: sp.csr_matrix          # n_p × n_f, 1 where the flow enters the process
+    # the Jacobian's sparsity pattern and where each term lands in it, built on first use (see jacobian)
+    _jacobian_pattern: tuple | None = field(default=None, init=False, repr=False, compare=False)
 
     # the sizes of the variable vector and of the equations (counts, in the class docstring's example)
     n_f = Count("flow_ids", doc="Number of flows.")
@@ -227,24 +229,42 @@ class Model:
         >>> model_from_park(example_park()).jacobian(np.array([100.0, 60.0, 40.0])).toarray().tolist()
         [[1.0, -1.0, -1.0]]
         """
+        n_f, n_t = self.n_f, self.n_t
+        target, indptr, indices, inc_data, sub_row, sub_data, src = self._pattern()
+        vals = [inc_data, -np.ones(self.n_s)]
+        if n_t:
+            total_in = self.inflow @ v[:n_f]
+            vals += [np.ones(n_t), -v[n_f:n_f + n_t][sub_row] * sub_data, -total_in[src]]
+        # the terms summed into their places: the pattern is the same at every point, only the numbers change
+        data = np.bincount(target, weights=np.concatenate(vals), minlength=len(indices))
+        return sp.csr_matrix((data, indices, indptr), shape=(self.n_c, self.n_v))
+
+    def _pattern(self) -> tuple:
+        """The Jacobian's terms in the order :meth:`jacobian` lists them: the CSR place of each (duplicates
+        share one), the CSR index arrays, and the constant arrays the values are made of."""
+        key = (id(self.inc_b), self.n_c, self.n_v)
+        if self._jacobian_pattern is not None and self._jacobian_pattern[0] == key:
+            return self._jacobian_pattern[1]
         n_f, n_t, n_b = self.n_f, self.n_t, self.n_b
-        f = v[:n_f]
-        t = v[n_f:n_f + n_t]
         inc = self.inc_b.tocoo()
         rows = [inc.row, self.ds_var]
         cols = [inc.col, n_f + n_t + np.arange(self.n_s)]
-        vals = [inc.data, -np.ones(self.n_s)]
+        src = self.src[self.tc_flow]
+        sub = self.inflow[src].tocoo()               # row i: inputs of the source of coefficient i
         if n_t:
-            src = self.src[self.tc_flow]
-            sub = self.inflow[src].tocoo()           # row i: inputs of the source of coefficient i
             rows += [n_b + np.arange(n_t), n_b + sub.row, n_b + np.arange(n_t)]
             cols += [self.tc_flow, sub.col, n_f + np.arange(n_t)]
-            total_in = self.inflow @ f
-            vals += [np.ones(n_t), -t[sub.row] * sub.data, -total_in[src]]
-        J = sp.csr_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
-                          shape=(self.n_c, self.n_v))
-        J.sum_duplicates()
-        return J
+        r = np.concatenate(rows).astype(np.int64)
+        c = np.concatenate(cols).astype(np.int64)
+        key_rc = r * max(self.n_v, 1) + c
+        places, target = np.unique(key_rc, return_inverse=True)   # sorted by row, then column: CSR order
+        index = np.int32 if len(places) < 2**31 and self.n_v < 2**31 else np.int64
+        indptr = np.zeros(self.n_c + 1, dtype=index)
+        np.cumsum(np.bincount(places // max(self.n_v, 1), minlength=self.n_c), out=indptr[1:])
+        pattern = (target.ravel(), indptr, (places % max(self.n_v, 1)).astype(index),
+                   np.asarray(inc.data, dtype=float), sub.row, np.asarray(sub.data, dtype=float), src)
+        self._jacobian_pattern = (key, pattern)
+        return pattern
 
     def row_scale(self, v: np.ndarray) -> np.ndarray:
         """Throughput of each equation (Σ |terms|), the yardstick of 'relative' residuals.
