@@ -826,9 +826,9 @@ def candidates(park: "Park", compat: pd.DataFrame | None = None, prices: pd.Data
     nearest : int, optional
         Only the ``nearest`` users of each stream are candidates for each catalogue row (large parks: the
         candidate set grows as streams × users otherwise).
-    site : SiteData, optional
-        The park's properties, capacities per input group and market demand
-        (:func:`mfa.coupling_rules.read_site`).
+    site : SiteData or str or Path or False, optional
+        The properties, capacities per input group and market demand the rules use: by default the park's
+        own (its ``coupling/`` folder), as :func:`mfa.coupling_rules.resolve_site`; False for none.
     rule_table : pandas.DataFrame, optional
         The coupling rules (default ``flows/coupling_coefficients.csv``).
 
@@ -862,9 +862,9 @@ def candidates(park: "Park", compat: pd.DataFrame | None = None, prices: pd.Data
         from mfa.catalogue import compatibility
 
         compat = compatibility()
-    from mfa.coupling_rules import SiteData, rules
+    from mfa.coupling_rules import resolve_site, rules
 
-    site = SiteData.empty() if site is None else site
+    site = resolve_site(site, park)
     notes: list[str] = []
     streams = _streams(park)
     fv = _FlowView.of(park, streams)

@@ -310,8 +310,8 @@ def binding_capacities(c: "Candidates", q: np.ndarray, tol: float = 1e-6) -> lis
     >>> from mfa.coupling_candidates import candidates
     >>> c = candidates(mfa.solve_park(mfa.read_park("wuhai")).park)
     >>> q, _ = optimise_plan(c)
-    >>> sorted(set(binding_capacities(c, q)) - {"none"})  # the fly ash couplings fill these plants
-    ['aac_plant:input', 'brick_plant:input']
+    >>> sorted(set(binding_capacities(c, q)) - {"none"})  # gangue fills the CFB's fuel, fly ash these plants
+    ['aac_plant:input', 'brick_plant:input', 'cfb_power_plant:fuel']
     """
     n = len(c.arcs)
     out = ["none"] * n
@@ -583,9 +583,9 @@ def build_order(c: "Candidates", objective: str = "utilisation", weights: Mappin
     --------
     >>> import mfa
     >>> from mfa.coupling_candidates import candidates
-    >>> c = candidates(mfa.solve_park(mfa.read_park("wuhai")).park)  # without its site data: acceptance only
-    >>> build_order(c, max_links=2)[["step", "added", "marginal_gain"]].values.tolist()
-    [[1, 'ash_logistics→aac_plant:fly_ash', 69400.0], [2, 'coal_washing→brick_plant:coal_gangue', 38600.0]]
+    >>> c = candidates(mfa.solve_park(mfa.read_park("wuhai")).park)  # with its coupling/ data: the rules apply
+    >>> [(s, a, round(g)) for s, a, g in build_order(c, max_links=2)[["step", "added", "marginal_gain"]].values]
+    [(1, 'coal_washing→cfb_power_plant:coal_gangue', 676009), (2, 'pvc_plant→cement_plant:carbide_slag', 80000)]
     """
     arcs = c.arcs
     codes, uni = link_index(arcs) if len(arcs) else (np.zeros(0, dtype=int), np.zeros(0, dtype=object))

@@ -2,8 +2,10 @@
 ``flows/coupling_coefficients.csv`` applied to a park (``docs/coupling-rules.md``), and the park's own data
 they need — properties, capacities per input group and market demand — read from a *site* folder.
 
-**Site data** (all optional; a park folder's ``coupling/`` sub-folder, or any folder given with
-``--site``): ``properties.csv`` (process, material, property, value, source, note: the park's analyses such
+**Site data** (all optional) is the park's own: a park read from a folder uses its ``coupling/``
+sub-folder, a park read from a YAML file or an Excel workbook the ``coupling/`` folder beside the file
+(:func:`site_folder`); any folder given with ``--site`` (``site=``) overrides it, ``--no-site`` (``site=False``)
+ignores it. The files: ``properties.csv`` (process, material, property, value, source, note: the park's analyses such
 as the gangue's ``ash_content`` or the coal's ``lhv``; a process-level property such as ``fly_ash_share``
 leaves ``material`` blank; ``booked_as`` (text value) says which of the park's materials stands for a
 rule's material at a process, e.g. the rule's ``coal`` is the plant's ``raw_coal``, the rule's ``co2`` is
@@ -60,7 +62,7 @@ from mfa.errors import MfaError
 if TYPE_CHECKING:  # pragma: no cover
     from mfa.park import Park
 
-__all__ = ["SiteData", "read_site", "RuleEffect", "rule_effect", "rules", "residue_route",
+__all__ = ["SiteData", "read_site", "site_folder", "resolve_site", "RuleEffect", "rule_effect", "rules", "residue_route",
            "SITE_FOLDER", "EXCLUDED_FROM_CAPACITY", "EXCLUDED_MATERIALS", "material_categories"]
 
 #: the sub-folder of a park folder that holds its site data
@@ -308,6 +310,74 @@ def read_site(folder: str | Path | None) -> SiteData:
         raise MfaError(f"site data folder not found: {p}")
     raws = {n: (raw_csv(p / f"{n}.csv", n) if (p / f"{n}.csv").is_file() else None) for n in _SITE_FILES}
     return _site_from_raw(raws["properties"], raws["capacities"], raws["demand"], str(p))
+
+
+def site_folder(park: "Park") -> Path | None:
+    """Where the park's own site data lives: the ``coupling/`` folder of the park's folder, or beside its
+    YAML file or workbook (:attr:`mfa.Park.source`); None when the park was built in code or the folder
+    does not exist.
+
+    Parameters
+    ----------
+    park : Park
+
+    Returns
+    -------
+    Path or None
+
+    Examples
+    --------
+    >>> import mfa
+    >>> site_folder(mfa.read_park("wuhai")).parts[-2:]
+    ('wuhai', 'coupling')
+    >>> site_folder(mfa.read_park("hazardous")) is None
+    True
+    """
+    if not park.source:
+        return None
+    src = Path(park.source)
+    folder = (src if src.is_dir() else src.parent) / SITE_FOLDER
+    return folder if folder.is_dir() else None
+
+
+def resolve_site(site: Any, park: "Park") -> SiteData:
+    """The site data a computation uses: the park's own by default, none, or the one given.
+
+    Parameters
+    ----------
+    site : None, False, SiteData, str or Path
+        None: the park's own (read from :func:`site_folder`; empty when it has none); False: none (the rules' sourced values only); a
+        :class:`SiteData` as it is; a folder: :func:`read_site` of it.
+    park : Park
+
+    Returns
+    -------
+    SiteData
+
+    Raises
+    ------
+    mfa.errors.MfaError
+        A folder that does not exist; :class:`mfa.errors.ParkError` for errors in the site files.
+
+    Examples
+    --------
+    >>> import mfa
+    >>> park = mfa.read_park("wuhai")
+    >>> len(resolve_site(None, park).capacities) > 0, len(resolve_site(False, park).capacities)
+    (True, 0)
+    >>> resolve_site(None, park).property("ash_content", "coal_gangue", "cfb_power_plant")[0]
+    0.5
+    """
+    if site is None:
+        folder = site_folder(park)
+        return read_site(folder) if folder is not None else SiteData.empty()
+    if site is False:
+        return SiteData.empty()
+    if isinstance(site, SiteData):
+        return site
+    if not Path(site).is_dir():
+        raise MfaError(f"site data folder not found: {site}")
+    return read_site(site)
 
 
 # --------------------------------------------------------------------------------------------------

@@ -86,7 +86,7 @@ class Park:
     """
 
     __slots__ = ("_processes", "_flows", "_materials", "_stocks", "_activities", "_coefficients", "_info",
-                 "_cache")
+                 "_cache", "_source")
 
     def __init__(self, *, processes: pd.DataFrame, flows: pd.DataFrame, materials: pd.DataFrame,
                  stocks: pd.DataFrame, info: ParkInfo, activities: pd.DataFrame | None = None,
@@ -100,6 +100,7 @@ class Park:
         self._activities = activities if activities is not None else pd.DataFrame()
         self._coefficients = coefficients if coefficients is not None else pd.DataFrame()
         self._cache: dict[str, Any] = {}
+        self._source = ""
 
     # -- construction ---------------------------------------------------------------------------
     @classmethod
@@ -201,7 +202,7 @@ class Park:
             activities=changes.get("activities", self._activities),
             coefficients=changes.get("coefficients", self._coefficients),
             lifetimes=changes.get("lifetimes", self.lifetimes if len(self.lifetimes) else None),
-        )
+        )._sourced(self._source)
 
     def with_values(self, value: Any, sigma: Any = None) -> "Park":
         """A new Park whose flow values (and optionally sigmas), in t/a and in the order of
@@ -235,7 +236,35 @@ class Park:
         park = Park(processes=self._processes, flows=flows, materials=self._materials, stocks=self._stocks,
                     info=self._info, activities=self._activities, coefficients=self._coefficients)
         park._cache["warnings"] = self.warnings
-        return park
+        return park._sourced(self._source)
+
+    def _sourced(self, source: str) -> "Park":
+        # a park derived from a file's park (solved, edited, retrofitted) is still of that site: it keeps
+        # the file's place, so that the site's own data (e.g. its coupling/ folder) stays the park's
+        self._source = source
+        return self
+
+    @property
+    def source(self) -> str | None:
+        """The file or folder the park was read from (None for a park built in code).
+
+        Parks derived from it (:meth:`replace`, :meth:`with_values`, a solved or retrofitted park) keep it:
+        they model the same site, whose own data (:func:`mfa.coupling_rules.site_folder`) they share.
+
+        Returns
+        -------
+        str or None
+
+        Examples
+        --------
+        >>> import mfa
+        >>> from pathlib import Path
+        >>> Path(mfa.read_park("wuhai").source).name
+        'wuhai'
+        >>> mfa.solve_park(mfa.read_park("wuhai")).park.source == mfa.read_park("wuhai").source
+        True
+        """
+        return self._source or None
 
     # -- tables -----------------------------------------------------------------------------------
     processes = _Table("_processes", "id, name, name_zh, kind, group, x, y, capacity (t/a of input), note.")
@@ -321,7 +350,7 @@ class Park:
         if parks is None and (year == self._info.year or self._info.year is None):
             return self
         if parks is not None and year in parks:
-            return parks[year]
+            return parks[year]._sourced(self._source)
         raise MfaError(f"the park has no year {year}: its years are "
                        f"{', '.join(map(str, self.years)) or 'not given (no reporting year)'}")
 
@@ -593,7 +622,8 @@ def read_park(path_or_name: str | Path, year: int | None = None) -> Park:
     """
     from mfa.io import read_raw
 
-    return park_from_raw(read_raw(path_or_name), year)
+    raw = read_raw(path_or_name)
+    return park_from_raw(raw, year)._sourced(str(Path(raw.source).resolve()))
 
 
 def park_from_raw(raw: Any, year: int | None = None) -> Park:

@@ -423,15 +423,16 @@ def _costed(chosen: pd.DataFrame) -> pd.DataFrame:
     chosen["virgin_avoided"] = np.where(chosen["substitutes"].astype(str) != "", gamma * t, 0.0)
     chosen["co2_avoided"] = np.where(chosen["co2_known"].to_numpy(dtype=bool),
                                      chosen["co2_per_t"].to_numpy(dtype=float) * t, np.nan)
-    chosen["cost_change"] = chosen["cost_per_t"].to_numpy(dtype=float) * t
+    # + 0.0: a saving of nothing (a negated zero price) is printed 0.0, never -0.0
+    chosen["cost_change"] = chosen["cost_per_t"].to_numpy(dtype=float) * t + 0.0
     for k in ("low", "high"):
         col = f"cost_{k}_per_t"
-        chosen[f"cost_{k}"] = (chosen[col].to_numpy(dtype=float) * t if col in chosen
+        chosen[f"cost_{k}"] = (chosen[col].to_numpy(dtype=float) * t + 0.0 if col in chosen
                                else chosen["cost_change"].to_numpy(dtype=float))
     names = {"disposal_fee_per_t": "disposal_fee_avoided", "virgin_per_t": "virgin_material_avoided",
              "env_tax_per_t": "env_tax_avoided", "transport_per_t": "transport"}
     have = [k for k in names if k in chosen]
-    parts = chosen[have].to_numpy(dtype=float) * t[:, None] if have else np.zeros((len(chosen), 0))
+    parts = chosen[have].to_numpy(dtype=float) * t[:, None] + 0.0 if have else np.zeros((len(chosen), 0))
     chosen["cost_components"] = [{names[k]: (None if k not in have or np.isnan(row[have.index(k)])
                                              else float(row[have.index(k)])) for k in names} for row in parts]
     missing = chosen["cost_missing"].fillna("").astype(str) if "cost_missing" in chosen else pd.Series(
@@ -582,9 +583,10 @@ def discover(park: "Park", objective: str = "utilisation", weights: Mapping[str,
     reconcile : bool
         Determine unknown flows first (:func:`mfa.solve.reconcile`); the plan and the retrofit are built on
         the reconciled park.
-    site : SiteData or str or Path, optional
-        The park's properties, capacities per input group and market demand
-        (:func:`mfa.coupling_rules.read_site`; a folder is read, a park folder's ``coupling/``).
+    site : SiteData or str or Path or False, optional
+        The properties, capacities per input group and market demand the coupling rules use. By default
+        the park's own (the ``coupling/`` folder of the folder it was read from, or beside its YAML file or
+        workbook: :func:`mfa.coupling_rules.resolve_site`); a folder or a SiteData overrides it; False ignores it.
     max_links : int, optional
         The best plan of at most this many couplings (a MILP, exact) and ``build_order``: the best plan of
         1, 2, … links and the marginal gain of each added link.
@@ -618,11 +620,11 @@ def discover(park: "Park", objective: str = "utilisation", weights: Mapping[str,
     require_park(park, "discover_couplings")
     w = objective_weights(objective, weights)
     _check_cost_prices(w, compat, prices, transport_cost, fixed_cost)
-    park, messages = _prepared(park, reconcile)
     from mfa.coupling_optimisation import binding_capacities, build_order
-    from mfa.coupling_rules import SiteData, read_site
+    from mfa.coupling_rules import resolve_site
 
-    site_data = site if isinstance(site, SiteData) else read_site(site)
+    site_data = resolve_site(site, park)  # before any solving: a site file's errors are the first thing said
+    park, messages = _prepared(park, reconcile)
     cands = candidates(park, compat=compat, prices=prices, transport_cost=transport_cost,
                        transport_co2=transport_co2, max_distance_km=max_distance_km, nearest=nearest,
                        site=site_data)

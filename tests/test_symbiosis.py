@@ -243,15 +243,12 @@ def test_no_stream_is_a_note_not_an_error(tmp_path):
 
 
 def _wuhai():
-    from mfa.catalogue import example_park_path
-
-    return mfa.solve_park(mfa.read_park("wuhai")).park, example_park_path("wuhai")
+    return mfa.solve_park(mfa.read_park("wuhai")).park
 
 
 @pytest.fixture(scope="module")
 def wuhai_result():
-    park, folder = _wuhai()
-    return discover(park, site=folder)
+    return discover(_wuhai())  # the park's own coupling/ data, by default
 
 
 def test_wuhai_retrofit(wuhai_result, tmp_path):
@@ -304,9 +301,10 @@ def test_wuhai_retrofit(wuhai_result, tmp_path):
 
 
 def test_wuhai_json_is_deterministic(wuhai_result):
-    park, folder = _wuhai()
-    a = discover(park, site=folder).to_json()
-    assert a == wuhai_result.to_json()
+    from mfa.catalogue import example_park_path
+
+    a = discover(_wuhai(), site=example_park_path("wuhai") / "coupling").to_json()
+    assert a == wuhai_result.to_json()  # the park's own data is its coupling/ folder
     d = json.loads(a)
     assert set(d["couplings"][0]) >= set(COUPLING_COLUMNS)
 
@@ -331,8 +329,8 @@ def test_cli_symbiosis(tmp_path, capsys):
 
 
 def test_shipped_wuhai_retrofit_checks(wuhai_result):
-    """parks/wuhai_retrofit was written by `mfa symbiosis wuhai --site parks/wuhai/coupling -o
-    parks/wuhai_retrofit`: it is the retrofit of that plan, flow by flow, and its README's figures hold."""
+    """parks/wuhai_retrofit was written by `mfa symbiosis wuhai -o parks/wuhai_retrofit` (the park's own
+    coupling/ data, read by default): it is the retrofit of that plan, flow by flow, and its README's figures hold."""
     retro = mfa.read_park("wuhai_retrofit")
     assert balance(retro).ok
     assert retro.info.name.endswith("(symbiosis retrofit)")
@@ -462,3 +460,24 @@ def test_cli_cost_objective_text(tmp_path, capsys):
     # no prices at all: a clear error, exit 2
     assert main(["symbiosis", str(park_dir), "--objective", "cost"]) == 2
     assert "needs prices" in capsys.readouterr().err
+
+
+def test_report_and_command_give_the_same_plan(wuhai_result, capsys):
+    """The park's own coupling/ data is used by `mfa symbiosis wuhai`, by discover() and by the report's
+    opportunities: one plan, the gangue → CFB coupling applied with the park's ash content and LHVs."""
+    from mfa.cli import main
+    from mfa.report import opportunity_section
+
+    assert main(["symbiosis", "wuhai", "--json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    plan = [(c["rank"], c["from"], c["to"], c["material"], c["tonnes"]) for c in doc["couplings"]]
+    c = wuhai_result.couplings
+    assert plan == list(zip(c["rank"], c["from"], c["to"], c["material"], c["tonnes"]))
+    sec = opportunity_section(mfa.read_park("wuhai"), "en")
+    assert [(r["rank"], float(r["tonnes"])) for r in sec["opportunities"]] == [(p[0], p[4]) for p in plan]
+    assert doc["couplings"][0]["rule_id"] == "gangue_cfb" and "gangue_cfb" not in set(wuhai_result.needs_data["rule_id"])
+    assert doc["summary"]["tonnes"] == pytest.approx(864_009, abs=1)
+    assert main(["symbiosis", "wuhai", "--json", "--no-site"]) == 0  # without it: the poorer screening plan
+    bare = json.loads(capsys.readouterr().out)
+    assert bare["summary"]["tonnes"] < doc["summary"]["tonnes"]
+    assert "gangue_cfb" not in {c["rule_id"] for c in bare["couplings"]}

@@ -5,6 +5,7 @@ instead of a guess, quality limits, capacities per input group, market limits, c
 from __future__ import annotations
 
 import json
+import re
 
 import numpy as np
 import pandas as pd
@@ -299,26 +300,76 @@ def test_cli_max_links_and_site(tmp_path, capsys):
     site = park_dir / "coupling"
     site.mkdir()
     pd.DataFrame(GANGUE_SITE).to_csv(site / "properties.csv", index=False)
-    assert main(["symbiosis", str(park_dir)]) == 0  # not read unasked, but pointed at
+    assert main(["symbiosis", str(park_dir), "--no-site"]) == 0  # the rules' sourced values lack the LHVs
     out = capsys.readouterr()
-    assert "needs data" in out.out and f"--site {site}" in out.err
-    assert main(["symbiosis", str(park_dir), "--json", "--max-links", "1", "--site", str(site)]) == 0
+    assert "needs data" in out.out and "coupling data: none (--no-site" in out.err
+    assert main(["symbiosis", str(park_dir)]) == 0  # the park's own, and the text says whose data it is
+    out = capsys.readouterr()
+    assert "needs data" not in out.out and f"coupling data: {site.resolve()}" in out.err
+    assert main(["symbiosis", str(park_dir), "--json", "--max-links", "1"]) == 0  # the park's coupling/
     doc = json.loads(capsys.readouterr().out)
     assert doc["couplings"][0]["rule_id"] == "gangue_cfb" and len(doc["build_order"]) == 1
+    assert doc["couplings"][0]["tonnes"] == pytest.approx(100)
+    assert doc["couplings"][0]["virgin_avoided"] == pytest.approx(100 * 5.8 / 20)  # coal displaced by LHV
+    other = tmp_path / "other"  # --site overrides the park's own: a gangue of 8 MJ/kg displaces more coal
+    other.mkdir()
+    pd.DataFrame(GANGUE_SITE).replace({5.8: 8.0}).to_csv(other / "properties.csv", index=False)
+    assert main(["symbiosis", str(park_dir), "--json", "--site", str(other)]) == 0
+    c = json.loads(capsys.readouterr().out)["couplings"][0]
+    assert c["rule_id"] == "gangue_cfb" and c["virgin_avoided"] == pytest.approx(100 * 8.0 / 20)
     assert main(["symbiosis", str(park_dir), "--max-links", "0"]) == 2
     assert main(["symbiosis", str(park_dir), "--site", str(tmp_path / "nowhere")]) == 2
+    assert main(["symbiosis", str(park_dir), "--site", str(other), "--no-site"]) == 2
+
+
+def test_site_errors_are_located_and_nothing_is_written(tmp_path, capsys):
+    from mfa.cli import main
+
+    park_dir = tmp_path / "p"
+    mfa.write_park(cfb_park(), park_dir)
+    (park_dir / "coupling").mkdir()
+    bad = pd.DataFrame(GANGUE_SITE).astype(object)
+    bad.loc[0, "value"] = 60  # 60 % written as 60
+    bad.to_csv(park_dir / "coupling" / "properties.csv", index=False)
+    out = tmp_path / "retro"
+    assert main(["symbiosis", str(park_dir), "-o", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "properties.csv" in err and "row 2" in err and "0.6 for 60 %" in err and "Traceback" not in err
+    assert not out.exists()
+    assert main(["symbiosis", str(park_dir), "--no-site", "-o", str(out)]) == 0  # ignored: nothing to complain
+    with pytest.raises(MfaError, match="fraction"):
+        discover(mfa.read_park(park_dir))
+
+
+def test_site_beside_a_yaml_park_and_none_for_frames(tmp_path):
+    """A YAML park's coupling data is the coupling/ folder beside the file; a park built in code has none;
+    site=False ignores it; a solved park keeps it."""
+    from mfa.coupling_rules import site_folder
+
+    park = cfb_park()
+    assert park.source is None and site_folder(park) is None
+    mfa.write_park(park, tmp_path / "p.yaml")
+    (tmp_path / "coupling").mkdir()
+    pd.DataFrame(GANGUE_SITE).to_csv(tmp_path / "coupling" / "properties.csv", index=False)
+    read = mfa.solve_park(mfa.read_park(tmp_path / "p.yaml")).park
+    assert site_folder(read) == (tmp_path / "coupling").resolve()
+    own = discover(read).couplings
+    assert own["rule_id"].tolist() == ["gangue_cfb"] and own["tonnes"].tolist() == pytest.approx([100])
+    assert len(discover(read, site=False).couplings) == 0
+    assert len(discover(park).couplings) == 0  # the frames' park: the rules' sourced values only
 
 
 def test_cli_wuhai_json_is_a_plan_an_engineer_can_check(tmp_path, capsys):
     """Issue 15, done when: `mfa symbiosis wuhai --json` lists no coupling whose receiving process fails its
     balance, states the binding capacity of each and gives every coupling a cost_change with its components."""
-    from mfa.catalogue import example_park_path
     from mfa.cli import main
 
-    site = example_park_path("wuhai") / "coupling"
     out = tmp_path / "retro"
-    assert main(["symbiosis", "wuhai", "--json", "--site", str(site), "-o", str(out)]) == 0
-    doc = json.loads(capsys.readouterr().out)
+    assert main(["symbiosis", "wuhai", "--json", "-o", str(out)]) == 0  # the default command
+    text = capsys.readouterr().out
+    assert not re.search(r"-0\.0(?![0-9])", text)  # no tax is due on these streams: 0.0, not a negated zero
+    doc = json.loads(text)
+    assert {c["cost_components"]["env_tax_avoided"] for c in doc["couplings"]} == {0.0}
     assert doc["couplings"]
     for c in doc["couplings"]:
         assert isinstance(c["binding_capacity"], str) and c["binding_capacity"]
@@ -331,3 +382,10 @@ def test_cli_wuhai_json_is_a_plan_an_engineer_can_check(tmp_path, capsys):
     for u in {c["to"] for c in doc["couplings"]}:
         assert after.loc[u, "status"] == "balanced", u
         assert abs(after.loc[u, "residual"] - before.loc[u, "residual"]) < 1e-3, u
+    # the shipped parks/wuhai_retrofit is what this default command writes, file for file
+    from mfa.catalogue import example_park_path
+
+    shipped = example_park_path("wuhai_retrofit")
+    for f in sorted(p.name for p in out.glob("*.csv")):
+        assert (out / f).read_bytes() == (shipped / f).read_bytes(), f
+    assert doc["summary"]["needs_data"] == 6 and doc["summary"]["landfill_avoided"] == pytest.approx(686_281, abs=1)

@@ -43,34 +43,16 @@ def _weights(text: str | None) -> dict[str, float] | None:
     return out
 
 
-def _site_folder(args: argparse.Namespace) -> str | None:
-    """``--site`` (checked), or None. A park folder's ``coupling/`` is not read unasked, so that the command
-    and every other caller of :func:`mfa.symbiosis.discover` (the report) give the same plan for the same
-    park; :func:`run` points at it instead."""
-    from pathlib import Path
+def _site(args: argparse.Namespace) -> str | bool | None:
+    """What ``site=`` of :func:`mfa.symbiosis.discover` gets: ``--site DIR`` (overrides the park's own
+    ``coupling/``), False for ``--no-site``, None (the park's own, as the report uses) otherwise."""
+    if args.no_site:
+        if args.site:
+            from mfa.errors import MfaError
 
-    if not args.site:
-        return None
-    if not Path(args.site).is_dir():
-        from mfa.errors import MfaError
-
-        raise MfaError(f"--site: folder not found: {args.site}")
-    return args.site
-
-
-def _unused_site(args: argparse.Namespace) -> str | None:
-    """The park folder's ``coupling/`` when it exists and ``--site`` was not given."""
-    from pathlib import Path
-
-    from mfa.catalogue import example_park_path
-    from mfa.coupling_rules import SITE_FOLDER
-
-    if args.site:
-        return None
-    p = Path(str(args.park))
-    if not p.exists():
-        p = example_park_path(str(args.park)) or p
-    return str(p / SITE_FOLDER) if (p / SITE_FOLDER).is_dir() else None
+            raise MfaError("--site and --no-site exclude each other: give one")
+        return False
+    return args.site or None
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -101,8 +83,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--nearest", type=int, metavar="K", help="consider only the K nearest users of each stream")
     p.add_argument("--compatibility", metavar="FILE", help="a compatibility catalogue instead of the shipped one")
     p.add_argument("--site", metavar="DIR",
-                   help="the park's properties.csv, capacities.csv and demand.csv for the coupling rules, "
-                        "e.g. parks/wuhai/coupling (docs/coupling-rules.md)")
+                   help="properties.csv, capacities.csv and demand.csv for the coupling rules instead of the "
+                        "park's own coupling/ folder, which is used by default (docs/coupling-rules.md)")
+    p.add_argument("--no-site", action="store_true",
+                   help="ignore the park's coupling/ folder: the rules' sourced values only")
     p.add_argument("--max-links", type=int, metavar="N",
                    help="the best plan of at most N new couplings (MILP) and the order to build them in")
     p.add_argument("--no-assess", action="store_true",
@@ -142,17 +126,27 @@ def run(args: argparse.Namespace) -> int:
     result = discover(park, args.objective, _weights(args.weights), compat=compat, prices=prices,
                       transport_cost=args.transport_cost, transport_co2=args.transport_co2,
                       fixed_cost=args.fixed_cost, max_distance_km=args.max_distance, nearest=args.nearest,
-                      reconcile=args.reconcile, site=_site_folder(args), max_links=args.max_links,
+                      reconcile=args.reconcile, site=_site(args), max_links=args.max_links,
                       assess=False if args.no_assess else None)
     if args.output:
         from mfa.cli._common import write_park_output
 
         write_park_output(result.retrofit(), args.output, args)
     where = {"retrofit": str(args.output)} if args.output else {}  # the document says where it was written
-    return emit(args, result, lambda: _show_text(park, result, args.output, _unused_site(args)), **where)
+    return emit(args, result, lambda: _show_text(park, result, args.output, _site_said(args, park)), **where)
 
 
-def _show_text(park: Park, result: SymbiosisResult, output: str | None, unused: str | None = None) -> None:
+def _site_said(args: argparse.Namespace, park: Park) -> str:
+    """Which data the coupling rules used, for the text output (a manager should see whose figures these are)."""
+    from mfa.coupling_rules import site_folder
+
+    if args.no_site:
+        return "coupling data: none (--no-site: the rules' sourced values only)"
+    folder = args.site or site_folder(park)
+    return f"coupling data: {folder}" if folder else "coupling data: none (the park has no coupling/ folder)"
+
+
+def _show_text(park: Park, result: SymbiosisResult, output: str | None, site: str = "") -> None:
     import sys
 
     import pandas as pd
@@ -201,8 +195,7 @@ def _show_text(park: Park, result: SymbiosisResult, output: str | None, unused: 
             print(b.to_string(index=False))
     for n in result.notes:
         print(f"note: {n}")
+    if site:
+        print(site, file=sys.stderr)
     if output:
         print(f"retrofit park written to {output}", file=sys.stderr)
-    if unused:
-        print(f"the park has site data for the coupling rules in {unused}: pass --site {unused} to use it",
-              file=sys.stderr)

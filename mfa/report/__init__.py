@@ -951,7 +951,8 @@ def headline_cards(res: Any, voice: Voice) -> list[dict]:
 
 
 def opportunity_section(park: Any, lang: str) -> dict:
-    """The ranked couplings of :func:`mfa.symbiosis.discover` and the rates with all of them built.
+    """The ranked couplings of :func:`mfa.symbiosis.discover` (with the park's own ``coupling/`` data, as
+    ``mfa symbiosis PARK``) and the rates with all of them built.
 
     Parameters
     ----------
@@ -969,7 +970,7 @@ def opportunity_section(park: Any, lang: str) -> dict:
     >>> import mfa
     >>> sec = opportunity_section(mfa.read_park("wuhai"), "zh")
     >>> sec["opportunities"][0]["rank"], sec["opportunities"][0]["from"]
-    (1, '粉煤灰收集调配中心')
+    (1, '选煤厂')
     """
     v = Voice.of(park, lang)
     t = v.t
