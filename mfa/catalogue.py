@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import functools
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Callable
 
 import pandas as pd
 
 if TYPE_CHECKING:
-    from mfa.errors import RawTable
+    from mfa.errors import Issue, RawTable
+    from mfa.validation import Column
 
 __all__ = ["data_path", "materials", "material_aliases", "example_parks", "example_park_path", "compatibility",
            "read_prices", "known_sources", "check_sources", "coupling_coefficients", "raw_csv", "COMPATIBILITY_COLUMNS",
@@ -270,6 +271,31 @@ def _catalogue_table(path: str | Path | None, shipped: str, what: str, columns: 
     return raw
 
 
+def _validated_catalogue(path: str | Path | None, shipped: str, what: str, columns: tuple[str, ...],
+                         specs: "list[Column]", row_rules: "Callable[[RawTable, dict[str, Any]], list[Issue]]",
+                         *, sources_required: bool) -> pd.DataFrame:
+    """A catalogue CSV checked column by column (``specs``), then row by row (``row_rules`` of the raw table
+    and the checked values), then its source ids; every problem raised at once as a ParkError, else the
+    table with the checked values in place and ``row`` (the spreadsheet row) first."""
+    import numpy as np
+
+    from mfa.errors import ParkError
+    from mfa.validation import check_columns
+
+    raw = _catalogue_table(path, shipped, what, columns)
+    issues: list[Issue] = []
+    values = check_columns(raw, specs, issues).values
+    issues.extend(row_rules(raw, values))
+    check_sources(raw, issues, required=sources_required)
+    if issues:
+        raise ParkError(issues)
+    out = raw.frame.copy()
+    for c, v in values.items():
+        out[c] = v
+    out.insert(0, "row", np.arange(len(out)) + 2)
+    return out
+
+
 def compatibility(path: str | Path | None = None) -> pd.DataFrame:
     """The waste compatibility catalogue (default ``flows/compatibility.csv``), validated.
 
@@ -303,43 +329,36 @@ def compatibility(path: str | Path | None = None) -> pd.DataFrame:
     """
     import numpy as np
 
-    from mfa.conventions import WASTE_CATEGORIES
-    from mfa.errors import Issue, ParkError, suggest
-    from mfa.validation import Column, check_columns, grouped_issues
+    from mfa.validation import Column
 
-    raw = _catalogue_table(path, "compatibility.csv", "compatibility catalogue", COMPATIBILITY_COLUMNS)
-    frame = raw.frame
-    issues: list[Issue] = []
-    checked = check_columns(raw, [
+    out = _validated_catalogue(path, "compatibility.csv", "compatibility catalogue", COMPATIBILITY_COLUMNS, [
         Column("waste", required=True, blank_message="missing waste material"),
         Column("ratio", "number", low=0.0),
-    ], issues)
-    both_blank = ((frame["substitutes"] == "") & (frame["accepting_group"] == "")).to_numpy()
-    issues.extend(grouped_issues(raw, both_blank, "substitutes",
-                                 "give a substituted material or an accepting group"))
-    ratio = checked.values["ratio"]
-    need_ratio = (frame["substitutes"] != "").to_numpy() & (frame["ratio"] == "").to_numpy()
-    issues.extend(grouped_issues(raw, need_ratio, "ratio",
-                                 "a substitution row needs its ratio (t substituted per t waste)"))
-    numbers = check_columns(raw, [Column("max_share", "number", low=0.0, high=1.0)]
-                            + [Column(c, "number") for c in ("co2_avoided", "disposal_fee", "virgin_price")],
-                            issues).values
-    cats = frame["waste"].str.startswith("category:")
-    cat = frame["waste"].str.partition(":")[2]
-    issues.extend(grouped_issues(raw, (cats & ~cat.isin(list(WASTE_CATEGORIES))).to_numpy(), "waste",
-                                 "not a waste category", cat,
-                                 lambda v: suggest(v, sorted(WASTE_CATEGORIES))))
-    check_sources(raw, issues, required=True)
-    if issues:
-        raise ParkError(issues)
-    out = frame.copy()
-    out["ratio"] = np.where(np.isnan(ratio), 0.0, ratio)
-    for c in ("max_share", "co2_avoided", "disposal_fee", "virgin_price"):
-        out[c] = numbers[c]
+        Column("max_share", "number", low=0.0, high=1.0),
+    ] + [Column(c, "number") for c in ("co2_avoided", "disposal_fee", "virgin_price")],
+        _compatibility_rules, sources_required=True)
+    out["ratio"] = np.where(np.isnan(out["ratio"].to_numpy(dtype=float)), 0.0, out["ratio"])
     if "rule" not in out.columns:  # a catalogue written before the coupling rules: no row refers to one
         out["rule"] = ""
-    out.insert(0, "row", np.arange(len(out)) + 2)
     return out
+
+
+def _compatibility_rules(raw: "RawTable", values: dict[str, Any]) -> "list[Issue]":
+    """What a compatibility row must hold beyond its columns' own checks: a substitute or an accepting
+    group, a ratio for a substitution, a known waste category."""
+    from mfa.conventions import WASTE_CATEGORIES
+    from mfa.errors import suggest
+    from mfa.validation import grouped_issues
+
+    frame = raw.frame
+    both_blank = ((frame["substitutes"] == "") & (frame["accepting_group"] == "")).to_numpy()
+    need_ratio = (frame["substitutes"] != "").to_numpy() & (frame["ratio"] == "").to_numpy()
+    cats = frame["waste"].str.startswith("category:")
+    cat = frame["waste"].str.partition(":")[2]
+    return [*grouped_issues(raw, both_blank, "substitutes", "give a substituted material or an accepting group"),
+            *grouped_issues(raw, need_ratio, "ratio", "a substitution row needs its ratio (t substituted per t waste)"),
+            *grouped_issues(raw, (cats & ~cat.isin(list(WASTE_CATEGORIES))).to_numpy(), "waste",
+                            "not a waste category", cat, lambda v: suggest(v, sorted(WASTE_CATEGORIES)))]
 
 
 def read_prices(path: str | Path) -> pd.DataFrame:
@@ -443,37 +462,34 @@ def coupling_coefficients(path: str | Path | None = None) -> pd.DataFrame:
     >>> float(row["central"].iloc[0]), int(row["row"].iloc[0]) > 1
     (1.351, True)
     """
-    import numpy as np
+    from mfa.validation import Column
 
-    from mfa.errors import Issue, ParkError
-    from mfa.validation import Column, check_columns, grouped_issues
-
-    raw = _catalogue_table(path, "coupling_coefficients.csv", "coupling rules", COEFFICIENT_RULE_COLUMNS)
-    frame = raw.frame
-    issues: list[Issue] = []
-    checked = check_columns(raw, [
+    out = _validated_catalogue(path, "coupling_coefficients.csv", "coupling rules", COEFFICIENT_RULE_COLUMNS, [
         Column("rule", required=True, blank_message="missing rule id"),
         Column("waste", required=True, blank_message="missing waste material"),
         Column("term", "choice", required=True, choices=RULE_TERMS),
         Column("status", "choice", required=True, choices=RULE_STATUSES),
-    ] + [Column(c, "number") for c in ("low", "central", "high")], issues)
-    vals = np.column_stack([checked.values[c] for c in ("low", "central", "high")])
+    ] + [Column(c, "number") for c in ("low", "central", "high")], _coefficient_rules, sources_required=False)
+    return out[["row", *COEFFICIENT_RULE_COLUMNS]]
+
+
+def _coefficient_rules(raw: "RawTable", values: dict[str, Any]) -> "list[Issue]":
+    """What a coupling-rule row must hold beyond its columns' own checks: a value unless it needs data (and
+    then none), low ≤ central ≤ high, a source for every value."""
+    import numpy as np
+
+    from mfa.validation import grouped_issues
+
+    frame = raw.frame
+    vals = np.column_stack([values[c] for c in ("low", "central", "high")])
     blank = (frame[["low", "central", "high"]] == "").all(axis=1).to_numpy()
     needs = (frame["status"] == "needs data").to_numpy()
-    issues.extend(grouped_issues(raw, needs & ~blank, "status",
-                                 "a 'needs data' row has no value: blank low/central/high or change the status"))
-    issues.extend(grouped_issues(raw, ~needs & blank & (frame["status"] != "").to_numpy(), "central",
-                                 "no value: give low/central/high or mark the row 'needs data'"))
     with np.errstate(invalid="ignore"):
         disorder = (vals[:, 0] > vals[:, 1]) | (vals[:, 1] > vals[:, 2])
-    issues.extend(grouped_issues(raw, disorder, "central", "low ≤ central ≤ high does not hold"))
-    issues.extend(grouped_issues(raw, ~needs & (frame["source"] == "").to_numpy(), "source",
-                                 "every row with a value needs a source id (see flows/sources.csv)"))
-    check_sources(raw, issues, required=False)
-    if issues:
-        raise ParkError(issues)
-    out = frame[list(COEFFICIENT_RULE_COLUMNS)].copy()
-    for c in ("low", "central", "high"):
-        out[c] = checked.values[c]
-    out.insert(0, "row", np.arange(len(out)) + 2)
-    return out
+    return [*grouped_issues(raw, needs & ~blank, "status",
+                            "a 'needs data' row has no value: blank low/central/high or change the status"),
+            *grouped_issues(raw, ~needs & blank & (frame["status"] != "").to_numpy(), "central",
+                            "no value: give low/central/high or mark the row 'needs data'"),
+            *grouped_issues(raw, disorder, "central", "low ≤ central ≤ high does not hold"),
+            *grouped_issues(raw, ~needs & (frame["source"] == "").to_numpy(), "source",
+                            "every row with a value needs a source id (see flows/sources.csv)")]

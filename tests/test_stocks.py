@@ -109,16 +109,18 @@ scrap,out,scrap_steel,,2022
     return folder
 
 
+def city_inflows(*inflows: float) -> str:
+    """flows.csv of products entering the city's in-use stock (t/a, one value a year from 2020) and, left
+    blank for the lifetime to fill, what leaves it for the scrap yard in each of those years."""
+    years = range(2020, 2020 + len(inflows))
+    return ("source,target,material,value,year\n"
+            + "".join(f"plant,city,steel_products,{v:g},{y}\n" for v, y in zip(inflows, years))
+            + "".join(f"city,scrap,steel_products,,{y}\n" for y in years))
+
+
 def test_a_fixed_lifetime_returns_each_inflow_after_its_lifetime(tmp_path):
     # material of the stock is what enters; the blank outflow of that material is computed
-    flows = """source,target,material,value,year
-plant,city,steel_products,10,2020
-plant,city,steel_products,20,2021
-plant,city,steel_products,30,2022
-city,scrap,steel_products,,2020
-city,scrap,steel_products,,2021
-city,scrap,steel_products,,2022
-"""
+    flows = city_inflows(10, 20, 30)
     folder = lifetime_park(tmp_path, "process,material,model,mean,timing\ncity,steel_products,fixed,2,end\n", flows)
     park = mfa.read_park(folder)
     assert park.flows.query("source == 'city'")["value"].tolist() == [0, 0, 10]
@@ -131,12 +133,7 @@ city,scrap,steel_products,,2022
 
 
 def test_a_legacy_opening_stock_ages_with_the_lifetime(tmp_path):
-    flows = """source,target,material,value,year
-plant,city,steel_products,0,2020
-plant,city,steel_products,0,2021
-city,scrap,steel_products,,2020
-city,scrap,steel_products,,2021
-"""
+    flows = city_inflows(0, 0)
     stocks = "process,material,opening,closing,year\ncity,steel_products,40,,2020\n"
     folder = lifetime_park(tmp_path, "process,material,model,mean,timing\ncity,steel_products,fixed,2,end\n",
                            flows, stocks)
@@ -196,12 +193,7 @@ city,scrap,steel_products,,2021
 
 
 def test_a_closing_given_against_the_lifetime_is_refused(tmp_path):
-    flows = """source,target,material,value,year
-plant,city,steel_products,10,2020
-plant,city,steel_products,20,2021
-city,scrap,steel_products,,2020
-city,scrap,steel_products,,2021
-"""
+    flows = city_inflows(10, 20)
     stocks = "process,material,opening,closing,year\ncity,steel_products,0,10,2020\ncity,steel_products,,25,2021\n"
     folder = lifetime_park(tmp_path, "process,material,model,mean,timing\ncity,steel_products,fixed,5,end\n",
                            flows, stocks)
@@ -311,7 +303,7 @@ def test_the_report_and_the_chart_of_a_multi_year_park(tmp_path, capsys):
 
 
 def test_a_lifetime_that_cannot_hold_the_opening_stock_is_located(tmp_path):
-    flows = "source,target,material,value,year\nplant,city,steel_products,5,2020\ncity,scrap,steel_products,,2020\n"
+    flows = city_inflows(5)
     stocks = "process,material,opening,closing,year\ncity,steel_products,40,,2020\n"
     folder = lifetime_park(tmp_path, "process,material,model,mean\ncity,steel_products,fixed,0\n", flows, stocks)
     assert main(["stocks", str(folder)]) == 2
