@@ -15,7 +15,7 @@ row of its ``lifetimes`` table. For a stock with a lifetime, the reader (:mod:`m
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ClassVar, Mapping
+from typing import TYPE_CHECKING, Any, Mapping
 
 import numpy as np
 import pandas as pd
@@ -115,7 +115,7 @@ def solved_values(park: "Park") -> np.ndarray:
 
 
 @dataclass(frozen=True, eq=False)
-class StockResult(Result):
+class StockResult(Result, title="Stocks", main_table="stocks"):
     """The stocks of a park, one row per stock and year (``stocks``): process, material, year, inflow,
     outflow (t/a), stock (t at 31 December), stock_change (t/a), and the lifetimes behind them.
 
@@ -128,9 +128,6 @@ class StockResult(Result):
 
     stocks: pd.DataFrame
     lifetimes: pd.DataFrame
-
-    title: ClassVar[str] = "Stocks"
-    main_table: ClassVar[str] = "stocks"
 
     @property
     def summary(self) -> dict[str, Any]:

@@ -111,7 +111,7 @@ class Result:
     """The one shape of every engine's result (balance, trace, indicators, reconcile, …).
 
     A subclass is a frozen dataclass whose DataFrame fields are its tables; it names the main one in
-    ``main_table`` and may override :meth:`to_dict` to keep its documented ``--json`` keys (the default
+    ``main_table`` (a class variable, or a class keyword as below) and may override :meth:`to_dict` to keep its documented ``--json`` keys (the default
     is every table as records plus the messages).
 
     - ``.table``: the main table; ``.tables``: name → DataFrame (every table, main first)
@@ -124,8 +124,7 @@ class Result:
     >>> from dataclasses import dataclass
     >>> import pandas as pd
     >>> @dataclass(frozen=True, eq=False)
-    ... class Example(Result):
-    ...     main_table = "rows"
+    ... class Example(Result, title="Example", main_table="rows"):
     ...     rows: pd.DataFrame
     >>> r = Example(rows=pd.DataFrame({"a": [1.0]}))
     >>> r.to_json(indent=None)
@@ -135,6 +134,15 @@ class Result:
     title: ClassVar[str] = "Result"
     main_table: ClassVar[str] = ""
     messages: tuple[Issue, ...] = field(default=(), kw_only=True)
+
+    def __init_subclass__(cls, *, title: str | None = None, main_table: str | None = None, **kwargs: Any) -> None:
+        # class keywords (``class Stocks(Result, title="Stocks", main_table="stocks")``) say in the class line
+        # what the two ClassVars would say in two more lines of every result
+        super().__init_subclass__(**kwargs)
+        if title is not None:
+            cls.title = title
+        if main_table is not None:
+            cls.main_table = main_table
 
     @property
     def tables(self) -> dict[str, pd.DataFrame]:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ClassVar, Iterable, Mapping
+from typing import TYPE_CHECKING, Any, Iterable, Mapping
 
 import numpy as np
 import pandas as pd
@@ -38,7 +38,7 @@ BATCH = 10
 
 
 @dataclass(frozen=True, eq=False)
-class WhatItTakes(Result):
+class WhatItTakes(Result, title="What it takes to meet each target", main_table="table_"):
     """For each target of a year of the park, the tonnes that would meet it in that year (``table``, columns
     :data:`WHAT_IT_TAKES_COLUMNS`): ``extra_t`` is how many more tonnes the rate's numerator needs (a ``>=``
     target: more utilised, recovered …) or how many fewer (a ``<=`` target: less disposed), the rate's
@@ -52,9 +52,6 @@ class WhatItTakes(Result):
     """
 
     table_: pd.DataFrame
-
-    title: ClassVar[str] = "What it takes to meet each target"
-    main_table: ClassVar[str] = "table_"
 
     @property
     def summary(self) -> dict[str, Any]:
@@ -166,7 +163,7 @@ def _own_targets(targets: Any) -> pd.DataFrame:
 
 
 @dataclass(frozen=True, eq=False)
-class SweepResult(Result):
+class SweepResult(Result, title="Scenario sweep", main_table="indicators"):
     """The rates (``indicators``: scenario, year, indicator, value) and stocks (``stocks``: scenario, process,
     material, year, stock) of every scenario of a sweep, in the order of the scenarios.
 
@@ -180,9 +177,6 @@ class SweepResult(Result):
 
     indicators: pd.DataFrame
     stocks: pd.DataFrame
-
-    title: ClassVar[str] = "Scenario sweep"
-    main_table: ClassVar[str] = "indicators"
 
     @property
     def summary(self) -> dict[str, Any]:

@@ -18,7 +18,7 @@ burnt or dumped is not recovered). Its targets are in ``flows/film_targets.csv``
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ClassVar, Iterator
+from typing import TYPE_CHECKING, Any, Iterator
 
 import numpy as np
 import pandas as pd
@@ -119,7 +119,7 @@ def _film_targets() -> pd.DataFrame:
 
 
 @dataclass(frozen=True, eq=False)
-class SeriesResult(Result):
+class SeriesResult(Result, title="Indicators by year", main_table="series"):
     """The indicators of every year (``series``: one row per year and indicator, columns
     :data:`SERIES_COLUMNS`), and every target evaluated in every year (``targets``).
 
@@ -133,9 +133,6 @@ class SeriesResult(Result):
 
     series: pd.DataFrame
     targets: pd.DataFrame
-
-    title: ClassVar[str] = "Indicators by year"
-    main_table: ClassVar[str] = "series"
 
     @property
     def summary(self) -> dict[str, Any]:
@@ -278,7 +275,7 @@ def indicator_series(park: "Park", *, targets: Any = None, solve: bool = True) -
 
 
 @dataclass(frozen=True, eq=False)
-class FateSeries(Result):
+class FateSeries(Result, title="Fates by year", main_table="fates"):
     """Where each waste ends, year by year (``fates``: year, material, fate, tonnes, share of the material's
     tonnes of that year), from :func:`mfa.trace` of each year.
 
@@ -291,9 +288,6 @@ class FateSeries(Result):
     """
 
     fates: pd.DataFrame
-
-    title: ClassVar[str] = "Fates by year"
-    main_table: ClassVar[str] = "fates"
 
     @property
     def summary(self) -> dict[str, Any]:
@@ -355,7 +349,7 @@ def trace_series(park: "Park", *, convention: str = "official", solve: bool = Tr
 
 
 @dataclass(frozen=True, eq=False)
-class ReconcileSeries(Result):
+class ReconcileSeries(Result, title="Reconciliation by year", main_table="years"):
     """The reconciliation of every year (issue 16, item 3): ``years`` (one row per year: chi2, dof, p_value,
     iterations, gross_errors, max_residual) and ``flows`` (each year's reconciled flows, with their year).
 
@@ -369,9 +363,6 @@ class ReconcileSeries(Result):
 
     years: pd.DataFrame
     flows: pd.DataFrame
-
-    title: ClassVar[str] = "Reconciliation by year"
-    main_table: ClassVar[str] = "years"
 
     @property
     def summary(self) -> dict[str, Any]:

@@ -128,6 +128,33 @@ def add_json_flag(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print one JSON document on stdout")
 
 
+def finish_command(parser: argparse.ArgumentParser, run: Callable[[argparse.Namespace], int], *,
+                   force: bool = False) -> None:
+    """Close a command's parser: ``--force`` where it writes files, ``--json``, and the function that runs it.
+
+    Parameters
+    ----------
+    parser : argparse.ArgumentParser
+        The command's parser (from :func:`park_command` or ``add_parser``).
+    run : callable
+        ``run(args) -> exit code``.
+    force : bool
+        Add ``--force`` (the command may overwrite a file mfa wrote).
+
+    Examples
+    --------
+    >>> p = argparse.ArgumentParser(prog="look")
+    >>> finish_command(p, lambda args: 0, force=True)
+    >>> args = p.parse_args(["--json", "--force"])
+    >>> args.json, args.force, args.func(args)
+    (True, True, 0)
+    """
+    if force:
+        add_force_flag(parser)
+    add_json_flag(parser)
+    parser.set_defaults(func=run)
+
+
 def _tolerance(text: str) -> float:
     import math
 
@@ -343,6 +370,38 @@ def print_json(obj: Any) -> None:
     from mfa.results import dumps
 
     sys.stdout.write(dumps(obj) + "\n")
+
+
+def print_json_written(result: Any, output: Any) -> int:
+    """Print ``result.to_dict()`` as JSON with ``"output"``, the file it was written to (when one was).
+
+    Parameters
+    ----------
+    result : mfa.results.Result
+        What the command computed.
+    output : str or Path or None
+        Where the command wrote it (``-o``), or None.
+
+    Returns
+    -------
+    int
+        0, the exit code.
+
+    Examples
+    --------
+    >>> from mfa.results import Result
+    >>> print_json_written(Result(), "x.html")
+    {
+      "messages": [],
+      "output": "x.html"
+    }
+    0
+    """
+    out = result.to_dict()
+    if output:
+        out["output"] = str(output)
+    print_json(out)
+    return 0
 
 
 def print_json_result(result: Any) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING, Any
 
-from mfa.cli._common import add_json_flag, add_tolerance_flags, emit, load_park, park_command, table_options
+from mfa.cli._common import finish_command, add_tolerance_flags, emit, load_park, park_command, table_options
 
 if TYPE_CHECKING:
     from mfa.mass_balance import BalanceResult
@@ -38,8 +38,7 @@ def register(sub: Any) -> None:
                      "opening); storage without stock data takes its stock change from the flows.")
     add_tolerance_flags(p)
     p.add_argument("--per-material", action="store_true", help="also balance each process and material")
-    add_json_flag(p)
-    p.set_defaults(func=run)
+    finish_command(p, run)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -6,7 +6,7 @@ import argparse
 import sys
 from typing import Any
 
-from mfa.cli._common import (add_json_flag, add_solve_flags, add_tolerance_flags, load_park, park_command, prepare_park,
+from mfa.cli._common import (finish_command, add_solve_flags, add_tolerance_flags, load_park, park_command, prepare_park,
                              print_json)
 
 HELP = ("validate a park and check that every process balances (exit 0 ok, 1 imbalanced or not checkable, "
@@ -40,8 +40,7 @@ def register(sub: Any) -> None:
                      "process was checked and balances.")
     add_tolerance_flags(p)
     add_solve_flags(p)
-    add_json_flag(p)
-    p.set_defaults(func=run)
+    finish_command(p, run)
 
 
 def run(args: argparse.Namespace) -> int:

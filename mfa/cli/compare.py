@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-from mfa.cli._common import (add_json_flag, add_solve_flags, add_year_flag, load_park, park_year, print_json,
-                             significant, table_options)
+from mfa.cli._common import (add_solve_flags, add_year_flag, finish_command, load_park, park_year,
+                             print_json_written, significant, table_options)
 from mfa.formatting import LANGUAGES
 
 HELP = "compare two parks (years, scenarios, a retrofit): indicators, flows and Sankeys with differences"
@@ -50,8 +50,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="Sankey scale, t/a per mm (default: the larger of the two fitted scales)")
     p.add_argument("--top", type=int, default=20, metavar="N", help="flows to print (largest changes first)")
     add_solve_flags(p, reconcile=True)
-    add_json_flag(p)
-    p.set_defaults(func=run)
+    finish_command(p, run)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -107,11 +106,7 @@ def run(args: argparse.Namespace) -> int:
     else:
         cmp = compare(base, other, scale=args.scale)
     if args.json:
-        out = cmp.to_dict()
-        if args.output:
-            out["output"] = str(args.output)
-        print_json(out)
-        return 0
+        return print_json_written(cmp, args.output)
     with table_options(float_format=significant):
         print(f"Comparison: {cmp.base_name} → {cmp.other_name} (other − base)")
         if len(cmp.indicators):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from mfa.cli._common import (add_force_flag, add_json_flag, add_park_argument, load_park, print_json,
+from mfa.cli._common import (finish_command, add_park_argument, load_park, print_json,
                               write_park_output)
 
 HELP = "convert a park between formats: OUT.yaml, OUT.xlsx or a folder of CSV files (no extension)"
@@ -35,9 +35,7 @@ def register(sub: Any) -> None:
     p = sub.add_parser("convert", help=HELP, description=HELP + ". Values are written in t/a and stocks in t.")
     add_park_argument(p)
     p.add_argument("out", metavar="OUT", help="output: a .yaml file, an .xlsx workbook, or a folder")
-    add_force_flag(p)
-    add_json_flag(p)
-    p.set_defaults(func=run)
+    finish_command(p, run, force=True)
 
 
 def run(args: argparse.Namespace) -> int:

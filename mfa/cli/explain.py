@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from mfa.cli._common import add_json_flag, emit, load_park, park_command
+from mfa.cli._common import finish_command, emit, load_park, park_command
 
 HELP = "show how a computed flow follows from the measured and exact flows (symbolic, sympy)"
 
@@ -32,8 +32,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = park_command(sub, "explain", HELP, HELP + ". Symbols are flow ids, tc[<flow id>] for transfer "
                      "coefficients and Δstock[<process>] for unknown stock changes; values in t/a.")
     p.add_argument("flow", metavar="FLOW", help="flow id, e.g. plant>dump:coal_gangue")
-    add_json_flag(p)
-    p.set_defaults(func=run)
+    finish_command(p, run)
 
 
 def run(args: argparse.Namespace) -> int:

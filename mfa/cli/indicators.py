@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from mfa.cli._common import (add_json_flag, add_park_argument, add_solve_flags, load_park, prepare_park,
+from mfa.cli._common import (finish_command, add_park_argument, add_solve_flags, load_park, prepare_park,
                              print_json_result, table_options, tonnes)
 
 HELP = "compute the official utilisation rates (一般工业固废、大宗固废、秸秆、畜禽粪污、危废 …) and check targets"
@@ -54,8 +54,7 @@ def register(sub: Any) -> None:
     p.add_argument("--coefficients", action="store_true",
                    help="also list the generation coefficients in force (shipped tables and the park's "
                         "overrides, with low/central/high and sources) behind the generated waste")
-    add_json_flag(p)
-    p.set_defaults(func=run)
+    finish_command(p, run)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -6,7 +6,7 @@ import argparse
 
 from typing import TYPE_CHECKING
 
-from mfa.cli._common import add_json_flag, add_solve_flags, emit, park_command, solved_unless_given, table_options
+from mfa.cli._common import finish_command, add_solve_flags, emit, park_command, solved_unless_given, table_options
 
 if TYPE_CHECKING:
     from mfa.network import NetworkResult
@@ -50,8 +50,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                         "default in total mass), or input, after closing the residuals at the boundary (default "
                         "with --material or --category)")
     p.add_argument("--nodes", action="store_true", help="also print the node table (throughflow, residual, n_jj)")
-    add_json_flag(p)
-    p.set_defaults(func=run)
+    finish_command(p, run)
 
 
 def run(args: argparse.Namespace) -> int:

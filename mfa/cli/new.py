@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from mfa.cli._common import add_json_flag, print_json
+from mfa.cli._common import finish_command, print_json
 
 HELP = "write an empty park workbook (sheets, notes row, drop-down lists for kind, material, category)"
 
@@ -35,8 +35,7 @@ def register(sub: Any) -> None:
                        "(starting with '#'), skipped when the workbook is read.")
     p.add_argument("out", metavar="OUT.xlsx", help="workbook to write")
     p.add_argument("--force", action="store_true", help="overwrite an existing file")
-    add_json_flag(p)
-    p.set_defaults(func=run)
+    finish_command(p, run)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from mfa.cli._common import (add_force_flag, add_json_flag, add_park_argument, load_park, park_year, print_json,
-                             table_options, tonnes)
+from mfa.cli._common import (add_park_argument, finish_command, load_park, park_year, print_json,
+                             print_json_written, table_options, tonnes)
 
 HELP = "continue a park year by year to a later year, as a scenario says (stocks with lifetimes run on)"
 DESCRIPTION = HELP + """.
@@ -49,9 +49,7 @@ def register(sub: Any) -> None:
     p.add_argument("--what-it-takes", nargs="?", const="", default=None, metavar="TARGETS",
                    help="the tonnes of extra utilisation, per year, that would meet each target in its year "
                    "(the shipped targets, or a CSV file: indicator,comparison,value,year[,id,source])")
-    add_force_flag(p)
-    add_json_flag(p)
-    p.set_defaults(func=run)
+    finish_command(p, run, force=True)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -196,11 +194,7 @@ def show_trajectory_compare(args: argparse.Namespace, base: Any, other: Any) -> 
     if args.output:
         write_trajectory_compare(cmp, args.output)
     if args.json:
-        out = cmp.to_dict()
-        if args.output:
-            out["output"] = str(args.output)
-        print_json(out)
-        return 0
+        return print_json_written(cmp, args.output)
     with table_options(160, float_format=significant):
         print(f"Trajectories compared: {cmp.base_name} → {cmp.other_name} (other − base, per year)")
         print("\nRates (fraction points)")

@@ -6,7 +6,7 @@ import argparse
 
 from typing import TYPE_CHECKING
 
-from mfa.cli._common import add_force_flag, add_json_flag, emit, load_park, park_command, significant, table_options
+from mfa.cli._common import finish_command, emit, load_park, park_command, significant, table_options
 
 if TYPE_CHECKING:
     from mfa.solve import ReconcileResult
@@ -50,9 +50,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--covariance", action=argparse.BooleanOptionalAction, default=None,
                    help="propagate uncertainties (default: yes, unless the predicted cost is prohibitive; "
                    "the output then says why)")
-    add_force_flag(p)
-    add_json_flag(p)
-    p.set_defaults(func=run)
+    finish_command(p, run, force=True)
 
 
 def run(args: argparse.Namespace) -> int:

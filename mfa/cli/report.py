@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from mfa.cli._common import add_json_flag, add_park_argument, add_solve_flags, load_park, print_json
+from mfa.cli._common import finish_command, add_park_argument, add_solve_flags, load_park, print_json
 from mfa.formatting import LANGUAGES
 
 HELP = "write the park report: summary, balances, indicators vs targets, Sankey, trace, data quality (HTML)"
@@ -42,8 +42,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--scale", type=float, default=None, metavar="T_PER_MM",
                    help="Sankey width scale, t/a per mm (default: fitted)")
     add_solve_flags(p, reconcile=True)
-    add_json_flag(p)
-    p.set_defaults(func=run)
+    finish_command(p, run)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from mfa.cli._common import add_json_flag, add_park_argument, load_park, table_options
+from mfa.cli._common import finish_command, add_park_argument, load_park, table_options
 from mfa.formatting import number
 
 HELP = "remove each internal process in turn (or --remove a set) and rank the keystones of the exchange web"
@@ -40,8 +40,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--limit", type=int, metavar="K", help="number of processes to remove one by one (large parks)")
     p.add_argument("--seed", type=int, default=0, help="seed of the random sample (default 0)")
     p.add_argument("--top", type=int, default=None, metavar="N", help="print only the N most critical scenarios")
-    add_json_flag(p)
-    p.set_defaults(func=run)
+    finish_command(p, run)
 
 
 def run(args: argparse.Namespace) -> int:

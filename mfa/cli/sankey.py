@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from mfa.cli._common import add_json_flag, add_park_argument, add_solve_flags, load_park, print_json
+from mfa.cli._common import finish_command, add_park_argument, add_solve_flags, load_park, print_json
 from mfa.formatting import LANGUAGES, number
 
 HELP = "draw a Sankey diagram of the park (interactive .html, or static .png/.svg/.pdf)"
@@ -68,8 +68,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     add_substance_option(p, "draw the flows of this substance (t/a of it, at its own scale; carriers included), "
                             "from the joint goods and substance reconciliation")
-    add_json_flag(p)
-    p.set_defaults(func=run)
+    finish_command(p, run)
 
 
 def run(args: argparse.Namespace) -> int:

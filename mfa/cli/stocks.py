@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING, Any
 
-from mfa.cli._common import add_json_flag, add_solve_flags, emit, load_park, park_command, table_options, tonnes
+from mfa.cli._common import finish_command, add_solve_flags, emit, load_park, park_command, table_options, tonnes
 
 if TYPE_CHECKING:
     from mfa.dynamic_stocks import StockResult
@@ -44,8 +44,7 @@ def register(sub: Any) -> None:
     """
     p = park_command(sub, "stocks", HELP, DESCRIPTION)
     add_solve_flags(p)
-    add_json_flag(p)
-    p.set_defaults(func=run)
+    finish_command(p, run)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -6,7 +6,7 @@ import argparse
 
 from typing import TYPE_CHECKING
 
-from mfa.cli._common import (add_force_flag, add_json_flag, add_solve_flags, emit, park_command, solved_unless_given,
+from mfa.cli._common import (finish_command, add_solve_flags, emit, park_command, solved_unless_given,
                              table_options)
 
 if TYPE_CHECKING:
@@ -92,9 +92,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--no-assess", action="store_true",
                    help="skip the per-coupling ΔFCI / Δcyclicity / rate gains (faster on large parks)")
     p.add_argument("-o", "--output", metavar="RETROFIT", help="write the retrofit park here")
-    add_force_flag(p)
-    add_json_flag(p)
-    p.set_defaults(func=run)
+    finish_command(p, run, force=True)
 
 
 def run(args: argparse.Namespace) -> int:

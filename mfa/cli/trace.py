@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING, Any
 
-from mfa.cli._common import add_json_flag, add_solve_flags, emit, park_command, prepare_park, table_options, tonnes
+from mfa.cli._common import finish_command, add_solve_flags, emit, park_command, prepare_park, table_options, tonnes
 
 if TYPE_CHECKING:
     from mfa.tracing import TraceResult
@@ -58,8 +58,7 @@ def register(sub: Any) -> None:
                         "park holds several years; --year Y: that year only)")
     p.add_argument("--flows", action="store_true",
                    help="also list every waste flow with its own fate, the rule that gave it, and its stage")
-    add_json_flag(p)
-    p.set_defaults(func=run)
+    finish_command(p, run)
 
 
 def run(args: argparse.Namespace) -> int:

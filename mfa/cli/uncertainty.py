@@ -6,7 +6,7 @@ import argparse
 
 from typing import TYPE_CHECKING
 
-from mfa.cli._common import add_json_flag, emit, load_park, park_command, significant, table_options
+from mfa.cli._common import finish_command, emit, load_park, park_command, significant, table_options
 
 if TYPE_CHECKING:
     from mfa.uncertainty import UncertaintyResult
@@ -48,8 +48,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--indicator-samples", type=int, default=200, metavar="M",
                    help="evaluate the indicators on the first M samples (default 200; 0 = skip indicators)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
-    add_json_flag(p)
-    p.set_defaults(func=run)
+    finish_command(p, run)
 
 
 def _init_worker() -> None:
