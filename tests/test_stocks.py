@@ -295,6 +295,7 @@ def test_the_report_and_the_chart_of_a_multi_year_park(tmp_path, capsys):
 
     page = report_html(mfa.read_park("farm_film"), lang="zh")
     assert '<h2 id="series">各年指标</h2>' in page and "以下各节为 2025 年" in page
+    assert '<a href="#balance">各过程物质平衡</a><a href="#series">各年指标</a>' in page  # reachable from the menu
     assert "80.0 % (≥80.0 % ✓)" in page and page.count("<svg") >= 2
     assert "各年末库存（吨）" in page and "23,169" in page  # the soil's residual film at the end of 2025
     out = tmp_path / "rates.svg"

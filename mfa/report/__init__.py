@@ -1107,6 +1107,9 @@ def _report(park: Any, lang: str, scale: float | None, reconcile: bool, solve: b
     ctx["sankeys"] = ctx["sankeys"][:1]
     ctx.update(opportunity_section(park, lang))
     ctx.update(series)
+    if ctx.get("series"):  # a multi-year park: its years come right after the balance, as on the page
+        at = [k for k, _ in ctx["nav"]].index("balance") + 1
+        ctx["nav"].insert(at, ("series", ctx["series"]["heading"]))
     # the substances of the park as read: their joint reconciliation computes its own unknowns
     ctx.update(substance_section(given, substances, lang, goods=drawn))
     if ctx["substances"] is not None:
