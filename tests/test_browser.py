@@ -147,8 +147,8 @@ def test_sankey_labels_do_not_overlap_as_drawn_by_chromium(tmp_path, name, lang)
 
 
 def test_report_sankeys_do_not_overlap_as_drawn_by_chromium(tmp_path):
-    """The report's Sankeys (the wastes' on the first screen, the whole park's in its section, the Substances toggle), in
-    Chinese: drawn without a label on another."""
+    """The report's Sankeys (the wastes' on the first screen, the whole park's in its section, those of the
+    Substances toggle), in Chinese: drawn without a label on another."""
     park = mfa.read_park("bayannur")
     path = write_report(park, tmp_path / "report.html", lang="zh")
     drawings = _drawn_boxes(path, tmp_path)
