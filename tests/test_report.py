@@ -316,3 +316,21 @@ def test_wan_tonnes_in_chinese_where_the_park_counts_in_wan_tonnes(wuhai):
         assert not re.search(r">\d{1,3}(,\d{3})+\.0<", page)  # no false decimals (893,580.0)
     # a park counted in t/a stays in t in Chinese too
     assert "系统平衡（t/a）" in report_html(mfa.read_park("hazardous"), lang="zh")
+
+
+def test_largest_opportunities_say_where_the_tonnes_go_today():
+    """Two couplings of one link (Wuhai's gangue to the CFB plant, from the landfill and from the dump) are
+    told apart on the first screen by the stream each takes up, in each language's punctuation."""
+    from mfa.report import opportunity_section
+
+    park = mfa.read_park("wuhai")
+    plan = mfa.symbiosis.discover(park).couplings
+    for lang in ("en", "zh"):
+        rows = opportunity_section(park, lang)["opportunities"]
+        assert len(rows) == len(plan)
+        lines = [r["headline"] for r in rows]
+        assert len(set(lines)) == len(lines)
+    gangue = plan[(plan["material"] == "coal_gangue") & (plan["to"] == "cfb_power_plant")]
+    assert set(gangue["disposal_target"]) == {"iws_landfill", "gangue_dump"}
+    zh = opportunity_section(park, "zh")["opportunities"][0]["headline"]
+    assert zh.startswith("煤矸石：选煤厂 → ") and zh.endswith("，现去向：一般工业固废填埋场")

@@ -72,7 +72,7 @@ TEXT: dict[str, dict[str, str]] = {
         "value_official": "official", "traced": "traced", "bounds": "bounds", "unresolved": "unresolved {u}/a",
         "glance": "At a glance", "opportunities": "Opportunities", "card_target": "target",
         "card_gap": "to go", "card_met": "target met", "card_missed": "target missed",
-        "card_none": "no target applies", "top_opportunities": "Largest opportunities",
+        "card_none": "no target applies", "top_opportunities": "Largest opportunities", "opp_now": "now to",
         "opp_from": "from", "opp_to": "to", "opp_tonnes": "{u}/a moved", "opp_gain": "rate gain",
         "opp_landfill": "landfill avoided {u}/a", "opp_co2": "CO₂ avoided {u}/a", "opp_cost": "cost change CNY/a",
         "opp_basis": "basis", "opp_none": "No coupling found: every waste that could go to a user here already does.",
@@ -124,6 +124,7 @@ TEXT: dict[str, dict[str, str]] = {
         "value_official": "统计口径", "traced": "追踪口径", "bounds": "区间", "unresolved": "去向不明 {u}/a",
         "glance": "一览", "opportunities": "改造机会", "card_target": "目标", "card_gap": "尚差",
         "card_met": "已达标", "card_missed": "未达标", "card_none": "无适用目标", "top_opportunities": "最大的改造机会",
+        "opp_now": "现去向",
         "opp_from": "来自", "opp_to": "去往", "opp_tonnes": "转移量 {u}/a", "opp_gain": "利用率提高",
         "opp_landfill": "减少填埋 {u}/a", "opp_co2": "减少二氧化碳 {u}/a", "opp_cost": "成本变化（元/年）", "opp_basis": "依据",
         "opp_none": "未发现可行的耦合：园区内可被利用的废物均已送往利用单位。",
@@ -989,6 +990,8 @@ def opportunity_section(park: Any, lang: str) -> dict:
             "co2_t": v.mass(c["co2_avoided"]), "cost_t": number(_number(c["cost_change"])),
             "basis": v.sources(c.get("source")),
         })
+        rows[-1]["headline"] = _headline(rows[-1], v.process(c["disposal_target"]) if c.get("disposal_target")
+                                         else "", t, lang)
     before = res.summary.get("utilisation_rates_before", {}) or {}
     after = res.summary.get("utilisation_rates_after", {}) or {}
     cats = sorted(set(before) | set(after))
@@ -997,6 +1000,17 @@ def opportunity_section(park: Any, lang: str) -> dict:
     table = _table(rates, [("category", t["category"], None), ("today", t["today"], v.pct),
                            ("retrofit", t["retrofit"], v.pct)]) if len(cats) else None
     return {"opportunities_missing": "", "opportunities": rows, "retrofit_rates": table}
+
+
+def _headline(row: dict, now: str, t: dict, lang: str) -> str:
+    """One line of the first screen's *Largest opportunities*, with where the tonnes go today (two couplings
+    of one link differ by the stream they take up), punctuated as each language is."""
+    gain = row["gain_t"]
+    if lang == "zh":
+        return (f"{row['material']}：{row['from']} → {row['to']}，{row['tonnes_t']} {t['tonnes']}"
+                + (f"（{gain}）" if gain else "") + (f"，{t['opp_now']}：{now}" if now else ""))
+    return (f"{row['material']}: {row['from']} → {row['to']}, {row['tonnes_t']} {t['tonnes']}"
+            + (f" ({gain})" if gain else "") + (f"; {t['opp_now']} {now}" if now else ""))
 
 
 def _category_label(category: str, lang: str) -> str:
