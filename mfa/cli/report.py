@@ -82,10 +82,9 @@ def run(args: argparse.Namespace) -> int:
     check_scale(args.scale)
     park = load_park(args.park)
     check_scale(args.scale, park)
-    from mfa.substance import read_substances
-
+    # the park's substance layer, if it has one, is read by the report itself (from park.source)
     path = write_report(park, out, lang=args.lang, scale=args.scale, reconcile=args.reconcile,
-                        solve=not args.as_given, substances=read_substances(args.park, park))
+                        solve=not args.as_given)
     size = path.stat().st_size
     from mfa.report.detail import flows_csv_path
 
