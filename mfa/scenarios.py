@@ -228,13 +228,27 @@ def _run_batch(park: "Park", until: int, items: list[tuple[Any, Any, Any, float]
     from mfa.projection import project
     from mfa.time_series import indicator_series
 
+    def rates(p: "Park", years: list[int] | None) -> pd.DataFrame:
+        s = indicator_series(p, targets=False, years=years).series
+        return s.loc[s["value"].notna(), ["year", "id", "value"]].rename(columns={"id": "indicator"})
+
+    # a projection keeps the park's own years as they are (it only continues them, and a stock's lifetime
+    # looks back, never ahead): their rates are the same in every scenario, computed once per batch (on the
+    # first projection: the park itself, shared with other tasks, is left as it came)
+    held_years = list(park.years)
+    held_rates = None
     out = []
     for name, scenario, seed, spread in items:
         if seed is not None:
             scenario = perturb_scenario(scenario, np.random.default_rng(seed), spread)
         p = project(park, until, scenario)
-        s = indicator_series(p, targets=False).series
-        s = s.loc[s["value"].notna(), ["year", "id", "value"]].rename(columns={"id": "indicator"})
+        if not held_years:
+            s = rates(p, None)
+        else:
+            if held_rates is None:
+                held_rates = rates(p, held_years)
+            s = pd.concat([held_rates, rates(p, [y for y in p.years if y not in held_years])],
+                          ignore_index=True)
         # the projected park carries every closing stock already (its lifetimes ran when it was read)
         held = p.stocks.rename(columns={"closing": "stock"})[["process", "material", "year", "stock"]]
         held = held.astype({"year": int}).sort_values(["process", "material", "year"]).reset_index(drop=True)
