@@ -326,7 +326,9 @@ def series_tables(tables: Mapping[str, RawTable | None], info: Any, source: str,
                                              "give the row's year, or the park's year (the year of undated rows)"))
     # a park of one period without any year (no reporting year, no dated row) is one series year, None
     rows = _Rows(park_year)
-    per_year = {y: validate_tables(_rows_of_year(tables, rows, y), info, source, year=y, refused=refused)
+    shared: dict = {}  # the processes and materials, the same every year, validated once
+    per_year = {y: validate_tables(_rows_of_year(tables, rows, y), info, source, year=y, refused=refused,
+                                   shared=shared)
                 for y in years or [None]}
     first = next(iter(per_year.values()))
     lifetimes = lifetimes_table(tables.get("lifetimes"), first.processes,
