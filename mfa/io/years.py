@@ -167,7 +167,7 @@ def _rows_of_year(tables: Mapping[str, RawTable | None], rows: _Rows,
         idx = rows.kept(raw, year)
         if len(idx) < len(raw.frame):
             out[name] = RawTable(raw.name, raw.file, raw.frame.iloc[idx].reset_index(drop=True),
-                                 [raw.rows[i] for i in idx])
+                                 raw.locations()[idx].tolist())
     return out
 
 
