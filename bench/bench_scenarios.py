@@ -3,7 +3,9 @@
 ``n`` draws (default 10³) of ``parks/farm_film/scenarios/recovery_90_by_2030.csv`` (each value × (1 + 0.05·z))
 projected to 2030 by :func:`mfa.sweep`, first on a process pool of one worker, then of two, in one process;
 the results of the two runs must be identical (each draw has its own spawned seed). Prints both times, their
-ratio, the time per scenario and the load average (before and after each run).
+ratio, the time per scenario, the CPU time the workers used (on a machine shared with other work, two workers
+only help when two cores are free: the CPU time says whether the work itself grew) and the load average (before
+and after each run).
 
 Baseline, in the same process: ``k`` draws (default 10) in this process with the full path of
 :func:`mfa.project` (every row of every year validated again, :meth:`mfa.Park.from_frames`) and every year's
@@ -67,14 +69,22 @@ def main(n: int = 1000, k: int = 10) -> None:
           f"validation {t_old / k:.3f} s per scenario, sweep {t_new / k:.3f} s per scenario "
           f"({t_old / t_new:.1f}× faster, same stocks)")
 
-    times, results, loads = {}, {}, {}
+    import resource
+
+    def children_cpu() -> float:  # of the worker processes that have ended (the pool's are, after its block)
+        r = resource.getrusage(resource.RUSAGE_CHILDREN)
+        return r.ru_utime + r.ru_stime
+
+    times, results, loads, cpu = {}, {}, {}, {}
     for workers in (1, 2):
+        c0 = children_cpu()
         with ProcessPoolExecutor(workers) as pool:
             before = os.getloadavg()[0]
             t0 = time.perf_counter()
             results[workers] = mfa.sweep(park, 2030, [SCENARIO], draws=n, spread=0.05, seed=0, executor=pool)
             times[workers] = time.perf_counter() - t0
             loads[workers] = (before, os.getloadavg()[0])
+        cpu[workers] = children_cpu() - c0
     pd.testing.assert_frame_equal(results[1].stocks, results[2].stocks)
     pd.testing.assert_frame_equal(results[1].indicators, results[2].indicators)
     assert results[1].summary["scenarios"] == n
@@ -82,7 +92,8 @@ def main(n: int = 1000, k: int = 10) -> None:
     print(f"{n} scenarios of farm_film to 2030 ({os.cpu_count()} CPUs)")
     for w in (1, 2):
         print(f"  {w} worker{'s' if w > 1 else ' '} {times[w]:.1f} s ({times[w] / n:.3f} s per scenario; load "
-              f"average {loads[w][0]:.1f} → {loads[w][1]:.1f})")
+              f"average {loads[w][0]:.1f} → {loads[w][1]:.1f}); CPU of the workers {cpu[w]:.1f} s "
+              f"({cpu[w] / n:.3f} s per scenario)")
     print(f"  1 / 2 workers = {times[1] / times[2]:.2f}×; results identical "
           f"({len(results[1].indicators):,} rates, {len(results[1].stocks):,} stocks)")
     print(f"  soil 2030: median {soil.median():,.0f} t, 5–95 % {soil.quantile(0.05):,.0f}–"
