@@ -784,8 +784,9 @@ def extended_park(park: Park, flows: pd.DataFrame) -> Park | None:
     Returns
     -------
     Park or None
-        The multi-year park; None when the new years are not the last year's flows (a flow added or dropped,
-        another order, a park of activity data or without a year): validate the rows in full then.
+        The multi-year park (a one-year park's undated rows dated with its year, as the full path dates
+        them); None when the new years are not the last year's flows (a flow added or dropped, another
+        order, a park of activity data or without a year): validate the rows in full then.
 
     Raises
     ------
@@ -805,15 +806,26 @@ def extended_park(park: Park, flows: pd.DataFrame) -> Park | None:
     """
     from mfa.dynamic_stocks import lifetime_model, solved_values
     from mfa.errors import ParkError
-    from mfa.io.years import YearSeries, tie_years, unique_issues
+    from mfa.io.years import YearSeries, lifetimes_table, tie_years, unique_issues
 
     parks = park._cache.get("years") or ({park.years[0]: park} if len(park.years) == 1 else None)
     if parks is None or len(park._activities) or not len(flows):
         return None
     last_year = max(parks)
     last = parks[last_year]
-    if (last._flows["year"].to_numpy(dtype=float, na_value=np.nan) != last_year).any():
-        return None  # undated rows: the full path dates them
+    undated = last._flows["year"].to_numpy(dtype=float, na_value=np.nan) != last_year
+    if undated.any():
+        if len(parks) > 1 or (~np.isnan(last._flows["year"].to_numpy(dtype=float, na_value=np.nan))
+                              & undated).any():
+            return None
+        # a one-year park's undated rows are of its year: dated, as the full path dates them
+        dated = Park(processes=last._processes, flows=last._flows.assign(
+                         year=pd.array(np.full(len(last._flows), last_year), dtype="Int64")),
+                     materials=last._materials, stocks=last._stocks, info=last._info,
+                     activities=last._activities, coefficients=last._coefficients)
+        dated._cache.update({k: v for k, v in last._cache.items() if k != "compiled"})
+        parks = {last_year: dated._sourced(last._source)}
+        last = dated
     ids = last._flows["id"].to_numpy(dtype=object)
     year = flows["year"].to_numpy(dtype=np.int64)
     years = list(range(last_year + 1, last_year + 1 + len(flows) // max(len(ids), 1)))
@@ -821,7 +833,7 @@ def extended_park(park: Park, flows: pd.DataFrame) -> Park | None:
             year, np.repeat(years, len(ids))) or not np.array_equal(
             flows["id"].to_numpy(dtype=object), np.tile(ids, len(years))):
         return None
-    lifetimes = park.lifetimes
+    lifetimes = park.lifetimes if len(park.lifetimes) else lifetimes_table(None, last._processes, None, [])
     aged = set(zip(lifetimes["process"], lifetimes["material"]))
     held = last._stocks[[(p, m) not in aged for p, m in zip(last._stocks["process"], last._stocks["material"])]]
     source = park._source or "park"
