@@ -519,7 +519,7 @@ def _stocks(raw: RawTable | None, issues: list[Issue], processes: pd.DataFrame,
     dup = key.duplicated(keep="first")
     c.add(dup.to_numpy(), "material", Message("duplicate stock row for this process and material",
                                               "park.duplicate_stock"),
-          suggestion=Message("give one row per process and material", "hint.one_stock_row"))
+          suggestion=Message("give one row per process and material", "hint.one_row_per_process_material"))
     with np.errstate(invalid="ignore", over="ignore"):
         opening, closing, sigma = opening * factors, closing * factors, sigma * factors
     opening = _out_of_range(c, opening, "opening", "t")

@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 
 from mfa.conventions import LIFETIME_COLUMNS
-from mfa.errors import Issue, RawTable
+from mfa.errors import Issue, Message, RawTable
 from mfa.io.periods import PERIOD_TABLES, periods_of, row_periods
 from mfa.validation import TableChecker, grouped_issues
 
@@ -215,8 +215,10 @@ def lifetimes_table(raw: RawTable | None, processes: pd.DataFrame, known_materia
     kinds = dict(zip(processes["id"], processes["kind"])) if len(processes) else {}
     proc = c.choice("process", list(kinds), "process")
     wrong = proc.map(lambda p: p in kinds and kinds[p] not in _STOCK_KINDS).to_numpy(dtype=bool)
-    c.add(wrong, "process", "a lifetime is for the stock of a storage or consumption process",
-          suggestion="attach it to the store or the in-use stock (kind storage or consumption)")
+    c.add(wrong, "process", Message("a lifetime is for the stock of a storage or consumption process",
+                                    "years.lifetime_process"),
+          suggestion=Message("attach it to the store or the in-use stock (kind storage or consumption)",
+                             "hint.lifetime_process"))
     mat = c.choice("material", known_materials, "material") if known_materials is not None else c.text("material")
     model = c.choice("model", LIFETIME_MODELS, "lifetime model")
     timing = c.choice("timing", LIFETIME_TIMINGS, "timing", blank_ok=True)
@@ -225,16 +227,18 @@ def lifetimes_table(raw: RawTable | None, processes: pd.DataFrame, known_materia
     for name, needs in _NEEDS.items():
         rows = (model == name).to_numpy()
         for p in needs:
-            c.add(rows & np.isnan(params[p]), p, f"the {name} model needs {p}",
-                  suggestion=f"{name}: give {', '.join(needs)}")
+            c.add(rows & np.isnan(params[p]), p, Message(f"the {name} model needs {p}", "years.model_needs",
+                                                         model=name, param=p),
+                  suggestion=Message(f"{name}: give {', '.join(needs)}", "hint.model_needs", model=name,
+                                     params=", ".join(needs)))
     positive = {"std": (model.isin(["normal", "foldednormal", "lognormal"])).to_numpy(),
                 "shape": (model == "weibull").to_numpy()}
     for p, rows in positive.items():
-        c.add(rows & (params[p] == 0), p, f"{p} must be more than 0",
-              suggestion="a sharp lifetime is the fixed model" if p == "std" else None)
+        c.add(rows & (params[p] == 0), p, Message(f"{p} must be more than 0", "years.positive", param=p),
+              suggestion=Message("a sharp lifetime is the fixed model", "hint.sharp_lifetime") if p == "std" else None)
     dup = (proc + "\x00" + mat).duplicated(keep="first").to_numpy()
-    c.add(dup, "material", "duplicate lifetime for this process and material",
-          suggestion="give one row per process and material")
+    c.add(dup, "material", Message("duplicate lifetime for this process and material", "years.duplicate_lifetime"),
+          suggestion=Message("give one row per process and material", "hint.one_row_per_process_material"))
     return pd.DataFrame({"process": proc, "material": mat, "model": model, **params,
                          "timing": timing.where(timing != "", "middle"), "note": c.text("note")})
 
@@ -313,17 +317,21 @@ def series_tables(tables: Mapping[str, RawTable | None], info: Any, source: str,
     issues: list[Issue] = []
     missing = sorted(set(range(years[0], years[-1] + 1)) - set(years)) if years else []
     if missing:
-        issues.append(Issue(source, "the years of a multi-year park follow each other: "
-                            f"{', '.join(map(str, missing))} {'is' if len(missing) == 1 else 'are'} missing",
-                            column="year", suggestion="give the rows of every year from the first to the last"))
+        listed = ", ".join(map(str, missing))
+        issues.append(Issue(source, Message("the years of a multi-year park follow each other: "
+                                            f"{listed} {'is' if len(missing) == 1 else 'are'} missing",
+                                            "years.missing_years", years=listed),
+                            column="year", suggestion=Message("give the rows of every year from the first to the last",
+                                                              "hint.every_year")))
     if park_year is None and len(years) > 1:
         for name in ("flows", "stocks", "activities"):
             raw = tables.get(name)
             if raw is not None and len(raw.frame) and "year" in raw.frame.columns:
                 undated = row_periods(raw)[2]
-                issues.extend(grouped_issues(raw, undated, "year", "a row without a year in a park of several "
-                                             "years that has no reporting year", raw.frame["year"],
-                                             "give the row's year, or the park's year (the year of undated rows)"))
+                issues.extend(grouped_issues(raw, undated, "year", Message(
+                    "a row without a year in a park of several years that has no reporting year", "years.undated_row"),
+                    raw.frame["year"], Message("give the row's year, or the park's year (the year of undated rows)",
+                                               "hint.give_year")))
     # a park of one period without any year (no reporting year, no dated row) is one series year, None
     rows = _Rows(park_year)
     per_year = {y: validate_tables(_rows_of_year(tables, rows, y), info, source, year=y, refused=refused)
@@ -369,10 +377,11 @@ def _missing_flows(series: YearSeries, raw: RawTable | None, rows: _Rows) -> Non
         lacking = [y for y in years if y not in where]
         first = int(g["row"].min())
         series.issues.append(raw.issue(
-            first, "year", f"flow {fid} is given for {_span(where)} but not for {_span(lacking)}: a "
-                           "multi-year park gives every flow in every year", raw.frame["year"].iat[first]
-            if "year" in raw.frame.columns else "",
-            "add its rows for the missing years (0 if it stopped, blank if unknown)"))
+            first, "year", Message(f"flow {fid} is given for {_span(where)} but not for {_span(lacking)}: a "
+                                   "multi-year park gives every flow in every year", "years.flow_not_every_year",
+                                   flow=fid, given=_span(where), lacking=_span(lacking)),
+            raw.frame["year"].iat[first] if "year" in raw.frame.columns else "",
+            Message("add its rows for the missing years (0 if it stopped, blank if unknown)", "hint.missing_years")))
 
 
 def _span(years: list[int]) -> str:
@@ -418,10 +427,13 @@ def _carry_stocks(series: YearSeries, raw: RawTable | None, kept: _Rows) -> None
                 issue = (raw.issue(where, "opening", "", opening[i]) if raw is not None and where is not None
                          else Issue(series.tables[year].source, "", column="opening"))
                 series.issues.append(Issue(
-                    issue.file, f"opening stock of {key[1]} in {key[0]} in {year} is {opening[i]:,.6g} t, the "
-                                f"closing of {prev} is {c:,.6g} t: a closing stock is the next year's opening",
+                    issue.file, Message(f"opening stock of {key[1]} in {key[0]} in {year} is {opening[i]:,.6g} t, "
+                                        f"the closing of {prev} is {c:,.6g} t: a closing stock is the next year's "
+                                        "opening", "years.opening_not_closing", material=key[1], process=key[0],
+                                        year=year, opening=f"{opening[i]:,.6g}", prev=prev, closing=f"{c:,.6g}"),
                     row=issue.row, column="opening", value=opening[i], path=issue.path,
-                    suggestion=f"leave the opening of {year} blank (it is carried forward) or correct one of them"))
+                    suggestion=Message(f"leave the opening of {year} blank (it is carried forward) or correct one of "
+                                       "them", "hint.opening_blank", year=year)))
         t = t.copy()
         t["opening"] = opening
         series.tables[year].stocks = t
