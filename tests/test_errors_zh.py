@@ -247,3 +247,14 @@ def test_a_missing_park_is_said_in_chinese():
     assert code == 2 and stderr == "错误：wuhia：没有这个文件或文件夹——是否应为 'wuhai'？\n"
     code, _, stderr = _run("check", "wuhia")
     assert code == 2 and stderr == "error: wuhia: no such file or folder — did you mean 'wuhai'?\n"
+
+
+def test_check_says_a_warning_in_chinese_with_the_same_exit_code(tmp_path):
+    folder = write_park(tmp_path / "ok")
+    (folder / "extra.csv").write_text("x\n1\n", encoding="utf-8")
+    code, stdout, stderr = _run("check", str(folder), "--lang", "zh")
+    assert code in (0, 1) and "input valid" in stdout  # a warning is no input error (exit 2)
+    assert f"警告：{folder / 'extra.csv'}：未知的表格文件——可识别的文件：park.csv, processes.csv" in stderr
+    en = _run("check", str(folder))
+    assert en[0] == code and en[1] == stdout
+    assert f"warning: {folder / 'extra.csv'}: unknown table file — known files: park.csv" in en[2]
