@@ -166,6 +166,15 @@ ISSUES_ZH: dict[str, str] = {
     "read.unknown_format": "未知的园区格式“{suffix}”",
     "read.no_such_park": "{path}：没有这个文件或文件夹（自带的示例园区：{parks}）",
     "read.no_such_park_hint": "{path}：没有这个文件或文件夹——{hint}",
+    # mfa.io.limits: what mfa reads at most
+    "limits.rows": "{n:,} 行：超出 mfa 单表读取的上限（{limit:,} 行）",
+    "limits.file_size": "文件大小为 {size} GiB，超出 mfa 读取的上限（{limit} GiB）",
+    "limits.encrypted": "工作簿设有密码（已加密），或是旧版 .xls 文件",
+    "limits.not_xlsx": "不是 Excel 工作簿（.xlsx）：{detail}",
+    "limits.unpacked_size": "工作簿解压后为 {size} GiB，超出 mfa 读取的上限（{limit} GiB）",
+    "limits.zip_bomb": "工作簿中的 {member} 解压后是其压缩大小的 {ratio} 倍（疑为压缩炸弹），不予读取",
+    "limits.shared_strings": "共享字符串超过 {limit:,} 个，超出 mfa 读取的上限",
+    "limits.sheet_span": "工作表的范围为 {ref}（{cols:,} 列 × {rows:,} 行），超出 mfa 读取的上限（{max_cols:,} 列，{max_rows:,} 行）",
     # mfa.io.frames: the park's tables
     "park.out_of_range": "换算为 {unit} 后数值超出范围（大于 {limit} {unit}）",
     "park.key_value_columns": "园区信息表需要“key”和“value”两列",
@@ -225,14 +234,6 @@ ISSUES_ZH: dict[str, str] = {
     "years.flow_not_every_year": "流 {flow} 只给出了 {given} 年，没有给出 {lacking} 年：多年份园区的每条流都要给出每一年",
     "years.opening_not_closing": "{year} 年 {process} 中 {material} 的期初库存为 {opening} t，而 {prev} 年的期末库存为 "
                                  "{closing} t：期末库存即下一年的期初库存",
-    # mfa.projection: the scenario table
-    "projection.empty_file": "{table} 文件为空",
-    "projection.year": "情景年份是预测年份，应在 {first}–{last} 之间",
-    "projection.tc_share": "转移系数是份额，至多为 1",
-    "projection.negative": "流的数值或份额不能为负",
-    "projection.growth_floor": "年增长率（%/a）必须大于 −100（−100 % 会使该流消失）",
-    "projection.growth_blank": "增长率需要填写 %/a（0 表示停止增长）",
-    "projection.duplicate": "同一条流、同一列、同一年份出现了两次",
     # mfa.substance: the concentrations and substance transfer tables
     "substance.both": "物质和流只能给出其一，不能都给",
     "substance.neither": "缺少物质或流",
@@ -263,8 +264,6 @@ ISSUES_ZH: dict[str, str] = {
     "hint.give_year": "请填写此行的年份，或园区的年份（未填年份的行即属于该年）",
     "hint.missing_years": "请为缺少的年份补上行（已停止则填 0，未知则留空）",
     "hint.opening_blank": "请将 {year} 年的期初库存留空（自动结转），或改正其中之一",
-    "hint.projected_years": "园区自身的年份是其数据；情景只改变其后的年份",
-    "hint.one_scenario_row": "每条流、每列、每个年份只填一行",
     "hint.substance_both": "每种物质填一行，或用流的行覆盖其物质的含量",
     "hint.substance_neither": "请填写物质（其所有流）或流的 id",
     "hint.concentration_units": "请使用以下之一：{units}（留空：质量分数 0–1）",
@@ -276,6 +275,9 @@ ISSUES_ZH: dict[str, str] = {
     "hint.fraction": "60 % 请写作 0.6",
     # the suggestions of the readers and the table checks
     "hint.did_you_mean": "是否应为 {close}？",
+    "hint.split_park": "请拆分园区，或合并其中的流",
+    "hint.no_password": "请去掉密码，另存为 Excel 工作簿（.xlsx）",
+    "hint.delete_unused": "请删除表格下方和右侧未使用的行和列",
     "hint.use_one_of": "请使用以下之一：{choices}",
     "hint.already_used_row": "已在第 {row} 行使用",
     "hint.already_used_at": "已在 {path} 使用",

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from mfa.errors import Issue, Message, MfaError, ParkError, RawTable
+from mfa.errors import Issue, MfaError, ParkError, RawTable
 
 if TYPE_CHECKING:
     from mfa.park import Park
@@ -70,8 +70,7 @@ def read_rows(source: Any, name: str) -> RawTable:
         issues: list[Issue] = []
         raw = read_csv_table(Path(source), name, issues)
         if issues or raw is None:
-            raise ParkError(issues or [Issue(str(source), Message(f"empty {name} file", "projection.empty_file",
-                                                                  table=name))])
+            raise ParkError(issues or [Issue(str(source), f"empty {name} file")])
         return raw
     frame = source if isinstance(source, pd.DataFrame) else pd.DataFrame(list(source))
     return raw_from_frame(name, frame)
@@ -131,24 +130,18 @@ def read_scenario(scenario: Any, park: "Park", until: int) -> pd.DataFrame:
     year, _ = c.numbers("year", what="a year")
     last = park.years[-1] if park.years else None
     bad_year = ~np.isfinite(year) | (year != np.round(year)) | (year <= (last or 0)) | (year > until)
-    first = last + 1 if last else "…"
     c.add(bad_year & (c.text("year") != "").to_numpy(), "year",
-          Message(f"a scenario year is a projected year, {first}–{until}", "projection.year", first=first, last=until),
-          suggestion=Message("the park's own years are its data; a scenario changes the years after them",
-                             "hint.projected_years"))
-    c.add((c.text("year") == "").to_numpy(), "year", Message("blank year", "input.blank", column="year"))
+          f"a scenario year is a projected year, {last + 1 if last else '…'}–{until}",
+          suggestion="the park's own years are its data; a scenario changes the years after them")
+    c.add((c.text("year") == "").to_numpy(), "year", "blank year")
     value, _ = c.numbers("value", nonnegative=False, what="a value in t/a, a transfer coefficient or a growth in %/a")
-    c.add((column == "tc").to_numpy() & (value > 1), "value",
-          Message("a transfer coefficient is a share, at most 1", "projection.tc_share"))
+    c.add((column == "tc").to_numpy() & (value > 1), "value", "a transfer coefficient is a share, at most 1")
     is_growth = (column == "growth").to_numpy()
-    c.add(~is_growth & (value < 0), "value", Message("a flow's value or share is not negative", "projection.negative"))
-    c.add(is_growth & (value <= -100), "value",
-          Message("a growth in %/a above −100 (−100 % would remove the flow)", "projection.growth_floor"))
-    c.add(is_growth & (c.text("value") == "").to_numpy(), "value",
-          Message("a growth rate needs its %/a (0 stops it)", "projection.growth_blank"))
+    c.add(~is_growth & (value < 0), "value", "a flow's value or share is not negative")
+    c.add(is_growth & (value <= -100), "value", "a growth in %/a above −100 (−100 % would remove the flow)")
+    c.add(is_growth & (c.text("value") == "").to_numpy(), "value", "a growth rate needs its %/a (0 stops it)")
     dup = pd.Series(list(zip(flow, column, year))).duplicated().to_numpy()
-    c.add(dup, "year", Message("the same flow, column and year twice", "projection.duplicate"),
-          suggestion=Message("give one row per flow, column and year", "hint.one_scenario_row"))
+    c.add(dup, "year", "the same flow, column and year twice", suggestion="give one row per flow, column and year")
     if issues:
         raise ParkError(issues)
     if not c.n:
