@@ -60,7 +60,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from mfa.errors import Issue, MfaError, RawTable, suggest
+from mfa.errors import Issue, Message, MfaError, RawTable, suggest
 
 if TYPE_CHECKING:
     from mfa.park import Park
@@ -351,13 +351,14 @@ def generate(activities: RawTable, coefficients: RawTable | None, processes: pd.
 
     for col in f.columns:
         if col not in ACTIVITY_COLUMNS and not col.startswith("_"):
-            issues.append(activities.issue(None, col, f"unknown column '{col}'",
-                                           suggestion=suggest(col, ACTIVITY_COLUMNS)
-                                           or "columns: " + ",".join(ACTIVITY_COLUMNS)))
+            issues.append(activities.issue(None, col, Message(f"unknown column '{col}'", "park.unknown_column",
+                                                              column=col),
+                                           suggestion=suggest(col, ACTIVITY_COLUMNS) or ACTIVITY_COLUMNS_HINT))
     for col in ("process", "activity", "value", "target"):
         if col not in f.columns:
-            issues.append(activities.issue(None, col, f"activity table has no '{col}' column",
-                                           suggestion="columns: " + ",".join(ACTIVITY_COLUMNS)))
+            issues.append(activities.issue(None, col, Message(f"activity table has no '{col}' column",
+                                                              "activities.missing_column", column=col),
+                                           suggestion=ACTIVITY_COLUMNS_HINT))
     if any(c not in f.columns for c in ("process", "activity", "value", "target")):
         return pd.DataFrame(columns=_FLOW_OUT), issues
 
@@ -377,43 +378,53 @@ def generate(activities: RawTable, coefficients: RawTable | None, processes: pd.
     for i in range(len(f)):
         aid = cell(i, "id") or f"activity{i + 1}"
         if aid in seen_ids:
-            issues.append(activities.issue(i, "id", "duplicate activity id", aid,
-                                           f"first used in data row {seen_ids[aid] + 1}"))
+            issues.append(activities.issue(i, "id", Message("duplicate activity id", "input.duplicate_id",
+                                                            what="activity"), aid,
+                                           Message(f"first used in data row {seen_ids[aid] + 1}",
+                                                   "hint.first_used_data_row", row=seen_ids[aid] + 1)))
             continue
         seen_ids[aid] = i
         bad = False
         proc, target = cell(i, "process"), cell(i, "target")
         for col, pid in (("process", proc), ("target", target)):
             if pid == "":
-                issues.append(activities.issue(i, col, f"missing {col}",
-                                               suggestion="the id of a process in processes"))
+                issues.append(activities.issue(i, col, Message(f"missing {col}", "input.blank", column=col),
+                                               suggestion=Message("the id of a process in processes",
+                                                                  "hint.process_id")))
                 bad = True
             elif pid not in process_ids:
-                issues.append(activities.issue(i, col, "unknown process", pid, suggest(pid, process_ids)))
+                issues.append(activities.issue(i, col, Message("unknown process", "input.unknown_choice",
+                                                               what="process"), pid, suggest(pid, process_ids)))
                 bad = True
         if proc in kind_of and kind_of[proc] not in ("production", "consumption", "treatment"):
             issues.append(activities.issue(
-                i, "process", f"generating process is of kind '{kind_of[proc]}', not production, consumption or "
-                "treatment: its waste will not count as generated in the utilisation rates", proc,
+                i, "process", Message(f"generating process is of kind '{kind_of[proc]}', not production, consumption "
+                                      "or treatment: its waste will not count as generated in the utilisation rates",
+                                      "activities.generating_kind", kind=kind_of[proc]), proc,
                 severity="warning"))
         text = cell(i, "activity")
         m = _ACTIVITY_RE.match(text)
         if not m:
-            issues.append(activities.issue(i, "activity", "not an activity (name or name:key)", text,
-                                           "e.g. crop_output:maize, livestock_head:dairy_cow, coal_burned"))
+            issues.append(activities.issue(i, "activity", Message("not an activity (name or name:key)",
+                                                                  "activities.not_activity"), text,
+                                           Message("e.g. crop_output:maize, livestock_head:dairy_cow, coal_burned",
+                                                   "hint.activity_examples")))
             continue
         act, key = m.group(1), m.group(2) or ""
         if act not in keys_of:
-            issues.append(activities.issue(i, "activity", "unknown activity", act,
+            known = ", ".join(known_activities)
+            issues.append(activities.issue(i, "activity", Message("unknown activity", "activities.unknown"), act,
                                            suggest(act, known_activities) or
-                                           "known: " + ", ".join(known_activities)))
+                                           Message("known: " + known, "hint.known_activities", activities=known)))
             continue
         if keys_of[act] and key not in keys_of[act]:
+            keys = ", ".join(act + ":" + k for k in keys_of[act])
             issues.append(activities.issue(
-                i, "activity", f"unknown key '{key}' for activity '{act}'" if key else
-                f"activity '{act}' needs a key", text,
-                suggest(key, keys_of[act]) or f"one of {', '.join(act + ':' + k for k in keys_of[act])}; "
-                "or define the key's coefficients in coefficients.csv"))
+                i, "activity", Message(f"unknown key '{key}' for activity '{act}'", "activities.unknown_key", key=key,
+                                       activity=act) if key else
+                Message(f"activity '{act}' needs a key", "activities.needs_key", activity=act), text,
+                suggest(key, keys_of[act]) or Message(f"one of {keys}; or define the key's coefficients in "
+                                                      "coefficients.csv", "hint.activity_keys", keys=keys)))
             continue
         value_text, unit = cell(i, "value"), cell(i, "unit")
         inline = _VALUE_WITH_UNIT.match(value_text)
@@ -424,8 +435,9 @@ def generate(activities: RawTable, coefficients: RawTable | None, processes: pd.
             if not math.isfinite(value) or value < 0:
                 raise ValueError
         except ValueError:
-            issues.append(activities.issue(i, "value", "activity value must be a number ≥ 0", cell(i, "value"),
-                                           "e.g. 1.2 with unit 万t/a"))
+            issues.append(activities.issue(i, "value", Message("activity value must be a number ≥ 0",
+                                                               "activities.value"), cell(i, "value"),
+                                           Message("e.g. 1.2 with unit 万t/a", "hint.activity_value")))
             continue
         sigma_act = math.nan
         if cell(i, "sigma"):
@@ -434,7 +446,8 @@ def generate(activities: RawTable, coefficients: RawTable | None, processes: pd.
                 if sigma_act < 0:
                     raise ValueError
             except ValueError:
-                issues.append(activities.issue(i, "sigma", "uncertainty must be a number ≥ 0", cell(i, "sigma")))
+                issues.append(activities.issue(i, "sigma", Message("uncertainty must be a number ≥ 0",
+                                                                   "activities.sigma"), cell(i, "sigma")))
                 bad = True
         # Rows share few (activity, key, process) combinations: resolve each once.
         rkey = (act, key, proc)
@@ -444,21 +457,25 @@ def generate(activities: RawTable, coefficients: RawTable | None, processes: pd.
         per_head = any(_COEF_UNITS[r["unit"]][1] for params in outputs.values() for r in params.values())
         if per_head:
             if unit not in _COUNT_UNITS:
-                issues.append(activities.issue(i, "unit", f"'{act}' counts animals: the unit is a head count",
-                                               unit, "use head, 头, 只, 万头 or 万只"))
+                issues.append(activities.issue(i, "unit", Message(f"'{act}' counts animals: the unit is a head count",
+                                                                  "activities.head_count", activity=act),
+                                               unit, Message("use head, 头, 只, 万头 or 万只", "hint.head_units")))
                 continue
             scale = _COUNT_UNITS[unit]
         else:
             try:
                 scale = flow_factor(unit or getattr(info, "unit", "t/a") or "t/a", days_per_year)
             except UnitError as e:
-                issues.append(activities.issue(i, "unit", str(e).split(" (")[0], unit,
-                                               "use t/a, 万t/a, kt/a, t/d …"))
+                issues.append(activities.issue(i, "unit", e.clause, unit,
+                                               Message("use t/a, 万t/a, kt/a, t/d …", "hint.activity_units")))
                 continue
         material = cell(i, "material")
         if material and material not in outputs:
-            issues.append(activities.issue(i, "material", f"'{text}' does not generate this material", material,
-                                           suggest(material, outputs) or "one of " + ", ".join(sorted(outputs))))
+            generated = ", ".join(sorted(outputs))
+            issues.append(activities.issue(i, "material", Message(f"'{text}' does not generate this material",
+                                                                  "activities.not_generated", activity=text),
+                                           material, suggest(material, outputs)
+                                           or Message("one of " + generated, "hint.one_of", choices=generated)))
             continue
         if bad:
             continue
@@ -468,7 +485,7 @@ def generate(activities: RawTable, coefficients: RawTable | None, processes: pd.
             try:
                 year = int(float(year_text))
             except ValueError:
-                issues.append(activities.issue(i, "year", "not a year", year_text))
+                issues.append(activities.issue(i, "year", Message("not a year", "input.not_year"), year_text))
                 continue
         if cell(i, "fate"):
             _check_fate(activities, i, cell(i, "fate"), issues)
@@ -592,9 +609,14 @@ _FLOW_OUT = ["id", "source", "target", "material", "value", "sigma", "tc", "tc_s
              "note", "estimated", "activity"]
 
 
+ACTIVITY_COLUMNS_HINT = Message("columns: " + ",".join(ACTIVITY_COLUMNS), "hint.columns",
+                                columns=",".join(ACTIVITY_COLUMNS))
+
+
 def _check_fate(raw: RawTable, i: int, fate: str, issues: list[Issue]) -> None:
     from mfa.conventions import FATES
 
     if fate and fate not in FATES:
-        issues.append(raw.issue(i, "fate", "unknown fate", fate, suggest(fate, FATES) or
-                                "one of " + ", ".join(FATES)))
+        issues.append(raw.issue(i, "fate", Message("unknown fate", "input.unknown_choice", what="fate"), fate,
+                                suggest(fate, FATES) or Message("one of " + ", ".join(FATES), "hint.one_of",
+                                                                choices=", ".join(FATES))))

@@ -84,6 +84,29 @@ class UnitError(ValueError):
             return Message(m.split(" (a unit")[0], "units.unknown", unit=m.params["unit"])
         return m
 
+    @property
+    def clause(self) -> str:
+        """:attr:`message` up to its first parenthesis: the sentence alone, where the cell's value is shown.
+
+        Examples
+        --------
+        >>> try:
+        ...     flow_factor("kg/m")
+        ... except UnitError as exc:
+        ...     print(exc.clause, exc.clause.code)
+        unit 'kg/m' is not a mass or a mass per time units.not_flow_clause
+        """
+        m = self.message
+        text = m.split(" (")[0]
+        code = getattr(m, "code", None)
+        if text == m:
+            return m
+        if code == "units.not_flow":
+            return Message(text, "units.not_flow_clause", unit=m.params["unit"])
+        if code in ("units.unknown", "units.too_long"):
+            return Message(text, "units.unknown", unit=text.removeprefix("unknown unit "))
+        return text
+
 
 @functools.lru_cache(maxsize=1)
 def _registry():

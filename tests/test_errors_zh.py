@@ -24,7 +24,8 @@ from tests.test_chinese_input import KINDS_ZH
 ROOT = Path(mfa.__file__).parent
 # the modules that validate a user's files: their every located issue must have a code with Chinese
 VALIDATING = ("validation.py", "errors.py", "units.py", "park_info.py", "io/readers.py", "io/frames.py",
-              "io/periods.py", "io/__init__.py", "io/limits.py", "io/years.py", "substance.py", "coupling_rules.py")
+              "io/periods.py", "io/__init__.py", "io/limits.py", "io/years.py", "substance.py", "coupling_rules.py",
+              "generation.py")
 # the modules of the readers themselves: not one located issue without a code (the others' tables, above,
 # also hold messages of their engines and of the shipped catalogue)
 READERS = ("validation.py", "errors.py", "units.py", "park_info.py", "io/readers.py", "io/frames.py",
