@@ -124,22 +124,27 @@ def _parse_coefficients(raw: RawTable, issues: list[Issue], origin: int,
     f = raw.frame
     for col in ("activity", "parameter", "source"):
         if col not in f.columns:
-            issues.append(raw.issue(None, col, f"coefficient table has no '{col}' column",
-                                    suggestion="columns: " + ",".join(COEFFICIENT_COLUMNS[:-2])))
+            columns = ",".join(COEFFICIENT_COLUMNS[:-2])
+            issues.append(raw.issue(None, col, Message(f"coefficient table has no '{col}' column",
+                                                       "coefficients.missing_column", column=col),
+                                    suggestion=Message("columns: " + columns, "hint.columns", columns=columns)))
             return pd.DataFrame()
     from mfa.validation import Column, check_columns, grouped_issues
 
-    finite = "a coefficient must be a finite number ≥ 0"
+    finite = Message("a coefficient must be a finite number ≥ 0", "coefficients.finite")
+    not_name = Message("not an activity name (letters, digits, _)", "coefficients.not_activity_name")
+    example = Message("e.g. crop_output with key maize", "hint.activity_name")
+    units = ", ".join(x for x in _COEF_UNITS if x)
     checked = check_columns(raw, [
         *(Column(c, "number", low=0.0, range_message=finite) for c in ("low", "central", "high")),
         Column("activity", "pattern", required=True, pattern=_ACTIVITY_RE.pattern.strip("^$"),
-               message="not an activity name (letters, digits, _)", blank_message="not an activity name "
-               "(letters, digits, _)", suggestion="e.g. crop_output with key maize",
-               blank_suggestion="e.g. crop_output with key maize"),
-        Column("parameter", required=True, blank_message="missing parameter name",
-               blank_suggestion="e.g. straw_to_grain"),
-        Column("unit", "choice", choices=tuple(_COEF_UNITS), message="unknown coefficient unit",
-               suggestion=lambda u: suggest(u, _COEF_UNITS) or "use one of " + ", ".join(x for x in _COEF_UNITS if x)),
+               message=not_name, blank_message=not_name, suggestion=example, blank_suggestion=example),
+        Column("parameter", required=True, blank_message=Message("missing parameter name", "coefficients.parameter"),
+               blank_suggestion=Message("e.g. straw_to_grain", "hint.parameter_name")),
+        Column("unit", "choice", choices=tuple(_COEF_UNITS),
+               message=Message("unknown coefficient unit", "coefficients.unit"),
+               suggestion=lambda u: suggest(u, _COEF_UNITS) or Message("use one of " + units, "hint.use_one_of",
+                                                                       choices=units)),
     ], issues)
     bad = checked.bad
     lo, ce, hi = (checked.values[c] for c in ("low", "central", "high"))
@@ -151,14 +156,19 @@ def _parse_coefficients(raw: RawTable, issues: list[Issue], origin: int,
         bad[mask] = True
 
     has_value = ~(np.isnan(lo) & np.isnan(ce) & np.isnan(hi))
-    flag(has_value & (text["source"] == "").to_numpy(), "source", "a coefficient needs its source",
-         pd.Series(None, index=f.index, dtype=object), "a source id from flows/sources.csv, e.g. S60, or a reference")
+    flag(has_value & (text["source"] == "").to_numpy(), "source",
+         Message("a coefficient needs its source", "coefficients.source"),
+         pd.Series(None, index=f.index, dtype=object),
+         Message("a source id from flows/sources.csv, e.g. S60, or a reference", "hint.source_id"))
     with np.errstate(invalid="ignore"):
-        flag(~bad & (lo > hi), "low", "low is above high", pd.Series([f"{x} > {y}" for x, y in zip(lo, hi)]))
-        flag(~bad & ((ce < lo) | (ce > hi)), "central", "central value outside [low, high]", text["central"])
+        flag(~bad & (lo > hi), "low", Message("low is above high", "coefficients.low_above_high"),
+             pd.Series([f"{x} > {y}" for x, y in zip(lo, hi)]))
+        flag(~bad & ((ce < lo) | (ce > hi)), "central",
+             Message("central value outside [low, high]", "coefficients.central_outside"), text["central"])
     if origin == 1 and process_ids is not None:
         flag(((text["process"] != "") & ~text["process"].isin(list(process_ids))).to_numpy(), "process",
-             "unknown process", text["process"], lambda v: suggest(v, process_ids))
+             Message("unknown process", "input.unknown_choice", what="process"), text["process"],
+             lambda v: suggest(v, process_ids))
     ok = ~bad
     lo, ce, hi = lo[ok], ce[ok], hi[ok]
     both = ~np.isnan(lo) & ~np.isnan(hi)
@@ -188,8 +198,10 @@ def _parse_coefficients(raw: RawTable, issues: list[Issue], origin: int,
         for j in np.flatnonzero(dup.to_numpy()):
             r = out.iloc[j]
             issues.append(raw.issue(int(r["row_index"]), "parameter",
-                                    "duplicate coefficient (same activity, key, material, parameter, process)",
-                                    r["parameter"], "keep one row and put the other sources in its note"))
+                                    Message("duplicate coefficient (same activity, key, material, parameter, process)",
+                                            "coefficients.duplicate"),
+                                    r["parameter"], Message("keep one row and put the other sources in its note",
+                                                            "hint.other_sources_in_note")))
         out = out[~dup].reset_index(drop=True)
     return out
 
@@ -339,9 +351,11 @@ def generate(activities: RawTable, coefficients: RawTable | None, processes: pd.
     if coefficients is not None and len(coefficients.frame):
         for col in coefficients.frame.columns:
             if col not in COEFFICIENT_COLUMNS and not col.startswith("_"):
-                issues.append(coefficients.issue(None, col, f"unknown column '{col}'",
+                columns = ",".join(COEFFICIENT_COLUMNS)
+                issues.append(coefficients.issue(None, col, Message(f"unknown column '{col}'", "park.unknown_column",
+                                                                    column=col),
                                                  suggestion=suggest(col, COEFFICIENT_COLUMNS)
-                                                 or "columns: " + ",".join(COEFFICIENT_COLUMNS)))
+                                                 or Message("columns: " + columns, "hint.columns", columns=columns)))
         own = _parse_coefficients(coefficients, issues, 1, process_ids)
         if len(own):
             coefs = pd.concat([coefs, own], ignore_index=True)
@@ -498,19 +512,23 @@ def generate(activities: RawTable, coefficients: RawTable | None, processes: pd.
                 p = missing[0]
                 r = params[p]
                 where = f"{r['activity']}{':' + r['key'] if r['key'] else ''}"
+                note = f" ({r['note']})" if r["note"] else ""
+                row = (f"activity={r['activity']}, key={r['key']}, material={r['material']}, parameter={p}, "
+                       f"central=…, unit={r['unit']}, source=…")
                 issues.append(activities.issue(
-                    i, "activity", f"no value for coefficient '{p}' of {where} → {mat}"
-                    + (f" ({r['note']})" if r["note"] else ""), text,
-                    f"add a row to the park's coefficients: activity={r['activity']}, key={r['key']}, "
-                    f"material={r['material']}, parameter={p}, central=…, unit={r['unit']}, source=…"))
+                    i, "activity", Message(f"no value for coefficient '{p}' of {where} → {mat}{note}",
+                                           "activities.no_coefficient", parameter=p, activity=where, material=mat,
+                                           note=note), text,
+                    Message(f"add a row to the park's coefficients: {row}", "hint.add_coefficient", row=row)))
                 continue
             heads = sum(_COEF_UNITS[r["unit"]][1] for r in params.values())
             per_day = sum(_COEF_UNITS[r["unit"]][2] for r in params.values())
             if heads != (1 if per_head else 0) or per_day != 0:
+                units = ", ".join(r["parameter"] + " [" + r["unit"] + "]" for r in params.values())
                 issues.append(activities.issue(
-                    i, "activity", f"coefficient units of {text} → {mat} do not multiply to t/a "
-                    f"({', '.join(r['parameter'] + ' [' + r['unit'] + ']' for r in params.values())})", text,
-                    "a per-day coefficient needs a 'days' coefficient (unit d)"))
+                    i, "activity", Message(f"coefficient units of {text} → {mat} do not multiply to t/a ({units})",
+                                           "activities.units_product", activity=text, material=mat, units=units),
+                    text, Message("a per-day coefficient needs a 'days' coefficient (unit d)", "hint.days_coefficient")))
                 continue
             factor = 1.0
             rel2 = base_rel ** 2
@@ -576,8 +594,9 @@ def generated_flows(tables: Any) -> tuple[pd.DataFrame, list[Issue]]:
     flows, issues = generate(activities, tables.coefficients, tables.processes, tables.info)
     if len(flows):
         for m in sorted(set(flows.loc[~flows["material"].isin(tables.known_materials), "material"])):
-            issues.append(Issue(activities.file, f"activity data generate the material '{m}', "
-                                "which is neither in the catalogue nor in materials"))
+            issues.append(Issue(activities.file, Message(f"activity data generate the material '{m}', which is "
+                                                         "neither in the catalogue nor in materials",
+                                                         "activities.unknown_material", material=m)))
     return flows, issues
 
 
