@@ -178,6 +178,16 @@ def test_check_and_report_print_a_bad_csv_folder_in_chinese(bad_folder, tmp_path
     assert not out.exists() and sorted(p.name for p in bad_folder.iterdir()) == before  # nothing written
 
 
+@pytest.mark.parametrize("command", [["chart", "{park}", "rates", "-o", "{out}.png"],
+                                     ["sankey", "{park}", "-o", "{out}.html"],
+                                     ["compare", "hazardous", "{park}", "-o", "{out}.html"]])
+def test_every_command_with_lang_says_input_errors_in_chinese(bad_folder, tmp_path, command):
+    out = tmp_path / "out"
+    code, _, stderr = _run(*[a.format(park=bad_folder, out=out) for a in command], "--lang", "zh")
+    assert code == 2 and stderr.startswith("错误：输入中有 5 处问题：\n") and ZH_LINES[0] in stderr
+    assert list(tmp_path.iterdir()) == [bad_folder]  # nothing written
+
+
 def test_english_is_unchanged_and_the_json_document_is_the_same_in_both_languages(bad_folder):
     code, _, stderr = _run("check", str(bad_folder))
     assert code == 2
