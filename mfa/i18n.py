@@ -381,6 +381,8 @@ TERMS_ZH: dict[str, str] = {
     "a lifetime mean in years": "平均寿命（年）", "a lifetime std in years": "寿命的标准差（年）",
     "a lifetime scale in years": "寿命的尺度参数（年）", "a Weibull shape": "韦布尔形状参数",
     "a value in t/a, a transfer coefficient or a growth in %/a": "数值（t/a）、转移系数或年增长率（%/a）",
+    "a value in t/a, a transfer coefficient, a growth in %/a or a capacity in t/a":
+        "数值（t/a）、转移系数、年增长率（%/a）或产能（t/a）",
     "a rate (a share)": "比率（份额）", "a concentration": "含量", "a share 0–1": "0–1 之间的份额",
     "process kind": "过程类型", "material category": "物质类别", "fate": "去向", "process": "过程",
     "material": "物质", "flow": "流", "activity": "活动", "lifetime model": "寿命模型", "timing": "时间约定",

@@ -123,6 +123,31 @@ def test_an_issue_says_its_location_message_value_and_suggestion_in_chinese():
     assert where_zh("", None, None, "unit") == "“unit”列"
 
 
+def _whats():
+    """Every literal ``what`` of a check in the package: ``numbers(col, what=…)``, ``choice(col, allowed, what)``,
+    ``ids(col, what)`` (an f-string ``what`` gives its values by hand below)."""
+    for path in sorted(ROOT.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.Call) or not isinstance(node.func, ast.Attribute):
+                continue
+            given = [k.value for k in node.keywords if k.arg == "what"]
+            position = {"choice": 2, "ids": 1}.get(node.func.attr)
+            if position is not None and len(node.args) > position:
+                given.append(node.args[position])
+            for v in given:
+                if isinstance(v, ast.Constant) and isinstance(v.value, str):
+                    yield path.name, v.value
+
+
+def test_every_what_of_the_checks_is_said_in_chinese():
+    whats = set(_whats())
+    assert ("frames.py", "process kind") in whats and ("substance.py", "a concentration") in whats
+    missing = {w for w in whats if w[1] not in TERMS_ZH}
+    assert not missing, f"no Chinese in mfa.i18n.TERMS_ZH for {missing}"
+    # io/years.py writes f"a lifetime {p} in years"
+    assert {f"a lifetime {p} in years" for p in ("mean", "std", "scale")} <= set(TERMS_ZH)
+
+
 def test_the_terms_of_the_messages_are_the_reports():
     # the words a Chinese park manager reads in the report
     assert TERMS_ZH["process"] == "过程" and TERMS_ZH["flow"] == "流" and TERMS_ZH["material"] == "物质"
