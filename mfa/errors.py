@@ -44,11 +44,16 @@ def excerpt(value: object, limit: int = MAX_SHOWN, lang: str = "en") -> str:
     >>> excerpt("x" * 100, limit=5, lang="zh")
     "'xxxxx'…（共 100 个字符）"
     """
-    note = "…（共 {:,} 个字符）" if lang == "zh" else "… ({:,} characters)"
+    if lang == "zh":
+        from mfa.i18n import ISSUE_WORDS_ZH
+
+        note = ISSUE_WORDS_ZH["characters"]
+    else:
+        note = "… ({n:,} characters)"
     if isinstance(value, str) and len(value) > limit:
-        return repr(value[:limit]) + note.format(len(value))
+        return repr(value[:limit]) + note.format(n=len(value))
     text = repr(value)
-    return text if len(text) <= limit + 2 else text[:limit] + note.format(len(text))
+    return text if len(text) <= limit + 2 else text[:limit] + note.format(n=len(text))
 
 
 class Message(str):
@@ -240,16 +245,16 @@ class Issue:
         """
         if lang != "zh":
             return str(self)
-        from mfa.i18n import say_zh, where_zh
+        from mfa.i18n import ISSUE_WORDS_ZH as WORDS, say_zh, where_zh
 
         shown = [str(m) for m in list(self.more[:MAX_MORE_SHOWN])]
         where = where_zh(self.file, self.row, self.path, self.column, shown, len(self.more))
         said = say_zh(self.message, self.code, self.params)
         text = f"{where}：{said}" if where else said
         if self.value is not None and not (isinstance(self.value, float) and pd.isna(self.value)):
-            text += f"（值：{excerpt(self.value, lang='zh')}）"
+            text += WORDS["value"].format(value=excerpt(self.value, lang="zh"))
         if self.suggestion:
-            text += "——" + say_zh(self.suggestion)
+            text += WORDS["suggestion"].format(text=say_zh(self.suggestion))
         return text
 
     def to_dict(self) -> dict:

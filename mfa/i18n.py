@@ -21,7 +21,7 @@ Examples
 from __future__ import annotations
 
 __all__ = ["MESSAGES_ZH", "ISSUES_ZH", "TERMS_ZH", "WORDS_ZH", "WORDS_EN", "CATEGORY_ZH", "REGION_ZH", "LEVEL_ZH",
-           "SOURCE_ZH", "say_zh", "where_zh"]
+           "SOURCE_ZH", "ISSUE_WORDS_ZH", "say_zh", "where_zh"]
 
 #: Chinese sentence of each engine message code (parameters as in the English message).
 MESSAGES_ZH: dict[str, str] = {
@@ -388,6 +388,13 @@ TERMS_ZH: dict[str, str] = {
     "material": "物质", "flow": "流", "activity": "活动", "lifetime model": "寿命模型", "timing": "时间约定",
     "scenario column": "情景列", "comparison": "比较符", "internal process": "园区内的过程",
     "substance": "成分", "stock": "库存",
+}
+
+#: The frame of a printed problem in Chinese: the header, the value, the suggestion, the prefixes.
+ISSUE_WORDS_ZH: dict[str, str] = {
+    "problems": "错误：输入中有 {n:,} 处问题：", "more_problems": "……另有 {n:,} 处（用 --json 查看全部）",
+    "error": "错误：{text}", "warning": "警告：{text}", "value": "（值：{value}）", "suggestion": "——{text}",
+    "characters": "…（共 {n:,} 个字符）",
 }
 
 _SHEET = " [sheet "

@@ -294,3 +294,20 @@ def test_check_says_a_warning_in_chinese_with_the_same_exit_code(tmp_path):
     en = _run("check", str(folder))
     assert en[0] == code and en[1] == stdout
     assert f"warning: {folder / 'extra.csv'}: unknown table file — known files: park.csv" in en[2]
+
+
+def test_past_the_printed_issues_the_rest_is_counted_in_either_language():
+    import argparse
+
+    from mfa.cli._common import MAX_PRINTED_ISSUES, report_error
+
+    n = MAX_PRINTED_ISSUES + 1_234
+    bad = ParkError([Issue("flows.csv", Message("not a number", "input.not_what", what="a number"), row=r + 2,
+                           column="value", value="x") for r in range(n)])
+    for lang, head, tail in (("zh", f"错误：输入中有 {n:,} 处问题：", "  ……另有 1,234 处（用 --json 查看全部）"),
+                             ("en", f"error: {n} problems in the input:", "  … and 1234 more (use --json to see all)")):
+        err = io.StringIO()
+        with contextlib.redirect_stderr(err):
+            assert report_error(bad, argparse.Namespace(lang=lang)) == 2
+        lines = err.getvalue().splitlines()
+        assert (lines[0], lines[-1], len(lines)) == (head, tail, MAX_PRINTED_ISSUES + 2)

@@ -424,6 +424,12 @@ def print_json_result(result: Any) -> None:
     sys.stdout.write(result.to_json() + "\n")
 
 
+#: The frame of a printed error in English (the Chinese: mfa.i18n.ISSUE_WORDS_ZH, imported only when asked for).
+ERROR_WORDS = {"problems": "error: {n} problem{s} in the input:",
+               "more_problems": "… and {n} more (use --json to see all)", "error": "error: {text}"}
+
+
+
 def report_error(exc: BaseException, args: argparse.Namespace | None = None) -> int:
     """Print a user error (exit 2) or an internal error (exit 3), never a traceback unless --debug.
 
@@ -459,29 +465,30 @@ def report_error(exc: BaseException, args: argparse.Namespace | None = None) -> 
       - flows.csv，第 2 行，“value”列：不是有效的数字（值：'abc'）
     """
     as_json = bool(getattr(args, "json", False))
-    zh = getattr(args, "lang", "en") == "zh"
+    lang = "zh" if getattr(args, "lang", "en") == "zh" else "en"
+    if lang == "zh":
+        from mfa.i18n import ISSUE_WORDS_ZH as words
+    else:
+        words = ERROR_WORDS
     if isinstance(exc, ParkError):
         if as_json:
             print_json({"error": "invalid input", "issues": [i.to_dict() for i in exc.issues]})
         n = len(exc.issues)
-        head = f"错误：输入中有 {n:,} 处问题：" if zh else f"error: {n} problem{'s' if n != 1 else ''} in the input:"
-        print(head, file=sys.stderr)
+        print(words["problems"].format(n=n, s="s" if n != 1 else ""), file=sys.stderr)
         for issue in exc.issues[:MAX_PRINTED_ISSUES]:
-            print(f"  - {issue.text('zh' if zh else 'en')}", file=sys.stderr)
+            print(f"  - {issue.text(lang)}", file=sys.stderr)
         if n > MAX_PRINTED_ISSUES:
-            rest = n - MAX_PRINTED_ISSUES
-            print(f"  ……另有 {rest:,} 处（用 --json 查看全部）" if zh
-                  else f"  … and {rest} more (use --json to see all)", file=sys.stderr)
+            print("  " + words["more_problems"].format(n=n - MAX_PRINTED_ISSUES), file=sys.stderr)
         return 2
     if isinstance(exc, (MfaError, OSError)):  # a missing file, a full disk, a read-only file system…
         if as_json:
             print_json({"error": str(exc)})
         said = str(exc)
-        if zh and isinstance(exc, MfaError) and exc.args and getattr(exc.args[0], "code", None):
+        if lang == "zh" and isinstance(exc, MfaError) and exc.args and getattr(exc.args[0], "code", None):
             from mfa.i18n import say_zh
 
             said = say_zh(exc.args[0])
-        print(f"错误：{said}" if zh else f"error: {said}", file=sys.stderr)
+        print(words["error"].format(text=said), file=sys.stderr)
         return 2
     if getattr(args, "debug", False):
         raise exc

@@ -160,8 +160,14 @@ def _check(park: Any, solved: Any, args: argparse.Namespace) -> tuple[int, dict]
                                 "computed": computed if computed is not None else [],
                                 "unchecked": unchecked[["process", "name", "kind", "status", "n_unknown"]],
                                 "solver": solved.note if solved is not None else ""}
-    for w in warnings:
-        print(f"警告：{w.text('zh')}" if getattr(args, "lang", "en") == "zh" else f"warning: {w}", file=sys.stderr)
+    if getattr(args, "lang", "en") == "zh":
+        from mfa.i18n import ISSUE_WORDS_ZH
+
+        for w in warnings:
+            print(ISSUE_WORDS_ZH["warning"].format(text=w.text("zh")), file=sys.stderr)
+    else:
+        for w in warnings:
+            print(f"warning: {w}", file=sys.stderr)
     print(f"{park.info.name}: {len(p)} processes, {len(park.flows)} flows — input valid")
     if solved is not None and solved.messages:
         for m in solved.messages:
