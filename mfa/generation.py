@@ -528,7 +528,8 @@ def generate(activities: RawTable, coefficients: RawTable | None, processes: pd.
                 issues.append(activities.issue(
                     i, "activity", Message(f"coefficient units of {text} → {mat} do not multiply to t/a ({units})",
                                            "activities.units_product", activity=text, material=mat, units=units),
-                    text, Message("a per-day coefficient needs a 'days' coefficient (unit d)", "hint.days_coefficient")))
+                    text, Message("a per-day coefficient needs a 'days' coefficient (unit d)",
+                                  "hint.days_coefficient")))
                 continue
             factor = 1.0
             rel2 = base_rel ** 2

@@ -192,7 +192,8 @@ ZH_LINES = [
 def test_check_and_report_print_a_bad_csv_folder_in_chinese(bad_folder, tmp_path):
     before = sorted(p.name for p in bad_folder.iterdir())
     out = tmp_path / "r.html"
-    for argv in (["check", str(bad_folder), "--lang", "zh"], ["report", str(bad_folder), "--lang", "zh", "-o", str(out)]):
+    for argv in (["check", str(bad_folder), "--lang", "zh"],
+                 ["report", str(bad_folder), "--lang", "zh", "-o", str(out)]):
         code, stdout, stderr = _run(*argv)
         assert code == 2 and stdout == ""
         lines = stderr.splitlines()

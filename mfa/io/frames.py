@@ -697,8 +697,8 @@ class ParkTables:
         checked = self.unique_flow_ids and flows is self.flows
         dup = pd.Series(False) if checked or flows["id"].is_unique else flows["id"].duplicated(keep="first")
         if dup.any():
-            raise ParkError([Issue(self.source, Message("duplicate flow id (a generated flow has the id of another flow)",
-                                                        "park.duplicate_generated_flow"),
+            raise ParkError([Issue(self.source, Message("duplicate flow id (a generated flow has the id of another "
+                                                        "flow)", "park.duplicate_generated_flow"),
                                    column="id", value=v) for v in flows.loc[dup, "id"]])
         used = set(flows["material"].unique()) | set(self.stocks["material"].unique())
         frame = lambda raw: raw.frame if raw is not None else pd.DataFrame()  # noqa: E731

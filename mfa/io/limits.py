@@ -252,8 +252,8 @@ def check_workbook(path: Path) -> None:
         total = sum(i.file_size for i in infos)
         if total > MAX_XLSX_BYTES:
             gib, limit = f"{total / 2**30:.1f}", f"{MAX_XLSX_BYTES / 2**30:.0f}"
-            raise ParkError([Issue(file, Message(f"the workbook unpacks to {gib} GiB: more than mfa reads ({limit} GiB)",
-                                                 "limits.unpacked_size", size=gib, limit=limit))])
+            raise ParkError([Issue(file, Message(f"the workbook unpacks to {gib} GiB: more than mfa reads "
+                                                 f"({limit} GiB)", "limits.unpacked_size", size=gib, limit=limit))])
         for i in infos:
             if i.file_size > 10 << 20 and i.file_size > MAX_XLSX_RATIO * max(i.compress_size, 1):
                 ratio = f"{i.file_size / max(i.compress_size, 1):,.0f}"

@@ -560,8 +560,8 @@ def read_yaml(path: Path) -> tuple[dict[str, RawTable | None], Any, list[Issue]]
         records, rows = [], []
         for i, it in enumerate(items):
             if not isinstance(it, dict):
-                issues.append(Issue(file, Message("each row must be a mapping of column: value", "read.row_not_mapping"),
-                                    path=f"{name}[{i}]",
+                issues.append(Issue(file, Message("each row must be a mapping of column: value",
+                                                  "read.row_not_mapping"), path=f"{name}[{i}]",
                                     value=it))
                 continue
             rec = {c: "" for c in cols}
