@@ -424,6 +424,9 @@ def say_zh(message: object, code: str | None = None, params: dict | None = None)
     '未知的过程类型'
     >>> say_zh("a sentence without code")
     'a sentence without code'
+    >>> from mfa.errors import Message
+    >>> say_zh(Message("use one of: export, fuel", "hint.use_one_of", choices=("export", "fuel")))
+    '请使用以下之一：export（输出）、fuel'
     """
     code = code or getattr(message, "code", None)
     template = MESSAGES_ZH.get(code) if code else None
@@ -434,6 +437,9 @@ def say_zh(message: object, code: str | None = None, params: dict | None = None)
     for k, v in given.items():
         if getattr(v, "code", None):
             v = say_zh(v)
+        elif isinstance(v, (tuple, list)) and k == "choices":  # a closed list: each word with its Chinese
+            v = "、".join(f"{x}（{WORDS_ZH.get(x) or CATEGORY_ZH[x]}）" if x in WORDS_ZH or x in CATEGORY_ZH
+                         else str(x) for x in v)
         elif isinstance(v, (tuple, list)):  # close ids keep their quotes, as the English shows them
             v = " 或 ".join(repr(x) if k == "close" else str(x) for x in v)
         elif isinstance(v, float):

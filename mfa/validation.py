@@ -842,8 +842,8 @@ def use_one_of(allowed: Collection[str]) -> Message:
     >>> use_one_of({"b", "a"})
     'use one of: a, b'
     """
-    choices = ", ".join(sorted(allowed))
-    return Message(f"use one of: {choices}", "hint.use_one_of", choices=choices)
+    choices = tuple(sorted(allowed))
+    return Message(f"use one of: {', '.join(choices)}", "hint.use_one_of", choices=choices)
 
 
 def number_hint(v: str) -> str | None:

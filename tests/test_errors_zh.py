@@ -267,7 +267,8 @@ def test_a_bad_chinese_workbook_is_reported_in_chinese_by_sheet_row_and_column(t
         lines = stderr.splitlines()
         assert lines[0] == "错误：输入中有 3 处问题：", stderr
         assert f"  - {book}，工作表“processes”，第 4 行，“kind”列：未知的过程类型（值：'生严'）——请使用以下之一：" \
-               "collection, consumption, environment, export, import, landfill, production, storage, treatment" in lines
+               "collection（收集）、consumption（消费）、environment（环境）、export（输出）、import（输入）、landfill（填埋）、" \
+               "production（生产）、storage（贮存）、treatment（处理）" in lines
         assert f"  - {book}，工作表“flows”，第 5 行，“value”列：不是有效的数字（值：'12,5'）——小数点请用“.”：12.5" in lines
         assert any(line.startswith(f"  - {book}，工作表“flows”，第 6 行，“material”列：未知的物质（值：'废矿物'）——中文名称：")
                    for line in lines)
