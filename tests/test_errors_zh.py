@@ -313,3 +313,22 @@ def test_past_the_printed_issues_the_rest_is_counted_in_either_language():
             assert report_error(bad, argparse.Namespace(lang=lang)) == 2
         lines = err.getvalue().splitlines()
         assert (lines[0], lines[-1], len(lines)) == (head, tail, MAX_PRINTED_ISSUES + 2)
+
+
+def test_the_issue_for_values_past_the_distinct_ones_is_said_in_chinese():
+    import numpy as np
+    import pandas as pd
+
+    from mfa.errors import RawTable
+    from mfa.validation import MAX_DISTINCT, TableChecker
+
+    n = MAX_DISTINCT + 3
+    raw = RawTable("flows", "flows.csv", pd.DataFrame({"value": [f"x{k}" for k in range(n)]}), range(2, n + 2))
+    issues: list = []
+    TableChecker(raw, issues).numbers("value")
+    last = issues[-1]
+    assert str(last).startswith("flows.csv, row 1002 (and 2 more: rows 1003, 1004), column 'value': not a number "
+                                "(3 more distinct values in 3 rows)")
+    assert last.text("zh") == ("flows.csv，第 1002 行（另有 2 处：第 1003、1004 行），“value”列：不是有效的数字"
+                               "（另有 3 个不同的值，共 3 行）")
+    assert len(issues) == MAX_DISTINCT + 1 and np.all([i.code for i in issues])
