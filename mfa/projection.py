@@ -2,14 +2,18 @@
 says, its stocks with lifetimes running on.
 
 Each projected year repeats the park's last year: its own flows (values, transfer coefficients), its stocks
-(the opening carried from the year before, the closing held), and a stock with a lifetime takes the inflows
-of the new years and releases what its lifetime says. A **scenario** changes flows over the years: a table of
+(the opening carried from the year before, the closing = opening + what enters − what leaves), and a stock
+with a lifetime takes the inflows of the new years and releases what its lifetime says. A **scenario** changes flows over the years: a table of
 rows ``flow, column, year, value`` (``column`` = ``value``, ``tc`` or ``growth``) gives the flow's value, or its
 transfer coefficient, in a year, or its growth in %/a from that year on (compounded, held until the flow's next
 growth row); between two years of a flow the change is linear, after the last one it is held, and
 before the first one it starts from the last year's own figure. A blank ``value`` makes the flow unknown from
 that year on (the balances then compute it); a ``tc`` makes the flow's value unknown (the transfer coefficient
-decides it). The projected park is read and checked like any multi-year park (:mod:`mfa.io.years`).
+decides it). A **new plant** is added by rows of column ``capacity`` (its id, its capacity from a year),
+``take`` (what it takes and from where: the flow it diverts, ``instead_of``, or a store's stock it draws down)
+and ``tc`` of its outputs; it fills its capacity year by year from what its sources have, so the tonnes it takes
+leave where they went before. A store's stock without a lifetime follows its projected flows. The projected
+park is read and checked like any multi-year park (:mod:`mfa.io.years`).
 
 >>> import mfa
 >>> from mfa.projection import project
