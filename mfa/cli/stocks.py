@@ -44,6 +44,8 @@ def register(sub: Any) -> None:
     """
     p = park_command(sub, "stocks", HELP, DESCRIPTION)
     add_solve_flags(p)
+    p.add_argument("--cohorts", action="store_true", help="also the cohort table of each stock with a lifetime: "
+                   "what is left of each year's inflow (--json: the key cohorts)")
     finish_command(p, run)
 
 
@@ -74,10 +76,15 @@ def run(args: argparse.Namespace) -> int:
 
     park = load_park(args.park)
     result = stocks(park, solve=not args.as_given)
+    if getattr(args, "cohorts", False):
+        from mfa.results import jsonable
+
+        cohorts = result.cohorts()
+        return emit(args, result, lambda: _show_text(park, result, cohorts), cohorts=jsonable(cohorts))
     return emit(args, result, lambda: _show_text(park, result))
 
 
-def _show_text(park: Park, result: StockResult) -> None:
+def _show_text(park: Park, result: StockResult, cohorts: Any = None) -> None:
     t = result.table
     years = park.years
     span = f"{years[0]}–{years[-1]}" if len(years) > 1 else (str(years[0]) if years else "")
@@ -92,5 +99,11 @@ def _show_text(park: Park, result: StockResult) -> None:
         print()
         print("Lifetimes (outflows left blank are computed from the past inflows)")
         print(lt.drop(columns=["note"]).to_string(index=False, na_rep=""))
+    if cohorts is not None:
+        print()
+        print("Cohorts (stock: t on 31 December left of the inflow of year 'cohort'; outflow: t/a; legacy: every "
+              "cohort before the first year)")
+        with table_options(160, float_format=tonnes):
+            print(cohorts.astype({"cohort": object}).fillna({"cohort": "legacy"}).to_string(index=False))
     for m in result.messages:
         print(f"warning: {m.message}")
