@@ -1,10 +1,13 @@
 """The stocks of a park through its years: inflow, outflow, stock and stock change of every stock, and the
-lifetime model that computes a stock's outflows from its past inflows (issue 16, item 2).
+lifetime models that compute a stock's outflows from its past inflows (inflow-driven) or its inflows from its
+stock path (stock-driven), with cohort tables (issue 16, item 2).
 
 A stock is a material held by a storage or consumption process: a row of the park's ``stocks`` table, or a
 row of its ``lifetimes`` table. For a stock with a lifetime, the reader (:mod:`mfa.io.years`) calls
-:func:`lifetime_model` with the inflows of every year and fills the outflow left blank and the stock rows;
-:func:`stocks` then lists every stock, year by year, as the park holds it (see docs/time.md).
+:func:`lifetime_model` with the inflows of every year and fills the outflow left blank and the stock rows, or,
+when the closing of every year is given and an inflow left blank, :func:`stock_driven_model` with that path
+and fills the blank inflow and outflow; :func:`stocks` then lists every stock, year by year, as the park holds
+it, and :meth:`StockResult.cohorts` what is left of each year's inflow (see docs/time.md).
 
 >>> import mfa
 >>> s = mfa.stocks(mfa.read_park("farm_film"))

@@ -17,8 +17,9 @@ DESCRIPTION = HELP + """.
 One row per stock (a process and material of the stocks or lifetimes table) and year: inflow and outflow
 (t/a, the flows of the material into and out of the process), stock (t on 31 December) and stock_change
 (closing − opening, t/a). A stock with a lifetime (lifetimes table) has its blank outflows computed from its
-past inflows, and its legacy opening stock ages as if left by a constant inflow (docs/time.md). Unknown flows
-that the balances determine are computed first (--as-given: not)."""
+past inflows, and its legacy opening stock ages as if left by a constant inflow (docs/time.md); one whose
+closing is given in every year and whose inflow is left blank is stock-driven (its inflows come from the
+path). Unknown flows that the balances determine are computed first (--as-given: not)."""
 
 
 def register(sub: Any) -> None:
