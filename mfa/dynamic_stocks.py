@@ -102,10 +102,8 @@ def stock_driven_model(closing: np.ndarray, row: Mapping[str, Any],
     ----------
     closing : ndarray, shape (n_years,)
         The stock at the end of each year (t).
-    row : mapping
-        A row of the lifetimes table: model, mean, std, shape, scale (NaN = not given), timing.
-    opening : float
-        The stock at the start of the first year (t).
+    row, opening
+        As for :func:`lifetime_model`.
 
     Returns
     -------

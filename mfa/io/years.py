@@ -526,17 +526,22 @@ def _blank_inflow(series: YearSeries, process: str, material: str) -> bool:
     return False
 
 
+def _year_flows(series: YearSeries, year: int, end: str, p: str, m: str) -> tuple:
+    """A year's tables, flows, the flows of ``m`` whose ``end`` (source or target) is ``p``, a copy of every
+    value, those of them left blank and the sum of the others."""
+    t = series.tables[year]
+    f = t.flows
+    at = np.flatnonzero(((f[end] == p) & (f["material"] == m)).to_numpy())
+    values = f["value"].to_numpy(dtype=float).copy()
+    return t, f, at, values, at[np.isnan(values[at])], float(np.nansum(values[at]))
+
+
 def _fill_inflows(series: YearSeries, p: str, m: str, needed: np.ndarray, locate: Callable[..., Issue]) -> bool:
     """A stock-driven stock: the one blank inflow of each year gets what the stock path needs less the inflows
     given (a year without a blank inflow must give what the path needs); False after any problem."""
     ok = True
     for k, y in enumerate(series.years):
-        t = series.tables[y]
-        f = t.flows
-        into = np.flatnonzero(((f["target"] == p) & (f["material"] == m)).to_numpy())
-        values = f["value"].to_numpy(dtype=float).copy()
-        blank = into[np.isnan(values[into])]
-        known = float(np.nansum(values[into]))
+        t, f, into, values, blank, known = _year_flows(series, y, "target", p, m)
         tol = _tolerance(t.info, needed[k], known)
         path = f"its stock path (the closing of every year) needs {needed[k]:,.6g} t/a in {y}"
         if len(blank) > 1:
@@ -567,12 +572,7 @@ def _fill_outflows(series: YearSeries, p: str, m: str, outflow: np.ndarray, stoc
     years = series.years
     opening = np.concatenate([[legacy], stock[:-1]])
     for k, y in enumerate(years):
-        t = series.tables[y]
-        f = t.flows
-        out = np.flatnonzero(((f["source"] == p) & (f["material"] == m)).to_numpy())
-        values = f["value"].to_numpy(dtype=float).copy()
-        blank = out[np.isnan(values[out])]
-        known = float(np.nansum(values[out]))
+        t, f, out, values, blank, known = _year_flows(series, y, "source", p, m)
         tol = _tolerance(t.info, outflow[k])
         if len(blank) > 1:
             series.issues.append(locate(y, int(blank[1]), "value", f"{len(blank)} blank outflows of {m} from "
