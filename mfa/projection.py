@@ -153,13 +153,16 @@ def read_scenario(scenario: Any, park: "Park", until: int) -> pd.DataFrame:
     c.add(bad_year & (c.text("year") != "").to_numpy(), "year",
           f"a scenario year is a projected year, {last + 1 if last else '…'}–{until}",
           suggestion="the park's own years are its data; a scenario changes the years after them")
-    c.add((c.text("year") == "").to_numpy(), "year", "blank year")
+    c.add((c.text("year") == "").to_numpy(), "year", "blank year",
+          suggestion=f"the projected year the row applies from ({last + 1 if last else '…'}–{until})")
     value, _ = c.numbers("value", nonnegative=False,
                          what="a value in t/a, a transfer coefficient, a growth in %/a or a capacity in t/a")
-    c.add((column == "tc").to_numpy() & (value > 1), "value", "a transfer coefficient is a share, at most 1")
+    c.add((column == "tc").to_numpy() & (value > 1), "value", "a transfer coefficient is a share, at most 1",
+          suggestion="a share of the source's input between 0 and 1 (0.9, not 90)")
     is_growth = (column == "growth").to_numpy()
     c.add(~is_growth & (value < 0), "value", "a flow's value or share is not negative")
-    c.add(is_growth & (value <= -100), "value", "a growth in %/a above −100 (−100 % would remove the flow)")
+    c.add(is_growth & (value <= -100), "value", "a growth in %/a above −100 (−100 % would remove the flow)",
+          suggestion="to stop a flow, give it a value row of 0")
     c.add(is_growth & (c.text("value") == "").to_numpy(), "value", "a growth rate needs its %/a (0 stops it)")
     dup = pd.Series(list(zip(flow, column, year))).duplicated().to_numpy()
     c.add(dup, "year", "the same flow, column and year twice", suggestion="give one row per flow, column and year")
@@ -201,7 +204,8 @@ class _PlantRows:
         self.kind = c.text("kind")
         c.add(cap & ~in_set(self.kind, ("",) + PLANT_KINDS), "kind", "unknown kind of a new plant",
               suggestion=f"one of {', '.join(PLANT_KINDS)} (blank: production)")
-        c.add(~cap & (self.kind != "").to_numpy(), "kind", "kind is for a capacity row (the new plant's kind)")
+        c.add(~cap & (self.kind != "").to_numpy(), "kind", "kind is for a capacity row (the new plant's kind)",
+              suggestion="leave kind blank on this row")
         self.output = (column == "tc").to_numpy() & self.src.isin(self.plants).to_numpy()
         self.rows = cap | take | self.output
         known = set(park.materials["id"]) | set(materials()["id"])
@@ -219,7 +223,8 @@ class _PlantRows:
               suggestion=lambda v: suggest(v.rsplit(":", 1)[-1], known) or "a material of the park or of flows/")
         self.instead = c.text("instead_of")
         blank = (self.instead == "").to_numpy()
-        c.add(~take & ~blank, "instead_of", "instead_of is for a take row (where the tonnes go today)")
+        c.add(~take & ~blank, "instead_of", "instead_of is for a take row (where the tonnes go today)",
+              suggestion="leave instead_of blank on this row")
         ids = set(park.flows["id"])
         diverted = (self.src + ">" + self.instead + ":" + self.mat)
         c.add(take & ~blank & ~diverted.isin(ids).to_numpy(), "instead_of",
@@ -262,7 +267,8 @@ class _PlantRows:
                 rows = out & (self.flow == fid).to_numpy()
                 if np.isnan(value[rows]).any() and not np.isnan(value[rows]).all():
                     c.add(rows & ~np.isnan(value), "value", "an output of a new plant whose share is the rest "
-                          "(blank) has no share of its own in other years")
+                          "(blank) has no share of its own in other years",
+                          suggestion="leave its share blank in every row, or give it in every row")
             blank = pd.unique(self.flow[out & np.isnan(value)])
             given = out & ~np.isnan(value)
             # the largest sum of the shares given, over the years of their ramps (linear between the points)
