@@ -360,7 +360,8 @@ def _add_plants(new: pd.DataFrame, rows: pd.DataFrame, own_years: list[int], ste
         takes.append((fid, source, plant, material, instead, limit))
     position = pd.MultiIndex.from_arrays([new["id"], new["year"].astype(int)])
     took = np.zeros((len(takes), n))
-    stock = dict(closing)
+    # the stores a plant draws on, followed year by year from the last year's closing
+    stock = {(t[1], t[3]): float(closing[(t[1], t[3])]) for t in takes if not t[4]}
     drawn = {key: np.zeros(n) for key in stock}
     for k, y in enumerate(steps):
         room = {p: float(capacity[p][k]) for p in plants}
@@ -370,6 +371,9 @@ def _add_plants(new: pd.DataFrame, rows: pd.DataFrame, own_years: list[int], ste
                 continue
             if instead:
                 i = int(position.get_indexer([(f"{source}>{instead}:{material}", y)])[0])
+                if i < 0:
+                    raise MfaError(f"the new plant {plant} takes {material} from {source} instead of {instead}, "
+                                   f"but the park's last year has no flow {source}>{instead}:{material} to repeat")
                 available = float(new.at[i, "value"])
                 what = f"the flow {source}>{instead}:{material}"
             else:
