@@ -140,6 +140,25 @@ def test_the_command_line_what_it_takes_and_compare(tmp_path, capsys):
     assert "ash_blocks" in set(mfa.read_park(plant).processes["id"])
 
 
+def test_the_command_line_prints_what_the_plant_takes(capsys):
+    assert main(["project", "wuhai_ash_yard", PLANT, "--until", "2028"]) == 0
+    out = capsys.readouterr().out
+    table = out.split("New plants of the scenario")[1]
+    slag = [line for line in table.splitlines() if line.startswith("ash_yard>ash_blocks:boiler_slag")][0]
+    assert slag.split()[1:] == ["400,000", "650,000", "900,000"]
+
+
+def test_a_plant_taking_what_is_tipped_at_a_yard():
+    # instead_of a store: the 10 t/a tipped at the yard go to the plant, so the yard stops growing
+    rows = [{"flow": "bricks", "column": "capacity", "year": 2021, "value": 8},
+            {"flow": "plant>bricks:fly_ash", "column": "take", "year": 2021, "instead_of": "yard"},
+            {"flow": "bricks>market:non_fired_bricks", "column": "tc", "year": 2021, "value": 1}]
+    p = project(small_park(50), 2023, rows)
+    assert values(p, "plant>yard:fly_ash", [2021, 2022]) == [2.0, 2.0]
+    yard = mfa.stocks(p).table.query("process == 'yard'").set_index("year")["stock"]
+    assert yard.loc[[2020, 2021, 2022, 2023]].tolist() == [60.0, 62.0, 64.0, 66.0]
+
+
 def test_monte_carlo_draws_of_a_plant_scenario(ash_yard):
     # no spread: each draw is the scenario itself; a spread varies capacities and shares, the rest share
     # of the outputs still closing each draw's plant

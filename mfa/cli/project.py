@@ -83,7 +83,8 @@ def run(args: argparse.Namespace) -> int:
     from mfa.projection import project
     from mfa.time_series import indicator_series
 
-    park = project(load_park(args.park), args.until, args.scenario)
+    source = load_park(args.park)
+    park = project(source, args.until, args.scenario)
     written = str(write_park_output(park, args.output, args)) if args.output else None
     series = indicator_series(park)
     held = stocks(park)
@@ -105,6 +106,7 @@ def run(args: argparse.Namespace) -> int:
     print("Stocks by year (t on 31 December)")
     with table_options(160, float_format=tonnes):
         print(held.table.pivot(index=["process", "material"], columns="year", values="stock").to_string())
+    _print_plants(park, source, args)
     if needed is not None:
         print()
         print("What it takes: tonnes more utilised (≥ target) or less disposed (≤ target) to meet each target")
@@ -113,6 +115,24 @@ def run(args: argparse.Namespace) -> int:
     if written:
         print(f"wrote {written}")
     return 0
+
+
+def _print_plants(park: Any, source: Any, args: argparse.Namespace) -> None:
+    """The flows of the scenario's new plants by projected year (what each takes, from where, what it sends)."""
+    if not args.scenario:
+        return
+    from mfa.projection import read_scenario
+
+    rows = read_scenario(args.scenario, source, args.until)
+    plants = set(rows.loc[rows["column"] == "capacity", "flow"])
+    if not plants:
+        return
+    f = park.flows
+    f = f[(f["source"].isin(plants) | f["target"].isin(plants)) & (f["year"] > source.years[-1])]
+    print()
+    print("New plants of the scenario (t/a: what each takes and from where, what it sends out)")
+    with table_options(160, float_format=tonnes):
+        print(f.pivot_table(index="id", columns="year", values="value", sort=False).to_string())
 
 
 def show_reconcile_series(args: argparse.Namespace, park: Any) -> int:
