@@ -359,15 +359,26 @@ def test_stock_driven_fixed_lifetime_by_hand():
     assert mfa.balance(park.for_year(2022)).processes.set_index("process").loc["city", "status"] == "balanced"
 
 
-def test_stock_driven_reproduces_odym_fixed_lifetime():
-    # ODYM test_stock_driven_model_fixedLifetime (tests/test_lifetime.py): the stock 1, 3, 6, 10, 15, 20 … 40
-    # with a fixed lifetime of 5 a (ODYM's end-of-year timing) needs the inflows 1 … 10 and releases 0 … 5
-    from tests.test_lifetime import INFLOW_1_TO_10, OUTFLOW_T_FIXED, STOCK_T_FIXED
+@pytest.mark.parametrize("name, lifetime, decimals", [
+    ("FIXED", {"model": "fixed", "mean": 5}, 12),
+    ("NORMAL", {"model": "normal", "mean": 5, "std": 1.5}, 8),
+    ("WEIBULL", {"model": "weibull", "shape": 1.2, "scale": 1}, 8)])
+def test_stock_driven_park_reproduces_odym(name, lifetime, decimals):
+    """ODYM test_stock_driven_model_{fixed,normallyDist,WeibullDist}Lifetime (values in tests/test_lifetime.py,
+    end-of-year timing): the stock path of ODYM given as a park's closing stocks gives back the inflows 1 … 10,
+    and the park's cohort table is ODYM's stock by cohort."""
+    import tests.test_lifetime as odym
 
-    park = stock_driven_park(STOCK_T_FIXED.tolist(), {"model": "fixed", "mean": 5, "timing": "end"}, first=2000)
-    t = mfa.stocks(park).table.query("process == 'city'")
-    np.testing.assert_array_equal(t["inflow"].to_numpy(), INFLOW_1_TO_10)
-    np.testing.assert_array_equal(t["outflow"].to_numpy(), OUTFLOW_T_FIXED)
+    path = getattr(odym, f"STOCK_T_{name}")
+    park = stock_driven_park(path.tolist(), {**lifetime, "timing": "end"}, first=2000)
+    result = mfa.stocks(park)
+    t = result.table.query("process == 'city'")
+    np.testing.assert_array_almost_equal(t["inflow"].to_numpy(), odym.INFLOW_1_TO_10, decimals)
+    np.testing.assert_array_almost_equal(t["stock"].to_numpy(), path, 12)
+    by_cohort = getattr(odym, f"STOCK_TC_{name}")
+    c = result.cohorts()
+    wide = c.pivot(index="year", columns="cohort", values="stock").reindex(columns=range(2000, 2010)).fillna(0)
+    np.testing.assert_array_almost_equal(wide.to_numpy(), by_cohort, decimals)
 
 
 def test_stock_driven_with_a_legacy_stock_held_steady():
