@@ -149,7 +149,8 @@ def read_scenario(scenario: Any, park: "Park", until: int) -> pd.DataFrame:
           suggestion=lambda v: suggest(v, allowed) or "a flow of the park: source>target:material")
     year, _ = c.numbers("year", what="a year")
     last = park.years[-1] if park.years else None
-    bad_year = ~np.isfinite(year) | (year != np.round(year)) | (year <= (last or 0)) | (year > until)
+    # a cell that is not a number is reported by numbers() already
+    bad_year = np.isfinite(year) & ((year != np.round(year)) | (year <= (last or 0)) | (year > until))
     c.add(bad_year & (c.text("year") != "").to_numpy(), "year",
           f"a scenario year is a projected year, {last + 1 if last else '…'}–{until}",
           suggestion="the park's own years are its data; a scenario changes the years after them")
@@ -246,11 +247,11 @@ class _PlantRows:
         value = np.asarray(value, dtype=float)
         c.add(self.cap & np.isnan(value), "value", "a new plant's capacity needs its t/a",
               suggestion="the most it takes a year, in t/a")
-        for fid in self.flow[self.take].unique():
-            rows = self.take & (self.flow == fid).to_numpy()
-            if np.isnan(value[rows]).any() and not np.isnan(value[rows]).all():
-                c.add(rows & np.isnan(value), "value", "a take without a limit of its own (blank) in one row and "
-                      "with one in another", suggestion="give its most t/a in every row of the take, or in none")
+        self._blank_in_all_or_none(self.take, value, "a take without a limit of its own (blank) in one row and "
+                                   "with one in another", "give its most t/a in every row of the take, or in none")
+        self._blank_in_all_or_none(self.output, value, "an output of a new plant whose share is the rest (blank) "
+                                   "in one row has a share of its own in another",
+                                   "leave its share blank in every row, or give it in every row")
         for p in self.plants:
             at = np.flatnonzero(self.cap & (self.flow == p).to_numpy())[0]
             first = np.zeros(len(value), dtype=bool)
@@ -263,15 +264,9 @@ class _PlantRows:
                 c.add(first, "flow", "a new plant sends what it takes somewhere: add its outputs",
                       suggestion=f"{p}>target:material,tc,YEAR,share (the shares add up to 1)")
                 continue
-            for fid in self.flow[out].unique():
-                rows = out & (self.flow == fid).to_numpy()
-                if np.isnan(value[rows]).any() and not np.isnan(value[rows]).all():
-                    c.add(rows & ~np.isnan(value), "value", "an output of a new plant whose share is the rest "
-                          "(blank) has no share of its own in other years",
-                          suggestion="leave its share blank in every row, or give it in every row")
             blank = pd.unique(self.flow[out & np.isnan(value)])
-            given = out & ~np.isnan(value)
-            # the largest sum of the shares given, over the years of their ramps (linear between the points)
+            given = out & ~np.isnan(value) & np.isfinite(year)
+            # the shares are linear between their years and held outside: their sum is extreme at those years
             points = sorted(set(year[given].astype(int)))
             total = sum(np.interp(points, *_sorted_points(year, value, given & (self.flow == f).to_numpy()))
                         for f in pd.unique(self.flow[given])) if points else np.zeros(1)
@@ -288,6 +283,13 @@ class _PlantRows:
                 c.add(mark, "value", f"the output shares of {p} add up to "
                       f"{float(np.asarray(total).flat[np.argmax(np.abs(np.asarray(total) - 1))]):.6g}, not 1: "
                       "the plant would not balance", suggestion="make them add up to 1, or leave one blank (the rest)")
+
+    def _blank_in_all_or_none(self, rows: np.ndarray, value: np.ndarray, message: str, suggestion: str) -> None:
+        """An issue at the blank values of a flow of ``rows`` whose other rows give a value."""
+        for fid in self.flow[rows].unique():
+            mine = rows & (self.flow == fid).to_numpy()
+            if np.isnan(value[mine]).any() and not np.isnan(value[mine]).all():
+                self.c.add(mine & np.isnan(value), "value", message, suggestion=suggestion)
 
 
 def _ramp(start: float, points: pd.DataFrame, years: list[int], last: int) -> np.ndarray:
