@@ -356,8 +356,8 @@ def _add_plants(new: pd.DataFrame, rows: pd.DataFrame, own_years: list[int], ste
     for (fid, instead), points in rows[rows["column"] == "take"].groupby(["flow", "instead_of"], sort=False):
         source, rest = fid.split(">", 1)
         plant, material = rest.split(":", 1)
-        # a blank limit: up to what the plant's capacity leaves
-        limit = _from_first(points.fillna({"value": np.inf}), steps) if points["value"].notna().all() else \
+        # a blank limit (in every row of the take, as read_scenario checks): up to what the capacity leaves
+        limit = _from_first(points, steps) if points["value"].notna().all() else \
             np.where(np.asarray(steps) < points["year"].min(), 0.0, np.inf)
         takes.append((fid, source, plant, material, instead, limit))
     position = pd.MultiIndex.from_arrays([new["id"], new["year"].astype(int)])
