@@ -37,8 +37,10 @@ if TYPE_CHECKING:
 
 __all__ = ["project", "read_scenario", "read_rows", "SCENARIO_COLUMNS", "SCENARIO_KINDS", "PLANT_KINDS"]
 
-#: The columns of a scenario table (``kind`` and ``instead_of`` only for the rows of a new plant).
-SCENARIO_COLUMNS: tuple[str, ...] = ("flow", "column", "year", "value", "note", "kind", "instead_of")
+#: The columns of a scenario table (``kind``, ``name``, ``name_zh`` and ``instead_of`` only for the rows of a
+#: new plant).
+SCENARIO_COLUMNS: tuple[str, ...] = ("flow", "column", "year", "value", "note", "kind", "name", "name_zh",
+                                     "instead_of")
 #: What a scenario row changes (its ``column``): a flow's value, share or growth; a new plant's capacity, or
 #: what it takes.
 SCENARIO_KINDS: tuple[str, ...] = ("value", "tc", "growth", "capacity", "take")
@@ -171,10 +173,11 @@ def read_scenario(scenario: Any, park: "Park", until: int) -> pd.DataFrame:
     if issues:
         raise ParkError(issues)
     if not c.n:
-        return pd.DataFrame({"flow": [], "column": [], "year": [], "value": [], "kind": [], "instead_of": []})
+        return pd.DataFrame({c: [] for c in ("flow", "column", "year", "value", "kind", "name", "name_zh",
+                                             "instead_of")})
     return pd.DataFrame({"flow": flow, "column": column, "year": year.astype(int), "value": value,
-                         "kind": plant.kind.where(plant.kind != "", "production").where(column == "capacity", ""),
-                         "instead_of": plant.instead})
+                         "kind": plant.kind,
+                         "name": c.text("name"), "name_zh": c.text("name_zh"), "instead_of": plant.instead})
 
 
 class _PlantRows:
@@ -205,8 +208,9 @@ class _PlantRows:
         self.kind = c.text("kind")
         c.add(cap & ~in_set(self.kind, ("",) + PLANT_KINDS), "kind", "unknown kind of a new plant",
               suggestion=f"one of {', '.join(PLANT_KINDS)} (blank: production)")
-        c.add(~cap & (self.kind != "").to_numpy(), "kind", "kind is for a capacity row (the new plant's kind)",
-              suggestion="leave kind blank on this row")
+        for col in ("kind", "name", "name_zh"):
+            c.add(~cap & (c.text(col) != "").to_numpy(), col, f"{col} is for a capacity row (the new plant's {col})",
+                  suggestion=f"leave {col} blank on this row")
         self.output = (column == "tc").to_numpy() & self.src.isin(self.plants).to_numpy()
         self.rows = cap | take | self.output
         known = set(park.materials["id"]) | set(materials()["id"])
@@ -420,10 +424,18 @@ def _add_plants(new: pd.DataFrame, rows: pd.DataFrame, own_years: list[int], ste
         frames.append(pd.DataFrame({"id": fid, "source": source, "target": target, "material": material,
                                     "value": np.concatenate([zeros, values]), "year": every,
                                     "note": "a new plant of the scenario"}))
-    first = {p: int(caps.loc[caps["flow"] == p, "year"].min()) for p in plants}
-    procs = pd.DataFrame({"id": plants, "name": plants,
-                          "kind": [caps.loc[caps["flow"] == p, "kind"].iat[0] for p in plants],
-                          "note": [f"a new plant of the scenario from {first[p]}" for p in plants]})
+    # the plant's kind and names: those of its first capacity row that gives them
+    own = {p: caps[caps["flow"] == p] for p in plants}
+
+    def given(p: str, col: str, default: str) -> str:
+        said = own[p][col].astype(str) if col in own[p] else pd.Series([], dtype=str)
+        said = said[said != ""]
+        return said.iat[0] if len(said) else default
+
+    procs = pd.DataFrame({"id": plants, "name": [given(p, "name", p) for p in plants],
+                          "name_zh": [given(p, "name_zh", "") for p in plants],
+                          "kind": [given(p, "kind", "production") for p in plants],
+                          "note": [f"a new plant of the scenario from {int(own[p]['year'].min())}" for p in plants]})
     return pd.concat(frames, ignore_index=True).reindex(columns=new.columns), procs
 
 

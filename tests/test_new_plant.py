@@ -48,7 +48,9 @@ def test_the_plant_takes_the_landfilled_fly_ash_first_then_legacy_slag_from_the_
     assert values(with_plant, "ash_blocks>iws_landfill:boiler_slag") == pytest.approx(0.05 * intake, abs=1e-6)
     # nothing in the park's own years: the plant's flows are 0 there
     assert values(with_plant, "ash_yard>ash_blocks:boiler_slag", [2021, 2025]) == [0.0, 0.0]
-    assert with_plant.processes.set_index("id").at["ash_blocks", "kind"] == "production"
+    plant = with_plant.processes.set_index("id").loc["ash_blocks"]
+    assert (plant["kind"], plant["name"], plant["name_zh"]) == ("production", "Ash and slag block plant",
+                                                                "粉煤灰炉渣砌块厂")
 
 
 def test_the_yard_is_drawn_down_and_every_year_balances(ash_yard, with_plant):
@@ -172,20 +174,20 @@ def test_monte_carlo_draws_of_a_plant_scenario(ash_yard):
 
 def test_bad_plant_rows_are_located_all_at_once(ash_yard, tmp_path, capsys):
     bad = tmp_path / "bad.csv"
-    bad.write_text("flow,column,year,value,kind,instead_of\n"
-                   "brick_plant,capacity,2026,1000,,\n"              # row 2: the park has it
-                   "ash_blocks,capacity,2026,,factory,\n"             # row 3: no t/a; unknown kind
-                   "ash_logistics>ash_blok:fly_ash,take,2026,,,iws_landfill\n"   # row 4: no such plant
-                   "ash_logistics>ash_blocks:fly_ash,take,2026,,,markets\n"       # row 5: no such flow today
-                   "power_plants>ash_blocks:boiler_slag,take,2026,,,\n"           # row 6: not a store
-                   "ash_blocks>markets:aac_blocks,tc,2026,0.95,,\n"
-                   "ash_blocks>iws_landfill:boiler_slag,tc,2026,0.1,,\n",         # shares add up to 1.05
+    bad.write_text("flow,column,year,value,kind,instead_of,name\n"
+                   "brick_plant,capacity,2026,1000,,,\n"              # row 2: the park has it
+                   "ash_blocks,capacity,2026,,factory,,\n"             # row 3: no t/a; unknown kind
+                   "ash_logistics>ash_blok:fly_ash,take,2026,,,iws_landfill,\n"   # row 4: no such plant
+                   "ash_logistics>ash_blocks:fly_ash,take,2026,,,markets,\n"       # row 5: no such flow today
+                   "power_plants>ash_blocks:boiler_slag,take,2026,,,,\n"           # row 6: not a store
+                   "ash_blocks>markets:aac_blocks,tc,2026,0.95,,,Blocks\n"         # row 7: a name on an output
+                   "ash_blocks>iws_landfill:boiler_slag,tc,2026,0.1,,,\n",         # shares add up to 1.05
                    encoding="utf-8")
     with pytest.raises(ParkError) as e:
         project(ash_yard, 2030, bad)
     found = {(i.row, i.column) for i in e.value.issues}
     assert {(2, "flow"), (3, "value"), (3, "kind"), (4, "flow"), (5, "instead_of"), (6, "instead_of"),
-            (7, "value")} <= found
+            (7, "value"), (7, "name")} <= found
     text = str(e.value)
     assert "did you mean 'ash_blocks'" in text and "add up to 1.05" in text and "bad.csv, row 5" in text
     assert main(["project", "wuhai_ash_yard", str(bad), "--until", "2030"]) == 2

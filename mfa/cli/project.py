@@ -16,7 +16,7 @@ a stock with a lifetime takes the new years' inflows and releases what its lifet
 file of rows flow,column,year,value: the flow's value (column value) or transfer coefficient (column tc) in a
 projected year, linear between the years given, held after the last; a blank value makes the flow unknown
 from that year on (the balances compute it); a tc makes the flow's value unknown (the share decides it).
-A new plant: a row PLANT,capacity,YEAR,T/A (optional column kind), rows SOURCE>PLANT:MATERIAL,take,YEAR,[most
+A new plant: a row PLANT,capacity,YEAR,T/A (optional columns kind, name, name_zh), rows SOURCE>PLANT:MATERIAL,take,YEAR,[most
 t/a] with the optional column instead_of (where the tonnes go today; blank: the store's own stock) and rows
 PLANT>TARGET:MATERIAL,tc,YEAR,SHARE (docs/time.md, "A new plant").
 Prints the rates by year and the stocks by year (--json: {"indicators": [...], "stocks": [...]}); -o writes
