@@ -272,7 +272,8 @@ def unique_issues(issues: list[Issue]) -> list[Issue]:
 
 def series_tables(tables: Mapping[str, RawTable | None], info: Any, source: str, refused: set[str] = frozenset(),
                   model: LifetimeModel | None = None,
-                  solve: Callable[[Any], "np.ndarray | None"] | None = None) -> YearSeries:
+                  solve: Callable[[Any], "np.ndarray | None"] | None = None,
+                  stock_model: LifetimeModel | None = None) -> YearSeries:
     """Validate a park's raw tables once per year and check what ties the years together.
 
     Parameters
@@ -292,6 +293,10 @@ def series_tables(tables: Mapping[str, RawTable | None], info: Any, source: str,
         ``solve(tables_of_a_year) -> values`` (the flow values with the unknowns the balances determine
         computed, in the order of the year's flows, or None): a blank inflow of a stock with a lifetime is
         taken from it (the flow itself stays blank for the commands' own solving).
+    stock_model : callable, optional
+        The stock-driven lifetime engine, ``stock_model(closing, lifetime_row, opening) -> (inflow, outflow)``:
+        a stock with a lifetime whose closing is given in every year and an inflow left blank takes its
+        inflows from that stock path.
 
     Returns
     -------
@@ -349,7 +354,7 @@ def series_tables(tables: Mapping[str, RawTable | None], info: Any, source: str,
             if model is None:
                 raise TypeError("series_tables: a park with a lifetimes table needs the lifetime model")
             _apply_lifetimes(series, tables.get("flows"), tables.get("stocks"), rows, model, solve,
-                             tables.get("lifetimes"))
+                             tables.get("lifetimes"), stock_model)
     series.issues = unique_issues(issues)
     return series
 
@@ -441,8 +446,9 @@ def _carry_stocks(series: YearSeries, raw: RawTable | None, kept: _Rows) -> None
 
 def _apply_lifetimes(series: YearSeries, flows_raw: RawTable | None, stocks_raw: RawTable | None,
                      kept: _Rows, model: LifetimeModel, solve: Callable[[Any], Any] | None = None,
-                     lifetimes_raw: RawTable | None = None) -> None:
-    """Fill the blank outflows and the stock rows of every stock with a lifetime, year by year."""
+                     lifetimes_raw: RawTable | None = None, stock_model: LifetimeModel | None = None) -> None:
+    """Fill the blank outflows and the stock rows of every stock with a lifetime, year by year (and the blank
+    inflow of a stock-driven one: its closing given in every year)."""
     years = series.years
     n = len(years)
     flow_rows = {y: kept.kept(flows_raw, y) for y in years} if flows_raw is not None else {}
@@ -464,8 +470,28 @@ def _apply_lifetimes(series: YearSeries, flows_raw: RawTable | None, stocks_raw:
                          else series.tables[y].flows["value"].to_numpy(dtype=float))
         return solved[y]
 
+    def model_issue(row: int, lt: Mapping[str, Any], error: ValueError) -> Issue:
+        msg = f"the lifetime of {lt['material']} in {lt['process']}: {error}"
+        return (lifetimes_raw.issue(row, "model", msg, lt["model"], "check the lifetime's parameters and the "
+                                    "stock's opening") if lifetimes_raw is not None
+                else Issue(series.tables[years[0]].source, msg))
+
     for row, lt in enumerate(series.lifetimes.to_dict("records")):
         p, m = lt["process"], lt["material"]
+        first = series.tables[years[0]].stocks
+        at = np.flatnonzero(((first["process"] == p) & (first["material"] == m)).to_numpy())
+        legacy = float(first["opening"].iat[at[0]]) if len(at) and not np.isnan(first["opening"].iat[at[0]]) else 0.0
+        path = _closing_path(series, p, m)
+        if stock_model is not None and np.isfinite(path).all() and _blank_inflow(series, p, m):
+            try:
+                needed, outflow = stock_model(path, lt, legacy)
+            except ValueError as e:
+                series.issues.append(model_issue(row, lt, e))
+                continue
+            if not _fill_inflows(series, p, m, needed, locate):
+                continue
+            _fill_outflows(series, p, m, outflow, path, legacy, locate, stocks_raw, stock_rows, lt)
+            continue
         inflow = np.zeros(n)
         bad = False
         for k, y in enumerate(years):
@@ -483,58 +509,115 @@ def _apply_lifetimes(series: YearSeries, flows_raw: RawTable | None, stocks_raw:
             inflow[k] = np.nansum(v)
         if bad:
             continue
-        first = series.tables[years[0]].stocks
-        at = np.flatnonzero(((first["process"] == p) & (first["material"] == m)).to_numpy())
-        legacy = float(first["opening"].iat[at[0]]) if len(at) and not np.isnan(first["opening"].iat[at[0]]) else 0.0
         try:
             outflow, stock = model(inflow, lt, legacy)
         except ValueError as e:  # parameters the table allows but the model cannot use with this stock
-            msg = f"the lifetime of {m} in {p}: {e}"
-            series.issues.append(lifetimes_raw.issue(row, "model", msg, lt["model"], "check the lifetime's "
-                                                     "parameters and the stock's opening")
-                                 if lifetimes_raw is not None else Issue(series.tables[years[0]].source, msg))
+            series.issues.append(model_issue(row, lt, e))
             continue
-        opening = np.concatenate([[legacy], stock[:-1]])
-        for k, y in enumerate(years):
-            t = series.tables[y]
-            f = t.flows
-            out = np.flatnonzero(((f["source"] == p) & (f["material"] == m)).to_numpy())
-            values = f["value"].to_numpy(dtype=float).copy()
-            blank = out[np.isnan(values[out])]
-            known = float(np.nansum(values[out]))
-            tol = _tolerance(t.info, outflow[k])
-            if len(blank) > 1:
-                series.issues.append(locate(y, int(blank[1]), "value", f"{len(blank)} blank outflows of {m} from "
-                                            f"{p} in {y}: the lifetime gives only their total, "
-                                            f"{outflow[k]:,.6g} t/a", "", "give all of them but one"))
-            elif len(blank) == 1:
-                rest = outflow[k] - known
-                if rest < -tol:
-                    series.issues.append(locate(y, int(blank[0]), "value", f"the lifetime of {m} in {p} releases "
-                                                f"{outflow[k]:,.6g} t/a in {y}, less than the other outflows "
-                                                f"given ({known:,.6g} t/a)", "", "check the outflows or the lifetime"))
-                    continue
-                values[blank[0]] = max(rest, 0.0)
+        _fill_outflows(series, p, m, outflow, stock, legacy, locate, stocks_raw, stock_rows, lt)
+
+
+def _closing_path(series: YearSeries, process: str, material: str) -> np.ndarray:
+    """The closing stock given for a process and material in each year (NaN where not given)."""
+    out = np.full(len(series.years), np.nan)
+    for k, y in enumerate(series.years):
+        s = series.tables[y].stocks
+        here = np.flatnonzero(((s["process"] == process) & (s["material"] == material)).to_numpy())
+        if len(here):
+            out[k] = float(s["closing"].iat[int(here[0])])
+    return out
+
+
+def _blank_inflow(series: YearSeries, process: str, material: str) -> bool:
+    """Whether an inflow of the material into the process is left blank in some year."""
+    for y in series.years:
+        f = series.tables[y].flows
+        into = ((f["target"] == process) & (f["material"] == material)).to_numpy()
+        if np.isnan(f["value"].to_numpy(dtype=float)[into]).any():
+            return True
+    return False
+
+
+def _year_flows(series: YearSeries, year: int, end: str, p: str, m: str) -> tuple:
+    """A year's tables, flows, the flows of ``m`` whose ``end`` (source or target) is ``p``, a copy of every
+    value, those of them left blank and the sum of the others."""
+    t = series.tables[year]
+    f = t.flows
+    at = np.flatnonzero(((f[end] == p) & (f["material"] == m)).to_numpy())
+    values = f["value"].to_numpy(dtype=float).copy()
+    return t, f, at, values, at[np.isnan(values[at])], float(np.nansum(values[at]))
+
+
+def _fill_inflows(series: YearSeries, p: str, m: str, needed: np.ndarray, locate: Callable[..., Issue]) -> bool:
+    """A stock-driven stock: the one blank inflow of each year gets what the stock path needs less the inflows
+    given (a year without a blank inflow must give what the path needs); False after any problem."""
+    ok = True
+    for k, y in enumerate(series.years):
+        t, f, into, values, blank, known = _year_flows(series, y, "target", p, m)
+        tol = _tolerance(t.info, needed[k], known)
+        path = f"its stock path (the closing of every year) needs {needed[k]:,.6g} t/a in {y}"
+        if len(blank) > 1:
+            series.issues.append(locate(y, int(blank[1]), "value", f"{len(blank)} blank inflows of {m} to {p} in "
+                                        f"{y}: {path}, only their total", "", "give all of them but one"))
+        elif not len(blank) and len(into) and abs(known - needed[k]) > tol:
+            series.issues.append(locate(y, int(into[0]), "value", f"the inflows of {m} to {p} add up to "
+                                        f"{known:,.6g} t/a, but {path}", values[into[0]],
+                                        "leave the inflow blank (the stock path gives it) or correct the closing"))
+        elif len(blank) and needed[k] - known < -tol:
+            series.issues.append(locate(y, int(blank[0]), "value", f"{path}, less than the other inflows given "
+                                        f"({known:,.6g} t/a): the stock falls faster than its lifetime releases",
+                                        "", "check the closing stocks, the inflows given or the lifetime"))
+        else:
+            if len(blank):
+                values[blank[0]] = max(needed[k] - known, 0.0)
                 t.flows = f.assign(value=values)
-            s = t.stocks
-            here = np.flatnonzero(((s["process"] == p) & (s["material"] == m)).to_numpy())
-            if len(here):
-                i = int(here[0])
-                given = float(s["closing"].iat[i])
-                if not np.isnan(given) and abs(given - stock[k]) > _tolerance(t.info, given, stock[k]):
-                    where = stock_rows[y][i] if i < len(stock_rows[y]) else None
-                    msg = (f"closing stock {given:,.6g} t of {m} in {p} in {y}, but its lifetime model gives "
-                           f"{stock[k]:,.6g} t")
-                    series.issues.append(stocks_raw.issue(int(where), "closing", msg, given,
-                                                          "leave the closing of a stock with a lifetime blank")
-                                         if stocks_raw is not None and where is not None
-                                         else Issue(t.source, msg, column="closing", value=given))
-                    continue
-                s = s.copy()
-                s.loc[s.index[i], ["opening", "closing"]] = [opening[k], stock[k]]
-            else:
-                row = {c: "" for c in s.columns}
-                row.update(process=p, material=m, opening=opening[k], closing=stock[k],
-                           note=f"lifetime model ({lt['model']})", sigma=np.nan)
-                s = pd.concat([s, pd.DataFrame([row])], ignore_index=True)
-            t.stocks = s
+            continue
+        ok = False
+    return ok
+
+
+def _fill_outflows(series: YearSeries, p: str, m: str, outflow: np.ndarray, stock: np.ndarray, legacy: float,
+                   locate: Callable[..., Issue], stocks_raw: RawTable | None, stock_rows: dict[int, np.ndarray],
+                   lt: Mapping[str, Any]) -> None:
+    """The one blank outflow of each year gets the model's outflow less the outflows given; the stock rows
+    (opening, closing) come from the model (a closing given that differs from it is an issue)."""
+    years = series.years
+    opening = np.concatenate([[legacy], stock[:-1]])
+    for k, y in enumerate(years):
+        t, f, out, values, blank, known = _year_flows(series, y, "source", p, m)
+        tol = _tolerance(t.info, outflow[k])
+        if len(blank) > 1:
+            series.issues.append(locate(y, int(blank[1]), "value", f"{len(blank)} blank outflows of {m} from "
+                                        f"{p} in {y}: the lifetime gives only their total, "
+                                        f"{outflow[k]:,.6g} t/a", "", "give all of them but one"))
+        elif len(blank) == 1:
+            rest = outflow[k] - known
+            if rest < -tol:
+                series.issues.append(locate(y, int(blank[0]), "value", f"the lifetime of {m} in {p} releases "
+                                            f"{outflow[k]:,.6g} t/a in {y}, less than the other outflows "
+                                            f"given ({known:,.6g} t/a)", "", "check the outflows or the lifetime"))
+                continue
+            values[blank[0]] = max(rest, 0.0)
+            t.flows = f.assign(value=values)
+        s = t.stocks
+        here = np.flatnonzero(((s["process"] == p) & (s["material"] == m)).to_numpy())
+        if len(here):
+            i = int(here[0])
+            given = float(s["closing"].iat[i])
+            if not np.isnan(given) and abs(given - stock[k]) > _tolerance(t.info, given, stock[k]):
+                where = stock_rows[y][i] if i < len(stock_rows[y]) else None
+                msg = (f"closing stock {given:,.6g} t of {m} in {p} in {y}, but its lifetime model gives "
+                       f"{stock[k]:,.6g} t")
+                series.issues.append(stocks_raw.issue(int(where), "closing", msg, given,
+                                                      "leave the closing of a stock with a lifetime blank")
+                                     if stocks_raw is not None and where is not None
+                                     else Issue(t.source, msg, column="closing", value=given))
+                continue
+            s = s.copy()
+            s.loc[s.index[i], ["opening", "closing"]] = [opening[k], stock[k]]
+        else:
+            row = {c: "" for c in s.columns}
+            row.update(process=p, material=m, opening=opening[k], closing=stock[k],
+                       note=f"lifetime model ({lt['model']})", sigma=np.nan)
+            s = pd.concat([s, pd.DataFrame([row])], ignore_index=True)
+        t.stocks = s
