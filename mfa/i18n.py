@@ -235,6 +235,14 @@ ISSUES_ZH: dict[str, str] = {
     "years.flow_not_every_year": "流 {flow} 只给出了 {given} 年，没有给出 {lacking} 年：多年份园区的每条流都要给出每一年",
     "years.opening_not_closing": "{year} 年 {process} 中 {material} 的期初库存为 {opening} t，而 {prev} 年的期末库存为 "
                                  "{closing} t：期末库存即下一年的期初库存",
+    # mfa.projection: the scenario table
+    "projection.empty_file": "{table} 文件为空",
+    "projection.year": "情景年份是预测年份，应在 {first}–{last} 之间",
+    "projection.tc_share": "转移系数是份额，至多为 1",
+    "projection.negative": "流的数值或份额不能为负",
+    "projection.growth_floor": "年增长率（%/a）必须大于 −100（−100 % 会使该流消失）",
+    "projection.growth_blank": "增长率需要填写 %/a（0 表示停止增长）",
+    "projection.duplicate": "同一条流、同一列、同一年份出现了两次",
     # mfa.substance: the concentrations and substance transfer tables
     "substance.both": "物质和流只能给出其一，不能都给",
     "substance.neither": "缺少物质或流",
@@ -289,6 +297,12 @@ ISSUES_ZH: dict[str, str] = {
     "hint.give_year": "请填写此行的年份，或园区的年份（未填年份的行即属于该年）",
     "hint.missing_years": "请为缺少的年份补上行（已停止则填 0，未知则留空）",
     "hint.opening_blank": "请将 {year} 年的期初库存留空（自动结转），或改正其中之一",
+    "hint.flow_id": "园区中的一条流：source>target:material",
+    "hint.projected_years": "园区自身的年份是其数据；情景只改变其后的年份",
+    "hint.projected_year": "该行起作用的预测年份（{first}–{last}）",
+    "hint.tc_between": "来源过程输入量的份额，在 0 与 1 之间（写 0.9，不写 90）",
+    "hint.stop_flow": "要停止一条流，请给它一行数值为 0 的 value 行",
+    "hint.one_scenario_row": "每条流、每列、每个年份只填一行",
     "hint.substance_both": "每种物质填一行，或用流的行覆盖其物质的含量",
     "hint.substance_neither": "请填写物质（其所有流）或流的 id",
     "hint.concentration_units": "请使用以下之一：{units}（留空：质量分数 0–1）",

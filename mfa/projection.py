@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from mfa.errors import Issue, MfaError, ParkError, RawTable, suggest
+from mfa.errors import Issue, Message, MfaError, ParkError, RawTable, suggest
 from mfa.validation import in_set
 
 if TYPE_CHECKING:
@@ -82,7 +82,8 @@ def read_rows(source: Any, name: str) -> RawTable:
         issues: list[Issue] = []
         raw = read_csv_table(Path(source), name, issues)
         if issues or raw is None:
-            raise ParkError(issues or [Issue(str(source), f"empty {name} file")])
+            raise ParkError(issues or [Issue(str(source), Message(f"empty {name} file", "projection.empty_file",
+                                                                  table=name))])
         return raw
     frame = source if isinstance(source, pd.DataFrame) else pd.DataFrame(list(source))
     return raw_from_frame(name, frame)
@@ -147,28 +148,36 @@ def read_scenario(scenario: Any, park: "Park", until: int) -> pd.DataFrame:
     allowed = ids + sorted(set(plant.flow[added.to_numpy()]) - set(ids))
     others = ~plant.rows
     flow = plant.flow
-    c.add(others & ~in_set(flow, allowed), "flow", "unknown flow",
-          suggestion=lambda v: suggest(v, allowed) or "a flow of the park: source>target:material")
+    c.add(others & ~in_set(flow, allowed), "flow", Message("unknown flow", "input.unknown_choice", what="flow"),
+          suggestion=lambda v: suggest(v, allowed) or Message("a flow of the park: source>target:material",
+                                                              "hint.flow_id"))
     year, _ = c.numbers("year", what="a year")
     last = park.years[-1] if park.years else None
     # a cell that is not a number is reported by numbers() already
     bad_year = np.isfinite(year) & ((year != np.round(year)) | (year <= (last or 0)) | (year > until))
+    first = last + 1 if last else "…"
     c.add(bad_year & (c.text("year") != "").to_numpy(), "year",
-          f"a scenario year is a projected year, {last + 1 if last else '…'}–{until}",
-          suggestion="the park's own years are its data; a scenario changes the years after them")
-    c.add((c.text("year") == "").to_numpy(), "year", "blank year",
-          suggestion=f"the projected year the row applies from ({last + 1 if last else '…'}–{until})")
+          Message(f"a scenario year is a projected year, {first}–{until}", "projection.year", first=first, last=until),
+          suggestion=Message("the park's own years are its data; a scenario changes the years after them",
+                             "hint.projected_years"))
+    c.add((c.text("year") == "").to_numpy(), "year", Message("blank year", "input.blank", column="year"),
+          suggestion=Message(f"the projected year the row applies from ({first}–{until})", "hint.projected_year",
+                             first=first, last=until))
     value, _ = c.numbers("value", nonnegative=False,
                          what="a value in t/a, a transfer coefficient, a growth in %/a or a capacity in t/a")
-    c.add((column == "tc").to_numpy() & (value > 1), "value", "a transfer coefficient is a share, at most 1",
-          suggestion="a share of the source's input between 0 and 1 (0.9, not 90)")
+    c.add((column == "tc").to_numpy() & (value > 1), "value",
+          Message("a transfer coefficient is a share, at most 1", "projection.tc_share"),
+          suggestion=Message("a share of the source's input between 0 and 1 (0.9, not 90)", "hint.tc_between"))
     is_growth = (column == "growth").to_numpy()
-    c.add(~is_growth & (value < 0), "value", "a flow's value or share is not negative")
-    c.add(is_growth & (value <= -100), "value", "a growth in %/a above −100 (−100 % would remove the flow)",
-          suggestion="to stop a flow, give it a value row of 0")
-    c.add(is_growth & (c.text("value") == "").to_numpy(), "value", "a growth rate needs its %/a (0 stops it)")
+    c.add(~is_growth & (value < 0), "value", Message("a flow's value or share is not negative", "projection.negative"))
+    c.add(is_growth & (value <= -100), "value",
+          Message("a growth in %/a above −100 (−100 % would remove the flow)", "projection.growth_floor"),
+          suggestion=Message("to stop a flow, give it a value row of 0", "hint.stop_flow"))
+    c.add(is_growth & (c.text("value") == "").to_numpy(), "value",
+          Message("a growth rate needs its %/a (0 stops it)", "projection.growth_blank"))
     dup = pd.Series(list(zip(flow, column, year))).duplicated().to_numpy()
-    c.add(dup, "year", "the same flow, column and year twice", suggestion="give one row per flow, column and year")
+    c.add(dup, "year", Message("the same flow, column and year twice", "projection.duplicate"),
+          suggestion=Message("give one row per flow, column and year", "hint.one_scenario_row"))
     plant.check_plants(value, year)
     if issues:
         raise ParkError(issues)

@@ -24,10 +24,10 @@ from tests.test_chinese_input import KINDS_ZH
 ROOT = Path(mfa.__file__).parent
 # the modules that validate a user's files: their every located issue must have a code with Chinese
 VALIDATING = ("validation.py", "errors.py", "units.py", "park_info.py", "io/readers.py", "io/frames.py",
-              "io/periods.py", "io/__init__.py", "io/limits.py", "io/years.py", "substance.py", "coupling_rules.py",
-              "generation.py")
-# the modules of the readers themselves: not one located issue without a code (io/years.py and substance.py
-# also hold messages of their engines' results and of the shipped catalogue)
+              "io/periods.py", "io/__init__.py", "io/limits.py", "io/years.py", "projection.py", "substance.py",
+              "coupling_rules.py", "generation.py")
+# the modules of the readers themselves: not one located issue without a code (io/years.py, projection.py and
+# substance.py also hold messages of their engines' results, a scenario's new plants and the shipped catalogue)
 READERS = ("validation.py", "errors.py", "units.py", "park_info.py", "io/readers.py", "io/frames.py",
            "io/periods.py", "io/__init__.py", "io/limits.py", "generation.py", "coupling_rules.py")
 
