@@ -767,13 +767,13 @@ def _year_park(like: Park, frames: _YearFrames) -> Park:
 _YEAR_VALUES = ("value", "sigma", "tc", "tc_sigma")
 
 
-def extended_park(park: Park, flows: pd.DataFrame) -> Park | None:
+def extended_park(park: Park, flows: pd.DataFrame, stocks: pd.DataFrame | None) -> Park | None:
     """The park continued by the years of ``flows``, built without validating again what the park's last year
     already validated: each new year has exactly the last year's flows (same ids, in the same order) with
-    their ``value``, ``sigma``, ``tc`` and ``tc_sigma`` from ``flows``, and the last year's stocks carried
-    forward (a blank opening is the previous closing); the stocks with a lifetime run over every year. The
-    trusted path of :func:`mfa.project`: the caller has checked the new numbers (finite, never negative, a
-    transfer coefficient within [0, 1]); the result equals what :meth:`Park.from_frames` of all the rows gives.
+    their ``value``, ``sigma``, ``tc`` and ``tc_sigma`` from ``flows``, and the stock rows of ``stocks`` (a
+    blank opening is the previous closing); the stocks with a lifetime run over every year. The trusted path
+    of :func:`mfa.project`: the caller has checked the new numbers (finite, never negative, a transfer
+    coefficient within [0, 1]); the result equals what :meth:`Park.from_frames` of all the rows gives.
 
     Parameters
     ----------
@@ -781,6 +781,9 @@ def extended_park(park: Park, flows: pd.DataFrame) -> Park | None:
         One year or several, read and validated; no activity data.
     flows : DataFrame
         The rows of the new years (columns id, year and those above), the years following the park's last.
+    stocks : DataFrame or None
+        The stock rows of the new years, but those with a lifetime (process, material, year, opening,
+        closing, note, sigma: numbers in t, checked by the caller), in each year the order of its rows.
 
     Returns
     -------
@@ -799,10 +802,11 @@ def extended_park(park: Park, flows: pd.DataFrame) -> Park | None:
     >>> import mfa
     >>> park = mfa.read_park("farm_film")
     >>> last = park.flows[park.flows["year"] == 2025]
-    >>> more = extended_park(park, last.assign(year=2026))
+    >>> fields = park.stocks.query("process == 'fields' and year == 2025").assign(year=2026, opening=float("nan"))
+    >>> more = extended_park(park, last.assign(year=2026), fields)
     >>> more.years[-1], more.for_year(2026).stocks[["process", "opening", "closing"]].round(1).values.tolist()
     (2026, [['fields', 0.0, 0.0], ['soil', 23168.7, 23630.7]])
-    >>> extended_park(park, last.iloc[:3].assign(year=2026)) is None  # not the last year's flows
+    >>> extended_park(park, last.iloc[:3].assign(year=2026), fields) is None  # not the last year's flows
     True
     """
     from mfa.dynamic_stocks import lifetime_model, solved_values
@@ -835,15 +839,16 @@ def extended_park(park: Park, flows: pd.DataFrame) -> Park | None:
             flows["id"].to_numpy(dtype=object), np.tile(ids, len(years))):
         return None
     lifetimes = park.lifetimes if len(park.lifetimes) else lifetimes_table(None, last._processes, None, [])
-    aged = set(zip(lifetimes["process"], lifetimes["material"]))
-    held = last._stocks[[(p, m) not in aged for p, m in zip(last._stocks["process"], last._stocks["material"])]]
+    columns = list(last._stocks.columns)
+    stocks = stocks if stocks is not None else pd.DataFrame(columns=columns + ["year"])
+    stock_year = stocks["year"].to_numpy(dtype=float, na_value=np.nan)
     source = park._source or "park"
     tables: dict[int, Any] = {y: _YearFrames(p._flows, p._stocks, p._info, source) for y, p in parks.items()}
     for k, y in enumerate(years):
         rows = flows.iloc[k * len(ids):(k + 1) * len(ids)]
         f = last._flows.assign(**{c: rows[c].to_numpy(dtype=float) for c in _YEAR_VALUES if c in rows.columns})
         f["year"] = pd.array(np.full(len(f), y), dtype="Int64")
-        tables[y] = _YearFrames(f, held.assign(opening=np.nan).reset_index(drop=True),
+        tables[y] = _YearFrames(f, stocks[stock_year == y].reindex(columns=columns).reset_index(drop=True),
                                 last._info.model_copy(update={"year": y}), source)
 
     def solve(frames: _YearFrames) -> np.ndarray:

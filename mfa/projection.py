@@ -619,7 +619,7 @@ def project(park: "Park", until: int, scenario: Any = None) -> "Park":
     all_stocks = pd.concat([kept] + ([more] if more is not None else []), ignore_index=True)
     # the park and the scenario are validated: when the new years are the last year's flows with other
     # numbers, the trusted path builds them without validating every row of every year again
-    fast = extended_park(park, new) if len(new) else None
+    fast = extended_park(park, new, more) if len(new) and (plants is None or not len(plants)) else None
     if fast is not None:
         return fast
     info = park.info.model_copy(update={"year": years[0]}) if park.info.year is None else park.info

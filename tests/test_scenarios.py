@@ -264,7 +264,7 @@ def _assert_same_park(fast, full):
 
 @pytest.mark.parametrize("name, scenario, until", [
     ("farm_film", SCENARIO, 2030), ("farm_film", None, 2027), ("wuhai_ash_yard", None, 2028),
-    ("wuhai", None, 2018), ("hazardous", None, 2025),
+    ("wuhai", None, 2018), ("otog", None, 2025),
     ("farm_film", [{"flow": "film_market>fields:farm_film", "column": "growth", "year": 2026, "value": 3},
                    {"flow": "fields>soil:farm_film", "column": "value", "year": 2026, "value": None}], 2029)])
 def test_trusted_projection_is_the_park_full_validation_gives(monkeypatch, name, scenario, until):
@@ -294,6 +294,11 @@ def test_projection_takes_the_full_path_when_the_flows_change(monkeypatch):
     fast, full, taken = _projected_both_ways(monkeypatch, park, 2028, rows)
     assert taken == [None]
     assert fast == full
+    # a new plant adds processes: validated in full, the trusted path not even tried
+    yard = mfa.read_park("wuhai_ash_yard")
+    plant = str(ROOT / "parks" / "wuhai_ash_yard" / "scenarios" / "ash_blocks_plant_2026.csv")
+    fast, full, taken = _projected_both_ways(monkeypatch, yard, 2030, plant)
+    assert taken == [] and fast == full and len(fast.processes) > len(yard.processes)
 
 
 def test_trusted_projection_reports_what_ties_the_years():
@@ -306,10 +311,10 @@ def test_trusted_projection_reports_what_ties_the_years():
     blank = last.assign(year=2026, value=np.where(last["source"].isin(["fields", "collection"]), np.nan,
                                                   last["value"]))
     with pytest.raises(ParkError, match="inflow of farm_film to soil"):
-        extended_park(park, blank)
-    assert extended_park(park, last.iloc[:-1].assign(year=2026)) is None  # a flow dropped
-    assert extended_park(park, last.assign(year=2027)) is None  # a year skipped
-    assert extended_park(park, last.iloc[::-1].assign(year=2026)) is None  # another order
+        extended_park(park, blank, None)
+    assert extended_park(park, last.iloc[:-1].assign(year=2026), None) is None  # a flow dropped
+    assert extended_park(park, last.assign(year=2027), None) is None  # a year skipped
+    assert extended_park(park, last.iloc[::-1].assign(year=2026), None) is None  # another order
 
 
 def test_a_park_engines_ran_on_goes_to_worker_processes():
