@@ -19,6 +19,7 @@ triangular block level by level (one sparse product per level), for dense or spa
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
@@ -91,6 +92,7 @@ class Peel:
     off: sp.csr_matrix        # B without its diagonal (upper, CSR)
     off_t: sp.csr_matrix      # its transpose (lower, CSR)
     level_of: np.ndarray      # level of each pivot position
+    plan: "_Plan | None" = None   # where B, E, N₁, N₂ take their entries in M (pattern reuse)
 
     @property
     def size(self) -> int:
@@ -143,33 +145,76 @@ class Peel:
                 acc = R[s:e] - block @ Y if block.nnz else R[s:e]
                 Y[s:e] = acc / d[s:e]
             return Y
-        # Sparse right-hand sides: Y ← D⁻¹ (R − Off Y) on the whole matrix at once. Off is strictly
-        # triangular by levels, so after k sweeps the first k levels (in solve order) hold their final
-        # values, computed from the same terms as by substitution; the iteration stops when a sweep changes
-        # nothing, after at most one sweep per level — usually after a few, since a right-hand side reaches
-        # only a few levels. Whole-matrix products instead of one slice and one stack per level.
+        # Sparse right-hand sides: from the right, on the transpose (B Y = R ⇔ Yᵀ Bᵀ = Rᵀ).
         R = sp.csr_matrix(R, dtype=float)
         if not n_lev:
             return sp.csr_matrix((0, R.shape[1]))
-        Dinv = sp.diags(1.0 / diag)
-        Y = (Dinv @ R).tocsr()
-        Y.eliminate_zeros()
-        Y.sort_indices()
-        for _ in range(n_lev):
-            Y_new = (Dinv @ (R - Off @ Y)).tocsr() if Off.nnz else Y
-            Y_new.eliminate_zeros()
-            Y_new.sort_indices()
-            if (Y_new.nnz == Y.nnz and np.array_equal(Y_new.indptr, Y.indptr)
-                    and np.array_equal(Y_new.indices, Y.indices) and np.array_equal(Y_new.data, Y.data)):
+        Yt = self.solve_right(R.T.tocsr(), transpose=not transpose, absolute=absolute)
+        return Yt.T.tocsr()
+
+    def solve_right(self, E: sp.spmatrix, transpose: bool = False, absolute: bool = False) -> sp.csr_matrix:
+        """E B⁻¹ (or E B⁻ᵀ) for sparse E with one column per pivot; ``absolute`` as for :meth:`solve`.
+
+        Parameters
+        ----------
+        E : scipy.sparse matrix
+            One column per pivot.
+        transpose : bool
+            With Bᵀ.
+        absolute : bool
+            The recurrence on absolute values.
+
+        Returns
+        -------
+        scipy.sparse.csr_matrix
+            Like ``E`` (sorted indices, no explicit zeros).
+
+        Examples
+        --------
+        >>> M = sp.csr_matrix(np.array([[1.0, -1.0, 0.0], [0.0, 1.0, -1.0]]))   # a chain: 2 balances, 3 flows
+        >>> pe = peel(M)
+        >>> B = M[pe.rows][:, pe.cols].toarray()
+        >>> X = pe.solve_right(sp.csr_matrix(np.array([[1.0, 2.0]]))).toarray()
+        >>> bool(np.allclose(X @ B, [[1.0, 2.0]]))
+        True
+        """
+        # X (D + Off) = E ⇔ X = Σₖ Zₖ, Z₀ = E D⁻¹, Zₖ₊₁ = −Zₖ Off D⁻¹: Off is strictly triangular by levels, so
+        # the series ends after at most one term per level, and each term holds only what reaches one level
+        # further. Products with E's rows on the left cost the terms' own non-zeros, not a sweep over B.
+        Off = self.off_t if transpose else self.off
+        diag = self.diag
+        E = sp.csr_matrix(E, dtype=float)
+        if absolute:
+            Off = -abs(Off)
+            diag = np.abs(diag)
+            E = abs(E)
+        dinv = 1.0 / diag
+        Z = E.copy()
+        Z.data = Z.data * dinv[Z.indices]
+        Z.eliminate_zeros()
+        terms = [Z]
+        for _ in range(len(self.starts) - 1):
+            if not Z.nnz or not Off.nnz:
                 break
-            Y = Y_new
-        return Y
+            Z = (Z @ Off).tocsr()
+            Z.data = -Z.data * dinv[Z.indices]
+            Z.eliminate_zeros()
+            if Z.nnz:
+                terms.append(Z)
+        X = terms[0]
+        for Z in terms[1:]:
+            X = X + Z
+        X = sp.csr_matrix(X)
+        X.eliminate_zeros()
+        X.sort_indices()
+        return X
 
 
 def peel(M: sp.spmatrix, like: Peel | None = None, like_matrix: sp.csr_matrix | None = None) -> Peel:
     """Triangular pivots of M (see the module docstring); M should be :func:`clean`. With ``like`` (the
     pivots of ``like_matrix``) and M of the same sparsity pattern, the same pivots are used again: only the
-    numbers change (the Jacobian of the next iteration).
+    numbers change (the Jacobian of the next iteration), gathered where ``like`` found them. They are used
+    again too when M's pattern differs but every pivot is still there and B stays triangular by levels.
 
     Parameters
     ----------
@@ -188,11 +233,17 @@ def peel(M: sp.spmatrix, like: Peel | None = None, like_matrix: sp.csr_matrix | 
     True
     """
     Mr = sp.csr_matrix(M)
-    if (like is not None and like_matrix is not None and like_matrix.shape == Mr.shape
-            and like_matrix.nnz == Mr.nnz and np.array_equal(like_matrix.indptr, Mr.indptr)
-            and np.array_equal(like_matrix.indices, Mr.indices)):
+    if like is not None and like_matrix is not None and like_matrix.shape == Mr.shape:
         sizes = np.diff(like.starts)
-        return _assemble(Mr, like.rows, like.cols, sizes, like.rest_rows, like.rest_cols)
+        if (like_matrix.nnz == Mr.nnz and np.array_equal(like_matrix.indptr, Mr.indptr)
+                and np.array_equal(like_matrix.indices, Mr.indices)):
+            return _assemble(Mr, like.rows, like.cols, sizes, like.rest_rows, like.rest_cols, like.plan)
+        # Entries that rounded to zero (a content converging to 0) or came back: the pivots still serve
+        # while every one of them is there and B stays triangular by levels; the Schur complement takes the
+        # rest, whichever rows and columns it is left.
+        pe = _assemble(Mr, like.rows, like.cols, sizes, like.rest_rows, like.rest_cols)
+        if pe is not None:
+            return pe
     Mc = Mr.tocsc()
     m, n = Mr.shape
     row_alive = np.ones(m, dtype=bool)
@@ -252,19 +303,56 @@ def peel(M: sp.spmatrix, like: Peel | None = None, like_matrix: sp.csr_matrix | 
     is_piv_r[rows] = True
     is_piv_c = np.zeros(n, dtype=bool)
     is_piv_c[cols] = True
-    return _assemble(Mr, rows, cols, sizes, np.flatnonzero(~is_piv_r), np.flatnonzero(~is_piv_c))
+    pe = _assemble(Mr, rows, cols, sizes, np.flatnonzero(~is_piv_r), np.flatnonzero(~is_piv_c))
+    assert pe is not None   # pivots found on M itself
+    return pe
+
+
+@dataclass
+class _Plan:
+    """Where the pieces of a reduction take their entries in M: the pivots (``diag``, positions in ``M.data``),
+    B's off-diagonal and its transpose, ``E``, ``N1``, ``N2``. A matrix of the same pattern fills them by one
+    gather each instead of fancy indexing again (the next Gauss–Newton pass)."""
+
+    diag: np.ndarray
+    off: Any
+    off_t: Any
+    E: Any
+    N1: Any
+    N2: Any
+
+    @classmethod
+    def of(cls, Mr: sp.csr_matrix, rows: np.ndarray, cols: np.ndarray, rest_rows: np.ndarray,
+           rest_cols: np.ndarray) -> "_Plan":
+        from mfa.solve.linear_algebra import Gather, entry_positions
+
+        pos = entry_positions(Mr)
+        by_rows, rest_by_rows = pos[rows], pos[rest_rows]
+        B = by_rows[:, cols].tocsr()
+        diag = B.diagonal()
+        off = (B - sp.diags(diag)).tocsr()   # positions are ≥ 1: only the diagonal drops out
+        off.eliminate_zeros()
+        return cls(diag=diag.astype(np.int64) - 1, off=Gather(off), off_t=Gather(off.T),
+                   E=Gather(rest_by_rows[:, cols]), N1=Gather(by_rows[:, rest_cols]),
+                   N2=Gather(rest_by_rows[:, rest_cols]))
 
 
 def _assemble(Mr: sp.csr_matrix, rows: np.ndarray, cols: np.ndarray, sizes: np.ndarray, rest_rows: np.ndarray,
-              rest_cols: np.ndarray) -> Peel:
+              rest_cols: np.ndarray, plan: _Plan | None = None) -> Peel | None:
+    """The Peel of Mr at these pivots; None when they do not suit Mr (a pivot entry missing, or B not
+    triangular by levels)."""
     starts = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
     level_of = np.repeat(np.arange(len(sizes)), sizes)
-    B = Mr[rows][:, cols].tocsr()
-    diag = B.diagonal()
-    off = (B - sp.diags(diag)).tocsr()
-    off.eliminate_zeros()
+    if plan is None:
+        plan = _Plan.of(Mr, rows, cols, rest_rows, rest_cols)
+        if (plan.diag < 0).any():
+            return None
+        r_lev = np.repeat(level_of, np.diff(plan.off.indptr))
+        if (level_of[plan.off.indices] <= r_lev).any():
+            return None
     return Peel(shape=Mr.shape, rows=rows, cols=cols, starts=starts, rest_rows=rest_rows, rest_cols=rest_cols,
-                diag=diag, off=off, off_t=off.T.tocsr(), level_of=level_of)
+                diag=Mr.data[plan.diag], off=plan.off.take(Mr), off_t=plan.off_t.take(Mr),
+                level_of=level_of, plan=plan)
 
 
 def _block_basis(n: int, blocks: list[tuple[np.ndarray, np.ndarray]]) -> tuple[sp.csr_matrix, np.ndarray]:
@@ -508,13 +596,14 @@ def _left_solve(pe: Peel, E: sp.csr_matrix, absolute: bool = False) -> sp.csr_ma
     E = sp.csr_matrix(E)
     if not E.nnz or not pe.size:
         return sp.csr_matrix(E.shape)
-    return pe.solve(E.T.tocsr(), transpose=True, absolute=absolute).T.tocsr()
+    return pe.solve_right(E, absolute=absolute)
 
 
 def reduce(M: sp.spmatrix, like: Reduction | None = None) -> Reduction:
     """Triangular pivots of M (:func:`peel`) and, on the rows and columns they leave, the Schur complement
     ``S = N₂ − E B⁻¹ N₁`` resolved by a dense SVD per connected block (S is zero for incidence matrices).
-    ``like``: the reduction of a matrix of the same pattern, whose pivots are used again.
+    ``like``: the reduction of a matrix of the same pattern (or one whose pivots still suit M: see
+    :func:`peel`), whose pivots are used again.
 
     Parameters
     ----------
@@ -532,43 +621,61 @@ def reduce(M: sp.spmatrix, like: Reduction | None = None) -> Reduction:
     >>> red.rank, red.left_null()[0].shape[0]
     (2, 1)
     """
-    from mfa.solve.linear_algebra import connected_components
-
     M = clean(M)
     pe = peel(M, like.pe if like is not None else None, like.M if like is not None else None)
-    R1, C1, R2, C2 = pe.rows, pe.cols, pe.rest_rows, pe.rest_cols
-    E = M[R2][:, C1].tocsr()
+    plan = pe.plan
+    E = plan.E.take(M)
     T = _left_solve(pe, E)
-    N1 = M[R1][:, C2].tocsr()
-    N2 = M[R2][:, C2].tocsr()
+    N1 = plan.N1.take(M)
+    N2 = plan.N2.take(M)
     S = (N2 - T @ N1).tocsr()
-    blocks: list[_Block] = []
     if S.nnz:
         T_abs = _left_solve(pe, abs(E), absolute=True) if T.nnz else T
         S_abs = (abs(N2) + T_abs @ abs(N1)).tocsr()
         S = S.multiply((abs(S) - _CANCEL_RTOL * S_abs) > 0).tocsr()
         S.eliminate_zeros()
-    if S.nnz:
-        coo = S.tocoo()
-        nr, nc = S.shape
-        pat = sp.csr_matrix((np.ones(S.nnz), (coo.row, coo.col)), shape=S.shape)
-        graph = sp.bmat([[None, pat], [pat.T, None]], format="csr")
-        _, lab = connected_components(graph)
-        used_r = np.diff(pat.indptr) > 0
-        used_c = np.diff(pat.tocsc().indptr) > 0
-        lab_r, lab_c = lab[:nr], lab[nr:]
-        comps = np.unique(lab_r[used_r])
-        rows_of = {c: [] for c in comps}
-        for i in np.flatnonzero(used_r):
-            rows_of[lab_r[i]].append(i)
-        cols_of = {c: [] for c in comps}
-        for j in np.flatnonzero(used_c):
-            cols_of[lab_c[j]].append(j)
-        Sd = S.tocsr()
-        for c in comps:
-            ri, ci = np.array(rows_of[c]), np.array(cols_of[c])
-            D = Sd[ri][:, ci].toarray()
-            U, s, Vt = np.linalg.svd(D, full_matrices=True)
-            rank = int((s > _RANK_RTOL * max(D.shape) * max(s.max(initial=0.0), 1e-300)).sum())
-            blocks.append(_Block(rows=ri, cols=ci, U=U, s=s, Vt=Vt, rank=rank))
-    return Reduction(M=M, pe=pe, T=T, N1=N1, blocks=blocks)
+    return Reduction(M=M, pe=pe, T=T, N1=N1, blocks=_schur_blocks(S) if S.nnz else [])
+
+
+def _schur_blocks(S: sp.csr_matrix) -> list[_Block]:
+    """The dense SVD of each connected block of S (rows and columns ascending in each, blocks in the order
+    of their labels); blocks of one shape in one batched call, not one sparse slice and SVD per block."""
+    from mfa.solve.linear_algebra import connected_components
+
+    coo = S.tocoo()
+    nr, nc = S.shape
+    pat = sp.csr_matrix((np.ones(S.nnz), (coo.row, coo.col)), shape=S.shape)
+    graph = sp.bmat([[None, pat], [pat.T, None]], format="csr")
+    _, lab = connected_components(graph)
+    lab_r, lab_c = lab[:nr], lab[nr:]
+    ur = np.flatnonzero(np.diff(pat.indptr) > 0)
+    uc = np.flatnonzero(np.bincount(coo.col, minlength=nc) > 0)
+    ur = ur[np.argsort(lab_r[ur], kind="stable")]         # grouped by block, ascending inside
+    uc = uc[np.argsort(lab_c[uc], kind="stable")]
+    comps, r0, m_of = np.unique(lab_r[ur], return_index=True, return_counts=True)
+    _, c0, n_of = np.unique(lab_c[uc], return_index=True, return_counts=True)
+    slot = np.zeros(int(lab.max()) + 1, dtype=np.int64)
+    slot[comps] = np.arange(len(comps))
+    pos_r = np.zeros(nr, dtype=np.int64)
+    pos_r[ur] = np.arange(len(ur)) - np.repeat(r0, m_of)
+    pos_c = np.zeros(nc, dtype=np.int64)
+    pos_c[uc] = np.arange(len(uc)) - np.repeat(c0, n_of)
+    blk = slot[lab_r[coo.row]]
+    blocks: list[_Block | None] = [None] * len(comps)
+    shapes = np.stack([m_of, n_of], axis=1)
+    uniq, group = np.unique(shapes, axis=0, return_inverse=True)
+    group = np.asarray(group).ravel()
+    for gi, (m, n) in enumerate(uniq):
+        members = np.flatnonzero(group == gi)
+        at = np.full(len(comps), -1)
+        at[members] = np.arange(len(members))
+        sel = at[blk] >= 0
+        D = np.zeros((len(members), m, n))
+        D[at[blk[sel]], pos_r[coo.row[sel]], pos_c[coo.col[sel]]] = coo.data[sel]
+        U, sv, Vt = np.linalg.svd(D, full_matrices=True)
+        smax = sv.max(axis=1, initial=0.0)
+        ranks = (sv > _RANK_RTOL * max(m, n) * np.maximum(smax, 1e-300)[:, None]).sum(axis=1)
+        for k, b in enumerate(members):
+            blocks[b] = _Block(rows=ur[r0[b]:r0[b] + m], cols=uc[c0[b]:c0[b] + n], U=U[k], s=sv[k], Vt=Vt[k],
+                               rank=int(ranks[k]))
+    return blocks
