@@ -38,12 +38,15 @@ def _ranges(indptr: np.ndarray, which: np.ndarray) -> tuple[np.ndarray, np.ndarr
     return np.arange(int(lens.sum())) + offset, owner
 
 
-def clean(M: sp.spmatrix) -> sp.csr_matrix:
+def clean(M: sp.spmatrix, keep_zeros: bool = False) -> sp.csr_matrix:
     """CSR copy of M without explicit zeros and without entries below 1e-14 of their row's largest.
 
     Parameters
     ----------
     M : scipy.sparse matrix
+    keep_zeros : bool
+        Set those entries to zero but keep them in the pattern (which then stays M's from one Gauss–Newton
+        pass to the next, while its numbers round to zero and back).
 
     Returns
     -------
@@ -53,6 +56,8 @@ def clean(M: sp.spmatrix) -> sp.csr_matrix:
     --------
     >>> clean(sp.csr_matrix(np.array([[1.0, 1e-16, 0.0]]))).nnz
     1
+    >>> clean(sp.csr_matrix(np.array([[1.0, 1e-16, 0.0]])), keep_zeros=True).data.tolist()
+    [1.0, 0.0]
     """
     M = sp.csr_matrix(M, dtype=float, copy=True)
     M.sum_duplicates()
@@ -62,7 +67,8 @@ def clean(M: sp.spmatrix) -> sp.csr_matrix:
         big[np.diff(M.indptr) > 0] = rowmax
         owner = np.repeat(np.arange(M.shape[0]), np.diff(M.indptr))
         M.data[np.abs(M.data) <= _ZERO_RTOL * big[owner]] = 0.0
-    M.eliminate_zeros()
+    if not keep_zeros:
+        M.eliminate_zeros()
     return M
 
 
@@ -211,10 +217,11 @@ class Peel:
 
 
 def peel(M: sp.spmatrix, like: Peel | None = None, like_matrix: sp.csr_matrix | None = None) -> Peel:
-    """Triangular pivots of M (see the module docstring); M should be :func:`clean`. With ``like`` (the
-    pivots of ``like_matrix``) and M of the same sparsity pattern, the same pivots are used again: only the
-    numbers change (the Jacobian of the next iteration), gathered where ``like`` found them. They are used
-    again too when M's pattern differs but every pivot is still there and B stays triangular by levels.
+    """Triangular pivots of M (see the module docstring); M should be :func:`clean` (explicit zeros are
+    kept in the pattern but never pivots). With ``like`` (the pivots of ``like_matrix``) and M of the same
+    sparsity pattern, the same pivots are used again while they suit M's numbers (no pivot zero, B still
+    triangular by levels on its non-zeros): only the numbers change (the Jacobian of the next iteration),
+    gathered where ``like`` found them.
 
     Parameters
     ----------
@@ -233,17 +240,24 @@ def peel(M: sp.spmatrix, like: Peel | None = None, like_matrix: sp.csr_matrix | 
     True
     """
     Mr = sp.csr_matrix(M)
-    if like is not None and like_matrix is not None and like_matrix.shape == Mr.shape:
-        sizes = np.diff(like.starts)
-        if (like_matrix.nnz == Mr.nnz and np.array_equal(like_matrix.indptr, Mr.indptr)
-                and np.array_equal(like_matrix.indices, Mr.indices)):
-            return _assemble(Mr, like.rows, like.cols, sizes, like.rest_rows, like.rest_cols, like.plan)
-        # Entries that rounded to zero (a content converging to 0) or came back: the pivots still serve
-        # while every one of them is there and B stays triangular by levels; the Schur complement takes the
-        # rest, whichever rows and columns it is left.
-        pe = _assemble(Mr, like.rows, like.cols, sizes, like.rest_rows, like.rest_cols)
+    if (like is not None and like_matrix is not None and like_matrix.shape == Mr.shape
+            and like_matrix.nnz == Mr.nnz and np.array_equal(like_matrix.indptr, Mr.indptr)
+            and np.array_equal(like_matrix.indices, Mr.indices)):
+        # The next pass: same pattern, other numbers. Its pivots still serve while none of them is zero and
+        # no entry that rounded to zero before (and so was not in the way) now breaks B's triangle.
+        pe = _assemble(Mr, like.rows, like.cols, np.diff(like.starts), like.rest_rows, like.rest_cols, like.plan)
         if pe is not None:
             return pe
+    nonzero = Mr.copy() if Mr.nnz and not Mr.data.all() else Mr
+    nonzero.eliminate_zeros()
+    pe = _assemble(Mr, *_pivots(nonzero))
+    assert pe is not None   # pivots found on M's non-zeros
+    return pe
+
+
+def _pivots(Mr: sp.csr_matrix) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The pivot search of :func:`peel` on the entries of Mr (no explicit zeros): pivot rows and columns,
+    the size of each level, the rows and columns left over."""
     Mc = Mr.tocsc()
     m, n = Mr.shape
     row_alive = np.ones(m, dtype=bool)
@@ -303,9 +317,7 @@ def peel(M: sp.spmatrix, like: Peel | None = None, like_matrix: sp.csr_matrix | 
     is_piv_r[rows] = True
     is_piv_c = np.zeros(n, dtype=bool)
     is_piv_c[cols] = True
-    pe = _assemble(Mr, rows, cols, sizes, np.flatnonzero(~is_piv_r), np.flatnonzero(~is_piv_c))
-    assert pe is not None   # pivots found on M itself
-    return pe
+    return rows, cols, sizes, np.flatnonzero(~is_piv_r), np.flatnonzero(~is_piv_c)
 
 
 @dataclass
@@ -320,10 +332,11 @@ class _Plan:
     E: Any
     N1: Any
     N2: Any
+    backward: np.ndarray      # entries of ``off`` against the level order: allowed only while zero
 
     @classmethod
-    def of(cls, Mr: sp.csr_matrix, rows: np.ndarray, cols: np.ndarray, rest_rows: np.ndarray,
-           rest_cols: np.ndarray) -> "_Plan":
+    def of(cls, Mr: sp.csr_matrix, rows: np.ndarray, cols: np.ndarray, level_of: np.ndarray,
+           rest_rows: np.ndarray, rest_cols: np.ndarray) -> "_Plan":
         from mfa.solve.linear_algebra import Gather, entry_positions
 
         pos = entry_positions(Mr)
@@ -332,45 +345,47 @@ class _Plan:
         diag = B.diagonal()
         off = (B - sp.diags(diag)).tocsr()   # positions are ≥ 1: only the diagonal drops out
         off.eliminate_zeros()
-        return cls(diag=diag.astype(np.int64) - 1, off=Gather(off), off_t=Gather(off.T),
+        off_g = Gather(off)
+        r_lev = np.repeat(level_of, np.diff(off_g.indptr))
+        return cls(diag=diag.astype(np.int64) - 1, off=off_g, off_t=Gather(off.T),
                    E=Gather(rest_by_rows[:, cols]), N1=Gather(by_rows[:, rest_cols]),
-                   N2=Gather(rest_by_rows[:, rest_cols]))
+                   N2=Gather(rest_by_rows[:, rest_cols]), backward=level_of[off_g.indices] <= r_lev)
 
 
 def _assemble(Mr: sp.csr_matrix, rows: np.ndarray, cols: np.ndarray, sizes: np.ndarray, rest_rows: np.ndarray,
               rest_cols: np.ndarray, plan: _Plan | None = None) -> Peel | None:
-    """The Peel of Mr at these pivots; None when they do not suit Mr (a pivot entry missing, or B not
-    triangular by levels)."""
+    """The Peel of Mr at these pivots (``plan``: where they found their entries in a matrix of Mr's
+    pattern); None when they do not suit Mr's numbers (a pivot zero, or a non-zero against B's triangle)."""
     starts = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
     level_of = np.repeat(np.arange(len(sizes)), sizes)
     if plan is None:
-        plan = _Plan.of(Mr, rows, cols, rest_rows, rest_cols)
-        if (plan.diag < 0).any():
-            return None
-        r_lev = np.repeat(level_of, np.diff(plan.off.indptr))
-        if (level_of[plan.off.indices] <= r_lev).any():
-            return None
+        plan = _Plan.of(Mr, rows, cols, level_of, rest_rows, rest_cols)
+    if (plan.diag < 0).any():
+        return None
+    diag = Mr.data[plan.diag]
+    off = plan.off.take(Mr)
+    if not diag.all() or off.data[plan.backward].any():
+        return None
     return Peel(shape=Mr.shape, rows=rows, cols=cols, starts=starts, rest_rows=rest_rows, rest_cols=rest_cols,
-                diag=Mr.data[plan.diag], off=plan.off.take(Mr), off_t=plan.off_t.take(Mr),
-                level_of=level_of, plan=plan)
+                diag=diag, off=off, off_t=plan.off_t.take(Mr), level_of=level_of, plan=plan)
 
 
-def _block_basis(n: int, blocks: list[tuple[np.ndarray, np.ndarray]]) -> tuple[sp.csr_matrix, np.ndarray]:
-    """Basis vectors over n positions, one per row: for each block (its positions, and its null vectors as
-    the rows of a k × |positions| array) its vectors, then a unit vector per position in no block; and a
-    representative position per vector."""
+def _block_basis(n: int, groups: list[tuple[np.ndarray, np.ndarray]]) -> tuple[sp.csr_matrix, np.ndarray]:
+    """Basis vectors over n positions, one per row: for each group of blocks (their positions, G × p, and
+    their null vectors, G × k × p) their vectors, then a unit vector per position in no block; and a
+    representative position (a block's first) per vector."""
     in_block = np.zeros(n, dtype=bool)
     rows, cols, vals, reps = [], [], [], []
     nxt = 0
-    for where, Z in blocks:
-        in_block[where] = True
-        k = Z.shape[0]
+    for where, Z in groups:
+        in_block[where.ravel()] = True
+        G, k, p = Z.shape
         if k:
-            rows.append(np.repeat(nxt + np.arange(k), len(where)))
-            cols.append(np.tile(where, k))
+            rows.append(np.repeat(nxt + np.arange(G * k), p))
+            cols.append(np.repeat(where[:, None, :], k, axis=1).ravel())
             vals.append(Z.ravel())
-            reps.append(np.full(k, where[0]))
-            nxt += k
+            reps.append(np.repeat(where[:, 0], k))
+            nxt += G * k
     plain = np.flatnonzero(~in_block)
     rows.append(nxt + np.arange(len(plain)))
     cols.append(plain)
@@ -388,12 +403,14 @@ _CANCEL_RTOL = 1e-9
 
 
 @dataclass
-class _Block:
-    rows: np.ndarray      # positions in rest_rows
-    cols: np.ndarray      # positions in rest_cols
-    U: np.ndarray
-    s: np.ndarray
-    Vt: np.ndarray
+class _Blocks:
+    """Connected blocks of the Schur complement of one shape and rank, with their SVDs (batched)."""
+
+    rows: np.ndarray      # G × m positions in rest_rows (ascending in each block)
+    cols: np.ndarray      # G × n positions in rest_cols
+    U: np.ndarray         # G × m × m
+    s: np.ndarray         # G × min(m, n)
+    Vt: np.ndarray        # G × n × n
     rank: int
 
 
@@ -423,12 +440,13 @@ class Reduction:
     @property
     def rank(self) -> int:
         """The rank of M."""
-        return self.pe.size + sum(b.rank for b in self.blocks)
+        return self.pe.size + sum(b.rank * len(b.rows) for b in self.blocks)
 
     def _rest_row_basis(self) -> tuple[sp.csr_matrix, np.ndarray]:
         """Left null basis of S over the rest rows (k × |rest rows|) and a representative rest row per
         basis vector."""
-        Z, rep = _block_basis(len(self.pe.rest_rows), [(b.rows, b.U[:, b.rank:].T) for b in self.blocks])
+        Z, rep = _block_basis(len(self.pe.rest_rows),
+                              [(b.rows, np.swapaxes(b.U[:, :, b.rank:], 1, 2)) for b in self.blocks])
         # the plain rows last, in row order; blocks first: sort every basis vector by its representative
         order = np.argsort(self.pe.rest_rows[rep], kind="stable")
         return Z[order], rep[order]
@@ -475,7 +493,7 @@ class Reduction:
         """
         n = self.M.shape[1]
         pe = self.pe
-        Z, rep = _block_basis(len(pe.rest_cols), [(b.cols, b.Vt[b.rank:]) for b in self.blocks])
+        Z, rep = _block_basis(len(pe.rest_cols), [(b.cols, b.Vt[:, b.rank:, :]) for b in self.blocks])
         NS = Z.T.tocsc()
         order = np.argsort(pe.rest_cols[rep], kind="stable")
         NS = NS[:, order].tocsr()
@@ -511,10 +529,11 @@ class Reduction:
         import scipy.linalg as la
 
         for b in self.blocks:
-            if b.rank:
-                S = (b.U[:, :b.rank] * b.s[:b.rank]) @ b.Vt[:b.rank]
+            r = b.rank
+            for U, sv, Vt, rows in zip(b.U, b.s, b.Vt, b.rows) if r else ():
+                S = (U[:, :r] * sv[:r]) @ Vt[:r]
                 _, _, piv = la.qr(S.T, pivoting=True, mode="economic")
-                keep[self.pe.rest_rows[b.rows[np.sort(piv[:b.rank])]]] = True
+                keep[self.pe.rest_rows[rows[np.sort(piv[:r])]]] = True
         return keep
 
     def pinv(self) -> "GeneralisedInverse":
@@ -535,10 +554,13 @@ class Reduction:
         n_r, n_c = len(pe.rest_rows), len(pe.rest_cols)
         rows, cols, vals = [], [], []
         for b in self.blocks:
-            if b.rank:
-                G = (b.Vt[:b.rank].T / b.s[:b.rank]) @ b.U[:, :b.rank].T     # |cols| × |rows|
-                rows.append(np.repeat(b.cols, len(b.rows)))
-                cols.append(np.tile(b.rows, len(b.cols)))
+            r = b.rank
+            if r:
+                # V_r S_r⁻¹ U_rᵀ of every block of the group: G × |cols| × |rows|
+                G = (np.swapaxes(b.Vt[:, :r, :], 1, 2) / b.s[:, None, :r]) @ np.swapaxes(b.U[:, :, :r], 1, 2)
+                m, n = b.rows.shape[1], b.cols.shape[1]
+                rows.append(np.repeat(b.cols[:, :, None], m, axis=2).ravel())
+                cols.append(np.repeat(b.rows[:, None, :], n, axis=1).ravel())
                 vals.append(G.ravel())
         cat = (lambda p: np.concatenate(p)) if rows else (lambda p: np.zeros(0))
         Splus = sp.csr_matrix((cat(vals), (cat(rows).astype(np.int64), cat(cols).astype(np.int64))),
@@ -621,7 +643,8 @@ def reduce(M: sp.spmatrix, like: Reduction | None = None) -> Reduction:
     >>> red.rank, red.left_null()[0].shape[0]
     (2, 1)
     """
-    M = clean(M)
+    # rounding set to zero but kept in the pattern: the next pass's matrix has the same, its pivots serve again
+    M = clean(M, keep_zeros=True)
     pe = peel(M, like.pe if like is not None else None, like.M if like is not None else None)
     plan = pe.plan
     E = plan.E.take(M)
@@ -629,6 +652,7 @@ def reduce(M: sp.spmatrix, like: Reduction | None = None) -> Reduction:
     N1 = plan.N1.take(M)
     N2 = plan.N2.take(M)
     S = (N2 - T @ N1).tocsr()
+    S.eliminate_zeros()
     if S.nnz:
         T_abs = _left_solve(pe, abs(E), absolute=True) if T.nnz else T
         S_abs = (abs(N2) + T_abs @ abs(N1)).tocsr()
@@ -637,9 +661,9 @@ def reduce(M: sp.spmatrix, like: Reduction | None = None) -> Reduction:
     return Reduction(M=M, pe=pe, T=T, N1=N1, blocks=_schur_blocks(S) if S.nnz else [])
 
 
-def _schur_blocks(S: sp.csr_matrix) -> list[_Block]:
-    """The dense SVD of each connected block of S (rows and columns ascending in each, blocks in the order
-    of their labels); blocks of one shape in one batched call, not one sparse slice and SVD per block."""
+def _schur_blocks(S: sp.csr_matrix) -> list[_Blocks]:
+    """The dense SVD of each connected block of S (rows and columns ascending in each), blocks of one shape
+    in one batched call and grouped by rank, instead of one sparse slice and SVD per block."""
     from mfa.solve.linear_algebra import connected_components
 
     coo = S.tocoo()
@@ -661,9 +685,8 @@ def _schur_blocks(S: sp.csr_matrix) -> list[_Block]:
     pos_c = np.zeros(nc, dtype=np.int64)
     pos_c[uc] = np.arange(len(uc)) - np.repeat(c0, n_of)
     blk = slot[lab_r[coo.row]]
-    blocks: list[_Block | None] = [None] * len(comps)
-    shapes = np.stack([m_of, n_of], axis=1)
-    uniq, group = np.unique(shapes, axis=0, return_inverse=True)
+    blocks: list[_Blocks] = []
+    uniq, group = np.unique(np.stack([m_of, n_of], axis=1), axis=0, return_inverse=True)
     group = np.asarray(group).ravel()
     for gi, (m, n) in enumerate(uniq):
         members = np.flatnonzero(group == gi)
@@ -675,7 +698,9 @@ def _schur_blocks(S: sp.csr_matrix) -> list[_Block]:
         U, sv, Vt = np.linalg.svd(D, full_matrices=True)
         smax = sv.max(axis=1, initial=0.0)
         ranks = (sv > _RANK_RTOL * max(m, n) * np.maximum(smax, 1e-300)[:, None]).sum(axis=1)
-        for k, b in enumerate(members):
-            blocks[b] = _Block(rows=ur[r0[b]:r0[b] + m], cols=uc[c0[b]:c0[b] + n], U=U[k], s=sv[k], Vt=Vt[k],
-                               rank=int(ranks[k]))
+        rows = ur[r0[members][:, None] + np.arange(m)]
+        cols = uc[c0[members][:, None] + np.arange(n)]
+        for r in np.unique(ranks):
+            k = ranks == r
+            blocks.append(_Blocks(rows=rows[k], cols=cols[k], U=U[k], s=sv[k], Vt=Vt[k], rank=int(r)))
     return blocks
