@@ -27,7 +27,7 @@ Identifiers are used as symbol *names* only; no user text is ever parsed (no ``s
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -42,7 +42,7 @@ __all__ = ["explain", "Explanation"]
 
 
 @dataclass(frozen=True, eq=False)
-class Explanation(Result):
+class Explanation(Result, title="Explanation", main_table="terms"):
     """Why a flow has its value.
 
     Attributes
@@ -71,9 +71,6 @@ class Explanation(Result):
     >>> e.status, e.note, e.table.empty
     ('measured', 'measured and not redundant: no equation checks it, so it keeps its value', True)
     """
-
-    title = "Explanation"
-    main_table: ClassVar[str] = "terms"
 
     flow: str
     status: str

@@ -25,7 +25,7 @@ Conventions
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -44,7 +44,7 @@ STATUSES: tuple[str, ...] = ("balanced", "imbalanced", "unknown", "storage", "bo
 
 
 @dataclass(frozen=True, eq=False)
-class BalanceResult(Result):
+class BalanceResult(Result, title="Mass balance", main_table="processes"):
     """Per-process balance table, the system balance, and (optionally) per-material balances.
 
     Attributes
@@ -70,8 +70,6 @@ class BalanceResult(Result):
     (True, 0, True)
     """
 
-    title: ClassVar[str] = "Mass balance"
-    main_table: ClassVar[str] = "processes"
     processes: pd.DataFrame
     system: dict
     materials: pd.DataFrame | None

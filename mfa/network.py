@@ -97,7 +97,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -737,7 +737,7 @@ HEADLINE: tuple[str, ...] = ("n_nodes", "n_links", "cyclicity", "tst", "fci")
 
 
 @dataclass(frozen=True, eq=False)
-class NetworkResult(Result):
+class NetworkResult(Result, title="Network metrics", main_table="metrics"):
     """Network metrics of a park in one currency.
 
     Attributes
@@ -767,8 +767,6 @@ class NetworkResult(Result):
     (['n_nodes', 'fci'], 0.25, {'n_nodes': 2, 'fci': 0.25, 'orientation': 'output'})
     """
 
-    title: ClassVar[str] = "Network metrics"
-    main_table: ClassVar[str] = "metrics"
     metrics: dict[str, Any]
     nodes: pd.DataFrame
     currency: str

@@ -56,7 +56,7 @@ counts the fly ash it dispatched to users. Waste the removed processes generated
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ClassVar, Iterable
+from typing import TYPE_CHECKING, Any, Iterable
 
 import numpy as np
 import pandas as pd
@@ -73,7 +73,7 @@ __all__ = ["remove_processes", "resilience", "ResilienceResult", "TARGETING"]
 
 
 @dataclass(frozen=True, eq=False)
-class ResilienceResult(Result):
+class ResilienceResult(Result, title="Resilience", main_table="scenarios"):
     """Scenarios of removed processes.
 
     Attributes
@@ -106,8 +106,6 @@ class ResilienceResult(Result):
     ('cement', ['cement', 'power'])
     """
 
-    title: ClassVar[str] = "Resilience"
-    main_table: ClassVar[str] = "scenarios"
     park_name: str
     scenarios: pd.DataFrame
     baseline: dict[str, Any]

@@ -35,7 +35,7 @@ Conventions
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -49,7 +49,7 @@ __all__ = ["solve_park", "SolvedPark"]
 
 
 @dataclass(frozen=True, eq=False)
-class SolvedPark(Result):
+class SolvedPark(Result, title="Solved park", main_table="computed"):
     """A park with its determinable unknowns computed.
 
     ``park``: the park used by the commands. ``computed``: one row per flow the solver computed (id, value,
@@ -65,9 +65,6 @@ class SolvedPark(Result):
     >>> s.undetermined, s.reconciled, s.note
     ([], False, '1 of 1 unknown flow(s) computed from the balances (measured values kept as given)')
     """
-
-    title: ClassVar[str] = "Solved park"
-    main_table: ClassVar[str] = "computed"
 
     computed: pd.DataFrame  # the main table first, as in every result
     park: "Park"

@@ -95,7 +95,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar, Mapping
+from typing import TYPE_CHECKING, Any, Mapping
 
 import numpy as np
 import pandas as pd
@@ -218,7 +218,7 @@ def landfilled_tonnes(park: "Park") -> float:
 # the result
 # --------------------------------------------------------------------------------------------------
 @dataclass(frozen=True, eq=False)
-class SymbiosisResult(Result):
+class SymbiosisResult(Result, title="Symbiosis plan", main_table="couplings"):
     """A coupling plan for a park.
 
     Attributes
@@ -267,8 +267,6 @@ class SymbiosisResult(Result):
     (30.0, 30.0, ['bricks'])
     """
 
-    title: ClassVar[str] = "Symbiosis plan"
-    main_table: ClassVar[str] = "couplings"
     park: "Park"
     couplings: pd.DataFrame
     candidates: pd.DataFrame

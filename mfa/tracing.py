@@ -55,7 +55,7 @@ transposed for the tonnes passing each state.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -76,7 +76,7 @@ _FATE_ORDER = {"utilised": 0, "disposed": 1, "stored": 2, "discarded": 3, "expor
 
 
 @dataclass(frozen=True, eq=False)
-class TraceResult(Result):
+class TraceResult(Result, title="Trace", main_table="fates"):
     """Where each waste stream goes.
 
     Attributes
@@ -115,8 +115,6 @@ class TraceResult(Result):
     (True, ['by_route', 'destinations'])
     """
 
-    title: ClassVar[str] = "Trace"
-    main_table: ClassVar[str] = "fates"
     fates: pd.DataFrame
     by_route: pd.DataFrame
     destinations: pd.DataFrame

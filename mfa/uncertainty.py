@@ -45,7 +45,7 @@ from __future__ import annotations
 import sys
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, ClassVar, Mapping
+from typing import TYPE_CHECKING, Any, Mapping
 
 import numpy as np
 import pandas as pd
@@ -69,7 +69,7 @@ def _pct_name(p: float) -> str:
 
 
 @dataclass(frozen=True, eq=False)
-class UncertaintyResult(Result):
+class UncertaintyResult(Result, title="Monte Carlo uncertainty", main_table="flows"):
     """Monte Carlo percentiles.
 
     Attributes
@@ -98,9 +98,6 @@ class UncertaintyResult(Result):
     >>> mc.table is mc.flows, mc.summary["samples"], list(mc.tables)
     (True, 50, ['flows', 'indicators'])
     """
-
-    title: ClassVar[str] = "Monte Carlo uncertainty"
-    main_table: ClassVar[str] = "flows"
 
     # how the run was made, then what it found
     samples: int

@@ -90,7 +90,7 @@ _TRACED_TERMS = ("generated", "prior_year_drawn", "prior_utilised", "prior_dispo
 
 
 @dataclass(frozen=True, eq=False)
-class IndicatorResult(Result):
+class IndicatorResult(Result, title="Indicators", main_table="indicators"):
     """Utilisation rates of a park.
 
     Attributes
@@ -128,8 +128,6 @@ class IndicatorResult(Result):
     (0.5511, True)
     """
 
-    title: ClassVar[str] = "Indicators"
-    main_table: ClassVar[str] = "indicators"
     convention_note: ClassVar[str] = CONVENTION_NOTE
     indicators: pd.DataFrame
     by_material: pd.DataFrame

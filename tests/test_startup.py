@@ -44,6 +44,28 @@ def test_check_wuhai_imports_no_heavy_module():
     assert "solved first: 1 of 1 unknown flow(s) computed" in run.stdout  # the solver did run
     loaded = [m for m in probe["modules"] if any(m == h or m.startswith(h + ".") for h in HEAVY)]
     assert loaded == []
+    # the command line names its command: only that command's module is imported and its parser built
+    commands = [m for m in probe["modules"] if m.startswith("mfa.cli.") and not m.startswith("mfa.cli._")]
+    assert commands == ["mfa.cli.check"]
+
+
+def test_the_command_is_console_and_exits_with_mains_code(tmp_path):
+    """`mfa` runs `mfa.cli:console` (main, then a collector frozen before exit); the exit code is main's, the
+    output complete, and a mistyped command or `--help` still gets the parser of every command."""
+    import tomllib
+
+    with open(os.path.join(os.path.dirname(__file__), os.pardir, "pyproject.toml"), "rb") as fh:
+        assert tomllib.load(fh)["project"]["scripts"]["mfa"] == "mfa.cli:console"
+    out = tmp_path / "w.json"
+    run = subprocess.run([sys.executable, "-m", "mfa", "--debug", "check", "wuhai", "--json"], capture_output=True,
+                         text=True, timeout=300)
+    assert run.returncode == 0 and json.loads(run.stdout)["ok"] is True
+    bad = subprocess.run([sys.executable, "-m", "mfa", "check", str(out)], capture_output=True, text=True,
+                         timeout=300)
+    assert bad.returncode == 2 and "w.json" in bad.stderr and "Traceback" not in bad.stderr
+    typo = subprocess.run([sys.executable, "-m", "mfa", "chek", "wuhai"], capture_output=True, text=True,
+                          timeout=300)
+    assert typo.returncode == 2 and "'check'" in typo.stderr and "'report'" in typo.stderr
 
 
 def test_probe_sees_a_heavy_import():

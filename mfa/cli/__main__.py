@@ -1,5 +1,3 @@
-import sys
+from mfa.cli import console
 
-from mfa.cli import main
-
-sys.exit(main())
+console()

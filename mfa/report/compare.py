@@ -19,7 +19,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -37,7 +37,7 @@ STATUSES = ("same", "changed", "added", "removed", "unknown")
 
 
 @dataclass(frozen=True, eq=False)
-class Comparison(Result):
+class Comparison(Result, title="Comparison", main_table="flows"):
     """Differences between two parks, on the result contract (:class:`mfa.results.Result`).
 
     Attributes
@@ -65,9 +65,6 @@ class Comparison(Result):
     >>> c.table is c.flows, c.summary["flows_changed"], list(c.to_dict())[:3]
     (True, 0, ['base', 'other', 'unit'])
     """
-
-    title: ClassVar[str] = "Comparison"
-    main_table: ClassVar[str] = "flows"
 
     base_name: str
     other_name: str
@@ -361,7 +358,7 @@ def write_compare(base: Any, other: Any, path: str | os.PathLike, lang: str = "e
 
 
 @dataclass(frozen=True, eq=False)
-class TrajectoryComparison(Result):
+class TrajectoryComparison(Result, title="Trajectories compared", main_table="indicators"):
     """Two trajectories (multi-year parks: two projections, or a projection and its base) compared year by
     year: ``indicators`` (year, id, base, other, difference in fraction points) and ``stocks`` (year, process,
     material, base, other, difference in t) over the years both hold.
@@ -380,8 +377,6 @@ class TrajectoryComparison(Result):
     base_name: str = ""
     other_name: str = ""
 
-    title: ClassVar[str] = "Trajectories compared"
-    main_table: ClassVar[str] = "indicators"
 
     @property
     def summary(self) -> dict[str, Any]:

@@ -40,7 +40,7 @@ import os
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar, Iterable, Sequence
+from typing import TYPE_CHECKING, Any, Iterable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -495,7 +495,7 @@ def sankey_frames(park: "Park", material: str | Sequence[str] | None = None,
 # the diagram object
 # ------------------------------------------------------------------------------------------------
 @dataclass(frozen=True, eq=False)
-class SankeyDiagram(Result):
+class SankeyDiagram(Result, main_table="links"):
     """A Sankey diagram: tidy ``nodes``/``links`` frames plus their layout, drawn as SVG (:meth:`to_html`,
     interactive: hover shows every figure), with matplotlib (:meth:`matplotlib`, static) or plotly
     (:attr:`figure`), saved by extension (:meth:`save`: .html, .png, .svg, .pdf), shown inline in Jupyter (an
@@ -523,7 +523,6 @@ class SankeyDiagram(Result):
     ([{'source': 'a', 'target': 'b', 'value': 5.0}], ['links', 'nodes'])
     """
 
-    main_table: ClassVar[str] = "links"
     nodes: pd.DataFrame
     links: pd.DataFrame
     caption: str | None = None

@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -37,7 +37,7 @@ _SCRIPT = ("<script>(function(){{var r=document.getElementById('{id}-slider'),o=
 
 
 @dataclass(frozen=True, eq=False)
-class SankeySeries(Result):
+class SankeySeries(Result, title="Sankey diagrams by year", main_table="links"):
     """The Sankey diagram of every year of a park at one common scale.
 
     ``.table`` is every year's links with a ``year`` column; ``diagrams`` the per-year
@@ -62,8 +62,6 @@ class SankeySeries(Result):
     True
     """
 
-    title: ClassVar[str] = "Sankey diagrams by year"
-    main_table: ClassVar[str] = "links"
     links: pd.DataFrame
     years: tuple[int, ...]
     diagrams: tuple["SankeyDiagram", ...]
