@@ -386,6 +386,8 @@ def concentration_arrays(park: "Park", layer: SubstanceLayer) -> tuple[np.ndarra
     >>> value.round(3).tolist()
     [[0.48, 0.0, 0.985, nan]]
     """
+    from mfa.validation import row_of
+
     cp = park.compiled
     subs = layer.substances
     n_f = cp.n_flows
@@ -410,7 +412,7 @@ def concentration_arrays(park: "Park", layer: SubstanceLayer) -> tuple[np.ndarra
         sigma[:, :] = table_s[:, codes]
     if not is_mat.all():
         by_flow = conc[~is_mat]
-        k = pd.Index(cp.flow_ids).get_indexer(by_flow["flow"])
+        k = row_of(by_flow["flow"], park.flows["id"])
         i = sub_index.get_indexer(by_flow["substance"])
         value[i, k] = by_flow["value"].to_numpy(dtype=float)
         sigma[i, k] = by_flow["sigma"].to_numpy(dtype=float)

@@ -255,6 +255,37 @@ def peel(M: sp.spmatrix, like: Peel | None = None, like_matrix: sp.csr_matrix | 
     return pe
 
 
+def pivots_suit(M: sp.spmatrix, pe: Peel) -> bool:
+    """Whether the pivots of ``pe`` (found on a matrix of M's shape) are a non-singular triangular block of
+    M's non-zeros too: every pivot non-zero, no entry against the level order.
+
+    Parameters
+    ----------
+    M : scipy.sparse matrix
+    pe : Peel
+
+    Returns
+    -------
+    bool
+
+    Examples
+    --------
+    >>> M = sp.csr_matrix(np.array([[1.0, -1.0, 0.0], [0.0, 1.0, -1.0]]))   # a chain: 2 balances, 3 flows
+    >>> pe = peel(M)
+    >>> pivots_suit(2 * M, pe), pivots_suit(sp.csr_matrix(np.array([[0.0, -1.0, 0.0], [0.0, 1.0, -1.0]])), pe)
+    (True, False)
+    """
+    if M.shape != pe.shape:
+        return False
+    B = sp.csr_matrix(M)[pe.rows][:, pe.cols].tocoo()
+    nz = B.data != 0
+    r, c = B.row[nz], B.col[nz]
+    on = r == c
+    if np.count_nonzero(on) != pe.size:
+        return False
+    return not (pe.level_of[c[~on]] <= pe.level_of[r[~on]]).any()
+
+
 def _pivots(Mr: sp.csr_matrix) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """The pivot search of :func:`peel` on the entries of Mr (no explicit zeros): pivot rows and columns,
     the size of each level, the rows and columns left over."""

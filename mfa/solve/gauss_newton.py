@@ -23,6 +23,25 @@ from mfa.solve.redundancy import drop_redundant_rows
 __all__ = ["Linearisation", "Solution", "JacobianColumns", "linearise", "iterate"]
 
 
+class _Labels:
+    """The model's equation labels, made on first use: only messages quote them (10⁵ strings to build)."""
+
+    def __init__(self, model: Model) -> None:
+        self._model = model
+        self._labels: np.ndarray | None = None
+
+    def _get(self) -> np.ndarray:
+        if self._labels is None:
+            self._labels = self._model.equation_labels()
+        return self._labels
+
+    def __getitem__(self, index):
+        return self._get()[index]
+
+    def __len__(self) -> int:
+        return len(self._get())
+
+
 class JacobianColumns:
     """The columns of the measured and of the unknown variables of Jacobians of one pattern (every pass of
     one Gauss–Newton run): where they sit in ``J.data`` is found once, then gathered.
@@ -166,7 +185,7 @@ def linearise(model: Model, v: np.ndarray, x_idx: np.ndarray, y_idx: np.ndarray,
     A = (el.P @ Jx).tocsr()
     rhs = A @ v[x_idx] - el.P @ F
     if labels_eq is None:
-        labels_eq = model.equation_labels()
+        labels_eq = _Labels(model)
     A, rhs, keep = drop_redundant_rows(A, rhs, el, model, v, labels_eq, independent, Jx)
     QAt = (sp.diags(q) @ A.T).tocsr()
     return Linearisation(Jx=Jx, elimination=el, A=A, rhs=rhs, keep=keep, QAt=QAt,
@@ -315,7 +334,7 @@ def iterate(model: Model, kind: np.ndarray, v_m: np.ndarray, *, max_iter: int, t
     q = model.sigma[x_idx] ** 2
     xm = v_m[x_idx]
     v = np.where(kind == UNKNOWN, 0.0, v_m)
-    labels_eq = model.equation_labels()
+    labels_eq = _Labels(model)
     independent: list = []          # patterns of reduced systems found independent (bilinear iterations)
     columns = JacobianColumns(x_idx, y_idx)
 
