@@ -144,12 +144,23 @@ class Peel:
         if not sp.issparse(R):
             R = np.asarray(R, dtype=float)
             Y = np.zeros_like(R)
-            d = diag if R.ndim == 1 else diag[:, None]
+            if R.ndim == 1:
+                # one vector: each level's rows summed straight from Off's arrays (no slice per level)
+                owner = np.repeat(np.arange(Off.shape[0]), np.diff(Off.indptr))
+                for lv in levels:
+                    s, e = self.starts[lv], self.starts[lv + 1]
+                    lo, hi = Off.indptr[s], Off.indptr[e]
+                    acc = R[s:e]
+                    if hi > lo:
+                        acc = acc - np.bincount(owner[lo:hi] - s, weights=Off.data[lo:hi] * Y[Off.indices[lo:hi]],
+                                                minlength=e - s)
+                    Y[s:e] = acc / diag[s:e]
+                return Y
             for lv in levels:
                 s, e = self.starts[lv], self.starts[lv + 1]
                 block = Off[s:e]
                 acc = R[s:e] - block @ Y if block.nnz else R[s:e]
-                Y[s:e] = acc / d[s:e]
+                Y[s:e] = acc / diag[s:e, None]
             return Y
         # Sparse right-hand sides: from the right, on the transpose (B Y = R ⇔ Yᵀ Bᵀ = Rᵀ).
         R = sp.csr_matrix(R, dtype=float)
@@ -207,10 +218,22 @@ class Peel:
             Z.eliminate_zeros()
             if Z.nnz:
                 terms.append(Z)
-        X = terms[0]
-        for Z in terms[1:]:
-            X = X + Z
-        X = sp.csr_matrix(X)
+        if len(terms) == 1:
+            X = terms[0]
+        else:
+            # one sum of all the terms, each entry's added up in the order of the terms, as adding the terms
+            # one by one would (which copies the growing sum each time)
+            n_rows, n_cols = E.shape
+            keys = [np.repeat(np.arange(n_rows, dtype=np.int64), np.diff(Z.indptr)) * n_cols + Z.indices
+                    for Z in terms]
+            places, slot = np.unique(np.concatenate(keys), return_inverse=True)
+            slot = slot.ravel()
+            data = np.zeros(len(places))
+            at = 0
+            for Z in terms:
+                data[slot[at:at + Z.nnz]] += Z.data       # a place at most once per term
+                at += Z.nnz
+            X = sp.csr_matrix((data, (places // n_cols, places % n_cols)), shape=E.shape)
         X.eliminate_zeros()
         X.sort_indices()
         return X
