@@ -94,3 +94,24 @@ def test_gather_takes_the_same_entries_as_indexing():
     M2 = M.copy()
     M2.data = rng.normal(size=M2.nnz)
     np.testing.assert_array_equal(g.take(M2).toarray(), M2[rows][:, cols].toarray())
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2, 3, 4, 5])
+def test_an_entry_that_was_zero_sets_its_pivot_aside(seed):
+    # a coefficient at zero at the start point (a content started at 0) is in the pattern but not in B's
+    # triangle; when it moves, only its row's pivot goes to the Schur complement
+    rng = np.random.default_rng(seed)
+    M1 = _tc_like(rng)
+    at = rng.choice(M1.nnz, M1.nnz // 5, replace=False)
+    M1.data[at] = 0.0                                          # explicit zeros: kept in the pattern
+    first = _triangular.reduce(M1)
+    plan = first.pe.plan
+    backward = plan.off.at[plan.backward]
+    if not len(backward):
+        pytest.skip("no zero entry against the level order in this draw")
+    M2 = M1.copy()
+    M2.data[backward[0]] = 0.7
+    second = _triangular.reduce(M2, like=first)
+    kept = np.isin(first.pe.rows, second.pe.rows)
+    assert kept.sum() == first.pe.size - 1 and len(second.pe.rest_rows) == len(first.pe.rest_rows) + 1
+    _check(second, M2.toarray())

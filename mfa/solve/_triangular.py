@@ -271,11 +271,42 @@ def peel(M: sp.spmatrix, like: Peel | None = None, like_matrix: sp.csr_matrix | 
         pe = _assemble(Mr, like.rows, like.cols, np.diff(like.starts), like.rest_rows, like.rest_cols, like.plan)
         if pe is not None:
             return pe
+        # A few pivots no longer suit (an entry that was zero at the start point is not any more): set them
+        # aside for the Schur complement instead of searching all pivots again.
+        fewer = _without_unsuited(Mr, like)
+        if fewer is not None:
+            pe = _assemble(Mr, *fewer)
+            if pe is not None:
+                return pe
     nonzero = Mr.copy() if Mr.nnz and not Mr.data.all() else Mr
     nonzero.eliminate_zeros()
     pe = _assemble(Mr, *_pivots(nonzero))
     assert pe is not None   # pivots found on M's non-zeros
     return pe
+
+
+# At most this many pivots are set aside for the Schur complement when they no longer suit the next pass's
+# numbers; more, and the pivots are searched again.
+_UNSUITED_LIMIT = 200
+
+
+def _without_unsuited(Mr: sp.csr_matrix, like: Peel) -> tuple | None:
+    """The pivots of ``like`` (found on a matrix of Mr's pattern) without those that do not suit Mr's numbers:
+    a zero pivot, or a row with a non-zero against the level order. B loses their rows and columns, so it
+    stays triangular; their rows and columns join the rest. None when there are too many."""
+    plan = like.plan
+    if plan is None or (plan.diag < 0).any():
+        return None
+    bad = Mr.data[plan.diag] == 0
+    owner = np.repeat(np.arange(like.size), np.diff(plan.off.indptr))
+    bad[owner[plan.backward & (Mr.data[plan.off.at] != 0)]] = True
+    n_bad = int(bad.sum())
+    if not n_bad or n_bad > _UNSUITED_LIMIT:
+        return None
+    keep = ~bad
+    sizes = np.bincount(like.level_of[keep], minlength=len(like.starts) - 1)
+    return (like.rows[keep], like.cols[keep], sizes, np.sort(np.concatenate([like.rest_rows, like.rows[bad]])),
+            np.sort(np.concatenate([like.rest_cols, like.cols[bad]])))
 
 
 def pivots_suit(M: sp.spmatrix, pe: Peel) -> bool:
