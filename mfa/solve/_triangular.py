@@ -62,11 +62,17 @@ def clean(M: sp.spmatrix, keep_zeros: bool = False) -> sp.csr_matrix:
     M = sp.csr_matrix(M, dtype=float, copy=True)
     M.sum_duplicates()
     if M.nnz:
-        rowmax = np.maximum.reduceat(np.abs(M.data), M.indptr[:-1][np.diff(M.indptr) > 0])
-        big = np.zeros(M.shape[0])
-        big[np.diff(M.indptr) > 0] = rowmax
-        owner = np.repeat(np.arange(M.shape[0]), np.diff(M.indptr))
-        M.data[np.abs(M.data) <= _ZERO_RTOL * big[owner]] = 0.0
+        a = np.abs(M.data)
+        # only an entry below 1e-14 of the largest of all can be below 1e-14 of its row's: their rows alone
+        cand = np.flatnonzero((a <= _ZERO_RTOL * a.max()) & (a > 0))
+        if len(cand):
+            row = np.searchsorted(M.indptr, cand, side="right") - 1
+            rows = np.unique(row)
+            pos, owner = _ranges(M.indptr, rows)
+            rowmax = np.zeros(len(rows))
+            np.maximum.at(rowmax, owner, a[pos])
+            small = a[cand] <= _ZERO_RTOL * rowmax[np.searchsorted(rows, row)]
+            M.data[cand[small]] = 0.0
     if not keep_zeros:
         M.eliminate_zeros()
     return M
