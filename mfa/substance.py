@@ -675,13 +675,15 @@ class JointModel:
         np.cumsum(np.bincount(places // n_v, minlength=self.n_c), out=indptr[1:])
         return target.ravel(), indptr, (places % n_v).astype(index), before, after
 
-    def row_scale(self, v: np.ndarray) -> np.ndarray:
+    def row_scale(self, v: np.ndarray, rows: np.ndarray | None = None) -> np.ndarray:
         """Throughput of each equation (Σ |terms|), the yardstick of relative residuals.
 
         Parameters
         ----------
         v : numpy.ndarray
             NaN counts as 0.
+        rows : numpy.ndarray, optional
+            Only these equations (ascending), zero elsewhere.
 
         Returns
         -------
@@ -693,11 +695,10 @@ class JointModel:
         >>> float(m.row_scale(np.nan_to_num(m.value0))[0])
         300.0
         """
+        from mfa.solve.model import throughput
+
         v = np.nan_to_num(v)
-        w = np.abs(v + self.start)
-        scale = abs(self.jacobian(v)) @ w
-        scale[:self.n_b] += np.abs(self.ds_known)
-        return scale
+        return throughput(self.jacobian(v), np.abs(v + self.start), self.ds_known, rows)
 
     def variable_labels(self) -> np.ndarray:
         """Names of the variables: goods labels, ``c[S|flow]``, ``S[flow]``, ``Δstock[process]·S``.

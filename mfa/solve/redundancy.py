@@ -64,7 +64,7 @@ def drop_redundant_rows(A: sp.csr_matrix, rhs: np.ndarray, el: Elimination, mode
     """
     norms = np.sqrt(np.asarray(A.multiply(A).sum(axis=1)).ravel())
     # yardstick: the same combination applied to each equation's throughput
-    scale = abs(el.P) @ model.row_scale(v)
+    scale = abs(el.P) @ model.row_scale(v, rows=np.unique(el.P.indices))   # only the equations P combines
     # A row is empty when what is left of it is rounding of the entries that went into it: measured
     # against |P|·|J_x| of that row, so the size of other rows' entries (a transfer coefficient's column
     # holds its source's whole input, 10¹² t/a at province scale) never makes a ±1 row look empty.
