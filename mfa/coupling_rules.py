@@ -217,7 +217,7 @@ _SITE_FILES = {"properties": ("process", "material", "property", "value", "sourc
 
 def _site_from_raw(props: Any, caps: Any, dem: Any, folder: str) -> SiteData:
     from mfa.catalogue import check_sources
-    from mfa.errors import ParkError
+    from mfa.errors import Message, ParkError
     from mfa.validation import Column, check_columns, grouped_issues
 
     issues: list = []
@@ -233,37 +233,44 @@ def _site_from_raw(props: Any, caps: Any, dem: Any, folder: str) -> SiteData:
                 f[c] = ""
         frame = f[list(cols)].copy()
         if name == "properties":
-            checked = check_columns(raw, [Column("property", required=True, blank_message="missing property"),
-                                          Column("value", required=True, blank_message="missing value")], issues)
+            checked = check_columns(raw, [
+                Column("property", required=True,
+                       blank_message=Message("missing property", "coupling.missing_property")),
+                Column("value", required=True, blank_message=Message("missing value", "input.missing_value"))], issues)
             number = pd.to_numeric(frame["value"], errors="coerce").to_numpy(dtype=float)
             textual = (frame["property"] == "booked_as").to_numpy()
             issues.extend(grouped_issues(raw, ~textual & np.isnan(number) & (frame["value"] != "").to_numpy(),
-                                         "value", "not a number"))
+                                         "value", Message("not a number", "input.not_what", what="a number")))
             frame["number"] = np.where(textual, np.nan, number)
             # shares, contents and purities are fractions (t/t): 60 for 60 % is a typo, not an analysis
             fraction = frame["property"].str.contains(_FRACTION, regex=True).to_numpy()
             with np.errstate(invalid="ignore"):
                 out_of = fraction & ((number < 0) | (number > 1))
-            issues.extend(grouped_issues(raw, out_of, "value", "a share or content is a fraction between 0 and 1",
-                                         suggestion="write 0.6 for 60 %"))
+            issues.extend(grouped_issues(raw, out_of, "value",
+                                         Message("a share or content is a fraction between 0 and 1",
+                                                 "coupling.fraction"),
+                                         suggestion=Message("write 0.6 for 60 %", "hint.fraction")))
             dup = frame.duplicated(["process", "material", "property"], keep="first").to_numpy()
         elif name == "capacities":
-            checked = check_columns(raw, [Column("process", required=True, blank_message="missing process"),
-                                          Column("group", required=True, blank_message="missing input group"),
-                                          Column("materials", required=True,
-                                                 blank_message="list the group's materials, separated by |"),
-                                          Column("capacity", "number", required=True, low=0.0,
-                                                 blank_message="missing capacity (t/a)")], issues)
+            checked = check_columns(raw, [
+                Column("process", required=True, blank_message=Message("missing process", "coupling.missing_process")),
+                Column("group", required=True, blank_message=Message("missing input group", "coupling.missing_group")),
+                Column("materials", required=True, blank_message=Message(
+                    "list the group's materials, separated by |", "coupling.missing_materials")),
+                Column("capacity", "number", required=True, low=0.0,
+                       blank_message=Message("missing capacity (t/a)", "coupling.missing_capacity"))], issues)
             frame["capacity"] = checked.values["capacity"]
             frame["materials"] = [tuple(m.strip() for m in s.split("|") if m.strip()) for s in frame["materials"]]
             dup = frame.duplicated(["process", "group"], keep="first").to_numpy()
         else:
-            checked = check_columns(raw, [Column("material", required=True, blank_message="missing product"),
-                                          Column("demand", "number", required=True, low=0.0,
-                                                 blank_message="missing demand (t/a)")], issues)
+            checked = check_columns(raw, [
+                Column("material", required=True, blank_message=Message("missing product", "coupling.missing_product")),
+                Column("demand", "number", required=True, low=0.0,
+                       blank_message=Message("missing demand (t/a)", "coupling.missing_demand"))], issues)
             frame["demand"] = checked.values["demand"]
             dup = frame.duplicated(["material"], keep="first").to_numpy()
-        issues.extend(grouped_issues(raw, dup, cols[1] if name != "demand" else "material", "duplicate row"))
+        issues.extend(grouped_issues(raw, dup, cols[1] if name != "demand" else "material",
+                                     Message("duplicate row", "coupling.duplicate_row")))
         check_sources(raw, issues, required=False)
         out[name] = frame.reset_index(drop=True)
     if issues:

@@ -1,10 +1,13 @@
 """The stocks of a park through its years: inflow, outflow, stock and stock change of every stock, and the
-lifetime model that computes a stock's outflows from its past inflows (issue 16, item 2).
+lifetime models that compute a stock's outflows from its past inflows (inflow-driven) or its inflows from its
+stock path (stock-driven), with cohort tables (issue 16, item 2).
 
 A stock is a material held by a storage or consumption process: a row of the park's ``stocks`` table, or a
 row of its ``lifetimes`` table. For a stock with a lifetime, the reader (:mod:`mfa.io.years`) calls
-:func:`lifetime_model` with the inflows of every year and fills the outflow left blank and the stock rows;
-:func:`stocks` then lists every stock, year by year, as the park holds it (see docs/time.md).
+:func:`lifetime_model` with the inflows of every year and fills the outflow left blank and the stock rows, or,
+when the closing of every year is given and an inflow left blank, :func:`stock_driven_model` with that path
+and fills the blank inflow and outflow; :func:`stocks` then lists every stock, year by year, as the park holds
+it, and :meth:`StockResult.cohorts` what is left of each year's inflow (see docs/time.md).
 
 >>> import mfa
 >>> s = mfa.stocks(mfa.read_park("farm_film"))
@@ -26,10 +29,13 @@ from mfa.results import Result
 if TYPE_CHECKING:
     from mfa.park import Park
 
-__all__ = ["lifetime_model", "solved_values", "stocks", "StockResult", "STOCK_KEYS", "LEGACY_YEARS"]
+__all__ = ["lifetime_model", "stock_driven_model", "solved_values", "stocks", "StockResult", "STOCK_KEYS", "COHORT_KEYS",
+           "LEGACY_YEARS"]
 
 #: The keys of each row of ``mfa stocks --json`` (a public contract: never renamed or removed).
 STOCK_KEYS: tuple[str, ...] = ("process", "material", "year", "inflow", "outflow", "stock", "stock_change")
+#: The columns of :meth:`StockResult.cohorts`.
+COHORT_KEYS: tuple[str, ...] = ("process", "material", "year", "cohort", "stock", "outflow")
 #: Years of constant inflow behind a legacy (first opening) stock: long enough for any lifetime the tables
 #: take to have aged out its oldest cohorts (a lognormal of mean 100 a keeps < 10⁻⁶ after 600 a).
 LEGACY_YEARS = 600
@@ -71,22 +77,93 @@ def lifetime_model(inflow: np.ndarray, row: Mapping[str, Any], opening: float = 
     >>> [a.tolist() for a in lifetime_model(np.zeros(3), row, opening=40.0)]
     [[20.0, 20.0, 0.0], [20.0, 0.0, 0.0]]
     """
-    from mfa.lifetime import MODELS, Lifetime, inflow_driven
+    from mfa.lifetime import inflow_driven
 
-    params = {k: float(row[k]) for k in ("mean", "std", "shape", "scale")
-              if row.get(k) is not None and not np.isnan(float(row[k]))}
-    lt = Lifetime(row["model"], timing=row.get("timing") or "middle", **{k: params[k] for k in MODELS[row["model"]]})
+    lt = _lifetime_of(row)
     x = np.asarray(inflow, dtype=float)
     if opening > 0:
-        unit = inflow_driven(np.concatenate([np.ones(LEGACY_YEARS), np.zeros(len(x))]), lt)
-        left = float(unit.stock[LEGACY_YEARS - 1])
-        if left <= 0:
-            # nothing of any cohort survives a year: a stock cannot be left by past inflows
-            raise ValueError("a lifetime that keeps nothing to the end of a year cannot hold an opening stock")
-        m = inflow_driven(np.concatenate([np.full(LEGACY_YEARS, opening / left), x]), lt)
+        legacy = _legacy_inflows(lt, opening)
+        m = inflow_driven(np.concatenate([legacy, x]), lt)
         return m.outflow[LEGACY_YEARS:], m.stock[LEGACY_YEARS:]
     m = inflow_driven(x, lt)
     return m.outflow, m.stock
+
+
+def stock_driven_model(closing: np.ndarray, row: Mapping[str, Any],
+                       opening: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
+    """The inflow and the outflow of each year that keep a stock with a lifetime on a given path (the
+    stock-driven model, :func:`mfa.lifetime.stock_driven`).
+
+    The opening stock of the first year is a legacy stock as in :func:`lifetime_model` (left by a constant
+    inflow in every earlier year, leaving with the same lifetime); the inflow of each year is what the stock
+    needs on 31 December beyond what is left of the legacy and of the earlier years' inflows.
+
+    Parameters
+    ----------
+    closing : ndarray, shape (n_years,)
+        The stock at the end of each year (t).
+    row, opening
+        As for :func:`lifetime_model`.
+
+    Returns
+    -------
+    inflow : ndarray
+        t/a, per year (negative where the path falls faster than its cohorts leave).
+    outflow : ndarray
+        t/a, per year.
+
+    Raises
+    ------
+    ValueError
+        A lifetime that keeps nothing of a cohort to the end of its own year (no inflow can build a stock), or
+        one that cannot hold the opening stock.
+
+    Examples
+    --------
+    A fixed lifetime of 2 years, entering at the end of the year: a stock of 10, 30, 50 t needs 10, 20, 30 t/a,
+    and the 10 t of the first year leave in the third.
+
+    >>> row = {"model": "fixed", "mean": 2, "timing": "end"}
+    >>> [a.tolist() for a in stock_driven_model(np.array([10.0, 30.0, 50.0]), row)]
+    [[10.0, 20.0, 30.0], [0.0, 0.0, 10.0]]
+
+    A legacy stock of 40 t left by 20 t/a, held at 40 t: 20 t/a leave and 20 t/a must enter.
+
+    >>> [a.tolist() for a in stock_driven_model(np.array([40.0, 40.0]), row, opening=40.0)]
+    [[20.0, 20.0], [20.0, 20.0]]
+    """
+    from mfa.lifetime import stock_driven
+
+    lt = _lifetime_of(row)
+    path = np.asarray(closing, dtype=float)
+    if opening > 0:
+        legacy = _legacy_inflows(lt, opening)
+        m = stock_driven(np.concatenate([np.full(LEGACY_YEARS, np.nan), path]), lt, initial_inflow=legacy)
+        return m.inflow[LEGACY_YEARS:], m.outflow[LEGACY_YEARS:]
+    m = stock_driven(path, lt)
+    return m.inflow, m.outflow
+
+
+def _lifetime_of(row: Mapping[str, Any]) -> Any:
+    """The :class:`mfa.lifetime.Lifetime` of a row of the lifetimes table."""
+    from mfa.lifetime import MODELS, Lifetime
+
+    params = {k: float(row[k]) for k in ("mean", "std", "shape", "scale")
+              if row.get(k) is not None and not np.isnan(float(row[k]))}
+    return Lifetime(row["model"], timing=row.get("timing") or "middle", **{k: params[k] for k in MODELS[row["model"]]})
+
+
+def _legacy_inflows(lt: Any, opening: float) -> np.ndarray:
+    """The constant inflow of :data:`LEGACY_YEARS` earlier years that leaves ``opening`` at the start of the
+    first year."""
+    from mfa.lifetime import inflow_driven
+
+    unit = inflow_driven(np.ones(LEGACY_YEARS), lt)
+    left = float(unit.stock[LEGACY_YEARS - 1])
+    if left <= 0:
+        # nothing of any cohort survives a year: a stock cannot be left by past inflows
+        raise ValueError("a lifetime that keeps nothing to the end of a year cannot hold an opening stock")
+    return np.full(LEGACY_YEARS, opening / left)
 
 
 def solved_values(park: "Park") -> np.ndarray:
@@ -162,6 +239,52 @@ class StockResult(Result, title="Stocks", main_table="stocks"):
         from mfa.results import jsonable
 
         return {"stocks": jsonable(self.stocks[list(STOCK_KEYS)])}
+
+    def cohorts(self) -> pd.DataFrame:
+        """The cohort table of every stock with a lifetime: process, material, year, cohort, stock (what is left
+        on 31 December of what entered in year ``cohort``, t) and outflow (what left of it during the year,
+        t/a). Cohort ``<NA>`` is the legacy stock (every cohort before the first year). Summed over the
+        cohorts of a year, stock and outflow are those of :attr:`table`.
+
+        Returns
+        -------
+        DataFrame
+            One row per stock, year and cohort entered by then; columns :data:`COHORT_KEYS`.
+
+        Examples
+        --------
+        >>> import mfa
+        >>> c = mfa.stocks(mfa.read_park("farm_film")).cohorts()
+        >>> c.query("year == 2022")[["cohort", "stock"]].round(2).values.tolist()
+        [[<NA>, 19215.79], [2021, 1164.53], [2022, 1128.66]]
+        """
+        from mfa.lifetime import inflow_driven
+
+        frames = [pd.DataFrame(columns=list(COHORT_KEYS))]
+        for lt in self.lifetimes.to_dict("records"):
+            rows = self.stocks[(self.stocks["process"] == lt["process"]) & (self.stocks["material"] == lt["material"])]
+            inflow = rows["inflow"].to_numpy(dtype=float)
+            if not len(rows) or np.isnan(inflow).any():
+                continue  # an inflow still unknown: no cohorts to follow
+            years = rows["year"].to_numpy(dtype=int)
+            opening = float(rows["stock"].iat[0] - rows["stock_change"].iat[0])
+            life = _lifetime_of(lt)
+            legacy = _legacy_inflows(life, opening) if opening > 0 else np.zeros(0)
+            k, n = len(legacy), len(inflow)
+            m = inflow_driven(np.concatenate([legacy, inflow]), life)
+            stock, out = m.stock_by_cohort[k:], m.outflow_by_cohort[k:]
+            t, c = np.tril_indices(n)
+            cohort = pd.array(years[c], dtype="Int64")
+            parts = [pd.DataFrame({"year": years[t], "cohort": cohort, "stock": stock[t, k + c],
+                                   "outflow": out[t, k + c]})]
+            if k:
+                parts.insert(0, pd.DataFrame({"year": years, "cohort": pd.array([pd.NA] * n, dtype="Int64"),
+                                              "stock": stock[:, :k].sum(axis=1), "outflow": out[:, :k].sum(axis=1)}))
+            both = pd.concat(parts, ignore_index=True).sort_values(["year", "cohort"], kind="stable",
+                                                                   na_position="first")
+            frames.append(both.assign(process=lt["process"], material=lt["material"]))
+        table = pd.concat(frames, ignore_index=True)[list(COHORT_KEYS)]
+        return table.astype({"year": "Int64", "cohort": "Int64", "stock": float, "outflow": float})
 
 
 def stocks(park: "Park", *, solve: bool = True) -> StockResult:

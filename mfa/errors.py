@@ -22,7 +22,7 @@ MAX_MORE_SHOWN = 8  # further places named in a printed message; --json lists th
 MAX_MESSAGE_ISSUES = 500  # issues spelled out in a ParkError's text; .issues keeps every one
 
 
-def excerpt(value: object, limit: int = MAX_SHOWN) -> str:
+def excerpt(value: object, limit: int = MAX_SHOWN, lang: str = "en") -> str:
     """``repr`` of a value, cut to a short excerpt that says how long the whole is.
 
     Parameters
@@ -30,6 +30,8 @@ def excerpt(value: object, limit: int = MAX_SHOWN) -> str:
     value : object
     limit : int
         Characters kept.
+    lang : str
+        Language of the length note: ``"en"`` or ``"zh"``.
 
     Returns
     -------
@@ -39,11 +41,19 @@ def excerpt(value: object, limit: int = MAX_SHOWN) -> str:
     --------
     >>> excerpt("x" * 100, limit=5)
     "'xxxxx'… (100 characters)"
+    >>> excerpt("x" * 100, limit=5, lang="zh")
+    "'xxxxx'…（共 100 个字符）"
     """
+    if lang == "zh":
+        from mfa.i18n import ISSUE_WORDS_ZH
+
+        note = ISSUE_WORDS_ZH["characters"]
+    else:
+        note = "… ({n:,} characters)"
     if isinstance(value, str) and len(value) > limit:
-        return repr(value[:limit]) + f"… ({len(value):,} characters)"
+        return repr(value[:limit]) + note.format(n=len(value))
     text = repr(value)
-    return text if len(text) <= limit + 2 else text[:limit] + f"… ({len(text):,} characters)"
+    return text if len(text) <= limit + 2 else text[:limit] + note.format(n=len(text))
 
 
 class Message(str):
@@ -124,11 +134,19 @@ class Issue:
     suggestion: str | None = None
     path: str | None = None
     severity: str = "error"
-    #: stable identifier of the message (see :class:`Message`), None for messages about a file's content
+    #: stable identifier of the message (see :class:`Message`); a :class:`Message` given as ``message`` brings
+    #: its own. Views say the issue in another language by it (:meth:`text`).
     code: str | None = None
     #: the values the message names, by name (for translations); not part of equality
     params: dict = field(default_factory=dict, compare=False, hash=False)
     more: Sequence = ()  # a tuple, or an array("q") of row numbers for a large group
+
+    def __post_init__(self) -> None:
+        # Readers pass their sentence as a Message: its code and params travel with it through every copy
+        # of the issue (grouping, re-locating) without each call site repeating them.
+        if self.code is None and isinstance(self.message, Message):
+            object.__setattr__(self, "code", self.message.code)
+            object.__setattr__(self, "params", {**self.message.params, **self.params})
 
     @property
     def count(self) -> int:
@@ -199,6 +217,44 @@ class Issue:
             text += f" (value: {excerpt(self.value)})"
         if self.suggestion:
             text += f" — {self.suggestion}"
+        return text
+
+    def text(self, lang: str = "en") -> str:
+        """The issue as a sentence in ``lang``: ``"en"`` is ``str(issue)``; ``"zh"`` says the location, the
+        message and the suggestion in Chinese (:mod:`mfa.i18n`, by code), keeping the file, sheet, column and
+        value as the file shows them. A message without a Chinese translation stays in English.
+
+        Parameters
+        ----------
+        lang : str
+            ``"en"`` or ``"zh"``.
+
+        Returns
+        -------
+        str
+
+        Examples
+        --------
+        >>> i = Issue("processes.csv", Message("unknown process kind", "input.unknown_choice", what="process kind"),
+        ...           row=3, column="kind", value="prodction",
+        ...           suggestion=suggest("prodction", ["production", "collection"]))
+        >>> print(i.text("zh"))
+        processes.csv，第 3 行，“kind”列：未知的过程类型（值：'prodction'）——是否应为 'production' 或 'collection'？
+        >>> i.text("en") == str(i)
+        True
+        """
+        if lang != "zh":
+            return str(self)
+        from mfa.i18n import ISSUE_WORDS_ZH as WORDS, say_zh, where_zh
+
+        shown = [str(m) for m in list(self.more[:MAX_MORE_SHOWN])]
+        where = where_zh(self.file, self.row, self.path, self.column, shown, len(self.more))
+        said = say_zh(self.message, self.code, self.params)
+        text = f"{where}：{said}" if where else said
+        if self.value is not None and not (isinstance(self.value, float) and pd.isna(self.value)):
+            text += WORDS["value"].format(value=excerpt(self.value, lang="zh"))
+        if self.suggestion:
+            text += WORDS["suggestion"].format(text=say_zh(self.suggestion))
         return text
 
     def to_dict(self) -> dict:
@@ -356,7 +412,8 @@ def suggest(value: str, choices: Iterable[str]) -> str | None:
 
     Returns
     -------
-    str or None
+    Message or None
+        The English hint, carrying the close ids (``close``) for a translation.
 
     Examples
     --------
@@ -369,4 +426,5 @@ def suggest(value: str, choices: Iterable[str]) -> str | None:
     close = difflib.get_close_matches(value, [str(c) for c in choices], n=3, cutoff=0.6)
     if not close:
         return None
-    return "did you mean " + " or ".join(repr(c) for c in close) + "?"
+    return Message("did you mean " + " or ".join(repr(c) for c in close) + "?", "hint.did_you_mean",
+                   close=tuple(close))

@@ -60,7 +60,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from mfa.errors import Issue, MfaError, RawTable, suggest
+from mfa.errors import Issue, Message, MfaError, RawTable, suggest
 
 if TYPE_CHECKING:
     from mfa.park import Park
@@ -124,22 +124,27 @@ def _parse_coefficients(raw: RawTable, issues: list[Issue], origin: int,
     f = raw.frame
     for col in ("activity", "parameter", "source"):
         if col not in f.columns:
-            issues.append(raw.issue(None, col, f"coefficient table has no '{col}' column",
-                                    suggestion="columns: " + ",".join(COEFFICIENT_COLUMNS[:-2])))
+            columns = ",".join(COEFFICIENT_COLUMNS[:-2])
+            issues.append(raw.issue(None, col, Message(f"coefficient table has no '{col}' column",
+                                                       "coefficients.missing_column", column=col),
+                                    suggestion=Message("columns: " + columns, "hint.columns", columns=columns)))
             return pd.DataFrame()
     from mfa.validation import Column, check_columns, grouped_issues
 
-    finite = "a coefficient must be a finite number ≥ 0"
+    finite = Message("a coefficient must be a finite number ≥ 0", "coefficients.finite")
+    not_name = Message("not an activity name (letters, digits, _)", "coefficients.not_activity_name")
+    example = Message("e.g. crop_output with key maize", "hint.activity_name")
+    units = ", ".join(x for x in _COEF_UNITS if x)
     checked = check_columns(raw, [
         *(Column(c, "number", low=0.0, range_message=finite) for c in ("low", "central", "high")),
         Column("activity", "pattern", required=True, pattern=_ACTIVITY_RE.pattern.strip("^$"),
-               message="not an activity name (letters, digits, _)", blank_message="not an activity name "
-               "(letters, digits, _)", suggestion="e.g. crop_output with key maize",
-               blank_suggestion="e.g. crop_output with key maize"),
-        Column("parameter", required=True, blank_message="missing parameter name",
-               blank_suggestion="e.g. straw_to_grain"),
-        Column("unit", "choice", choices=tuple(_COEF_UNITS), message="unknown coefficient unit",
-               suggestion=lambda u: suggest(u, _COEF_UNITS) or "use one of " + ", ".join(x for x in _COEF_UNITS if x)),
+               message=not_name, blank_message=not_name, suggestion=example, blank_suggestion=example),
+        Column("parameter", required=True, blank_message=Message("missing parameter name", "coefficients.parameter"),
+               blank_suggestion=Message("e.g. straw_to_grain", "hint.parameter_name")),
+        Column("unit", "choice", choices=tuple(_COEF_UNITS),
+               message=Message("unknown coefficient unit", "coefficients.unit"),
+               suggestion=lambda u: suggest(u, _COEF_UNITS) or Message("use one of " + units, "hint.use_one_of",
+                                                                       choices=units)),
     ], issues)
     bad = checked.bad
     lo, ce, hi = (checked.values[c] for c in ("low", "central", "high"))
@@ -151,14 +156,19 @@ def _parse_coefficients(raw: RawTable, issues: list[Issue], origin: int,
         bad[mask] = True
 
     has_value = ~(np.isnan(lo) & np.isnan(ce) & np.isnan(hi))
-    flag(has_value & (text["source"] == "").to_numpy(), "source", "a coefficient needs its source",
-         pd.Series(None, index=f.index, dtype=object), "a source id from flows/sources.csv, e.g. S60, or a reference")
+    flag(has_value & (text["source"] == "").to_numpy(), "source",
+         Message("a coefficient needs its source", "coefficients.source"),
+         pd.Series(None, index=f.index, dtype=object),
+         Message("a source id from flows/sources.csv, e.g. S60, or a reference", "hint.source_id"))
     with np.errstate(invalid="ignore"):
-        flag(~bad & (lo > hi), "low", "low is above high", pd.Series([f"{x} > {y}" for x, y in zip(lo, hi)]))
-        flag(~bad & ((ce < lo) | (ce > hi)), "central", "central value outside [low, high]", text["central"])
+        flag(~bad & (lo > hi), "low", Message("low is above high", "coefficients.low_above_high"),
+             pd.Series([f"{x} > {y}" for x, y in zip(lo, hi)]))
+        flag(~bad & ((ce < lo) | (ce > hi)), "central",
+             Message("central value outside [low, high]", "coefficients.central_outside"), text["central"])
     if origin == 1 and process_ids is not None:
         flag(((text["process"] != "") & ~text["process"].isin(list(process_ids))).to_numpy(), "process",
-             "unknown process", text["process"], lambda v: suggest(v, process_ids))
+             Message("unknown process", "input.unknown_choice", what="process"), text["process"],
+             lambda v: suggest(v, process_ids))
     ok = ~bad
     lo, ce, hi = lo[ok], ce[ok], hi[ok]
     both = ~np.isnan(lo) & ~np.isnan(hi)
@@ -188,8 +198,10 @@ def _parse_coefficients(raw: RawTable, issues: list[Issue], origin: int,
         for j in np.flatnonzero(dup.to_numpy()):
             r = out.iloc[j]
             issues.append(raw.issue(int(r["row_index"]), "parameter",
-                                    "duplicate coefficient (same activity, key, material, parameter, process)",
-                                    r["parameter"], "keep one row and put the other sources in its note"))
+                                    Message("duplicate coefficient (same activity, key, material, parameter, process)",
+                                            "coefficients.duplicate"),
+                                    r["parameter"], Message("keep one row and put the other sources in its note",
+                                                            "hint.other_sources_in_note")))
         out = out[~dup].reset_index(drop=True)
     return out
 
@@ -339,9 +351,11 @@ def generate(activities: RawTable, coefficients: RawTable | None, processes: pd.
     if coefficients is not None and len(coefficients.frame):
         for col in coefficients.frame.columns:
             if col not in COEFFICIENT_COLUMNS and not col.startswith("_"):
-                issues.append(coefficients.issue(None, col, f"unknown column '{col}'",
+                columns = ",".join(COEFFICIENT_COLUMNS)
+                issues.append(coefficients.issue(None, col, Message(f"unknown column '{col}'", "park.unknown_column",
+                                                                    column=col),
                                                  suggestion=suggest(col, COEFFICIENT_COLUMNS)
-                                                 or "columns: " + ",".join(COEFFICIENT_COLUMNS)))
+                                                 or Message("columns: " + columns, "hint.columns", columns=columns)))
         own = _parse_coefficients(coefficients, issues, 1, process_ids)
         if len(own):
             coefs = pd.concat([coefs, own], ignore_index=True)
@@ -351,13 +365,14 @@ def generate(activities: RawTable, coefficients: RawTable | None, processes: pd.
 
     for col in f.columns:
         if col not in ACTIVITY_COLUMNS and not col.startswith("_"):
-            issues.append(activities.issue(None, col, f"unknown column '{col}'",
-                                           suggestion=suggest(col, ACTIVITY_COLUMNS)
-                                           or "columns: " + ",".join(ACTIVITY_COLUMNS)))
+            issues.append(activities.issue(None, col, Message(f"unknown column '{col}'", "park.unknown_column",
+                                                              column=col),
+                                           suggestion=suggest(col, ACTIVITY_COLUMNS) or ACTIVITY_COLUMNS_HINT))
     for col in ("process", "activity", "value", "target"):
         if col not in f.columns:
-            issues.append(activities.issue(None, col, f"activity table has no '{col}' column",
-                                           suggestion="columns: " + ",".join(ACTIVITY_COLUMNS)))
+            issues.append(activities.issue(None, col, Message(f"activity table has no '{col}' column",
+                                                              "activities.missing_column", column=col),
+                                           suggestion=ACTIVITY_COLUMNS_HINT))
     if any(c not in f.columns for c in ("process", "activity", "value", "target")):
         return pd.DataFrame(columns=_FLOW_OUT), issues
 
@@ -377,43 +392,53 @@ def generate(activities: RawTable, coefficients: RawTable | None, processes: pd.
     for i in range(len(f)):
         aid = cell(i, "id") or f"activity{i + 1}"
         if aid in seen_ids:
-            issues.append(activities.issue(i, "id", "duplicate activity id", aid,
-                                           f"first used in data row {seen_ids[aid] + 1}"))
+            issues.append(activities.issue(i, "id", Message("duplicate activity id", "input.duplicate_id",
+                                                            what="activity"), aid,
+                                           Message(f"first used in data row {seen_ids[aid] + 1}",
+                                                   "hint.first_used_data_row", row=seen_ids[aid] + 1)))
             continue
         seen_ids[aid] = i
         bad = False
         proc, target = cell(i, "process"), cell(i, "target")
         for col, pid in (("process", proc), ("target", target)):
             if pid == "":
-                issues.append(activities.issue(i, col, f"missing {col}",
-                                               suggestion="the id of a process in processes"))
+                issues.append(activities.issue(i, col, Message(f"missing {col}", "input.blank", column=col),
+                                               suggestion=Message("the id of a process in processes",
+                                                                  "hint.process_id")))
                 bad = True
             elif pid not in process_ids:
-                issues.append(activities.issue(i, col, "unknown process", pid, suggest(pid, process_ids)))
+                issues.append(activities.issue(i, col, Message("unknown process", "input.unknown_choice",
+                                                               what="process"), pid, suggest(pid, process_ids)))
                 bad = True
         if proc in kind_of and kind_of[proc] not in ("production", "consumption", "treatment"):
             issues.append(activities.issue(
-                i, "process", f"generating process is of kind '{kind_of[proc]}', not production, consumption or "
-                "treatment: its waste will not count as generated in the utilisation rates", proc,
+                i, "process", Message(f"generating process is of kind '{kind_of[proc]}', not production, consumption "
+                                      "or treatment: its waste will not count as generated in the utilisation rates",
+                                      "activities.generating_kind", kind=kind_of[proc]), proc,
                 severity="warning"))
         text = cell(i, "activity")
         m = _ACTIVITY_RE.match(text)
         if not m:
-            issues.append(activities.issue(i, "activity", "not an activity (name or name:key)", text,
-                                           "e.g. crop_output:maize, livestock_head:dairy_cow, coal_burned"))
+            issues.append(activities.issue(i, "activity", Message("not an activity (name or name:key)",
+                                                                  "activities.not_activity"), text,
+                                           Message("e.g. crop_output:maize, livestock_head:dairy_cow, coal_burned",
+                                                   "hint.activity_examples")))
             continue
         act, key = m.group(1), m.group(2) or ""
         if act not in keys_of:
-            issues.append(activities.issue(i, "activity", "unknown activity", act,
+            known = ", ".join(known_activities)
+            issues.append(activities.issue(i, "activity", Message("unknown activity", "activities.unknown"), act,
                                            suggest(act, known_activities) or
-                                           "known: " + ", ".join(known_activities)))
+                                           Message("known: " + known, "hint.known_activities", activities=known)))
             continue
         if keys_of[act] and key not in keys_of[act]:
+            keys = ", ".join(act + ":" + k for k in keys_of[act])
             issues.append(activities.issue(
-                i, "activity", f"unknown key '{key}' for activity '{act}'" if key else
-                f"activity '{act}' needs a key", text,
-                suggest(key, keys_of[act]) or f"one of {', '.join(act + ':' + k for k in keys_of[act])}; "
-                "or define the key's coefficients in coefficients.csv"))
+                i, "activity", Message(f"unknown key '{key}' for activity '{act}'", "activities.unknown_key", key=key,
+                                       activity=act) if key else
+                Message(f"activity '{act}' needs a key", "activities.needs_key", activity=act), text,
+                suggest(key, keys_of[act]) or Message(f"one of {keys}; or define the key's coefficients in "
+                                                      "coefficients.csv", "hint.activity_keys", keys=keys)))
             continue
         value_text, unit = cell(i, "value"), cell(i, "unit")
         inline = _VALUE_WITH_UNIT.match(value_text)
@@ -424,8 +449,9 @@ def generate(activities: RawTable, coefficients: RawTable | None, processes: pd.
             if not math.isfinite(value) or value < 0:
                 raise ValueError
         except ValueError:
-            issues.append(activities.issue(i, "value", "activity value must be a number ≥ 0", cell(i, "value"),
-                                           "e.g. 1.2 with unit 万t/a"))
+            issues.append(activities.issue(i, "value", Message("activity value must be a number ≥ 0",
+                                                               "activities.value"), cell(i, "value"),
+                                           Message("e.g. 1.2 with unit 万t/a", "hint.activity_value")))
             continue
         sigma_act = math.nan
         if cell(i, "sigma"):
@@ -434,7 +460,8 @@ def generate(activities: RawTable, coefficients: RawTable | None, processes: pd.
                 if sigma_act < 0:
                     raise ValueError
             except ValueError:
-                issues.append(activities.issue(i, "sigma", "uncertainty must be a number ≥ 0", cell(i, "sigma")))
+                issues.append(activities.issue(i, "sigma", Message("uncertainty must be a number ≥ 0",
+                                                                   "activities.sigma"), cell(i, "sigma")))
                 bad = True
         # Rows share few (activity, key, process) combinations: resolve each once.
         rkey = (act, key, proc)
@@ -444,21 +471,25 @@ def generate(activities: RawTable, coefficients: RawTable | None, processes: pd.
         per_head = any(_COEF_UNITS[r["unit"]][1] for params in outputs.values() for r in params.values())
         if per_head:
             if unit not in _COUNT_UNITS:
-                issues.append(activities.issue(i, "unit", f"'{act}' counts animals: the unit is a head count",
-                                               unit, "use head, 头, 只, 万头 or 万只"))
+                issues.append(activities.issue(i, "unit", Message(f"'{act}' counts animals: the unit is a head count",
+                                                                  "activities.head_count", activity=act),
+                                               unit, Message("use head, 头, 只, 万头 or 万只", "hint.head_units")))
                 continue
             scale = _COUNT_UNITS[unit]
         else:
             try:
                 scale = flow_factor(unit or getattr(info, "unit", "t/a") or "t/a", days_per_year)
             except UnitError as e:
-                issues.append(activities.issue(i, "unit", str(e).split(" (")[0], unit,
-                                               "use t/a, 万t/a, kt/a, t/d …"))
+                issues.append(activities.issue(i, "unit", e.clause, unit,
+                                               Message("use t/a, 万t/a, kt/a, t/d …", "hint.activity_units")))
                 continue
         material = cell(i, "material")
         if material and material not in outputs:
-            issues.append(activities.issue(i, "material", f"'{text}' does not generate this material", material,
-                                           suggest(material, outputs) or "one of " + ", ".join(sorted(outputs))))
+            generated = ", ".join(sorted(outputs))
+            issues.append(activities.issue(i, "material", Message(f"'{text}' does not generate this material",
+                                                                  "activities.not_generated", activity=text),
+                                           material, suggest(material, outputs)
+                                           or Message("one of " + generated, "hint.one_of", choices=generated)))
             continue
         if bad:
             continue
@@ -468,7 +499,7 @@ def generate(activities: RawTable, coefficients: RawTable | None, processes: pd.
             try:
                 year = int(float(year_text))
             except ValueError:
-                issues.append(activities.issue(i, "year", "not a year", year_text))
+                issues.append(activities.issue(i, "year", Message("not a year", "input.not_year"), year_text))
                 continue
         if cell(i, "fate"):
             _check_fate(activities, i, cell(i, "fate"), issues)
@@ -481,19 +512,24 @@ def generate(activities: RawTable, coefficients: RawTable | None, processes: pd.
                 p = missing[0]
                 r = params[p]
                 where = f"{r['activity']}{':' + r['key'] if r['key'] else ''}"
+                note = f" ({r['note']})" if r["note"] else ""
+                row = (f"activity={r['activity']}, key={r['key']}, material={r['material']}, parameter={p}, "
+                       f"central=…, unit={r['unit']}, source=…")
                 issues.append(activities.issue(
-                    i, "activity", f"no value for coefficient '{p}' of {where} → {mat}"
-                    + (f" ({r['note']})" if r["note"] else ""), text,
-                    f"add a row to the park's coefficients: activity={r['activity']}, key={r['key']}, "
-                    f"material={r['material']}, parameter={p}, central=…, unit={r['unit']}, source=…"))
+                    i, "activity", Message(f"no value for coefficient '{p}' of {where} → {mat}{note}",
+                                           "activities.no_coefficient", parameter=p, activity=where, material=mat,
+                                           note=note), text,
+                    Message(f"add a row to the park's coefficients: {row}", "hint.add_coefficient", row=row)))
                 continue
             heads = sum(_COEF_UNITS[r["unit"]][1] for r in params.values())
             per_day = sum(_COEF_UNITS[r["unit"]][2] for r in params.values())
             if heads != (1 if per_head else 0) or per_day != 0:
+                units = ", ".join(r["parameter"] + " [" + r["unit"] + "]" for r in params.values())
                 issues.append(activities.issue(
-                    i, "activity", f"coefficient units of {text} → {mat} do not multiply to t/a "
-                    f"({', '.join(r['parameter'] + ' [' + r['unit'] + ']' for r in params.values())})", text,
-                    "a per-day coefficient needs a 'days' coefficient (unit d)"))
+                    i, "activity", Message(f"coefficient units of {text} → {mat} do not multiply to t/a ({units})",
+                                           "activities.units_product", activity=text, material=mat, units=units),
+                    text, Message("a per-day coefficient needs a 'days' coefficient (unit d)",
+                                  "hint.days_coefficient")))
                 continue
             factor = 1.0
             rel2 = base_rel ** 2
@@ -559,8 +595,9 @@ def generated_flows(tables: Any) -> tuple[pd.DataFrame, list[Issue]]:
     flows, issues = generate(activities, tables.coefficients, tables.processes, tables.info)
     if len(flows):
         for m in sorted(set(flows.loc[~flows["material"].isin(tables.known_materials), "material"])):
-            issues.append(Issue(activities.file, f"activity data generate the material '{m}', "
-                                "which is neither in the catalogue nor in materials"))
+            issues.append(Issue(activities.file, Message(f"activity data generate the material '{m}', which is "
+                                                         "neither in the catalogue nor in materials",
+                                                         "activities.unknown_material", material=m)))
     return flows, issues
 
 
@@ -592,9 +629,14 @@ _FLOW_OUT = ["id", "source", "target", "material", "value", "sigma", "tc", "tc_s
              "note", "estimated", "activity"]
 
 
+ACTIVITY_COLUMNS_HINT = Message("columns: " + ",".join(ACTIVITY_COLUMNS), "hint.columns",
+                                columns=",".join(ACTIVITY_COLUMNS))
+
+
 def _check_fate(raw: RawTable, i: int, fate: str, issues: list[Issue]) -> None:
     from mfa.conventions import FATES
 
     if fate and fate not in FATES:
-        issues.append(raw.issue(i, "fate", "unknown fate", fate, suggest(fate, FATES) or
-                                "one of " + ", ".join(FATES)))
+        issues.append(raw.issue(i, "fate", Message("unknown fate", "input.unknown_choice", what="fate"), fate,
+                                suggest(fate, FATES) or Message("one of " + ", ".join(FATES), "hint.one_of",
+                                                                choices=", ".join(FATES))))

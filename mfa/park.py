@@ -680,7 +680,7 @@ def park_from_raw(raw: Any, year: int | None = None) -> Park:
 
 def _series_parks(raw: Any) -> tuple[dict[int, Park], pd.DataFrame, list]:
     """The one-year parks of a series (:func:`mfa.io.years.series_tables`), its lifetimes, and every error."""
-    from mfa.dynamic_stocks import lifetime_model, solved_values
+    from mfa.dynamic_stocks import lifetime_model, solved_values, stock_driven_model
     from mfa.errors import ParkError
     from mfa.io.years import series_tables
 
@@ -690,7 +690,8 @@ def _series_parks(raw: Any) -> tuple[dict[int, Park], pd.DataFrame, list]:
         except ParkError:
             return None  # the year's own errors are reported by its assembly below
 
-    series = series_tables(raw.tables, raw.info, raw.source, raw.refused, model=lifetime_model, solve=solve)
+    series = series_tables(raw.tables, raw.info, raw.source, raw.refused, model=lifetime_model, solve=solve,
+                           stock_model=stock_driven_model)
     parks: dict[int, Park] = {}
     errors = [i for i in raw.issues if i.severity == "error"]
     for y, tables in series.tables.items():

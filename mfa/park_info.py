@@ -16,6 +16,8 @@ import re
 from dataclasses import dataclass
 from typing import Any, ClassVar, Iterator, Mapping
 
+from mfa.errors import Message
+
 __all__ = ["ParkInfo", "ParkInfoError"]
 
 
@@ -52,6 +54,7 @@ _SETTINGS: dict[str, _Setting] = {
 }
 
 _INT_WITH_ZERO_FRACTION = re.compile(r"^[+-]?[0-9]+(_[0-9]+)*\.0+$")
+EXTRA_FORBIDDEN = Message("Extra inputs are not permitted", "park_info.extra_forbidden")
 
 
 class ParkInfoError(ValueError):
@@ -104,10 +107,10 @@ def _as_int(value: Any) -> int | dict:
         return value
     if isinstance(value, float):
         if not math.isfinite(value):
-            return _error("finite_number", "Input should be a finite number", value)
+            return _error("finite_number", Message("Input should be a finite number", "park_info.finite_number"), value)
         if value != int(value):
-            return _error("int_from_float", "Input should be a valid integer, got a number with a fractional "
-                          "part", value)
+            return _error("int_from_float", Message("Input should be a valid integer, got a number with a "
+                                                    "fractional part", "park_info.int_from_float"), value)
         return int(value)
     if isinstance(value, str):
         text = value.strip()
@@ -117,8 +120,9 @@ def _as_int(value: Any) -> int | dict:
             except ValueError:
                 if _INT_WITH_ZERO_FRACTION.match(text):
                     return int(text.split(".")[0])
-        return _error("int_parsing", "Input should be a valid integer, unable to parse string as an integer", value)
-    return _error("int_type", "Input should be a valid integer", value)
+        return _error("int_parsing", Message("Input should be a valid integer, unable to parse string as an integer",
+                                             "park_info.int_parsing"), value)
+    return _error("int_type", Message("Input should be a valid integer", "park_info.int_type"), value)
 
 
 def _as_float(value: Any) -> float | dict:
@@ -131,12 +135,12 @@ def _as_float(value: Any) -> float | dict:
                 raise ValueError
             number = float(text)
         except ValueError:
-            return _error("float_parsing", "Input should be a valid number, unable to parse string as a number",
-                          value)
+            return _error("float_parsing", Message("Input should be a valid number, unable to parse string as a "
+                                                   "number", "park_info.float_parsing"), value)
     else:
-        return _error("float_type", "Input should be a valid number", value)
+        return _error("float_type", Message("Input should be a valid number", "park_info.float_type"), value)
     if not math.isfinite(number):  # NaN or infinite settings would switch checks off
-        return _error("finite_number", "Input should be a finite number", value)
+        return _error("finite_number", Message("Input should be a finite number", "park_info.finite_number"), value)
     return number
 
 
@@ -145,16 +149,18 @@ def _checked(setting: _Setting, value: Any) -> Any:
     if value is None and setting.optional:
         return None
     if setting.kind is str:
-        return value if isinstance(value, str) else _error("string_type", "Input should be a valid string", value)
+        return value if isinstance(value, str) else _error(
+            "string_type", Message("Input should be a valid string", "park_info.string_type"), value)
     out = _as_int(value) if setting.kind is int else _as_float(value)
     if isinstance(out, dict):
         return out
-    for bound, kind, words, fails in (
-            (setting.ge, "greater_than_equal", "greater than or equal to", lambda v, b: v < b),
-            (setting.gt, "greater_than", "greater than", lambda v, b: v <= b),
-            (setting.le, "less_than_equal", "less than or equal to", lambda v, b: v > b)):
+    for bound, kind, words, op, fails in (
+            (setting.ge, "greater_than_equal", "greater than or equal to", "≥", lambda v, b: v < b),
+            (setting.gt, "greater_than", "greater than", ">", lambda v, b: v <= b),
+            (setting.le, "less_than_equal", "less than or equal to", "≤", lambda v, b: v > b)):
         if bound is not None and fails(out, bound):
-            return _error(kind, f"Input should be {words} {bound}", value)
+            return _error(kind, Message(f"Input should be {words} {bound}", "park_info.bound", op=op, bound=bound),
+                          value)
     return out
 
 
@@ -194,7 +200,7 @@ class ParkInfo:
                 errors.append({"loc": (name,), **value})
                 value = setting.default
             object.__setattr__(self, name, value)
-        errors += [{"loc": (k,), **_error("extra_forbidden", "Extra inputs are not permitted", v)}
+        errors += [{"loc": (k,), **_error("extra_forbidden", EXTRA_FORBIDDEN, v)}
                    for k, v in given.items() if k not in _SETTINGS]
         if errors:
             raise ParkInfoError(errors)
@@ -272,6 +278,6 @@ def _restore(data: Mapping[str, Any]) -> ParkInfo:
         object.__setattr__(info, name, data.get(name, setting.default))
     unknown = set(data) - set(_SETTINGS)
     if unknown:
-        raise ParkInfoError([{"loc": (k,), **_error("extra_forbidden", "Extra inputs are not permitted", data[k])}
+        raise ParkInfoError([{"loc": (k,), **_error("extra_forbidden", EXTRA_FORBIDDEN, data[k])}
                              for k in sorted(unknown)])
     return info

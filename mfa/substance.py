@@ -56,6 +56,8 @@ UNIT_FACTORS: dict[str, float] = {"": 1.0, "fraction": 1.0, "%": 1e-2, "wt%": 1e
                                   "mg/kg": 1e-6, "g/t": 1e-6, "ppm": 1e-6}
 _CONC_COLUMNS = ["material", "flow", "substance", "value", "sigma", "unit", "note"]
 _TC_COLUMNS = ["process", "substance", "flow", "share"]
+NOT_A_FLOW = Message("not a flow of the park", "substance.not_flow")
+MISSING_SUBSTANCE = Message("missing substance", "substance.missing")
 #: Where a substance ends, as :func:`substance_fates` reports it.
 FATE_CLASSES: tuple[str, ...] = ("products", "landfill", "treatment", "air", "water", "soil", "environment",
                                  "stored", "unresolved")
@@ -293,40 +295,44 @@ def check_substances(park: "Park", concentrations: RawTable | None,
         material, flow = c.text("material"), c.text("flow")
         both = ((material != "") & (flow != "")).to_numpy()
         neither = ((material == "") & (flow == "")).to_numpy()
-        c.add(both, "flow", "give either a material or a flow, not both",
-              suggestion="one row per material, or a flow row that overrides its material's")
-        c.add(neither, "material", "missing material or flow", values=material,
-              suggestion="name the material (every flow of it) or the flow id")
+        c.add(both, "flow", Message("give either a material or a flow, not both", "substance.both"),
+              suggestion=Message("one row per material, or a flow row that overrides its material's",
+                                 "hint.substance_both"))
+        c.add(neither, "material", Message("missing material or flow", "substance.neither"), values=material,
+              suggestion=Message("name the material (every flow of it) or the flow id", "hint.substance_neither"))
         known_m = set(park.materials["id"])
         bad_m = ((material != "") & ~material.isin(known_m)).to_numpy()
-        c.add(bad_m, "material", "not a material of the park", suggestion=lambda v: suggest(v, known_m))
+        c.add(bad_m, "material", Message("not a material of the park", "substance.not_material"),
+              suggestion=lambda v: suggest(v, known_m))
         known_f = set(park.flows["id"])
         bad_f = ((flow != "") & ~flow.isin(known_f)).to_numpy()
-        c.add(bad_f, "flow", "not a flow of the park", suggestion=lambda v: suggest(v, known_f))
+        c.add(bad_f, "flow", NOT_A_FLOW, suggestion=lambda v: suggest(v, known_f))
         substance = c.text("substance")
-        c.add((substance == "").to_numpy() & c.has("substance"), "substance", "missing substance")
+        c.add((substance == "").to_numpy() & c.has("substance"), "substance", MISSING_SUBSTANCE)
         unit = c.text("unit").str.strip()
         bad_u = ~unit.isin(list(UNIT_FACTORS))
-        c.add(bad_u.to_numpy(), "unit", "unknown concentration unit",
-              suggestion=f"use one of: {', '.join(sorted(u for u in UNIT_FACTORS if u))} (blank: mass fraction "
-                         "0–1)")
+        units = ", ".join(sorted(u for u in UNIT_FACTORS if u))
+        c.add(bad_u.to_numpy(), "unit", Message("unknown concentration unit", "substance.unit"),
+              suggestion=Message(f"use one of: {units} (blank: mass fraction 0–1)", "hint.concentration_units",
+                                 units=units))
         value, _ = c.numbers("value", what="a concentration")
         # a flow row with a blank value says "unknown here" (a residue of the same material as the feed)
         blank = (c.text("value") == "").to_numpy() & c.has("value")
-        c.add(blank & (flow == "").to_numpy(), "value", "missing value",
-              suggestion="give the concentration; leave the row out if it is unknown (a flow row with a blank "
-                         "value makes one flow's content unknown)")
+        c.add(blank & (flow == "").to_numpy(), "value", Message("missing value", "input.missing_value"),
+              suggestion=Message("give the concentration; leave the row out if it is unknown (a flow row with a "
+                                 "blank value makes one flow's content unknown)", "hint.give_concentration"))
         sigma, _ = c.numbers("sigma", what="a standard uncertainty")
         factor = unit.map(UNIT_FACTORS).fillna(np.nan).to_numpy(dtype=float)
         frac, sig = value * factor, sigma * factor
         over = frac > 1 + 1e-12
-        c.add(over, "value", "more than 100 %",
-              suggestion="give the unit (%, g/kg, mg/kg, kg/t, ppm) in the column 'unit'; a blank unit is a mass "
-                         "fraction 0–1")
+        c.add(over, "value", Message("more than 100 %", "substance.over_100"),
+              suggestion=Message("give the unit (%, g/kg, mg/kg, kg/t, ppm) in the column 'unit'; a blank unit is a "
+                                 "mass fraction 0–1", "hint.concentration_unit"))
         key = np.where(flow != "", "flow:" + flow, "material:" + material) + "|" + substance.to_numpy(dtype=str)
         dup = pd.Series(key).duplicated().to_numpy() & ~neither
-        c.add(dup, "substance", "a second concentration of this substance for the same material or flow",
-              suggestion="give each (material or flow, substance) once")
+        c.add(dup, "substance", Message("a second concentration of this substance for the same material or flow",
+                                        "substance.duplicate"),
+              suggestion=Message("give each (material or flow, substance) once", "hint.concentration_once"))
         ok = ~(both | neither | bad_m | bad_f | bad_u.to_numpy() | (np.isnan(frac) & ~(blank & (flow != "")
                                                                                     .to_numpy())) | over | dup
                | (substance == "").to_numpy() | (~np.isnan(sigma) & np.isnan(sig)))
@@ -344,16 +350,17 @@ def check_substances(park: "Park", concentrations: RawTable | None,
         flow = t.text("flow")
         flows = park.flows.set_index("id")
         bad_f = ~flow.isin(flows.index)
-        t.add(bad_f.to_numpy(), "flow", "not a flow of the park", suggestion=lambda v: suggest(v, flows.index))
+        t.add(bad_f.to_numpy(), "flow", NOT_A_FLOW, suggestion=lambda v: suggest(v, flows.index))
         src = flow.map(flows["source"]).fillna("")
         not_out = (~bad_f & (src != proc)).to_numpy()
-        t.add(not_out, "flow", "not an output of the row's process",
-              suggestion="a substance transfer coefficient is the share of the process's substance input that "
-                         "leaves through one of its outputs")
+        t.add(not_out, "flow", Message("not an output of the row's process", "substance.not_output"),
+              suggestion=Message("a substance transfer coefficient is the share of the process's substance input "
+                                 "that leaves through one of its outputs", "hint.substance_tc"))
         substance = t.text("substance")
-        t.add((substance == "").to_numpy(), "substance", "missing substance")
+        t.add((substance == "").to_numpy(), "substance", MISSING_SUBSTANCE)
         share, _ = t.numbers("share", what="a share 0–1")
-        t.add(share > 1, "share", "a share above 1", suggestion="a share of the substance input is 0–1")
+        t.add(share > 1, "share", Message("a share above 1", "substance.share_above_1"),
+              suggestion=Message("a share of the substance input is 0–1", "hint.substance_share"))
         ok = (proc.isin(internal).to_numpy() & ~bad_f.to_numpy() & ~not_out & (substance != "").to_numpy()
               & ~np.isnan(share) & ~(share > 1))
         tc = pd.DataFrame({"process": proc.to_numpy()[ok], "substance": substance.to_numpy()[ok],
@@ -361,7 +368,8 @@ def check_substances(park: "Park", concentrations: RawTable | None,
         total = tc.groupby(["process", "substance"])["share"].transform("sum").to_numpy()
         over = np.zeros(len(ok), dtype=bool)
         over[np.flatnonzero(ok)[total > 1 + 1e-9]] = True
-        t.add(over, "share", "the shares of this process and substance add up to more than 1")
+        t.add(over, "share", Message("the shares of this process and substance add up to more than 1",
+                                     "substance.shares_over_1"))
     return SubstanceLayer(concentrations=conc, transfer=tc), issues
 
 

@@ -18,6 +18,8 @@ import re
 import numpy as np
 import pandas as pd
 
+from mfa.errors import Message
+
 __all__ = ["UnitError", "flow_factor", "stock_factor", "to_tonnes_per_year", "to_tonnes"]
 
 _DEFINITIONS = (
@@ -53,6 +55,57 @@ class UnitError(ValueError):
     >>> issubclass(UnitError, ValueError)
     True
     """
+
+    @property
+    def message(self) -> str:
+        """The English sentence, with its code where it is a :class:`mfa.errors.Message`, for a located issue.
+
+        Examples
+        --------
+        >>> UnitError(Message("empty unit", "units.empty")).message.code
+        'units.empty'
+        """
+        return self.args[0] if self.args and isinstance(self.args[0], str) else str(self)
+
+    @property
+    def short(self) -> str:
+        """:attr:`message` without the explanation of an over-long unit (the cell's value says it).
+
+        Examples
+        --------
+        >>> try:
+        ...     flow_factor("t" * 200)
+        ... except UnitError as exc:
+        ...     print(exc.short)
+        unknown unit 'tttttttttttttttttttttttttttttttttttttttt'… (200 characters)
+        """
+        m = self.message
+        if getattr(m, "code", None) == "units.too_long":
+            return Message(m.split(" (a unit")[0], "units.unknown", unit=m.params["unit"])
+        return m
+
+    @property
+    def clause(self) -> str:
+        """:attr:`message` up to its first parenthesis: the sentence alone, where the cell's value is shown.
+
+        Examples
+        --------
+        >>> try:
+        ...     flow_factor("kg/m")
+        ... except UnitError as exc:
+        ...     print(exc.clause, exc.clause.code)
+        unit 'kg/m' is not a mass or a mass per time units.not_flow_clause
+        """
+        m = self.message
+        text = m.split(" (")[0]
+        code = getattr(m, "code", None)
+        if text == m:
+            return m
+        if code == "units.not_flow":
+            return Message(text, "units.not_flow_clause", unit=m.params["unit"])
+        if code in ("units.unknown", "units.too_long"):
+            return Message(text, "units.unknown", unit=text.removeprefix("unknown unit "))
+        return text
 
 
 @functools.lru_cache(maxsize=1)
@@ -90,17 +143,18 @@ def _short(text: str) -> str:
 @functools.lru_cache(maxsize=4096)
 def _parse(text: str):
     if len(text) > 4 * MAX_UNIT_LENGTH:  # before any normalisation, which is linear but not free
-        raise UnitError(f"unknown unit {_short(text)} (a unit has at most {MAX_UNIT_LENGTH} characters)")
+        raise UnitError(Message(f"unknown unit {_short(text)} (a unit has at most {MAX_UNIT_LENGTH} characters)",
+                                "units.too_long", unit=_short(text), limit=MAX_UNIT_LENGTH))
     ureg = _registry()
     t = _normalise(text)
     if not t:
-        raise UnitError("empty unit")
+        raise UnitError(Message("empty unit", "units.empty"))
     if len(t) > MAX_UNIT_LENGTH or not _UNIT_FORM.match(t):
-        raise UnitError(f"unknown unit {_short(text)}")
+        raise UnitError(Message(f"unknown unit {_short(text)}", "units.unknown", unit=_short(text)))
     try:
         q = ureg.Quantity(1.0, t)
     except Exception as exc:  # pint raises several error types for unknown names and syntax
-        raise UnitError(f"unknown unit {_short(text)}") from exc
+        raise UnitError(Message(f"unknown unit {_short(text)}", "units.unknown", unit=_short(text))) from exc
     return q
 
 
@@ -151,7 +205,8 @@ def flow_factor(text: str, days_per_year: float = 365.0) -> float:
     if dim == ureg.metric_ton.dimensionality:
         return float(q.to("metric_ton").magnitude)
     if dim != (ureg.metric_ton / ureg.year).dimensionality:
-        raise UnitError(f"unit {_short(text)} is not a mass or a mass per time (it is {dim})")
+        raise UnitError(Message(f"unit {_short(text)} is not a mass or a mass per time (it is {dim})",
+                                "units.not_flow", unit=_short(text), dimension=str(dim)))
     # The reference period is the longest time unit in the expression, so "kg/d" is per day and "t/a" per
     # year regardless of pint's own (Julian) year length.
     times = []
@@ -194,11 +249,13 @@ def stock_factor(text: str) -> float:
     if common is not None:
         if common[0] == "mass":
             return common[1]
-        raise UnitError(f"unit {text!r} is not a mass; stocks are masses such as t or 万t")
+        raise UnitError(Message(f"unit {text!r} is not a mass; stocks are masses such as t or 万t", "units.not_mass",
+                                unit=repr(text)))
     q = _parse(text)
     ureg = _registry()
     if q.dimensionality != ureg.metric_ton.dimensionality:
-        raise UnitError(f"unit {_short(text)} is not a mass; stocks are masses such as t or 万t")
+        raise UnitError(Message(f"unit {_short(text)} is not a mass; stocks are masses such as t or 万t",
+                                "units.not_mass", unit=_short(text)))
     return float(q.to("metric_ton").magnitude)
 
 

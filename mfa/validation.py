@@ -37,9 +37,10 @@ from typing import Any, Callable, Collection, Sequence
 import numpy as np
 import pandas as pd
 
-from mfa.errors import Issue, RawTable, suggest
+from mfa.errors import Issue, Message, RawTable, suggest
 
-__all__ = ["Column", "Checked", "TableChecker", "check_columns", "grouped_issues", "cell_text", "in_set", "row_of"]
+__all__ = ["Column", "Checked", "TableChecker", "check_columns", "grouped_issues", "cell_text", "in_set", "row_of",
+           "already_used", "number_hint", "use_one_of"]
 
 MAX_SUGGESTIONS = 50  # distinct values per check that get a fuzzy 'did you mean' (each scans every choice)
 MAX_DISTINCT = 1000  # distinct values per check spelled out as their own issue; the rest are one issue
@@ -234,9 +235,9 @@ def grouped_issues(raw: RawTable, mask: np.ndarray, column: str, message: str, v
         out.append(_issue(raw, locs, order[bounds[k]:bounds[k + 1]], column, message, value, hint, severity))
     if n_values > shown:
         rest = idx[~head]
-        out.append(_issue(raw, locs, rest, column,
-                          f"{message} ({n_values - shown:,} more distinct values in {len(rest):,} rows)",
-                          None, None, severity))
+        more = Message(f"{message} ({n_values - shown:,} more distinct values in {len(rest):,} rows)",
+                       "input.more_values", message=message, n=n_values - shown, rows=len(rest))
+        out.append(_issue(raw, locs, rest, column, more, None, None, severity))
     return out
 
 
@@ -351,13 +352,15 @@ def check_columns(raw: RawTable, columns: Sequence[Column], issues: list[Issue])
         blank = (text == "").to_numpy()
         active = np.ones(n, dtype=bool) if spec.when is None else (_text(raw, spec.when) != "").to_numpy()
         if spec.required:  # a blank cell echoes no value
-            report(blank & active, spec, spec.blank_message or "missing value", pd.Series(None, index=text.index,
+            report(blank & active, spec, spec.blank_message or Message("missing value", "input.missing_value"),
+                   pd.Series(None, index=text.index,
                    dtype=object), spec.blank_suggestion)
         check = ~blank & active
         if spec.kind in ("number", "year"):
             values, not_number, out_of_range = _parse_numbers(text, spec)
-            report(not_number & check, spec, spec.message or ("not a year" if spec.kind == "year"
-                                                                else "not a number"), text, spec.suggestion)
+            report(not_number & check, spec, spec.message or (
+                Message("not a year", "input.not_year") if spec.kind == "year"
+                else Message("not a number", "input.not_what", what="a number")), text, spec.suggestion)
             if spec.range_message:
                 report(out_of_range & check, spec, spec.range_message, text, spec.suggestion)
             else:
@@ -366,17 +369,21 @@ def check_columns(raw: RawTable, columns: Sequence[Column], issues: list[Issue])
                     if bound is not None:
                         with np.errstate(invalid="ignore"):
                             wrong = finite & (side * (values - bound) > 0)
-                        report(wrong & check, spec, f"must be {word} {bound:g}", values, spec.suggestion)
-                report(np.isinf(values) & check, spec, "not a finite number", text, spec.suggestion)
+                        report(wrong & check, spec, Message(f"must be {word} {bound:g}", "input.bound", op=word,
+                                                            bound=bound), values, spec.suggestion)
+                report(np.isinf(values) & check, spec, Message("not a finite number", "input.not_finite"), text,
+                       spec.suggestion)
             values = np.where(not_number | out_of_range, np.nan, values)
             out.values[spec.name] = values
             continue
         if spec.kind == "choice":
             report(~text.isin(list(spec.choices or ())).to_numpy() & check, spec,
-                   spec.message or f"unknown {spec.name}", text, spec.suggestion)
+                   spec.message or Message(f"unknown {spec.name}", "input.unknown_value", column=spec.name), text,
+                   spec.suggestion)
         elif spec.kind == "pattern":
             report(~text.str.fullmatch(spec.pattern or "").fillna(False).to_numpy(dtype=bool) & check, spec,
-                   spec.message or f"not a valid {spec.name}", text, spec.suggestion)
+                   spec.message or Message(f"not a valid {spec.name}", "input.not_valid", column=spec.name), text,
+                   spec.suggestion)
         out.values[spec.name] = text
     return out
 
@@ -575,9 +582,12 @@ class TableChecker:
         for c in columns:
             if c not in present:
                 ok = False
-                self.issues.append(Issue(self.raw.file, f"missing required column '{c}'", column=c,
+                found = ", ".join(present) or "none"
+                self.issues.append(Issue(self.raw.file, Message(f"missing required column '{c}'",
+                                                                "input.missing_column", column=c), column=c,
                                          suggestion=suggest(c, present)
-                                         or f"add a column '{c}' (columns found: {', '.join(present) or 'none'})",
+                                         or Message(f"add a column '{c}' (columns found: {found})", "hint.add_column",
+                                                    column=c, found=found),
                                          path=(f"{self.raw.name}[*].{c}" if self.raw.rows
                                                and isinstance(self.raw.rows[0], str) else None)))
         return ok
@@ -669,22 +679,25 @@ class TableChecker:
                         inline_unit = inline_unit.str.strip()
             bad = filled & np.isnan(values)
         if formula.any():
-            self.add(formula, column, "Excel formulas are not evaluated",
-                     suggestion="enter the number itself (copy, paste as values)")
+            self.add(formula, column, Message("Excel formulas are not evaluated", "input.formula"),
+                     suggestion=Message("enter the number itself (copy, paste as values)", "hint.paste_values"))
             bad &= ~formula
         literal_nan = np.zeros(self.n, dtype=bool)
         if bad.any():
             literal_nan[bad] = s[bad].str.lower().isin(list(MISSING_MARKERS)).to_numpy()
-        self.add(literal_nan, column, f"'{what}' expected, not a missing-value marker",
-                 suggestion="leave the cell blank if the value is unknown")
-        self.add(bad & ~literal_nan, column, f"not {what}", suggestion=number_hint)
+        self.add(literal_nan, column, Message(f"'{what}' expected, not a missing-value marker",
+                                              "input.missing_marker", what=what),
+                 suggestion=Message("leave the cell blank if the value is unknown", "hint.leave_blank"))
+        self.add(bad & ~literal_nan, column, Message(f"not {what}", "input.not_what", what=what),
+                 suggestion=number_hint)
         inf = np.isinf(values)
-        self.add(inf, column, "infinite value")
+        self.add(inf, column, Message("infinite value", "input.infinite"))
         values[inf] = np.nan
         if nonnegative:
             neg = values < 0
-            self.add(neg, column, "negative value; flows and stocks are never negative",
-                     suggestion="reverse the flow (swap source and target) if it runs the other way")
+            self.add(neg, column, Message("negative value; flows and stocks are never negative", "input.negative"),
+                     suggestion=Message("reverse the flow (swap source and target) if it runs the other way",
+                                        "hint.reverse_flow"))
             values[neg] = np.nan
         return values, inline_unit
 
@@ -716,13 +729,13 @@ class TableChecker:
         ['blank id', 'duplicate process id']
         """
         s = self.text(column)
-        self.add((s == "").to_numpy(), column, f"blank {column}")
+        self.add((s == "").to_numpy(), column, Message(f"blank {column}", "input.blank", column=column))
         dup = (s.duplicated(keep="first") & (s != "")).to_numpy()
         if dup.any():
             first = pd.Series(np.arange(self.n), index=s.to_numpy()).groupby(level=0).min()
             locs = self.raw.locations()
-            self.add(dup, column, f"duplicate {table} id",
-                     suggestion=lambda v: f"already used at {_place(locs[first[v]])}")
+            self.add(dup, column, Message(f"duplicate {table} id", "input.duplicate_id", what=table),
+                     suggestion=lambda v: already_used(locs[first[v]]))
         return s
 
     def choice(self, column: str, allowed: Collection[str], what: str, *, blank_ok: bool = False) -> pd.Series:
@@ -759,8 +772,8 @@ class TableChecker:
         bad = ~in_set(s, allowed)
         if blank_ok:
             bad &= (s != "").to_numpy(dtype=bool)
-        self.add(bad, column, f"unknown {what}",
-                 suggestion=lambda v: suggest(v, allowed) or f"use one of: {', '.join(sorted(allowed))}")
+        self.add(bad, column, Message(f"unknown {what}", "input.unknown_choice", what=what),
+                 suggestion=lambda v: suggest(v, allowed) or use_one_of(allowed))
         return s
 
     def booleans(self, column: str) -> np.ndarray:
@@ -786,12 +799,51 @@ class TableChecker:
         """
         s = self.text(column).str.lower()
         bad = ~in_set(s, TRUE_WORDS | FALSE_WORDS)
-        self.add(bad, column, "not true/false", suggestion="write true or false")
+        self.add(bad, column, Message("not true/false", "input.not_boolean"),
+                 suggestion=Message("write true or false", "hint.true_false"))
         return in_set(s, TRUE_WORDS)
 
 
-def _place(loc: Any) -> str:
-    return loc if isinstance(loc, str) else f"row {loc}"
+def already_used(loc: Any) -> Message:
+    """The hint of a repeated id: where it was first used (a spreadsheet row or a YAML path).
+
+    Parameters
+    ----------
+    loc : int or str
+        The first place: a spreadsheet row number, or a YAML path.
+
+    Returns
+    -------
+    Message
+
+    Examples
+    --------
+    >>> already_used(4), already_used("flows[2]")
+    ('already used at row 4', 'already used at flows[2]')
+    """
+    if isinstance(loc, str):
+        return Message(f"already used at {loc}", "hint.already_used_at", path=loc)
+    return Message(f"already used at row {loc}", "hint.already_used_row", row=int(loc))
+
+
+def use_one_of(allowed: Collection[str]) -> Message:
+    """The hint of a value outside a closed list: the list, sorted.
+
+    Parameters
+    ----------
+    allowed : collection of str
+
+    Returns
+    -------
+    Message
+
+    Examples
+    --------
+    >>> use_one_of({"b", "a"})
+    'use one of: a, b'
+    """
+    choices = tuple(sorted(allowed))
+    return Message(f"use one of: {', '.join(choices)}", "hint.use_one_of", choices=choices)
 
 
 def number_hint(v: str) -> str | None:
@@ -804,7 +856,7 @@ def number_hint(v: str) -> str | None:
 
     Returns
     -------
-    str or None
+    Message or None
 
     Examples
     --------
@@ -812,11 +864,14 @@ def number_hint(v: str) -> str | None:
     ('write the decimal separator as a point: 80.5', 'write the number without spaces: 1000', None)
     """
     if _DECIMAL_COMMA.match(v):
-        return f"write the decimal separator as a point: {v.replace(',', '.')}"
+        fixed = v.replace(",", ".")
+        return Message(f"write the decimal separator as a point: {fixed}", "hint.decimal_point", fixed=fixed)
     if _SPACED.match(v):
-        return f"write the number without spaces: {v.replace(' ', '')}"
+        fixed = v.replace(" ", "")
+        return Message(f"write the number without spaces: {fixed}", "hint.no_spaces", fixed=fixed)
     if _DATE.match(v):
-        return "this looks like a date; enter the number itself (format the cell as a number)"
+        return Message("this looks like a date; enter the number itself (format the cell as a number)",
+                       "hint.date")
     if any(ord(ch) < 32 for ch in v):
-        return "the cell holds a control character; type the number again"
+        return Message("the cell holds a control character; type the number again", "hint.control_character")
     return None

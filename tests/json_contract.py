@@ -45,6 +45,10 @@ def commands(tmp: Path) -> dict[str, list[str]]:
     out["indicators farm_film"] = ["indicators", "farm_film", "--json"]
     out["stocks farm_film"] = ["stocks", "farm_film", "--json"]
     out["project farm_film"] = ["project", "farm_film", "--until", "2027", "--json"]
+    out["stocks farm_film --cohorts"] = ["stocks", "farm_film", "--cohorts", "--json"]
+    out["project wuhai_ash_yard new plant"] = ["project", "wuhai_ash_yard", str(
+        Path(__file__).resolve().parents[1] / "parks" / "wuhai_ash_yard" / "scenarios" / "ash_blocks_plant_2026.csv"),
+        "--until", "2028", "--json"]
     out["trace farm_film"] = ["trace", "farm_film", "--json"]
     out["trace farm_film --series --year 2023"] = ["trace", "farm_film", "--series", "--year", "2023", "--json"]
     out["sankey farm_film"] = ["sankey", "farm_film", "-o", str(tmp / "farm_film.html"), "--json"]

@@ -323,3 +323,155 @@ def test_fates_by_year_follow_each_tonne_of_film():
     assert y21["utilised"] == pytest.approx(3060) and y21["disposed"] == pytest.approx(1740)
     assert y21["stored"] == pytest.approx(792.0333, abs=1e-3) and y21["discarded"] == pytest.approx(407.9667, abs=1e-3)
     assert f.groupby("year")["tonnes"].sum().tolist() == pytest.approx(USED)
+
+
+# --- stock-driven stocks: the inflows from a stock path (issue 16 item 2) ----------------------------------
+
+def stock_driven_park(closing: list[float], lifetime: dict, opening: float = 0.0, first: int = 2020,
+                      given_inflows: dict[int, float] | None = None) -> mfa.Park:
+    """A city whose in-use stock of steel products is given by its closing each year: the products bought (the
+    inflow) and those scrapped (the outflow) left blank for the stock-driven model."""
+    years = range(first, first + len(closing))
+    given = given_inflows or {}
+    procs = [{"id": p, "name": p, "kind": k} for p, k in
+             (("plant", "production"), ("city", "consumption"), ("scrap", "collection"), ("out", "export"))]
+    flows = ([{"source": "plant", "target": "city", "material": "steel_products", "value": given.get(y),
+               "year": y} for y in years]
+             + [{"source": "city", "target": "scrap", "material": "steel_products", "value": None, "year": y}
+                for y in years]
+             + [{"source": "scrap", "target": "out", "material": "steel_products", "value": None, "year": y}
+                for y in years])
+    stocks = [{"process": "city", "material": "steel_products", "opening": opening if y == first else None,
+               "closing": c, "year": y} for y, c in zip(years, closing)]
+    return mfa.Park.from_frames(processes=procs, flows=flows, stocks=stocks,
+                                lifetimes=[{"process": "city", "material": "steel_products", **lifetime}],
+                                info={"year": first})
+
+
+def test_stock_driven_fixed_lifetime_by_hand():
+    # a fixed lifetime of 2 a, entering at the end of the year: to hold 10, 30, 50 t the city buys 10, 20 and
+    # 30 t (50 = 30 + 20 + what is left of 10 after 2 years: 0), and scraps the 10 t of 2020 in 2022
+    park = stock_driven_park([10, 30, 50], {"model": "fixed", "mean": 2, "timing": "end"})
+    t = mfa.stocks(park).table.query("process == 'city'")
+    assert t[["year", "inflow", "outflow", "stock", "stock_change"]].values.tolist() == [
+        [2020, 10, 0, 10, 10], [2021, 20, 0, 30, 20], [2022, 30, 10, 50, 20]]
+    assert park.flows.query("source == 'plant'")["value"].tolist() == [10, 20, 30]
+    assert mfa.balance(park.for_year(2022)).processes.set_index("process").loc["city", "status"] == "balanced"
+
+
+@pytest.mark.parametrize("name, lifetime, decimals", [
+    ("FIXED", {"model": "fixed", "mean": 5}, 12),
+    ("NORMAL", {"model": "normal", "mean": 5, "std": 1.5}, 8),
+    ("WEIBULL", {"model": "weibull", "shape": 1.2, "scale": 1}, 8)])
+def test_stock_driven_park_reproduces_odym(name, lifetime, decimals):
+    """ODYM test_stock_driven_model_{fixed,normallyDist,WeibullDist}Lifetime (values in tests/test_lifetime.py,
+    end-of-year timing): the stock path of ODYM given as a park's closing stocks gives back the inflows 1 … 10,
+    and the park's cohort table is ODYM's stock by cohort."""
+    import tests.test_lifetime as odym
+
+    path = getattr(odym, f"STOCK_T_{name}")
+    park = stock_driven_park(path.tolist(), {**lifetime, "timing": "end"}, first=2000)
+    result = mfa.stocks(park)
+    t = result.table.query("process == 'city'")
+    np.testing.assert_array_almost_equal(t["inflow"].to_numpy(), odym.INFLOW_1_TO_10, decimals)
+    np.testing.assert_array_almost_equal(t["stock"].to_numpy(), path, 12)
+    by_cohort = getattr(odym, f"STOCK_TC_{name}")
+    c = result.cohorts()
+    wide = c.pivot(index="year", columns="cohort", values="stock").reindex(columns=range(2000, 2010)).fillna(0)
+    np.testing.assert_array_almost_equal(wide.to_numpy(), by_cohort, decimals)
+
+
+def test_stock_driven_with_a_legacy_stock_held_steady():
+    # exponential lifetime (Weibull shape 1, scale 20 a), entering mid-year; the stock held at 1 000 t from a
+    # legacy of 1 000 t: S = S e^(−1/20) + I e^(−0.5/20), so I = S (1 − e^(−1/20)) / e^(−1/40) each year, and
+    # what leaves equals what enters
+    park = stock_driven_park([1000.0] * 4, {"model": "weibull", "shape": 1, "scale": 20}, opening=1000.0)
+    t = mfa.stocks(park).table.query("process == 'city'")
+    need = 1000 * (1 - math.exp(-1 / 20)) / math.exp(-1 / 40)
+    assert need == pytest.approx(50.00, abs=0.01)
+    assert t["inflow"].tolist() == pytest.approx([need] * 4, rel=1e-9)
+    assert t["outflow"].tolist() == pytest.approx([need] * 4, rel=1e-9)
+    # the cohort table: the legacy keeps e^(−t/20); the cohort of 2020 keeps I e^(−(t − 2020 + ½)/20)
+    c = mfa.stocks(park).cohorts()
+    legacy = c[c["cohort"].isna()]["stock"].to_numpy()
+    assert legacy == pytest.approx(1000 * np.exp(-np.arange(1, 5) / 20), rel=1e-9)
+    first = c[c["cohort"] == 2020]["stock"].to_numpy()
+    assert first == pytest.approx(need * np.exp(-(np.arange(4) + 0.5) / 20), rel=1e-9)
+    sums = c.groupby("year")[["stock", "outflow"]].sum()
+    assert sums["stock"].tolist() == pytest.approx(t["stock"].tolist(), rel=1e-9)
+    assert sums["outflow"].tolist() == pytest.approx(t["outflow"].tolist(), rel=1e-9)
+
+
+def test_stock_driven_problems_are_located(tmp_path):
+    # a stock that falls faster than its lifetime releases needs a negative inflow: refused at that inflow
+    with pytest.raises(ParkError, match="less than the other inflows given") as e:
+        stock_driven_park([10, 30, 0], {"model": "fixed", "mean": 2, "timing": "end"})
+    assert any(i.column == "value" and "2022" in i.message for i in e.value.issues)
+    # an inflow given in one year must be what the path needs
+    with pytest.raises(ParkError, match="add up to 25 t/a, but its stock path"):
+        stock_driven_park([10, 30, 50], {"model": "fixed", "mean": 2, "timing": "end"}, given_inflows={2021: 25})
+    # given and right: accepted
+    park = stock_driven_park([10, 30, 50], {"model": "fixed", "mean": 2, "timing": "end"}, given_inflows={2021: 20})
+    assert park.flows.query("source == 'plant'")["value"].tolist() == [10, 20, 30]
+    # in files: row and column of the inflow
+    flows = ("source,target,material,value,year\n"
+             + "".join(f"plant,city,steel_products,,{y}\ncity,scrap,steel_products,,{y}\n" for y in (2020, 2021)))
+    stocks = "process,material,opening,closing,year\ncity,steel_products,0,10,2020\ncity,steel_products,,2,2021\n"
+    folder = lifetime_park(tmp_path, "process,material,model,mean,timing\ncity,steel_products,fixed,5,end\n",
+                           flows, stocks)
+    with pytest.raises(ParkError) as e:
+        mfa.read_park(folder)
+    [issue] = [i for i in e.value.issues if "stock path" in i.message]
+    assert (issue.row, issue.column) == (4, "value")   # plant,city of 2021: row 4 as a spreadsheet shows it
+    assert main(["stocks", str(folder)]) == 2
+
+
+def test_cli_stocks_cohorts(capsys):
+    assert main(["stocks", "farm_film", "--cohorts", "--json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert sorted(doc) == ["cohorts", "stocks"]
+    assert sorted(doc["cohorts"][0]) == ["cohort", "material", "outflow", "process", "stock", "year"]
+    legacy_2021 = [r for r in doc["cohorts"] if r["year"] == 2021 and r["cohort"] is None][0]
+    assert legacy_2021["stock"] == pytest.approx(20000 * math.exp(-0.02))
+    assert main(["stocks", "farm_film", "--json"]) == 0
+    assert sorted(json.loads(capsys.readouterr().out)) == ["stocks"]   # the document without --cohorts
+    assert main(["stocks", "farm_film", "--cohorts"]) == 0
+    assert "legacy" in capsys.readouterr().out
+
+
+from hypothesis import assume, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from tests.test_lifetime import lifetimes as lifetime_models  # noqa: E402
+
+
+@settings(derandomize=True, max_examples=40, deadline=None)
+@given(lt=lifetime_models(), inflow=st.lists(st.floats(0, 1e4, allow_nan=False), min_size=1, max_size=12),
+       opening=st.sampled_from([0.0, 500.0]))
+def test_property_stock_driven_park_meets_its_path(lt, inflow, opening):
+    """Any lifetime and any path a stock can follow (left by non-negative inflows): the park's stock is the
+    path to 1e-9, stock change = inflow − outflow, and the cohorts sum to the totals."""
+    from mfa.lifetime import inflow_driven
+
+    assume(float(lt.survival(1)[0, 0]) >= 0.1)
+    row = {"model": lt.model, "timing": lt.timing, **{k: float(np.ravel(getattr(lt, k))[0])
+                                                      for k in mfa.lifetime.MODELS[lt.model]}}
+    assume(opening == 0 or lt.model != "fixed" or row["mean"] >= 1)
+    path = inflow_driven(np.array(inflow), lt).stock
+    if opening:
+        from mfa.dynamic_stocks import lifetime_model
+        path = lifetime_model(np.array(inflow), row, opening)[1]
+    try:
+        park = stock_driven_park(path.tolist(), row, opening=opening)
+    except ParkError as e:
+        # a path that only rounding makes fall faster than its cohorts leave
+        assert all("stock path" in i.message or "lifetime" in i.message for i in e.issues)
+        assume(False)
+    t = mfa.stocks(park).table.query("process == 'city'")
+    scale = max(1.0, float(np.abs(path).max()), float(t["inflow"].abs().max()))
+    np.testing.assert_allclose(t["stock"].to_numpy(), path, rtol=0, atol=1e-9 * scale)
+    np.testing.assert_allclose(t["stock_change"].to_numpy(), (t["inflow"] - t["outflow"]).to_numpy(), rtol=0,
+                               atol=1e-9 * scale)
+    c = mfa.stocks(park).cohorts().groupby("year")[["stock", "outflow"]].sum()
+    np.testing.assert_allclose(c["stock"].to_numpy(), path, rtol=0, atol=1e-7 * scale)
+    np.testing.assert_allclose(c["outflow"].to_numpy(), t["outflow"].to_numpy(), rtol=0, atol=1e-7 * scale)

@@ -424,6 +424,12 @@ def print_json_result(result: Any) -> None:
     sys.stdout.write(result.to_json() + "\n")
 
 
+#: The frame of a printed error in English (the Chinese: mfa.i18n.ISSUE_WORDS_ZH, imported only when asked for).
+ERROR_WORDS = {"problems": "error: {n} problem{s} in the input:",
+               "more_problems": "… and {n} more (use --json to see all)", "error": "error: {text}"}
+
+
+
 def report_error(exc: BaseException, args: argparse.Namespace | None = None) -> int:
     """Print a user error (exit 2) or an internal error (exit 3), never a traceback unless --debug.
 
@@ -433,7 +439,8 @@ def report_error(exc: BaseException, args: argparse.Namespace | None = None) -> 
         What the command raised.
     args : argparse.Namespace, optional
         The command's arguments (``--json``: the error is also printed as a JSON document; ``--debug``: an
-        internal error is raised again, with its traceback).
+        internal error is raised again, with its traceback; ``--lang zh``: a user error is printed in Chinese,
+        each located issue by its code, see :meth:`mfa.errors.Issue.text`; the JSON document stays as it is).
 
     Returns
     -------
@@ -448,22 +455,40 @@ def report_error(exc: BaseException, args: argparse.Namespace | None = None) -> 
     ...     code = report_error(KeyError("x"))
     >>> code, err.getvalue().splitlines()[0]
     (3, "internal error: KeyError: 'x'")
+    >>> from mfa.errors import Issue, Message
+    >>> bad = ParkError([Issue("flows.csv", Message("not a number", "input.not_what", what="a number"), row=2,
+    ...                        column="value", value="abc")])
+    >>> with contextlib.redirect_stderr(io.StringIO()) as err:
+    ...     code = report_error(bad, argparse.Namespace(lang="zh"))
+    >>> print(err.getvalue().rstrip())
+    错误：输入中有 1 处问题：
+      - flows.csv，第 2 行，“value”列：不是有效的数字（值：'abc'）
     """
     as_json = bool(getattr(args, "json", False))
+    lang = "zh" if getattr(args, "lang", "en") == "zh" else "en"
+    if lang == "zh":
+        from mfa.i18n import ISSUE_WORDS_ZH as words
+    else:
+        words = ERROR_WORDS
     if isinstance(exc, ParkError):
         if as_json:
             print_json({"error": "invalid input", "issues": [i.to_dict() for i in exc.issues]})
         n = len(exc.issues)
-        print(f"error: {n} problem{'s' if n != 1 else ''} in the input:", file=sys.stderr)
+        print(words["problems"].format(n=n, s="s" if n != 1 else ""), file=sys.stderr)
         for issue in exc.issues[:MAX_PRINTED_ISSUES]:
-            print(f"  - {issue}", file=sys.stderr)
+            print(f"  - {issue.text(lang)}", file=sys.stderr)
         if n > MAX_PRINTED_ISSUES:
-            print(f"  … and {n - MAX_PRINTED_ISSUES} more (use --json to see all)", file=sys.stderr)
+            print("  " + words["more_problems"].format(n=n - MAX_PRINTED_ISSUES), file=sys.stderr)
         return 2
     if isinstance(exc, (MfaError, OSError)):  # a missing file, a full disk, a read-only file system…
         if as_json:
             print_json({"error": str(exc)})
-        print(f"error: {exc}", file=sys.stderr)
+        said = str(exc)
+        if lang == "zh" and isinstance(exc, MfaError) and exc.args and getattr(exc.args[0], "code", None):
+            from mfa.i18n import say_zh
+
+            said = say_zh(exc.args[0])
+        print(words["error"].format(text=said), file=sys.stderr)
         return 2
     if getattr(args, "debug", False):
         raise exc

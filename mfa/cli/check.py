@@ -8,6 +8,7 @@ from typing import Any
 
 from mfa.cli._common import (finish_command, add_solve_flags, add_tolerance_flags, load_park, park_command, prepare_park,
                              print_json)
+from mfa.formatting import LANGUAGES
 
 HELP = ("validate a park and check that every process balances (exit 0 ok, 1 imbalanced or not checkable, "
         "2 invalid input)")
@@ -31,8 +32,8 @@ def register(sub: Any) -> None:
     >>> sub = argparse.ArgumentParser(prog="mfa").add_subparsers()
     >>> register(sub)
     >>> args = sub.choices["check"].parse_args(["hazardous", "--json"])
-    >>> args.park, args.json
-    ('hazardous', True)
+    >>> args.park, args.json, args.lang
+    ('hazardous', True, 'en')
     """
     p = park_command(sub, "check", HELP, HELP + ". Residual = inputs − outputs − stock change; a process balances "
                      "when |residual| ≤ abs-tol or ≤ rel-tol × max(inputs, outputs). Unknown flows that the "
@@ -40,6 +41,8 @@ def register(sub: Any) -> None:
                      "process was checked and balances.")
     add_tolerance_flags(p)
     add_solve_flags(p)
+    p.add_argument("--lang", choices=LANGUAGES, default="en",
+                   help="language of the input errors (zh: each located problem in Chinese)")
     finish_command(p, run)
 
 
@@ -157,8 +160,14 @@ def _check(park: Any, solved: Any, args: argparse.Namespace) -> tuple[int, dict]
                                 "computed": computed if computed is not None else [],
                                 "unchecked": unchecked[["process", "name", "kind", "status", "n_unknown"]],
                                 "solver": solved.note if solved is not None else ""}
-    for w in warnings:
-        print(f"warning: {w}", file=sys.stderr)
+    if getattr(args, "lang", "en") == "zh":
+        from mfa.i18n import ISSUE_WORDS_ZH
+
+        for w in warnings:
+            print(ISSUE_WORDS_ZH["warning"].format(text=w.text("zh")), file=sys.stderr)
+    else:
+        for w in warnings:
+            print(f"warning: {w}", file=sys.stderr)
     print(f"{park.info.name}: {len(p)} processes, {len(park.flows)} flows — input valid")
     if solved is not None and solved.messages:
         for m in solved.messages:

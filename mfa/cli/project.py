@@ -11,11 +11,14 @@ from mfa.cli._common import (add_park_argument, finish_command, load_park, park_
 HELP = "continue a park year by year to a later year, as a scenario says (stocks with lifetimes run on)"
 DESCRIPTION = HELP + """.
 
-Each projected year repeats the park's last year (its flows, their transfer coefficients, its stocks held);
+Each projected year repeats the park's last year (its flows, their transfer coefficients; a store's stock follows its flows);
 a stock with a lifetime takes the new years' inflows and releases what its lifetime says. SCENARIO is a CSV
 file of rows flow,column,year,value: the flow's value (column value) or transfer coefficient (column tc) in a
 projected year, linear between the years given, held after the last; a blank value makes the flow unknown
 from that year on (the balances compute it); a tc makes the flow's value unknown (the share decides it).
+A new plant: a row PLANT,capacity,YEAR,T/A (optional columns kind, name, name_zh), rows SOURCE>PLANT:MATERIAL,take,YEAR,[most
+t/a] with the optional column instead_of (where the tonnes go today; blank: the store's own stock) and rows
+PLANT>TARGET:MATERIAL,tc,YEAR,SHARE (docs/time.md, "A new plant").
 Prints the rates by year and the stocks by year (--json: {"indicators": [...], "stocks": [...]}); -o writes
 the projected park (a folder, .yaml or .xlsx)."""
 
@@ -80,7 +83,8 @@ def run(args: argparse.Namespace) -> int:
     from mfa.projection import project
     from mfa.time_series import indicator_series
 
-    park = project(load_park(args.park), args.until, args.scenario)
+    source = load_park(args.park)
+    park = project(source, args.until, args.scenario)
     written = str(write_park_output(park, args.output, args)) if args.output else None
     series = indicator_series(park)
     held = stocks(park)
@@ -102,6 +106,7 @@ def run(args: argparse.Namespace) -> int:
     print("Stocks by year (t on 31 December)")
     with table_options(160, float_format=tonnes):
         print(held.table.pivot(index=["process", "material"], columns="year", values="stock").to_string())
+    _print_plants(park, source, args)
     if needed is not None:
         print()
         print("What it takes: tonnes more utilised (≥ target) or less disposed (≤ target) to meet each target")
@@ -110,6 +115,24 @@ def run(args: argparse.Namespace) -> int:
     if written:
         print(f"wrote {written}")
     return 0
+
+
+def _print_plants(park: Any, source: Any, args: argparse.Namespace) -> None:
+    """The flows of the scenario's new plants by projected year (what each takes, from where, what it sends)."""
+    if not args.scenario:
+        return
+    from mfa.projection import read_scenario
+
+    rows = read_scenario(args.scenario, source, args.until)
+    plants = set(rows.loc[rows["column"] == "capacity", "flow"])
+    if not plants:
+        return
+    f = park.flows
+    f = f[(f["source"].isin(plants) | f["target"].isin(plants)) & (f["year"] > source.years[-1])]
+    print()
+    print("New plants of the scenario (t/a: what each takes and from where, what it sends out)")
+    with table_options(160, float_format=tonnes):
+        print(f.pivot_table(index="id", columns="year", values="value", sort=False).to_string())
 
 
 def show_reconcile_series(args: argparse.Namespace, park: Any) -> int:

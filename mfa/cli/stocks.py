@@ -17,8 +17,9 @@ DESCRIPTION = HELP + """.
 One row per stock (a process and material of the stocks or lifetimes table) and year: inflow and outflow
 (t/a, the flows of the material into and out of the process), stock (t on 31 December) and stock_change
 (closing − opening, t/a). A stock with a lifetime (lifetimes table) has its blank outflows computed from its
-past inflows, and its legacy opening stock ages as if left by a constant inflow (docs/time.md). Unknown flows
-that the balances determine are computed first (--as-given: not)."""
+past inflows, and its legacy opening stock ages as if left by a constant inflow (docs/time.md); one whose
+closing is given in every year and whose inflow is left blank is stock-driven (its inflows come from the
+path). Unknown flows that the balances determine are computed first (--as-given: not)."""
 
 
 def register(sub: Any) -> None:
@@ -44,6 +45,8 @@ def register(sub: Any) -> None:
     """
     p = park_command(sub, "stocks", HELP, DESCRIPTION)
     add_solve_flags(p)
+    p.add_argument("--cohorts", action="store_true", help="also the cohort table of each stock with a lifetime: "
+                   "what is left of each year's inflow (--json: the key cohorts)")
     finish_command(p, run)
 
 
@@ -74,10 +77,15 @@ def run(args: argparse.Namespace) -> int:
 
     park = load_park(args.park)
     result = stocks(park, solve=not args.as_given)
+    if getattr(args, "cohorts", False):
+        from mfa.results import jsonable
+
+        cohorts = result.cohorts()
+        return emit(args, result, lambda: _show_text(park, result, cohorts), cohorts=jsonable(cohorts))
     return emit(args, result, lambda: _show_text(park, result))
 
 
-def _show_text(park: Park, result: StockResult) -> None:
+def _show_text(park: Park, result: StockResult, cohorts: Any = None) -> None:
     t = result.table
     years = park.years
     span = f"{years[0]}–{years[-1]}" if len(years) > 1 else (str(years[0]) if years else "")
@@ -92,5 +100,11 @@ def _show_text(park: Park, result: StockResult) -> None:
         print()
         print("Lifetimes (outflows left blank are computed from the past inflows)")
         print(lt.drop(columns=["note"]).to_string(index=False, na_rep=""))
+    if cohorts is not None:
+        print()
+        print("Cohorts (stock: t on 31 December left of the inflow of year 'cohort'; outflow: t/a; legacy: every "
+              "cohort before the first year)")
+        with table_options(160, float_format=tonnes):
+            print(cohorts.astype({"cohort": object}).fillna({"cohort": "legacy"}).to_string(index=False))
     for m in result.messages:
         print(f"warning: {m.message}")

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from mfa.errors import Issue, MfaError, ParkError
+from mfa.errors import Issue, Message, MfaError, ParkError
 
 __all__ = ["read_tables", "read_raw", "RawPark", "write_park", "resolve_park_path"]
 
@@ -61,9 +61,12 @@ def resolve_park_path(path_or_name: str | Path) -> Path:
     from mfa.errors import suggest
 
     hint = suggest(str(path_or_name), example_parks())
-    raise MfaError(f"{path_or_name}: no such file or folder"
-                   + (f" — {hint}" if hint else
-                      f" (shipped example parks: {', '.join(example_parks()) or 'none'})"))
+    shipped_names = ", ".join(example_parks()) or "none"
+    if hint:
+        raise MfaError(Message(f"{path_or_name}: no such file or folder — {hint}", "read.no_such_park_hint",
+                               path=str(path_or_name), hint=hint))
+    raise MfaError(Message(f"{path_or_name}: no such file or folder (shipped example parks: {shipped_names})",
+                           "read.no_such_park", path=str(path_or_name), parks=shipped_names))
 
 
 def read_tables(path_or_name: str | Path, year: int | None = None) -> "ParkTables":
@@ -152,14 +155,17 @@ def read_raw(path_or_name: str | Path) -> RawPark:
     elif suffix in _EXCEL:
         tables, info, issues = read_excel(p)
     elif suffix == ".xls":
-        raise ParkError([Issue(str(p), "old Excel format (.xls) is not read",
-                               suggestion="save the workbook as .xlsx")])
+        raise ParkError([Issue(str(p), Message("old Excel format (.xls) is not read", "read.xls"),
+                               suggestion=Message("save the workbook as .xlsx", "hint.save_as_xlsx"))])
     elif suffix == ".csv":
-        raise ParkError([Issue(str(p), "a park is a folder of CSV files, not one CSV file",
-                               suggestion=f"pass the folder {p.parent}")])
+        raise ParkError([Issue(str(p), Message("a park is a folder of CSV files, not one CSV file", "read.one_csv"),
+                               suggestion=Message(f"pass the folder {p.parent}", "hint.pass_folder",
+                                                  folder=str(p.parent)))])
     else:
-        raise ParkError([Issue(str(p), f"unknown park format '{suffix}'",
-                               suggestion="use a folder of CSV files, a .yaml file or an .xlsx workbook")])
+        raise ParkError([Issue(str(p), Message(f"unknown park format '{suffix}'", "read.unknown_format",
+                                               suffix=suffix),
+                               suggestion=Message("use a folder of CSV files, a .yaml file or an .xlsx workbook",
+                                                  "hint.park_formats"))])
     return RawPark(tables, info, issues, refused, str(p))
 
 

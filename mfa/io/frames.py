@@ -16,8 +16,8 @@ import pandas as pd
 
 from mfa.conventions import (CATEGORIES, FATES, FLOW_COLUMNS, LIFETIME_COLUMNS, MATERIAL_COLUMNS,
                              PROCESS_COLUMNS, PROCESS_KINDS, STOCK_COLUMNS)
-from mfa.errors import Issue, ParkError, RawTable, suggest
-from mfa.validation import TableChecker, cell_text, grouped_issues, in_set, row_of
+from mfa.errors import Issue, Message, ParkError, RawTable, suggest
+from mfa.validation import TableChecker, cell_text, grouped_issues, in_set, row_of, use_one_of
 
 
 __all__ = ["ParkTables", "validate_tables", "park_from_frames", "park_settings", "raw_from_frame",
@@ -38,6 +38,8 @@ KNOWN_COLUMNS = {
 }
 _HW = re.compile(r"^HW\d{2}$")
 MAX_TONNES = 1e13  # t/a or t: a thousand times the world's yearly material extraction
+DEFINE_PROCESS = Message("define it in processes", "hint.define_process")
+FLOW_UNITS_HINT = Message("use t/a, t/d, kt/a, 万t/a, 万吨/年, kg/h …", "hint.flow_units")
 
 
 # -- raw tables from DataFrames -------------------------------------------------------------------
@@ -95,8 +97,9 @@ def _out_of_range(c: "TableChecker", values: np.ndarray, column: str, unit: str)
     """Flag values that overflow, or exceed any plausible amount, once converted; they become NaN."""
     with np.errstate(invalid="ignore", over="ignore"):
         bad = ~np.isfinite(values) & ~np.isnan(values) | (np.abs(values) > MAX_TONNES)
-    c.add(bad, column, f"value out of range once converted to {unit} (more than {MAX_TONNES:.0e} {unit})",
-          suggestion="check the number and its unit")
+    c.add(bad, column, Message(f"value out of range once converted to {unit} (more than {MAX_TONNES:.0e} {unit})",
+                               "park.out_of_range", unit=unit, limit=f"{MAX_TONNES:.0e}"),
+          suggestion=Message("check the number and its unit", "hint.check_unit"))
     out = values.copy()
     out[bad] = np.nan
     return out
@@ -114,14 +117,15 @@ def _info(raw_info: Any, issues: list[Issue], file: str):
         data, where = {}, {}
         f = raw_info.frame
         if not {"key", "value"} <= set(f.columns):
-            issues.append(Issue(raw_info.file, "park metadata needs the columns 'key' and 'value'"))
+            issues.append(Issue(raw_info.file, Message("park metadata needs the columns 'key' and 'value'",
+                                                       "park.key_value_columns")))
             return ParkInfo()
         for i, (k, v) in enumerate(zip(f["key"], f["value"])):
             if k == "":
                 continue
             if k in where:
-                issues.append(raw_info.issue(i, "key", "duplicate park setting", k,
-                                             f"already given at {_where(raw_info, where[k])}"))
+                issues.append(raw_info.issue(i, "key", Message("duplicate park setting", "park.duplicate_setting"),
+                                             k, _already_given(raw_info.rows[where[k]])))
                 continue
             if v != "":
                 data[k] = v
@@ -139,8 +143,10 @@ def _info(raw_info: Any, issues: list[Issue], file: str):
             msg = err["msg"]
             sugg = None
             if err["type"] == "extra_forbidden":
-                msg = f"unknown park setting '{key}'"
-                sugg = suggest(key, ParkInfo.model_fields) or "known settings: " + ", ".join(ParkInfo.model_fields)
+                msg = Message(f"unknown park setting '{key}'", "park.unknown_setting", key=key)
+                known = ", ".join(ParkInfo.model_fields)
+                sugg = suggest(key, ParkInfo.model_fields) or Message("known settings: " + known,
+                                                                      "hint.known_settings", settings=known)
             if isinstance(raw_info, RawTable):
                 base = loc(key)
                 issues.append(Issue(base.file, msg, row=base.row, column=base.column, value=data.get(key),
@@ -155,15 +161,17 @@ def _info(raw_info: Any, issues: list[Issue], file: str):
     try:
         flow_factor(info.unit, info.days_per_year)
     except UnitError as e:
-        issues.append(Issue(file, f"park default unit: {e}", column="unit", value=info.unit,
+        issues.append(Issue(file, Message(f"park default unit: {e}", "park.default_unit", error=e.message),
+                            column="unit", value=info.unit,
                             path="park.unit"))
         info = info.model_copy(update={"unit": "t/a"})
     return info
 
 
-def _where(raw: RawTable, i: int) -> str:
-    loc = raw.rows[i]
-    return loc if isinstance(loc, str) else f"row {loc}"
+def _already_given(loc: Any) -> Message:
+    if isinstance(loc, str):
+        return Message(f"already given at {loc}", "hint.already_given_at", path=loc)
+    return Message(f"already given at row {loc}", "hint.already_given_row", row=int(loc))
 
 
 # Values Excel shows for a formula that failed; in a cell they are never an id, a name or a number.
@@ -211,12 +219,16 @@ def _check_cells(raw: RawTable, issues: list[Issue]) -> RawTable:
         err = _starting_with(text, "#")
         if err.any():
             err = err & in_set(text.where(err, "").str.upper(), EXCEL_ERRORS)
-            issues.extend(grouped_issues(raw, err, str(col), "an Excel error value, not data", text,
-                                         "correct the formula in the original sheet, then paste the values"))
+            issues.extend(grouped_issues(raw, err, str(col), Message("an Excel error value, not data",
+                                                                     "park.excel_error"), text,
+                                         Message("correct the formula in the original sheet, then paste the values",
+                                                 "hint.correct_formula")))
         long = _longer_than(text, MAX_CELL)
         for i in np.flatnonzero(long):  # a handful at most: the file-size limit bounds them
-            issues.append(raw.issue(int(i), str(col), f"a cell of {len(text.iat[i]):,} characters: more than "
-                                    f"a cell holds ({MAX_CELL:,})", text.iat[i]))
+            n = len(text.iat[i])
+            issues.append(raw.issue(int(i), str(col), Message(f"a cell of {n:,} characters: more than a cell holds "
+                                                              f"({MAX_CELL:,})", "park.long_cell", n=n, limit=MAX_CELL),
+                                    text.iat[i]))
         bad = err | long
         if bad.any():
             if not changed:
@@ -244,8 +256,9 @@ def _materials(raw: RawTable | None, issues: list[Issue]) -> pd.DataFrame:
         "note": c.text("note"),
     })
     bad_hw = (out["hw_code"] != "") & ~out["hw_code"].str.match(_HW)
-    c.add(bad_hw.to_numpy(), "hw_code", "hazardous-waste code must look like HW08",
-          suggestion="use the category code of the National Hazardous Waste List (2021), HW01–HW50")
+    c.add(bad_hw.to_numpy(), "hw_code", Message("hazardous-waste code must look like HW08", "park.hw_code"),
+          suggestion=Message("use the category code of the National Hazardous Waste List (2021), HW01–HW50",
+                             "hint.hw_code"))
     return out
 
 
@@ -253,11 +266,11 @@ def _processes(raw: RawTable | None, issues: list[Issue], refused: bool = False)
     cols = list(PROCESS_COLUMNS)
     if raw is None:
         if not refused:  # a refused file has its own message already
-            issues.append(Issue("processes", "no processes given"))
+            issues.append(Issue("processes", Message("no processes given", "park.no_processes")))
         return pd.DataFrame({col: pd.Series(dtype=object) for col in cols})
     c = TableChecker(raw, issues)
     if c.n == 0:
-        issues.append(Issue(raw.file, "no processes: the table has no rows"))
+        issues.append(Issue(raw.file, Message("no processes: the table has no rows", "park.no_process_rows")))
     if not c.required(REQUIRED["processes"]):
         return pd.DataFrame({col: pd.Series(dtype=object) for col in cols})
     ids = c.ids("id", "process")
@@ -281,9 +294,10 @@ def _process_fates(c: "TableChecker") -> pd.Series:
     fate = c.choice("fate", FATES, "fate", blank_ok=True)
     kind = c.text("kind")
     wrong = ((fate != "") & kind.isin(PROCESS_KINDS) & ~kind.isin(FATE_PROCESS_KINDS)).to_numpy()
-    c.add(wrong, "fate", "a fate is for processes that end waste (export, landfill, treatment, environment, "
-          "production, consumption); collection and storage pass their waste on",
-          suggestion="leave it blank, or put the fate on the flows leaving this process")
+    c.add(wrong, "fate", Message("a fate is for processes that end waste (export, landfill, treatment, environment, "
+                                 "production, consumption); collection and storage pass their waste on",
+                                 "park.fate_of_passing_process"),
+          suggestion=Message("leave it blank, or put the fate on the flows leaving this process", "hint.fate_on_flows"))
     return fate
 
 
@@ -314,7 +328,7 @@ def _flow_ids(source: pd.Series, target: pd.Series, material: pd.Series, route: 
     return out
 
 
-def _material_hint(value: str, known: set[str]) -> str:
+def _material_hint(value: str, known: set[str]) -> Message:
     """A suggestion for an unknown material: the close ids and the close Chinese names (粉煤灰 (fly_ash))."""
     from mfa.catalogue import material_aliases
 
@@ -322,9 +336,12 @@ def _material_hint(value: str, known: set[str]) -> str:
     names = material_aliases()
     close = [n for n in names if value and (value in n or n in value)][:5]
     zh = ", ".join(f"{n} ({names[n]})" for n in close)
-    hints = [h for h in (by_name, ("Chinese names: " + zh) if zh else "") if h]
-    return "; ".join(hints) or ("define it in materials, or give its catalogue id or Chinese name "
-                                "(flows/materials.csv)")
+    if by_name and zh:
+        return Message(f"{by_name}; Chinese names: {zh}", "hint.material_both", hint=by_name, names=zh)
+    if zh:
+        return Message(f"Chinese names: {zh}", "hint.material_names", names=zh)
+    return by_name or Message("define it in materials, or give its catalogue id or Chinese name "
+                              "(flows/materials.csv)", "hint.define_material")
 
 
 def _repeats(ids: pd.Series) -> bool:
@@ -344,11 +361,11 @@ def _flows(raw: RawTable | None, issues: list[Issue], processes: pd.DataFrame,
     cols = list(FLOW_COLUMNS)
     empty = pd.DataFrame({col: pd.Series(dtype=object) for col in cols})
     if raw is None:
-        issues.append(Issue("flows", "no flows given"))
+        issues.append(Issue("flows", Message("no flows given", "park.no_flows")))
         return empty, None, False
     c = TableChecker(raw, issues)
     if c.n == 0:
-        issues.append(Issue(raw.file, "no flows: the table has no rows"))
+        issues.append(Issue(raw.file, Message("no flows: the table has no rows", "park.no_flow_rows")))
     if not c.required(REQUIRED["flows"]):
         return empty, None, False
     from mfa.units import UnitError, flow_factor
@@ -363,7 +380,7 @@ def _flows(raw: RawTable | None, issues: list[Issue], processes: pd.DataFrame,
     for col, s, what in (("source", source, "process"), ("target", target, "process"),
                          ("material", material, "material")):
         blank = (s == "").to_numpy()
-        c.add(blank, col, f"blank {col}")
+        c.add(blank, col, Message(f"blank {col}", "input.blank", column=col))
         if what == "process":
             if not check_processes:
                 continue
@@ -374,26 +391,30 @@ def _flows(raw: RawTable | None, issues: list[Issue], processes: pd.DataFrame,
             unknown = ~blank & ~in_set(s, known_materials)
         if unknown.any():
             choices = pids.tolist() if what == "process" else known_materials
-            c.add(unknown, col, f"unknown {what}",
+            c.add(unknown, col, Message(f"unknown {what}", "input.unknown_choice", what=what),
                   suggestion=(lambda v, ch=choices, w=what: (_material_hint(v, ch) if w == "material"
-                                                              else suggest(v, ch) or "define it in processes")))
-    c.add(((source == target) & (source != "")).to_numpy(), "target", "self-loop: source and target are the same process")
+                                                              else suggest(v, ch) or DEFINE_PROCESS)))
+    c.add(((source == target) & (source != "")).to_numpy(), "target",
+          Message("self-loop: source and target are the same process", "park.self_loop"))
     kind_at = np.append(kinds, "")  # row -1 (no such process) has no kind
     if pids.is_unique:
         into_import, out_of_export = kind_at[ends["target"]] == "import", kind_at[ends["source"]] == "export"
     else:  # the checks name every process of that id (the duplicate itself is reported with the processes)
         into_import = in_set(target, set(pids[kinds == "import"]))
         out_of_export = in_set(source, set(pids[kinds == "export"]))
-    c.add(into_import, "target", "a flow into an import process",
-          suggestion="imports only send material into the park; use an export or landfill process instead")
-    c.add(out_of_export, "source", "a flow out of an export process",
-          suggestion="exports only receive material; use an import process as the source")
+    c.add(into_import, "target", Message("a flow into an import process", "park.into_import"),
+          suggestion=Message("imports only send material into the park; use an export or landfill process instead",
+                             "hint.into_import"))
+    c.add(out_of_export, "source", Message("a flow out of an export process", "park.out_of_export"),
+          suggestion=Message("exports only receive material; use an import process as the source",
+                             "hint.out_of_export"))
 
     value, inline = c.numbers("value", allow_unit=True)
     unit = c.text("unit")
     unit = unit.where(unit != "", inline)
     both = (c.text("unit") != "") & (inline != "")
-    c.add(both.to_numpy(), "value", "a unit is written both in 'value' and in 'unit'", suggestion="keep one")
+    c.add(both.to_numpy(), "value", Message("a unit is written both in 'value' and in 'unit'", "park.two_units"),
+          suggestion=Message("keep one", "hint.keep_one"))
     unit = unit.where(unit != "", info.unit)
     factors = np.ones(c.n)
     codes, uniques = pd.factorize(unit, sort=False)
@@ -402,9 +423,7 @@ def _flows(raw: RawTable | None, issues: list[Issue], processes: pd.DataFrame,
             factors[codes == k] = flow_factor(u, info.days_per_year)
         except UnitError as e:
             factors[codes == k] = np.nan
-            msg = str(e)
-            c.add(codes == k, "unit", msg.split(" (")[0] if "unknown" in msg else msg,
-                  suggestion="use t/a, t/d, kt/a, 万t/a, 万吨/年, kg/h …")
+            c.add(codes == k, "unit", e.short, suggestion=FLOW_UNITS_HINT)
 
     sigma_text = c.text("sigma")
     pct = sigma_text.str.endswith("%")
@@ -412,11 +431,12 @@ def _flows(raw: RawTable | None, issues: list[Issue], processes: pd.DataFrame,
     sig_raw = RawTable(raw.name, raw.file, pd.DataFrame({"sigma": sigma_num}), raw.rows)
     sig, _ = TableChecker(sig_raw, issues).numbers("sigma", nonnegative=False, what="a standard uncertainty")
     neg = sig < 0
-    c.add(neg, "sigma", "negative standard uncertainty")
+    c.add(neg, "sigma", Message("negative standard uncertainty", "park.negative_sigma"))
     sig[neg] = np.nan
     pct_np = pct.to_numpy()
     no_base = pct_np & np.isnan(value) & ~np.isnan(sig)
-    c.add(no_base, "sigma", "a percentage uncertainty needs a value", suggestion="give sigma in t/a for an unknown flow, or give the value")
+    c.add(no_base, "sigma", Message("a percentage uncertainty needs a value", "park.percent_sigma"),
+          suggestion=Message("give sigma in t/a for an unknown flow, or give the value", "hint.percent_sigma"))
     with np.errstate(invalid="ignore", over="ignore"):
         sigma = np.where(pct_np, sig / 100.0 * value * factors, sig * factors)
         value = value * factors
@@ -424,7 +444,8 @@ def _flows(raw: RawTable | None, issues: list[Issue], processes: pd.DataFrame,
     sigma = _out_of_range(c, sigma, "sigma", "t/a")
 
     tc, _ = c.numbers("tc", what="a transfer coefficient")
-    c.add(tc > 1, "tc", "transfer coefficient outside [0, 1]", suggestion="tc is a share of the source's input, e.g. 0.35")
+    c.add(tc > 1, "tc", Message("transfer coefficient outside [0, 1]", "park.tc_range"),
+          suggestion=Message("tc is a share of the source's input, e.g. 0.35", "hint.tc_share"))
     tc_sigma, _ = c.numbers("tc_sigma", what="a standard uncertainty")
     fate = c.choice("fate", FATES, "fate", blank_ok=True)
     tc_given = ~np.isnan(tc)
@@ -435,14 +456,15 @@ def _flows(raw: RawTable | None, issues: list[Issue], processes: pd.DataFrame,
         var = np.where(tc_given & ~np.isnan(tc_sigma), np.nan_to_num(tc_sigma) ** 2, 0.0)
         allowance = 3 * np.sqrt(pd.Series(var).groupby(by_source).transform("sum").to_numpy())
         over = tc_given & (sums > 1 + allowance + 1e-9)
-        c.add(over, "tc", "transfer coefficients of this flow's source add up to more than 1",
+        c.add(over, "tc", Message("transfer coefficients of this flow's source add up to more than 1", "park.tc_sum"),
               values=pd.Series([f"{v:g} (sum {t:.6g})" for v, t in zip(tc, sums)]) if over.any() else None,
-              suggestion="the tc of a process's outgoing flows are shares of its input; together at most 1")
+              suggestion=Message("the tc of a process's outgoing flows are shares of its input; together at most 1",
+                                 "hint.tc_sum"))
     year_num, _ = c.numbers("year", nonnegative=False, what="a year")
     bad_year = ~np.isnan(year_num) & (year_num != np.round(year_num))
-    c.add(bad_year, "year", "not a whole year")
+    c.add(bad_year, "year", Message("not a whole year", "park.not_whole_year"))
     far = ~np.isnan(year_num) & ~bad_year & ((year_num < 1900) | (year_num > 2200))
-    c.add(far, "year", "year outside 1900–2200")
+    c.add(far, "year", Message("year outside 1900–2200", "park.year_range"))
     year_num[bad_year | far] = np.nan
     route = c.text("route")
     est = c.booleans("estimated") if c.has("estimated") else np.zeros(c.n, dtype=bool)
@@ -478,8 +500,8 @@ def _stocks(raw: RawTable | None, issues: list[Issue], processes: pd.DataFrame,
         unknown = (row_of(proc, processes["id"] if len(processes) else pd.Series([], dtype=object)) < 0)
         if unknown.any():
             pids = processes["id"].tolist() if len(processes) else []
-            c.add(unknown, "process", "unknown process",
-                  suggestion=lambda v: suggest(v, pids) or f"use one of: {', '.join(sorted(pids))}")
+            c.add(unknown, "process", Message("unknown process", "input.unknown_choice", what="process"),
+                  suggestion=lambda v: suggest(v, pids) or use_one_of(pids))
     mat = c.choice("material", known_materials, "material") if known_materials is not None else c.text("material")
     opening, _ = c.numbers("opening", what="a stock in t")
     closing, _ = c.numbers("closing", what="a stock in t")
@@ -492,11 +514,12 @@ def _stocks(raw: RawTable | None, issues: list[Issue], processes: pd.DataFrame,
         try:
             factors[codes == k] = stock_factor(u)
         except UnitError as e:
-            c.add(codes == k, "unit", str(e))
+            c.add(codes == k, "unit", e.message)
     key = proc + "\x00" + mat
     dup = key.duplicated(keep="first")
-    c.add(dup.to_numpy(), "material", "duplicate stock row for this process and material",
-          suggestion="give one row per process and material")
+    c.add(dup.to_numpy(), "material", Message("duplicate stock row for this process and material",
+                                              "park.duplicate_stock"),
+          suggestion=Message("give one row per process and material", "hint.one_row_per_process_material"))
     with np.errstate(invalid="ignore", over="ignore"):
         opening, closing, sigma = opening * factors, closing * factors, sigma * factors
     opening = _out_of_range(c, opening, "opening", "t")
@@ -674,7 +697,8 @@ class ParkTables:
         checked = self.unique_flow_ids and flows is self.flows
         dup = pd.Series(False) if checked or flows["id"].is_unique else flows["id"].duplicated(keep="first")
         if dup.any():
-            raise ParkError([Issue(self.source, "duplicate flow id (a generated flow has the id of another flow)",
+            raise ParkError([Issue(self.source, Message("duplicate flow id (a generated flow has the id of another "
+                                                        "flow)", "park.duplicate_generated_flow"),
                                    column="id", value=v) for v in flows.loc[dup, "id"]])
         used = set(flows["material"].unique()) | set(self.stocks["material"].unique())
         frame = lambda raw: raw.frame if raw is not None else pd.DataFrame()  # noqa: E731
@@ -788,7 +812,8 @@ def validate_tables(tables: Mapping[str, RawTable | None], info: Any, source: st
                 if col not in KNOWN_COLUMNS[name] and not col.startswith("_"):
                     close = suggest(col, KNOWN_COLUMNS[name])
                     if close:
-                        issues.append(Issue(raw.file, f"unknown column '{col}'", column=col,
+                        issues.append(Issue(raw.file, Message(f"unknown column '{col}'", "park.unknown_column",
+                                                              column=col), column=col,
                                             suggestion=close))
     park_info = _info(info, issues, source)
     tables = _chinese_names(tables)

@@ -12,7 +12,7 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
-from mfa.errors import Issue, ParkError
+from mfa.errors import Issue, Message, ParkError
 
 __all__ = ["MAX_ROWS", "MAX_CELL", "MAX_DEPTH", "MAX_INT_DIGITS", "MAX_FILE_BYTES", "check_rows",
            "check_file_size", "check_workbook", "load_yaml"]
@@ -51,8 +51,9 @@ def check_rows(file: str, n: int) -> None:
       - flows.csv: 5,000,001 rows: more than mfa reads in one table (5,000,000) — split the park, or aggregate its flows
     """
     if n > MAX_ROWS:
-        raise ParkError([Issue(file, f"{n:,} rows: more than mfa reads in one table ({MAX_ROWS:,})",
-                               suggestion="split the park, or aggregate its flows")])
+        raise ParkError([Issue(file, Message(f"{n:,} rows: more than mfa reads in one table ({MAX_ROWS:,})",
+                                             "limits.rows", n=n, limit=MAX_ROWS),
+                               suggestion=Message("split the park, or aggregate its flows", "hint.split_park"))])
 
 
 def check_file_size(path: Path) -> None:
@@ -75,8 +76,9 @@ def check_file_size(path: Path) -> None:
     """
     size = path.stat().st_size
     if size > MAX_FILE_BYTES:
-        raise ParkError([Issue(str(path), f"the file has {size / 2**30:.1f} GiB: more than mfa reads "
-                               f"({MAX_FILE_BYTES / 2**30:.0f} GiB)")])
+        gib, limit = f"{size / 2**30:.1f}", f"{MAX_FILE_BYTES / 2**30:.0f}"
+        raise ParkError([Issue(str(path), Message(f"the file has {gib} GiB: more than mfa reads ({limit} GiB)",
+                                                  "limits.file_size", size=gib, limit=limit))])
 
 
 # -- YAML -------------------------------------------------------------------------------------------------
@@ -235,31 +237,37 @@ def check_workbook(path: Path) -> None:
     with open(path, "rb") as fh:
         magic = fh.read(8)
     if magic.startswith(b"\xd0\xcf\x11\xe0"):
-        raise ParkError([Issue(file, "the workbook is password-protected (encrypted) or an old .xls file",
-                               suggestion="save it without a password as an Excel workbook (.xlsx)")])
+        raise ParkError([Issue(file, Message("the workbook is password-protected (encrypted) or an old .xls file",
+                                             "limits.encrypted"),
+                               suggestion=Message("save it without a password as an Excel workbook (.xlsx)",
+                                                  "hint.no_password"))])
     try:
         zf = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError) as e:
-        raise ParkError([Issue(file, f"not an Excel workbook (.xlsx): {str(e)[:100]}",
-                               suggestion="save it as an Excel workbook (.xlsx)")]) from None
+        raise ParkError([Issue(file, Message(f"not an Excel workbook (.xlsx): {str(e)[:100]}", "limits.not_xlsx",
+                                             detail=str(e)[:100]),
+                               suggestion=Message("save it as an Excel workbook (.xlsx)", "hint.save_xlsx"))]) from None
     with zf:
         infos = zf.infolist()
         total = sum(i.file_size for i in infos)
         if total > MAX_XLSX_BYTES:
-            raise ParkError([Issue(file, f"the workbook unpacks to {total / 2**30:.1f} GiB: more than mfa "
-                                   f"reads ({MAX_XLSX_BYTES / 2**30:.0f} GiB)")])
+            gib, limit = f"{total / 2**30:.1f}", f"{MAX_XLSX_BYTES / 2**30:.0f}"
+            raise ParkError([Issue(file, Message(f"the workbook unpacks to {gib} GiB: more than mfa reads "
+                                                 f"({limit} GiB)", "limits.unpacked_size", size=gib, limit=limit))])
         for i in infos:
             if i.file_size > 10 << 20 and i.file_size > MAX_XLSX_RATIO * max(i.compress_size, 1):
-                raise ParkError([Issue(file, f"the workbook member {i.filename[:60]!r} unpacks "
-                                       f"{i.file_size / max(i.compress_size, 1):,.0f} times its size "
-                                       "(a zip bomb?); it is not read")])
+                ratio = f"{i.file_size / max(i.compress_size, 1):,.0f}"
+                raise ParkError([Issue(file, Message(f"the workbook member {i.filename[:60]!r} unpacks {ratio} times "
+                                                     "its size (a zip bomb?); it is not read", "limits.zip_bomb",
+                                                     member=repr(i.filename[:60]), ratio=ratio))])
         for i in infos:
             name = i.filename.lower()
             if name.endswith("sharedstrings.xml"):
                 count = _count_tags(zf, i, b"<si", MAX_SHARED_STRINGS)
                 if count > MAX_SHARED_STRINGS:
-                    raise ParkError([Issue(file, f"more than {MAX_SHARED_STRINGS:,} shared strings: more than "
-                                           "mfa reads")])
+                    raise ParkError([Issue(file, Message(f"more than {MAX_SHARED_STRINGS:,} shared strings: more "
+                                                         "than mfa reads", "limits.shared_strings",
+                                                         limit=MAX_SHARED_STRINGS))])
             elif name.startswith("xl/worksheets/") and name.endswith(".xml"):
                 with zf.open(i) as fh:
                     head = fh.read(4096)
@@ -268,11 +276,12 @@ def check_workbook(path: Path) -> None:
                     cols, rows = _column_number(m.group(3)), int(m.group(4))
                     if cols > MAX_COLUMNS or rows > MAX_ROWS + 1:
                         ref = f"A1:{m.group(3).decode()}{rows}"
-                        raise ParkError([Issue(f"{file} [{i.filename.rsplit('/', 1)[-1]}]",
-                                               f"a sheet spans {ref} ({cols:,} columns × {rows:,} rows): more than "
-                                               f"mfa reads ({MAX_COLUMNS:,} columns, {MAX_ROWS:,} rows)",
-                                               suggestion="delete the unused rows and columns below and right "
-                                               "of the table")])
+                        raise ParkError([Issue(f"{file} [{i.filename.rsplit('/', 1)[-1]}]", Message(
+                            f"a sheet spans {ref} ({cols:,} columns × {rows:,} rows): more than mfa reads "
+                            f"({MAX_COLUMNS:,} columns, {MAX_ROWS:,} rows)", "limits.sheet_span", ref=ref, cols=cols,
+                            rows=rows, max_cols=MAX_COLUMNS, max_rows=MAX_ROWS),
+                                               suggestion=Message("delete the unused rows and columns below and right "
+                                                                  "of the table", "hint.delete_unused"))])
 
 
 def _count_tags(zf: zipfile.ZipFile, info: zipfile.ZipInfo, tag: bytes, limit: int) -> int:

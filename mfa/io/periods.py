@@ -25,7 +25,7 @@ from typing import Any, Mapping
 import numpy as np
 import pandas as pd
 
-from mfa.errors import Issue, RawTable
+from mfa.errors import Issue, Message, RawTable
 
 __all__ = ["select_period", "PERIOD_TABLES", "row_periods", "periods_of"]
 
@@ -180,8 +180,10 @@ def select_period(tables: Mapping[str, RawTable | None], info: Any, year: int | 
     if year is not None:
         # numpy integers (a year taken from a DataFrame) are years too; True is not
         if isinstance(year, bool) or not isinstance(year, numbers.Integral) or not 1900 <= int(year) <= 2200:
-            return out, info, [Issue(source, "the selected period must be a year between 1900 and 2200",
-                                     column="year", value=year, suggestion="e.g. --year 2023")]
+            return out, info, [Issue(source, Message("the selected period must be a year between 1900 and 2200",
+                                                     "periods.bad_year"),
+                                     column="year", value=year, suggestion=Message("e.g. --year 2023",
+                                                                                   "hint.year_option"))]
         year = int(year)
     # Per table, vectorised: the period of each row (valid where dated), dated / undated masks. Cells that
     # are not a whole year are neither: they are kept for the column checks to report.
@@ -202,10 +204,12 @@ def select_period(tables: Mapping[str, RawTable | None], info: Any, year: int | 
             found = sorted({int(y) for _, years, dated, _ in cols for y in np.unique(years[dated])}
                            | ({park_year} if park_year is not None and any(u.any() for *_, u in cols) else set()))
             flows = tables.get("flows")
-            issues.append(Issue(flows.file if flows is not None else source, f"no flow of period {year}",
+            listed = ", ".join(map(str, found))
+            issues.append(Issue(flows.file if flows is not None else source,
+                                Message(f"no flow of period {year}", "periods.no_flow", year=year),
                                 column="year", value=year,
-                                suggestion=("periods found: " + ", ".join(map(str, found))) if found
-                                else "the rows carry no year"))
+                                suggestion=Message("periods found: " + listed, "hint.periods_found", years=listed)
+                                if found else Message("the rows carry no year", "hint.no_year")))
             return out, info, issues
         for raw, *_ in cols:
             idx = kept[raw.name]
@@ -241,15 +245,19 @@ def select_period(tables: Mapping[str, RawTable | None], info: Any, year: int | 
             parts.append(f"{y} ({_where(places)})")
     summary = "; ".join(parts)
     others = [y for y in sorted(periods)]
-    suggestion = (f"a park model is one period: select one with {' or '.join(f'--year {y}' for y in others)} "
-                  f"(Python: read_park(path, year={others[0]})); if the year is when a figure was published, "
-                  f"write it in 'note' and leave 'year' blank")
+    options = tuple(f"--year {y}" for y in others)
+    suggestion = Message(f"a park model is one period: select one with {' or '.join(options)} "
+                         f"(Python: read_park(path, year={others[0]})); if the year is when a figure was published, "
+                         f"write it in 'note' and leave 'year' blank", "hint.one_period", options=options,
+                         first=others[0])
     for raw, i, p in rows:
         if isinstance(p, int) and p != ref:
-            issues.append(raw.issue(i, "year",
-                                    f"rows of {len(periods)} periods would be summed into one balance: "
-                                    f"this row is of {p}, the park's "
-                                    f"{'reporting year is' if ref == park_year else 'other rows are of'} {ref}; "
-                                    f"periods found: {summary}",
-                                    raw.frame["year"].iat[i], suggestion))
+            by_year = ref == park_year
+            message = Message(f"rows of {len(periods)} periods would be summed into one balance: "
+                              f"this row is of {p}, the park's "
+                              f"{'reporting year is' if by_year else 'other rows are of'} {ref}; "
+                              f"periods found: {summary}",
+                              "periods.mixed_reporting_year" if by_year else "periods.mixed",
+                              n=len(periods), year=p, ref=ref, summary=summary)
+            issues.append(raw.issue(i, "year", message, raw.frame["year"].iat[i], suggestion))
     return out, info, issues

@@ -28,7 +28,7 @@ from typing import Any, Sequence
 import numpy as np
 import pandas as pd
 
-from mfa.errors import Issue, ParkError, RawTable, suggest
+from mfa.errors import Issue, Message, ParkError, RawTable, suggest
 from mfa.io.limits import check_file_size, check_rows
 
 TABLES = ("processes", "flows", "materials", "stocks", "activities", "coefficients", "lifetimes")
@@ -37,6 +37,11 @@ SUBSTANCE_TABLES = ("concentrations", "substance_tc")
 SECTIONS = ("park",) + TABLES + SUBSTANCE_TABLES
 
 
+EMPTY_FILE = Message("empty file", "read.empty_file")
+GIVE_HEADER = Message("give a header row with the column names", "hint.give_header")
+DUPLICATE_COLUMN = Message("duplicate column", "read.duplicate_column")
+GIVE_COLUMN_ONCE = Message("give each column once", "hint.column_once")
+QUOTE_COMMAS = Message("a row has more cells than the header: a comma inside a value needs quotes", "hint.quote_commas")
 _ENCODING_NAMES = {"cp1252": "Windows-1252 (Western European)", "latin_1": "Latin-1 (ISO-8859-1)"}
 
 
@@ -72,12 +77,15 @@ def _decode_other(data: bytes, file: str, issues: list[Issue] | None) -> str:
             text = None
         if text is not None:
             if best != "gb18030" and issues is not None:
-                issues.append(Issue(file, f"the file is not UTF-8; read as {_ENCODING_NAMES.get(best, best)}",
-                                    severity="warning",
-                                    suggestion="check the accented letters, or save it as 'CSV UTF-8' from Excel"))
+                encoding = _ENCODING_NAMES.get(best, best)
+                issues.append(Issue(file, Message(f"the file is not UTF-8; read as {encoding}", "read.not_utf8",
+                                                  encoding=encoding), severity="warning",
+                                    suggestion=Message("check the accented letters, or save it as 'CSV UTF-8' from "
+                                                       "Excel", "hint.check_accents")))
             return text
-    raise ParkError([Issue(file, "cannot read the file as text (tried UTF-8, GB18030 and Western encodings)",
-                           suggestion="save it as 'CSV UTF-8' from Excel")])
+    raise ParkError([Issue(file, Message("cannot read the file as text (tried UTF-8, GB18030 and Western "
+                                         "encodings)", "read.not_text"),
+                           suggestion=Message("save it as 'CSV UTF-8' from Excel", "hint.save_utf8"))])
 
 
 def is_note(first: pd.Series) -> pd.Series:
@@ -148,9 +156,9 @@ def _refuse_long_rows(text: str, file: str) -> None:
     try:
         for cells in reader:
             if len(cells) > width and any(c.strip() for c in cells[width:]):
-                issues.append(Issue(file, f"{len(cells)} cells in a row under a header of {width}",
-                                    row=reader.line_num, suggestion="a row has more cells than the header: a "
-                                    "comma inside a value needs quotes"))
+                issues.append(Issue(file, Message(f"{len(cells)} cells in a row under a header of {width}",
+                                                  "read.too_many_cells", n=len(cells), width=width),
+                                    row=reader.line_num, suggestion=QUOTE_COMMAS))
     except csv.Error:
         pass
     if issues:
@@ -256,10 +264,11 @@ def _pandas_cells(payload: bytes, file: str) -> pd.DataFrame:
         msg = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
         m = _CSV_LINE.search(msg)
         row = int(m.group(1)) if m else None
-        hint = ("a row has more cells than the header: a comma inside a value needs quotes"
-                if "fields" in msg else "a quote is not closed" if "EOF" in msg or "quote" in msg.lower()
+        hint = (QUOTE_COMMAS if "fields" in msg
+                else Message("a quote is not closed", "hint.unclosed_quote") if "EOF" in msg or "quote" in msg.lower()
                 else None)
-        raise ParkError([Issue(file, f"not a valid CSV file: {msg[:200]}", row=row, suggestion=hint)]) from None
+        raise ParkError([Issue(file, Message(f"not a valid CSV file: {msg[:200]}", "read.invalid_csv",
+                                             detail=msg[:200]), row=row, suggestion=hint)]) from None
     return frame
 
 
@@ -299,7 +308,7 @@ def read_csv_table(path: Path, name: str, issues: list[Issue] | None = None) -> 
     check_file_size(path)
     data = path.read_bytes()
     if not data[:4096].strip() and not data.strip():  # the first bytes tell, unless the file starts blank
-        raise ParkError([Issue(file, "empty file", suggestion="give a header row with the column names")])
+        raise ParkError([Issue(file, EMPTY_FILE, suggestion=GIVE_HEADER)])
     try:
         text = data.decode("utf-8-sig")
         utf8 = True
@@ -313,8 +322,9 @@ def read_csv_table(path: Path, name: str, issues: list[Issue] | None = None) -> 
     if m:  # before pandas, which would hold several copies of a 50 MB cell
         end = text.find("\n", m.start())
         length = (len(text) if end < 0 else end) - m.start()
-        raise ParkError([Issue(file, f"a line of {length:,} characters: more than a row of cells holds "
-                               f"({MAX_LINE:,})", row=text.count("\n", 0, m.start()) + 1,
+        raise ParkError([Issue(file, Message(f"a line of {length:,} characters: more than a row of cells holds "
+                                             f"({MAX_LINE:,})", "read.long_line", n=length, limit=MAX_LINE),
+                               row=text.count("\n", 0, m.start()) + 1,
                                column=_longest_cell(text, m.start(), len(text) if end < 0 else end))])
     header = _csv_header(text)
     # UTF-8 bytes, not a StringIO: the C parser reads them directly, where a StringIO of the text would
@@ -332,7 +342,7 @@ def read_csv_table(path: Path, name: str, issues: list[Issue] | None = None) -> 
         seen: set[str] = set()
         dup = [h for h in names if h and (h in seen or seen.add(h))]
         if dup:  # pandas would rename the second 'value' to 'value.1' and read on
-            raise ParkError([Issue(file, "duplicate column", row=1, column=c, suggestion="give each column once")
+            raise ParkError([Issue(file, DUPLICATE_COLUMN, row=1, column=c, suggestion=GIVE_COLUMN_ONCE)
                              for c in dup])
     frame.columns = [str(c).strip().lstrip("\ufeff") for c in frame.columns]
     check_rows(file, len(frame))
@@ -419,7 +429,9 @@ def read_csv_folder(folder: Path) -> tuple[dict[str, RawTable | None], RawTable 
     for name in ("processes", "flows"):
         p = folder / f"{name}.csv"
         if not p.is_file():
-            issues.append(Issue(str(p), "missing file", suggestion=f"a park folder needs {name}.csv"))
+            issues.append(Issue(str(p), Message("missing file", "read.missing_file"),
+                                suggestion=Message(f"a park folder needs {name}.csv", "hint.folder_needs",
+                                                   file=f"{name}.csv")))
     info = None
     p = folder / "park.csv"
     if p.is_file():
@@ -429,9 +441,10 @@ def read_csv_folder(folder: Path) -> tuple[dict[str, RawTable | None], RawTable 
             issues.extend(e.issues)
     extra = sorted(q.name for q in folder.glob("*.csv") if q.stem not in SECTIONS)
     for q in extra:
-        issues.append(Issue(str(folder / q), "unknown table file",
+        known = ", ".join(s + ".csv" for s in SECTIONS)
+        issues.append(Issue(str(folder / q), Message("unknown table file", "read.unknown_file"),
                             suggestion=suggest(Path(q).stem, SECTIONS) or
-                            f"known files: {', '.join(s + '.csv' for s in SECTIONS)}", severity="warning"))
+                            Message(f"known files: {known}", "hint.known_files", files=known), severity="warning"))
     return tables, info, issues, refused
 
 
@@ -485,7 +498,8 @@ def read_yaml(path: Path) -> tuple[dict[str, RawTable | None], Any, list[Issue]]
     check_file_size(path)
     data = path.read_bytes()
     if not data.strip():
-        raise ParkError([Issue(file, "empty file", suggestion="a park file has sections park, processes, flows…")])
+        raise ParkError([Issue(file, EMPTY_FILE, suggestion=Message("a park file has sections park, processes, flows…",
+                                                                    "hint.yaml_sections"))])
     issues: list[Issue] = []
     text = _decode(data, file, issues)
     del data
@@ -504,28 +518,36 @@ def read_yaml(path: Path) -> tuple[dict[str, RawTable | None], Any, list[Issue]]
         mark = getattr(e, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         problem = str(getattr(e, "problem", None) or e)
-        raise ParkError([Issue(file, f"not valid YAML{where}: {problem[:300]}")]) from None
+        raise ParkError([Issue(file, Message(f"not valid YAML{where}: {problem[:300]}",
+                                             "read.invalid_yaml_at" if mark else "read.invalid_yaml",
+                                             line=mark.line + 1 if mark else None,
+                                             col=mark.column + 1 if mark else None, detail=problem[:300]))]) from None
     del text
     if not isinstance(doc, dict):
-        raise ParkError([Issue(file, "the file must be a mapping with sections park, processes, flows…")])
+        raise ParkError([Issue(file, Message("the file must be a mapping with sections park, processes, flows…",
+                                             "read.yaml_not_mapping"))])
     for key in doc:
         if key not in SECTIONS:
-            issues.append(Issue(file, f"unknown section '{key}'", path=str(key),
-                                suggestion=suggest(str(key), SECTIONS) or "sections: " + ", ".join(SECTIONS)))
+            sections = ", ".join(SECTIONS)
+            issues.append(Issue(file, Message(f"unknown section '{key}'", "read.unknown_section", section=str(key)),
+                                path=str(key), suggestion=suggest(str(key), SECTIONS)
+                                or Message("sections: " + sections, "hint.sections", sections=sections)))
     tables: dict[str, RawTable | None] = {}
     for name in TABLES + SUBSTANCE_TABLES:
         items = doc.get(name)
         if items is None:
             tables[name] = None
             if name in ("processes", "flows"):
-                issues.append(Issue(file, f"missing section '{name}'", path=name))
+                issues.append(Issue(file, Message(f"missing section '{name}'", "read.missing_section",
+                                                  section=name), path=name))
             continue
         if isinstance(items, pd.DataFrame):  # from the fast reader: cells already as text
             check_rows(f"{file} [{name}]", len(items))
             tables[name] = RawTable(name, file, items, [f"{name}[{i}]" for i in range(len(items))])
             continue
         if not isinstance(items, list):
-            issues.append(Issue(file, f"section '{name}' must be a list of rows", path=name))
+            issues.append(Issue(file, Message(f"section '{name}' must be a list of rows", "read.section_not_list",
+                                              section=name), path=name))
             tables[name] = None
             continue
         check_rows(f"{file} [{name}]", len(items))
@@ -538,14 +560,16 @@ def read_yaml(path: Path) -> tuple[dict[str, RawTable | None], Any, list[Issue]]
         records, rows = [], []
         for i, it in enumerate(items):
             if not isinstance(it, dict):
-                issues.append(Issue(file, "each row must be a mapping of column: value", path=f"{name}[{i}]",
+                issues.append(Issue(file, Message("each row must be a mapping of column: value",
+                                                  "read.row_not_mapping"), path=f"{name}[{i}]",
                                     value=it))
                 continue
             rec = {c: "" for c in cols}
             for k, v in it.items():
                 cell = _yaml_cell(v)
                 if cell == "\x00structure":
-                    issues.append(Issue(file, "a cell must be a single value", path=f"{name}[{i}].{k}"))
+                    issues.append(Issue(file, Message("a cell must be a single value", "read.cell_not_value"),
+                                        path=f"{name}[{i}].{k}"))
                     cell = ""
                 rec[str(k)] = cell.strip()
             records.append(rec)
@@ -554,12 +578,13 @@ def read_yaml(path: Path) -> tuple[dict[str, RawTable | None], Any, list[Issue]]
         tables[name] = RawTable(name, file, frame.astype(object), rows)
     info = doc.get("park")
     if info is not None and not isinstance(info, dict):
-        issues.append(Issue(file, "section 'park' must be a mapping", path="park"))
+        issues.append(Issue(file, Message("section 'park' must be a mapping", "read.park_not_mapping"), path="park"))
         info = None
     elif info is not None:
         for k, v in list(info.items()):
             if isinstance(v, (dict, list)):
-                issues.append(Issue(file, "a park setting must be a single value", path=f"park.{str(k)[:40]}"))
+                issues.append(Issue(file, Message("a park setting must be a single value", "read.setting_not_value"),
+                                    path=f"park.{str(k)[:40]}"))
                 del info[k]
         info = {str(k): v for k, v in info.items()}
     return tables, info, issues
@@ -622,8 +647,9 @@ def read_excel(path: Path) -> tuple[dict[str, RawTable | None], Any, list[Issue]
             # the values the spreadsheet program saved with its formulas (never evaluated here)
             saved = load_workbook(path, read_only=True, data_only=True)
     except Exception as e:  # openpyxl raises many types for a damaged or non-xlsx file
-        raise ParkError([Issue(file, f"cannot open the workbook: {str(e)[:200]}",
-                               suggestion="save it as an Excel workbook (.xlsx)")]) from None
+        raise ParkError([Issue(file, Message(f"cannot open the workbook: {str(e)[:200]}", "read.bad_workbook",
+                                             detail=str(e)[:200]),
+                               suggestion=Message("save it as an Excel workbook (.xlsx)", "hint.save_xlsx"))]) from None
     issues: list[Issue] = []
     tables: dict[str, RawTable | None] = {}
     info = None
@@ -631,12 +657,14 @@ def read_excel(path: Path) -> tuple[dict[str, RawTable | None], Any, list[Issue]
         names = wb.sheetnames
         for sheet in names:
             if sheet not in SECTIONS and not sheet.startswith("_") and sheet.lower() not in ("notes", "lists", "readme"):
-                issues.append(Issue(file, f"unknown sheet '{sheet}'", severity="warning",
+                issues.append(Issue(file, Message(f"unknown sheet '{sheet}'", "read.unknown_sheet", sheet=sheet),
+                                    severity="warning",
                                     suggestion=suggest(sheet, SECTIONS)))
         for name in SECTIONS:
             if name not in names:
                 if name in ("processes", "flows"):
-                    issues.append(Issue(file, f"missing sheet '{name}'", suggestion=suggest(name, names)))
+                    issues.append(Issue(file, Message(f"missing sheet '{name}'", "read.missing_sheet", sheet=name),
+                                        suggestion=suggest(name, names)))
                 tables[name] = None
                 continue
             ws = wb[name]
@@ -645,7 +673,7 @@ def read_excel(path: Path) -> tuple[dict[str, RawTable | None], Any, list[Issue]
             header = next(it, None)
             sheet_file = f"{file} [sheet {name}]"
             if header is None or all(h is None for h in header):
-                issues.append(Issue(sheet_file, "empty sheet", suggestion="give a header row with the column names"))
+                issues.append(Issue(sheet_file, Message("empty sheet", "read.empty_sheet"), suggestion=GIVE_HEADER))
                 tables[name] = None
                 continue
             cols = [_excel_cell(h) for h in header]
@@ -654,16 +682,16 @@ def read_excel(path: Path) -> tuple[dict[str, RawTable | None], Any, list[Issue]
             seen: set[str] = set()
             dup_cols = [c for c in cols if c and (c in seen or seen.add(c))]
             if dup_cols:
-                issues.extend(Issue(sheet_file, "duplicate column", row=1, column=c,
-                                    suggestion="give each column once") for c in dup_cols)
+                issues.extend(Issue(sheet_file, DUPLICATE_COLUMN, row=1, column=c, suggestion=GIVE_COLUMN_ONCE)
+                              for c in dup_cols)
                 tables[name] = None
                 continue
             records, rows = [], []
             no_value: list[tuple[int, int, str]] = []
             for r, values in enumerate(it, start=2):
                 if r > MAX_ROWS + 1:
-                    raise ParkError([Issue(sheet_file, f"more than {MAX_ROWS:,} rows: more than mfa reads in "
-                                           "one table")])
+                    raise ParkError([Issue(sheet_file, Message(f"more than {MAX_ROWS:,} rows: more than mfa reads in "
+                                                               "one table", "read.too_many_rows", limit=MAX_ROWS))])
                 if not any(v is not None for v in values[:width]):
                     continue
                 for j, v in enumerate(values[:width]):
@@ -675,11 +703,12 @@ def read_excel(path: Path) -> tuple[dict[str, RawTable | None], Any, list[Issue]
                 records.append(cells)
                 rows.append(r)
             for r, j, formula in no_value[:200]:
-                issues.append(Issue(sheet_file, "a formula without a saved value: the workbook was written by a "
-                                    "program that does not calculate", row=r, column=cols[j], value=formula[:60],
-                                    suggestion="open the workbook in Excel, WPS or LibreOffice and save it, so that "
-                                               "each formula's value is stored with it (mfa never evaluates "
-                                               "formulas)"))
+                issues.append(Issue(sheet_file, Message("a formula without a saved value: the workbook was written "
+                                                        "by a program that does not calculate", "read.unsaved_formula"),
+                                    row=r, column=cols[j], value=formula[:60],
+                                    suggestion=Message("open the workbook in Excel, WPS or LibreOffice and save it, so "
+                                                       "that each formula's value is stored with it (mfa never "
+                                                       "evaluates formulas)", "hint.save_in_excel")))
             frame = pd.DataFrame(records, columns=cols).astype(object) if records else pd.DataFrame(columns=cols)
             raw = RawTable(name, sheet_file, frame, rows)
             if name == "park":

@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 
 from mfa.conventions import LIFETIME_COLUMNS
-from mfa.errors import Issue, RawTable
+from mfa.errors import Issue, Message, RawTable
 from mfa.io.periods import PERIOD_TABLES, periods_of, row_periods
 from mfa.validation import TableChecker, grouped_issues
 
@@ -215,8 +215,10 @@ def lifetimes_table(raw: RawTable | None, processes: pd.DataFrame, known_materia
     kinds = dict(zip(processes["id"], processes["kind"])) if len(processes) else {}
     proc = c.choice("process", list(kinds), "process")
     wrong = proc.map(lambda p: p in kinds and kinds[p] not in _STOCK_KINDS).to_numpy(dtype=bool)
-    c.add(wrong, "process", "a lifetime is for the stock of a storage or consumption process",
-          suggestion="attach it to the store or the in-use stock (kind storage or consumption)")
+    c.add(wrong, "process", Message("a lifetime is for the stock of a storage or consumption process",
+                                    "years.lifetime_process"),
+          suggestion=Message("attach it to the store or the in-use stock (kind storage or consumption)",
+                             "hint.lifetime_process"))
     mat = c.choice("material", known_materials, "material") if known_materials is not None else c.text("material")
     model = c.choice("model", LIFETIME_MODELS, "lifetime model")
     timing = c.choice("timing", LIFETIME_TIMINGS, "timing", blank_ok=True)
@@ -225,16 +227,18 @@ def lifetimes_table(raw: RawTable | None, processes: pd.DataFrame, known_materia
     for name, needs in _NEEDS.items():
         rows = (model == name).to_numpy()
         for p in needs:
-            c.add(rows & np.isnan(params[p]), p, f"the {name} model needs {p}",
-                  suggestion=f"{name}: give {', '.join(needs)}")
+            c.add(rows & np.isnan(params[p]), p, Message(f"the {name} model needs {p}", "years.model_needs",
+                                                         model=name, param=p),
+                  suggestion=Message(f"{name}: give {', '.join(needs)}", "hint.model_needs", model=name,
+                                     params=", ".join(needs)))
     positive = {"std": (model.isin(["normal", "foldednormal", "lognormal"])).to_numpy(),
                 "shape": (model == "weibull").to_numpy()}
     for p, rows in positive.items():
-        c.add(rows & (params[p] == 0), p, f"{p} must be more than 0",
-              suggestion="a sharp lifetime is the fixed model" if p == "std" else None)
+        c.add(rows & (params[p] == 0), p, Message(f"{p} must be more than 0", "years.positive", param=p),
+              suggestion=Message("a sharp lifetime is the fixed model", "hint.sharp_lifetime") if p == "std" else None)
     dup = (proc + "\x00" + mat).duplicated(keep="first").to_numpy()
-    c.add(dup, "material", "duplicate lifetime for this process and material",
-          suggestion="give one row per process and material")
+    c.add(dup, "material", Message("duplicate lifetime for this process and material", "years.duplicate_lifetime"),
+          suggestion=Message("give one row per process and material", "hint.one_row_per_process_material"))
     return pd.DataFrame({"process": proc, "material": mat, "model": model, **params,
                          "timing": timing.where(timing != "", "middle"), "note": c.text("note")})
 
@@ -268,7 +272,8 @@ def unique_issues(issues: list[Issue]) -> list[Issue]:
 
 def series_tables(tables: Mapping[str, RawTable | None], info: Any, source: str, refused: set[str] = frozenset(),
                   model: LifetimeModel | None = None,
-                  solve: Callable[[Any], "np.ndarray | None"] | None = None) -> YearSeries:
+                  solve: Callable[[Any], "np.ndarray | None"] | None = None,
+                  stock_model: LifetimeModel | None = None) -> YearSeries:
     """Validate a park's raw tables once per year and check what ties the years together.
 
     Parameters
@@ -288,6 +293,10 @@ def series_tables(tables: Mapping[str, RawTable | None], info: Any, source: str,
         ``solve(tables_of_a_year) -> values`` (the flow values with the unknowns the balances determine
         computed, in the order of the year's flows, or None): a blank inflow of a stock with a lifetime is
         taken from it (the flow itself stays blank for the commands' own solving).
+    stock_model : callable, optional
+        The stock-driven lifetime engine, ``stock_model(closing, lifetime_row, opening) -> (inflow, outflow)``:
+        a stock with a lifetime whose closing is given in every year and an inflow left blank takes its
+        inflows from that stock path.
 
     Returns
     -------
@@ -313,17 +322,21 @@ def series_tables(tables: Mapping[str, RawTable | None], info: Any, source: str,
     issues: list[Issue] = []
     missing = sorted(set(range(years[0], years[-1] + 1)) - set(years)) if years else []
     if missing:
-        issues.append(Issue(source, "the years of a multi-year park follow each other: "
-                            f"{', '.join(map(str, missing))} {'is' if len(missing) == 1 else 'are'} missing",
-                            column="year", suggestion="give the rows of every year from the first to the last"))
+        listed = ", ".join(map(str, missing))
+        issues.append(Issue(source, Message("the years of a multi-year park follow each other: "
+                                            f"{listed} {'is' if len(missing) == 1 else 'are'} missing",
+                                            "years.missing_years", years=listed),
+                            column="year", suggestion=Message("give the rows of every year from the first to the last",
+                                                              "hint.every_year")))
     if park_year is None and len(years) > 1:
         for name in ("flows", "stocks", "activities"):
             raw = tables.get(name)
             if raw is not None and len(raw.frame) and "year" in raw.frame.columns:
                 undated = row_periods(raw)[2]
-                issues.extend(grouped_issues(raw, undated, "year", "a row without a year in a park of several "
-                                             "years that has no reporting year", raw.frame["year"],
-                                             "give the row's year, or the park's year (the year of undated rows)"))
+                issues.extend(grouped_issues(raw, undated, "year", Message(
+                    "a row without a year in a park of several years that has no reporting year", "years.undated_row"),
+                    raw.frame["year"], Message("give the row's year, or the park's year (the year of undated rows)",
+                                               "hint.give_year")))
     # a park of one period without any year (no reporting year, no dated row) is one series year, None
     rows = _Rows(park_year)
     per_year = {y: validate_tables(_rows_of_year(tables, rows, y), info, source, year=y, refused=refused)
@@ -341,7 +354,7 @@ def series_tables(tables: Mapping[str, RawTable | None], info: Any, source: str,
             if model is None:
                 raise TypeError("series_tables: a park with a lifetimes table needs the lifetime model")
             _apply_lifetimes(series, tables.get("flows"), tables.get("stocks"), rows, model, solve,
-                             tables.get("lifetimes"))
+                             tables.get("lifetimes"), stock_model)
     series.issues = unique_issues(issues)
     return series
 
@@ -369,10 +382,11 @@ def _missing_flows(series: YearSeries, raw: RawTable | None, rows: _Rows) -> Non
         lacking = [y for y in years if y not in where]
         first = int(g["row"].min())
         series.issues.append(raw.issue(
-            first, "year", f"flow {fid} is given for {_span(where)} but not for {_span(lacking)}: a "
-                           "multi-year park gives every flow in every year", raw.frame["year"].iat[first]
-            if "year" in raw.frame.columns else "",
-            "add its rows for the missing years (0 if it stopped, blank if unknown)"))
+            first, "year", Message(f"flow {fid} is given for {_span(where)} but not for {_span(lacking)}: a "
+                                   "multi-year park gives every flow in every year", "years.flow_not_every_year",
+                                   flow=fid, given=_span(where), lacking=_span(lacking)),
+            raw.frame["year"].iat[first] if "year" in raw.frame.columns else "",
+            Message("add its rows for the missing years (0 if it stopped, blank if unknown)", "hint.missing_years")))
 
 
 def _span(years: list[int]) -> str:
@@ -418,10 +432,13 @@ def _carry_stocks(series: YearSeries, raw: RawTable | None, kept: _Rows) -> None
                 issue = (raw.issue(where, "opening", "", opening[i]) if raw is not None and where is not None
                          else Issue(series.tables[year].source, "", column="opening"))
                 series.issues.append(Issue(
-                    issue.file, f"opening stock of {key[1]} in {key[0]} in {year} is {opening[i]:,.6g} t, the "
-                                f"closing of {prev} is {c:,.6g} t: a closing stock is the next year's opening",
+                    issue.file, Message(f"opening stock of {key[1]} in {key[0]} in {year} is {opening[i]:,.6g} t, "
+                                        f"the closing of {prev} is {c:,.6g} t: a closing stock is the next year's "
+                                        "opening", "years.opening_not_closing", material=key[1], process=key[0],
+                                        year=year, opening=f"{opening[i]:,.6g}", prev=prev, closing=f"{c:,.6g}"),
                     row=issue.row, column="opening", value=opening[i], path=issue.path,
-                    suggestion=f"leave the opening of {year} blank (it is carried forward) or correct one of them"))
+                    suggestion=Message(f"leave the opening of {year} blank (it is carried forward) or correct one of "
+                                       "them", "hint.opening_blank", year=year)))
         t = t.copy()
         t["opening"] = opening
         series.tables[year].stocks = t
@@ -429,8 +446,9 @@ def _carry_stocks(series: YearSeries, raw: RawTable | None, kept: _Rows) -> None
 
 def _apply_lifetimes(series: YearSeries, flows_raw: RawTable | None, stocks_raw: RawTable | None,
                      kept: _Rows, model: LifetimeModel, solve: Callable[[Any], Any] | None = None,
-                     lifetimes_raw: RawTable | None = None) -> None:
-    """Fill the blank outflows and the stock rows of every stock with a lifetime, year by year."""
+                     lifetimes_raw: RawTable | None = None, stock_model: LifetimeModel | None = None) -> None:
+    """Fill the blank outflows and the stock rows of every stock with a lifetime, year by year (and the blank
+    inflow of a stock-driven one: its closing given in every year)."""
     years = series.years
     n = len(years)
     flow_rows = {y: kept.kept(flows_raw, y) for y in years} if flows_raw is not None else {}
@@ -452,8 +470,28 @@ def _apply_lifetimes(series: YearSeries, flows_raw: RawTable | None, stocks_raw:
                          else series.tables[y].flows["value"].to_numpy(dtype=float))
         return solved[y]
 
+    def model_issue(row: int, lt: Mapping[str, Any], error: ValueError) -> Issue:
+        msg = f"the lifetime of {lt['material']} in {lt['process']}: {error}"
+        return (lifetimes_raw.issue(row, "model", msg, lt["model"], "check the lifetime's parameters and the "
+                                    "stock's opening") if lifetimes_raw is not None
+                else Issue(series.tables[years[0]].source, msg))
+
     for row, lt in enumerate(series.lifetimes.to_dict("records")):
         p, m = lt["process"], lt["material"]
+        first = series.tables[years[0]].stocks
+        at = np.flatnonzero(((first["process"] == p) & (first["material"] == m)).to_numpy())
+        legacy = float(first["opening"].iat[at[0]]) if len(at) and not np.isnan(first["opening"].iat[at[0]]) else 0.0
+        path = _closing_path(series, p, m)
+        if stock_model is not None and np.isfinite(path).all() and _blank_inflow(series, p, m):
+            try:
+                needed, outflow = stock_model(path, lt, legacy)
+            except ValueError as e:
+                series.issues.append(model_issue(row, lt, e))
+                continue
+            if not _fill_inflows(series, p, m, needed, locate):
+                continue
+            _fill_outflows(series, p, m, outflow, path, legacy, locate, stocks_raw, stock_rows, lt)
+            continue
         inflow = np.zeros(n)
         bad = False
         for k, y in enumerate(years):
@@ -471,58 +509,115 @@ def _apply_lifetimes(series: YearSeries, flows_raw: RawTable | None, stocks_raw:
             inflow[k] = np.nansum(v)
         if bad:
             continue
-        first = series.tables[years[0]].stocks
-        at = np.flatnonzero(((first["process"] == p) & (first["material"] == m)).to_numpy())
-        legacy = float(first["opening"].iat[at[0]]) if len(at) and not np.isnan(first["opening"].iat[at[0]]) else 0.0
         try:
             outflow, stock = model(inflow, lt, legacy)
         except ValueError as e:  # parameters the table allows but the model cannot use with this stock
-            msg = f"the lifetime of {m} in {p}: {e}"
-            series.issues.append(lifetimes_raw.issue(row, "model", msg, lt["model"], "check the lifetime's "
-                                                     "parameters and the stock's opening")
-                                 if lifetimes_raw is not None else Issue(series.tables[years[0]].source, msg))
+            series.issues.append(model_issue(row, lt, e))
             continue
-        opening = np.concatenate([[legacy], stock[:-1]])
-        for k, y in enumerate(years):
-            t = series.tables[y]
-            f = t.flows
-            out = np.flatnonzero(((f["source"] == p) & (f["material"] == m)).to_numpy())
-            values = f["value"].to_numpy(dtype=float).copy()
-            blank = out[np.isnan(values[out])]
-            known = float(np.nansum(values[out]))
-            tol = _tolerance(t.info, outflow[k])
-            if len(blank) > 1:
-                series.issues.append(locate(y, int(blank[1]), "value", f"{len(blank)} blank outflows of {m} from "
-                                            f"{p} in {y}: the lifetime gives only their total, "
-                                            f"{outflow[k]:,.6g} t/a", "", "give all of them but one"))
-            elif len(blank) == 1:
-                rest = outflow[k] - known
-                if rest < -tol:
-                    series.issues.append(locate(y, int(blank[0]), "value", f"the lifetime of {m} in {p} releases "
-                                                f"{outflow[k]:,.6g} t/a in {y}, less than the other outflows "
-                                                f"given ({known:,.6g} t/a)", "", "check the outflows or the lifetime"))
-                    continue
-                values[blank[0]] = max(rest, 0.0)
+        _fill_outflows(series, p, m, outflow, stock, legacy, locate, stocks_raw, stock_rows, lt)
+
+
+def _closing_path(series: YearSeries, process: str, material: str) -> np.ndarray:
+    """The closing stock given for a process and material in each year (NaN where not given)."""
+    out = np.full(len(series.years), np.nan)
+    for k, y in enumerate(series.years):
+        s = series.tables[y].stocks
+        here = np.flatnonzero(((s["process"] == process) & (s["material"] == material)).to_numpy())
+        if len(here):
+            out[k] = float(s["closing"].iat[int(here[0])])
+    return out
+
+
+def _blank_inflow(series: YearSeries, process: str, material: str) -> bool:
+    """Whether an inflow of the material into the process is left blank in some year."""
+    for y in series.years:
+        f = series.tables[y].flows
+        into = ((f["target"] == process) & (f["material"] == material)).to_numpy()
+        if np.isnan(f["value"].to_numpy(dtype=float)[into]).any():
+            return True
+    return False
+
+
+def _year_flows(series: YearSeries, year: int, end: str, p: str, m: str) -> tuple:
+    """A year's tables, flows, the flows of ``m`` whose ``end`` (source or target) is ``p``, a copy of every
+    value, those of them left blank and the sum of the others."""
+    t = series.tables[year]
+    f = t.flows
+    at = np.flatnonzero(((f[end] == p) & (f["material"] == m)).to_numpy())
+    values = f["value"].to_numpy(dtype=float).copy()
+    return t, f, at, values, at[np.isnan(values[at])], float(np.nansum(values[at]))
+
+
+def _fill_inflows(series: YearSeries, p: str, m: str, needed: np.ndarray, locate: Callable[..., Issue]) -> bool:
+    """A stock-driven stock: the one blank inflow of each year gets what the stock path needs less the inflows
+    given (a year without a blank inflow must give what the path needs); False after any problem."""
+    ok = True
+    for k, y in enumerate(series.years):
+        t, f, into, values, blank, known = _year_flows(series, y, "target", p, m)
+        tol = _tolerance(t.info, needed[k], known)
+        path = f"its stock path (the closing of every year) needs {needed[k]:,.6g} t/a in {y}"
+        if len(blank) > 1:
+            series.issues.append(locate(y, int(blank[1]), "value", f"{len(blank)} blank inflows of {m} to {p} in "
+                                        f"{y}: {path}, only their total", "", "give all of them but one"))
+        elif not len(blank) and len(into) and abs(known - needed[k]) > tol:
+            series.issues.append(locate(y, int(into[0]), "value", f"the inflows of {m} to {p} add up to "
+                                        f"{known:,.6g} t/a, but {path}", values[into[0]],
+                                        "leave the inflow blank (the stock path gives it) or correct the closing"))
+        elif len(blank) and needed[k] - known < -tol:
+            series.issues.append(locate(y, int(blank[0]), "value", f"{path}, less than the other inflows given "
+                                        f"({known:,.6g} t/a): the stock falls faster than its lifetime releases",
+                                        "", "check the closing stocks, the inflows given or the lifetime"))
+        else:
+            if len(blank):
+                values[blank[0]] = max(needed[k] - known, 0.0)
                 t.flows = f.assign(value=values)
-            s = t.stocks
-            here = np.flatnonzero(((s["process"] == p) & (s["material"] == m)).to_numpy())
-            if len(here):
-                i = int(here[0])
-                given = float(s["closing"].iat[i])
-                if not np.isnan(given) and abs(given - stock[k]) > _tolerance(t.info, given, stock[k]):
-                    where = stock_rows[y][i] if i < len(stock_rows[y]) else None
-                    msg = (f"closing stock {given:,.6g} t of {m} in {p} in {y}, but its lifetime model gives "
-                           f"{stock[k]:,.6g} t")
-                    series.issues.append(stocks_raw.issue(int(where), "closing", msg, given,
-                                                          "leave the closing of a stock with a lifetime blank")
-                                         if stocks_raw is not None and where is not None
-                                         else Issue(t.source, msg, column="closing", value=given))
-                    continue
-                s = s.copy()
-                s.loc[s.index[i], ["opening", "closing"]] = [opening[k], stock[k]]
-            else:
-                row = {c: "" for c in s.columns}
-                row.update(process=p, material=m, opening=opening[k], closing=stock[k],
-                           note=f"lifetime model ({lt['model']})", sigma=np.nan)
-                s = pd.concat([s, pd.DataFrame([row])], ignore_index=True)
-            t.stocks = s
+            continue
+        ok = False
+    return ok
+
+
+def _fill_outflows(series: YearSeries, p: str, m: str, outflow: np.ndarray, stock: np.ndarray, legacy: float,
+                   locate: Callable[..., Issue], stocks_raw: RawTable | None, stock_rows: dict[int, np.ndarray],
+                   lt: Mapping[str, Any]) -> None:
+    """The one blank outflow of each year gets the model's outflow less the outflows given; the stock rows
+    (opening, closing) come from the model (a closing given that differs from it is an issue)."""
+    years = series.years
+    opening = np.concatenate([[legacy], stock[:-1]])
+    for k, y in enumerate(years):
+        t, f, out, values, blank, known = _year_flows(series, y, "source", p, m)
+        tol = _tolerance(t.info, outflow[k])
+        if len(blank) > 1:
+            series.issues.append(locate(y, int(blank[1]), "value", f"{len(blank)} blank outflows of {m} from "
+                                        f"{p} in {y}: the lifetime gives only their total, "
+                                        f"{outflow[k]:,.6g} t/a", "", "give all of them but one"))
+        elif len(blank) == 1:
+            rest = outflow[k] - known
+            if rest < -tol:
+                series.issues.append(locate(y, int(blank[0]), "value", f"the lifetime of {m} in {p} releases "
+                                            f"{outflow[k]:,.6g} t/a in {y}, less than the other outflows "
+                                            f"given ({known:,.6g} t/a)", "", "check the outflows or the lifetime"))
+                continue
+            values[blank[0]] = max(rest, 0.0)
+            t.flows = f.assign(value=values)
+        s = t.stocks
+        here = np.flatnonzero(((s["process"] == p) & (s["material"] == m)).to_numpy())
+        if len(here):
+            i = int(here[0])
+            given = float(s["closing"].iat[i])
+            if not np.isnan(given) and abs(given - stock[k]) > _tolerance(t.info, given, stock[k]):
+                where = stock_rows[y][i] if i < len(stock_rows[y]) else None
+                msg = (f"closing stock {given:,.6g} t of {m} in {p} in {y}, but its lifetime model gives "
+                       f"{stock[k]:,.6g} t")
+                series.issues.append(stocks_raw.issue(int(where), "closing", msg, given,
+                                                      "leave the closing of a stock with a lifetime blank")
+                                     if stocks_raw is not None and where is not None
+                                     else Issue(t.source, msg, column="closing", value=given))
+                continue
+            s = s.copy()
+            s.loc[s.index[i], ["opening", "closing"]] = [opening[k], stock[k]]
+        else:
+            row = {c: "" for c in s.columns}
+            row.update(process=p, material=m, opening=opening[k], closing=stock[k],
+                       note=f"lifetime model ({lt['model']})", sigma=np.nan)
+            s = pd.concat([s, pd.DataFrame([row])], ignore_index=True)
+        t.stocks = s
