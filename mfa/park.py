@@ -26,6 +26,7 @@ import html
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Mapping
 
+import numpy as np
 import pandas as pd
 
 from mfa.park_info import ParkInfo
@@ -34,7 +35,7 @@ if TYPE_CHECKING:
     from mfa.compile import CompiledPark
     from mfa.io.frames import ParkTables
 
-__all__ = ["Park", "ParkInfo", "assemble_park", "read_park", "park_from_raw", "require_park"]
+__all__ = ["Park", "ParkInfo", "assemble_park", "read_park", "park_from_raw", "require_park", "extended_park"]
 
 
 def _records(obj: Any) -> pd.DataFrame | None:
@@ -43,6 +44,10 @@ def _records(obj: Any) -> pd.DataFrame | None:
     if isinstance(obj, pd.DataFrame):
         return obj
     return pd.DataFrame(list(obj))
+
+
+#: What a pickled park keeps of its cache: data read with it, not what engines computed from it.
+_PICKLED_CACHE = frozenset({"warnings", "endpoints", "lifetimes", "years"})
 
 
 class _Table(property):
@@ -237,6 +242,17 @@ class Park:
                     info=self._info, activities=self._activities, coefficients=self._coefficients)
         park._cache["warnings"] = self.warnings
         return park._sourced(self._source)
+
+    def __getstate__(self) -> dict[str, Any]:
+        # what engines cached on the park (the compiled form holds closures) is rebuilt where it is needed:
+        # a park sent to a worker process carries its data only
+        state = {k: getattr(self, k) for k in self.__slots__}
+        state["_cache"] = {k: v for k, v in self._cache.items() if k in _PICKLED_CACHE}
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        for k, v in state.items():
+            setattr(self, k, v)
 
     def _sourced(self, source: str) -> "Park":
         # a park derived from a file's park (solved, edited, retrofitted) is still of that site: it keeps
@@ -725,6 +741,132 @@ def _multi_year(parks: dict[int, Park], lifetimes: pd.DataFrame) -> Park:
                 coefficients=first._coefficients)
     park._cache.update(years=parks, lifetimes=lifetimes, warnings=first.warnings)
     return park
+
+
+class _YearFrames:
+    """The frames of one year on the trusted path (what :func:`mfa.io.years.tie_years` reads and replaces)."""
+
+    __slots__ = ("flows", "stocks", "info", "source")
+
+    def __init__(self, flows: pd.DataFrame, stocks: pd.DataFrame, info: ParkInfo, source: str):
+        self.flows, self.stocks, self.info, self.source = flows, stocks, info, source
+
+
+def _year_park(like: Park, frames: _YearFrames) -> Park:
+    """A one-year park with ``like``'s structure (processes, materials, flow order) and the year's frames."""
+    park = Park(processes=like._processes, flows=frames.flows, materials=like._materials,
+                stocks=frames.stocks.astype(like._stocks.dtypes.to_dict()).reset_index(drop=True),
+                info=frames.info, activities=like._activities, coefficients=like._coefficients)
+    if "endpoints" in like._cache:  # same processes, same flows in the same order
+        park._cache["endpoints"] = like._cache["endpoints"]
+    park._cache["warnings"] = like.warnings
+    return park
+
+
+#: The flow columns a projected year may change (the rest is the last year's, already validated).
+_YEAR_VALUES = ("value", "sigma", "tc", "tc_sigma")
+
+
+def extended_park(park: Park, flows: pd.DataFrame, stocks: pd.DataFrame | None) -> Park | None:
+    """The park continued by the years of ``flows``, built without validating again what the park's last year
+    already validated: each new year has exactly the last year's flows (same ids, in the same order) with
+    their ``value``, ``sigma``, ``tc`` and ``tc_sigma`` from ``flows``, and the stock rows of ``stocks`` (a
+    blank opening is the previous closing); the stocks with a lifetime run over every year. The trusted path
+    of :func:`mfa.project`: the caller has checked the new numbers (finite, never negative, a transfer
+    coefficient within [0, 1]); the result equals what :meth:`Park.from_frames` of all the rows gives.
+
+    Parameters
+    ----------
+    park : Park
+        One year or several, read and validated; no activity data.
+    flows : DataFrame
+        The rows of the new years (columns id, year and those above), the years following the park's last.
+    stocks : DataFrame or None
+        The stock rows of the new years, but those with a lifetime (process, material, year, opening,
+        closing, note, sigma: numbers in t, checked by the caller), in each year the order of its rows.
+
+    Returns
+    -------
+    Park or None
+        The multi-year park (a one-year park's undated rows dated with its year, as the full path dates
+        them); None when the new years are not the last year's flows (a flow added or dropped, another
+        order, a park of activity data or without a year): validate the rows in full then.
+
+    Raises
+    ------
+    mfa.errors.ParkError
+        What tying the years together finds (a lifetime's inflow the balances do not determine …).
+
+    Examples
+    --------
+    >>> import mfa
+    >>> park = mfa.read_park("farm_film")
+    >>> last = park.flows[park.flows["year"] == 2025]
+    >>> fields = park.stocks.query("process == 'fields' and year == 2025").assign(year=2026, opening=float("nan"))
+    >>> more = extended_park(park, last.assign(year=2026), fields)
+    >>> more.years[-1], more.for_year(2026).stocks[["process", "opening", "closing"]].round(1).values.tolist()
+    (2026, [['fields', 0.0, 0.0], ['soil', 23168.7, 23630.7]])
+    >>> extended_park(park, last.iloc[:3].assign(year=2026), fields) is None  # not the last year's flows
+    True
+    """
+    from mfa.dynamic_stocks import lifetime_model, solved_values
+    from mfa.errors import ParkError
+    from mfa.io.years import YearSeries, lifetimes_table, tie_years, unique_issues
+
+    parks = park._cache.get("years") or ({park.years[0]: park} if len(park.years) == 1 else None)
+    if parks is None or len(park._activities) or not len(flows):
+        return None
+    last_year = max(parks)
+    last = parks[last_year]
+    undated = last._flows["year"].to_numpy(dtype=float, na_value=np.nan) != last_year
+    if undated.any():
+        if len(parks) > 1 or (~np.isnan(last._flows["year"].to_numpy(dtype=float, na_value=np.nan))
+                              & undated).any():
+            return None
+        # a one-year park's undated rows are of its year: dated, as the full path dates them
+        dated = Park(processes=last._processes, flows=last._flows.assign(
+                         year=pd.array(np.full(len(last._flows), last_year), dtype="Int64")),
+                     materials=last._materials, stocks=last._stocks, info=last._info,
+                     activities=last._activities, coefficients=last._coefficients)
+        dated._cache.update({k: v for k, v in last._cache.items() if k != "compiled"})
+        parks = {last_year: dated._sourced(last._source)}
+        last = dated
+    ids = last._flows["id"].to_numpy(dtype=object)
+    year = flows["year"].to_numpy(dtype=np.int64)
+    years = list(range(last_year + 1, last_year + 1 + len(flows) // max(len(ids), 1)))
+    if len(ids) == 0 or len(flows) != len(ids) * len(years) or not np.array_equal(
+            year, np.repeat(years, len(ids))) or not np.array_equal(
+            flows["id"].to_numpy(dtype=object), np.tile(ids, len(years))):
+        return None
+    lifetimes = park.lifetimes if len(park.lifetimes) else lifetimes_table(None, last._processes, None, [])
+    columns = list(last._stocks.columns)
+    stocks = stocks if stocks is not None else pd.DataFrame(columns=columns + ["year"])
+    stock_year = stocks["year"].to_numpy(dtype=float, na_value=np.nan)
+    source = park._source or "park"
+    tables: dict[int, Any] = {y: _YearFrames(p._flows, p._stocks, p._info, source) for y, p in parks.items()}
+    for k, y in enumerate(years):
+        rows = flows.iloc[k * len(ids):(k + 1) * len(ids)]
+        f = last._flows.assign(**{c: rows[c].to_numpy(dtype=float) for c in _YEAR_VALUES if c in rows.columns})
+        f["year"] = pd.array(np.full(len(f), y), dtype="Int64")
+        tables[y] = _YearFrames(f, stocks[stock_year == y].reindex(columns=columns).reset_index(drop=True),
+                                last._info.model_copy(update={"year": y}), source)
+
+    def solve(frames: _YearFrames) -> np.ndarray:
+        return solved_values(_year_park(last, frames))
+
+    series = YearSeries(tables, lifetimes)
+    tie_years(series, lifetime_model, solve)
+    if series.issues:
+        raise ParkError(unique_issues(series.issues))
+    out = {}
+    for y, p in parks.items():  # the years held are as they were: their frames and what was computed on them
+        out[y] = Park(processes=p._processes, flows=p._flows, materials=p._materials, stocks=p._stocks,
+                      info=p._info, activities=p._activities, coefficients=p._coefficients)
+        out[y]._cache.update({k: v for k, v in p._cache.items() if k != "years"})
+    out.update({y: _year_park(last, tables[y]) for y in years})
+    for p in out.values():
+        p._cache["lifetimes"] = lifetimes
+    return _multi_year(out, lifetimes)
 
 
 def require_park(obj: Any, function: str) -> None:

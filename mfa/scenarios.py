@@ -223,18 +223,31 @@ def perturb_scenario(scenario: pd.DataFrame, rng: np.random.Generator, spread: f
     return out
 
 
-def _run_batch(park: "Park", until: int, items: list[tuple[Any, Any, Any, float]]) -> list[tuple[Any, ...]]:
-    """Project the park under each (name, scenario, seed sequence or None, spread); the rates and stocks."""
-    from mfa.projection import project
+def _rates(p: "Park", years: list[int] | None) -> pd.DataFrame:
+    """The rates of the years of ``p`` (all: None): year, indicator, value."""
     from mfa.time_series import indicator_series
 
+    s = indicator_series(p, targets=False, years=years).series
+    return s.loc[s["value"].notna(), ["year", "id", "value"]].rename(columns={"id": "indicator"})
+
+
+def _run_batch(park: "Park", until: int, items: list[tuple[Any, Any, Any, float]],
+               held_rates: pd.DataFrame | None = None) -> list[tuple[Any, ...]]:
+    """Project the park under each (name, scenario, seed sequence or None, spread); the rates and stocks.
+    ``held_rates``: the rates of the park's own years (None: each projection's own)."""
+    from mfa.projection import project
+
+    held_years = list(park.years) if held_rates is not None else []
     out = []
     for name, scenario, seed, spread in items:
         if seed is not None:
             scenario = perturb_scenario(scenario, np.random.default_rng(seed), spread)
         p = project(park, until, scenario)
-        s = indicator_series(p, targets=False).series
-        s = s.loc[s["value"].notna(), ["year", "id", "value"]].rename(columns={"id": "indicator"})
+        if not held_years:
+            s = _rates(p, None)
+        else:
+            s = pd.concat([held_rates, _rates(p, [y for y in p.years if y not in held_years])],
+                          ignore_index=True)
         # the projected park carries every closing stock already (its lifetimes ran when it was read)
         held = p.stocks.rename(columns={"closing": "stock"})[["process", "material", "year", "stock"]]
         held = held.astype({"year": int}).sort_values(["process", "material", "year"]).reset_index(drop=True)
@@ -315,26 +328,30 @@ def sweep(park: "Park", until: int, scenarios: Mapping[Any, Any] | Iterable[Any]
     else:
         items = [(k, v, None, 0.0) for k, v in read.items()]
     batches = [items[i:i + BATCH] for i in range(0, len(items), BATCH)]
-    results = _run(park, until, batches, executor, workers)
+    # a projection keeps the park's own years as they are (it only continues them, and a stock's lifetime
+    # looks back, never ahead): their rates are the same in every scenario, computed once here
+    held_rates = _rates(park, list(park.years)) if park.years else None
+    results = _run(park, until, batches, executor, workers, held_rates)
     ind = pd.concat([r[1] for b in results for r in b], ignore_index=True)
     held = pd.concat([r[2] for b in results for r in b], ignore_index=True)
     return SweepResult(indicators=ind[["scenario", "year", "indicator", "value"]],
                        stocks=held[["scenario", "process", "material", "year", "stock"]])
 
 
-def _run(park: "Park", until: int, batches: list, executor: Any, workers: int | None) -> list:
+def _run(park: "Park", until: int, batches: list, executor: Any, workers: int | None,
+         held_rates: pd.DataFrame | None = None) -> list:
     """Each batch's results, in the order of the batches, whatever runs them."""
     if executor is None and workers == 1:
-        return [_run_batch(park, until, b) for b in batches]
+        return [_run_batch(park, until, b, held_rates) for b in batches]
     if executor is None:
         from concurrent.futures import ProcessPoolExecutor
 
         with ProcessPoolExecutor(max_workers=workers or os.cpu_count() or 1) as pool:
-            return _run(park, until, batches, pool, None)
+            return _run(park, until, batches, pool, None, held_rates)
     if _is_dask(executor):
         # the park goes to every worker once; pure=False: two equal batches are still two tasks
         [shared] = executor.scatter([park], broadcast=True)
-        futures = [executor.submit(_run_batch, shared, until, b, pure=False) for b in batches]
+        futures = [executor.submit(_run_batch, shared, until, b, held_rates, pure=False) for b in batches]
         return executor.gather(futures)
-    futures = [executor.submit(_run_batch, park, until, b) for b in batches]
+    futures = [executor.submit(_run_batch, park, until, b, held_rates) for b in batches]
     return [f.result() for f in futures]

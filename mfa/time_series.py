@@ -18,7 +18,7 @@ burnt or dumped is not recovered). Its targets are in ``flows/film_targets.csv``
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Iterator
+from typing import TYPE_CHECKING, Any, Iterable, Iterator
 
 import numpy as np
 import pandas as pd
@@ -81,7 +81,8 @@ def film_recovery(park: "Park") -> pd.DataFrame:
                           "source": FILM_RATE["source"]}])
 
 
-def year_parks(park: "Park", solve: bool = True) -> "Iterator[tuple[int | None, Park]]":
+def year_parks(park: "Park", solve: bool = True,
+               years: "Iterable[int] | None" = None) -> "Iterator[tuple[int | None, Park]]":
     """Each year of the park and its one-year park, with the unknowns the balances determine computed
     (``solve``): what every series function runs its engine on.
 
@@ -91,6 +92,8 @@ def year_parks(park: "Park", solve: bool = True) -> "Iterator[tuple[int | None, 
         One year (its year may be None) or several.
     solve : bool
         Compute each year's determinable unknown flows (:func:`mfa.solve_park`).
+    years : iterable of int, optional
+        Only these years (default: every year of the park).
 
     Returns
     -------
@@ -102,7 +105,10 @@ def year_parks(park: "Park", solve: bool = True) -> "Iterator[tuple[int | None, 
     >>> [y for y, _ in year_parks(mfa.read_park("farm_film"), solve=False)]
     [2021, 2022, 2023, 2024, 2025]
     """
+    wanted = None if years is None else set(years)
     for year in park.years or (None,):
+        if wanted is not None and year not in wanted:
+            continue
         p = park.for_year(year) if year is not None else park
         if solve:
             from mfa.solved import solve_park
@@ -215,7 +221,8 @@ def _year_targets(rows: pd.DataFrame, evaluated: pd.DataFrame, year: int) -> pd.
                        target_source=get("source"))
 
 
-def indicator_series(park: "Park", *, targets: Any = None, solve: bool = True) -> SeriesResult:
+def indicator_series(park: "Park", *, targets: Any = None, solve: bool = True,
+                     years: "Iterable[int] | None" = None) -> SeriesResult:
     """The indicators of every year of the park, each with the target of its year.
 
     Parameters
@@ -227,6 +234,8 @@ def indicator_series(park: "Park", *, targets: Any = None, solve: bool = True) -
         farm-film rate's targets are ``flows/film_targets.csv`` unless ``targets`` is False.
     solve : bool
         Compute each year's determinable unknown flows first.
+    years : iterable of int, optional
+        Only these years of the park (default: every year).
 
     Returns
     -------
@@ -239,6 +248,8 @@ def indicator_series(park: "Park", *, targets: Any = None, solve: bool = True) -
     >>> r = s.get("farm_film_recovery_rate").iloc[2]
     >>> int(r.year), float(r.value), float(r.target), r.target_id, bool(r.passed)
     (2023, 0.82, 0.81, 'im_2023_film', True)
+    >>> mfa.indicator_series(mfa.read_park("farm_film"), years=[2024]).series["year"].unique().tolist()
+    [2024]
     """
     from mfa.park import Park, require_park
     from mfa.targets import evaluate
@@ -248,7 +259,7 @@ def indicator_series(park: "Park", *, targets: Any = None, solve: bool = True) -
         require_park(park, "indicator_series")
     rows, evaluated, messages = [], [], []
     film_targets = _film_targets() if targets is not False else None
-    for year, p in year_parks(park, solve):
+    for year, p in year_parks(park, solve, years):
         year = year if year is not None else p.info.year
         r = indicators(p, targets=targets, solve=False)
         table = r.table[[c for c in ("id", "name", "name_zh", "value", "traced", "numerator", "denominator", "unit")

@@ -232,3 +232,114 @@ def test_a_coupling_switched_on_from_a_year():
     assert soil.to_dict() == pytest.approx({2026: 930.0, 2027: 1230.0, 2028: 1230.0})
     solved = mfa.solve_park(p.for_year(2027)).park.flows.set_index("id")["value"]
     assert solved["collection>landfill:farm_film"] == pytest.approx(1270 - 300)
+
+
+def _projected_both_ways(monkeypatch, park, until, scenario):
+    """The projection by the trusted path (counted) and by validating every row of every year again."""
+    import mfa.park as park_module
+    from mfa.projection import project
+
+    trusted = park_module.extended_park
+    taken = []
+    monkeypatch.setattr(park_module, "extended_park", lambda *a: taken.append(trusted(*a)) or taken[-1])
+    fast = project(park, until, scenario)
+    monkeypatch.setattr(park_module, "extended_park", lambda *a: None)
+    full = project(park, until, scenario)
+    monkeypatch.setattr(park_module, "extended_park", trusted)
+    return fast, full, taken
+
+
+def _assert_same_park(fast, full):
+    assert fast.years == full.years
+    for y in full.years:
+        a, b = fast.for_year(y), full.for_year(y)
+        assert a.info == b.info
+        for t in ("processes", "flows", "materials", "stocks", "activities", "coefficients"):
+            pd.testing.assert_frame_equal(getattr(a, t), getattr(b, t), check_exact=True, obj=f"{y} {t}")
+    for t in ("flows", "stocks", "materials"):
+        pd.testing.assert_frame_equal(getattr(fast, t), getattr(full, t), check_exact=True)
+    pd.testing.assert_frame_equal(fast.lifetimes, full.lifetimes)
+    assert fast == full and fast.info == full.info
+
+
+@pytest.mark.parametrize("name, scenario, until", [
+    ("farm_film", SCENARIO, 2030), ("farm_film", None, 2027), ("wuhai_ash_yard", None, 2028),
+    ("wuhai", None, 2018), ("otog", None, 2025),
+    ("farm_film", [{"flow": "film_market>fields:farm_film", "column": "growth", "year": 2026, "value": 3},
+                   {"flow": "fields>soil:farm_film", "column": "value", "year": 2026, "value": None}], 2029)])
+def test_trusted_projection_is_the_park_full_validation_gives(monkeypatch, name, scenario, until):
+    park = mfa.read_park(name)
+    fast, full, taken = _projected_both_ways(monkeypatch, park, until, scenario)
+    assert len(taken) == 1 and taken[0] is not None  # the trusted path built it
+    _assert_same_park(fast, full)
+    # the lifetime ran over the new years: a closing stock of the soil in every year, the model's
+    if name == "farm_film":
+        soil = fast.stocks.query("process == 'soil'")
+        assert soil["year"].tolist() == list(range(2021, until + 1)) and soil["closing"].notna().all()
+        pd.testing.assert_frame_equal(mfa.stocks(fast).table, mfa.stocks(full).table)
+    # the park's own years are its own (a one-year park's undated rows dated with its year), untouched
+    for y in park.years:
+        pd.testing.assert_frame_equal(fast.for_year(y).flows.drop(columns="year"),
+                                      park.for_year(y).flows.drop(columns="year"))
+        assert (fast.for_year(y).flows["year"] == y).all()
+        assert fast.for_year(y) is not park.for_year(y)
+    assert fast.years == tuple(range(park.years[0], until + 1))
+
+
+def test_projection_takes_the_full_path_when_the_flows_change(monkeypatch):
+    # a coupling switched on adds a flow to every year: not the last year's flows, validated in full
+    rows = [{"flow": "collection>soil:farm_film", "column": "value", "year": 2027, "value": 300},
+            {"flow": "collection>landfill:farm_film", "column": "value", "year": 2026, "value": None}]
+    park = mfa.read_park("farm_film")
+    fast, full, taken = _projected_both_ways(monkeypatch, park, 2028, rows)
+    assert taken == [None]
+    assert fast == full
+    # a new plant adds processes: validated in full, the trusted path not even tried
+    yard = mfa.read_park("wuhai_ash_yard")
+    plant = str(ROOT / "parks" / "wuhai_ash_yard" / "scenarios" / "ash_blocks_plant_2026.csv")
+    fast, full, taken = _projected_both_ways(monkeypatch, yard, 2030, plant)
+    assert taken == [] and fast == full and len(fast.processes) > len(yard.processes)
+
+
+def test_trusted_projection_reports_what_ties_the_years():
+    from mfa.park import extended_park
+
+    park = mfa.read_park("farm_film")
+    last = park.flows[park.flows["year"] == 2025]
+    # the outflows of the fields and of the collection network blank: the balances cannot give the soil's
+    # lifetime its inflow (fields → soil + fields → collection = 6 200 t, collection → landfill unknown)
+    blank = last.assign(year=2026, value=np.where(last["source"].isin(["fields", "collection"]), np.nan,
+                                                  last["value"]))
+    with pytest.raises(ParkError, match="inflow of farm_film to soil"):
+        extended_park(park, blank, None)
+    assert extended_park(park, last.iloc[:-1].assign(year=2026), None) is None  # a flow dropped
+    assert extended_park(park, last.assign(year=2027), None) is None  # a year skipped
+    assert extended_park(park, last.iloc[::-1].assign(year=2026), None) is None  # another order
+
+
+def test_a_park_engines_ran_on_goes_to_worker_processes():
+    import pickle
+
+    park = mfa.read_park("farm_film")
+    mfa.balance(park.for_year(2021))  # compiles it: the compiled form holds closures
+    again = pickle.loads(pickle.dumps(park))
+    assert again == park and again.years == park.years and again.for_year(2021) == park.for_year(2021)
+    pd.testing.assert_frame_equal(again.lifetimes, park.lifetimes)
+    pd.testing.assert_frame_equal(mfa.balance(again.for_year(2021)).processes,
+                                  mfa.balance(park.for_year(2021)).processes)
+
+
+def test_sweep_rates_of_the_held_years_equal_each_scenario_own():
+    # the sweep computes the park's own years once per batch: they must be each projection's own rates
+    from mfa.projection import project
+
+    park = mfa.read_park("farm_film")
+    r = mfa.sweep(park, 2030, {"a": SCENARIO, "b": None}, workers=1)
+    for name, scenario in (("a", SCENARIO), ("b", None)):
+        own = mfa.indicator_series(project(park, 2030, scenario), targets=False).series
+        own = own.loc[own["value"].notna()]
+        got = r.indicators[r.indicators["scenario"] == name]
+        assert got["year"].tolist() == own["year"].tolist()
+        assert got["indicator"].tolist() == own["id"].tolist()
+        np.testing.assert_array_equal(got["value"].to_numpy(), own["value"].to_numpy(dtype=float))
+    assert set(r.indicators["year"]) == set(range(2021, 2031))

@@ -256,3 +256,30 @@ def test_a_multi_year_park_is_never_taken_for_one_year(tmp_path):
     # replace() rebuilds the series: still two years, each its own
     again = park.replace(info={"name": "renamed"})
     assert again.years == (2022, 2023) and again.for_year(2023).flows["value"].tolist() == [80, 20]
+
+
+def test_processes_of_a_multi_year_park_validated_once_every_problem_still_located(tmp_path):
+    # a bad process row and a bad material: each reported once (not once per year), at its row
+    folder = write_park(tmp_path / "p", materials=None, park=PARK,
+                        processes=PROCESSES.replace("fill,Landfill,landfill", "fill,Landfill,landfil"),
+                        flows=FLOWS.replace("plant,cement,fly_ash,80", "plant,cement,fly_ashh,80"))
+    with pytest.raises(ParkError) as e:
+        mfa.read_park(folder)
+    got = [(i.file.rsplit("/", 1)[-1], i.row, i.column) for i in e.value.issues]
+    assert sorted(got) == [("flows.csv", 4, "material"), ("processes.csv", 4, "kind")]
+    # each year of the series is still exactly the park read for that year alone
+    park = mfa.read_park(csv_park(tmp_path))
+    for y in park.years:
+        assert park.for_year(y) == mfa.read_park(csv_park(tmp_path), year=y)
+
+
+def test_row_periods_read_each_distinct_year_once():
+    from mfa.errors import RawTable
+    from mfa.io.periods import row_periods
+
+    raw = RawTable("flows", "flows.csv", pd.DataFrame({"year": ["2020", "", "x", " 2021", "2020.0", "2020.5"] * 3}),
+                   list(range(2, 20)))
+    years, dated, undated = row_periods(raw)
+    assert years.tolist() == [2020, 0, 0, 2021, 2020, 0] * 3
+    assert dated.tolist() == [True, False, False, True, True, False] * 3
+    assert undated.tolist() == [False, True, False, False, False, False] * 3

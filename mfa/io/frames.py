@@ -529,10 +529,23 @@ def _stocks(raw: RawTable | None, issues: list[Issue], processes: pd.DataFrame,
                          "closing": closing, "note": c.text("note"), "sigma": sigma})
 
 
+#: The last (park materials, materials used, result): the years of a multi-year park share their materials
+#: table (validated once) and mostly use the same materials.
+_LAST_EFFECTIVE: list[tuple[pd.DataFrame, set[str], pd.DataFrame]] = []
+
+
 def _effective_materials(own: pd.DataFrame, used: set[str]) -> pd.DataFrame:
     from mfa.catalogue import materials as catalogue
 
-    cat = catalogue()
+    last = _LAST_EFFECTIVE[-1] if _LAST_EFFECTIVE else None
+    if last is not None and last[0] is own and last[1] == used:
+        return last[2]  # a park's frames are never modified in place: sharing it is safe
+    out = _effective_of(own, used, catalogue())
+    _LAST_EFFECTIVE[:] = [(own, used, out)]
+    return out
+
+
+def _effective_of(own: pd.DataFrame, used: set[str], cat: pd.DataFrame) -> pd.DataFrame:
     cat = cat[cat["id"].isin(used) & ~cat["id"].isin(set(own["id"]))]
     out = pd.concat([cat[list(MATERIAL_COLUMNS)], own[list(MATERIAL_COLUMNS)]], ignore_index=True)
     out["bulk"] = out["bulk"].astype(bool)
@@ -766,7 +779,7 @@ def park_settings(info: Any, source: str = "park") -> Any:
 
 
 def validate_tables(tables: Mapping[str, RawTable | None], info: Any, source: str, year: int | None = None,
-                    refused: Collection[str] = ()) -> ParkTables:
+                    refused: Collection[str] = (), shared: dict | None = None) -> ParkTables:
     """Validate the raw tables of a park: every problem of every table, located, in ``.issues``.
 
     Parameters
@@ -782,6 +795,9 @@ def validate_tables(tables: Mapping[str, RawTable | None], info: Any, source: st
         period are an error (see :mod:`mfa.io.periods`).
     refused : collection of str
         Tables refused whole while reading: what is checked against them is not checked.
+    shared : dict, optional
+        Kept from one call to the next on the same processes and materials tables (the years of a multi-year
+        park, :func:`mfa.io.years.series_tables`): they are validated once, their problems reported once.
 
     Returns
     -------
@@ -819,12 +835,19 @@ def validate_tables(tables: Mapping[str, RawTable | None], info: Any, source: st
     tables = _chinese_names(tables)
     tables, park_info, period_issues = select_period(tables, park_info, year, source)
     issues.extend(period_issues)
-    own = _materials(tables.get("materials"), issues)
-    known = set(catalogue()["id"]) | set(own["id"])
-    # A refused file (unreadable, a 1 MB line…) is reported once; what is checked against it is not.
     check_processes = "processes" not in refused
+    key = (tables.get("processes"), tables.get("materials"))
+    if shared is not None and shared.get("key") is not None and all(
+            a is b for a, b in zip(shared["key"], key)):
+        own, known, processes = shared["own"], shared["known"], shared["processes"]
+    else:
+        own = _materials(tables.get("materials"), issues)
+        known = set(catalogue()["id"]) | set(own["id"])
+        # A refused file (unreadable, a 1 MB line…) is reported once; what is checked against it is not.
+        processes = _processes(tables.get("processes"), issues, refused=not check_processes)
+        if shared is not None:
+            shared.update(key=key, own=own, known=known, processes=processes)
     checkable = known if "materials" not in refused else None
-    processes = _processes(tables.get("processes"), issues, refused=not check_processes)
     flows, endpoints, unique_ids = _flows(tables.get("flows"), issues, processes, checkable, park_info,
                                           check_processes)
     stocks = _stocks(tables.get("stocks"), issues, processes, checkable, check_processes)

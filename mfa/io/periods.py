@@ -44,7 +44,10 @@ def _periods(raw: RawTable) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     undated = (text == "").to_numpy()
     if undated.all():  # the usual park: one period, no year on its rows
         return np.zeros(n, dtype=np.int64), np.zeros(n, dtype=bool), undated
-    num = pd.to_numeric(text.where(~undated, None), errors="coerce").to_numpy(dtype=float)
+    # a park has a few distinct years on many rows: each distinct text is read as a number once
+    codes, uniques = pd.factorize(text.where(~undated, None))
+    num = np.append(pd.to_numeric(pd.Series(np.asarray(uniques, dtype=object), dtype=object), errors="coerce")
+                    .to_numpy(dtype=float), np.nan)[codes]
     with np.errstate(invalid="ignore"):
         dated = np.isfinite(num) & (num == np.round(num)) & ~undated
     return np.where(dated, num, 0).astype(np.int64), dated, undated

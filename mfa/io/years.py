@@ -36,7 +36,7 @@ from mfa.io.periods import PERIOD_TABLES, periods_of, row_periods
 from mfa.validation import TableChecker, grouped_issues
 
 __all__ = ["LIFETIME_COLUMNS", "LIFETIME_MODELS", "LIFETIME_TIMINGS", "YearSeries", "needs_series",
-           "series_tables", "lifetimes_table", "park_year_of", "unique_issues"]
+           "series_tables", "lifetimes_table", "park_year_of", "unique_issues", "tie_years"]
 
 #: The lifetime models (:class:`mfa.lifetime.Lifetime`).
 LIFETIME_MODELS: tuple[str, ...] = ("fixed", "normal", "foldednormal", "lognormal", "weibull")
@@ -167,7 +167,7 @@ def _rows_of_year(tables: Mapping[str, RawTable | None], rows: _Rows,
         idx = rows.kept(raw, year)
         if len(idx) < len(raw.frame):
             out[name] = RawTable(raw.name, raw.file, raw.frame.iloc[idx].reset_index(drop=True),
-                                 [raw.rows[i] for i in idx])
+                                 raw.locations()[idx].tolist())
     return out
 
 
@@ -339,7 +339,9 @@ def series_tables(tables: Mapping[str, RawTable | None], info: Any, source: str,
                                                "hint.give_year")))
     # a park of one period without any year (no reporting year, no dated row) is one series year, None
     rows = _Rows(park_year)
-    per_year = {y: validate_tables(_rows_of_year(tables, rows, y), info, source, year=y, refused=refused)
+    shared: dict = {}  # the processes and materials, the same every year, validated once
+    per_year = {y: validate_tables(_rows_of_year(tables, rows, y), info, source, year=y, refused=refused,
+                                   shared=shared)
                 for y in years or [None]}
     first = next(iter(per_year.values()))
     lifetimes = lifetimes_table(tables.get("lifetimes"), first.processes,
@@ -357,6 +359,42 @@ def series_tables(tables: Mapping[str, RawTable | None], info: Any, source: str,
                              tables.get("lifetimes"), stock_model)
     series.issues = unique_issues(issues)
     return series
+
+
+def tie_years(series: YearSeries, model: LifetimeModel | None = None,
+              solve: Callable[[Any], "np.ndarray | None"] | None = None) -> None:
+    """Tie together years whose tables are already validated (a trusted path: a projection continuing a read
+    park): each store's blank opening carried from the previous closing, and the stocks with a lifetime run
+    over every year, as :func:`series_tables` does after validating. Problems go to ``series.issues``,
+    located by the park's source (there are no raw rows).
+
+    Parameters
+    ----------
+    series : YearSeries
+        The tables of every year (objects with ``flows``, ``stocks``, ``info`` and ``source``), and the
+        lifetimes; the tables' ``flows`` and ``stocks`` are replaced, never modified in place.
+    model : callable, optional
+        The lifetime engine, as for :func:`series_tables`; needed when ``series.lifetimes`` has rows.
+    solve : callable, optional
+        As for :func:`series_tables`.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace as Y
+    >>> stock = lambda o, c: pd.DataFrame({"process": ["yard"], "material": ["fly_ash"], "opening": [o],
+    ...                                    "closing": [c]})
+    >>> s = YearSeries({2020: Y(stocks=stock(5.0, 8.0), flows=None, info=None, source="x"),
+    ...                 2021: Y(stocks=stock(np.nan, 9.0), flows=None, info=None, source="x")}, pd.DataFrame())
+    >>> tie_years(s)
+    >>> float(s.tables[2021].stocks["opening"].iat[0]), s.issues
+    (8.0, [])
+    """
+    rows = _Rows(None)
+    _carry_stocks(series, None, rows)
+    if len(series.lifetimes) and not series.issues:
+        if model is None:
+            raise TypeError("tie_years: a park with a lifetimes table needs the lifetime model")
+        _apply_lifetimes(series, None, None, rows, model, solve)
 
 
 def _missing_flows(series: YearSeries, raw: RawTable | None, rows: _Rows) -> None:
