@@ -98,7 +98,9 @@ class SubstanceLayer:
         >>> SubstanceLayer.empty_layer().substances
         ()
         """
-        return tuple(sorted(set(self.concentrations["substance"]) | set(self.transfer["substance"])))
+        # the distinct names first: iterating a column of 10⁵ strings costs more than the rest of a small park
+        names = {*self.concentrations["substance"].unique().tolist(), *self.transfer["substance"].unique().tolist()}
+        return tuple(sorted(names))
 
     @property
     def empty(self) -> bool:
@@ -392,29 +394,36 @@ def concentration_arrays(park: "Park", layer: SubstanceLayer) -> tuple[np.ndarra
     >>> value.round(3).tolist()
     [[0.48, 0.0, 0.985, nan]]
     """
+    from mfa.validation import row_of
+
     cp = park.compiled
     subs = layer.substances
     n_f = cp.n_flows
     value = np.full((len(subs), n_f), np.nan)
     sigma = np.full((len(subs), n_f), np.nan)
     conc = layer.concentrations
-    s_index = {s: i for i, s in enumerate(subs)}
-    mat = np.asarray(cp.material, dtype=object)
-    by_mat = conc[conc["material"] != ""]
-    if len(by_mat):
-        # one lookup of (substance, material) for every flow, vectorised over the flows
-        keys = pd.MultiIndex.from_arrays([by_mat["substance"], by_mat["material"]])
-        for s, i in s_index.items():
-            pos = keys.get_indexer(pd.MultiIndex.from_arrays([np.full(n_f, s, dtype=object), mat]))
-            hit = pos >= 0
-            value[i, hit] = by_mat["value"].to_numpy()[pos[hit]]
-            sigma[i, hit] = by_mat["sigma"].to_numpy()[pos[hit]]
-    by_flow = conc[conc["flow"] != ""]
-    if len(by_flow):
-        k = pd.Index(cp.flow_ids).get_indexer(by_flow["flow"])
-        i = by_flow["substance"].map(s_index).to_numpy(dtype=int)
-        value[i, k] = by_flow["value"].to_numpy()
-        sigma[i, k] = by_flow["sigma"].to_numpy()
+    sub_index = pd.Index(subs)
+    is_mat = (conc["material"] != "").to_numpy(dtype=bool)
+    if is_mat.any():
+        # a substance × material table, then one gather for every flow (by its material's code)
+        by_mat = conc[is_mat]
+        mats = pd.Index(cp.material_ids)
+        m = mats.get_indexer(by_mat["material"])
+        ok = m >= 0                                   # a material no flow carries applies to none
+        i = sub_index.get_indexer(by_mat["substance"])[ok]
+        table_v = np.full((len(subs), len(mats)), np.nan)
+        table_s = np.full((len(subs), len(mats)), np.nan)
+        table_v[i, m[ok]] = by_mat["value"].to_numpy(dtype=float)[ok]
+        table_s[i, m[ok]] = by_mat["sigma"].to_numpy(dtype=float)[ok]
+        codes = cp.material_codes
+        value[:, :] = table_v[:, codes]
+        sigma[:, :] = table_s[:, codes]
+    if not is_mat.all():
+        by_flow = conc[~is_mat]
+        k = row_of(by_flow["flow"], park.flows["id"])
+        i = sub_index.get_indexer(by_flow["substance"])
+        value[i, k] = by_flow["value"].to_numpy(dtype=float)
+        sigma[i, k] = by_flow["sigma"].to_numpy(dtype=float)
     return value, sigma
 
 
@@ -482,6 +491,9 @@ class JointModel:
         self.n_b = goods.n_b
         self.ds_known = goods.ds_known
         self.n_bal = self.n_sub * len(internal)
+        self._jacobian_pattern: tuple | None = None
+        self._last_jacobian: tuple | None = None
+        self._last_residual: tuple | None = None
 
     @property
     def n_v(self) -> int:
@@ -559,17 +571,23 @@ class JointModel:
         >>> float(np.abs(m.residual(np.zeros(m.n_v))).max()) > 0
         True
         """
+        if self._last_residual is not None and np.array_equal(self._last_residual[0], v):
+            return self._last_residual[1].copy()   # the same point again (the pass after its linearisation)
         w, f, c, m, ds = self._split(v)
         g = self.goods.residual(w[:self.goods.n_v])
         bal = (self.inc_int @ m.T).T                       # S × n_int
         if len(self.stock_rows):
             bal[:, self.stock_rows] -= ds
-        tin = (self.inc_int.maximum(0) @ m.T).T            # substance input per internal process
-        tcr = m[self.tc_sub, self.tc_flow_k] - self.tc_share * tin[self.tc_sub, self.tc_proc_row]
+        tcr = m[self.tc_sub, self.tc_flow_k]
+        if len(tcr):
+            tin = (self.inc_int.maximum(0) @ m.T).T        # substance input per internal process
+            tcr = tcr - self.tc_share * tin[self.tc_sub, self.tc_proc_row]
         link = (m - c * f[None, :]).ravel()[self.link_pairs]
         cf = c.ravel()
-        return np.concatenate([g, bal.ravel(), tcr, link, cf[self.same_a] - cf[self.same_b],
-                               m.ravel()[self.zero_pairs]])
+        F = np.concatenate([g, bal.ravel(), tcr, link, cf[self.same_a] - cf[self.same_b],
+                            m.ravel()[self.zero_pairs]])
+        self._last_residual = (v.copy(), F.copy())
+        return F
 
     def jacobian(self, v: np.ndarray) -> "sp.csr_matrix":
         """∂F/∂v at v (sparse).
@@ -591,10 +609,28 @@ class JointModel:
         """
         import scipy.sparse as sp
 
+        if self._last_jacobian is not None and np.array_equal(self._last_jacobian[0], v):
+            return self._last_jacobian[1]   # the same point again (row_scale after linearise)
         w, f, c, m, _ = self._split(v)
+        G = self.goods.jacobian(w[:self.goods.n_v])
+        if self._jacobian_pattern is None or self._jacobian_pattern[0] != G.nnz:
+            self._jacobian_pattern = (G.nnz, self._pattern(G))
+        target, indptr, indices, before, after = self._jacobian_pattern[1]
+        pair = self.link_pairs
+        # the terms summed into their places: the pattern is the same at every point, only the numbers change
+        data = np.bincount(target, weights=np.concatenate([G.data, before, -c.ravel()[pair], -f[pair % self.n_f],
+                                                           after]), minlength=len(indices))
+        J = sp.csr_matrix((data, indices, indptr), shape=(self.n_c, self.n_v))
+        self._last_jacobian = (v.copy(), J)
+        return J
+
+    def _pattern(self, G: "sp.csr_matrix") -> tuple:
+        """The Jacobian's terms in the order :meth:`jacobian` lists them (goods, balances, stocks, coefficients,
+        links, one stream, no goods): the CSR place of each (duplicates share one), the CSR index arrays, and
+        the constant values before and after the two varying parts of the links (−c, −f)."""
         S, n_f, n_int = self.n_sub, self.n_f, len(self.internal)
-        G = self.goods.jacobian(w[:self.goods.n_v]).tocoo()
-        rows, cols, vals = [G.row], [G.col], [G.data]
+        G = G.tocoo()
+        rows, cols, vals = [G.row], [G.col], []
         r0 = self.goods.n_c
         inc = self.inc_int.tocoo()
         s_rep = np.repeat(np.arange(S), len(inc.data))
@@ -623,7 +659,9 @@ class JointModel:
         row = r2 + np.arange(n_link)
         rows += [row, row, row]
         cols += [self.off_m + pair, pair % n_f, self.off_c + pair]
-        vals += [np.ones(n_link), -c.ravel()[pair], -f[pair % n_f]]
+        vals.append(np.ones(n_link))
+        before = np.concatenate(vals)
+        vals = []
         n_same = len(self.same_a)
         if n_same:
             r3 = r2 + n_link + np.arange(n_same)
@@ -635,18 +673,25 @@ class JointModel:
             rows.append(r2 + n_link + n_same + np.arange(n_zero))
             cols.append(self.off_m + self.zero_pairs)
             vals.append(np.ones(n_zero))
-        J = sp.csr_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
-                          shape=(self.n_c, self.n_v))
-        J.sum_duplicates()
-        return J
+        after = np.concatenate(vals) if vals else np.zeros(0)
+        r = np.concatenate(rows).astype(np.int64)
+        c = np.concatenate(cols).astype(np.int64)
+        n_v = max(self.n_v, 1)
+        places, target = np.unique(r * n_v + c, return_inverse=True)   # sorted by row, then column: CSR order
+        index = np.int32 if len(places) < 2**31 and self.n_v < 2**31 else np.int64
+        indptr = np.zeros(self.n_c + 1, dtype=index)
+        np.cumsum(np.bincount(places // n_v, minlength=self.n_c), out=indptr[1:])
+        return target.ravel(), indptr, (places % n_v).astype(index), before, after
 
-    def row_scale(self, v: np.ndarray) -> np.ndarray:
+    def row_scale(self, v: np.ndarray, rows: np.ndarray | None = None) -> np.ndarray:
         """Throughput of each equation (Σ |terms|), the yardstick of relative residuals.
 
         Parameters
         ----------
         v : numpy.ndarray
             NaN counts as 0.
+        rows : numpy.ndarray, optional
+            Only these equations (ascending), zero elsewhere.
 
         Returns
         -------
@@ -658,11 +703,10 @@ class JointModel:
         >>> float(m.row_scale(np.nan_to_num(m.value0))[0])
         300.0
         """
+        from mfa.solve.model import throughput
+
         v = np.nan_to_num(v)
-        w = np.abs(v + self.start)
-        scale = abs(self.jacobian(v)) @ w
-        scale[:self.n_b] += np.abs(self.ds_known)
-        return scale
+        return throughput(self.jacobian(v), np.abs(v + self.start), self.ds_known, rows)
 
     def variable_labels(self) -> np.ndarray:
         """Names of the variables: goods labels, ``c[S|flow]``, ``S[flow]``, ``Δstock[process]·S``.
@@ -768,7 +812,7 @@ def joint_model(park: "Park", layer: SubstanceLayer) -> JointModel:
 
     goods = model_from_park(park)
     # the goods-only solution is the start point of the goods unknowns (values only, no σ needed)
-    linked = None
+    is_linked = np.ones(goods.n_f, dtype=bool)
     start = goods.value0
     y = np.flatnonzero(goods.kind == 2)
     if len(y):
@@ -781,15 +825,13 @@ def joint_model(park: "Park", layer: SubstanceLayer) -> JointModel:
         sol = iterate(goods, goods.kind.copy(), goods.value0.copy(), max_iter=100, tol=1e-10)
         start = sol.v
         undetermined = sol.y_idx[~sol.observable]
-        linked = np.setdiff1d(np.arange(goods.n_f), undetermined[undetermined < goods.n_f])
+        is_linked[undetermined[undetermined < goods.n_f]] = False
     f0 = np.nan_to_num(start[:goods.n_f])
     # a flow the goods data put at zero (within 1e-8 of the largest flow: the rounding of a large network):
     # its content is undetermined, its substance flow zero
-    empty = np.flatnonzero(np.abs(f0) <= 1e-8 * max(float(np.max(np.abs(f0), initial=0.0)), 1.0))
-    if linked is None:
-        linked = np.arange(goods.n_f)
-    empty = np.intersect1d(empty, linked)
-    linked = np.setdiff1d(linked, empty)
+    is_empty = is_linked & (np.abs(f0) <= 1e-8 * max(float(np.max(np.abs(f0), initial=0.0)), 1.0))
+    empty = np.flatnonzero(is_empty)
+    linked = np.flatnonzero(is_linked & ~is_empty)
     cp = park.compiled
     internal = np.flatnonzero(~np.asarray(cp.is_boundary, dtype=bool))
     inc_int = cp.incidence.tocsr()[internal]
@@ -933,9 +975,14 @@ class SubstanceResult(Result):
                                                    "status"]])
 
 
+# Statuses from the strongest to the weakest: a substance flow takes the weaker of its goods flow's and its
+# concentration's.
+STATUSES = ("exact", "measured", "reconciled", "computed", "unobservable")
+
+
 def _statuses(model: Any, est: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Value, σ and status of every variable of a solved model (as :func:`mfa.solve.reconciliation.build_result`
-    classifies the goods variables)."""
+    """Value, σ and status (a position in :data:`STATUSES`) of every variable of a solved model (as
+    :func:`mfa.solve.reconciliation.build_result` classifies the goods variables)."""
     from mfa.solve.model import EXACT, MEASURED, UNKNOWN
 
     sol = est.solution
@@ -946,14 +993,13 @@ def _statuses(model: Any, est: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]
     A = lin.A
     a_norm = np.sqrt(np.asarray(abs(A).power(2).sum(axis=0)).ravel()) if A.shape[0] else np.zeros(len(sol.x_idx))
     j_norm = np.sqrt(np.asarray(abs(lin.Jx).power(2).sum(axis=0)).ravel())
-    status = np.select([model.kind == EXACT, model.kind == MEASURED, unobs, model.kind == UNKNOWN],
-                       ["exact", "measured", "unobservable", "computed"], "computed").astype(object)
-    status[sol.x_idx[a_norm > 1e-10 * np.maximum(j_norm, 1e-300)]] = "reconciled"
+    code = np.select([model.kind == EXACT, model.kind == MEASURED, unobs, model.kind == UNKNOWN], [0, 1, 4, 3], 3)
+    code[sol.x_idx[a_norm > 1e-10 * np.maximum(j_norm, 1e-300)]] = 2
     sigma = np.sqrt(est.uncertainty.var)
-    sigma[status == "measured"] = model.sigma[status == "measured"]
-    sigma[(status == "exact") | unobs] = np.nan
+    sigma[code == 1] = model.sigma[code == 1]
+    sigma[(code == 0) | unobs] = np.nan
     v[unobs] = np.nan
-    return v, sigma, status
+    return v, sigma, code
 
 
 def reconcile_substances(park: "Park", layer: SubstanceLayer, *, max_iter: int = 100, tol: float = 1e-10,
@@ -996,29 +1042,31 @@ def reconcile_substances(park: "Park", layer: SubstanceLayer, *, max_iter: int =
     if layer.empty:
         raise MfaError("the park has no substance data (concentrations)")
     model = joint_model(park, layer)
-    est = estimate(model, max_iter=max_iter, tol=tol, covariance=covariance)
-    v, sigma, status = _statuses(model, est)
-    n_f, S, P = model.n_f, model.n_sub, model.n_pairs
+    # the combinations of undetermined unknowns are not reported here (they are in the goods reconciliation)
+    est = estimate(model, max_iter=max_iter, tol=tol, covariance=covariance, combinations=False)
+    v, sigma, code = _statuses(model, est)
+    n_f, S = model.n_f, model.n_sub
     cp = park.compiled
     flows = park.flows
     c_sl, m_sl = slice(model.off_c, model.off_m), slice(model.off_m, model.off_s)
     # a substance flow is as good as the weaker of its goods flow and its concentration
-    rank = {"exact": 0, "measured": 1, "reconciled": 2, "computed": 3, "unobservable": 4}
-    names = np.array(list(rank), dtype=object)
-    f_rank = pd.Series(np.tile(status[:n_f], S)).map(rank).to_numpy()
-    c_rank = pd.Series(status[c_sl]).map(rank).to_numpy()
-    m_status = names[np.maximum(f_rank, c_rank)]
-    m_status[np.isnan(v[m_sl]) | np.isnan(v[c_sl])] = "unobservable"
-    sub_col = np.repeat(np.array(model.substances, dtype=object), n_f)
+    m_code = np.maximum(np.tile(code[:n_f], S), code[c_sl])
+    m_code[np.isnan(v[m_sl]) | np.isnan(v[c_sl])] = 4
+    # string columns taken from the park's own (Arrow) columns: converting 10⁵ Python strings costs more
+    text = flows["id"].dtype
+    names = pd.array(np.array(STATUSES, dtype=object), dtype=text)
+    per_pair = np.tile(np.arange(n_f), S)
     table = pd.DataFrame({
-        "flow": np.tile(np.asarray(cp.flow_ids, dtype=object), S), "substance": sub_col,
-        "concentration": v[c_sl], "value": v[m_sl], "sigma": sigma[m_sl], "status": m_status,
+        "flow": flows["id"].array.take(per_pair),
+        "substance": pd.array(np.array(model.substances, dtype=object), dtype=text).take(
+            np.repeat(np.arange(S), n_f)),
+        "concentration": v[c_sl], "value": v[m_sl], "sigma": sigma[m_sl], "status": names.take(m_code),
         "concentration_sigma": sigma[c_sl], "measured_concentration": model.value0[c_sl],
-        "source": np.tile(flows["source"].to_numpy(dtype=object), S),
-        "target": np.tile(flows["target"].to_numpy(dtype=object), S),
-        "material": np.tile(flows["material"].to_numpy(dtype=object), S)})
-    goods = pd.DataFrame({"id": flows["id"], "value": v[:n_f], "sigma": sigma[:n_f], "status": status[:n_f],
-                          "measured": model.goods.value0[:n_f], "measured_sigma": model.goods.sigma[:n_f]})
+        "source": flows["source"].array.take(per_pair), "target": flows["target"].array.take(per_pair),
+        "material": flows["material"].array.take(per_pair)})
+    goods = pd.DataFrame({"id": flows["id"], "value": v[:n_f], "sigma": sigma[:n_f],
+                          "status": names.take(code[:n_f]), "measured": model.goods.value0[:n_f],
+                          "measured_sigma": model.goods.sigma[:n_f]})
     m = np.nan_to_num(v[m_sl]).reshape(S, n_f)
     inc = model.inc_int
     ins = (inc.maximum(0) @ m.T).T
@@ -1030,7 +1078,7 @@ def reconcile_substances(park: "Park", layer: SubstanceLayer, *, max_iter: int =
     balances, imbalance = _as_given_check(park, model, balances)
     recovery = _recovery(park, model, v[m_sl].reshape(S, n_f))
     messages = list(imbalance)
-    n_unobs = int((m_status == "unobservable").sum())
+    n_unobs = int((m_code == 4).sum())
     if n_unobs:
         messages.append(Issue.note(Message(f"{n_unobs} substance flow(s) not determined by the data (no "
                                            "concentration given, none computable)", "substance.unobservable",

@@ -431,3 +431,52 @@ def test_substance_tables_in_a_workbook(tmp_path):
     park = mfa.read_park(path)
     r = reconcile_substances(park, read_substances(path, park))
     assert r.recovery.loc[0, "recovery"] == pytest.approx(39.4 / 48)
+
+
+def _reception(out_content_sigma=None):
+    """parks/hazardous in small: a reception point gets waste oil (measured, Pb 20 mg/kg) and an emulsion
+    (measured, no Pb) and passes on 150 t (exact) whose Pb content is given."""
+    park = park_of([P("garage", "import"), P("plant", "import"), P("reception", "collection"),
+                    P("handler", "export")],
+                   [flow("garage", "reception", 100, 5, material="hw08_waste_mineral_oil"),
+                    flow("plant", "reception", 50, 5, material="hw09_oil_water_emulsions"),
+                    flow("reception", "handler", 150, material="hw49_other_wastes")])
+    layer = SubstanceLayer.from_frames(park, [
+        {"material": "hw08_waste_mineral_oil", "substance": "Pb", "value": 20, "unit": "mg/kg"},
+        {"material": "hw09_oil_water_emulsions", "substance": "Pb", "value": 0},
+        {"material": "hw49_other_wastes", "substance": "Pb", "value": 20 / 1.5, "unit": "mg/kg",
+         "sigma": out_content_sigma}])
+    return park, layer
+
+
+def test_exact_contents_can_determine_a_measured_goods_flow():
+    """Why parks/hazardous shows σ = 0 on some measured goods flows in the joint reconciliation: where every
+    flow of a balance has an exact content and all but the measured ones are exact, the substance balance is
+    one more exact equation; with one measured flow carrying the substance it fixes that flow (Pb: 20e-6·a =
+    150·c_out), and the goods balance then fixes the other (b = 150 − a)."""
+    park, layer = _reception()
+    goods = mfa.reconcile(park).flows.set_index("id")["sigma"]
+    # goods alone: a + b = 150 shares the check between the two measurements, σ² = 25 − 25²/50
+    assert goods["garage>reception:hw08_waste_mineral_oil"] == pytest.approx(np.sqrt(12.5), rel=1e-9)
+    joint = reconcile_substances(park, layer).flows.set_index("id")
+    oil = joint.loc["garage>reception:hw08_waste_mineral_oil"]
+    emulsion = joint.loc["plant>reception:hw09_oil_water_emulsions"]
+    assert oil["status"] == emulsion["status"] == "reconciled"
+    assert oil["value"] == pytest.approx(100) and oil["sigma"] == 0.0
+    assert emulsion["value"] == pytest.approx(50) and emulsion["sigma"] == 0.0
+
+
+def test_a_measured_content_gives_that_flow_its_sigma_back():
+    # the same with the outgoing Pb content measured (σ 10 %): first-order WLS by hand on x = (a, b, c_out),
+    # a + b = 150 and 2e-5·a − 150·c_out = 0 (linear: the contents of a and the goods flow out are exact)
+    c_out = 20e-6 / 1.5
+    park, layer = _reception(out_content_sigma=0.1 * c_out * 1e6)          # in mg/kg, the row's unit
+    joint = reconcile_substances(park, layer).flows.set_index("id")
+    Q = np.diag([25.0, 25.0, (0.1 * c_out) ** 2])
+    A = np.array([[1.0, 1.0, 0.0], [2e-5, 0.0, -150.0]])
+    cov = Q - Q @ A.T @ np.linalg.solve(A @ Q @ A.T, A @ Q)
+    assert cov[0, 0] > 0
+    assert joint.loc["garage>reception:hw08_waste_mineral_oil", "sigma"] == pytest.approx(np.sqrt(cov[0, 0]),
+                                                                                        rel=1e-6)
+    assert joint.loc["plant>reception:hw09_oil_water_emulsions", "sigma"] == pytest.approx(np.sqrt(cov[1, 1]),
+                                                                                         rel=1e-6)

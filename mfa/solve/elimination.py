@@ -32,8 +32,9 @@ class NullSpace:
     ----------
     basis : scipy.sparse.csc_matrix
         n_y × k, columns span the null space.
-    comp : numpy.ndarray
-        Connected component (of the equation–unknown graph) of each column.
+    rep : numpy.ndarray
+        A representative unknown of each column (its connected component is the column's:
+        :attr:`Elimination.null_comp`).
     observable : numpy.ndarray
         Per unknown: True when no null-space direction moves it (the equations determine it).
 
@@ -45,7 +46,7 @@ class NullSpace:
     """
 
     basis: sp.csc_matrix
-    comp: np.ndarray
+    rep: np.ndarray
     observable: np.ndarray
 
 
@@ -53,25 +54,26 @@ class NullSpace:
 class Elimination:
     """What the elimination of the unknowns gives.
 
-    The null space (observability) is computed on first use: iterations of a bilinear park only need
-    ``P`` and ``Yplus``.
+    The null space (observability) and the connected components are computed on first use: iterations of
+    a bilinear park only need ``P`` and ``Yplus``, the components only serve messages and the combinations
+    of unobservable unknowns.
 
     Attributes
     ----------
     P : scipy.sparse.csr_matrix
         n_red × n_c; rows span the left null space of J_y.
-    P_comp : numpy.ndarray
-        Component label of each row of P.
     Yplus : scipy.sparse.csr_matrix or GeneralisedInverse
         A generalised inverse of J_y (n_y × n_c, applied with ``@``).
-    comp_of_row, comp_of_y : numpy.ndarray
-        Component label of each equation / unknown.
     null_space : NullSpace or callable
         The null space, or a function giving ``(basis, representative unknown of each column)``.
     reduction : Reduction or None
         The triangular reduction (reused by the next iteration's :func:`eliminate`).
     jacobian : scipy.sparse.csr_matrix or None
-        The J_y eliminated (its pattern is compared by the next iteration).
+        The J_y eliminated (its pattern is compared by the next iteration; its components found from it).
+    P_rep : numpy.ndarray or None
+        A representative equation of each row of P (its component is the row's).
+    labels : tuple of numpy.ndarray or None
+        ``(comp_of_row, comp_of_y)`` when known (else found from ``jacobian`` on first use).
 
     Examples
     --------
@@ -81,14 +83,65 @@ class Elimination:
     """
 
     P: sp.csr_matrix
-    P_comp: np.ndarray
     Yplus: Any
-    comp_of_row: np.ndarray
-    comp_of_y: np.ndarray
     null_space: NullSpace | Callable[[], tuple[sp.csc_matrix, np.ndarray]]
     reduction: _triangular.Reduction | None = None
     jacobian: sp.csr_matrix | None = None
+    P_rep: np.ndarray | None = None
+    labels: tuple[np.ndarray, np.ndarray] | None = None
     _null: NullSpace | None = field(default=None, init=False, repr=False)
+
+    def _labels(self) -> tuple[np.ndarray, np.ndarray]:
+        if self.labels is None:
+            _, lab_r, lab_c = components(self.jacobian)
+            self.labels = (lab_r, lab_c)
+        return self.labels
+
+    @property
+    def comp_of_row(self) -> np.ndarray:
+        """Component label (of the equation–unknown graph) of each equation.
+
+        Returns
+        -------
+        numpy.ndarray
+
+        Examples
+        --------
+        >>> eliminate(sp.csr_matrix(np.array([[1.0, 0.0], [0.0, 1.0]]))).comp_of_row.tolist()
+        [0, 1]
+        """
+        return self._labels()[0]
+
+    @property
+    def comp_of_y(self) -> np.ndarray:
+        """Component label of each unknown.
+
+        Returns
+        -------
+        numpy.ndarray
+
+        Examples
+        --------
+        >>> eliminate(sp.csr_matrix(np.array([[1.0, 0.0], [0.0, 1.0]]))).comp_of_y.tolist()
+        [0, 1]
+        """
+        return self._labels()[1]
+
+    @property
+    def P_comp(self) -> np.ndarray:
+        """Component label of each row of P.
+
+        Returns
+        -------
+        numpy.ndarray
+
+        Examples
+        --------
+        >>> eliminate(sp.csr_matrix(np.array([[1.0, -1.0], [1.0, -1.0]]))).P_comp.tolist()
+        [0]
+        """
+        rep = self.P_rep if self.P_rep is not None else np.zeros(0, dtype=np.int64)
+        return self.comp_of_row[rep] if len(rep) else np.zeros(0, dtype=np.int64)
 
     @property
     def null(self) -> NullSpace:
@@ -118,8 +171,7 @@ class Elimination:
             Nn = N @ sp.diags(1.0 / np.maximum(colmax, 1e-300))
             rowmax = np.asarray(abs(Nn).max(axis=1).todense()).ravel()
             observable = rowmax <= NULL_TOL
-        comp = self.comp_of_y[rep_c] if len(rep_c) else np.zeros(0, dtype=np.int64)
-        return NullSpace(basis=N, comp=comp, observable=observable)
+        return NullSpace(basis=N, rep=np.asarray(rep_c, dtype=np.int64), observable=observable)
 
     @property
     def null_comp(self) -> np.ndarray:
@@ -135,7 +187,8 @@ class Elimination:
         >>> el.null_comp.tolist()
         [0, 0]
         """
-        return self.null.comp
+        rep = self.null.rep
+        return self.comp_of_y[rep] if len(rep) else np.zeros(0, dtype=np.int64)
 
     @property
     def observable(self) -> np.ndarray:
@@ -215,16 +268,13 @@ def eliminate(Jy: sp.csr_matrix, previous: Elimination | None = None) -> Elimina
     (True, (1, 3))
     """
     Jy = sp.csr_matrix(Jy)
-    prev = previous.jacobian if previous is not None else None
-    if prev is not None and same_pattern(prev, Jy):
-        lab_r, lab_c = previous.comp_of_row, previous.comp_of_y   # the next iteration's Jacobian: same graph
-    else:
-        _, lab_r, lab_c = components(Jy)
+    labels = None
+    if previous is not None and previous.labels is not None and same_pattern(previous.jacobian, Jy):
+        labels = previous.labels            # the next iteration's Jacobian: same graph
     red = _triangular.reduce(Jy, like=previous.reduction if previous is not None else None)
     P, rep_r = red.left_null()
-    return Elimination(P=P, P_comp=lab_r[rep_r] if len(rep_r) else np.zeros(0, dtype=np.int64),
-                       Yplus=red.pinv(), comp_of_row=lab_r, comp_of_y=lab_c, null_space=red.null,
-                       reduction=red, jacobian=Jy)
+    return Elimination(P=P, Yplus=red.pinv(), null_space=red.null, reduction=red, jacobian=Jy, P_rep=rep_r,
+                       labels=labels)
 
 
 def same_pattern(a: sp.csr_matrix, b: sp.csr_matrix) -> bool:
@@ -288,7 +338,7 @@ def eliminate_dense(Jy: sp.csr_matrix, previous: Elimination | None = None) -> E
     coo = Jy.tocoo()
     nz_comp = lab_r[coo.row]
 
-    P_rows, P_cols, P_vals, P_comp = [], [], [], []
+    P_rows, P_cols, P_vals, P_rep = [], [], [], []
     Y_rows, Y_cols, Y_vals = [], [], []
     observable = np.ones(n_y, dtype=bool)
     null_blocks: dict[int, tuple[np.ndarray, np.ndarray]] = {}
@@ -312,7 +362,7 @@ def eliminate_dense(Jy: sp.csr_matrix, previous: Elimination | None = None) -> E
             P_rows.append(next_row + np.arange(len(rows)))
             P_cols.append(rows)
             P_vals.append(np.ones(len(rows)))
-            P_comp.append(np.repeat(comps, m))
+            P_rep.append(rows)
             next_row += len(rows)
             continue
         if m == 0:
@@ -337,7 +387,7 @@ def eliminate_dense(Jy: sp.csr_matrix, previous: Elimination | None = None) -> E
                 P_rows.append(np.repeat(new[:, :, None], m, axis=2).ravel())
                 P_cols.append(np.repeat(R[sub][:, None, :], m - r, axis=1).ravel())
                 P_vals.append(Pn.ravel())
-                P_comp.append(np.repeat(comps[sub], m - r))
+                P_rep.append(np.repeat(R[sub][:, 0], m - r))     # the first equation of each block
                 next_row += Gs * (m - r)
             if r > 0:
                 # pseudo-inverse V_r S_r⁻¹ U_rᵀ: Gs × n × m
@@ -366,8 +416,8 @@ def eliminate_dense(Jy: sp.csr_matrix, previous: Elimination | None = None) -> E
         nr.append(np.repeat(cols, N.shape[1]))
         nc.append(np.tile(k + np.arange(N.shape[1]), len(cols)))
         nv.append(N.ravel())
-        ncomp.append(np.full(N.shape[1], comp))
+        ncomp.append(np.full(N.shape[1], cols[0]))
         k += N.shape[1]
     null = sp.csc_matrix((_cat(nv), (_cat(nr, np.int64), _cat(nc, np.int64))), shape=(n_y, k))
-    return Elimination(P=P, P_comp=_cat(P_comp, np.int64), Yplus=Yplus, comp_of_row=lab_r, comp_of_y=lab_c,
-                       null_space=NullSpace(basis=null, comp=_cat(ncomp, np.int64), observable=observable))
+    return Elimination(P=P, Yplus=Yplus, P_rep=_cat(P_rep, np.int64), labels=(lab_r, lab_c),
+                       null_space=NullSpace(basis=null, rep=_cat(ncomp, np.int64), observable=observable))

@@ -15,12 +15,63 @@ import numpy as np
 import scipy.sparse as sp
 
 from mfa.errors import MfaError
-from mfa.solve.elimination import Elimination, eliminate
-from mfa.solve.linear_algebra import NormalMatrix
+from mfa.solve.elimination import Elimination, eliminate, same_pattern
+from mfa.solve.linear_algebra import Gather, NormalMatrix, entry_positions
 from mfa.solve.model import EXACT, MEASURED, UNKNOWN, Model
 from mfa.solve.redundancy import drop_redundant_rows
 
-__all__ = ["Linearisation", "Solution", "linearise", "iterate"]
+__all__ = ["Linearisation", "Solution", "JacobianColumns", "linearise", "iterate"]
+
+
+class _Labels:
+    """The model's equation labels, made on first use: only messages quote them (10⁵ strings to build)."""
+
+    def __init__(self, model: Model) -> None:
+        self._model = model
+        self._labels: np.ndarray | None = None
+
+    def _get(self) -> np.ndarray:
+        if self._labels is None:
+            self._labels = self._model.equation_labels()
+        return self._labels
+
+    def __getitem__(self, index):
+        return self._get()[index]
+
+    def __len__(self) -> int:
+        return len(self._get())
+
+
+class JacobianColumns:
+    """The columns of the measured and of the unknown variables of Jacobians of one pattern (every pass of
+    one Gauss–Newton run): where they sit in ``J.data`` is found once, then gathered.
+
+    Parameters
+    ----------
+    x_idx, y_idx : numpy.ndarray
+        Indices of the measured and unknown variables.
+
+    Examples
+    --------
+    >>> J = sp.csr_matrix(np.array([[1.0, -1.0, -1.0]]))
+    >>> Jx, Jy = JacobianColumns(np.array([0, 1]), np.array([2]))(J)
+    >>> Jx.toarray().tolist(), Jy.toarray().tolist()
+    ([[1.0, -1.0]], [[-1.0]])
+    """
+
+    def __init__(self, x_idx: np.ndarray, y_idx: np.ndarray) -> None:
+        self.x_idx, self.y_idx = x_idx, y_idx
+        self._pattern: sp.csr_matrix | None = None
+        self._x: Gather | None = None
+        self._y: Gather | None = None
+
+    def __call__(self, J: sp.csr_matrix) -> tuple[sp.csr_matrix, sp.csr_matrix]:
+        J = sp.csr_matrix(J)
+        if self._pattern is None or not same_pattern(self._pattern, J):
+            pos = entry_positions(J)
+            self._x, self._y = Gather(pos[:, self.x_idx]), Gather(pos[:, self.y_idx])
+            self._pattern = J
+        return self._x.take(J), self._y.take(J)
 
 
 @dataclass(frozen=True, eq=False)
@@ -92,7 +143,8 @@ class Linearisation:
 
 def linearise(model: Model, v: np.ndarray, x_idx: np.ndarray, y_idx: np.ndarray, q: np.ndarray, *,
               elimination: Elimination | None = None, previous: Elimination | None = None,
-              independent: list | None = None, labels_eq: np.ndarray | None = None) -> Linearisation:
+              independent: list | None = None, labels_eq: np.ndarray | None = None,
+              columns: JacobianColumns | None = None) -> Linearisation:
     """The reduced problem at ``v``.
 
     Parameters
@@ -112,6 +164,8 @@ def linearise(model: Model, v: np.ndarray, x_idx: np.ndarray, y_idx: np.ndarray,
         Patterns of reduced systems found independent (see :func:`~mfa.solve.redundancy.drop_dependent_rows`).
     labels_eq : numpy.ndarray, optional
         ``model.equation_labels()``, when the caller has them already.
+    columns : JacobianColumns, optional
+        Splits the Jacobian into its measured and unknown columns (reused from pass to pass).
 
     Returns
     -------
@@ -125,14 +179,13 @@ def linearise(model: Model, v: np.ndarray, x_idx: np.ndarray, y_idx: np.ndarray,
     >>> lin.elimination.observable.tolist()
     [True]
     """
-    J = model.jacobian(v)
-    Jx = J[:, x_idx]
-    el = elimination if elimination is not None else eliminate(J[:, y_idx], previous=previous)
+    Jx, Jy = (columns or JacobianColumns(x_idx, y_idx))(model.jacobian(v))
+    el = elimination if elimination is not None else eliminate(Jy, previous=previous)
     F = model.residual(v)
     A = (el.P @ Jx).tocsr()
     rhs = A @ v[x_idx] - el.P @ F
     if labels_eq is None:
-        labels_eq = model.equation_labels()
+        labels_eq = _Labels(model)
     A, rhs, keep = drop_redundant_rows(A, rhs, el, model, v, labels_eq, independent, Jx)
     QAt = (sp.diags(q) @ A.T).tocsr()
     return Linearisation(Jx=Jx, elimination=el, A=A, rhs=rhs, keep=keep, QAt=QAt,
@@ -281,10 +334,11 @@ def iterate(model: Model, kind: np.ndarray, v_m: np.ndarray, *, max_iter: int, t
     q = model.sigma[x_idx] ** 2
     xm = v_m[x_idx]
     v = np.where(kind == UNKNOWN, 0.0, v_m)
-    labels_eq = model.equation_labels()
+    labels_eq = _Labels(model)
     independent: list = []          # patterns of reduced systems found independent (bilinear iterations)
+    columns = JacobianColumns(x_idx, y_idx)
 
-    el = eliminate(model.jacobian(v)[:, y_idx])
+    el = eliminate(columns(model.jacobian(v))[1])
     # Starting unknowns from the measurements as given (exact where the unknowns enter linearly).
     v[y_idx] = el.Yplus @ (-model.residual(v))
     bilinear = model.bilinear
@@ -310,7 +364,7 @@ def iterate(model: Model, kind: np.ndarray, v_m: np.ndarray, *, max_iter: int, t
         if it == 1 or bilinear:
             # (re-)linearise; for linear equations once: later passes only refine with the same factors
             lin = linearise(model, v, x_idx, y_idx, q, elimination=el if it == 1 else None, previous=el,
-                            independent=independent, labels_eq=labels_eq)
+                            independent=independent, labels_eq=labels_eq, columns=columns)
             el = lin.elimination
             F = model.residual(v)
             rhs = lin.rhs
@@ -343,7 +397,8 @@ def iterate(model: Model, kind: np.ndarray, v_m: np.ndarray, *, max_iter: int, t
             refine += 1
     if bilinear and converged:
         # re-linearise at the solution for classification and uncertainty
-        lin = linearise(model, v, x_idx, y_idx, q, previous=el, independent=independent, labels_eq=labels_eq)
+        lin = linearise(model, v, x_idx, y_idx, q, previous=el, independent=independent, labels_eq=labels_eq,
+                        columns=columns)
         el = lin.elimination
 
     F, rel = residuals(v, el)

@@ -25,7 +25,7 @@ from mfa.errors import MfaError
 if TYPE_CHECKING:  # pragma: no cover
     from mfa.park import Park
 
-__all__ = ["Model", "model_from_park", "example_park", "EXACT", "MEASURED", "UNKNOWN"]
+__all__ = ["Model", "model_from_park", "example_park", "throughput", "EXACT", "MEASURED", "UNKNOWN"]
 
 # kinds of variables
 EXACT, MEASURED, UNKNOWN = 0, 1, 2
@@ -266,13 +266,15 @@ class Model:
         self._jacobian_pattern = (key, pattern)
         return pattern
 
-    def row_scale(self, v: np.ndarray) -> np.ndarray:
+    def row_scale(self, v: np.ndarray, rows: np.ndarray | None = None) -> np.ndarray:
         """Throughput of each equation (Σ |terms|), the yardstick of 'relative' residuals.
 
         Parameters
         ----------
         v : numpy.ndarray
             Variables (n_v); NaN counts as 0.
+        rows : numpy.ndarray, optional
+            Only these equations, zero elsewhere.
 
         Returns
         -------
@@ -284,11 +286,48 @@ class Model:
         >>> model_from_park(example_park()).row_scale(np.array([100.0, 60.0, np.nan])).tolist()
         [160.0]
         """
-        a = np.abs(np.nan_to_num(v))
-        J = self.jacobian(np.nan_to_num(v))
-        scale = abs(J) @ a
-        scale[:self.n_b] += np.abs(self.ds_known)
+        v = np.nan_to_num(v)
+        return throughput(self.jacobian(v), np.abs(v), self.ds_known, rows)
+
+
+def throughput(J: sp.csr_matrix, w: np.ndarray, ds_known: np.ndarray, rows: np.ndarray | None = None
+               ) -> np.ndarray:
+    """Σ |J_ij| w_j of each equation, plus the known stock change of each balance (the first ``len(ds_known)``
+    equations): the throughput that relative residuals are measured against.
+
+    Parameters
+    ----------
+    J : scipy.sparse.csr_matrix
+        The Jacobian (n_c × n_v).
+    w : numpy.ndarray
+        |variables| (n_v).
+    ds_known : numpy.ndarray
+        Known stock change of each balance.
+    rows : numpy.ndarray, optional
+        Only these equations (zero elsewhere): the others need not be summed.
+
+    Returns
+    -------
+    numpy.ndarray
+        n_c throughputs.
+
+    Examples
+    --------
+    >>> J = sp.csr_matrix(np.array([[1.0, -1.0], [0.0, 2.0]]))
+    >>> throughput(J, np.array([3.0, 1.0]), np.array([0.5])).tolist(), throughput(J, np.ones(2), np.zeros(1),
+    ...                                                                          np.array([1])).tolist()
+    ([4.5, 2.0], [0.0, 2.0])
+    """
+    n_b = len(ds_known)
+    if rows is None:
+        scale = abs(J) @ w
+        scale[:n_b] += np.abs(ds_known)
         return scale
+    scale = np.zeros(J.shape[0])
+    scale[rows] = abs(J[rows]) @ w
+    b = rows[rows < n_b]
+    scale[b] += np.abs(ds_known[b])
+    return scale
 
 
 def model_from_park(park: "Park") -> Model:

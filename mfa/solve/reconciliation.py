@@ -162,7 +162,7 @@ def reconcile(park: "Park", bounds: bool = False, *, alpha: float = 0.05, max_it
 
 
 def estimate(model: Model, *, bounds: bool = False, max_iter: int = 100, tol: float = 1e-10,
-             covariance: bool | None = None) -> Estimate:
+             covariance: bool | None = None, combinations: bool = True) -> Estimate:
     """Reconcile ``model``: the Gauss–Newton solution (with bounds, at the active set that settles), the
     determined combinations of unobservable unknowns, the uncertainties and χ².
 
@@ -177,6 +177,9 @@ def estimate(model: Model, *, bounds: bool = False, max_iter: int = 100, tol: fl
         Relative step tolerance.
     covariance : bool or None
         Propagate uncertainties: True, False, or None = unless the predicted cost is prohibitive.
+    combinations : bool
+        Find the determined combinations of unobservable unknowns (False: for callers that do not report
+        them; ``combinations.rows`` is then None).
 
     Returns
     -------
@@ -254,7 +257,7 @@ def estimate(model: Model, *, bounds: bool = False, max_iter: int = 100, tol: fl
     if not settled:
         raise MfaError("the bounded reconciliation did not settle (active set cycling); try without bounds")
     # the determined combinations of unobservable flows, whether or not their σ is propagated
-    comb = determined_combinations(model, sol)
+    comb = determined_combinations(model, sol) if combinations else Combinations(rows=None)
     if covariance is False:
         unc = Uncertainty.none(model.n_v)
     else:

@@ -64,7 +64,7 @@ def drop_redundant_rows(A: sp.csr_matrix, rhs: np.ndarray, el: Elimination, mode
     """
     norms = np.sqrt(np.asarray(A.multiply(A).sum(axis=1)).ravel())
     # yardstick: the same combination applied to each equation's throughput
-    scale = abs(el.P) @ model.row_scale(v)
+    scale = abs(el.P) @ model.row_scale(v, rows=np.unique(el.P.indices))   # only the equations P combines
     # A row is empty when what is left of it is rounding of the entries that went into it: measured
     # against |P|·|J_x| of that row, so the size of other rows' entries (a transfer coefficient's column
     # holds its source's whole input, 10¹² t/a at province scale) never makes a ±1 row look empty.
@@ -113,7 +113,8 @@ def drop_dependent_rows(A: sp.csr_matrix, rhs: np.ndarray, P: sp.csr_matrix, sca
     labels_eq : numpy.ndarray
         The original equations' labels.
     independent : list or None
-        Patterns found independent before (skips the test; filled in).
+        Systems found independent before, as (matrix, pivots): one of the same pattern skips the test, and
+        so do pivots that pivot every row of this one too (filled in).
 
     Returns
     -------
@@ -136,11 +137,18 @@ def drop_dependent_rows(A: sp.csr_matrix, rhs: np.ndarray, P: sp.csr_matrix, sca
     if not A.shape[0]:
         return None
     M = _triangular.clean(A)
-    if independent is not None and any(same_pattern(M, B) for B in independent):
-        return None                                 # a matrix of this pattern was found independent
-    if not len(_triangular.peel(M).rest_rows):
+    if independent is not None:
+        if any(same_pattern(M, B) for B, _ in independent):
+            return None                             # a matrix of this pattern was found independent
+        suit = next((pe for B, pe in independent[::-1] if B.shape == M.shape and _triangular.pivots_suit(M, pe)),
+                    None)
+        if suit is not None:
+            independent.append((M, suit))
+            return None                             # an earlier pass's pivots pivot every row of this one too
+    pe = _triangular.peel(M)
+    if not len(pe.rest_rows):
         if independent is not None:
-            independent.append(M)                   # every row pivoted: independent (the usual case)
+            independent.append((M, pe))             # every row pivoted: independent (the usual case)
         return None
     red = _triangular.reduce(M)
     if red.rank == A.shape[0]:
