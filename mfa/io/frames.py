@@ -37,6 +37,7 @@ KNOWN_COLUMNS = {
     "lifetimes": LIFETIME_COLUMNS,
 }
 _HW = re.compile(r"^HW\d{2}$")
+_TEXT = pd.Series([], dtype=str).astype(str).dtype  # what ``astype(str)`` makes
 MAX_TONNES = 1e13  # t/a or t: a thousand times the world's yearly material extraction
 DEFINE_PROCESS = Message("define it in processes", "hint.define_process")
 FLOW_UNITS_HINT = Message("use t/a, t/d, kt/a, 万t/a, 万吨/年, kg/h …", "hint.flow_units")
@@ -79,18 +80,31 @@ def _column_text(column: pd.Series) -> tuple[Any, bool]:
     """The cells of one column as :func:`~mfa.validation.cell_text` gives them, and whether they are text as
     written (which may need stripping): a column at a time where its dtype says what every cell is (float64,
     int64, bool, text); cell by cell only for mixed objects."""
-    values = column.to_numpy()
     kind = column.dtype.kind if isinstance(column.dtype, np.dtype) else None
     if kind == "b":
-        return np.where(values, "true", "false"), False
+        return np.where(column.to_numpy(), "true", "false"), False
     if kind == "i" or kind == "u":
-        return column.astype(str).to_numpy(), False
-    if column.dtype == np.float64:  # str of a float is its repr: the shortest text that reads back the same
-        return np.where(np.isnan(values), "", column.astype(str).to_numpy(dtype=object)), False
+        return _distinct_text(column, str), False
+    if column.dtype == np.float64:  # repr of a float: the shortest text that reads back the same
+        text = _distinct_text(column, repr)
+        values = column.to_numpy()
+        text[(values == 0) & np.signbit(values)] = "-0.0"  # factorize takes -0.0 for 0.0
+        return text, False
+    if column.dtype == _TEXT:  # Arrow text stays Arrow: no object per cell
+        return (column.fillna("").array if column.hasnans else column.array), True
+    values = column.to_numpy()
     if kind == "O" or isinstance(column.dtype, pd.StringDtype):
         if pd.api.types.infer_dtype(values, skipna=True) in ("string", "empty"):
             return np.where(pd.isna(values), "", values), True
     return np.array([cell_text(v) for v in column.tolist()], dtype=object), True
+
+
+def _distinct_text(column: pd.Series, fmt) -> np.ndarray:
+    """The text of a numeric column, each distinct number formatted once (the years of a multi-year park, the
+    repeated coefficients and uncertainties); NaN is blank."""
+    codes, uniques = pd.factorize(column.to_numpy(), use_na_sentinel=True)
+    text = np.array([fmt(v) for v in uniques.tolist()] + [""], dtype=object)
+    return text[codes]  # code -1 (NaN) takes the trailing blank
 
 
 def _out_of_range(c: "TableChecker", values: np.ndarray, column: str, unit: str) -> np.ndarray:
@@ -352,12 +366,22 @@ def _repeats(ids: pd.Series) -> bool:
     return filled > len(uniques) - int((uniques == "").any())
 
 
+#: The columns that make a flow what it is; the others (value, unit, sigma, tc, tc_sigma, year, note,
+#: estimated) are its numbers of a year.
+_STRUCTURE = ("id", "source", "target", "material", "route", "fate")
+
+
 def _flows(raw: RawTable | None, issues: list[Issue], processes: pd.DataFrame,
-           known_materials: set[str] | None, info: Any,
-           check_processes: bool = True) -> tuple[pd.DataFrame, tuple[np.ndarray, np.ndarray] | None]:
+           known_materials: set[str] | None, info: Any, check_processes: bool = True,
+           shared: dict | None = None) -> tuple[pd.DataFrame, tuple[np.ndarray, np.ndarray] | None]:
     """The flows table, and the rows of each flow's source and target among ``processes`` (None when there
     are no flows to locate). ``check_processes`` False / ``known_materials`` None: the table they are checked
-    against was refused, so checking them would only repeat its refusal on every row."""
+    against was refused, so checking them would only repeat its refusal on every row.
+
+    ``shared`` (the years of a multi-year park) keeps what the structure columns (:data:`_STRUCTURE`) gave when
+    they raised no problem: a year whose structure cells are those, row for row, against the same processes
+    and materials, reuses it and checks only its numbers (a problem found once is found again each year, at
+    that year's rows)."""
     cols = list(FLOW_COLUMNS)
     empty = pd.DataFrame({col: pd.Series(dtype=object) for col in cols})
     if raw is None:
@@ -368,13 +392,17 @@ def _flows(raw: RawTable | None, issues: list[Issue], processes: pd.DataFrame,
         issues.append(Issue(raw.file, Message("no flows: the table has no rows", "park.no_flow_rows")))
     if not c.required(REQUIRED["flows"]):
         return empty, None, False
-    from mfa.units import UnitError, flow_factor
-
+    cells = {col: c.text(col) for col in _STRUCTURE}
+    # the same tables checked against (the objects themselves: validated once for every year)
+    against = (processes, known_materials, check_processes)
+    known = shared.get("flows") if shared is not None else None
+    if known is not None and all(a is b for a, b in zip(known["against"], against)) and all(
+            c.has(col) == known["has"][col] and known["cells"][col].equals(cells[col]) for col in _STRUCTURE):
+        return _flow_frame(c, issues, known, _years_of(c, issues, known["source"], *_values(c, issues, info)))
+    before = len(issues)
+    source, target, material = cells["source"], cells["target"], cells["material"]
     pids = processes["id"] if len(processes) else pd.Series([], dtype=object)
     kinds = processes["kind"].to_numpy(dtype=object) if len(processes) else np.array([], dtype=object)
-    source = c.text("source")
-    target = c.text("target")
-    material = c.text("material")
     # each end is looked up once: the row of its process (-1: none), whose kind the checks below read
     ends = {"source": row_of(source, pids), "target": row_of(target, pids)}
     for col, s, what in (("source", source, "process"), ("target", target, "process"),
@@ -408,7 +436,51 @@ def _flows(raw: RawTable | None, issues: list[Issue], processes: pd.DataFrame,
     c.add(out_of_export, "source", Message("a flow out of an export process", "park.out_of_export"),
           suggestion=Message("exports only receive material; use an import process as the source",
                              "hint.out_of_export"))
+    clean = len(issues) == before
+    value, sigma, tc, tc_sigma = _values(c, issues, info)
+    before = len(issues)
+    fate = c.choice("fate", FATES, "fate", blank_ok=True)
+    clean = clean and len(issues) == before
+    numbers = _years_of(c, issues, source, value, sigma, tc, tc_sigma)
+    before = len(issues)
+    given = cells["id"]
+    repeats = c.has("id") and _repeats(given)
+    if repeats:
+        c.ids("id", "flow")  # reports the duplicates among explicit ids with their first place
+    # With errors no park is built: the default ids (a string join per row) are not worth making.
+    errors = any(i.severity == "error" for i in issues)
+    structure = {"source": source, "target": target, "material": material, "route": cells["route"],
+                 "fate": fate, "given": given, "ends": ends,
+                 "ids": None if errors else _flow_ids(source, target, material, cells["route"], given),
+                 # every id given and none repeated: the park's ids need no second look (generated flows aside)
+                 "unique": c.has("id") and not repeats and not (given == "").any()}
+    if shared is not None and clean and len(issues) == before and not errors:
+        shared["flows"] = dict(structure, against=against, cells=cells, has={col: c.has(col) for col in _STRUCTURE})
+    return _flow_frame(c, issues, structure, numbers)
 
+
+def _flow_frame(c: TableChecker, issues: list[Issue], structure: dict, numbers: dict):
+    """The flows table of a year, its flows' ends, and whether its ids are unique: ``structure`` (the
+    structure columns validated, see :func:`_flows`) and ``numbers`` (:func:`_years_of`)."""
+    ids = structure["ids"]
+    if ids is None or any(i.severity == "error" for i in issues):
+        ids = structure["given"]
+    frame = pd.DataFrame({
+        "id": ids, "source": structure["source"], "target": structure["target"],
+        "material": structure["material"], "value": numbers["value"], "sigma": numbers["sigma"],
+        "tc": numbers["tc"], "tc_sigma": numbers["tc_sigma"], "route": structure["route"],
+        "fate": structure["fate"], "year": numbers["year"], "note": c.text("note"),
+        "estimated": numbers["estimated"], "activity": pd.Series("", index=pd.RangeIndex(c.n), dtype="str"),
+    })
+    ends = structure["ends"]
+    return frame, (ends["source"], ends["target"]), structure["unique"]
+
+
+def _values(c: TableChecker, issues: list[Issue], info: Any) -> tuple[np.ndarray, ...]:
+    """The flows' value, sigma, tc and tc_sigma, checked; value and sigma in t/a."""
+    from mfa.units import UnitError, flow_factor
+
+    raw = c.raw
     value, inline = c.numbers("value", allow_unit=True)
     unit = c.text("unit")
     unit = unit.where(unit != "", inline)
@@ -447,7 +519,13 @@ def _flows(raw: RawTable | None, issues: list[Issue], processes: pd.DataFrame,
     c.add(tc > 1, "tc", Message("transfer coefficient outside [0, 1]", "park.tc_range"),
           suggestion=Message("tc is a share of the source's input, e.g. 0.35", "hint.tc_share"))
     tc_sigma, _ = c.numbers("tc_sigma", what="a standard uncertainty")
-    fate = c.choice("fate", FATES, "fate", blank_ok=True)
+    return value, sigma, tc, tc_sigma
+
+
+def _years_of(c: TableChecker, issues: list[Issue], source: pd.Series, value: np.ndarray, sigma: np.ndarray,
+              tc: np.ndarray, tc_sigma: np.ndarray) -> dict:
+    """The flows' numbers (:func:`_values`) with the sum of the transfer coefficients of each source checked,
+    and their year and estimated flag."""
     tc_given = ~np.isnan(tc)
     if tc_given.any():
         by_source = source.to_numpy()
@@ -466,23 +544,9 @@ def _flows(raw: RawTable | None, issues: list[Issue], processes: pd.DataFrame,
     far = ~np.isnan(year_num) & ~bad_year & ((year_num < 1900) | (year_num > 2200))
     c.add(far, "year", Message("year outside 1900–2200", "park.year_range"))
     year_num[bad_year | far] = np.nan
-    route = c.text("route")
     est = c.booleans("estimated") if c.has("estimated") else np.zeros(c.n, dtype=bool)
-    given = c.text("id")
-    repeats = c.has("id") and _repeats(given)
-    if repeats:
-        c.ids("id", "flow")  # reports the duplicates among explicit ids with their first place
-    # With errors no park is built: the default ids (a string join per row) are not worth making.
-    ids = given if any(i.severity == "error" for i in issues) else _flow_ids(source, target, material, route, given)
-    frame = pd.DataFrame({
-        "id": ids, "source": source, "target": target, "material": material,
-        "value": value, "sigma": sigma, "tc": tc, "tc_sigma": tc_sigma, "route": route,
-        "fate": fate, "year": pd.arrays.IntegerArray(np.nan_to_num(year_num).astype(np.int64), np.isnan(year_num)),
-        "note": c.text("note"), "estimated": est, "activity": pd.Series("", index=pd.RangeIndex(c.n), dtype="str"),
-    })
-    # every id given and none repeated: the park's ids need no second look (generated flows aside)
-    unique = c.has("id") and not repeats and not (given == "").any()
-    return frame, (ends["source"], ends["target"]), unique
+    return {"value": value, "sigma": sigma, "tc": tc, "tc_sigma": tc_sigma, "estimated": est,
+            "year": pd.arrays.IntegerArray(np.nan_to_num(year_num).astype(np.int64), np.isnan(year_num))}
 
 
 def _stocks(raw: RawTable | None, issues: list[Issue], processes: pd.DataFrame,
@@ -553,7 +617,6 @@ def _effective_of(own: pd.DataFrame, used: set[str], cat: pd.DataFrame) -> pd.Da
 
 
 _NUMERIC = {"x", "y", "capacity", "value", "sigma", "tc", "tc_sigma", "opening", "closing"}
-_TEXT = pd.Series([], dtype=str).astype(str).dtype  # what ``astype(str)`` makes
 _YEAR = pd.Int64Dtype()
 
 
@@ -849,7 +912,7 @@ def validate_tables(tables: Mapping[str, RawTable | None], info: Any, source: st
             shared.update(key=key, own=own, known=known, processes=processes)
     checkable = known if "materials" not in refused else None
     flows, endpoints, unique_ids = _flows(tables.get("flows"), issues, processes, checkable, park_info,
-                                          check_processes)
+                                          check_processes, shared)
     stocks = _stocks(tables.get("stocks"), issues, processes, checkable, check_processes)
     return ParkTables(processes=processes, flows=flows, materials=own, stocks=stocks, info=park_info,
                       source=source, activities=tables.get("activities"), coefficients=tables.get("coefficients"),
