@@ -283,3 +283,53 @@ def test_row_periods_read_each_distinct_year_once():
     assert years.tolist() == [2020, 0, 0, 2021, 2020, 0] * 3
     assert dated.tolist() == [True, False, False, True, True, False] * 3
     assert undated.tolist() == [False, True, False, False, False, False] * 3
+
+
+def _years_and_each_year(n_processes: int = 60, n_years: int = 4, drop_id: bool = False):
+    """The frames of a synthetic park over ``n_years`` years (same flows, values changing each year) and of
+    each of its years alone."""
+    from bench.bench_years import year_frames
+
+    _, many = year_frames(n_processes, n_years)
+    if drop_id:  # the default ids (source>target:material) are made once for the years that share them
+        many = dict(many, flows=many["flows"].drop(columns=["id"]))
+    flows = many["flows"]
+    alone = {y: dict(many, flows=flows[flows["year"] == y].reset_index(drop=True), info=dict(many["info"], year=int(y)))
+             for y in sorted(flows["year"].unique())}
+    return many, alone
+
+
+@pytest.mark.parametrize("drop_id", [False, True])
+def test_years_sharing_a_structure_balance_and_trace_as_each_year_alone(drop_id):
+    # the years repeat their flows (validated once) with their own values: every year's park, balance and
+    # trace are exactly those of the park of that year's rows read on its own
+    many, alone = _years_and_each_year(drop_id=drop_id)
+    park = mfa.Park.from_frames(**many)
+    assert park.years == (2001, 2002, 2003, 2004)
+    for y, frames in alone.items():
+        one = mfa.Park.from_frames(**frames)
+        got = park.for_year(y)
+        pd.testing.assert_frame_equal(got.flows, one.flows)
+        assert got.flows["value"].tolist() != park.for_year(2001).flows["value"].tolist() or y == 2001
+        b, b1 = mfa.balance(got), mfa.balance(one)
+        pd.testing.assert_frame_equal(b.table, b1.table)
+        t, t1 = mfa.trace(got), mfa.trace(one)
+        for name in t1.tables:
+            pd.testing.assert_frame_equal(t.tables[name], t1.tables[name])
+
+
+def test_a_problem_of_a_shared_structure_is_located_in_every_year():
+    # an unknown target repeated in every year (the structure is the same, but not clean: every year is
+    # validated in full), a material changed in one year only (that year's own structure), a bad value in a
+    # year that shares the structure: each at its own row
+    many, _ = _years_and_each_year()
+    flows = many["flows"].copy()
+    n = int((flows["year"] == 2001).sum())
+    flows.loc[flows.index % n == 3, "target"] = "nowhere"
+    flows.loc[n * 2 + 5, "material"] = "unobtainium"
+    flows.loc[n * 3 + 7, "value"] = -1.0
+    with pytest.raises(ParkError) as e:
+        mfa.Park.from_frames(**dict(many, flows=flows))
+    got = sorted((i.path, i.column) for i in e.value.issues)
+    assert got == sorted([(f"flows[{k * n + 3}].target", "target") for k in range(4)]
+                         + [(f"flows[{n * 2 + 5}].material", "material"), (f"flows[{n * 3 + 7}].value", "value")])
