@@ -20,7 +20,7 @@ from mfa.errors import Issue, Message, ParkError, RawTable, suggest
 from mfa.validation import TableChecker, cell_text, grouped_issues, in_set, row_of, use_one_of
 
 
-__all__ = ["ParkTables", "validate_tables", "park_from_frames", "park_settings", "raw_from_frame",
+__all__ = ["ParkTables", "validate_tables", "prepare_series", "park_from_frames", "park_settings", "raw_from_frame",
            "raw_tables_from_frames"]
 
 REQUIRED = {
@@ -639,6 +639,21 @@ def _canonical(frame: pd.DataFrame, columns) -> pd.DataFrame:
     return pd.DataFrame(out, index=frame.index).reset_index(drop=True)
 
 
+#: The last canonical processes and materials (frame, result): the years of a multi-year park share them.
+_LAST_CANONICAL: list[tuple[pd.DataFrame, pd.DataFrame]] = []
+
+
+def _shared_canonical(frame: pd.DataFrame, columns) -> pd.DataFrame:
+    """:func:`_canonical` of a table that the years of a park share, made once (frames are never modified in
+    place: sharing the result is safe)."""
+    for given, out in _LAST_CANONICAL:
+        if given is frame:
+            return out
+    out = _canonical(frame, columns)
+    _LAST_CANONICAL[:] = [*_LAST_CANONICAL[-1:], (frame, out)]
+    return out
+
+
 def _tidy_free_table(frame: pd.DataFrame) -> pd.DataFrame:
     """Free-form tables (activities, coefficients) keep the dtypes their engine gave them; text columns
     get "" for blanks, so that the same table read from any format compares equal."""
@@ -778,8 +793,9 @@ class ParkTables:
                                    column="id", value=v) for v in flows.loc[dup, "id"]])
         used = set(flows["material"].unique()) | set(self.stocks["material"].unique())
         frame = lambda raw: raw.frame if raw is not None else pd.DataFrame()  # noqa: E731
-        return dict(processes=_canonical(self.processes, PROCESS_COLUMNS), flows=_canonical(flows, FLOW_COLUMNS),
-                    materials=_canonical(_effective_materials(self.materials, used), MATERIAL_COLUMNS),
+        return dict(processes=_shared_canonical(self.processes, PROCESS_COLUMNS),
+                    flows=_canonical(flows, FLOW_COLUMNS),
+                    materials=_shared_canonical(_effective_materials(self.materials, used), MATERIAL_COLUMNS),
                     stocks=_canonical(self.stocks, STOCK_COLUMNS), info=self.info,
                     activities=_tidy_free_table(frame(self.activities)),
                     coefficients=_tidy_free_table(frame(self.coefficients)))
@@ -841,6 +857,37 @@ def park_settings(info: Any, source: str = "park") -> Any:
     return _info(info, issues, source)
 
 
+def prepare_series(tables: Mapping[str, RawTable | None], shared: dict) -> dict[str, RawTable | None]:
+    """The raw tables of every year of a park, with what :func:`validate_tables` does cell by cell done once
+    for all the years' rows: when no cell is an Excel error or too long, the Chinese names of kinds and
+    materials translated, and ``shared`` marked so that validating each year's rows skips both. With such a
+    cell the tables are returned as they are: each year reports its own, as when read alone.
+
+    Parameters
+    ----------
+    tables : mapping of str to RawTable or None
+        The raw tables of the park (every year).
+    shared : dict
+        What :func:`validate_tables` keeps from one year to the next (updated).
+
+    Returns
+    -------
+    dict of str to RawTable or None
+
+    Examples
+    --------
+    >>> raw = {"flows": raw_from_frame("flows", pd.DataFrame({"material": ["粉煤灰"], "year": [2021]}))}
+    >>> shared = {}
+    >>> prepare_series(raw, shared)["flows"].frame["material"].tolist(), shared
+    (['fly_ash'], {'prepared': True})
+    """
+    probe: list[Issue] = []
+    if any(raw is not None and (_check_cells(raw, probe) is not raw or probe) for raw in tables.values()):
+        return dict(tables)
+    shared["prepared"] = True
+    return _chinese_names(dict(tables))
+
+
 def validate_tables(tables: Mapping[str, RawTable | None], info: Any, source: str, year: int | None = None,
                     refused: Collection[str] = (), shared: dict | None = None) -> ParkTables:
     """Validate the raw tables of a park: every problem of every table, located, in ``.issues``.
@@ -860,7 +907,8 @@ def validate_tables(tables: Mapping[str, RawTable | None], info: Any, source: st
         Tables refused whole while reading: what is checked against them is not checked.
     shared : dict, optional
         Kept from one call to the next on the same processes and materials tables (the years of a multi-year
-        park, :func:`mfa.io.years.series_tables`): they are validated once, their problems reported once.
+        park, :func:`mfa.io.years.series_tables`): they are validated once, their problems reported once; the
+        cells of tables that :func:`prepare_series` prepared are not checked again.
 
     Returns
     -------
@@ -880,7 +928,9 @@ def validate_tables(tables: Mapping[str, RawTable | None], info: Any, source: st
     from mfa.io.periods import select_period
 
     issues: list[Issue] = []
-    tables = {name: (_check_cells(raw, issues) if raw is not None else None) for name, raw in tables.items()}
+    prepared = shared is not None and shared.get("prepared", False)
+    if not prepared:
+        tables = {name: (_check_cells(raw, issues) if raw is not None else None) for name, raw in tables.items()}
     if isinstance(info, RawTable):
         info = _check_cells(info, issues)
     for name, raw in tables.items():
@@ -895,7 +945,8 @@ def validate_tables(tables: Mapping[str, RawTable | None], info: Any, source: st
                                                               column=col), column=col,
                                             suggestion=close))
     park_info = _info(info, issues, source)
-    tables = _chinese_names(tables)
+    if not prepared:
+        tables = _chinese_names(tables)
     tables, park_info, period_issues = select_period(tables, park_info, year, source)
     issues.extend(period_issues)
     check_processes = "processes" not in refused

@@ -27,7 +27,7 @@ import pandas as pd
 
 from mfa.errors import Issue, Message, RawTable
 
-__all__ = ["select_period", "PERIOD_TABLES", "row_periods", "periods_of"]
+__all__ = ["select_period", "PERIOD_TABLES", "row_periods", "periods_of", "rows_of"]
 
 #: Tables whose rows may carry a ``year`` (stocks only if the file has the column).
 PERIOD_TABLES: tuple[str, ...] = ("flows", "activities", "stocks")
@@ -35,8 +35,24 @@ _BAD = object()  # a cell that is not a whole year: kept, reported by the column
 _SHOWN = 6  # locations listed per period in a message
 
 
+#: The periods of the last tables read: a multi-year park's rows are dated by several steps (is it a series,
+#: which years, which rows of each year), and the rows of each year are a table of known periods. Tables are
+#: never modified in place, so a table's periods stay what they were.
+_KNOWN: list[tuple[RawTable, tuple[np.ndarray, np.ndarray, np.ndarray]]] = []
+_KEEP = 8
+
+
 def _periods(raw: RawTable) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The year of each row (meaningful where dated), the dated rows, the undated (blank) rows."""
+    for known, periods in _KNOWN:
+        if known is raw:
+            return periods
+    periods = _read_periods(raw)
+    _KNOWN[:] = [*_KNOWN[1 - _KEEP:], (raw, periods)]
+    return periods
+
+
+def _read_periods(raw: RawTable) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     n = len(raw.frame)
     if "year" not in raw.frame.columns:
         return np.zeros(n, dtype=np.int64), np.zeros(n, dtype=bool), np.ones(n, dtype=bool)
@@ -72,6 +88,32 @@ def row_periods(raw: RawTable) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     [[2020, 0, 0], [True, False, False], [False, True, False]]
     """
     return _periods(raw)
+
+
+def rows_of(raw: RawTable, at: "slice | np.ndarray") -> RawTable:
+    """The rows ``at`` of ``raw`` (a slice or row indices), located as in ``raw``: the rows of one period,
+    whose periods are then known without reading their years again.
+
+    Parameters
+    ----------
+    raw : RawTable
+    at : slice or numpy.ndarray of int
+
+    Returns
+    -------
+    RawTable
+
+    Examples
+    --------
+    >>> raw = RawTable("flows", "flows.csv", pd.DataFrame({"year": ["2020", "2021", "2021"]}), [2, 3, 4])
+    >>> part = rows_of(raw, slice(1, 3))
+    >>> part.rows, row_periods(part)[0].tolist()
+    ([3, 4], [2021, 2021])
+    """
+    part = RawTable(raw.name, raw.file, raw.frame.iloc[at].reset_index(drop=True), raw.locations()[at].tolist())
+    periods = tuple(a[at] for a in _periods(raw))
+    _KNOWN[:] = [*_KNOWN[1 - _KEEP:], (part, periods)]
+    return part
 
 
 def periods_of(tables: Mapping[str, RawTable | None], info: Any) -> list[int]:

@@ -32,7 +32,7 @@ import pandas as pd
 
 from mfa.conventions import LIFETIME_COLUMNS
 from mfa.errors import Issue, Message, RawTable
-from mfa.io.periods import PERIOD_TABLES, periods_of, row_periods
+from mfa.io.periods import PERIOD_TABLES, periods_of, row_periods, rows_of
 from mfa.validation import TableChecker, grouped_issues
 
 __all__ = ["LIFETIME_COLUMNS", "LIFETIME_MODELS", "LIFETIME_TIMINGS", "YearSeries", "needs_series",
@@ -166,8 +166,9 @@ def _rows_of_year(tables: Mapping[str, RawTable | None], rows: _Rows,
             continue
         idx = rows.kept(raw, year)
         if len(idx) < len(raw.frame):
-            out[name] = RawTable(raw.name, raw.file, raw.frame.iloc[idx].reset_index(drop=True),
-                                 raw.locations()[idx].tolist())
+            # the rows of a year usually follow each other: a slice copies no cell
+            at = slice(int(idx[0]), int(idx[-1]) + 1) if len(idx) and idx[-1] - idx[0] + 1 == len(idx) else idx
+            out[name] = rows_of(raw, at)
     return out
 
 
@@ -314,7 +315,7 @@ def series_tables(tables: Mapping[str, RawTable | None], info: Any, source: str,
     >>> s.years, [i.message for i in s.issues]
     ([2020, 2021, 2023], ['the years of a multi-year park follow each other: 2022 is missing'])
     """
-    from mfa.io.frames import validate_tables
+    from mfa.io.frames import prepare_series, validate_tables
     from mfa.park_info import ParkInfo
 
     park_year = park_year_of(info, source)
@@ -339,8 +340,11 @@ def series_tables(tables: Mapping[str, RawTable | None], info: Any, source: str,
                                                "hint.give_year")))
     # a park of one period without any year (no reporting year, no dated row) is one series year, None
     rows = _Rows(park_year)
-    shared: dict = {}  # the processes and materials, the same every year, validated once
-    per_year = {y: validate_tables(_rows_of_year(tables, rows, y), info, source, year=y, refused=refused,
+    # the processes and materials, the same every year, validated once; the cells of every year checked at
+    # once; a flow structure that the years repeat validated once
+    shared: dict = {}
+    prepared = prepare_series(tables, shared) if len(years) > 1 else tables
+    per_year = {y: validate_tables(_rows_of_year(prepared, rows, y), info, source, year=y, refused=refused,
                                    shared=shared)
                 for y in years or [None]}
     first = next(iter(per_year.values()))
@@ -402,6 +406,9 @@ def _missing_flows(series: YearSeries, raw: RawTable | None, rows: _Rows) -> Non
     if raw is None or len(series.tables) < 2:
         return
     years = series.years
+    first = series.tables[years[0]].flows["id"]
+    if all(t.flows["id"].equals(first) for t in series.tables.values()):
+        return  # the same flows, in the same order, every year (their structure validated once)
     ids, at, of = [], [], []
     for y, t in series.tables.items():
         kept = rows.kept(raw, y)
