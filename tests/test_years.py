@@ -291,8 +291,10 @@ def _years_and_each_year(n_processes: int = 60, n_years: int = 4, drop_id: bool 
     from bench.bench_years import year_frames
 
     _, many = year_frames(n_processes, n_years)
-    if drop_id:  # the default ids (source>target:material) are made once for the years that share them
-        many = dict(many, flows=many["flows"].drop(columns=["id"]))
+    if drop_id:  # the default ids (source>target:material) are made once for the years that share them;
+        # units and uncertainties the same every year are read once, a percentage of each year's value
+        flows = many["flows"].drop(columns=["id"])
+        many = dict(many, flows=flows.assign(unit="kt/a", sigma="5%", tc_sigma="0.01"))
     flows = many["flows"]
     alone = {y: dict(many, flows=flows[flows["year"] == y].reset_index(drop=True), info=dict(many["info"], year=int(y)))
              for y in sorted(flows["year"].unique())}
@@ -310,6 +312,9 @@ def test_years_sharing_a_structure_balance_and_trace_as_each_year_alone(drop_id)
         one = mfa.Park.from_frames(**frames)
         got = park.for_year(y)
         pd.testing.assert_frame_equal(got.flows, one.flows)
+        if drop_id:
+            assert np.allclose(got.flows["sigma"], 0.05 * got.flows["value"])
+            assert got.flows["value"].iat[0] == 1000 * float(frames["flows"]["value"].iat[0])
         assert got.flows["value"].tolist() != park.for_year(2001).flows["value"].tolist() or y == 2001
         b, b1 = mfa.balance(got), mfa.balance(one)
         pd.testing.assert_frame_equal(b.table, b1.table)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any, Collection, Mapping
+from typing import Any, Callable, Collection, Mapping
 
 import numpy as np
 import pandas as pd
@@ -393,12 +393,13 @@ def _flows(raw: RawTable | None, issues: list[Issue], processes: pd.DataFrame,
     if not c.required(REQUIRED["flows"]):
         return empty, None, False
     cells = {col: c.text(col) for col in _STRUCTURE}
+    memo = shared.setdefault("numbers", {}) if shared is not None else None
     # the same tables checked against (the objects themselves: validated once for every year)
     against = (processes, known_materials, check_processes)
     known = shared.get("flows") if shared is not None else None
     if known is not None and all(a is b for a, b in zip(known["against"], against)) and all(
             c.has(col) == known["has"][col] and known["cells"][col].equals(cells[col]) for col in _STRUCTURE):
-        return _flow_frame(c, issues, known, _years_of(c, issues, known["source"], *_values(c, issues, info)))
+        return _flow_frame(c, issues, known, _years_of(c, issues, known["source"], *_values(c, issues, info, memo)))
     before = len(issues)
     source, target, material = cells["source"], cells["target"], cells["material"]
     pids = processes["id"] if len(processes) else pd.Series([], dtype=object)
@@ -437,7 +438,7 @@ def _flows(raw: RawTable | None, issues: list[Issue], processes: pd.DataFrame,
           suggestion=Message("exports only receive material; use an import process as the source",
                              "hint.out_of_export"))
     clean = len(issues) == before
-    value, sigma, tc, tc_sigma = _values(c, issues, info)
+    value, sigma, tc, tc_sigma = _values(c, issues, info, memo)
     before = len(issues)
     fate = c.choice("fate", FATES, "fate", blank_ok=True)
     clean = clean and len(issues) == before
@@ -476,36 +477,45 @@ def _flow_frame(c: TableChecker, issues: list[Issue], structure: dict, numbers: 
     return frame, (ends["source"], ends["target"]), structure["unique"]
 
 
-def _values(c: TableChecker, issues: list[Issue], info: Any) -> tuple[np.ndarray, ...]:
-    """The flows' value, sigma, tc and tc_sigma, checked; value and sigma in t/a."""
+def _values(c: TableChecker, issues: list[Issue], info: Any, memo: dict | None = None) -> tuple[np.ndarray, ...]:
+    """The flows' value, sigma, tc and tc_sigma, checked; value and sigma in t/a. ``memo`` (the years of a
+    park): the units, uncertainties and coefficients of a year whose cells are the previous year's, read
+    once (see :func:`_reused`)."""
     from mfa.units import UnitError, flow_factor
 
     raw = c.raw
     value, inline = c.numbers("value", allow_unit=True)
-    unit = c.text("unit")
-    unit = unit.where(unit != "", inline)
-    both = (c.text("unit") != "") & (inline != "")
-    c.add(both.to_numpy(), "value", Message("a unit is written both in 'value' and in 'unit'", "park.two_units"),
-          suggestion=Message("keep one", "hint.keep_one"))
-    unit = unit.where(unit != "", info.unit)
-    factors = np.ones(c.n)
-    codes, uniques = pd.factorize(unit, sort=False)
-    for k, u in enumerate(uniques):
-        try:
-            factors[codes == k] = flow_factor(u, info.days_per_year)
-        except UnitError as e:
-            factors[codes == k] = np.nan
-            c.add(codes == k, "unit", e.short, suggestion=FLOW_UNITS_HINT)
 
-    sigma_text = c.text("sigma")
-    pct = sigma_text.str.endswith("%")
-    sigma_num = sigma_text.where(~pct, sigma_text.str.rstrip("%").str.strip())
-    sig_raw = RawTable(raw.name, raw.file, pd.DataFrame({"sigma": sigma_num}), raw.rows)
-    sig, _ = TableChecker(sig_raw, issues).numbers("sigma", nonnegative=False, what="a standard uncertainty")
-    neg = sig < 0
-    c.add(neg, "sigma", Message("negative standard uncertainty", "park.negative_sigma"))
-    sig[neg] = np.nan
-    pct_np = pct.to_numpy()
+    def units() -> tuple[np.ndarray]:
+        unit = c.text("unit")
+        unit = unit.where(unit != "", inline)
+        both = (c.text("unit") != "") & (inline != "")
+        c.add(both.to_numpy(), "value", Message("a unit is written both in 'value' and in 'unit'", "park.two_units"),
+              suggestion=Message("keep one", "hint.keep_one"))
+        unit = unit.where(unit != "", info.unit)
+        factors = np.ones(c.n)
+        codes, uniques = pd.factorize(unit, sort=False)
+        for k, u in enumerate(uniques):
+            try:
+                factors[codes == k] = flow_factor(u, info.days_per_year)
+            except UnitError as e:
+                factors[codes == k] = np.nan
+                c.add(codes == k, "unit", e.short, suggestion=FLOW_UNITS_HINT)
+        return (factors,)
+
+    def sigmas() -> tuple[np.ndarray, np.ndarray]:
+        sigma_text = c.text("sigma")
+        pct = sigma_text.str.endswith("%")
+        sigma_num = sigma_text.where(~pct, sigma_text.str.rstrip("%").str.strip())
+        sig_raw = RawTable(raw.name, raw.file, pd.DataFrame({"sigma": sigma_num}), raw.rows)
+        sig, _ = TableChecker(sig_raw, issues).numbers("sigma", nonnegative=False, what="a standard uncertainty")
+        neg = sig < 0
+        c.add(neg, "sigma", Message("negative standard uncertainty", "park.negative_sigma"))
+        sig[neg] = np.nan
+        return sig, pct.to_numpy()
+
+    (factors,) = _reused(c, memo, ("unit", info.unit, info.days_per_year), (c.text("unit"), inline), units)
+    sig, pct_np = _reused(c, memo, ("sigma",), (c.text("sigma"),), sigmas)
     no_base = pct_np & np.isnan(value) & ~np.isnan(sig)
     c.add(no_base, "sigma", Message("a percentage uncertainty needs a value", "park.percent_sigma"),
           suggestion=Message("give sigma in t/a for an unknown flow, or give the value", "hint.percent_sigma"))
@@ -515,11 +525,32 @@ def _values(c: TableChecker, issues: list[Issue], info: Any) -> tuple[np.ndarray
     value = _out_of_range(c, value, "value", "t/a")
     sigma = _out_of_range(c, sigma, "sigma", "t/a")
 
-    tc, _ = c.numbers("tc", what="a transfer coefficient")
-    c.add(tc > 1, "tc", Message("transfer coefficient outside [0, 1]", "park.tc_range"),
-          suggestion=Message("tc is a share of the source's input, e.g. 0.35", "hint.tc_share"))
-    tc_sigma, _ = c.numbers("tc_sigma", what="a standard uncertainty")
+    def coefficients() -> tuple[np.ndarray, np.ndarray]:
+        tc, _ = c.numbers("tc", what="a transfer coefficient")
+        c.add(tc > 1, "tc", Message("transfer coefficient outside [0, 1]", "park.tc_range"),
+              suggestion=Message("tc is a share of the source's input, e.g. 0.35", "hint.tc_share"))
+        tc_sigma, _ = c.numbers("tc_sigma", what="a standard uncertainty")
+        return tc, tc_sigma
+
+    tc, tc_sigma = _reused(c, memo, ("tc",), (c.text("tc"), c.text("tc_sigma")), coefficients)
     return value, sigma, tc, tc_sigma
+
+
+def _reused(c: TableChecker, memo: dict | None, key: tuple, cells: tuple[pd.Series, ...],
+            read: Callable[[], tuple[np.ndarray, ...]]) -> tuple[np.ndarray, ...]:
+    """``read()`` of ``cells``, or what it gave the previous year when its cells were these and reading them
+    raised no problem (then it raises none again). The arrays are read-only: the years share them."""
+    if memo is not None:
+        known = memo.get(key[0])
+        if known is not None and known[0] == key and all(a.equals(b) for a, b in zip(known[1], cells)):
+            return known[2]
+    before = len(c.issues)
+    out = read()
+    if memo is not None and len(c.issues) == before:
+        for a in out:
+            a.flags.writeable = False
+        memo[key[0]] = (key, cells, out)
+    return out
 
 
 def _years_of(c: TableChecker, issues: list[Issue], source: pd.Series, value: np.ndarray, sigma: np.ndarray,
