@@ -7,7 +7,7 @@ it, so ``incidence @ values`` is each process's inputs minus outputs.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import TYPE_CHECKING
 
@@ -416,6 +416,39 @@ class CompiledPark:
                 np.bincount(self.src, weights=unknown, minlength=n))
 
 
+    def with_values(self, park: Park) -> "CompiledPark":
+        """The compiled form of ``park``, whose processes, materials and flows (ids, ends, materials, routes,
+        fates, in the same order) are this one's: the lookups, codes and matrices built so far are shared,
+        the values and stock changes are the park's (the years of a multi-year park).
+
+        Parameters
+        ----------
+        park : mfa.Park
+
+        Returns
+        -------
+        CompiledPark
+
+        Examples
+        --------
+        >>> from mfa.solve.model import example_park
+        >>> park = example_park()
+        >>> c = park.compiled
+        >>> c.incidence.shape
+        (4, 3)
+        >>> shared = c.with_values(park.with_values(park.flows["value"] * 2))
+        >>> shared.value.tolist(), shared.incidence is c.incidence
+        ([200.0, 120.0, nan], True)
+        """
+        out = replace(self, **_values_of(park))
+        out.__dict__.update({k: v for k, v in self.__dict__.items() if k in _STRUCTURE_CACHE})
+        return out
+
+
+#: The lazily built fields of :class:`CompiledPark`: the structure (ids, kinds, codes, matrices), never a value.
+_STRUCTURE_CACHE = frozenset(k for k, v in vars(CompiledPark).items() if isinstance(v, cached_property))
+
+
 def kind_codes(kinds) -> np.ndarray:
     """The positions of process kinds in :data:`mfa.conventions.PROCESS_KINDS` (int8).
 
@@ -475,16 +508,19 @@ def compile_park(park: Park, endpoints: tuple[np.ndarray, np.ndarray] | None = N
         src, tgt = codes[n_p:n_p + n_f], codes[n_p + n_f:]
     else:
         src = tgt = np.zeros(0, dtype=np.int64)
-    delta = np.full(n_p, np.nan)
+    return CompiledPark(src=np.asarray(src, dtype=np.int64), tgt=np.asarray(tgt, dtype=np.int64),
+                        process_table=procs, **_values_of(park))
+
+
+def _values_of(park: Park) -> dict:
+    """The compiled fields of a park that are its numbers (and the frames its lazy columns come from)."""
+    procs, flows = park.processes, park.flows
+    delta = np.full(len(procs), np.nan)
     stocks = park.stocks
     if len(stocks):
         d = (stocks["closing"] - stocks["opening"]).groupby(stocks["process"]).sum(min_count=1)
         pos = procs.set_index("id").index.get_indexer(d.index)
         delta[pos] = d.to_numpy()
-    return CompiledPark(
-        src=np.asarray(src, dtype=np.int64), tgt=np.asarray(tgt, dtype=np.int64),
-        value=flows["value"].to_numpy(dtype=float), sigma=flows["sigma"].to_numpy(dtype=float),
-        tc=flows["tc"].to_numpy(dtype=float), tc_sigma=flows["tc_sigma"].to_numpy(dtype=float),
-        delta_stock=delta, process_table=procs, _flows=flows,
-        _materials_table=lambda: park.materials,
-    )
+    return dict(value=flows["value"].to_numpy(dtype=float), sigma=flows["sigma"].to_numpy(dtype=float),
+                tc=flows["tc"].to_numpy(dtype=float), tc_sigma=flows["tc_sigma"].to_numpy(dtype=float),
+                delta_stock=delta, _flows=flows, _materials_table=lambda: park.materials)

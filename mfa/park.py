@@ -405,7 +405,9 @@ class Park:
         if c is None:
             from mfa.compile import compile_park
 
-            c = self._cache["compiled"] = compile_park(self, self._cache.get("endpoints"))
+            like = self._cache.get("structure_of")  # a year of the same structure: its lookups shared
+            c = self._cache["compiled"] = (like.compiled.with_values(self) if like is not None
+                                           else compile_park(self, self._cache.get("endpoints")))
         return c
 
     def to_frames(self) -> dict[str, Any]:
@@ -716,11 +718,26 @@ def _series_parks(raw: Any) -> tuple[dict[int, Park], pd.DataFrame, list]:
         except ParkError as e:
             errors.extend(e.issues)
     errors += [i for i in series.issues if i.severity == "error"]
+    _share_structure(parks)
     warnings = [i for i in list(raw.issues) + series.issues if i.severity != "error"]
     for p in parks.values():
         p._cache["lifetimes"] = series.lifetimes
         p._cache["warnings"] = warnings + p.warnings
     return parks, series.lifetimes, errors
+
+
+def _share_structure(parks: dict[int, Park]) -> None:
+    """Years whose processes, materials and flows are the first year's (the same frames, the flows' ends
+    found once by validation) compile the first year's structure with their own values."""
+    first = next(iter(parks.values()), None)
+    ends = first._cache.get("endpoints") if first is not None else None
+    if ends is None:
+        return
+    for p in parks.values():
+        other = p._cache.get("endpoints")
+        if p is not first and other is not None and all(a is b for a, b in zip(other, ends)) and \
+                p._processes is first._processes and p._materials is first._materials:
+            p._cache["structure_of"] = first
 
 
 def _multi_year(parks: dict[int, Park], lifetimes: pd.DataFrame) -> Park:

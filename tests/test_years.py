@@ -321,6 +321,11 @@ def test_years_sharing_a_structure_balance_and_trace_as_each_year_alone(drop_id)
         t, t1 = mfa.trace(got), mfa.trace(one)
         for name in t1.tables:
             pd.testing.assert_frame_equal(t.tables[name], t1.tables[name])
+        # one compiled structure for the years, each year's own values
+        c, c1, first = got.compiled, one.compiled, park.for_year(2001).compiled
+        assert (c.incidence != c1.incidence).nnz == 0 and c.material_ids.tolist() == c1.material_ids.tolist()
+        assert np.array_equal(c.value, c1.value) and np.array_equal(c.delta_stock, c1.delta_stock, equal_nan=True)
+        assert y == 2001 or (c.incidence is first.incidence and c.kind_code is first.kind_code)
 
 
 def test_a_problem_of_a_shared_structure_is_located_in_every_year():
