@@ -3,7 +3,8 @@
 The one-year park is :func:`bench.synthetic.synthetic_frames` (2 000 processes, ~10⁴ flows); the 20-year park
 repeats its flows with a ``year`` column, each year's values scaled by a few per cent (so that each year is
 its own data). Timed in one process, the median of 15 runs for one year and of 5 for all years (one year takes tens of ms, where a scheduler's hiccup would move a median of 3): building the park from its frames and reading it
-from a CSV folder (the reader's validation: once per year), and balancing and tracing every year
+from a CSV folder (the reader's validation: the flows' structure once for the years that repeat it, their
+numbers once per year), and balancing and tracing every year
 (``park.for_year(Y)``), against the same for the one-year park. The issue's bar: within 20× of one year's time.
 Each figure is given in wall-clock and in CPU time of this process (``time.process_time``, median of the same
 runs): on the shared machine the CPU ratios are the ones that repeat. The load average is printed before and
