@@ -615,11 +615,20 @@ class JointModel:
         G = self.goods.jacobian(w[:self.goods.n_v])
         if self._jacobian_pattern is None or self._jacobian_pattern[0] != G.nnz:
             self._jacobian_pattern = (G.nnz, self._pattern(G))
-        target, indptr, indices, before, after = self._jacobian_pattern[1]
+        target, indptr, indices, before, after, fixed = self._jacobian_pattern[1]
         pair = self.link_pairs
-        # the terms summed into their places: the pattern is the same at every point, only the numbers change
-        data = np.bincount(target, weights=np.concatenate([G.data, before, -c.ravel()[pair], -f[pair % self.n_f],
-                                                           after]), minlength=len(indices))
+        if fixed is not None:
+            # every varying term has a place of its own: the constant sums once, the rest written in (0.0 +
+            # as the sum would: no −0.0)
+            data, at_g, at_df, at_dc = fixed
+            data = data.copy()
+            data[at_g] = 0.0 + G.data
+            data[at_df] = 0.0 - c.ravel()[pair]          # ∂(m − f·c)/∂f
+            data[at_dc] = 0.0 - f[pair % self.n_f]       # ∂(m − f·c)/∂c
+        else:
+            # the terms summed into their places: the pattern is the same at every point, only the numbers change
+            data = np.bincount(target, weights=np.concatenate([G.data, before, -c.ravel()[pair],
+                                                               -f[pair % self.n_f], after]), minlength=len(indices))
         J = sp.csr_matrix((data, indices, indptr), shape=(self.n_c, self.n_v))
         self._last_jacobian = (v.copy(), J)
         return J
@@ -681,7 +690,20 @@ class JointModel:
         index = np.int32 if len(places) < 2**31 and self.n_v < 2**31 else np.int64
         indptr = np.zeros(self.n_c + 1, dtype=index)
         np.cumsum(np.bincount(places // n_v, minlength=self.n_c), out=indptr[1:])
-        return target.ravel(), indptr, (places % n_v).astype(index), before, after
+        target = target.ravel()
+        # the varying terms (goods Jacobian, then the links' f and c columns) in their order in ``target``, the
+        # constant ones around them
+        n_g, n_b = len(G.data), len(before)
+        varying = np.zeros(len(target), dtype=bool)
+        varying[:n_g] = True
+        varying[n_g + n_b:n_g + n_b + 2 * n_link] = True
+        counts = np.bincount(target, minlength=len(places))
+        fixed = None
+        if not np.any(counts[target[varying]] > 1):
+            const = np.bincount(target[~varying], weights=np.concatenate([before, after]), minlength=len(places))
+            at = target[varying]
+            fixed = (const, at[:n_g], at[n_g:n_g + n_link], at[n_g + n_link:])
+        return target, indptr, (places % n_v).astype(index), before, after, fixed
 
     def row_scale(self, v: np.ndarray, rows: np.ndarray | None = None) -> np.ndarray:
         """Throughput of each equation (Σ |terms|), the yardstick of relative residuals.

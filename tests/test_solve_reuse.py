@@ -115,3 +115,23 @@ def test_an_entry_that_was_zero_sets_its_pivot_aside(seed):
     kept = np.isin(first.pe.rows, second.pe.rows)
     assert kept.sum() == first.pe.size - 1 and len(second.pe.rest_rows) == len(first.pe.rest_rows) + 1
     _check(second, M2.toarray())
+
+
+def test_dependent_rows_yardstick_computed_only_when_rows_are_dependent():
+    """The throughputs (a Jacobian and a product with |P| per pass) are asked for only when some reduced
+    equations are combinations of others; the dependent one is still found and dropped."""
+    from mfa.solve.redundancy import drop_dependent_rows
+
+    calls = []
+
+    def scale():
+        calls.append(1)
+        return np.ones(3)
+
+    labels = np.array(["a", "b", "c"])
+    A = sp.csr_matrix(np.array([[1.0, -1.0, 0.0], [0.0, 1.0, -1.0], [1.0, 0.0, -1.0]]))
+    P = sp.identity(3, format="csr")
+    keep = drop_dependent_rows(A, np.zeros(3), P, scale, labels)
+    assert calls == [1] and keep.sum() == 2        # row 3 = row 1 + row 2
+    calls.clear()
+    assert drop_dependent_rows(A[:2], np.zeros(2), P[:2], scale, labels) is None and calls == []

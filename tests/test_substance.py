@@ -480,3 +480,23 @@ def test_a_measured_content_gives_that_flow_its_sigma_back():
                                                                                         rel=1e-6)
     assert joint.loc["plant>reception:hw09_oil_water_emulsions", "sigma"] == pytest.approx(np.sqrt(cov[1, 1]),
                                                                                          rel=1e-6)
+
+
+
+@pytest.mark.parametrize("name", ["tuoketuo", "bayannur", "hazardous"])
+def test_joint_jacobian_is_the_derivative_of_the_residual(name):
+    """The equations are at most bilinear, so a central difference is exact: (F(v + d) − F(v − d)) / 2 =
+    J(v) d for any point and direction (the Jacobian's numbers written into their places, pass after pass)."""
+    from mfa.substance import joint_model
+
+    park = mfa.read_park(name)
+    model = joint_model(park, read_substances(name, park))
+    rng = np.random.default_rng(0)
+    for _ in range(3):
+        v, d = rng.normal(0.0, 50.0, model.n_v), rng.normal(0.0, 5.0, model.n_v)
+        J = model.jacobian(v)
+        up, down = model.residual(v + d), model.residual(v - d)
+        # rounding of the residuals' own terms (exact data of 10⁶ t/a) is the yardstick; a term in a wrong
+        # place or with a wrong sign is off by its whole size
+        scale = np.abs(J) @ np.abs(d) + np.abs(up) + np.abs(down) + 1e-9
+        assert np.max(np.abs((up - down) / 2 - J @ d) / scale) < 1e-9

@@ -164,7 +164,8 @@ class Elimination:
         return self._null
 
     def _observability(self, N: sp.csc_matrix, rep_c: np.ndarray) -> NullSpace:
-        observable = np.ones(len(self.comp_of_y), dtype=bool)
+        # one per unknown (N is n_y × k): not len(comp_of_y), which would find the components only to count them
+        observable = np.ones(N.shape[0], dtype=bool)
         if N.shape[1]:
             # a null-space direction moves the unknown: unobservable (relative to each direction's largest)
             colmax = np.asarray(abs(N).max(axis=0).todense()).ravel()

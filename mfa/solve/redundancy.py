@@ -4,6 +4,8 @@ exact); contradictions are reported with the processes involved."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import scipy.sparse as sp
 
@@ -63,15 +65,24 @@ def drop_redundant_rows(A: sp.csr_matrix, rhs: np.ndarray, el: Elimination, mode
     (0, 2)
     """
     norms = np.sqrt(np.asarray(A.multiply(A).sum(axis=1)).ravel())
-    # yardstick: the same combination applied to each equation's throughput
-    scale = abs(el.P) @ model.row_scale(v, rows=np.unique(el.P.indices))   # only the equations P combines
+    scale_memo: list[np.ndarray] = []
+
+    def scale_of() -> np.ndarray:
+        # yardstick: the same combination applied to each equation's throughput; only the tests below that
+        # can fail need it (a Jacobian and a product with |P| every Gauss–Newton pass otherwise)
+        if not scale_memo:
+            scale_memo.append(abs(el.P) @ model.row_scale(v, rows=np.unique(el.P.indices)))
+        return scale_memo[0]
     # A row is empty when what is left of it is rounding of the entries that went into it: measured
     # against |P|·|J_x| of that row, so the size of other rows' entries (a transfer coefficient's column
     # holds its source's whole input, 10¹² t/a at province scale) never makes a ±1 row look empty.
     ref = abs(el.P) @ abs(Jx)
     ref_norm = np.sqrt(np.asarray(ref.multiply(ref).sum(axis=1)).ravel())
     empty = norms <= 1e-12 * ref_norm
-    bad = empty & (np.abs(rhs) > 1e-9 * np.maximum(scale, 1.0))
+    # |rhs| ≤ 1e-9 passes whatever the scale (at least 1)
+    bad = empty & (np.abs(rhs) > 1e-9)
+    if bad.any():
+        bad &= np.abs(rhs) > 1e-9 * np.maximum(scale_of(), 1.0)
     if bad.any():
         lines = []
         for i in np.flatnonzero(bad)[:10]:
@@ -84,7 +95,7 @@ def drop_redundant_rows(A: sp.csr_matrix, rhs: np.ndarray, el: Elimination, mode
     keep = ~empty
     if empty.any():
         A, rhs = A[keep], rhs[keep]
-    dep = drop_dependent_rows(A, rhs, el.P[keep] if empty.any() else el.P, scale[keep], labels_eq,
+    dep = drop_dependent_rows(A, rhs, el.P[keep] if empty.any() else el.P, lambda: scale_of()[keep], labels_eq,
                                independent)
     if dep is not None:
         kept = np.flatnonzero(keep)
@@ -93,7 +104,8 @@ def drop_redundant_rows(A: sp.csr_matrix, rhs: np.ndarray, el: Elimination, mode
     return A, rhs, keep
 
 
-def drop_dependent_rows(A: sp.csr_matrix, rhs: np.ndarray, P: sp.csr_matrix, scale: np.ndarray,
+def drop_dependent_rows(A: sp.csr_matrix, rhs: np.ndarray, P: sp.csr_matrix,
+                        scale: np.ndarray | Callable[[], np.ndarray],
                         labels_eq: np.ndarray, independent: list | None = None) -> np.ndarray | None:
     """Reduced equations that are combinations of others (a group of processes whose every flow across
     its border is exact: their joint balance only checks exact data). Each such combination must hold; it
@@ -108,8 +120,9 @@ def drop_dependent_rows(A: sp.csr_matrix, rhs: np.ndarray, P: sp.csr_matrix, sca
         Their right-hand sides.
     P : scipy.sparse.csr_matrix
         Their rows of the left null space (to name the original equations).
-    scale : numpy.ndarray
-        Their throughputs (the yardstick of 'holds').
+    scale : numpy.ndarray or callable
+        Their throughputs (the yardstick of 'holds'), or a function giving them (called only when some rows
+        are dependent).
     labels_eq : numpy.ndarray
         The original equations' labels.
     independent : list or None
@@ -155,7 +168,7 @@ def drop_dependent_rows(A: sp.csr_matrix, rhs: np.ndarray, P: sp.csr_matrix, sca
         return None
     L, _ = red.left_null()                          # dependent combinations of the reduced equations
     off = np.abs(L @ rhs)
-    yard = abs(L) @ np.maximum(scale, 1.0)
+    yard = abs(L) @ np.maximum(scale() if callable(scale) else scale, 1.0)
     bad = np.flatnonzero(off > 1e-9 * yard)
     if len(bad):
         eqs = (abs(L[bad]) @ abs(P)).tocsr()
