@@ -1189,9 +1189,11 @@ def _recovery(park: "Park", model: JointModel, m: np.ndarray) -> pd.DataFrame:
         # collection points and stores pass waste on: recovery is a property of the processes that use it
         users = np.isin(np.asarray(cp.kind, dtype=object), ["production", "treatment", "consumption"])
         hit = np.flatnonzero(users & (w_in > 0))
+        with np.errstate(over="ignore"):  # a subnormal waste input gives an infinite rate, not a warning
+            recovery = p_out[hit] / w_in[hit]
         rows.append(pd.DataFrame({"process": np.asarray(cp.process_ids, dtype=object)[hit], "substance": s,
                                   "waste_in": w_in[hit], "inputs": all_in[hit], "products_out": p_out[hit],
-                                  "recovery": p_out[hit] / w_in[hit]}))
+                                  "recovery": recovery}))
     return pd.concat(rows, ignore_index=True) if rows else pd.DataFrame(
         columns=["process", "substance", "waste_in", "inputs", "products_out", "recovery"])
 
