@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import gc
 import importlib
-import importlib.util
 import os
 import pkgutil
 import sys
@@ -65,15 +64,20 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"circular-mfa {mfa.__version__}")
     parser.add_argument("--debug", action="store_true", help="show a traceback on internal errors")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    import mfa.cli as pkg
-
-    for info in sorted(pkgutil.iter_modules(pkg.__path__), key=lambda m: m.name):
-        if info.name.startswith("_") or (only is not None and info.name != only):
+    for name in _command_names():
+        if only is not None and name != only:
             continue
-        module = importlib.import_module(f"mfa.cli.{info.name}")
+        module = importlib.import_module(f"mfa.cli.{name}")
         if hasattr(module, "register"):
             module.register(sub)
     return parser
+
+
+def _command_names() -> list[str]:
+    """The modules of this package that are commands (not starting with ``_``), sorted; none is imported."""
+    import mfa.cli as pkg
+
+    return sorted(m.name for m in pkgutil.iter_modules(pkg.__path__) if not m.name.startswith("_"))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -118,9 +122,7 @@ def _named_command(argv: list[str]) -> str | None:
     for arg in argv:
         if arg == "--debug":
             continue
-        if arg.isidentifier() and not arg.startswith("_") and importlib.util.find_spec(f"mfa.cli.{arg}"):
-            return arg
-        return None
+        return arg if arg in _command_names() else None
     return None
 
 
@@ -133,7 +135,6 @@ def console() -> NoReturn:
     before. Only the command does this: a program that calls :func:`main` keeps its collector as it was.
     """
     code = main()
-    sys.stdout.flush()
     gc.freeze()
     sys.exit(code)
 

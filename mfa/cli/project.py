@@ -106,7 +106,7 @@ def run(args: argparse.Namespace) -> int:
     print("Stocks by year (t on 31 December)")
     with table_options(160, float_format=tonnes):
         print(held.table.pivot(index=["process", "material"], columns="year", values="stock").to_string())
-    _print_plants(park, source, args)
+    _print_plants(park, source)
     if needed is not None:
         print()
         print("What it takes: tonnes more utilised (≥ target) or less disposed (≤ target) to meet each target")
@@ -117,14 +117,10 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _print_plants(park: Any, source: Any, args: argparse.Namespace) -> None:
+def _print_plants(park: Any, source: Any) -> None:
     """The flows of the scenario's new plants by projected year (what each takes, from where, what it sends)."""
-    if not args.scenario:
-        return
-    from mfa.projection import read_scenario
-
-    rows = read_scenario(args.scenario, source, args.until)
-    plants = set(rows.loc[rows["column"] == "capacity", "flow"])
+    # the projection's processes beyond the park's are the scenario's new plants (project read the scenario)
+    plants = set(park.processes["id"]) - set(source.processes["id"])
     if not plants:
         return
     f = park.flows
