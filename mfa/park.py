@@ -835,10 +835,10 @@ def extended_park(park: Park, flows: pd.DataFrame, stocks: pd.DataFrame | None) 
         return None
     last_year = max(parks)
     last = parks[last_year]
-    undated = last._flows["year"].to_numpy(dtype=float, na_value=np.nan) != last_year
+    row_year = last._flows["year"].to_numpy(dtype=float, na_value=np.nan)
+    undated = row_year != last_year
     if undated.any():
-        if len(parks) > 1 or (~np.isnan(last._flows["year"].to_numpy(dtype=float, na_value=np.nan))
-                              & undated).any():
+        if len(parks) > 1 or (~np.isnan(row_year) & undated).any():
             return None
         # a one-year park's undated rows are of its year: dated, as the full path dates them
         dated = Park(processes=last._processes, flows=last._flows.assign(
